@@ -10,9 +10,9 @@
  * - an index of 0 is a Consul bug that makes every call return at once; the next call uses 1;
  * - a call that returns faster than `minIntervalMs` with an unchanged index is followed by a pause
  *   of `minIntervalMs`, so a misbehaving server never puts us in a hot loop;
- * - an error (or a throwing `onSnapshot`) backs off: base 250 ms, doubling, capped at 30 s, reset
- *   (+/-10 % jitter), reset by the next success; the index is kept, and a listing whose `onSnapshot` threw is not
- *   counted as seen, so it is delivered again.
+ * - an error (or a throwing `onSnapshot`) backs off: base 250 ms, doubling, capped at 30 s,
+ *   +/-10 % jitter, reset by the next success; the index is kept, and a listing whose
+ *   `onSnapshot` threw is not counted as seen, so it is delivered again.
  * `start(signal)` resolves only when the signal aborts; the watcher never ends silently.
  */
 import { backoffDelay, type BackoffOptions } from './backoff.js';
