@@ -1,0 +1,98 @@
+/**
+ * The contract between a kind's controller and the operator (src/operator/), in the spirit of
+ * controller-runtime's reconcile.Reconciler: given the desired object, look at the world, repair the
+ * smallest difference, and return the observed status. The operator owns everything around it:
+ * the cache, the workqueue, finalizer bookkeeping, InvalidSpec handling, condition transition times,
+ * observedGeneration and the compare-and-set status write (skipped when nothing changed).
+ */
+import type Docker from 'dockerode';
+import type { Logger } from 'winston';
+import type { ConditionStatus, KindName, Resource } from '../crds/index.js';
+
+/** A DockerHost as the other controllers see it (from the operator's cache). */
+export interface HostHandle {
+  name: string;
+  /** The host's LAN address (DockerHost spec.address). */
+  address: string;
+  docker: Docker;
+  /** Last known reachability from the host's event stream / DockerHost status. */
+  ready: boolean;
+}
+
+export interface Hosts {
+  get(name: string): HostHandle | undefined;
+  list(): HostHandle[];
+}
+
+/** Read-only view of every watched object, kept current by the reflectors. */
+export interface ObjectCache {
+  get(kind: KindName, name: string): Resource | undefined;
+  list(kind: KindName): Resource[];
+}
+
+/** One repaired drift: becomes one `drift repaired` log line, one event and one metric increment. */
+export interface Repair {
+  /** CamelCase reason, also the metric label, e.g. `ContainerRestarted`, `MemberRejoined`. */
+  reason: string;
+  /** What was found wrong, e.g. `eth1 missing in ubuntu114 (container restarted)`. */
+  found: string;
+  /** What was done, e.g. `re-attached 192.168.116.114/24 via veth1pl4242`. */
+  action: string;
+  host?: string;
+}
+
+export interface ReconcileContext {
+  log: Logger;
+  signal: AbortSignal;
+  reconcileId: string;
+  hosts: Hosts;
+  cache: ObjectCache;
+  repaired(repair: Repair): Promise<void>;
+  event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  now(): Date;
+}
+
+export interface ConditionInput {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+export interface ReconcileOutcome<Observed extends object = Record<string, unknown>> {
+  /** Kind-specific observed facts, rebuilt from what was seen this time (never copied from old status). */
+  observed: Observed;
+  /** Must include `Ready`. lastTransitionTime/observedGeneration are filled in by the operator. */
+  conditions: ConditionInput[];
+  /** Re-check after this many ms even without a change (e.g. while converging). */
+  requeueAfter?: number;
+}
+
+export interface FinalizeOutcome {
+  /** True when everything this controller did on the hosts is undone; the finalizer is then removed. */
+  done: boolean;
+  requeueAfter?: number;
+}
+
+/** A Docker engine event, as delivered by the host event streams. */
+export interface HostEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+export interface KindReconciler<R extends Resource = Resource, Observed extends object = Record<string, unknown>> {
+  kind: KindName;
+  /** Present when the controller changes hosts and must undo that on delete. */
+  finalizer?: string;
+  reconcile(resource: R, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>>;
+  finalize?(resource: R, ctx: ReconcileContext): Promise<FinalizeOutcome>;
+  /** Docker event on `host` -> names of this kind's objects to reconcile now. */
+  mapHostEvent?(host: string, event: HostEvent, cache: ObjectCache): string[];
+  /** A host's event stream connected (true) or broke (false) -> names to reconcile now. */
+  mapHostConnectivity?(host: string, connected: boolean, cache: ObjectCache): string[];
+  /** Objects of other kinds that, when changed, should re-trigger some of ours (e.g. a DockerHost edit). */
+  mapObjectChange?(kind: KindName, name: string, cache: ObjectCache): string[];
+}
