@@ -1,0 +1,60 @@
+# Shared helpers for hack/ scripts. Source it; it defines functions only (no side effects).
+
+# Repository root, whatever the caller's working directory.
+SWARMOP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Per-machine state (PID files, logs, generated files); gitignored.
+SWARMOP_LAB_DIR="${SWARMOP_LAB_DIR:-${SWARMOP_ROOT}/.lab}"
+
+log() { printf '%s %s\n' "[$(basename "$0")]" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# wait_until TIMEOUT_SECONDS DESCRIPTION CMD... : polls CMD every 0.2 s until it succeeds.
+# CMD exiting with 99 means "will never succeed": stop waiting at once.
+wait_until() {
+  local timeout="$1" what="$2" rc; shift 2
+  local deadline=$((SECONDS + timeout))
+  while true; do
+    rc=0; "$@" >/dev/null 2>&1 || rc=$?
+    ((rc == 0)) && return 0
+    ((rc == 99)) && { log "gave up waiting for ${what}"; return 1; }
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for ${what}"
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# pid_alive PIDFILE : true when the file names a running process.
+pid_alive() {
+  local pid
+  [[ -s "$1" ]] || return 1
+  pid="$(cat "$1")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+# stop_pid PIDFILE TIMEOUT_SECONDS : TERM the process named in PIDFILE, wait, then KILL.
+stop_pid() {
+  local file="$1" timeout="${2:-20}" pid
+  pid_alive "$file" || { rm -f "$file"; return 0; }
+  pid="$(cat "$file")"
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_until "$timeout" "process ${pid} to exit" bash -c "! kill -0 ${pid}"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_until 5 "process ${pid} to die" bash -c "! kill -0 ${pid}" || true
+  fi
+  rm -f "$file"
+}
+
+# debian_mirror : the first URIs entry of the system's apt sources (never hard-coded in the repo).
+debian_mirror() {
+  local f uri=''
+  for f in /etc/apt/sources.list.d/debian.sources; do
+    [[ -r "$f" ]] && uri="$(awk '/^URIs:/ {print $2; exit}' "$f")"
+  done
+  if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
+    uri="$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit}' /etc/apt/sources.list)"
+  fi
+  [[ -n "$uri" ]] || die "no Debian mirror found in the apt sources"
+  printf '%s\n' "$uri"
+}
