@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the lab needs from Debian's archive (Docker Engine, debootstrap, network tools)
+# and Consul 1.8.7 (hack/install-consul.sh). Idempotent; silent when everything is there.
+set -o errexit -o nounset -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+  echo "usage: hack/install.sh   (env: INSTALL_PACKAGES='<debian packages>' to replace the default list)" >&2
+}
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  "") ;;
+  *) usage; exit 2 ;;
+esac
+
+# docker.io: dockerd, containerd, runc (the client alone is not enough); debootstrap builds the
+# base image; busybox-static for tiny images; iproute2/iptables/util-linux for lab networking.
+packages=(${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux ca-certificates})
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]} > 0)); then
+  [[ $(id -u) == 0 ]] || die "installing ${missing[*]} needs root"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  log "installing ${missing[*]}"
+  # A fresh machine may have empty or stale package lists: refresh once, then install.
+  apt-get -qq update >"$work/update.log" 2>&1 || { cat "$work/update.log" >&2; die "apt-get update failed"; }
+  apt-get -qq install -y --no-install-recommends "${missing[@]}" >"$work/install.log" 2>&1 \
+    || { tail -n 30 "$work/install.log" >&2; die "apt-get install failed"; }
+fi
+
+if [[ -x "${SWARMOP_ROOT}/hack/install-consul.sh" ]]; then
+  "${SWARMOP_ROOT}/hack/install-consul.sh"
+fi
