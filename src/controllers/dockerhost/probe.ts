@@ -1,0 +1,72 @@
+/**
+ * Probe one Docker engine: version, OS/arch and swarm node state, with a short deadline so an
+ * engine that vanished (host container stopped: no TCP reset, just silence) is reported within
+ * the 2 s the DockerHost controller promises, instead of dockerode's 10 s request timeout.
+ */
+import type Docker from 'dockerode';
+
+export interface EngineFacts {
+  engineVersion: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+  kernelVersion: string;
+  swarm: {
+    localNodeState: string;
+    nodeID?: string;
+    controlAvailable: boolean;
+    clusterID?: string;
+  };
+}
+
+export type ProbeResult = { reachable: true; facts: EngineFacts } | { reachable: false; error: string };
+
+export const PROBE_TIMEOUT_MS = 1500;
+
+export async function probeEngine(docker: Docker, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const [version, info] = await Promise.race([Promise.all([docker.version(), docker.info()]), deadline]);
+    return { reachable: true, facts: engineFacts(version, info) };
+  } catch (err) {
+    return { reachable: false, error: describeError(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Pure: the facts swarmop reports, from the engine's /version and /info answers. */
+export function engineFacts(version: Docker.DockerVersion, info: Record<string, unknown>): EngineFacts {
+  const swarm = (info['Swarm'] ?? {}) as Record<string, unknown>;
+  const cluster = (swarm['Cluster'] ?? {}) as Record<string, unknown>;
+  const nodeID = typeof swarm['NodeID'] === 'string' && swarm['NodeID'] !== '' ? (swarm['NodeID'] as string) : undefined;
+  const clusterID = typeof cluster['ID'] === 'string' && cluster['ID'] !== '' ? (cluster['ID'] as string) : undefined;
+  return {
+    engineVersion: version.Version,
+    apiVersion: version.ApiVersion,
+    os: version.Os,
+    arch: version.Arch,
+    kernelVersion: version.KernelVersion,
+    swarm: {
+      localNodeState: typeof swarm['LocalNodeState'] === 'string' && swarm['LocalNodeState'] !== '' ? (swarm['LocalNodeState'] as string) : 'inactive',
+      ...(nodeID ? { nodeID } : {}),
+      controlAvailable: swarm['ControlAvailable'] === true,
+      ...(clusterID ? { clusterID } : {}),
+    },
+  };
+}
+
+function describeError(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { code?: string; message?: string; address?: string; port?: number };
+    if (e.code === 'ECONNREFUSED') return `connection refused${e.address ? ` by ${e.address}:${e.port}` : ''}`;
+    if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return `host unreachable (${e.code})`;
+    if (e.code === 'ENOENT') return `socket not found${e.address ? ` at ${e.address}` : ''}`;
+    if (e.code === 'EPROTO' || /certificate|SSL|TLS/i.test(e.message ?? '')) return `TLS handshake failed: ${e.message}`;
+    if (e.message) return e.message;
+  }
+  return String(err);
+}
