@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { SwarmopError } from '../errors.js';
+import { changedBy, Controller, type ReconcileContext } from './controller.js';
+import { FakeClock, flushMicrotasks } from './fake-clock.js';
+import { createLogger } from './logger.js';
+import { RuntimeMetrics } from './metrics.js';
+import { Reflector } from './reflector.js';
+import type { KvPair } from '../store/kv.js';
+
+interface Item {
+  name: string;
+  generation: number;
+  status: string;
+}
+
+const pair = (item: Item, modifyIndex: number): KvPair => ({
+  key: item.name,
+  value: JSON.stringify(item),
+  createIndex: 1,
+  modifyIndex,
+});
+
+function setup(options: {
+  reconcile?: (key: string, ctx: ReconcileContext<Item>) => Promise<{ requeueAfter?: number } | void>;
+  filter?: 'generation';
+  policy?: 'terminal';
+} = {}) {
+  const clock = new FakeClock();
+  const reflector = new Reflector<Item>({ decode: (pairs) => pairs.map((p) => [p.key, JSON.parse(p.value) as Item] as const) });
+  const metrics = new RuntimeMetrics({ processMetrics: false });
+  const lines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    format: 'json',
+    level: 'debug',
+    stream: new Writable({
+      write(chunk, _e, cb) {
+        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    }),
+  });
+  const runs: { key: string; ctx: ReconcileContext<Item> }[] = [];
+  const controller = new Controller<Item>({
+    name: 'things',
+    reflector,
+    clock,
+    metrics,
+    log,
+    resyncMs: 1000,
+    backoff: { baseMs: 100, capMs: 1000 },
+    filter: options.filter === 'generation' ? changedBy((i) => i.generation) : undefined,
+    errorPolicy: options.policy === 'terminal' ? () => ({ type: 'terminal' }) : undefined,
+    reconcile: async (key, ctx) => {
+      runs.push({ key, ctx });
+      return options.reconcile?.(key, ctx);
+    },
+  });
+  const ac = new AbortController();
+  const done = controller.start(ac.signal);
+  const stop = async () => {
+    ac.abort();
+    await done;
+  };
+  return { clock, reflector, metrics, lines, runs, controller, stop };
+}
+
+test('cache changes queue their keys; each run gets the cached object, an id and a child logger', async () => {
+  const { reflector, runs, lines, metrics, stop } = setup({
+    reconcile: async (_k, ctx) => ctx.log.info('looked'),
+  });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  assert.equal(runs.length, 1);
+  const { ctx } = runs[0]!;
+  assert.equal(ctx.object?.generation, 1);
+  assert.match(ctx.reconcileId, /^[0-9a-f]{8}$/);
+  const line = lines.find((l) => l.message === 'looked')!;
+  assert.deepEqual([line.controller, line.name, line.reconcileId], ['things', 'a', ctx.reconcileId]);
+  assert.match(await metrics.text(), /swarmop_reconcile_total\{controller="things",result="success"\} 1/);
+  await stop();
+});
+
+test('a generation filter ignores status-only changes but not spec changes', async () => {
+  const { reflector, runs, stop } = setup({ filter: 'generation' });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  reflector.apply([pair({ name: 'a', generation: 1, status: 'Ready' }, 6)], 6);
+  await flushMicrotasks();
+  assert.equal(runs.length, 1, 'status-only change is filtered');
+  reflector.apply([pair({ name: 'a', generation: 2, status: 'Ready' }, 7)], 7);
+  await flushMicrotasks();
+  assert.equal(runs.length, 2);
+  await stop();
+});
+
+test('failed runs are retried with backoff and counted as errors', async () => {
+  let fail = true;
+  const { reflector, runs, clock, metrics, stop } = setup({
+    reconcile: async () => {
+      if (fail) throw new SwarmopError('Unavailable', 'host down');
+    },
+  });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  fail = false;
+  await clock.advance(100);
+  assert.equal(runs.length, 2);
+  assert.equal(runs[1]!.ctx.failures, 1);
+  const text = await metrics.text();
+  assert.match(text, /swarmop_reconcile_errors_total\{controller="things"\} 1/);
+  assert.match(text, /swarmop_workqueue_retries_total\{controller="things"\} 1/);
+  await stop();
+});
+
+test('a terminal error policy stops retries and resyncs until the object changes', async () => {
+  const { reflector, runs, clock, stop } = setup({
+    policy: 'terminal',
+    reconcile: async () => {
+      throw new Error('bad spec');
+    },
+  });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  await clock.advance(5000);
+  assert.equal(runs.length, 1);
+  reflector.apply([pair({ name: 'a', generation: 2, status: '' }, 6)], 6);
+  await flushMicrotasks();
+  assert.equal(runs.length, 2);
+  await stop();
+});
+
+test('invalid input is terminal under the default policy', async () => {
+  const { reflector, runs, clock, stop } = setup({
+    reconcile: async () => {
+      throw new SwarmopError('Invalid', 'spec.address: not a CIDR');
+    },
+  });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  await clock.advance(5000);
+  assert.equal(runs.length, 1);
+  await stop();
+});
+
+test('enqueue from another source runs the key; cached keys are resynced periodically', async () => {
+  const { reflector, runs, clock, controller, stop } = setup();
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  controller.enqueue('a');
+  await flushMicrotasks();
+  assert.equal(runs.length, 2);
+  await clock.advance(1000);
+  assert.equal(runs.length, 3, 'resync');
+  await stop();
+});
+
+test('a removed key is reconciled once without an object and then no longer resynced', async () => {
+  const { reflector, runs, clock, stop } = setup();
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  reflector.apply([], 6);
+  await flushMicrotasks();
+  assert.equal(runs.length, 2);
+  assert.equal(runs[1]!.ctx.object, undefined);
+  await clock.advance(3000);
+  assert.equal(runs.length, 2);
+  await stop();
+});
+
+test('requeueAfter from the reconciler plans the next run', async () => {
+  const { reflector, runs, clock, stop } = setup({ reconcile: async () => ({ requeueAfter: 300 }) });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  await clock.advance(300);
+  assert.equal(runs.length, 2);
+  await stop();
+});
+
+test('stopping waits for an in-flight reconcile to finish', async () => {
+  let release!: () => void;
+  let finished = false;
+  const { reflector, stop } = setup({
+    reconcile: async () => {
+      await new Promise<void>((r) => (release = r));
+      finished = true;
+    },
+  });
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  const stopped = stop();
+  await flushMicrotasks();
+  assert.equal(finished, false);
+  release();
+  await stopped;
+  assert.equal(finished, true);
+});

@@ -1,0 +1,190 @@
+/**
+ * Controller<T>: a reconcile function driven by keys (controller-runtime's Controller, kube-rs'
+ * `Controller::run`). It wires together
+ * - a Reflector (the cache): every added/changed/removed key that passes `filter` is queued;
+ * - a WorkQueue: dedup, one run per key at a time, backoff, requeueAfter, resync of cached keys;
+ * - `enqueue(key)` for any other trigger (a Docker event, a dependent object);
+ * - `errorPolicy(err, key)`: decides backoff or terminal for a failed run, not the reconciler.
+ * Every run gets a reconcile id and a child logger carrying controller, name and reconcileId, and
+ * is counted in the metrics. Reconcile by key: the function re-reads the world every time.
+ */
+import { randomBytes } from 'node:crypto';
+import { isSwarmopError } from '../errors.js';
+import type { BackoffOptions } from './backoff.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+import { createSilentLogger, type Logger } from './logger.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { Reflector, ReflectorEvent } from './reflector.js';
+import { WorkQueue, type WorkOutcome } from './workqueue.js';
+
+export interface ReconcileContext<T> {
+  key: string;
+  /** The cached object when the run started; undefined when it is gone. */
+  object: T | undefined;
+  reconcileId: string;
+  log: Logger;
+  /** Aborts when the controller stops and the drain timeout has passed. */
+  signal: AbortSignal;
+  /** Consecutive failed runs of this key before this one. */
+  failures: number;
+}
+
+export type ReconcileResult = { requeueAfter?: number } | void;
+
+export type ErrorAction = { type: 'backoff'; afterMs?: number } | { type: 'terminal' };
+
+export type ErrorPolicy = (err: unknown, key: string) => ErrorAction;
+
+/** Default policy: retry everything with the queue's backoff, except input the user must fix. */
+export const defaultErrorPolicy: ErrorPolicy = (err) =>
+  isSwarmopError(err, 'Invalid') ? { type: 'terminal' } : { type: 'backoff' };
+
+export type EventFilter<T> = (event: ReflectorEvent<T>) => boolean;
+
+/**
+ * A filter that queues changed items only when `select(item)` differs (e.g. the spec's
+ * generation), so a controller's own status writes do not trigger it. Adds and removals pass.
+ */
+export function changedBy<T>(select: (item: T) => unknown): EventFilter<T> {
+  return (e) => e.type !== 'changed' || JSON.stringify(select(e.old as T)) !== JSON.stringify(select(e.new as T));
+}
+
+export interface ControllerOptions<T> {
+  /** Controller name, used in logs and metric labels (e.g. "staticipattachment"). */
+  name: string;
+  reflector: Reflector<T>;
+  reconcile: (key: string, ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
+  errorPolicy?: ErrorPolicy;
+  /** Which cache events queue their key; default all. */
+  filter?: EventFilter<T>;
+  /** Max concurrent reconciles; default 4. */
+  concurrency?: number;
+  /** Per-key backoff; default base 200 ms, cap 60 s. */
+  backoff?: BackoffOptions;
+  /** Resync period of every cached key; default 30 s; 0 = off. */
+  resyncMs?: number;
+  /** How long a stop waits for in-flight reconciles before aborting their signal; default 10 s. */
+  drainTimeoutMs?: number;
+  metrics?: RuntimeMetrics;
+  log?: Logger;
+  clock?: Clock;
+}
+
+export class Controller<T> {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly #opts: ControllerOptions<T>;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #runAbort = new AbortController();
+  #started = false;
+
+  constructor(options: ControllerOptions<T>) {
+    this.#opts = options;
+    this.name = options.name;
+    this.#log = (options.log ?? createSilentLogger()).child({ controller: options.name });
+    this.#clock = options.clock ?? systemClock;
+    const labels = { controller: options.name };
+    this.queue = new WorkQueue({
+      process: (key) => this.#run(key),
+      concurrency: options.concurrency,
+      backoff: options.backoff,
+      resyncMs: options.resyncMs,
+      resyncKeys: () => options.reflector.keys(),
+      clock: this.#clock,
+      hooks: {
+        onDepth: (depth) => options.metrics?.workqueueDepth.set(labels, depth),
+        onRetry: () => options.metrics?.workqueueRetries.inc(labels),
+      },
+    });
+  }
+
+  /** Queue a key from any source (Docker events, other objects). */
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  enqueueAfter(key: string, ms: number): void {
+    this.queue.addAfter(key, ms);
+  }
+
+  hasSynced(): boolean {
+    return this.#opts.reflector.hasSynced();
+  }
+
+  /** Runs until `signal` aborts, then drains in-flight reconciles (see drainTimeoutMs). */
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.#started) throw new Error(`controller ${this.name} started twice`);
+    this.#started = true;
+    const filter = this.#opts.filter ?? (() => true);
+    const unsubscribe = this.#opts.reflector.subscribe((events) => {
+      for (const e of events) if (filter(e)) this.queue.add(e.key);
+    });
+    // Keys cached before we subscribed are queued once, as a first full pass.
+    for (const key of this.#opts.reflector.keys()) this.queue.add(key);
+    this.#log.info('controller started');
+    this.#armDrainTimeout(signal);
+    try {
+      await this.queue.start(signal);
+    } finally {
+      unsubscribe();
+      this.#runAbort.abort(); // also cancels the drain timer
+      this.#log.info('controller stopped');
+    }
+  }
+
+  /** After `signal` aborts, in-flight runs get `drainTimeoutMs` before their own signal aborts. */
+  #armDrainTimeout(signal: AbortSignal): void {
+    const ms = this.#opts.drainTimeoutMs ?? 10_000;
+    signal.addEventListener(
+      'abort',
+      () => {
+        void sleep(this.#clock, ms, this.#runAbort.signal).then(() => this.#runAbort.abort());
+      },
+      { once: true },
+    );
+  }
+
+  async #run(key: string): Promise<WorkOutcome> {
+    const reconcileId = randomBytes(4).toString('hex');
+    const log = this.#log.child({ name: key, reconcileId });
+    const labels = { controller: this.name };
+    const began = this.#clock.now();
+    const ctx: ReconcileContext<T> = {
+      key,
+      object: this.#opts.reflector.get(key),
+      reconcileId,
+      log,
+      signal: this.#runAbort.signal,
+      failures: this.queue.failures(key),
+    };
+    let outcome: WorkOutcome;
+    let result: 'success' | 'requeue' | 'error' | 'terminal';
+    try {
+      const r = await this.#opts.reconcile(key, ctx);
+      const requeueAfter = r && typeof r === 'object' ? r.requeueAfter : undefined;
+      outcome = { type: 'success', requeueAfterMs: requeueAfter };
+      result = requeueAfter === undefined ? 'success' : 'requeue';
+      // A key that is gone from the cache and reconciled cleanly needs no resync or retries.
+      if (!this.#opts.reflector.has(key) && requeueAfter === undefined) this.queue.forget(key);
+    } catch (err) {
+      const action = (this.#opts.errorPolicy ?? defaultErrorPolicy)(err, key);
+      const message = err instanceof Error ? err.message : String(err);
+      this.#opts.metrics?.reconcileErrors.inc(labels);
+      if (action.type === 'terminal') {
+        outcome = { type: 'terminal', error: err };
+        result = 'terminal';
+        log.error('reconcile failed, not retrying until the object changes', { error: message });
+      } else {
+        outcome = { type: 'retry', afterMs: action.afterMs, error: err };
+        result = 'error';
+        log.warn('reconcile failed, will retry', { error: message, failures: ctx.failures + 1 });
+      }
+    }
+    const seconds = (this.#clock.now() - began) / 1000;
+    this.#opts.metrics?.reconcileTotal.inc({ ...labels, result });
+    this.#opts.metrics?.reconcileDuration.observe(labels, seconds);
+    log.debug('reconcile done', { result, ms: Math.round(seconds * 1000) });
+    return outcome;
+  }
+}
