@@ -1,0 +1,35 @@
+/**
+ * Everything the CLI touches of its process, passed in so tests run main() in-process with
+ * captured output, their own environment and an abort signal instead of real SIGINT.
+ */
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The whole of standard input (for `-f -`). */
+  readStdin(): Promise<string>;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Aborted on SIGINT/SIGTERM: ends watches (`get -w`, `events -w`, `apply --watch`). */
+  signal: AbortSignal;
+  now(): number;
+}
+
+/** The real process's streams. The caller owns the signal (main() wires SIGINT/SIGTERM to it). */
+export function processIo(signal: AbortSignal): CliIo {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    readStdin: () => readAll(process.stdin),
+    env: process.env,
+    cwd: process.cwd(),
+    signal,
+    now: () => Date.now(),
+  };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,69 @@
+/** `swarmop apply -f FILE|DIR|- [-R] [--dry-run=client|server] [--watch [--prune]]` */
+import { Option, type Command } from 'commander';
+import { action, type CliContext } from '../cli-context.js';
+import { loadManifests } from '../load-manifests.js';
+import { refOf } from '../kinds.js';
+import { ExitCode } from '../exit-codes.js';
+import { SwarmopError } from '../../errors.js';
+import { watchAndApply } from '../apply-watch.js';
+import type { Resource } from '../../crds/meta.js';
+
+type DryRun = 'none' | 'client' | 'server';
+
+interface ApplyOptions {
+  filename: string[];
+  recursive?: boolean;
+  dryRun?: string | boolean;
+  watch?: boolean;
+  prune?: boolean;
+}
+
+export function parseDryRun(value: string | boolean | undefined): DryRun {
+  if (value === undefined || value === false || value === 'none') return 'none';
+  // A bare --dry-run means client, as it did in kubectl.
+  if (value === true || value === 'client') return 'client';
+  if (value === 'server') return 'server';
+  throw new SwarmopError('Invalid', `invalid --dry-run value "${String(value)}": use client or server`);
+}
+
+export function dryRunSuffix(mode: DryRun): string {
+  return mode === 'client' ? ' (dry run)' : mode === 'server' ? ' (server dry run)' : '';
+}
+
+/** Applies validated resources and prints one `kind/name action` line each. */
+export async function applyResources(ctx: CliContext, resources: Resource[], mode: DryRun): Promise<void> {
+  const { store } = ctx.open();
+  const results = await store.apply(resources, { dryRun: mode !== 'none' });
+  for (const r of results) {
+    ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
+  }
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function registerApply(program: Command, ctx: CliContext): void {
+  program
+    .command('apply')
+    .description('create or update resources from manifests (all documents are validated before anything is written)')
+    .requiredOption('-f, --filename <path>', 'file, folder (*.yaml, *.yml, *.json) or - for stdin; repeatable', collect)
+    .option('-R, --recursive', 'process folders recursively')
+    .addOption(new Option('--dry-run [mode]', 'client or server: show what would happen, write nothing'))
+    .option('--watch', 'keep watching the files and re-apply the ones that change')
+    .option('--prune', 'with --watch: delete the resources of removed files (and documents removed from files)')
+    .action(
+      action(ctx, async (opts: ApplyOptions) => {
+        const mode = parseDryRun(opts.dryRun);
+        if (opts.prune && !opts.watch) throw new SwarmopError('Invalid', '--prune only works with --watch');
+        if (opts.watch) {
+          if (opts.filename.includes('-')) throw new SwarmopError('Invalid', '--watch cannot watch standard input');
+          await watchAndApply(ctx, { paths: opts.filename, recursive: opts.recursive ?? false, prune: opts.prune ?? false, dryRun: mode });
+          return ExitCode.Ok;
+        }
+        const resources = await loadManifests(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
+        await applyResources(ctx, resources, mode);
+        return ExitCode.Ok;
+      }),
+    );
+}

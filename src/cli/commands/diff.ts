@@ -1,0 +1,35 @@
+/** `swarmop diff -f FILE|DIR|- [-R]`: exit 0 when live matches, 1 when different, >1 on error. */
+import type { Command } from 'commander';
+import { applyDefaults } from '../../crds/index.js';
+import { action, type CliContext } from '../cli-context.js';
+import { ExitCode } from '../exit-codes.js';
+import { requireKind } from '../kinds.js';
+import { loadManifests } from '../load-manifests.js';
+import { getOrUndefined } from '../store-reads.js';
+import { resourceDiff } from '../spec-diff.js';
+import { collect } from './apply.js';
+
+export function registerDiff(program: Command, ctx: CliContext): void {
+  program
+    .command('diff')
+    .description('show how the manifests differ from what is stored (after defaulting); exit 1 when they differ')
+    .requiredOption('-f, --filename <path>', 'file, folder or - for stdin; repeatable', collect)
+    .option('-R, --recursive', 'process folders recursively')
+    .action(
+      action(ctx, async (opts: { filename: string[]; recursive?: boolean }) => {
+        const resources = await loadManifests(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
+        const handle = ctx.open();
+        let different = false;
+        for (const r of resources) {
+          const desired = applyDefaults(r);
+          const live = await getOrUndefined(handle, requireKind(r.kind), r.metadata.name);
+          const text = resourceDiff(live ? applyDefaults(live) : undefined, desired);
+          if (text !== '') {
+            different = true;
+            ctx.io.stdout(text);
+          }
+        }
+        return different ? ExitCode.Failure : ExitCode.Ok;
+      }),
+    );
+}

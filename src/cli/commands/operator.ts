@@ -1,0 +1,57 @@
+/**
+ * `swarmop operator`: flag parsing only. The operator itself lives in ../operator-command.ts
+ * (imported lazily so the other commands never load the runtime and controllers).
+ */
+import { Option, type Command } from 'commander';
+import { action, type CliContext } from '../cli-context.js';
+import { SwarmopError } from '../../errors.js';
+
+export interface OperatorOptions {
+  prefix: string;
+  /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
+  consulAddr?: string;
+  metricsAddr: string;
+  leaderElect: boolean;
+  logFormat: 'json' | 'text' | 'auto';
+  logLevel: string;
+  resyncSeconds: number;
+  maxConcurrentReconciles: number;
+}
+
+function positiveInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new SwarmopError('Invalid', `${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+export function registerOperator(program: Command, ctx: CliContext): void {
+  program
+    .command('operator')
+    .description('run the controllers that reconcile the stored resources (until SIGTERM/SIGINT)')
+    .option('--metrics-addr <addr>', 'serve /healthz, /readyz and /metrics on this address ("0" disables)', '127.0.0.1:9464')
+    .option('--leader-elect', 'take a Consul session lock so only one replica reconciles', false)
+    .addOption(new Option('--log-format <format>', 'log format').choices(['auto', 'json', 'text']).default('auto'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
+    .option('--resync-seconds <n>', 'periodic resync of every key, in seconds', positiveInt('--resync-seconds'), 30)
+    .option('--max-concurrent-reconciles <n>', 'reconciles run at once per controller', positiveInt('--max-concurrent-reconciles'), 4)
+    .action(
+      action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number }) => {
+        const g = ctx.globals();
+        // The module path is a variable so this file compiles before the lead's module exists.
+        const modulePath = '../operator-command.js';
+        const mod = (await import(modulePath)) as { runOperator(options: OperatorOptions): Promise<number> };
+        return mod.runOperator({
+          prefix: g.prefix,
+          ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
+          metricsAddr: opts.metricsAddr,
+          leaderElect: opts.leaderElect,
+          logFormat: opts.logFormat,
+          logLevel: opts.logLevel,
+          resyncSeconds: opts.resyncSeconds,
+          maxConcurrentReconciles: opts.maxConcurrentReconciles,
+        });
+      }),
+    );
+}
