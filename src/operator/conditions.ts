@@ -1,0 +1,44 @@
+/**
+ * Status assembly, pure: conditions keep their lastTransitionTime while their status stays the same
+ * (Kubernetes' meta.SetStatusCondition), so rebuilding status from observations on every reconcile
+ * produces byte-identical documents when nothing changed and the status write can be skipped.
+ */
+import type { BaseStatus, Condition } from '../crds/index.js';
+import type { ConditionInput } from '../controllers/reconciler.js';
+
+export function mergeConditions(
+  previous: readonly Condition[] | undefined,
+  next: readonly ConditionInput[],
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
+  return next.map((c) => {
+    const old = previous?.find((p) => p.type === c.type);
+    const lastTransitionTime = old && old.status === c.status ? old.lastTransitionTime : now.toISOString();
+    const cond: Condition = { type: c.type, status: c.status, reason: c.reason, message: c.message, lastTransitionTime };
+    if (generation !== undefined) cond.observedGeneration = generation;
+    return cond;
+  });
+}
+
+/** The full status document: observed facts, observedGeneration and merged conditions. */
+export function buildStatus(
+  previous: BaseStatus | undefined,
+  observed: object,
+  conditions: readonly ConditionInput[],
+  generation: number | undefined,
+  now: Date,
+): BaseStatus & Record<string, unknown> {
+  return {
+    ...observed,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    conditions: mergeConditions(previous?.conditions, conditions, generation, now),
+  };
+}
+
+/** Ready=False with reason InvalidSpec for a stored document that fails validation. */
+export function invalidSpecConditions(errors: readonly { path: string; message: string }[]): ConditionInput[] {
+  const shown = errors.slice(0, 5).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
+  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
+  return [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `${shown.join('; ')}${more}` }];
+}
