@@ -68,7 +68,9 @@ function setup(options: {
 
 test('cache changes queue their keys; each run gets the cached object, an id and a child logger', async () => {
   const { reflector, runs, lines, metrics, stop } = setup({
-    reconcile: async (_k, ctx) => ctx.log.info('looked'),
+    reconcile: async (_k, ctx) => {
+      ctx.log.info('looked');
+    },
   });
   reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
   await flushMicrotasks();
