@@ -1,0 +1,330 @@
+/**
+ * ConsulKv: the KvStore over a real Consul agent, through the npm `consul` package.
+ *
+ * - Addresses use CONSUL_HTTP_ADDR's forms: "host:port", "http://host:port", "https://host:port".
+ * - Blocking list queries pass `index`/`wait` and return X-Consul-Index; an AbortSignal cancels
+ *   the request (it rejects with the signal's reason).
+ * - Transactions go to /v1/txn (at most 64 operations on Consul 1.8) and are all-or-nothing; a
+ *   rolled-back one throws KvTxnConflictError naming the failing keys.
+ * - Failures are mapped to SwarmopError: cannot connect / no leader -> 'Unavailable', 403 ->
+ *   'Forbidden'. Messages never contain the token, and the raw client error (whose request
+ *   carries the token header) is not attached as `cause`.
+ */
+import { EventEmitter } from 'node:events';
+import Consul from 'consul';
+import { SwarmopError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
+import {
+  MAX_TXN_OPS,
+  type KvListOptions,
+  type KvListResult,
+  type KvPair,
+  type KvStore,
+  type KvTxnOp,
+  type KvTxnResult,
+  type SessionOptions,
+} from './kv.js';
+
+export interface ConsulKvOptions {
+  /** "host:port" or "http(s)://host:port" (CONSUL_HTTP_ADDR). */
+  address: string;
+  token?: string;
+  /** Timeout of a non-blocking request, ms (default 15000). */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
+
+/** Reads CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN the way the consul CLI does. */
+export function consulOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsulKvOptions {
+  const address = env.CONSUL_HTTP_ADDR?.trim() || DEFAULT_CONSUL_ADDR;
+  const token = env.CONSUL_HTTP_TOKEN?.trim();
+  return token ? { address, token } : { address };
+}
+
+interface ParsedAddress {
+  host: string;
+  port: number;
+  secure: boolean;
+}
+
+export function parseConsulAddress(address: string): ParsedAddress {
+  const withScheme = /^[a-z]+:\/\//i.test(address) ? address : `http://${address}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new SwarmopError('Invalid', `invalid Consul address "${address}" (expected host:port or http(s)://host:port)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SwarmopError('Invalid', `invalid Consul address "${address}": scheme must be http or https`);
+  }
+  const secure = url.protocol === 'https:';
+  const port = url.port === '' ? (secure ? 443 : 8500) : Number(url.port);
+  // URL keeps IPv6 hosts bracketed; node's http wants them bare.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { host, port, secure };
+}
+
+/** What the consul package's promise API resolves with when ctx.includeResponse is set. */
+type WithResponse<T> = [{ statusCode: number; headers: Record<string, string | string[] | undefined> }, T?];
+
+interface RawKv {
+  Key: string;
+  Value: string | null;
+  CreateIndex: number;
+  ModifyIndex: number;
+  Session?: string;
+}
+
+interface PapiLikeError extends Error {
+  isPapi?: boolean;
+  isAbort?: boolean;
+  isTimeout?: boolean;
+  isResponse?: boolean;
+  code?: string;
+  response?: { statusCode: number; body?: unknown };
+}
+
+function toPair(raw: RawKv): KvPair {
+  const value = raw.Value === null || raw.Value === undefined ? '' : raw.Value;
+  const pair: KvPair = { key: raw.Key, value, createIndex: raw.CreateIndex, modifyIndex: raw.ModifyIndex };
+  if (raw.Session) pair.session = raw.Session;
+  return pair;
+}
+
+function b64(value: string): string {
+  return Buffer.from(value, 'utf8').toString('base64');
+}
+
+function unb64(value: string | null): string | null {
+  return value === null || value === undefined ? null : Buffer.from(value, 'base64').toString('utf8');
+}
+
+function txnBody(op: KvTxnOp): { KV: Record<string, unknown> } {
+  switch (op.verb) {
+    case 'set':
+      return { KV: { Verb: 'set', Key: op.key, Value: b64(op.value) } };
+    case 'cas':
+      return { KV: { Verb: 'cas', Key: op.key, Value: b64(op.value), Index: op.index } };
+    case 'get':
+    case 'delete':
+    case 'delete-tree':
+    case 'check-not-exists':
+      return { KV: { Verb: op.verb, Key: op.key } };
+    case 'delete-cas':
+    case 'check-index':
+      return { KV: { Verb: op.verb, Key: op.key, Index: op.index } };
+  }
+}
+
+export class ConsulKv implements KvStore {
+  readonly address: string;
+  private readonly client: InstanceType<typeof Consul>;
+  private readonly requestTimeoutMs: number;
+
+  constructor(options: ConsulKvOptions) {
+    const parsed = parseConsulAddress(options.address);
+    this.address = options.address;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.client = new Consul({
+      host: parsed.host,
+      port: parsed.port,
+      secure: parsed.secure,
+      ...(options.token ? { defaults: { token: options.token } } : {}),
+    });
+  }
+
+  /** Closes the keep-alive sockets so the process can exit. */
+  close(): void {
+    this.client.destroy();
+  }
+
+  async get(key: string, options: { signal?: AbortSignal } = {}): Promise<KvPair | undefined> {
+    const raw = (await this.call('read', key, options.signal, (ctx) =>
+      this.client.kv.get({ key, ctx, timeout: this.requestTimeoutMs } as never),
+    )) as unknown as RawKv | undefined | null;
+    return raw ? toPair(raw) : undefined;
+  }
+
+  async list(prefix: string, options: KvListOptions = {}): Promise<KvListResult> {
+    const query: Record<string, unknown> = { key: prefix, recurse: true };
+    let timeout = this.requestTimeoutMs;
+    if (options.index !== undefined) {
+      query.index = options.index;
+      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+      if (options.wait !== undefined) query.wait = options.wait;
+      // Consul adds up to wait/16 of jitter before answering a blocking query.
+      timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
+    }
+    const [res, body] = (await this.call('list', prefix, options.signal, (ctx) => {
+      ctx.includeResponse = true;
+      return this.client.kv.get({ ...query, ctx, timeout } as never);
+    })) as unknown as WithResponse<RawKv[] | RawKv>;
+    const header = res.headers['x-consul-index'];
+    const index = Number(Array.isArray(header) ? header[0] : header);
+    const raws = body === undefined || body === null ? [] : Array.isArray(body) ? body : [body];
+    return { index: Number.isFinite(index) && index > 0 ? index : 1, pairs: raws.map(toPair) };
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    const ok = await this.call('write', key, undefined, (ctx) =>
+      this.client.kv.set({ key, value, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+    if (ok !== true) throw new SwarmopError('Internal', `Consul refused to set ${key}`);
+  }
+
+  async cas(key: string, value: string, index: number): Promise<boolean> {
+    const ok = await this.call('write', key, undefined, (ctx) =>
+      this.client.kv.set({ key, value, cas: index, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+    return ok === true;
+  }
+
+  async delete(key: string, options: { cas?: number; recurse?: boolean } = {}): Promise<boolean> {
+    const ok = await this.call('delete', key, undefined, (ctx) =>
+      this.client.kv.del({
+        key,
+        ...(options.cas !== undefined ? { cas: options.cas } : {}),
+        ...(options.recurse ? { recurse: true } : {}),
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
+    );
+    return ok === true;
+  }
+
+  async txn(ops: readonly KvTxnOp[]): Promise<KvTxnResult> {
+    if (ops.length === 0) return { results: [] };
+    if (ops.length > MAX_TXN_OPS) {
+      throw new SwarmopError('Internal', `a Consul transaction holds at most ${MAX_TXN_OPS} operations, got ${ops.length}`);
+    }
+    let body: { Results?: { KV?: RawKv }[] | null; Errors?: { OpIndex: number; What: string }[] | null } | undefined;
+    try {
+      body = (await this.call('txn', `${ops.length} operations`, undefined, (ctx) =>
+        this.client.transaction.create(ops.map(txnBody) as never, { ctx, timeout: this.requestTimeoutMs } as never),
+      )) as typeof body;
+    } catch (err) {
+      // A rolled-back transaction is HTTP 409 with the failing operations in the body.
+      const rolledBack = (err as { txnBody?: typeof body }).txnBody;
+      if (rolledBack?.Errors) throw conflictFrom(ops, rolledBack.Errors);
+      throw err;
+    }
+    if (body?.Errors && body.Errors.length > 0) throw conflictFrom(ops, body.Errors);
+    // Unlike the KV endpoint's answers (decoded by the client), txn results carry base64 values.
+    return { results: (body?.Results ?? []).flatMap((r) => (r.KV ? [toPair({ ...r.KV, Value: unb64(r.KV.Value) })] : [])) };
+  }
+
+  async createSession(options: SessionOptions): Promise<string> {
+    const res = (await this.call('session', options.name, undefined, (ctx) =>
+      this.client.session.create({
+        name: options.name,
+        ttl: options.ttl,
+        lockdelay: options.lockDelay,
+        behavior: options.behavior,
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
+    )) as { ID: string };
+    return res.ID;
+  }
+
+  async renewSession(id: string): Promise<boolean> {
+    try {
+      const res = (await this.call('session', id, undefined, (ctx) =>
+        this.client.session.renew({ id, ctx, timeout: this.requestTimeoutMs } as never),
+      )) as unknown[] | null | undefined;
+      return Array.isArray(res) && res.length > 0;
+    } catch (err) {
+      if (err instanceof SwarmopError && err.code === 'NotFound') return false;
+      throw err;
+    }
+  }
+
+  async destroySession(id: string): Promise<void> {
+    await this.call('session', id, undefined, (ctx) =>
+      this.client.session.destroy({ id, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+  }
+
+  async acquire(key: string, value: string, session: string): Promise<boolean> {
+    const ok = await this.call('lock', key, undefined, (ctx) =>
+      this.client.kv.set({ key, value, acquire: session, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+    return ok === true;
+  }
+
+  async release(key: string, session: string): Promise<boolean> {
+    // A release PUT also writes its body as the value: send the current one back unchanged.
+    const current = await this.get(key);
+    if (current === undefined) return false;
+    const ok = await this.call('lock', key, undefined, (ctx) =>
+      this.client.kv.set({ key, value: current.value, release: session, ctx, timeout: this.requestTimeoutMs } as never),
+    );
+    return ok === true;
+  }
+
+  /**
+   * Runs one client call with cancellation and error mapping. `what`/`subject` only shape the
+   * error message (never the token).
+   */
+  private async call<T>(what: string, subject: string, signal: AbortSignal | undefined, run: (ctx: Ctx) => Promise<T>): Promise<T> {
+    signal?.throwIfAborted();
+    const ctx: Ctx = Object.assign(new EventEmitter(), { includeResponse: false });
+    const onAbort = (): void => {
+      ctx.emit('cancel');
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await run(ctx);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw this.mapError(err as PapiLikeError, what, subject);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private mapError(err: PapiLikeError, what: string, subject: string): Error {
+    if (err instanceof SwarmopError) return err;
+    const status = err.response?.statusCode;
+    if (status === undefined) {
+      const code = err.code ?? (err.cause as { code?: string } | undefined)?.code;
+      const reason = err.isTimeout ? 'request timed out' : (code ?? stripPrefix(err.message));
+      return new SwarmopError('Unavailable', `cannot reach Consul at ${this.address}: ${reason}`);
+    }
+    const text = responseText(err);
+    if (status === 409 && what === 'txn') {
+      const mapped = new SwarmopError('Conflict', `Consul rolled back the transaction: ${text}`);
+      Object.assign(mapped, { txnBody: err.response?.body });
+      return mapped;
+    }
+    if (status === 403) {
+      return new SwarmopError('Forbidden', `Consul at ${this.address} refused ${what} of ${subject}: ${text} (check CONSUL_HTTP_TOKEN)`);
+    }
+    if (status === 404) return new SwarmopError('NotFound', `Consul at ${this.address}: ${what} of ${subject}: ${text}`);
+    if (status >= 500) {
+      return new SwarmopError('Unavailable', `Consul at ${this.address} cannot serve ${what} of ${subject} (${status}): ${text}`);
+    }
+    return new SwarmopError('Internal', `Consul at ${this.address} rejected ${what} of ${subject} (${status}): ${text}`);
+  }
+}
+
+type Ctx = EventEmitter & { includeResponse: boolean };
+
+function stripPrefix(message: string): string {
+  return message.replace(/^consul: [\w.]+: /, '');
+}
+
+function responseText(err: PapiLikeError): string {
+  const body = err.response?.body;
+  if (typeof body === 'string' && body.trim() !== '') return body.trim().slice(0, 200);
+  if (Buffer.isBuffer(body) && body.length > 0) return body.toString('utf8').trim().slice(0, 200);
+  return stripPrefix(err.message);
+}
+
+function conflictFrom(ops: readonly KvTxnOp[], errors: readonly { OpIndex: number; What: string }[]): KvTxnConflictError {
+  const failures: TxnFailure[] = errors.map((e) => ({ opIndex: e.OpIndex, key: ops[e.OpIndex]?.key ?? '?', what: e.What }));
+  return new KvTxnConflictError(failures);
+}
