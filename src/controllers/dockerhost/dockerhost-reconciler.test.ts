@@ -13,7 +13,7 @@ test('a reachable engine is Ready with its version, platform and swarm state', (
   assert.equal(out.conditions[0]?.status, 'True');
   assert.equal(out.conditions[0]?.reason, 'Reachable');
   assert.equal(out.observed.engineVersion, '20.10.24');
-  assert.deepEqual(out.observed.swarm, { localNodeState: 'active', nodeID: 'abc', controlAvailable: true, clusterID: 'swarm1' });
+  assert.deepEqual(out.observed.swarm, { state: 'active', nodeID: 'abc', controlAvailable: true });
   assert.equal(out.requeueAfter, undefined);
 });
 
@@ -28,7 +28,7 @@ test('an unreachable engine is Ready=False, says why, and is re-checked soon', (
 
 test('an engine outside swarm mode reports inactive without node ids', () => {
   const f = engineFacts({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', KernelVersion: 'k' } as never, { Swarm: { LocalNodeState: '', NodeID: '' } });
-  assert.deepEqual(f.swarm, { localNodeState: 'inactive', controlAvailable: false });
+  assert.deepEqual(f.swarm, { state: 'inactive', controlAvailable: false });
 });
 
 test('status rebuilt from the same probe is identical (no status churn)', () => {

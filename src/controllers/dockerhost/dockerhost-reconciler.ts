@@ -3,7 +3,7 @@
  * node state. It changes nothing on the host; it is event-driven through the host's event stream
  * (connect/disconnect re-trigger it at once) and re-checked by the periodic resync.
  */
-import type { Resource } from '../../crds/index.js';
+import type { DockerHost } from '../../crds/index.js';
 import type { KindReconciler, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
 import { probeEngine, type EngineFacts } from './probe.js';
 
@@ -24,7 +24,7 @@ export interface DockerHostReconcilerOptions {
   unreachableRecheckMs?: number;
 }
 
-type DockerHostResource = Resource<{ endpoint: string; address: string }>;
+type DockerHostResource = DockerHost;
 
 export function createDockerHostReconciler(options: DockerHostReconcilerOptions = {}): KindReconciler<DockerHostResource, DockerHostObserved> {
   const recheck = options.unreachableRecheckMs ?? 5_000;
@@ -67,7 +67,7 @@ export function dockerHostOutcome(
         type: 'Ready',
         status: 'True',
         reason: 'Reachable',
-        message: `Docker Engine ${f.engineVersion} (${f.os}/${f.arch}) answers at ${endpoint}; swarm ${f.swarm.localNodeState}`,
+        message: `Docker Engine ${f.engineVersion} (${f.os}/${f.arch}) answers at ${endpoint}; swarm ${f.swarm.state}`,
       },
     ],
   };

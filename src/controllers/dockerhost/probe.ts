@@ -4,6 +4,7 @@
  * the 2 s the DockerHost controller promises, instead of dockerode's 10 s request timeout.
  */
 import type Docker from 'dockerode';
+import type { SwarmNodeState } from '../../crds/index.js';
 
 export interface EngineFacts {
   engineVersion: string;
@@ -11,11 +12,11 @@ export interface EngineFacts {
   os: string;
   arch: string;
   kernelVersion: string;
+  /** Same shape as DockerHostStatus.swarm. */
   swarm: {
-    localNodeState: string;
+    state: SwarmNodeState;
     nodeID?: string;
     controlAvailable: boolean;
-    clusterID?: string;
   };
 }
 
@@ -41,9 +42,8 @@ export async function probeEngine(docker: Docker, timeoutMs = PROBE_TIMEOUT_MS):
 /** Pure: the facts swarmop reports, from the engine's /version and /info answers. */
 export function engineFacts(version: Docker.DockerVersion, info: Record<string, unknown>): EngineFacts {
   const swarm = (info['Swarm'] ?? {}) as Record<string, unknown>;
-  const cluster = (swarm['Cluster'] ?? {}) as Record<string, unknown>;
   const nodeID = typeof swarm['NodeID'] === 'string' && swarm['NodeID'] !== '' ? (swarm['NodeID'] as string) : undefined;
-  const clusterID = typeof cluster['ID'] === 'string' && cluster['ID'] !== '' ? (cluster['ID'] as string) : undefined;
+  const state = swarm['LocalNodeState'];
   return {
     engineVersion: version.Version,
     apiVersion: version.ApiVersion,
@@ -51,10 +51,9 @@ export function engineFacts(version: Docker.DockerVersion, info: Record<string, 
     arch: version.Arch,
     kernelVersion: version.KernelVersion,
     swarm: {
-      localNodeState: typeof swarm['LocalNodeState'] === 'string' && swarm['LocalNodeState'] !== '' ? (swarm['LocalNodeState'] as string) : 'inactive',
+      state: isSwarmNodeState(state) ? state : 'inactive',
       ...(nodeID ? { nodeID } : {}),
       controlAvailable: swarm['ControlAvailable'] === true,
-      ...(clusterID ? { clusterID } : {}),
     },
   };
 }
@@ -69,4 +68,8 @@ function describeError(err: unknown): string {
     if (e.message) return e.message;
   }
   return String(err);
+}
+
+function isSwarmNodeState(v: unknown): v is SwarmNodeState {
+  return v === 'inactive' || v === 'pending' || v === 'active' || v === 'error' || v === 'locked';
 }
