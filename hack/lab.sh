@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# The local lab: the reference topology of DESIGN.md on one machine. Three Docker-in-Docker
+# "hosts" (consulsvr, consul01, consul02) on an --internal network, each with its own engine on
+# tcp :2375, a store Consul on loopback for swarmop's documents, and two fixed-IP test workloads.
+set -o errexit -o nounset -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+  cat >&2 <<USAGE
+usage: hack/lab.sh up|down|status|host-stop NAME|host-start NAME|host-exec NAME CMD...|env
+  env: SWARMOP_STORE_PORT (store Consul HTTP port on 127.0.0.1, default 8500)
+       LAB_WORKLOADS (1: run ubuntu114 on consul01 and ubuntu119 on consul02; 0: skip)
+       LAB_HOST_STORAGE (volume: a host's /var/lib/docker survives its restart [default]; tmpfs: lost)
+       LAB_STOP_TIMEOUT (s, docker stop timeout of host-stop, default 10)
+       LAB_START_TIMEOUT (s, wait for an inner engine, default 90)
+  After up: set -a; . .lab/env; set +a   (CONSUL_HTTP_ADDR, DOCKER_HOST of the lab's outer engine)
+USAGE
+}
+
+LAB_NAME=lab
+export DOCKER_HOST="unix:///run/swarmop-${LAB_NAME}/docker.sock"
+NETWORK=swarmop-lab
+SUBNET=192.168.116.0/24
+NET_PREFIX=192.168.116
+GATEWAY="${NET_PREFIX}.1"
+# name:last-octet, as in DESIGN.md's reference topology.
+HOSTS=(consulsvr:111 consul01:112 consul02:113)
+# workload:host
+WORKLOADS=(ubuntu114:consul01 ubuntu119:consul02)
+DIND_IMAGE=swarmop/dind-host:lab
+# Images the hosts need locally (no registry): Consul agents, the StaticIP helper, the workloads.
+HOST_IMAGES=(hashicorp/consul:1.8.7 swarmop/nethelper:lab swarmop/workload:lab)
+LABEL=io.swarmop.lab=1
+
+store_port="${SWARMOP_STORE_PORT:-8500}"
+store_pid="${SWARMOP_LAB_DIR}/store-consul.pid"
+store_log="${SWARMOP_LAB_DIR}/store-consul.log"
+workloads="${LAB_WORKLOADS:-1}"
+host_storage="${LAB_HOST_STORAGE:-volume}"
+stop_timeout="${LAB_STOP_TIMEOUT:-10}"
+start_timeout="${LAB_START_TIMEOUT:-90}"
+
+host_ip() {
+  local h
+  for h in "${HOSTS[@]}"; do [[ "${h%%:*}" == "$1" ]] && { echo "${NET_PREFIX}.${h##*:}"; return 0; }; done
+  die "unknown lab host '$1' (hosts: ${HOSTS[*]%%:*})"
+}
+host_docker() { local ip; ip="$(host_ip "$1")"; shift; DOCKER_HOST="tcp://${ip}:2375" timeout 20 docker "$@"; }
+host_answers() { DOCKER_HOST="tcp://$(host_ip "$1"):2375" timeout 3 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+# state NAME on the current engine: running, exited, created, ... or missing.
+container_state() { local s; s="$(docker ps -a --filter "name=^/${1}\$" --format '{{.State}}')"; echo "${s:-missing}"; }
+image_id() { docker image ls -q --no-trunc "$1"; }
+engine_up() { docker info --format '{{.ID}}' >/dev/null 2>&1; }
+
+ensure_network() {
+  docker network inspect "$NETWORK" >/dev/null 2>&1 && return 0
+  # --internal: no route off the machine; the gateway address is this machine, which reaches every host.
+  docker network create --internal --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
+    -o com.docker.network.bridge.name="$NETWORK" --label "$LABEL" "$NETWORK" >/dev/null
+}
+
+# ensure_host NAME : the DinD host container exists, runs the current image, and is started.
+ensure_host() {
+  local name="$1" ip state storage=()
+  ip="$(host_ip "$name")"
+  state="$(container_state "$name")"
+  if [[ "$state" != missing && "$(docker container inspect -f '{{.Image}}' "$name")" != "$(image_id "$DIND_IMAGE")" ]]; then
+    log "${name}: image ${DIND_IMAGE} changed, recreating the host"
+    docker rm -f -v "$name" >/dev/null
+    docker volume rm -f "swarmop-lab-${name}" >/dev/null 2>&1 || true
+    state=missing
+  fi
+  case "$state" in
+    running) return 0 ;;
+    missing) ;;
+    *) docker start "$name" >/dev/null; return 0 ;;
+  esac
+  if [[ "$host_storage" == tmpfs ]]; then
+    storage=(--tmpfs /var/lib/docker:rw,exec,suid,dev)
+  else
+    docker volume create --label "$LABEL" --label "io.swarmop.lab.host=${name}" "swarmop-lab-${name}" >/dev/null
+    storage=(-v "swarmop-lab-${name}:/var/lib/docker")
+  fi
+  # No --privileged (it fails here: CAP_SYS_RESOURCE is outside the bounding set); this set is
+  # what a nested dockerd needs. The host cgroup tree is bind-mounted so it can create cgroups.
+  docker run -d --name "$name" --hostname "$name" \
+    --network "$NETWORK" --ip "$ip" --restart no \
+    --label "$LABEL" --label "io.swarmop.lab.host=${name}" \
+    --cap-add ALL --cap-drop SYS_RESOURCE \
+    --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
+    -v /sys/fs/cgroup:/sys/fs/cgroup:rw "${storage[@]}" \
+    "$DIND_IMAGE" >/dev/null
+}
+
+wait_host() {
+  wait_until "$start_timeout" "the engine of ${1} on tcp://$(host_ip "$1"):2375" host_answers "$1" || {
+    docker logs --tail 20 "$1" >&2 || true
+    die "${1}: inner engine did not answer"
+  }
+}
+
+# load_images NAME : docker save | docker load of every image the host lacks (or has stale).
+load_images() {
+  local name="$1" img want have missing=()
+  for img in "${HOST_IMAGES[@]}"; do
+    want="$(image_id "$img")"
+    have="$(DOCKER_HOST="tcp://$(host_ip "$name"):2375" image_id "$img")"
+    [[ -n "$want" && "$want" == "$have" ]] || missing+=("$img")
+  done
+  ((${#missing[@]} > 0)) || return 0
+  log "${name}: loading ${missing[*]}"
+  docker save "${missing[@]}" | docker exec -i "$name" docker load -q >/dev/null
+}
+
+store_answers() {
+  CONSUL_HTTP_ADDR="127.0.0.1:${store_port}" timeout 3 "$consul_bin" operator raft list-peers >/dev/null 2>&1
+}
+
+start_store() {
+  if pid_alive "$store_pid"; then
+    wait_until 30 "the store Consul on 127.0.0.1:${store_port}" store_answers || die "store Consul does not answer (log: ${store_log})"
+    return 0
+  fi
+  store_answers && die "something else serves Consul on 127.0.0.1:${store_port}: stop it or set SWARMOP_STORE_PORT"
+  # -dev keeps everything in memory (a fresh store per lab); every port on loopback, none of the
+  # well-known serf/server ports so it never meets another agent; no update check (no internet).
+  setsid "$consul_bin" agent -dev -node swarmop-store -bind 127.0.0.1 -client 127.0.0.1 \
+    -http-port "$store_port" -dns-port -1 -grpc-port -1 \
+    -serf-lan-port "${SWARMOP_STORE_SERF_PORT:-18301}" -serf-wan-port -1 -server-port "${SWARMOP_STORE_SERVER_PORT:-18300}" \
+    -hcl 'disable_update_check = true' \
+    </dev/null >>"$store_log" 2>&1 &
+  echo $! >"$store_pid"
+  wait_until 30 "the store Consul on 127.0.0.1:${store_port}" store_answers || {
+    tail -n 20 "$store_log" >&2; die "store Consul did not start (log: ${store_log})"
+  }
+}
+
+ensure_workload() {
+  local name="${1%%:*}" host="${1##*:}" state
+  state="$(DOCKER_HOST="tcp://$(host_ip "$host"):2375" container_state "$name")"
+  case "$state" in
+    running) ;;
+    missing) host_docker "$host" run -d --name "$name" --hostname "$name" --label "$LABEL" swarmop/workload:lab >/dev/null ;;
+    *) host_docker "$host" start "$name" >/dev/null ;;
+  esac
+}
+
+write_files() {
+  local h name tmp
+  mkdir -p "${SWARMOP_LAB_DIR}/manifests"
+  tmp="$(mktemp "${SWARMOP_LAB_DIR}/manifests/.dockerhosts.XXXXXX")"
+  {
+    echo "# Generated by hack/lab.sh: the lab's three Docker-in-Docker hosts."
+    for h in "${HOSTS[@]}"; do
+      name="${h%%:*}"
+      cat <<DOC
+---
+apiVersion: swarmop.io/v1alpha1
+kind: DockerHost
+metadata:
+  name: ${name}
+  labels:
+    swarmop.io/lab: "true"
+spec:
+  endpoint: tcp://${NET_PREFIX}.${h##*:}:2375
+  address: ${NET_PREFIX}.${h##*:}
+DOC
+    done
+  } >"$tmp"
+  mv "$tmp" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
+  cat >"${SWARMOP_LAB_DIR}/env" <<ENV
+CONSUL_HTTP_ADDR=127.0.0.1:${store_port}
+DOCKER_HOST=${DOCKER_HOST}
+LAB_DOCKER_HOST=${DOCKER_HOST}
+LAB_NETWORK=${NETWORK}
+LAB_SUBNET=${SUBNET}
+LAB_HOSTS=$(for h in "${HOSTS[@]}"; do printf '%s=tcp://%s.%s:2375 ' "${h%%:*}" "$NET_PREFIX" "${h##*:}"; done | sed 's/ $//' | tr ' ' ',')
+ENV
+}
+
+up() {
+  local start=$SECONDS h pids=() p
+  "${SWARMOP_ROOT}/hack/install.sh"
+  "${SWARMOP_ROOT}/hack/dockerd.sh" start "$LAB_NAME" >/dev/null
+  LAB_DOCKER_HOST="$DOCKER_HOST" "${SWARMOP_ROOT}/hack/images.sh"
+  consul_bin="$("${SWARMOP_ROOT}/hack/consul-path.sh")"
+  ensure_network
+  for h in "${HOSTS[@]}"; do ensure_host "${h%%:*}"; done
+  start_store
+  # Hosts boot and load images in parallel; each load is a few hundred MB through a pipe.
+  for h in "${HOSTS[@]}"; do
+    ( wait_host "${h%%:*}" && load_images "${h%%:*}" ) &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || die "a lab host did not come up"; done
+  if [[ "$workloads" == 1 ]]; then
+    for h in "${WORKLOADS[@]}"; do ensure_workload "$h"; done
+  fi
+  write_files
+  if ((SECONDS - start > 2)); then log "lab up in $((SECONDS - start))s; use: set -a; . ${SWARMOP_LAB_DIR}/env; set +a"; fi
+}
+
+down() {
+  local ids
+  if pid_alive "/run/swarmop-${LAB_NAME}/dockerd.pid" && engine_up; then
+    ids="$(docker ps -aq --filter "label=${LABEL}")"
+    [[ -z "$ids" ]] || docker rm -f -v $ids >/dev/null
+    ids="$(docker network ls -q --filter "label=${LABEL}")"
+    [[ -z "$ids" ]] || docker network rm $ids >/dev/null
+    ids="$(docker volume ls -q --filter "label=${LABEL}")"
+    [[ -z "$ids" ]] || docker volume rm -f $ids >/dev/null
+  fi
+  stop_pid "$store_pid" 20
+  "${SWARMOP_ROOT}/hack/dockerd.sh" stop "$LAB_NAME"
+  rm -f "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
+}
+
+# status: one line per part; exit 0 only when every part is up.
+status() {
+  local ok=0 h name state engine
+  "${SWARMOP_ROOT}/hack/dockerd.sh" status "$LAB_NAME" || ok=1
+  if pid_alive "$store_pid" && store_answers; then
+    echo "store consul: running (pid $(cat "$store_pid")) CONSUL_HTTP_ADDR=127.0.0.1:${store_port}"
+  else
+    echo "store consul: not running"; ok=1
+  fi
+  engine_up || return 1
+  for h in "${HOSTS[@]}"; do
+    name="${h%%:*}"
+    state="$(container_state "$name")"
+    if [[ "$state" == running ]] && host_answers "$name"; then
+      engine="engine answering on tcp://$(host_ip "$name"):2375"
+    else
+      engine="engine not answering"; ok=1
+    fi
+    echo "host ${name}: container ${state}, ${engine}"
+  done
+  if [[ "$workloads" == 1 ]]; then
+    for h in "${WORKLOADS[@]}"; do
+      host_answers "${h##*:}" || continue
+      echo "workload ${h%%:*} on ${h##*:}: $(DOCKER_HOST="tcp://$(host_ip "${h##*:}"):2375" container_state "${h%%:*}")"
+    done
+  fi
+  return "$ok"
+}
+
+consul_bin=''
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  status)
+    consul_bin="$("${SWARMOP_ROOT}/hack/consul-path.sh" 2>/dev/null || echo consul)"
+    status ;;
+  host-stop)
+    [[ $# == 1 ]] || { usage; exit 2; }
+    host_ip "$1" >/dev/null
+    docker stop -t "$stop_timeout" "$1" >/dev/null ;;
+  host-start)
+    [[ $# == 1 ]] || { usage; exit 2; }
+    host_ip "$1" >/dev/null
+    docker start "$1" >/dev/null
+    wait_host "$1" ;;
+  host-exec)
+    [[ $# -ge 2 ]] || { usage; exit 2; }
+    name="$1"; shift
+    host_ip "$name" >/dev/null
+    if [[ -t 0 ]]; then exec docker exec -it "$name" "$@"; else exec docker exec -i "$name" "$@"; fi ;;
+  env) cat "${SWARMOP_LAB_DIR}/env" ;;
+  -h|--help|help) usage ;;
+  *) usage; exit 2 ;;
+esac
