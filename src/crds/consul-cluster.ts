@@ -1,0 +1,184 @@
+/** ConsulCluster: a Consul server cluster (plus optional clients), one agent container per member. */
+import { arr, bool, hostRef, int, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import type { BaseStatus, Resource } from './meta.js';
+import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
+
+export interface ConsulMember {
+  /** DockerHost name. */
+  host: string;
+  /** Consul node name. */
+  node: string;
+  /** Bind/advertise address; defaults (in the controller) to the DockerHost's address. */
+  bindAddress?: string;
+}
+
+export interface ConsulSecretRef {
+  /** Key in the store Consul's KV that holds the value, so secrets stay out of the spec. */
+  kvKey: string;
+}
+
+export interface ConsulClusterSpec {
+  datacenter: string;
+  image: string;
+  ui: boolean;
+  servers: ConsulMember[];
+  clients?: ConsulMember[];
+  /** Defaulted to the number of servers. */
+  bootstrapExpect: number;
+  /** Defaulted to /var/lib/swarmop/consul/<cluster name>. */
+  dataDir: string;
+  /** -retry-interval; Consul's default is 30s. */
+  retryInterval?: string;
+  gossipKeyRef?: ConsulSecretRef;
+  aclTokenRef?: ConsulSecretRef;
+}
+
+/** As applied by users: the defaulted fields may be left out. */
+export type ConsulClusterSpecInput = Omit<ConsulClusterSpec, 'ui' | 'bootstrapExpect' | 'dataDir'> &
+  Partial<Pick<ConsulClusterSpec, 'ui' | 'bootstrapExpect' | 'dataDir'>>;
+
+export type ConsulMemberStatusValue = 'alive' | 'leaving' | 'left' | 'failed' | 'none';
+
+export interface ConsulMemberStatus {
+  node: string;
+  host: string;
+  address: string;
+  status: ConsulMemberStatusValue;
+  role?: 'server' | 'client';
+}
+
+export interface ConsulRaftPeer {
+  node: string;
+  address: string;
+  voter: boolean;
+  leader?: boolean;
+}
+
+export interface ConsulClusterStatus extends BaseStatus {
+  /** Node name of the raft leader; absent when there is none. */
+  leader?: string;
+  raftPeers?: ConsulRaftPeer[];
+  members?: ConsulMemberStatus[];
+}
+
+export type ConsulCluster = Resource<ConsulClusterSpec, ConsulClusterStatus>;
+
+const member = (role: string): Record<string, ReturnType<typeof str>> => ({
+  host: hostRef(`Name of the DockerHost that runs this ${role}'s agent container (one agent per host).`),
+  node: str(`Consul node name of this ${role} (-node), unique in the cluster. A DNS-1123 label.`, { format: 'dns-label' }),
+  bindAddress: str(`IPv4 address the ${role} binds and advertises (-bind/-advertise). Defaults to the DockerHost's address.`, {
+    format: 'ipv4',
+  }),
+});
+
+const secretRef = (what: string) =>
+  obj(`${what}, read from the store Consul's KV so the secret is never written in the spec.`, {
+    kvKey: str("Key in the store Consul's KV holding the value.", { format: 'kv-key' }),
+  }, ['kvKey']);
+
+const spec = obj(
+  'Desired state of a ConsulCluster.',
+  {
+    datacenter: str('Consul datacenter name (-datacenter). A DNS-1123 label.', { format: 'dns-label' }),
+    image: str('Consul image run by every agent container, e.g. hashicorp/consul:1.8.7. Pulled only if missing on the host.', {
+      format: 'image-ref',
+    }),
+    ui: bool('Serve the web UI on :8500 (-ui).', { default: false }),
+    servers: arr('Server agents (-server). Three or five give a fault-tolerant quorum.', obj('One server agent.', member('server'), ['host', 'node']), {
+      minItems: 1,
+      maxItems: 7,
+    }),
+    clients: arr('Client agents that join the servers.', obj('One client agent.', member('client'), ['host', 'node']), { maxItems: 256 }),
+    bootstrapExpect: int('Servers to wait for before the first leader election (-bootstrap-expect). Defaults to the number of servers.', {
+      minimum: 1,
+    }),
+    dataDir: str('Data directory on each host (-data-dir). Defaults to /var/lib/swarmop/consul/<cluster name>.', { format: 'abs-path' }),
+    retryInterval: str('Time between join attempts (-retry-interval), a Consul duration like 5s. Consul defaults to 30s.', {
+      format: 'consul-duration',
+    }),
+    gossipKeyRef: secretRef('Gossip encryption key (-encrypt)'),
+    aclTokenRef: secretRef('ACL token the agents use (acl.tokens.agent)'),
+  },
+  ['datacenter', 'image', 'servers'],
+);
+
+const status = statusSchema('Observed state of a ConsulCluster, rebuilt by the controller at every reconcile.', {
+  leader: str('Node name of the raft leader; absent when there is none.'),
+  raftPeers: arr(
+    'Raft peers as reported by the leader.',
+    obj('One raft peer.', {
+      node: str('Node name.'),
+      address: str('Raft address (ip:port).'),
+      voter: bool('Whether the peer votes.'),
+      leader: bool('Whether the peer is the leader.'),
+    }),
+  ),
+  members: arr(
+    'Every listed member with its serf status.',
+    obj('One member.', {
+      node: str('Consul node name.'),
+      host: str('DockerHost name.'),
+      address: str('Gossip address.'),
+      status: str('Serf status.', { enum: ['alive', 'leaving', 'left', 'failed', 'none'] }),
+      role: str('server or client.', { enum: ['server', 'client'] }),
+    }),
+  ),
+});
+
+function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
+  const out = structuredClone(s);
+  out.ui ??= false;
+  out.bootstrapExpect ??= out.servers.length;
+  out.dataDir ??= `/var/lib/swarmop/consul/${name}`;
+  return out;
+}
+
+function check(s: ConsulClusterSpec): SemanticError[] {
+  const errors: SemanticError[] = [];
+  const nodes = new Map<string, string>();
+  const hosts = new Map<string, string>();
+  for (const list of ['servers', 'clients'] as const) {
+    (s[list] ?? []).forEach((m, i) => {
+      const where = `${list}[${i}]`;
+      const nodeSeen = nodes.get(m.node);
+      if (nodeSeen) errors.push({ path: ['spec', list, i, 'node'], message: `node name "${m.node}" is already used by spec.${nodeSeen}` });
+      else nodes.set(m.node, where);
+      // One agent per host: agents run with --net host and would fight over the same ports.
+      const hostSeen = hosts.get(m.host);
+      if (hostSeen) errors.push({ path: ['spec', list, i, 'host'], message: `host "${m.host}" already runs an agent (spec.${hostSeen})` });
+      else hosts.set(m.host, where);
+    });
+  }
+  if (s.bootstrapExpect > s.servers.length)
+    errors.push({
+      path: ['spec', 'bootstrapExpect'],
+      message: `bootstrapExpect ${s.bootstrapExpect} is more than the ${s.servers.length} listed servers; the cluster would never elect a leader`,
+    });
+  return errors;
+}
+
+export const consulClusterKind: KindDefinition<ConsulClusterSpec> = {
+  kind: 'ConsulCluster',
+  singular: 'consulcluster',
+  plural: 'consulclusters',
+  shortNames: ['cc'],
+  description:
+    'A Consul server cluster (one datacenter, optional clients and web UI) run as one agent container per member on DockerHosts, kept joined with a leader and all servers as raft peers.',
+  schema: resourceSchema('ConsulCluster', 'A Consul cluster run on DockerHosts.', spec, status),
+  printerColumns: [
+    { name: 'DATACENTER', value: (r) => text(field(r, 'spec', 'datacenter')) },
+    { name: 'SERVERS', value: (r) => String((field(r, 'spec', 'servers') as unknown[] | undefined)?.length ?? 0) },
+    { name: 'LEADER', value: (r) => text(field(r, 'status', 'leader')) },
+    { name: 'IMAGE', value: (r) => text(field(r, 'spec', 'image')), wide: true },
+    {
+      name: 'ALIVE',
+      value: (r) => {
+        const members = field(r, 'status', 'members') as { status?: string }[] | undefined;
+        return members ? `${members.filter((m) => m.status === 'alive').length}/${members.length}` : '<none>';
+      },
+      wide: true,
+    },
+  ],
+  defaults,
+  check,
+};

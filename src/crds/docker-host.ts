@@ -1,0 +1,102 @@
+/** DockerHost: one Docker Engine endpoint; the other kinds refer to hosts by this name. */
+import { bool, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import type { BaseStatus, Resource } from './meta.js';
+import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
+
+export interface DockerHostTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export interface DockerHostSpec {
+  /** `tcp://host:port` or `unix:///path/to/docker.sock`. */
+  endpoint: string;
+  /** The host's LAN address (IPv4): Consul bind/advertise and Swarm advertise default to it. */
+  address: string;
+  tls?: DockerHostTls;
+}
+
+export type SwarmNodeState = 'inactive' | 'pending' | 'active' | 'error' | 'locked';
+
+export interface DockerHostStatus extends BaseStatus {
+  reachable?: boolean;
+  engineVersion?: string;
+  apiVersion?: string;
+  os?: string;
+  arch?: string;
+  kernelVersion?: string;
+  swarm?: { nodeID?: string; state: SwarmNodeState; controlAvailable?: boolean };
+  lastProbeTime?: string;
+}
+
+export type DockerHost = Resource<DockerHostSpec, DockerHostStatus>;
+
+const spec = obj(
+  'Desired state of a DockerHost.',
+  {
+    endpoint: str(
+      'Docker Engine API endpoint: tcp://HOST:PORT (e.g. tcp://192.168.116.111:2375; add tls for :2376) or unix:///ABSOLUTE/PATH to a local socket.',
+      { format: 'docker-endpoint' },
+    ),
+    address: str(
+      "The host's LAN IPv4 address (e.g. 192.168.116.111). Consul agents bind and advertise on it and Swarm advertises it unless told otherwise.",
+      { format: 'ipv4' },
+    ),
+    tls: obj(
+      'Client TLS for a tcp endpoint whose engine requires certificates (dockerd --tlsverify). Paths are files on the machine running swarmop.',
+      {
+        caFile: str('CA certificate that signed the engine certificate (PEM), absolute path.', { format: 'abs-path' }),
+        certFile: str('Client certificate (PEM), absolute path.', { format: 'abs-path' }),
+        keyFile: str('Client private key (PEM), absolute path.', { format: 'abs-path' }),
+      },
+      ['caFile', 'certFile', 'keyFile'],
+    ),
+  },
+  ['endpoint', 'address'],
+);
+
+const status = statusSchema('Observed state of a DockerHost, rebuilt by the controller at every probe.', {
+  reachable: bool('Whether the engine answered the last probe.'),
+  engineVersion: str('Docker Engine version reported by the engine.'),
+  apiVersion: str('Docker Engine API version.'),
+  os: str('Operating system of the engine (e.g. linux).'),
+  arch: str('CPU architecture of the engine (e.g. x86_64).'),
+  kernelVersion: str('Kernel version of the host.'),
+  swarm: obj(
+    "The engine's swarm-mode membership.",
+    {
+      nodeID: str('Swarm node id of this engine.'),
+      state: str('Local swarm node state.', { enum: ['inactive', 'pending', 'active', 'error', 'locked'] }),
+      controlAvailable: bool('Whether this node is a manager.'),
+    },
+    ['state'],
+  ),
+  lastProbeTime: str('When the engine was last probed (RFC 3339).', { format: 'date-time' }),
+});
+
+function check(s: DockerHostSpec): SemanticError[] {
+  const errors: SemanticError[] = [];
+  if (s.tls && !s.endpoint.startsWith('tcp://'))
+    errors.push({ path: ['spec', 'tls'], message: 'tls applies only to a tcp:// endpoint' });
+  return errors;
+}
+
+export const dockerHostKind: KindDefinition<DockerHostSpec> = {
+  kind: 'DockerHost',
+  singular: 'dockerhost',
+  plural: 'dockerhosts',
+  shortNames: ['dh'],
+  description:
+    'A Docker Engine that swarmop manages, reached through its API endpoint. ConsulCluster, SwarmCluster and StaticIPAttachment refer to hosts by this name, so the endpoint is written once.',
+  schema: resourceSchema('DockerHost', 'A Docker Engine that swarmop manages.', spec, status),
+  printerColumns: [
+    { name: 'ENDPOINT', value: (r) => text(field(r, 'spec', 'endpoint')) },
+    { name: 'ADDRESS', value: (r) => text(field(r, 'spec', 'address')) },
+    { name: 'VERSION', value: (r) => text(field(r, 'status', 'engineVersion')) },
+    { name: 'SWARM', value: (r) => text(field(r, 'status', 'swarm', 'state')), wide: true },
+    { name: 'OS/ARCH', value: (r) => (field(r, 'status', 'os') ? `${text(field(r, 'status', 'os'))}/${text(field(r, 'status', 'arch'))}` : '<none>'), wide: true },
+  ],
+  defaults: (s) => structuredClone(s),
+  check,
+};

@@ -1,0 +1,117 @@
+/** StaticIPAttachment: pipework's fixed IP for one container, bridged onto the host's LAN. */
+import { bool, hostRef, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import { formatIPv4, parseCidr, parseIPv4 } from './formats.js';
+import type { BaseStatus, Resource } from './meta.js';
+import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
+
+export interface StaticIPAttachmentSpec {
+  /** DockerHost name. */
+  host: string;
+  /** Container name on that host. */
+  container: string;
+  /** Linux bridge on the host, created if missing. */
+  bridge: string;
+  /** `address/prefix`, e.g. 192.168.116.114/24. */
+  address: string;
+  gateway?: string;
+  /** Interface name inside the container. Default eth1. */
+  interface: string;
+  mac?: string;
+  /** Host NIC enslaved into the bridge, its addresses and default route moved onto the bridge. */
+  uplink?: string;
+  /** Remove the bridge (and give the uplink its address back) on delete when nothing else uses it. */
+  ownBridge?: boolean;
+}
+
+export type StaticIPAttachmentSpecInput = Omit<StaticIPAttachmentSpec, 'interface'> & { interface?: string };
+
+export interface StaticIPAttachmentStatus extends BaseStatus {
+  containerID?: string;
+  pid?: number;
+  interface?: string;
+  address?: string;
+  mac?: string;
+  hostVeth?: string;
+  lastAppliedTime?: string;
+}
+
+export type StaticIPAttachment = Resource<StaticIPAttachmentSpec, StaticIPAttachmentStatus>;
+
+const spec = obj(
+  'Desired state of a StaticIPAttachment.',
+  {
+    host: hostRef('Name of the DockerHost that runs the container.'),
+    container: str("Name of the container on that host (Docker's rule: letters, digits, '_', '.', '-'). Attached as soon as it exists and again whenever it restarts.", {
+      format: 'container-name',
+    }),
+    bridge: str('Linux bridge on the host the container is attached to (e.g. br0); created if missing.', { format: 'ifname' }),
+    address: str('IPv4 address and prefix of the container interface, e.g. 192.168.116.114/24. Not the network or broadcast address.', {
+      format: 'ipv4-cidr',
+    }),
+    gateway: str("Default gateway set inside the container, e.g. 192.168.116.1; must be inside the address's subnet.", { format: 'ipv4' }),
+    interface: str('Interface name inside the container. Default eth1.', { format: 'ifname', default: 'eth1' }),
+    mac: str('Unicast MAC address of the container interface, e.g. 02:42:c0:a8:74:72. Default: chosen by the kernel.', { format: 'mac' }),
+    uplink: str("Host NIC to enslave into the bridge (e.g. eth0); its addresses and default route move onto the bridge, as in pipework's setup.", {
+      format: 'ifname',
+    }),
+    ownBridge: bool('On delete, also remove the bridge (giving the uplink its address back) when no other attachment uses it. Default false.'),
+  },
+  ['host', 'container', 'bridge', 'address'],
+);
+
+const status = statusSchema('Observed state of a StaticIPAttachment, read from inside the container.', {
+  containerID: str('Id of the container the interface was applied to.'),
+  pid: { type: 'integer', description: 'PID of the container whose network namespace holds the interface.', minimum: 0 },
+  interface: str('Interface name found in the container.'),
+  address: str('Address/prefix found on the interface.'),
+  mac: str('MAC address found on the interface.'),
+  hostVeth: str('Host end of the veth pair, attached to the bridge.'),
+  lastAppliedTime: str('When the interface was last (re-)applied (RFC 3339).', { format: 'date-time' }),
+});
+
+function check(s: StaticIPAttachmentSpec): SemanticError[] {
+  const errors: SemanticError[] = [];
+  const cidr = parseCidr(s.address);
+  if (!cidr) return errors;
+  // /31 and /32 have no network or broadcast address (RFC 3021).
+  if (cidr.prefix <= 30) {
+    if (cidr.address === cidr.network)
+      errors.push({ path: ['spec', 'address'], message: `${s.address} is the network address of ${formatIPv4(cidr.network)}/${cidr.prefix}` });
+    if (cidr.address === cidr.broadcast)
+      errors.push({ path: ['spec', 'address'], message: `${s.address} is the broadcast address of ${formatIPv4(cidr.network)}/${cidr.prefix}` });
+  }
+  if (s.gateway !== undefined) {
+    const gw = parseIPv4(s.gateway);
+    const subnet = `${formatIPv4(cidr.network)}/${cidr.prefix}`;
+    if (gw !== undefined) {
+      if (gw < cidr.network || gw > cidr.broadcast)
+        errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is outside the subnet ${subnet} of address ${s.address}` });
+      else if (gw === cidr.address) errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is the attachment's own address` });
+      else if (cidr.prefix <= 30 && (gw === cidr.network || gw === cidr.broadcast))
+        errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is the network or broadcast address of ${subnet}` });
+    }
+  }
+  if (s.uplink !== undefined && s.uplink === s.bridge)
+    errors.push({ path: ['spec', 'uplink'], message: `uplink "${s.uplink}" cannot be the bridge itself` });
+  return errors;
+}
+
+export const staticIPAttachmentKind: KindDefinition<StaticIPAttachmentSpec> = {
+  kind: 'StaticIPAttachment',
+  singular: 'staticipattachment',
+  plural: 'staticipattachments',
+  shortNames: ['sia'],
+  description:
+    "A fixed IPv4 address for one container, bridged onto its host's LAN the way pipework does it (bridge, veth pair, interface in the container's network namespace, address, gateway, MAC), re-applied whenever the container restarts.",
+  schema: resourceSchema('StaticIPAttachment', 'A fixed IPv4 address for one container.', spec, status),
+  printerColumns: [
+    { name: 'HOST', value: (r) => text(field(r, 'spec', 'host')) },
+    { name: 'CONTAINER', value: (r) => text(field(r, 'spec', 'container')) },
+    { name: 'ADDRESS', value: (r) => text(field(r, 'spec', 'address')) },
+    { name: 'INTERFACE', value: (r) => text(field(r, 'spec', 'interface')), wide: true },
+    { name: 'BRIDGE', value: (r) => text(field(r, 'spec', 'bridge')), wide: true },
+    { name: 'MAC', value: (r) => text(field(r, 'status', 'mac') ?? field(r, 'spec', 'mac')), wide: true },
+  ],
+  defaults: (s) => ({ ...structuredClone(s), interface: s.interface ?? 'eth1' }),
+  check,
+};
