@@ -3,16 +3,20 @@
  * (`GET /v1/kv/<prefix>?recurse&index=<last>&wait=<wait>`) and hands each new listing to
  * `onSnapshot(pairs, index)`.
  *
- * Semantics (Consul's "Blocking Queries" implementation notes):
+ * Semantics (Consul's "Blocking Queries" implementation notes, plus restart safety):
  * - resumes from the last X-Consul-Index, so a change made between two calls is never missed;
  * - an index that goes backwards (agent restart, snapshot restore, a different server) resets the
- *   watch to index 0: the next call is a plain list and its answer is always delivered;
+ *   watch to index 0: the next call is a plain list;
  * - an index of 0 is a Consul bug that makes every call return at once; the next call uses 1;
+ * - every answer is delivered, also one that returned at the end of `wait` with an unchanged
+ *   index: after a restart an agent can reach our old index again with different data, and an
+ *   index comparison alone would never notice. So `wait` (default 60 s) bounds how stale the
+ *   cache can get; the Reflector's per-key diff makes re-deliveries cheap and silent;
  * - a call that returns faster than `minIntervalMs` with an unchanged index is followed by a pause
  *   of `minIntervalMs`, so a misbehaving server never puts us in a hot loop;
  * - an error (or a throwing `onSnapshot`) backs off: base 250 ms, doubling, capped at 30 s,
- *   +/-10 % jitter, reset by the next success; the index is kept, and a listing whose
- *   `onSnapshot` threw is not counted as seen, so it is delivered again.
+ *   +/-10 % jitter, reset by the next success. The call after an error is a plain list (index 0):
+ *   an error often means the agent went away, and it may come back with other data.
  * `start(signal)` resolves only when the signal aborts; the watcher never ends silently.
  */
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -36,7 +40,7 @@ export interface PrefixWatcherOptions {
   kv: Pick<KvStore, 'list'>;
   prefix: string;
   onSnapshot: (pairs: KvPair[], index: number) => void | Promise<void>;
-  /** Max time one blocking query waits, Consul duration; default "5m" (Consul caps at 10m). */
+  /** Max time one blocking query waits, Consul duration; default "60s" (Consul caps at 10m). */
   wait?: string;
   /** Backoff after errors; default base 250 ms, cap 30 s. */
   backoff?: BackoffOptions;
@@ -86,7 +90,7 @@ export class PrefixWatcher {
       try {
         const res = await this.#opts.kv.list(this.#opts.prefix, {
           index: sent,
-          wait: this.#opts.wait ?? '5m',
+          wait: this.#opts.wait ?? '60s',
           signal,
         });
         if (signal.aborted) break;
@@ -96,10 +100,9 @@ export class PrefixWatcher {
           this.#set({ lastIndex: 0, phase: 'syncing', consecutiveFailures: 0, lastError: undefined });
           continue;
         }
-        if (sent === 0 || res.index !== sent) {
-          await this.#opts.onSnapshot(res.pairs, res.index);
-          if (signal.aborted) break;
-        } else if (this.#clock.now() - began < minInterval) {
+        await this.#opts.onSnapshot(res.pairs, res.index);
+        if (signal.aborted) break;
+        if (sent !== 0 && res.index === sent && this.#clock.now() - began < minInterval) {
           // Unchanged index but an immediate answer: rate-limit instead of spinning.
           await sleep(this.#clock, minInterval, signal);
         }
@@ -115,7 +118,7 @@ export class PrefixWatcher {
         const failures = this.#state.consecutiveFailures + 1;
         const delay = backoffDelay(failures, backoff);
         const message = err instanceof Error ? err.message : String(err);
-        this.#set({ phase: 'backoff', consecutiveFailures: failures, lastError: message });
+        this.#set({ phase: 'backoff', consecutiveFailures: failures, lastError: message, lastIndex: 0 });
         this.#log.warn('watch failed, backing off', { error: message, failures, delayMs: delay });
         await sleep(this.#clock, delay, signal);
       }

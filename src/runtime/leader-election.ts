@@ -1,0 +1,210 @@
+/**
+ * LeaderElector: a Consul session lock on one key, so that of several operator replicas only one
+ * reconciles (controller-runtime's leader election, on Consul's documented leader-election recipe).
+ *
+ * - Campaign: create a session (TTL, lock-delay, behavior "release"), `acquire` the key; while
+ *   someone else holds it, block on the key with a blocking query and try again as soon as it is
+ *   released, so a clean hand-over takes one round trip, not a poll period.
+ * - Leading: `onStartedLeading(signal)` runs; the session is renewed every TTL/2. Leadership ends
+ *   the moment a renewal says the session is gone, or no renewal succeeded for a whole TTL, or the
+ *   key shows another (or no) session: the signal aborts and `onStoppedLeading()` is called.
+ *   The elector then campaigns again with a new session.
+ * - Clean stop (`signal` aborts): the leading callback's signal aborts, its promise is awaited
+ *   (controllers drain), then the lock is released and the session destroyed at once, so a
+ *   standby takes over within a round trip.
+ * - A killed leader is replaced when Consul invalidates its session: after the TTL (Consul may
+ *   take up to twice the TTL) plus the lock-delay, during which Consul refuses the lock to anyone.
+ * Defaults: TTL 10 s (Consul's minimum), lock-delay 1 s.
+ */
+import { sleep, systemClock, type Clock } from './clock.js';
+import { createSilentLogger, type Logger } from './logger.js';
+import type { KvStore } from '../store/kv.js';
+
+export type ElectorPhase = 'candidate' | 'leader' | 'stopped';
+
+export interface ElectorState {
+  phase: ElectorPhase;
+  /** True while we hold a live session (leader or standby talking to Consul). */
+  healthy: boolean;
+  session?: string;
+  lastError?: string;
+}
+
+export interface LeaderElectorOptions {
+  kv: Pick<KvStore, 'createSession' | 'renewSession' | 'destroySession' | 'acquire' | 'release' | 'list'>;
+  /** Lock key, e.g. "swarmop/leader". */
+  key: string;
+  /** Written as the key's value while leading (host name, pid). */
+  identity: string;
+  /** Session TTL in seconds; default 10 (Consul's minimum). */
+  ttlSeconds?: number;
+  /** Consul lock-delay in seconds; default 1. */
+  lockDelaySeconds?: number;
+  onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
+  onStoppedLeading?: () => void;
+  onStateChange?: (state: ElectorState) => void;
+  /**
+   * Release the lock on stop; default true. False leaves the session to expire, as if the
+   * process had been killed (tests of the TTL take-over use it).
+   */
+  releaseOnStop?: boolean;
+  /** Pause after errors and between attempts while the lock-delay holds; default 1000 ms. */
+  retryMs?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export const DEFAULT_LEADER_TTL_SECONDS = 10;
+export const DEFAULT_LOCK_DELAY_SECONDS = 1;
+
+export class LeaderElector {
+  readonly #opts: LeaderElectorOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #state: ElectorState = { phase: 'candidate', healthy: false };
+
+  constructor(options: LeaderElectorOptions) {
+    this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.log ?? createSilentLogger()).child({ component: 'leader-election', key: options.key });
+  }
+
+  get state(): Readonly<ElectorState> {
+    return { ...this.#state };
+  }
+
+  isLeader(): boolean {
+    return this.#state.phase === 'leader';
+  }
+
+  #set(patch: Partial<ElectorState>): void {
+    const before = this.#state;
+    this.#state = { ...before, ...patch };
+    if (before.phase !== this.#state.phase || before.healthy !== this.#state.healthy) this.#opts.onStateChange?.(this.state);
+  }
+
+  /** Campaigns and leads until `signal` aborts; resolves after a clean hand-over. */
+  async start(signal: AbortSignal): Promise<void> {
+    const retryMs = this.#opts.retryMs ?? 1000;
+    while (!signal.aborted) {
+      try {
+        await this.#term(signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        const message = err instanceof Error ? err.message : String(err);
+        this.#set({ healthy: false, lastError: message, session: undefined });
+        this.#log.warn('leader election failed, retrying', { error: message });
+        await sleep(this.#clock, retryMs, signal);
+      }
+    }
+    this.#set({ phase: 'stopped', healthy: false, session: undefined });
+  }
+
+  /** One session's life: campaign, maybe lead, end on stop or session loss. */
+  async #term(signal: AbortSignal): Promise<void> {
+    const { kv, key } = this.#opts;
+    const ttl = this.#opts.ttlSeconds ?? DEFAULT_LEADER_TTL_SECONDS;
+    const retryMs = this.#opts.retryMs ?? 1000;
+    const session = await kv.createSession({
+      name: `swarmop-leader ${this.#opts.identity}`,
+      ttl: `${ttl}s`,
+      lockDelay: `${this.#opts.lockDelaySeconds ?? DEFAULT_LOCK_DELAY_SECONDS}s`,
+      behavior: 'release',
+    });
+    this.#set({ session, healthy: true, lastError: undefined });
+    const lost = new AbortController();
+    const renewing = this.#renewLoop(session, ttl, signal, lost);
+    const watchSignal = AbortSignal.any([signal, lost.signal]);
+    let lead: { abort: AbortController; done: Promise<void> } | undefined;
+    let index = 0;
+    try {
+      while (!watchSignal.aborted) {
+        if (!lead && (await kv.acquire(key, this.#opts.identity, session))) {
+          lead = this.#lead(session);
+        }
+        const res = await kv.list(key, { index, wait: `${ttl}s`, signal: watchSignal });
+        index = res.index < index ? 0 : res.index;
+        const holder = res.pairs.find((p) => p.key === key)?.session;
+        if (lead && holder !== session) {
+          this.#log.warn('lost the leader lock', { holder: holder ?? 'none' });
+          break;
+        }
+        // Free but refused: Consul's lock-delay after an invalidated session; try again shortly.
+        if (!lead && holder === undefined) await sleep(this.#clock, Math.min(retryMs, 500), watchSignal);
+      }
+    } catch (err) {
+      if (!watchSignal.aborted) throw err;
+    } finally {
+      lost.abort();
+      await renewing;
+      if (lead) await this.#stopLeading(lead);
+      if (signal.aborted && this.#opts.releaseOnStop !== false) {
+        await this.#releaseQuietly(session);
+      }
+      this.#set({ session: undefined, healthy: false });
+    }
+  }
+
+  #lead(session: string): { abort: AbortController; done: Promise<void> } {
+    const abort = new AbortController();
+    this.#set({ phase: 'leader' });
+    this.#log.info('started leading', { session });
+    const done = (async () => {
+      try {
+        await this.#opts.onStartedLeading(abort.signal);
+      } catch (err) {
+        this.#log.error('leading callback failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+    return { abort, done };
+  }
+
+  async #stopLeading(lead: { abort: AbortController; done: Promise<void> }): Promise<void> {
+    lead.abort.abort();
+    this.#set({ phase: 'candidate' });
+    this.#opts.onStoppedLeading?.();
+    this.#log.info('stopped leading');
+    await lead.done;
+  }
+
+  async #releaseQuietly(session: string): Promise<void> {
+    try {
+      await this.#opts.kv.release(this.#opts.key, session);
+    } catch (err) {
+      this.#log.warn('could not release the leader lock', { error: err instanceof Error ? err.message : String(err) });
+    }
+    try {
+      await this.#opts.kv.destroySession(session);
+    } catch (err) {
+      this.#log.warn('could not destroy the leader session', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Renews every TTL/2 (retrying every second on errors); aborts `lost` when the session is gone. */
+  async #renewLoop(session: string, ttl: number, signal: AbortSignal, lost: AbortController): Promise<void> {
+    let lastOk = this.#clock.now();
+    let delay = (ttl * 1000) / 2;
+    while (!signal.aborted && !lost.signal.aborted) {
+      await sleep(this.#clock, delay, AbortSignal.any([signal, lost.signal]));
+      if (signal.aborted || lost.signal.aborted) return;
+      try {
+        if (!(await this.#opts.kv.renewSession(session))) {
+          this.#log.warn('leader session expired');
+          lost.abort();
+          return;
+        }
+        lastOk = this.#clock.now();
+        delay = (ttl * 1000) / 2;
+        this.#set({ healthy: true });
+      } catch (err) {
+        this.#set({ healthy: false, lastError: err instanceof Error ? err.message : String(err) });
+        if (this.#clock.now() - lastOk >= ttl * 1000) {
+          this.#log.warn('leader session not renewed for a whole TTL, giving up leadership');
+          lost.abort();
+          return;
+        }
+        delay = 1000;
+      }
+    }
+  }
+}
