@@ -17,6 +17,8 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 // The yaml parser aborts the process (out of memory in a RegExp) on ~200k nested flow brackets,
 // so flow nesting is bounded by a cheap scan before the parser ever sees the text.
 const MAX_FLOW_SCAN_DEPTH = 64;
+// Same words whether the bytes were decoded here or by the caller (U+FFFD replacement characters).
+const INVALID_UTF8 = 'invalid UTF-8: the input is not UTF-8 text';
 
 export interface Position {
   line: number;
@@ -51,12 +53,12 @@ export function parseManifestText(text: string, file: string): { documents: Pars
     }
     const bad = text.indexOf('\uFFFD');
     if (bad >= 0) {
-      fail(offsetToPosition(text, bad), 'invalid UTF-8: the input contains a byte sequence that is not UTF-8 (shown as U+FFFD)');
+      fail(offsetToPosition(text, bad), INVALID_UTF8);
       return { documents, errors };
     }
     const deep = scanFlowDepth(text, MAX_FLOW_SCAN_DEPTH);
     if (deep >= 0) {
-      fail(offsetToPosition(text, deep), `nesting deeper than ${MAX_DEPTH} levels`);
+      fail(offsetToPosition(text, deep), `nesting deeper than ${MAX_FLOW_SCAN_DEPTH} levels`);
       return { documents, errors };
     }
 
@@ -115,7 +117,7 @@ export function parseManifestBytes(bytes: Uint8Array, file: string): { documents
     const pos = offsetToPosition(prefix, prefix.length);
     return {
       documents: [],
-      errors: [{ file, line: pos.line, col: pos.col, path: '', message: `invalid UTF-8: byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad}` }],
+      errors: [{ file, line: pos.line, col: pos.col, path: '', message: INVALID_UTF8 }],
     };
   }
   return parseManifestText(new TextDecoder().decode(bytes), file);
