@@ -1,0 +1,95 @@
+/**
+ * The few calls the controller makes to each agent's own HTTP API (:8500), with short timeouts:
+ * an agent that does not answer quickly is treated as not answering, never waited for.
+ */
+import { SwarmopError } from '../../errors.js';
+import { serfStatus, type AgentView, type RaftServer, type SerfMember } from './observation.js';
+
+export const AGENT_HTTP_PORT = 8500;
+
+export interface AgentHttpOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Port of the agents' HTTP API (8500). */
+  port?: number;
+}
+
+function url(address: string, path: string, port: number): string {
+  return `http://${address}:${port}${path}`;
+}
+
+function signalFor(o: AgentHttpOptions): AbortSignal {
+  const t = AbortSignal.timeout(o.timeoutMs ?? 1500);
+  return o.signal ? AbortSignal.any([t, o.signal]) : t;
+}
+
+async function call(address: string, path: string, o: AgentHttpOptions, method = 'GET'): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o) });
+  } catch (err) {
+    throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
+  }
+  const body = await res.text();
+  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+  return body ? (JSON.parse(body) as unknown) : null;
+}
+
+interface RawMember {
+  Name: string;
+  Addr: string;
+  Status: number;
+  Tags?: Record<string, string>;
+}
+
+interface RawRaft {
+  Servers?: { ID: string; Node: string; Address: string; Leader: boolean; Voter: boolean }[];
+}
+
+/** One agent's view; never throws: an agent that does not answer gives `reachable: false`. */
+export async function readAgentView(address: string, o: AgentHttpOptions = {}): Promise<AgentView> {
+  const [leader, members, raft] = await Promise.allSettled([
+    call(address, '/v1/status/leader', o),
+    call(address, '/v1/agent/members', o),
+    // ?stale: a follower answers from its own copy, so this works without a leader too.
+    call(address, '/v1/operator/raft/configuration?stale', o),
+  ]);
+  if (members.status === 'rejected') return { address, reachable: false, leader: '', members: [], raft: [] };
+  const list: SerfMember[] = ((members.value as RawMember[] | null) ?? []).map((m) => ({
+    name: m.Name,
+    address: m.Addr,
+    status: serfStatus(m.Status),
+    role: m.Tags?.role === 'consul' ? 'server' : 'client',
+  }));
+  const servers: RaftServer[] =
+    raft.status === 'fulfilled'
+      ? ((raft.value as RawRaft | null)?.Servers ?? []).map((s) => ({ id: s.ID, node: s.Node, address: s.Address, leader: s.Leader, voter: s.Voter }))
+      : [];
+  return {
+    address,
+    reachable: true,
+    leader: leader.status === 'fulfilled' && typeof leader.value === 'string' ? leader.value : '',
+    members: list,
+    raft: servers,
+  };
+}
+
+/** PUT /v1/agent/join/<target> on the agent at `via`. */
+export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}): Promise<void> {
+  await call(via, `/v1/agent/join/${encodeURIComponent(target)}`, { timeoutMs: 5000, ...o }, 'PUT');
+}
+
+/** PUT /v1/agent/leave: graceful leave; the agent shuts down afterwards. */
+export async function leave(address: string, o: AgentHttpOptions = {}): Promise<void> {
+  await call(address, '/v1/agent/leave', { timeoutMs: 10_000, ...o }, 'PUT');
+}
+
+/** PUT /v1/agent/force-leave/<node> on the agent at `via`. */
+export async function forceLeave(via: string, node: string, o: AgentHttpOptions = {}): Promise<void> {
+  await call(via, `/v1/agent/force-leave/${encodeURIComponent(node)}`, { timeoutMs: 5000, ...o }, 'PUT');
+}
+
+/** DELETE /v1/operator/raft/peer?id=<id> (forwarded to the leader by the agent). */
+export async function removeRaftPeer(via: string, id: string, o: AgentHttpOptions = {}): Promise<void> {
+  await call(via, `/v1/operator/raft/peer?id=${encodeURIComponent(id)}`, { timeoutMs: 5000, ...o }, 'DELETE');
+}

@@ -1,0 +1,188 @@
+/**
+ * The ConsulCluster reconciler: desired agents (pure) -> observe containers and agents -> analysis
+ * -> at most one step -> observed status. Steps whose effect takes time are remembered per cluster
+ * (in this instance's memory) so the next reconcile waits for them instead of stacking repairs.
+ */
+import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
+import type { KindName } from '../../crds/kind-info.js';
+import type { Resource } from '../../crds/meta.js';
+import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import { analyze, type ClusterAnalysis } from './analysis.js';
+import { desiredAgents, type AgentSecrets } from './desired.js';
+import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
+import { CLUSTER_LABEL, FINALIZER } from './labels.js';
+import { observeCluster, type ObserveOptions } from './observe.js';
+import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Action, type Inflight, type PlanOptions } from './plan.js';
+import { conditions, observedStatus, type ConsulClusterObserved } from './status.js';
+
+export interface ConsulClusterReconcilerOptions {
+  /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
+  readSecret?: (kvKey: string) => Promise<string | undefined>;
+  plan?: Partial<PlanOptions>;
+  /** Re-check a converged cluster this often (ms): serf failures raise no Docker event. */
+  pollIntervalMs?: number;
+  /** Re-check this often while a step settles or the cluster is not converged (ms). */
+  busyRequeueMs?: number;
+  dockerTimeoutMs?: number;
+  httpTimeoutMs?: number;
+  stopTimeoutSec?: number;
+  pullTimeoutMs?: number;
+  /** Agents' HTTP port (8500). */
+  httpPort?: number;
+  now?: () => number;
+}
+
+const EMPTY_ANALYSIS: ClusterAnalysis = { members: [], leaderAddress: '', raft: [], strays: [], unreachableHosts: [] };
+
+function membersOf(spec: ConsulClusterSpec | undefined): { host: string }[] {
+  return spec ? [...(spec.servers ?? []), ...(spec.clients ?? [])] : [];
+}
+
+// The operator hands over validated, defaulted objects of this kind.
+function asConsulCluster(r: Resource): ConsulCluster {
+  return r as unknown as ConsulCluster;
+}
+
+export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulClusterObserved> {
+  readonly kind = 'ConsulCluster' as const;
+  readonly finalizer = FINALIZER;
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly planOptions: PlanOptions;
+  private readonly observeOptions: ObserveOptions;
+  private readonly executeOptions: ExecuteOptions;
+  private readonly pollIntervalMs: number;
+  private readonly busyRequeueMs: number;
+  private readonly now: () => number;
+  private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
+
+  constructor(options: ConsulClusterReconcilerOptions = {}) {
+    const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}) };
+    this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
+    this.observeOptions = { dockerTimeoutMs: options.dockerTimeoutMs ?? 4000, http };
+    this.executeOptions = { stopTimeoutSec: options.stopTimeoutSec ?? 10, pullTimeoutMs: options.pullTimeoutMs ?? 300_000, http };
+    this.pollIntervalMs = options.pollIntervalMs ?? 3000;
+    this.busyRequeueMs = options.busyRequeueMs ?? 500;
+    this.now = options.now ?? Date.now;
+    this.readSecret = options.readSecret;
+  }
+
+  async reconcile(object: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
+    const resource = asConsulCluster(object);
+    const name = resource.metadata.name;
+    const key = `${name}/${resource.metadata.uid ?? ''}`;
+    const spec = resource.spec;
+    const secrets = await this.secrets(spec);
+    if (typeof secrets === 'string') {
+      return {
+        observed: {},
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'SecretNotFound', message: secrets },
+          { type: 'Degraded', status: 'Unknown', reason: 'SecretNotFound', message: secrets },
+        ],
+        requeueAfter: 10_000,
+      };
+    }
+    const { agents, missingHosts } = desiredAgents(name, spec, (h) => ctx.hosts.get(h)?.address, secrets);
+    if (missingHosts.length > 0) {
+      return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
+    }
+
+    const observation = await observeCluster(name, agents, ctx.hosts.list(), this.observeOptions);
+    const analysis = analyze(agents, observation);
+    const now = this.now();
+    const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
+    if (p.inflightDone) {
+      this.inflight.delete(key);
+      if (!p.inflightDone.settled) {
+        await ctx.event('Warning', 'RepairTimedOut', `${p.inflightDone.inflight.description} did not become healthy in time; trying again`);
+      }
+    }
+    let progress = p.waiting;
+    if (p.action) {
+      await this.run(p.action, analysis, ctx);
+      const inflight = inflightFor(p.action, now, this.planOptions);
+      if (inflight) this.inflight.set(key, inflight);
+      progress = inflight ? `waiting for ${inflight.description}` : undefined;
+    }
+    const conds = conditions(analysis, { missingHosts: [], progress });
+    const converged = !p.action && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
+    return {
+      observed: observedStatus(analysis),
+      conditions: conds,
+      requeueAfter: converged ? this.pollIntervalMs : p.action || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000),
+    };
+  }
+
+  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<void> {
+    const done = await execute(action, (h) => ctx.hosts.get(h), this.executeOptions);
+    if (action.type === 'create') {
+      await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
+      ctx.log.info('consul agents created', { kind: this.kind, reason: action.reason, action: done });
+      return;
+    }
+    const host =
+      action.type === 'removeStray'
+        ? action.container.host
+        : 'agent' in action
+          ? action.agent.host
+          : a.members.find((m) => m.agent.address === action.via)?.agent.host;
+    await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });
+  }
+
+  private async secrets(spec: ConsulClusterSpec): Promise<AgentSecrets | string> {
+    const out: AgentSecrets = {};
+    for (const [field, ref] of [
+      ['gossipKey', spec.gossipKeyRef],
+      ['aclToken', spec.aclTokenRef],
+    ] as const) {
+      if (!ref) continue;
+      const value = this.readSecret ? await this.readSecret(ref.kvKey) : undefined;
+      if (value === undefined || value === '') return `secret ${ref.kvKey} (${field}) not found in the store`;
+      out[field] = value.trim();
+    }
+    return out;
+  }
+
+  /** Stops and removes every agent container of the cluster; data dirs stay on the hosts. */
+  async finalize(object: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+    const resource = asConsulCluster(object);
+    const name = resource.metadata.name;
+    let done = true;
+    for (const h of ctx.hosts.list()) {
+      try {
+        const list = await h.docker.listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${name}`] } });
+        for (const c of list) await removeContainer(h.docker, c.Id, this.executeOptions.stopTimeoutSec);
+        if (list.length > 0) await ctx.event('Normal', 'AgentsRemoved', `removed ${list.length} agent container(s) on ${h.name}`);
+      } catch (err) {
+        // A host the spec names must be cleaned; an unrelated unreachable host cannot hold our agents.
+        if (membersOf(resource.spec).some((m) => m.host === h.name)) {
+          done = false;
+          ctx.log.warn('consul agent cleanup failed', { kind: this.kind, name, host: h.name, err: (err as Error).message });
+        }
+      }
+    }
+    for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
+    return done ? { done } : { done, requeueAfter: 5000 };
+  }
+
+  mapHostEvent(_host: string, event: HostEvent): string[] {
+    if (event.Type !== 'container' || event.Action.startsWith('exec_')) return [];
+    const cluster = event.Actor.Attributes?.[CLUSTER_LABEL];
+    return cluster ? [cluster] : [];
+  }
+
+  mapHostConnectivity(host: string, _connected: boolean, cache: ObjectCache): string[] {
+    return this.clustersOn(host, cache);
+  }
+
+  mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
+    return kind === 'DockerHost' ? this.clustersOn(name, cache) : [];
+  }
+
+  private clustersOn(host: string, cache: ObjectCache): string[] {
+    return cache
+      .list('ConsulCluster')
+      .filter((r) => membersOf(r.spec as unknown as ConsulClusterSpec).some((m) => m.host === host))
+      .map((r) => r.metadata.name);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The desired agents of a ConsulCluster, as pure data: one per member, with the container's
+ * command line and the hash that detects a configuration change.
+ */
+import { createHash } from 'node:crypto';
+import type { ConsulClusterSpec, ConsulMember } from '../../crds/consul-cluster.js';
+import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL, containerName } from './labels.js';
+
+export type AgentRole = 'server' | 'client';
+
+/** Where the data dir is mounted inside the agent container. */
+export const CONTAINER_DATA_DIR = '/consul/data';
+
+export interface DesiredAgent {
+  cluster: string;
+  node: string;
+  host: string;
+  /** Bind/advertise address (spec bindAddress, else the DockerHost's address). */
+  address: string;
+  role: AgentRole;
+  container: string;
+  image: string;
+  /** Full command line after the image's entrypoint (`agent ...`). */
+  args: string[];
+  /** Host folder bind-mounted at CONTAINER_DATA_DIR. */
+  dataDir: string;
+  configHash: string;
+  labels: Record<string, string>;
+}
+
+/** Secrets resolved from the store's KV (never part of the spec itself). */
+export interface AgentSecrets {
+  gossipKey?: string;
+  aclToken?: string;
+}
+
+export interface AgentArgsInput {
+  role: AgentRole;
+  node: string;
+  address: string;
+  datacenter: string;
+  ui: boolean;
+  bootstrapExpect: number;
+  /** Addresses of the other servers (never the agent itself). */
+  retryJoin: readonly string[];
+  retryInterval?: string;
+  secrets?: AgentSecrets;
+}
+
+/**
+ * `agent -server -bootstrap-expect N -retry-join A -retry-join B -bind X -advertise X -client 0.0.0.0
+ * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true'`.
+ * Membership flags come first so `stableArgs` can drop them for the hash.
+ */
+export function agentArgs(i: AgentArgsInput): string[] {
+  const args = ['agent'];
+  if (i.role === 'server') args.push('-server', '-bootstrap-expect', String(i.bootstrapExpect));
+  for (const a of i.retryJoin) args.push('-retry-join', a);
+  if (i.retryInterval) args.push('-retry-interval', i.retryInterval);
+  args.push('-bind', i.address, '-advertise', i.address, '-client', '0.0.0.0');
+  args.push('-datacenter', i.datacenter, '-node', i.node, '-data-dir', CONTAINER_DATA_DIR);
+  if (i.ui) args.push('-ui');
+  if (i.secrets?.gossipKey) args.push('-encrypt', i.secrets.gossipKey);
+  // Consul 1.8 has no flag for it; no agent may ever try to reach the internet.
+  args.push('-hcl', 'disable_update_check = true');
+  if (i.secrets?.aclToken) args.push('-hcl', `acl { tokens { agent = ${JSON.stringify(i.secrets.aclToken)} } }`);
+  return args;
+}
+
+/** Flags that only say how to find the others; they change whenever membership changes. */
+const MEMBERSHIP_FLAGS = new Set(['-bootstrap-expect', '-retry-join']);
+
+/**
+ * The args minus the membership flags. The hash covers only these: -retry-join and
+ * -bootstrap-expect are read at an agent's start only, and hashing them would roll every agent
+ * whenever a server is added or removed (and with two servers left, a roll loses quorum).
+ */
+export function stableArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (MEMBERSHIP_FLAGS.has(a)) {
+      i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+export function configHash(image: string, args: readonly string[], dataDir: string): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ image, args: stableArgs(args), dataDir }));
+  return h.digest('hex');
+}
+
+export type HostAddressResolver = (host: string) => string | undefined;
+
+export interface DesiredResult {
+  agents: DesiredAgent[];
+  /** Hosts named in the spec that are not known DockerHosts. */
+  missingHosts: string[];
+}
+
+/** Every member of the spec as a DesiredAgent (servers first, in spec order). */
+export function desiredAgents(
+  cluster: string,
+  spec: ConsulClusterSpec,
+  hostAddress: HostAddressResolver,
+  secrets: AgentSecrets = {},
+): DesiredResult {
+  const missingHosts: string[] = [];
+  const addr = (m: ConsulMember): string => {
+    if (m.bindAddress) return m.bindAddress;
+    const a = hostAddress(m.host);
+    if (a === undefined) missingHosts.push(m.host);
+    return a ?? '';
+  };
+  const servers = spec.servers.map((m) => ({ m, role: 'server' as const, address: addr(m) }));
+  const clients = (spec.clients ?? []).map((m) => ({ m, role: 'client' as const, address: addr(m) }));
+  const serverAddrs = servers.map((s) => s.address);
+  const bootstrapExpect = spec.bootstrapExpect ?? spec.servers.length;
+  const ui = spec.ui ?? false;
+  const dataDir = spec.dataDir ?? `/var/lib/swarmop/consul/${cluster}`;
+  const agents = [...servers, ...clients].map(({ m, role, address }): DesiredAgent => {
+    const args = agentArgs({
+      role,
+      node: m.node,
+      address,
+      datacenter: spec.datacenter,
+      ui,
+      bootstrapExpect,
+      retryJoin: serverAddrs.filter((a) => a !== address),
+      retryInterval: spec.retryInterval,
+      secrets,
+    });
+    const hash = configHash(spec.image, args, dataDir);
+    return {
+      cluster,
+      node: m.node,
+      host: m.host,
+      address,
+      role,
+      container: containerName(cluster),
+      image: spec.image,
+      args,
+      dataDir,
+      configHash: hash,
+      labels: { [CLUSTER_LABEL]: cluster, [CONFIG_HASH_LABEL]: hash, [MEMBER_LABEL]: m.node, [ROLE_LABEL]: role },
+    };
+  });
+  return { agents, missingHosts: [...new Set(missingHosts)] };
+}

@@ -1,0 +1,150 @@
+/** Carries out one planned step through the hosts' Docker APIs and the agents' HTTP APIs. */
+import type Docker from 'dockerode';
+import { SwarmopError } from '../../errors.js';
+import type { HostHandle } from '../reconciler.js';
+import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
+import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
+import type { Action } from './plan.js';
+
+export interface ExecuteOptions {
+  /** Seconds docker waits after SIGTERM before SIGKILL when stopping an agent. */
+  stopTimeoutSec: number;
+  pullTimeoutMs: number;
+  http: AgentHttpOptions;
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+/** Pull only when the host lacks the image (the lab loads it; real hosts may reach a registry). */
+export async function ensureImage(docker: Docker, image: string, timeoutMs: number): Promise<void> {
+  try {
+    await docker.getImage(image).inspect();
+    return;
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+  const stream = await docker.pull(image);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      reject(new SwarmopError('Timeout', `pull of ${image} did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    docker.modem.followProgress(stream, (err: Error | null) => {
+      clearTimeout(timer);
+      if (err) reject(new SwarmopError('Unavailable', `pull of ${image} failed: ${err.message}`, { cause: err }));
+      else resolve();
+    });
+  });
+}
+
+export async function createAgent(docker: Docker, agent: DesiredAgent, o: ExecuteOptions): Promise<string> {
+  await ensureImage(docker, agent.image, o.pullTimeoutMs);
+  const c = await docker.createContainer({
+    name: agent.container,
+    Image: agent.image,
+    Cmd: agent.args,
+    Labels: agent.labels,
+    HostConfig: {
+      NetworkMode: 'host',
+      RestartPolicy: { Name: 'unless-stopped' },
+      // The data dir lives on the host so a recreated agent keeps its node id and raft state.
+      Binds: [`${agent.dataDir}:${CONTAINER_DATA_DIR}`],
+    },
+  });
+  await c.start();
+  return c.id;
+}
+
+export async function removeContainer(docker: Docker, id: string, stopTimeoutSec: number): Promise<void> {
+  const c = docker.getContainer(id);
+  try {
+    await c.stop({ t: stopTimeoutSec });
+  } catch (err) {
+    if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
+  }
+  try {
+    await c.remove({ force: true });
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+}
+
+function hostOf(hosts: (name: string) => HostHandle | undefined, name: string): Docker {
+  const h = hosts(name);
+  if (!h) throw new SwarmopError('NotFound', `DockerHost ${name} not found`);
+  return h.docker;
+}
+
+/** Runs the action; returns what was done, in words, for the repair line / event. */
+export async function execute(action: Action, hosts: (name: string) => HostHandle | undefined, o: ExecuteOptions): Promise<string> {
+  switch (action.type) {
+    case 'create': {
+      await Promise.all(action.agents.map((a) => createAgent(hostOf(hosts, a.host), a, o)));
+      return `created ${action.agents.map((a) => `${a.node} on ${a.host}`).join(', ')}`;
+    }
+    case 'recreate': {
+      await createAgent(hostOf(hosts, action.agent.host), action.agent, o);
+      return `recreated ${action.agent.container} on ${action.agent.host} (${action.agent.image})`;
+    }
+    case 'start': {
+      try {
+        await hostOf(hosts, action.agent.host).getContainer(action.containerId).start();
+      } catch (err) {
+        if (statusCode(err) !== 304) throw err;
+      }
+      return `started ${action.agent.container} on ${action.agent.host}`;
+    }
+    case 'restart': {
+      await hostOf(hosts, action.agent.host).getContainer(action.containerId).restart({ t: o.stopTimeoutSec });
+      return `restarted ${action.agent.container} on ${action.agent.host}`;
+    }
+    case 'join': {
+      await joinVia(action.via, action.target, o.http);
+      return `joined ${action.target} from ${action.via}`;
+    }
+    case 'replace': {
+      const docker = hostOf(hosts, action.agent.host);
+      await removeContainer(docker, action.containerId, o.stopTimeoutSec);
+      await createAgent(docker, action.agent, o);
+      return `replaced ${action.agent.container} on ${action.agent.host} with the new configuration (${action.agent.image})`;
+    }
+    case 'removeStray': {
+      const c = action.container;
+      const docker = hostOf(hosts, c.host);
+      // Otherwise docker would start the agent again the moment it leaves.
+      await docker.getContainer(c.id).update({ RestartPolicy: { Name: 'no' } });
+      let how = 'removed without leave';
+      if (action.leaveFirst && c.address) {
+        try {
+          await leave(c.address, o.http);
+          how = 'left gracefully and removed';
+        } catch {
+          how = 'leave failed; removed';
+        }
+      }
+      await removeContainer(docker, c.id, o.stopTimeoutSec);
+      return `${c.member ?? c.name} on ${c.host} ${how}`;
+    }
+    case 'forceLeave': {
+      await forceLeave(action.via, action.node, o.http);
+      return `force-leave ${action.node} via ${action.via}`;
+    }
+    case 'removeRaftPeer': {
+      await removeRaftPeer(action.via, action.id, o.http);
+      return `removed raft peer ${action.node} (${action.address})`;
+    }
+  }
+}
+
+export const REPAIR_REASON: Record<Exclude<Action['type'], 'create'>, string> = {
+  recreate: 'ContainerRecreated',
+  start: 'ContainerStarted',
+  restart: 'AgentRestarted',
+  join: 'MemberRejoined',
+  replace: 'ContainerReplaced',
+  removeStray: 'MemberRemoved',
+  forceLeave: 'MemberForceLeft',
+  removeRaftPeer: 'RaftPeerRemoved',
+};

@@ -1,0 +1,61 @@
+/** What one reconcile saw of a ConsulCluster: its containers on every host and each agent's own view. */
+
+/** Serf status codes of /v1/agent/members. */
+export const SERF_STATUS = { 0: 'none', 1: 'alive', 2: 'leaving', 3: 'left', 4: 'failed' } as const;
+export type SerfStatus = 'alive' | 'leaving' | 'left' | 'failed' | 'none';
+
+export function serfStatus(code: number | undefined): SerfStatus {
+  return (SERF_STATUS as Record<number, SerfStatus>)[code ?? 0] ?? 'none';
+}
+
+export interface SerfMember {
+  name: string;
+  address: string;
+  status: SerfStatus;
+  /** `consul` for servers, `node` for clients (Consul's serf role tag). */
+  role: 'server' | 'client';
+}
+
+export interface RaftServer {
+  id: string;
+  node: string;
+  /** ip:8300 */
+  address: string;
+  leader: boolean;
+  voter: boolean;
+}
+
+export interface ContainerObservation {
+  host: string;
+  id: string;
+  name: string;
+  /** Docker state: running, exited, created, restarting, paused, dead. */
+  state: string;
+  configHash?: string;
+  member?: string;
+  role?: string;
+  /** -bind address parsed from the container's args. */
+  address?: string;
+  /** ms since epoch of the last start; absent when never started. */
+  startedAt?: number;
+}
+
+export interface AgentView {
+  address: string;
+  /** The agent answered its HTTP API. */
+  reachable: boolean;
+  /** Raft leader as ip:port, '' when the agent knows none. */
+  leader: string;
+  members: SerfMember[];
+  /** The agent's raft configuration (servers only). */
+  raft: RaftServer[];
+}
+
+export interface ClusterObservation {
+  /** Every container labelled with this cluster, on every reachable host. */
+  containers: ContainerObservation[];
+  /** Hosts whose Docker API did not answer. */
+  unreachableHosts: string[];
+  /** One view per agent address asked (desired members and strays). */
+  views: AgentView[];
+}

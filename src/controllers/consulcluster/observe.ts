@@ -1,0 +1,82 @@
+/** Reads the world for one ConsulCluster: its labelled containers on every host, and each agent's view. */
+import type Docker from 'dockerode';
+import type { HostHandle } from '../reconciler.js';
+import { readAgentView, type AgentHttpOptions } from './agent-http.js';
+import type { DesiredAgent } from './desired.js';
+import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL } from './labels.js';
+import type { ClusterObservation, ContainerObservation } from './observation.js';
+
+export interface ObserveOptions {
+  /** Give up on a host's Docker API after this long (ms); the host counts as unreachable. */
+  dockerTimeoutMs: number;
+  http: AgentHttpOptions;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** The value after `flag` in an argument list. */
+export function flagValue(args: readonly string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const NEVER_STARTED = '0001-01-01T00:00:00Z';
+
+async function clusterContainers(docker: Docker, host: string, cluster: string): Promise<ContainerObservation[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${cluster}`] } });
+  const out: ContainerObservation[] = [];
+  for (const c of list) {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await docker.getContainer(c.Id).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) continue; // removed meanwhile
+      throw err;
+    }
+    const labels = info.Config.Labels ?? {};
+    const started = info.State.StartedAt;
+    out.push({
+      host,
+      id: info.Id,
+      name: info.Name.replace(/^\//, ''),
+      state: info.State.Status,
+      configHash: labels[CONFIG_HASH_LABEL],
+      member: labels[MEMBER_LABEL],
+      role: labels[ROLE_LABEL],
+      address: flagValue(info.Config.Cmd ?? [], '-bind'),
+      startedAt: started && started !== NEVER_STARTED ? Date.parse(started) : undefined,
+    });
+  }
+  return out;
+}
+
+export async function observeCluster(
+  cluster: string,
+  desired: readonly DesiredAgent[],
+  hosts: readonly HostHandle[],
+  o: ObserveOptions,
+): Promise<ClusterObservation> {
+  const unreachableHosts: string[] = [];
+  const perHost = await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        return await withTimeout(clusterContainers(h.docker, h.name, cluster), o.dockerTimeoutMs, `docker on ${h.name}`);
+      } catch {
+        unreachableHosts.push(h.name);
+        return [];
+      }
+    }),
+  );
+  const containers = perHost.flat();
+  const addresses = new Set<string>(desired.map((d) => d.address).filter((a) => a !== ''));
+  for (const c of containers) if (c.address && c.state === 'running') addresses.add(c.address);
+  for (const d of desired) if (!hosts.some((h) => h.name === d.host)) unreachableHosts.push(d.host);
+  const views = await Promise.all([...addresses].map((a) => readAgentView(a, o.http)));
+  return { containers, unreachableHosts: [...new Set(unreachableHosts)], views };
+}

@@ -1,0 +1,189 @@
+/**
+ * Decides the ONE next step for a ConsulCluster from the analysis (pure): never more than one
+ * repair in flight per cluster, never a restart of a healthy member, quorum kept on every replace.
+ * The step runs, and the next reconcile judges the new world again.
+ */
+import { healthy, type ClusterAnalysis, type MemberFacts } from './analysis.js';
+import type { DesiredAgent } from './desired.js';
+import type { ContainerObservation } from './observation.js';
+
+export type Action =
+  /** New members (never seen by Consul): created together so bootstrap-expect can be met. */
+  | { type: 'create'; agents: DesiredAgent[]; reason: 'Bootstrap' | 'MemberAdded' }
+  | { type: 'recreate'; agent: DesiredAgent; found: string }
+  | { type: 'start'; agent: DesiredAgent; containerId: string; found: string }
+  | { type: 'restart'; agent: DesiredAgent; containerId: string; found: string }
+  | { type: 'join'; agent: DesiredAgent; via: string; target: string; found: string }
+  | { type: 'replace'; agent: DesiredAgent; containerId: string; found: string }
+  | { type: 'removeStray'; container: ContainerObservation; leaveFirst: boolean; found: string }
+  | { type: 'forceLeave'; node: string; via: string; found: string }
+  | { type: 'removeRaftPeer'; id: string; node: string; address: string; via: string; found: string };
+
+/** A step whose effect is still settling; remembered (in memory) between reconciles. */
+export interface Inflight {
+  action: Action['type'];
+  /** Members that must be healthy for the step to count as done. */
+  nodes: string[];
+  startedAt: number;
+  deadline: number;
+  description: string;
+}
+
+export interface PlanOptions {
+  /** An agent container started less than this long ago may still be coming up (ms). */
+  startGraceMs: number;
+  /** How long a (re)started agent may take to be healthy before the step is given up (ms). */
+  startTimeoutMs: number;
+  /** How long a join may take to show the member alive (ms). */
+  joinTimeoutMs: number;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = { startGraceMs: 20_000, startTimeoutMs: 60_000, joinTimeoutMs: 10_000 };
+
+export interface Plan {
+  action?: Action;
+  /** Why nothing is done now although the cluster is not converged. */
+  waiting?: string;
+  /** The in-flight step finished (true) or timed out (false): forget it. */
+  inflightDone?: { settled: boolean; inflight: Inflight };
+}
+
+export function isSettled(inflight: Inflight, a: ClusterAnalysis): boolean {
+  return inflight.nodes.every((n) => {
+    const m = a.members.find((x) => x.agent.node === n);
+    // A member that is no longer wanted cannot settle; the step is moot.
+    return m === undefined || (healthy(m, a) && (m.container === undefined || m.upToDate));
+  });
+}
+
+/** Where a join for `m` should go: through the reference agent when that is someone else. */
+function joinAction(m: MemberFacts, a: ClusterAnalysis, found: string): Action | undefined {
+  const ref = a.reference;
+  if (!ref || ref.address === m.agent.address) return undefined;
+  return { type: 'join', agent: m.agent, via: ref.address, target: m.agent.address, found };
+}
+
+function replaceOrder(members: MemberFacts[], a: ClusterAnalysis): MemberFacts[] {
+  const rank = (m: MemberFacts) => (m.agent.role === 'client' ? 0 : m.agent.node === a.leaderNode ? 2 : 1);
+  return [...members].sort((x, y) => rank(x) - rank(y));
+}
+
+export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: number, o: PlanOptions = DEFAULT_PLAN_OPTIONS): Plan {
+  let inflightDone: Plan['inflightDone'];
+  if (inflight) {
+    if (isSettled(inflight, a)) inflightDone = { settled: true, inflight };
+    else if (now < inflight.deadline) return { waiting: `waiting for ${inflight.description}` };
+    else inflightDone = { settled: false, inflight };
+  }
+  const done = (p: Omit<Plan, 'inflightDone'>): Plan => ({ ...p, ...(inflightDone ? { inflightDone } : {}) });
+  const acting = a.members.filter((m) => m.hostReachable);
+
+  // 1. Missing containers. Known to Consul means it existed and was removed: a repair.
+  const missing = acting.filter((m) => !m.container);
+  const removed = missing.find((m) => m.status !== 'none');
+  if (removed) {
+    return done({ action: { type: 'recreate', agent: removed.agent, found: `agent container ${removed.agent.container} missing (member ${removed.status})` } });
+  }
+  if (missing.length > 0) {
+    const bootstrap = a.members.every((m) => !m.container) && !a.reference;
+    return done({ action: { type: 'create', agents: missing.map((m) => m.agent), reason: bootstrap ? 'Bootstrap' : 'MemberAdded' } });
+  }
+
+  // 2. Containers not running. Docker's own restart (state restarting) is a repair in flight.
+  const restarting = acting.find((m) => m.container?.state === 'restarting');
+  if (restarting) return done({ waiting: `docker is restarting ${restarting.agent.container} on ${restarting.agent.host}` });
+  const stopped = acting.find((m) => m.container && m.container.state !== 'running');
+  if (stopped?.container) {
+    if (!stopped.upToDate && othersHealthy(stopped, a)) {
+      return done({ action: { type: 'replace', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state} with an old configuration` } });
+    }
+    return done({ action: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state}` } });
+  }
+
+  // 3. Running but the agent does not answer: give a fresh start time, then restart it.
+  for (const m of acting.filter((x) => !x.answering && x.container)) {
+    const c = m.container!;
+    if (c.startedAt !== undefined && now - c.startedAt < o.startGraceMs) return done({ waiting: `agent ${m.agent.node} is starting` });
+    if (!m.upToDate && othersHealthy(m, a)) {
+      return done({ action: { type: 'replace', agent: m.agent, containerId: c.id, found: 'agent does not answer and has an old configuration' } });
+    }
+    return done({ action: { type: 'restart', agent: m.agent, containerId: c.id, found: `agent container running but its HTTP API does not answer (member ${m.status})` } });
+  }
+
+  // 4. The agent answers but the cluster does not see it alive: join it explicitly, now.
+  for (const m of acting.filter((x) => x.answering && x.status !== 'alive')) {
+    if (m.status === 'leaving') return done({ waiting: `member ${m.agent.node} is leaving` });
+    const j = joinAction(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);
+    if (j) return done({ action: j });
+  }
+
+  // 5. The cluster sees it alive but it does not see the others (the other half of a healed partition).
+  const ref = a.reference;
+  if (ref) {
+    for (const m of acting.filter((x) => x.answering && x.view && x.agent.address !== ref.address)) {
+      const blind = a.members.find(
+        (n) => n.status === 'alive' && n !== m && (m.view!.members.find((v) => v.name === n.agent.node)?.status ?? 'none') !== 'alive',
+      );
+      if (blind) {
+        const status = m.view!.members.find((v) => v.name === blind.agent.node)?.status ?? 'none';
+        return done({ action: { type: 'join', agent: m.agent, via: m.agent.address, target: ref.address, found: `${m.agent.node} sees ${blind.agent.node} ${status}` } });
+      }
+    }
+  }
+
+  // 6. Configuration changed: replace one agent at a time, only while the others hold quorum.
+  const outdated = replaceOrder(acting.filter((m) => m.container && !m.upToDate), a);
+  const next = outdated[0];
+  if (next?.container) {
+    if (!othersHealthy(next, a)) return done({ waiting: `configuration change of ${next.agent.node} waits for the other members to be healthy` });
+    return done({ action: { type: 'replace', agent: next.agent, containerId: next.container.id, found: `config hash ${short(next.container.configHash)} != ${short(next.agent.configHash)}` } });
+  }
+
+  // 7. Agents of this cluster on hosts no longer in the spec: leave gracefully, remove.
+  const stray = a.strays.find((c) => !a.unreachableHosts.includes(c.host));
+  if (stray) {
+    const leaveFirst = stray.state === 'running';
+    return done({ action: { type: 'removeStray', container: stray, leaveFirst, found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec` } });
+  }
+
+  // 8. Failed members nobody wants any more, and their dead raft peers.
+  if (ref) {
+    const wanted = new Set(a.members.map((m) => m.agent.node));
+    const gone = ref.members.find((m) => !wanted.has(m.name) && m.status === 'failed');
+    if (gone) return done({ action: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` } });
+    const wantedServers = new Set(a.members.filter((m) => m.agent.role === 'server').map((m) => m.agent.node));
+    const dead = a.raft.find((p) => !wantedServers.has(p.node) && ref.members.find((m) => m.name === p.node)?.status !== 'alive');
+    if (dead) {
+      return done({
+        action: { type: 'removeRaftPeer', id: dead.id, node: dead.node, address: dead.address, via: ref.address, found: `raft peer ${dead.node} (${dead.address}) is dead and not in the spec` },
+      });
+    }
+  }
+  return done({});
+}
+
+/** Taking `m` down leaves a leader and every other member healthy (so quorum holds). */
+function othersHealthy(m: MemberFacts, a: ClusterAnalysis): boolean {
+  return a.leaderAddress !== '' && a.members.every((x) => x === m || healthy(x, a));
+}
+
+function short(h: string | undefined): string {
+  return h ? h.slice(0, 12) : '<none>';
+}
+
+/** The in-flight record for an action that takes time to show its effect; undefined for instant ones. */
+export function inflightFor(action: Action, now: number, o: PlanOptions = DEFAULT_PLAN_OPTIONS): Inflight | undefined {
+  switch (action.type) {
+    case 'create':
+      return { action: action.type, nodes: action.agents.map((x) => x.node), startedAt: now, deadline: now + o.startTimeoutMs, description: `${action.reason === 'Bootstrap' ? 'bootstrap of' : 'new members'} ${action.agents.map((x) => x.node).join(', ')}` };
+    case 'recreate':
+    case 'start':
+    case 'restart':
+    case 'replace':
+      return { action: action.type, nodes: [action.agent.node], startedAt: now, deadline: now + o.startTimeoutMs, description: `${action.type} of ${action.agent.node}` };
+    case 'join':
+      return { action: action.type, nodes: [action.agent.node], startedAt: now, deadline: now + o.joinTimeoutMs, description: `join of ${action.agent.node}` };
+    default:
+      return undefined;
+  }
+}
