@@ -42,8 +42,8 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
   const readSources = async (files: Iterable<string>): Promise<ManifestSource[]> => {
     const out: ManifestSource[] = [];
     for (const file of files) {
-      const text = await readFile(path.resolve(io.cwd, file), 'utf8').catch(() => undefined);
-      if (text !== undefined) out.push({ file, text });
+      const bytes = await readFile(path.resolve(io.cwd, file)).catch(() => undefined);
+      if (bytes !== undefined) out.push({ file, bytes });
     }
     return out;
   };

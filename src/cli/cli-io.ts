@@ -6,8 +6,8 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** The whole of standard input (for `-f -`). */
-  readStdin(): Promise<string>;
+  /** The whole of standard input, as bytes (for `-f -`). */
+  readStdin(): Promise<Uint8Array>;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   /** Aborted on SIGINT/SIGTERM: ends watches (`get -w`, `events -w`, `apply --watch`). */
@@ -28,8 +28,8 @@ export function processIo(signal: AbortSignal): CliIo {
   };
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

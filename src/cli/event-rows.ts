@@ -4,25 +4,17 @@
  */
 import type { StoreHandle } from './cli-context.js';
 import type { EventRow } from './describe-printer.js';
+import type { ObjectEvent } from '../store/resource-store.js';
 
-type StoredEvent = Awaited<ReturnType<StoreHandle['store']['listEvents']>>[number];
-
-export function toEventRow(e: StoredEvent): EventRow {
-  const rec = e as unknown as Record<string, unknown>;
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  const involved = (rec.involvedObject ?? rec.object ?? {}) as Record<string, unknown>;
-  const kind = str(involved.kind) ?? str(rec.kind) ?? '';
-  const name = str(involved.name) ?? str(rec.name) ?? '';
-  const last = str(rec.lastTimestamp) ?? str(rec.timestamp) ?? str(rec.time) ?? str(rec.firstTimestamp);
-  const row: EventRow = {
-    type: str(rec.type) ?? 'Normal',
-    reason: str(rec.reason) ?? '',
-    message: str(rec.message) ?? '',
-    object: `${kind.toLowerCase()}/${name}`,
+export function toEventRow(e: ObjectEvent): EventRow {
+  return {
+    type: e.type,
+    reason: e.reason,
+    message: e.message,
+    lastTimestamp: e.lastTimestamp,
+    count: e.count,
+    object: `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`,
   };
-  if (last !== undefined) row.lastTimestamp = last;
-  if (typeof rec.count === 'number') row.count = rec.count;
-  return row;
 }
 
 /** Oldest first, as kubectl lists them. */

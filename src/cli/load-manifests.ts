@@ -2,7 +2,7 @@
  * Reads, parses and validates every `-f` source before anything is written: either all documents
  * are valid resources, or the result carries every error (formatted `file:line:col: path: reason`).
  */
-import { formatManifestError, parseManifestText, validateDocuments, type ManifestError } from '../crds/index.js';
+import { formatManifestError, parseManifestBytes, validateDocuments, type ManifestError, type ParsedDocument } from '../crds/index.js';
 import type { Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
@@ -15,9 +15,9 @@ export interface LoadedManifests {
 
 export function validateSources(sources: readonly ManifestSource[]): LoadedManifests {
   const errors: ManifestError[] = [];
-  const documents = [];
+  const documents: ParsedDocument[] = [];
   for (const s of sources) {
-    const parsed = parseManifestText(s.text, s.file);
+    const parsed = parseManifestBytes(s.bytes, s.file);
     documents.push(...parsed.documents);
     errors.push(...parsed.errors);
   }

@@ -10,7 +10,8 @@ import { SwarmopError } from '../errors.js';
 export interface ManifestSource {
   /** As shown in error messages: the path as the user wrote it (joined for folder entries). */
   file: string;
-  text: string;
+  /** Raw bytes: decoding (and rejecting invalid UTF-8 with a position) is the parser's job. */
+  bytes: Uint8Array;
 }
 
 export const STDIN_NAME = '<stdin>';
@@ -36,17 +37,17 @@ export async function listManifestFiles(arg: string, options: { cwd: string; rec
 
 export async function readManifestSources(
   args: readonly string[],
-  options: { cwd: string; recursive: boolean; readStdin: () => Promise<string> },
+  options: { cwd: string; recursive: boolean; readStdin: () => Promise<Uint8Array> },
 ): Promise<ManifestSource[]> {
   if (args.length === 0) throw new SwarmopError('Invalid', 'must specify -f FILE|DIR|-');
   const sources: ManifestSource[] = [];
   for (const arg of args) {
     if (arg === '-') {
-      sources.push({ file: STDIN_NAME, text: await options.readStdin() });
+      sources.push({ file: STDIN_NAME, bytes: await options.readStdin() });
       continue;
     }
     for (const file of await listManifestFiles(arg, options)) {
-      sources.push({ file, text: await readFile(path.resolve(options.cwd, file), 'utf8') });
+      sources.push({ file, bytes: await readFile(path.resolve(options.cwd, file)) });
     }
   }
   return sources;

@@ -17,6 +17,7 @@ export async function getOrUndefined(handle: StoreHandle, kind: KindInfo, name: 
 
 export async function listKind(handle: StoreHandle, kind: KindInfo, selector: readonly SelectorTerm[]): Promise<Resource[]> {
   const all = await handle.store.list(kind.kind);
+  // Selection happens here (not in store.list) because -l also accepts != and existence terms.
   return sortByName(all.filter((r) => matchesSelector(r.metadata.labels, selector)));
 }
 
@@ -26,5 +27,10 @@ export function sortByName(resources: Resource[]): Resource[] {
 
 /** Decodes a raw snapshot of the prefix and keeps one kind (and optionally one name). */
 export function pick(handle: StoreHandle, pairs: Parameters<StoreHandle['store']['decode']>[0], kind: KindInfo, name?: string): Resource[] {
-  return sortByName(handle.store.decode(pairs).filter((r) => r.kind === kind.kind && (name === undefined || r.metadata.name === name)));
+  // Documents stored invalid are skipped here; `get NAME` reports them through store.get().
+  return sortByName(
+    handle.store
+      .decode(pairs)
+      .flatMap((d) => (d.resource && d.kind === kind.kind && (name === undefined || d.name === name) ? [d.resource] : [])),
+  );
 }
