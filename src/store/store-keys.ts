@@ -1,0 +1,65 @@
+/**
+ * The Consul KV layout of docs/contracts.md, in one place:
+ *   <prefix>objects/<plural>/<name>   {apiVersion, kind, metadata (no resourceVersion), spec}
+ *   <prefix>status/<plural>/<name>    status object
+ *   <prefix>events/<plural>/<name>    JSON array of events, oldest first
+ *   <prefix>leader                    leader-election lock
+ */
+import { KINDS } from '../crds/index.js';
+import { SwarmopError } from '../errors.js';
+
+export type KeySection = 'objects' | 'status' | 'events';
+
+export const DEFAULT_PREFIX = 'swarmop/';
+
+/** `--prefix` / SWARMOP_PREFIX as given, made to end with exactly one "/" ('' stays the KV root). */
+export function normalizePrefix(prefix: string | undefined): string {
+  const p = (prefix ?? DEFAULT_PREFIX).trim().replace(/^\/+/, '');
+  if (p === '') return '';
+  return p.endsWith('/') ? p.replace(/\/+$/, '/') : `${p}/`;
+}
+
+export function pluralOf(kind: string): string {
+  const info = KINDS.find((k) => k.kind === kind);
+  if (!info) throw new SwarmopError('Invalid', `unknown kind "${kind}"; expected one of ${KINDS.map((k) => k.kind).join(', ')}`);
+  return info.plural;
+}
+
+export function sectionPrefix(prefix: string, section: KeySection, kind?: string): string {
+  return kind === undefined ? `${prefix}${section}/` : `${prefix}${section}/${pluralOf(kind)}/`;
+}
+
+export function objectKey(prefix: string, kind: string, name: string): string {
+  return `${sectionPrefix(prefix, 'objects', kind)}${name}`;
+}
+
+export function statusKey(prefix: string, kind: string, name: string): string {
+  return `${sectionPrefix(prefix, 'status', kind)}${name}`;
+}
+
+export function eventsKey(prefix: string, kind: string, name: string): string {
+  return `${sectionPrefix(prefix, 'events', kind)}${name}`;
+}
+
+export function leaderKey(prefix: string): string {
+  return `${prefix}leader`;
+}
+
+export interface ParsedKey {
+  section: KeySection;
+  kind: string;
+  plural: string;
+  name: string;
+}
+
+/** The object a key belongs to; undefined for keys outside the layout (leader, unknown plural, nesting). */
+export function parseKey(prefix: string, key: string): ParsedKey | undefined {
+  if (!key.startsWith(prefix)) return undefined;
+  const parts = key.slice(prefix.length).split('/');
+  if (parts.length !== 3) return undefined;
+  const [section, plural, name] = parts as [string, string, string];
+  if (section !== 'objects' && section !== 'status' && section !== 'events') return undefined;
+  const info = KINDS.find((k) => k.plural === plural);
+  if (!info || name === '') return undefined;
+  return { section, kind: info.kind, plural, name };
+}
