@@ -1,0 +1,31 @@
+/** SwarmCluster controller: forms and repairs a swarm-mode cluster over DockerHosts (issue 7). */
+import { ConsulKv } from '../../store/consul-kv.js';
+import type { KvStore } from '../../store/kv.js';
+import { SwarmClusterReconciler, type SwarmClusterReconcilerOptions } from './swarmcluster-reconciler.js';
+
+export { SwarmClusterReconciler, SWARMCLUSTER_FINALIZER } from './swarmcluster-reconciler.js';
+export type { SwarmClusterReconcilerOptions } from './swarmcluster-reconciler.js';
+export type { SwarmApi } from './swarm-api.js';
+export { dockerSwarmApi } from './swarm-api.js';
+export { discoveryPrefix } from './discovery.js';
+export type { SwarmClusterObserved } from './status.js';
+
+/**
+ * The reconciler with real clients: dockerode per host (from the operator's host handles) and one
+ * ConsulKv per discovery agent address, created on first use (no I/O here).
+ */
+export function createSwarmClusterReconciler(options: SwarmClusterReconcilerOptions & { consulToken?: string } = {}): SwarmClusterReconciler {
+  const { consulToken, ...rest } = options;
+  const clients = new Map<string, KvStore>();
+  const kvFor =
+    rest.kvFor ??
+    ((address: string) => {
+      let kv = clients.get(address);
+      if (!kv) {
+        kv = new ConsulKv(consulToken ? { address, token: consulToken, requestTimeoutMs: 5000 } : { address, requestTimeoutMs: 5000 });
+        clients.set(address, kv);
+      }
+      return kv;
+    });
+  return new SwarmClusterReconciler({ ...rest, kvFor });
+}

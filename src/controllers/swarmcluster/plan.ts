@@ -1,0 +1,341 @@
+/**
+ * Observed swarm vs desired swarm -> the smallest set of actions (pure). One action per thing to fix,
+ * each made of idempotent steps; the reconciler executes them, observes again and re-plans, so a
+ * plan only needs to be right for the world it was given, never for the world after it.
+ *
+ * Order inside a plan: stale entries out first (keeps raft counts small), then joins, promotions,
+ * availability, demotions and prunes last, each checked against quorum on the node list as it will
+ * be after the earlier actions.
+ */
+import type {
+  Blocker,
+  DesiredNode,
+  DesiredSwarm,
+  EngineObservation,
+  SwarmAction,
+  SwarmNode,
+  SwarmPlan,
+  SwarmStep,
+  SwarmWorld,
+} from './model.js';
+import { canDropManager, countManagers, quorumOf } from './quorum.js';
+
+export interface PlanOptions {
+  /** Epoch ms "now", to age Down entries. */
+  now: number;
+  /**
+   * How long a node may show Down while its engine says it is an active member before the
+   * controller makes it leave and join again (a reconnect normally heals within seconds).
+   */
+  downGraceMs: number;
+}
+
+export const DEFAULT_DOWN_GRACE_MS = 15_000;
+
+/** Host part of "ip:port" or a bare ip; '' for the placeholder 0.0.0.0 Docker shows for some managers. */
+export function hostOfAddr(addr: string | undefined): string {
+  if (!addr) return '';
+  const host = addr.replace(/:\d+$/, '');
+  return host === '0.0.0.0' ? '' : host;
+}
+
+function sameNode(n: SwarmNode, d: DesiredNode, engineHostname: string | undefined): boolean {
+  if (hostOfAddr(n.address) === d.address) return true;
+  return n.hostname === d.host || (engineHostname !== undefined && n.hostname === engineHostname);
+}
+
+const NOT_READY = new Set(['down', 'unknown', 'disconnected']);
+
+/** For each listed host: its current node entry (by engine NodeID) and stale Down entries (same address/hostname). */
+export function matchNodes(desired: DesiredSwarm, engines: Map<string, EngineObservation>, nodes: readonly SwarmNode[]) {
+  const current = new Map<string, SwarmNode>();
+  const stale = new Map<string, SwarmNode[]>();
+  const claimed = new Set<string>();
+  for (const d of desired.nodes) {
+    const e = engines.get(d.host);
+    const nodeID = e?.reachable ? e.swarm.nodeID : undefined;
+    const cur = nodeID ? nodes.find((n) => n.id === nodeID) : undefined;
+    if (cur) {
+      current.set(d.host, cur);
+      claimed.add(cur.id);
+    }
+    // An unreachable engine's own entry shows Down too, and we cannot tell it from a stale one:
+    // claim it (so prune never touches it) but treat it as current, not stale.
+    const hostname = e?.reachable ? e.hostname : undefined;
+    const same = nodes.filter((n) => n.id !== cur?.id && sameNode(n, d, hostname));
+    if (!e?.reachable) {
+      for (const n of same) claimed.add(n.id);
+      const byAddr = same.find((n) => hostOfAddr(n.address) === d.address) ?? same[0];
+      if (byAddr && !cur) current.set(d.host, byAddr);
+      continue;
+    }
+    const old = same.filter((n) => NOT_READY.has(n.state));
+    if (old.length) stale.set(d.host, old);
+    for (const n of old) claimed.add(n.id);
+  }
+  return { current, stale, claimed };
+}
+
+export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: PlanOptions): SwarmPlan {
+  const actions: SwarmAction[] = [];
+  const blockers: Blocker[] = [];
+  const { engines, cluster } = world;
+
+  for (const d of desired.nodes) {
+    const e = engines.get(d.host);
+    if (!e || !e.reachable) {
+      blockers.push({ reason: 'HostUnreachable', message: `${d.host}: engine not answering${e && !e.reachable ? ` (${e.error})` : ''}`, severity: 'degraded' });
+    } else if (e.swarm.localNodeState === 'pending') {
+      blockers.push({ reason: 'NodePending', message: `${d.host}: swarm join in progress`, severity: 'degraded' });
+    } else if (e.swarm.localNodeState === 'locked') {
+      blockers.push({ reason: 'NodeLocked', message: `${d.host}: swarm is locked; run \`docker swarm unlock\` on it`, severity: 'degraded' });
+    }
+  }
+
+  if (cluster.kind === 'quorum-lost') {
+    const first = desired.nodes.find((d) => d.role === 'manager' && d.host === cluster.managerHost) ?? desired.nodes.find((d) => d.host === cluster.managerHost);
+    const advertise = first?.advertise ?? cluster.managerHost;
+    if (desired.allowForceNewCluster && first) {
+      actions.push({
+        cause: { reason: 'QuorumRestored', found: `swarm ${cluster.clusterID ?? ''} has no leader (${cluster.error})`.replace('  ', ' '), repair: true },
+        host: first.host,
+        steps: [{ op: 'init', host: first.host, advertise, forceNewCluster: true }],
+        action: `re-created the swarm from ${first.host} with --force-new-cluster`,
+      });
+    } else {
+      blockers.push({
+        reason: 'QuorumLost',
+        message:
+          `swarm ${cluster.clusterID ?? '(unknown id)'} lost manager quorum (${cluster.error}). Recover by bringing the missing managers back, ` +
+          `or run \`docker swarm init --force-new-cluster --advertise-addr ${advertise}\` on ${cluster.managerHost} ` +
+          '(or set spec.allowForceNewCluster: true to let swarmop do it).',
+        severity: 'blocking',
+      });
+    }
+    return { actions, blockers };
+  }
+
+  if (cluster.kind === 'none') {
+    const first = desired.nodes.find((d) => d.role === 'manager');
+    if (!first) return { actions, blockers };
+    const fe = engines.get(first.host);
+    // Some listed engine still believes it is in a swarm whose manager we cannot see: a new swarm
+    // now would split the cluster, so wait for the managers instead.
+    const member = desired.nodes.find((d) => {
+      const e = engines.get(d.host);
+      return e?.reachable && e.swarm.localNodeState !== 'inactive';
+    });
+    if (!fe?.reachable) {
+      blockers.push({ reason: 'ManagerUnreachable', message: `${first.host} (first manager) must answer before the swarm can be created`, severity: 'blocking' });
+    } else if (member && member.role === 'worker' && desired.nodes.some((d) => d.role === 'manager' && !engines.get(d.host)?.reachable)) {
+      blockers.push({
+        reason: 'ManagerUnreachable',
+        message: `${member.host} is in a swarm but no listed manager answers; waiting instead of creating a second swarm`,
+        severity: 'blocking',
+      });
+    } else if (fe.swarm.localNodeState === 'inactive') {
+      actions.push({
+        cause: { reason: 'SwarmInitialized', found: 'no listed manager is in a swarm', repair: false },
+        host: first.host,
+        steps: [{ op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false }],
+        action: `initialised the swarm on ${first.host} advertising ${first.advertise}`,
+      });
+    } else if (fe.swarm.localNodeState === 'active') {
+      // The first manager is a worker of some swarm we cannot see a manager of: take it out and start ours.
+      actions.push({
+        cause: { reason: 'SwarmInitialized', found: `${first.host} is a worker of a swarm without a listed manager`, repair: true },
+        host: first.host,
+        steps: [
+          { op: 'leave', host: first.host },
+          { op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false },
+        ],
+        action: `left the foreign swarm and initialised a new one on ${first.host}`,
+      });
+    }
+    return { actions, blockers };
+  }
+
+  // A swarm with a leader: converge every listed node, then deal with unlisted ones.
+  let nodes = [...cluster.nodes];
+  const { current, stale, claimed } = matchNodes(desired, engines, nodes);
+  const dropFromRaft = (nodeID: string) => {
+    nodes = nodes.filter((n) => n.id !== nodeID);
+  };
+  const removeStale = (host: string, list: SwarmNode[]): { steps: SwarmStep[]; blocked?: SwarmNode } => {
+    const steps: SwarmStep[] = [];
+    for (const n of list) {
+      if (n.role === 'manager') {
+        if (!canDropManager(nodes, n.id)) return { steps, blocked: n };
+        steps.push({ op: 'set-role', host, nodeID: n.id, role: 'worker' });
+      }
+      steps.push({ op: 'remove-node', host, nodeID: n.id, force: true });
+      dropFromRaft(n.id);
+    }
+    return { steps };
+  };
+  const staleText = (list: SwarmNode[]) => list.map((n) => `${n.id.slice(0, 12)} (${n.state})`).join(', ');
+
+  const later: SwarmAction[] = [];
+  for (const d of desired.nodes) {
+    const e = engines.get(d.host);
+    if (!e?.reachable) continue;
+    const s = e.swarm;
+    const old = stale.get(d.host) ?? [];
+    const cur = current.get(d.host);
+    const join: SwarmStep = { op: 'join', host: d.host, role: d.role, advertise: d.advertise };
+
+    if (s.localNodeState === 'inactive' || s.localNodeState === 'error') {
+      const rm = removeStale(d.host, old);
+      if (rm.blocked) {
+        blockers.push({ reason: 'QuorumAtRisk', message: `${d.host}: stale manager entry ${rm.blocked.id.slice(0, 12)} cannot be removed without losing quorum`, severity: 'degraded' });
+      }
+      const steps: SwarmStep[] = [...(s.localNodeState === 'error' ? [{ op: 'leave', host: d.host } as SwarmStep] : []), join, ...rm.steps];
+      const wasMember = old.length > 0 || s.localNodeState === 'error';
+      actions.push({
+        cause: wasMember
+          ? {
+              reason: 'NodeRejoined',
+              found:
+                s.localNodeState === 'error'
+                  ? `${d.host}: swarm state error (${s.error ?? 'unknown'})`
+                  : `${d.host} is not in the swarm (engine swarm state inactive) while the swarm lists it as ${staleText(old)}`,
+              repair: true,
+            }
+          : { reason: 'NodeJoined', found: `${d.host} is listed as ${d.role} but not in the swarm`, repair: false },
+        host: d.host,
+        steps,
+        action: `${s.localNodeState === 'error' ? 'left, ' : ''}joined as ${d.role}${rm.steps.length ? ` and removed stale node ${staleText(old.filter((n) => !nodes.some((x) => x.id === n.id)))}` : ''}`,
+      });
+      continue;
+    }
+    if (s.localNodeState !== 'active') continue; // pending / locked: reported above
+
+    if (!cur) {
+      // Active, but not a member of the swarm we manage (another swarm, or removed from ours).
+      const rm = removeStale(d.host, old);
+      actions.push({
+        cause: {
+          reason: 'NodeRejoined',
+          found: `${d.host} is active in ${s.clusterID && s.clusterID !== cluster.clusterID ? `another swarm ${s.clusterID}` : 'a swarm'} but not a node of swarm ${cluster.clusterID}`,
+          repair: true,
+        },
+        host: d.host,
+        steps: [{ op: 'leave', host: d.host }, join, ...rm.steps],
+        action: `left, joined swarm ${cluster.clusterID} as ${d.role}`,
+      });
+      continue;
+    }
+
+    if (NOT_READY.has(cur.state)) {
+      const since = cur.updatedAt ? Date.parse(cur.updatedAt) : NaN;
+      const age = Number.isNaN(since) ? Infinity : options.now - since;
+      if (age >= options.downGraceMs && (cur.role !== 'manager' || canDropManager(nodes, cur.id))) {
+        const rm = removeStale(d.host, [cur, ...old]);
+        actions.push({
+          cause: { reason: 'NodeRejoined', found: `${d.host} shows ${cur.state} for ${Math.round(age / 1000)}s while its engine answers as an active member`, repair: true },
+          host: d.host,
+          steps: [{ op: 'leave', host: d.host }, join, ...rm.steps],
+          action: `left, joined again as ${d.role} and removed stale node ${cur.id.slice(0, 12)}`,
+        });
+      } else {
+        blockers.push({ reason: 'NodeDown', message: `${d.host}: node ${cur.id.slice(0, 12)} shows ${cur.state}`, severity: 'degraded' });
+      }
+      continue;
+    }
+
+    if (old.length) {
+      const rm = removeStale(d.host, old);
+      if (rm.steps.length) {
+        actions.push({
+          cause: { reason: 'StaleNodeRemoved', found: `${d.host} has stale entries ${staleText(old)} besides its node ${cur.id.slice(0, 12)}`, repair: true },
+          host: d.host,
+          steps: rm.steps,
+          action: `removed stale node entries ${staleText(old)}`,
+        });
+      }
+    }
+
+    if (cur.role !== d.role) {
+      if (d.role === 'manager') {
+        actions.push({
+          cause: { reason: 'RoleRestored', found: `${d.host} is a worker, listed as manager`, repair: true },
+          host: d.host,
+          steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'manager' }],
+          action: 'promoted to manager',
+        });
+        nodes = nodes.map((n) => (n.id === cur.id ? { ...n, role: 'manager', reachability: 'reachable' } : n));
+      } else {
+        later.push({
+          cause: { reason: 'RoleRestored', found: `${d.host} is a manager, listed as worker`, repair: true },
+          host: d.host,
+          steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'worker' }],
+          action: 'demoted to worker',
+        });
+      }
+    }
+    if (cur.availability !== d.availability) {
+      actions.push({
+        cause: { reason: 'AvailabilityRestored', found: `${d.host} availability is ${cur.availability}, listed as ${d.availability}`, repair: true },
+        host: d.host,
+        steps: [{ op: 'set-availability', host: d.host, nodeID: cur.id, availability: d.availability }],
+        action: `set availability ${d.availability}`,
+      });
+    }
+  }
+
+  // Demotions after promotions and joins, each only if quorum survives it.
+  for (const a of later) {
+    const step = a.steps[0] as Extract<SwarmStep, { op: 'set-role' }>;
+    if (canDropManager(nodes, step.nodeID)) {
+      actions.push(a);
+      nodes = nodes.map((n) => (n.id === step.nodeID ? { ...n, role: 'worker' } : n));
+    } else {
+      const { members, reachable } = countManagers(nodes);
+      blockers.push({
+        reason: 'DemotionWouldLoseQuorum',
+        message: `${a.host} stays manager: demoting it would leave ${reachable - 1} reachable of ${members - 1} managers (quorum ${quorumOf(members - 1)})`,
+        severity: 'degraded',
+      });
+    }
+  }
+
+  // Nodes nobody listed.
+  for (const n of cluster.nodes) {
+    if (claimed.has(n.id)) continue;
+    if (!desired.prune) continue;
+    if (n.role === 'manager') {
+      if (n.leader) {
+        blockers.push({ reason: 'PruneBlocked', message: `unlisted node ${n.hostname} is the raft leader; make a listed manager leader first`, severity: 'degraded' });
+        continue;
+      }
+      if (!canDropManager(nodes, n.id)) {
+        blockers.push({ reason: 'PruneBlocked', message: `unlisted manager ${n.hostname} kept: removing it would lose quorum`, severity: 'degraded' });
+        continue;
+      }
+      dropFromRaft(n.id);
+    }
+    if (n.availability !== 'drain' && n.state === 'ready') {
+      actions.push({
+        cause: { reason: 'NodeDraining', found: `node ${n.hostname} (${n.id.slice(0, 12)}) is not listed and prune is on`, repair: false },
+        host: n.hostname,
+        steps: [
+          ...(n.role === 'manager' ? [{ op: 'set-role', host: n.hostname, nodeID: n.id, role: 'worker' } as SwarmStep] : []),
+          { op: 'set-availability', host: n.hostname, nodeID: n.id, availability: 'drain' },
+        ],
+        action: 'drained before removal',
+      });
+    } else {
+      actions.push({
+        cause: { reason: 'NodePruned', found: `node ${n.hostname} (${n.id.slice(0, 12)}, ${n.state}) is not listed and prune is on`, repair: true },
+        host: n.hostname,
+        steps: [
+          ...(n.role === 'manager' ? [{ op: 'set-role', host: n.hostname, nodeID: n.id, role: 'worker' } as SwarmStep] : []),
+          { op: 'remove-node', host: n.hostname, nodeID: n.id, force: true },
+        ],
+        action: 'drained and removed from the swarm',
+      });
+    }
+  }
+
+  return { actions, blockers };
+}

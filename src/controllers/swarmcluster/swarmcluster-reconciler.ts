@@ -1,0 +1,244 @@
+/**
+ * The SwarmCluster reconciler: observe every listed engine and the managers' node list, plan the
+ * smallest set of actions, run them, and observe again (a few passes, so a swarm forms from nothing
+ * in one reconcile: init, then joins). Status is built from the last observation only.
+ *
+ * On delete it removes the Consul discovery list it published; the swarm itself is left running
+ * (tearing down a live swarm because a document was deleted would be far more surprising).
+ */
+import type { ConsulClusterSpec } from '../../crds/consul-cluster.js';
+import { durationMs } from '../../crds/formats.js';
+import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
+import type { KindName } from '../../crds/kind-info.js';
+import type { Resource } from '../../crds/meta.js';
+import type { KvStore } from '../../store/kv.js';
+import type { FinalizeOutcome, HostEvent, HostHandle, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import { desiredSwarm, hostsOf } from './desired.js';
+import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
+import { executeAction } from './execute.js';
+import type { Blocker, DesiredSwarm, SwarmWorld } from './model.js';
+import { observeSwarm } from './observe.js';
+import { DEFAULT_DOWN_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
+import { swarmStatus, type SwarmClusterObserved } from './status.js';
+import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
+
+export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
+
+export interface SwarmClusterReconcilerOptions {
+  /** Deadline for one engine's info() (ms). Default 3000. */
+  infoTimeoutMs?: number;
+  /** How long a node may show Down while its engine claims membership before it is re-joined (ms). Default 15000. */
+  downGraceMs?: number;
+  /** Re-check interval while not converged (ms). Default 2000. */
+  convergeRequeueMs?: number;
+  /** Observe/plan/act rounds per reconcile. Default 4. */
+  maxPasses?: number;
+  /** Port of the Consul HTTP API on the ConsulCluster's server hosts. Default 8500. */
+  consulPort?: number;
+  /** Engine port written into the discovery list. Default 2375. */
+  enginePort?: number;
+  /** KV client for one Consul agent address (`http://ip:port`); required for `discovery`. */
+  kvFor?: (address: string) => KvStore;
+  /** Swarm API of one host; default: dockerode through the host's client. */
+  apiFor?: (host: HostHandle) => SwarmApi;
+}
+
+type Observed = SwarmClusterObserved & Record<string, unknown>;
+
+export class SwarmClusterReconciler implements KindReconciler<Resource, Observed> {
+  readonly kind = 'SwarmCluster' as const;
+  readonly finalizer = SWARMCLUSTER_FINALIZER;
+  private readonly infoTimeoutMs: number;
+  private readonly downGraceMs: number;
+  private readonly convergeRequeueMs: number;
+  private readonly maxPasses: number;
+  private readonly consulPort: number;
+  private readonly enginePort: number;
+  private readonly kvFor: ((address: string) => KvStore) | undefined;
+  private readonly apiFor: (host: HostHandle) => SwarmApi;
+
+  constructor(options: SwarmClusterReconcilerOptions = {}) {
+    this.infoTimeoutMs = options.infoTimeoutMs ?? 3000;
+    this.downGraceMs = options.downGraceMs ?? DEFAULT_DOWN_GRACE_MS;
+    this.convergeRequeueMs = options.convergeRequeueMs ?? 2000;
+    this.maxPasses = options.maxPasses ?? 4;
+    this.consulPort = options.consulPort ?? 8500;
+    this.enginePort = options.enginePort ?? DEFAULT_ENGINE_PORT;
+    this.kvFor = options.kvFor;
+    this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
+  }
+
+  async reconcile(resource: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>> {
+    const spec = (resource as unknown as SwarmCluster).spec;
+    const { desired, missingHosts } = desiredSwarm(spec, (h) => ctx.hosts.get(h)?.address);
+    const apis = new Map<string, SwarmApi>();
+    const apiOf = (host: string): SwarmApi | undefined => {
+      if (!apis.has(host)) {
+        const h = ctx.hosts.get(host);
+        if (h) apis.set(host, this.apiFor(h));
+      }
+      return apis.get(host);
+    };
+    const extra: Blocker[] = missingHosts.map((h) => ({ reason: 'HostNotFound', message: `${h}: no DockerHost of that name`, severity: 'degraded' }));
+
+    let world: SwarmWorld = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
+    let plan = this.plan(desired, world, ctx);
+    for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
+      const failed = await this.act(plan.actions, desired, world, apiOf, ctx);
+      extra.push(...failed);
+      world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
+      plan = this.plan(desired, world, ctx);
+      if (failed.length) break;
+    }
+
+    const status = swarmStatus(desired, world, [...extra, ...plan.blockers]);
+    let requeueAfter = status.ready && plan.actions.length === 0 ? undefined : this.convergeRequeueMs;
+    const conditions = status.conditions;
+
+    if (spec.discovery && world.cluster.kind === 'ok') {
+      const ttlMs = durationMs(spec.discovery.ttl ?? '20s');
+      requeueAfter = Math.min(requeueAfter ?? Infinity, Math.max(1000, Math.floor(ttlMs / 2)));
+      const problem = await this.publish(resource, spec, world, ctx).catch((err: Error) => err.message);
+      if (problem) {
+        const degraded = conditions.find((c) => c.type === 'Degraded')!;
+        const msg = `discovery: ${problem}`;
+        if (degraded.status === 'True') degraded.message += `; ${msg}`;
+        else Object.assign(degraded, { status: 'True', reason: 'DiscoveryFailed', message: msg });
+      }
+    }
+    const outcome: ReconcileOutcome<Observed> = { observed: status.observed as Observed, conditions };
+    if (requeueAfter !== undefined) outcome.requeueAfter = requeueAfter;
+    return outcome;
+  }
+
+  async finalize(resource: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+    const d = (resource as unknown as SwarmCluster).spec.discovery;
+    if (!d) return { done: true };
+    const kv = this.discoveryKv(d.consulCluster, ctx);
+    if (!kv) return { done: true };
+    try {
+      const n = await clearDiscovery(kv, d.path ?? 'swarm');
+      if (n) await ctx.event('Normal', 'DiscoveryCleared', `removed ${n} node keys under ${d.path ?? 'swarm'}/docker/swarm/nodes/`);
+      return { done: true };
+    } catch (err) {
+      ctx.log.warn('discovery cleanup failed', { error: (err as Error).message });
+      return { done: false, requeueAfter: this.convergeRequeueMs * 5 };
+    }
+  }
+
+  mapHostEvent(host: string, event: HostEvent, cache: ObjectCache): string[] {
+    // Managers report every node's state changes (a worker leaving, going down, a hand-made demote).
+    if (event.Type !== 'node') return [];
+    return clustersUsing(cache, host);
+  }
+
+  mapHostConnectivity(host: string, _connected: boolean, cache: ObjectCache): string[] {
+    return clustersUsing(cache, host);
+  }
+
+  mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
+    if (kind === 'DockerHost') return clustersUsing(cache, name);
+    if (kind === 'ConsulCluster')
+      return cache
+        .list('SwarmCluster')
+        .filter((r) => (r.spec as Partial<SwarmClusterSpec>).discovery?.consulCluster === name)
+        .map((r) => r.metadata.name);
+    return [];
+  }
+
+  private plan(desired: DesiredSwarm, world: SwarmWorld, ctx: ReconcileContext) {
+    return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs });
+  }
+
+  /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
+  private async act(
+    actions: ReturnType<typeof planSwarm>['actions'],
+    desired: DesiredSwarm,
+    world: SwarmWorld,
+    apiOf: (host: string) => SwarmApi | undefined,
+    ctx: ReconcileContext,
+  ): Promise<Blocker[]> {
+    const failed: Blocker[] = [];
+    let managerHost = world.cluster.kind === 'ok' ? world.cluster.managerHost : undefined;
+    for (const a of actions) {
+      if (ctx.signal.aborted) break;
+      // A fresh init makes its host the manager everything else goes through.
+      const init = a.steps.find((s) => s.op === 'init');
+      if (init) managerHost = init.host;
+      const managerAddresses = managerAddressesOf(desired, world, managerHost);
+      try {
+        await executeAction(a, managerHost === undefined ? { apiOf, managerAddresses } : { apiOf, managerHost, managerAddresses });
+      } catch (err) {
+        const message = `${a.host}: ${a.action} failed: ${(err as Error).message}`;
+        ctx.log.warn('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
+        await ctx.event('Warning', 'ActionFailed', message);
+        failed.push({ reason: 'ActionFailed', message, severity: 'degraded' });
+        continue;
+      }
+      if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.action, host: a.host });
+      else await ctx.event('Normal', a.cause.reason, `${a.host}: ${a.action} (${a.cause.found})`);
+    }
+    return failed;
+  }
+
+  private async publish(resource: Resource, spec: SwarmClusterSpec, world: SwarmWorld, ctx: ReconcileContext): Promise<string | undefined> {
+    const d = spec.discovery!;
+    if (world.cluster.kind !== 'ok') return undefined;
+    const kv = this.discoveryKv(d.consulCluster, ctx);
+    if (!kv) return `ConsulCluster ${d.consulCluster} not found or has no reachable server host`;
+    const path = d.path ?? 'swarm';
+    const change = await syncDiscovery({
+      kv,
+      path,
+      desired: desiredDiscoveryKeys(path, world.cluster.nodes, this.enginePort),
+      ttl: d.ttl ?? '20s',
+      owner: `swarmop swarmcluster/${resource.metadata.name}`,
+    });
+    if (change.added.length || change.removed.length) {
+      const parts = [
+        change.added.length ? `published ${change.added.map(last).join(', ')}` : '',
+        change.removed.length ? `removed ${change.removed.map(last).join(', ')}` : '',
+      ].filter(Boolean);
+      await ctx.event('Normal', 'DiscoveryUpdated', `${parts.join('; ')} under ${path}/docker/swarm/nodes/`);
+    }
+    return undefined;
+  }
+
+  /** The first server host of the ConsulCluster that has a DockerHost; its agent serves the KV. */
+  private discoveryKv(consulCluster: string, ctx: ReconcileContext): KvStore | undefined {
+    if (!this.kvFor) {
+      ctx.log.warn('discovery requested but the reconciler has no Consul client factory');
+      return undefined;
+    }
+    const cc = ctx.cache.get('ConsulCluster', consulCluster);
+    const servers = (cc?.spec as Partial<ConsulClusterSpec> | undefined)?.servers ?? [];
+    const hosts = servers.map((s) => ctx.hosts.get(s.host)).filter((h): h is HostHandle => h !== undefined);
+    const host = hosts.find((h) => h.ready) ?? hosts[0];
+    return host ? this.kvFor(`http://${host.address}:${this.consulPort}`) : undefined;
+  }
+}
+
+function last(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+/** Addresses to join through: the manager we talk to first, then every other ready manager. */
+function managerAddressesOf(desired: DesiredSwarm, world: SwarmWorld, managerHost: string | undefined): string[] {
+  const out: string[] = [];
+  const first = desired.nodes.find((d) => d.host === managerHost)?.address;
+  if (first) out.push(first);
+  if (world.cluster.kind === 'ok') {
+    for (const n of world.cluster.nodes) {
+      const ip = hostOfAddr(n.address);
+      if (n.role === 'manager' && n.state === 'ready' && ip && !out.includes(ip)) out.push(ip);
+    }
+  }
+  return out;
+}
+
+function clustersUsing(cache: ObjectCache, host: string): string[] {
+  return cache
+    .list('SwarmCluster')
+    .filter((r) => hostsOf(r.spec as Partial<SwarmClusterSpec> as SwarmClusterSpec).includes(host))
+    .map((r) => r.metadata.name);
+}
