@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from './analysis.js';
+import type { ClusterObservation } from './observation.js';
+import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Inflight } from './plan.js';
+import { NOW, fixtureDesired, healthyObservation, seenAs } from './testing-fixtures.js';
+
+const desired = fixtureDesired();
+const planFor = (mutate: (o: ClusterObservation) => void, inflight?: Inflight, d = desired) => {
+  const obs = healthyObservation(desired);
+  mutate(obs);
+  return plan(analyze(d, obs), inflight, NOW);
+};
+const SVR = '192.168.116.111';
+const C01 = '192.168.116.112';
+
+test('a converged cluster plans nothing (no restarts, no joins, no churn)', () => {
+  assert.deepEqual(planFor(() => {}), {});
+});
+
+test('table: each drift gets exactly the smallest repair', () => {
+  const cases: { name: string; mutate: (o: ClusterObservation) => void; type: string | undefined; node?: string; waiting?: RegExp }[] = [
+    {
+      name: 'nothing exists yet -> create all three together (bootstrap)',
+      mutate: (o) => {
+        o.containers = [];
+        o.views = o.views.map((v) => ({ ...v, reachable: false, members: [], raft: [], leader: '' }));
+      },
+      type: 'create',
+    },
+    { name: 'container removed, member still known -> recreate it', mutate: (o) => void o.containers.splice(1, 1), type: 'recreate', node: 'consul01' },
+    { name: 'container exited (killed) -> start it', mutate: (o) => void (o.containers[2]!.state = 'exited'), type: 'start', node: 'consul02' },
+    { name: 'docker is restarting it already -> wait', mutate: (o) => void (o.containers[2]!.state = 'restarting'), type: undefined, waiting: /restarting/ },
+    {
+      name: 'agent silent long after start -> restart its container',
+      mutate: (o) => {
+        o.views[1]!.reachable = false;
+        seenAs(o, 'consul01', 'failed', C01);
+      },
+      type: 'restart',
+      node: 'consul01',
+    },
+    {
+      name: 'agent silent but just started -> wait',
+      mutate: (o) => {
+        o.views[1]!.reachable = false;
+        o.containers[1]!.startedAt = NOW - 1000;
+      },
+      type: undefined,
+      waiting: /starting/,
+    },
+    { name: 'member left while its agent answers -> join it', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'join', node: 'consul01' },
+    { name: 'member failed while its agent answers -> join it at once', mutate: (o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'), type: 'join', node: 'consul02' },
+    { name: 'member leaving -> wait', mutate: (o) => seenAs(o, 'consul02', 'leaving', '192.168.116.113'), type: undefined, waiting: /leaving/ },
+    {
+      name: 'member sees the others failed (other half of a partition) -> it joins the reference',
+      mutate: (o) => void (o.views[2]!.members[0]!.status = 'failed'),
+      type: 'join',
+      node: 'consul02',
+    },
+    { name: 'config hash differs -> replace', mutate: (o) => void (o.containers[1]!.configHash = 'old'), type: 'replace', node: 'consul01' },
+    {
+      name: 'stray agent on a host not in the spec -> leave and remove',
+      mutate: (o) =>
+        void o.containers.push({ host: 'spare', id: 'x', name: 'swarmop-consul-datacenter', state: 'running', member: 'old', address: '192.168.116.114' }),
+      type: 'removeStray',
+    },
+    {
+      name: 'failed member not in the spec -> force-leave',
+      mutate: (o) => void o.views[0]!.members.push({ name: 'old', address: '192.168.116.114', status: 'failed', role: 'server' }),
+      type: 'forceLeave',
+    },
+    {
+      name: 'left member not in the spec but still a raft peer -> remove the peer',
+      mutate: (o) => {
+        o.views[0]!.members.push({ name: 'old', address: '192.168.116.114', status: 'left', role: 'server' });
+        o.views[0]!.raft.push({ id: 'id-old', node: 'old', address: '192.168.116.114:8300', leader: false, voter: true });
+      },
+      type: 'removeRaftPeer',
+    },
+    {
+      name: 'host unreachable -> nothing can be done there',
+      mutate: (o) => {
+        o.unreachableHosts.push('consul02');
+        o.containers.splice(2, 1);
+        o.views[2]!.reachable = false;
+        seenAs(o, 'consul02', 'failed', '192.168.116.113');
+      },
+      type: undefined,
+    },
+  ];
+  for (const c of cases) {
+    const p = planFor(c.mutate);
+    assert.equal(p.action?.type, c.type, c.name);
+    if (c.node) assert.equal(p.action && 'agent' in p.action ? p.action.agent.node : undefined, c.node, c.name);
+    if (c.waiting) assert.match(p.waiting ?? '', c.waiting, c.name);
+    else assert.equal(p.waiting, undefined, c.name);
+  }
+});
+
+test('a failed member is joined from the healthy side, to its own address', () => {
+  const p = planFor((o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'));
+  assert.deepEqual(p.action?.type === 'join' && [p.action.via, p.action.target], [SVR, '192.168.116.113']);
+});
+
+test('a configuration change replaces followers first and the leader last, one at a time', () => {
+  const newDesired = fixtureDesired({ image: 'hashicorp/consul:1.8.8' });
+  const order: string[] = [];
+  const obs = healthyObservation(desired);
+  for (let round = 0; round < 4; round++) {
+    const p = plan(analyze(newDesired, obs), undefined, NOW);
+    if (!p.action) break;
+    assert.equal(p.action.type, 'replace');
+    const node = p.action.type === 'replace' ? p.action.agent.node : '';
+    order.push(node);
+    obs.containers.find((c) => c.member === node)!.configHash = newDesired.find((d) => d.node === node)!.configHash;
+  }
+  assert.deepEqual(order, ['consul01', 'consul02', 'consulsvr']);
+});
+
+test('a configuration change waits while another member is not healthy (quorum is never risked)', () => {
+  const newDesired = fixtureDesired({ image: 'hashicorp/consul:1.8.8' });
+  const obs = healthyObservation(desired);
+  obs.unreachableHosts.push('consul02');
+  obs.views[2]!.reachable = false;
+  seenAs(obs, 'consul02', 'failed', '192.168.116.113');
+  const p = plan(analyze(newDesired, obs), undefined, NOW);
+  assert.equal(p.action, undefined);
+  assert.match(p.waiting ?? '', /waits for the other members/);
+});
+
+test('a configuration change waits while a server is not a voting raft peer yet', () => {
+  const newDesired = fixtureDesired({ ui: false });
+  const obs = healthyObservation(desired);
+  obs.containers[0]!.configHash = newDesired[0]!.configHash;
+  obs.containers[2]!.configHash = newDesired[2]!.configHash;
+  obs.views[0]!.raft[0]!.voter = false; // consulsvr is reference (leader's view)
+  const p = plan(analyze(newDesired, obs), undefined, NOW);
+  assert.equal(p.action, undefined);
+});
+
+test('one repair in flight: nothing else is done until it settles or times out', () => {
+  const broken = (o: ClusterObservation) => {
+    o.containers[2]!.state = 'exited';
+    o.views[2]!.reachable = false;
+    seenAs(o, 'consul02', 'failed', '192.168.116.113');
+    seenAs(o, 'consul01', 'left', C01);
+  };
+  const first = planFor(broken);
+  assert.equal(first.action?.type, 'start');
+  const inflight = inflightFor(first.action!, NOW)!;
+  assert.ok(inflight);
+  const second = planFor(broken, inflight);
+  assert.equal(second.action, undefined);
+  assert.match(second.waiting ?? '', /start of consul02/);
+  // Timed out: forgotten, and the planner acts again.
+  const late = { ...inflight, deadline: NOW - 1 };
+  const third = planFor(broken, late);
+  assert.equal(third.inflightDone?.settled, false);
+  assert.equal(third.action?.type, 'start');
+});
+
+test('an in-flight step settles once its member is alive and voting', () => {
+  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
+  const p = planFor(() => {}, inflight);
+  assert.equal(p.inflightDone?.settled, true);
+  assert.equal(p.action, undefined);
+});
+
+test('a new member (unknown to Consul) in an existing cluster is created, not counted as recreated', () => {
+  const d = fixtureDesired({ clients: [{ host: 'spare', node: 'client1' }] });
+  const p = plan(analyze(d, healthyObservation(desired)), undefined, NOW);
+  assert.equal(p.action?.type, 'create');
+  assert.equal(p.action?.type === 'create' && p.action.reason, 'MemberAdded');
+});
+
+test('a removed server (spec shrinks) is left gracefully without touching the others', () => {
+  const two = fixtureDesired({ servers: fixtureDesired().filter((a) => a.node !== 'consul02').map((a) => ({ host: a.host, node: a.node })), bootstrapExpect: 2 });
+  const p = plan(analyze(two, healthyObservation(desired)), undefined, NOW);
+  assert.equal(p.action?.type, 'removeStray');
+  assert.equal(p.action?.type === 'removeStray' && p.action.leaveFirst, true);
+  assert.equal(p.action?.type === 'removeStray' && p.action.container.host, 'consul02');
+});
