@@ -54,6 +54,8 @@ export interface PrefixWatcherOptions {
 export const DEFAULT_WATCH_BACKOFF: BackoffOptions = { baseMs: 250, capMs: 30_000, jitter: 0.1 };
 
 export class PrefixWatcher {
+  /** "watcher <prefix>", for logs and readiness checks. */
+  readonly name: string;
   readonly #opts: PrefixWatcherOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -61,6 +63,7 @@ export class PrefixWatcher {
 
   constructor(options: PrefixWatcherOptions) {
     this.#opts = options;
+    this.name = `watcher ${options.prefix}`;
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.log ?? createSilentLogger()).child({ component: 'watcher', prefix: options.prefix });
   }
