@@ -89,8 +89,13 @@ export async function execute(action: Action, hosts: (name: string) => HostHandl
       return `recreated ${action.agent.container} on ${action.agent.host} (${action.agent.image})`;
     }
     case 'start': {
+      const c = hostOf(hosts, action.agent.host).getContainer(action.containerId);
+      if (action.paused) {
+        await c.unpause();
+        return `unpaused ${action.agent.container} on ${action.agent.host}`;
+      }
       try {
-        await hostOf(hosts, action.agent.host).getContainer(action.containerId).start();
+        await c.start();
       } catch (err) {
         if (statusCode(err) !== 304) throw err;
       }

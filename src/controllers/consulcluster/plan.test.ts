@@ -30,6 +30,7 @@ test('table: each drift gets exactly the smallest repair', () => {
     },
     { name: 'container removed, member still known -> recreate it', mutate: (o) => void o.containers.splice(1, 1), type: 'recreate', node: 'consul01' },
     { name: 'container exited (killed) -> start it', mutate: (o) => void (o.containers[2]!.state = 'exited'), type: 'start', node: 'consul02' },
+    { name: 'container paused -> unpause it', mutate: (o) => void (o.containers[2]!.state = 'paused'), type: 'start', node: 'consul02' },
     { name: 'docker is restarting it already -> wait', mutate: (o) => void (o.containers[2]!.state = 'restarting'), type: undefined, waiting: /restarting/ },
     {
       name: 'agent silent long after start -> restart its container',
@@ -161,7 +162,7 @@ test('one repair in flight: nothing else is done until it settles or times out',
 });
 
 test('an in-flight step settles once its member is alive and voting', () => {
-  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
+  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
   const p = planFor(() => {}, inflight);
   assert.equal(p.inflightDone?.settled, true);
   assert.equal(p.action, undefined);

@@ -11,7 +11,7 @@ export type Action =
   /** New members (never seen by Consul): created together so bootstrap-expect can be met. */
   | { type: 'create'; agents: DesiredAgent[]; reason: 'Bootstrap' | 'MemberAdded' }
   | { type: 'recreate'; agent: DesiredAgent; found: string }
-  | { type: 'start'; agent: DesiredAgent; containerId: string; found: string }
+  | { type: 'start'; agent: DesiredAgent; containerId: string; paused: boolean; found: string }
   | { type: 'restart'; agent: DesiredAgent; containerId: string; found: string }
   | { type: 'join'; agent: DesiredAgent; via: string; target: string; found: string }
   | { type: 'replace'; agent: DesiredAgent; containerId: string; found: string }
@@ -97,7 +97,9 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
     if (!stopped.upToDate && othersHealthy(stopped, a)) {
       return done({ action: { type: 'replace', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state} with an old configuration` } });
     }
-    return done({ action: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state}` } });
+    return done({
+      action: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, paused: stopped.container.state === 'paused', found: `agent container ${stopped.container.state}` },
+    });
   }
 
   // 3. Running but the agent does not answer: give a fresh start time, then restart it.
