@@ -11,6 +11,8 @@
  *   carries the token header) is not attached as `cause`.
  */
 import { EventEmitter } from 'node:events';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { SwarmopError } from '../errors.js';
 import { parseDuration } from './duration.js';
@@ -32,6 +34,8 @@ export interface ConsulKvOptions {
   token?: string;
   /** Timeout of a non-blocking request, ms (default 15000). */
   requestTimeoutMs?: number;
+  /** Most concurrent connections (default 64): Consul refuses more than 200 per client address. */
+  maxSockets?: number;
 }
 
 export const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
@@ -128,10 +132,12 @@ export class ConsulKv implements KvStore {
     const parsed = parseConsulAddress(options.address);
     this.address = options.address;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
     this.client = new Consul({
       host: parsed.host,
       port: parsed.port,
       secure: parsed.secure,
+      agent: parsed.secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
       ...(options.token ? { defaults: { token: options.token } } : {}),
     });
   }
