@@ -1,0 +1,222 @@
+/**
+ * The pure heart of the controller: desired attachment + what was observed -> the smallest list of
+ * steps that closes the difference, and the drifts those steps repair. An empty plan means
+ * converged: the reconciler then changes nothing (no veth churn, no writes).
+ */
+import type { NetAddress, NetLink } from './ip-json.js';
+import type { NetObservation } from './observation.js';
+import type { Desired } from './spec.js';
+
+export type Step =
+  | { kind: 'create-bridge'; bridge: string; mtu: number }
+  | { kind: 'bridge-up'; bridge: string }
+  /** One unit so it runs back to back: enslave, copy addresses, drop them from the NIC, move the default route. */
+  | {
+      kind: 'uplink-to-bridge';
+      uplink: string;
+      bridge: string;
+      enslave: boolean;
+      /** Give the bridge the NIC's MAC so neighbours' ARP entries stay valid. */
+      mac?: string;
+      addresses: NetAddress[];
+      defaultGateway?: string;
+    }
+  | { kind: 'delete-host-link'; name: string }
+  | { kind: 'host-veth-master'; name: string; bridge: string }
+  | { kind: 'host-veth-up'; name: string }
+  | { kind: 'delete-container-link'; pid: number; name: string }
+  | { kind: 'create-veth'; hostVeth: string; peerVeth: string; bridge: string; mtu: number; pid: number; iface: string }
+  | { kind: 'set-mac'; pid: number; iface: string; mac: string }
+  | { kind: 'set-address'; pid: number; iface: string; cidr: string; remove: NetAddress[] }
+  | { kind: 'link-up'; pid: number; iface: string }
+  | { kind: 'gateway'; pid: number; iface: string; gateway: string; offLink: boolean }
+  | { kind: 'arping'; pid: number; iface: string; ip: string };
+
+export interface Drift {
+  /** CamelCase, the metric label. */
+  reason: string;
+  found: string;
+}
+
+export interface Blocked {
+  reason: 'BridgeConflict' | 'UplinkNotFound' | 'InterfaceConflict';
+  message: string;
+}
+
+export interface Plan {
+  steps: Step[];
+  drifts: Drift[];
+  blocked?: Blocked;
+}
+
+export interface PlanInput {
+  desired: Desired;
+  obs: NetObservation;
+  /** The running container's PID and ID (the plan is only asked for when it runs). */
+  pid: number;
+  containerId: string;
+  /** Facts from the previous status, only to name the drift (restart vs re-create). */
+  previous?: { containerID?: string; pid?: number };
+}
+
+const DEFAULT_MTU = 1500;
+
+function fmt(a: NetAddress): string {
+  return `${a.ip}/${a.prefix}`;
+}
+
+export function planAttachment(input: PlanInput): Plan {
+  const { desired: d, obs, pid } = input;
+  const steps: Step[] = [];
+  const drifts: Drift[] = [];
+  const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
+  const byIndex = new Map(obs.host.links.map((l) => [l.ifindex, l]));
+
+  // --- host: bridge and uplink -------------------------------------------------------------
+  const bridge = hostLinks.get(d.bridge);
+  if (bridge && bridge.kind !== 'bridge') {
+    return { steps: [], drifts: [], blocked: { reason: 'BridgeConflict', message: `${d.bridge} on ${d.host} exists but is a ${bridge.kind ?? 'plain'} link, not a bridge` } };
+  }
+  const uplink = d.uplink !== undefined ? hostLinks.get(d.uplink) : undefined;
+  if (d.uplink !== undefined && !uplink) {
+    return { steps: [], drifts: [], blocked: { reason: 'UplinkNotFound', message: `uplink ${d.uplink} does not exist on ${d.host}` } };
+  }
+  let bridgeMtu = bridge?.mtu ?? DEFAULT_MTU;
+  if (!bridge) {
+    bridgeMtu = uplink?.mtu || DEFAULT_MTU;
+    steps.push({ kind: 'create-bridge', bridge: d.bridge, mtu: bridgeMtu });
+    drifts.push({ reason: 'BridgeMissing', found: `bridge ${d.bridge} missing on ${d.host}` });
+  }
+  if (!bridge || !bridge.up) {
+    steps.push({ kind: 'bridge-up', bridge: d.bridge });
+    if (bridge) drifts.push({ reason: 'BridgeDown', found: `bridge ${d.bridge} down on ${d.host}` });
+  }
+  if (uplink && d.uplink !== undefined) {
+    const enslave = uplink.master !== d.bridge;
+    const gw = obs.host.defaultRoutes.find((r) => r.dev === d.uplink && r.gateway !== undefined)?.gateway;
+    if (enslave || uplink.addresses.length > 0 || gw !== undefined) {
+      steps.push({
+        kind: 'uplink-to-bridge',
+        uplink: d.uplink,
+        bridge: d.bridge,
+        enslave,
+        ...(enslave && uplink.mac !== '' && uplink.mac !== bridge?.mac ? { mac: uplink.mac } : {}),
+        addresses: uplink.addresses,
+        ...(gw !== undefined ? { defaultGateway: gw } : {}),
+      });
+      const what = [
+        enslave ? `${d.uplink} not enslaved to ${d.bridge}` : '',
+        uplink.addresses.length > 0 ? `${d.uplink} still holds ${uplink.addresses.map(fmt).join(', ')}` : '',
+        gw !== undefined ? `default route via ${gw} on ${d.uplink}` : '',
+      ].filter(Boolean);
+      drifts.push({ reason: 'UplinkNotBridged', found: `${what.join('; ')} on ${d.host}` });
+    }
+  }
+
+  // --- the veth pair and the container's interface -----------------------------------------
+  const cLinks = obs.container?.links ?? [];
+  const cRoutes = obs.container?.routes ?? [];
+  const hostVeth = hostLinks.get(d.hostVeth);
+  const iface = cLinks.find((l) => l.name === d.iface);
+  const ours = (l: NetLink) => l.kind === 'veth' && hostVeth !== undefined && l.peerIfindex === hostVeth.ifindex;
+
+  let needCreate = false;
+  if (iface && !ours(iface)) {
+    const peer = iface.kind === 'veth' && iface.peerIfindex !== undefined ? byIndex.get(iface.peerIfindex) : undefined;
+    if (!peer || !peer.name.startsWith('swv')) {
+      return {
+        steps: [],
+        drifts: [],
+        blocked: { reason: 'InterfaceConflict', message: `${d.iface} in ${d.container} exists and was not made by swarmop (${iface.kind ?? 'unknown'} link)` },
+      };
+    }
+    // A pair left by an earlier incarnation of this attachment (other uid): replace it.
+    steps.push({ kind: 'delete-container-link', pid, name: d.iface });
+    drifts.push({ reason: 'StaleInterface', found: `${d.iface} in ${d.container} belongs to an old veth pair (${peer.name})` });
+    needCreate = true;
+  } else if (!iface) {
+    needCreate = true;
+    drifts.push({ reason: missingReason(input), found: missingFound(input) });
+  }
+
+  if (needCreate) {
+    // Whatever is left of an earlier pair (e.g. half-done before a crash) is removed first.
+    if (hostVeth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
+    if (hostLinks.has(d.peerVeth)) steps.push({ kind: 'delete-host-link', name: d.peerVeth });
+    steps.push({ kind: 'create-veth', hostVeth: d.hostVeth, peerVeth: d.peerVeth, bridge: d.bridge, mtu: bridgeMtu, pid, iface: d.iface });
+    if (d.mac) steps.push({ kind: 'set-mac', pid, iface: d.iface, mac: d.mac });
+    steps.push({ kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: [] });
+    steps.push({ kind: 'link-up', pid, iface: d.iface });
+    if (d.gateway !== undefined) steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway, offLink: d.gatewayOffLink });
+    steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
+    return { steps, drifts: foldBridgeDrifts(drifts) };
+  }
+
+  // The interface is ours: repair only what differs.
+  const link = iface!;
+  if (hostVeth!.master !== d.bridge) {
+    steps.push({ kind: 'host-veth-master', name: d.hostVeth, bridge: d.bridge });
+    drifts.push({ reason: 'HostVethDetached', found: `${d.hostVeth} not on ${d.bridge} on ${d.host}${hostVeth!.master ? ` (on ${hostVeth!.master})` : ''}` });
+  }
+  if (!hostVeth!.up) {
+    steps.push({ kind: 'host-veth-up', name: d.hostVeth });
+    drifts.push({ reason: 'HostVethDown', found: `${d.hostVeth} down on ${d.host}` });
+  }
+  if (d.mac && link.mac !== d.mac) {
+    steps.push({ kind: 'set-mac', pid, iface: d.iface, mac: d.mac });
+    drifts.push({ reason: 'MacChanged', found: `${d.iface} in ${d.container} has MAC ${link.mac}, want ${d.mac}` });
+  }
+  const want = { ip: d.ip, prefix: d.prefix };
+  const hasWanted = link.addresses.some((a) => a.ip === want.ip && a.prefix === want.prefix);
+  const extra = link.addresses.filter((a) => !(a.ip === want.ip && a.prefix === want.prefix));
+  const addressChanged = !hasWanted || extra.length > 0;
+  if (addressChanged) {
+    steps.push({ kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: extra });
+    const has = link.addresses.length > 0 ? link.addresses.map(fmt).join(', ') : 'no address';
+    drifts.push({ reason: 'AddressChanged', found: `${d.iface} in ${d.container} has ${has}, want ${d.cidr}` });
+  }
+  if (!link.up) {
+    steps.push({ kind: 'link-up', pid, iface: d.iface });
+    drifts.push({ reason: 'InterfaceDown', found: `${d.iface} in ${d.container} is down` });
+  }
+  if (d.gateway !== undefined) {
+    const def = cRoutes.find((r) => r.dst === 'default');
+    const routeOk = def?.gateway === d.gateway && def.dev === d.iface;
+    // Address changes and link-down flush the interface's routes, so the route goes back with them.
+    if (!routeOk || addressChanged || !link.up) {
+      steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway, offLink: d.gatewayOffLink });
+      if (!routeOk && !addressChanged && link.up) {
+        const now = def ? `via ${def.gateway ?? '-'} dev ${def.dev ?? '-'}` : 'missing';
+        drifts.push({ reason: 'GatewayRouteChanged', found: `default route in ${d.container} is ${now}, want via ${d.gateway} dev ${d.iface}` });
+      }
+    }
+  }
+  if (addressChanged || (d.mac && link.mac !== d.mac)) steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
+  return { steps, drifts: foldBridgeDrifts(drifts) };
+}
+
+/** A deleted bridge also un-enslaves the uplink and the veths: one drift, not three. */
+function foldBridgeDrifts(drifts: Drift[]): Drift[] {
+  const bridge = drifts.find((x) => x.reason === 'BridgeMissing');
+  if (!bridge) return drifts;
+  const consequences = drifts.filter((x) => x.reason === 'UplinkNotBridged' || x.reason === 'HostVethDetached');
+  if (consequences.length === 0) return drifts;
+  const folded: Drift = { reason: bridge.reason, found: [bridge.found, ...consequences.map((x) => x.found)].join('; ') };
+  return [folded, ...drifts.filter((x) => x !== bridge && !consequences.includes(x))];
+}
+
+function missingReason(input: PlanInput): string {
+  const prev = input.previous;
+  if (prev?.containerID && prev.containerID !== input.containerId) return 'ContainerRecreated';
+  if (prev?.pid && prev.pid !== input.pid) return 'ContainerRestarted';
+  return 'InterfaceMissing';
+}
+
+function missingFound(input: PlanInput): string {
+  const d = input.desired;
+  const prev = input.previous;
+  if (prev?.containerID && prev.containerID !== input.containerId)
+    return `${d.iface} missing in ${d.container} (container re-created: ${prev.containerID.slice(0, 12)} -> ${input.containerId.slice(0, 12)})`;
+  if (prev?.pid && prev.pid !== input.pid) return `${d.iface} missing in ${d.container} (container restarted: pid ${prev.pid} -> ${input.pid})`;
+  return `${d.iface} missing in ${d.container}`;
+}

@@ -1,0 +1,252 @@
+/**
+ * The StaticIPAttachment reconciler: inspect the container, observe host + namespace in one helper
+ * program, plan the difference (plan.ts), apply it in one helper program, observe again for the
+ * status. Converged objects cost one inspect and one helper exec and change nothing.
+ */
+import type Docker from 'dockerode';
+import type { KindName, Resource } from '../../crds/index.js';
+import { SwarmopError } from '../../errors.js';
+import type {
+  ConditionInput,
+  FinalizeOutcome,
+  HostEvent,
+  HostHandle,
+  KindReconciler,
+  ObjectCache,
+  ReconcileContext,
+  ReconcileOutcome,
+} from '../reconciler.js';
+import { findConflict } from './conflicts.js';
+import type { HelperCommand } from './helper-program.js';
+import type { NetHelper } from './net-helper.js';
+import { type NetObservation, inNetns, observeProgram, parseObservation } from './observation.js';
+import { planAttachment } from './plan.js';
+import { type AttachmentResource, type Desired, desiredFor } from './spec.js';
+import { describeSteps, planCommands } from './step-commands.js';
+
+export const KIND: KindName = 'StaticIPAttachment';
+export const FINALIZER = 'swarmop.io/staticip-cleanup';
+
+/** Observed facts written to status (rebuilt every time; lastAppliedTime is carried until the next apply). */
+export interface AttachmentObserved {
+  containerID?: string;
+  pid?: number;
+  interface?: string;
+  address?: string;
+  mac?: string;
+  hostVeth?: string;
+  lastAppliedTime?: string;
+}
+
+export interface StaticIPReconcilerOptions {
+  helper: NetHelper;
+  /** Re-check a host that is unknown or unreachable after this long (ms). */
+  retryAfterMs?: number;
+}
+
+/** Container events that change whether/where the interface must be: re-reconcile at once. */
+const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 'destroy', 'rename', 'unpause']);
+
+interface ContainerState {
+  id: string;
+  running: boolean;
+  pid: number;
+}
+
+async function inspectContainer(docker: Docker, name: string, host: string): Promise<ContainerState | undefined> {
+  try {
+    const info = await docker.getContainer(name).inspect();
+    return { id: info.Id, running: info.State.Running === true && info.State.Pid > 0, pid: info.State.Pid };
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function attachments(cache: ObjectCache): AttachmentResource[] {
+  return cache.list(KIND) as unknown as AttachmentResource[];
+}
+
+function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
+  return [{ type: 'Ready', status, reason, message }];
+}
+
+export class StaticIPAttachmentReconciler implements KindReconciler<Resource, AttachmentObserved> {
+  readonly kind: KindName = KIND;
+  readonly finalizer = FINALIZER;
+  private readonly helper: NetHelper;
+  private readonly retryAfterMs: number;
+
+  constructor(options: StaticIPReconcilerOptions) {
+    this.helper = options.helper;
+    this.retryAfterMs = options.retryAfterMs ?? 30_000;
+  }
+
+  async reconcile(resource: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
+    const res = resource as unknown as AttachmentResource;
+    const d = desiredFor(res);
+    const conflict = findConflict(res, attachments(ctx.cache));
+    if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
+
+    const host = ctx.hosts.get(d.host);
+    if (!host) {
+      return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
+    }
+    const c = await inspectContainer(host.docker, d.container, d.host);
+    if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
+    if (!c.running) {
+      return { observed: { containerID: c.id }, conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`) };
+    }
+
+    const obs = await this.observe(host, c.pid, ctx);
+    if (!obs.container) return this.exitedMeanwhile(d, c);
+    const prev = res.status ?? {};
+    const plan = planAttachment({
+      desired: d,
+      obs,
+      pid: c.pid,
+      containerId: c.id,
+      previous: { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) },
+    });
+    if (plan.blocked) {
+      return { observed: { containerID: c.id, pid: c.pid }, conditions: ready('False', plan.blocked.reason, plan.blocked.message), requeueAfter: this.retryAfterMs };
+    }
+
+    let lastAppliedTime = prev.lastAppliedTime;
+    let final: NetObservation = obs;
+    if (plan.steps.length > 0) {
+      await this.apply(host, planCommands(plan.steps), d, ctx);
+      lastAppliedTime = ctx.now().toISOString();
+      const action = describeSteps(plan.steps);
+      // A first attach is not a drift: it is an event, not a repair.
+      if (!prev.containerID && !prev.lastAppliedTime) {
+        await ctx.event('Normal', 'Attached', `attached ${d.cidr} to ${d.iface} of ${d.container} on ${d.host}: ${action}`);
+      } else {
+        for (const drift of plan.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
+      }
+      final = await this.observe(host, c.pid, ctx);
+      if (!final.container) return this.exitedMeanwhile(d, c);
+    }
+
+    const iface = final.container!.links.find((l) => l.name === d.iface);
+    const observed: AttachmentObserved = {
+      containerID: c.id,
+      pid: c.pid,
+      interface: d.iface,
+      ...(iface?.addresses[0] ? { address: `${iface.addresses[0].ip}/${iface.addresses[0].prefix}` } : {}),
+      ...(iface ? { mac: iface.mac } : {}),
+      hostVeth: d.hostVeth,
+      ...(lastAppliedTime ? { lastAppliedTime } : {}),
+    };
+    const check = planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id });
+    if (check.steps.length > 0) {
+      // Someone changed it again while we worked (or a step did not stick): look again soon.
+      return {
+        observed,
+        conditions: ready('False', 'Converging', `still differs after apply: ${check.drifts.map((x) => x.found).join('; ')}`),
+        requeueAfter: 1_000,
+      };
+    }
+    return { observed, conditions: ready('True', 'Attached', `${d.cidr} on ${d.iface} of ${d.container} via ${d.bridge} on ${d.host}`) };
+  }
+
+  async finalize(resource: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+    const res = resource as unknown as AttachmentResource;
+    let d: Desired;
+    try {
+      d = desiredFor(res);
+    } catch {
+      return { done: true }; // an invalid spec never touched a host
+    }
+    const host = ctx.hosts.get(d.host);
+    if (!host) {
+      await ctx.event('Warning', 'HostNotFound', `DockerHost ${d.host} is gone; nothing on it could be cleaned up`);
+      return { done: true };
+    }
+    const c = await inspectContainer(host.docker, d.container, d.host);
+    const pid = c?.running ? c.pid : undefined;
+    const obs = await this.observe(host, pid, ctx);
+    const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
+    const veth = hostLinks.get(d.hostVeth);
+    const cmds: HelperCommand[] = [];
+    const iface = obs.container?.links.find((l) => l.name === d.iface);
+    if (pid !== undefined && iface && veth && iface.peerIfindex === veth.ifindex) {
+      cmds.push({ mode: 'must', argv: inNetns(pid, ['ip', 'link', 'del', d.iface]) });
+    }
+    if (veth) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.hostVeth] });
+    if (hostLinks.has(d.peerVeth)) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.peerVeth] });
+    cmds.push(...this.releaseBridge(res, d, obs, ctx.cache));
+    if (cmds.length > 0) {
+      await this.apply(host, cmds, d, ctx);
+      await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
+    }
+    return { done: true };
+  }
+
+  /** Undo the bridge/uplink only when the spec owns it and nothing else (attachment or port) uses it. */
+  private releaseBridge(res: AttachmentResource, d: Desired, obs: NetObservation, cache: ObjectCache): HelperCommand[] {
+    if (!d.ownBridge) return [];
+    const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
+    if (!bridge) return [];
+    const others = attachments(cache).filter(
+      (o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && (o.spec.bridge ?? 'br0') === d.bridge,
+    );
+    const ports = obs.host.links.filter((l) => l.master === d.bridge && l.name !== d.uplink && l.name !== d.hostVeth);
+    if (others.length > 0 || ports.length > 0) return [];
+    const cmds: HelperCommand[] = [];
+    if (d.uplink !== undefined) {
+      const gw = obs.host.defaultRoutes.find((r) => r.dev === d.bridge && r.gateway)?.gateway;
+      cmds.push({ mode: 'must', argv: ['ip', 'link', 'set', d.uplink, 'nomaster'] });
+      for (const a of bridge.addresses) cmds.push({ mode: 'must', argv: ['ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', d.uplink] });
+      if (gw) cmds.push({ mode: 'must', argv: ['ip', 'route', 'replace', 'default', 'via', gw, 'dev', d.uplink] });
+    }
+    cmds.push({ mode: 'must', argv: ['ip', 'link', 'del', d.bridge] });
+    return cmds;
+  }
+
+  mapHostEvent(host: string, event: HostEvent, cache: ObjectCache): string[] {
+    if (event.Type !== 'container' || !CONTAINER_ACTIONS.has(event.Action)) return [];
+    const name = event.Actor.Attributes?.name;
+    if (!name) return [];
+    return attachments(cache)
+      .filter((o) => o.spec.host === host && o.spec.container === name)
+      .map((o) => o.metadata.name);
+  }
+
+  mapHostConnectivity(host: string, connected: boolean, cache: ObjectCache): string[] {
+    if (!connected) return [];
+    return attachments(cache).filter((o) => o.spec.host === host).map((o) => o.metadata.name);
+  }
+
+  mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
+    const all = attachments(cache);
+    if (kind === 'DockerHost') return all.filter((o) => o.spec.host === name).map((o) => o.metadata.name);
+    if (kind !== KIND) return [];
+    // Another attachment changed or went away: the ones it refused may now be free to attach.
+    return all
+      .filter((o) => o.metadata.name !== name && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
+      .map((o) => o.metadata.name);
+  }
+
+  private async observe(host: HostHandle, pid: number | undefined, ctx: ReconcileContext): Promise<NetObservation> {
+    const result = await this.helper.run(host, observeProgram(pid), { signal: ctx.signal });
+    return parseObservation(result, pid);
+  }
+
+  private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: ReconcileContext): Promise<void> {
+    const r = await this.helper.run(host, cmds, { signal: ctx.signal });
+    if (r.failedAt !== undefined) {
+      const failed = cmds[r.failedAt];
+      const detail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed?.argv.join(' ') ?? '?'}" failed: ${detail || 'no output'}`);
+    }
+  }
+
+  private exitedMeanwhile(d: Desired, c: ContainerState): ReconcileOutcome<AttachmentObserved> {
+    return {
+      observed: { containerID: c.id },
+      conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} stopped while being attached`),
+      requeueAfter: 1_000,
+    };
+  }
+}
