@@ -32,18 +32,19 @@ interface Owned {
 export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions): Promise<void> {
   const { io } = ctx;
   const debounceMs = options.debounceMs ?? 300;
-  /** display path -> refs declared by that file at its last successful apply */
+  /** absolute path -> refs declared by that file at its last successful apply */
   const owned = new Map<string, Map<string, Owned>>();
   const display = (abs: string): string => {
     const rel = path.relative(io.cwd, abs);
     return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
   };
 
-  const readSources = async (files: Iterable<string>): Promise<ManifestSource[]> => {
-    const out: ManifestSource[] = [];
-    for (const file of files) {
-      const bytes = await readFile(path.resolve(io.cwd, file)).catch(() => undefined);
-      if (bytes !== undefined) out.push({ file, bytes });
+  /** Sources named for display, each with the absolute path it was read from. */
+  const readSources = async (files: Iterable<string>): Promise<(ManifestSource & { abs: string })[]> => {
+    const out: (ManifestSource & { abs: string })[] = [];
+    for (const abs of files) {
+      const bytes = await readFile(abs).catch(() => undefined);
+      if (bytes !== undefined) out.push({ file: display(abs), abs, bytes });
     }
     return out;
   };
@@ -69,17 +70,17 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
   const applyFiles = async (files: readonly string[]): Promise<void> => {
     if (files.length === 0) return;
     // Validated one file at a time so each resource stays tied to the file that declares it.
-    const perFile = (await readSources(files)).map((s) => ({ file: s.file, ...validateSources([s]) }));
+    const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s]) }));
     const errors = perFile.flatMap((p) => p.errors);
     if (errors.length > 0) {
       for (const e of errors) io.stderr(`${e}\n`);
-      io.stderr(`error: ${errors.length} invalid manifest${errors.length === 1 ? '' : 's'}; nothing applied from ${files.join(', ')}\n`);
+      io.stderr(`error: ${errors.length} invalid manifest${errors.length === 1 ? '' : 's'}; nothing applied from ${files.map(display).join(', ')}\n`);
       return;
     }
     const resources = perFile.flatMap((p) => p.resources);
     if (resources.length > 0) await applyResources(ctx, resources, options.dryRun);
     const dropped = new Map<string, Owned>();
-    for (const { file, resources: declared } of perFile) {
+    for (const { abs: file, resources: declared } of perFile) {
       const next = new Map(declared.map((r) => [refOf(r), { kind: r.kind, name: r.metadata.name }] as const));
       for (const [ref, o] of owned.get(file) ?? []) if (!next.has(ref)) dropped.set(ref, o);
       owned.set(file, next);
@@ -92,14 +93,17 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     for (const file of files) {
       for (const [ref, o] of owned.get(file) ?? []) dropped.set(ref, o);
       owned.delete(file);
-      io.stderr(`${file} removed\n`);
+      io.stderr(`${display(file)} removed\n`);
     }
     if (dropped.size > 0) await prune(dropped, 'file removed');
   };
 
   // Initial pass over everything the paths hold now.
   const initial: string[] = [];
-  for (const p of options.paths) initial.push(...(await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive })));
+  for (const p of options.paths) {
+    const files = await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive });
+    initial.push(...files.map((f) => path.resolve(io.cwd, f)));
+  }
   await report(io, () => applyFiles(initial));
 
   const changed = new Set<string>();
@@ -130,9 +134,20 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
       ignored: (p, stats) => stats?.isFile() === true && !MANIFEST_EXT.test(p),
     },
   );
-  watcher.on('add', (p) => { changed.add(display(p)); removed.delete(display(p)); schedule(); });
-  watcher.on('change', (p) => { changed.add(display(p)); removed.delete(display(p)); schedule(); });
-  watcher.on('unlink', (p) => { removed.add(display(p)); changed.delete(display(p)); schedule(); });
+  const touched = (p: string): void => {
+    const abs = path.resolve(p);
+    changed.add(abs);
+    removed.delete(abs);
+    schedule();
+  };
+  watcher.on('add', touched);
+  watcher.on('change', touched);
+  watcher.on('unlink', (p) => {
+    const abs = path.resolve(p);
+    removed.add(abs);
+    changed.delete(abs);
+    schedule();
+  });
   watcher.on('error', (err) => io.stderr(`watch error: ${err instanceof Error ? err.message : String(err)}\n`));
   await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   io.stderr(`watching ${options.paths.join(', ')} for changes (Ctrl-C to stop)\n`);
