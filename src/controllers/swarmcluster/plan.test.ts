@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DesiredSwarm, EngineObservation, EngineSwarm, SwarmNode, SwarmPlan, SwarmWorld } from './model.js';
+import { planSwarm } from './plan.js';
+
+const NOW = Date.parse('2026-01-01T00:10:00Z');
+const LONG_AGO = '2026-01-01T00:00:00Z';
+const JUST_NOW = '2026-01-01T00:09:58Z';
+
+function desired(over: Partial<DesiredSwarm> = {}, managers = ['consulsvr'], workers = ['consul01', 'consul02']): DesiredSwarm {
+  const addr: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114', consul04: '10.0.0.115' };
+  return {
+    nodes: [
+      ...managers.map((host) => ({ host, role: 'manager' as const, availability: 'active' as const, address: addr[host]!, advertise: addr[host]! })),
+      ...workers.map((host) => ({ host, role: 'worker' as const, availability: 'active' as const, address: addr[host]!, advertise: addr[host]! })),
+    ],
+    prune: false,
+    allowForceNewCluster: false,
+    ...over,
+  };
+}
+
+function eng(host: string, swarm: Partial<EngineSwarm> = {}): EngineObservation {
+  return { host, reachable: true, hostname: host, swarm: { localNodeState: 'inactive', controlAvailable: false, ...swarm } };
+}
+const down = (host: string): EngineObservation => ({ host, reachable: false, error: 'connect ECONNREFUSED' });
+const member = (host: string, id: string, manager = false): EngineObservation =>
+  eng(host, { localNodeState: 'active', nodeID: id, controlAvailable: manager, ...(manager ? { clusterID: 'C1' } : {}) });
+
+function node(id: string, hostname: string, addrOctet: number, over: Partial<SwarmNode> = {}): SwarmNode {
+  const role = over.role ?? 'worker';
+  return {
+    id,
+    version: 10,
+    hostname,
+    role,
+    availability: 'active',
+    state: 'ready',
+    address: `10.0.0.${addrOctet}`,
+    labels: {},
+    spec: {},
+    updatedAt: LONG_AGO,
+    ...(role === 'manager' ? { reachability: 'reachable' as const, leader: id === 'm1' } : {}),
+    ...over,
+  };
+}
+
+function converged(): SwarmWorld {
+  return {
+    engines: new Map([
+      ['consulsvr', member('consulsvr', 'm1', true)],
+      ['consul01', member('consul01', 'w1')],
+      ['consul02', member('consul02', 'w2')],
+    ]),
+    cluster: {
+      kind: 'ok',
+      clusterID: 'C1',
+      managerHost: 'consulsvr',
+      nodes: [node('m1', 'consulsvr', 111, { role: 'manager' }), node('w1', 'consul01', 112), node('w2', 'consul02', 113)],
+    },
+  };
+}
+
+function withEngines(w: SwarmWorld, ...es: EngineObservation[]): SwarmWorld {
+  const engines = new Map(w.engines);
+  for (const e of es) engines.set(e.host, e);
+  return { ...w, engines };
+}
+function withNodes(w: SwarmWorld, f: (nodes: SwarmNode[]) => SwarmNode[]): SwarmWorld {
+  if (w.cluster.kind !== 'ok') throw new Error('needs ok cluster');
+  return { ...w, cluster: { ...w.cluster, nodes: f(w.cluster.nodes) } };
+}
+
+const plan = (d: DesiredSwarm, w: SwarmWorld): SwarmPlan => planSwarm(d, w, { now: NOW, downGraceMs: 15_000 });
+const ops = (p: SwarmPlan) => p.actions.map((a) => `${a.cause.reason}:${a.steps.map((s) => `${s.op}@${s.host}${'role' in s ? `=${s.role}` : ''}${'availability' in s ? `=${s.availability}` : ''}${'nodeID' in s ? `#${s.nodeID}` : ''}`).join(',')}`);
+const reasons = (p: SwarmPlan) => p.blockers.map((b) => b.reason);
+
+test('a converged swarm plans nothing', () => {
+  const p = plan(desired(), converged());
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.blockers, []);
+});
+
+const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: string[]; blockers?: string[]; repair?: boolean[] }[] = [
+  {
+    name: 'no swarm anywhere: init on the first manager only (joins come in the next pass)',
+    world: () => ({ engines: new Map([['consulsvr', eng('consulsvr')], ['consul01', eng('consul01')], ['consul02', eng('consul02')]]), cluster: { kind: 'none' } }),
+    ops: ['SwarmInitialized:init@consulsvr'],
+    repair: [false],
+  },
+  {
+    name: 'no swarm and the first manager is down: nothing is created, blocked',
+    world: () => ({ engines: new Map([['consulsvr', down('consulsvr')], ['consul01', eng('consul01')], ['consul02', eng('consul02')]]), cluster: { kind: 'none' } }),
+    ops: [],
+    blockers: ['HostUnreachable', 'ManagerUnreachable'],
+  },
+  {
+    name: 'fresh swarm: workers join with their role, as formation (not repairs)',
+    world: () => withNodes(withEngines(converged(), eng('consul01'), eng('consul02')), (n) => n.slice(0, 1)),
+    ops: ['NodeJoined:join@consul01=worker', 'NodeJoined:join@consul02=worker'],
+    repair: [false, false],
+  },
+  {
+    name: 'a worker that left (engine inactive, entry down) joins again and its stale entry is removed',
+    world: () => withNodes(withEngines(converged(), eng('consul01')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' } : x))),
+    ops: ['NodeRejoined:join@consul01=worker,remove-node@consul01#w1'],
+    repair: [true],
+  },
+  {
+    name: 'a worker whose swarm state was wiped (new hostname match, old entry down) rejoins the same way',
+    world: () =>
+      withNodes(withEngines(converged(), eng('consul02')), (n) => n.map((x) => (x.id === 'w2' ? { ...x, state: 'down', address: '0.0.0.0' } : x))),
+    ops: ['NodeRejoined:join@consul02=worker,remove-node@consul02#w2'],
+    repair: [true],
+  },
+  {
+    name: 'a node shown Down for long while its engine says active: leave, join, remove the old entry',
+    world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'down', updatedAt: LONG_AGO } : x))),
+    ops: ['NodeRejoined:leave@consul01,join@consul01=worker,remove-node@consul01#w1'],
+    repair: [true],
+  },
+  {
+    name: 'a node Down for a moment while its engine answers is left to reconnect',
+    world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'down', updatedAt: JUST_NOW } : x))),
+    ops: [],
+    blockers: ['NodeDown'],
+  },
+  {
+    name: 'a worker promoted by hand is demoted back (quorum kept: the listed manager stays)',
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1', true)), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: false } : x)),
+      ),
+    ops: ['RoleRestored:set-role@consul01=worker#w1'],
+    repair: [true],
+  },
+  {
+    name: 'the manager demoted by hand while another node is manager is promoted back',
+    world: () =>
+      withNodes(converged(), (n) =>
+        n.map((x) =>
+          x.id === 'm1' ? { ...x, role: 'worker', reachability: undefined, leader: undefined } : x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: true } : x,
+        ),
+      ),
+    ops: ['RoleRestored:set-role@consulsvr=manager#m1', 'RoleRestored:set-role@consul01=worker#w1'],
+    repair: [true, true],
+  },
+  {
+    name: 'demoting the only reachable manager is refused (it would lose quorum)',
+    d: desired({}, [], ['consulsvr', 'consul01', 'consul02']),
+    world: converged,
+    ops: [],
+    blockers: ['DemotionWouldLoseQuorum'],
+  },
+  {
+    name: 'availability changed by hand is set back',
+    world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w2' ? { ...x, availability: 'drain' } : x))),
+    ops: ['AvailabilityRestored:set-availability@consul02=active#w2'],
+    repair: [true],
+  },
+  {
+    name: 'an unlisted node is left alone without prune',
+    world: () => withNodes(converged(), (n) => [...n, node('x1', 'stranger', 200)]),
+    ops: [],
+  },
+  {
+    name: 'with prune an unlisted ready node is drained first',
+    d: desired({ prune: true }),
+    world: () => withNodes(converged(), (n) => [...n, node('x1', 'stranger', 200)]),
+    ops: ['NodeDraining:set-availability@stranger=drain#x1'],
+    repair: [false],
+  },
+  {
+    name: 'with prune an unlisted drained node is removed',
+    d: desired({ prune: true }),
+    world: () => withNodes(converged(), (n) => [...n, node('x1', 'stranger', 200, { availability: 'drain' })]),
+    ops: ['NodePruned:remove-node@stranger#x1'],
+    repair: [true],
+  },
+  {
+    name: 'prune never removes the entry of a listed host whose engine does not answer',
+    d: desired({ prune: true }),
+    world: () => withNodes(withEngines(converged(), down('consul02')), (n) => n.map((x) => (x.id === 'w2' ? { ...x, state: 'down' } : x))),
+    ops: [],
+    blockers: ['HostUnreachable'],
+  },
+  {
+    name: 'with prune the unreachable unlisted manager goes first and the reachable one waits for quorum',
+    d: desired({ prune: true }),
+    world: () =>
+      withNodes(converged(), (n) => [
+        ...n,
+        node('x1', 'stranger', 200, { role: 'manager', reachability: 'reachable', leader: false }),
+        node('x2', 'other', 201, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+      ]),
+    ops: ['NodePruned:set-role@other=worker#x2,remove-node@other#x2'],
+    blockers: ['PruneBlocked'],
+  },
+  {
+    name: 'a listed worker active in another swarm leaves and joins ours',
+    world: () => withEngines(withNodes(converged(), (n) => n.filter((x) => x.id !== 'w2')), member('consul02', 'zz')),
+    ops: ['NodeRejoined:leave@consul02,join@consul02=worker'],
+    repair: [true],
+  },
+  {
+    name: 'a new host added to the spec joins (a spec change, not a repair)',
+    d: desired({}, ['consulsvr'], ['consul01', 'consul02', 'consul03']),
+    world: () => withEngines(converged(), eng('consul03')),
+    ops: ['NodeJoined:join@consul03=worker'],
+    repair: [false],
+  },
+  {
+    name: 'quorum lost: no action, QuorumLost with the recovery step',
+    world: () => ({ engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'The swarm does not have a leader' } }),
+    ops: [],
+    blockers: ['QuorumLost'],
+  },
+  {
+    name: 'quorum lost with allowForceNewCluster: force-new-cluster on the manager',
+    d: desired({ allowForceNewCluster: true }),
+    world: () => ({ engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' } }),
+    ops: ['QuorumRestored:init@consulsvr'],
+    repair: [true],
+  },
+  {
+    name: 'a stale manager entry is demoted before removal when a rejoining manager comes back',
+    d: desired({}, ['consulsvr', 'consul01', 'consul02'], []),
+    world: () => ({
+      engines: new Map([['consulsvr', member('consulsvr', 'm1', true)], ['consul01', member('consul01', 'm2', true)], ['consul02', eng('consul02')]]),
+      cluster: {
+        kind: 'ok',
+        clusterID: 'C1',
+        managerHost: 'consulsvr',
+        nodes: [
+          node('m1', 'consulsvr', 111, { role: 'manager' }),
+          node('m2', 'consul01', 112, { role: 'manager', reachability: 'reachable', leader: false }),
+          node('m3', 'consul02', 113, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+        ],
+      },
+    }),
+    ops: ['NodeRejoined:join@consul02=manager,set-role@consul02=worker#m3,remove-node@consul02#m3'],
+    repair: [true],
+  },
+];
+
+for (const c of cases) {
+  test(c.name, () => {
+    const p = plan(c.d ?? desired(), c.world());
+    assert.deepEqual(ops(p), c.ops);
+    assert.deepEqual(reasons(p), c.blockers ?? []);
+    if (c.repair) assert.deepEqual(p.actions.map((a) => a.cause.repair), c.repair);
+  });
+}
+
+test('the QuorumLost message names the recovery command and the opt-in field', () => {
+  const p = plan(desired(), { engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' } });
+  const msg = p.blockers[0]!.message;
+  assert.match(msg, /docker swarm init --force-new-cluster --advertise-addr 10\.0\.0\.111/);
+  assert.match(msg, /on consulsvr/);
+  assert.match(msg, /allowForceNewCluster/);
+});
+
+test('a worker in a swarm with no visible manager does not make the operator create a second swarm', () => {
+  const world: SwarmWorld = {
+    engines: new Map([['consulsvr', down('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'none' },
+  };
+  const p = plan(desired(), world);
+  assert.deepEqual(p.actions, []);
+  assert.ok(reasons(p).includes('ManagerUnreachable'));
+});

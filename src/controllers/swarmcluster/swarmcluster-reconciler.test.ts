@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type Docker from 'dockerode';
+import winston from 'winston';
+import type { Resource } from '../../crds/meta.js';
+import type { SwarmClusterSpec } from '../../crds/swarm-cluster.js';
+import { MemoryKv } from '../../store/memory-kv.js';
+import type { HostHandle, ReconcileContext, Repair } from '../reconciler.js';
+import { FakeSwarm } from './fake-swarm.js';
+import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
+
+const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114' };
+
+function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; downGraceMs?: number } = {}) {
+  const swarm = new FakeSwarm();
+  for (const [h, a] of Object.entries(ADDR)) swarm.addHost(h, a);
+  const handles = new Map<string, HostHandle>(Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]));
+  const repairs: Repair[] = [];
+  const events: { type: string; reason: string; message: string }[] = [];
+  const objects = new Map<string, Resource>();
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const ctx: ReconcileContext = {
+    log: winston.createLogger({ silent: true }),
+    signal: new AbortController().signal,
+    reconcileId: 't',
+    hosts: { get: (n) => handles.get(n), list: () => [...handles.values()] },
+    cache: { get: (k, n) => objects.get(`${k}/${n}`), list: (k) => [...objects.values()].filter((o) => o.kind === k) },
+    repaired: async (r) => void repairs.push(r),
+    event: async (type, reason, message) => void events.push({ type, reason, message }),
+    now: () => new Date(now),
+  };
+  const kvAddresses: string[] = [];
+  const reconciler = new SwarmClusterReconciler({
+    apiFor: (h) => swarm.api(h.name),
+    downGraceMs: options.downGraceMs ?? 15_000,
+    ...(options.kv ? { kvFor: (a: string) => (kvAddresses.push(a), options.kv!) } : {}),
+  });
+  const resource = {
+    apiVersion: 'swarmop.io/v1alpha1' as const,
+    kind: 'SwarmCluster',
+    metadata: { name: 'swarm' },
+    spec: { managers: ['consulsvr'], workers: ['consul01', 'consul02'], availability: 'active', prune: false, ...spec } as SwarmClusterSpec as unknown as Record<string, unknown>,
+  };
+  return {
+    swarm,
+    ctx,
+    repairs,
+    events,
+    objects,
+    kvAddresses,
+    reconcile: () => reconciler.reconcile(resource, ctx),
+    reconciler,
+    resource,
+    advance: (ms: number) => (now += ms),
+  };
+}
+
+const ready = (o: { conditions: { type: string; status: string }[] }) => o.conditions.find((c) => c.type === 'Ready')?.status;
+
+test('forms the swarm from nothing in one reconcile: init on the first manager, workers join, no repairs', async () => {
+  const s = setup();
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.swarm.calls, ['init consulsvr', 'join consul01 SWMTKN-w-1', 'join consul02 SWMTKN-w-1']);
+  assert.deepEqual(s.repairs, []);
+  assert.deepEqual(
+    s.events.map((e) => e.reason),
+    ['SwarmInitialized', 'NodeJoined', 'NodeJoined'],
+  );
+  assert.equal(out.observed.swarmID, s.swarm.clusterID);
+  assert.deepEqual(
+    out.observed.nodes?.map((n) => `${n.hostname}:${n.role}:${n.state}`),
+    ['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready'],
+  );
+  assert.equal(out.requeueAfter, undefined);
+});
+
+test('a converged swarm is a no-op: no calls that change anything, no events, same status', async () => {
+  const s = setup();
+  const first = await s.reconcile();
+  const calls = s.swarm.calls.length;
+  const events = s.events.length;
+  const second = await s.reconcile();
+  assert.equal(s.swarm.calls.length, calls);
+  assert.equal(s.events.length, events);
+  assert.deepEqual(second, first);
+});
+
+test('a worker that left joins again: one repair, stale entry removed', async () => {
+  const s = setup();
+  await s.reconcile();
+  await s.swarm.api('consul01').leave(true);
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.equal(s.repairs.length, 1);
+  assert.equal(s.repairs[0]!.reason, 'NodeRejoined');
+  assert.equal(s.repairs[0]!.host, 'consul01');
+  assert.deepEqual(s.swarm.calls, ['join consul01 SWMTKN-w-1', 'rm consul01']);
+  assert.equal([...s.swarm.nodes.values()].filter((n) => n.hostname === 'consul01').length, 1);
+});
+
+test('after a token rotation a node that lost its swarm state joins with the fresh token', async () => {
+  const s = setup();
+  await s.reconcile();
+  s.swarm.rotateTokens();
+  s.swarm.wipe('consul02');
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.swarm.calls, [`join consul02 ${s.swarm.tokens.worker}`, 'rm consul02']);
+  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
+});
+
+test('roles changed by hand are set back (promote first, then demote) as two repairs', async () => {
+  const s = setup();
+  await s.reconcile();
+  const mgr = s.swarm.api('consulsvr');
+  await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
+  await mgr.updateNode(s.swarm.nodeOf('consulsvr')!, { role: 'worker' });
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.swarm.calls, ['update consulsvr manager', 'update consul01 worker']);
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consulsvr', 'RoleRestored@consul01']);
+});
+
+test('a node Down past the grace period while its engine answers is made to leave and join again', async () => {
+  const s = setup({}, { downGraceMs: 10_000 });
+  await s.reconcile();
+  const n = s.swarm.nodeOf('consul02')!;
+  n.state = 'down';
+  n.updatedAt = new Date(s.ctx.now().getTime()).toISOString();
+  const early = await s.reconcile();
+  assert.equal(ready(early), 'False');
+  assert.equal(early.requeueAfter, 2000);
+  assert.deepEqual(s.repairs, []);
+  s.advance(11_000);
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.swarm.calls, ['leave consul02', 'join consul02 SWMTKN-w-1', 'rm consul02']);
+  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
+});
+
+test('an unreachable listed host leaves the swarm not Ready, names the host, and touches nothing', async () => {
+  const s = setup();
+  await s.reconcile();
+  s.swarm.engines.get('consul01')!.up = false;
+  s.swarm.nodeOf('consul01')!.state = 'down';
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'False');
+  assert.match(out.conditions.find((c) => c.type === 'Degraded')!.message, /consul01: engine not answering/);
+  assert.deepEqual(s.swarm.calls, []);
+});
+
+test('removing a worker from the spec with prune drains it, then removes it', async () => {
+  const s = setup();
+  await s.reconcile();
+  (s.resource.spec as unknown as SwarmClusterSpec).workers = ['consul01'];
+  (s.resource.spec as unknown as SwarmClusterSpec).prune = true;
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.swarm.calls, ['update consul02 drain', 'rm consul02']);
+  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodePruned']);
+  assert.deepEqual(s.events.at(-1)?.reason, 'NodeDraining');
+});
+
+test('discovery publishes ready nodes under the classic layout, each key held by a session', async () => {
+  const kv = new MemoryKv();
+  const s = setup({ discovery: { consulCluster: 'datacenter', path: 'swarm', ttl: '20s' } }, { kv });
+  s.objects.set('ConsulCluster/datacenter', {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name: 'datacenter' },
+    spec: { servers: [{ host: 'consulsvr', node: 'consulsvr' }] },
+  });
+  const out = await s.reconcile();
+  assert.equal(out.requeueAfter, 10_000, 'renews at half the TTL');
+  assert.deepEqual(s.kvAddresses.slice(0, 1), ['http://10.0.0.111:8500']);
+  const { pairs } = await kv.list('swarm/docker/swarm/nodes/');
+  assert.deepEqual(
+    pairs.map((p) => [p.key, p.value]),
+    [
+      ['swarm/docker/swarm/nodes/10.0.0.111:2375', '10.0.0.111:2375'],
+      ['swarm/docker/swarm/nodes/10.0.0.112:2375', '10.0.0.112:2375'],
+      ['swarm/docker/swarm/nodes/10.0.0.113:2375', '10.0.0.113:2375'],
+    ],
+  );
+  assert.ok(pairs.every((p) => p.session));
+
+  // Converged: sessions renewed, keys untouched.
+  const before = pairs.map((p) => p.modifyIndex);
+  await s.reconcile();
+  assert.deepEqual((await kv.list('swarm/docker/swarm/nodes/')).pairs.map((p) => p.modifyIndex), before);
+
+  // A node that is no longer ready loses its key.
+  s.swarm.engines.get('consul02')!.up = false;
+  s.swarm.nodeOf('consul02')!.state = 'down';
+  await s.reconcile();
+  assert.deepEqual(
+    (await kv.list('swarm/docker/swarm/nodes/')).pairs.map((p) => p.value),
+    ['10.0.0.111:2375', '10.0.0.112:2375'],
+  );
+
+  // A key whose session expired is written again under a new session.
+  const held = (await kv.get('swarm/docker/swarm/nodes/10.0.0.112:2375'))!;
+  await kv.invalidateSession(held.session!);
+  await s.reconcile();
+  const again = (await kv.get('swarm/docker/swarm/nodes/10.0.0.112:2375'))!;
+  assert.ok(again.session && again.session !== held.session);
+
+  // Delete: the finalizer clears the list.
+  assert.deepEqual(await s.reconciler.finalize(s.resource, s.ctx), { done: true });
+  assert.deepEqual((await kv.list('swarm/docker/swarm/nodes/')).pairs, []);
+});
+
+test('events map to the clusters that list the host', () => {
+  const s = setup();
+  s.objects.set('SwarmCluster/swarm', s.resource);
+  s.objects.set('SwarmCluster/other', { ...s.resource, metadata: { name: 'other' }, spec: { managers: ['consul03'], workers: [] } });
+  const cache = s.ctx.cache;
+  assert.deepEqual(s.reconciler.mapHostConnectivity('consul01', true, cache), ['swarm']);
+  assert.deepEqual(s.reconciler.mapHostEvent('consul03', { Type: 'node', Action: 'update', Actor: { ID: 'x' } }, cache), ['other']);
+  assert.deepEqual(s.reconciler.mapHostEvent('consulsvr', { Type: 'container', Action: 'start', Actor: { ID: 'x' } }, cache), []);
+  assert.deepEqual(s.reconciler.mapObjectChange('DockerHost', 'consul02', cache), ['swarm']);
+});
