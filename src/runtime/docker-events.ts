@@ -1,0 +1,168 @@
+/**
+ * DockerEventStream: one Docker Engine `/events` stream per host, kind-agnostic. Chunks are split
+ * into JSON lines (a chunk may hold half a line or several lines); each event goes to `onEvent`,
+ * which maps it to the keys that care. When the stream ends or fails it reconnects with
+ * `since` = the last event's time (capped backoff, default base 500 ms, cap 10 s) and then calls
+ * `relist()`: events lost while disconnected are healed by a full look at the host. `relist()` also
+ * runs after the first connect. `onConnected`/`onDisconnected` fire at once on every change of
+ * connection state (the DockerHost controller flips Ready on them).
+ */
+import type Docker from 'dockerode';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+import { createSilentLogger, type Logger } from './logger.js';
+
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  /** Unix seconds. */
+  time?: number;
+  timeNano?: number;
+  [field: string]: unknown;
+}
+
+/** Opens one events stream; a fake in tests, dockerode in production (dockerodeEventSource). */
+export interface EventStreamSource {
+  open(since: number | undefined, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+}
+
+export function dockerodeEventSource(docker: Docker, filters?: Record<string, string[]>): EventStreamSource {
+  return {
+    async open(since, signal) {
+      const opts: { since?: number; filters?: Record<string, string[]>; abortSignal?: AbortSignal } = { abortSignal: signal };
+      if (since !== undefined) opts.since = since;
+      if (filters) opts.filters = filters;
+      return (await docker.getEvents(opts as never)) as unknown as NodeJS.ReadableStream;
+    },
+  };
+}
+
+/** Splits a byte stream into lines; keeps an incomplete last line until the next chunk. */
+export class LineSplitter {
+  #rest = '';
+  readonly #decoder = new TextDecoder();
+
+  push(chunk: Uint8Array | string): string[] {
+    this.#rest += typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
+    const parts = this.#rest.split('\n');
+    this.#rest = parts.pop() ?? '';
+    return parts.map((l) => l.trim()).filter((l) => l !== '');
+  }
+}
+
+export interface DockerEventStreamOptions {
+  /** Host name, for logs. */
+  host: string;
+  source: EventStreamSource;
+  onEvent: (event: DockerEvent) => void;
+  /** Full re-list after every (re)connect. Errors in it are logged, not fatal. */
+  relist: () => void | Promise<void>;
+  onConnected?: () => void;
+  onDisconnected?: (err: Error) => void;
+  backoff?: BackoffOptions;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export const DEFAULT_EVENTS_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 10_000, jitter: 0.1 };
+
+export class DockerEventStream {
+  readonly name: string;
+  readonly #opts: DockerEventStreamOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #since: number | undefined;
+  #connected: boolean | undefined;
+
+  constructor(options: DockerEventStreamOptions) {
+    this.#opts = options;
+    this.name = `docker events ${options.host}`;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.log ?? createSilentLogger()).child({ component: 'docker-events', host: options.host });
+  }
+
+  get connected(): boolean {
+    return this.#connected === true;
+  }
+
+  /** Time (unix seconds) of the last event seen; the next reconnect asks from there. */
+  get since(): number | undefined {
+    return this.#since;
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const stream = await this.#opts.source.open(this.#since, signal);
+        if (signal.aborted) break;
+        failures = 0;
+        this.#setConnected(true);
+        await this.#relist();
+        await this.#consume(stream, signal);
+        if (signal.aborted) break;
+        throw new Error('event stream ended');
+      } catch (err) {
+        if (signal.aborted) break;
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.#setConnected(false, error);
+        failures++;
+        const delay = backoffDelay(failures, this.#opts.backoff ?? DEFAULT_EVENTS_BACKOFF);
+        this.#log.warn('docker event stream down, reconnecting', { error: error.message, failures, delayMs: delay });
+        await sleep(this.#clock, delay, signal);
+      }
+    }
+  }
+
+  #setConnected(connected: boolean, err?: Error): void {
+    if (this.#connected === connected) return;
+    this.#connected = connected;
+    if (connected) this.#opts.onConnected?.();
+    else this.#opts.onDisconnected?.(err ?? new Error('disconnected'));
+  }
+
+  async #relist(): Promise<void> {
+    try {
+      await this.#opts.relist();
+    } catch (err) {
+      this.#log.warn('re-list after connect failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  #consume(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<void> {
+    const splitter = new LineSplitter();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        (stream as { destroy?: () => void }).destroy?.();
+        resolve();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const finish = (err?: Error): void => {
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on('data', (chunk: Uint8Array | string) => {
+        for (const line of splitter.push(chunk)) {
+          let event: DockerEvent;
+          try {
+            event = JSON.parse(line) as DockerEvent;
+          } catch {
+            this.#log.warn('skipping a line that is not JSON', { line: line.slice(0, 200) });
+            continue;
+          }
+          if (typeof event.time === 'number') this.#since = Math.max(this.#since ?? 0, event.time);
+          try {
+            this.#opts.onEvent(event);
+          } catch (err) {
+            this.#log.error('event handler failed', { error: err instanceof Error ? err.message : String(err) });
+          }
+        }
+      });
+      stream.once('end', () => finish());
+      stream.once('close', () => finish());
+      stream.once('error', (err: Error) => finish(err));
+    });
+  }
+}
