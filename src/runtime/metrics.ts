@@ -4,7 +4,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type ReconcileResult = 'success' | 'requeue' | 'error' | 'terminal';
+export type ReconcileResultLabel = 'success' | 'requeue' | 'error' | 'terminal';
 
 export interface RuntimeMetricsOptions {
   /** Also collect process metrics (RSS, CPU, event-loop lag); default true. */
