@@ -17,14 +17,17 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
   const handles = new Map<string, HostHandle>(Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]));
   const repairs: Repair[] = [];
   const events: { type: string; reason: string; message: string }[] = [];
-  const objects = new Map<string, Resource>();
+  const objects = new Map<string, Resource<any, any>>();
   let now = Date.parse('2026-01-01T00:00:00Z');
   const ctx: ReconcileContext = {
     log: winston.createLogger({ silent: true }),
     signal: new AbortController().signal,
     reconcileId: 't',
     hosts: { get: (n) => handles.get(n), list: () => [...handles.values()] },
-    cache: { get: (k, n) => objects.get(`${k}/${n}`), list: (k) => [...objects.values()].filter((o) => o.kind === k) },
+    cache: {
+      get: ((k: string, n: string) => objects.get(`${k}/${n}`)) as ReconcileContext['cache']['get'],
+      list: ((k: string) => [...objects.values()].filter((o) => o.kind === k)) as ReconcileContext['cache']['list'],
+    },
     repaired: async (r) => void repairs.push(r),
     event: async (type, reason, message) => void events.push({ type, reason, message }),
     now: () => new Date(now),
@@ -39,7 +42,7 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
     apiVersion: 'swarmop.io/v1alpha1' as const,
     kind: 'SwarmCluster',
     metadata: { name: 'swarm' },
-    spec: { managers: ['consulsvr'], workers: ['consul01', 'consul02'], availability: 'active', prune: false, ...spec } as SwarmClusterSpec as unknown as Record<string, unknown>,
+    spec: { managers: ['consulsvr'], workers: ['consul01', 'consul02'], availability: 'active', prune: false, ...spec } as SwarmClusterSpec,
   };
   return {
     swarm,
@@ -134,7 +137,7 @@ test('a node Down past the grace period while its engine answers is made to leav
   const early = await s.reconcile();
   assert.equal(ready(early), 'False');
   assert.equal(early.requeueAfter, 2000);
-  assert.deepEqual(s.repairs, []);
+  assert.equal(s.repairs.length, 0);
   s.advance(11_000);
   s.swarm.calls.length = 0;
   const out = await s.reconcile();
@@ -158,8 +161,8 @@ test('an unreachable listed host leaves the swarm not Ready, names the host, and
 test('removing a worker from the spec with prune drains it, then removes it', async () => {
   const s = setup();
   await s.reconcile();
-  (s.resource.spec as unknown as SwarmClusterSpec).workers = ['consul01'];
-  (s.resource.spec as unknown as SwarmClusterSpec).prune = true;
+  s.resource.spec.workers = ['consul01'];
+  s.resource.spec.prune = true;
   s.swarm.calls.length = 0;
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');

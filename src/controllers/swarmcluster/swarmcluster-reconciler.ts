@@ -6,11 +6,9 @@
  * On delete it removes the Consul discovery list it published; the swarm itself is left running
  * (tearing down a live swarm because a document was deleted would be far more surprising).
  */
-import type { ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { durationMs } from '../../crds/formats.js';
 import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { Resource } from '../../crds/meta.js';
 import type { KvStore } from '../../store/kv.js';
 import type { FinalizeOutcome, HostEvent, HostHandle, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
 import { desiredSwarm, hostsOf } from './desired.js';
@@ -43,9 +41,9 @@ export interface SwarmClusterReconcilerOptions {
   apiFor?: (host: HostHandle) => SwarmApi;
 }
 
-type Observed = SwarmClusterObserved & Record<string, unknown>;
+type Observed = SwarmClusterObserved;
 
-export class SwarmClusterReconciler implements KindReconciler<Resource, Observed> {
+export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Observed> {
   readonly kind = 'SwarmCluster' as const;
   readonly finalizer = SWARMCLUSTER_FINALIZER;
   private readonly infoTimeoutMs: number;
@@ -68,8 +66,8 @@ export class SwarmClusterReconciler implements KindReconciler<Resource, Observed
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
   }
 
-  async reconcile(resource: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>> {
-    const spec = (resource as unknown as SwarmCluster).spec;
+  async reconcile(resource: SwarmCluster, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>> {
+    const spec = resource.spec;
     const { desired, missingHosts } = desiredSwarm(spec, (h) => ctx.hosts.get(h)?.address);
     const apis = new Map<string, SwarmApi>();
     const apiOf = (host: string): SwarmApi | undefined => {
@@ -106,13 +104,13 @@ export class SwarmClusterReconciler implements KindReconciler<Resource, Observed
         else Object.assign(degraded, { status: 'True', reason: 'DiscoveryFailed', message: msg });
       }
     }
-    const outcome: ReconcileOutcome<Observed> = { observed: status.observed as Observed, conditions };
+    const outcome: ReconcileOutcome<Observed> = { observed: status.observed, conditions };
     if (requeueAfter !== undefined) outcome.requeueAfter = requeueAfter;
     return outcome;
   }
 
-  async finalize(resource: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
-    const d = (resource as unknown as SwarmCluster).spec.discovery;
+  async finalize(resource: SwarmCluster, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+    const d = resource.spec.discovery;
     if (!d) return { done: true };
     const kv = this.discoveryKv(d.consulCluster, ctx);
     if (!kv) return { done: true };
@@ -141,7 +139,7 @@ export class SwarmClusterReconciler implements KindReconciler<Resource, Observed
     if (kind === 'ConsulCluster')
       return cache
         .list('SwarmCluster')
-        .filter((r) => (r.spec as Partial<SwarmClusterSpec>).discovery?.consulCluster === name)
+        .filter((r) => r.spec.discovery?.consulCluster === name)
         .map((r) => r.metadata.name);
     return [];
   }
@@ -181,7 +179,7 @@ export class SwarmClusterReconciler implements KindReconciler<Resource, Observed
     return failed;
   }
 
-  private async publish(resource: Resource, spec: SwarmClusterSpec, world: SwarmWorld, ctx: ReconcileContext): Promise<string | undefined> {
+  private async publish(resource: SwarmCluster, spec: SwarmClusterSpec, world: SwarmWorld, ctx: ReconcileContext): Promise<string | undefined> {
     const d = spec.discovery!;
     if (world.cluster.kind !== 'ok') return undefined;
     const kv = this.discoveryKv(d.consulCluster, ctx);
@@ -211,7 +209,7 @@ export class SwarmClusterReconciler implements KindReconciler<Resource, Observed
       return undefined;
     }
     const cc = ctx.cache.get('ConsulCluster', consulCluster);
-    const servers = (cc?.spec as Partial<ConsulClusterSpec> | undefined)?.servers ?? [];
+    const servers = cc?.spec.servers ?? [];
     const hosts = servers.map((s) => ctx.hosts.get(s.host)).filter((h): h is HostHandle => h !== undefined);
     const host = hosts.find((h) => h.ready) ?? hosts[0];
     return host ? this.kvFor(`http://${host.address}:${this.consulPort}`) : undefined;
@@ -239,6 +237,6 @@ function managerAddressesOf(desired: DesiredSwarm, world: SwarmWorld, managerHos
 function clustersUsing(cache: ObjectCache, host: string): string[] {
   return cache
     .list('SwarmCluster')
-    .filter((r) => hostsOf(r.spec as Partial<SwarmClusterSpec> as SwarmClusterSpec).includes(host))
+    .filter((r) => hostsOf(r.spec).includes(host))
     .map((r) => r.metadata.name);
 }
