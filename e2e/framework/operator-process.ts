@@ -47,7 +47,7 @@ export class OperatorProcess {
     if (this.running) throw new Error(`${this.name} already running`);
     mkdirSync(this.#opts.artifactsDir, { recursive: true });
     this.#log = createWriteStream(join(this.#opts.artifactsDir, `${this.name}.log`), { flags: 'a' });
-    const args = [join(REPO_ROOT, 'bin', 'swarmop.js'), 'operator', '--prefix', this.#opts.prefix, '--log-format', 'json', '--resync', '10s', ...(this.#opts.extraArgs ?? [])];
+    const args = [join(REPO_ROOT, 'bin', 'swarmop.js'), 'operator', '--prefix', this.#opts.prefix, '--log-format', 'json', '--resync-seconds', '10', '--metrics-addr', '0', ...(this.#opts.extraArgs ?? [])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...this.#opts.env, CONSUL_HTTP_ADDR: this.#opts.storeAddr },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,14 +1,13 @@
 /**
- * `swarmop operator`: builds the operator from its flags and runs it until SIGTERM/SIGINT.
- * A signal aborts one AbortSignal; controllers drain their in-flight reconciles, a leader releases
- * its lock at once, and the process exits 0. A second signal exits at once with 130.
+ * `swarmop operator`: builds the operator from its flags and runs it under the runtime Manager
+ * until SIGTERM/SIGINT. The signal aborts one AbortSignal; controllers drain their in-flight
+ * reconciles, a leader releases its lock at once, and the process exits 0.
  */
 import { hostname } from 'node:os';
 import { allReconcilers } from '../controllers/index.js';
 import { Operator } from '../operator/operator.js';
 import { createLogger, type LogLevel } from '../runtime/logger.js';
-import { LeaderElector } from '../runtime/leader-election.js';
-import { MetricsServer } from '../runtime/metrics-server.js';
+import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import { ConsulKv, consulOptionsFromEnv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
@@ -29,86 +28,35 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
 
-  const stop = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      log.warn('second signal, exiting without draining', { signal: sig });
-      process.exit(130);
-    }
-    log.info('stopping: draining in-flight reconciles', { signal: sig });
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-
-  let current: Operator | undefined;
-  let leading = !options.leaderElect;
-  let elector: LeaderElector | undefined;
-  const newOperator = () =>
-    new Operator({
-      kv,
-      store,
-      reconcilers: allReconcilers(),
-      log,
-      metrics,
-      resyncMs: options.resyncSeconds * 1000,
-      concurrency: options.maxConcurrentReconciles,
-    });
-
-  let server: MetricsServer | undefined;
-  if (options.metricsAddr !== '0') {
-    server = new MetricsServer({
-      addr: options.metricsAddr,
-      metrics,
-      log,
-      readiness: () => {
-        const synced = current?.hasSynced() ?? false;
-        const electorHealthy = elector?.state.healthy ?? true;
-        const checks = [`leader election: ${options.leaderElect ? (leading ? 'leader' : 'standby') : 'off'}`, `cache: ${synced ? 'synced' : 'not synced'}`];
-        return { ready: leading ? synced : electorHealthy, checks };
-      },
-    });
-    const addr = await server.listen();
-    log.info('serving metrics', { addr: `${addr.address}:${addr.port}` });
-  }
-
+  const operator = new Operator({
+    kv,
+    store,
+    reconcilers: allReconcilers(),
+    log,
+    metrics,
+    resyncMs: options.resyncSeconds * 1000,
+    concurrency: options.maxConcurrentReconciles,
+  });
+  const manager = new Manager({
+    sources: operator.sources,
+    leaderRunnables: operator.leaderRunnables,
+    ...(options.leaderElect
+      ? {
+          leaderElection: {
+            kv,
+            key: leaderKey(store.prefix),
+            identity,
+            ttlSeconds: options.leaseSeconds,
+            lockDelaySeconds: options.lockDelaySeconds,
+          },
+        }
+      : {}),
+    ...(options.metricsAddr !== '0' ? { metricsAddr: options.metricsAddr } : {}),
+    metrics,
+    log,
+  });
   log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity });
-  try {
-    if (!options.leaderElect) {
-      metrics.leader.set(1);
-      current = newOperator();
-      await current.start(stop.signal);
-    } else {
-      metrics.leader.set(0);
-      elector = new LeaderElector({
-        kv,
-        key: leaderKey(store.prefix),
-        identity,
-        ttlSeconds: options.leaseSeconds,
-        lockDelaySeconds: options.lockDelaySeconds,
-        log,
-        onStartedLeading: async (signal) => {
-          leading = true;
-          metrics.leader.set(1);
-          log.info('became leader', { identity });
-          current = newOperator();
-          await current.start(signal);
-        },
-        onStoppedLeading: () => {
-          leading = false;
-          metrics.leader.set(0);
-          log.info('stopped leading', { identity });
-        },
-      });
-      await elector.start(stop.signal);
-    }
-  } finally {
-    await server?.close();
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  await manager.run();
   log.info('operator stopped');
   return 0;
 }

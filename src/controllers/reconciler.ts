@@ -7,7 +7,7 @@
  */
 import type Docker from 'dockerode';
 import type { Logger } from 'winston';
-import type { ConditionStatus, KindName, Resource } from '../crds/index.js';
+import type { ConditionStatus, ConsulCluster, DockerHost, KindName, Resource, StaticIPAttachment, SwarmCluster } from '../crds/index.js';
 
 /** A DockerHost as the other controllers see it (from the operator's cache). */
 export interface HostHandle {
@@ -24,10 +24,18 @@ export interface Hosts {
   list(): HostHandle[];
 }
 
-/** Read-only view of every watched object, kept current by the reflectors. */
+/** The object type of each kind. */
+export interface KindTypes {
+  DockerHost: DockerHost;
+  ConsulCluster: ConsulCluster;
+  SwarmCluster: SwarmCluster;
+  StaticIPAttachment: StaticIPAttachment;
+}
+
+/** Read-only view of every watched object with a valid spec, kept current by the reflectors. */
 export interface ObjectCache {
-  get(kind: KindName, name: string): Resource | undefined;
-  list(kind: KindName): Resource[];
+  get<K extends KindName>(kind: K, name: string): KindTypes[K] | undefined;
+  list<K extends KindName>(kind: K): KindTypes[K][];
 }
 
 /** One repaired drift: becomes one `drift repaired` log line, one event and one metric increment. */
@@ -59,7 +67,7 @@ export interface ConditionInput {
   message: string;
 }
 
-export interface ReconcileOutcome<Observed extends object = Record<string, unknown>> {
+export interface ReconcileOutcome<Observed extends object = object> {
   /** Kind-specific observed facts, rebuilt from what was seen this time (never copied from old status). */
   observed: Observed;
   /** Must include `Ready`. lastTransitionTime/observedGeneration are filled in by the operator. */
@@ -83,7 +91,8 @@ export interface HostEvent {
   timeNano?: number;
 }
 
-export interface KindReconciler<R extends Resource = Resource, Observed extends object = Record<string, unknown>> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any kind's spec/status
+export interface KindReconciler<R extends Resource<any, any> = Resource<any, any>, Observed extends object = object> {
   kind: KindName;
   /** Present when the controller changes hosts and must undo that on delete. */
   finalizer?: string;

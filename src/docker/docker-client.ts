@@ -25,10 +25,12 @@ export const DOCKER_API_TIMEOUT_MS = 10_000;
 export function dockerOptionsFor(
   ep: DockerEndpoint,
   readFile: (path: string) => Buffer = (p) => readFileSync(p),
+  /** Request timeout; undefined for long-lived streams (/events), which are idle for long. */
+  timeout: number | undefined = DOCKER_API_TIMEOUT_MS,
 ): Docker.DockerOptions {
   const url = parseEndpoint(ep.endpoint);
-  if (url.kind === 'unix') return { socketPath: url.path, timeout: DOCKER_API_TIMEOUT_MS };
-  const base: Docker.DockerOptions = { host: url.host, port: url.port, timeout: DOCKER_API_TIMEOUT_MS };
+  if (url.kind === 'unix') return { socketPath: url.path, ...(timeout === undefined ? {} : { timeout }) };
+  const base: Docker.DockerOptions = { host: url.host, port: url.port, ...(timeout === undefined ? {} : { timeout }) };
   if (!ep.tls) return { ...base, protocol: 'http' };
   const load = (what: string, file: string | undefined): Buffer | undefined => {
     if (file === undefined) return undefined;

@@ -29,7 +29,7 @@ test('rebuilding status from the same observations is deep-equal (the write can 
 });
 
 test('InvalidSpec lists the first errors with their paths', () => {
-  const errs = Array.from({ length: 7 }, (_, i) => ({ path: `spec.servers[${i}].host`, message: 'bad' }));
+  const errs = Array.from({ length: 7 }, (_, i) => `spec.servers[${i}].host: bad`);
   const [c] = invalidSpecConditions(errs);
   assert.equal(c?.reason, 'InvalidSpec');
   assert.equal(c?.status, 'False');

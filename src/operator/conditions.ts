@@ -37,8 +37,8 @@ export function buildStatus(
 }
 
 /** Ready=False with reason InvalidSpec for a stored document that fails validation. */
-export function invalidSpecConditions(errors: readonly { path: string; message: string }[]): ConditionInput[] {
-  const shown = errors.slice(0, 5).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
+export function invalidSpecConditions(errors: readonly string[]): ConditionInput[] {
+  const shown = errors.slice(0, 5);
   const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
   return [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `${shown.join('; ')}${more}` }];
 }

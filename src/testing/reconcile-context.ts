@@ -6,7 +6,7 @@
 import Docker from 'dockerode';
 import winston from 'winston';
 import type { KindName, Resource } from '../crds/index.js';
-import type { HostHandle, ObjectCache, ReconcileContext, Repair } from '../controllers/reconciler.js';
+import type { HostHandle, KindTypes, ObjectCache, ReconcileContext, Repair } from '../controllers/reconciler.js';
 
 export interface TestHost {
   name: string;
@@ -42,8 +42,8 @@ export function recordingContext(options: { hosts?: readonly TestHost[]; signal?
   }
   const objects = new Map<string, Resource>();
   const cache: ObjectCache = {
-    get: (kind: KindName, name: string) => objects.get(`${kind}/${name}`),
-    list: (kind: KindName) => [...objects.values()].filter((o) => o.kind === kind),
+    get: <K extends KindName>(kind: K, name: string) => objects.get(`${kind}/${name}`) as unknown as KindTypes[K] | undefined,
+    list: <K extends KindName>(kind: K) => [...objects.values()].filter((o) => o.kind === kind) as unknown as KindTypes[K][],
   };
   const repairs: Repair[] = [];
   const events: { type: string; reason: string; message: string }[] = [];

@@ -1,0 +1,60 @@
+/**
+ * The Docker hosts as reconcilers see them: built from the cached DockerHost objects, one dockerode
+ * client per host (rebuilt when its endpoint/TLS changes), with reachability kept current by the
+ * host event streams. Controllers never construct Docker clients themselves.
+ */
+import type { DockerHost } from '../crds/index.js';
+import type { HostHandle, Hosts } from '../controllers/reconciler.js';
+import { DockerClients } from '../docker/docker-client.js';
+
+export interface HostRegistryOptions {
+  /** Current DockerHost objects with a valid spec (from the cache). */
+  dockerHosts: () => Iterable<DockerHost>;
+  clients?: DockerClients;
+}
+
+export class HostRegistry implements Hosts {
+  readonly #opts: HostRegistryOptions;
+  readonly #clients: DockerClients;
+  readonly #connected = new Map<string, boolean>();
+
+  constructor(options: HostRegistryOptions) {
+    this.#opts = options;
+    this.#clients = options.clients ?? new DockerClients();
+  }
+
+  get(name: string): HostHandle | undefined {
+    for (const h of this.#opts.dockerHosts()) if (h.metadata.name === name) return this.#handle(h);
+    return undefined;
+  }
+
+  list(): HostHandle[] {
+    const out: HostHandle[] = [];
+    for (const h of this.#opts.dockerHosts()) {
+      const handle = this.#handle(h);
+      if (handle) out.push(handle);
+    }
+    return out;
+  }
+
+  /** Called by the host event streams. */
+  setConnected(name: string, connected: boolean): void {
+    this.#connected.set(name, connected);
+  }
+
+  forget(name: string): void {
+    this.#connected.delete(name);
+    this.#clients.forget(name);
+  }
+
+  #handle(h: DockerHost): HostHandle | undefined {
+    try {
+      const docker = this.#clients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
+      // Unknown until the stream reports: treat as ready so the first reconcile tries for real.
+      const ready = this.#connected.get(h.metadata.name) ?? true;
+      return { name: h.metadata.name, address: h.spec.address, docker, ready };
+    } catch {
+      return undefined; // unusable endpoint/TLS files: the DockerHost controller reports why
+    }
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The operator: watches swarmop's documents in Consul KV and runs one controller per kind.
+ *
+ *   PrefixWatcher(objects/) ─┐                     ┌─ Controller(DockerHost)  ─ driver ─ reconciler
+ *   PrefixWatcher(status/)  ─┴─ Reflector per kind ─┼─ Controller(ConsulCluster) ...
+ *   HostStreams (Docker /events per DockerHost) ────┘   (mapHostEvent / mapHostConnectivity → enqueue)
+ *
+ * Status keys are cached too (reconcilers get the previous status for condition transition
+ * times), but only spec/metadata changes queue a reconcile, so a controller's own status write
+ * never triggers it again.
+ *
+ * For the runtime Manager it splits into `sources` (the watchers: always running, so a standby
+ * replica keeps a warm cache) and `leaderRunnables` (controllers and host event streams: only while
+ * leading; controllers are built afresh for every leadership term).
+ */
+import type { KindName, Resource } from '../crds/index.js';
+import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
+import { Controller, changedBy } from '../runtime/controller.js';
+import { Reflector } from '../runtime/reflector.js';
+import { PrefixWatcher } from '../runtime/watcher.js';
+import { createSilentLogger, type Logger } from '../runtime/logger.js';
+import type { Runnable, Source } from '../runtime/manager.js';
+import type { RuntimeMetrics } from '../runtime/metrics.js';
+import type { KvPair, KvStore } from '../store/kv.js';
+import type { ResourceStore, DecodedObject } from '../store/resource-store.js';
+import { sectionPrefix } from '../store/store-keys.js';
+import { HostRegistry } from './host-registry.js';
+import { HostStreams } from './host-streams.js';
+import { createReconcileDriver } from './reconcile-driver.js';
+
+export interface OperatorOptions {
+  kv: KvStore;
+  store: ResourceStore;
+  reconcilers: readonly KindReconciler[];
+  log?: Logger;
+  metrics?: RuntimeMetrics;
+  /** Periodic resync of every object (ms); default 30 000. */
+  resyncMs?: number;
+  /** Max concurrent reconciles per controller; default 4. */
+  concurrency?: number;
+  /** Watch each DockerHost's /events stream (default true). */
+  hostEvents?: boolean;
+}
+
+export class Operator {
+  readonly cache: ObjectCache;
+  readonly hosts: HostRegistry;
+  readonly sources: Source[];
+  readonly leaderRunnables: Runnable[];
+  readonly #opts: OperatorOptions;
+  readonly #log: Logger;
+  readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
+  #controllers = new Map<KindName, Controller<DecodedObject>>();
+  #objects: KvPair[] = [];
+  #status: KvPair[] = [];
+  #objectsSynced = false;
+  #statusSynced = false;
+
+  constructor(options: OperatorOptions) {
+    this.#opts = options;
+    this.#log = options.log ?? createSilentLogger();
+    const store = options.store;
+    const kinds = new Set<KindName>(['DockerHost', ...options.reconcilers.map((r) => r.kind)]);
+    for (const kind of kinds) {
+      this.#reflectors.set(
+        kind,
+        new Reflector<DecodedObject>({
+          decode: (pairs) => store.decode(pairs).filter((d) => d.kind === kind).map((d) => [d.name, d] as const),
+          identity: (d) => `${d.specIndex}/${d.statusIndex}`,
+        }),
+      );
+    }
+    // Reflectors hold decoded, validated objects of their kind, so the kind map's types hold.
+    this.cache = {
+      get: <K extends KindName>(kind: K, name: string) => this.#reflectors.get(kind)?.get(name)?.resource as unknown as KindTypes[K] | undefined,
+      list: <K extends KindName>(kind: K) =>
+        (this.#reflectors.get(kind)?.list() ?? []).flatMap((d) => (d.resource ? [d.resource as unknown as KindTypes[K]] : [])),
+    };
+    this.hosts = new HostRegistry({ dockerHosts: () => this.cache.list('DockerHost') });
+    this.#wireObjectTriggers();
+
+    const publish = () => {
+      if (!this.hasSynced()) return;
+      const pairs = [...this.#objects, ...this.#status];
+      for (const reflector of this.#reflectors.values()) reflector.apply(pairs, 0);
+    };
+    const watcherSource = (section: 'objects' | 'status'): Source => {
+      const watcher = new PrefixWatcher({
+        kv: options.kv,
+        prefix: sectionPrefix(store.prefix, section),
+        log: this.#log,
+        onSnapshot: (pairs) => {
+          if (section === 'objects') [this.#objects, this.#objectsSynced] = [pairs, true];
+          else [this.#status, this.#statusSynced] = [pairs, true];
+          publish();
+        },
+      });
+      return { name: `watcher ${section}`, start: (signal) => watcher.start(signal), hasSynced: () => watcher.hasSynced() };
+    };
+    this.sources = [watcherSource('objects'), watcherSource('status')];
+
+    this.leaderRunnables = [{ name: 'controllers', start: (signal) => this.#runControllers(signal) }];
+    if (options.hostEvents !== false) {
+      const streams = new HostStreams({
+        dockerHosts: () => this.cache.list('DockerHost'),
+        log: this.#log,
+        onEvent: (host, event) => {
+          for (const r of this.#opts.reconcilers) {
+            if (!r.mapHostEvent) continue;
+            for (const name of r.mapHostEvent(host, event, this.cache)) this.#controllers.get(r.kind)?.enqueue(name);
+          }
+        },
+        onConnectivity: (host, connected) => {
+          this.hosts.setConnected(host, connected);
+          for (const r of this.#opts.reconcilers) {
+            if (!r.mapHostConnectivity) continue;
+            for (const name of r.mapHostConnectivity(host, connected, this.cache)) this.#controllers.get(r.kind)?.enqueue(name);
+          }
+        },
+      });
+      this.#reflectors.get('DockerHost')!.subscribe(() => streams.sync());
+      this.leaderRunnables.push({ name: 'host-events', start: (signal) => streams.start(signal) });
+    }
+  }
+
+  /** True once both watchers delivered a first listing. */
+  hasSynced(): boolean {
+    return this.#objectsSynced && this.#statusSynced;
+  }
+
+  controller(kind: KindName): Controller<DecodedObject> | undefined {
+    return this.#controllers.get(kind);
+  }
+
+  /** Runs sources and leader runnables together (no leader election); resolves after draining. */
+  async start(signal: AbortSignal): Promise<void> {
+    await Promise.all([...this.sources, ...this.leaderRunnables].map((r) => r.start(signal)));
+  }
+
+  /** One leadership term: fresh controllers over the warm cache, started once it has synced. */
+  async #runControllers(signal: AbortSignal): Promise<void> {
+    const { store } = this.#opts;
+    const controllers = new Map<KindName, Controller<DecodedObject>>();
+    for (const reconciler of this.#opts.reconcilers) {
+      const kind = reconciler.kind;
+      const driver = createReconcileDriver({
+        kind,
+        reconciler,
+        store,
+        hosts: this.hosts,
+        cache: this.cache,
+        metrics: this.#opts.metrics,
+        readStatus: async (k, name) => {
+          const pair = await this.#opts.kv.get(store.statusKey(k, name));
+          return pair ? (JSON.parse(pair.value) as Resource['status']) : undefined;
+        },
+      });
+      controllers.set(
+        kind,
+        new Controller<DecodedObject>({
+          name: kind.toLowerCase(),
+          reflector: this.#reflectors.get(kind)!,
+          reconcile: driver,
+          // Only spec/metadata changes (or validity) queue a reconcile; status writes do not.
+          filter: changedBy((d) => [d.specIndex, d.errors.length]),
+          concurrency: this.#opts.concurrency,
+          resyncMs: this.#opts.resyncMs,
+          metrics: this.#opts.metrics,
+          log: this.#log,
+        }),
+      );
+    }
+    await waitFor(() => this.hasSynced(), signal);
+    if (signal.aborted) return;
+    this.#controllers = controllers;
+    this.#log.info('cache synced, starting controllers', { objects: this.#objects.length, controllers: [...controllers.keys()] });
+    await Promise.all([...controllers.values()].map((c) => c.start(signal)));
+  }
+
+  /** Changes of one kind re-trigger dependants of other kinds (e.g. a DockerHost edit). */
+  #wireObjectTriggers(): void {
+    for (const [kind, reflector] of this.#reflectors) {
+      reflector.subscribe((events) => {
+        for (const e of events) {
+          for (const r of this.#opts.reconcilers) {
+            if (!r.mapObjectChange || r.kind === kind) continue;
+            for (const name of r.mapObjectChange(kind, e.key, this.cache)) this.#controllers.get(r.kind)?.enqueue(name);
+          }
+        }
+      });
+    }
+  }
+}
+
+function waitFor(cond: () => boolean, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (cond() || signal.aborted) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(check, 20);
+    check();
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * Everything around one reconciler run that is the same for every kind (controller-runtime's
+ * reconcileHandler plus the finalizer helper of kube-rs): InvalidSpec for documents that fail
+ * validation, finalizer add/remove, deletion, status rebuilt from the outcome and written
+ * compare-and-set only when it changed, repairs turned into a log line + metric + event.
+ */
+import type { BaseStatus, KindName } from '../crds/index.js';
+import type { KindReconciler, ObjectCache, ReconcileContext, Repair, Hosts } from '../controllers/reconciler.js';
+import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
+import type { RuntimeMetrics } from '../runtime/metrics.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ReconcileContext as RuntimeContext, ReconcileResult } from '../runtime/controller.js';
+import { isSwarmopError } from '../errors.js';
+import { buildStatus, invalidSpecConditions } from './conditions.js';
+
+/** What the operator caches per object: a decoded objects key plus its status key. */
+export type CachedObject = DecodedObject;
+
+export interface DriverOptions {
+  kind: KindName;
+  reconciler: KindReconciler;
+  store: ResourceStore;
+  hosts: Hosts;
+  cache: ObjectCache;
+  metrics?: RuntimeMetrics;
+  now?: () => Date;
+  /** Reads the stored status of an object whose document is invalid (so InvalidSpec keeps its time). */
+  readStatus: (kind: KindName, name: string) => Promise<BaseStatus | undefined>;
+  /** Recheck interval while a finalizer is not done yet (ms). */
+  finalizeRetryMs?: number;
+}
+
+export function createReconcileDriver(options: DriverOptions) {
+  const { kind, reconciler, store } = options;
+  const now = options.now ?? (() => new Date());
+
+  return async function reconcileObject(name: string, rctx: RuntimeContext<CachedObject>): Promise<ReconcileResult> {
+    const cached = rctx.object;
+    if (!cached) return; // deleted; nothing left to do
+    const ref = { kind, name, uid: cached.resource?.metadata.uid };
+
+    const ctx: ReconcileContext = {
+      log: rctx.log,
+      signal: rctx.signal,
+      reconcileId: rctx.reconcileId,
+      hosts: options.hosts,
+      cache: options.cache,
+      now,
+      event: async (type, reason, message) => {
+        await store.recordEvent(ref, { type, reason, message, source: `${kind.toLowerCase()}-controller` });
+      },
+      repaired: async (r: Repair) => {
+        rctx.log.info('drift repaired', { kind, name, host: r.host, reason: r.reason, what: r.found, action: r.action });
+        options.metrics?.driftRepairs.inc({ kind, reason: r.reason });
+        await store.recordEvent(ref, {
+          type: 'Normal',
+          reason: r.reason,
+          message: `${r.found}; ${r.action}${r.host ? ` (host ${r.host})` : ''}`,
+          source: `${kind.toLowerCase()}-controller`,
+        });
+      },
+    };
+
+    if (!cached.resource) {
+      const previous = await options.readStatus(kind, name);
+      const status = buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now());
+      await store.updateStatus({ kind, metadata: { name } }, status);
+      rctx.log.warn('stored document is invalid', { errors: cached.errors });
+      return; // nothing to do until the document changes
+    }
+
+    let resource = cached.resource;
+    const finalizer = reconciler.finalizer;
+    if (resource.metadata.deletionTimestamp) {
+      if (finalizer && resource.metadata.finalizers?.includes(finalizer) && reconciler.finalize) {
+        const out = await reconciler.finalize(resource, ctx);
+        if (!out.done) return { requeueAfter: out.requeueAfter ?? options.finalizeRetryMs ?? 2_000 };
+        await store.removeFinalizer(kind, name, finalizer);
+        rctx.log.info('finalized', { finalizer });
+      }
+      return;
+    }
+    if (finalizer && !resource.metadata.finalizers?.includes(finalizer)) {
+      await store.addFinalizer(kind, name, finalizer);
+      resource = { ...resource, metadata: { ...resource.metadata, finalizers: [...(resource.metadata.finalizers ?? []), finalizer] } };
+    }
+
+    try {
+      const out = await reconciler.reconcile(resource, ctx);
+      const status = buildStatus(resource.status, out.observed, out.conditions, resource.metadata.generation, now());
+      await store.updateStatus(resource, status);
+      return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
+    } catch (err) {
+      // The object shows the failure (level-triggered users read status, not logs); the error
+      // policy decides the retry.
+      if (!isSwarmopError(err, 'Conflict')) {
+        const message = err instanceof Error ? err.message : String(err);
+        const status = buildStatus(
+          resource.status,
+          {},
+          [{ type: 'Ready', status: 'False', reason: 'ReconcileError', message: message.slice(0, 1000) }],
+          resource.metadata.generation,
+          now(),
+        );
+        await store.updateStatus(resource, status).catch(() => undefined);
+      }
+      throw err;
+    }
+  };
+}
+
