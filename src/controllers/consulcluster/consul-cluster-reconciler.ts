@@ -99,10 +99,13 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
     }
     let progress = p.waiting;
     if (p.action) {
-      await this.run(p.action, analysis, ctx);
-      const inflight = inflightFor(p.action, now, this.planOptions);
-      if (inflight) this.inflight.set(key, inflight);
-      progress = inflight ? `waiting for ${inflight.description}` : undefined;
+      if (await this.run(p.action, analysis, ctx)) {
+        const inflight = inflightFor(p.action, now, this.planOptions);
+        if (inflight) this.inflight.set(key, inflight);
+        progress = inflight ? `waiting for ${inflight.description}` : undefined;
+      } else {
+        progress = `${p.action.type} failed; retrying`;
+      }
     }
     const conds = conditions(analysis, { missingHosts: [], progress });
     const converged = !p.action && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
@@ -113,12 +116,25 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
     };
   }
 
-  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<void> {
-    const done = await execute(action, (h) => ctx.hosts.get(h), this.executeOptions);
+  /** Runs one step; false when a join could not reach the member yet (retried soon, not backed off). */
+  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<boolean> {
+    let done: string;
+    try {
+      done = await execute(action, (h) => ctx.hosts.get(h), this.executeOptions);
+    } catch (err) {
+      // While a partition lasts the join keeps failing; the first try after it heals must come
+      // within a second, not after the operator's error backoff.
+      if (action.type === 'join') {
+        ctx.log.info('consul join failed', { kind: this.kind, via: action.via, target: action.target, err: (err as Error).message });
+        return false;
+      }
+      await ctx.event('Warning', 'RepairFailed', `${action.type}: ${(err as Error).message}`);
+      throw err;
+    }
     if (action.type === 'create') {
       await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
       ctx.log.info('consul agents created', { kind: this.kind, reason: action.reason, action: done });
-      return;
+      return true;
     }
     const host =
       action.type === 'removeStray'
@@ -127,6 +143,7 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
           ? action.agent.host
           : a.members.find((m) => m.agent.address === action.via)?.agent.host;
     await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });
+    return true;
   }
 
   private async secrets(spec: ConsulClusterSpec): Promise<AgentSecrets | string> {

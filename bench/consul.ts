@@ -1,0 +1,225 @@
+/**
+ * npm run bench:consul — for each ConsulCluster drift, the time from the fault to "every member
+ * alive with a leader" (as every agent reports it), p50/max over BENCH_RUNS (default 5) runs, with
+ * the reconciler driven like the operator drives it (requeueAfter, plus an immediate reconcile
+ * for faults that raise a Docker event). For the partition case, Consul's own recovery without
+ * the operator is measured in the same run.
+ *
+ * Runs on the lab (hack/lab.sh up) with its own cluster `benchconsul`, removed afterwards. The
+ * partition blocks only Consul's ports (8300, 8301) between one host and the others, with
+ * blackhole `ip rule`s set from a short-lived helper container on that host.
+ *
+ * env: BENCH_RUNS, BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition)
+ */
+import type Docker from 'dockerode';
+import type { ConsulCluster } from '../src/crds/consul-cluster.js';
+import type { Resource } from '../src/crds/meta.js';
+import { execInContainer } from '../src/docker/exec.js';
+import { LAB_HOSTS, dockerFor, recordingContext } from '../src/testing/reconcile-context.js';
+import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
+import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
+import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
+
+const NAME = 'benchconsul';
+const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
+const HELPER_IMAGE = 'swarmop/nethelper:lab';
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').split(',');
+const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
+const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
+const d = (host: string): Docker => docker.get(host)!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const resource = {
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'ConsulCluster',
+  metadata: { name: NAME, uid: `bench-${process.pid}`, generation: 1 },
+  spec: {
+    datacenter: 'benchdc',
+    image: IMAGE,
+    ui: false,
+    servers: LAB_HOSTS.map((h) => ({ host: h.name, node: h.name })),
+    bootstrapExpect: 3,
+    dataDir: `/var/lib/swarmop/consul/${NAME}`,
+    retryInterval: '2s',
+  },
+} satisfies ConsulCluster as unknown as Resource;
+
+/** Every agent answers, knows a leader and sees every member alive. */
+async function whole(): Promise<boolean> {
+  const views = await Promise.all(LAB_HOSTS.map((h) => readAgentView(h.address, { timeoutMs: 800 })));
+  return views.every((v) => v.reachable && v.leader !== '' && LAB_HOSTS.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'));
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await probe().catch(() => false)) return Date.now() - start;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** The reconciler driven like the operator: requeueAfter, and kick() for a Docker event. */
+class Loop {
+  private wake?: () => void;
+  private running = false;
+  private done?: Promise<void>;
+  readonly ctx = recordingContext({ level: 'error' });
+  constructor(private readonly rec = createConsulClusterReconciler()) {}
+  start(): void {
+    this.running = true;
+    this.done = (async () => {
+      while (this.running) {
+        let wait = 500;
+        try {
+          wait = (await this.rec.reconcile(resource, this.ctx)).requeueAfter ?? 3000;
+        } catch {
+          wait = 1000;
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, wait);
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+      }
+    })();
+  }
+  kick(): void {
+    this.wake?.();
+  }
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.done;
+  }
+}
+
+async function helper(host: string, script: string): Promise<void> {
+  const c = await d(host).createContainer({
+    Image: HELPER_IMAGE,
+    Cmd: ['sh', '-c', script],
+    Labels: { 'io.swarmop.lab': '1', 'io.swarmop.bench': 'consul' },
+    HostConfig: { NetworkMode: 'host', CapAdd: ['NET_ADMIN'] },
+  });
+  await c.start();
+  const r = (await c.wait()) as { StatusCode: number };
+  const logs = (await c.logs({ stdout: true, stderr: true })).toString();
+  await c.remove({ force: true });
+  if (r.StatusCode !== 0) throw new Error(`helper on ${host} exited ${r.StatusCode}: ${logs}`);
+}
+
+/** Blackhole Consul's RPC and gossip ports between VICTIM and the other hosts, both directions. */
+function partitionScript(op: 'add' | 'del'): string {
+  const lines: string[] = [];
+  for (const peer of LAB_HOSTS.filter((h) => h !== VICTIM)) {
+    for (const proto of ['tcp', 'udp']) {
+      for (const port of proto === 'tcp' ? [8300, 8301] : [8301]) {
+        for (const dir of ['dport', 'sport']) lines.push(`ip rule ${op} to ${peer.address} ipproto ${proto} ${dir} ${port} blackhole priority 90`);
+      }
+    }
+  }
+  return lines.join(op === 'add' ? ' && ' : '; ') + (op === 'del' ? '; true' : '');
+}
+
+const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
+
+async function partitionUntilFailed(): Promise<void> {
+  await helper(VICTIM.name, partitionScript('add'));
+  await until(`${VICTIM.name} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status === 'failed', 60_000);
+}
+
+const FAULTS: Record<string, { inject: () => Promise<void>; dockerEvent: boolean }> = {
+  stop: { inject: async () => void (await victimContainer().stop({ t: 1 })), dockerEvent: true },
+  kill: { inject: async () => void (await victimContainer().kill()), dockerEvent: true },
+  remove: { inject: async () => void (await victimContainer().remove({ force: true })), dockerEvent: true },
+  leave: {
+    inject: async () => {
+      const r = await execInContainer(d(VICTIM.name), containerName(NAME), ['consul', 'leave']);
+      if (r.exitCode !== 0) throw new Error(`consul leave: ${r.stderr}`);
+    },
+    dockerEvent: true,
+  },
+  // Cut, wait until the others show it failed, heal: the clock starts at the heal.
+  partition: {
+    inject: async () => {
+      await partitionUntilFailed();
+      await helper(VICTIM.name, partitionScript('del'));
+    },
+    dockerEvent: false,
+  },
+};
+
+function stats(xs: number[]): string {
+  const s = [...xs].sort((a, b) => a - b);
+  const p50 = s[Math.floor((s.length - 1) / 2)]!;
+  return `p50 ${p50} ms, min ${s[0]} ms, max ${s.at(-1)} ms (n=${s.length})`;
+}
+
+async function cleanup(): Promise<void> {
+  await helper(VICTIM.name, partitionScript('del')).catch(() => undefined);
+  for (const h of LAB_HOSTS) {
+    const list = await d(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
+    for (const c of list) await d(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  for (const h of LAB_HOSTS) {
+    const foreign = (await d(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } })).filter((c) => c.Labels[CLUSTER_LABEL] !== NAME);
+    if (foreign.length) throw new Error(`another Consul cluster (${foreign[0]!.Labels[CLUSTER_LABEL]}) runs on ${h.name}; stop it first`);
+  }
+  await cleanup();
+  const loop = new Loop();
+  const t0 = Date.now();
+  loop.start();
+  await until('cluster formed', whole, 120_000);
+  console.log(`formed from nothing: ${Date.now() - t0} ms`);
+  const results: Record<string, number[]> = {};
+  const repairs: Record<string, string[]> = {};
+  try {
+    for (const drift of DRIFTS) {
+      const fault = FAULTS[drift];
+      if (!fault) throw new Error(`unknown drift ${drift}`);
+      if (drift === 'partition') {
+        // Consul on its own: no operator running while the partition heals.
+        await loop.stop();
+        const alone: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          await fault.inject();
+          alone.push(await until('Consul alone to heal', whole, 120_000));
+          await sleep(2000);
+        }
+        results['partition (Consul alone)'] = alone;
+        loop.start();
+      }
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        await until('whole before the fault', whole, 120_000);
+        await sleep(1000);
+        const before = loop.ctx.repairs.length;
+        await fault.inject();
+        const start = Date.now();
+        if (fault.dockerEvent) loop.kick();
+        await until(`${drift} repaired`, whole, 120_000);
+        times.push(Date.now() - start);
+        (repairs[drift] ??= []).push(loop.ctx.repairs.slice(before).map((r) => r.reason).join('+') || 'none');
+      }
+      results[drift === 'partition' ? 'partition (operator)' : drift] = times;
+      console.log(`${drift}: ${stats(times)}; repairs per run: ${repairs[drift]!.join(', ')}`);
+    }
+  } finally {
+    await loop.stop();
+    await cleanup();
+  }
+  console.log('\nfault -> every member alive with a leader');
+  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(26)} ${stats(v)}`);
+}
+
+main().catch(async (err) => {
+  console.error(err);
+  await cleanup().catch(() => undefined);
+  process.exit(1);
+});

@@ -1,0 +1,240 @@
+/**
+ * The ConsulCluster reconciler against the lab's three real Docker hosts (hack/lab.sh up) and
+ * real Consul 1.8.7 agents: forms from nothing, repairs each drift with one step, is a no-op when
+ * converged, rolls a configuration change keeping quorum, shrinks, and cleans up on delete.
+ * Skipped (with the reason) only when the lab is not up.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type Docker from 'dockerode';
+import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
+import type { Resource } from '../../crds/meta.js';
+import { execInContainer } from '../../docker/exec.js';
+import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
+import type { ReconcileOutcome } from '../reconciler.js';
+import { readAgentView } from './agent-http.js';
+import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
+import { CLUSTER_LABEL, containerName } from './labels.js';
+
+const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
+const NAME = 'itconsul';
+const DATA_ROOT = '/var/lib/swarmop/consul';
+const RUN = `${NAME}-${process.pid}`;
+const dockers = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
+const docker = (host: string): Docker => dockers.get(host)!;
+
+async function labProblem(): Promise<string | undefined> {
+  for (const h of LAB_HOSTS) {
+    try {
+      await Promise.race([docker(h.name).ping(), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 3000))]);
+    } catch {
+      return `lab host ${h.name} (${h.endpoint}) does not answer; run hack/lab.sh up`;
+    }
+    try {
+      await docker(h.name).getImage(IMAGE).inspect();
+    } catch {
+      return `image ${IMAGE} missing on ${h.name}; run hack/lab.sh up`;
+    }
+    // Agents run with --net host: another cluster's agent on the host would own the ports.
+    const others = await docker(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } });
+    const foreign = others.filter((c) => c.Labels[CLUSTER_LABEL] !== NAME);
+    if (foreign.length) return `another Consul cluster (${foreign[0]!.Labels[CLUSTER_LABEL]}) runs on ${h.name}; its agent holds the ports`;
+  }
+  return undefined;
+}
+const skip = await labProblem();
+
+function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): Resource {
+  const spec: ConsulClusterSpec = {
+    datacenter: 'itdc',
+    image: IMAGE,
+    ui: true,
+    servers: LAB_HOSTS.map((h) => ({ host: h.name, node: h.name })),
+    bootstrapExpect: 3,
+    dataDir: `${DATA_ROOT}/${RUN}`,
+    retryInterval: '2s',
+    ...over,
+  };
+  const r: ConsulCluster = { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name: NAME, uid: RUN, generation }, spec };
+  return r as unknown as Resource;
+}
+
+type Outcome = ReconcileOutcome<ConsulClusterObserved>;
+const ready = (o: Outcome) => o.conditions.find((c) => c.type === 'Ready')?.status === 'True';
+
+/** Reconciles like the operator would (honouring requeueAfter) until `done`, or fails after timeoutMs. */
+async function reconcileUntil(rec: ConsulClusterReconciler, r: Resource, ctx: RecordingContext, done: (o: Outcome) => boolean, timeoutMs = 90_000): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
+  const start = Date.now();
+  let last: Outcome | undefined;
+  let rounds = 0;
+  while (Date.now() - start < timeoutMs) {
+    last = await rec.reconcile(r, ctx);
+    rounds++;
+    if (done(last)) return { outcome: last, ms: Date.now() - start, rounds };
+    await new Promise((res) => setTimeout(res, Math.min(last!.requeueAfter ?? 500, 500)));
+  }
+  assert.fail(`not converged after ${timeoutMs} ms; last conditions: ${JSON.stringify(last?.conditions)}`);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+async function agentContainer(host: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  try {
+    return await docker(host).getContainer(containerName(NAME)).inspect();
+  } catch {
+    return undefined;
+  }
+}
+
+async function removeAll(): Promise<void> {
+  for (const h of LAB_HOSTS) {
+    const list = await docker(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
+    for (const c of list) await docker(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Removes this run's data dirs on the hosts (through a short-lived container of the same image). */
+async function removeDataDirs(): Promise<void> {
+  for (const h of LAB_HOSTS) {
+    const d = docker(h.name);
+    const c = await d.createContainer({
+      Image: IMAGE,
+      Entrypoint: ['rm', '-rf', `/data/${RUN}`],
+      Labels: { 'io.swarmop.lab': '1', [`${CLUSTER_LABEL}-cleanup`]: NAME },
+      HostConfig: { Binds: [`${DATA_ROOT}:/data`] },
+    });
+    await c.start();
+    await c.wait();
+    await c.remove({ force: true });
+  }
+}
+
+describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, () => {
+  const rec = createConsulClusterReconciler({ pollIntervalMs: 500 });
+  let ctx: RecordingContext;
+  const freshCtx = () => (ctx = recordingContext());
+
+  before(async () => {
+    await removeAll();
+  });
+  after(async () => {
+    await removeAll();
+    await removeDataDirs().catch(() => undefined);
+  });
+
+  test('forms a cluster from nothing: leader, three voting raft peers, every member alive', async () => {
+    freshCtx();
+    const { outcome, ms } = await reconcileUntil(rec, resource(), ctx, ready);
+    console.log(`# formed from nothing in ${ms} ms`);
+    assert.equal(outcome.observed.raftPeers?.length, 3);
+    assert.ok(outcome.observed.raftPeers?.every((p) => p.voter));
+    assert.ok(outcome.observed.leader);
+    assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}:${m.role}`), ['consulsvr:alive:server', 'consul01:alive:server', 'consul02:alive:server']);
+    assert.equal(ctx.repairs.length, 0, 'creating is not a repair');
+    assert.deepEqual(ctx.events.map((e) => e.reason), ['ClusterCreated']);
+    const c = (await agentContainer('consul01'))!;
+    assert.equal(c.HostConfig.NetworkMode, 'host');
+    assert.equal(c.HostConfig.RestartPolicy?.Name, 'unless-stopped');
+    assert.equal(c.Config.Labels['io.swarmop.member'], 'consul01');
+    // The UI is served (-ui) on :8500.
+    const ui = await fetch('http://192.168.116.112:8500/ui/', { signal: AbortSignal.timeout(3000) });
+    assert.equal(ui.status, 200);
+  });
+
+  test('a converged cluster is a no-op: no repairs, no events, no restarts', async () => {
+    freshCtx();
+    const before = await Promise.all(LAB_HOSTS.map(async (h) => (await agentContainer(h.name))!.State.StartedAt));
+    for (let i = 0; i < 3; i++) {
+      const o = await rec.reconcile(resource(), ctx);
+      assert.ok(ready(o));
+    }
+    assert.deepEqual(ctx.repairs, []);
+    assert.deepEqual(ctx.events, []);
+    const afterStarts = await Promise.all(LAB_HOSTS.map(async (h) => (await agentContainer(h.name))!.State.StartedAt));
+    assert.deepEqual(afterStarts, before);
+  });
+
+  test('a stopped agent container is started again (one repair)', async () => {
+    freshCtx();
+    await docker('consul02').getContainer(containerName(NAME)).stop({ t: 1 });
+    await reconcileUntil(rec, resource(), ctx, ready);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), ['ContainerStarted@consul02']);
+  });
+
+  test('a removed agent container is recreated with its data dir (one repair)', async () => {
+    freshCtx();
+    await docker('consul01').getContainer(containerName(NAME)).remove({ force: true });
+    const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
+    console.log(`# removed container -> Ready in ${ms} ms`);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), ['ContainerRecreated@consul01']);
+  });
+
+  test('a paused agent is unpaused; a member failed while its agent answers is joined at once', async () => {
+    freshCtx();
+    const c = docker('consul02').getContainer(containerName(NAME));
+    await c.pause();
+    // Let the others declare it failed (gossip suspicion, ~7 s), then undo the pause by hand.
+    await waitFor('consul02 failed', async () => (await readAgentView('192.168.116.111')).members.find((m) => m.name === 'consul02')?.status === 'failed', 30_000);
+    await c.unpause();
+    const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
+    console.log(`# failed member (agent answering) -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => r.reason).join(',') || 'none (memberlist refuted first)'}`);
+    assert.ok(ctx.repairs.every((r) => r.reason === 'MemberRejoined'), JSON.stringify(ctx.repairs));
+    assert.ok(ctx.repairs.length <= 1);
+  });
+
+  test('`consul leave` on a server: the member comes back (docker restart or explicit join), at most one repair', async () => {
+    freshCtx();
+    const r = await execInContainer(docker('consul01'), containerName(NAME), ['consul', 'leave']);
+    assert.equal(r.exitCode, 0, r.stderr);
+    const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
+    console.log(`# consul leave -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((x) => x.reason).join(',') || 'none'}`);
+    assert.ok(ctx.repairs.length <= 1, JSON.stringify(ctx.repairs));
+  });
+
+  test('a configuration change replaces agents one at a time, followers first, a leader always back before the next', async () => {
+    freshCtx();
+    const changed = resource({ ui: false }, 2);
+    const order: string[] = [];
+    let leaderless = 0;
+    const { ms } = await reconcileUntil(rec, changed, ctx, (o) => {
+      if (!o.observed.leader) leaderless++;
+      for (const r of ctx.repairs.slice(order.length)) order.push(r.host ?? '?');
+      return ready(o);
+    }, 180_000);
+    console.log(`# rolling replace of 3 servers in ${ms} ms; reconciles without a leader: ${leaderless}`);
+    assert.deepEqual(ctx.repairs.map((r) => r.reason), ['ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced']);
+    assert.equal(new Set(order).size, 3);
+    for (const h of LAB_HOSTS) assert.ok(!(await agentContainer(h.name))!.Config.Cmd!.includes('-ui'));
+  });
+
+  test('a server removed from the spec leaves gracefully and its container goes; the rest keeps a leader', async () => {
+    freshCtx();
+    const two = resource({ ui: false, servers: LAB_HOSTS.slice(0, 2).map((h) => ({ host: h.name, node: h.name })), bootstrapExpect: 2 }, 3);
+    const { outcome } = await reconcileUntil(rec, two, ctx, (o) => ready(o) && o.observed.raftPeers?.length === 2);
+    assert.equal(await agentContainer('consul02'), undefined);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`).slice(0, 1), ['MemberRemoved@consul02']);
+    assert.ok(ctx.repairs.every((r) => r.reason !== 'ContainerReplaced'), 'the remaining servers are not restarted');
+    assert.deepEqual(outcome.observed.raftPeers?.map((p) => p.node).sort(), ['consul01', 'consulsvr']);
+  });
+
+  test('the server added back joins the cluster again', async () => {
+    freshCtx();
+    await reconcileUntil(rec, resource({ ui: false }, 4), ctx, (o) => ready(o) && o.observed.raftPeers?.length === 3);
+    assert.ok(ctx.repairs.length + ctx.events.length >= 1);
+  });
+
+  test('finalize removes every agent container of the cluster', async () => {
+    freshCtx();
+    const out = await rec.finalize(resource(), ctx);
+    assert.equal(out.done, true);
+    for (const h of LAB_HOSTS) assert.equal(await agentContainer(h.name), undefined);
+  });
+});
