@@ -4,7 +4,7 @@
  * status. Converged objects cost one inspect and one helper exec and change nothing.
  */
 import type Docker from 'dockerode';
-import type { KindName, Resource } from '../../crds/index.js';
+import type { KindName, StaticIPAttachment } from '../../crds/index.js';
 import { SwarmopError } from '../../errors.js';
 import type {
   ConditionInput,
@@ -64,14 +64,14 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
 }
 
 function attachments(cache: ObjectCache): AttachmentResource[] {
-  return cache.list(KIND) as unknown as AttachmentResource[];
+  return cache.list('StaticIPAttachment');
 }
 
 function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
   return [{ type: 'Ready', status, reason, message }];
 }
 
-export class StaticIPAttachmentReconciler implements KindReconciler<Resource, AttachmentObserved> {
+export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAttachment, AttachmentObserved> {
   readonly kind: KindName = KIND;
   readonly finalizer = FINALIZER;
   private readonly helper: NetHelper;
@@ -82,8 +82,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<Resource, At
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
   }
 
-  async reconcile(resource: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
-    const res = resource as unknown as AttachmentResource;
+  async reconcile(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
+    const res: AttachmentResource = resource;
     const d = desiredFor(res);
     const conflict = findConflict(res, attachments(ctx.cache));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
@@ -150,8 +150,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<Resource, At
     return { observed, conditions: ready('True', 'Attached', `${d.cidr} on ${d.iface} of ${d.container} via ${d.bridge} on ${d.host}`) };
   }
 
-  async finalize(resource: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
-    const res = resource as unknown as AttachmentResource;
+  async finalize(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+    const res: AttachmentResource = resource;
     let d: Desired;
     try {
       d = desiredFor(res);

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { findConflict } from './conflicts.js';
+import type { AttachmentSpec } from './spec.js';
+
+function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
+  return {
+    metadata: { name, creationTimestamp: created },
+    spec: { host: 'consul01', container: name, bridge: 'br0', address: '192.168.116.114/24', ...spec } as AttachmentSpec,
+  };
+}
+
+test('the newer of two attachments claiming one IP is refused, on any host', () => {
+  const old = sia('a', '2024-01-01T00:00:00Z', { host: 'consul02' });
+  const young = sia('b', '2024-01-02T00:00:00Z', { address: '192.168.116.114/16' });
+  assert.match(findConflict(young, [old, young])?.message ?? '', /192\.168\.116\.114 is already claimed by staticipattachment\/a/);
+  assert.equal(findConflict(old, [old, young]), undefined);
+});
+
+test('same creation time: the name decides', () => {
+  const a = sia('a', '2024-01-01T00:00:00Z');
+  const b = sia('b', '2024-01-01T00:00:00Z');
+  assert.equal(findConflict(a, [a, b]), undefined);
+  assert.equal(findConflict(b, [a, b])?.with, 'a');
+});
+
+test('the same container interface on the same host is a conflict even with different IPs', () => {
+  const a = sia('a', '2024-01-01T00:00:00Z', { container: 'web' });
+  const b = sia('b', '2024-01-02T00:00:00Z', { container: 'web', address: '192.168.116.115/24', interface: 'eth1' });
+  assert.match(findConflict(b, [a, b])?.message ?? '', /eth1 of container web on consul01/);
+  const c = sia('c', '2024-01-02T00:00:00Z', { container: 'web', address: '192.168.116.116/24', interface: 'eth2' });
+  assert.equal(findConflict(c, [a, c]), undefined, 'another interface of the same container is fine');
+  const d = sia('d', '2024-01-02T00:00:00Z', { container: 'web', host: 'consul02', address: '192.168.116.117/24' });
+  assert.equal(findConflict(d, [a, d]), undefined, 'same container name on another host is fine');
+});
+
+test('distinct addresses and containers do not conflict', () => {
+  const a = sia('ubuntu114', '2024-01-01T00:00:00Z');
+  const b = sia('ubuntu119', '2024-01-02T00:00:00Z', { host: 'consul02', address: '192.168.116.119/24' });
+  assert.equal(findConflict(b, [a, b]), undefined);
+});

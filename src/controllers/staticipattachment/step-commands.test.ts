@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Step } from './plan.js';
+import { describeSteps, planCommands, stepCommands } from './step-commands.js';
+
+const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' ')}`);
+
+test('uplink move: bridge takes the MAC, NIC enslaved, address added to the bridge before it leaves the NIC, route last', () => {
+  assert.deepEqual(
+    line({
+      kind: 'uplink-to-bridge', uplink: 'eth0', bridge: 'br0', enslave: true, mac: '02:42:c0:a8:74:70',
+      addresses: [{ ip: '192.168.116.112', prefix: 24 }], defaultGateway: '192.168.116.1',
+    }),
+    [
+      'must ip link set br0 address 02:42:c0:a8:74:70',
+      'must ip link set eth0 master br0',
+      'must ip addr replace 192.168.116.112/24 dev br0',
+      'may ip addr del 192.168.116.112/24 dev eth0',
+      'must ip route replace default via 192.168.116.1 dev br0',
+    ],
+  );
+});
+
+test('veth pair: host end on the bridge with its MTU, peer created in the container namespace, then renamed', () => {
+  assert.deepEqual(line({ kind: 'create-veth', hostVeth: 'swvaaaaaaaaaaaa', peerVeth: 'swpaaaaaaaaaaaa', bridge: 'br0', mtu: 1450, pid: 77, iface: 'eth1' }), [
+    'must ip link add swvaaaaaaaaaaaa mtu 1450 master br0 up type veth peer name swpaaaaaaaaaaaa mtu 1450 netns 77',
+    'must nsenter -t 77 -n ip link set swpaaaaaaaaaaaa name eth1',
+  ]);
+});
+
+test('gateway off the subnet gets a /32 on-link route before the default route', () => {
+  assert.deepEqual(line({ kind: 'gateway', pid: 77, iface: 'eth1', gateway: '10.0.0.1', offLink: true }), [
+    'must nsenter -t 77 -n ip route replace 10.0.0.1/32 dev eth1',
+    'must nsenter -t 77 -n ip route replace default via 10.0.0.1 dev eth1',
+  ]);
+  assert.deepEqual(line({ kind: 'gateway', pid: 77, iface: 'eth1', gateway: '192.168.116.1', offLink: false }), [
+    'must nsenter -t 77 -n ip route replace default via 192.168.116.1 dev eth1',
+  ]);
+});
+
+test('address repair removes the wrong ones (best effort) and replaces the right one', () => {
+  assert.deepEqual(line({ kind: 'set-address', pid: 77, iface: 'eth1', cidr: '192.168.116.114/24', remove: [{ ip: '10.1.1.1', prefix: 8 }] }), [
+    'may nsenter -t 77 -n ip addr del 10.1.1.1/8 dev eth1',
+    'must nsenter -t 77 -n ip addr replace 192.168.116.114/24 dev eth1',
+  ]);
+});
+
+test('arping is optional and detached so it never delays a repair', () => {
+  const [c] = stepCommands({ kind: 'arping', pid: 77, iface: 'eth1', ip: '192.168.116.114' });
+  assert.equal(c?.mode, 'may');
+  assert.deepEqual(c?.argv.slice(-7), ['arping', '-c', '1', '-U', '-I', 'eth1', '192.168.116.114']);
+});
+
+test('deleting links is tolerant (one veth end takes the other with it)', () => {
+  assert.deepEqual(line({ kind: 'delete-host-link', name: 'swvaaaaaaaaaaaa' }), ['may ip link del swvaaaaaaaaaaaa']);
+});
+
+test('plans flatten in order and describe themselves without the arping noise', () => {
+  const steps: Step[] = [
+    { kind: 'bridge-up', bridge: 'br0' },
+    { kind: 'link-up', pid: 5, iface: 'eth1' },
+    { kind: 'arping', pid: 5, iface: 'eth1', ip: '1.2.3.4' },
+  ];
+  assert.equal(planCommands(steps).length, 3);
+  assert.equal(describeSteps(steps), 'set br0 up; set eth1 up');
+});
