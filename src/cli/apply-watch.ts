@@ -74,7 +74,7 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     const errors = perFile.flatMap((p) => p.errors);
     if (errors.length > 0) {
       for (const e of errors) io.stderr(`${e}\n`);
-      io.stderr(`error: ${errors.length} invalid manifest${errors.length === 1 ? '' : 's'}; nothing applied from ${files.map(display).join(', ')}\n`);
+      io.stderr(`error: ${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing applied from ${files.map(display).join(', ')}\n`);
       return;
     }
     const resources = perFile.flatMap((p) => p.resources);

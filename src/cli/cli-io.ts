@@ -13,11 +13,17 @@ export interface CliIo {
   /** Aborted on SIGINT/SIGTERM: ends watches (`get -w`, `events -w`, `apply --watch`). */
   signal: AbortSignal;
   now(): number;
+  /**
+   * Gives SIGINT/SIGTERM back to whoever handles them next (the operator drains on its own terms).
+   * Absent for in-process runs, where there are no process signal handlers.
+   */
+  releaseSignals?(): void;
 }
 
 /** The real process's streams. The caller owns the signal (main() wires SIGINT/SIGTERM to it). */
-export function processIo(signal: AbortSignal): CliIo {
+export function processIo(signal: AbortSignal, releaseSignals: () => void): CliIo {
   return {
+    releaseSignals,
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
     readStdin: () => readAll(process.stdin),

@@ -33,6 +33,14 @@ after(async () => {
   await agent?.stop();
 });
 
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function newPrefix(): string {
   prefixCounter += 1;
   return `cli-int-${process.pid}-${prefixCounter}/`;
@@ -159,6 +167,32 @@ test('an unreachable Consul exits 5 without a stack trace', async () => {
   assert.equal(code, 5, io.err);
   assert.match(io.err, /^error: .*127\.0\.0\.1:1/);
   assert.doesNotMatch(io.err, /\n\s+at /);
+});
+
+test('get -w streams changes through Consul blocking queries', async () => {
+  const prefix = newPrefix();
+  const ac = new AbortController();
+  const io = captureIo({ env: { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix }, cwd: REPO, signal: ac.signal });
+  const watching = main(['get', 'sia', '-w'], io);
+  await until(() => io.err.includes('No resources found.'), 'the initial (empty) listing');
+  const t0 = Date.now();
+  await run(prefix, ['apply', '-f', '-'], { stdin: SIA() });
+  await until(() => /^ubuntu114 +consul01 /m.test(io.out), 'the row of the created object');
+  const latency = Date.now() - t0;
+  await run(prefix, ['delete', 'sia', 'ubuntu114']);
+  await until(() => /^ubuntu114 .*Deleted/m.test(io.out), 'the deleted row');
+  ac.abort();
+  assert.equal(await watching, 0, io.err);
+  assert.ok(latency < 2000, `change shown after ${latency} ms`);
+});
+
+test('a token Consul refuses exits 5 and is never printed', async (t) => {
+  const secured = await startConsulAgent({ acl: true });
+  t.after(() => secured.stop());
+  const io = captureIo({ env: { CONSUL_HTTP_ADDR: secured.address, CONSUL_HTTP_TOKEN: 'not-a-real-token-1234', SWARMOP_PREFIX: 'acl/' }, cwd: REPO });
+  const code = await main(['apply', '-f', '-'], Object.assign(io, { readStdin: async () => Buffer.from(SIA()) }));
+  assert.equal(code, 5, io.err);
+  assert.doesNotMatch(io.err + io.out, /not-a-real-token-1234/);
 });
 
 test('the built bin/swarmop.js applies from stdin and reports exit codes as a process', async () => {

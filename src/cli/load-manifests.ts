@@ -31,7 +31,7 @@ export async function loadManifests(files: readonly string[], options: { io: Cli
   const sources = await readManifestSources(files, { cwd: options.io.cwd, recursive: options.recursive, readStdin: options.io.readStdin });
   const { resources, errors } = validateSources(sources);
   if (errors.length > 0) {
-    throw new SwarmopError('Invalid', `${errors.length} invalid manifest${errors.length === 1 ? '' : 's'}; nothing was written`, {
+    throw new SwarmopError('Invalid', `${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing was written`, {
       details: errors,
     });
   }

@@ -104,6 +104,9 @@ test('get prints a table with READY and AGE, names, and documents', async () => 
   const list = JSON.parse((await run(['get', 'dh', '-o', 'json'])).out);
   assert.deepEqual(list.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['h1', 'h2']);
   assert.match((await run(['get', 'dh', 'h2', '-o', 'yaml'])).out, /^kind: DockerHost$/m);
+  const all = await run(['get', 'all']);
+  assert.match(all.out, /^NAME +.*READY +AGE\ndockerhost\/h1 +/);
+  assert.equal((await run(['get', 'all', '-o', 'name'])).out, 'dockerhost/h1\ndockerhost/h2\n');
 });
 
 test('get and describe of a missing object exit 3; an unknown kind exits 2', async () => {

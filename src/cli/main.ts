@@ -85,7 +85,7 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };
-    io = processIo(controller.signal);
+    io = processIo(controller.signal, cleanup);
   }
   let program: Command | undefined;
   const ctx = createContext(io, () => program?.opts<{ prefix?: string; consulAddr?: string }>() ?? {}, options.openStore);

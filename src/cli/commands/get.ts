@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext, type StoreHandle } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import type { KindInfo } from '../../crds/index.js';
+import { KINDS, type KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
 import { notFound, requireKind } from '../kinds.js';
 import { matchesSelector, parseLabelSelector, type SelectorTerm } from '../label-selector.js';
@@ -30,17 +30,21 @@ export function registerGet(program: Command, ctx: CliContext): void {
   program
     .command('get')
     .description('list resources of a kind, or show one (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('<kind>', 'dockerhost, consulcluster, swarmcluster, staticipattachment (or plural / short form)')
+    .argument('<kind>', 'dockerhost, consulcluster, swarmcluster, staticipattachment (or plural / short form), or all')
     .argument('[name]', 'one resource')
     .option('-o, --output <format>', 'wide | yaml | json | name')
     .option('-l, --selector <selector>', 'label selector, e.g. role=server,zone!=b')
     .option('-w, --watch', 'after listing, keep printing changes (Ctrl-C to stop)')
     .action(
       action(ctx, async (kindArg: string, name: string | undefined, opts: GetOptions) => {
-        const kind = requireKind(kindArg);
         const format = parseOutputFormat(opts.output);
         if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use wide, yaml, json or name`);
         const selector = parseLabelSelector(opts.selector ?? '');
+        if (kindArg.toLowerCase() === 'all') {
+          if (name !== undefined || opts.watch) throw new SwarmopError('Invalid', '"get all" takes no NAME and no --watch');
+          return getAll(ctx, selector, format);
+        }
+        const kind = requireKind(kindArg);
         const handle = ctx.open();
         if (opts.watch) {
           await watchGet(ctx, handle, { kind, name, selector, format });
@@ -62,6 +66,33 @@ export function registerGet(program: Command, ctx: CliContext): void {
         return ExitCode.Ok;
       }),
     );
+}
+
+/** `get all`: one table per kind that has objects (names as kind/name), or one list document. */
+async function getAll(ctx: CliContext, selector: readonly SelectorTerm[], format: OutputFormat): Promise<number> {
+  const handle = ctx.open();
+  const all = (await handle.store.listAll()).filter((r) => matchesSelector(r.metadata.labels, selector));
+  if (all.length === 0) {
+    ctx.io.stderr('No resources found.\n');
+    return ExitCode.Ok;
+  }
+  if (format === 'yaml' || format === 'json' || format === 'name') {
+    ctx.io.stdout(render(KINDS[0]!, all, format, false, ctx.io.now()));
+    return ExitCode.Ok;
+  }
+  const tables: string[] = [];
+  for (const kind of KINDS) {
+    const ofKind = all.filter((r) => r.kind === kind.kind);
+    if (ofKind.length === 0) continue;
+    const rows = ofKind.map((r) => {
+      const row = tableRow(kind, r, { wide: format === 'wide', now: ctx.io.now() });
+      row[0] = `${kind.singular}/${row[0]}`;
+      return row;
+    });
+    tables.push(renderTable(tableHeaders(kind, format === 'wide'), rows));
+  }
+  ctx.io.stdout(tables.join('\n'));
+  return ExitCode.Ok;
 }
 
 function render(kind: KindInfo, resources: Resource[], format: OutputFormat, single: boolean, now: number): string {

@@ -39,6 +39,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number }) => {
         const g = ctx.globals();
+        // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
+        ctx.io.releaseSignals?.();
         // The module path is a variable so this file compiles before the lead's module exists.
         const modulePath = '../operator-command.js';
         const mod = (await import(modulePath)) as { runOperator(options: OperatorOptions): Promise<number> };
