@@ -78,10 +78,20 @@ start() {
   echo "DOCKER_HOST=${docker_host}"
 }
 
+# dockerd leaves mounts behind (its netns file, a private bind of the data root): release ours.
+unmount_leftovers() {
+  local m
+  awk '{print $2}' /proc/mounts | grep -E "^(${run_dir}|${data_root})(/|\$)" | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+}
+
 stop() {
-  pid_alive "$pid_file" || { rm -f "$pid_file"; return 0; }
-  stop_pid "$pid_file" "$stop_timeout"
-  rm -f "$socket"
+  if pid_alive "$pid_file"; then
+    stop_pid "$pid_file" "$stop_timeout"
+  fi
+  rm -f "$pid_file" "$socket"
+  unmount_leftovers
 }
 
 status() {

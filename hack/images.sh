@@ -40,7 +40,7 @@ hash_dir() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum);
 build_base() {
   # The mirror is not an input: any mirror serves the same suite.
   local include='' hash
-  hash="$(printf '%s\n' "base v1" "$suite" minbase "$include" | sha256sum | cut -c1-16)"
+  hash="$(printf '%s\n' "base v2 nodoc" "$suite" minbase "$include" | sha256sum | cut -c1-16)"
   up_to_date "$BASE_IMAGE" "$hash" && return 0
   command -v debootstrap >/dev/null || die "debootstrap not installed: run hack/install.sh"
   local mirror="${DEBIAN_MIRROR:-$(debian_mirror)}" start=$SECONDS
@@ -53,6 +53,18 @@ build_base() {
   # Package scripts must never start services during image builds.
   printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"; chmod +x "$r/usr/sbin/policy-rc.d"
   printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' >"$r/etc/apt/apt.conf.d/90swarmop-norecommends"
+  # Docs, man pages and translations are a third of minbase and every host loads each image.
+  cat >"$r/etc/dpkg/dpkg.cfg.d/90swarmop-nodoc" <<'NODOC'
+path-exclude=/usr/share/doc/*
+path-include=/usr/share/doc/*/copyright
+path-exclude=/usr/share/man/*
+path-exclude=/usr/share/info/*
+path-exclude=/usr/share/locale/*
+path-include=/usr/share/locale/locale.alias
+NODOC
+  find "$r/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+  rm -rf "$r"/usr/share/man/* "$r"/usr/share/info/*
+  find "$r/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
   rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/* "$r"/var/log/* "$r"/tmp/* 2>/dev/null || true
   tar -C "$r" --numeric-owner -c . | docker import \
     -c 'CMD ["/bin/bash"]' -c 'ENV LANG=C.UTF-8' \

@@ -197,6 +197,8 @@ up() {
     for h in "${WORKLOADS[@]}"; do ensure_workload "$h"; done
   fi
   write_files
+  # Hosts recreated on a new image leave the old one untagged.
+  docker image prune -f --filter "label=${LABEL}" >/dev/null
   if ((SECONDS - start > 2)); then log "lab up in $((SECONDS - start))s; use: set -a; . ${SWARMOP_LAB_DIR}/env; set +a"; fi
 }
 
