@@ -67,6 +67,14 @@ test('dry runs print what would happen and write nothing', async () => {
   assert.equal(server.out, 'dockerhost/h1 created (server dry run)\n');
   assert.equal((await kv.list('unit/')).pairs.length, 0);
   assert.equal(kv.currentIndex, before);
+  await run(['apply', '-f', '-'], { stdin: HOST('h1') });
+  const written = kv.currentIndex;
+  for (const mode of ['client', 'server']) {
+    const suffix = mode === 'client' ? '(dry run)' : '(server dry run)';
+    assert.equal((await run(['apply', '-f', '-', `--dry-run=${mode}`], { stdin: HOST('h1') })).out, `dockerhost/h1 unchanged ${suffix}\n`);
+    assert.equal((await run(['apply', '-f', '-', `--dry-run=${mode}`], { stdin: HOST('h1', '10.0.0.3') })).out, `dockerhost/h1 configured ${suffix}\n`);
+  }
+  assert.equal(kv.currentIndex, written);
   const bad = await run(['apply', '-f', '-', '--dry-run=maybe'], { stdin: HOST('h1') });
   assert.equal(bad.code, 2);
   assert.match(bad.err, /invalid --dry-run value "maybe"/);

@@ -2,7 +2,11 @@
 import { Option, type Command } from 'commander';
 import { action, type CliContext } from '../cli-context.js';
 import { loadManifests } from '../load-manifests.js';
-import { refOf } from '../kinds.js';
+import { refOf, requireKind } from '../kinds.js';
+import { getOrUndefined } from '../store-reads.js';
+import { resourceDiff } from '../spec-diff.js';
+import { applyDefaults } from '../../crds/index.js';
+import type { ApplyResult } from '../../store/resource-store.js';
 import { ExitCode } from '../exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import { watchAndApply } from '../apply-watch.js';
@@ -30,10 +34,25 @@ export function dryRunSuffix(mode: DryRun): string {
   return mode === 'client' ? ' (dry run)' : mode === 'server' ? ' (server dry run)' : '';
 }
 
+/**
+ * Client dry run: decided here from plain reads (exists? same labels/annotations/spec after
+ * defaulting?), with none of the store's write-path checks. Server dry run runs those checks.
+ */
+async function clientDryRun(ctx: CliContext, resources: Resource[]): Promise<ApplyResult[]> {
+  const handle = ctx.open();
+  const results: ApplyResult[] = [];
+  for (const r of resources) {
+    const live = await getOrUndefined(handle, requireKind(r.kind), r.metadata.name);
+    const action = !live ? 'created' : resourceDiff(applyDefaults(live), applyDefaults(r)) === '' ? 'unchanged' : 'configured';
+    results.push({ kind: r.kind, name: r.metadata.name, action });
+  }
+  return results;
+}
+
 /** Applies validated resources and prints one `kind/name action` line each. */
 export async function applyResources(ctx: CliContext, resources: Resource[], mode: DryRun): Promise<void> {
   const { store } = ctx.open();
-  const results = await store.apply(resources, { dryRun: mode !== 'none' });
+  const results = mode === 'client' ? await clientDryRun(ctx, resources) : await store.apply(resources, { dryRun: mode === 'server' });
   for (const r of results) {
     ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
   }
@@ -49,7 +68,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .description('create or update resources from manifests (all documents are validated before anything is written)')
     .requiredOption('-f, --filename <path>', 'file, folder (*.yaml, *.yml, *.json) or - for stdin; repeatable', collect)
     .option('-R, --recursive', 'process folders recursively')
-    .addOption(new Option('--dry-run [mode]', 'client or server: show what would happen, write nothing'))
+    .addOption(
+      new Option('--dry-run [mode]', 'show what would happen, write nothing: client (decided from reads) or server (every check of a real apply)'),
+    )
     .option('--watch', 'keep watching the files and re-apply the ones that change')
     .option('--prune', 'with --watch: delete the resources of removed files (and documents removed from files)')
     .action(
