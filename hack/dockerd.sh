@@ -81,7 +81,8 @@ start() {
 # dockerd leaves mounts behind (its netns file, a private bind of the data root): release ours.
 unmount_leftovers() {
   local m
-  awk '{print $2}' /proc/mounts | grep -E "^(${run_dir}|${data_root})(/|\$)" | sort -r | while read -r m; do
+  for m in $(awk -v a="$run_dir" -v b="$data_root" \
+      '$2 == a || $2 == b || index($2, a "/") == 1 || index($2, b "/") == 1 {print $2}' /proc/mounts | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
 }
