@@ -52,8 +52,12 @@ container_state() { local s; s="$(docker ps -a --filter "name=^/${1}\$" --format
 image_id() { docker image ls -q --no-trunc "$1"; }
 engine_up() { docker info --format '{{.ID}}' >/dev/null 2>&1; }
 
+# changed: notes that up did something, so it reports; an up with nothing to do stays silent.
+changed() { : >"${SWARMOP_LAB_DIR}/.up-changed"; }
+
 ensure_network() {
   docker network inspect "$NETWORK" >/dev/null 2>&1 && return 0
+  changed
   # --internal: no route off the machine; the gateway address is this machine, which reaches every host.
   docker network create --internal --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
     -o com.docker.network.bridge.name="$NETWORK" --label "$LABEL" "$NETWORK" >/dev/null
@@ -65,16 +69,22 @@ ensure_host() {
   ip="$(host_ip "$name")"
   state="$(container_state "$name")"
   if [[ "$state" != missing && "$(docker container inspect -f '{{.Image}}' "$name")" != "$(image_id "$DIND_IMAGE")" ]]; then
-    log "${name}: image ${DIND_IMAGE} changed, recreating the host"
-    docker rm -f -v "$name" >/dev/null
-    docker volume rm -f "swarmop-lab-${name}" >/dev/null 2>&1 || true
-    state=missing
+    # A running host may be in use (others share the lab): never destroy it behind their back.
+    if [[ "$state" == running ]]; then
+      log "warning: ${name} runs an older ${DIND_IMAGE}; 'hack/lab.sh down && hack/lab.sh up' refreshes it"
+    else
+      log "${name}: image ${DIND_IMAGE} changed, recreating the stopped host"
+      docker rm -f -v "$name" >/dev/null
+      docker volume rm -f "swarmop-lab-${name}" >/dev/null 2>&1 || true
+      state=missing
+    fi
   fi
   case "$state" in
     running) return 0 ;;
     missing) ;;
-    *) docker start "$name" >/dev/null; return 0 ;;
+    *) changed; docker start "$name" >/dev/null; return 0 ;;
   esac
+  changed
   if [[ "$host_storage" == tmpfs ]]; then
     storage=(--tmpfs /var/lib/docker:rw,exec,suid,dev)
   else
@@ -108,6 +118,7 @@ load_images() {
     [[ -n "$want" && "$want" == "$have" ]] || missing+=("$img")
   done
   ((${#missing[@]} > 0)) || return 0
+  changed
   log "${name}: loading ${missing[*]}"
   docker save "${missing[@]}" | docker exec -i "$name" docker load -q >/dev/null
 }
@@ -130,6 +141,7 @@ start_store() {
     -hcl 'disable_update_check = true' \
     </dev/null >>"$store_log" 2>&1 &
   echo $! >"$store_pid"
+  changed
   wait_until 30 "the store Consul on 127.0.0.1:${store_port}" store_answers || {
     tail -n 20 "$store_log" >&2; die "store Consul did not start (log: ${store_log})"
   }
@@ -140,8 +152,8 @@ ensure_workload() {
   state="$(DOCKER_HOST="tcp://$(host_ip "$host"):2375" container_state "$name")"
   case "$state" in
     running) ;;
-    missing) host_docker "$host" run -d --name "$name" --hostname "$name" --label "$LABEL" swarmop/workload:lab >/dev/null ;;
-    *) host_docker "$host" start "$name" >/dev/null ;;
+    missing) changed; host_docker "$host" run -d --name "$name" --hostname "$name" --label "$LABEL" swarmop/workload:lab >/dev/null ;;
+    *) changed; host_docker "$host" start "$name" >/dev/null ;;
   esac
 }
 
@@ -180,6 +192,8 @@ ENV
 
 up() {
   local start=$SECONDS h pids=() p
+  mkdir -p "$SWARMOP_LAB_DIR"
+  rm -f "${SWARMOP_LAB_DIR}/.up-changed"
   "${SWARMOP_ROOT}/hack/install.sh"
   "${SWARMOP_ROOT}/hack/dockerd.sh" start "$LAB_NAME" >/dev/null
   LAB_DOCKER_HOST="$DOCKER_HOST" "${SWARMOP_ROOT}/hack/images.sh"
@@ -199,7 +213,10 @@ up() {
   write_files
   # Hosts recreated on a new image leave the old one untagged.
   docker image prune -f --filter "label=${LABEL}" >/dev/null
-  if ((SECONDS - start > 2)); then log "lab up in $((SECONDS - start))s; use: set -a; . ${SWARMOP_LAB_DIR}/env; set +a"; fi
+  if [[ -e "${SWARMOP_LAB_DIR}/.up-changed" ]]; then
+    rm -f "${SWARMOP_LAB_DIR}/.up-changed"
+    log "lab up in $((SECONDS - start))s; use: set -a; . ${SWARMOP_LAB_DIR}/env; set +a"
+  fi
 }
 
 down() {
