@@ -15,7 +15,7 @@ esac
 
 # docker.io: dockerd, containerd, runc (the client alone is not enough); debootstrap builds the
 # base image; busybox-static for tiny images; iproute2/iptables/util-linux for lab networking.
-packages=(${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux ca-certificates})
+read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux ca-certificates}"
 
 missing=()
 for p in "${packages[@]}"; do

@@ -86,7 +86,7 @@ ensure_host() {
   esac
   changed
   if [[ "$host_storage" == tmpfs ]]; then
-    storage=(--tmpfs /var/lib/docker:rw,exec,suid,dev)
+    storage=(--tmpfs "/var/lib/docker:rw,exec,suid,dev")
   else
     docker volume create --label "$LABEL" --label "io.swarmop.lab.host=${name}" "swarmop-lab-${name}" >/dev/null
     storage=(-v "swarmop-lab-${name}:/var/lib/docker")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for hack/ scripts. Source it; it defines functions only (no side effects).
 
 # Repository root, whatever the caller's working directory.
@@ -48,12 +49,12 @@ stop_pid() {
 
 # debian_mirror : the first URIs entry of the system's apt sources (never hard-coded in the repo).
 debian_mirror() {
-  local f uri=''
-  for f in /etc/apt/sources.list.d/debian.sources; do
-    [[ -r "$f" ]] && uri="$(awk '/^URIs:/ {print $2; exit}' "$f")"
-  done
+  local uri=''
+  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+    uri="$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' /etc/apt/sources.list.d/debian.sources)"
+  fi
   if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
-    uri="$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit}' /etc/apt/sources.list)"
+    uri="$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)"
   fi
   [[ -n "$uri" ]] || die "no Debian mirror found in the apt sources"
   printf '%s\n' "$uri"
