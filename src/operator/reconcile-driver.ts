@@ -64,7 +64,7 @@ export function createReconcileDriver(options: DriverOptions) {
     if (!cached.resource) {
       const previous = await options.readStatus(kind, name);
       const status = buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now());
-      await store.updateStatus({ kind, metadata: { name } }, status);
+      if (await store.updateStatus({ kind, metadata: { name } }, status)) await readyEvent(previous, status, ctx);
       rctx.log.warn('stored document is invalid', { errors: cached.errors });
       return; // nothing to do until the document changes
     }
@@ -88,7 +88,7 @@ export function createReconcileDriver(options: DriverOptions) {
     try {
       const out = await reconciler.reconcile(resource, ctx);
       const status = buildStatus(resource.status, out.observed, out.conditions, resource.metadata.generation, now());
-      await store.updateStatus(resource, status);
+      if (await store.updateStatus(resource, status)) await readyEvent(resource.status, status, ctx);
       return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
     } catch (err) {
       // The object shows the failure (level-triggered users read status, not logs); the error
@@ -102,10 +102,27 @@ export function createReconcileDriver(options: DriverOptions) {
           resource.metadata.generation,
           now(),
         );
-        await store.updateStatus(resource, status).catch(() => undefined);
+        if (await store.updateStatus(resource, status).catch(() => false)) await readyEvent(resource.status, status, ctx);
       }
       throw err;
     }
   };
 }
 
+
+/**
+ * Records the Ready condition's transitions (and its first value) as an event on the object, so
+ * `describe`/`events` show when and why an object became (un)ready. Only called after a status
+ * write, so an unchanged status never adds events; a failed event write is logged, not fatal
+ * (events are advisory).
+ */
+async function readyEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: ReconcileContext): Promise<void> {
+  const before = previous?.conditions?.find((c) => c.type === 'Ready');
+  const after = next.conditions?.find((c) => c.type === 'Ready');
+  if (!after || before?.status === after.status) return;
+  try {
+    await ctx.event(after.status === 'True' ? 'Normal' : 'Warning', after.reason, after.message);
+  } catch (err) {
+    ctx.log.warn('could not record an event', { reason: after.reason, error: err instanceof Error ? err.message : String(err) });
+  }
+}

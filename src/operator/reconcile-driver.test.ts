@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ConditionInput, KindReconciler, ObjectCache } from '../controllers/reconciler.js';
+import type { Resource } from '../crds/index.js';
+import { createSilentLogger } from '../runtime/logger.js';
+import { MemoryKv } from '../store/memory-kv.js';
+import { ResourceStore, type DecodedObject } from '../store/resource-store.js';
+import { createReconcileDriver } from './reconcile-driver.js';
+
+const emptyCache: ObjectCache = { get: () => undefined, list: () => [] };
+
+/** A driver over an in-memory store whose reconciler reports whatever `ready` holds. */
+async function setup() {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const readRaw = async (k: string, n: string) => {
+    const pair = await kv.get(store.statusKey(k, n));
+    return pair ? (JSON.parse(pair.value) as Resource['status']) : undefined;
+  };
+  let ready: ConditionInput = { type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' };
+  const reconciler: KindReconciler = { kind: 'DockerHost', reconcile: async () => ({ observed: {}, conditions: [ready] }) };
+  const drive = createReconcileDriver({
+    kind: 'DockerHost',
+    reconciler,
+    store,
+    hosts: { get: () => undefined, list: () => [] },
+    cache: emptyCache,
+    readStatus: async (k, n) => (await store.get(k, n).catch(() => undefined))?.status ?? readRaw(k, n),
+  });
+  const run = async (cached?: DecodedObject) => {
+    const object = cached ?? store.decode((await kv.list('t/')).pairs).find((d) => d.name === 'h1');
+    await drive(object?.name ?? 'h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
+  };
+  const events = async (name = 'h1') => (await store.listEvents({ kind: 'DockerHost', name })).map((e) => `${e.type}/${e.reason}/${e.count}`);
+  return { kv, store, run, events, setReady: (c: ConditionInput) => (ready = c) };
+}
+
+test('a Ready transition is recorded as an event on the object, once per transition', async () => {
+  const s = await setup();
+  await s.run();
+  await s.run(); // unchanged: no new event
+  assert.deepEqual(await s.events(), ['Normal/Reachable/1']);
+  s.setReady({ type: 'Ready', status: 'False', reason: 'Unreachable', message: 'gone' });
+  await s.run();
+  await s.run();
+  assert.deepEqual(await s.events(), ['Normal/Reachable/1', 'Warning/Unreachable/1']);
+});
+
+test('a stored document that fails validation gets an InvalidSpec warning event once', async () => {
+  const s = await setup();
+  const object: DecodedObject = { kind: 'DockerHost', name: 'bad', key: 't/objects/dockerhosts/bad', errors: ['spec.address: required'], specIndex: 5, statusIndex: 0 };
+  await s.kv.set(object.key, '{}');
+  await s.run(object);
+  await s.run(object);
+  assert.deepEqual(await s.events('bad'), ['Warning/InvalidSpec/1']);
+});
