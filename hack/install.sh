@@ -25,7 +25,14 @@ done
 if ((${#missing[@]} > 0)); then
   [[ $(id -u) == 0 ]] || die "installing ${missing[*]} needs root"
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' EXIT
+  own_policy=''
+  cleanup() { rm -rf "$work"; [[ -z "$own_policy" ]] || rm -f /usr/sbin/policy-rc.d; }
+  trap cleanup EXIT
+  # Installing docker.io must not start a system dockerd: it would program the same iptables
+  # chains as the lab's engine. policy-rc.d exit 101 = "do not start services".
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
   export DEBIAN_FRONTEND=noninteractive
   log "installing ${missing[*]}"
   # A fresh machine may have empty or stale package lists: refresh once, then install.
