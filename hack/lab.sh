@@ -221,6 +221,8 @@ up() {
 
 down() {
   local ids
+  # The operator started by hack/local-up.sh works on the lab: stop it first (ours, by PID file).
+  stop_pid "${SWARMOP_LAB_DIR}/operator.pid" 20
   if pid_alive "/run/swarmop-${LAB_NAME}/dockerd.pid" && engine_up; then
     ids="$(docker ps -aq --filter "label=${LABEL}")"
     [[ -z "$ids" ]] || docker rm -f -v $ids >/dev/null
