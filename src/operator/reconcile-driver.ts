@@ -8,7 +8,7 @@ import type { BaseStatus, KindName } from '../crds/index.js';
 import type { KindReconciler, ObjectCache, ReconcileContext, Repair, Hosts } from '../controllers/reconciler.js';
 import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
-import type { Logger } from '../runtime/logger.js';
+import { logDriftRepaired } from '../runtime/logger.js';
 import type { ReconcileContext as RuntimeContext, ReconcileResult } from '../runtime/controller.js';
 import { isSwarmopError } from '../errors.js';
 import { buildStatus, invalidSpecConditions } from './conditions.js';
@@ -50,8 +50,8 @@ export function createReconcileDriver(options: DriverOptions) {
         await store.recordEvent(ref, { type, reason, message, source: `${kind.toLowerCase()}-controller` });
       },
       repaired: async (r: Repair) => {
-        rctx.log.info('drift repaired', { kind, name, host: r.host, reason: r.reason, what: r.found, action: r.action });
-        options.metrics?.driftRepairs.inc({ kind, reason: r.reason });
+        logDriftRepaired(rctx.log, { kind, name, ...(r.host ? { host: r.host } : {}), what: r.found, why: r.reason, action: r.action });
+        options.metrics?.recordDriftRepair(kind, r.reason);
         await store.recordEvent(ref, {
           type: 'Normal',
           reason: r.reason,
