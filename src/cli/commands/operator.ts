@@ -16,12 +16,24 @@ export interface OperatorOptions {
   logLevel: string;
   resyncSeconds: number;
   maxConcurrentReconciles: number;
+  /** Leader-election session TTL (s); undefined = the runtime's default (10). */
+  leaseSeconds?: number;
+  /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
+  lockDelaySeconds?: number;
 }
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n <= 0) throw new SwarmopError('Invalid', `${flag} must be a positive integer, got "${v}"`);
+    return n;
+  };
+}
+
+function intInRange(flag: string, min: number, max: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new SwarmopError('Invalid', `${flag} must be an integer from ${min} to ${max}, got "${v}"`);
     return n;
   };
 }
@@ -36,8 +48,11 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
     .option('--resync-seconds <n>', 'periodic resync of every key, in seconds', positiveInt('--resync-seconds'), 30)
     .option('--max-concurrent-reconciles <n>', 'reconciles run at once per controller', positiveInt('--max-concurrent-reconciles'), 4)
+    // Consul accepts session TTLs of 10 s to 24 h; it invalidates a dead leader's session up to 2x TTL late.
+    .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400); a killed leader is replaced within about 2x this plus the lock delay', intInRange('--lease-seconds', 10, 86_400), 10)
+    .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number }) => {
+      action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -53,6 +68,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           logLevel: opts.logLevel,
           resyncSeconds: opts.resyncSeconds,
           maxConcurrentReconciles: opts.maxConcurrentReconciles,
+          leaseSeconds: opts.leaseSeconds,
+          lockDelaySeconds: opts.lockDelaySeconds,
         });
       }),
     );
