@@ -76,20 +76,21 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
 
 /** PUT /v1/agent/join/<target> on the agent at `via`. */
 export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}): Promise<void> {
-  await call(via, `/v1/agent/join/${encodeURIComponent(target)}`, { timeoutMs: 5000, ...o }, 'PUT');
+  await call(via, `/v1/agent/join/${encodeURIComponent(target)}`, { ...o, timeoutMs: 5000 }, 'PUT');
 }
 
 /** PUT /v1/agent/leave: graceful leave; the agent shuts down afterwards. */
 export async function leave(address: string, o: AgentHttpOptions = {}): Promise<void> {
-  await call(address, '/v1/agent/leave', { timeoutMs: 10_000, ...o }, 'PUT');
+  // A server's graceful leave takes ~13 s (raft removal, then serf leave propagation).
+  await call(address, '/v1/agent/leave', { ...o, timeoutMs: 45_000 }, 'PUT');
 }
 
 /** PUT /v1/agent/force-leave/<node> on the agent at `via`. */
 export async function forceLeave(via: string, node: string, o: AgentHttpOptions = {}): Promise<void> {
-  await call(via, `/v1/agent/force-leave/${encodeURIComponent(node)}`, { timeoutMs: 5000, ...o }, 'PUT');
+  await call(via, `/v1/agent/force-leave/${encodeURIComponent(node)}`, { ...o, timeoutMs: 15_000 }, 'PUT');
 }
 
 /** DELETE /v1/operator/raft/peer?id=<id> (forwarded to the leader by the agent). */
 export async function removeRaftPeer(via: string, id: string, o: AgentHttpOptions = {}): Promise<void> {
-  await call(via, `/v1/operator/raft/peer?id=${encodeURIComponent(id)}`, { timeoutMs: 5000, ...o }, 'DELETE');
+  await call(via, `/v1/operator/raft/peer?id=${encodeURIComponent(id)}`, { ...o, timeoutMs: 10_000 }, 'DELETE');
 }

@@ -50,7 +50,16 @@ test('table: each drift gets exactly the smallest repair', () => {
       type: undefined,
       waiting: /starting/,
     },
-    { name: 'member left while its agent answers -> join it', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'join', node: 'consul01' },
+    { name: 'member left (its agent drains before exiting) -> restart its container', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'restart', node: 'consul01' },
+    {
+      name: 'member left but its agent just (re)started -> join it',
+      mutate: (o) => {
+        seenAs(o, 'consul01', 'left', C01);
+        o.containers[1]!.startedAt = NOW - 1000;
+      },
+      type: 'join',
+      node: 'consul01',
+    },
     { name: 'member failed while its agent answers -> join it at once', mutate: (o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'), type: 'join', node: 'consul02' },
     { name: 'member leaving -> wait', mutate: (o) => seenAs(o, 'consul02', 'leaving', '192.168.116.113'), type: undefined, waiting: /leaving/ },
     {

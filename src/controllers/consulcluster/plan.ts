@@ -115,6 +115,12 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   // 4. The agent answers but the cluster does not see it alive: join it explicitly, now.
   for (const m of acting.filter((x) => x.answering && x.status !== 'alive')) {
     if (m.status === 'leaving') return done({ waiting: `member ${m.agent.node} is leaving` });
+    const fresh = m.container?.startedAt !== undefined && now - m.container.startedAt < o.startGraceMs;
+    if (m.status === 'left' && !fresh && m.container) {
+      // An agent that left is draining before it exits (~13 s for a server); a join cannot stop
+      // that, a restart brings it back at once (it rejoins through -retry-join).
+      return done({ action: { type: 'restart', agent: m.agent, containerId: m.container.id, found: `member ${m.agent.node} left; its agent is shutting down` } });
+    }
     const j = joinAction(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);
     if (j) return done({ action: j });
   }
