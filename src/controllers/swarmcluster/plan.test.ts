@@ -135,15 +135,31 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     repair: [true],
   },
   {
-    name: 'the manager demoted by hand while another node is manager is promoted back',
+    name: 'the manager demoted by hand while another node is manager is promoted back first, the demotion waits',
     world: () =>
       withNodes(converged(), (n) =>
         n.map((x) =>
           x.id === 'm1' ? { ...x, role: 'worker', reachability: undefined, leader: undefined } : x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: true } : x,
         ),
       ),
-    ops: ['RoleRestored:set-role@consulsvr=manager#m1', 'RoleRestored:set-role@consul01=worker#w1'],
-    repair: [true, true],
+    ops: ['RoleRestored:set-role@consulsvr=manager#m1'],
+    blockers: ['DemotionWouldLoseQuorum'],
+    repair: [true],
+  },
+  {
+    name: 'once the re-promoted manager is reachable, the hand-promoted worker is demoted',
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1', true)), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: true } : x)),
+      ),
+    ops: ['RoleRestored:set-role@consul01=worker#w1'],
+    repair: [true],
+  },
+  {
+    name: 'a worker that just left and still reads ready is joined again and its old entry removed',
+    world: () => withEngines(converged(), eng('consul01')),
+    ops: ['NodeRejoined:join@consul01=worker,remove-node@consul01#w1'],
+    repair: [true],
   },
   {
     name: 'demoting the only reachable manager is refused (it would lose quorum)',

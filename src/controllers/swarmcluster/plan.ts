@@ -39,8 +39,10 @@ export function hostOfAddr(addr: string | undefined): string {
   return host === '0.0.0.0' ? '' : host;
 }
 
+/** An entry belongs to a listed host by its address; by hostname only when Docker shows no usable address. */
 function sameNode(n: SwarmNode, d: DesiredNode, engineHostname: string | undefined): boolean {
-  if (hostOfAddr(n.address) === d.address) return true;
+  const addr = hostOfAddr(n.address);
+  if (addr) return addr === d.address;
   return n.hostname === d.host || (engineHostname !== undefined && n.hostname === engineHostname);
 }
 
@@ -69,7 +71,8 @@ export function matchNodes(desired: DesiredSwarm, engines: Map<string, EngineObs
       if (byAddr && !cur) current.set(d.host, byAddr);
       continue;
     }
-    const old = same.filter((n) => NOT_READY.has(n.state));
+    // The engine answers and is not (or no longer) these nodes: a just-left node may still read ready.
+    const old = same;
     if (old.length) stale.set(d.host, old);
     for (const n of old) claimed.add(n.id);
   }
@@ -263,7 +266,9 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
           steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'manager' }],
           action: 'promoted to manager',
         });
-        nodes = nodes.map((n) => (n.id === cur.id ? { ...n, role: 'manager', reachability: 'reachable' } : n));
+        // A fresh manager needs a few seconds to catch up with the raft log: count it as a member
+        // but not yet reachable, so a demotion waits for a later pass instead of losing quorum.
+        nodes = nodes.map((n) => (n.id === cur.id ? { ...n, role: 'manager', reachability: 'unknown' } : n));
       } else {
         later.push({
           cause: { reason: 'RoleRestored', found: `${d.host} is a manager, listed as worker`, repair: true },

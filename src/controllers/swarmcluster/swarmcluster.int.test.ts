@@ -1,0 +1,203 @@
+/**
+ * The SwarmCluster reconciler against the lab's three real engines (hack/lab.sh up): consulsvr
+ * manager, consul01/consul02 workers. The tests break the swarm the way people do by hand (leave,
+ * promote/demote, token rotation) through the engines' API and check one reconcile repairs it,
+ * while a replicated service on the workers keeps its tasks. Lab hosts are never restarted or wiped
+ * here; the swarm itself is this controller's to form and break.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type Docker from 'dockerode';
+import type { SwarmCluster } from '../../crds/swarm-cluster.js';
+import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
+import { createSwarmClusterReconciler } from './index.js';
+import { dockerSwarmApi } from './swarm-api.js';
+
+const TEST_LABEL = 'io.swarmop.test';
+const TEST_VALUE = 'swarmcluster-int';
+const SERVICE = 'swarmop-it-workload';
+
+async function labUp(): Promise<boolean> {
+  try {
+    await Promise.all(
+      LAB_HOSTS.map(async (h) => {
+        const info = (await Promise.race([dockerFor(h).info(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])) as {
+          Name?: string;
+        };
+        if (!info?.Name) throw new Error('not a docker engine');
+      }),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const up = await labUp();
+const skip = up ? false : 'lab is not up (hack/lab.sh up): consulsvr/consul01/consul02 engines do not answer on :2375';
+
+const docker = Object.fromEntries(LAB_HOSTS.map((h) => [h.name, dockerFor(h)])) as Record<string, Docker>;
+const manager = () => docker.consulsvr!;
+
+const resource: SwarmCluster = {
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'SwarmCluster',
+  metadata: { name: 'swarm-it' },
+  spec: { managers: ['consulsvr'], workers: ['consul01', 'consul02'], availability: 'active', prune: false },
+};
+const reconciler = createSwarmClusterReconciler({ downGraceMs: 10_000 });
+
+async function reconcile(): Promise<{ ctx: RecordingContext; out: Awaited<ReturnType<typeof reconciler.reconcile>> }> {
+  const ctx = recordingContext();
+  const out = await reconciler.reconcile(resource, ctx);
+  return { ctx, out };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * Reconciles until Ready and the manager answers manager calls (after role changes a manager needs
+ * a few seconds before it serves the API, and raft may refuse a demotion until the new member caught up).
+ */
+async function reconcileUntilReady(): Promise<RecordingContext[]> {
+  const all: RecordingContext[] = [];
+  await until(
+    'SwarmCluster Ready',
+    async () => {
+      const { ctx, out } = await reconcile();
+      all.push(ctx);
+      if (out.conditions.find((c) => c.type === 'Ready')?.status !== 'True') return undefined;
+      await manager().swarmInspect();
+      return true;
+    },
+    60_000,
+  );
+  return all;
+}
+
+type NodeRow = { ID: string; Spec: { Role: string; Availability: string }; Description: { Hostname: string }; Status: { State: string } };
+const nodes = async () => (await manager().listNodes()) as NodeRow[];
+const nodeOf = async (hostname: string) => (await nodes()).find((n) => n.Description.Hostname === hostname && n.Status.State === 'ready');
+
+async function runningTasks(): Promise<number> {
+  const tasks = (await manager().listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
+  return tasks.filter((t) => t.Status.State === 'running').length;
+}
+
+async function removeTestServices(): Promise<void> {
+  try {
+    const services = (await manager().listServices({ filters: { label: [`${TEST_LABEL}=${TEST_VALUE}`] } })) as { ID: string }[];
+    for (const s of services) await manager().getService(s.ID).remove();
+  } catch {
+    // No swarm (yet): nothing to remove.
+  }
+}
+
+before(async () => {
+  if (!up) return;
+  await removeTestServices();
+});
+
+after(async () => {
+  if (!up) return;
+  await removeTestServices();
+});
+
+test('forms the swarm from nothing: consulsvr manager, consul01/consul02 workers, all ready', { skip }, async () => {
+  // Start from no swarm at all: every engine leaves (workers first so the manager goes last).
+  for (const h of ['consul01', 'consul02', 'consulsvr']) await dockerSwarmApi(docker[h]!, h).leave(true);
+  const t0 = Date.now();
+  const { ctx, out } = await reconcile();
+  const ms = Date.now() - t0;
+  console.log(`# swarm formed from nothing in ${ms} ms`);
+  assert.deepEqual(ctx.repairs, []);
+  assert.deepEqual(
+    ctx.events.map((e) => e.reason),
+    ['SwarmInitialized', 'NodeJoined', 'NodeJoined'],
+  );
+  assert.equal(out.conditions.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(out.conditions));
+  const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+  assert.deepEqual(rows, ['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+  assert.equal(out.observed.swarmID, ((await manager().swarmInspect()) as { ID: string }).ID);
+
+  // A replicated service on the workers, which must keep running through the repairs below.
+  await manager().createService({
+    Name: SERVICE,
+    Labels: { [TEST_LABEL]: TEST_VALUE, 'io.swarmop.lab': '1' },
+    TaskTemplate: { ContainerSpec: { Image: 'swarmop/workload:lab' }, Placement: { Constraints: ['node.role==worker'] } },
+    Mode: { Replicated: { Replicas: 2 } },
+  } as never);
+  await until('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), 60_000);
+});
+
+test('a converged swarm is a no-op: no repairs, no events, node objects unchanged', { skip }, async () => {
+  await reconcileUntilReady();
+  const before = (await nodes()).map((n) => `${n.ID}@${(n as unknown as { Version: { Index: number } }).Version.Index}`).sort();
+  const { ctx, out } = await reconcile();
+  assert.deepEqual(ctx.repairs, []);
+  assert.deepEqual(ctx.events, []);
+  assert.equal(out.requeueAfter, undefined);
+  const after = (await nodes()).map((n) => `${n.ID}@${(n as unknown as { Version: { Index: number } }).Version.Index}`).sort();
+  assert.deepEqual(after, before);
+});
+
+test('a worker that ran `docker swarm leave --force` joins again and its stale entry is removed', { skip }, async () => {
+  await reconcileUntilReady();
+  await docker.consul01!.swarmLeave({ force: true });
+  const t0 = Date.now();
+  const runs = await reconcileUntilReady();
+  console.log(`# worker leave -> Ready in ${Date.now() - t0} ms`);
+  const repairs = runs.flatMap((c) => c.repairs);
+  assert.deepEqual(repairs.map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul01']);
+  const rows = (await nodes()).filter((n) => n.Description.Hostname === 'consul01');
+  assert.equal(rows.length, 1, 'exactly one consul01 entry left');
+  assert.equal(rows[0]!.Status.State, 'ready');
+});
+
+test('roles changed by hand are set back: consul02 promoted, consulsvr demoted', { skip }, async () => {
+  await reconcileUntilReady();
+  const w = (await nodeOf('consul02'))!;
+  const wv = (w as unknown as { Version: { Index: number } }).Version.Index;
+  await manager().getNode(w.ID).update({ _query: { version: wv }, _body: { ...w.Spec, Role: 'manager' } } as never);
+  // consulsvr demotes itself once consul02 is a reachable manager (a fresh manager needs a moment).
+  await until('consulsvr demoted', async () => {
+    const svr = (await nodeOf('consulsvr'))! as unknown as NodeRow & { Version: { Index: number } };
+    await manager().getNode(svr.ID).update({ _query: { version: svr.Version.Index }, _body: { ...svr.Spec, Role: 'worker' } } as never);
+    return true;
+  });
+  await until('consulsvr reads worker', async () => ((await docker.consul02!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === 'consulsvr')?.Spec.Role === 'worker' || undefined);
+
+  const runs = await reconcileUntilReady();
+  const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
+  assert.deepEqual(repairs.sort(), ['RoleRestored@consul02', 'RoleRestored@consulsvr']);
+  const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}`).sort();
+  assert.deepEqual(rows, ['consul01:worker', 'consul02:worker', 'consulsvr:manager']);
+});
+
+test('after the join tokens are rotated a worker that left joins with the new token', { skip }, async () => {
+  await reconcileUntilReady();
+  const sw = (await manager().swarmInspect()) as { Version: { Index: number }; Spec: Record<string, unknown>; JoinTokens: { Worker: string } };
+  await manager().swarmUpdate({ _query: { version: sw.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: sw.Spec } as never);
+  const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
+  assert.notEqual(rotated.JoinTokens.Worker, sw.JoinTokens.Worker);
+  await docker.consul02!.swarmLeave({ force: true });
+  const runs = await reconcileUntilReady();
+  assert.deepEqual(runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul02']);
+});
+
+test('the workload service kept its replicas through the repairs', { skip }, async () => {
+  await until('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), 60_000);
+});
