@@ -21,9 +21,14 @@ export function storedShape(value: unknown): StoredShape {
   const v = isRecord(value) ? value : {};
   const m = isRecord(v.metadata) ? v.metadata : {};
   const metadata: StoredShape['metadata'] = { name: m.name };
-  if (m.labels !== undefined) metadata.labels = m.labels;
-  if (m.annotations !== undefined) metadata.annotations = m.annotations;
+  // An empty map and no map mean the same (Kubernetes' omitempty); the store keeps neither.
+  if (m.labels !== undefined && !isEmptyMap(m.labels)) metadata.labels = m.labels;
+  if (m.annotations !== undefined && !isEmptyMap(m.annotations)) metadata.annotations = m.annotations;
   return { apiVersion: v.apiVersion, kind: v.kind, metadata, spec: v.spec };
+}
+
+export function isEmptyMap(v: unknown): boolean {
+  return isRecord(v) && Object.keys(v).length === 0;
 }
 
 export function sortShapes(shapes: StoredShape[]): StoredShape[] {

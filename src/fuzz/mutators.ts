@@ -330,10 +330,18 @@ const manyDocuments: Mutator = {
   weight: 3,
   make(rng, _samples) {
     const count = rng.pick([63, 64, 65, 129, 200]);
-    const payload = rng.pick([0, 0, 2_000, 12_000]);
+    const bigLast = rng.chance(0.25);
+    const payload = bigLast ? 0 : rng.pick([0, 0, 2_000, 12_000]);
     const docs: unknown[] = Array.from({ length: count }, (_, i) =>
       dockerHost(`fuzz-host-${i}`, i + 1, payload > 0 ? { annotations: { pad: annotationText(rng, payload) } } : {}),
     );
+    if (bigLast) {
+      // A full first batch, then one document that fits Consul's value limit but not a /v1/txn
+      // body once base64-encoded: the first batch must not stay written if the second fails.
+      const size = rng.pick([300_000, 420_000, 500_000]);
+      setAt(docs[count - 1], ['metadata', 'annotations'], Object.fromEntries(Array.from({ length: Math.ceil(size / 65_536) }, (_, i) => [`big${i}`, annotationText(rng, Math.min(65_536, size - i * 65_536))])));
+      return objectCase(rng, docs, 'either', `${count} DockerHosts, the last with ${size} characters of annotations`);
+    }
     const breakIt = rng.chance(0.5);
     if (breakIt) {
       const at = rng.pick([count - 1, 64, rng.int(count)]);
