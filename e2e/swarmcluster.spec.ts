@@ -1,0 +1,159 @@
+/**
+ * SwarmCluster on the lab: the swarm of the reference topology (consulsvr manager, consul01 and
+ * consul02 workers) forms from nothing under the real operator, and every fault a person can cause
+ * by hand is repaired while a replicated service on the workers keeps running. Each `it` is one
+ * fault; the times from fault to Ready are printed (the bench does the repeated measurement).
+ *
+ * The swarm is this controller's to break: specs make engines leave and, for the wiped-state case,
+ * restart consul02 through `hack/lab.sh host-stop/host-start` after deleting its swarm state.
+ */
+import assert from 'node:assert/strict';
+import type Docker from 'dockerode';
+import { describeE2E, itE2E } from './framework/framework.js';
+import { hostDocker, labCommand } from './framework/lab.js';
+import { eventually, timeUntil } from './framework/poll.js';
+
+const SERVICE = 'swarmop-e2e-workload';
+const LABEL = 'io.swarmop.e2e';
+
+const DOCKERHOSTS = ['consulsvr', 'consul01', 'consul02']
+  .map(
+    (h, i) => `apiVersion: swarmop.io/v1alpha1
+kind: DockerHost
+metadata: {name: ${h}}
+spec: {endpoint: "tcp://192.168.116.${111 + i}:2375", address: 192.168.116.${111 + i}}
+`,
+  )
+  .join('---\n');
+
+function swarmYaml(workers: string[], extra = ''): string {
+  return `apiVersion: swarmop.io/v1alpha1
+kind: SwarmCluster
+metadata: {name: swarm}
+spec:
+  managers: [consulsvr]
+  workers: [${workers.join(', ')}]
+${extra}`;
+}
+
+type NodeRow = {
+  ID: string;
+  Version: { Index: number };
+  Spec: Record<string, unknown> & { Role: string; Availability: string };
+  Description: { Hostname: string };
+  Status: { State: string };
+  ManagerStatus?: { Reachability: string };
+};
+
+const docker = (h: string): Docker => hostDocker(h);
+const nodeRows = async (via = 'consulsvr') => (await docker(via).listNodes()) as NodeRow[];
+/** `docker node ls` as sorted `hostname:role:state` lines. */
+const nodeTable = async () => (await nodeRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+
+async function runningTasks(): Promise<number> {
+  const tasks = (await docker('consulsvr').listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
+  return tasks.filter((t) => t.Status.State === 'running').length;
+}
+
+async function removeService(): Promise<void> {
+  try {
+    const list = (await docker('consulsvr').listServices({ filters: { label: [`${LABEL}=swarmcluster`] } })) as { ID: string }[];
+    for (const s of list) await docker('consulsvr').getService(s.ID).remove();
+  } catch {
+    // not a manager / no swarm: nothing to remove
+  }
+}
+
+describeE2E('SwarmCluster', (f) => {
+  const ready = (timeoutMs = 60_000) => f.waitCondition('swarmcluster', 'swarm', 'True', { timeoutMs });
+  const expectThreeNodes = async () =>
+    eventually('node ls: consulsvr manager, consul01/consul02 workers, all Ready, no stale entries', async () => {
+      const t = await nodeTable();
+      return JSON.stringify(t) === JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']) ? t : undefined;
+    }, { timeoutMs: 60_000 });
+  const eventsText = async () => (await f.swarmop(['events', 'swarmcluster', 'swarm'])).stdout;
+
+  itE2E(f, 'forms the swarm from nothing with the listed workers', async () => {
+    await removeService();
+    for (const h of ['consul01', 'consul02', 'consulsvr']) await docker(h).swarmLeave({ force: true }).catch(() => undefined);
+    await f.apply(DOCKERHOSTS);
+    const t0 = Date.now();
+    await f.apply(swarmYaml(['consul01']));
+    await ready();
+    console.log(`# SwarmCluster: formed from nothing, Ready after ${Date.now() - t0} ms`);
+    assert.deepEqual(await nodeTable(), ['consul01:worker:ready', 'consulsvr:manager:ready']);
+  });
+
+  itE2E(f, 'a host added to the spec joins as a worker and a service runs on the workers', async () => {
+    await f.apply(swarmYaml(['consul01', 'consul02']));
+    await expectThreeNodes();
+    await ready();
+    await docker('consulsvr').createService({
+      Name: SERVICE,
+      Labels: { [LABEL]: 'swarmcluster', 'io.swarmop.lab': '1' },
+      TaskTemplate: { ContainerSpec: { Image: 'swarmop/workload:lab' }, Placement: { Constraints: ['node.role==worker'] } },
+      Mode: { Replicated: { Replicas: 2 } },
+    } as never);
+    await eventually('2 running tasks', async () => (await runningTasks()) === 2, { timeoutMs: 60_000 });
+  });
+
+  itE2E(f, 'a worker that ran `docker swarm leave --force` is joined again', async () => {
+    await docker('consul01').swarmLeave({ force: true });
+    const ms = await timeUntil('consul01 back and Ready', async () => JSON.stringify(await nodeTable()).includes('consul01:worker:ready') && (await nodeRows()).filter((n) => n.Description.Hostname === 'consul01').length === 1, { timeoutMs: 60_000 });
+    console.log(`# SwarmCluster: worker leave -> rejoined in ${ms} ms`);
+    await expectThreeNodes();
+    await ready();
+    assert.match(await eventsText(), /NodeRejoined/);
+  });
+
+  itE2E(f, "a worker whose engine restarted with its swarm state wiped is joined again and its Down entry removed", async () => {
+    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!.ID;
+    // Delete the swarm state under the running engine, then restart it: it comes back inactive
+    // while the manager keeps consul02's old entry, which then shows Down for good.
+    await labCommand(['host-exec', 'consul02', 'rm', '-rf', '/var/lib/docker/swarm']);
+    await labCommand(['host-stop', 'consul02']);
+    await labCommand(['host-start', 'consul02']);
+    const started = Date.now();
+    await eventually('consul02 back with a new node id and its old entry gone', async () => {
+      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul02');
+      return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
+    }, { timeoutMs: 90_000 });
+    console.log(`# SwarmCluster: wiped worker engine answered again -> Ready in ${Date.now() - started} ms`);
+    await expectThreeNodes();
+    await ready();
+  });
+
+  itE2E(f, 'roles changed by hand are set back', async () => {
+    const w = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!;
+    await docker('consulsvr').getNode(w.ID).update({ _query: { version: w.Version.Index }, _body: { ...w.Spec, Role: 'manager' } } as never);
+    await eventually('consul02 demoted back to worker', async () => (await nodeRows()).find((n) => n.ID === w.ID)?.Spec.Role === 'worker', { timeoutMs: 60_000 });
+    await expectThreeNodes();
+    await ready();
+    assert.match(await eventsText(), /RoleRestored/);
+  });
+
+  itE2E(f, 'after the join tokens are rotated a worker that left joins again', async () => {
+    const sw = (await docker('consulsvr').swarmInspect()) as { Version: { Index: number }; Spec: unknown };
+    await docker('consulsvr').swarmUpdate({ _query: { version: sw.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: sw.Spec } as never);
+    await docker('consul02').swarmLeave({ force: true });
+    await eventually('consul02 rejoined', async () => (await nodeRows()).filter((n) => n.Description.Hostname === 'consul02' && n.Status.State === 'ready').length === 1, { timeoutMs: 60_000 });
+    await expectThreeNodes();
+    await ready();
+  });
+
+  itE2E(f, 'a worker removed from the spec with prune is drained and removed, and joins again when listed', async () => {
+    await f.apply(swarmYaml(['consul01'], '  prune: true\n'));
+    await eventually('consul02 gone from node ls', async () => !(await nodeTable()).some((r) => r.startsWith('consul02:')), { timeoutMs: 60_000 });
+    await ready();
+    // The service's replicas moved to the remaining worker.
+    await eventually('2 running tasks on consul01', async () => (await runningTasks()) === 2, { timeoutMs: 60_000 });
+    await f.apply(swarmYaml(['consul01', 'consul02']));
+    await expectThreeNodes();
+    await ready();
+  });
+
+  itE2E(f, 'the replicated service kept running through the repairs', async () => {
+    await eventually('2 running tasks', async () => (await runningTasks()) === 2, { timeoutMs: 60_000 });
+    await removeService();
+  });
+});
