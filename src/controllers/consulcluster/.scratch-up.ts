@@ -4,7 +4,7 @@ import { createConsulClusterReconciler } from './index.js';
 const rec = createConsulClusterReconciler();
 const ctx = recordingContext({ level: 'info' });
 const r: any = { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name: 'itconsul', uid: 'x', generation: 1 },
-  spec: { datacenter: 'itdc', image: 'hashicorp/consul:1.8.7', ui: true, servers: LAB_HOSTS.map((h) => ({ host: h.name, node: h.name })), bootstrapExpect: 3, dataDir: '/var/lib/swarmop/consul/scratch', retryInterval: '2s' } };
+  spec: { datacenter: 'itdc', image: 'hashicorp/consul:1.8.7', ui: true, servers: LAB_HOSTS.slice(0, Number(process.env.N ?? 3)).map((h) => ({ host: h.name, node: h.name })), bootstrapExpect: Number(process.env.N ?? 3), dataDir: '/var/lib/swarmop/consul/scratch', retryInterval: '2s' } };
 const n = Number(process.argv[2] ?? 1);
 for (let i = 0; i < n; i++) {
   const o = await rec.reconcile(r, ctx);

@@ -116,7 +116,7 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
     };
   }
 
-  /** Runs one step; false when a join could not reach the member yet (retried soon, not backed off). */
+  /** Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon, not backed off. */
   private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<boolean> {
     let done: string;
     try {
@@ -124,8 +124,9 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
     } catch (err) {
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
-      if (action.type === 'join') {
-        ctx.log.info('consul join failed', { kind: this.kind, via: action.via, target: action.target, err: (err as Error).message });
+      // The same holds for the clean-up calls, which fail while a leader election is under way.
+      if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') {
+        ctx.log.info('consul agent call failed', { kind: this.kind, step: action.type, via: action.via, err: (err as Error).message });
         return false;
       }
       await ctx.event('Warning', 'RepairFailed', `${action.type}: ${(err as Error).message}`);

@@ -184,6 +184,16 @@ test('a new member (unknown to Consul) in an existing cluster is created, not co
   assert.equal(p.action?.type === 'create' && p.action.reason, 'MemberAdded');
 });
 
+test('a server removed from the spec is not left while another member is unhealthy (quorum)', () => {
+  const two = fixtureDesired({ servers: [{ host: 'consulsvr', node: 'consulsvr' }, { host: 'consul01', node: 'consul01' }], bootstrapExpect: 2 });
+  const obs = healthyObservation(desired);
+  obs.unreachableHosts.push('consul01');
+  seenAs(obs, 'consul01', 'failed', C01);
+  const p = plan(analyze(two, obs), undefined, NOW);
+  assert.equal(p.action, undefined);
+  assert.match(p.waiting ?? '', /removal of consul02 waits/);
+});
+
 test('a removed server (spec shrinks) is left gracefully without touching the others', () => {
   const two = fixtureDesired({ servers: fixtureDesired().filter((a) => a.node !== 'consul02').map((a) => ({ host: a.host, node: a.node })), bootstrapExpect: 2 });
   const p = plan(analyze(two, healthyObservation(desired)), undefined, NOW);

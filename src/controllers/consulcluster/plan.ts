@@ -150,12 +150,16 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   // 7. Agents of this cluster on hosts no longer in the spec: leave gracefully, remove.
   const stray = a.strays.find((c) => !a.unreachableHosts.includes(c.host));
   if (stray) {
+    // A server's leave shrinks the raft configuration: only safe while every wanted member is healthy.
+    if (!(a.leaderAddress !== '' && a.members.every((m) => healthy(m, a)))) {
+      return done({ waiting: `removal of ${stray.member ?? stray.host} waits for the wanted members to be healthy` });
+    }
     const leaveFirst = stray.state === 'running';
     return done({ action: { type: 'removeStray', container: stray, leaveFirst, found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec` } });
   }
 
   // 8. Failed members nobody wants any more, and their dead raft peers.
-  if (ref) {
+  if (ref && a.leaderAddress !== '') {
     const wanted = new Set(a.members.map((m) => m.agent.node));
     const gone = ref.members.find((m) => !wanted.has(m.name) && m.status === 'failed');
     if (gone) return done({ action: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` } });
