@@ -98,12 +98,17 @@ describeE2E('SwarmCluster', (f) => {
   });
 
   itE2E(f, 'a worker that ran `docker swarm leave --force` is joined again', async () => {
+    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === 'consul01')!.ID;
     await docker('consul01').swarmLeave({ force: true });
-    const ms = await timeUntil('consul01 back and Ready', async () => JSON.stringify(await nodeTable()).includes('consul01:worker:ready') && (await nodeRows()).filter((n) => n.Description.Hostname === 'consul01').length === 1, { timeoutMs: 60_000 });
+    // Joining again gives a new node id; the old entry must be gone, not left Down.
+    const ms = await timeUntil('consul01 back with a new node id and its old entry gone', async () => {
+      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul01');
+      return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
+    }, { timeoutMs: 60_000 });
     console.log(`# SwarmCluster: worker leave -> rejoined in ${ms} ms`);
     await expectThreeNodes();
     await ready();
-    assert.match(await eventsText(), /NodeRejoined/);
+    await eventually('a NodeRejoined event', async () => /NodeRejoined/.test(await eventsText()), { timeoutMs: 10_000 });
   });
 
   itE2E(f, "a worker whose engine restarted with its swarm state wiped is joined again and its Down entry removed", async () => {
@@ -126,17 +131,22 @@ describeE2E('SwarmCluster', (f) => {
   itE2E(f, 'roles changed by hand are set back', async () => {
     const w = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!;
     await docker('consulsvr').getNode(w.ID).update({ _query: { version: w.Version.Index }, _body: { ...w.Spec, Role: 'manager' } } as never);
+    await eventually('consul02 promoted (seen by the manager)', async () => (await nodeRows()).find((n) => n.ID === w.ID)?.Spec.Role === 'manager' || (await eventsText()).includes('RoleRestored'), { timeoutMs: 10_000 });
     await eventually('consul02 demoted back to worker', async () => (await nodeRows()).find((n) => n.ID === w.ID)?.Spec.Role === 'worker', { timeoutMs: 60_000 });
     await expectThreeNodes();
     await ready();
-    assert.match(await eventsText(), /RoleRestored/);
+    await eventually('a RoleRestored event', async () => /RoleRestored/.test(await eventsText()), { timeoutMs: 10_000 });
   });
 
   itE2E(f, 'after the join tokens are rotated a worker that left joins again', async () => {
     const sw = (await docker('consulsvr').swarmInspect()) as { Version: { Index: number }; Spec: unknown };
     await docker('consulsvr').swarmUpdate({ _query: { version: sw.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: sw.Spec } as never);
+    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!.ID;
     await docker('consul02').swarmLeave({ force: true });
-    await eventually('consul02 rejoined', async () => (await nodeRows()).filter((n) => n.Description.Hostname === 'consul02' && n.Status.State === 'ready').length === 1, { timeoutMs: 60_000 });
+    await eventually('consul02 rejoined with a new node id', async () => {
+      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul02');
+      return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
+    }, { timeoutMs: 60_000 });
     await expectThreeNodes();
     await ready();
   });

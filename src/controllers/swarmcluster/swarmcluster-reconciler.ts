@@ -23,7 +23,7 @@ import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
 export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
 
 export interface SwarmClusterReconcilerOptions {
-  /** Deadline for one engine's info() (ms). Default 3000. */
+  /** Deadline for one engine's info() (ms). Default 5000. */
   infoTimeoutMs?: number;
   /** How long a node may show Down while its engine claims membership before it is re-joined (ms). Default 15000. */
   downGraceMs?: number;
@@ -56,7 +56,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   private readonly apiFor: (host: HostHandle) => SwarmApi;
 
   constructor(options: SwarmClusterReconcilerOptions = {}) {
-    this.infoTimeoutMs = options.infoTimeoutMs ?? 3000;
+    this.infoTimeoutMs = options.infoTimeoutMs ?? 5000;
     this.downGraceMs = options.downGraceMs ?? DEFAULT_DOWN_GRACE_MS;
     this.convergeRequeueMs = options.convergeRequeueMs ?? 2000;
     this.maxPasses = options.maxPasses ?? 4;
