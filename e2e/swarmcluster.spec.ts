@@ -115,10 +115,13 @@ describeE2E('SwarmCluster', (f) => {
     const oldID = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!.ID;
     // Delete the swarm state under the running engine, then restart it: it comes back inactive
     // while the manager keeps consul02's old entry, which then shows Down for good.
+    // The lab's own containers on consul02 (e.g. the ubuntu119 workload) are started again afterwards.
+    const labContainers = ((await docker('consul02').listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
     await labCommand(['host-exec', 'consul02', 'rm', '-rf', '/var/lib/docker/swarm']);
     await labCommand(['host-stop', 'consul02']);
     await labCommand(['host-start', 'consul02']);
     const started = Date.now();
+    for (const id of labContainers) await docker('consul02').getContainer(id).start().catch(() => undefined);
     await eventually('consul02 back with a new node id and its old entry gone', async () => {
       const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul02');
       return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
