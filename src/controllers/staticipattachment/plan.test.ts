@@ -77,6 +77,16 @@ const cases: { name: string; mutate: (o: NetObservation) => void; over?: Partial
     reasons: ['ContainerRestarted'],
   },
   {
+    name: 'a container seen stopped (status without pid) and started again is a restart',
+    mutate: (o) => {
+      o.container!.links = o.container!.links.filter((l) => l.name !== 'eth1');
+      o.host.links = o.host.links.filter((l) => l.name !== D.hostVeth);
+    },
+    over: { previous: { containerID: CID } },
+    steps: ['create-veth', 'set-address', 'link-up', 'gateway', 'arping'],
+    reasons: ['ContainerRestarted'],
+  },
+  {
     name: 're-created container (new ID) is named as such',
     mutate: (o) => {
       o.container!.links = o.container!.links.filter((l) => l.name !== 'eth1');

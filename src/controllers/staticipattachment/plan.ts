@@ -208,7 +208,8 @@ function foldBridgeDrifts(drifts: Drift[]): Drift[] {
 function missingReason(input: PlanInput): string {
   const prev = input.previous;
   if (prev?.containerID && prev.containerID !== input.containerId) return 'ContainerRecreated';
-  if (prev?.pid && prev.pid !== input.pid) return 'ContainerRestarted';
+  // Same container, other (or, after a stop was seen, no) PID: it was restarted.
+  if ((prev?.containerID || prev?.pid) && prev.pid !== input.pid) return 'ContainerRestarted';
   return 'InterfaceMissing';
 }
 
@@ -217,6 +218,7 @@ function missingFound(input: PlanInput): string {
   const prev = input.previous;
   if (prev?.containerID && prev.containerID !== input.containerId)
     return `${d.iface} missing in ${d.container} (container re-created: ${prev.containerID.slice(0, 12)} -> ${input.containerId.slice(0, 12)})`;
-  if (prev?.pid && prev.pid !== input.pid) return `${d.iface} missing in ${d.container} (container restarted: pid ${prev.pid} -> ${input.pid})`;
+  if ((prev?.containerID || prev?.pid) && prev.pid !== input.pid)
+    return `${d.iface} missing in ${d.container} (container restarted: pid ${prev.pid ?? 'none'} -> ${input.pid})`;
   return `${d.iface} missing in ${d.container}`;
 }
