@@ -1,0 +1,210 @@
+/**
+ * npm run bench:swarm - SwarmCluster on the lab (hack/lab.sh up), with the real operator process:
+ * for each fault, the time from the fault to all listed nodes Ready in their roles (as the
+ * manager's `docker node ls` shows it, one entry per host), p50 over BENCH_RUNS runs, next to what
+ * Swarm alone does in the same run (operator stopped; "never" when it does not heal itself within
+ * BENCH_ALONE_WAIT_S seconds). For faults that make a node show Down, the time from Down becoming
+ * visible to Ready is printed too (target: <= 10 s).
+ *
+ * Faults: a worker runs `docker swarm leave --force`; a worker is promoted by hand; a worker's
+ * engine restarts with its swarm state wiped (hack/lab.sh host-stop/host-start of consul02; set
+ * BENCH_RESTART=0 to skip it, since it restarts a shared lab host).
+ * Settings: BENCH_RUNS (default 5), BENCH_ALONE_WAIT_S (default 30), BENCH_RESTART (default 1).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { hostDocker, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
+import { OperatorProcess } from '../e2e/framework/operator-process.js';
+import { run } from '../e2e/framework/shell.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
+const WITH_RESTART = process.env.BENCH_RESTART !== '0';
+
+const lab = readLabEnv();
+const prefix = `bench-swarm-${randomBytes(3).toString('hex')}/`;
+const artifactsDir = join(REPO_ROOT, '.lab', 'bench-swarm');
+const docker = (h: string): Docker => hostDocker(h);
+const EXPECTED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+
+type NodeRow = {
+  ID: string;
+  Version: { Index: number };
+  Spec: Record<string, unknown> & { Role: string };
+  Description: { Hostname: string };
+  Status: { State: string };
+};
+
+async function nodes(): Promise<NodeRow[]> {
+  return (await docker('consulsvr').listNodes()) as NodeRow[];
+}
+async function converged(): Promise<boolean> {
+  try {
+    const t = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+    return JSON.stringify(t) === EXPECTED;
+  } catch {
+    return false;
+  }
+}
+async function shows(host: string, state: string): Promise<boolean> {
+  try {
+    return (await nodes()).some((n) => n.Description.Hostname === host && n.Status.State === state);
+  } catch {
+    return false;
+  }
+}
+
+async function cli(args: string[], input?: string): Promise<string> {
+  const r = await run(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], {
+    env: { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix },
+    ...(input === undefined ? {} : { input }),
+    timeoutMs: 60_000,
+  });
+  if (r.code !== 0) throw new Error(`swarmop ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const MANIFESTS = `${['consulsvr', 'consul01', 'consul02']
+  .map((h, i) => `apiVersion: swarmop.io/v1alpha1
+kind: DockerHost
+metadata: {name: ${h}}
+spec: {endpoint: "tcp://192.168.116.${111 + i}:2375", address: 192.168.116.${111 + i}}
+`)
+  .join('---\n')}---
+apiVersion: swarmop.io/v1alpha1
+kind: SwarmCluster
+metadata: {name: swarm}
+spec: {managers: [consulsvr], workers: [consul01, consul02]}
+`;
+
+interface Timing {
+  ready?: number;
+  downToReady?: number;
+}
+
+interface Fault {
+  name: string;
+  host: string;
+  /**
+   * Breaks the swarm; resolves once the fault is done (for the restart: once the engine answers
+   * again) with a check that the repair happened (not just the old table still reading fine) and,
+   * if the fault made the node show Down, when that became visible.
+   */
+  inject: () => Promise<{ repaired: (rows: NodeRow[]) => boolean; downAt?: number }>;
+}
+
+/** Polls (50 ms) from the end of the fault until converged and repaired. */
+async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
+  const { repaired, downAt: injectedDown } = await f.inject();
+  const t0 = performance.now();
+  let down = injectedDown;
+  while (performance.now() - t0 < timeoutMs) {
+    let rows: NodeRow[] = [];
+    try {
+      rows = await nodes();
+    } catch {
+      // manager busy: poll again
+    }
+    if (down === undefined && rows.some((n) => n.Description.Hostname === f.host && n.Status.State === 'down')) down = performance.now();
+    const table = rows.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+    if (JSON.stringify(table) === EXPECTED && repaired(rows)) {
+      const now = performance.now();
+      return { ready: now - t0, ...(down !== undefined ? { downToReady: now - down } : {}) };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {};
+}
+
+const idOf = async (host: string) => (await nodes()).find((x) => x.Description.Hostname === host)!;
+/** A node that left or lost its state comes back under a new id. */
+const newID = (host: string, old: string) => (rows: NodeRow[]) => rows.some((n) => n.Description.Hostname === host && n.ID !== old);
+
+async function leave(host: string) {
+  const old = (await idOf(host)).ID;
+  await docker(host).swarmLeave({ force: true });
+  return { repaired: newID(host, old) };
+}
+async function promote(host: string) {
+  const n = await idOf(host);
+  await docker('consulsvr').getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+  // Repaired = demoted again after our promotion (a later version of the node object).
+  return { repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Version.Index > n.Version.Index + 1) };
+}
+async function wipeRestart(host: string) {
+  const old = (await idOf(host)).ID;
+  const labContainers = ((await docker(host).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
+  await labCommand(['host-exec', host, 'rm', '-rf', '/var/lib/docker/swarm']);
+  await labCommand(['host-stop', host]);
+  // The target is measured from Down being visible on the manager.
+  const t = performance.now();
+  while (!(await shows(host, 'down')) && performance.now() - t < 60_000) await new Promise((r) => setTimeout(r, 100));
+  const downAt = performance.now();
+  await labCommand(['host-start', host]);
+  for (const id of labContainers) await docker(host).getContainer(id).start().catch(() => undefined);
+  return { repaired: newID(host, old), downAt };
+}
+
+const FAULTS: Fault[] = [
+  { name: 'worker `swarm leave --force`', host: 'consul01', inject: () => leave('consul01') },
+  { name: 'worker promoted by hand', host: 'consul02', inject: () => promote('consul02') },
+  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: 'consul02', inject: () => wipeRestart('consul02') }] : []),
+];
+
+function p50(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.ceil(s.length / 2) - 1] ?? NaN;
+}
+const ms = (x: number | undefined) => (x === undefined ? 'never' : `${(x / 1000).toFixed(2)} s`);
+
+async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
+  const t = performance.now();
+  while (!(await converged())) {
+    if (performance.now() - t > timeoutMs) throw new Error(`not converged after ${timeoutMs} ms (${what})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), ${RUNS} runs per fault`);
+  await cli(['apply', '-f', '-'], MANIFESTS);
+  let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+  op.start();
+  try {
+    await waitConverged('initial formation');
+    const rows: string[] = [];
+    for (const f of FAULTS) {
+      // Swarm alone: the operator is stopped, the fault is left to the engines.
+      await op.stop();
+      const alone = await measure(f, ALONE_WAIT_MS);
+      op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+      op.start();
+      await waitConverged(`after the swarm-alone run of ${f.name}`);
+
+      const ready: number[] = [];
+      const downToReady: number[] = [];
+      let failures = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const t = await measure(f, 120_000);
+        if (t.ready === undefined) failures++;
+        else ready.push(t.ready);
+        if (t.downToReady !== undefined) downToReady.push(t.downToReady);
+        await waitConverged(`run ${i + 1} of ${f.name}`);
+      }
+      const line =
+        `${f.name.padEnd(44)} with swarmop: fault -> Ready p50 ${ms(p50(ready))} (n=${ready.length}${failures ? `, ${failures} not converged` : ''})` +
+        (downToReady.length ? `, Down visible -> Ready p50 ${ms(p50(downToReady))}` : '') +
+        `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
+      console.log(line);
+      rows.push(line);
+    }
+    const repairs = op.lines.filter((l) => l.message === 'drift repaired').length;
+    console.log(`drift repaired lines in the last operator's log: ${repairs}`);
+  } finally {
+    await op.stop().catch(() => op.kill());
+    await fetch(`http://${lab.storeAddr}/v1/kv/${prefix}?recurse`, { method: 'DELETE' }).catch(() => undefined);
+  }
+}
+
+await main();
