@@ -3,7 +3,7 @@
  * an agent that does not answer quickly is treated as not answering, never waited for.
  */
 import { SwarmopError } from '../../errors.js';
-import { serfStatus, type AgentView, type RaftServer, type SerfMember } from './observation.js';
+import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember } from './observation.js';
 
 export const AGENT_HTTP_PORT = 8500;
 
@@ -42,17 +42,22 @@ interface RawMember {
   Tags?: Record<string, string>;
 }
 
+interface RawHealth {
+  Servers?: { Name: string; Healthy: boolean; Voter: boolean }[];
+}
+
 interface RawRaft {
   Servers?: { ID: string; Node: string; Address: string; Leader: boolean; Voter: boolean }[];
 }
 
 /** One agent's view; never throws: an agent that does not answer gives `reachable: false`. */
 export async function readAgentView(address: string, o: AgentHttpOptions = {}): Promise<AgentView> {
-  const [leader, members, raft] = await Promise.allSettled([
+  const [leader, members, raft, health] = await Promise.allSettled([
     call(address, '/v1/status/leader', o),
     call(address, '/v1/agent/members', o),
     // ?stale: a follower answers from its own copy, so this works without a leader too.
     call(address, '/v1/operator/raft/configuration?stale', o),
+    call(address, '/v1/operator/autopilot/health', o),
   ]);
   if (members.status === 'rejected') return { address, reachable: false, leader: '', members: [], raft: [] };
   const list: SerfMember[] = ((members.value as RawMember[] | null) ?? []).map((m) => ({
@@ -65,12 +70,15 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
     raft.status === 'fulfilled'
       ? ((raft.value as RawRaft | null)?.Servers ?? []).map((s) => ({ id: s.ID, node: s.Node, address: s.Address, leader: s.Leader, voter: s.Voter }))
       : [];
+  const autopilot: AutopilotServer[] | undefined =
+    health.status === 'fulfilled' ? ((health.value as RawHealth | null)?.Servers ?? []).map((x) => ({ name: x.Name, healthy: x.Healthy, voter: x.Voter })) : undefined;
   return {
     address,
     reachable: true,
     leader: leader.status === 'fulfilled' && typeof leader.value === 'string' ? leader.value : '',
     members: list,
     raft: servers,
+    ...(autopilot ? { autopilot } : {}),
   };
 }
 

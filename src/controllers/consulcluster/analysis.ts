@@ -78,8 +78,14 @@ export function analyze(desired: readonly DesiredAgent[], obs: ClusterObservatio
   return { members, reference, leaderAddress, leaderNode, raft, strays, unreachableHosts: obs.unreachableHosts };
 }
 
-/** Alive, and for servers a voting raft peer under a leader. */
+/**
+ * Alive, and for servers a voting raft peer under a leader that autopilot calls healthy (in contact
+ * with the leader, log caught up) when autopilot answered.
+ */
 export function healthy(m: MemberFacts, a: ClusterAnalysis): boolean {
   if (m.status !== 'alive') return false;
-  return m.agent.role === 'client' || (m.voter && a.leaderAddress !== '');
+  if (m.agent.role === 'client') return true;
+  if (!m.voter || a.leaderAddress === '') return false;
+  const verdict = a.reference?.autopilot?.find((s) => s.name === m.agent.node);
+  return verdict === undefined ? a.reference?.autopilot === undefined : verdict.healthy;
 }

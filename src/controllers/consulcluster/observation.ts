@@ -49,6 +49,15 @@ export interface AgentView {
   members: SerfMember[];
   /** The agent's raft configuration (servers only). */
   raft: RaftServer[];
+  /** Autopilot's verdict per server (answered through the leader); absent without a leader. */
+  autopilot?: AutopilotServer[];
+}
+
+export interface AutopilotServer {
+  name: string;
+  /** Alive, in recent contact with the leader and caught up on the raft log. */
+  healthy: boolean;
+  voter: boolean;
 }
 
 export interface ClusterObservation {

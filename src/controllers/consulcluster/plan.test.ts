@@ -170,11 +170,20 @@ test('one repair in flight: nothing else is done until it settles or times out',
   assert.equal(third.action?.type, 'start');
 });
 
-test('an in-flight step settles once its member is alive and voting', () => {
+test('an in-flight start settles once the NEW agent answers, is alive, voting and healthy for autopilot', () => {
   const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
-  const p = planFor(() => {}, inflight);
+  const restarted = (o: ClusterObservation) => void (o.containers[2]!.startedAt = NOW + 300);
+  const p = planFor(restarted, inflight);
   assert.equal(p.inflightDone?.settled, true);
   assert.equal(p.action, undefined);
+  // Consul still showing the old agent alive (container started before the step) is not enough.
+  assert.match(planFor(() => {}, inflight).waiting ?? '', /start of consul02/);
+  // Nor is a voter that autopilot does not call healthy yet (lagging log, no recent contact).
+  const lagging = (o: ClusterObservation) => {
+    restarted(o);
+    o.views[0]!.autopilot = desired.map((d) => ({ name: d.node, voter: true, healthy: d.node !== 'consul02' }));
+  };
+  assert.match(planFor(lagging, inflight).waiting ?? '', /start of consul02/);
 });
 
 test('a new member (unknown to Consul) in an existing cluster is created, not counted as recreated', () => {

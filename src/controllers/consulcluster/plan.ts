@@ -48,11 +48,18 @@ export interface Plan {
   inflightDone?: { settled: boolean; inflight: Inflight };
 }
 
+/** Docker and this process read the same clock here, but allow for a little skew on real hosts. */
+const CLOCK_SLACK_MS = 1000;
+
 export function isSettled(inflight: Inflight, a: ClusterAnalysis): boolean {
+  const started = inflight.action !== 'join';
   return inflight.nodes.every((n) => {
     const m = a.members.find((x) => x.agent.node === n);
     // A member that is no longer wanted cannot settle; the step is moot.
-    return m === undefined || (healthy(m, a) && (m.container === undefined || m.upToDate));
+    if (m === undefined) return true;
+    if (!healthy(m, a) || !m.answering || !m.upToDate) return false;
+    // Right after a (re)start Consul may still show the OLD agent alive: only the new one counts.
+    return !started || (m.container?.startedAt ?? 0) >= inflight.startedAt - CLOCK_SLACK_MS;
   });
 }
 
