@@ -26,6 +26,7 @@ import type { ResourceStore, DecodedObject } from '../store/resource-store.js';
 import { sectionPrefix } from '../store/store-keys.js';
 import { HostRegistry } from './host-registry.js';
 import { HostStreams } from './host-streams.js';
+import { SnapshotDecoder } from './snapshot-decoder.js';
 import { createReconcileDriver } from './reconcile-driver.js';
 
 export interface OperatorOptions {
@@ -61,11 +62,13 @@ export class Operator {
     this.#log = options.log ?? createSilentLogger();
     const store = options.store;
     const kinds = new Set<KindName>(['DockerHost', ...options.reconcilers.map((r) => r.kind)]);
+    // One incremental decode per listing, shared by every kind's reflector.
+    const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
       this.#reflectors.set(
         kind,
         new Reflector<DecodedObject>({
-          decode: (pairs) => store.decode(pairs).filter((d) => d.kind === kind).map((d) => [d.name, d] as const),
+          decode: (pairs) => (decoder.decode(pairs).get(kind) ?? []).map((d) => [d.name, d] as const),
           identity: (d) => `${d.specIndex}/${d.statusIndex}`,
         }),
       );
