@@ -13,7 +13,8 @@ const may = (...argv: string[]): HelperCommand => ({ mode: 'may', argv });
 export function stepCommands(step: Step): HelperCommand[] {
   switch (step.kind) {
     case 'create-bridge':
-      return [must('ip', 'link', 'add', 'name', step.bridge, 'mtu', String(step.mtu), 'type', 'bridge')];
+      // `may`: attachments sharing a bridge race to create it; `bridge-up` (must) follows and fails if it is really missing.
+      return [may('ip', 'link', 'add', 'name', step.bridge, 'mtu', String(step.mtu), 'type', 'bridge')];
     case 'bridge-up':
       return [must('ip', 'link', 'set', step.bridge, 'up')];
     case 'uplink-to-bridge': {
