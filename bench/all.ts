@@ -1,0 +1,92 @@
+/**
+ * `npm run bench`: runs every benchmark of the project, one after the other, and writes
+ * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
+ * measured in the same run) and the command that produced them.
+ *
+ * usage: npm run bench [-- NAME...]     (names: apply runtime staticip consul swarm)
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+interface Bench {
+  name: string;
+  title: string;
+  /** Needs the lab (hack/lab.sh up) running. */
+  lab: boolean;
+}
+
+const BENCHES: Bench[] = [
+  { name: 'apply', title: 'Apply throughput (issue 2)', lab: false },
+  { name: 'runtime', title: 'Runtime at 10,000 documents (issue 3)', lab: false },
+  { name: 'staticip', title: 'StaticIPAttachment repair latency (issue 5)', lab: true },
+  { name: 'consul', title: 'ConsulCluster repair times (issue 6)', lab: true },
+  { name: 'swarm', title: 'SwarmCluster repair times (issue 7)', lab: true },
+];
+
+interface Result {
+  bench: Bench;
+  command: string;
+  code: number | null;
+  seconds: number;
+  output: string;
+}
+
+function runBench(b: Bench): Promise<Result> {
+  const command = `npm run bench:${b.name}`;
+  const began = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${b.name}.ts`)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString('utf8');
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('close', (code) => resolve({ bench: b, command, code, seconds: (Date.now() - began) / 1000, output }));
+  });
+}
+
+function ensureLab(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, 'hack', 'lab.sh'), ['up'], { cwd: ROOT, stdio: 'inherit' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`hack/lab.sh up exited ${code}`))));
+  });
+}
+
+async function main(): Promise<number> {
+  const wanted = process.argv.slice(2);
+  const benches = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : BENCHES;
+  if (wanted.length && benches.length !== wanted.length) {
+    console.error(`unknown benchmark; known: ${BENCHES.map((b) => b.name).join(' ')}`);
+    return 2;
+  }
+  if (benches.some((b) => b.lab)) await ensureLab();
+  const results: Result[] = [];
+  for (const b of benches) {
+    console.log(`\n=== ${b.title}: npm run bench:${b.name}`);
+    results.push(await runBench(b));
+  }
+  const when = new Date().toISOString();
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\` on ${when}: ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB,`,
+    `Node ${process.version}. Every figure below is printed by its benchmark next to its target and, where one`,
+    'is runnable, its anchor (the same job done without swarmop or by hand) measured in the same run.',
+    'Re-run one with the command shown; run all with `npm run bench`.',
+    '',
+  ];
+  for (const r of results) {
+    lines.push(`## ${r.bench.title}`, '', `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s`, '', '```text', r.output.trimEnd(), '```', '');
+  }
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${lines.join('\n')}\n`);
+  console.log(`\nwrote BENCHMARKS.md (${results.filter((r) => r.code === 0).length}/${results.length} benchmarks ok)`);
+  return results.every((r) => r.code === 0) ? 0 : 1;
+}
+
+process.exitCode = await main();
