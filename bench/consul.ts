@@ -13,7 +13,6 @@
  */
 import type Docker from 'dockerode';
 import type { ConsulCluster } from '../src/crds/consul-cluster.js';
-import type { Resource } from '../src/crds/meta.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { LAB_HOSTS, dockerFor, recordingContext } from '../src/testing/reconcile-context.js';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
@@ -30,7 +29,7 @@ const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
 const d = (host: string): Docker => docker.get(host)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const resource = {
+const resource: ConsulCluster = {
   apiVersion: 'swarmop.io/v1alpha1',
   kind: 'ConsulCluster',
   metadata: { name: NAME, uid: `bench-${process.pid}`, generation: 1 },
@@ -43,7 +42,7 @@ const resource = {
     dataDir: `/var/lib/swarmop/consul/${NAME}`,
     retryInterval: '2s',
   },
-} satisfies ConsulCluster as unknown as Resource;
+};
 
 /** Every agent answers, knows a leader and sees every member alive. */
 async function whole(): Promise<boolean> {

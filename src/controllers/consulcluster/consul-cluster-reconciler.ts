@@ -5,7 +5,6 @@
  */
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { Resource } from '../../crds/meta.js';
 import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
 import { analyze, type ClusterAnalysis } from './analysis.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
@@ -38,12 +37,7 @@ function membersOf(spec: ConsulClusterSpec | undefined): { host: string }[] {
   return spec ? [...(spec.servers ?? []), ...(spec.clients ?? [])] : [];
 }
 
-// The operator hands over validated, defaulted objects of this kind.
-function asConsulCluster(r: Resource): ConsulCluster {
-  return r as unknown as ConsulCluster;
-}
-
-export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulClusterObserved> {
+export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, ConsulClusterObserved> {
   readonly kind = 'ConsulCluster' as const;
   readonly finalizer = FINALIZER;
   private readonly inflight = new Map<string, Inflight>();
@@ -66,8 +60,7 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
     this.readSecret = options.readSecret;
   }
 
-  async reconcile(object: Resource, ctx: ReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
-    const resource = asConsulCluster(object);
+  async reconcile(resource: ConsulCluster, ctx: ReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
     const name = resource.metadata.name;
     const key = `${name}/${resource.metadata.uid ?? ''}`;
     const spec = resource.spec;
@@ -162,8 +155,7 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
   }
 
   /** Stops and removes every agent container of the cluster; data dirs stay on the hosts. */
-  async finalize(object: Resource, ctx: ReconcileContext): Promise<FinalizeOutcome> {
-    const resource = asConsulCluster(object);
+  async finalize(resource: ConsulCluster, ctx: ReconcileContext): Promise<FinalizeOutcome> {
     const name = resource.metadata.name;
     let done = true;
     for (const h of ctx.hosts.list()) {
@@ -200,7 +192,7 @@ export class ConsulClusterReconciler implements KindReconciler<Resource, ConsulC
   private clustersOn(host: string, cache: ObjectCache): string[] {
     return cache
       .list('ConsulCluster')
-      .filter((r) => membersOf(r.spec as unknown as ConsulClusterSpec).some((m) => m.host === host))
+      .filter((r) => membersOf(r.spec).some((m) => m.host === host))
       .map((r) => r.metadata.name);
   }
 }

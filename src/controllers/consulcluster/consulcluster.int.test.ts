@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
-import type { Resource } from '../../crds/meta.js';
 import { execInContainer } from '../../docker/exec.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
 import type { ReconcileOutcome } from '../reconciler.js';
@@ -44,7 +43,7 @@ async function labProblem(): Promise<string | undefined> {
 }
 const skip = await labProblem();
 
-function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): Resource {
+function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): ConsulCluster {
   const spec: ConsulClusterSpec = {
     datacenter: 'itdc',
     image: IMAGE,
@@ -55,15 +54,14 @@ function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): Resour
     retryInterval: '2s',
     ...over,
   };
-  const r: ConsulCluster = { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name: NAME, uid: RUN, generation }, spec };
-  return r as unknown as Resource;
+  return { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name: NAME, uid: RUN, generation }, spec };
 }
 
 type Outcome = ReconcileOutcome<ConsulClusterObserved>;
 const ready = (o: Outcome) => o.conditions.find((c) => c.type === 'Ready')?.status === 'True';
 
 /** Reconciles like the operator would (honouring requeueAfter) until `done`, or fails after timeoutMs. */
-async function reconcileUntil(rec: ConsulClusterReconciler, r: Resource, ctx: RecordingContext, done: (o: Outcome) => boolean, timeoutMs = 90_000): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
+async function reconcileUntil(rec: ConsulClusterReconciler, r: ConsulCluster, ctx: RecordingContext, done: (o: Outcome) => boolean, timeoutMs = 90_000): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
   const start = Date.now();
   let last: Outcome | undefined;
   let rounds = 0;
