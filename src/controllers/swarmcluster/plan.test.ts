@@ -169,6 +169,13 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     blockers: ['DemotionWouldLoseQuorum'],
   },
   {
+    name: 'a worker promoted by hand that is not yet a raft member is demoted only once it is (swarmkit refuses before)',
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager' } : x))),
+    ops: [],
+    blockers: ['RoleChangePending'],
+  },
+  {
     name: 'availability changed by hand is set back',
     world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w2' ? { ...x, availability: 'drain' } : x))),
     ops: ['AvailabilityRestored:set-availability@consul02=active#w2'],

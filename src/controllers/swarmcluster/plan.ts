@@ -291,6 +291,13 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
   // Demotions after promotions and joins, each only if quorum survives it.
   for (const a of later) {
     const step = a.steps[0] as Extract<SwarmStep, { op: 'set-role' }>;
+    const target = nodes.find((n) => n.id === step.nodeID);
+    if (target && target.reachability === undefined) {
+      // Promoted but not yet a raft member (it first needs a manager certificate): swarmkit refuses
+      // the demotion until it is ("can't find manager in raft memberlist"), so wait for it.
+      blockers.push({ reason: 'RoleChangePending', message: `${a.host} was made a manager and is still joining the raft; it is demoted once it has`, severity: 'degraded' });
+      continue;
+    }
     if (canDropManager(nodes, step.nodeID)) {
       actions.push(a);
       nodes = nodes.map((n) => (n.id === step.nodeID ? { ...n, role: 'worker' } : n));

@@ -89,6 +89,7 @@ const NOT_READY_REASONS = new Set([
   'NodePending',
   'NodeLocked',
   'NodeDown',
+  'RoleChangePending',
 ]);
 
 function dedupe(list: Blocker[]): Blocker[] {
