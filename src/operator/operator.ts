@@ -13,6 +13,7 @@
  * replica keeps a warm cache) and `leaderRunnables` (controllers and host event streams: only while
  * leading; controllers are built afresh for every leadership term).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
@@ -41,6 +42,8 @@ export interface OperatorOptions {
   concurrency?: number;
   /** Watch each DockerHost's /events stream (default true). */
   hostEvents?: boolean;
+  /** Least time between two status listings (ms); default 500. The status cache may lag this much. */
+  statusCoalesceMs?: number;
 }
 
 export class Operator {
@@ -88,17 +91,25 @@ export class Operator {
       for (const reflector of this.#reflectors.values()) reflector.apply(pairs, 0);
     };
     const watcherSource = (section: 'objects' | 'status'): Source => {
+      let stopped: AbortSignal | undefined;
       const watcher = new PrefixWatcher({
         kv: options.kv,
         prefix: sectionPrefix(store.prefix, section),
         log: this.#log,
-        onSnapshot: (pairs) => {
+        onSnapshot: async (pairs) => {
           if (section === 'objects') [this.#objects, this.#objectsSynced] = [pairs, true];
           else [this.#status, this.#statusSynced] = [pairs, true];
           publish();
+          // Our own status writes wake the status watch; with thousands of objects re-listing after
+          // every write starved the workers. Status changes trigger no reconcile, so coalesce them.
+          if (section === 'status' && stopped) await delay(options.statusCoalesceMs ?? 500, undefined, { signal: stopped }).catch(() => undefined);
         },
       });
-      return { name: `watcher ${section}`, start: (signal) => watcher.start(signal), hasSynced: () => watcher.hasSynced() };
+      return {
+        name: `watcher ${section}`,
+        start: (signal) => ((stopped = signal), watcher.start(signal)),
+        hasSynced: () => watcher.hasSynced(),
+      };
     };
     this.sources = [watcherSource('objects'), watcherSource('status')];
 

@@ -8,7 +8,7 @@
  */
 import type { KvPair } from '../store/kv.js';
 import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
-import { parseKey } from '../store/store-keys.js';
+import { objectKey, parseKey } from '../store/store-keys.js';
 
 export interface SnapshotDecoderOptions {
   store: Pick<ResourceStore, 'prefix' | 'decode'>;
@@ -19,6 +19,8 @@ export class SnapshotDecoder {
   /** Decoded objects of the previous listing, by objects key. */
   #byKey = new Map<string, DecodedObject>();
   #last: { pairs: readonly KvPair[]; byKind: Map<string, DecodedObject[]> } | undefined;
+  /** Key -> its objects key and section (parsing 20k keys on every listing showed up in profiles). */
+  #keys = new Map<string, { objKey: string; section: 'objects' | 'status' } | null>();
   /** Objects decoded so far (tests and benchmarks read it). */
   decodes = 0;
 
@@ -29,21 +31,19 @@ export class SnapshotDecoder {
   /** Every object of the listing, grouped by kind, in listing order. */
   decode(pairs: readonly KvPair[]): ReadonlyMap<string, readonly DecodedObject[]> {
     if (this.#last?.pairs === pairs) return this.#last.byKind;
-    const prefix = this.#store.prefix;
-    const groups = new Map<string, { obj?: KvPair; st?: KvPair }>();
+    const objects: KvPair[] = [];
+    const statusOf = new Map<string, KvPair>();
     for (const pair of pairs) {
-      const parsed = parseKey(prefix, pair.key);
-      if (!parsed || parsed.section === 'events') continue;
-      const id = `${parsed.plural}/${parsed.name}`;
-      let g = groups.get(id);
-      if (!g) groups.set(id, (g = {}));
-      if (parsed.section === 'objects') g.obj = pair;
-      else g.st = pair;
+      const k = this.#keyInfo(pair.key);
+      if (!k) continue;
+      if (k.section === 'objects') objects.push(pair);
+      else statusOf.set(k.objKey, pair);
     }
     const byKey = new Map<string, DecodedObject>();
     const byKind = new Map<string, DecodedObject[]>();
-    for (const { obj, st } of groups.values()) {
-      if (!obj) continue; // status without its object: nothing to reconcile
+    // A status key without its object has nothing to reconcile and is skipped.
+    for (const obj of objects) {
+      const st = statusOf.get(obj.key);
       const prev = this.#byKey.get(obj.key);
       let d: DecodedObject | undefined;
       if (prev && prev.specIndex === obj.modifyIndex && prev.statusIndex === (st?.modifyIndex ?? 0)) d = prev;
@@ -59,6 +59,20 @@ export class SnapshotDecoder {
     }
     this.#byKey = byKey;
     this.#last = { pairs, byKind };
+    if (this.#keys.size > 4 * pairs.length + 1024) this.#keys.clear(); // forget keys long gone
     return byKind;
+  }
+
+  #keyInfo(key: string): { objKey: string; section: 'objects' | 'status' } | null {
+    let info = this.#keys.get(key);
+    if (info === undefined) {
+      const parsed = parseKey(this.#store.prefix, key);
+      info =
+        !parsed || parsed.section === 'events'
+          ? null
+          : { section: parsed.section, objKey: parsed.section === 'objects' ? key : objectKey(this.#store.prefix, parsed.kind, parsed.name) };
+      this.#keys.set(key, info);
+    }
+    return info;
   }
 }
