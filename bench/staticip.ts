@@ -186,12 +186,14 @@ async function many(): Promise<void> {
   console.log(`${MANY} attachments on ${HOST} from scratch (${CONCURRENCY} at a time): ${(total / 1000).toFixed(2)} s total, ${(total / MANY).toFixed(0)} ms each on average, ${failures} retried`);
   t = performance.now();
   next = 0;
+  // As `swarmop delete` does: every object marked deleted first, then finalized by the workers.
+  for (const o of objs) o.metadata.deletionTimestamp = new Date().toISOString();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < objs.length) {
         const o = objs[next++]!;
-        ctx.objects.delete(`StaticIPAttachment/${o.metadata.name}`);
         await reconciler.finalize(o, ctx);
+        ctx.objects.delete(`StaticIPAttachment/${o.metadata.name}`);
       }
     }),
   );

@@ -21,7 +21,7 @@ import type { HelperCommand } from './helper-program.js';
 import type { NetHelper } from './net-helper.js';
 import { type NetObservation, inNetns, observeProgram, parseObservation } from './observation.js';
 import { planAttachment } from './plan.js';
-import { type AttachmentResource, type Desired, desiredFor } from './spec.js';
+import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { describeSteps, planCommands } from './step-commands.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
@@ -188,11 +188,15 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (!d.ownBridge) return [];
     const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
     if (!bridge) return [];
-    const others = attachments(cache).filter(
+    const sharing = attachments(cache).filter(
       (o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && (o.spec.bridge ?? 'br0') === d.bridge,
     );
-    const ports = obs.host.links.filter((l) => l.master === d.bridge && l.name !== d.uplink && l.name !== d.hostVeth);
-    if (others.length > 0 || ports.length > 0) return [];
+    // Attachments deleted together must not keep each other's bridge alive: their veths go anyway.
+    const leaving = sharing.filter((o) => o.metadata.deletionTimestamp !== undefined);
+    const staying = sharing.filter((o) => o.metadata.deletionTimestamp === undefined);
+    const ignored = new Set([d.uplink, d.hostVeth, ...leaving.map((o) => vethNames(o.metadata.uid ?? o.metadata.name).hostVeth)]);
+    const ports = obs.host.links.filter((l) => l.master === d.bridge && !ignored.has(l.name));
+    if (staying.length > 0 || ports.length > 0) return [];
     const cmds: HelperCommand[] = [];
     if (d.uplink !== undefined) {
       const gw = obs.host.defaultRoutes.find((r) => r.dev === d.bridge && r.gateway)?.gateway;
