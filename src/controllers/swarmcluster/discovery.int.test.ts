@@ -1,0 +1,89 @@
+/**
+ * Discovery against a REAL Consul agent (a local `consul agent -dev`, standing in for the
+ * ConsulCluster's agents) and the lab's real swarm: the node list appears in classic Swarm's
+ * layout, each key held by a session with the TTL and delete behaviour that make a dead node's key
+ * vanish, and the finalizer removes the list.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { SwarmCluster } from '../../crds/swarm-cluster.js';
+import { ConsulKv } from '../../store/consul-kv.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { LAB_HOSTS, dockerFor, recordingContext } from '../../testing/reconcile-context.js';
+import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
+
+async function labUp(): Promise<boolean> {
+  try {
+    await Promise.all(LAB_HOSTS.map((h) => Promise.race([dockerFor(h).ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])));
+    return true;
+  } catch {
+    return false;
+  }
+}
+const up = await labUp();
+const skip = up ? false : 'lab is not up (hack/lab.sh up): consulsvr/consul01/consul02 engines do not answer on :2375';
+
+let agent: ConsulAgentHandle | undefined;
+let kv: ConsulKv | undefined;
+const asked: string[] = [];
+
+before(async () => {
+  if (!up) return;
+  agent = await startConsulAgent();
+  kv = new ConsulKv({ address: agent.address });
+});
+after(async () => {
+  kv?.close();
+  await agent?.stop();
+});
+
+const resource: SwarmCluster = {
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'SwarmCluster',
+  metadata: { name: 'swarm-disc-it' },
+  spec: {
+    managers: ['consulsvr'],
+    workers: ['consul01', 'consul02'],
+    availability: 'active',
+    prune: false,
+    discovery: { consulCluster: 'datacenter', path: 'it-swarm', ttl: '10s' },
+  },
+};
+
+test('publishes every ready node as <path>/docker/swarm/nodes/<ip:2375>, held by TTL sessions, and clears them on delete', { skip }, async () => {
+  const reconciler = new SwarmClusterReconciler({ kvFor: (address) => (asked.push(address), kv!) });
+  const ctx = recordingContext();
+  ctx.objects.set('ConsulCluster/datacenter', {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name: 'datacenter' },
+    spec: { servers: [{ host: 'consulsvr', node: 'consulsvr' }] },
+  });
+  const out = await reconciler.reconcile(resource, ctx);
+  assert.equal(out.conditions.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(out.conditions));
+  assert.equal(out.conditions.find((c) => c.type === 'Degraded')?.status, 'False', JSON.stringify(out.conditions));
+  assert.equal(out.requeueAfter, 5000, 'renewed at half the TTL');
+  assert.deepEqual(asked[0], 'http://192.168.116.111:8500', "the ConsulCluster's first server host, port 8500");
+
+  const { pairs } = await kv!.list('it-swarm/docker/swarm/nodes/');
+  assert.deepEqual(
+    pairs.map((p) => `${p.key}=${p.value}`),
+    ['111', '112', '113'].map((o) => `it-swarm/docker/swarm/nodes/192.168.116.${o}:2375=192.168.116.${o}:2375`),
+  );
+  for (const p of pairs) {
+    assert.ok(p.session, `${p.key} is held by a session`);
+    const info = (await (await fetch(`${agent!.httpAddr}/v1/session/info/${p.session}`)).json()) as { TTL: string; Behavior: string }[];
+    assert.equal(info[0]?.TTL, '10s');
+    assert.equal(info[0]?.Behavior, 'delete');
+  }
+
+  // When a session ends (its TTL ran out because nobody renewed it), Consul deletes the key.
+  await kv!.destroySession(pairs[1]!.session!);
+  assert.deepEqual((await kv!.list('it-swarm/docker/swarm/nodes/')).pairs.length, 2);
+  // The next reconcile publishes it again under a new session.
+  await reconciler.reconcile(resource, ctx);
+  assert.deepEqual((await kv!.list('it-swarm/docker/swarm/nodes/')).pairs.length, 3);
+
+  assert.deepEqual(await reconciler.finalize(resource, ctx), { done: true });
+  assert.deepEqual((await kv!.list('it-swarm/docker/swarm/nodes/')).pairs, []);
+});
