@@ -9,7 +9,7 @@
  * partition blocks only Consul's ports (8300, 8301) between one host and the others, with
  * blackhole `ip rule`s set from a short-lived helper container on that host.
  *
- * env: BENCH_RUNS, BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition)
+ * env: BENCH_RUNS, BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
  */
 import type Docker from 'dockerode';
 import type { ConsulCluster } from '../src/crds/consul-cluster.js';
@@ -114,8 +114,9 @@ async function helper(host: string, script: string): Promise<void> {
 function partitionScript(op: 'add' | 'del'): string {
   const lines: string[] = [];
   for (const peer of LAB_HOSTS.filter((h) => h !== VICTIM)) {
-    for (const proto of ['tcp', 'udp']) {
-      for (const port of proto === 'tcp' ? [8300, 8301] : [8301]) {
+    // iproute2 6.1 takes protocol numbers only: 6 tcp, 17 udp.
+    for (const proto of [6, 17]) {
+      for (const port of proto === 6 ? [8300, 8301] : [8301]) {
         for (const dir of ['dport', 'sport']) lines.push(`ip rule ${op} to ${peer.address} ipproto ${proto} ${dir} ${port} blackhole priority 90`);
       }
     }
@@ -204,7 +205,9 @@ async function main(): Promise<void> {
         if (fault.dockerEvent) loop.kick();
         await until(`${drift} repaired`, whole, 120_000);
         times.push(Date.now() - start);
-        (repairs[drift] ??= []).push(loop.ctx.repairs.slice(before).map((r) => r.reason).join('+') || 'none');
+        const done = loop.ctx.repairs.slice(before);
+        (repairs[drift] ??= []).push(done.map((r) => r.reason).join('+') || 'none');
+        if (process.env.BENCH_VERBOSE) for (const r of done) console.log(`  ${drift} run ${i + 1}: ${r.reason} on ${r.host}: ${r.found} -> ${r.action}`);
       }
       results[drift === 'partition' ? 'partition (operator)' : drift] = times;
       console.log(`${drift}: ${stats(times)}; repairs per run: ${repairs[drift]!.join(', ')}`);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { analyze } from './analysis.js';
 import type { ClusterObservation } from './observation.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Inflight } from './plan.js';
-import { NOW, fixtureDesired, healthyObservation, seenAs } from './testing-fixtures.js';
+import { NOW, fixtureDesired, healthyObservation, seenAs, seesItselfAs } from './testing-fixtures.js';
 
 const desired = fixtureDesired();
 const planFor = (mutate: (o: ClusterObservation) => void, inflight?: Inflight, d = desired) => {
@@ -50,7 +50,16 @@ test('table: each drift gets exactly the smallest repair', () => {
       type: undefined,
       waiting: /starting/,
     },
-    { name: 'member left (its agent drains before exiting) -> restart its container', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'restart', node: 'consul01' },
+    {
+      name: 'member left by `consul leave` (its agent drains before exiting) -> restart its container',
+      mutate: (o) => {
+        seenAs(o, 'consul01', 'left', C01);
+        seesItselfAs(o, 'consul01', 'left', C01);
+      },
+      type: 'restart',
+      node: 'consul01',
+    },
+    { name: 'member force-left by autopilot after a partition, agent sees itself alive -> join it', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'join', node: 'consul01' },
     {
       name: 'member left but its agent just (re)started -> join it',
       mutate: (o) => {

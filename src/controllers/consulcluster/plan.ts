@@ -123,9 +123,12 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   for (const m of acting.filter((x) => x.answering && x.status !== 'alive')) {
     if (m.status === 'leaving') return done({ waiting: `member ${m.agent.node} is leaving` });
     const fresh = m.container?.startedAt !== undefined && now - m.container.startedAt < o.startGraceMs;
-    if (m.status === 'left' && !fresh && m.container) {
-      // An agent that left is draining before it exits (~13 s for a server); a join cannot stop
-      // that, a restart brings it back at once (it rejoins through -retry-join).
+    const self = m.view?.members.find((x) => x.name === m.agent.node)?.status;
+    if (m.status === 'left' && self !== 'alive' && !fresh && m.container) {
+      // It left itself (`consul leave`): the agent drains before it exits (~13 s for a server); a
+      // join cannot stop that, a restart brings it back at once (it rejoins through -retry-join).
+      // One that still sees itself alive was force-left (autopilot's dead-server clean-up after a
+      // partition): a join is enough.
       return done({ action: { type: 'restart', agent: m.agent, containerId: m.container.id, found: `member ${m.agent.node} left; its agent is shutting down` } });
     }
     const j = joinAction(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);

@@ -57,6 +57,12 @@ export function healthyObservation(agents: readonly DesiredAgent[]): ClusterObse
   };
 }
 
+/** Sets `node`'s serf status in its own view only. */
+export function seesItselfAs(obs: ClusterObservation, node: string, status: SerfStatus, ownAddress: string): void {
+  const m = obs.views.find((v) => v.address === ownAddress)?.members.find((x) => x.name === node);
+  if (m) m.status = status;
+}
+
 /** Sets `node`'s serf status in every view except its own. */
 export function seenAs(obs: ClusterObservation, node: string, status: SerfStatus, ownAddress: string): void {
   for (const v of obs.views) {
