@@ -170,6 +170,7 @@ test('the operator works with the token and never logs it or writes it into stat
     kv,
     store,
     reconcilers: [createDockerHostReconciler({ unreachableRecheckMs: 60_000, probeTimeoutMs: 1_000 })],
+    // The token is even handed to the logger as a field: the logger must redact it, not rely on callers.
     log: createLogger({ format: 'json', level: 'debug', stream: sink, defaultMeta: { consulToken: writeToken } }),
     hostEvents: false,
   });

@@ -1,0 +1,66 @@
+/**
+ * Security on the lab: `tlshost` (hack/lab-tls.sh) runs an engine that demands client
+ * certificates on :2376. A DockerHost carrying the lab's client tls files becomes Ready; one without
+ * them, or with a certificate from a CA the engine does not trust, stays Ready=False with a message
+ * that says TLS / certificate, and never flips to Ready.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { describeE2E, itE2E } from './framework/framework.js';
+import { REPO_ROOT } from './framework/lab.js';
+import { runOrThrow } from './framework/shell.js';
+
+const LAB_TLS = join(REPO_ROOT, 'hack', 'lab-tls.sh');
+const TLS_DIR = join(REPO_ROOT, '.lab', 'tls');
+
+type Cond = { type: string; status: string; reason: string; message: string };
+const ready = (obj: Record<string, any> | undefined): Cond | undefined => obj?.status?.conditions?.find((c: Cond) => c.type === 'Ready');
+
+describeE2E('Security TLS DockerHost', (f) => {
+  let manifest = '';
+  before(async () => {
+    const started = Date.now();
+    await runOrThrow(LAB_TLS, ['up'], { timeoutMs: 5 * 60_000 });
+    manifest = await runOrThrow(LAB_TLS, ['manifest']);
+    console.log(`# security: hack/lab-tls.sh up took ${Date.now() - started} ms`);
+  });
+  after(async () => {
+    await runOrThrow(LAB_TLS, ['down'], { timeoutMs: 60_000 }).catch(() => undefined);
+  });
+
+  itE2E(f, 'a DockerHost with the lab client certificate becomes Ready over TLS', async () => {
+    const t0 = Date.now();
+    const out = await f.apply(manifest);
+    assert.match(out, /dockerhost\/tlshost created/);
+    const obj = await f.waitCondition('dockerhost', 'tlshost', 'True', { timeoutMs: 60_000 });
+    assert.equal(obj.status.reachable, true);
+    assert.match(obj.status.engineVersion, /^\d+\.\d+/);
+    console.log(`# security: tlshost Ready=True ${Date.now() - t0} ms after apply`);
+  });
+
+  itE2E(f, 'without client certificates the host is Ready=False with a TLS reason', async () => {
+    const obj = await f.waitCondition('dockerhost', 'tlshost-nocert', 'False', { timeoutMs: 60_000 });
+    const c = ready(obj)!;
+    assert.equal(obj.status.reachable, false);
+    assert.match(`${c.reason} ${c.message}`, /TLS|HTTPS|certificate/i, JSON.stringify(c));
+    console.log(`# security: no client certificate -> ${c.reason}: ${c.message}`);
+  });
+
+  itE2E(f, 'a client certificate from an untrusted CA is refused with a certificate reason', async () => {
+    await f.apply(`apiVersion: swarmop.io/v1alpha1
+kind: DockerHost
+metadata: {name: tlshost-rogue}
+spec:
+  endpoint: tcp://192.168.116.120:2376
+  address: 192.168.116.120
+  tls: {caFile: ${TLS_DIR}/ca.pem, certFile: ${TLS_DIR}/rogue.pem, keyFile: ${TLS_DIR}/rogue-key.pem}
+`);
+    const obj = await f.waitCondition('dockerhost', 'tlshost-rogue', 'False', { timeoutMs: 60_000 });
+    const c = ready(obj)!;
+    assert.match(`${c.reason} ${c.message}`, /certificate|tls/i, JSON.stringify(c));
+    console.log(`# security: untrusted client certificate -> ${c.reason}: ${c.message}`);
+    // The trusted one next to it is not disturbed.
+    assert.equal(ready(await f.get('dockerhost', 'tlshost'))?.status, 'True');
+  });
+});
