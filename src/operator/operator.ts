@@ -42,7 +42,7 @@ export interface OperatorOptions {
   concurrency?: number;
   /** Watch each DockerHost's /events stream (default true). */
   hostEvents?: boolean;
-  /** Least time between two status listings (ms); default 500. The status cache may lag this much. */
+  /** Least time between two status listings (ms); default 0 (off). The status cache may lag this much. */
   statusCoalesceMs?: number;
 }
 
@@ -100,9 +100,10 @@ export class Operator {
           if (section === 'objects') [this.#objects, this.#objectsSynced] = [pairs, true];
           else [this.#status, this.#statusSynced] = [pairs, true];
           publish();
-          // Our own status writes wake the status watch; with thousands of objects re-listing after
-          // every write starved the workers. Status changes trigger no reconcile, so coalesce them.
-          if (section === 'status' && stopped) await delay(options.statusCoalesceMs ?? 500, undefined, { signal: stopped }).catch(() => undefined);
+          // Optional: coalesce status listings (our own writes wake this watch). Off by default: the
+          // driver takes the cached status as "previous", and a stale one rewrites transition times.
+          const gap = options.statusCoalesceMs ?? 0;
+          if (section === 'status' && gap > 0 && stopped) await delay(gap, undefined, { signal: stopped }).catch(() => undefined);
         },
       });
       return {
@@ -166,7 +167,7 @@ export class Operator {
         metrics: this.#opts.metrics,
         readStatus: async (k, name) => {
           const pair = await this.#opts.kv.get(store.statusKey(k, name));
-          return pair ? (JSON.parse(pair.value) as Resource['status']) : undefined;
+          return pair ? parseStatus(pair.value) : undefined;
         },
       });
       controllers.set(
@@ -203,6 +204,16 @@ export class Operator {
         }
       });
     }
+  }
+}
+
+/** A stored status that is not a JSON object (written by hand) counts as no status. */
+export function parseStatus(value: string): Resource['status'] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Resource['status']) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
