@@ -87,7 +87,14 @@ export function validateDocuments(docs: readonly ParsedDocument[]): { resources:
   docs.forEach((doc, i) => {
     const r = validator().check(doc.value);
     for (const e of r.errors) perDoc[i]?.push(place(doc, e.path, e.message, e.atKey));
-    resources.push(r.resource ? forApply(r.resource) : undefined);
+    const resource = r.resource ? forApply(r.resource) : undefined;
+    const stored = resource ? storedSize(resource) : 0;
+    if (stored > MAX_STORED_DOCUMENT_BYTES) {
+      perDoc[i]?.push(place(doc, [], `document is ${stored} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`));
+      resources.push(undefined);
+      return;
+    }
+    resources.push(resource);
   });
 
   // Duplicate kind/name in one batch: both places are reported, so the user sees which two.
@@ -113,6 +120,18 @@ export function validateDocuments(docs: readonly ParsedDocument[]): { resources:
   // The valid ones are returned even when others failed; apply must still write nothing then.
   const errors = perDoc.flatMap((list) => [...list].sort(compareManifestErrors));
   return { resources: resources.filter((r): r is Resource => r !== undefined), errors };
+}
+
+/**
+ * The largest object document swarmop stores. Consul 1.8 caps a whole /v1/txn request at 512 KiB
+ * (txn_max_req_len) with values base64-encoded (4/3), so one document must stay well under
+ * 384 KiB; the rest is room for system metadata and the request's own JSON.
+ */
+export const MAX_STORED_DOCUMENT_BYTES = 360 * 1024;
+
+/** Bytes of the document as the store writes it (JSON), plus room for system metadata. */
+export function storedSize(r: Resource): number {
+  return Buffer.byteLength(JSON.stringify(r), 'utf8') + 512;
 }
 
 /** Pure: a copy of r with its kind's defaults filled in (unknown kinds are copied unchanged). */

@@ -112,9 +112,9 @@ test('a token Consul does not know is refused on the first read: exit 5, one lin
 
 // Known gap in src/store/consul-kv.ts (not this suite's code): Consul 1.8 answers a /v1/txn that
 // the ACL refuses with 409 and Errors[].What "Permission denied"; ConsulKv maps every 409 to a
-// Conflict, so an apply by a read-only token exits 4 ("created by someone else meanwhile") and a delete
-// retries its CAS loop and ends "kept changing underneath". Kept as a TODO so it shows.
-test('writes the ACL refuses are reported as forbidden (exit 5), not as conflicts', { todo: 'ConsulKv.txn: map 409 "Permission denied" to Forbidden' }, async () => {
+// Conflict, so an apply by a read-only token exited 4 ("created by someone else meanwhile") and a delete
+// retried its CAS loop and ended "kept changing underneath" (fixed in ConsulKv.txn).
+test('writes the ACL refuses are reported as forbidden (exit 5), not as conflicts', async () => {
   const readOnly = await cli(['apply', '-f', '-'], readToken, SIA);
   assertClearRefusal(readOnly, /acl-test\//);
   const refusedDelete = await cli(['delete', 'dockerhost', 'consul01'], readToken);

@@ -163,7 +163,7 @@ test('hand-written invalid documents get Ready=False InvalidSpec and never stop 
 // garbage makes every reconcile throw and InvalidSpec is never written. Kept as a TODO so it shows.
 test(
   'an invalid document whose status key is not JSON still gets InvalidSpec',
-  { timeout: 60_000, todo: 'operator readStatus throws on a status key that is not JSON' },
+  { timeout: 60_000 },
   async () => {
     const store = new ResourceStore({ kv, prefix: 'fuzz-operator-status/' });
     const operator = new Operator({ kv, store, reconcilers: [createDockerHostReconciler({ unreachableRecheckMs: 60_000 })], hostEvents: false });

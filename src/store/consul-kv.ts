@@ -214,12 +214,25 @@ export class ConsulKv implements KvStore {
     } catch (err) {
       // A rolled-back transaction is HTTP 409 with the failing operations in the body.
       const rolledBack = (err as { txnBody?: typeof body }).txnBody;
-      if (rolledBack?.Errors) throw conflictFrom(ops, rolledBack.Errors);
+      if (rolledBack?.Errors) throw this.txnFailure(ops, rolledBack.Errors);
       throw err;
     }
-    if (body?.Errors && body.Errors.length > 0) throw conflictFrom(ops, body.Errors);
+    if (body?.Errors && body.Errors.length > 0) throw this.txnFailure(ops, body.Errors);
     // Unlike the KV endpoint's answers (decoded by the client), txn results carry base64 values.
     return { results: (body?.Results ?? []).flatMap((r) => (r.KV ? [toPair({ ...r.KV, Value: unb64(r.KV.Value) })] : [])) };
+  }
+
+  /** A rolled-back transaction: an ACL refusal (Consul answers 409 for those too) or a lost CAS. */
+  private txnFailure(ops: readonly KvTxnOp[], errors: readonly { OpIndex: number; What: string }[]): Error {
+    const denied = errors.filter((e) => /permission denied/i.test(e.What));
+    if (denied.length > 0) {
+      const keys = denied.map((e) => ops[e.OpIndex]?.key ?? '?');
+      return new SwarmopError(
+        'Forbidden',
+        `Consul at ${this.address} refused a write of ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''}: permission denied (check CONSUL_HTTP_TOKEN and its policy on the prefix)`,
+      );
+    }
+    return conflictFrom(ops, errors);
   }
 
   async createSession(options: SessionOptions): Promise<string> {

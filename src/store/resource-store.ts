@@ -14,12 +14,13 @@
  * - events are a bounded JSON array per object, repeats merged into a count.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { KINDS, validateResource } from '../crds/index.js';
+import { KINDS, MAX_STORED_DOCUMENT_BYTES, storedSize, validateResource } from '../crds/index.js';
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
-import { MAX_TXN_OPS, type KvPair, type KvStore, type KvTxnOp } from './kv.js';
+import type { KvPair, KvStore, KvTxnOp } from './kv.js';
 import { addEvent, boundEvents, compareEvents, parseEvents, type EventBounds, type EventInput, type ObjectEvent, type ObjectRef } from './object-events.js';
+import { txnBatches, txnOpBytes } from './txn-batches.js';
 import { eventsKey, normalizePrefix, objectKey, parseKey, pluralOf, sectionPrefix, statusKey } from './store-keys.js';
 
 export interface ResourceStoreOptions {
@@ -402,6 +403,11 @@ export class ResourceStore {
         errors.push(...res.errors.map((e) => `${label}: ${e.path ? `${e.path}: ` : ''}${e.message}`));
         return;
       }
+      const size = storedSize(res.resource);
+      if (size > MAX_STORED_DOCUMENT_BYTES) {
+        errors.push(`${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`);
+        return;
+      }
       const id = `${res.resource.kind}/${res.resource.metadata.name}`;
       if (seen.has(id)) errors.push(`${label}: duplicate ${res.resource.kind} "${res.resource.metadata.name}" in this apply`);
       seen.add(id);
@@ -426,11 +432,13 @@ export class ResourceStore {
     return current;
   }
 
-  /** Writes every planned CAS in transactions of at most 64; on a failure undoes the batches already written. */
+  /**
+   * Writes every planned CAS in transactions within Consul's limits (64 operations, 512 KiB body);
+   * on a failure undoes the batches already written.
+   */
   private async writeAllOrNothing(writes: readonly PlannedWrite[]): Promise<void> {
     const done: DoneWrite[] = [];
-    for (let i = 0; i < writes.length; i += MAX_TXN_OPS) {
-      const batch = writes.slice(i, i + MAX_TXN_OPS);
+    for (const batch of txnBatches(writes, (w) => txnOpBytes(w.key, w.value))) {
       try {
         const res = await this.kv.txn(batch.map((w): KvTxnOp => ({ verb: 'cas', key: w.key, value: w.value, index: w.index })));
         const newIndex = new Map(res.results.map((p) => [p.key, p.modifyIndex]));
@@ -449,8 +457,7 @@ export class ResourceStore {
         ? { verb: 'delete-cas', key: w.key, index: w.newIndex }
         : { verb: 'cas', key: w.key, value: w.previous, index: w.newIndex };
     const failed: string[] = [];
-    for (let i = 0; i < done.length; i += MAX_TXN_OPS) {
-      const batch = done.slice(i, i + MAX_TXN_OPS);
+    for (const batch of txnBatches(done, (w) => txnOpBytes(w.key, w.previous))) {
       try {
         await this.kv.txn(batch.map(undo));
       } catch {
