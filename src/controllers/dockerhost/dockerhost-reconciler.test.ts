@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerHostOutcome } from './dockerhost-reconciler.js';
-import { engineFacts } from './probe.js';
+import { engineFacts, failureReason } from './probe.js';
 
 const facts = engineFacts(
   { Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', KernelVersion: '6.1.0' } as never,
@@ -18,7 +18,7 @@ test('a reachable engine is Ready with its version, platform and swarm state', (
 });
 
 test('an unreachable engine is Ready=False, says why, and is re-checked soon', () => {
-  const out = dockerHostOutcome('tcp://192.168.116.112:2375', { reachable: false, error: 'connection refused' }, 5000);
+  const out = dockerHostOutcome('tcp://192.168.116.112:2375', { reachable: false, error: 'connection refused', reason: 'Unreachable' }, 5000);
   assert.equal(out.conditions[0]?.status, 'False');
   assert.equal(out.conditions[0]?.reason, 'Unreachable');
   assert.match(out.conditions[0]?.message ?? '', /192\.168\.116\.112:2375.*connection refused/);
@@ -35,4 +35,15 @@ test('status rebuilt from the same probe is identical (no status churn)', () => 
   const a = dockerHostOutcome('tcp://h:2375', { reachable: true, facts }, 5000);
   const b = dockerHostOutcome('tcp://h:2375', { reachable: true, facts }, 5000);
   assert.deepEqual(a, b);
+});
+
+test('a refused TLS handshake has its own reason', () => {
+  const out = dockerHostOutcome('tcp://192.168.116.120:2376', { reachable: false, error: 'TLS handshake failed: certificate required', reason: 'TLSHandshakeFailed' }, 5000);
+  assert.equal(out.conditions[0]?.reason, 'TLSHandshakeFailed');
+});
+
+test('probe errors map to reasons: TLS refused, TLS required, otherwise unreachable', () => {
+  assert.equal(failureReason('TLS handshake failed: sslv3 alert bad certificate'), 'TLSHandshakeFailed');
+  assert.equal(failureReason('(HTTP code 400) unexpected - Client sent an HTTP request to an HTTPS server.'), 'TLSRequired');
+  assert.equal(failureReason('connection refused by 192.168.116.112:2375'), 'Unreachable');
 });

@@ -55,7 +55,7 @@ export function dockerHostOutcome(
   if (!probe.reachable) {
     return {
       observed: { reachable: false, endpoint },
-      conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable', message: `Docker Engine at ${endpoint} does not answer: ${probe.error}` }],
+      conditions: [{ type: 'Ready', status: 'False', reason: probe.reason, message: `Docker Engine at ${endpoint} does not answer: ${probe.error}` }],
       requeueAfter: recheckMs,
     };
   }

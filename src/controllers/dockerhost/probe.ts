@@ -20,7 +20,10 @@ export interface EngineFacts {
   };
 }
 
-export type ProbeResult = { reachable: true; facts: EngineFacts } | { reachable: false; error: string };
+/** Why an engine did not answer: its TCP/socket is gone, or the TLS handshake was refused. */
+export type ProbeFailure = 'Unreachable' | 'TLSHandshakeFailed' | 'TLSRequired';
+
+export type ProbeResult = { reachable: true; facts: EngineFacts } | { reachable: false; error: string; reason: ProbeFailure };
 
 export const PROBE_TIMEOUT_MS = 1500;
 
@@ -33,7 +36,8 @@ export async function probeEngine(docker: Docker, timeoutMs = PROBE_TIMEOUT_MS):
     const [version, info] = await Promise.race([Promise.all([docker.version(), docker.info()]), deadline]);
     return { reachable: true, facts: engineFacts(version, info) };
   } catch (err) {
-    return { reachable: false, error: describeError(err) };
+    const error = describeError(err);
+    return { reachable: false, error, reason: failureReason(error) };
   } finally {
     clearTimeout(timer);
   }
@@ -64,7 +68,7 @@ function describeError(err: unknown): string {
     if (e.code === 'ECONNREFUSED') return `connection refused${e.address ? ` by ${e.address}:${e.port}` : ''}`;
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return `host unreachable (${e.code})`;
     if (e.code === 'ENOENT') return `socket not found${e.address ? ` at ${e.address}` : ''}`;
-    if (e.code === 'EPROTO' || /certificate|SSL|TLS/i.test(e.message ?? '')) return `TLS handshake failed: ${e.message}`;
+    if (e.code === 'EPROTO' || /certificate|SSL|TLS|tlsv1|handshake/i.test(e.message ?? '')) return `TLS handshake failed: ${e.message}`;
     if (e.message) return e.message;
   }
   return String(err);
@@ -72,4 +76,12 @@ function describeError(err: unknown): string {
 
 function isSwarmNodeState(v: unknown): v is SwarmNodeState {
   return v === 'inactive' || v === 'pending' || v === 'active' || v === 'error' || v === 'locked';
+}
+
+/** Pure: the condition reason for a probe error text. */
+export function failureReason(error: string): ProbeFailure {
+  if (error.startsWith('TLS handshake failed')) return 'TLSHandshakeFailed';
+  // dockerd --tlsverify answers a plain-HTTP client with 400 and this text.
+  if (/HTTP request to an HTTPS server/i.test(error)) return 'TLSRequired';
+  return 'Unreachable';
 }
