@@ -1,19 +1,18 @@
 /**
  * The operator: watches swarmop's documents in Consul KV and runs one controller per kind.
  *
- *   PrefixWatcher(objects/) ─┐                     ┌─ Controller(DockerHost)  ─ driver ─ reconciler
- *   PrefixWatcher(status/)  ─┴─ Reflector per kind ─┼─ Controller(ConsulCluster) ...
- *   HostStreams (Docker /events per DockerHost) ────┘   (mapHostEvent / mapHostConnectivity → enqueue)
+ *   PrefixWatcher(objects/) ── Reflector per kind ─┬─ Controller(DockerHost)  ─ driver ─ reconciler
+ *                                                  ├─ Controller(ConsulCluster) ...
+ *   HostStreams (Docker /events per DockerHost) ───┘   (mapHostEvent / mapHostConnectivity → enqueue)
  *
- * Status keys are cached too (reconcilers get the previous status for condition transition
- * times), but only spec/metadata changes queue a reconcile, so a controller's own status write
- * never triggers it again.
+ * Only objects keys (spec + metadata) are watched and cached. Status is the controllers' own
+ * output: the driver reads the stored status in the same call that writes the new one, so a
+ * status write never wakes the watch and never triggers a reconcile.
  *
  * For the runtime Manager it splits into `sources` (the watchers: always running, so a standby
  * replica keeps a warm cache) and `leaderRunnables` (controllers and host event streams: only while
  * leading; controllers are built afresh for every leadership term).
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
@@ -42,8 +41,6 @@ export interface OperatorOptions {
   concurrency?: number;
   /** Watch each DockerHost's /events stream (default true). */
   hostEvents?: boolean;
-  /** Least time between two status listings (ms); default 0 (off). The status cache may lag this much. */
-  statusCoalesceMs?: number;
 }
 
 export class Operator {
@@ -56,9 +53,7 @@ export class Operator {
   readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
   #controllers = new Map<KindName, Controller<DecodedObject>>();
   #objects: KvPair[] = [];
-  #status: KvPair[] = [];
   #objectsSynced = false;
-  #statusSynced = false;
 
   constructor(options: OperatorOptions) {
     this.#opts = options;
@@ -85,34 +80,19 @@ export class Operator {
     this.hosts = new HostRegistry({ dockerHosts: () => this.cache.list('DockerHost') });
     this.#wireObjectTriggers();
 
-    const publish = () => {
-      if (!this.hasSynced()) return;
-      const pairs = [...this.#objects, ...this.#status];
-      for (const reflector of this.#reflectors.values()) reflector.apply(pairs, 0);
-    };
-    const watcherSource = (section: 'objects' | 'status'): Source => {
-      let stopped: AbortSignal | undefined;
-      const watcher = new PrefixWatcher({
-        kv: options.kv,
-        prefix: sectionPrefix(store.prefix, section),
-        log: this.#log,
-        onSnapshot: async (pairs) => {
-          if (section === 'objects') [this.#objects, this.#objectsSynced] = [pairs, true];
-          else [this.#status, this.#statusSynced] = [pairs, true];
-          publish();
-          // Optional: coalesce status listings (our own writes wake this watch). Off by default: the
-          // driver takes the cached status as "previous", and a stale one rewrites transition times.
-          const gap = options.statusCoalesceMs ?? 0;
-          if (section === 'status' && gap > 0 && stopped) await delay(gap, undefined, { signal: stopped }).catch(() => undefined);
-        },
-      });
-      return {
-        name: `watcher ${section}`,
-        start: (signal) => ((stopped = signal), watcher.start(signal)),
-        hasSynced: () => watcher.hasSynced(),
-      };
-    };
-    this.sources = [watcherSource('objects'), watcherSource('status')];
+    // Only objects keys are watched: status is written by us and read fresh when we write it, so
+    // a status write never wakes the watch (with 10,000 objects each wake re-lists megabytes).
+    const watcher = new PrefixWatcher({
+      kv: options.kv,
+      prefix: sectionPrefix(store.prefix, 'objects'),
+      log: this.#log,
+      onSnapshot: (pairs) => {
+        this.#objects = pairs;
+        this.#objectsSynced = true;
+        for (const reflector of this.#reflectors.values()) reflector.apply(pairs, 0);
+      },
+    });
+    this.sources = [{ name: 'watcher objects', start: (signal) => watcher.start(signal), hasSynced: () => watcher.hasSynced() }];
 
     this.leaderRunnables = [{ name: 'controllers', start: (signal) => this.#runControllers(signal) }];
     if (options.hostEvents !== false) {
@@ -140,7 +120,7 @@ export class Operator {
 
   /** True once both watchers delivered a first listing. */
   hasSynced(): boolean {
-    return this.#objectsSynced && this.#statusSynced;
+    return this.#objectsSynced;
   }
 
   controller(kind: KindName): Controller<DecodedObject> | undefined {
@@ -165,10 +145,6 @@ export class Operator {
         hosts: this.hosts,
         cache: this.cache,
         metrics: this.#opts.metrics,
-        readStatus: async (k, name) => {
-          const pair = await this.#opts.kv.get(store.statusKey(k, name));
-          return pair ? parseStatus(pair.value) : undefined;
-        },
       });
       controllers.set(
         kind,

@@ -14,10 +14,6 @@ async function setup() {
   const kv = new MemoryKv();
   const store = new ResourceStore({ kv, prefix: 't/' });
   await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
-  const readRaw = async (k: string, n: string) => {
-    const pair = await kv.get(store.statusKey(k, n));
-    return pair ? (JSON.parse(pair.value) as Resource['status']) : undefined;
-  };
   let ready: ConditionInput = { type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' };
   const reconciler: KindReconciler = { kind: 'DockerHost', reconcile: async () => ({ observed: {}, conditions: [ready] }) };
   const drive = createReconcileDriver({
@@ -26,7 +22,6 @@ async function setup() {
     store,
     hosts: { get: () => undefined, list: () => [] },
     cache: emptyCache,
-    readStatus: async (k, n) => (await store.get(k, n).catch(() => undefined))?.status ?? readRaw(k, n),
   });
   const run = async (cached?: DecodedObject) => {
     const object = cached ?? store.decode((await kv.list('t/')).pairs).find((d) => d.name === 'h1');

@@ -4,7 +4,7 @@
  * validation, finalizer add/remove, deletion, status rebuilt from the outcome and written
  * compare-and-set only when it changed, repairs turned into a log line + metric + event.
  */
-import type { BaseStatus, KindName } from '../crds/index.js';
+import type { BaseStatus, KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, ObjectCache, ReconcileContext, Repair, Hosts } from '../controllers/reconciler.js';
 import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
@@ -24,8 +24,6 @@ export interface DriverOptions {
   cache: ObjectCache;
   metrics?: RuntimeMetrics;
   now?: () => Date;
-  /** Reads the stored status of an object whose document is invalid (so InvalidSpec keeps its time). */
-  readStatus: (kind: KindName, name: string) => Promise<BaseStatus | undefined>;
   /** Recheck interval while a finalizer is not done yet (ms). */
   finalizeRetryMs?: number;
 }
@@ -61,10 +59,14 @@ export function createReconcileDriver(options: DriverOptions) {
       },
     };
 
+    // Status is rebuilt against the stored one, read in the same call as the write.
+    const writeStatus = async (target: Pick<Resource, 'kind' | 'metadata'>, build: (previous: BaseStatus | undefined) => BaseStatus) => {
+      const w = await store.updateStatusWith(target, build);
+      if (w.written) await readyEvent(w.previous, w.status, ctx);
+    };
+
     if (!cached.resource) {
-      const previous = await options.readStatus(kind, name);
-      const status = buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now());
-      if (await store.updateStatus({ kind, metadata: { name } }, status)) await readyEvent(previous, status, ctx);
+      await writeStatus({ kind, metadata: { name } }, (previous) => buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now()));
       rctx.log.warn('stored document is invalid', { errors: cached.errors });
       return; // nothing to do until the document changes
     }
@@ -87,22 +89,15 @@ export function createReconcileDriver(options: DriverOptions) {
 
     try {
       const out = await reconciler.reconcile(resource, ctx);
-      const status = buildStatus(resource.status, out.observed, out.conditions, resource.metadata.generation, now());
-      if (await store.updateStatus(resource, status)) await readyEvent(resource.status, status, ctx);
+      await writeStatus(resource, (previous) => buildStatus(previous, out.observed, out.conditions, resource.metadata.generation, now()));
       return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
     } catch (err) {
       // The object shows the failure (level-triggered users read status, not logs); the error
       // policy decides the retry.
       if (!isSwarmopError(err, 'Conflict')) {
         const message = err instanceof Error ? err.message : String(err);
-        const status = buildStatus(
-          resource.status,
-          {},
-          [{ type: 'Ready', status: 'False', reason: 'ReconcileError', message: message.slice(0, 1000) }],
-          resource.metadata.generation,
-          now(),
-        );
-        if (await store.updateStatus(resource, status).catch(() => false)) await readyEvent(resource.status, status, ctx);
+        const failed = [{ type: 'Ready', status: 'False' as const, reason: 'ReconcileError', message: message.slice(0, 1000) }];
+        await writeStatus(resource, (previous) => buildStatus(previous, {}, failed, resource.metadata.generation, now())).catch(() => undefined);
       }
       throw err;
     }

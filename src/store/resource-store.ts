@@ -15,7 +15,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { KINDS, MAX_STORED_DOCUMENT_BYTES, storedSize, validateResource } from '../crds/index.js';
-import type { ObjectMeta, Resource } from '../crds/meta.js';
+import type { BaseStatus, ObjectMeta, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
 import type { KvPair, KvStore, KvTxnOp } from './kv.js';
@@ -270,12 +270,28 @@ export class ResourceStore {
    * the object is gone (so no orphan status is left behind).
    */
   async updateStatus(resource: Pick<Resource, 'kind' | 'metadata'>, status: object): Promise<boolean> {
+    return (await this.updateStatusWith(resource, () => status)).written;
+  }
+
+  /**
+   * Like updateStatus, but the new status is built from the stored one read in the same call
+   * (so condition transition times are kept against what is really stored, not a cached copy).
+   * A stored status that is not a JSON object counts as none. Returns what was built and whether
+   * it was written.
+   */
+  async updateStatusWith<S extends object>(
+    resource: Pick<Resource, 'kind' | 'metadata'>,
+    build: (previous: BaseStatus | undefined) => S,
+  ): Promise<{ written: boolean; previous: BaseStatus | undefined; status: S }> {
     const { kind } = resource;
     const { name } = resource.metadata;
     const sKey = this.statusKey(kind, name);
     const oKey = this.objectKey(kind, name);
     const cur = await this.kv.get(sKey);
-    if (cur && sameJson(parseJson(cur.value), status)) return false;
+    const stored = cur ? parseJson(cur.value) : undefined;
+    const previous = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+    const status = build(previous);
+    if (cur && sameJson(stored, status)) return { written: false, previous, status };
     try {
       await this.kv.txn([
         { verb: 'get', key: oKey },
@@ -286,7 +302,7 @@ export class ResourceStore {
       if (err.keys.includes(oKey)) throw new SwarmopError('NotFound', `${kind.toLowerCase()}/${name} no longer exists; status not written`);
       throw new SwarmopError('Conflict', `status of ${kind.toLowerCase()}/${name} was written by someone else since it was read`);
     }
-    return true;
+    return { written: true, previous, status };
   }
 
   /** Adds a finalizer (idempotent: false when already there). Refused on an object being deleted. */
