@@ -283,6 +283,20 @@ test('the QuorumLost message names the recovery command and the opt-in field', (
   assert.match(msg, /allowForceNewCluster/);
 });
 
+test('while the only manager is a listed worker that does not answer as manager, no second swarm is created', () => {
+  // consulsvr was demoted by hand, consul01 promoted and momentarily not reporting control.
+  const world: SwarmWorld = {
+    engines: new Map([['consulsvr', member('consulsvr', 'm1')], ['consul01', eng('consul01', { localNodeState: 'pending' })], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'none' },
+  };
+  const p = plan(desired(), world);
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(reasons(p), ['NodePending', 'NoManagerVisible']);
+  // With the opt-in, the first manager starts a new swarm.
+  const forced = plan(desired({ allowForceNewCluster: true }), world);
+  assert.deepEqual(ops(forced), ['SwarmInitialized:leave@consulsvr,init@consulsvr']);
+});
+
 test('a worker in a swarm with no visible manager does not make the operator create a second swarm', () => {
   const world: SwarmWorld = {
     engines: new Map([['consulsvr', down('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),

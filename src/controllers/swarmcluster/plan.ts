@@ -122,18 +122,22 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     const first = desired.nodes.find((d) => d.role === 'manager');
     if (!first) return { actions, blockers };
     const fe = engines.get(first.host);
-    // Some listed engine still believes it is in a swarm whose manager we cannot see: a new swarm
-    // now would split the cluster, so wait for the managers instead.
-    const member = desired.nodes.find((d) => {
+    // Some listed engine still believes it is in a swarm, but no listed engine is its manager right
+    // now (a manager restarting, a role change in flight, a manager not in the spec). Creating a
+    // swarm now would split the cluster, so wait -- unless the spec allows re-creating it.
+    const members = desired.nodes.filter((d) => {
       const e = engines.get(d.host);
       return e?.reachable && e.swarm.localNodeState !== 'inactive';
     });
     if (!fe?.reachable) {
       blockers.push({ reason: 'ManagerUnreachable', message: `${first.host} (first manager) must answer before the swarm can be created`, severity: 'blocking' });
-    } else if (member && member.role === 'worker' && desired.nodes.some((d) => d.role === 'manager' && !engines.get(d.host)?.reachable)) {
+    } else if (members.length > 0 && !desired.allowForceNewCluster) {
       blockers.push({
-        reason: 'ManagerUnreachable',
-        message: `${member.host} is in a swarm but no listed manager answers; waiting instead of creating a second swarm`,
+        reason: 'NoManagerVisible',
+        message:
+          `${members.map((m) => m.host).join(', ')} ${members.length === 1 ? 'is' : 'are'} in a swarm but no listed host is its manager; ` +
+          'waiting instead of creating a second swarm (list its managers, or set spec.allowForceNewCluster: true to start a new swarm on ' +
+          `${first.host})`,
         severity: 'blocking',
       });
     } else if (fe.swarm.localNodeState === 'inactive') {
@@ -144,15 +148,15 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
         action: `initialised the swarm on ${first.host} advertising ${first.advertise}`,
       });
     } else if (fe.swarm.localNodeState === 'active') {
-      // The first manager is a worker of some swarm we cannot see a manager of: take it out and start ours.
+      // Opted in: the first manager leaves the swarm nobody manages and starts ours.
       actions.push({
-        cause: { reason: 'SwarmInitialized', found: `${first.host} is a worker of a swarm without a listed manager`, repair: true },
+        cause: { reason: 'SwarmInitialized', found: `${first.host} is a worker of a swarm without a visible manager`, repair: true },
         host: first.host,
         steps: [
           { op: 'leave', host: first.host },
           { op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false },
         ],
-        action: `left the foreign swarm and initialised a new one on ${first.host}`,
+        action: `left the unmanaged swarm and initialised a new one on ${first.host} (allowForceNewCluster)`,
       });
     }
     return { actions, blockers };
