@@ -50,6 +50,14 @@ async function whole(): Promise<boolean> {
   return views.every((v) => v.reachable && v.leader !== '' && LAB_HOSTS.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'));
 }
 
+/** Whole, and every server a voter that autopilot calls healthy: the state a fault starts from. */
+async function settled(): Promise<boolean> {
+  if (!(await whole())) return false;
+  const v = await readAgentView(LAB_HOSTS[0]!.address, { timeoutMs: 800 });
+  const voters = v.raft.filter((s) => s.voter).length === LAB_HOSTS.length;
+  return voters && (v.autopilot ?? []).length === LAB_HOSTS.length && (v.autopilot ?? []).every((s) => s.healthy && s.voter);
+}
+
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
@@ -189,16 +197,15 @@ async function main(): Promise<void> {
         const alone: number[] = [];
         for (let i = 0; i < RUNS; i++) {
           await fault.inject();
-          alone.push(await until('Consul alone to heal', whole, 120_000));
-          await sleep(2000);
+          alone.push(await until('Consul alone to heal', whole, 180_000));
+          await until('settled again', settled, 180_000);
         }
         results['partition (Consul alone)'] = alone;
         loop.start();
       }
       const times: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        await until('whole before the fault', whole, 120_000);
-        await sleep(1000);
+        await until('settled before the fault', settled, 180_000);
         const before = loop.ctx.repairs.length;
         await fault.inject();
         const start = Date.now();
@@ -219,6 +226,11 @@ async function main(): Promise<void> {
   console.log('\nfault -> every member alive with a leader');
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(26)} ${stats(v)}`);
 }
+
+process.once('SIGINT', () => {
+  console.error('interrupted: removing the bench cluster');
+  void cleanup().finally(() => process.exit(130));
+});
 
 main().catch(async (err) => {
   console.error(err);

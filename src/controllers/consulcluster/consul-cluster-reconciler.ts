@@ -87,7 +87,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     if (p.inflightDone) {
       this.inflight.delete(key);
       if (!p.inflightDone.settled) {
-        await ctx.event('Warning', 'RepairTimedOut', `${p.inflightDone.inflight.description} did not become healthy in time; trying again`);
+        await ctx.event('Warning', 'RepairNotSettled', `${p.inflightDone.inflight.description} did not make the member healthy (timed out or broke again); acting again`);
       }
     }
     let progress = p.waiting;

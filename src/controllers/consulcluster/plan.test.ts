@@ -159,24 +159,38 @@ test('a configuration change waits while a server is not a voting raft peer yet'
 });
 
 test('one repair in flight: nothing else is done until it settles or times out', () => {
-  const broken = (o: ClusterObservation) => {
+  const leftToo = (o: ClusterObservation) => {
+    seenAs(o, 'consul01', 'left', C01);
+    seesItselfAs(o, 'consul01', 'left', C01);
+  };
+  const first = planFor((o) => {
+    leftToo(o);
     o.containers[2]!.state = 'exited';
     o.views[2]!.reachable = false;
-    seenAs(o, 'consul02', 'failed', '192.168.116.113');
-    seenAs(o, 'consul01', 'left', C01);
-  };
-  const first = planFor(broken);
+  });
   assert.equal(first.action?.type, 'start');
   const inflight = inflightFor(first.action!, NOW)!;
-  assert.ok(inflight);
-  const second = planFor(broken, inflight);
+  // Started, but its agent does not answer yet; consul01 also needs a repair: it waits.
+  const starting = (o: ClusterObservation) => {
+    leftToo(o);
+    o.containers[2]!.startedAt = NOW + 100;
+    o.views[2]!.reachable = false;
+    seenAs(o, 'consul02', 'failed', '192.168.116.113');
+  };
+  const second = planFor(starting, inflight);
   assert.equal(second.action, undefined);
   assert.match(second.waiting ?? '', /start of consul02/);
-  // Timed out: forgotten, and the planner acts again.
-  const late = { ...inflight, deadline: NOW - 1 };
-  const third = planFor(broken, late);
+  // Timed out: forgotten, and the planner judges the world afresh.
+  const third = planFor(starting, { ...inflight, deadline: NOW - 1 });
   assert.equal(third.inflightDone?.settled, false);
-  assert.equal(third.action?.type, 'start');
+  assert.match(third.waiting ?? '', /consul02 is starting/);
+});
+
+test('an in-flight step whose member broke again (container stopped) is dropped and the member repaired again', () => {
+  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
+  const p = planFor((o) => void (o.containers[2]!.state = 'exited'), inflight);
+  assert.equal(p.inflightDone?.settled, false);
+  assert.equal(p.action?.type, 'start');
 });
 
 test('an in-flight start settles once the NEW agent answers, is alive, voting and healthy for autopilot', () => {

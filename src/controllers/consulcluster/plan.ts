@@ -63,6 +63,17 @@ export function isSettled(inflight: Inflight, a: ClusterAnalysis): boolean {
   });
 }
 
+/**
+ * The step's member broke again while it settled (its container is gone or stopped, not by
+ * docker's own restart): waiting for the step is pointless, the planner must act again.
+ */
+function undone(inflight: Inflight, a: ClusterAnalysis): boolean {
+  return inflight.nodes.some((n) => {
+    const m = a.members.find((x) => x.agent.node === n);
+    return m !== undefined && m.hostReachable && (!m.container || !['running', 'restarting'].includes(m.container.state));
+  });
+}
+
 /** Where a join for `m` should go: through the reference agent when that is someone else. */
 function joinAction(m: MemberFacts, a: ClusterAnalysis, found: string): Action | undefined {
   const ref = a.reference;
@@ -79,7 +90,7 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   let inflightDone: Plan['inflightDone'];
   if (inflight) {
     if (isSettled(inflight, a)) inflightDone = { settled: true, inflight };
-    else if (now < inflight.deadline) return { waiting: `waiting for ${inflight.description}` };
+    else if (now < inflight.deadline && !undone(inflight, a)) return { waiting: `waiting for ${inflight.description}` };
     else inflightDone = { settled: false, inflight };
   }
   const done = (p: Omit<Plan, 'inflightDone'>): Plan => ({ ...p, ...(inflightDone ? { inflightDone } : {}) });
