@@ -11,7 +11,9 @@
  *   never keeps half of an apply;
  * - `delete` of an object with finalizers only sets deletionTimestamp; the object goes when its
  *   last finalizer is removed;
- * - events are a bounded JSON array per object, repeats merged into a count.
+ * - events are a bounded JSON array per object, repeats merged into a count;
+ * - every write of an objects key appends, in the same transaction, an entry to the objects
+ *   journal (object-journal.ts), so the operator's watcher fetches only what changed.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { KINDS, MAX_STORED_DOCUMENT_BYTES, storedSize, validateResource } from '../crds/index.js';
@@ -20,7 +22,8 @@ import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
 import type { KvPair, KvStore, KvTxnOp } from './kv.js';
 import { addEvent, boundEvents, compareEvents, parseEvents, type EventBounds, type EventInput, type ObjectEvent, type ObjectRef } from './object-events.js';
-import { txnBatches, txnOpBytes } from './txn-batches.js';
+import { JOURNAL_FIXED_BYTES, JOURNAL_TXN_OPS, ObjectJournal, journalKeyBytes } from './object-journal.js';
+import { txnBatches, txnOpBytes, type TxnReserve } from './txn-batches.js';
 import { eventsKey, normalizePrefix, objectKey, parseKey, pluralOf, sectionPrefix, statusKey } from './store-keys.js';
 
 export interface ResourceStoreOptions {
@@ -34,6 +37,8 @@ export interface ResourceStoreOptions {
   eventMaxAgeMs?: number;
   /** Attempts of the read-modify-CAS loops (finalizers, delete, events) before a Conflict error. */
   casAttempts?: number;
+  /** Ring size of the objects journal (default 128); readers further behind re-list. */
+  journalSlots?: number;
 }
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
@@ -95,12 +100,16 @@ interface DoneWrite extends PlannedWrite {
 /** Above this many documents, apply reads each kind with one list instead of one GET per object. */
 const LIST_READ_THRESHOLD = 8;
 
+/** Every objects-key transaction carries the journal's operations and its entry's fixed part. */
+const JOURNAL_RESERVE: TxnReserve = { ops: JOURNAL_TXN_OPS, bytes: JOURNAL_FIXED_BYTES };
+
 export class ResourceStore {
   readonly prefix: string;
   private readonly kv: KvStore;
   private readonly now: () => Date;
   private readonly bounds: EventBounds;
   private readonly attempts: number;
+  private readonly journal: ObjectJournal;
 
   constructor(options: ResourceStoreOptions) {
     this.kv = options.kv;
@@ -108,6 +117,7 @@ export class ResourceStore {
     this.now = options.now ?? (() => new Date());
     this.bounds = { limit: options.eventLimit ?? 50, maxAgeMs: options.eventMaxAgeMs ?? 3_600_000 };
     this.attempts = options.casAttempts ?? 8;
+    this.journal = new ObjectJournal({ kv: this.kv, prefix: this.prefix, slots: options.journalSlots });
   }
 
   objectKey(kind: string, name: string): string {
@@ -256,7 +266,7 @@ export class ResourceStore {
       if (doc && (doc.metadata.finalizers?.length ?? 0) > 0) {
         if (doc.metadata.deletionTimestamp) return 'terminating';
         doc.metadata.deletionTimestamp = this.now().toISOString();
-        if (await this.kv.cas(key, serialize(doc), cur.modifyIndex)) return 'terminating';
+        if (await this.casObject(key, serialize(doc), cur.modifyIndex)) return 'terminating';
         continue;
       }
       if (await this.removeKeys(kind, name, cur.modifyIndex)) return 'deleted';
@@ -318,7 +328,7 @@ export class ResourceStore {
         throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} is being deleted; no finalizer can be added`);
       }
       doc.metadata.finalizers = [...finalizers, finalizer];
-      if (await this.kv.cas(key, serialize(doc), cur.modifyIndex)) return true;
+      if (await this.casObject(key, serialize(doc), cur.modifyIndex)) return true;
     }
     throw lostRace(kind, name, 'add finalizer to');
   }
@@ -342,7 +352,7 @@ export class ResourceStore {
       }
       if (rest.length > 0) doc.metadata.finalizers = rest;
       else delete doc.metadata.finalizers;
-      if (await this.kv.cas(key, serialize(doc), cur.modifyIndex)) return true;
+      if (await this.casObject(key, serialize(doc), cur.modifyIndex)) return true;
     }
     throw lostRace(kind, name, 'remove finalizer from');
   }
@@ -454,9 +464,13 @@ export class ResourceStore {
    */
   private async writeAllOrNothing(writes: readonly PlannedWrite[]): Promise<void> {
     const done: DoneWrite[] = [];
-    for (const batch of txnBatches(writes, (w) => txnOpBytes(w.key, w.value))) {
+    const size = (w: PlannedWrite): number => txnOpBytes(w.key, w.value) + journalKeyBytes(w.key);
+    for (const batch of txnBatches(writes, size, JOURNAL_RESERVE)) {
       try {
-        const res = await this.kv.txn(batch.map((w): KvTxnOp => ({ verb: 'cas', key: w.key, value: w.value, index: w.index })));
+        const res = await this.journal.txn(
+          batch.map((w): KvTxnOp => ({ verb: 'cas', key: w.key, value: w.value, index: w.index })),
+          batch.map((w) => w.key),
+        );
         const newIndex = new Map(res.results.map((p) => [p.key, p.modifyIndex]));
         for (const w of batch) done.push({ ...w, newIndex: newIndex.get(w.key) ?? 0 });
       } catch (err) {
@@ -473,14 +487,15 @@ export class ResourceStore {
         ? { verb: 'delete-cas', key: w.key, index: w.newIndex }
         : { verb: 'cas', key: w.key, value: w.previous, index: w.newIndex };
     const failed: string[] = [];
-    for (const batch of txnBatches(done, (w) => txnOpBytes(w.key, w.previous))) {
+    const size = (w: DoneWrite): number => txnOpBytes(w.key, w.previous) + journalKeyBytes(w.key);
+    for (const batch of txnBatches(done, size, JOURNAL_RESERVE)) {
       try {
-        await this.kv.txn(batch.map(undo));
+        await this.journal.txn(batch.map(undo), batch.map((w) => w.key));
       } catch {
         // Someone changed one of them meanwhile: undo the others one by one, keep theirs.
         for (const w of batch) {
           try {
-            await this.kv.txn([undo(w)]);
+            await this.journal.txn([undo(w)], [w.key]);
           } catch (err) {
             failed.push(`${w.kind.toLowerCase()}/${w.name}: not rolled back (${isTxnConflict(err) ? 'changed by someone else meanwhile' : (err as Error).message})`);
           }
@@ -493,10 +508,25 @@ export class ResourceStore {
   /** Deletes objects + status keys if the objects key is still at `index`; false on a lost race. */
   private async removeKeys(kind: string, name: string, index: number): Promise<boolean> {
     try {
-      await this.kv.txn([
-        { verb: 'delete-cas', key: this.objectKey(kind, name), index },
-        { verb: 'delete', key: this.statusKey(kind, name) },
-      ]);
+      const key = this.objectKey(kind, name);
+      await this.journal.txn(
+        [
+          { verb: 'delete-cas', key, index },
+          { verb: 'delete', key: this.statusKey(kind, name) },
+        ],
+        [key],
+      );
+      return true;
+    } catch (err) {
+      if (isTxnConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Compare-and-set of one objects key with its journal entry; false when the index did not match. */
+  private async casObject(key: string, value: string, index: number): Promise<boolean> {
+    try {
+      await this.journal.txn([{ verb: 'cas', key, value, index }], [key]);
       return true;
     } catch (err) {
       if (isTxnConflict(err)) return false;

@@ -20,3 +20,10 @@ test('a value is counted base64-encoded', () => {
   assert.equal(txnOpBytes('k', 'abc'), 96 + 1 + 4);
   assert.equal(txnOpBytes('k', undefined), 97);
 });
+
+test('a reserve leaves room for operations added to every transaction', () => {
+  const batches = txnBatches(Array.from({ length: 130 }, (_, i) => i), () => 100, { ops: 2, bytes: 0 });
+  assert.deepEqual(batches.map((b) => b.length), [62, 62, 6]);
+  const big = txnBatches(Array.from({ length: 4 }, (_, i) => i), () => TXN_BODY_BUDGET / 4, { ops: 0, bytes: 1 });
+  assert.deepEqual(big.map((b) => b.length), [3, 1]);
+});

@@ -16,13 +16,21 @@ export function txnOpBytes(key: string, value: string | undefined): number {
   return 96 + Buffer.byteLength(key, 'utf8') + Math.ceil(valueBytes / 3) * 4;
 }
 
-export function txnBatches<T>(items: readonly T[], sizeOf: (item: T) => number): T[][] {
+/** Room a batch must leave for operations the caller adds to every transaction (e.g. the journal). */
+export interface TxnReserve {
+  ops: number;
+  bytes: number;
+}
+
+export function txnBatches<T>(items: readonly T[], sizeOf: (item: T) => number, reserve: TxnReserve = { ops: 0, bytes: 0 }): T[][] {
+  const maxOps = MAX_TXN_OPS - reserve.ops;
+  const budget = TXN_BODY_BUDGET - reserve.bytes;
   const batches: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
     const size = sizeOf(item);
-    if (current.length > 0 && (current.length >= MAX_TXN_OPS || bytes + size > TXN_BODY_BUDGET)) {
+    if (current.length > 0 && (current.length >= maxOps || bytes + size > budget)) {
       batches.push(current);
       current = [];
       bytes = 0;

@@ -1,0 +1,181 @@
+/**
+ * The objects journal: a small change feed next to `<prefix>objects/`, so a watcher can learn
+ * WHICH objects changed without re-listing all of them (10,000 documents are ~6 MB per listing).
+ *
+ *   <prefix>journal/objects/head    {"seq":N}                      the last sequence number
+ *   <prefix>journal/objects/<slot>  {"seq":N,"keys":["<plural>/<name>",...]}   slot = N mod slots
+ *
+ * Every ResourceStore write of an objects key (apply, rollback, delete, finalizer add/remove,
+ * removal) goes through `ObjectJournal.txn`, which appends one entry in the SAME Consul
+ * transaction: a CAS on `head` (seq+1) and a set of the slot. Sequence numbers are therefore
+ * gap-free, and a reader that sees head=N and every seq in (last, N] in the slots has seen every
+ * journaled change. A missing seq (the ring wrapped: more than `slots` writes since the reader's
+ * last look), a head below the reader's position (journal deleted, agent restarted empty) or an
+ * unreadable entry is a gap: the reader must re-list `objects/`. Writes that bypass the store
+ * (a document put into KV by hand) are not journaled; readers catch them with a periodic re-list.
+ *
+ * Writers serialize on `head`: a transaction that lost only the head's CAS is retried with the
+ * new head (the caller's own compare-and-sets are untouched); any other conflict is the caller's.
+ * Each journaled transaction carries 2 extra operations: `JOURNAL_TXN_OPS`.
+ *
+ * This module imports nothing from src/crds, so the kind-agnostic runtime can read the format.
+ */
+import { SwarmopError } from '../errors.js';
+import { KvTxnConflictError, isTxnConflict } from './kv-errors.js';
+import type { KvPair, KvStore, KvTxnOp, KvTxnResult } from './kv.js';
+
+/** Operations the journal adds to every journaled transaction (head CAS + slot set). */
+export const JOURNAL_TXN_OPS = 2;
+/** Default ring size: a reader more than this many transactions behind re-lists. */
+export const DEFAULT_JOURNAL_SLOTS = 128;
+
+export interface JournalEntry {
+  seq: number;
+  /** Changed objects keys, relative to `<prefix>objects/` ("dockerhosts/a"). */
+  keys: string[];
+}
+
+export function objectsPrefixOf(prefix: string): string {
+  return `${prefix}objects/`;
+}
+
+export function journalPrefixOf(prefix: string): string {
+  return `${prefix}journal/objects/`;
+}
+
+export function journalHeadKey(journalPrefix: string): string {
+  return `${journalPrefix}head`;
+}
+
+/** The sequence number in a head value; 0 for a missing or unreadable head. */
+export function parseHead(value: string | undefined): number {
+  if (value === undefined) return 0;
+  try {
+    const v = JSON.parse(value) as { seq?: unknown };
+    return typeof v?.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0 ? v.seq : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** A slot's entry; undefined when it is not one (a reader treats that as a gap if it needs it). */
+export function parseEntry(value: string): JournalEntry | undefined {
+  try {
+    const v = JSON.parse(value) as { seq?: unknown; keys?: unknown };
+    if (typeof v?.seq !== 'number' || !Number.isSafeInteger(v.seq) || v.seq <= 0) return undefined;
+    if (!Array.isArray(v.keys) || !v.keys.every((k) => typeof k === 'string')) return undefined;
+    return { seq: v.seq, keys: v.keys as string[] };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What one listing of the journal prefix says: the head and the entries by seq. */
+export interface JournalView {
+  head: number;
+  entries: Map<number, JournalEntry>;
+}
+
+export function readJournal(journalPrefix: string, pairs: readonly KvPair[]): JournalView {
+  const headKey = journalHeadKey(journalPrefix);
+  let head = 0;
+  const entries = new Map<number, JournalEntry>();
+  for (const p of pairs) {
+    if (p.key === headKey) head = parseHead(p.value);
+    else {
+      const e = parseEntry(p.value);
+      if (e) entries.set(e.seq, e);
+    }
+  }
+  return { head, entries };
+}
+
+/**
+ * The objects keys changed after `since` up to the view's head, or 'gap' when the journal cannot
+ * tell (wrapped, reset, unreadable). An empty list means nothing new.
+ */
+export function changesSince(view: JournalView, since: number): string[] | 'gap' {
+  if (view.head < since) return 'gap';
+  const keys = new Set<string>();
+  for (let seq = since + 1; seq <= view.head; seq++) {
+    const e = view.entries.get(seq);
+    if (!e) return 'gap';
+    for (const k of e.keys) keys.add(k);
+  }
+  return [...keys];
+}
+
+/** Request-body bytes one journaled objects key adds to its transaction (see txn-batches.ts). */
+export function journalKeyBytes(objectKey: string): number {
+  return Math.ceil((Buffer.byteLength(objectKey, 'utf8') + 3) / 3) * 4;
+}
+
+/** Request-body bytes of the journal's own two operations, without the keys. */
+export const JOURNAL_FIXED_BYTES = 2 * (96 + 64) + 64;
+
+export interface ObjectJournalOptions {
+  kv: KvStore;
+  /** The store's prefix (normalized, ends with "/" or is ''). */
+  prefix: string;
+  /** Ring size; default 128. */
+  slots?: number;
+  /** Head races tolerated per write before a Conflict error; default 64. */
+  attempts?: number;
+}
+
+export class ObjectJournal {
+  readonly objectsPrefix: string;
+  readonly journalPrefix: string;
+  readonly headKey: string;
+  readonly #kv: KvStore;
+  readonly #slots: number;
+  readonly #attempts: number;
+  /** Head as of our last write, so a lone writer needs no GET per transaction. */
+  #head: { seq: number; index: number } | undefined;
+
+  constructor(options: ObjectJournalOptions) {
+    this.#kv = options.kv;
+    this.#slots = options.slots ?? DEFAULT_JOURNAL_SLOTS;
+    this.#attempts = options.attempts ?? 64;
+    this.objectsPrefix = objectsPrefixOf(options.prefix);
+    this.journalPrefix = journalPrefixOf(options.prefix);
+    this.headKey = journalHeadKey(this.journalPrefix);
+  }
+
+  slotKey(seq: number): string {
+    return `${this.journalPrefix}${seq % this.#slots}`;
+  }
+
+  /**
+   * Runs `ops` (at most 64 - JOURNAL_TXN_OPS) atomically together with one journal entry naming
+   * `changedKeys` (full objects keys). Results of the journal's own operations are left out.
+   * A conflict on the caller's operations throws KvTxnConflictError naming only those.
+   */
+  async txn(ops: readonly KvTxnOp[], changedKeys: readonly string[]): Promise<KvTxnResult> {
+    const keys = [...new Set(changedKeys)].map((k) => (k.startsWith(this.objectsPrefix) ? k.slice(this.objectsPrefix.length) : k));
+    for (let attempt = 0; attempt < this.#attempts; attempt++) {
+      // First try the head we wrote last; after a lost race read the current one.
+      if (this.#head === undefined || attempt > 0) {
+        const cur = await this.#kv.get(this.headKey);
+        this.#head = { seq: cur ? parseHead(cur.value) : 0, index: cur?.modifyIndex ?? 0 };
+      }
+      const seq = this.#head.seq + 1;
+      const journalOps: KvTxnOp[] = [
+        { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq }), index: this.#head.index },
+        { verb: 'set', key: this.slotKey(seq), value: JSON.stringify({ seq, keys } satisfies JournalEntry) },
+      ];
+      try {
+        const res = await this.#kv.txn([...ops, ...journalOps]);
+        const head = res.results.find((p) => p.key === this.headKey);
+        this.#head = head ? { seq, index: head.modifyIndex } : undefined;
+        return { results: res.results.filter((p) => !p.key.startsWith(this.journalPrefix)) };
+      } catch (err) {
+        if (!isTxnConflict(err)) throw err;
+        const theirs = err.failures.filter((f) => !f.key.startsWith(this.journalPrefix));
+        if (theirs.length > 0) throw new KvTxnConflictError(theirs);
+        // Only the head moved: another journaled write won the race; take the next number.
+      }
+    }
+    throw new SwarmopError('Conflict', `the objects journal ${this.headKey} kept changing underneath (${this.#attempts} attempts)`);
+  }
+}
