@@ -103,21 +103,27 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker that left (engine inactive, entry down) joins again and its stale entry is removed',
     world: () => withNodes(withEngines(converged(), eng('consul01')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' } : x))),
-    ops: ['NodeRejoined:join@consul01=worker,remove-node@consul01#w1'],
+    ops: ['NodeRejoined:remove-node@consul01#w1,join@consul01=worker'],
     repair: [true],
   },
   {
     name: 'a worker whose swarm state was wiped (new hostname match, old entry down) rejoins the same way',
     world: () =>
       withNodes(withEngines(converged(), eng('consul02')), (n) => n.map((x) => (x.id === 'w2' ? { ...x, state: 'down', address: '0.0.0.0' } : x))),
-    ops: ['NodeRejoined:join@consul02=worker,remove-node@consul02#w2'],
+    ops: ['NodeRejoined:remove-node@consul02#w2,join@consul02=worker'],
     repair: [true],
   },
   {
     name: 'a node shown Down for long while its engine says active: leave, join, remove the old entry',
     world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'down', updatedAt: LONG_AGO } : x))),
-    ops: ['NodeRejoined:leave@consul01,join@consul01=worker,remove-node@consul01#w1'],
+    ops: ['NodeRejoined:leave@consul01,remove-node@consul01#w1,join@consul01=worker'],
     repair: [true],
+  },
+  {
+    name: 'a node shown unknown (role change or leader change in flight) is never re-joined, however long',
+    world: () => withNodes(converged(), (n) => n.map((x) => (x.id === 'w1' ? { ...x, state: 'unknown', updatedAt: LONG_AGO } : x))),
+    ops: [],
+    blockers: ['NodeDown'],
   },
   {
     name: 'a node Down for a moment while its engine answers is left to reconnect',
@@ -158,7 +164,7 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker that just left and still reads ready is joined again and its old entry removed',
     world: () => withEngines(converged(), eng('consul01')),
-    ops: ['NodeRejoined:join@consul01=worker,remove-node@consul01#w1'],
+    ops: ['NodeRejoined:remove-node@consul01#w1,join@consul01=worker'],
     repair: [true],
   },
   {
@@ -261,7 +267,7 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
         ],
       },
     }),
-    ops: ['NodeRejoined:join@consul02=manager,set-role@consul02=worker#m3,remove-node@consul02#m3'],
+    ops: ['NodeRejoined:set-role@consul02=worker#m3,remove-node@consul02#m3,join@consul02=manager'],
     repair: [true],
   },
 ];

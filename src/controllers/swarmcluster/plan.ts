@@ -196,7 +196,9 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
       if (rm.blocked) {
         blockers.push({ reason: 'QuorumAtRisk', message: `${d.host}: stale manager entry ${rm.blocked.id.slice(0, 12)} cannot be removed without losing quorum`, severity: 'degraded' });
       }
-      const steps: SwarmStep[] = [...(s.localNodeState === 'error' ? [{ op: 'leave', host: d.host } as SwarmStep] : []), join, ...rm.steps];
+      // Stale entries go before the join: removing an old identity right after the engine joined
+      // under a new one can make the engine drop out again (seen on the lab).
+      const steps: SwarmStep[] = [...(s.localNodeState === 'error' ? [{ op: 'leave', host: d.host } as SwarmStep] : []), ...rm.steps, join];
       const wasMember = old.length > 0 || s.localNodeState === 'error';
       actions.push({
         cause: wasMember
@@ -211,7 +213,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
           : { reason: 'NodeJoined', found: `${d.host} is listed as ${d.role} but not in the swarm`, repair: false },
         host: d.host,
         steps,
-        action: `${s.localNodeState === 'error' ? 'left, ' : ''}joined as ${d.role}${rm.steps.length ? ` and removed stale node ${staleText(old.filter((n) => !nodes.some((x) => x.id === n.id)))}` : ''}`,
+        action: `${s.localNodeState === 'error' ? 'left, ' : ''}${rm.steps.length ? `removed stale node ${staleText(old.filter((n) => !nodes.some((x) => x.id === n.id)))} and ` : ''}joined as ${d.role}`,
       });
       continue;
     }
@@ -227,7 +229,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
           repair: true,
         },
         host: d.host,
-        steps: [{ op: 'leave', host: d.host }, join, ...rm.steps],
+        steps: [{ op: 'leave', host: d.host }, ...rm.steps, join],
         action: `left, joined swarm ${cluster.clusterID} as ${d.role}`,
       });
       continue;
@@ -236,13 +238,15 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     if (NOT_READY.has(cur.state)) {
       const since = cur.updatedAt ? Date.parse(cur.updatedAt) : NaN;
       const age = Number.isNaN(since) ? Infinity : options.now - since;
-      if (age >= options.downGraceMs && (cur.role !== 'manager' || canDropManager(nodes, cur.id))) {
+      // Only a real Down is repaired: `unknown` is what a manager shows while a node changes role
+      // or after a leader change, and it heals by itself once the node reports in.
+      if (cur.state !== 'unknown' && age >= options.downGraceMs && (cur.role !== 'manager' || canDropManager(nodes, cur.id))) {
         const rm = removeStale(d.host, [cur, ...old]);
         actions.push({
           cause: { reason: 'NodeRejoined', found: `${d.host} shows ${cur.state} for ${Math.round(age / 1000)}s while its engine answers as an active member`, repair: true },
           host: d.host,
-          steps: [{ op: 'leave', host: d.host }, join, ...rm.steps],
-          action: `left, joined again as ${d.role} and removed stale node ${cur.id.slice(0, 12)}`,
+          steps: [{ op: 'leave', host: d.host }, ...rm.steps, join],
+          action: `left, removed stale node ${cur.id.slice(0, 12)} and joined again as ${d.role}`,
         });
       } else {
         blockers.push({ reason: 'NodeDown', message: `${d.host}: node ${cur.id.slice(0, 12)} shows ${cur.state}`, severity: 'degraded' });

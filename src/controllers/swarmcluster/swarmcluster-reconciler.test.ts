@@ -99,7 +99,7 @@ test('a worker that left joins again: one repair, stale entry removed', async ()
   assert.equal(s.repairs.length, 1);
   assert.equal(s.repairs[0]!.reason, 'NodeRejoined');
   assert.equal(s.repairs[0]!.host, 'consul01');
-  assert.deepEqual(s.swarm.calls, ['join consul01 SWMTKN-w-1', 'rm consul01']);
+  assert.deepEqual(s.swarm.calls, ['rm consul01', 'join consul01 SWMTKN-w-1']);
   assert.equal([...s.swarm.nodes.values()].filter((n) => n.hostname === 'consul01').length, 1);
 });
 
@@ -111,7 +111,7 @@ test('after a token rotation a node that lost its swarm state joins with the fre
   s.swarm.calls.length = 0;
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
-  assert.deepEqual(s.swarm.calls, [`join consul02 ${s.swarm.tokens.worker}`, 'rm consul02']);
+  assert.deepEqual(s.swarm.calls, ['rm consul02', `join consul02 ${s.swarm.tokens.worker}`]);
   assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
 });
 
@@ -142,7 +142,7 @@ test('a node Down past the grace period while its engine answers is made to leav
   s.swarm.calls.length = 0;
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
-  assert.deepEqual(s.swarm.calls, ['leave consul02', 'join consul02 SWMTKN-w-1', 'rm consul02']);
+  assert.deepEqual(s.swarm.calls, ['leave consul02', 'rm consul02', 'join consul02 SWMTKN-w-1']);
   assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
 });
 
