@@ -66,7 +66,9 @@ export async function observeCluster(
   const perHost = await Promise.all(
     hosts.map(async (h) => {
       try {
-        return await withTimeout(clusterContainers(h.docker, h.name, cluster), o.dockerTimeoutMs, `docker on ${h.name}`);
+        // A host whose event stream is down is still asked (it is the truth), just not waited for long.
+        const ms = h.ready ? o.dockerTimeoutMs : Math.min(o.dockerTimeoutMs, 1500);
+        return await withTimeout(clusterContainers(h.docker, h.name, cluster), ms, `docker on ${h.name}`);
       } catch {
         unreachableHosts.push(h.name);
         return [];
