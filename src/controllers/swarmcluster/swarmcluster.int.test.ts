@@ -72,7 +72,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
  * Reconciles until Ready and the manager answers manager calls (after role changes a manager needs
  * a few seconds before it serves the API, and raft may refuse a demotion until the new member caught up).
  */
-async function reconcileUntilReady(): Promise<RecordingContext[]> {
+async function reconcileUntilReady(timeoutMs = 60_000): Promise<RecordingContext[]> {
   const all: RecordingContext[] = [];
   await until(
     'SwarmCluster Ready',
@@ -83,7 +83,7 @@ async function reconcileUntilReady(): Promise<RecordingContext[]> {
       await manager().swarmInspect();
       return true;
     },
-    60_000,
+    timeoutMs,
   );
   return all;
 }
@@ -167,7 +167,7 @@ test('a worker that ran `docker swarm leave --force` joins again and its stale e
   assert.equal(rows[0]!.Status.State, 'ready');
 });
 
-test('roles changed by hand are set back: consul02 promoted, consulsvr demoted', { skip }, async () => {
+test('roles changed by hand are set back: consul02 promoted, consulsvr demoted', { skip, timeout: 240_000 }, async () => {
   await reconcileUntilReady();
   const w = (await nodeOf('consul02'))!;
   const wv = (w as unknown as { Version: { Index: number } }).Version.Index;
@@ -180,9 +180,12 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
   });
   await until('consulsvr reads worker', async () => ((await docker.consul02!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === 'consulsvr')?.Spec.Role === 'worker' || undefined);
 
-  const runs = await reconcileUntilReady();
+  const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
-  assert.deepEqual(repairs.sort(), ['RoleRestored@consul02', 'RoleRestored@consulsvr']);
+  // Both roles are restored. Swapping the only manager is harsh on swarmkit: the demoted leader
+  // sometimes drops out of the swarm on its own, which then shows up as an extra NodeRejoined.
+  assert.ok(repairs.includes('RoleRestored@consulsvr') && repairs.includes('RoleRestored@consul02'), repairs.join(', '));
+  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && r !== 'NodeRejoined@consul02'), []);
   const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}`).sort();
   assert.deepEqual(rows, ['consul01:worker', 'consul02:worker', 'consulsvr:manager']);
 });
