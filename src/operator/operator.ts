@@ -18,7 +18,7 @@
 import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
-import { Reflector } from '../runtime/reflector.js';
+import { DeltaReflector } from '../runtime/delta-reflector.js';
 import { JournalWatcher } from '../runtime/journal-watcher.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';
@@ -58,7 +58,7 @@ export class Operator {
   readonly leaderRunnables: Runnable[];
   readonly #opts: OperatorOptions;
   readonly #log: Logger;
-  readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
+  readonly #reflectors = new Map<KindName, DeltaReflector<DecodedObject>>();
   #controllers = new Map<KindName, Controller<DecodedObject>>();
   readonly #watcher: JournalWatcher;
 
@@ -67,16 +67,10 @@ export class Operator {
     this.#log = options.log ?? createSilentLogger();
     const store = options.store;
     const kinds = new Set<KindName>(['DockerHost', ...options.reconcilers.map((r) => r.kind)]);
-    // One incremental decode per listing, shared by every kind's reflector.
+    // One incremental decode per listing or change, shared by every kind's reflector.
     const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
-      this.#reflectors.set(
-        kind,
-        new Reflector<DecodedObject>({
-          decode: (pairs) => (decoder.decode(pairs).get(kind) ?? []).map((d) => [d.name, d] as const),
-          identity: (d) => `${d.specIndex}/${d.statusIndex}`,
-        }),
-      );
+      this.#reflectors.set(kind, new DeltaReflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}` }));
     }
     // Reflectors hold decoded, validated objects of their kind, so the kind map's types hold.
     this.cache = {
@@ -95,8 +89,12 @@ export class Operator {
       journalPrefix: journalPrefixOf(store.prefix),
       relistMs: options.relistMs,
       log: this.#log,
-      onSnapshot: (pairs) => {
-        for (const reflector of this.#reflectors.values()) reflector.apply(pairs, 0);
+      onList: (pairs) => {
+        const byKind = decoder.decode(pairs);
+        for (const [kind, reflector] of this.#reflectors) reflector.replace(namedItems(byKind.get(kind) ?? []), 0);
+      },
+      onChange: (changed, removed) => {
+        for (const [kind, items] of decoder.decodeChanges(changed, removed)) this.#reflectors.get(kind as KindName)?.patch(items, 0);
       },
     });
     this.#watcher = watcher;
@@ -177,7 +175,7 @@ export class Operator {
     await waitFor(() => this.hasSynced(), signal);
     if (signal.aborted) return;
     this.#controllers = controllers;
-    this.#log.info('cache synced, starting controllers', { objects: this.#watcher.size, controllers: [...controllers.keys()] });
+    this.#log.info('cache synced, starting controllers', { objects: [...this.#reflectors.values()].reduce((n, r) => n + r.size, 0), controllers: [...controllers.keys()] });
     await Promise.all([...controllers.values()].map((c) => c.start(signal)));
   }
 
@@ -194,6 +192,10 @@ export class Operator {
       });
     }
   }
+}
+
+function* namedItems(objects: readonly DecodedObject[]): Iterable<readonly [string, DecodedObject]> {
+  for (const d of objects) yield [d.name, d];
 }
 
 /** A stored status that is not a JSON object (written by hand) counts as no status. */

@@ -1,23 +1,26 @@
 /**
  * JournalWatcher: follows every key under an objects prefix WITHOUT re-listing it on each change.
- * It blocks on the small objects journal (src/store/object-journal.ts) instead, then GETs only
- * the keys the new journal entries name, and hands the whole, updated set of pairs to
- * `onSnapshot(pairs, index)` — the same contract as PrefixWatcher, so a Reflector fits unchanged
- * (and the pair objects of unchanged keys are the same objects, so decoders can skip them).
  *
- * Semantics:
- * - a full re-list (journal first, then `objects/`, so nothing written in between is missed) at
- *   start, after any error (the agent may come back with other data), when the journal's index
- *   goes backwards, when the journal has a gap (ring wrapped, head below our position: journal
- *   deleted or agent restarted empty, unreadable entry), when one wake names more than
- *   `maxFetch` keys, and every `relistMs` (default 60 s): the level-triggered safety net that
- *   also picks up documents written into KV by hand, which the journal cannot name. A hand-written
- *   document is therefore seen within `relistMs` (plus one listing), a journaled one within one
- *   blocking-query round trip plus its GET;
- * - between re-lists each blocking query waits at most `wait` and never past the next re-list;
- * - a call that returns faster than `minIntervalMs` with an unchanged index is followed by a pause
- *   (no hot loop against a misbehaving server);
- * - errors back off (base 250 ms, doubling, cap 30 s, +/-10 % jitter), reset by a success.
+ * - It blocks on the prefix's index only (`KvStore.prefixIndex`: Consul's `?keys&separator=/`, a
+ *   few bytes however many documents there are), which moves on every write or deletion under
+ *   the prefix, journaled or not.
+ * - On a wake it reads the small objects journal (src/store/object-journal.ts) and GETs only the
+ *   keys that the entries after its position name.
+ * - It re-lists the prefix (journal first, then the objects, so nothing written in between is
+ *   missed) at start; after any error (the agent may come back with other data); when the index
+ *   goes backwards; when the journal has a gap (ring wrapped, head below our position because
+ *   the journal was deleted or the agent restarted empty, unreadable entry); when one wake names
+ *   more than `maxFetch` keys; when the index it woke on is not the index of a journaled write
+ *   (a document written or deleted in KV by hand, bypassing the store); and every `relistMs`
+ *   (default 60 s) as the level-triggered safety net.
+ *   So a journaled change is seen after one blocking round trip plus a journal read and a GET; a
+ *   hand-written one after a re-list (tens to hundreds of ms at 10,000 documents), except when it
+ *   lands in the same few milliseconds as a later journaled write (the wake then reports only the
+ *   later index): then within `relistMs`.
+ * It calls `onList(pairs, index)` with every whole listing and `onChange(changed, removedKeys,
+ * index)` with only what changed in between; it keeps no copy of the pairs itself.
+ * A fast answer with an unchanged index is followed by a `minIntervalMs` pause (no hot loop);
+ * errors back off (base 250 ms, doubling, cap 30 s, +/-10 % jitter), reset by a success.
  * `start(signal)` resolves only when the signal aborts; the watcher never ends silently.
  * Kind-agnostic: it knows keys, not kinds.
  */
@@ -32,26 +35,29 @@ export interface JournalWatcherState {
   phase: WatcherPhase;
   /** Journal sequence number applied last. */
   seq: number;
-  /** Index of the journal listing the next blocking query passes (0 = re-list). */
-  journalIndex: number;
+  /** Index of the objects prefix the next blocking query passes. */
+  objectsIndex: number;
   synced: boolean;
   lastError?: string;
   consecutiveFailures: number;
   /** Full listings of the objects prefix so far, and why the last one happened. */
   relists: number;
   lastRelistReason?: string;
-  /** Changes applied from the journal without a listing. */
+  /** Wakes whose changes were applied from the journal, without a listing. */
   incremental: number;
 }
 
 export interface JournalWatcherOptions {
-  kv: Pick<KvStore, 'list' | 'get'>;
+  kv: Pick<KvStore, 'list' | 'get' | 'prefixIndex'>;
   /** The watched prefix, e.g. "swarmop/objects/". */
   prefix: string;
   /** Its journal, e.g. "swarmop/journal/objects/"; entries name keys relative to `prefix`. */
   journalPrefix: string;
-  onSnapshot: (pairs: KvPair[], index: number) => void | Promise<void>;
-  /** Longest blocking query on the journal, ms; default 60 000. */
+  /** A whole listing of the prefix. */
+  onList: (pairs: KvPair[], index: number) => void | Promise<void>;
+  /** Keys that changed (their current pairs) and keys that are gone. */
+  onChange: (changed: KvPair[], removedKeys: string[], index: number) => void | Promise<void>;
+  /** Longest blocking query, ms; default 60 000. */
   waitMs?: number;
   /** Period of the safety-net full re-list, ms; default 60 000. */
   relistMs?: number;
@@ -72,9 +78,7 @@ export class JournalWatcher {
   readonly #opts: JournalWatcherOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  /** The prefix's pairs as last seen, by key. */
-  #pairs = new Map<string, KvPair>();
-  #state: JournalWatcherState = { phase: 'syncing', seq: 0, journalIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
+  #state: JournalWatcherState = { phase: 'syncing', seq: 0, objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
   #relistReason: string | undefined = 'start';
   #nextRelistAt = 0;
 
@@ -91,11 +95,6 @@ export class JournalWatcher {
 
   hasSynced(): boolean {
     return this.#state.synced;
-  }
-
-  /** Number of keys currently known. */
-  get size(): number {
-    return this.#pairs.size;
   }
 
   #set(patch: Partial<JournalWatcherState>): void {
@@ -117,7 +116,7 @@ export class JournalWatcher {
         const delay = backoffDelay(failures, backoff);
         const message = err instanceof Error ? err.message : String(err);
         this.#relistReason = 'error';
-        this.#set({ phase: 'backoff', consecutiveFailures: failures, lastError: message, journalIndex: 0 });
+        this.#set({ phase: 'backoff', consecutiveFailures: failures, lastError: message });
         this.#log.warn('watch failed, backing off', { error: message, failures, delayMs: delay });
         await sleep(this.#clock, delay, signal);
       }
@@ -130,22 +129,15 @@ export class JournalWatcher {
     const listed = await this.#opts.kv.list(this.#opts.prefix, { signal });
     if (signal.aborted) return;
     const view = readJournal(this.#opts.journalPrefix, journal.pairs);
-    const next = new Map<string, KvPair>();
-    for (const p of listed.pairs) {
-      // Keep the pair object of an unchanged key, so consumers can tell it is unchanged cheaply.
-      const prev = this.#pairs.get(p.key);
-      next.set(p.key, prev && prev.modifyIndex === p.modifyIndex && prev.value === p.value ? prev : p);
-    }
-    this.#pairs = next;
-    await this.#opts.onSnapshot([...next.values()], listed.index);
-    if (reason !== 'periodic') this.#log.info('objects re-listed', { reason, keys: next.size, journalSeq: view.head });
+    await this.#opts.onList(listed.pairs, listed.index);
+    if (reason !== 'periodic') this.#log.info('objects re-listed', { reason, keys: listed.pairs.length, journalSeq: view.head });
     this.#relistReason = undefined;
     this.#nextRelistAt = this.#clock.now() + (this.#opts.relistMs ?? 60_000);
     this.#set({
       phase: 'watching',
       synced: true,
       seq: view.head,
-      journalIndex: journal.index,
+      objectsIndex: listed.index,
       consecutiveFailures: 0,
       lastError: undefined,
       relists: this.#state.relists + 1,
@@ -154,19 +146,30 @@ export class JournalWatcher {
   }
 
   async #follow(signal: AbortSignal): Promise<void> {
-    const sent = this.#state.journalIndex;
+    const sent = this.#state.objectsIndex;
     const began = this.#clock.now();
     const waitMs = Math.max(1, Math.min(this.#opts.waitMs ?? 60_000, this.#nextRelistAt - began));
-    const res = await this.#opts.kv.list(this.#opts.journalPrefix, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal });
+    const index = await this.#opts.kv.prefixIndex(this.#opts.prefix, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal });
     if (signal.aborted) return;
-    if (res.index < sent) {
-      this.#relistReason = 'journal index went backwards';
+    if (index < sent) {
+      this.#relistReason = 'index went backwards';
       return;
     }
-    const view = readJournal(this.#opts.journalPrefix, res.pairs);
+    if (index === sent) {
+      // The wait ran out (or a server answered at once): rate-limit instead of spinning.
+      if (this.#clock.now() - began < (this.#opts.minIntervalMs ?? 1000)) await sleep(this.#clock, this.#opts.minIntervalMs ?? 1000, signal);
+      return;
+    }
+    const journal = await this.#opts.kv.list(this.#opts.journalPrefix, { signal });
+    if (signal.aborted) return;
+    const view = readJournal(this.#opts.journalPrefix, journal.pairs);
     const changed = changesSince(view, this.#state.seq);
     if (changed === 'gap') {
       this.#relistReason = view.head < this.#state.seq ? 'journal reset' : 'journal gap';
+      return;
+    }
+    if (!view.writeIndexes.has(index)) {
+      this.#relistReason = 'a change that is not in the journal';
       return;
     }
     if (changed.length > (this.#opts.maxFetch ?? 256)) {
@@ -174,24 +177,22 @@ export class JournalWatcher {
       return;
     }
     if (changed.length > 0) {
-      await this.#fetch(changed, signal);
+      const { pairs, removed } = await this.#fetch(changed, signal);
       if (signal.aborted) return;
-      await this.#opts.onSnapshot([...this.#pairs.values()], res.index);
-    } else if (res.index === sent && this.#clock.now() - began < (this.#opts.minIntervalMs ?? 1000)) {
-      await sleep(this.#clock, this.#opts.minIntervalMs ?? 1000, signal);
+      await this.#opts.onChange(pairs, removed, index);
     }
     this.#set({
       phase: 'watching',
       seq: view.head,
-      journalIndex: res.index > 0 ? res.index : 1,
+      objectsIndex: index,
       consecutiveFailures: 0,
       lastError: undefined,
       incremental: this.#state.incremental + (changed.length > 0 ? 1 : 0),
     });
   }
 
-  /** GETs the changed keys (a missing one was deleted) and updates the map in place. */
-  async #fetch(relativeKeys: readonly string[], signal: AbortSignal): Promise<void> {
+  /** GETs the changed keys; a missing one was deleted. */
+  async #fetch(relativeKeys: readonly string[], signal: AbortSignal): Promise<{ pairs: KvPair[]; removed: string[] }> {
     const keys = relativeKeys.map((k) => `${this.#opts.prefix}${k}`);
     const limit = this.#opts.fetchConcurrency ?? 16;
     const got: (KvPair | undefined)[] = new Array(keys.length);
@@ -203,10 +204,13 @@ export class JournalWatcher {
       }
     };
     await Promise.all(Array.from({ length: Math.min(limit, keys.length) }, worker));
+    const pairs: KvPair[] = [];
+    const removed: string[] = [];
     keys.forEach((key, i) => {
       const pair = got[i];
-      if (pair) this.#pairs.set(key, pair);
-      else this.#pairs.delete(key);
+      if (pair) pairs.push(pair);
+      else removed.push(key);
     });
+    return { pairs, removed };
   }
 }

@@ -174,6 +174,32 @@ export class ConsulKv implements KvStore {
     return { index: Number.isFinite(index) && index > 0 ? index : 1, pairs: raws.map(toPair) };
   }
 
+  async prefixIndex(prefix: string, options: KvListOptions = {}): Promise<number> {
+    const query: Record<string, unknown> = { key: prefix, separator: '/' };
+    let timeout = this.requestTimeoutMs;
+    if (options.index !== undefined) {
+      query.index = options.index;
+      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+      if (options.wait !== undefined) query.wait = options.wait;
+      timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
+    }
+    const headers = await this.call('list', prefix, options.signal, async (ctx) => {
+      ctx.includeResponse = true;
+      try {
+        const [res] = (await this.client.kv.keys({ ...query, ctx, timeout } as never)) as unknown as WithResponse<string[]>;
+        return res.headers;
+      } catch (err) {
+        // An empty prefix is a 404 that still carries the index.
+        const res = (err as PapiLikeError & { response?: { headers?: WithResponse<unknown>[0]['headers'] } }).response;
+        if (res?.statusCode === 404 && res.headers) return res.headers;
+        throw err;
+      }
+    });
+    const header = headers['x-consul-index'];
+    const index = Number(Array.isArray(header) ? header[0] : header);
+    return Number.isFinite(index) && index > 0 ? index : 1;
+  }
+
   async set(key: string, value: string): Promise<void> {
     const ok = await this.call('write', key, undefined, (ctx) =>
       this.client.kv.set({ key, value, ctx, timeout: this.requestTimeoutMs } as never),

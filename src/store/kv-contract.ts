@@ -129,6 +129,23 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     assert.deepEqual(next.pairs.map((x) => x.key), [`${p}a`]);
   });
 
+  test(`${name}: prefixIndex follows writes and deletions under the prefix only, and blocks like list`, async () => {
+    const { kv } = fixture();
+    const p = freshPrefix();
+    await kv.set(`${p}dir/a`, '1');
+    const first = await kv.prefixIndex(p);
+    assert.equal(first, (await kv.list(p)).index);
+    await kv.set(`${p.slice(0, -1)}-other/x`, 'not under the prefix');
+    assert.equal(await kv.prefixIndex(p), first, 'a write elsewhere does not move it');
+    const blocked = kv.prefixIndex(p, { index: first, wait: '10s' });
+    setTimeout(() => void kv.delete(`${p}dir/a`), 100);
+    const afterDelete = await blocked;
+    assert.ok(afterDelete > first, 'a deletion moves it');
+    const started = Date.now();
+    assert.equal(await kv.prefixIndex(p, { index: afterDelete, wait: '300ms' }), afterDelete);
+    assert.ok(Date.now() - started >= 250);
+  });
+
   test(`${name}: a blocking list returns the same index when the wait runs out`, async () => {
     const { kv } = fixture();
     const p = freshPrefix();

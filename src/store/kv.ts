@@ -56,6 +56,12 @@ export interface SessionOptions {
 export interface KvStore {
   get(key: string, options?: { signal?: AbortSignal }): Promise<KvPair | undefined>;
   list(prefix: string, options?: KvListOptions): Promise<KvListResult>;
+  /**
+   * The prefix's index (X-Consul-Index: the highest ModifyIndex under it, deletions included)
+   * without transferring its values; blocks like `list` when `index` is given. Consul serves it
+   * as `?keys&separator=/`, a few bytes however many keys the prefix holds.
+   */
+  prefixIndex(prefix: string, options?: KvListOptions): Promise<number>;
   set(key: string, value: string): Promise<void>;
   /** Compare-and-set on ModifyIndex (0 = create only). Resolves false when the index did not match. */
   cas(key: string, value: string, index: number): Promise<boolean>;

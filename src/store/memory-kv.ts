@@ -99,7 +99,7 @@ export class MemoryKv implements KvStore {
   async list(prefix: string, options: KvListOptions = {}): Promise<KvListResult> {
     this.enter(options.signal);
     const minIndex = options.index;
-    if (minIndex !== undefined && minIndex > 0 && this.prefixIndex(prefix) <= minIndex) {
+    if (minIndex !== undefined && minIndex > 0 && this.indexUnder(prefix) <= minIndex) {
       const waitMs = options.wait === undefined ? this.defaultWaitMs : parseDuration(options.wait);
       await this.waitForChange(prefix, minIndex, waitMs, options.signal);
     }
@@ -107,7 +107,17 @@ export class MemoryKv implements KvStore {
       .filter(([k]) => k.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, e]) => toPair(k, e));
-    return { index: this.prefixIndex(prefix), pairs };
+    return { index: this.indexUnder(prefix), pairs };
+  }
+
+  async prefixIndex(prefix: string, options: KvListOptions = {}): Promise<number> {
+    this.enter(options.signal);
+    const minIndex = options.index;
+    if (minIndex !== undefined && minIndex > 0 && this.indexUnder(prefix) <= minIndex) {
+      const waitMs = options.wait === undefined ? this.defaultWaitMs : parseDuration(options.wait);
+      await this.waitForChange(prefix, minIndex, waitMs, options.signal);
+    }
+    return this.indexUnder(prefix);
   }
 
   async set(key: string, value: string): Promise<void> {
@@ -288,7 +298,7 @@ export class MemoryKv implements KvStore {
     }
   }
 
-  private prefixIndex(prefix: string): number {
+  private indexUnder(prefix: string): number {
     let max = 0;
     for (const [k, e] of this.entries) if (k.startsWith(prefix) && e.modifyIndex > max) max = e.modifyIndex;
     for (const [k, i] of this.tombstones) if (k.startsWith(prefix) && i > max) max = i;
@@ -304,7 +314,7 @@ export class MemoryKv implements KvStore {
         signal?.removeEventListener('abort', onAbort);
       };
       const check = (): void => {
-        if (this.prefixIndex(prefix) > minIndex) {
+        if (this.indexUnder(prefix) > minIndex) {
           finish();
           resolve();
         }

@@ -74,20 +74,26 @@ export function parseEntry(value: string): JournalEntry | undefined {
 export interface JournalView {
   head: number;
   entries: Map<number, JournalEntry>;
+  /** Raft indexes of the journaled writes still in the ring (= ModifyIndex of their objects keys). */
+  writeIndexes: Set<number>;
 }
 
 export function readJournal(journalPrefix: string, pairs: readonly KvPair[]): JournalView {
   const headKey = journalHeadKey(journalPrefix);
   let head = 0;
   const entries = new Map<number, JournalEntry>();
+  const writeIndexes = new Set<number>();
   for (const p of pairs) {
     if (p.key === headKey) head = parseHead(p.value);
     else {
       const e = parseEntry(p.value);
-      if (e) entries.set(e.seq, e);
+      if (e) {
+        entries.set(e.seq, e);
+        writeIndexes.add(p.modifyIndex);
+      }
     }
   }
-  return { head, entries };
+  return { head, entries, writeIndexes };
 }
 
 /**
