@@ -8,8 +8,8 @@
  *   keys that the entries after its position name.
  * - It re-lists the prefix (journal first, then the objects, so nothing written in between is
  *   missed) at start; after any error (the agent may come back with other data); when the index
- *   goes backwards; when the journal has a gap (ring wrapped, head below our position because
- *   the journal was deleted or the agent restarted empty, unreadable entry); when one wake names
+ *   goes backwards; when the journal has a gap (ring wrapped; another epoch or a head below our
+ *   position because the journal was deleted or the agent restarted empty; unreadable entry); when one wake names
  *   more than `maxFetch` keys; when the index it woke on is not the index of a journaled write
  *   (a document written or deleted in KV by hand, bypassing the store); and every `relistMs`
  *   (default 60 s) as the level-triggered safety net.
@@ -33,8 +33,9 @@ import { DEFAULT_WATCH_BACKOFF, type WatcherPhase } from './watcher.js';
 
 export interface JournalWatcherState {
   phase: WatcherPhase;
-  /** Journal sequence number applied last. */
+  /** Journal position applied last: sequence number and the journal's epoch. */
   seq: number;
+  epoch: string;
   /** Index of the objects prefix the next blocking query passes. */
   objectsIndex: number;
   synced: boolean;
@@ -78,7 +79,7 @@ export class JournalWatcher {
   readonly #opts: JournalWatcherOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  #state: JournalWatcherState = { phase: 'syncing', seq: 0, objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
+  #state: JournalWatcherState = { phase: 'syncing', seq: 0, epoch: '', objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
   #relistReason: string | undefined = 'start';
   #nextRelistAt = 0;
 
@@ -137,6 +138,7 @@ export class JournalWatcher {
       phase: 'watching',
       synced: true,
       seq: view.head,
+      epoch: view.epoch,
       objectsIndex: listed.index,
       consecutiveFailures: 0,
       lastError: undefined,
@@ -163,9 +165,10 @@ export class JournalWatcher {
     const journal = await this.#opts.kv.list(this.#opts.journalPrefix, { signal });
     if (signal.aborted) return;
     const view = readJournal(this.#opts.journalPrefix, journal.pairs);
-    const changed = changesSince(view, this.#state.seq);
+    const changed = changesSince(view, this.#state);
     if (changed === 'gap') {
-      this.#relistReason = view.head < this.#state.seq ? 'journal reset' : 'journal gap';
+      const reset = (this.#state.seq > 0 && view.epoch !== this.#state.epoch) || view.head < this.#state.seq;
+      this.#relistReason = reset ? 'journal reset' : 'journal gap';
       return;
     }
     if (!view.writeIndexes.has(index)) {
@@ -184,6 +187,7 @@ export class JournalWatcher {
     this.#set({
       phase: 'watching',
       seq: view.head,
+      epoch: view.epoch,
       objectsIndex: index,
       consecutiveFailures: 0,
       lastError: undefined,

@@ -8,6 +8,8 @@ import { ResourceStore } from './resource-store.js';
 const host = (name: string, octet = 1): Resource =>
   ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint: `tcp://10.0.0.${octet}:2375`, address: `10.0.0.${octet}` } }) as Resource;
 
+const at = (v: JournalView, seq: number) => ({ seq, epoch: v.epoch });
+
 async function view(kv: MemoryKv, prefix = 'j/'): Promise<JournalView> {
   const jp = journalPrefixOf(prefix);
   return readJournal(jp, (await kv.list(jp)).pairs);
@@ -29,8 +31,8 @@ test('every kind of objects write appends one journal entry naming the key, numb
     [...v.entries.values()].sort((x, y) => x.seq - y.seq).map((e) => e.keys),
     [['dockerhosts/a', 'dockerhosts/b'], ['dockerhosts/a'], ['dockerhosts/a'], ['dockerhosts/a'], ['dockerhosts/a'], ['dockerhosts/b']],
   );
-  assert.deepEqual(changesSince(v, 3), ['dockerhosts/a', 'dockerhosts/b']);
-  assert.deepEqual(changesSince(v, 6), []);
+  assert.deepEqual(changesSince(v, at(v, 3)), ['dockerhosts/a', 'dockerhosts/b']);
+  assert.deepEqual(changesSince(v, at(v, 6)), []);
 });
 
 test('unchanged applies and refused writes add no entry', async () => {
@@ -49,7 +51,7 @@ test('writers racing through separate stores each get their own sequence number'
   await Promise.all(stores.flatMap((s, i) => Array.from({ length: 5 }, (_, j) => s.apply([host(`h${i}-${j}`)]))));
   const v = await view(kv);
   assert.equal(v.head, 21);
-  const keys = changesSince(v, 1);
+  const keys = changesSince(v, at(v, 1));
   assert.ok(keys !== 'gap');
   assert.equal(keys.length, 20);
 });
@@ -60,7 +62,7 @@ test('a batched apply journals every key and keeps each transaction within 64 op
   await store.apply(Array.from({ length: 150 }, (_, i) => host(`h${i}`, (i % 250) + 1)));
   const v = await view(kv);
   assert.equal(v.head, 3, '150 documents = 62 + 62 + 26');
-  const keys = changesSince(v, 0);
+  const keys = changesSince(v, at(v, 0));
   assert.ok(keys !== 'gap');
   assert.equal(keys.length, 150);
 });
@@ -71,13 +73,24 @@ test('a reader that fell behind by more than the ring, or whose journal was rese
   for (let i = 0; i < 6; i++) await store.apply([host(`h${i}`)]);
   const v = await view(kv);
   assert.equal(v.head, 6);
-  assert.equal(changesSince(v, 1), 'gap', 'seq 2 was overwritten by seq 6');
-  assert.deepEqual(changesSince(v, 2), ['dockerhosts/h2', 'dockerhosts/h3', 'dockerhosts/h4', 'dockerhosts/h5']);
+  assert.equal(changesSince(v, at(v, 1)), 'gap', 'seq 2 was overwritten by seq 6');
+  assert.deepEqual(changesSince(v, at(v, 2)), ['dockerhosts/h2', 'dockerhosts/h3', 'dockerhosts/h4', 'dockerhosts/h5']);
   kv.resetIndex();
-  assert.equal(changesSince(await view(kv), 6), 'gap', 'head 0 is below the reader');
+  assert.equal(changesSince(await view(kv), at(v, 6)), 'gap', 'head 0 is below the reader');
   await new ResourceStore({ kv, prefix: 'j/', journalSlots: 4 }).apply([host('x')]);
   await store.apply([host('y')]); // its cached head is stale: it re-reads and continues at 2
+  for (let i = 0; i < 8; i++) await store.apply([host(`z${i}`)]);
   const after = await view(kv);
-  assert.equal(after.head, 2);
-  assert.deepEqual(changesSince(after, 0), ['dockerhosts/x', 'dockerhosts/y']);
+  assert.equal(after.head, 10);
+  assert.notEqual(after.epoch, v.epoch, 'the new journal has a new epoch');
+  assert.equal(changesSince(after, at(v, 6)), 'gap', 'a higher head of another epoch is a gap too');
+  assert.deepEqual(changesSince(after, at(after, 8)), ['dockerhosts/z6', 'dockerhosts/z7']);
+
+  // Only the head deleted by hand: the old slots stay, but belong to the old epoch.
+  await kv.delete(`${journalPrefixOf('j/')}head`);
+  await store.apply([host('fresh')]);
+  const restarted = await view(kv);
+  assert.equal(restarted.head, 1);
+  assert.deepEqual(changesSince(restarted, { seq: 0, epoch: '' }), ['dockerhosts/fresh']);
+  assert.equal(restarted.entries.size, 1, 'entries of the old epoch do not count');
 });

@@ -2,16 +2,18 @@
  * The objects journal: a small change feed next to `<prefix>objects/`, so a watcher can learn
  * WHICH objects changed without re-listing all of them (10,000 documents are ~6 MB per listing).
  *
- *   <prefix>journal/objects/head    {"seq":N}                      the last sequence number
- *   <prefix>journal/objects/<slot>  {"seq":N,"keys":["<plural>/<name>",...]}   slot = N mod slots
+ *   <prefix>journal/objects/head    {"seq":N,"epoch":E}            the last sequence number
+ *   <prefix>journal/objects/<slot>  {"seq":N,"epoch":E,"keys":["<plural>/<name>",...]}   slot = N mod slots
  *
  * Every ResourceStore write of an objects key (apply, rollback, delete, finalizer add/remove,
  * removal) goes through `ObjectJournal.txn`, which appends one entry in the SAME Consul
  * transaction: a CAS on `head` (seq+1) and a set of the slot. Sequence numbers are therefore
  * gap-free, and a reader that sees head=N and every seq in (last, N] in the slots has seen every
- * journaled change. A missing seq (the ring wrapped: more than `slots` writes since the reader's
- * last look), a head below the reader's position (journal deleted, agent restarted empty) or an
- * unreadable entry is a gap: the reader must re-list `objects/`. Writes that bypass the store
+ * journaled change. The epoch is a random tag chosen when the head is created: a journal that
+ * was deleted, or lost with an agent that restarted empty, starts a new epoch, so its numbers are
+ * never mistaken for the old ones (entries of another epoch do not count). A missing seq (the
+ * ring wrapped: more than `slots` writes since the reader's last look), another epoch, a head
+ * below the reader's position or an unreadable entry is a gap: the reader must re-list `objects/`. Writes that bypass the store
  * (a document put into KV by hand) are not journaled; readers catch them with a periodic re-list.
  *
  * Writers serialize on `head`: a transaction that lost only the head's CAS is retried with the
@@ -20,6 +22,7 @@
  *
  * This module imports nothing from src/crds, so the kind-agnostic runtime can read the format.
  */
+import { randomBytes } from 'node:crypto';
 import { SwarmopError } from '../errors.js';
 import { KvTxnConflictError, isTxnConflict } from './kv-errors.js';
 import type { KvPair, KvStore, KvTxnOp, KvTxnResult } from './kv.js';
@@ -29,8 +32,14 @@ export const JOURNAL_TXN_OPS = 2;
 /** Default ring size: a reader more than this many transactions behind re-lists. */
 export const DEFAULT_JOURNAL_SLOTS = 128;
 
+export interface JournalHead {
+  seq: number;
+  epoch: string;
+}
+
 export interface JournalEntry {
   seq: number;
+  epoch: string;
   /** Changed objects keys, relative to `<prefix>objects/` ("dockerhosts/a"). */
   keys: string[];
 }
@@ -47,24 +56,24 @@ export function journalHeadKey(journalPrefix: string): string {
   return `${journalPrefix}head`;
 }
 
-/** The sequence number in a head value; 0 for a missing or unreadable head. */
-export function parseHead(value: string | undefined): number {
-  if (value === undefined) return 0;
+/** A head value; seq 0 and epoch '' for a missing or unreadable head. */
+export function parseHead(value: string | undefined): JournalHead {
   try {
-    const v = JSON.parse(value) as { seq?: unknown };
-    return typeof v?.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0 ? v.seq : 0;
+    const v = JSON.parse(value ?? '') as { seq?: unknown; epoch?: unknown };
+    if (typeof v?.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0 && typeof v.epoch === 'string') return { seq: v.seq, epoch: v.epoch };
   } catch {
-    return 0;
+    // unreadable: as if missing
   }
+  return { seq: 0, epoch: '' };
 }
 
 /** A slot's entry; undefined when it is not one (a reader treats that as a gap if it needs it). */
 export function parseEntry(value: string): JournalEntry | undefined {
   try {
-    const v = JSON.parse(value) as { seq?: unknown; keys?: unknown };
-    if (typeof v?.seq !== 'number' || !Number.isSafeInteger(v.seq) || v.seq <= 0) return undefined;
+    const v = JSON.parse(value) as { seq?: unknown; epoch?: unknown; keys?: unknown };
+    if (typeof v?.seq !== 'number' || !Number.isSafeInteger(v.seq) || v.seq <= 0 || typeof v.epoch !== 'string') return undefined;
     if (!Array.isArray(v.keys) || !v.keys.every((k) => typeof k === 'string')) return undefined;
-    return { seq: v.seq, keys: v.keys as string[] };
+    return { seq: v.seq, epoch: v.epoch, keys: v.keys as string[] };
   } catch {
     return undefined;
   }
@@ -73,6 +82,7 @@ export function parseEntry(value: string): JournalEntry | undefined {
 /** What one listing of the journal prefix says: the head and the entries by seq. */
 export interface JournalView {
   head: number;
+  epoch: string;
   entries: Map<number, JournalEntry>;
   /** Raft indexes of the journaled writes still in the ring (= ModifyIndex of their objects keys). */
   writeIndexes: Set<number>;
@@ -80,30 +90,30 @@ export interface JournalView {
 
 export function readJournal(journalPrefix: string, pairs: readonly KvPair[]): JournalView {
   const headKey = journalHeadKey(journalPrefix);
-  let head = 0;
+  const head = parseHead(pairs.find((p) => p.key === headKey)?.value);
   const entries = new Map<number, JournalEntry>();
   const writeIndexes = new Set<number>();
   for (const p of pairs) {
-    if (p.key === headKey) head = parseHead(p.value);
-    else {
-      const e = parseEntry(p.value);
-      if (e) {
-        entries.set(e.seq, e);
-        writeIndexes.add(p.modifyIndex);
-      }
+    if (p.key === headKey) continue;
+    const e = parseEntry(p.value);
+    if (e && e.epoch === head.epoch) {
+      entries.set(e.seq, e);
+      writeIndexes.add(p.modifyIndex);
     }
   }
-  return { head, entries, writeIndexes };
+  return { head: head.seq, epoch: head.epoch, entries, writeIndexes };
 }
 
 /**
- * The objects keys changed after `since` up to the view's head, or 'gap' when the journal cannot
- * tell (wrapped, reset, unreadable). An empty list means nothing new.
+ * The objects keys changed after position `since` (seq in `epoch`) up to the view's head, or
+ * 'gap' when the journal cannot tell (wrapped, another epoch, unreadable). Empty: nothing new.
  */
-export function changesSince(view: JournalView, since: number): string[] | 'gap' {
-  if (view.head < since) return 'gap';
+export function changesSince(view: JournalView, since: { seq: number; epoch: string }): string[] | 'gap' {
+  // A reader that has seen no journal yet (seq 0) can take any epoch from its first entry on.
+  if (since.seq > 0 && view.epoch !== since.epoch) return 'gap';
+  if (view.head < since.seq) return 'gap';
   const keys = new Set<string>();
-  for (let seq = since + 1; seq <= view.head; seq++) {
+  for (let seq = since.seq + 1; seq <= view.head; seq++) {
     const e = view.entries.get(seq);
     if (!e) return 'gap';
     for (const k of e.keys) keys.add(k);
@@ -137,7 +147,7 @@ export class ObjectJournal {
   readonly #slots: number;
   readonly #attempts: number;
   /** Head as of our last write, so a lone writer needs no GET per transaction. */
-  #head: { seq: number; index: number } | undefined;
+  #head: { seq: number; epoch: string; index: number } | undefined;
 
   constructor(options: ObjectJournalOptions) {
     this.#kv = options.kv;
@@ -163,17 +173,19 @@ export class ObjectJournal {
       // First try the head we wrote last; after a lost race read the current one.
       if (this.#head === undefined || attempt > 0) {
         const cur = await this.#kv.get(this.headKey);
-        this.#head = { seq: cur ? parseHead(cur.value) : 0, index: cur?.modifyIndex ?? 0 };
+        this.#head = { ...parseHead(cur?.value), index: cur?.modifyIndex ?? 0 };
       }
       const seq = this.#head.seq + 1;
+      // A new (or unreadable) head starts a new epoch: readers must not trust older slots.
+      const epoch = this.#head.seq > 0 ? this.#head.epoch : randomBytes(4).toString('hex');
       const journalOps: KvTxnOp[] = [
-        { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq }), index: this.#head.index },
-        { verb: 'set', key: this.slotKey(seq), value: JSON.stringify({ seq, keys } satisfies JournalEntry) },
+        { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq, epoch } satisfies JournalHead), index: this.#head.index },
+        { verb: 'set', key: this.slotKey(seq), value: JSON.stringify({ seq, epoch, keys } satisfies JournalEntry) },
       ];
       try {
         const res = await this.#kv.txn([...ops, ...journalOps]);
         const head = res.results.find((p) => p.key === this.headKey);
-        this.#head = head ? { seq, index: head.modifyIndex } : undefined;
+        this.#head = head ? { seq, epoch, index: head.modifyIndex } : undefined;
         return { results: res.results.filter((p) => !p.key.startsWith(this.journalPrefix)) };
       } catch (err) {
         if (!isTxnConflict(err)) throw err;
