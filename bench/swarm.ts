@@ -79,6 +79,8 @@ spec: {managers: [consulsvr], workers: [consul01, consul02]}
 `;
 
 interface Timing {
+  /** Fault -> the repair visible in the node list (new node id, role back). */
+  repaired?: number;
   ready?: number;
   downToReady?: number;
 }
@@ -99,6 +101,7 @@ async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
   const { repaired, downAt: injectedDown } = await f.inject();
   const t0 = performance.now();
   let down = injectedDown;
+  let repairedAt: number | undefined;
   while (performance.now() - t0 < timeoutMs) {
     let rows: NodeRow[] = [];
     try {
@@ -108,9 +111,10 @@ async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
     }
     if (down === undefined && rows.some((n) => n.Description.Hostname === f.host && n.Status.State === 'down')) down = performance.now();
     const table = rows.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-    if (JSON.stringify(table) === EXPECTED && repaired(rows)) {
+    if (repairedAt === undefined && repaired(rows)) repairedAt = performance.now();
+    if (JSON.stringify(table) === EXPECTED && repairedAt !== undefined) {
       const now = performance.now();
-      return { ready: now - t0, ...(down !== undefined ? { downToReady: now - down } : {}) };
+      return { repaired: repairedAt - t0, ready: now - t0, ...(down !== undefined ? { downToReady: now - down } : {}) };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -129,8 +133,8 @@ async function leave(host: string) {
 async function promote(host: string) {
   const n = await idOf(host);
   await docker('consulsvr').getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
-  // Repaired = demoted again after our promotion (a later version of the node object).
-  return { repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Version.Index > n.Version.Index + 1) };
+  // Repaired = the node spec says worker again (the node then needs a while to read Ready as a worker).
+  return { repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Spec.Role === 'worker') };
 }
 async function wipeRestart(host: string) {
   const old = (await idOf(host)).ID;
@@ -156,7 +160,7 @@ function p50(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.ceil(s.length / 2) - 1] ?? NaN;
 }
-const ms = (x: number | undefined) => (x === undefined ? 'never' : `${(x / 1000).toFixed(2)} s`);
+const ms = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'never' : `${(x / 1000).toFixed(2)} s`);
 
 async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
   const t = performance.now();
@@ -183,17 +187,19 @@ async function main(): Promise<void> {
       await waitConverged(`after the swarm-alone run of ${f.name}`);
 
       const ready: number[] = [];
+      const repairedMs: number[] = [];
       const downToReady: number[] = [];
       let failures = 0;
       for (let i = 0; i < RUNS; i++) {
         const t = await measure(f, 120_000);
         if (t.ready === undefined) failures++;
         else ready.push(t.ready);
+        if (t.repaired !== undefined) repairedMs.push(t.repaired);
         if (t.downToReady !== undefined) downToReady.push(t.downToReady);
         await waitConverged(`run ${i + 1} of ${f.name}`);
       }
       const line =
-        `${f.name.padEnd(44)} with swarmop: fault -> Ready p50 ${ms(p50(ready))} (n=${ready.length}${failures ? `, ${failures} not converged` : ''})` +
+        `${f.name.padEnd(44)} with swarmop: fault -> repaired p50 ${ms(p50(repairedMs))}, -> all Ready p50 ${ms(p50(ready))} (n=${ready.length}${failures ? `, ${failures} not converged` : ''})` +
         (downToReady.length ? `, Down visible -> Ready p50 ${ms(p50(downToReady))}` : '') +
         `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
       console.log(line);
