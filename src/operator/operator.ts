@@ -129,6 +129,11 @@ export class Operator {
     return this.#watcher.hasSynced();
   }
 
+  /** Re-lists every object now rather than at the next `relistMs` period. */
+  relistObjects(): void {
+    this.#watcher.relistNow();
+  }
+
   /** The objects watcher's state (re-lists, journal position), for tests and benchmarks. */
   get watchState(): JournalWatcher['state'] {
     return this.#watcher.state;

@@ -177,3 +177,23 @@ test('an outage backs off, re-lists when the store answers again, and the period
     await t.stop();
   }
 });
+
+test('relistNow interrupts a long blocking query and re-lists at once', async () => {
+  const t = setup();
+  try {
+    await t.synced();
+    await t.store.put(['a', '1']);
+    await waitUntil('a seen', () => t.valueOf('a') === '1');
+    await t.kv.set(t.key('a'), 'by hand'); // not journaled: only a listing shows it
+    await waitUntil('hand-written seen', () => t.valueOf('a') === 'by hand');
+    const before = t.watcher.state.relists;
+    t.watcher.relistNow();
+    await waitUntil('re-listed', () => t.watcher.state.relists === before + 1, 1000);
+    assert.equal(t.watcher.state.lastRelistReason, 'requested');
+    assert.equal(t.watcher.state.phase, 'watching');
+    await t.store.put(['b', '2']);
+    await waitUntil('b seen after', () => t.valueOf('b') === '2');
+  } finally {
+    await t.stop();
+  }
+});

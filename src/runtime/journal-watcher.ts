@@ -82,6 +82,8 @@ export class JournalWatcher {
   #state: JournalWatcherState = { phase: 'syncing', seq: 0, epoch: '', objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
   #relistReason: string | undefined = 'start';
   #nextRelistAt = 0;
+  /** Aborts the blocking query in flight, so `relistNow` need not wait for it. */
+  #wake: AbortController | undefined;
 
   constructor(options: JournalWatcherOptions) {
     this.#opts = options;
@@ -96,6 +98,12 @@ export class JournalWatcher {
 
   hasSynced(): boolean {
     return this.#state.synced;
+  }
+
+  /** Re-lists at once instead of at the next period (e.g. an operator told to, or a benchmark). */
+  relistNow(reason = 'requested'): void {
+    this.#relistReason ??= reason;
+    this.#wake?.abort();
   }
 
   #set(patch: Partial<JournalWatcherState>): void {
@@ -151,8 +159,20 @@ export class JournalWatcher {
     const sent = this.#state.objectsIndex;
     const began = this.#clock.now();
     const waitMs = Math.max(1, Math.min(this.#opts.waitMs ?? 60_000, this.#nextRelistAt - began));
-    const index = await this.#opts.kv.prefixIndex(this.#opts.prefix, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal });
-    if (signal.aborted) return;
+    const wake = (this.#wake = new AbortController());
+    const onAbort = () => wake.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let index: number;
+    try {
+      index = await this.#opts.kv.prefixIndex(this.#opts.prefix, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal: wake.signal });
+    } catch (err) {
+      if (wake.signal.aborted && !signal.aborted) return; // relistNow: #relistReason is set
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.#wake = undefined;
+    }
+    if (signal.aborted || this.#relistReason !== undefined) return;
     if (index < sent) {
       this.#relistReason = 'index went backwards';
       return;
