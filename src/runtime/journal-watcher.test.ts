@@ -33,7 +33,7 @@ function setup(opts: { slots?: number; relistMs?: number; maxFetch?: number } = 
   const store = new Writer(kv, prefix, opts.slots);
   const mirror = new Map<string, string>();
   const gets: string[] = [];
-  /** down: every call fails; gate: list() waits for it (the watcher is slow to look). */
+  /** down: every call fails; gate: reads wait for it (the watcher is slow to look). */
   const link: { down: boolean; gate?: Promise<void> } = { down: false };
   const outage = () => Promise.reject(new Error('connection refused'));
   const counting = {
@@ -42,7 +42,12 @@ function setup(opts: { slots?: number; relistMs?: number; maxFetch?: number } = 
       return link.down ? outage() : kv.list(p, o);
     },
     prefixIndex: (p: string, o?: Parameters<MemoryKv['prefixIndex']>[1]) => (link.down ? outage() : kv.prefixIndex(p, o)),
-    get: (key: string, o?: { signal?: AbortSignal }) => (link.down ? outage() : (gets.push(key), kv.get(key, o))),
+    get: async (key: string, o?: { signal?: AbortSignal }) => {
+      await link.gate;
+      if (link.down) return outage();
+      if (key.startsWith(objectsPrefixOf(prefix))) gets.push(key);
+      return kv.get(key, o);
+    },
   };
   const watcher = new JournalWatcher({
     kv: counting,
@@ -115,17 +120,17 @@ test('a document written or deleted in KV by hand, bypassing the journal, is pic
   }
 });
 
-test('a watcher that falls behind the ring re-lists, and so does one whose journal restarted from zero', async () => {
+for (const behind of [6, 12]) test(`a watcher ${behind} entries behind a 4-slot ring re-lists (${behind > 8 ? 'ring listed' : 'slots read one by one'}), and so does one whose journal restarted`, async () => {
   const t = setup({ slots: 4 });
   try {
     await t.store.put(['a', '1']);
     await waitUntil('synced', () => t.mirror.size === 1);
-    // Six journaled writes before the watcher gets to read the journal (4 slots).
+    // Journaled writes before the watcher gets to read the journal (4 slots).
     let open!: () => void;
     t.link.gate = new Promise((resolve) => (open = resolve));
-    for (let i = 0; i < 6; i++) await t.store.put([`n${i}`, String(i + 2)]);
+    for (let i = 0; i < behind; i++) await t.store.put([`n${i}`, String(i + 2)]);
     open();
-    await waitUntil('all seen', () => t.mirror.size === 7);
+    await waitUntil('all seen', () => t.mirror.size === behind + 1);
     assert.equal(t.watcher.state.lastRelistReason, 'journal gap', JSON.stringify(t.watcher.state));
     // The agent restarts empty (persistent data would keep the index): the journal head starts
     // again at 1, below the watcher's position, once the index passes the old one.

@@ -4,8 +4,9 @@
  * - It blocks on the prefix's index only (`KvStore.prefixIndex`: Consul's `?keys&separator=/`, a
  *   few bytes however many documents there are), which moves on every write or deletion under
  *   the prefix, journaled or not.
- * - On a wake it reads the small objects journal (src/store/object-journal.ts) and GETs only the
- *   keys that the entries after its position name.
+ * - On a wake it reads the objects journal (src/store/object-journal.ts): its head, then only the
+ *   slots after its position (a list of the whole ring when more than `slotGets` are new), and
+ *   GETs only the keys those entries name.
  * - It re-lists the prefix (journal first, then the objects, so nothing written in between is
  *   missed) at start; after any error (the agent may come back with other data); when the index
  *   goes backwards; when the journal has a gap (ring wrapped; another epoch or a head below our
@@ -28,7 +29,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import type { KvPair, KvStore } from '../store/kv.js';
-import { changesSince, readJournal } from '../store/object-journal.js';
+import { changesSince, journalHeadKey, journalSlotKey, parseEntry, parseHead, readJournal, type JournalView } from '../store/object-journal.js';
 import { DEFAULT_WATCH_BACKOFF, type WatcherPhase } from './watcher.js';
 
 export interface JournalWatcherState {
@@ -66,6 +67,8 @@ export interface JournalWatcherOptions {
   maxFetch?: number;
   /** Parallel GETs of changed keys; default 16. */
   fetchConcurrency?: number;
+  /** New journal entries read one GET each up to this many, else by listing the ring; default 8. */
+  slotGets?: number;
   backoff?: BackoffOptions;
   /** Minimum gap after a fast answer with an unchanged index; default 1000 ms. */
   minIntervalMs?: number;
@@ -84,6 +87,8 @@ export class JournalWatcher {
   #nextRelistAt = 0;
   /** Aborts the blocking query in flight, so `relistNow` need not wait for it. */
   #wake: AbortController | undefined;
+  /** Raft indexes of journaled writes seen since the last listing (bounded), to tell them from hand-made ones. */
+  #journaled = new Set<number>();
 
   constructor(options: JournalWatcherOptions) {
     this.#opts = options;
@@ -141,6 +146,7 @@ export class JournalWatcher {
     await this.#opts.onList(listed.pairs, listed.index);
     if (reason !== 'periodic') this.#log.info('objects re-listed', { reason, keys: listed.pairs.length, journalSeq: view.head });
     this.#relistReason = undefined;
+    this.#journaled.clear();
     this.#nextRelistAt = this.#clock.now() + (this.#opts.relistMs ?? 60_000);
     this.#set({
       phase: 'watching',
@@ -182,16 +188,17 @@ export class JournalWatcher {
       if (this.#clock.now() - began < (this.#opts.minIntervalMs ?? 1000)) await sleep(this.#clock, this.#opts.minIntervalMs ?? 1000, signal);
       return;
     }
-    const journal = await this.#opts.kv.list(this.#opts.journalPrefix, { signal });
+    const view = await this.#readJournal(signal);
     if (signal.aborted) return;
-    const view = readJournal(this.#opts.journalPrefix, journal.pairs);
+    for (const i of view.writeIndexes) this.#journaled.add(i);
+    while (this.#journaled.size > 4096) this.#journaled.delete(this.#journaled.values().next().value!);
     const changed = changesSince(view, this.#state);
     if (changed === 'gap') {
       const reset = (this.#state.seq > 0 && view.epoch !== this.#state.epoch) || view.head < this.#state.seq;
       this.#relistReason = reset ? 'journal reset' : 'journal gap';
       return;
     }
-    if (!view.writeIndexes.has(index)) {
+    if (!this.#journaled.has(index)) {
       this.#relistReason = 'a change that is not in the journal';
       return;
     }
@@ -213,6 +220,31 @@ export class JournalWatcher {
       lastError: undefined,
       incremental: this.#state.incremental + (changed.length > 0 ? 1 : 0),
     });
+  }
+
+  /**
+   * The journal from our position on: the head, then each new slot by GET (the usual case: one
+   * or two), or the whole ring in one list when we are further behind. A slot that does not hold
+   * the seq and epoch expected is left out, which changesSince reports as a gap.
+   */
+  async #readJournal(signal: AbortSignal): Promise<JournalView> {
+    const { kv, journalPrefix } = this.#opts;
+    const headPair = await kv.get(journalHeadKey(journalPrefix), { signal });
+    const head = parseHead(headPair?.value);
+    const from = this.#state.seq > 0 && head.epoch === this.#state.epoch ? this.#state.seq + 1 : 1;
+    const count = head.seq - from + 1;
+    if (head.slots === 0 || count > (this.#opts.slotGets ?? 8)) return readJournal(journalPrefix, (await kv.list(journalPrefix, { signal })).pairs);
+    const view: JournalView = { head: head.seq, epoch: head.epoch, entries: new Map(), writeIndexes: new Set() };
+    if (headPair) view.writeIndexes.add(headPair.modifyIndex);
+    const seqs = Array.from({ length: Math.max(0, count) }, (_, i) => from + i);
+    const pairs = await Promise.all(seqs.map((seq) => kv.get(journalSlotKey(journalPrefix, seq, head.slots), { signal })));
+    pairs.forEach((pair, i) => {
+      const entry = pair ? parseEntry(pair.value) : undefined;
+      if (!pair || !entry || entry.seq !== seqs[i] || entry.epoch !== head.epoch) return;
+      view.entries.set(entry.seq, entry);
+      view.writeIndexes.add(pair.modifyIndex);
+    });
+    return view;
   }
 
   /** GETs the changed keys; a missing one was deleted. */

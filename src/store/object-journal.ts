@@ -2,7 +2,7 @@
  * The objects journal: a small change feed next to `<prefix>objects/`, so a watcher can learn
  * WHICH objects changed without re-listing all of them (10,000 documents are ~6 MB per listing).
  *
- *   <prefix>journal/objects/head    {"seq":N,"epoch":E}            the last sequence number
+ *   <prefix>journal/objects/head    {"seq":N,"epoch":E,"slots":S}  the last sequence number
  *   <prefix>journal/objects/<slot>  {"seq":N,"epoch":E,"keys":["<plural>/<name>",...]}   slot = N mod slots
  *
  * Every ResourceStore write of an objects key (apply, rollback, delete, finalizer add/remove,
@@ -35,6 +35,8 @@ export const DEFAULT_JOURNAL_SLOTS = 128;
 export interface JournalHead {
   seq: number;
   epoch: string;
+  /** Ring size, so a reader can GET the slot of one seq instead of listing the ring. */
+  slots: number;
 }
 
 export interface JournalEntry {
@@ -59,12 +61,20 @@ export function journalHeadKey(journalPrefix: string): string {
 /** A head value; seq 0 and epoch '' for a missing or unreadable head. */
 export function parseHead(value: string | undefined): JournalHead {
   try {
-    const v = JSON.parse(value ?? '') as { seq?: unknown; epoch?: unknown };
-    if (typeof v?.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0 && typeof v.epoch === 'string') return { seq: v.seq, epoch: v.epoch };
+    const v = JSON.parse(value ?? '') as { seq?: unknown; epoch?: unknown; slots?: unknown };
+    if (typeof v?.seq === 'number' && Number.isSafeInteger(v.seq) && v.seq > 0 && typeof v.epoch === 'string') {
+      const slots = typeof v.slots === 'number' && Number.isSafeInteger(v.slots) && v.slots > 0 ? v.slots : 0;
+      return { seq: v.seq, epoch: v.epoch, slots };
+    }
   } catch {
     // unreadable: as if missing
   }
-  return { seq: 0, epoch: '' };
+  return { seq: 0, epoch: '', slots: 0 };
+}
+
+/** The key of the slot that holds `seq`. */
+export function journalSlotKey(journalPrefix: string, seq: number, slots: number): string {
+  return `${journalPrefix}${seq % slots}`;
 }
 
 /** A slot's entry; undefined when it is not one (a reader treats that as a gap if it needs it). */
@@ -147,7 +157,7 @@ export class ObjectJournal {
   readonly #slots: number;
   readonly #attempts: number;
   /** Head as of our last write, so a lone writer needs no GET per transaction. */
-  #head: { seq: number; epoch: string; index: number } | undefined;
+  #head: (JournalHead & { index: number }) | undefined;
 
   constructor(options: ObjectJournalOptions) {
     this.#kv = options.kv;
@@ -158,9 +168,6 @@ export class ObjectJournal {
     this.headKey = journalHeadKey(this.journalPrefix);
   }
 
-  slotKey(seq: number): string {
-    return `${this.journalPrefix}${seq % this.#slots}`;
-  }
 
   /**
    * Runs `ops` (at most 64 - JOURNAL_TXN_OPS) atomically together with one journal entry naming
@@ -176,16 +183,19 @@ export class ObjectJournal {
         this.#head = { ...parseHead(cur?.value), index: cur?.modifyIndex ?? 0 };
       }
       const seq = this.#head.seq + 1;
-      // A new (or unreadable) head starts a new epoch: readers must not trust older slots.
-      const epoch = this.#head.seq > 0 ? this.#head.epoch : randomBytes(4).toString('hex');
+      // A new (or unreadable) head starts a new epoch: readers must not trust older slots. The
+      // ring size is fixed with the epoch, so every writer maps a seq to the same slot.
+      const fresh = this.#head.seq === 0 || this.#head.slots === 0;
+      const epoch = fresh ? randomBytes(4).toString('hex') : this.#head.epoch;
+      const slots = fresh ? this.#slots : this.#head.slots;
       const journalOps: KvTxnOp[] = [
-        { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq, epoch } satisfies JournalHead), index: this.#head.index },
-        { verb: 'set', key: this.slotKey(seq), value: JSON.stringify({ seq, epoch, keys } satisfies JournalEntry) },
+        { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq, epoch, slots } satisfies JournalHead), index: this.#head.index },
+        { verb: 'set', key: journalSlotKey(this.journalPrefix, seq, slots), value: JSON.stringify({ seq, epoch, keys } satisfies JournalEntry) },
       ];
       try {
         const res = await this.#kv.txn([...ops, ...journalOps]);
         const head = res.results.find((p) => p.key === this.headKey);
-        this.#head = head ? { seq, epoch, index: head.modifyIndex } : undefined;
+        this.#head = head ? { seq, epoch, slots, index: head.modifyIndex } : undefined;
         return { results: res.results.filter((p) => !p.key.startsWith(this.journalPrefix)) };
       } catch (err) {
         if (!isTxnConflict(err)) throw err;
