@@ -18,10 +18,10 @@ import { LAB_HOSTS, dockerFor, recordingContext } from '../src/testing/reconcile
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
+import { healConsulPartition, partitionConsul } from '../src/controllers/consulcluster/testing-partition.js';
 
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
-const HELPER_IMAGE = 'swarmop/nethelper:lab';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').split(',');
 const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
@@ -104,38 +104,12 @@ class Loop {
   }
 }
 
-async function helper(host: string, script: string): Promise<void> {
-  const c = await d(host).createContainer({
-    Image: HELPER_IMAGE,
-    Cmd: ['sh', '-c', script],
-    Labels: { 'io.swarmop.lab': '1', 'io.swarmop.bench': 'consul' },
-    HostConfig: { NetworkMode: 'host', CapAdd: ['NET_ADMIN'] },
-  });
-  await c.start();
-  const r = (await c.wait()) as { StatusCode: number };
-  const logs = (await c.logs({ stdout: true, stderr: true })).toString();
-  await c.remove({ force: true });
-  if (r.StatusCode !== 0) throw new Error(`helper on ${host} exited ${r.StatusCode}: ${logs}`);
-}
-
-/** Blackhole Consul's RPC and gossip ports between VICTIM and the other hosts, both directions. */
-function partitionScript(op: 'add' | 'del'): string {
-  const lines: string[] = [];
-  for (const peer of LAB_HOSTS.filter((h) => h !== VICTIM)) {
-    // iproute2 6.1 takes protocol numbers only: 6 tcp, 17 udp.
-    for (const proto of [6, 17]) {
-      for (const port of proto === 6 ? [8300, 8301] : [8301]) {
-        for (const dir of ['dport', 'sport']) lines.push(`ip rule ${op} to ${peer.address} ipproto ${proto} ${dir} ${port} blackhole priority 90`);
-      }
-    }
-  }
-  return lines.join(op === 'add' ? ' && ' : '; ') + (op === 'del' ? '; true' : '');
-}
+const PEERS = LAB_HOSTS.filter((h) => h !== VICTIM).map((h) => h.address);
 
 const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
 
 async function partitionUntilFailed(): Promise<void> {
-  await helper(VICTIM.name, partitionScript('add'));
+  await partitionConsul(d(VICTIM.name), PEERS);
   await until(`${VICTIM.name} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status === 'failed', 60_000);
 }
 
@@ -157,7 +131,7 @@ const FAULTS: Record<string, { inject: () => Promise<void>; dockerEvent: boolean
   partition: {
     inject: async () => {
       await partitionUntilFailed();
-      await helper(VICTIM.name, partitionScript('del'));
+      await healConsulPartition(d(VICTIM.name), PEERS);
     },
     dockerEvent: false,
   },
@@ -170,7 +144,7 @@ function stats(xs: number[]): string {
 }
 
 async function cleanup(): Promise<void> {
-  await helper(VICTIM.name, partitionScript('del')).catch(() => undefined);
+  await healConsulPartition(d(VICTIM.name), PEERS).catch(() => undefined);
   for (const h of LAB_HOSTS) {
     const list = await d(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
     for (const c of list) await d(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
