@@ -1,0 +1,225 @@
+/**
+ * Break it on purpose (issue 8, Faults): the whole reference topology (3 DockerHosts, the Consul
+ * server cluster, the swarm, ubuntu114/ubuntu119's fixed addresses) under the real operator, then
+ * one fault per `it`. Each ends with expectConverged: everything Ready at the current generation,
+ * and nothing duplicated or lost (one eth1 per workload, one host veth, one agent container per
+ * host, exactly three swarm nodes). Times are printed with `# ` in front.
+ *
+ * The spec leaves the lab as it found it apart from the swarm: attachments and the ConsulCluster
+ * are deleted (finalizers undo them on the hosts) and every host leaves the swarm.
+ */
+import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { startConsulAgent, type ConsulAgentHandle } from '../src/testing/consul-agent.js';
+import { describeE2E, itE2E } from './framework/framework.js';
+import {
+  ATTACHMENTS,
+  CONSUL_AGENT,
+  CONSUL_LABEL,
+  HOSTS,
+  docker,
+  ensureWorkload,
+  eth1Addresses,
+  eth1Index,
+  expectConverged,
+  leadership,
+  readyOf,
+  storeCli,
+  topologyYaml,
+  ts,
+} from './framework/faults.js';
+import { dockerOnHost, hostDocker, labCommand } from './framework/lab.js';
+import { OperatorProcess } from './framework/operator-process.js';
+import { eventually, timeUntil } from './framework/poll.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const newRepairs = (lines: readonly Record<string, unknown>[], from: number) => lines.slice(from).filter((l) => l['message'] === 'drift repaired');
+
+describeE2E('Faults', (f) => {
+  after(async () => {
+    if (!f.lab) return;
+    if (!f.operator.running) f.operator.start();
+    // Deleting through the operator undoes each object on the hosts (finalizers), then the swarm goes.
+    await f.swarmop(['delete', 'staticipattachment', 'ubuntu114', 'ubuntu119']);
+    await f.swarmop(['delete', 'consulcluster', 'datacenter']);
+    await f.swarmop(['delete', 'swarmcluster', 'swarm']);
+    await eventually('attachments and the ConsulCluster gone', async () => {
+      for (const [k, n] of [['staticipattachment', 'ubuntu114'], ['staticipattachment', 'ubuntu119'], ['consulcluster', 'datacenter'], ['swarmcluster', 'swarm']] as const) {
+        if (await f.get(k, n)) return undefined;
+      }
+      return true;
+    }, { timeoutMs: 90_000 }).catch((err) => console.log(`# cleanup: ${err instanceof Error ? err.message : err}`));
+    for (const h of HOSTS) {
+      const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length) await dockerOnHost(h.name, ['rm', '-f', ...ids], 30_000);
+    }
+    for (const h of [...HOSTS].reverse()) await hostDocker(h.name).swarmLeave({ force: true }).catch(() => undefined);
+  });
+
+  itE2E(f, 'the reference topology converges from nothing', async () => {
+    for (const a of ATTACHMENTS) await ensureWorkload(a.host, a.name);
+    const began = Date.now();
+    await f.apply(topologyYaml());
+    await expectConverged(f, { timeoutMs: 180_000 });
+    console.log(`# Faults: whole topology converged in ${Date.now() - began} ms`);
+  });
+
+  itE2E(f, 'kill -9 of the operator 20 times during repairs: final state correct, nothing duplicated', async () => {
+    await f.operator.stop();
+    const KILLS = 20;
+    let midRepair = 0;
+    const began = Date.now();
+    for (let i = 0; i < KILLS; i++) {
+      const mark = f.operator.lines.length;
+      f.operator.start();
+      await eventually('operator synced', () => f.operator.lines.slice(mark).some((l) => l.message === 'cache synced, starting controllers') || undefined, { timeoutMs: 30_000 });
+      // Drift under repair at the moment of the kill: ubuntu114 lost eth1 with its restart.
+      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+      // The random kill moment is the point of this fault, hence a sleep rather than a poll.
+      await sleep(Math.floor(Math.random() * 1200));
+      await f.operator.kill();
+      if ((await eth1Addresses('consul01', 'ubuntu114')).length === 0) midRepair++;
+    }
+    const killedFor = Date.now() - began;
+    f.operator.start();
+    const ms = await timeUntil('ubuntu114 attached after the last restart', async () => (await eth1Addresses('consul01', 'ubuntu114').catch(() => [])).length > 0, { timeoutMs: 60_000 });
+    await expectConverged(f);
+    console.log(`# Faults: ${KILLS} kill -9 in ${killedFor} ms (${midRepair} with eth1 not yet back at the kill); attached ${ms} ms after the last restart`);
+    assert.ok(midRepair > 0, 'some kills landed before the repair was done');
+  }, { timeout: 6 * 60_000 });
+
+  itE2E(f, 'two replicas with leader election: only the leader acts, the other takes over when it is killed', async () => {
+    await f.operator.stop();
+    const args = ['--leader-elect', '--lease-seconds', '10', '--lock-delay-seconds', '1', '--log-level', 'debug'];
+    const a = f.newOperator('replica-a', args);
+    const b = f.newOperator('replica-b', args);
+    a.start();
+    await a.waitForLog('replica-a leading', (l) => l.message === 'started leading', 30_000);
+    b.start();
+    await b.waitForLog('replica-b up', (l) => l.message === 'operator starting', 30_000);
+    const aBefore = a.repairs({ name: 'ubuntu114' }).length;
+    await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+    await eventually('replica-a repairs ubuntu114', () => a.repairs({ name: 'ubuntu114' }).length > aBefore || undefined, { timeoutMs: 30_000 });
+    await a.kill();
+    const killedAt = Date.now();
+    const takeover = await timeUntil('replica-b leading', () => b.lines.some((l) => l.message === 'started leading'), { timeoutMs: 60_000 });
+    await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+    await eventually('replica-b repairs ubuntu114', () => b.repairs({ name: 'ubuntu114' }).length > 0 || undefined, { timeoutMs: 30_000 });
+    await expectConverged(f);
+    await b.stop();
+
+    const la = leadership(a.lines);
+    const lb = leadership(b.lines);
+    assert.equal(la.starts.length, 1);
+    assert.equal(lb.starts.length, 1);
+    assert.deepEqual(la.actingWhileFollower, [], 'replica-a acted without the lock');
+    assert.deepEqual(lb.actingWhileFollower, [], 'replica-b acted without the lock');
+    assert.ok(la.acting.length > 0 && lb.acting.length > 0, 'both led in turn');
+    // Never both: every line of b's acting comes after a's last line (a was killed), and b only
+    // started leading after the kill.
+    const aLast = Math.max(...a.lines.map(ts).filter(Number.isFinite));
+    const bFirstActing = Math.min(...lb.acting.map(ts));
+    assert.ok(ts(b.lines[lb.starts[0]!]) >= killedAt - 1000, 'b led only after a was killed');
+    assert.ok(bFirstActing >= aLast, `b acted at ${bFirstActing}, a's last line at ${aLast}`);
+    console.log(`# Faults: leader killed -> the other replica leading after ${takeover} ms (lease 10 s, lock-delay 1 s); a acted ${la.acting.length} times, b ${lb.acting.length}, never while following`);
+    f.operator.start();
+  });
+
+  itE2E(f, 'everything at once: ubuntu114 restarted, a consul agent removed, a worker left the swarm: one repair each', async () => {
+    await expectConverged(f);
+    const mark = f.operator.lines.length;
+    const began = Date.now();
+    await Promise.all([
+      docker('consul01', ['restart', '-t', '0', 'ubuntu114']),
+      docker('consul02', ['rm', '-f', CONSUL_AGENT]),
+      hostDocker('consul01').swarmLeave({ force: true }),
+    ]);
+    await expectConverged(f);
+    const ms = Date.now() - began;
+    const repairs = newRepairs(f.operator.lines, mark);
+    const byKind = (k: string) => repairs.filter((l) => l['kind'] === k);
+    console.log(`# Faults: three drifts at once converged in ${ms} ms; repairs: ${repairs.map((l) => `${l['kind']}/${l['name']}:${l['why']}`).join(', ')}`);
+    assert.equal(byKind('StaticIPAttachment').length, 1, JSON.stringify(repairs));
+    assert.equal(byKind('ConsulCluster').length, 1, JSON.stringify(repairs));
+    assert.equal(byKind('SwarmCluster').length, 1, JSON.stringify(repairs));
+  });
+
+  itE2E(f, 'a host gone for 60 s: its objects show it, the others are not disturbed, all repaired after', async () => {
+    await expectConverged(f);
+    const idx114 = await eth1Index('consul01', 'ubuntu114');
+    const mark = f.operator.lines.length;
+    await labCommand(['host-stop', 'consul02']);
+    const stopped = Date.now();
+    try {
+      const downMs = await timeUntil('DockerHost consul02 and ubuntu119 Ready=False', async () => (await readyOf(f, 'dockerhost', 'consul02')) === 'False' && (await readyOf(f, 'staticipattachment', 'ubuntu119')) === 'False', { timeoutMs: 45_000 });
+      console.log(`# Faults: consul02 stopped -> DockerHost and ubuntu119 Ready=False after ${downMs} ms`);
+      // For the whole minute the other hosts and ubuntu114 stay Ready and untouched.
+      while (Date.now() - stopped < 60_000) {
+        for (const h of ['consulsvr', 'consul01']) assert.equal(await readyOf(f, 'dockerhost', h), 'True', `${h} disturbed`);
+        assert.equal(await readyOf(f, 'staticipattachment', 'ubuntu114'), 'True', 'ubuntu114 disturbed');
+        await sleep(2000);
+      }
+      const cc = await f.get('consulcluster', 'datacenter');
+      const sc = await f.get('swarmcluster', 'swarm');
+      console.log(`# Faults: during the outage ConsulCluster ${JSON.stringify(cc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}, SwarmCluster ${JSON.stringify(sc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}`);
+    } finally {
+      await labCommand(['host-start', 'consul02']);
+    }
+    const back = Date.now();
+    // The workload has no restart policy (the agent container has one); start it as a person would.
+    await ensureWorkload('consul02', 'ubuntu119');
+    await expectConverged(f, { timeoutMs: 180_000 });
+    console.log(`# Faults: consul02 back -> everything converged in ${Date.now() - back} ms`);
+    assert.equal(await eth1Index('consul01', 'ubuntu114'), idx114, 'ubuntu114 was not re-attached');
+    const touched114 = newRepairs(f.operator.lines, mark).filter((l) => l['name'] === 'ubuntu114');
+    assert.deepEqual(touched114, [], 'no repair on ubuntu114');
+  }, { timeout: 6 * 60_000 });
+
+  itE2E(f, 'the store Consul down for 60 s and restarted: the operator keeps running, keeps the hosts, resumes by itself', async () => {
+    // Its own persistent store (a dev agent would come back empty), its own container and bridge,
+    // so the lab's operator keeps running beside it without sharing any object.
+    let store: ConsulAgentHandle | undefined = await startConsulAgent({ mode: 'persistent' });
+    const cli = storeCli(store.address, f.prefix);
+    const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store' });
+    const C = 'faults-store-c';
+    await dockerOnHost('consul01', ['rm', '-f', C], 15_000);
+    await docker('consul01', ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', 'swarmop/workload:lab']);
+    const sia = `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${C}}\nspec: {host: consul01, container: ${C}, bridge: br-faults, address: 10.78.0.5/24, ownBridge: true}\n`;
+    const host = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${name}}\nspec: {endpoint: "tcp://${ip}:2375", address: ${ip}}\n`;
+    try {
+      op.start();
+      await cli.apply(`${host('consul01', '192.168.116.112')}---\n${sia}`);
+      await cli.waitCondition('staticipattachment', C);
+      const idx = await eth1Index('consul01', C);
+      const mark = op.lines.length;
+      await store.kill();
+      const downAt = Date.now();
+      while (Date.now() - downAt < 60_000) {
+        assert.ok(op.running, 'the operator exited while the store was down');
+        assert.equal(await eth1Index('consul01', C), idx, 'the attachment was torn down or redone while the store was down');
+        await sleep(2000);
+      }
+      await store.restart();
+      const upAt = Date.now();
+      assert.ok(op.running, 'the operator exited while the store was down');
+      // A change made after the store is back is reconciled without any restart of the operator.
+      await cli.apply(host('consulsvr', '192.168.116.111'));
+      await cli.waitCondition('dockerhost', 'consulsvr', 'True', { timeoutMs: 90_000 });
+      const resumed = Date.now() - upAt;
+      // And the host event stream still drives repairs.
+      await docker('consul01', ['restart', '-t', '0', C]);
+      await eventually(`${C} attached again`, async () => (await eth1Addresses('consul01', C)).includes('10.78.0.5/24') || undefined, { timeoutMs: 60_000 });
+      assert.equal(await eth1Index('consul01', C) !== undefined, true);
+      const warned = op.lines.slice(mark).filter((l) => l.level === 'warn' || l.level === 'error').length;
+      console.log(`# Faults: store down 60 s: operator kept running (${warned} warn/error lines), attachment untouched; a change applied after the restart Ready in ${resumed} ms`);
+      await cli.swarmop(['delete', 'staticipattachment', C]);
+      await eventually(`${C} deleted`, async () => ((await cli.get('staticipattachment', C)) ? undefined : true), { timeoutMs: 60_000 });
+    } finally {
+      await op.stop().catch(() => op.kill());
+      await store.stop();
+      store = undefined;
+      await dockerOnHost('consul01', ['rm', '-f', C], 15_000);
+    }
+    await expectConverged(f);
+  }, { timeout: 6 * 60_000 });
+});
