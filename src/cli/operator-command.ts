@@ -31,7 +31,7 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   const operator = new Operator({
     kv,
     store,
-    reconcilers: allReconcilers(),
+    reconcilers: allReconcilers({ kv }),
     log,
     metrics,
     resyncMs: options.resyncSeconds * 1000,

@@ -1,15 +1,22 @@
 /** Every controller the operator runs, in start order. */
+import type { KvStore } from '../store/kv.js';
 import type { KindReconciler } from './reconciler.js';
 import { createDockerHostReconciler } from './dockerhost/index.js';
 import { createConsulClusterReconciler } from './consulcluster/index.js';
 import { createSwarmClusterReconciler } from './swarmcluster/index.js';
 import { createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
 
-export function allReconcilers(): KindReconciler[] {
+export interface ReconcilerDeps {
+  /** The store's Consul KV: ConsulCluster reads gossip key / ACL token references from it. */
+  kv?: Pick<KvStore, 'get'>;
+}
+
+export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
+  const kv = deps.kv;
   return [
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000 }),
-    createConsulClusterReconciler(),
+    createConsulClusterReconciler(kv ? { readSecret: async (key) => (await kv.get(key))?.value } : {}),
     createSwarmClusterReconciler(),
     createStaticIPAttachmentReconciler(),
   ];
