@@ -14,10 +14,12 @@
  * The 10,000 documents are written by a child process (`--seed-only`), as `swarmop apply` would
  * from elsewhere: writing them in this process left ~80 MB of the writer's freed memory in the
  * RSS that is measured as the operator's. The single updates are written from here.
- * RSS includes tsx's own loader (~50 MB over plain node; see the "at start" memory line); the
- * installed operator runs compiled JavaScript without it.
+ * RSS includes tsx's own loader (~25 MB more at start than compiled; see the "at start" memory
+ * line); the installed operator runs compiled JavaScript without it, which `bench:runtime:dist`
+ * measures (same code, built into .cache/bench-dist).
  *
  *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N]
+ *   npm run bench:runtime:dist [-- ...]
  *   CONSUL_HTTP_ADDR=host:port npm run bench:runtime   (use a running agent instead of starting one)
  */
 import { spawn } from 'node:child_process';
