@@ -7,9 +7,11 @@
  *
  * Only objects keys (spec + metadata) are watched and cached. Status is the controllers' own
  * output: the driver reads the stored status in the same call that writes the new one, so a
- * status write never wakes the watch and never triggers a reconcile. The watcher blocks on the
- * store's objects journal and GETs only the changed objects (a listing of 10,000 documents is
- * ~6 MB); it re-lists at start, on a journal gap and every `relistMs` (hand-written documents).
+ * status write never wakes the watch and never triggers a reconcile. The JournalWatcher blocks on
+ * the objects prefix's index, reads the store's objects journal and GETs only the changed objects
+ * (a listing of 10,000 documents is ~6 MB); it re-lists at start, on a journal gap, on a write
+ * that bypassed the journal (a document put into KV by hand) and every `relistMs`. Reflectors are
+ * DeltaReflectors, patched per changed key.
  *
  * For the runtime Manager it splits into `sources` (the watchers: always running, so a standby
  * replica keeps a warm cache) and `leaderRunnables` (controllers and host event streams: only while
@@ -45,8 +47,9 @@ export interface OperatorOptions {
   /** Watch each DockerHost's /events stream (default true). */
   hostEvents?: boolean;
   /**
-   * Full re-list of the objects (ms; default 60 000): how soon a document written into KV by hand,
-   * bypassing the store and its journal, is seen. Journaled changes are seen at once.
+   * Safety-net full re-list of the objects (ms; default 60 000). A document written into KV by
+   * hand is normally seen at once (its index is not a journaled one); this bounds the rare case
+   * where such a write and a journaled one land in the same wake. Journaled changes: at once.
    */
   relistMs?: number;
 }

@@ -10,8 +10,8 @@
  * - It re-lists the prefix (journal first, then the objects, so nothing written in between is
  *   missed) at start; after any error (the agent may come back with other data); when the index
  *   goes backwards; when the journal has a gap (ring wrapped; another epoch or a head below our
- *   position because the journal was deleted or the agent restarted empty; unreadable entry); when one wake names
- *   more than `maxFetch` keys; when the index it woke on is not the index of a journaled write
+ *   position because the journal was deleted or the agent restarted empty; unreadable entry);
+ *   when one wake names more than `maxFetch` keys; when the index it woke on is not the index of a journaled write
  *   (a document written or deleted in KV by hand, bypassing the store); and every `relistMs`
  *   (default 60 s) as the level-triggered safety net.
  *   So a journaled change is seen after one blocking round trip plus a journal read and a GET; a

@@ -13,8 +13,10 @@
  * was deleted, or lost with an agent that restarted empty, starts a new epoch, so its numbers are
  * never mistaken for the old ones (entries of another epoch do not count). A missing seq (the
  * ring wrapped: more than `slots` writes since the reader's last look), another epoch, a head
- * below the reader's position or an unreadable entry is a gap: the reader must re-list `objects/`. Writes that bypass the store
- * (a document put into KV by hand) are not journaled; readers catch them with a periodic re-list.
+ * below the reader's position or an unreadable entry is a gap: the reader must re-list `objects/`.
+ * The ring size is fixed per epoch and recorded in the head, so a reader can GET one slot.
+ * Writes that bypass the store (a document put into KV by hand) are not journaled: a reader tells
+ * them apart because the index it woke on is not the ModifyIndex of any journal slot.
  *
  * Writers serialize on `head`: a transaction that lost only the head's CAS is retried with the
  * new head (the caller's own compare-and-sets are untouched); any other conflict is the caller's.
