@@ -9,5 +9,7 @@ export * from './manager.js';
 export * from './metrics-server.js';
 export * from './metrics.js';
 export * from './reflector.js';
+export * from './delta-reflector.js';
+export * from './journal-watcher.js';
 export * from './watcher.js';
 export * from './workqueue.js';
