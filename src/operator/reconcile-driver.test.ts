@@ -50,3 +50,22 @@ test('a stored document that fails validation gets an InvalidSpec warning event 
   await s.run(object);
   assert.deepEqual(await s.events('bad'), ['Warning/InvalidSpec/1']);
 });
+
+test('the reconciler is given the stored status although the cache holds objects only', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const seen: unknown[] = [];
+  const reconciler: KindReconciler = {
+    kind: 'DockerHost',
+    reconcile: async (res) => {
+      seen.push((res.status as { containerID?: string } | undefined)?.containerID);
+      return { observed: { containerID: 'c1' }, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] };
+    },
+  };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  // What the operator's reflector holds: the objects key decoded without its status key.
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  for (let i = 0; i < 2; i++) await drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
+  assert.deepEqual(seen, [undefined, 'c1']);
+});

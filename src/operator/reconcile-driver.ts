@@ -87,6 +87,13 @@ export function createReconcileDriver(options: DriverOptions) {
       resource = { ...resource, metadata: { ...resource.metadata, finalizers: [...(resource.metadata.finalizers ?? []), finalizer] } };
     }
 
+    // The cache follows the objects keys only; a reconciler that compares with what it did last
+    // time (e.g. StaticIPAttachment telling a first attach from a repair) needs the stored status.
+    if (resource.status === undefined) {
+      const stored = await store.get(kind, name).catch(() => undefined);
+      if (stored?.status) resource = { ...resource, status: stored.status };
+    }
+
     try {
       const out = await reconciler.reconcile(resource, ctx);
       await writeStatus(resource, (previous) => buildStatus(previous, out.observed, out.conditions, resource.metadata.generation, now()));
