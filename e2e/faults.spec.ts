@@ -37,18 +37,8 @@ const newRepairs = (lines: readonly Record<string, unknown>[], from: number) => 
 
 describeE2E('Faults', (f) => {
   after(async () => {
+    // Safety net when a spec failed before the teardown test: no agent container, no swarm left.
     if (!f.lab) return;
-    if (!f.operator.running) f.operator.start();
-    // Deleting through the operator undoes each object on the hosts (finalizers), then the swarm goes.
-    await f.swarmop(['delete', 'staticipattachment', 'ubuntu114', 'ubuntu119']);
-    await f.swarmop(['delete', 'consulcluster', 'datacenter']);
-    await f.swarmop(['delete', 'swarmcluster', 'swarm']);
-    await eventually('attachments and the ConsulCluster gone', async () => {
-      for (const [k, n] of [['staticipattachment', 'ubuntu114'], ['staticipattachment', 'ubuntu119'], ['consulcluster', 'datacenter'], ['swarmcluster', 'swarm']] as const) {
-        if (await f.get(k, n)) return undefined;
-      }
-      return true;
-    }, { timeoutMs: 90_000 }).catch((err) => console.log(`# cleanup: ${err instanceof Error ? err.message : err}`));
     for (const h of HOSTS) {
       const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).stdout.trim().split('\n').filter(Boolean);
       if (ids.length) await dockerOnHost(h.name, ['rm', '-f', ...ids], 30_000);
@@ -94,38 +84,44 @@ describeE2E('Faults', (f) => {
     const a = f.newOperator('replica-a', args);
     const b = f.newOperator('replica-b', args);
     a.start();
-    await a.waitForLog('replica-a leading', (l) => l.message === 'started leading', 30_000);
-    b.start();
-    await b.waitForLog('replica-b up', (l) => l.message === 'operator starting', 30_000);
-    const aBefore = a.repairs({ name: 'ubuntu114' }).length;
-    await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
-    await eventually('replica-a repairs ubuntu114', () => a.repairs({ name: 'ubuntu114' }).length > aBefore || undefined, { timeoutMs: 30_000 });
-    await a.kill();
-    const killedAt = Date.now();
-    const takeover = await timeUntil('replica-b leading', () => b.lines.some((l) => l.message === 'started leading'), { timeoutMs: 60_000 });
-    await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
-    await eventually('replica-b repairs ubuntu114', () => b.repairs({ name: 'ubuntu114' }).length > 0 || undefined, { timeoutMs: 30_000 });
-    await expectConverged(f);
-    await b.stop();
+    try {
+      await a.waitForLog('replica-a leading', (l) => l.message === 'started leading', 30_000);
+      b.start();
+      await b.waitForLog('replica-b up', (l) => l.message === 'operator starting', 30_000);
+      const aBefore = a.repairs({ name: 'ubuntu114' }).length;
+      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+      await eventually('replica-a repairs ubuntu114', () => a.repairs({ name: 'ubuntu114' }).length > aBefore || undefined, { timeoutMs: 30_000 });
+      await a.kill();
+      const killedAt = Date.now();
+      const takeover = await timeUntil('replica-b leading', () => b.lines.some((l) => l.message === 'started leading'), { timeoutMs: 60_000 });
+      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+      await eventually('replica-b repairs ubuntu114', () => b.repairs({ name: 'ubuntu114' }).length > 0 || undefined, { timeoutMs: 30_000 });
+      await expectConverged(f);
+      await b.stop();
 
-    const la = leadership(a.lines);
-    const lb = leadership(b.lines);
-    assert.equal(la.starts.length, 1);
-    assert.equal(lb.starts.length, 1);
-    assert.deepEqual(la.actingWhileFollower, [], 'replica-a acted without the lock');
-    assert.deepEqual(lb.actingWhileFollower, [], 'replica-b acted without the lock');
-    assert.ok(la.acting.length > 0 && lb.acting.length > 0, 'both led in turn');
-    // Never both: every line of b's acting comes after a's last line (a was killed), and b only
-    // started leading after the kill.
-    const aLast = Math.max(...a.lines.map(ts).filter(Number.isFinite));
-    const bFirstActing = Math.min(...lb.acting.map(ts));
-    assert.ok(ts(b.lines[lb.starts[0]!]) >= killedAt - 1000, 'b led only after a was killed');
-    assert.ok(bFirstActing >= aLast, `b acted at ${bFirstActing}, a's last line at ${aLast}`);
-    console.log(`# Faults: leader killed -> the other replica leading after ${takeover} ms (lease 10 s, lock-delay 1 s); a acted ${la.acting.length} times, b ${lb.acting.length}, never while following`);
-    f.operator.start();
+      const la = leadership(a.lines);
+      const lb = leadership(b.lines);
+      assert.equal(la.starts.length, 1);
+      assert.equal(lb.starts.length, 1);
+      assert.deepEqual(la.actingWhileFollower, [], 'replica-a acted without the lock');
+      assert.deepEqual(lb.actingWhileFollower, [], 'replica-b acted without the lock');
+      assert.ok(la.acting.length > 0 && lb.acting.length > 0, 'both led in turn');
+      // Never both: every line of b's acting comes after a's last line (a was killed), and b only
+      // started leading after the kill.
+      const aLast = Math.max(...a.lines.map(ts).filter(Number.isFinite));
+      const bFirstActing = Math.min(...lb.acting.map(ts));
+      assert.ok(ts(b.lines[lb.starts[0]!]) >= killedAt - 1000, 'b led only after a was killed');
+      assert.ok(bFirstActing >= aLast, `b acted at ${bFirstActing}, a's last line at ${aLast}`);
+      console.log(`# Faults: leader killed -> the other replica leading after ${takeover} ms (lease 10 s, lock-delay 1 s); a acted ${la.acting.length} times, b ${lb.acting.length}, never while following`);
+    } finally {
+      await a.kill();
+      await b.stop().catch(() => b.kill());
+      if (!f.operator.running) f.operator.start();
+    }
   });
 
   itE2E(f, 'everything at once: ubuntu114 restarted, a consul agent removed, a worker left the swarm: one repair each', async () => {
+    if (!f.operator.running) f.operator.start();
     await expectConverged(f);
     const mark = f.operator.lines.length;
     const began = Date.now();
@@ -222,4 +218,24 @@ describeE2E('Faults', (f) => {
     }
     await expectConverged(f);
   }, { timeout: 6 * 60_000 });
+
+  itE2E(f, 'deleting the topology undoes it on the hosts: no eth1, no host veth, no agent container', async () => {
+    if (!f.operator.running) f.operator.start();
+    const vethOf = new Map<string, string>();
+    for (const a of ATTACHMENTS) vethOf.set(a.name, (await f.get('staticipattachment', a.name))?.status?.hostVeth);
+    await f.swarmop(['delete', 'staticipattachment', ...ATTACHMENTS.map((a) => a.name)]);
+    await f.swarmop(['delete', 'consulcluster', 'datacenter']);
+    await f.swarmop(['delete', 'swarmcluster', 'swarm']);
+    for (const [k, n] of [...ATTACHMENTS.map((a) => ['staticipattachment', a.name]), ['consulcluster', 'datacenter'], ['swarmcluster', 'swarm']] as const) {
+      await eventually(`${k}/${n} gone`, async () => ((await f.get(k, n)) ? undefined : true), { timeoutMs: 90_000 });
+    }
+    for (const a of ATTACHMENTS) {
+      assert.deepEqual(await eth1Addresses(a.host, a.name), [], `eth1 left in ${a.name}`);
+      const links = (await docker(a.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).split('\n');
+      assert.ok(!links.some((l) => vethOf.get(a.name) && l.includes(vethOf.get(a.name)!)), `host veth of ${a.name} left`);
+    }
+    for (const h of HOSTS) assert.equal((await docker(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`])).trim(), '', `agent left on ${h.name}`);
+    // The swarm is not undone by a delete (the SwarmCluster keeps a running swarm); the lab is left without one.
+    for (const h of [...HOSTS].reverse()) await hostDocker(h.name).swarmLeave({ force: true }).catch(() => undefined);
+  });
 });
