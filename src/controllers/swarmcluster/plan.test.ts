@@ -312,3 +312,9 @@ test('a worker in a swarm with no visible manager does not make the operator cre
   assert.deepEqual(p.actions, []);
   assert.ok(reasons(p).includes('ManagerUnreachable'));
 });
+
+test('a worker stuck in a pending join that no manager lists leaves and joins again', () => {
+  // Seen on the lab: the engine died during a join; after its restart it stays pending for good.
+  const w = withNodes(withEngines(converged(), eng('consul02', { localNodeState: 'pending' })), (ns) => ns.filter((n) => n.id !== 'w2'));
+  assert.deepEqual(ops(plan(desired(), w)), ['NodeRejoined:leave@consul02,join@consul02=worker']);
+});

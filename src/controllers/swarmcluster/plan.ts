@@ -191,15 +191,19 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     const cur = current.get(d.host);
     const join: SwarmStep = { op: 'join', host: d.host, role: d.role, advertise: d.advertise };
 
-    if (s.localNodeState === 'inactive' || s.localNodeState === 'error') {
+    // A join that never completes (the engine died during it; seen on the lab after a host
+    // restart) stays pending for good while no manager lists the node: leave and join again.
+    const stuck = s.localNodeState === 'pending' && !cur;
+    if (s.localNodeState === 'inactive' || s.localNodeState === 'error' || stuck) {
       const rm = removeStale(d.host, old);
       if (rm.blocked) {
         blockers.push({ reason: 'QuorumAtRisk', message: `${d.host}: stale manager entry ${rm.blocked.id.slice(0, 12)} cannot be removed without losing quorum`, severity: 'degraded' });
       }
       // Stale entries go before the join: removing an old identity right after the engine joined
       // under a new one can make the engine drop out again (seen on the lab).
-      const steps: SwarmStep[] = [...(s.localNodeState === 'error' ? [{ op: 'leave', host: d.host } as SwarmStep] : []), ...rm.steps, join];
-      const wasMember = old.length > 0 || s.localNodeState === 'error';
+      const leaveFirst = s.localNodeState === 'error' || stuck;
+      const steps: SwarmStep[] = [...(leaveFirst ? [{ op: 'leave', host: d.host } as SwarmStep] : []), ...rm.steps, join];
+      const wasMember = old.length > 0 || leaveFirst;
       actions.push({
         cause: wasMember
           ? {
@@ -207,13 +211,15 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
               found:
                 s.localNodeState === 'error'
                   ? `${d.host}: swarm state error (${s.error ?? 'unknown'})`
+                  : stuck
+                  ? `${d.host}: swarm join pending while no manager lists it`
                   : `${d.host} is not in the swarm (engine swarm state inactive) while the swarm lists it as ${staleText(old)}`,
               repair: true,
             }
           : { reason: 'NodeJoined', found: `${d.host} is listed as ${d.role} but not in the swarm`, repair: false },
         host: d.host,
         steps,
-        action: `${s.localNodeState === 'error' ? 'left, ' : ''}${rm.steps.length ? `removed stale node ${staleText(old.filter((n) => !nodes.some((x) => x.id === n.id)))} and ` : ''}joined as ${d.role}`,
+        action: `${leaveFirst ? 'left, ' : ''}${rm.steps.length ? `removed stale node ${staleText(old.filter((n) => !nodes.some((x) => x.id === n.id)))} and ` : ''}joined as ${d.role}`,
       });
       continue;
     }
