@@ -132,6 +132,7 @@ describeE2E('Faults', (f) => {
     ]);
     await expectConverged(f);
     const ms = Date.now() - began;
+    await eventually('a repair logged by each controller', () => ['StaticIPAttachment', 'ConsulCluster', 'SwarmCluster'].every((k) => newRepairs(f.operator.lines, mark).some((l) => l['kind'] === k)) || undefined, { timeoutMs: 30_000 }).catch(() => undefined);
     const repairs = newRepairs(f.operator.lines, mark);
     const byKind = (k: string) => repairs.filter((l) => l['kind'] === k);
     console.log(`# Faults: three drifts at once converged in ${ms} ms; repairs: ${repairs.map((l) => `${l['kind']}/${l['name']}:${l['why']}`).join(', ')}`);

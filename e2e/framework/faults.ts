@@ -78,7 +78,7 @@ export async function hostLinks(host: string): Promise<string[]> {
 /**
  * Everything of the topology is as declared, once, with nothing left over:
  * - every object Ready=True with a condition observed at the current generation;
- * - each workload has exactly one veth (eth1) carrying exactly its address; its host has exactly
+ * - each workload has exactly one veth besides Docker's eth0 (eth1) carrying exactly its address; its host has exactly
  *   one swarmop host veth on br0 and no half-made pair end (`swp…`) left in the host namespace;
  * - exactly one running agent container per host, three alive servers and a leader;
  * - `docker node ls`: exactly the three nodes, ready, no stale entries.
@@ -88,7 +88,8 @@ export async function expectConverged(f: Framework, options: PollOptions = {}): 
   for (const [kind, name] of OBJECTS) await f.waitCondition(kind, name, 'True', { timeoutMs });
   for (const a of ATTACHMENTS) {
     await eventually(`${a.name}: one veth (eth1) with exactly ${a.cidr}; one host veth on br0, no stray pair end`, async () => {
-      const inside = (await containerLinks(a.host, a.name)).filter((l) => /link\/ether/.test(l) && !/^\d+: lo:/.test(l));
+      // Docker's own eth0 aside, the only veth in the workload must be ours: eth1.
+      const inside = (await containerLinks(a.host, a.name)).filter((l) => /link\/ether/.test(l) && !/^\d+: eth0@/.test(l));
       const addrs = await eth1Addresses(a.host, a.name);
       const host = await hostLinks(a.host);
       const onBr0 = host.filter((l) => /^\d+: swv/.test(l) && / master br0 /.test(l));
@@ -108,11 +109,16 @@ export async function expectConverged(f: Framework, options: PollOptions = {}): 
     }
     return true;
   }, { timeoutMs });
-  await eventually('node ls: exactly consulsvr manager, consul01/consul02 workers, all ready', async () => {
-    const rows = ((await hostDocker('consulsvr').listNodes()) as { Spec: { Role: string }; Description: { Hostname: string }; Status: { State: string } }[])
-      .map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`)
-      .sort();
-    return JSON.stringify(rows) === JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']) || undefined;
+  await eventually('node ls: exactly consulsvr manager, consul01/consul02 workers, all ready, each engine active as the listed node', async () => {
+    const nodes = (await hostDocker('consulsvr').listNodes()) as { ID: string; Spec: { Role: string }; Description: { Hostname: string }; Status: { State: string } }[];
+    const rows = nodes.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+    if (JSON.stringify(rows) !== JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready'])) return undefined;
+    // A node that just left still reads ready on the manager for a while: ask each engine too.
+    for (const h of HOSTS) {
+      const info = (await hostDocker(h.name).info()) as { Swarm: { LocalNodeState: string; NodeID: string } };
+      if (info.Swarm.LocalNodeState !== 'active' || nodes.find((n) => n.Description.Hostname === h.name)?.ID !== info.Swarm.NodeID) return undefined;
+    }
+    return true;
   }, { timeoutMs });
 }
 
