@@ -3,6 +3,7 @@
  * until SIGTERM/SIGINT. The signal aborts one AbortSignal; controllers drain their in-flight
  * reconciles, a leader releases its lock at once, and the process exits 0.
  */
+import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../controllers/index.js';
 import { Operator } from '../operator/operator.js';
@@ -21,6 +22,9 @@ export interface LeaseOptions {
 }
 
 export async function runOperator(options: OperatorOptions & LeaseOptions): Promise<number> {
+  // One stop signal is shared by every watcher, controller and host stream (a dozen or more with
+  // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
+  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
   const consul = { ...consulOptionsFromEnv(), ...(options.consulAddr ? { address: options.consulAddr } : {}) };
   const kv = new ConsulKv(consul);

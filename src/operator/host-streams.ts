@@ -69,7 +69,10 @@ export class HostStreams {
         continue;
       }
       const abort = new AbortController();
-      signal.addEventListener('abort', () => abort.abort(), { once: true });
+      const onStop = () => abort.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      // A stream stopped on its own (host removed or edited) must not leave its listener behind.
+      abort.signal.addEventListener('abort', () => signal.removeEventListener('abort', onStop), { once: true });
       const stream = new DockerEventStream({
         host: name,
         source: dockerodeEventSource(docker, { type: ['container', 'node', 'daemon'] }),
