@@ -3,7 +3,7 @@
  * in-process through main(argv) with captured output, and once as a spawned `node bin/swarmop.js`
  * after `npm run build`.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,10 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { listInvalidCorpus } from '../crds/invalid-corpus.js';
-import { ConsulKv } from '../store/consul-kv.js';
+import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { main } from './main.js';
 import { captureIo } from './capture-io.js';
+import { useRealConsul } from '../testing/real-consul.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);
@@ -24,14 +25,7 @@ let agent: ConsulAgentHandle;
 let kv: ConsulKv;
 let prefixCounter = 0;
 
-before(async () => {
-  agent = await startConsulAgent();
-  kv = new ConsulKv({ address: agent.address });
-});
-after(async () => {
-  kv?.close();
-  await agent?.stop();
-});
+useRealConsul((a, k) => ((agent = a), (kv = k)));
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;

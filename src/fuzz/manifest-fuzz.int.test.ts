@@ -6,14 +6,15 @@
  * (SWARMOP_FUZZ_CASES changes the count, default 1200).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConsulKv } from '../store/consul-kv.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import type { ConsulKv } from '../store/consul-kv.js';
+import type { ConsulAgentHandle } from '../testing/consul-agent.js';
 import { FuzzRunner, type FuzzReport } from './fuzz-runner.js';
 import { loadSampleDocuments, ManifestFuzzer } from './manifest-fuzzer.js';
 import { MUTATORS } from './mutators.js';
 import { seedFromEnv } from './rng.js';
+import { useRealConsul } from '../testing/real-consul.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CASES = Number(process.env.SWARMOP_FUZZ_CASES ?? 1200);
@@ -27,14 +28,7 @@ let bodyLimitFailures: FuzzReport['failures'] = [];
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;
 
-before(async () => {
-  agent = await startConsulAgent();
-  kv = new ConsulKv({ address: agent.address });
-});
-after(async () => {
-  kv?.close();
-  await agent?.stop();
-});
+useRealConsul((a, k) => ((agent = a), (kv = k)));
 
 test('the same seed generates the same cases', () => {
   const samples = loadSampleDocuments(`${REPO}manifests`);

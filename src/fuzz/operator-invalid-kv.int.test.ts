@@ -6,27 +6,21 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createDockerHostReconciler } from '../controllers/dockerhost/index.js';
 import { Operator } from '../operator/operator.js';
 import { createLogger } from '../runtime/logger.js';
 import { waitUntil } from '../runtime/wait-until.js';
-import { ConsulKv } from '../store/consul-kv.js';
+import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import type { ConsulAgentHandle } from '../testing/consul-agent.js';
+import { useRealConsul } from '../testing/real-consul.js';
 
 const PREFIX = 'fuzz-operator/';
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;
 
-before(async () => {
-  agent = await startConsulAgent();
-  kv = new ConsulKv({ address: agent.address });
-});
-after(async () => {
-  kv?.close();
-  await agent?.stop();
-});
+useRealConsul((a, k) => ((agent = a), (kv = k)));
 
 function dockerHost(name: string, extra: { spec?: Record<string, unknown>; metadata?: Record<string, unknown> } = {}): Record<string, unknown> {
   return {

@@ -1,21 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSwarmopError } from '../errors.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { ConsulKv, consulOptionsFromEnv, parseConsulAddress } from './consul-kv.js';
 import { kvContract } from './kv-contract.js';
+import { useRealConsul } from '../testing/real-consul.js';
 
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;
 
-before(async () => {
-  agent = await startConsulAgent();
-  kv = new ConsulKv({ address: agent.address });
-});
-after(async () => {
-  kv?.close();
-  await agent?.stop();
-});
+useRealConsul((a, k) => ((agent = a), (kv = k)));
 
 kvContract('ConsulKv', () => ({ kv }));
 

@@ -1,18 +1,11 @@
-import { after, before } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { ConsulKv } from './consul-kv.js';
+import type { ConsulAgentHandle } from '../testing/consul-agent.js';
+import type { ConsulKv } from './consul-kv.js';
 import { resourceStoreContract } from './resource-store-contract.js';
+import { useRealConsul } from '../testing/real-consul.js';
 
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;
 
-before(async () => {
-  agent = await startConsulAgent();
-  kv = new ConsulKv({ address: agent.address });
-});
-after(async () => {
-  kv?.close();
-  await agent?.stop();
-});
+useRealConsul((a, k) => ((agent = a), (kv = k)));
 
 resourceStoreContract('ResourceStore over real Consul', () => ({ kv }));

@@ -192,8 +192,18 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
 
 test('after the join tokens are rotated a worker that left joins with the new token', { skip }, async () => {
   await reconcileUntilReady();
-  const sw = (await manager().swarmInspect()) as { Version: { Index: number }; Spec: Record<string, unknown>; JoinTokens: { Worker: string } };
-  await manager().swarmUpdate({ _query: { version: sw.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: sw.Spec } as never);
+  type Inspect = { Version: { Index: number }; Spec: Record<string, unknown>; JoinTokens: { Worker: string } };
+  // Right after the previous test swapped the manager, its raft may still be settling (seen in CI as
+  // ECONNRESET on the first call): retry the rotation until the manager takes it.
+  const sw = await until('the manager rotates the join tokens', async () => {
+    try {
+      const before = (await manager().swarmInspect()) as Inspect;
+      await manager().swarmUpdate({ _query: { version: before.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: before.Spec } as never);
+      return before;
+    } catch {
+      return undefined;
+    }
+  }, 60_000);
   const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
   assert.notEqual(rotated.JoinTokens.Worker, sw.JoinTokens.Worker);
   await docker.consul02!.swarmLeave({ force: true });
