@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
-import { createContext, DEFAULT_PREFIX, type CliContext, type OpenStore } from './cli-context.js';
+import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './exit-codes.js';
 import { isSwarmopError } from '../errors.js';
 import { packageVersion } from './version.js';
@@ -18,17 +18,29 @@ import { registerExplain } from './commands/explain.js';
 import { registerWait } from './commands/wait.js';
 import { registerEvents } from './commands/events.js';
 import { registerOperator } from './commands/operator.js';
+import { registerConfig } from './commands/config.js';
+import { registerLabel, registerAnnotate } from './commands/label.js';
+import { registerPatch } from './commands/patch.js';
+import { registerEdit } from './commands/edit.js';
+import { registerValidate } from './commands/validate.js';
+import { registerApiResources } from './commands/api-resources.js';
+import { registerCompletion } from './commands/completion.js';
+import { COMMAND_EXAMPLES } from './command-examples.js';
+import { examplesText } from './examples.js';
 
-const ENV_HELP = `Environment:
+const ENV_HELP = `Environment (a flag wins over a variable, which wins over the config file's context):
   CONSUL_HTTP_ADDR   Consul HTTP address (default 127.0.0.1:8500); --consul-addr overrides it
   CONSUL_HTTP_TOKEN  Consul ACL token (never printed)
-  SWARMOP_PREFIX     KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it`;
+  SWARMOP_PREFIX     KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
+  SWARMOP_CONFIG     config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)`;
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('swarmop')
     .description('Keep a Consul cluster, a Docker Swarm and fixed container IPs converged on resources stored in Consul KV.')
     .addOption(new Option('--prefix <prefix>', `Consul KV prefix holding the resources (env SWARMOP_PREFIX, default "${DEFAULT_PREFIX}")`))
     .addOption(new Option('--consul-addr <addr>', 'Consul HTTP address (env CONSUL_HTTP_ADDR)'))
+    .addOption(new Option('--context <name>', 'use this context of the config file instead of its current one'))
+    .addOption(new Option('--config-file <file>', 'config file with named contexts (env SWARMOP_CONFIG)'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
@@ -44,10 +56,22 @@ export function buildProgram(ctx: CliContext): Command {
   registerWait(program, ctx);
   registerEvents(program, ctx);
   registerOperator(program, ctx);
+  registerEdit(program, ctx);
+  registerPatch(program, ctx);
+  registerLabel(program, ctx);
+  registerAnnotate(program, ctx);
+  registerValidate(program, ctx);
+  registerApiResources(program, ctx);
+  registerConfig(program, ctx);
+  registerCompletion(program, ctx);
   program
     .command('version')
     .description('print the swarmop version')
     .action(() => ctx.io.stdout(`swarmop ${packageVersion()}\n`));
+  for (const cmd of program.commands) {
+    const examples = COMMAND_EXAMPLES[cmd.name()];
+    if (examples) cmd.addHelpText('after', examplesText(examples));
+  }
   return program;
 }
 
@@ -88,7 +112,7 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
     io = processIo(controller.signal, cleanup);
   }
   let program: Command | undefined;
-  const ctx = createContext(io, () => program?.opts<{ prefix?: string; consulAddr?: string }>() ?? {}, options.openStore);
+  const ctx = createContext(io, () => program?.opts<GlobalFlags>() ?? {}, options.openStore);
   program = buildProgram(ctx);
   try {
     if (argv.length === 0) {

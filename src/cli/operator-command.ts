@@ -26,7 +26,7 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
-  const consul = { ...consulOptionsFromEnv(), ...(options.consulAddr ? { address: options.consulAddr } : {}) };
+  const consul = { ...consulOptionsFromEnv(), ...(options.consulAddr ? { address: options.consulAddr } : {}), ...(options.token ? { token: options.token } : {}) };
   const kv = new ConsulKv(consul);
   const store = new ResourceStore({ kv, prefix: options.prefix });
   const metrics = new RuntimeMetrics();

@@ -101,12 +101,15 @@ export class Manager {
         tasks.push(this.#server.start(ac.signal));
       }
       for (const s of this.#opts.sources ?? []) tasks.push(this.#guard(s, ac.signal));
+      // controller-runtime's lease name; without election this process always leads.
+      const lease = this.#opts.leaderElection?.key ?? 'swarmop';
+      if (this.#opts.leaderElection) this.metrics.setLeader(lease, false);
       const lead = async (leadSignal: AbortSignal): Promise<void> => {
-        this.metrics.leader.set(1);
+        this.metrics.setLeader(lease, true);
         try {
           await Promise.all((this.#opts.leaderRunnables ?? []).map((r) => this.#guard(r, leadSignal)));
         } finally {
-          this.metrics.leader.set(0);
+          this.metrics.setLeader(lease, false);
         }
       };
       if (this.#opts.leaderElection) {

@@ -3,13 +3,15 @@
  * (imported lazily so the other commands never load the runtime and controllers).
  */
 import { Option, type Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
+import { action, effectiveToken, type CliContext } from '../cli-context.js';
 import { SwarmopError } from '../../errors.js';
 
 export interface OperatorOptions {
   prefix: string;
   /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
   consulAddr?: string;
+  /** ACL token from the layered settings (flag, env, context token or token file). */
+  token?: string;
   metricsAddr: string;
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
@@ -54,6 +56,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
+        const token = effectiveToken(g.settings);
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
         // The module path is a variable so this file compiles before the lead's module exists.
@@ -62,6 +65,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         return mod.runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
+          ...(token === undefined ? {} : { token }),
           metricsAddr: opts.metricsAddr,
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,
