@@ -25,7 +25,7 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
           const events = await eventRowsFor(handle, { kind: r.kind, name: r.metadata.name });
           parts.push(renderDescribe(r, events, ctx.io.now()));
         }
-        if (parts.length > 0) ctx.io.stdout(parts.join('\n\n'));
+        if (parts.length > 0) ctx.io.stdout(parts.join('\n'));
         if (resources.length === 0 && missing.length === 0) ctx.io.stderr('No resources found.\n');
         for (const m of missing) ctx.io.stderr(`error: ${m}\n`);
         return missing.length > 0 ? ExitCode.NotFound : ExitCode.Ok;

@@ -125,7 +125,7 @@ export function registerEdit(program: Command, ctx: CliContext): void {
                 lastFailed = undefined;
                 lines.push(`Someone else changed ${refText} meanwhile (now at resourceVersion ${latest.metadata.resourceVersion}).`, 'Your text is kept below against that version: check it against the stored object and save again to overwrite.');
               }
-              ctx.io.stderr(`error: ${message}\n`);
+              ctx.io.stderr(`error: ${message}\n${details.map((d) => `${d}\n`).join('')}`);
               prefixComment = errorComment(lines);
             }
           }

@@ -39,9 +39,7 @@ export function changeMap(current: Record<string, string> | undefined, changes: 
     if (c.op === 'remove') delete out[c.key];
     else {
       if (Object.hasOwn(out, c.key) && out[c.key] !== c.value && !overwrite) {
-        throw new SwarmopError('Invalid', `'${c.key}' already has a value (${out[c.key]}), and --overwrite is false`, {
-          details: [`(the ${what} was not changed)`],
-        });
+        throw new SwarmopError('Invalid', `'${c.key}' already has a value (${out[c.key]}), and --overwrite is false; no ${what} were changed`);
       }
       out[c.key] = c.value;
     }
