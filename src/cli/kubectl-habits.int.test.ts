@@ -69,6 +69,8 @@ test('get takes KIND/NAME, kind lists and several names; a missing name is repor
   assert.equal(r.code, 3);
   assert.equal(r.out, 'staticipattachment/ubuntu114\ndockerhost/consul01\n');
   assert.equal(r.err, 'error: staticipattachments "nope" not found\n');
+  r = await run(prefix, ['get', 'all', '-o', 'name']);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 7, 'get all still lists every kind');
   r = await run(prefix, ['get', 'dh,sia', 'consul01']);
   assert.equal(r.code, 2);
   assert.match(r.err, /names need exactly one resource type/);
@@ -322,6 +324,7 @@ test('every command\'s --help has an Examples section', async () => {
   };
   walk(program, []);
   assert.ok(names.length >= 24, names.join(', '));
+  assert.match((await run('unused/', ['--help'])).out, /\nExamples:\n {2}# .+\n {2}swarmop /);
   for (const words of names) {
     const r = await run('unused/', [...words.split(' '), '--help']);
     assert.equal(r.code, 0, words);

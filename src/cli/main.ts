@@ -44,7 +44,14 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`);
+    .addHelpText(
+      'after',
+      `${examplesText([
+        ['apply the sample topology and watch it converge', 'swarmop apply -f manifests/ && swarmop get all'],
+        ['why is an attachment not Ready?', 'swarmop describe sia/ubuntu114'],
+        ['another fleet from the config file', 'swarmop --context prod get dh'],
+      ])}\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`,
+    );
   program.version(packageVersion(), '--version', 'print the version');
 
   registerApply(program, ctx);
