@@ -18,6 +18,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerWait } from './commands/wait.js';
 import { registerEvents } from './commands/events.js';
 import { registerOperator } from './commands/operator.js';
+import { registerUi } from './commands/ui.js';
 
 const ENV_HELP = `Environment:
   CONSUL_HTTP_ADDR   Consul HTTP address (default 127.0.0.1:8500); --consul-addr overrides it
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerWait(program, ctx);
   registerEvents(program, ctx);
   registerOperator(program, ctx);
+  registerUi(program, ctx);
   program
     .command('version')
     .description('print the swarmop version')
