@@ -77,20 +77,21 @@ describeE2E(
       await tab.waitForFunction(() => document.getElementById('live')?.textContent === 'live', { timeout: 10_000 });
       await tab.evaluate(() => {
         (window as unknown as { marker: number }).marker = 1;
-        (window as unknown as { before: number }).before = document.querySelectorAll('#timeline li[data-object="StaticIPAttachment/ubuntu114"]').length;
+        (window as unknown as { before: number }).before = document.querySelectorAll('#timeline li[data-object="StaticIPAttachment/ubuntu114"][data-reason="ContainerRestarted"]').length;
       });
       const marks = f.operator.lines.length;
       const began = Date.now();
       await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
       await tab.waitForFunction(
-        () => document.querySelectorAll('#timeline li[data-object="StaticIPAttachment/ubuntu114"]').length > (window as unknown as { before: number }).before,
+        // The stop half of the restart is an event too (Ready=False); the repair is ContainerRestarted.
+        () => document.querySelectorAll('#timeline li[data-object="StaticIPAttachment/ubuntu114"][data-reason="ContainerRestarted"]').length > (window as unknown as { before: number }).before,
         { timeout: 10_000, polling: 'mutation' },
       );
       const ms = Date.now() - began;
       const seen = await tab.evaluate(() => ({
         marker: (window as unknown as { marker?: number }).marker ?? null,
-        first: document.querySelector('#timeline li')?.getAttribute('data-object') ?? null,
-        text: document.querySelector('#timeline li .msg')?.textContent ?? '',
+        first: document.querySelector('#timeline li[data-reason="ContainerRestarted"]')?.getAttribute('data-object') ?? null,
+        text: document.querySelector('#timeline li[data-reason="ContainerRestarted"] .msg')?.textContent ?? '',
       }));
       const repair = await eventually('drift repaired log line for ubuntu114', () => f.operator.lines.slice(marks).find((l) => l.message === 'drift repaired' && l['name'] === 'ubuntu114'), { timeoutMs: 10_000 });
       console.log(`# status page: ubuntu114's repair shown ${ms} ms after docker restart was issued (${String(repair['why'])})`);
