@@ -124,3 +124,27 @@ describe('StatusFeed idling', () => {
     await running;
   });
 });
+
+describe('StatusPage on the metrics server', () => {
+  it('is served under /ui next to /metrics and /healthz, which keep working', async () => {
+    const { MetricsServer } = await import('../runtime/metrics-server.js');
+    const metrics = new RuntimeMetrics({ processMetrics: false });
+    const page = new StatusPage({ objects: () => [], kv: new MemoryKv({ defaultWaitMs: 100 }), prefix: PREFIX, metrics, syncWaitMs: 500 });
+    const ac = new AbortController();
+    void page.start(ac.signal);
+    const server = new MetricsServer({ addr: '127.0.0.1:0', metrics, readiness: () => ({ ready: true, checks: [] }), routes: [page] });
+    const a = await server.listen();
+    try {
+      const base = `http://127.0.0.1:${a.port}`;
+      const ui = await fetch(`${base}/ui/`);
+      assert.equal(ui.status, 200);
+      assert.match(await ui.text(), /<title>swarmop status \(0\/0 Ready\)<\/title>/);
+      assert.match(await (await fetch(`${base}/metrics`)).text(), /swarmop_drift_repairs_total/);
+      assert.equal(await (await fetch(`${base}/healthz`)).text(), 'ok\n');
+      assert.equal((await fetch(`${base}/uix`)).status, 404);
+    } finally {
+      ac.abort();
+      await server.close();
+    }
+  });
+});
