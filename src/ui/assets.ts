@@ -52,6 +52,7 @@ export const UI_JS = `(function () {
     var li = document.createElement('li');
     li.className = 'ev ' + (e.type === 'Warning' ? 'Warning' : 'Normal') + ' fresh';
     li.setAttribute('data-id', e.id);
+    li.setAttribute('data-series', e.series);
     li.setAttribute('data-object', e.kind + '/' + e.name);
     li.setAttribute('data-reason', e.reason);
     var t = document.createElement('time');
@@ -75,6 +76,8 @@ export const UI_JS = `(function () {
       var e = entries[i];
       if (known[e.id]) continue;
       known[e.id] = true;
+      var older = list.querySelectorAll('li[data-series]');
+      for (var j = 0; j < older.length; j++) if (older[j].getAttribute('data-series') === e.series) older[j].remove();
       list.insertBefore(entry(e), list.firstChild);
     }
     while (list.children.length > 200) list.removeChild(list.lastChild);

@@ -36,32 +36,33 @@ export function renderChartSvg(points: readonly MinutePoint[]): string {
   const bars = points
     .map((p, i) =>
       p.repairs > 0
-        ? `<rect class="bar" x="${(PAD.left + i * bw + 1).toFixed(1)}" y="${y(p.repairs, maxR).toFixed(1)}" width="${Math.max(bw - 2, 1).toFixed(1)}" height="${((p.repairs / maxR) * ih).toFixed(1)}"><title>${hhmm(p.start)} UTC: ${p.repairs} repairs</title></rect>`
+        ? `<rect class="bar" fill="#d9822b" x="${(PAD.left + i * bw + 1).toFixed(1)}" y="${y(p.repairs, maxR).toFixed(1)}" width="${Math.max(bw - 2, 1).toFixed(1)}" height="${((p.repairs / maxR) * ih).toFixed(1)}"><title>${hhmm(p.start)} UTC: ${p.repairs} repairs</title></rect>`
         : '',
     )
     .join('');
   const linePts = points
     .map((p, i) => (p.meanLatencyMs === undefined ? undefined : `${(PAD.left + i * bw + bw / 2).toFixed(1)},${y(p.meanLatencyMs, maxL).toFixed(1)}`))
     .filter((s): s is string => s !== undefined);
-  const line = linePts.length ? `<polyline class="latency" fill="none" points="${linePts.join(' ')}"/>` : '';
+  const line = linePts.length ? `<polyline class="latency" fill="none" stroke="#2b6cb0" stroke-width="2" points="${linePts.join(' ')}"/>` : '';
   const first = points[0];
   const last = points[points.length - 1];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="repairs per minute and mean reconcile latency" data-total-repairs="${totalRepairs}">`,
-    '<style>.bar{fill:#d9822b}.latency{stroke:#2b6cb0;stroke-width:2}.axis{stroke:#999;stroke-width:1}text{font:11px sans-serif;fill:#444}.r{fill:#d9822b}.l{fill:#2b6cb0}</style>',
-    `<text x="${PAD.left}" y="14" class="r">repairs/min (max ${fmt(maxR)})</text>`,
-    `<text x="${W - PAD.right}" y="14" text-anchor="end" class="l">mean reconcile latency, ms (max ${fmt(maxL)})</text>`,
-    `<line class="axis" x1="${PAD.left}" y1="${PAD.top + ih}" x2="${W - PAD.right}" y2="${PAD.top + ih}"/>`,
-    `<line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + ih}"/>`,
-    `<line class="axis" x1="${W - PAD.right}" y1="${PAD.top}" x2="${W - PAD.right}" y2="${PAD.top + ih}"/>`,
-    `<text x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end" class="r">${fmt(maxR)}</text>`,
-    `<text x="${PAD.left - 4}" y="${PAD.top + ih}" text-anchor="end" class="r">0</text>`,
-    `<text x="${W - PAD.right + 4}" y="${PAD.top + 4}" class="l">${fmt(maxL)}</text>`,
-    `<text x="${W - PAD.right + 4}" y="${PAD.top + ih}" class="l">0</text>`,
+    // Presentation attributes, not a <style> element: the page's CSP allows no inline styles.
+    '<g font-family="sans-serif" font-size="11">',
+    `<text x="${PAD.left}" y="14" fill="#d9822b">repairs/min (max ${fmt(maxR)})</text>`,
+    `<text x="${W - PAD.right}" y="14" text-anchor="end" fill="#2b6cb0">mean reconcile latency, ms (max ${fmt(maxL)})</text>`,
+    `<line stroke="#999" x1="${PAD.left}" y1="${PAD.top + ih}" x2="${W - PAD.right}" y2="${PAD.top + ih}"/>`,
+    `<line stroke="#999" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${PAD.top + ih}"/>`,
+    `<line stroke="#999" x1="${W - PAD.right}" y1="${PAD.top}" x2="${W - PAD.right}" y2="${PAD.top + ih}"/>`,
+    `<text x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end" fill="#d9822b">${fmt(maxR)}</text>`,
+    `<text x="${PAD.left - 4}" y="${PAD.top + ih}" text-anchor="end" fill="#d9822b">0</text>`,
+    `<text x="${W - PAD.right + 4}" y="${PAD.top + 4}" fill="#2b6cb0">${fmt(maxL)}</text>`,
+    `<text x="${W - PAD.right + 4}" y="${PAD.top + ih}" fill="#2b6cb0">0</text>`,
     first ? `<text x="${PAD.left}" y="${H - 8}">${hhmm(first.start)}</text>` : '',
     last ? `<text x="${W - PAD.right}" y="${H - 8}" text-anchor="end">${hhmm(last.start)} UTC</text>` : '',
     bars,
     line,
-    '</svg>',
+    '</g></svg>',
   ].join('');
 }

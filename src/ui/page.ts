@@ -49,7 +49,7 @@ function hostRowHtml(h: HostRow): SafeHtml {
 }
 
 export function timelineItem(e: TimelineEntry): SafeHtml {
-  return html`<li class="ev ${e.type === 'Warning' ? 'Warning' : 'Normal'}" data-id="${e.id}" data-object="${e.kind}/${e.name}" data-reason="${e.reason}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time><span class="obj">${e.kind.toLowerCase()}/${e.name}</span><span class="reason">${e.reason}</span><span class="msg">${e.message}</span>${e.count > 1 ? html`<span class="count">×${e.count}</span>` : ''}</li>`;
+  return html`<li class="ev ${e.type === 'Warning' ? 'Warning' : 'Normal'}" data-id="${e.id}" data-series="${e.series}" data-object="${e.kind}/${e.name}" data-reason="${e.reason}"><time datetime="${e.time}">${e.time.replace('T', ' ').slice(0, 19)}</time><span class="obj">${e.kind.toLowerCase()}/${e.name}</span><span class="reason">${e.reason}</span><span class="msg">${e.message}</span>${e.count > 1 ? html`<span class="count">×${e.count}</span>` : ''}</li>`;
 }
 
 export function renderPage(m: PageModel): string {

@@ -97,6 +97,11 @@ describe('status page in headless Chromium', () => {
     }));
     assert.deepEqual(seen, { marker: 42, text: LIVE, first: 'LiveCheck', pwn: 0, pwned: null });
     assert.ok(ms < 2_000, `live event took ${ms} ms`);
+    // The same event again is stored as count 2: the page shows one entry for it, with its count.
+    await store.recordEvent({ kind: 'StaticIPAttachment', name: 'web' }, { type: 'Warning', reason: 'LiveCheck', message: LIVE, source: 'test' });
+    await tab.waitForSelector('#timeline li[data-reason="LiveCheck"] .count', { timeout: 5_000 });
+    const repeat = await tab.evaluate(() => [...document.querySelectorAll('#timeline li[data-reason="LiveCheck"]')].map((li) => li.querySelector('.count')?.textContent ?? ''));
+    assert.deepEqual(repeat, ['×2']);
     await tab.close();
   });
 

@@ -230,6 +230,8 @@ export function hostRows(source: UiSource, options: { maxAttachments?: number } 
 export interface TimelineEntry {
   /** Stable per occurrence: object, first timestamp and count (a repeat is a new entry). */
   id: string;
+  /** The same event repeating (id without the count): a newer occurrence replaces the older one. */
+  series: string;
   time: string;
   kind: string;
   name: string;
@@ -244,8 +246,10 @@ export function timelineEntry(e: ObjectEvent): TimelineEntry {
   const kind = str(e.involvedObject?.kind);
   const name = str(e.involvedObject?.name);
   const count = typeof e.count === 'number' ? e.count : 1;
+  const series = `${kind}/${name}/${e.reason}/${e.firstTimestamp}`;
   return {
-    id: `${kind}/${name}/${e.reason}/${e.firstTimestamp}/${count}`,
+    id: `${series}/${count}`,
+    series,
     time: e.lastTimestamp,
     kind,
     name,
@@ -257,7 +261,7 @@ export function timelineEntry(e: ObjectEvent): TimelineEntry {
   };
 }
 
-/** Newest first, at most `limit`. */
+/** Newest first, at most `limit`; a stored event is one entry (its latest count). */
 export function timeline(events: Iterable<ObjectEvent>, limit = 200): TimelineEntry[] {
   const entries = [...events].map(timelineEntry);
   entries.sort((a, b) => (a.time < b.time ? 1 : a.time > b.time ? -1 : a.id < b.id ? 1 : -1));
