@@ -58,5 +58,6 @@ describe('renderChartSvg', () => {
     assert.match(svg, /data-total-repairs="4"/);
     assert.match(svg, /<title>20:01 UTC: 4 repairs<\/title>/);
     assert.match(svg, /<polyline class="latency"/);
+    assert.equal((svg.match(/<circle class="latency-point"/g) ?? []).length, 1);
   });
 });
