@@ -98,7 +98,10 @@ describeE2E(
       assert.deepEqual({ marker: seen.marker, first: seen.first }, { marker: 1, first: 'StaticIPAttachment/ubuntu114' });
       assert.ok(seen.text.includes(String(repair['what'])), `timeline says "${seen.text}", the log line says what="${String(repair['what'])}"`);
       assert.ok(ms < 2_000, `the repair took ${ms} ms to reach the page`);
-      await tab.waitForFunction(() => document.querySelector('#timeline li.fresh') !== null, { timeout: 2_000 });
+      // The chart counts the repair (from the operator's own metrics) and the open page redraws it.
+      const svg = await (await fetch(new URL('chart.svg', url))).text();
+      assert.ok(Number(/data-total-repairs="(\d+)"/.exec(svg)?.[1]) >= 1, `chart counts no repair: ${svg.slice(0, 300)}`);
+      await tab.waitForFunction(() => (document.getElementById('chart') as HTMLImageElement | null)?.src.includes('chart.svg?t=') === true, { timeout: 5_000 });
       await new Promise((r) => setTimeout(r, 2_100)); // let the highlight fade before the screenshot
       await tab.screenshot({ path: join(f.artifactsDir, 'status-page.png'), fullPage: true });
     });

@@ -81,7 +81,12 @@ export const UI_JS = `(function () {
       list.insertBefore(entry(e), list.firstChild);
     }
     while (list.children.length > 200) list.removeChild(list.lastChild);
+    // A new event is often a repair: redraw the chart soon rather than at the next tick.
+    clearTimeout(pending);
+    pending = setTimeout(refreshChart, 300);
   });
-  es.addEventListener('metrics', function () { if (chart) chart.src = 'chart.svg?t=' + Date.now(); });
+  var pending = 0;
+  function refreshChart() { if (chart) chart.src = 'chart.svg?t=' + Date.now(); }
+  es.addEventListener('metrics', refreshChart);
 })();
 `;
