@@ -47,7 +47,7 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
     concurrency: options.maxConcurrentReconciles,
   });
   // The status page reads the operator's cache and metrics; it never writes to the store.
-  const page = options.ui
+  const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
     ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
     : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
