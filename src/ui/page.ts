@@ -4,13 +4,13 @@
  * value from a document, a status or an event goes through `html`'s escaping.
  */
 import { html, type SafeHtml } from './html.js';
-import type { HostRow, KindPage, ObjectRow, ReadyView, TimelineEntry } from './view-model.js';
+import type { HostPage, HostRow, KindPage, ObjectRow, ReadyView, TimelineEntry } from './view-model.js';
 
 export interface PageModel {
   prefix: string;
   generatedAt: string;
   kinds: KindPage[];
-  hosts: HostRow[];
+  hosts: HostPage;
   timeline: TimelineEntry[];
   /** False when the store's statuses could not be read in time (the page says so). */
   statusesSynced: boolean;
@@ -25,9 +25,10 @@ function objectRowHtml(r: ObjectRow): SafeHtml {
 <td class="labels">${r.labels.map(([k, v]) => html`<span>${k}=${v}</span>`)}</td></tr>`;
 }
 
-function pager(p: KindPage): SafeHtml {
+/** Page links; `query(page)` is the query string (without "?") of that page. */
+function pager(p: { page: number; pages: number }, anchor: string, query: (page: number) => string): SafeHtml {
   if (p.pages <= 1) return html``;
-  const link = (page: number, label: string) => html`<a href="?kind=${p.kind}&amp;page=${page}#${p.kind}">${label}</a>`;
+  const link = (page: number, label: string) => html`<a href="?${query(page)}#${anchor}">${label}</a>`;
   return html`<div class="pager">page ${p.page} of ${p.pages} ·
 ${p.page > 1 ? [link(1, 'first'), link(p.page - 1, 'previous')] : ''}${p.page < p.pages ? [link(p.page + 1, 'next'), link(p.pages, 'last')] : ''}</div>`;
 }
@@ -36,7 +37,7 @@ function kindSection(p: KindPage): SafeHtml {
   const from = p.total === 0 ? 0 : (p.page - 1) * p.pageSize + 1;
   const to = Math.min(p.total, p.page * p.pageSize);
   return html`<section id="${p.kind}" class="kind"><h2>${p.kind} <small>${p.readyCount}/${p.total} Ready${p.total > p.pageSize ? ` · showing ${from}–${to}` : ''}</small></h2>
-${pager(p)}<table><thead><tr><th>Name</th><th>Ready</th><th>Reason</th><th>Message</th><th>Age</th><th>Declares</th><th>Labels</th></tr></thead>
+${pager(p, p.kind, (page) => `kind=${p.kind}&page=${page}`)}<table><thead><tr><th>Name</th><th>Ready</th><th>Reason</th><th>Message</th><th>Age</th><th>Declares</th><th>Labels</th></tr></thead>
 <tbody>${p.rows.length ? p.rows.map(objectRowHtml) : html`<tr><td colspan="7" class="empty">none declared</td></tr>`}</tbody></table></section>`;
 }
 
@@ -61,8 +62,8 @@ export function renderPage(m: PageModel): string {
 <body><header><h1>swarmop status</h1><span class="meta">store prefix <code>${m.prefix}</code> · ${readyTotal}/${total} objects Ready · rendered ${m.generatedAt}</span><span id="live">static</span></header>
 <main>${m.statusesSynced ? '' : html`<p class="empty">Statuses are still loading from the store; reload in a moment for Ready conditions.</p>`}
 <nav>${m.kinds.map((k: KindPage) => html`<a href="#${k.kind}">${k.kind} (${k.readyCount}/${k.total})</a> · `)}<a href="#hosts">hosts</a> · <a href="#drift">drift timeline</a></nav>
-<section id="hosts"><h2>Hosts <small>${m.hosts.length}</small></h2><table><thead><tr><th>Host</th><th>Ready</th><th>Engine</th><th>Swarm</th><th>Consul</th><th>Attachments</th></tr></thead>
-<tbody>${m.hosts.length ? m.hosts.map(hostRowHtml) : html`<tr><td colspan="6" class="empty">no DockerHost declared</td></tr>`}</tbody></table></section>
+<section id="hosts"><h2>Hosts <small>${m.hosts.total}</small></h2>${pager(m.hosts, 'hosts', (page) => `hosts=${page}`)}<table><thead><tr><th>Host</th><th>Ready</th><th>Engine</th><th>Swarm</th><th>Consul</th><th>Attachments</th></tr></thead>
+<tbody>${m.hosts.rows.length ? m.hosts.rows.map(hostRowHtml) : html`<tr><td colspan="6" class="empty">no DockerHost declared</td></tr>`}</tbody></table></section>
 <div class="grid"><section id="drift"><h2>Drift timeline <small>events, newest first</small></h2><ol id="timeline">${m.timeline.length ? m.timeline.map(timelineItem) : html`<li class="empty">no events yet</li>`}</ol></section>
 <section id="metrics"><h2>Repairs and reconcile latency <small>last 30 minutes, this operator</small></h2><img id="chart" src="chart.svg" width="640" height="180" alt="repairs per minute and mean reconcile latency"></section></div>
 ${m.kinds.map(kindSection)}

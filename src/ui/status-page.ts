@@ -2,7 +2,8 @@
  * The operator's read-only status page, mounted under `basePath` (default `/ui`) on the metrics
  * server and/or its own `--ui-addr` server:
  *
- *   GET {base}/                 the page (server-rendered; `?kind=K&page=N` pages one kind's list)
+ *   GET {base}/                 the page (server-rendered; `?kind=K&page=N` pages one kind's list,
+ *                               `?hosts=N` the hosts)
  *   GET {base}/events           server-sent events: new timeline entries, chart refresh ticks
  *   GET {base}/chart.svg        repairs per minute and mean reconcile latency (inline SVG)
  *   GET {base}/timeline.json    the timeline as JSON
@@ -25,7 +26,7 @@ import { MetricsHistory } from './metrics-history.js';
 import { renderPage } from './page.js';
 import { SseHub } from './sse-hub.js';
 import { StatusFeed } from './status-feed.js';
-import { hostRows, kindPage, timeline, UI_KINDS, type UiSource } from './view-model.js';
+import { hostPage, kindPage, timeline, UI_KINDS, type UiSource } from './view-model.js';
 
 export interface StatusPageOptions {
   /** Declared objects of a kind (the operator's cache). */
@@ -126,7 +127,7 @@ export class StatusPage {
       prefix: this.#opts.prefix,
       generatedAt: new Date(now).toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
       kinds: UI_KINDS.map((kind) => kindPage(source, kind, { now, page: kind === focus && Number.isFinite(pageParam) ? pageParam : 1, pageSize: this.#opts.pageSize })),
-      hosts: hostRows(source),
+      hosts: hostPage(source, { page: Number(url.searchParams.get('hosts') ?? '1') || 1, pageSize: this.#opts.pageSize }),
       timeline: timeline(this.feed.events()),
       statusesSynced: synced,
     });

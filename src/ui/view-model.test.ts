@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { KindName } from '../crds/kind-info.js';
 import type { BaseStatus, Resource } from '../crds/meta.js';
 import type { ObjectEvent } from '../store/object-events.js';
-import { hostRows, kindPage, readyOf, specSummary, timeline, type UiSource } from './view-model.js';
+import { hostPage, hostRows, kindPage, readyOf, specSummary, timeline, type UiSource } from './view-model.js';
 
 const NOW = Date.parse('2026-11-29T20:00:00Z');
 const res = (kind: string, name: string, spec: Record<string, unknown>, meta: Partial<Resource['metadata']> = {}): Resource => ({
@@ -116,6 +116,17 @@ describe('hostRows', () => {
     assert.equal(h!.attachments.length, 20);
     assert.equal(h!.moreAttachments, 5);
     assert.equal(h!.attachments[0]!.ready.reason, 'Pending');
+  });
+});
+
+describe('hostPage', () => {
+  it('pages hosts by name and joins attachments only for the hosts on the page', () => {
+    const objs: Resource[] = [];
+    for (let i = 0; i < 120; i++) objs.push(res('DockerHost', `h${String(i).padStart(3, '0')}`, { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' }));
+    for (let i = 0; i < 240; i++) objs.push(res('StaticIPAttachment', `a${String(i).padStart(3, '0')}`, { host: `h${String(i % 120).padStart(3, '0')}`, container: `c${i}`, bridge: 'br0', address: '10.0.1.1/24' }));
+    const p = hostPage(source(objs, {}), { page: 3, pageSize: 50 });
+    assert.deepEqual([p.total, p.pages, p.page, p.rows.length, p.rows[0]!.name], [120, 3, 3, 20, 'h100']);
+    assert.deepEqual(p.rows[0]!.attachments.map((a) => a.name), ['a100', 'a220']);
   });
 });
 

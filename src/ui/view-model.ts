@@ -151,80 +151,99 @@ export interface HostRow {
  * agents (ConsulCluster members observed on that host) and its attachments.
  */
 export function hostRows(source: UiSource, options: { maxAttachments?: number } = {}): HostRow[] {
+  return hostPage(source, { ...options, pageSize: Number.MAX_SAFE_INTEGER }).rows;
+}
+
+export interface HostPage {
+  rows: HostRow[];
+  total: number;
+  page: number;
+  pages: number;
+  pageSize: number;
+}
+
+/** One page of hosts sorted by name; rows are built only for the hosts on the page. */
+export function hostPage(source: UiSource, options: { maxAttachments?: number; page?: number; pageSize?: number } = {}): HostPage {
   const max = options.maxAttachments ?? 20;
+  const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
+  const all = [...source.objects('DockerHost')].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const page = Math.min(Math.max(1, Math.floor(options.page ?? 1)), pages);
+  const shown = all.slice((page - 1) * pageSize, page * pageSize);
+  const onPage = new Set(shown.map((h) => h.metadata.name));
   const byHost = new Map<string, Resource[]>();
   for (const a of source.objects('StaticIPAttachment')) {
     const host = str((a.spec as Record<string, unknown>)['host']);
+    if (!onPage.has(host)) continue;
     const arr = byHost.get(host) ?? [];
     arr.push(a);
     byHost.set(host, arr);
   }
   const swarms = source.objects('SwarmCluster');
   const consuls = source.objects('ConsulCluster');
-  return [...source.objects('DockerHost')]
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-    .map((h) => {
-      const name = h.metadata.name;
-      const spec = h.spec as Record<string, unknown>;
-      const st = source.status('DockerHost', name) as DockerHostStatus | undefined;
-      const engine = st?.engineVersion ? `${st.engineVersion}${st.reachable === false ? ' (unreachable)' : ''}` : st?.reachable === false ? 'unreachable' : 'unknown';
-      let swarm: HostRow['swarm'];
-      for (const sc of swarms) {
-        const sspec = sc.spec as Record<string, unknown>;
-        const role = list(sspec['managers']).includes(name) ? 'manager' : list(sspec['workers']).includes(name) ? 'worker' : undefined;
-        if (!role) continue;
-        const sst = source.status('SwarmCluster', sc.metadata.name) as SwarmClusterStatus | undefined;
-        const nodes = sst?.nodes ?? [];
-        const node =
-          (st?.swarm?.nodeID ? nodes.find((n) => n.nodeID === st.swarm!.nodeID) : undefined) ??
-          nodes.find((n) => n.address !== undefined && n.address === spec['address']) ??
-          nodes.find((n) => n.hostname === name);
-        swarm = {
-          cluster: sc.metadata.name,
-          role: node?.role ?? role,
-          state: node?.state ?? (st?.swarm?.state ? `engine ${st.swarm.state}` : 'unknown'),
-          availability: node?.availability ?? '',
-          leader: node?.leader === true,
-        };
-        break;
+  const rows = shown.map((h): HostRow => {
+    const name = h.metadata.name;
+    const spec = h.spec as Record<string, unknown>;
+    const st = source.status('DockerHost', name) as DockerHostStatus | undefined;
+    const engine = st?.engineVersion ? `${st.engineVersion}${st.reachable === false ? ' (unreachable)' : ''}` : st?.reachable === false ? 'unreachable' : 'unknown';
+    let swarm: HostRow['swarm'];
+    for (const sc of swarms) {
+      const sspec = sc.spec as Record<string, unknown>;
+      const role = list(sspec['managers']).includes(name) ? 'manager' : list(sspec['workers']).includes(name) ? 'worker' : undefined;
+      if (!role) continue;
+      const sst = source.status('SwarmCluster', sc.metadata.name) as SwarmClusterStatus | undefined;
+      const nodes = sst?.nodes ?? [];
+      const node =
+        (st?.swarm?.nodeID ? nodes.find((n) => n.nodeID === st.swarm!.nodeID) : undefined) ??
+        nodes.find((n) => n.address !== undefined && n.address === spec['address']) ??
+        nodes.find((n) => n.hostname === name);
+      swarm = {
+        cluster: sc.metadata.name,
+        role: node?.role ?? role,
+        state: node?.state ?? (st?.swarm?.state ? `engine ${st.swarm.state}` : 'unknown'),
+        availability: node?.availability ?? '',
+        leader: node?.leader === true,
+      };
+      break;
+    }
+    const consul: HostRow['consul'] = [];
+    for (const cc of consuls) {
+      const cspec = cc.spec as Record<string, unknown>;
+      const cst = source.status('ConsulCluster', cc.metadata.name) as ConsulClusterStatus | undefined;
+      const declared = [...list(cspec['servers']).map((m) => ({ m, role: 'server' })), ...list(cspec['clients']).map((m) => ({ m, role: 'client' }))];
+      for (const { m, role } of declared) {
+        const member = m as Record<string, unknown>;
+        if (member['host'] !== name) continue;
+        const node = str(member['node']);
+        const seen = cst?.members?.find((x) => x.node === node);
+        const leader = cst?.leader === node ? ' (leader)' : '';
+        consul.push({ cluster: cc.metadata.name, node, role: role + leader, status: seen?.status ?? 'unknown' });
       }
-      const consul: HostRow['consul'] = [];
-      for (const cc of consuls) {
-        const cspec = cc.spec as Record<string, unknown>;
-        const cst = source.status('ConsulCluster', cc.metadata.name) as ConsulClusterStatus | undefined;
-        const declared = [...list(cspec['servers']).map((m) => ({ m, role: 'server' })), ...list(cspec['clients']).map((m) => ({ m, role: 'client' }))];
-        for (const { m, role } of declared) {
-          const member = m as Record<string, unknown>;
-          if (member['host'] !== name) continue;
-          const node = str(member['node']);
-          const seen = cst?.members?.find((x) => x.node === node);
-          const leader = cst?.leader === node ? ' (leader)' : '';
-          consul.push({ cluster: cc.metadata.name, node, role: role + leader, status: seen?.status ?? 'unknown' });
-        }
-      }
-      const mine = (byHost.get(name) ?? []).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-      const attachments = mine.slice(0, max).map((a): AttachmentView => {
-        const aspec = a.spec as Record<string, unknown>;
-        const ast = source.status('StaticIPAttachment', a.metadata.name) as StaticIPAttachmentStatus | undefined;
-        return {
-          name: a.metadata.name,
-          container: str(aspec['container']),
-          address: ast?.address ?? str(aspec['address']),
-          ready: readyOf(ast, a.metadata.generation),
-        };
-      });
+    }
+    const mine = (byHost.get(name) ?? []).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const attachments = mine.slice(0, max).map((a): AttachmentView => {
+      const aspec = a.spec as Record<string, unknown>;
+      const ast = source.status('StaticIPAttachment', a.metadata.name) as StaticIPAttachmentStatus | undefined;
       return {
-        name,
-        address: str(spec['address']),
-        endpoint: str(spec['endpoint']),
-        ready: readyOf(st, h.metadata.generation),
-        engine,
-        swarm,
-        consul,
-        attachments,
-        moreAttachments: Math.max(0, mine.length - max),
+        name: a.metadata.name,
+        container: str(aspec['container']),
+        address: ast?.address ?? str(aspec['address']),
+        ready: readyOf(ast, a.metadata.generation),
       };
     });
+    return {
+      name,
+      address: str(spec['address']),
+      endpoint: str(spec['endpoint']),
+      ready: readyOf(st, h.metadata.generation),
+      engine,
+      swarm,
+      consul,
+      attachments,
+      moreAttachments: Math.max(0, mine.length - max),
+    };
+  });
+  return { rows, total: all.length, page, pages, pageSize };
 }
 
 export interface TimelineEntry {
