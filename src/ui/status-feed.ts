@@ -4,8 +4,8 @@
  * `<prefix>status/` and `<prefix>events/` with the runtime's blocking-query watchers.
  *
  * It runs only while someone looks: `touch()` (every page request, every open live stream) starts
- * the watchers, and they stop after `idleMs` without a touch. An operator with 10,000 objects
- * whose page nobody opens pays nothing for it. A re-delivered listing is cheap: only keys whose
+ * the watchers, and they stop after `idleMs` without a touch, dropping what they held. An
+ * operator with 10,000 objects whose page nobody opens pays nothing for it. A re-delivered listing is cheap: only keys whose
  * ModifyIndex changed are parsed again.
  *
  * New events (an occurrence not seen in the previous listing) are handed to the timeline
@@ -101,6 +101,10 @@ export class StatusFeed {
     this.#running?.abort();
     this.#running = undefined;
     this.#watchers = [];
+    // Nobody looks: give the memory back (10,000 statuses are several MB); the next visit re-lists.
+    this.#statuses.clear();
+    this.#events.clear();
+    this.#seen.clear();
   }
 
   /** True once both watchers delivered a listing since they (re)started. */

@@ -110,6 +110,7 @@ describe('StatusPage over HTTP', () => {
 describe('StatusFeed idling', () => {
   it('watches only after a touch and stops after idleMs without one', async () => {
     const kv = new MemoryKv({ defaultWaitMs: 100 });
+    await kv.set(`${PREFIX}status/dockerhosts/h1`, JSON.stringify({ conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: '', lastTransitionTime: new Date().toISOString() }] }));
     const page = new StatusPage({ objects: () => [], kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }), feedIdleMs: 200 });
     const ac = new AbortController();
     const running = page.start(ac.signal);
@@ -117,9 +118,14 @@ describe('StatusFeed idling', () => {
     page.feed.touch();
     assert.equal(page.feed.watching, true);
     assert.equal(await page.feed.waitSynced(2_000), true);
+    assert.equal(page.feed.status('DockerHost', 'h1')?.conditions?.[0]?.reason, 'Reachable');
     const end = Date.now() + 3_000;
     while (page.feed.watching && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     assert.equal(page.feed.watching, false);
+    assert.equal(page.feed.status('DockerHost', 'h1'), undefined, 'an idle feed drops what it held');
+    page.feed.touch();
+    assert.equal(await page.feed.waitSynced(2_000), true);
+    assert.equal(page.feed.status('DockerHost', 'h1')?.conditions?.[0]?.reason, 'Reachable', 'the next visit lists again');
     ac.abort();
     await running;
   });
