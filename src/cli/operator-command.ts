@@ -52,8 +52,8 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
     : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
   if (page && options.uiAddr !== undefined) {
+    // Listens in start(): an address in use fails that runnable, and the manager stops everything.
     const server = new UiServer({ addr: options.uiAddr, page, log });
-    await server.listen();
     runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
   }
   const manager = new Manager({
