@@ -3,10 +3,11 @@
  * (Debian's chromium through puppeteer-core). The objects stand for the operator's cache; their
  * statuses (10,000 keys) and 200 events are real keys in a real Consul agent started for the
  * run, read by the page's own watchers. Each load is a fresh tab navigated to the page; the
- * figure is the browser's first-contentful-paint (from navigation start), n = 20 warm loads after
- * one cold load (the cold one also starts the page's watchers and lists every status).
+ * figure is the browser's first-contentful-paint (from navigation start): the browser's very
+ * first page, then the page's cold load (it starts the watchers and lists every status), then
+ * n = 20 warm loads.
  *
- * Target: first paint < 1 s (p99 over the warm loads).
+ * Target: first paint < 1 s for the page's cold load and the p99 of the warm loads.
  */
 import type { KindName } from '../src/crds/kind-info.js';
 import type { Resource } from '../src/crds/meta.js';
@@ -81,16 +82,23 @@ async function main(): Promise<number> {
     const began = performance.now();
     await writeStatuses(kv, all);
     console.log(`# ${COUNT} objects (${HOSTS} hosts, ${all.get('StaticIPAttachment')!.length} attachments); statuses and 200 events written in ${Math.round(performance.now() - began)} ms`);
-    const page = new StatusPage({ objects: (k) => all.get(k) ?? [], kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }) });
-    void page.start(ac.signal);
-    const server = new UiServer({ addr: '127.0.0.1:0', page });
-    const a = await server.listen();
-    void server.start(ac.signal);
-    const url = `http://127.0.0.1:${a.port}/ui/`;
+    // Two pages over the same store: the first is opened by a browser that has loaded nothing yet
+    // (Chromium's own start-up included), the second by a warmed browser, so its first load shows
+    // the page's own cold start (watchers started, every status listed) alone.
+    const open = async () => {
+      const page = new StatusPage({ objects: (k) => all.get(k) ?? [], kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }) });
+      void page.start(ac.signal);
+      const server = new UiServer({ addr: '127.0.0.1:0', page });
+      const a = await server.listen();
+      void server.start(ac.signal);
+      return { page, url: `http://127.0.0.1:${a.port}/ui/` };
+    };
+    const first = await open();
+    const { page, url } = await open();
 
-    const load = async (): Promise<{ fcp: number; load: number; bytes: number; rows: number }> => {
+    const load = async (target = url): Promise<{ fcp: number; load: number; bytes: number; rows: number }> => {
       const tab = await browser.newPage();
-      await tab.goto(url, { waitUntil: 'load' });
+      await tab.goto(target, { waitUntil: 'load' });
       const r = await tab.evaluate(async () => {
         // The paint entry can be recorded after the load event: wait for it (buffered observer).
         const fcp = await new Promise<number>((resolve) => {
@@ -107,8 +115,9 @@ async function main(): Promise<number> {
       await tab.close();
       return r;
     };
+    const fresh = await load(first.url);
     const cold = await load();
-    if (!page.feed.hasSynced()) throw new Error('the page rendered before the statuses were listed');
+    if (!page.feed.hasSynced() || !first.page.feed.hasSynced()) throw new Error('the page rendered before the statuses were listed');
     const warm: { fcp: number; load: number; bytes: number; rows: number }[] = [];
     for (let i = 0; i < LOADS; i++) warm.push(await load());
     const fcps = warm.map((w) => w.fcp).sort((x, y) => x - y);
@@ -116,7 +125,8 @@ async function main(): Promise<number> {
     const p99 = quantile(fcps, 0.99);
     const statusesReady = (await (await fetch(url)).text()).match(/(\d+)\/(\d+) objects Ready/);
     console.log(`# page: ${Math.round(warm[0]!.bytes / 1024)} KiB of HTML, ${warm[0]!.rows} object rows rendered (50 per kind, paged server-side); ${statusesReady?.[0] ?? '?'}`);
-    console.log(`status page first paint, cold (starts the watchers, lists ${COUNT} statuses)   ${cold.fcp.toFixed(0)} ms (load event ${cold.load.toFixed(0)} ms)`);
+    console.log(`status page first paint, browser's first page ever (Chromium start-up + page cold)   ${fresh.fcp.toFixed(0)} ms (load event ${fresh.load.toFixed(0)} ms)`);
+    console.log(`status page first paint, page cold (starts the watchers, lists ${COUNT} statuses)   ${cold.fcp.toFixed(0)} ms (load event ${cold.load.toFixed(0)} ms)`);
     console.log(`status page first paint, n=${LOADS}: p50 ${quantile(fcps, 0.5).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; load event p50 ${quantile(loads, 0.5).toFixed(0)} ms`);
     const ok = p99 < 1000 && cold.fcp < 1000;
     console.log(`target first paint < 1000 ms with ${COUNT} objects: ${ok ? 'met' : 'MISSED'}`);
