@@ -27,6 +27,7 @@ import { registerApiResources } from './commands/api-resources.js';
 import { registerCompletion } from './commands/completion.js';
 import { COMMAND_EXAMPLES } from './command-examples.js';
 import { examplesText } from './examples.js';
+import { registerUi } from './commands/ui.js';
 
 const ENV_HELP = `Environment (a flag wins over a variable, which wins over the config file's context):
   CONSUL_HTTP_ADDR   Consul HTTP address (default 127.0.0.1:8500); --consul-addr overrides it
@@ -71,6 +72,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerApiResources(program, ctx);
   registerConfig(program, ctx);
   registerCompletion(program, ctx);
+  registerUi(program, ctx);
   program
     .command('version')
     .description('print the swarmop version')

@@ -13,6 +13,11 @@ import { RuntimeMetrics } from '../runtime/metrics.js';
 import { ConsulKv, consulOptionsFromEnv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { leaderKey } from '../store/store-keys.js';
+import { StatusPage } from '../ui/status-page.js';
+import { UiServer } from '../ui/ui-server.js';
+import type { Runnable } from '../runtime/manager.js';
+import type { KindName } from '../crds/kind-info.js';
+import type { Resource } from '../crds/meta.js';
 import type { OperatorOptions } from './commands/operator.js';
 
 /** Leader-election timing (seconds); defaults in src/runtime/leader-election.ts (TTL 10 s, lock-delay 1 s). */
@@ -41,8 +46,20 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
     resyncMs: options.resyncSeconds * 1000,
     concurrency: options.maxConcurrentReconciles,
   });
+  // The status page reads the operator's cache and metrics; it never writes to the store.
+  const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
+    ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
+    : undefined;
+  const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
+  if (page && options.uiAddr !== undefined) {
+    // Listens in start(): an address in use fails that runnable, and the manager stops everything.
+    const server = new UiServer({ addr: options.uiAddr, page, log });
+    runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
+  }
   const manager = new Manager({
     sources: operator.sources,
+    runnables,
+    ...(page ? { httpRoutes: [page] } : {}),
     leaderRunnables: operator.leaderRunnables,
     ...(options.leaderElect
       ? {

@@ -13,6 +13,10 @@ export interface OperatorOptions {
   /** ACL token from the layered settings (flag, env, context token or token file). */
   token?: string;
   metricsAddr: string;
+  /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
+  ui: boolean;
+  /** The status page's own address; undefined = only under /ui on the metrics address. */
+  uiAddr?: string;
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
   logLevel: string;
@@ -45,6 +49,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .command('operator')
     .description('run the controllers that reconcile the stored resources (until SIGTERM/SIGINT)')
     .option('--metrics-addr <addr>', 'serve /healthz, /readyz and /metrics on this address ("0" disables)', '127.0.0.1:9464')
+    .option('--ui-addr <addr>', 'also serve the read-only status page on this address (it is always under /ui on --metrics-addr)')
+    .option('--no-ui', 'do not serve the status page')
     .option('--leader-elect', 'take a Consul session lock so only one replica reconciles', false)
     .addOption(new Option('--log-format <format>', 'log format').choices(['auto', 'json', 'text']).default('auto'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
@@ -54,7 +60,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400); a killed leader is replaced within about 2x this plus the lock delay', intInRange('--lease-seconds', 10, 86_400), 10)
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
+      action(ctx, async (opts: { metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
         const token = effectiveToken(g.settings);
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
@@ -67,6 +73,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
           ...(token === undefined ? {} : { token }),
           metricsAddr: opts.metricsAddr,
+          ui: opts.ui,
+          ...(opts.uiAddr === undefined ? {} : { uiAddr: opts.uiAddr }),
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,
           logLevel: opts.logLevel,
