@@ -12,6 +12,10 @@ export interface AgentHttpOptions {
   signal?: AbortSignal;
   /** Port of the agents' HTTP API (8500). */
   port?: number;
+  /** ACL token sent on every call (X-Consul-Token); never logged. */
+  token?: string;
+  /** Sent instead of `token` on the agent's own endpoints (members, join, leave): see agentTokens. */
+  localToken?: string;
 }
 
 function url(address: string, path: string, port: number): string {
@@ -23,10 +27,16 @@ function signalFor(o: AgentHttpOptions): AbortSignal {
   return o.signal ? AbortSignal.any([t, o.signal]) : t;
 }
 
+/** The agent answers these itself; the others go to the servers. */
+function tokenFor(path: string, o: AgentHttpOptions): string | undefined {
+  return path.startsWith('/v1/agent/') && !path.startsWith('/v1/agent/force-leave/') ? (o.localToken ?? o.token) : o.token;
+}
+
 async function call(address: string, path: string, o: AgentHttpOptions, method = 'GET'): Promise<unknown> {
   let res: Response;
+  const token = tokenFor(path, o);
   try {
-    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o) });
+    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o), ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
   } catch (err) {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }

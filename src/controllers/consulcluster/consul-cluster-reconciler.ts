@@ -6,6 +6,7 @@
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import { agentTokens } from './agent-config-file.js';
 import { analyze, type ClusterAnalysis } from './analysis.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
 import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
@@ -80,7 +81,12 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
     }
 
-    const observation = await observeCluster(name, agents, ctx.hosts.list(), this.observeOptions);
+    // Every call to this cluster's agents carries its token, so an ACL default-deny cluster is
+    // observed and repaired like an open one.
+    const tokens = agentTokens(secrets.aclToken, spec.acl?.enabled ?? false);
+    const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
+    const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
+    const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
     const analysis = analyze(agents, observation);
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
@@ -92,7 +98,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     let progress = p.waiting;
     if (p.action) {
-      if (await this.run(p.action, analysis, ctx)) {
+      if (await this.run(p.action, analysis, ctx, executeOptions)) {
         const inflight = inflightFor(p.action, now, this.planOptions);
         if (inflight) this.inflight.set(key, inflight);
         progress = inflight ? `waiting for ${inflight.description}` : undefined;
@@ -110,10 +116,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   }
 
   /** Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon, not backed off. */
-  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<boolean> {
+  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext, o: ExecuteOptions): Promise<boolean> {
     let done: string;
     try {
-      done = await execute(action, (h) => ctx.hosts.get(h), this.executeOptions);
+      done = await execute(action, (h) => ctx.hosts.get(h), o);
     } catch (err) {
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
