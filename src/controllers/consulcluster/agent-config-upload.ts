@@ -71,7 +71,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function readContainerFile(c: Docker.Container, path: string): Promise<string | undefined> {
   try {
     const tar = await readAll(await c.getArchive({ path }));
-    return firstFileOfTar(tar)?.toString('utf8');
+    return firstFileOfTar(tar)?.content.toString('utf8');
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;

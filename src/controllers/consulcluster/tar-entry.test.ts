@@ -15,6 +15,8 @@ test('GNU tar reads the archive back: name, content, mode and numeric owner', ()
     assert.match(listing, /^-rw------- 100\/1000 +640 .* consul\/config\/s\.json\n$/);
     execFileSync('tar', ['-xf', join(dir, 'a.tar'), '-C', dir]);
     assert.deepEqual(readFileSync(join(dir, 'consul/config/s.json')), content);
+    const back = firstFileOfTar(readFileSync(join(dir, 'a.tar')))!;
+    assert.deepEqual({ ...back, content: back.content.toString() }, { name: 'consul/config/s.json', content: content.toString(), mode: 0o600, uid: 100, gid: 1000 });
     assert.equal(statSync(join(dir, 'consul/config/s.json')).mode & 0o777, 0o600);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -27,7 +29,7 @@ test('the first regular file of a tar made by GNU tar is found, after a director
     execFileSync('mkdir', ['-p', join(dir, 'etc')]);
     writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nconsul:x:100:1000::/consul:/bin/false\n');
     const tar = execFileSync('tar', ['-cf', '-', '-C', dir, 'etc']);
-    assert.equal(firstFileOfTar(tar)?.toString('utf8'), readFileSync(join(dir, 'etc/passwd'), 'utf8'));
+    assert.equal(firstFileOfTar(tar)?.content.toString('utf8'), readFileSync(join(dir, 'etc/passwd'), 'utf8'));
     assert.equal(firstFileOfTar(Buffer.alloc(1024)), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });

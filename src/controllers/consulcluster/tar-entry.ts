@@ -46,16 +46,28 @@ function field(block: Buffer, start: number, length: number): string {
   return raw.subarray(0, end < 0 ? raw.length : end).toString('utf8');
 }
 
-/** The content of the first regular file in a tar archive (the Docker archive API returns one per path). */
-export function firstFileOfTar(tar: Buffer): Buffer | undefined {
+export interface TarEntry {
+  name: string;
+  content: Buffer;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+const num = (block: Buffer, start: number, length: number): number => Number.parseInt(field(block, start, length).trim() || '0', 8);
+
+/** The first regular file in a tar archive (the Docker archive API returns one per path). */
+export function firstFileOfTar(tar: Buffer): TarEntry | undefined {
   let offset = 0;
   while (offset + BLOCK <= tar.length) {
     const header = tar.subarray(offset, offset + BLOCK);
     if (header.every((b) => b === 0)) return undefined;
-    const size = Number.parseInt(field(header, 124, 12).trim() || '0', 8);
+    const size = num(header, 124, 12);
     const type = field(header, 156, 1);
     const body = offset + BLOCK;
-    if (type === '0' || type === '') return tar.subarray(body, body + size);
+    if (type === '0' || type === '') {
+      return { name: field(header, 0, 100), content: tar.subarray(body, body + size), mode: num(header, 100, 8), uid: num(header, 108, 8), gid: num(header, 116, 8) };
+    }
     offset = body + Math.ceil(size / BLOCK) * BLOCK;
   }
   return undefined;
