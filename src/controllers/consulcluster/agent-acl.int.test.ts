@@ -16,6 +16,7 @@ import { consulBinary } from '../../testing/consul-agent.js';
 import { agentConfigFile, agentTokens } from './agent-config-file.js';
 import { forceLeave, joinVia, readAgentView, type AgentHttpOptions } from './agent-http.js';
 import { agentArgs } from './desired.js';
+import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';
 
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
@@ -123,10 +124,9 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   assert.deepEqual(anonymous.members, []);
   assert.deepEqual(anonymous.raft, []);
 
-  // The gossip key is the one from the file.
-  const keyring = (await (await fetch(`http://127.0.0.1:${s1.http}/v1/operator/keyring`, { headers: { 'X-Consul-Token': TOKEN } })).json()) as { Keys: Record<string, number> }[];
-  assert.ok(keyring.some((k) => Object.keys(k.Keys).includes(GOSSIP)), JSON.stringify(keyring));
-
+  // The gossip key is the one from the file (a new one replaces it through the keyring API, below).
+  assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1)), GOSSIP), true);
+  await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
   // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
   const c1 = await startAgent('c1', 'client', 0);
   await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined));
@@ -138,4 +138,11 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
   await forceLeave('127.0.0.1', 'c1', opts(s1));
   await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined));
+
+  // Last: once the cluster is on a new key, an agent started with the old file could not join.
+  const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  const removed = await rotateGossipKey('127.0.0.1', NEW_KEY, staleKeys(await readKeyring('127.0.0.1', opts(s1)), NEW_KEY), opts(s1));
+  assert.equal(removed, 1);
+  const rotated = await readKeyring('127.0.0.1', opts(s2));
+  assert.equal(keyringIsCurrent(rotated, NEW_KEY), true, JSON.stringify(rotated.map((p) => ({ ...p, keys: Object.keys(p.keys).map((k) => k === NEW_KEY ? 'new' : 'other') }))));
 });

@@ -7,7 +7,9 @@ import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster
 import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
 import { agentTokens } from './agent-config-file.js';
-import { analyze, type ClusterAnalysis } from './analysis.js';
+import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
+import type { AgentHttpOptions } from './agent-http.js';
+import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
 import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
@@ -88,6 +90,9 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
     const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
     const analysis = analyze(agents, observation);
+    if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
+      return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
+    }
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
     if (p.inflightDone) {
@@ -143,6 +148,32 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
           ? action.agent.host
           : a.members.find((m) => m.agent.address === action.via)?.agent.host;
     await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });
+    return true;
+  }
+
+  /**
+   * A new gossip key goes through the keyring API while every member is alive to receive it (see
+   * gossip-keyring.ts); true when it was rotated now. Never says the key, only that it changed.
+   */
+  private async rotateKeyring(gossipKey: string, a: ClusterAnalysis, http: AgentHttpOptions, ctx: ReconcileContext): Promise<boolean> {
+    const ref = a.reference;
+    if (!ref || a.leaderAddress === '' || !a.members.every((m) => healthy(m, a))) return false;
+    let pools;
+    try {
+      pools = await readKeyring(ref.address, http);
+    } catch (err) {
+      ctx.log.info('consul keyring not readable', { kind: this.kind, via: ref.address, err: (err as Error).message });
+      return false;
+    }
+    if (keyringIsCurrent(pools, gossipKey)) return false;
+    const removed = await rotateGossipKey(ref.address, gossipKey, staleKeys(pools, gossipKey), http);
+    const host = a.members.find((m) => m.agent.address === ref.address)?.agent.host;
+    await ctx.repaired({
+      reason: 'GossipKeyRotated',
+      found: "the cluster's gossip keyring differs from the key in the store",
+      action: `installed the store's key on every member, made it primary, removed ${removed} old key(s)`,
+      ...(host ? { host } : {}),
+    });
     return true;
   }
 
