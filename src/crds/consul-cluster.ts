@@ -109,10 +109,12 @@ const spec = obj(
       format: 'consul-duration',
     }),
     gossipKeyRef: secretRef(
-      "Gossip encryption key (Consul's encrypt). It reaches each agent in a config file (mode 0600) put into the agent container before it starts, never as an argument",
+      "Gossip encryption key (Consul's encrypt). It reaches each agent in a config file (mode 0600) put into the agent container before it starts, never as an argument. " +
+        "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time",
     ),
     aclTokenRef: secretRef(
-      'ACL token of the agents (acl.tokens.agent) and of the operator\'s calls to them; with acl.enabled also the servers\' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument',
+      'ACL token of the agents (acl.tokens.agent) and of the operator\'s calls to them; with acl.enabled also the servers\' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. ' +
+        'With acl.enabled, changing it on a running cluster is not supported: the running agents refuse the new token, so the cluster shows Ready=False (AgentTokenRejected) and nothing is restarted until the old value is back',
     ),
     acl: obj(
       "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef: the operator manages the cluster with that token.",

@@ -107,7 +107,9 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   });
   assert.equal(early.leader, '');
   assert.deepEqual(early.members.map((m) => [m.name, m.status]), [['s1', 'alive']]);
-  assert.equal((await readAgentView('127.0.0.1', opts(s1, {}))).reachable, false, 'without a token the agent refuses');
+  assert.deepEqual(await readAgentView('127.0.0.1', opts(s1, {})), { address: '127.0.0.1', reachable: false, denied: true, leader: '', members: [], raft: [] }, 'without a token the agent refuses');
+  const other = agentTokens(crypto.randomUUID(), true);
+  assert.equal((await readAgentView('127.0.0.1', opts(s1, other))).denied, true, 'another token is refused too');
 
   const s2 = await startAgent('s2', 'server', 2);
   await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined));

@@ -41,7 +41,9 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
   const body = await res.text();
-  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+  if (!res.ok) {
+    throw new SwarmopError(res.status === 403 ? 'Forbidden' : 'Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+  }
   return body ? (JSON.parse(body) as unknown) : null;
 }
 
@@ -69,7 +71,10 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
     call(address, '/v1/operator/raft/configuration?stale', o),
     call(address, '/v1/operator/autopilot/health', o),
   ]);
-  if (members.status === 'rejected') return { address, reachable: false, leader: '', members: [], raft: [] };
+  if (members.status === 'rejected') {
+    const denied = (members.reason as { code?: string }).code === 'Forbidden';
+    return { address, reachable: false, leader: '', members: [], raft: [], ...(denied ? { denied } : {}) };
+  }
   const list: SerfMember[] = ((members.value as RawMember[] | null) ?? []).map((m) => ({
     name: m.Name,
     address: m.Addr,

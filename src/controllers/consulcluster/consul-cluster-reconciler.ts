@@ -90,6 +90,19 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
     const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
     const analysis = analyze(agents, observation);
+    const denied = observation.views.filter((v) => v.denied).map((v) => v.address);
+    if (denied.length > 0) {
+      // Acting on agents whose answers we cannot read would restart healthy ones: stop instead.
+      const message = `agents at ${denied.join(', ')} refuse the token from ${spec.aclTokenRef?.kvKey ?? 'the store'} (changed in the store, or in Consul?); nothing is done until they accept it`;
+      return {
+        observed: observedStatus(analysis),
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'AgentTokenRejected', message },
+          { type: 'Degraded', status: 'Unknown', reason: 'AgentTokenRejected', message },
+        ],
+        requeueAfter: 10_000,
+      };
+    }
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
       return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
     }
