@@ -27,10 +27,16 @@ const HOST_NAMES = ['consulsvr', 'consul01', 'consul02'];
 const GOSSIP_KEY = randomBytes(32).toString('base64');
 const TOKEN = randomUUID();
 const TOKENS = agentTokens(TOKEN, true);
-const SECRETS = [GOSSIP_KEY, TOKEN, agentMasterToken(TOKEN)];
+const NEW_GOSSIP_KEY = randomBytes(32).toString('base64');
+const SECRETS: Record<string, string> = { 'gossip key': GOSSIP_KEY, 'new gossip key': NEW_GOSSIP_KEY, 'ACL token': TOKEN, 'agent master token': agentMasterToken(TOKEN) };
 
 function leaks(text: string): string[] {
-  return SECRETS.filter((s) => text.includes(s)).map((s) => (s === GOSSIP_KEY ? 'gossip key' : s === TOKEN ? 'ACL token' : 'agent master token'));
+  return Object.entries(SECRETS).filter(([, s]) => text.includes(s)).map(([what]) => what);
+}
+
+async function keyringKeys(address: string): Promise<string[][]> {
+  const res = await fetch(`http://${address}:8500/v1/operator/keyring`, { headers: { 'X-Consul-Token': TOKEN } });
+  return ((await res.json()) as { Keys: Record<string, number> }[]).map((p) => Object.keys(p.Keys));
 }
 
 async function storePut(f: Framework, key: string, value: string | undefined): Promise<void> {
@@ -105,8 +111,7 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     assert.deepEqual(anonymous.members, []);
     assert.deepEqual(anonymous.raft, []);
     // The gossip key in use is the one from the store.
-    const keyring = (await (await fetch(`http://${addr('consulsvr')}:8500/v1/operator/keyring`, { headers: { 'X-Consul-Token': TOKEN } })).json()) as { Keys: Record<string, number> }[];
-    assert.ok(keyring.every((k) => Object.keys(k.Keys).length === 1 && k.Keys[GOSSIP_KEY] !== undefined), 'keyring holds exactly the stored key');
+    assert.deepEqual(await keyringKeys(addr('consulsvr')), [[GOSSIP_KEY], [GOSSIP_KEY]], 'WAN and LAN keyrings hold exactly the stored key');
 
     for (const h of HOST_NAMES) {
       const st = await dockerOnHost(h, ['exec', AGENT, 'sh', '-c', "stat -c '%a %u %g' /consul/config/swarmop-secrets.json; awk '/^Uid:/{u=$2} /^Gid:/{g=$2} END{print u, g}' /proc/1/status"], 15_000);
@@ -145,6 +150,30 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     await leaving;
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
     assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['AgentRestarted', 'consul02']], JSON.stringify(repairs));
+    await assertNothingLeaks();
+  });
+
+  itE2E(f, 'a new gossip key in the store: one GossipKeyRotated through the keyring, then the agents replaced one at a time', async () => {
+    await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
+    const hashes = new Map<string, string>();
+    for (const h of HOST_NAMES) hashes.set(h, (await hostDocker(h).getContainer(AGENT).inspect()).Config.Labels['io.swarmop.config-hash']!);
+    const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
+    const began = Date.now();
+    await storePut(f, KEY_KV, NEW_GOSSIP_KEY);
+    await eventually('every agent replaced with the new configuration', async () => {
+      for (const h of HOST_NAMES) {
+        const c = await hostDocker(h).getContainer(AGENT).inspect().catch(() => undefined);
+        if (!c?.State.Running || c.Config.Labels['io.swarmop.config-hash'] === hashes.get(h)) return undefined;
+      }
+      return true;
+    }, { timeoutMs: 120_000 });
+    await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
+    await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 60_000 });
+    console.log(`# ACL cluster, gossip key changed in KV: rotated and rolled in ${Date.now() - began} ms`);
+    const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
+    assert.deepEqual(repairs.map((r) => r.why), ['GossipKeyRotated', 'ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced'], JSON.stringify(repairs));
+    assert.deepEqual(repairs.slice(1).map((r) => r.host).sort(), [...HOST_NAMES].sort());
+    for (const h of HOST_NAMES) assert.deepEqual(await keyringKeys(addr(h)), [[NEW_GOSSIP_KEY], [NEW_GOSSIP_KEY]], `keyring seen from ${h}`);
     await assertNothingLeaks();
   });
 });

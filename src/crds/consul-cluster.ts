@@ -110,7 +110,7 @@ const spec = obj(
     }),
     gossipKeyRef: secretRef(
       "Gossip encryption key (Consul's encrypt). It reaches each agent in a config file (mode 0600) put into the agent container before it starts, never as an argument. " +
-        "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time",
+        "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time. Adding a key to a running cluster that has none is not supported (Consul needs staged encrypt_verify_* settings for that)",
     ),
     aclTokenRef: secretRef(
       'ACL token of the agents (acl.tokens.agent) and of the operator\'s calls to them; with acl.enabled also the servers\' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. ' +

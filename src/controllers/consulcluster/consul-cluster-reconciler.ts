@@ -175,7 +175,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     try {
       pools = await readKeyring(ref.address, http);
     } catch (err) {
-      ctx.log.info('consul keyring not readable', { kind: this.kind, via: ref.address, err: (err as Error).message });
+      ctx.log.debug('consul keyring not readable', { kind: this.kind, via: ref.address, err: (err as Error).message });
       return false;
     }
     if (keyringIsCurrent(pools, gossipKey)) return false;
