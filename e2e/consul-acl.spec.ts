@@ -3,6 +3,7 @@
  * forms, a killed agent and a `consul leave` are each repaired with exactly one `drift repaired`
  * line, and neither `docker inspect` of an agent, the operator's log, its events nor the status
  * ever contain the gossip key or a token: the agents got them as a 0600 file in their container.
+ * A new gossip key in the store is rotated through Consul's keyring, then the agents roll.
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
