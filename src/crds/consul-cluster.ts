@@ -31,6 +31,14 @@ export interface ConsulClusterSpec {
   retryInterval?: string;
   gossipKeyRef?: ConsulSecretRef;
   aclTokenRef?: ConsulSecretRef;
+  /** Consul's ACL system on every agent; its tokens come from aclTokenRef. */
+  acl?: ConsulAclSpec;
+}
+
+export interface ConsulAclSpec {
+  enabled: boolean;
+  /** Consul's acl.default_policy; defaulted to deny. */
+  defaultPolicy?: 'allow' | 'deny';
 }
 
 /** As applied by users: the defaulted fields may be left out. */
@@ -89,15 +97,33 @@ const spec = obj(
       maxItems: 7,
     }),
     clients: arr('Client agents that join the servers.', obj('One client agent.', member('client'), ['host', 'node']), { maxItems: 256 }),
-    bootstrapExpect: int('Servers to wait for before the first leader election (-bootstrap-expect). Defaults to the number of servers.', {
-      minimum: 1,
-    }),
+    bootstrapExpect: int(
+      'Servers to wait for before the first leader election (-bootstrap-expect). Defaults to the number of servers. ' +
+        'Must be a majority of the listed servers (so two halves can never each elect a leader) and at most their number. ' +
+        'It only matters for the very first election: servers added to the list later join the existing cluster through ' +
+        '-retry-join and become voters under the sitting leader, and running agents are not restarted for a changed value.',
+      { minimum: 1 },
+    ),
     dataDir: str('Data directory on each host (-data-dir). Defaults to /var/lib/swarmop/consul/<cluster name>.', { format: 'abs-path' }),
     retryInterval: str('Time between join attempts (-retry-interval), a Consul duration like 5s. Consul defaults to 30s.', {
       format: 'consul-duration',
     }),
-    gossipKeyRef: secretRef('Gossip encryption key (-encrypt)'),
-    aclTokenRef: secretRef('ACL token the agents use (acl.tokens.agent)'),
+    gossipKeyRef: secretRef(
+      "Gossip encryption key (Consul's encrypt). It reaches each agent in a config file (mode 0600) put into the agent container before it starts, never as an argument. " +
+        "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time. Adding a key to a running cluster that has none is not supported (Consul needs staged encrypt_verify_* settings for that)",
+    ),
+    aclTokenRef: secretRef(
+      'ACL token of the agents (acl.tokens.agent) and of the operator\'s calls to them; with acl.enabled also the servers\' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. ' +
+        'With acl.enabled, changing it on a running cluster is not supported: the running agents refuse the new token, so the cluster shows Ready=False (AgentTokenRejected) and nothing is restarted until the old value is back',
+    ),
+    acl: obj(
+      "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef: the operator manages the cluster with that token.",
+      {
+        enabled: bool('Turn the ACL system on (acl.enabled).', { default: false }),
+        defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', { enum: ['allow', 'deny'], default: 'deny' }),
+      },
+      ['enabled'],
+    ),
   },
   ['datacenter', 'image', 'servers'],
 );
@@ -130,6 +156,7 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
   out.ui ??= false;
   out.bootstrapExpect ??= out.servers.length;
   out.dataDir ??= `/var/lib/swarmop/consul/${name}`;
+  if (out.acl) out.acl.defaultPolicy ??= 'deny';
   return out;
 }
 
@@ -154,6 +181,14 @@ function check(s: ConsulClusterSpec): SemanticError[] {
       path: ['spec', 'bootstrapExpect'],
       message: `bootstrapExpect ${s.bootstrapExpect} is more than the ${s.servers.length} listed servers; the cluster would never elect a leader`,
     });
+  const majority = Math.floor(s.servers.length / 2) + 1;
+  if (s.bootstrapExpect < majority)
+    errors.push({
+      path: ['spec', 'bootstrapExpect'],
+      message: `bootstrapExpect ${s.bootstrapExpect} is less than ${majority}, a majority of the ${s.servers.length} listed servers; two groups of ${s.bootstrapExpect} could each elect a leader`,
+    });
+  if (s.acl?.enabled && !s.aclTokenRef)
+    errors.push({ path: ['spec', 'acl', 'enabled'], message: 'ACLs need spec.aclTokenRef: the agents and the operator have no token without it' });
   return errors;
 }
 

@@ -12,6 +12,10 @@ export interface AgentHttpOptions {
   signal?: AbortSignal;
   /** Port of the agents' HTTP API (8500). */
   port?: number;
+  /** ACL token sent on every call (X-Consul-Token); never logged. */
+  token?: string;
+  /** Sent instead of `token` on the agent's own endpoints (members, join, leave): see agentTokens. */
+  localToken?: string;
 }
 
 function url(address: string, path: string, port: number): string {
@@ -23,15 +27,23 @@ function signalFor(o: AgentHttpOptions): AbortSignal {
   return o.signal ? AbortSignal.any([t, o.signal]) : t;
 }
 
+/** The agent answers these itself; the others go to the servers. */
+function tokenFor(path: string, o: AgentHttpOptions): string | undefined {
+  return path.startsWith('/v1/agent/') && !path.startsWith('/v1/agent/force-leave/') ? (o.localToken ?? o.token) : o.token;
+}
+
 async function call(address: string, path: string, o: AgentHttpOptions, method = 'GET'): Promise<unknown> {
   let res: Response;
+  const token = tokenFor(path, o);
   try {
-    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o) });
+    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o), ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
   } catch (err) {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
   const body = await res.text();
-  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+  if (!res.ok) {
+    throw new SwarmopError(res.status === 403 ? 'Forbidden' : 'Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+  }
   return body ? (JSON.parse(body) as unknown) : null;
 }
 
@@ -59,7 +71,10 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
     call(address, '/v1/operator/raft/configuration?stale', o),
     call(address, '/v1/operator/autopilot/health', o),
   ]);
-  if (members.status === 'rejected') return { address, reachable: false, leader: '', members: [], raft: [] };
+  if (members.status === 'rejected') {
+    const denied = (members.reason as { code?: string }).code === 'Forbidden';
+    return { address, reachable: false, leader: '', members: [], raft: [], ...(denied ? { denied } : {}) };
+  }
   const list: SerfMember[] = ((members.value as RawMember[] | null) ?? []).map((m) => ({
     name: m.Name,
     address: m.Addr,

@@ -6,7 +6,10 @@
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
-import { analyze, type ClusterAnalysis } from './analysis.js';
+import { agentTokens } from './agent-config-file.js';
+import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
+import type { AgentHttpOptions } from './agent-http.js';
+import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
 import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
@@ -80,8 +83,29 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
     }
 
-    const observation = await observeCluster(name, agents, ctx.hosts.list(), this.observeOptions);
+    // Every call to this cluster's agents carries its token, so an ACL default-deny cluster is
+    // observed and repaired like an open one.
+    const tokens = agentTokens(secrets.aclToken, spec.acl?.enabled ?? false);
+    const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
+    const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
+    const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
     const analysis = analyze(agents, observation);
+    const denied = observation.views.filter((v) => v.denied).map((v) => v.address);
+    if (denied.length > 0) {
+      // Acting on agents whose answers we cannot read would restart healthy ones: stop instead.
+      const message = `agents at ${denied.join(', ')} refuse the token from ${spec.aclTokenRef?.kvKey ?? 'the store'} (changed in the store, or in Consul?); nothing is done until they accept it`;
+      return {
+        observed: observedStatus(analysis),
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'AgentTokenRejected', message },
+          { type: 'Degraded', status: 'Unknown', reason: 'AgentTokenRejected', message },
+        ],
+        requeueAfter: 10_000,
+      };
+    }
+    if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
+      return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
+    }
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
     if (p.inflightDone) {
@@ -92,7 +116,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     let progress = p.waiting;
     if (p.action) {
-      if (await this.run(p.action, analysis, ctx)) {
+      if (await this.run(p.action, analysis, ctx, executeOptions)) {
         const inflight = inflightFor(p.action, now, this.planOptions);
         if (inflight) this.inflight.set(key, inflight);
         progress = inflight ? `waiting for ${inflight.description}` : undefined;
@@ -110,10 +134,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   }
 
   /** Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon, not backed off. */
-  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext): Promise<boolean> {
+  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext, o: ExecuteOptions): Promise<boolean> {
     let done: string;
     try {
-      done = await execute(action, (h) => ctx.hosts.get(h), this.executeOptions);
+      done = await execute(action, (h) => ctx.hosts.get(h), o);
     } catch (err) {
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
@@ -137,6 +161,32 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
           ? action.agent.host
           : a.members.find((m) => m.agent.address === action.via)?.agent.host;
     await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });
+    return true;
+  }
+
+  /**
+   * A new gossip key goes through the keyring API while every member is alive to receive it (see
+   * gossip-keyring.ts); true when it was rotated now. Never says the key, only that it changed.
+   */
+  private async rotateKeyring(gossipKey: string, a: ClusterAnalysis, http: AgentHttpOptions, ctx: ReconcileContext): Promise<boolean> {
+    const ref = a.reference;
+    if (!ref || a.leaderAddress === '' || !a.members.every((m) => healthy(m, a))) return false;
+    let pools;
+    try {
+      pools = await readKeyring(ref.address, http);
+    } catch (err) {
+      ctx.log.debug('consul keyring not readable', { kind: this.kind, via: ref.address, err: (err as Error).message });
+      return false;
+    }
+    if (keyringIsCurrent(pools, gossipKey)) return false;
+    const removed = await rotateGossipKey(ref.address, gossipKey, staleKeys(pools, gossipKey), http);
+    const host = a.members.find((m) => m.agent.address === ref.address)?.agent.host;
+    await ctx.repaired({
+      reason: 'GossipKeyRotated',
+      found: "the cluster's gossip keyring differs from the key in the store",
+      action: `installed the store's key on every member, made it primary, removed ${removed} old key(s)`,
+      ...(host ? { host } : {}),
+    });
     return true;
   }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inspect } from 'node:util';
 import type { ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { agentArgs, configHash, desiredAgents, stableArgs } from './desired.js';
+import { flagValue } from './observe.js';
 
 const HOSTS: Record<string, string> = { consulsvr: '192.168.116.111', consul01: '192.168.116.112', consul02: '192.168.116.113' };
 const spec = (over: Partial<ConsulClusterSpec> = {}): ConsulClusterSpec => ({
@@ -47,12 +49,51 @@ test('bindAddress overrides the DockerHost address; unknown hosts are reported',
   assert.deepEqual(r.missingHosts, ['nowhere']);
 });
 
-test('optional flags: retry-interval, gossip key and ACL token', () => {
-  const args = agentArgs({ role: 'server', node: 'n', address: '1.2.3.4', datacenter: 'dc', ui: false, bootstrapExpect: 1, retryJoin: [], retryInterval: '5s', secrets: { gossipKey: 'K', aclToken: 'T"x' } });
+test('optional flags: retry-interval, ACL settings and the secrets config file are named, never a secret', () => {
+  const args = agentArgs({ role: 'server', node: 'n', address: '1.2.3.4', datacenter: 'dc', ui: false, bootstrapExpect: 1, retryJoin: [], retryInterval: '5s', acl: { defaultPolicy: 'deny' }, configFile: '/consul/config/swarmop-secrets.json' });
   assert.ok(args.join(' ').includes('-retry-interval 5s'));
-  assert.ok(args.join(' ').includes('-encrypt K'));
-  assert.equal(args.at(-1), 'acl { tokens { agent = "T\\"x" } }');
+  assert.deepEqual(args.slice(-6), ['-hcl', 'disable_update_check = true', '-hcl', 'acl { enabled = true default_policy = "deny" }', '-config-file', '/consul/config/swarmop-secrets.json']);
   assert.ok(!args.includes('-ui'));
+  assert.ok(!args.includes('-encrypt'));
+});
+
+const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
+const TOKEN = '0b7c5a3e-5d1e-4f0a-9c1b-7a6e2d4f8c10';
+
+test('secrets go into the config file, not the args, labels or anything that prints', () => {
+  const { agents } = desiredAgents('dc', spec({ acl: { enabled: true, defaultPolicy: 'deny' } }), (h) => HOSTS[h], { gossipKey: GOSSIP, aclToken: TOKEN });
+  for (const a of agents) {
+    const visible = JSON.stringify({ args: a.args, labels: a.labels, agent: a }) + inspect(a, { depth: 10 });
+    assert.ok(!visible.includes(GOSSIP), 'gossip key visible');
+    assert.ok(!visible.includes(TOKEN), 'token visible');
+    assert.equal(a.configFile?.path, '/consul/config/swarmop-secrets.json');
+    assert.equal(flagValue(a.args, '-config-file'), '/consul/config/swarmop-secrets.json');
+    assert.deepEqual(JSON.parse(a.configFile!.content.reveal()).encrypt, GOSSIP);
+  }
+});
+
+test('a changed gossip key or token changes the config hash of every agent; the same secrets give the same hash', () => {
+  const hashes = (s: { gossipKey?: string; aclToken?: string }) => desiredAgents('dc', spec(), (h) => HOSTS[h], s).agents.map((a) => a.configHash);
+  const base = hashes({ gossipKey: GOSSIP, aclToken: TOKEN });
+  assert.deepEqual(hashes({ gossipKey: GOSSIP, aclToken: TOKEN }), base);
+  const newKey = hashes({ gossipKey: 'Ek3fZ2lmc2VjcmV0a2V5MTIzNDU2Nzg5MDEyMzQ1Njc=', aclToken: TOKEN });
+  const newToken = hashes({ gossipKey: GOSSIP, aclToken: 'ffffffff-5d1e-4f0a-9c1b-7a6e2d4f8c10' });
+  const none = hashes({});
+  for (let i = 0; i < base.length; i++) {
+    assert.notEqual(newKey[i], base[i]);
+    assert.notEqual(newToken[i], base[i]);
+    assert.notEqual(none[i], base[i]);
+  }
+});
+
+test('ACLs on: the servers carry acl { enabled, default_policy } as an argument and the tokens in the file', () => {
+  const { agents } = desiredAgents('dc', spec({ acl: { enabled: true, defaultPolicy: 'allow' } }), (h) => HOSTS[h], { aclToken: TOKEN });
+  assert.ok(agents[0]!.args.includes('acl { enabled = true default_policy = "allow" }'));
+  assert.equal(JSON.parse(agents[0]!.configFile!.content.reveal()).acl.tokens.master, TOKEN);
+  const open = desiredAgents('dc', spec(), (h) => HOSTS[h], { aclToken: TOKEN }).agents[0]!;
+  assert.ok(!open.args.some((a) => a.startsWith('acl {')));
+  assert.deepEqual(JSON.parse(open.configFile!.content.reveal()), { acl: { tokens: { agent: TOKEN } } });
+  assert.equal(desiredAgents('dc', spec(), (h) => HOSTS[h]).agents[0]!.configFile, undefined);
 });
 
 test('the config hash changes with the image or a flag but not with membership (retry-join, bootstrap-expect)', () => {

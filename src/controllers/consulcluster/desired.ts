@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConsulClusterSpec, ConsulMember } from '../../crds/consul-cluster.js';
+import { agentConfigFile, type AgentConfigFile } from './agent-config-file.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL, containerName } from './labels.js';
 
 export type AgentRole = 'server' | 'client';
@@ -20,8 +21,10 @@ export interface DesiredAgent {
   role: AgentRole;
   container: string;
   image: string;
-  /** Full command line after the image's entrypoint (`agent ...`). */
+  /** Full command line after the image's entrypoint (`agent ...`); never holds a secret. */
   args: string[];
+  /** The gossip key and ACL tokens, put into the container before it starts. */
+  configFile?: AgentConfigFile;
   /** Host folder bind-mounted at CONTAINER_DATA_DIR. */
   dataDir: string;
   configHash: string;
@@ -44,12 +47,16 @@ export interface AgentArgsInput {
   /** Addresses of the other servers (never the agent itself). */
   retryJoin: readonly string[];
   retryInterval?: string;
-  secrets?: AgentSecrets;
+  /** Consul's ACL system: on, with this default policy. */
+  acl?: { defaultPolicy: 'allow' | 'deny' };
+  /** Path of the secrets config file inside the container, when there is one. */
+  configFile?: string;
 }
 
 /**
  * `agent -server -bootstrap-expect N -retry-join A -retry-join B -bind X -advertise X -client 0.0.0.0
- * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true'`.
+ * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true' [-hcl 'acl {...}']
+ * [-config-file F]`. Secrets are never arguments: they are in the config file.
  * Membership flags come first so `stableArgs` can drop them for the hash.
  */
 export function agentArgs(i: AgentArgsInput): string[] {
@@ -60,10 +67,10 @@ export function agentArgs(i: AgentArgsInput): string[] {
   args.push('-bind', i.address, '-advertise', i.address, '-client', '0.0.0.0');
   args.push('-datacenter', i.datacenter, '-node', i.node, '-data-dir', CONTAINER_DATA_DIR);
   if (i.ui) args.push('-ui');
-  if (i.secrets?.gossipKey) args.push('-encrypt', i.secrets.gossipKey);
   // Consul 1.8 has no flag for it; no agent may ever try to reach the internet.
   args.push('-hcl', 'disable_update_check = true');
-  if (i.secrets?.aclToken) args.push('-hcl', `acl { tokens { agent = ${JSON.stringify(i.secrets.aclToken)} } }`);
+  if (i.acl) args.push('-hcl', `acl { enabled = true default_policy = ${JSON.stringify(i.acl.defaultPolicy)} }`);
+  if (i.configFile) args.push('-config-file', i.configFile);
   return args;
 }
 
@@ -88,9 +95,10 @@ export function stableArgs(args: readonly string[]): string[] {
   return out;
 }
 
-export function configHash(image: string, args: readonly string[], dataDir: string): string {
+/** `secretsDigest` is the config file's digest: a changed secret rolls the agents like any change. */
+export function configHash(image: string, args: readonly string[], dataDir: string, secretsDigest?: string): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ image, args: stableArgs(args), dataDir }));
+  h.update(JSON.stringify({ image, args: stableArgs(args), dataDir, ...(secretsDigest ? { secretsDigest } : {}) }));
   return h.digest('hex');
 }
 
@@ -122,7 +130,9 @@ export function desiredAgents(
   const bootstrapExpect = spec.bootstrapExpect ?? spec.servers.length;
   const ui = spec.ui ?? false;
   const dataDir = spec.dataDir ?? `/var/lib/swarmop/consul/${cluster}`;
+  const aclEnabled = spec.acl?.enabled ?? false;
   const agents = [...servers, ...clients].map(({ m, role, address }): DesiredAgent => {
+    const configFile = agentConfigFile({ role, aclEnabled, ...secrets });
     const args = agentArgs({
       role,
       node: m.node,
@@ -132,9 +142,10 @@ export function desiredAgents(
       bootstrapExpect,
       retryJoin: serverAddrs.filter((a) => a !== address),
       retryInterval: spec.retryInterval,
-      secrets,
+      ...(aclEnabled ? { acl: { defaultPolicy: spec.acl?.defaultPolicy ?? 'deny' } } : {}),
+      ...(configFile ? { configFile: configFile.path } : {}),
     });
-    const hash = configHash(spec.image, args, dataDir);
+    const hash = configHash(spec.image, args, dataDir, configFile?.digest);
     return {
       cluster,
       node: m.node,
@@ -144,6 +155,7 @@ export function desiredAgents(
       container: containerName(cluster),
       image: spec.image,
       args,
+      ...(configFile ? { configFile } : {}),
       dataDir,
       configHash: hash,
       labels: { [CLUSTER_LABEL]: cluster, [CONFIG_HASH_LABEL]: hash, [MEMBER_LABEL]: m.node, [ROLE_LABEL]: role },

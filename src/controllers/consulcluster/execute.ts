@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import type { HostHandle } from '../reconciler.js';
+import { putAgentConfigFile } from './agent-config-upload.js';
 import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
 import type { Action } from './plan.js';
@@ -41,6 +42,7 @@ export async function ensureImage(docker: Docker, image: string, timeoutMs: numb
 
 export async function createAgent(docker: Docker, agent: DesiredAgent, o: ExecuteOptions): Promise<string> {
   await ensureImage(docker, agent.image, o.pullTimeoutMs);
+  const imageUser = agent.configFile ? ((await docker.getImage(agent.image).inspect()).Config?.User ?? '') : '';
   const c = await docker.createContainer({
     name: agent.container,
     Image: agent.image,
@@ -53,6 +55,15 @@ export async function createAgent(docker: Docker, agent: DesiredAgent, o: Execut
       Binds: [`${agent.dataDir}:${CONTAINER_DATA_DIR}`],
     },
   });
+  if (agent.configFile) {
+    try {
+      await putAgentConfigFile(c, imageUser, agent.configFile);
+    } catch (err) {
+      // An agent without its secrets must not start (it would gossip in the clear, or fail ACLs).
+      await c.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
   await c.start();
   return c.id;
 }

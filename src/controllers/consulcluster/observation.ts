@@ -44,6 +44,8 @@ export interface AgentView {
   address: string;
   /** The agent answered its HTTP API. */
   reachable: boolean;
+  /** It answered, but refused the operator's token (HTTP 403): it was configured with another one. */
+  denied?: boolean;
   /** Raft leader as ip:port, '' when the agent knows none. */
   leader: string;
   members: SerfMember[];

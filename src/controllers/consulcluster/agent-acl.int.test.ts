@@ -1,0 +1,150 @@
+/**
+ * The rendered secrets file and the operator's tokens against REAL Consul agents (no lab): servers
+ * with `acl { enabled = true default_policy = "deny" }` whose gossip key and tokens come only from
+ * the file agentConfigFile renders. The operator's calls see an agent before the first leader
+ * exists, read raft and autopilot once it does, join and force-leave; without the tokens the same
+ * calls see nothing.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { consulBinary } from '../../testing/consul-agent.js';
+import { agentConfigFile, agentTokens } from './agent-config-file.js';
+import { forceLeave, joinVia, readAgentView, type AgentHttpOptions } from './agent-http.js';
+import { agentArgs } from './desired.js';
+import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
+import { flagValue } from './observe.js';
+
+const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
+const TOKEN = crypto.randomUUID();
+const TOKENS = agentTokens(TOKEN, true);
+
+interface Agent {
+  name: string;
+  http: number;
+  serf: number;
+  child: ChildProcess;
+  dir: string;
+}
+
+const agents: Agent[] = [];
+let root = '';
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** A server or client started the way the controller configures one: ACL args plus the rendered file. */
+async function startAgent(name: string, role: 'server' | 'client', bootstrapExpect: number): Promise<Agent> {
+  const dir = join(root, name);
+  const [http, serf, wan, server] = await freePorts(4);
+  const file = agentConfigFile({ role, gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!;
+  const configPath = join(root, `${name}-secrets.json`);
+  writeFileSync(configPath, file.content.reveal(), { mode: 0o600 });
+  const args = agentArgs({ role, node: name, address: '127.0.0.1', datacenter: 'dc1', ui: false, bootstrapExpect, retryJoin: [], acl: { defaultPolicy: 'deny' }, configFile: configPath });
+  const aclHcl = args[args.indexOf('-config-file') - 1]!;
+  assert.equal(flagValue(args, '-config-file'), configPath);
+  const out = openSync(join(root, `${name}.log`), 'a');
+  const child = spawn(
+    await consulBinary(),
+    [
+      'agent', ...(role === 'server' ? ['-server', '-bootstrap-expect', String(bootstrapExpect)] : []),
+      '-node', name, '-bind', '127.0.0.1', '-client', '127.0.0.1', '-data-dir', dir,
+      '-http-port', String(http), '-dns-port', '-1', '-grpc-port', '-1', '-serf-lan-port', String(serf), '-serf-wan-port', String(wan!),
+      '-server-port', String(server!), '-log-level', 'warn',
+      '-hcl', 'disable_update_check = true', '-hcl', 'performance { raft_multiplier = 1 }', '-hcl', aclHcl, '-config-file', configPath,
+    ],
+    { stdio: ['ignore', out, out] },
+  );
+  closeSync(out);
+  const a = { name, http: http!, serf: serf!, child, dir };
+  agents.push(a);
+  return a;
+}
+
+const opts = (a: Agent, tokens = TOKENS): AgentHttpOptions => ({ port: a.http, timeoutMs: 3000, ...tokens });
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'swarmop-acl-'));
+});
+
+after(async () => {
+  for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('an ACL default-deny cluster configured only through the rendered file is observed, joined and repaired with the tokens', { timeout: 120_000 }, async () => {
+  const s1 = await startAgent('s1', 'server', 2);
+  assert.equal(statSync(join(root, 's1-secrets.json')).mode & 0o777, 0o600);
+
+  // Before the first leader the master token does not exist yet: the agent master token answers.
+  const early = await eventually('s1 answering with its agent master token', async () => {
+    const v = await readAgentView('127.0.0.1', opts(s1));
+    return v.reachable ? v : undefined;
+  });
+  assert.equal(early.leader, '');
+  assert.deepEqual(early.members.map((m) => [m.name, m.status]), [['s1', 'alive']]);
+  assert.deepEqual(await readAgentView('127.0.0.1', opts(s1, {})), { address: '127.0.0.1', reachable: false, denied: true, leader: '', members: [], raft: [] }, 'without a token the agent refuses');
+  const other = agentTokens(crypto.randomUUID(), true);
+  assert.equal((await readAgentView('127.0.0.1', opts(s1, other))).denied, true, 'another token is refused too');
+
+  const s2 = await startAgent('s2', 'server', 2);
+  await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined));
+  await joinVia('127.0.0.1', `127.0.0.1:${s2.serf}`, opts(s1));
+  const formed = await eventually('a leader and two voting raft peers', async () => {
+    const v = await readAgentView('127.0.0.1', opts(s1));
+    return v.leader !== '' && v.raft.length === 2 && v.autopilot?.length === 2 ? v : undefined;
+  }, 60_000);
+  assert.deepEqual(formed.raft.map((p) => p.node).sort(), ['s1', 's2']);
+  assert.deepEqual(formed.members.map((m) => [m.name, m.status]).sort(), [['s1', 'alive'], ['s2', 'alive']]);
+
+  // Default deny: anonymous calls see no member and no raft configuration.
+  const anonymous = await readAgentView('127.0.0.1', opts(s1, {}));
+  assert.deepEqual(anonymous.members, []);
+  assert.deepEqual(anonymous.raft, []);
+
+  // The gossip key is the one from the file (a new one replaces it through the keyring API, below).
+  assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1)), GOSSIP), true);
+  await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
+  // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
+  const c1 = await startAgent('c1', 'client', 0);
+  await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined));
+  await joinVia('127.0.0.1', `127.0.0.1:${s1.serf}`, opts(c1));
+  const status = async (n: string) => (await readAgentView('127.0.0.1', opts(s1))).members.find((m) => m.name === n)?.status;
+  await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined));
+  c1.child.kill('SIGKILL');
+  await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), 60_000);
+  await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
+  await forceLeave('127.0.0.1', 'c1', opts(s1));
+  await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined));
+
+  // Last: once the cluster is on a new key, an agent started with the old file could not join.
+  const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+  const removed = await rotateGossipKey('127.0.0.1', NEW_KEY, staleKeys(await readKeyring('127.0.0.1', opts(s1)), NEW_KEY), opts(s1));
+  assert.equal(removed, 1);
+  const rotated = await readKeyring('127.0.0.1', opts(s2));
+  assert.equal(keyringIsCurrent(rotated, NEW_KEY), true, JSON.stringify(rotated.map((p) => ({ ...p, keys: Object.keys(p.keys).map((k) => k === NEW_KEY ? 'new' : 'other') }))));
+});

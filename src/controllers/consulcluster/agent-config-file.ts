@@ -1,0 +1,94 @@
+/**
+ * The agent's secrets as a Consul config file (pure): the gossip key and ACL tokens never go on the
+ * command line, where anyone who can reach the host's Docker API reads them with `docker inspect`.
+ * The file is put into the agent container before it starts (see agent-config-upload.ts); the
+ * container's args only name it, and the config hash carries a digest of it, never the secret.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { inspect } from 'node:util';
+
+/** In the config directory of the official image's layout; `-config-file` names it for any image. */
+export const SECRETS_CONFIG_PATH = '/consul/config/swarmop-secrets.json';
+export const SECRETS_FILE_MODE = 0o600;
+
+/**
+ * A secret value that does not print: String(), JSON and util.inspect give `<redacted>`, so a
+ * desired agent or an action that ends up in a log line or an event cannot leak it.
+ */
+export class SecretText {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '<redacted>';
+  }
+  toJSON(): string {
+    return '<redacted>';
+  }
+  [inspect.custom](): string {
+    return '<redacted>';
+  }
+}
+
+export interface AgentSecretsInput {
+  role: 'server' | 'client';
+  gossipKey?: string;
+  aclToken?: string;
+  /** The cluster runs Consul's ACL system (spec.acl.enabled). */
+  aclEnabled: boolean;
+}
+
+export interface AgentConfigFile {
+  path: string;
+  content: SecretText;
+  /** sha256 of the content: goes into the config hash so a changed secret rolls the agents. */
+  digest: string;
+}
+
+/**
+ * The agent master token (acl.tokens.agent_master) derived from the cluster's token: every agent
+ * accepts it for its own /v1/agent endpoints with no server to ask, which is what the operator
+ * needs before the first leader exists (the master token is only created by that leader) and on an
+ * agent cut off from the servers. It must differ from the master token: an agent resolves the
+ * agent master token first, and that authorizer may not force-leave or touch raft.
+ */
+export function agentMasterToken(aclToken: string): string {
+  const h = createHmac('sha256', aclToken).update('swarmop agent master token').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The config file for one agent, or undefined when the cluster has no secrets. */
+export function agentConfigFile(i: AgentSecretsInput): AgentConfigFile | undefined {
+  const config: Record<string, unknown> = {};
+  if (i.gossipKey) config.encrypt = i.gossipKey;
+  if (i.aclToken) {
+    const tokens: Record<string, string> = { agent: i.aclToken };
+    if (i.aclEnabled) {
+      // The servers create the master token when the first leader is elected (Consul 1.8's name
+      // for the initial management token).
+      if (i.role === 'server') tokens.master = i.aclToken;
+      tokens.agent_master = agentMasterToken(i.aclToken);
+    }
+    config.acl = { tokens };
+  }
+  if (Object.keys(config).length === 0) return undefined;
+  const content = `${JSON.stringify(config, null, 2)}\n`;
+  return { path: SECRETS_CONFIG_PATH, content: new SecretText(content), digest: createHash('sha256').update(content).digest('hex') };
+}
+
+/** Tokens the operator's calls to a managed agent carry (see AgentHttpOptions). */
+export interface AgentTokens {
+  /** Sent on every call. */
+  token?: string;
+  /** Sent instead on the agent's own /v1/agent endpoints (members, join, leave). */
+  localToken?: string;
+}
+
+export function agentTokens(aclToken: string | undefined, aclEnabled: boolean): AgentTokens {
+  if (!aclToken) return {};
+  return aclEnabled ? { token: aclToken, localToken: agentMasterToken(aclToken) } : { token: aclToken };
+}
