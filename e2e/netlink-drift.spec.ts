@@ -25,10 +25,14 @@ const docker = async (args: string[]) => {
   if (r.code !== 0) throw new Error(`docker ${args.join(' ')} on ${HOST}: ${r.stderr.trim()}`);
   return r.stdout;
 };
-const onHost = (ipArgs: string[]) => docker(['exec', 'swarmop-nethelper', 'ip', ...ipArgs]);
+/** A throwaway container in the host's net and PID namespaces, as a person at the host's shell. */
+const asRoot = (argv: string[]) =>
+  docker(['run', '--rm', '--net', 'host', '--pid', 'host', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_ADMIN', '--cap-add', 'SYS_PTRACE',
+    '--label', 'io.swarmop.lab=1', 'swarmop/nethelper:lab', ...argv]);
+const onHost = (ipArgs: string[]) => asRoot(['ip', ...ipArgs]);
 const inA = async (ipArgs: string[]) => {
   const pid = (await docker(['inspect', '-f', '{{.State.Pid}}', A.name])).trim();
-  await docker(['exec', 'swarmop-nethelper', 'nsenter', '-t', pid, '-n', 'ip', ...ipArgs]);
+  await asRoot(['nsenter', '-t', pid, '-n', 'ip', ...ipArgs]);
 };
 /** One exec inside A: eth1 up with its address, default via the gateway on eth1, B answers. */
 const healthyInside = async () =>
