@@ -2,7 +2,7 @@
  * Host network drift repaired from netlink events, not from resync: the operator runs with
  * `--resync-seconds 3600`, so only the netlink monitors (host netns and each attached container's
  * netns) can queue the repair in time. Two containers on consul01 share an owned bridge whose
- * uplink is a dummy NIC (detaching the real eth0 of a lab host would cut the host off); each drift
+ * uplink is one end of a spare veth pair (detaching the real eth0 of a lab host would cut the host off); each drift
  * is caused by hand and must be undone as seen from inside the container: eth1 up with its address,
  * the default route via the gateway, and the peer answering a ping across the bridge.
  */
@@ -59,11 +59,11 @@ describeE2E('netlink drift', (f) => {
     console.log(`# netlink drift: ${what} repaired (seen inside ${A.name}) ${ms} ms after the change`);
   };
 
-  itE2E(f, 'setup: two containers on an owned bridge with a dummy uplink, attached', async () => {
+  itE2E(f, 'setup: two containers on an owned bridge with a spare veth as uplink, attached', async () => {
     await docker(['rm', '-f', A.name, B.name]).catch(() => '');
     await onHost(['link', 'del', BRIDGE]).catch(() => '');
     await onHost(['link', 'del', UPLINK]).catch(() => '');
-    await onHost(['link', 'add', UPLINK, 'type', 'dummy']);
+    await onHost(['link', 'add', UPLINK, 'type', 'veth', 'peer', 'name', `${UPLINK}-p`]);
     for (const c of [A, B]) await docker(['run', '-d', '--name', c.name, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=netlink-e2e', 'swarmop/workload:lab']);
     await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8'));
     const doc = (c: { name: string; ip: string }, extra: string) =>
