@@ -19,6 +19,8 @@ import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { healConsulPartition, partitionConsul } from '../src/controllers/consulcluster/testing-partition.js';
+import { reportFigure } from './figures.js';
+import { stats as latency } from './stats.js';
 
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
@@ -204,6 +206,18 @@ async function main(): Promise<void> {
   }
   console.log('\nfault -> every member alive with a leader');
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(26)} ${stats(v)}`);
+  for (const [k, v] of Object.entries(results)) {
+    if (k === 'partition (Consul alone)') continue;
+    const alone = results['partition (Consul alone)'];
+    const s = latency(v);
+    reportFigure({
+      what: `Consul: ${k} → every member alive with a leader (in-process reconciler${RUNS < 20 ? `, n=${RUNS} < 20: p99 not meaningful` : ''})`,
+      figure: s.text,
+      anchor: k.startsWith('partition') && alone ? `Consul alone: ${latency(alone).text}` : '— (Consul alone does not restart a stopped/removed agent)',
+      target: k.startsWith('partition') ? 'p99 ≤ 2 s' : '—',
+      ...(k.startsWith('partition') ? { met: s.p99 <= 2000 && s.n >= 20 } : {}),
+    });
+  }
 }
 
 process.once('SIGINT', () => {

@@ -65,7 +65,7 @@ async function newLeader(cs: OperatorChild[], counts: Map<OperatorChild, number>
   return fresh[0]!;
 }
 
-test('of two operator processes only the leader acts; the standby takes over on SIGTERM at once and on SIGKILL once the dead leader's check turns critical', { timeout: 180_000 }, async () => {
+test('of two operator processes only the leader acts; the standby takes over on SIGTERM at once and on SIGKILL once the dead leader check turns critical', { timeout: 180_000 }, async () => {
   const a = replica('a');
   const b = replica('b');
   const leader = await newLeader([a, b], new Map(), 30_000);
