@@ -5,7 +5,9 @@
  */
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import { readMembers } from './agent-http.js';
+import { watchMembers } from './member-watch.js';
 import { analyze, type ClusterAnalysis } from './analysis.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
 import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
@@ -173,6 +175,14 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
     return done ? { done } : { done, requeueAfter: 5000 };
+  }
+
+  /** A member turning `failed` (or any change of the agents' member views) queues its cluster within a second. */
+  watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
+    const http = this.observeOptions.http;
+    return watchMembers(ctx, signal, {
+      readMembers: (address, s) => readMembers(address, { ...http, timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
+    });
   }
 
   mapHostEvent(_host: string, event: HostEvent): string[] {
