@@ -29,7 +29,9 @@ export async function openExecStream(docker: Docker, container: string, cmd: rea
     AttachStderr: true,
     Tty: false,
   });
-  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex;
+  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex & { unref?: () => void };
+  // A held-open session or monitor must never be what keeps the process from exiting.
+  socket.unref?.();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   docker.modem.demuxStream(socket, stdout, stderr);

@@ -179,6 +179,12 @@ export class SessionNetHelper implements NetHelper {
     return this.#resident.containerId(host);
   }
 
+  /** Closes every session (the helpers' scripts end at EOF); later programs open new ones. */
+  closeAll(): void {
+    for (const { session } of this.#sessions.values()) void session.then((s) => s.close(), () => undefined);
+    this.#sessions.clear();
+  }
+
   async run(host: HelperHost & { streamDocker?: Docker }, commands: readonly HelperCommand[], options: { signal?: AbortSignal } = {}): Promise<ProgramResult> {
     const docker = host.streamDocker;
     if (!docker) return this.#resident.run(host, commands, options);

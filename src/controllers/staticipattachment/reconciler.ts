@@ -215,7 +215,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   }
 
   async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
-    const helper = this.helper as NetHelper & { containerId?: (host: HelperHost) => Promise<string> };
+    const helper = this.helper as NetHelper & { containerId?: (host: HelperHost) => Promise<string>; closeAll?: () => void };
     if (typeof helper.containerId !== 'function') return;
     const watch = new NetlinkWatch({
       hosts: ctx.hosts,
@@ -229,6 +229,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       await watch.start(signal);
     } finally {
       if (this.netlink === watch) this.netlink = undefined;
+      // Leadership (or the process) ends: no session stays open on the hosts.
+      helper.closeAll?.();
     }
   }
 
