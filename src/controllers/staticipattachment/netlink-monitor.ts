@@ -9,7 +9,7 @@
  *
  * Lifetimes: the host monitor reconnects with backoff, like the Docker event stream, and queues
  * every attachment on the host after a reconnect (changes may have been missed meanwhile). A
- * container monitor ends when its PID is gone (the script checks every second) or when the
+ * container monitor ends when its PID is gone (the script checks every 5 s; a restart replaces it at once through noteContainer) or when the
  * operator closes the connection (EOF on stdin); its end queues the container's attachments, whose
  * reconcile registers the container's current PID again (noteContainer).
  */
@@ -30,7 +30,7 @@ export const MONITOR_SCRIPT = [
   'exec 3<&0',
   'if [ "$1" = host ]; then ip -o monitor link address route & else nsenter -t "$1" -n ip -o monitor link address route & fi',
   'm=$!',
-  'if [ "$1" != host ]; then ( while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill "$m" ) >/dev/null 2>&1 & fi',
+  'if [ "$1" != host ]; then ( while kill -0 "$1" 2>/dev/null; do sleep 5; done; kill "$m" ) >/dev/null 2>&1 & fi',
   '( cat <&3; kill "$m" ) >/dev/null 2>&1 &',
   'wait "$m"',
 ].join('\n');
