@@ -9,9 +9,9 @@
  *
  * Lifetimes: the host monitor reconnects with backoff, like the Docker event stream, and queues
  * every attachment on the host after a reconnect (changes may have been missed meanwhile). A
- * container monitor ends when its PID is gone (the script checks every 5 s; a restart replaces it at once through noteContainer) or when the
- * operator closes the connection (EOF on stdin); its end queues the container's attachments, whose
- * reconcile registers the container's current PID again (noteContainer).
+ * container monitor ends when its PID is gone (the script checks every 5 s; a restart replaces it
+ * at once through noteContainer) or when the operator closes the connection (EOF on stdin); its
+ * end queues the container's attachments, whose reconcile registers the current PID again.
  */
 import type Docker from 'dockerode';
 import { openExecStream } from '../../docker/exec-stream.js';
