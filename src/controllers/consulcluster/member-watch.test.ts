@@ -4,7 +4,7 @@ import type { HostWatchContext } from '../reconciler.js';
 import { needsReconcile, watchMembers } from './member-watch.js';
 import type { SerfMember } from './observation.js';
 
-test('a cluster is queued when one of its nodes is not alive, or the views changed; not when all is steady', () => {
+test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
   const nodes = ['s1', 's2'];
   const steady = new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', 's1=alive,s2=alive']]);
   assert.equal(needsReconcile(nodes, steady, undefined), false);
@@ -12,6 +12,10 @@ test('a cluster is queued when one of its nodes is not alive, or the views chang
   assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=failed'], ['10.0.0.2', '-']]), steady), true);
   // A node outside the spec (another cluster's stray) does not count as a failure of this one.
   assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']]), new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']])), false);
+  // `left` is queued once (as a change), not every poll.
+  const left = new Map([['10.0.0.1', 's1=alive,s2=left']]);
+  assert.equal(needsReconcile(nodes, left, new Map([['10.0.0.1', 's1=alive,s2=alive']])), true);
+  assert.equal(needsReconcile(nodes, left, new Map(left)), false);
   // An agent that stopped answering is a change.
   assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', '-']]), steady), true);
 });

@@ -1,8 +1,8 @@
 /**
  * A `failed` member is seen within a second, not at the cluster's next re-check: every second each
  * ConsulCluster's agents are asked for their serf member list (GET /v1/agent/members, short
- * timeout, in parallel); when any agent reports one of the cluster's own nodes as anything but
- * alive, or the set of views changed since the last poll, the cluster is queued. The reconcile then
+ * timeout, in parallel); when any agent reports one of the cluster's own nodes as `failed`, or
+ * the set of views changed since the last poll, the cluster is queued. The reconcile then
  * decides what to do (the workqueue's backoff still applies). A converged cluster costs one small
  * GET per agent per second and queues nothing.
  */
@@ -26,7 +26,9 @@ export function needsReconcile(nodes: readonly string[], view: ClusterView, prev
     if (seen === '-') continue;
     for (const entry of seen.split(',')) {
       const [node, status] = entry.split('=');
-      if (node && nodes.includes(node) && status !== 'alive') return true;
+      // `failed` persists until someone re-joins it: queue every poll. Other states (left,
+      // leaving) count once, as a change: queuing a leaving agent every second would disturb it.
+      if (node && nodes.includes(node) && status === 'failed') return true;
     }
   }
   if (!previous) return false;

@@ -94,7 +94,7 @@ export class NetlinkWatch {
   readonly #log: Logger;
   readonly #hostMonitors = new Map<string, AbortController>();
   readonly #containers = new Map<string, ContainerMonitor>();
-  /** host/container -> time before which a failing monitor is not started again. */
+  /** host/container/pid -> time before which a failing monitor is not started again. */
   readonly #holdOff = new Map<string, number>();
   #signal: AbortSignal | undefined;
 
@@ -135,6 +135,8 @@ export class NetlinkWatch {
         this.#containers.delete(key);
       }
     }
+    const now = Date.now();
+    for (const [k, until] of this.#holdOff) if (until <= now) this.#holdOff.delete(k);
     for (const host of hosts) {
       if (this.#hostMonitors.has(host)) continue;
       const abort = childAbort(signal);
@@ -150,7 +152,8 @@ export class NetlinkWatch {
     const key = `${host}/${container}`;
     const current = this.#containers.get(key);
     if (current?.pid === pid) return;
-    if ((this.#holdOff.get(key) ?? 0) > Date.now()) return;
+    // Held off per PID: a restarted container (new PID) is watched at once.
+    if ((this.#holdOff.get(`${key}/${pid}`) ?? 0) > Date.now()) return;
     current?.abort.abort();
     const m: ContainerMonitor = { host, container, pid, abort: childAbort(signal) };
     this.#containers.set(key, m);
@@ -224,7 +227,7 @@ export class NetlinkWatch {
     if (m.abort.signal.aborted) return;
     if (Date.now() - started < LIVED_MS) {
       // Failing at once (helper missing, PID gone): do not spin; the next reconcile after the hold-off retries.
-      this.#holdOff.set(key, Date.now() + 5_000);
+      this.#holdOff.set(`${key}/${m.pid}`, Date.now() + 5_000);
       this.#log.debug('container netlink monitor ended at once', { host: m.host, container: m.container, pid: m.pid, ...(error ? { error } : {}) });
       return;
     }
