@@ -199,7 +199,16 @@ async function many(): Promise<void> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < objs.length) {
         const o = objs[next++]!;
-        await reconciler.finalize(o, ctx);
+        // As the operator's workqueue does: a finalizer that lost the race to delete the shared
+        // owned bridge fails once and finds it gone on the retry.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await reconciler.finalize(o, ctx);
+            break;
+          } catch (err) {
+            if (attempt >= 2) throw err;
+          }
+        }
         ctx.objects.delete(`StaticIPAttachment/${o.metadata.name}`);
       }
     }),
