@@ -9,7 +9,7 @@
  * partition blocks only Consul's ports (8300, 8301) between one host and the others, with
  * blackhole `ip rule`s set from a short-lived helper container on that host.
  *
- * env: BENCH_RUNS (default 5), BENCH_PARTITION_RUNS (20: its p99 is a target), BENCH_ALONE_RUNS (3: Consul alone waits ~30 s a run), BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
+ * env: BENCH_NO_WATCH=1 (without the member watch), BENCH_RUNS (default 5), BENCH_PARTITION_RUNS (20: its p99 is a target), BENCH_ALONE_RUNS (3: Consul alone waits ~30 s a run), BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
  */
 import type Docker from 'dockerode';
 import type { ConsulCluster } from '../src/crds/consul-cluster.js';
@@ -87,7 +87,8 @@ class Loop {
     this.running = true;
     // The operator runs the reconciler's member watch next to it: a failed member queues the cluster.
     this.watch = new AbortController();
-    this.watching = this.rec.watchHosts({ hosts: this.ctx.hosts, cache: this.ctx.cache, enqueue: () => this.kick(), log: this.ctx.log }, this.watch.signal);
+    // BENCH_NO_WATCH=1: the reconciler alone (requeueAfter and Docker events), to compare.
+    if (process.env.BENCH_NO_WATCH !== '1') this.watching = this.rec.watchHosts({ hosts: this.ctx.hosts, cache: this.ctx.cache, enqueue: () => this.kick(), log: this.ctx.log }, this.watch.signal);
     this.done = (async () => {
       while (this.running) {
         let wait = 500;
