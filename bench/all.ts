@@ -3,12 +3,16 @@
  * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
  * measured in the same run) and the command that produced them.
  *
- * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip consul swarm)
+ * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip drift consul swarm)
+ * Figures a benchmark reports with `@figure` lines (bench/figures.ts) also go into a summary table
+ * at the top, which bench/readme-figures.ts copies into README.md.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { figuresTable, parseFigures, TABLE_BEGIN, TABLE_END } from './figures.js';
+import { copyFiguresToReadme } from './readme-figures.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -24,6 +28,7 @@ const BENCHES: Bench[] = [
   { name: 'runtime', title: 'Runtime at 10,000 documents (issue 3)', lab: false },
   { name: 'ui', title: 'Status page first paint with 10,000 objects (issue 18)', lab: false },
   { name: 'staticip', title: 'StaticIPAttachment repair latency (issue 5)', lab: true },
+  { name: 'drift', title: 'StaticIPAttachment drift repairs through the operator process (issue 13)', lab: true },
   { name: 'consul', title: 'ConsulCluster repair times (issue 6)', lab: true },
   { name: 'swarm', title: 'SwarmCluster repair times (issue 7)', lab: true },
 ];
@@ -67,6 +72,11 @@ async function main(): Promise<number> {
     return 2;
   }
   if (benches.some((b) => b.lab)) await ensureLab();
+  // The lab benchmarks run the operator as users do (bin/swarmop.js runs the compiled build).
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited ${code}`))));
+  });
   const results: Result[] = [];
   for (const b of benches) {
     console.log(`\n=== ${b.title}: npm run bench:${b.name}`);
@@ -81,11 +91,20 @@ async function main(): Promise<number> {
     'is runnable, its anchor (the same job done without swarmop or by hand) measured in the same run.',
     'Re-run one with the command shown; run all with `npm run bench`.',
     '',
+    `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory. Date: ${when}.`,
+    '',
+    '## Summary',
+    '',
+    TABLE_BEGIN,
+    figuresTable(results.flatMap((r) => parseFigures(r.output).map((f) => ({ ...f, command: r.command })))),
+    TABLE_END,
+    '',
   ];
   for (const r of results) {
     lines.push(`## ${r.bench.title}`, '', `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s`, '', '```text', r.output.trimEnd(), '```', '');
   }
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${lines.join('\n')}\n`);
+  copyFiguresToReadme(ROOT);
   console.log(`\nwrote BENCHMARKS.md (${results.filter((r) => r.code === 0).length}/${results.length} benchmarks ok)`);
   return results.every((r) => r.code === 0) ? 0 : 1;
 }

@@ -9,7 +9,7 @@
  * partition blocks only Consul's ports (8300, 8301) between one host and the others, with
  * blackhole `ip rule`s set from a short-lived helper container on that host.
  *
- * env: BENCH_RUNS, BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
+ * env: BENCH_NO_WATCH=1 (without the member watch), BENCH_RUNS (default 5), BENCH_PARTITION_RUNS (20: its p99 is a target), BENCH_ALONE_RUNS (3: Consul alone waits ~30 s a run), BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
  */
 import type Docker from 'dockerode';
 import type { ConsulCluster } from '../src/crds/consul-cluster.js';
@@ -19,10 +19,15 @@ import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { healConsulPartition, partitionConsul } from '../src/controllers/consulcluster/testing-partition.js';
+import { reportFigure } from './figures.js';
+import { stats as latency } from './stats.js';
 
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** The partition's p99 is a target: n >= 20. Consul alone takes ~30 s a run: its anchor is n=3. */
+const PARTITION_RUNS = Number(process.env.BENCH_PARTITION_RUNS ?? 20);
+const ALONE_RUNS = Number(process.env.BENCH_ALONE_RUNS ?? 3);
 const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').split(',');
 const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
 const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
@@ -73,9 +78,17 @@ class Loop {
   private running = false;
   private done?: Promise<void>;
   readonly ctx = recordingContext({ level: 'error' });
-  constructor(private readonly rec = createConsulClusterReconciler()) {}
+  private watch?: AbortController;
+  private watching?: Promise<void>;
+  constructor(private readonly rec = createConsulClusterReconciler()) {
+    this.ctx.objects.set(`ConsulCluster/${NAME}`, resource as never);
+  }
   start(): void {
     this.running = true;
+    // The operator runs the reconciler's member watch next to it: a failed member queues the cluster.
+    this.watch = new AbortController();
+    // BENCH_NO_WATCH=1: the reconciler alone (requeueAfter and Docker events), to compare.
+    if (process.env.BENCH_NO_WATCH !== '1') this.watching = this.rec.watchHosts({ hosts: this.ctx.hosts, cache: this.ctx.cache, enqueue: () => this.kick(), log: this.ctx.log }, this.watch.signal);
     this.done = (async () => {
       while (this.running) {
         let wait = 500;
@@ -99,6 +112,8 @@ class Loop {
   }
   async stop(): Promise<void> {
     this.running = false;
+    this.watch?.abort();
+    await this.watching;
     this.kick();
     await this.done;
   }
@@ -172,7 +187,7 @@ async function main(): Promise<void> {
         // Consul on its own: no operator running while the partition heals.
         await loop.stop();
         const alone: number[] = [];
-        for (let i = 0; i < RUNS; i++) {
+        for (let i = 0; i < ALONE_RUNS; i++) {
           await fault.inject();
           alone.push(await until('Consul alone to heal', whole, 180_000));
           await until('settled again', settled, 180_000);
@@ -181,7 +196,8 @@ async function main(): Promise<void> {
         loop.start();
       }
       const times: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
+      const runs = drift === 'partition' ? PARTITION_RUNS : RUNS;
+      for (let i = 0; i < runs; i++) {
         await until('settled before the fault', settled, 180_000);
         const before = loop.ctx.repairs.length;
         // The clock starts at the fault; for the partition, at the heal (inject returns then).
@@ -204,6 +220,18 @@ async function main(): Promise<void> {
   }
   console.log('\nfault -> every member alive with a leader');
   for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(26)} ${stats(v)}`);
+  for (const [k, v] of Object.entries(results)) {
+    if (k === 'partition (Consul alone)') continue;
+    const alone = results['partition (Consul alone)'];
+    const s = latency(v);
+    reportFigure({
+      what: `Consul: ${k} → every member alive with a leader (reconciler + member watch in the bench process${v.length < 20 ? `; n=${v.length} < 20: p99 not meaningful` : ''})`,
+      figure: s.text,
+      anchor: k.startsWith('partition') && alone ? `Consul alone: ${latency(alone).text}` : '— (Consul alone does not restart a stopped/removed agent)',
+      target: k.startsWith('partition') ? 'p99 ≤ 2 s' : '—',
+      ...(k.startsWith('partition') ? { met: s.p99 <= 2000 && s.n >= 20 } : {}),
+    });
+  }
 }
 
 process.once('SIGINT', () => {

@@ -34,6 +34,7 @@ import { waitUntil } from '../src/runtime/wait-until.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../src/testing/consul-agent.js';
+import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,6 +93,7 @@ function percentile(sorted: readonly number[], p: number): number {
 function line(label: string, value: string, target: string, ok: boolean | undefined): void {
   const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
   console.log(`${label.padEnd(34)} ${value.padStart(12)}   target ${target}${verdict}`);
+  if (ok !== undefined) reportFigure({ what: `operator at ${count} documents (in-process runtime, no-op reconciler): ${label}`, figure: value, anchor: '—', target, met: ok });
 }
 
 /** `--seed-only`: write the documents to CONSUL_HTTP_ADDR and exit (run as a child process). */

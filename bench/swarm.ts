@@ -17,6 +17,7 @@ import type Docker from 'dockerode';
 import { hostDocker, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
 import { OperatorProcess } from '../e2e/framework/operator-process.js';
 import { run } from '../e2e/framework/shell.js';
+import { reportFigure } from './figures.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
@@ -204,6 +205,12 @@ async function main(): Promise<void> {
         `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
       console.log(line);
       rows.push(line);
+      reportFigure({
+        what: `Swarm: ${f.name.trim()} → all Ready (operator process, p50 over n=${ready.length})`,
+        figure: `p50 ${ms(p50(ready))}${failures ? `, ${failures} not converged` : ''}`,
+        anchor: `Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`,
+        target: '—',
+      });
     }
     const repairs = op.lines.filter((l) => l.message === 'drift repaired').length;
     console.log(`drift repaired lines in the last operator's log: ${repairs}`);

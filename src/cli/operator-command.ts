@@ -68,6 +68,8 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
             key: leaderKey(store.prefix),
             identity,
             ttlSeconds: options.leaseSeconds,
+            // A killed leader's check turns critical in 2 s and frees the lock (not 2x the TTL).
+            checks: kv,
             lockDelaySeconds: options.lockDelaySeconds,
           },
         }

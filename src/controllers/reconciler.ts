@@ -15,6 +15,11 @@ export interface HostHandle {
   /** The host's LAN address (DockerHost spec.address). */
   address: string;
   docker: Docker;
+  /**
+   * A client of the same engine without a request timeout, for long-lived streams (helper
+   * sessions, netlink monitors). Absent in fakes: callers then fall back to one exec per program.
+   */
+  streamDocker?: Docker;
   /** Last known reachability from the host's event stream / DockerHost status. */
   ready: boolean;
 }
@@ -91,6 +96,15 @@ export interface HostEvent {
   timeNano?: number;
 }
 
+/** What a reconciler's own host watch (see KindReconciler.watchHosts) gets from the operator. */
+export interface HostWatchContext {
+  hosts: Hosts;
+  cache: ObjectCache;
+  /** Queues a reconcile of this kind's object `name` (the workqueue's rules apply). */
+  enqueue(name: string): void;
+  log: Logger;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any kind's spec/status
 export interface KindReconciler<R extends Resource<any, any> = Resource<any, any>, Observed extends object = object> {
   kind: KindName;
@@ -104,4 +118,9 @@ export interface KindReconciler<R extends Resource<any, any> = Resource<any, any
   mapHostConnectivity?(host: string, connected: boolean, cache: ObjectCache): string[];
   /** Objects of other kinds that, when changed, should re-trigger some of ours (e.g. a DockerHost edit). */
   mapObjectChange?(kind: KindName, name: string, cache: ObjectCache): string[];
+  /**
+   * The kind's own watch of the hosts (e.g. netlink changes), run by the operator while leading,
+   * next to the controllers; resolves after `signal` aborts.
+   */
+  watchHosts?(ctx: HostWatchContext, signal: AbortSignal): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerOptionsFor, parseEndpoint, DockerClients } from './docker-client.js';
+import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, streamDockerOptionsFor } from './docker-client.js';
 import { isSwarmopError } from '../errors.js';
 
 test('a tcp endpoint becomes plain http options', () => {
@@ -46,4 +46,12 @@ test('clients are reused per host until the endpoint changes', () => {
   assert.equal(clients.get('consul01', { endpoint: 'tcp://a:2375' }), a);
   assert.notEqual(clients.get('consul01', { endpoint: 'tcp://b:2375' }), a);
   assert.equal(made, 2);
+});
+
+test('API clients time requests out; stream clients have no request timeout on any endpoint kind', () => {
+  assert.equal(dockerOptionsFor({ endpoint: 'tcp://h:2375' }).timeout, DOCKER_API_TIMEOUT_MS);
+  for (const endpoint of ['tcp://h:2375', 'unix:///run/x/docker.sock']) {
+    const o = streamDockerOptionsFor({ endpoint });
+    assert.equal('timeout' in o, false, endpoint);
+  }
 });

@@ -25,12 +25,15 @@ export const DOCKER_API_TIMEOUT_MS = 10_000;
 export function dockerOptionsFor(
   ep: DockerEndpoint,
   readFile: (path: string) => Buffer = (p) => readFileSync(p),
-  /** Request timeout; undefined for long-lived streams (/events), which are idle for long. */
-  timeout: number | undefined = DOCKER_API_TIMEOUT_MS,
+  /**
+   * Request timeout (ms), or `null` for none: long-lived streams (/events, netlink monitors) are
+   * idle for long. `null`, not `undefined`: passing `undefined` selects the default.
+   */
+  timeout: number | null = DOCKER_API_TIMEOUT_MS,
 ): Docker.DockerOptions {
   const url = parseEndpoint(ep.endpoint);
-  if (url.kind === 'unix') return { socketPath: url.path, ...(timeout === undefined ? {} : { timeout }) };
-  const base: Docker.DockerOptions = { host: url.host, port: url.port, ...(timeout === undefined ? {} : { timeout }) };
+  if (url.kind === 'unix') return { socketPath: url.path, ...(timeout === null ? {} : { timeout }) };
+  const base: Docker.DockerOptions = { host: url.host, port: url.port, ...(timeout === null ? {} : { timeout }) };
   if (!ep.tls) return { ...base, protocol: 'http' };
   const load = (what: string, file: string | undefined): Buffer | undefined => {
     if (file === undefined) return undefined;
@@ -47,6 +50,11 @@ export function dockerOptionsFor(
     cert: load('certificate', ep.tls.certFile),
     key: load('key', ep.tls.keyFile),
   };
+}
+
+/** Options for a client that only holds long-lived streams: no request timeout. */
+export function streamDockerOptionsFor(ep: DockerEndpoint, readFile: (path: string) => Buffer = (p) => readFileSync(p)): Docker.DockerOptions {
+  return dockerOptionsFor(ep, readFile, null);
 }
 
 type ParsedEndpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };

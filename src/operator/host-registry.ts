@@ -1,11 +1,13 @@
 /**
  * The Docker hosts as reconcilers see them: built from the cached DockerHost objects, one dockerode
  * client per host (rebuilt when its endpoint/TLS changes), with reachability kept current by the
- * host event streams. Controllers never construct Docker clients themselves.
+ * host event streams. Controllers never construct Docker clients themselves. Each host has a second
+ * client without a request timeout for long-lived streams (helper sessions, netlink monitors).
  */
 import type { DockerHost } from '../crds/index.js';
 import type { HostHandle, Hosts } from '../controllers/reconciler.js';
-import { DockerClients } from '../docker/docker-client.js';
+import Docker from 'dockerode';
+import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
 
 export interface HostRegistryOptions {
   /** Current DockerHost objects with a valid spec (from the cache). */
@@ -16,6 +18,7 @@ export interface HostRegistryOptions {
 export class HostRegistry implements Hosts {
   readonly #opts: HostRegistryOptions;
   readonly #clients: DockerClients;
+  readonly #streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)) });
   readonly #connected = new Map<string, boolean>();
 
   constructor(options: HostRegistryOptions) {
@@ -45,14 +48,16 @@ export class HostRegistry implements Hosts {
   forget(name: string): void {
     this.#connected.delete(name);
     this.#clients.forget(name);
+    this.#streamClients.forget(name);
   }
 
   #handle(h: DockerHost): HostHandle | undefined {
     try {
       const docker = this.#clients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
+      const streamDocker = this.#streamClients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
       // Unknown until the stream reports: treat as ready so the first reconcile tries for real.
       const ready = this.#connected.get(h.metadata.name) ?? true;
-      return { name: h.metadata.name, address: h.spec.address, docker, ready };
+      return { name: h.metadata.name, address: h.spec.address, docker, streamDocker, ready };
     } catch {
       return undefined; // unusable endpoint/TLS files: the DockerHost controller reports why
     }

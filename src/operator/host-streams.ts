@@ -7,7 +7,7 @@
 import Docker from 'dockerode';
 import type { DockerHost } from '../crds/index.js';
 import type { HostEvent } from '../controllers/reconciler.js';
-import { dockerOptionsFor } from '../docker/docker-client.js';
+import { streamDockerOptionsFor } from '../docker/docker-client.js';
 import { DockerEventStream, dockerodeEventSource } from '../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 
@@ -63,7 +63,7 @@ export class HostStreams {
       if (this.#running.has(name)) continue;
       let docker: Docker;
       try {
-        docker = new Docker(dockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls }, undefined, undefined));
+        docker = new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls }));
       } catch (err) {
         this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
         continue;

@@ -184,7 +184,17 @@ export class Operator {
     if (signal.aborted) return;
     this.#controllers = controllers;
     this.#log.info('cache synced, starting controllers', { objects: [...this.#reflectors.values()].reduce((n, r) => n + r.size, 0), controllers: [...controllers.keys()] });
-    await Promise.all([...controllers.values()].map((c) => c.start(signal)));
+    const watches = this.#opts.reconcilers.flatMap((r) => {
+      if (!r.watchHosts || this.#opts.hostEvents === false) return [];
+      const ctx = {
+        hosts: this.hosts,
+        cache: this.cache,
+        enqueue: (name: string) => controllers.get(r.kind)?.enqueue(name),
+        log: this.#log,
+      };
+      return [r.watchHosts(ctx, signal)];
+    });
+    await Promise.all([...[...controllers.values()].map((c) => c.start(signal)), ...watches]);
   }
 
   /** Changes of one kind re-trigger dependants of other kinds (e.g. a DockerHost edit). */

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsulKv } from '../store/consul-kv.js';
+import type { KvHealthChecks } from '../store/kv.js';
 import { startConsulAgent } from '../testing/consul-agent.js';
 import { LeaderElector } from './leader-election.js';
 import { waitUntil } from './wait-until.js';
 
 const KEY = 'swarmop-int/leader';
 
-function elector(kv: ConsulKv, identity: string, leading: Set<string>, options: { releaseOnStop?: boolean } = {}) {
+function elector(kv: ConsulKv, identity: string, leading: Set<string>, options: { releaseOnStop?: boolean; checks?: KvHealthChecks; timeline?: string[] } = {}) {
   let overlap = 0;
   const e = new LeaderElector({
     kv,
+    ...(options.checks ? { checks: options.checks } : {}),
     key: KEY,
     identity,
     ttlSeconds: 10,
@@ -20,7 +22,9 @@ function elector(kv: ConsulKv, identity: string, leading: Set<string>, options: 
     onStartedLeading: async (signal) => {
       if (leading.size > 0) overlap++;
       leading.add(identity);
+      options.timeline?.push(`${Date.now()} start ${identity}`);
       await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
+      options.timeline?.push(`${Date.now()} stop ${identity}`);
       leading.delete(identity);
     },
   });
@@ -61,6 +65,70 @@ test('only one elector leads; a standby takes over after a clean stop and after 
     assert.ok(ttl >= 9000, `take-over waited for the TTL (${ttl} ms)`);
     assert.equal(a.overlaps() + b.overlaps() + c.overlaps(), 0, 'two electors never led at once');
     await c.stop();
+  } finally {
+    kv.close();
+    await agent.stop();
+  }
+});
+
+/** The same client, cut off on demand: every call then fails after a while, as into a partition. */
+function partitionable(kv: ConsulKv): { kv: ConsulKv; cut: () => void } {
+  let cut = false;
+  const proxy = new Proxy(kv, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (!cut) return (v as (...a: unknown[]) => unknown).apply(target, args);
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('partitioned')), 3_000));
+      };
+    },
+  });
+  return { kv: proxy, cut: () => void (cut = true) };
+}
+
+test('with a TTL check bound to the session: a killed leader is replaced within 5 s, a partitioned one steps down before anyone else leads', { timeout: 120_000 }, async () => {
+  const agent = await startConsulAgent();
+  const kv = new ConsulKv({ address: agent.address });
+  const leading = new Set<string>();
+  const timeline: string[] = [];
+  try {
+    const a = elector(kv, 'a', leading, { releaseOnStop: false, checks: kv, timeline });
+    await waitUntil('a leads', () => a.e.isLeader());
+    const b = elector(kv, 'b', leading, { checks: kv, timeline });
+    await waitUntil('b is a healthy standby', () => b.e.state.healthy);
+
+    // kill -9 of a: its check is no longer passed and nothing is released.
+    let t0 = Date.now();
+    await a.stop();
+    await waitUntil('b leads after a was killed', () => b.e.isLeader(), 15_000, 10);
+    const killed = Date.now() - t0;
+
+    // b is cut off from Consul while leading; c (connected) must not lead before b stopped.
+    const p = partitionable(new ConsulKv({ address: agent.address }));
+    const c = elector(kv, 'c', leading, { checks: kv, timeline });
+    await waitUntil('c is a healthy standby', () => c.e.state.healthy);
+    await b.stop(); // b hands over cleanly to c; now let a partitionable d lead
+    await waitUntil('c leads', () => c.e.isLeader(), 5_000, 10);
+    const d = elector(p.kv, 'd', leading, { checks: p.kv, timeline });
+    await waitUntil('d is a healthy standby', () => d.e.state.healthy);
+    await c.stop();
+    await waitUntil('d leads', () => d.e.isLeader(), 5_000, 10);
+    const e = elector(kv, 'e', leading, { checks: kv, timeline });
+    await waitUntil('e is a healthy standby', () => e.e.state.healthy);
+    t0 = Date.now();
+    p.cut();
+    await waitUntil('e leads after d was partitioned', () => e.e.isLeader(), 15_000, 10);
+    const partitioned = Date.now() - t0;
+    console.log(`# failover with a 2 s TTL check: after kill -9 ${killed} ms; after a partition ${partitioned} ms; timeline ${timeline.join(', ')}`);
+    assert.ok(killed <= 5_000, `killed leader replaced after ${killed} ms`);
+    assert.ok(partitioned <= 5_000, `partitioned leader replaced after ${partitioned} ms`);
+    assert.equal(a.overlaps() + b.overlaps() + c.overlaps() + d.overlaps() + e.overlaps(), 0, 'two electors never led at once');
+    const dStop = timeline.find((l) => l.endsWith('stop d'));
+    const eStart = timeline.find((l) => l.endsWith('start e'));
+    assert.ok(dStop && eStart && Number(dStop.split(' ')[0]) <= Number(eStart.split(' ')[0]), `d stopped before e started: ${timeline.join(', ')}`);
+    await e.stop();
+    await d.stop();
   } finally {
     kv.close();
     await agent.stop();

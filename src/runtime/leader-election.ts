@@ -16,11 +16,18 @@
  *   twice the TTL after the last renewal, then the lock-delay keeps the lock from anyone.
  *   Measured (leader-election.int.test.ts, TTL 10 s, lock-delay 1 s): clean stop ~30 ms,
  *   lost session ~20.5 s.
+ * - With `checks` (the default in the operator), the session is also bound to a TTL health check
+ *   on the local agent that the elector passes every `checkPassMs` (500 ms): a killed or cut-off
+ *   leader's check turns critical after `checkTtlSeconds` (2 s), which invalidates the session at
+ *   once, so a standby leads about TTL + lock-delay later (~3 s) instead of up to 2x the session
+ *   TTL. Safety: a leader that could not pass its check for 3/4 of the check TTL stops leading by
+ *   itself, before Consul can give the lock to anyone (check TTL + lock-delay after its last pass).
  * Defaults: TTL 10 s (Consul's minimum), lock-delay 1 s.
  */
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
-import type { KvStore } from '../store/kv.js';
+import { randomUUID } from 'node:crypto';
+import type { KvHealthChecks, KvStore } from '../store/kv.js';
 
 export type ElectorPhase = 'candidate' | 'leader' | 'stopped';
 
@@ -50,6 +57,12 @@ export interface LeaderElectorOptions {
    * process had been killed (tests of the TTL take-over use it).
    */
   releaseOnStop?: boolean;
+  /** Bind the session to a TTL check the elector keeps passing (see above). */
+  checks?: KvHealthChecks;
+  /** TTL of that check in seconds; default 2. */
+  checkTtlSeconds?: number;
+  /** How often the check is passed (ms); default 500. */
+  checkPassMs?: number;
   /** Pause after errors and between attempts while the lock-delay holds; default 1000 ms. */
   retryMs?: number;
   clock?: Clock;
@@ -107,15 +120,30 @@ export class LeaderElector {
     const { kv, key } = this.#opts;
     const ttl = this.#opts.ttlSeconds ?? DEFAULT_LEADER_TTL_SECONDS;
     const retryMs = this.#opts.retryMs ?? 1000;
-    const session = await kv.createSession({
-      name: `swarmop-leader ${this.#opts.identity}`,
-      ttl: `${ttl}s`,
-      lockDelay: `${this.#opts.lockDelaySeconds ?? DEFAULT_LOCK_DELAY_SECONDS}s`,
-      behavior: 'release',
-    });
+    const checks = this.#opts.checks;
+    const checkTtl = this.#opts.checkTtlSeconds ?? 2;
+    const checkId = checks ? `swarmop-leader-${randomUUID()}` : undefined;
+    if (checks && checkId) {
+      await this.#dropDeadChecks(checks);
+      await checks.registerTtlCheck({ id: checkId, name: this.#checkName(), ttl: `${checkTtl}s` });
+    }
+    let session: string;
+    try {
+      session = await kv.createSession({
+        name: `swarmop-leader ${this.#opts.identity}`,
+        ttl: `${ttl}s`,
+        lockDelay: `${this.#opts.lockDelaySeconds ?? DEFAULT_LOCK_DELAY_SECONDS}s`,
+        behavior: 'release',
+        ...(checkId ? { checks: ['serfHealth', checkId] } : {}),
+      });
+    } catch (err) {
+      if (checks && checkId) await checks.deregisterCheck(checkId).catch(() => undefined);
+      throw err;
+    }
     this.#set({ session, healthy: true, lastError: undefined });
     const lost = new AbortController();
     const renewing = this.#renewLoop(session, ttl, signal, lost);
+    const passing = checks && checkId ? this.#passLoop(checks, checkId, checkTtl, signal, lost) : Promise.resolve();
     const watchSignal = AbortSignal.any([signal, lost.signal]);
     let lead: { abort: AbortController; done: Promise<void> } | undefined;
     let index = 0;
@@ -145,11 +173,16 @@ export class LeaderElector {
       if (!watchSignal.aborted) throw err;
     } finally {
       lost.abort();
-      await renewing;
+      // Stop leading first: a renewal or pass into a partition may hang until its request times out.
       if (lead) await this.#stopLeading(lead);
-      if (signal.aborted && this.#opts.releaseOnStop !== false) {
+      await renewing;
+      await passing;
+      const keep = signal.aborted && this.#opts.releaseOnStop === false;
+      if (signal.aborted && !keep) {
         await this.#releaseQuietly(session);
       }
+      // Not left behind (unless playing a killed process): a dead check only clutters the agent.
+      if (checks && checkId && !keep) await checks.deregisterCheck(checkId).catch(() => undefined);
       this.#set({ session: undefined, healthy: false });
     }
   }
@@ -186,6 +219,60 @@ export class LeaderElector {
       await this.#opts.kv.destroySession(session);
     } catch (err) {
       this.#log.warn('could not destroy the leader session', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  #checkName(): string {
+    return `swarmop-leader ${this.#opts.key}`;
+  }
+
+  /** Critical checks of this lock left by killed processes (their sessions are gone already). */
+  async #dropDeadChecks(checks: KvHealthChecks): Promise<void> {
+    try {
+      for (const c of await checks.listChecks()) {
+        if (c.name === this.#checkName() && c.status === 'critical') await checks.deregisterCheck(c.id);
+      }
+    } catch (err) {
+      this.#log.debug('could not clean up dead leader checks', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /**
+   * Passes the check every checkPassMs; gives up leadership when none succeeded for 3/4 of its TTL.
+   * The deadline is checked on every tick, never after awaiting a pass: a request into a partition
+   * can hang far longer than the TTL.
+   */
+  async #passLoop(checks: KvHealthChecks, id: string, checkTtl: number, signal: AbortSignal, lost: AbortController): Promise<void> {
+    const every = Math.min(this.#opts.checkPassMs ?? 500, 250);
+    const passEvery = this.#opts.checkPassMs ?? 500;
+    const limit = checkTtl * 1000 * 0.75;
+    let lastOk = this.#clock.now();
+    let lastTry = -Infinity;
+    let inFlight = false;
+    while (!signal.aborted && !lost.signal.aborted) {
+      await sleep(this.#clock, every, AbortSignal.any([signal, lost.signal]));
+      if (signal.aborted || lost.signal.aborted) return;
+      const now = this.#clock.now();
+      if (!inFlight && now - lastTry >= passEvery) {
+        inFlight = true;
+        lastTry = now;
+        const sent = now;
+        checks.passCheck(id).then(
+          () => {
+            inFlight = false;
+            lastOk = Math.max(lastOk, sent);
+          },
+          (err: unknown) => {
+            inFlight = false;
+            this.#set({ lastError: err instanceof Error ? err.message : String(err) });
+          },
+        );
+      }
+      if (now - lastOk >= limit) {
+        this.#log.warn('leader check not passed in time, giving up leadership', { sinceMs: Math.round(now - lastOk) });
+        lost.abort();
+        return;
+      }
     }
   }
 

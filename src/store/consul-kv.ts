@@ -268,11 +268,34 @@ export class ConsulKv implements KvStore {
         ttl: options.ttl,
         lockdelay: options.lockDelay,
         behavior: options.behavior,
+        ...(options.checks ? { checks: options.checks } : {}),
         ctx,
         timeout: this.requestTimeoutMs,
       } as never),
     )) as { ID: string };
     return res.ID;
+  }
+
+  async registerTtlCheck(options: { id: string; name: string; ttl: string }): Promise<void> {
+    await this.call('check', options.id, undefined, (ctx) =>
+      this.client.agent.check.register({ id: options.id, name: options.name, ttl: options.ttl, status: 'passing', ctx, timeout: this.requestTimeoutMs } as never),
+    );
+  }
+
+  async passCheck(id: string): Promise<void> {
+    await this.call('check', id, undefined, (ctx) => this.client.agent.check.pass({ id, ctx, timeout: this.requestTimeoutMs } as never));
+  }
+
+  async deregisterCheck(id: string): Promise<void> {
+    await this.call('check', id, undefined, (ctx) => this.client.agent.check.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never));
+  }
+
+  async listChecks(): Promise<{ id: string; name: string; status: string }[]> {
+    const res = (await this.call('check', 'list', undefined, (ctx) => this.client.agent.check.list({ ctx, timeout: this.requestTimeoutMs } as never))) as Record<
+      string,
+      { CheckID: string; Name: string; Status: string }
+    >;
+    return Object.values(res ?? {}).map((c) => ({ id: c.CheckID, name: c.Name, status: c.Status }));
   }
 
   async renewSession(id: string): Promise<boolean> {

@@ -51,6 +51,23 @@ export interface SessionOptions {
   /** Consul duration, e.g. "15s"; 0s disables the lock delay. */
   lockDelay: string;
   behavior: 'release' | 'delete';
+  /**
+   * Health checks (on the agent's node) the session is bound to: Consul invalidates the session
+   * the moment one of them turns critical. Default (absent): Consul's own `serfHealth` only.
+   */
+  checks?: string[];
+}
+
+/**
+ * TTL health checks on the local Consul agent: a check the process keeps passing; when the
+ * process dies or is cut off, the agent turns it critical after the TTL.
+ */
+export interface KvHealthChecks {
+  registerTtlCheck(options: { id: string; name: string; ttl: string }): Promise<void>;
+  passCheck(id: string): Promise<void>;
+  deregisterCheck(id: string): Promise<void>;
+  /** The agent's checks (id, name, status). */
+  listChecks(): Promise<{ id: string; name: string; status: string }[]>;
 }
 
 export interface KvStore {

@@ -57,7 +57,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--resync-seconds <n>', 'periodic resync of every key, in seconds', positiveInt('--resync-seconds'), 30)
     .option('--max-concurrent-reconciles <n>', 'reconciles run at once per controller', positiveInt('--max-concurrent-reconciles'), 4)
     // Consul accepts session TTLs of 10 s to 24 h; it invalidates a dead leader's session up to 2x TTL late.
-    .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400); a killed leader is replaced within about 2x this plus the lock delay', intInRange('--lease-seconds', 10, 86_400), 10)
+    .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400), the backstop: the session is also bound to a 2 s TTL check, so a killed leader is replaced about 2 s plus the lock delay later', intInRange('--lease-seconds', 10, 86_400), 10)
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
       action(ctx, async (opts: { metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {

@@ -97,6 +97,16 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
   };
 }
 
+/** The serf member list as the agent at `address` sees it (throws when it does not answer). */
+export async function readMembers(address: string, o: AgentHttpOptions = {}): Promise<SerfMember[]> {
+  return ((await call(address, '/v1/agent/members', o)) as RawMember[] | null ?? []).map((m) => ({
+    name: m.Name,
+    address: m.Addr,
+    status: serfStatus(m.Status),
+    role: m.Tags?.role === 'consul' ? 'server' : 'client',
+  }));
+}
+
 /** PUT /v1/agent/join/<target> on the agent at `via`. */
 export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}): Promise<void> {
   await call(via, `/v1/agent/join/${encodeURIComponent(target)}`, { ...o, timeoutMs: 5000 }, 'PUT');

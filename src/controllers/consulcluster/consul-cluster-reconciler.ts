@@ -5,11 +5,12 @@
  */
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { FinalizeOutcome, HostEvent, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
-import type { AgentHttpOptions } from './agent-http.js';
+import { readMembers, type AgentHttpOptions } from './agent-http.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
+import { watchMembers } from './member-watch.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
 import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
@@ -44,6 +45,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   readonly kind = 'ConsulCluster' as const;
   readonly finalizer = FINALIZER;
   private readonly inflight = new Map<string, Inflight>();
+  /** The agent tokens each cluster's last reconcile used, so the member watch reads ACL clusters too. */
+  private readonly tokensByCluster = new Map<string, Partial<AgentHttpOptions>>();
   private readonly planOptions: PlanOptions;
   private readonly observeOptions: ObserveOptions;
   private readonly executeOptions: ExecuteOptions;
@@ -86,6 +89,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     // Every call to this cluster's agents carries its token, so an ACL default-deny cluster is
     // observed and repaired like an open one.
     const tokens = agentTokens(secrets.aclToken, spec.acl?.enabled ?? false);
+    this.tokensByCluster.set(name, tokens);
     const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
     const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
@@ -222,7 +226,17 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       }
     }
     for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
+    if (done) this.tokensByCluster.delete(name);
     return done ? { done } : { done, requeueAfter: 5000 };
+  }
+
+  /** A member turning `failed` (or any change of the agents' member views) queues its cluster within a second. */
+  watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
+    const http = this.observeOptions.http;
+    return watchMembers(ctx, signal, {
+      readMembers: (address, s, cluster) =>
+        readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
+    });
   }
 
   mapHostEvent(_host: string, event: HostEvent): string[] {

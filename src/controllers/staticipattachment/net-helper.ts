@@ -90,6 +90,11 @@ export class ResidentNetHelper implements NetHelper {
     }
   }
 
+  /** The helper's container id on `host`, created when missing (for long-lived execs into it). */
+  containerId(host: HelperHost): Promise<string> {
+    return this.ensure(host);
+  }
+
   /** Forget cached helper ids (e.g. after a host was replaced). */
   forget(host: string): void {
     this.ready.delete(host);

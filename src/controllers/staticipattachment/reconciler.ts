@@ -11,6 +11,7 @@ import type {
   FinalizeOutcome,
   HostEvent,
   HostHandle,
+  HostWatchContext,
   KindReconciler,
   ObjectCache,
   ReconcileContext,
@@ -18,7 +19,8 @@ import type {
 } from '../reconciler.js';
 import { findConflict } from './conflicts.js';
 import type { HelperCommand } from './helper-program.js';
-import type { NetHelper } from './net-helper.js';
+import type { HelperHost, NetHelper } from './net-helper.js';
+import { NetlinkWatch } from './netlink-monitor.js';
 import { type NetObservation, inNetns, observeProgram, parseObservation } from './observation.js';
 import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
@@ -76,6 +78,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   readonly finalizer = FINALIZER;
   private readonly helper: NetHelper;
   private readonly retryAfterMs: number;
+  /** Present while leading and the helper is resident (long-lived execs need a running helper). */
+  private netlink: NetlinkWatch | undefined;
 
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
@@ -100,6 +104,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
 
     const obs = await this.observe(host, c.pid, ctx);
     if (!obs.container) return this.exitedMeanwhile(d, c);
+    // Changes inside the container's netns are only announced there: watch it while it runs.
+    this.netlink?.noteContainer(d.host, d.container, c.pid);
     const prev = res.status ?? {};
     const plan = planAttachment({
       desired: d,
@@ -206,6 +212,26 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     }
     cmds.push({ mode: 'must', argv: ['ip', 'link', 'del', d.bridge] });
     return cmds;
+  }
+
+  async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
+    const helper = this.helper as NetHelper & { containerId?: (host: HelperHost) => Promise<string>; closeAll?: () => void };
+    if (typeof helper.containerId !== 'function') return;
+    const watch = new NetlinkWatch({
+      hosts: ctx.hosts,
+      attachments: () => attachments(ctx.cache),
+      helperContainer: (host) => helper.containerId!(host),
+      enqueue: (name) => ctx.enqueue(name),
+      log: ctx.log,
+    });
+    this.netlink = watch;
+    try {
+      await watch.start(signal);
+    } finally {
+      if (this.netlink === watch) this.netlink = undefined;
+      // Leadership (or the process) ends: no session stays open on the hosts.
+      helper.closeAll?.();
+    }
   }
 
   mapHostEvent(host: string, event: HostEvent, cache: ObjectCache): string[] {

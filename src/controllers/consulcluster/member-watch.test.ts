@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HostWatchContext } from '../reconciler.js';
+import { needsReconcile, watchMembers } from './member-watch.js';
+import type { SerfMember } from './observation.js';
+
+test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
+  const nodes = ['s1', 's2'];
+  const steady = new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', 's1=alive,s2=alive']]);
+  assert.equal(needsReconcile(nodes, steady, undefined), false);
+  assert.equal(needsReconcile(nodes, steady, new Map(steady)), false);
+  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=failed'], ['10.0.0.2', '-']]), steady), true);
+  // A node outside the spec (another cluster's stray) does not count as a failure of this one.
+  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']]), new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']])), false);
+  // `left` is queued once (as a change), not every poll.
+  const left = new Map([['10.0.0.1', 's1=alive,s2=left']]);
+  assert.equal(needsReconcile(nodes, left, new Map([['10.0.0.1', 's1=alive,s2=alive']])), true);
+  assert.equal(needsReconcile(nodes, left, new Map(left)), false);
+  // An agent that stopped answering is a change.
+  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', '-']]), steady), true);
+});
+
+test('the watch polls every agent of every cluster and queues the cluster whose member failed, within one interval', async () => {
+  const status: Record<string, SerfMember['status']> = { s1: 'alive', s2: 'alive' };
+  const cluster = {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name: 'c1' },
+    spec: { datacenter: 'dc', image: 'consul:x', servers: [{ host: 'h1', node: 's1' }, { host: 'h2', node: 's2' }] },
+  };
+  const queued: string[] = [];
+  const asked: string[] = [];
+  const ctx = {
+    hosts: { get: (h: string) => ({ name: h, address: h === 'h1' ? '10.0.0.1' : '10.0.0.2' }), list: () => [] },
+    cache: { get: () => undefined, list: () => [cluster] },
+    enqueue: (n: string) => void queued.push(n),
+    log: undefined,
+  } as unknown as HostWatchContext;
+  const ac = new AbortController();
+  const done = watchMembers(ctx, ac.signal, {
+    intervalMs: 20,
+    readMembers: async (address) => {
+      asked.push(address);
+      return Object.entries(status).map(([name, s]) => ({ name, address: '', status: s, role: 'server' as const }));
+    },
+  });
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual(queued, [], 'steady cluster: nothing queued');
+  assert.ok(asked.includes('10.0.0.1') && asked.includes('10.0.0.2'));
+  status.s2 = 'failed';
+  const t0 = Date.now();
+  while (queued.length === 0 && Date.now() - t0 < 2_000) await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
+  await done;
+  assert.equal(queued[0], 'c1');
+  assert.ok(Date.now() - t0 < 200, `queued after ${Date.now() - t0} ms`);
+});

@@ -1,0 +1,231 @@
+/**
+ * One long-lived helper session per host: a single exec into the resident network helper runs a
+ * FIXED script that reads programs from stdin, so a repair costs one write and one read on an open
+ * connection instead of an exec create + start + inspect per program.
+ *
+ * Framing (every line ends with `\n`; no value is ever parsed by the shell):
+ *   P <id>          a program starts (id: digits)
+ *   <count>         number of argument lines that follow
+ *   <arg> x count   the runner's positional arguments (mode, n, argv... per command, see
+ *                   helper-program.ts), read with `IFS= read -r` into "$@"
+ * The runner then executes them exactly as the one-shot exec does, with stdin from /dev/null (a
+ * command must not eat the next program), and the session prints `@@swarmop-done <id>@@` on stdout
+ * and on stderr. An argument holding a newline cannot be framed and is refused before anything is
+ * sent (values come from validated specs and the kernel's own output, so none has one).
+ * Programs on one session run one at a time, in order.
+ */
+import type Docker from 'dockerode';
+import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
+import { SwarmopError } from '../../errors.js';
+import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT } from './helper-program.js';
+import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
+
+const DONE = '@@swarmop-done';
+
+export const SESSION_SCRIPT = [
+  'while IFS= read -r hdr; do',
+  '  case "$hdr" in "P "*) ;; *) continue ;; esac',
+  '  id=${hdr#P }',
+  '  IFS= read -r total || exit 0',
+  '  set --',
+  '  j=0',
+  '  while [ "$j" -lt "$total" ]; do IFS= read -r a || exit 0; set -- "$@" "$a"; j=$((j+1)); done',
+  `  ( ${RUNNER_SCRIPT.split('\n').join('\n  ')}\n  ) </dev/null`,
+  `  printf '\\n${DONE} %s@@\\n' "$id"`,
+  `  printf '\\n${DONE} %s@@\\n' "$id" >&2`,
+  'done',
+].join('\n');
+
+export const SESSION_ARGV: readonly string[] = ['sh', '-c', SESSION_SCRIPT, 'swarmop-session'];
+
+/** The stdin bytes of one program. */
+export function frameProgram(id: number, commands: readonly HelperCommand[]): string {
+  const args: string[] = [];
+  for (const c of commands) {
+    if (c.argv.length === 0) throw new SwarmopError('Internal', 'empty helper command');
+    args.push(c.mode, String(c.argv.length), ...c.argv);
+  }
+  for (const a of args) {
+    if (a.includes('\n') || a.includes('\0')) {
+      throw new SwarmopError('Invalid', `helper argument ${JSON.stringify(a.slice(0, 60))} holds a newline or NUL and cannot be sent to the helper session`);
+    }
+  }
+  return `P ${id}\n${args.length}\n${args.map((a) => `${a}\n`).join('')}`;
+}
+
+interface Pending {
+  id: number;
+  commands: readonly HelperCommand[];
+  resolve: (r: ProgramResult) => void;
+  reject: (e: Error) => void;
+}
+
+/** One session on one host. Dead after its connection closes; the owner opens a new one. */
+export class HelperSession {
+  readonly #stream: ExecStream;
+  readonly #timeoutMs: number;
+  #out = '';
+  #err = '';
+  #current: Pending | undefined;
+  #queue: Pending[] = [];
+  #nextId = 1;
+  #dead: Error | undefined;
+
+  private constructor(stream: ExecStream, timeoutMs: number) {
+    this.#stream = stream;
+    this.#timeoutMs = timeoutMs;
+    stream.stdout.on('data', (b: Buffer) => {
+      this.#out += b.toString('utf8');
+      this.#check();
+    });
+    stream.stderr.on('data', (b: Buffer) => {
+      this.#err += b.toString('utf8');
+      this.#check();
+    });
+    void stream.closed.then(() => this.#fail(new SwarmopError('Unavailable', 'network helper session closed')));
+  }
+
+  static async open(docker: Docker, containerId: string, timeoutMs: number): Promise<HelperSession> {
+    return HelperSession.over(await openExecStream(docker, containerId, SESSION_ARGV), timeoutMs);
+  }
+
+  /** A session over a stream already running SESSION_ARGV (tests run it with a local sh). */
+  static over(stream: ExecStream, timeoutMs: number): HelperSession {
+    return new HelperSession(stream, timeoutMs);
+  }
+
+  get dead(): boolean {
+    return this.#dead !== undefined;
+  }
+
+  run(commands: readonly HelperCommand[]): Promise<ProgramResult> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#nextId++;
+    const framed = frameProgram(id, commands); // throws before anything is queued
+    return new Promise<ProgramResult>((resolve, reject) => {
+      const timer = setTimeout(() => this.#fail(new SwarmopError('Timeout', `network helper program did not finish within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const p: Pending = {
+        id,
+        commands,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      (p as Pending & { framed: string }).framed = framed;
+      this.#queue.push(p);
+      this.#pump();
+    });
+  }
+
+  close(): void {
+    this.#stream.close();
+  }
+
+  #pump(): void {
+    if (this.#current || this.#dead) return;
+    const next = this.#queue.shift();
+    if (!next) return;
+    this.#current = next;
+    this.#stream.write((next as Pending & { framed: string }).framed);
+  }
+
+  #check(): void {
+    const p = this.#current;
+    if (!p) return;
+    const marker = `\n${DONE} ${p.id}@@\n`;
+    const o = this.#out.indexOf(marker);
+    const e = this.#err.indexOf(marker);
+    if (o < 0 || e < 0) return;
+    const stdout = this.#out.slice(0, o);
+    const stderr = this.#err.slice(0, e);
+    this.#out = this.#out.slice(o + marker.length);
+    this.#err = this.#err.slice(e + marker.length);
+    this.#current = undefined;
+    p.resolve(parseProgramOutput(p.commands, stdout, stderr));
+    this.#pump();
+  }
+
+  #fail(err: Error): void {
+    if (this.#dead) return;
+    this.#dead = err;
+    this.#stream.close();
+    const all = [...(this.#current ? [this.#current] : []), ...this.#queue];
+    this.#current = undefined;
+    this.#queue = [];
+    for (const p of all) p.reject(err);
+  }
+}
+
+/**
+ * NetHelper over sessions: one per host, opened on first use and again after it died. Hosts given
+ * without a stream client (fakes) run each program as one exec through the resident helper.
+ */
+export class SessionNetHelper implements NetHelper {
+  readonly #resident: ResidentNetHelper;
+  readonly #timeoutMs: number;
+  readonly #sessions = new Map<string, { docker: Docker; session: Promise<HelperSession> }>();
+
+  constructor(options: { resident: ResidentNetHelper; timeoutMs?: number }) {
+    this.#resident = options.resident;
+    this.#timeoutMs = options.timeoutMs ?? 20_000;
+  }
+
+  containerId(host: HelperHost): Promise<string> {
+    return this.#resident.containerId(host);
+  }
+
+  /** Closes every session (the helpers' scripts end at EOF); later programs open new ones. */
+  closeAll(): void {
+    for (const { session } of this.#sessions.values()) void session.then((s) => s.close(), () => undefined);
+    this.#sessions.clear();
+  }
+
+  async run(host: HelperHost & { streamDocker?: Docker }, commands: readonly HelperCommand[], options: { signal?: AbortSignal } = {}): Promise<ProgramResult> {
+    const docker = host.streamDocker;
+    if (!docker) return this.#resident.run(host, commands, options);
+    for (let attempt = 0; ; attempt++) {
+      let session: HelperSession;
+      try {
+        session = await this.#session(host, docker);
+      } catch (err) {
+        this.#sessions.delete(host.name);
+        if (attempt === 0) {
+          this.#resident.forget(host.name); // the helper may have been removed: re-create it once
+          continue;
+        }
+        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${(err as Error).message}`, { cause: err });
+      }
+      try {
+        return await session.run(commands);
+      } catch (err) {
+        if (session.dead) this.#sessions.delete(host.name);
+        // A session that died before this program ran (helper restarted while idle): once more on a fresh one.
+        if (attempt === 0 && session.dead && (err as SwarmopError).code === 'Unavailable') {
+          this.#resident.forget(host.name);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  #session(host: HelperHost, docker: Docker): Promise<HelperSession> {
+    const cached = this.#sessions.get(host.name);
+    if (cached && cached.docker === docker) {
+      return cached.session.then((s) => {
+        if (!s.dead) return s;
+        this.#sessions.delete(host.name);
+        return this.#session(host, docker);
+      });
+    }
+    if (cached) void cached.session.then((s) => s.close(), () => undefined);
+    const session = this.#resident.containerId(host).then((id) => HelperSession.open(docker, id, this.#timeoutMs));
+    this.#sessions.set(host.name, { docker, session });
+    return session;
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attachmentsForHostLine, linkNamesIn, monitorArgv } from './netlink-monitor.js';
+import { type AttachmentResource, vethNames } from './spec.js';
+
+function att(name: string, host: string, spec: Record<string, unknown> = {}): AttachmentResource {
+  return {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'StaticIPAttachment',
+    metadata: { name, uid: `uid-${name}` },
+    spec: { host, container: name, address: '10.1.0.5/24', ...spec },
+  } as unknown as AttachmentResource;
+}
+
+test('interface names are read from link, address and route lines of ip -o monitor', () => {
+  assert.deepEqual(linkNamesIn('7: veth1pl42@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state UP'), ['veth1pl42', 'br0']);
+  assert.deepEqual(linkNamesIn('Deleted 7: veth1pl42@if6: <BROADCAST,MULTICAST> mtu 1500 state DOWN'), ['veth1pl42']);
+  assert.deepEqual(linkNamesIn('3: br0    inet 192.168.116.112/24 scope global br0\\       valid_lft forever'), ['br0']);
+  assert.deepEqual(linkNamesIn('Deleted default via 192.168.116.1 dev br0 '), ['br0']);
+  assert.deepEqual(linkNamesIn('something else'), []);
+});
+
+test('a host line queues the attachments whose host veth, bridge or uplink it names, on that host only', () => {
+  const a = att('a', 'h1');
+  const b = att('b', 'h1', { bridge: 'br9', uplink: 'eth0' });
+  const c = att('c', 'h2');
+  const all = [a, b, c];
+  const vethA = vethNames('uid-a').hostVeth;
+  assert.deepEqual(attachmentsForHostLine('h1', `Deleted 9: ${vethA}@if8: <BROADCAST> mtu 1500`, all), ['a']);
+  assert.deepEqual(attachmentsForHostLine('h1', '4: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN', all), ['a']);
+  assert.deepEqual(attachmentsForHostLine('h2', '4: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN', all), ['c']);
+  assert.deepEqual(attachmentsForHostLine('h1', '2: eth0: <BROADCAST,UP> mtu 1500 state UP', all), ['b']);
+  assert.deepEqual(attachmentsForHostLine('h1', 'default via 10.0.0.1 dev br9', all), ['b']);
+  assert.deepEqual(attachmentsForHostLine('h1', '5: docker0: <NO-CARRIER> mtu 1500', all), []);
+});
+
+test('the monitor target is the host or a positive PID, passed as an argument', () => {
+  assert.deepEqual(monitorArgv(4242).slice(-2), ['swarmop-monitor', '4242']);
+  assert.equal(monitorArgv('host').at(-1), 'host');
+  assert.throws(() => monitorArgv(0));
+  assert.throws(() => monitorArgv(-1));
+});
