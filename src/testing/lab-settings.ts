@@ -97,7 +97,8 @@ export function labSettingsFrom(fileEnv: Record<string, string>, dir: string): L
     hosts,
     workloads,
     workloadImage: env['LAB_WORKLOAD_IMAGE']!,
-    manifestsDir: env['LAB_MANIFESTS'] ?? join(dir, 'manifests', 'topology'),
+    // A lab started by an older hack/lab.sh knew only the reference topology, which manifests/ is.
+    manifestsDir: env['LAB_MANIFESTS'] ?? (fileEnv['LAB_HOSTS'] ? join(REPO_ROOT, 'manifests') : join(dir, 'manifests', 'topology')),
   };
 }
 
