@@ -1,5 +1,5 @@
 /** DockerHost: one Docker Engine endpoint; the other kinds refer to hosts by this name. */
-import { bool, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import { bool, int, obj, resourceSchema, statusSchema, str } from './common-schema.js';
 import type { BaseStatus, Resource } from './meta.js';
 import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
 
@@ -28,6 +28,7 @@ export interface DockerHostStatus extends BaseStatus {
   kernelVersion?: string;
   swarm?: { nodeID?: string; state: SwarmNodeState; controlAvailable?: boolean };
   lastProbeTime?: string;
+  helperImage?: { image: string; state: 'Present' | 'Imported' | 'Pulled' | 'Failed'; id?: string; message?: string; provisionMs?: number; reason?: string };
 }
 
 export type DockerHost = Resource<DockerHostSpec, DockerHostStatus>;
@@ -73,6 +74,20 @@ const status = statusSchema('Observed state of a DockerHost, rebuilt by the cont
     ['state'],
   ),
   lastProbeTime: str('When the engine was last probed (RFC 3339).', { format: 'date-time' }),
+  helperImage: obj(
+    "The StaticIPAttachment network helper's image on this host; the operator puts it there when the host lacks it.",
+    {
+      image: str('The helper image (swarmop/nethelper:<version> by default, or the operator\'s --helper-image).'),
+      state: str('Present: it was there; Imported / Pulled: the operator put it there; Failed: it is not there (see message).', {
+        enum: ['Present', 'Imported', 'Pulled', 'Failed'],
+      }),
+      id: str('Image id on the host.'),
+      message: str("How it was provisioned, or why it failed (the engine's message)."),
+      provisionMs: int('How long the operator took to import or pull it (ms).'),
+      reason: str('Failed only: RootfsMissing, ImportFailed, PullFailed or Unavailable.'),
+    },
+    ['image', 'state'],
+  ),
 });
 
 function check(s: DockerHostSpec): SemanticError[] {
