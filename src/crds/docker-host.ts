@@ -37,11 +37,11 @@ const spec = obj(
   'Desired state of a DockerHost.',
   {
     endpoint: str(
-      'Docker Engine API endpoint: tcp://HOST:PORT (e.g. tcp://192.168.116.111:2375; add tls for :2376) or unix:///ABSOLUTE/PATH to a local socket.',
+      'Docker Engine API endpoint: tcp://HOST:PORT (e.g. tcp://10.0.0.11:2375; add tls for :2376) or unix:///ABSOLUTE/PATH to a local socket.',
       { format: 'docker-endpoint' },
     ),
     address: str(
-      "The host's LAN IPv4 address (e.g. 192.168.116.111). Consul agents bind and advertise on it and Swarm advertises it unless told otherwise.",
+      "The host's LAN IPv4 address (e.g. 10.0.0.11). Consul agents bind and advertise on it and Swarm advertises it unless told otherwise.",
       { format: 'ipv4' },
     ),
     tls: obj(

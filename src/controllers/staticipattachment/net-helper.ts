@@ -4,7 +4,7 @@
  * `--privileged`.
  *
  * Two strategies behind one interface, chosen by measurement (bench/staticip.ts, observe program on
- * lab host consul01, dockerode over tcp, three runs of n=20): a per-repair `docker run`
+ * a lab host, dockerode over tcp, three runs of n=20): a per-repair `docker run`
  * (create+attach+start+wait+remove) took p50 146-244 ms / p99 228-510 ms; an exec into a resident
  * helper p50 54-75 ms / p99 83-108 ms (ENVIRONMENT.md: ~160 vs ~75 ms through the CLI). So the
  * resident helper is the default; it is re-created when missing, stopped or on another image.
