@@ -88,7 +88,12 @@ engine_up() { docker info --format '{{.ID}}' >/dev/null 2>&1; }
 changed() { : >"${SWARMOP_LAB_DIR}/.up-changed"; }
 
 ensure_network() {
-  docker network inspect "$NETWORK" >/dev/null 2>&1 && return 0
+  local have
+  if docker network inspect "$NETWORK" >/dev/null 2>&1; then
+    have="$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "$NETWORK")"
+    [[ "$have" == "$SUBNET" ]] || die "the lab runs on ${have}, not ${SUBNET} (SWARMOP_LAB_SUBNET): one lab per machine, 'hack/lab.sh down' first"
+    return 0
+  fi
   changed
   # --internal: no route off the machine; the gateway address is this machine, which reaches every host.
   docker network create --internal --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
