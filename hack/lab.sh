@@ -19,6 +19,8 @@ usage: hack/lab.sh up|down|status|host-stop NAME|host-start NAME|host-exec NAME 
        LAB_HOST_STORAGE (volume: a host's /var/lib/docker survives its restart [default]; tmpfs: lost)
        LAB_STOP_TIMEOUT (s, docker stop timeout of host-stop, default 10)
        LAB_START_TIMEOUT (s, wait for an inner engine, default 90)
+  The settings of a running lab (.lab/settings, written by up, removed by down) are the defaults of
+  every later command.
   After up: set -a; . .lab/env; set +a   (CONSUL_HTTP_ADDR, DOCKER_HOST of the lab's outer engine,
   the settings above as LAB_*); .lab/manifests/ holds manifests/ rewritten for these settings.
 USAGE
@@ -27,6 +29,15 @@ USAGE
 LAB_NAME=lab
 export DOCKER_HOST="unix:///run/swarmop-${LAB_NAME}/docker.sock"
 NETWORK=swarmop-lab
+# The settings a running lab was started with (written by up, removed by down) are the defaults
+# of every later command, so `hack/lab.sh host-stop h2` needs no settings repeated.
+if [[ -r "${SWARMOP_LAB_DIR}/settings" ]]; then
+  while IFS='=' read -r key value; do
+    case "$key" in
+      SWARMOP_LAB_SUBNET|SWARMOP_LAB_HOSTS|SWARMOP_LAB_WORKLOADS) [[ -n "${!key:-}" ]] || printf -v "$key" '%s' "$value" ;;
+    esac
+  done <"${SWARMOP_LAB_DIR}/settings"
+fi
 # The reference topology of DESIGN.md by default; any /24 and any three names work the same.
 SUBNET="${SWARMOP_LAB_SUBNET:-192.168.116.0/24}"
 [[ "$SUBNET" =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.0/24$ ]] \
@@ -219,6 +230,8 @@ DOC
   } >"$tmp"
   mv "$tmp" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
   write_topology
+  printf 'SWARMOP_LAB_SUBNET=%s\nSWARMOP_LAB_HOSTS=%s\nSWARMOP_LAB_WORKLOADS=%s\n' \
+    "$SUBNET" "${host_settings[*]}" "${workload_settings[*]}" >"${SWARMOP_LAB_DIR}/settings"
   cat >"${SWARMOP_LAB_DIR}/env" <<ENV
 CONSUL_HTTP_ADDR=127.0.0.1:${store_port}
 DOCKER_HOST=${DOCKER_HOST}
@@ -315,7 +328,7 @@ down() {
   fi
   stop_pid "$store_pid" 20
   "${SWARMOP_ROOT}/hack/dockerd.sh" stop "$LAB_NAME"
-  rm -rf "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml" "${SWARMOP_LAB_DIR}/manifests/topology"
+  rm -rf "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/settings" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml" "${SWARMOP_LAB_DIR}/manifests/topology"
 }
 
 # status: one line per part; exit 0 only when every part is up.
