@@ -36,7 +36,9 @@ done
 mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 
 inputs="$({ echo "helper-rootfs v2 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
-stamp="${out}.inputs"
+# The inputs' hash lives outside assets/ so the package carries only the archive.
+stamp="${SWARMOP_ROOT}/.cache/$(basename "$out").inputs"
+mkdir -p "$(dirname "$stamp")"
 if [[ "${HELPER_ROOTFS_FORCE:-0}" != 1 && -s "$out" && "$(cat "$stamp" 2>/dev/null)" == "$inputs" ]]; then
   exit 0
 fi
