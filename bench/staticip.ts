@@ -20,7 +20,12 @@ import {
   runWorkload,
   TEST_LABEL,
 } from '../src/controllers/staticipattachment/lab-fixtures.js';
+import { HelperImageProvisioner } from '../src/controllers/staticipattachment/helper-image.js';
 import { ResidentNetHelper, RunOnceNetHelper } from '../src/controllers/staticipattachment/net-helper.js';
+
+/** Puts the helper image on the bench host when it lacks it, as the operator does. */
+const images = new HelperImageProvisioner();
+const ensureImage = (h: { name: string; docker: import('dockerode') }) => images.require(h);
 import { observeProgram } from '../src/controllers/staticipattachment/observation.js';
 import { planAttachment } from '../src/controllers/staticipattachment/plan.js';
 import { desiredFor } from '../src/controllers/staticipattachment/spec.js';
@@ -59,8 +64,8 @@ function upInside(container: string, cidr: string) {
 }
 
 async function helperStrategies(): Promise<void> {
-  const resident = new ResidentNetHelper({ labels: { 'io.swarmop.lab': '1' } });
-  const once = new RunOnceNetHelper({ labels: { 'io.swarmop.lab': '1', [TEST_LABEL]: BENCH_LABEL } });
+  const resident = new ResidentNetHelper({ labels: { 'io.swarmop.lab': '1' }, ensureImage });
+  const once = new RunOnceNetHelper({ labels: { 'io.swarmop.lab': '1', [TEST_LABEL]: BENCH_LABEL }, ensureImage });
   const program = observeProgram(undefined);
   await resident.run(hostHandle, program);
   await once.run(hostHandle, program);
@@ -119,7 +124,7 @@ async function restarts(): Promise<void> {
 
   // The floor: the same pipework steps, computed beforehand, in one helper run; nothing observed.
   driving = false;
-  const helper = new ResidentNetHelper({ labels: { 'io.swarmop.lab': '1' } });
+  const helper = new ResidentNetHelper({ labels: { 'io.swarmop.lab': '1' }, ensureImage });
   const d = desiredFor(o);
   // What the host looks like (br0 up, eth0 on it): the floor skips observing and only re-attaches.
   const link = { up: true, mtu: 1500, mac: '', peerInOtherNetns: false, addresses: [] };

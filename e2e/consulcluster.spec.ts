@@ -6,26 +6,20 @@
  * from the spec. Deleting the cluster removes every agent container (finalizer).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after } from 'node:test';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { healConsulPartition, partitionConsul } from '../src/controllers/consulcluster/testing-partition.js';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { dockerOnHost, hostDocker, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, hostDocker, labHosts, labManifest } from './framework/lab.js';
 import { eventually, timeUntil } from './framework/poll.js';
 
-const HOSTS = [
-  { name: 'consulsvr', address: '192.168.116.111' },
-  { name: 'consul01', address: '192.168.116.112' },
-  { name: 'consul02', address: '192.168.116.113' },
-];
+const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));
 const CLUSTER = 'datacenter';
 const AGENT = `swarmop-consul-${CLUSTER}`;
 const LABEL = `io.swarmop.consulcluster=${CLUSTER}`;
 const E2E_TAG = 'hashicorp/consul:1.8.7-e2e';
 
-const manifest = (file: string) => readFileSync(join(REPO_ROOT, 'manifests', file), 'utf8');
+const manifest = labManifest;
 const consulYaml = (over: { image?: string; ui?: boolean; servers?: string[] } = {}) => `apiVersion: swarmop.io/v1alpha1
 kind: ConsulCluster
 metadata:
@@ -83,7 +77,7 @@ describeE2E('ConsulCluster', (f) => {
 
   itE2E(f, 'a killed agent container is started again', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
-    await hostDocker('consul01').getContainer(AGENT).kill();
+    await hostDocker(HOSTS[1]!.name).getContainer(AGENT).kill();
     const ms = await timeUntil('cluster whole again', () => whole().catch(() => false), { timeoutMs: 60_000 });
     console.log(`# killed agent: whole again after ${ms} ms`);
     // Docker's restart policy or the operator: either way at most one repair, never a churn.
@@ -93,14 +87,14 @@ describeE2E('ConsulCluster', (f) => {
   itE2E(f, 'a removed agent container is recreated (ContainerRecreated)', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     const before = f.operator.repairs({ kind: 'ConsulCluster', why: 'ContainerRecreated' }).length;
-    await hostDocker('consul02').getContainer(AGENT).remove({ force: true });
+    await hostDocker(HOSTS[2]!.name).getContainer(AGENT).remove({ force: true });
     const ms = await timeUntil('cluster whole again', async () => (await whole()) && f.operator.repairs({ kind: 'ConsulCluster', why: 'ContainerRecreated' }).length > before, { timeoutMs: 60_000 });
     console.log(`# removed agent: recreated and whole after ${ms} ms`);
   });
 
   itE2E(f, '`consul leave` on one server: the member is alive again', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
-    const r = await dockerOnHost('consul01', ['exec', AGENT, 'consul', 'leave'], 60_000);
+    const r = await dockerOnHost(HOSTS[1]!.name, ['exec', AGENT, 'consul', 'leave'], 60_000);
     assert.equal(r.code, 0, r.stderr);
     const ms = await timeUntil('cluster whole again', () => whole().catch(() => false), { timeoutMs: 90_000 });
     console.log(`# consul leave: whole again ${ms} ms after the leave returned`);
@@ -111,12 +105,12 @@ describeE2E('ConsulCluster', (f) => {
   // would also tear down the pipework uplink (br0) a StaticIPAttachment keeps on the same host.
   itE2E(f, "a host cut off from the others' Consul traffic shows `failed`; once healed it is joined at once (MemberRejoined)", async () => {
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 90_000 });
-    const victim = hostDocker('consul02');
+    const victim = hostDocker(HOSTS[2]!.name);
     const peers = HOSTS.slice(0, 2).map((h) => h.address);
     const before = f.operator.repairs({ kind: 'ConsulCluster', why: 'MemberRejoined' }).length;
     await partitionConsul(victim, peers);
     try {
-      await eventually('consul02 failed', async () => ['failed', 'left'].includes((await memberStatus('consul02').catch(() => undefined)) ?? '') || undefined, { timeoutMs: 60_000 });
+      await eventually(`${HOSTS[2]!.name} failed`, async () => ['failed', 'left'].includes((await memberStatus(HOSTS[2]!.name).catch(() => undefined)) ?? '') || undefined, { timeoutMs: 60_000 });
       await f.waitCondition('consulcluster', CLUSTER, 'True', { type: 'Degraded', timeoutMs: 30_000 });
     } finally {
       await healConsulPartition(victim, peers);
@@ -169,14 +163,14 @@ describeE2E('ConsulCluster', (f) => {
     const started = new Map<string, string>();
     for (const h of kept) started.set(h.name, (await hostDocker(h.name).getContainer(AGENT).inspect()).State.StartedAt);
     await f.apply(consulYaml({ image: E2E_TAG, servers: kept.map((h) => h.name) }));
-    await eventually('consul02 agent gone', async () => ((await hostDocker('consul02').getContainer(AGENT).inspect().catch(() => undefined)) ? undefined : true), { timeoutMs: 90_000 });
+    await eventually(`${HOSTS[2]!.name} agent gone`, async () => ((await hostDocker(HOSTS[2]!.name).getContainer(AGENT).inspect().catch(() => undefined)) ? undefined : true), { timeoutMs: 90_000 });
     const obj = await eventually('two raft peers and Ready', async () => {
       const o = await f.get('consulcluster', CLUSTER);
       const ready = o?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
       return ready?.status === 'True' && o?.status?.raftPeers?.length === 2 ? o : undefined;
     }, { timeoutMs: 90_000 });
-    assert.deepEqual(obj.status.raftPeers.map((p: { node: string }) => p.node).sort(), ['consul01', 'consulsvr']);
-    assert.equal(await memberStatus('consul02'), 'left');
+    assert.deepEqual(obj.status.raftPeers.map((p: { node: string }) => p.node).sort(), [HOSTS[0]!.name, HOSTS[1]!.name].sort());
+    assert.equal(await memberStatus(HOSTS[2]!.name), 'left');
     for (const h of kept) assert.equal((await hostDocker(h.name).getContainer(AGENT).inspect()).State.StartedAt, started.get(h.name));
   });
 

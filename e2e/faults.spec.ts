@@ -28,10 +28,11 @@ import {
   topologyYaml,
   ts,
 } from './framework/faults.js';
-import { dockerOnHost, hostDocker, labCommand } from './framework/lab.js';
+import { dockerOnHost, hostDocker, labCommand, labRoles } from './framework/lab.js';
 import { OperatorProcess } from './framework/operator-process.js';
 import { eventually, timeUntil } from './framework/poll.js';
 
+const { MGR, A, B, addressOf, WORKLOAD_IMAGE } = labRoles();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newRepairs = (lines: readonly Record<string, unknown>[], from: number) => lines.slice(from).filter((l) => l['message'] === 'drift repaired');
 
@@ -64,15 +65,15 @@ describeE2E('Faults', (f) => {
       f.operator.start();
       await eventually('operator synced', () => f.operator.lines.slice(mark).some((l) => l.message === 'cache synced, starting controllers') || undefined, { timeoutMs: 30_000 });
       // Drift under repair at the moment of the kill: ubuntu114 lost eth1 with its restart.
-      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
+      await docker(A.host, ['restart', '-t', '0', A.name]);
       // The random kill moment is the point of this fault, hence a sleep rather than a poll.
       await sleep(Math.floor(Math.random() * 1200));
       await f.operator.kill();
-      if ((await eth1Addresses('consul01', 'ubuntu114')).length === 0) midRepair++;
+      if ((await eth1Addresses(A.host, A.name)).length === 0) midRepair++;
     }
     const killedFor = Date.now() - began;
     f.operator.start();
-    const ms = await timeUntil('ubuntu114 attached after the last restart', async () => (await eth1Addresses('consul01', 'ubuntu114').catch(() => [])).length > 0, { timeoutMs: 60_000 });
+    const ms = await timeUntil(`${A.name} attached after the last restart`, async () => (await eth1Addresses(A.host, A.name).catch(() => [])).length > 0, { timeoutMs: 60_000 });
     await expectConverged(f);
     console.log(`# Faults: ${KILLS} kill -9 in ${killedFor} ms (${midRepair} with eth1 not yet back at the kill); attached ${ms} ms after the last restart`);
     assert.ok(midRepair > 0, 'some kills landed before the repair was done');
@@ -88,14 +89,14 @@ describeE2E('Faults', (f) => {
       await a.waitForLog('replica-a leading', (l) => l.message === 'started leading', 30_000);
       b.start();
       await b.waitForLog('replica-b up', (l) => l.message === 'operator starting', 30_000);
-      const aBefore = a.repairs({ name: 'ubuntu114' }).length;
-      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
-      await eventually('replica-a repairs ubuntu114', () => a.repairs({ name: 'ubuntu114' }).length > aBefore || undefined, { timeoutMs: 30_000 });
+      const aBefore = a.repairs({ name: A.name }).length;
+      await docker(A.host, ['restart', '-t', '0', A.name]);
+      await eventually(`replica-a repairs ${A.name}`, () => a.repairs({ name: A.name }).length > aBefore || undefined, { timeoutMs: 30_000 });
       await a.kill();
       const killedAt = Date.now();
       const takeover = await timeUntil('replica-b leading', () => b.lines.some((l) => l.message === 'started leading'), { timeoutMs: 60_000 });
-      await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
-      await eventually('replica-b repairs ubuntu114', () => b.repairs({ name: 'ubuntu114' }).length > 0 || undefined, { timeoutMs: 30_000 });
+      await docker(A.host, ['restart', '-t', '0', A.name]);
+      await eventually(`replica-b repairs ${A.name}`, () => b.repairs({ name: A.name }).length > 0 || undefined, { timeoutMs: 30_000 });
       await expectConverged(f);
       await b.stop();
 
@@ -126,9 +127,9 @@ describeE2E('Faults', (f) => {
     const mark = f.operator.lines.length;
     const began = Date.now();
     await Promise.all([
-      docker('consul01', ['restart', '-t', '0', 'ubuntu114']),
-      docker('consul02', ['rm', '-f', CONSUL_AGENT]),
-      hostDocker('consul01').swarmLeave({ force: true }),
+      docker(A.host, ['restart', '-t', '0', A.name]),
+      docker(B.host, ['rm', '-f', CONSUL_AGENT]),
+      hostDocker(A.host).swarmLeave({ force: true }),
     ]);
     await expectConverged(f);
     const ms = Date.now() - began;
@@ -143,33 +144,33 @@ describeE2E('Faults', (f) => {
 
   itE2E(f, 'a host gone for 60 s: its objects show it, the others are not disturbed, all repaired after', async () => {
     await expectConverged(f);
-    const idx114 = await eth1Index('consul01', 'ubuntu114');
+    const idx114 = await eth1Index(A.host, A.name);
     const mark = f.operator.lines.length;
-    await labCommand(['host-stop', 'consul02']);
+    await labCommand(['host-stop', B.host]);
     const stopped = Date.now();
     try {
-      const downMs = await timeUntil('DockerHost consul02 and ubuntu119 Ready=False', async () => (await readyOf(f, 'dockerhost', 'consul02')) === 'False' && (await readyOf(f, 'staticipattachment', 'ubuntu119')) === 'False', { timeoutMs: 45_000 });
-      console.log(`# Faults: consul02 stopped -> DockerHost and ubuntu119 Ready=False after ${downMs} ms`);
+      const downMs = await timeUntil(`DockerHost ${B.host} and ${B.name} Ready=False`, async () => (await readyOf(f, 'dockerhost', B.host)) === 'False' && (await readyOf(f, 'staticipattachment', B.name)) === 'False', { timeoutMs: 45_000 });
+      console.log(`# Faults: ${B.host} stopped -> DockerHost and ${B.name} Ready=False after ${downMs} ms`);
       // For the whole minute the other hosts and ubuntu114 stay Ready and untouched.
       while (Date.now() - stopped < 60_000) {
-        for (const h of ['consulsvr', 'consul01']) assert.equal(await readyOf(f, 'dockerhost', h), 'True', `${h} disturbed`);
-        assert.equal(await readyOf(f, 'staticipattachment', 'ubuntu114'), 'True', 'ubuntu114 disturbed');
+        for (const h of [MGR, A.host]) assert.equal(await readyOf(f, 'dockerhost', h), 'True', `${h} disturbed`);
+        assert.equal(await readyOf(f, 'staticipattachment', A.name), 'True', `${A.name} disturbed`);
         await sleep(2000);
       }
       const cc = await f.get('consulcluster', 'datacenter');
       const sc = await f.get('swarmcluster', 'swarm');
       console.log(`# Faults: during the outage ConsulCluster ${JSON.stringify(cc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}, SwarmCluster ${JSON.stringify(sc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}`);
     } finally {
-      await labCommand(['host-start', 'consul02']);
+      await labCommand(['host-start', B.host]);
     }
     const back = Date.now();
     // The workload has no restart policy (the agent container has one); start it as a person would.
-    await ensureWorkload('consul02', 'ubuntu119');
+    await ensureWorkload(B.host, B.name);
     await expectConverged(f, { timeoutMs: 180_000 });
-    console.log(`# Faults: consul02 back -> everything converged in ${Date.now() - back} ms`);
-    assert.equal(await eth1Index('consul01', 'ubuntu114'), idx114, 'ubuntu114 was not re-attached');
-    const touched114 = newRepairs(f.operator.lines, mark).filter((l) => l['name'] === 'ubuntu114');
-    assert.deepEqual(touched114, [], 'no repair on ubuntu114');
+    console.log(`# Faults: ${B.host} back -> everything converged in ${Date.now() - back} ms`);
+    assert.equal(await eth1Index(A.host, A.name), idx114, `${A.name} was not re-attached`);
+    const touched114 = newRepairs(f.operator.lines, mark).filter((l) => l['name'] === A.name);
+    assert.deepEqual(touched114, [], `no repair on ${A.name}`);
   }, { timeout: 6 * 60_000 });
 
   itE2E(f, 'the store Consul down for 60 s and restarted: the operator keeps running, keeps the hosts, resumes by itself', async () => {
@@ -179,34 +180,34 @@ describeE2E('Faults', (f) => {
     const cli = storeCli(store.address, f.prefix);
     const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store' });
     const C = 'faults-store-c';
-    await dockerOnHost('consul01', ['rm', '-f', C], 15_000);
-    await docker('consul01', ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', 'swarmop/workload:lab']);
-    const sia = `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${C}}\nspec: {host: consul01, container: ${C}, bridge: br-faults, address: 10.78.0.5/24, ownBridge: true}\n`;
+    await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
+    await docker(A.host, ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', WORKLOAD_IMAGE]);
+    const sia = `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${C}}\nspec: {host: ${A.host}, container: ${C}, bridge: br-faults, address: 10.78.0.5/24, ownBridge: true}\n`;
     const host = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${name}}\nspec: {endpoint: "tcp://${ip}:2375", address: ${ip}}\n`;
     try {
       op.start();
-      await cli.apply(`${host('consul01', '192.168.116.112')}---\n${sia}`);
+      await cli.apply(`${host(A.host, addressOf(A.host))}---\n${sia}`);
       await cli.waitCondition('staticipattachment', C);
-      const idx = await eth1Index('consul01', C);
+      const idx = await eth1Index(A.host, C);
       const mark = op.lines.length;
       await store.kill();
       const downAt = Date.now();
       while (Date.now() - downAt < 60_000) {
         assert.ok(op.running, 'the operator exited while the store was down');
-        assert.equal(await eth1Index('consul01', C), idx, 'the attachment was torn down or redone while the store was down');
+        assert.equal(await eth1Index(A.host, C), idx, 'the attachment was torn down or redone while the store was down');
         await sleep(2000);
       }
       await store.restart();
       const upAt = Date.now();
       assert.ok(op.running, 'the operator exited while the store was down');
       // A change made after the store is back is reconciled without any restart of the operator.
-      await cli.apply(host('consulsvr', '192.168.116.111'));
-      await cli.waitCondition('dockerhost', 'consulsvr', 'True', { timeoutMs: 90_000 });
+      await cli.apply(host(MGR, HOSTS[0]!.address));
+      await cli.waitCondition('dockerhost', MGR, 'True', { timeoutMs: 90_000 });
       const resumed = Date.now() - upAt;
       // And the host event stream still drives repairs.
-      await docker('consul01', ['restart', '-t', '0', C]);
-      await eventually(`${C} attached again`, async () => (await eth1Addresses('consul01', C)).includes('10.78.0.5/24') || undefined, { timeoutMs: 60_000 });
-      assert.equal(await eth1Index('consul01', C) !== undefined, true);
+      await docker(A.host, ['restart', '-t', '0', C]);
+      await eventually(`${C} attached again`, async () => (await eth1Addresses(A.host, C)).includes('10.78.0.5/24') || undefined, { timeoutMs: 60_000 });
+      assert.equal(await eth1Index(A.host, C) !== undefined, true);
       const warned = op.lines.slice(mark).filter((l) => l.level === 'warn' || l.level === 'error').length;
       console.log(`# Faults: store down 60 s: operator kept running (${warned} warn/error lines), attachment untouched; a change applied after the restart Ready in ${resumed} ms`);
       await cli.swarmop(['delete', 'staticipattachment', C]);
@@ -215,7 +216,7 @@ describeE2E('Faults', (f) => {
       await op.stop().catch(() => op.kill());
       await store.stop();
       store = undefined;
-      await dockerOnHost('consul01', ['rm', '-f', C], 15_000);
+      await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
     }
     await expectConverged(f);
   }, { timeout: 6 * 60_000 });

@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { REPO_ROOT } from './framework/lab.js';
+import { readLabEnv, REPO_ROOT } from './framework/lab.js';
 import { runOrThrow } from './framework/shell.js';
 
 const LAB_TLS = join(REPO_ROOT, 'hack', 'lab-tls.sh');
 const TLS_DIR = join(REPO_ROOT, '.lab', 'tls');
+/** hack/lab-tls.sh puts tlshost on .120 of the lab's subnet. */
+const TLS_HOST_IP = `${readLabEnv().netPrefix}.120`;
 
 type Cond = { type: string; status: string; reason: string; message: string };
 const ready = (obj: Record<string, any> | undefined): Cond | undefined => obj?.status?.conditions?.find((c: Cond) => c.type === 'Ready');
@@ -52,8 +54,8 @@ describeE2E('Security TLS DockerHost', (f) => {
 kind: DockerHost
 metadata: {name: tlshost-rogue}
 spec:
-  endpoint: tcp://192.168.116.120:2376
-  address: 192.168.116.120
+  endpoint: tcp://${TLS_HOST_IP}:2376
+  address: ${TLS_HOST_IP}
   tls: {caFile: ${TLS_DIR}/ca.pem, certFile: ${TLS_DIR}/rogue.pem, keyFile: ${TLS_DIR}/rogue-key.pem}
 `);
     const obj = await f.waitCondition('dockerhost', 'tlshost-rogue', 'False', { timeoutMs: 60_000 });

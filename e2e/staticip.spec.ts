@@ -6,12 +6,13 @@
  * address with it and cuts the host (and its Docker API) off, which no operator can repair remotely.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { dockerOnHost, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, labManifest, labRoles } from './framework/lab.js';
 import { eventually, timeUntil } from './framework/poll.js';
 
+const { A, B, WORKLOAD_IMAGE, lab } = labRoles();
+/** An address in the lab's subnet that no attachment declares. */
+const STRAY = `${lab.netPrefix}.240`;
 const docker = async (host: string, args: string[]) => {
   const r = await dockerOnHost(host, args, 30_000);
   if (r.code !== 0) throw new Error(`docker ${args.join(' ')} on ${host}: ${r.stderr.trim()}`);
@@ -29,84 +30,84 @@ const attached = (host: string, c: string, cidr: string) =>
 
 describeE2E('StaticIPAttachment', (f) => {
   itE2E(f, 'ubuntu114 and ubuntu119 get their fixed addresses and ping each other across hosts', async () => {
-    await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8'));
-    const out = await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '30-staticipattachments.yaml'), 'utf8'));
-    assert.match(out, /staticipattachment\/ubuntu114 created/);
-    const a = await f.waitCondition('staticipattachment', 'ubuntu114', 'True');
-    await f.waitCondition('staticipattachment', 'ubuntu119', 'True');
-    assert.equal(a.status.address, '192.168.116.114/24');
-    await pingOk('consul01', 'ubuntu114', '192.168.116.119');
-    await pingOk('consul02', 'ubuntu119', '192.168.116.114');
+    await f.apply(labManifest('00-dockerhosts.yaml'));
+    const out = await f.apply(labManifest('30-staticipattachments.yaml'));
+    assert.ok(out.includes(`staticipattachment/${A.name} created`), out);
+    const a = await f.waitCondition('staticipattachment', A.name, 'True');
+    await f.waitCondition('staticipattachment', B.name, 'True');
+    assert.equal(a.status.address, A.cidr);
+    await pingOk(A.host, A.name, B.ip);
+    await pingOk(B.host, B.name, A.ip);
   });
 
   itE2E(f, 'docker restart: eth1 is back (drift repaired) and the ping works', async () => {
-    await docker('consul01', ['restart', '-t', '0', 'ubuntu114']);
-    const ms = await timeUntil('eth1 back in ubuntu114', async () => (await inside('consul01', 'ubuntu114')).includes(' 192.168.116.114/24 '), { timeoutMs: 30_000 });
-    await f.operator.waitForLog('drift repaired for ubuntu114', (l) => l.message === 'drift repaired' && JSON.stringify(l).includes('ubuntu114'));
-    await pingOk('consul01', 'ubuntu114', '192.168.116.119');
+    await docker(A.host, ['restart', '-t', '0', A.name]);
+    const ms = await timeUntil(`eth1 back in ${A.name}`, async () => (await inside(A.host, A.name)).includes(` ${A.cidr} `), { timeoutMs: 30_000 });
+    await f.operator.waitForLog(`drift repaired for ${A.name}`, (l) => l.message === 'drift repaired' && JSON.stringify(l).includes(A.name));
+    await pingOk(A.host, A.name, B.ip);
     console.log(`# StaticIPAttachment: eth1 back ${ms} ms after docker restart returned (polled through docker exec)`);
   });
 
   itE2E(f, 'docker rm -f and run again under the same name: attached again', async () => {
-    await docker('consul01', ['rm', '-f', 'ubuntu114']);
-    await f.waitCondition('staticipattachment', 'ubuntu114', 'False', { reason: 'ContainerNotFound', timeoutMs: 30_000 });
-    await docker('consul01', ['run', '-d', '--name', 'ubuntu114', '--label', 'io.swarmop.lab=1', 'swarmop/workload:lab']);
-    await attached('consul01', 'ubuntu114', '192.168.116.114/24');
-    await pingOk('consul01', 'ubuntu114', '192.168.116.119');
+    await docker(A.host, ['rm', '-f', A.name]);
+    await f.waitCondition('staticipattachment', A.name, 'False', { reason: 'ContainerNotFound', timeoutMs: 30_000 });
+    await docker(A.host, ['run', '-d', '--name', A.name, '--label', 'io.swarmop.lab=1', WORKLOAD_IMAGE]);
+    await attached(A.host, A.name, A.cidr);
+    await pingOk(A.host, A.name, B.ip);
   });
 
   itE2E(f, 'eth1 deleted inside the container is re-created', async () => {
-    await helperNs('consul02', 'ubuntu119', ['link', 'del', 'eth1']);
-    await attached('consul02', 'ubuntu119', '192.168.116.119/24');
-    await pingOk('consul02', 'ubuntu119', '192.168.116.114');
+    await helperNs(B.host, B.name, ['link', 'del', 'eth1']);
+    await attached(B.host, B.name, B.cidr);
+    await pingOk(B.host, B.name, A.ip);
   });
 
   itE2E(f, 'an address changed by hand is put back', async () => {
-    await helperNs('consul02', 'ubuntu119', ['addr', 'flush', 'dev', 'eth1']);
-    await helperNs('consul02', 'ubuntu119', ['addr', 'add', '192.168.116.240/24', 'dev', 'eth1']);
-    await eventually('ubuntu119 back on .119 only', async () => {
-      const s = await inside('consul02', 'ubuntu119');
-      return s.includes(' 192.168.116.119/24 ') && !s.includes('192.168.116.240');
+    await helperNs(B.host, B.name, ['addr', 'flush', 'dev', 'eth1']);
+    await helperNs(B.host, B.name, ['addr', 'add', `${STRAY}/24`, 'dev', 'eth1']);
+    await eventually(`${B.name} back on ${B.ip} only`, async () => {
+      const s = await inside(B.host, B.name);
+      return s.includes(` ${B.cidr} `) && !s.includes(STRAY);
     }, { timeoutMs: 30_000 });
-    await pingOk('consul02', 'ubuntu119', '192.168.116.114');
+    await pingOk(B.host, B.name, A.ip);
   });
 
   itE2E(f, 'a deleted bridge is re-created (own bridge, no uplink)', async () => {
-    await docker('consul01', ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']).catch(() => '');
-    for (const c of ['sia-e2e-a', 'sia-e2e-b']) await docker('consul01', ['run', '-d', '--name', c, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=staticip-e2e', 'swarmop/workload:lab']);
-    const doc = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${name}}\nspec: {host: consul01, container: ${name}, bridge: br-siae2e, address: ${ip}/24, ownBridge: true}\n`;
+    await docker(A.host, ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']).catch(() => '');
+    for (const c of ['sia-e2e-a', 'sia-e2e-b']) await docker(A.host, ['run', '-d', '--name', c, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=staticip-e2e', WORKLOAD_IMAGE]);
+    const doc = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${name}}\nspec: {host: ${A.host}, container: ${name}, bridge: br-siae2e, address: ${ip}/24, ownBridge: true}\n`;
     await f.apply(`${doc('sia-e2e-a', '10.79.0.5')}---\n${doc('sia-e2e-b', '10.79.0.6')}`);
     await f.waitCondition('staticipattachment', 'sia-e2e-a', 'True');
     await f.waitCondition('staticipattachment', 'sia-e2e-b', 'True');
-    await pingOk('consul01', 'sia-e2e-a', '10.79.0.6');
-    await docker('consul01', ['exec', 'swarmop-nethelper', 'ip', 'link', 'del', 'br-siae2e']);
+    await pingOk(A.host, 'sia-e2e-a', '10.79.0.6');
+    await docker(A.host, ['exec', 'swarmop-nethelper', 'ip', 'link', 'del', 'br-siae2e']);
     // The next resync (or any event) repairs it; a container restart is the quickest trigger.
-    await pingOk('consul01', 'sia-e2e-a', '10.79.0.6');
+    await pingOk(A.host, 'sia-e2e-a', '10.79.0.6');
     await f.swarmop(['delete', 'staticipattachment', 'sia-e2e-a', 'sia-e2e-b']);
-    await eventually('owned bridge removed', async () => !(await docker('consul01', ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).includes('br-siae2e'), { timeoutMs: 60_000 });
-    await docker('consul01', ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']);
+    await eventually('owned bridge removed', async () => !(await docker(A.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).includes('br-siae2e'), { timeoutMs: 60_000 });
+    await docker(A.host, ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']);
   });
 
   itE2E(f, 'operator stopped, container restarted, operator started: re-attached', async () => {
     await f.operator.stop();
-    await docker('consul02', ['restart', '-t', '0', 'ubuntu119']);
-    assert.ok(!(await inside('consul02', 'ubuntu119')).includes('192.168.116.119'), 'eth1 is gone while the operator is down');
+    await docker(B.host, ['restart', '-t', '0', B.name]);
+    assert.ok(!(await inside(B.host, B.name)).includes(B.ip), 'eth1 is gone while the operator is down');
     f.operator.start();
-    await attached('consul02', 'ubuntu119', '192.168.116.119/24');
-    await pingOk('consul02', 'ubuntu119', '192.168.116.114');
+    await attached(B.host, B.name, B.cidr);
+    await pingOk(B.host, B.name, A.ip);
   });
 
   itE2E(f, 'deleting the resource removes eth1 and the host veth; br0 stays', async () => {
-    const obj = await f.get('staticipattachment', 'ubuntu119');
+    const obj = await f.get('staticipattachment', B.name);
     const veth = obj?.status?.hostVeth as string;
-    await f.swarmop(['delete', 'staticipattachment', 'ubuntu119']);
-    await eventually('ubuntu119 gone from the store', async () => (await f.get('staticipattachment', 'ubuntu119')) === undefined, { timeoutMs: 60_000 });
-    assert.equal(await inside('consul02', 'ubuntu119'), '');
-    const links = await docker('consul02', ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show']);
+    await f.swarmop(['delete', 'staticipattachment', B.name]);
+    await eventually(`${B.name} gone from the store`, async () => (await f.get('staticipattachment', B.name)) === undefined, { timeoutMs: 60_000 });
+    assert.equal(await inside(B.host, B.name), '');
+    const links = await docker(B.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show']);
     assert.ok(!links.includes(veth), 'host veth removed');
     assert.ok(links.includes('br0'), 'br0 stays');
     // Put the reference topology back for whoever runs next.
-    await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '30-staticipattachments.yaml'), 'utf8'));
-    await f.waitCondition('staticipattachment', 'ubuntu119', 'True');
+    await f.apply(labManifest('30-staticipattachments.yaml'));
+    await f.waitCondition('staticipattachment', B.name, 'True');
   });
 });

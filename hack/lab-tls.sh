@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# An extra lab host whose engine requires client certificates: `tlshost` (192.168.116.120 on the
-# lab network) runs dockerd with --tlsverify on tcp :2376 only. The certificates are made here with
+# An extra lab host whose engine requires client certificates: `tlshost` (.120 of the lab's
+# subnet, 192.168.116.120 by default) runs dockerd with --tlsverify on tcp :2376 only. The certificates are made here with
 # openssl under .lab/tls/: a CA, the engine's server certificate (SAN tlshost and its address) and
 # a client certificate for swarmop; the operator reads the client files through a DockerHost's
 # spec.tls. Needs the lab's outer engine and network (hack/lab.sh up).
@@ -21,7 +21,10 @@ USAGE
 export DOCKER_HOST="unix:///run/swarmop-lab/docker.sock"
 NAME=tlshost
 NETWORK=swarmop-lab
-IP=192.168.116.120
+# The lab's subnet as hack/lab.sh up wrote it (SWARMOP_LAB_SUBNET).
+lab_subnet="$(sed -n 's/^LAB_SUBNET=//p' "${SWARMOP_LAB_DIR}/env" 2>/dev/null || true)"
+lab_subnet="${lab_subnet:-192.168.116.0/24}"
+IP="${lab_subnet%.0/*}.120"
 PORT=2376
 DIND_IMAGE=swarmop/dind-host:lab
 LABEL=io.swarmop.lab=1
@@ -41,7 +44,8 @@ sign() {
 
 certs() {
   if [[ -s "${TLS_DIR}/ca.pem" && -s "${TLS_DIR}/server.pem" && -s "${TLS_DIR}/client.pem" ]] \
-    && openssl x509 -checkend 86400 -noout -in "${TLS_DIR}/server.pem" >/dev/null; then
+    && openssl x509 -checkend 86400 -noout -in "${TLS_DIR}/server.pem" >/dev/null \
+    && openssl x509 -noout -text -in "${TLS_DIR}/server.pem" | grep -q "IP Address:${IP}\(,\|\$\)"; then
     return 0
   fi
   mkdir -p "$TLS_DIR"

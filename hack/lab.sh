@@ -8,28 +8,71 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 usage() {
   cat >&2 <<USAGE
 usage: hack/lab.sh up|down|status|host-stop NAME|host-start NAME|host-exec NAME CMD...|env
-  env: SWARMOP_STORE_PORT (store Consul HTTP port on 127.0.0.1, default 8500)
-       LAB_WORKLOADS (1: run ubuntu114 on consul01 and ubuntu119 on consul02; 0: skip)
+  env: SWARMOP_LAB_SUBNET (a /24, default 192.168.116.0/24; the gateway is its .1)
+       SWARMOP_LAB_HOSTS (three host names NAME[=OCTET], default "consulsvr consul01 consul02",
+         addresses .111 .112 .113 unless given; the first is the Consul bootstrap server and
+         swarm manager, the others workers)
+       SWARMOP_LAB_WORKLOADS (fixed-IP test containers NAME[=OCTET][@HOST], default
+         "ubuntu114=114 ubuntu119=119": the i-th runs on the (i+1)-th host)
+       SWARMOP_STORE_PORT (store Consul HTTP port on 127.0.0.1, default 8500)
+       LAB_WORKLOADS (1: run the workload containers; 0: skip)
        LAB_HOST_STORAGE (volume: a host's /var/lib/docker survives its restart [default]; tmpfs: lost)
        LAB_STOP_TIMEOUT (s, docker stop timeout of host-stop, default 10)
        LAB_START_TIMEOUT (s, wait for an inner engine, default 90)
-  After up: set -a; . .lab/env; set +a   (CONSUL_HTTP_ADDR, DOCKER_HOST of the lab's outer engine)
+  The settings of a running lab (.lab/settings, written by up, removed by down) are the defaults of
+  every later command.
+  After up: set -a; . .lab/env; set +a   (CONSUL_HTTP_ADDR, DOCKER_HOST of the lab's outer engine,
+  the settings above as LAB_*); .lab/manifests/ holds manifests/ rewritten for these settings.
 USAGE
 }
 
 LAB_NAME=lab
 export DOCKER_HOST="unix:///run/swarmop-${LAB_NAME}/docker.sock"
 NETWORK=swarmop-lab
-SUBNET=192.168.116.0/24
-NET_PREFIX=192.168.116
+# The settings a running lab was started with (written by up, removed by down) are the defaults
+# of every later command, so `hack/lab.sh host-stop h2` needs no settings repeated.
+if [[ -r "${SWARMOP_LAB_DIR}/settings" ]]; then
+  while IFS='=' read -r key value; do
+    case "$key" in
+      SWARMOP_LAB_SUBNET|SWARMOP_LAB_HOSTS|SWARMOP_LAB_WORKLOADS) [[ -n "${!key:-}" ]] || printf -v "$key" '%s' "$value" ;;
+    esac
+  done <"${SWARMOP_LAB_DIR}/settings"
+fi
+# The reference topology of DESIGN.md by default; any /24 and any three names work the same.
+SUBNET="${SWARMOP_LAB_SUBNET:-192.168.116.0/24}"
+[[ "$SUBNET" =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.0/24$ ]] \
+  || die "SWARMOP_LAB_SUBNET must be a /24 written A.B.C.0/24, got '${SUBNET}'"
+NET_PREFIX="${BASH_REMATCH[1]}"
 GATEWAY="${NET_PREFIX}.1"
-# name:last-octet, as in DESIGN.md's reference topology.
-HOSTS=(consulsvr:111 consul01:112 consul02:113)
-# workload:host
-WORKLOADS=(ubuntu114:consul01 ubuntu119:consul02)
+read -r -a host_settings <<<"$(tr ',' ' ' <<<"${SWARMOP_LAB_HOSTS:-consulsvr consul01 consul02}")"
+read -r -a workload_settings <<<"$(tr ',' ' ' <<<"${SWARMOP_LAB_WORKLOADS:-ubuntu114=114 ubuntu119=119}")"
+((${#host_settings[@]} == 3)) || die "SWARMOP_LAB_HOSTS must name three hosts, got '${host_settings[*]}'"
+name_ok() { [[ "$1" =~ ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$ ]]; }
+octet_ok() { [[ "$1" =~ ^[0-9]{1,3}$ ]] && (($1 >= 2 && $1 <= 254)); }
+# name:last-octet
+HOSTS=()
+for i in "${!host_settings[@]}"; do
+  h="${host_settings[$i]}"; name="${h%%=*}"; octet=$((111 + i))
+  [[ "$h" == *=* ]] && octet="${h#*=}"
+  name_ok "$name" && octet_ok "$octet" || die "SWARMOP_LAB_HOSTS: '${h}' is not NAME[=OCTET] (a DNS label, an octet 2-254)"
+  HOSTS+=("${name}:${octet}")
+done
+# workload:host:last-octet
+WORKLOADS=()
+for i in "${!workload_settings[@]}"; do
+  w="${workload_settings[$i]}"; host="${HOSTS[$((1 + i % 2))]%%:*}"; octet=$((114 + 5 * i))
+  [[ "$w" == *@* ]] && { host="${w#*@}"; w="${w%%@*}"; }
+  [[ "$w" == *=* ]] && octet="${w#*=}"
+  name="${w%%=*}"
+  name_ok "$name" && octet_ok "$octet" || die "SWARMOP_LAB_WORKLOADS: '${workload_settings[$i]}' is not NAME[=OCTET][@HOST]"
+  [[ " ${HOSTS[*]%%:*} " == *" ${host} "* ]] || die "SWARMOP_LAB_WORKLOADS: '${workload_settings[$i]}' names an unknown host '${host}'"
+  WORKLOADS+=("${name}:${host}:${octet}")
+done
+unset i h w name host octet
 DIND_IMAGE=swarmop/dind-host:lab
 # Images the hosts need locally (no registry): Consul agents, the StaticIP helper, the workloads.
-HOST_IMAGES=(hashicorp/consul:1.8.7 swarmop/nethelper:lab swarmop/workload:lab)
+WORKLOAD_IMAGE=swarmop/workload:lab
+HOST_IMAGES=(hashicorp/consul:1.8.7 swarmop/nethelper:lab "$WORKLOAD_IMAGE")
 LABEL=io.swarmop.lab=1
 
 store_port="${SWARMOP_STORE_PORT:-8500}"
@@ -56,7 +99,12 @@ engine_up() { docker info --format '{{.ID}}' >/dev/null 2>&1; }
 changed() { : >"${SWARMOP_LAB_DIR}/.up-changed"; }
 
 ensure_network() {
-  docker network inspect "$NETWORK" >/dev/null 2>&1 && return 0
+  local have
+  if docker network inspect "$NETWORK" >/dev/null 2>&1; then
+    have="$(docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' "$NETWORK")"
+    [[ "$have" == "$SUBNET" ]] || die "the lab runs on ${have}, not ${SUBNET} (SWARMOP_LAB_SUBNET): one lab per machine, 'hack/lab.sh down' first"
+    return 0
+  fi
   changed
   # --internal: no route off the machine; the gateway address is this machine, which reaches every host.
   docker network create --internal --driver bridge --subnet "$SUBNET" --gateway "$GATEWAY" \
@@ -149,11 +197,12 @@ start_store() {
 }
 
 ensure_workload() {
-  local name="${1%%:*}" host="${1##*:}" state
+  local name="${1%%:*}" rest="${1#*:}" state host
+  host="${rest%%:*}"
   state="$(DOCKER_HOST="tcp://$(host_ip "$host"):2375" container_state "$name")"
   case "$state" in
     running) ;;
-    missing) changed; host_docker "$host" run -d --name "$name" --hostname "$name" --label "$LABEL" swarmop/workload:lab >/dev/null ;;
+    missing) changed; host_docker "$host" run -d --name "$name" --hostname "$name" --label "$LABEL" "$WORKLOAD_IMAGE" >/dev/null ;;
     *) changed; host_docker "$host" start "$name" >/dev/null ;;
   esac
 }
@@ -181,14 +230,60 @@ DOC
     done
   } >"$tmp"
   mv "$tmp" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
+  write_topology
+  printf 'SWARMOP_LAB_SUBNET=%s\nSWARMOP_LAB_HOSTS=%s\nSWARMOP_LAB_WORKLOADS=%s\n' \
+    "$SUBNET" "${host_settings[*]}" "${workload_settings[*]}" >"${SWARMOP_LAB_DIR}/settings"
   cat >"${SWARMOP_LAB_DIR}/env" <<ENV
 CONSUL_HTTP_ADDR=127.0.0.1:${store_port}
 DOCKER_HOST=${DOCKER_HOST}
 LAB_DOCKER_HOST=${DOCKER_HOST}
 LAB_NETWORK=${NETWORK}
 LAB_SUBNET=${SUBNET}
+LAB_GATEWAY=${GATEWAY}
 LAB_HOSTS=$(for h in "${HOSTS[@]}"; do printf '%s=tcp://%s.%s:2375 ' "${h%%:*}" "$NET_PREFIX" "${h##*:}"; done | sed 's/ $//' | tr ' ' ',')
+LAB_WORKLOADS=$(for w in "${WORKLOADS[@]}"; do printf '%s@%s=%s.%s/24 ' "${w%%:*}" "$(cut -d: -f2 <<<"$w")" "$NET_PREFIX" "${w##*:}"; done | sed 's/ $//' | tr ' ' ',')
+LAB_WORKLOAD_IMAGE=${WORKLOAD_IMAGE}
+LAB_MANIFESTS=${SWARMOP_LAB_DIR}/manifests/topology
 ENV
+}
+
+# write_topology: manifests/ rewritten for this lab's subnet and names into .lab/manifests/topology/
+# (identical to manifests/ with the default settings); the attachments are generated per workload.
+write_topology() {
+  local dir="${SWARMOP_LAB_DIR}/manifests/topology" tmp f i w name host octet
+  local -a from=(consulsvr consul01 consul02 192.168.116.111 192.168.116.112 192.168.116.113) to=() script=()
+  for i in 0 1 2; do to+=("${HOSTS[$i]%%:*}"); done
+  for i in 0 1 2; do to+=("${NET_PREFIX}.${HOSTS[$i]##*:}"); done
+  # Two passes through placeholders, so a new name that equals another old one is not renamed twice.
+  for i in "${!from[@]}"; do script+=(-e "s/\\b${from[$i]//./\\.}\\b/@@${i}@@/g"); done
+  script+=(-e "s/\\b192\\.168\\.116\\./${NET_PREFIX}./g")
+  for i in "${!to[@]}"; do script+=(-e "s/@@${i}@@/${to[$i]}/g"); done
+  tmp="$(mktemp -d "${SWARMOP_LAB_DIR}/manifests/.topology.XXXXXX")"
+  for f in 00-dockerhosts.yaml 10-consulcluster.yaml 20-swarmcluster.yaml; do
+    sed -E "${script[@]}" "${SWARMOP_ROOT}/manifests/${f}" >"${tmp}/${f}"
+  done
+  {
+    echo "# Generated by hack/lab.sh: one attachment per lab workload (SWARMOP_LAB_WORKLOADS)."
+    for w in "${WORKLOADS[@]}"; do
+      name="${w%%:*}"; host="$(cut -d: -f2 <<<"$w")"; octet="${w##*:}"
+      cat <<DOC
+---
+apiVersion: swarmop.io/v1alpha1
+kind: StaticIPAttachment
+metadata:
+  name: ${name}
+spec:
+  host: ${host}
+  container: ${name}
+  bridge: br0
+  uplink: eth0
+  address: ${NET_PREFIX}.${octet}/24
+  gateway: ${GATEWAY}
+DOC
+    done
+  } >"${tmp}/30-staticipattachments.yaml"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
 }
 
 up() {
@@ -234,7 +329,7 @@ down() {
   fi
   stop_pid "$store_pid" 20
   "${SWARMOP_ROOT}/hack/dockerd.sh" stop "$LAB_NAME"
-  rm -f "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
+  rm -rf "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/settings" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml" "${SWARMOP_LAB_DIR}/manifests/topology"
 }
 
 # status: one line per part; exit 0 only when every part is up.
@@ -259,8 +354,9 @@ status() {
   done
   if [[ "$workloads" == 1 ]]; then
     for h in "${WORKLOADS[@]}"; do
-      host_answers "${h##*:}" || continue
-      echo "workload ${h%%:*} on ${h##*:}: $(DOCKER_HOST="tcp://$(host_ip "${h##*:}"):2375" container_state "${h%%:*}")"
+      name="${h#*:}"; name="${name%%:*}"
+      host_answers "$name" || continue
+      echo "workload ${h%%:*} on ${name}: $(DOCKER_HOST="tcp://$(host_ip "$name"):2375" container_state "${h%%:*}")"
     done
   fi
   return "$ok"

@@ -30,6 +30,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 say "building swarmop"
 npm run --silent build
+# The network helper image the operator imports into each host (no registry, no docker load).
+hack/helper-rootfs.sh
 
 say "starting the lab (hack/lab.sh up)"
 hack/lab.sh up
@@ -49,8 +51,9 @@ say "starting the operator (log: $op_log)"
 nohup node "$root/bin/swarmop.js" operator --log-format "${OPERATOR_LOG_FORMAT:-text}" --metrics-addr 127.0.0.1:9464 >>"$op_log" 2>&1 &
 echo $! >"$pid_file"
 
-say "applying manifests/"
-swarmop apply -f manifests/
+# manifests/ as it is for the default lab, rewritten for SWARMOP_LAB_SUBNET/HOSTS/WORKLOADS otherwise.
+say "applying ${LAB_MANIFESTS:-manifests/}"
+swarmop apply -f "${LAB_MANIFESTS:-manifests/}"
 
 say "waiting up to ${wait_s}s for every object to be Ready"
 deadline=$((SECONDS + wait_s))
@@ -70,7 +73,7 @@ cat <<EOF2
 The operator runs in the background (pid $(cat "$pid_file"), metrics on http://127.0.0.1:9464/metrics).
 Try:  export CONSUL_HTTP_ADDR=$CONSUL_HTTP_ADDR
       node bin/swarmop.js get sia            # or npx swarmop get sia
-      DOCKER_HOST=tcp://192.168.116.112:2375 docker restart ubuntu114   # and watch the repair below
+      DOCKER_HOST=$(cut -d, -f2 <<<"$LAB_HOSTS" | cut -d= -f2) docker restart $(cut -d@ -f1 <<<"$LAB_WORKLOADS")   # and watch the repair below
 Stop the lab with: hack/lab.sh down
 EOF2
 

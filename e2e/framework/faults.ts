@@ -4,32 +4,27 @@
  * that runs its own persistent store Consul), and the log analysis that proves two replicas never
  * acted at the same time.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAgentView } from '../../src/controllers/consulcluster/agent-http.js';
 import type { Framework } from './framework.js';
-import { dockerOnHost, hostDocker, REPO_ROOT } from './lab.js';
+import { dockerOnHost, hostDocker, labHosts, labManifest, labWorkloads, readLabEnv, REPO_ROOT } from './lab.js';
 import type { LogLine } from './operator-process.js';
 import { eventually, type PollOptions } from './poll.js';
 import { run, type RunResult } from './shell.js';
 
-export const HOSTS = [
-  { name: 'consulsvr', address: '192.168.116.111' },
-  { name: 'consul01', address: '192.168.116.112' },
-  { name: 'consul02', address: '192.168.116.113' },
-] as const;
-export const ATTACHMENTS = [
-  { name: 'ubuntu114', host: 'consul01', cidr: '192.168.116.114/24' },
-  { name: 'ubuntu119', host: 'consul02', cidr: '192.168.116.119/24' },
-] as const;
+export const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));
+export const ATTACHMENTS = labWorkloads().map((w) => ({ name: w.name, host: w.host, cidr: w.cidr }));
+/** The swarm of the reference topology: the first host manages, the others work. */
+export const MANAGER = HOSTS[0]!.name;
+export const WORKERS = HOSTS.slice(1).map((h) => h.name);
 export const CONSUL_LABEL = 'io.swarmop.consulcluster=datacenter';
 export const CONSUL_AGENT = 'swarmop-consul-datacenter';
 
-const manifest = (file: string) => readFileSync(join(REPO_ROOT, 'manifests', file), 'utf8');
+const manifest = labManifest;
 
 /** DockerHosts, the ConsulCluster, a SwarmCluster (no discovery) and the two attachments. */
 export function topologyYaml(): string {
-  const swarm = 'apiVersion: swarmop.io/v1alpha1\nkind: SwarmCluster\nmetadata: {name: swarm}\nspec: {managers: [consulsvr], workers: [consul01, consul02]}\n';
+  const swarm = `apiVersion: swarmop.io/v1alpha1\nkind: SwarmCluster\nmetadata: {name: swarm}\nspec: {managers: [${MANAGER}], workers: [${WORKERS.join(', ')}]}\n`;
   return [manifest('00-dockerhosts.yaml'), manifest('10-consulcluster.yaml'), swarm, manifest('30-staticipattachments.yaml')].join('\n---\n');
 }
 
@@ -50,7 +45,7 @@ export async function docker(host: string, args: readonly string[], timeoutMs = 
 /** Starts a lab workload container (as hack/lab.sh does) when it is missing or stopped. */
 export async function ensureWorkload(host: string, name: string): Promise<void> {
   const state = await dockerOnHost(host, ['inspect', '-f', '{{.State.Running}}', name], 15_000);
-  if (state.code !== 0) await docker(host, ['run', '-d', '--name', name, '--hostname', name, '--label', 'io.swarmop.lab=1', 'swarmop/workload:lab']);
+  if (state.code !== 0) await docker(host, ['run', '-d', '--name', name, '--hostname', name, '--label', 'io.swarmop.lab=1', readLabEnv().workloadImage]);
   else if (state.stdout.trim() !== 'true') await docker(host, ['start', name]);
 }
 
@@ -109,10 +104,11 @@ export async function expectConverged(f: Framework, options: PollOptions = {}): 
     }
     return true;
   }, { timeoutMs });
-  await eventually('node ls: exactly consulsvr manager, consul01/consul02 workers, all ready, each engine active as the listed node', async () => {
-    const nodes = (await hostDocker('consulsvr').listNodes()) as { ID: string; Spec: { Role: string }; Description: { Hostname: string }; Status: { State: string } }[];
+  const expectedNodes = JSON.stringify([`${MANAGER}:manager:ready`, ...WORKERS.map((w) => `${w}:worker:ready`)].sort());
+  await eventually(`node ls: exactly ${MANAGER} manager, ${WORKERS.join('/')} workers, all ready, each engine active as the listed node`, async () => {
+    const nodes = (await hostDocker(MANAGER).listNodes()) as { ID: string; Spec: { Role: string }; Description: { Hostname: string }; Status: { State: string } }[];
     const rows = nodes.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-    if (JSON.stringify(rows) !== JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready'])) return undefined;
+    if (JSON.stringify(rows) !== expectedNodes) return undefined;
     // A node that just left still reads ready on the manager for a while: ask each engine too.
     for (const h of HOSTS) {
       const info = (await hostDocker(h.name).info()) as { Swarm: { LocalNodeState: string; NodeID: string } };

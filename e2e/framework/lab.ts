@@ -1,23 +1,20 @@
 /**
  * The local lab (hack/lab.sh) as e2e specs see it: brought up once if it is not running, its store
- * Consul and outer engine read from .lab/env, its hosts reachable as real Docker Engines.
+ * Consul, outer engine, hosts, workloads and generated manifests read from .lab/env (so the same
+ * specs run on any subnet and host names the lab was started with), its hosts reachable as real
+ * Docker Engines.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { LAB_HOSTS, dockerFor, type TestHost } from '../../src/testing/reconcile-context.js';
+import { dockerFor } from '../../src/testing/reconcile-context.js';
+import { labSettings, REPO_ROOT, type LabSettings } from '../../src/testing/lab-settings.js';
 import { run, runOrThrow } from './shell.js';
 
-export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export { REPO_ROOT };
 const LAB_SH = join(REPO_ROOT, 'hack', 'lab.sh');
 
-export interface Lab {
-  /** host:port of the store Consul holding swarmop's documents. */
-  storeAddr: string;
-  /** DOCKER_HOST of the outer engine that runs the lab host containers. */
-  outerDockerHost: string;
-  hosts: readonly TestHost[];
-}
+export type Lab = LabSettings;
 
 let cached: Lab | undefined;
 
@@ -31,27 +28,38 @@ export async function ensureLab(): Promise<Lab> {
   return cached;
 }
 
+/** The lab's settings (.lab/env). */
 export function readLabEnv(): Lab {
-  const file = join(REPO_ROOT, '.lab', 'env');
-  if (!existsSync(file)) throw new Error(`${file} missing: is the lab up (hack/lab.sh up)?`);
-  const env: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^(?:export\s+)?([A-Z_][A-Z0-9_]*)=["']?(.*?)["']?$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2]!;
-  }
-  const storeAddr = (env['CONSUL_HTTP_ADDR'] ?? '127.0.0.1:8500').replace(/^https?:\/\//, '');
-  const outerDockerHost = env['LAB_DOCKER_HOST'] ?? env['DOCKER_HOST'] ?? 'unix:///run/swarmop-lab/docker.sock';
-  return { storeAddr, outerDockerHost, hosts: LAB_HOSTS };
+  return labSettings();
+}
+
+/** The lab's hosts in order: [0] the Consul bootstrap server and swarm manager, [1] and [2] workers. */
+export function labHosts(): Lab['hosts'] {
+  return readLabEnv().hosts;
+}
+
+/** The lab's fixed-IP workloads in order (the reference topology's ubuntu114 and ubuntu119). */
+export function labWorkloads(): Lab['workloads'] {
+  return readLabEnv().workloads;
+}
+
+/** A manifest of the reference topology, rewritten for this lab (.lab/manifests/topology/). */
+export function labManifest(file: string): string {
+  return readFileSync(join(readLabEnv().manifestsDir, file), 'utf8');
 }
 
 export function outerDocker(lab: Lab): Docker {
   return new Docker({ socketPath: lab.outerDockerHost.replace(/^unix:\/\//, '') });
 }
 
-export function hostDocker(name: string): Docker {
-  const host = LAB_HOSTS.find((h) => h.name === name);
+function labHost(name: string) {
+  const host = labHosts().find((h) => h.name === name);
   if (!host) throw new Error(`unknown lab host ${name}`);
-  return dockerFor(host);
+  return host;
+}
+
+export function hostDocker(name: string): Docker {
+  return dockerFor(labHost(name));
 }
 
 /** Runs `hack/lab.sh SUBCOMMAND ARGS...` (host-stop, host-start, ...). */
@@ -61,7 +69,22 @@ export async function labCommand(args: readonly string[], timeoutMs = 5 * 60_000
 
 /** `docker ...` against one lab host's inner engine, as a user would type it. */
 export async function dockerOnHost(host: string, args: readonly string[], timeoutMs = 60_000) {
-  const h = LAB_HOSTS.find((x) => x.name === host);
-  if (!h) throw new Error(`unknown lab host ${host}`);
-  return run('docker', args, { env: { ...process.env, DOCKER_HOST: h.endpoint }, timeoutMs });
+  return run('docker', args, { env: { ...process.env, DOCKER_HOST: labHost(host).endpoint }, timeoutMs });
+}
+
+/**
+ * The reference topology's roles on this lab: MGR the first host (Consul bootstrap server, swarm
+ * manager), A and B the two fixed-IP workloads (ubuntu114 on the second host and ubuntu119 on the
+ * third with the default settings).
+ */
+export function labRoles() {
+  const lab = readLabEnv();
+  const [A, B] = lab.workloads;
+  if (!A || !B || lab.hosts.length < 3) throw new Error('the e2e specs need a lab with three hosts and two workloads (SWARMOP_LAB_HOSTS, SWARMOP_LAB_WORKLOADS)');
+  const addressOf = (host: string): string => {
+    const h = lab.hosts.find((x) => x.name === host);
+    if (!h) throw new Error(`unknown lab host ${host}`);
+    return h.address;
+  };
+  return { MGR: lab.hosts[0]!.name, A, B, addressOf, WORKLOAD_IMAGE: lab.workloadImage, lab };
 }

@@ -14,7 +14,7 @@ export function requireKind(alias: string): KindInfo {
   return info;
 }
 
-/** `staticipattachment/ubuntu114`, the form every command prints. */
+/** `staticipattachment/web1`, the form every command prints. */
 export function refOf(r: Pick<Resource, 'kind' | 'metadata'>): string {
   return `${r.kind.toLowerCase()}/${r.metadata.name}`;
 }

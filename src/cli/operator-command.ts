@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../controllers/index.js';
+import { HelperImageProvisioner } from '../controllers/staticipattachment/helper-image.js';
 import { Operator } from '../operator/operator.js';
 import { createLogger, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
@@ -36,11 +37,12 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   const store = new ResourceStore({ kv, prefix: options.prefix });
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
+  const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
 
   const operator = new Operator({
     kv,
     store,
-    reconcilers: allReconcilers({ kv }),
+    reconcilers: allReconcilers({ kv, helperImages }),
     log,
     metrics,
     resyncMs: options.resyncSeconds * 1000,
@@ -78,7 +80,7 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
     metrics,
     log,
   });
-  log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity });
+  log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity, helperImage: helperImages.image });
   await manager.run();
   log.info('operator stopped');
   return 0;

@@ -47,9 +47,9 @@ export interface ObjectCache {
 export interface Repair {
   /** CamelCase reason, also the metric label, e.g. `ContainerRestarted`, `MemberRejoined`. */
   reason: string;
-  /** What was found wrong, e.g. `eth1 missing in ubuntu114 (container restarted)`. */
+  /** What was found wrong, e.g. `eth1 missing in web1 (container restarted)`. */
   found: string;
-  /** What was done, e.g. `re-attached 192.168.116.114/24 via veth1pl4242`. */
+  /** What was done, e.g. `re-attached 10.0.0.14/24 via veth1pl4242`. */
   action: string;
   host?: string;
 }

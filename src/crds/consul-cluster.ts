@@ -88,9 +88,12 @@ const spec = obj(
   'Desired state of a ConsulCluster.',
   {
     datacenter: str('Consul datacenter name (-datacenter). A DNS-1123 label.', { format: 'dns-label' }),
-    image: str('Consul image run by every agent container, e.g. hashicorp/consul:1.8.7. Pulled only if missing on the host.', {
-      format: 'image-ref',
-    }),
+    image: str(
+      'Consul image run by every agent container: any image whose entrypoint runs `consul` with the arguments it is given (`agent -server ...`), e.g. hashicorp/consul:1.8.7 or an image with ENTRYPOINT ["consul"]. Pulled by the host only if missing; a pull that fails shows as Ready=False, reason ImagePullFailed, with the engine\'s message, and is tried again every 30 s.',
+      {
+        format: 'image-ref',
+      },
+    ),
     ui: bool('Serve the web UI on :8500 (-ui).', { default: false }),
     servers: arr('Server agents (-server). Three or five give a fault-tolerant quorum.', obj('One server agent.', member('server'), ['host', 'node']), {
       minItems: 1,

@@ -1,5 +1,5 @@
 /** DockerHost: one Docker Engine endpoint; the other kinds refer to hosts by this name. */
-import { bool, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import { bool, int, obj, resourceSchema, statusSchema, str } from './common-schema.js';
 import type { BaseStatus, Resource } from './meta.js';
 import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
 
@@ -28,6 +28,7 @@ export interface DockerHostStatus extends BaseStatus {
   kernelVersion?: string;
   swarm?: { nodeID?: string; state: SwarmNodeState; controlAvailable?: boolean };
   lastProbeTime?: string;
+  helperImage?: { image: string; state: 'Present' | 'Imported' | 'Pulled' | 'Failed'; id?: string; message?: string; provisionMs?: number; reason?: string };
 }
 
 export type DockerHost = Resource<DockerHostSpec, DockerHostStatus>;
@@ -36,11 +37,11 @@ const spec = obj(
   'Desired state of a DockerHost.',
   {
     endpoint: str(
-      'Docker Engine API endpoint: tcp://HOST:PORT (e.g. tcp://192.168.116.111:2375; add tls for :2376) or unix:///ABSOLUTE/PATH to a local socket.',
+      'Docker Engine API endpoint: tcp://HOST:PORT (e.g. tcp://10.0.0.11:2375; add tls for :2376) or unix:///ABSOLUTE/PATH to a local socket.',
       { format: 'docker-endpoint' },
     ),
     address: str(
-      "The host's LAN IPv4 address (e.g. 192.168.116.111). Consul agents bind and advertise on it and Swarm advertises it unless told otherwise.",
+      "The host's LAN IPv4 address (e.g. 10.0.0.11). Consul agents bind and advertise on it and Swarm advertises it unless told otherwise.",
       { format: 'ipv4' },
     ),
     tls: obj(
@@ -73,6 +74,20 @@ const status = statusSchema('Observed state of a DockerHost, rebuilt by the cont
     ['state'],
   ),
   lastProbeTime: str('When the engine was last probed (RFC 3339).', { format: 'date-time' }),
+  helperImage: obj(
+    "The StaticIPAttachment network helper's image on this host; the operator puts it there when the host lacks it.",
+    {
+      image: str('The helper image (swarmop/nethelper:<version> by default, or the operator\'s --helper-image).'),
+      state: str('Present: it was there; Imported / Pulled: the operator put it there; Failed: it is not there (see message).', {
+        enum: ['Present', 'Imported', 'Pulled', 'Failed'],
+      }),
+      id: str('Image id on the host.'),
+      message: str("How it was provisioned, or why it failed (the engine's message)."),
+      provisionMs: int('How long the operator took to import or pull it (ms).'),
+      reason: str('Failed only: RootfsMissing, ImportFailed, PullFailed or Unavailable.'),
+    },
+    ['image', 'state'],
+  ),
 });
 
 function check(s: DockerHostSpec): SemanticError[] {

@@ -80,11 +80,11 @@ const containerName: FormatCheck = (v) => {
 };
 
 const ipv4: FormatCheck = (v) =>
-  parseIPv4(v) === undefined ? `${show(v)} is not a valid IPv4 address (expected four decimal octets 0-255, like 192.168.116.111)` : undefined;
+  parseIPv4(v) === undefined ? `${show(v)} is not a valid IPv4 address (expected four decimal octets 0-255, like 10.0.0.11)` : undefined;
 
 const ipv4Cidr: FormatCheck = (v) => {
   const m = /^([^/]*)\/(.*)$/.exec(v);
-  if (!m) return `${show(v)} is not a valid IPv4 CIDR: expected address/prefix like 192.168.116.114/24`;
+  if (!m) return `${show(v)} is not a valid IPv4 CIDR: expected address/prefix like 10.0.0.14/24`;
   if (parseIPv4(m[1] ?? '') === undefined) return `${show(v)} is not a valid IPv4 CIDR: ${show(m[1] ?? '')} is not an IPv4 address`;
   if (!/^(0|[1-9][0-9]?)$/.test(m[2] ?? '') || Number(m[2]) > 32)
     return `${show(v)} is not a valid IPv4 CIDR: prefix length must be a number 0-32`;

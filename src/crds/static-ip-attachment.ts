@@ -11,7 +11,7 @@ export interface StaticIPAttachmentSpec {
   container: string;
   /** Linux bridge on the host, created if missing. */
   bridge: string;
-  /** `address/prefix`, e.g. 192.168.116.114/24. */
+  /** `address/prefix`, e.g. 10.0.0.14/24. */
   address: string;
   gateway?: string;
   /** Interface name inside the container. Default eth1. */
@@ -45,10 +45,10 @@ const spec = obj(
       format: 'container-name',
     }),
     bridge: str('Linux bridge on the host the container is attached to (e.g. br0); created if missing.', { format: 'ifname' }),
-    address: str('IPv4 address and prefix of the container interface, e.g. 192.168.116.114/24. Not the network or broadcast address.', {
+    address: str('IPv4 address and prefix of the container interface, e.g. 10.0.0.14/24. Not the network or broadcast address.', {
       format: 'ipv4-cidr',
     }),
-    gateway: str("Default gateway set inside the container, e.g. 192.168.116.1; must be inside the address's subnet.", { format: 'ipv4' }),
+    gateway: str("Default gateway set inside the container, e.g. 10.0.0.1; must be inside the address's subnet.", { format: 'ipv4' }),
     interface: str('Interface name inside the container. Default eth1.', { format: 'ifname', default: 'eth1' }),
     mac: str('Unicast MAC address of the container interface, e.g. 02:42:c0:a8:74:72. Default: chosen by the kernel.', { format: 'mac' }),
     uplink: str("Host NIC to enslave into the bridge (e.g. eth0); its addresses and default route move onto the bridge, as in pipework's setup.", {

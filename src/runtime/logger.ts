@@ -107,7 +107,7 @@ export interface DriftRepair {
   kind: string;
   name: string;
   host?: string;
-  /** What was wrong, e.g. "eth1 missing in container ubuntu114". */
+  /** What was wrong, e.g. "eth1 missing in container web1". */
   what: string;
   /** Why it counts as drift, e.g. "container restarted". */
   why: string;

@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import winston from 'winston';
 import type { KindName, Resource } from '../crds/index.js';
+import { labSettings } from './lab-settings.js';
 import type { HostHandle, KindTypes, ObjectCache, ReconcileContext, Repair } from '../controllers/reconciler.js';
 
 export interface TestHost {
@@ -15,12 +16,8 @@ export interface TestHost {
   endpoint: string;
 }
 
-/** The lab's three hosts (hack/lab.sh up), as in manifests/. */
-export const LAB_HOSTS: readonly TestHost[] = [
-  { name: 'consulsvr', address: '192.168.116.111', endpoint: 'tcp://192.168.116.111:2375' },
-  { name: 'consul01', address: '192.168.116.112', endpoint: 'tcp://192.168.116.112:2375' },
-  { name: 'consul02', address: '192.168.116.113', endpoint: 'tcp://192.168.116.113:2375' },
-];
+/** The lab's three hosts (hack/lab.sh up) as its .lab/env names them (its defaults before the first `up`). */
+export const LAB_HOSTS: readonly TestHost[] = labSettings().hosts;
 
 export interface RecordingContext extends ReconcileContext {
   repairs: Repair[];

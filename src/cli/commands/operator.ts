@@ -26,6 +26,8 @@ export interface OperatorOptions {
   leaseSeconds?: number;
   /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
   lockDelaySeconds?: number;
+  /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
+  helperImage?: string;
 }
 
 function positiveInt(flag: string): (v: string) => number {
@@ -44,6 +46,14 @@ function intInRange(flag: string, min: number, max: number): (v: string) => numb
   };
 }
 
+/** An image reference as the engine takes it: [registry[:port]/]name[:tag][@digest], lower-case name. */
+const IMAGE_RE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+function imageRef(v: string): string {
+  if (!IMAGE_RE.test(v)) throw new SwarmopError('Invalid', `--helper-image must be an image reference like [registry/]name[:tag], got "${v}"`);
+  return v;
+}
+
 export function registerOperator(program: Command, ctx: CliContext): void {
   program
     .command('operator')
@@ -58,9 +68,14 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--max-concurrent-reconciles <n>', 'reconciles run at once per controller', positiveInt('--max-concurrent-reconciles'), 4)
     // Consul accepts session TTLs of 10 s to 24 h; it invalidates a dead leader's session up to 2x TTL late.
     .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400), the backstop: the session is also bound to a 2 s TTL check, so a killed leader is replaced about 2 s plus the lock delay later', intInRange('--lease-seconds', 10, 86_400), 10)
+    .option(
+      '--helper-image <image>',
+      'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
+      imageRef,
+    )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
+      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
         const token = effectiveToken(g.settings);
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
@@ -82,6 +97,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           maxConcurrentReconciles: opts.maxConcurrentReconciles,
           leaseSeconds: opts.leaseSeconds,
           lockDelaySeconds: opts.lockDelaySeconds,
+          ...(opts.helperImage === undefined ? {} : { helperImage: opts.helperImage }),
         });
       }),
     );

@@ -18,7 +18,7 @@ interface Target {
 
 export function parseTarget(text: string): Target {
   const m = /^([^/]+)\/([^/]+)$/.exec(text);
-  if (!m) throw new SwarmopError('Invalid', `"${text}" is not KIND/NAME (e.g. staticipattachment/ubuntu114)`);
+  if (!m) throw new SwarmopError('Invalid', `"${text}" is not KIND/NAME (e.g. staticipattachment/web1)`);
   return { kind: requireKind(m[1] ?? ''), name: m[2] ?? '' };
 }
 
@@ -40,7 +40,7 @@ export function registerWait(program: Command, ctx: CliContext): void {
   program
     .command('wait')
     .description('wait until resources meet a condition (they may not exist yet) or are deleted')
-    .argument('<targets...>', 'KIND/NAME, e.g. sia/ubuntu114')
+    .argument('<targets...>', 'KIND/NAME, e.g. sia/web1')
     .requiredOption('--for <what>', 'condition=NAME[=VALUE] (VALUE defaults to True) or delete')
     .option('--timeout <duration>', 'give up after this long (exit 6)', '30s')
     .action(

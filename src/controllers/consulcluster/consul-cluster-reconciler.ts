@@ -12,7 +12,7 @@ import { readMembers, type AgentHttpOptions } from './agent-http.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { watchMembers } from './member-watch.js';
 import { desiredAgents, type AgentSecrets } from './desired.js';
-import { REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
+import { ImagePullError, REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
 import { observeCluster, type ObserveOptions } from './observe.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Action, type Inflight, type PlanOptions } from './plan.js';
@@ -26,6 +26,8 @@ export interface ConsulClusterReconcilerOptions {
   pollIntervalMs?: number;
   /** Re-check this often while a step settles or the cluster is not converged (ms). */
   busyRequeueMs?: number;
+  /** Try a failed image pull again after this long (ms). */
+  pullRetryMs?: number;
   dockerTimeoutMs?: number;
   httpTimeoutMs?: number;
   stopTimeoutSec?: number;
@@ -52,6 +54,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly executeOptions: ExecuteOptions;
   private readonly pollIntervalMs: number;
   private readonly busyRequeueMs: number;
+  private readonly pullRetryMs: number;
   private readonly now: () => number;
   private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
 
@@ -62,6 +65,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.executeOptions = { stopTimeoutSec: options.stopTimeoutSec ?? 10, pullTimeoutMs: options.pullTimeoutMs ?? 300_000, http };
     this.pollIntervalMs = options.pollIntervalMs ?? 3000;
     this.busyRequeueMs = options.busyRequeueMs ?? 500;
+    this.pullRetryMs = options.pullRetryMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.readSecret = options.readSecret;
   }
@@ -119,8 +123,13 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       }
     }
     let progress = p.waiting;
+    let pullFailed: ImagePullError | undefined;
     if (p.action) {
-      if (await this.run(p.action, analysis, ctx, executeOptions)) {
+      const ran = await this.run(p.action, analysis, ctx, executeOptions);
+      if (ran instanceof ImagePullError) {
+        pullFailed = ran;
+        progress = undefined;
+      } else if (ran) {
         const inflight = inflightFor(p.action, now, this.planOptions);
         if (inflight) this.inflight.set(key, inflight);
         progress = inflight ? `waiting for ${inflight.description}` : undefined;
@@ -128,7 +137,13 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         progress = `${p.action.type} failed; retrying`;
       }
     }
-    const conds = conditions(analysis, { missingHosts: [], progress });
+    let conds = conditions(analysis, { missingHosts: [], progress });
+    if (pullFailed) {
+      // No container to crash-loop: the agent is not created until its image is there; try again slowly.
+      const failed = pullFailed;
+      conds = conds.map((c) => (c.type === 'Ready' ? { type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: failed.message } : c));
+      return { observed: observedStatus(analysis), conditions: conds, requeueAfter: this.pullRetryMs };
+    }
     const converged = !p.action && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
     return {
       observed: observedStatus(analysis),
@@ -137,12 +152,20 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     };
   }
 
-  /** Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon, not backed off. */
-  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext, o: ExecuteOptions): Promise<boolean> {
+  /**
+   * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
+   * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
+   */
+  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext, o: ExecuteOptions): Promise<boolean | ImagePullError> {
     let done: string;
     try {
       done = await execute(action, (h) => ctx.hosts.get(h), o);
     } catch (err) {
+      if (err instanceof ImagePullError) {
+        await ctx.event('Warning', 'ImagePullFailed', err.message);
+        ctx.log.warn('consul image pull failed', { kind: this.kind, host: err.host, image: err.image, err: err.message });
+        return err;
+      }
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
       // The same holds for the clean-up calls, which fail while a leader election is under way.

@@ -10,6 +10,9 @@ import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { execInContainer } from '../../docker/exec.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
+
+/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
+const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 import type { ReconcileOutcome } from '../reconciler.js';
 import { readAgentView } from './agent-http.js';
 import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
@@ -135,15 +138,15 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     assert.equal(outcome.observed.raftPeers?.length, 3);
     assert.ok(outcome.observed.raftPeers?.every((p) => p.voter));
     assert.ok(outcome.observed.leader);
-    assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}:${m.role}`), ['consulsvr:alive:server', 'consul01:alive:server', 'consul02:alive:server']);
+    assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}:${m.role}`), [`${H0}:alive:server`, `${H1}:alive:server`, `${H2}:alive:server`]);
     assert.equal(ctx.repairs.length, 0, 'creating is not a repair');
     assert.deepEqual(ctx.events.map((e) => e.reason), ['ClusterCreated']);
-    const c = (await agentContainer('consul01'))!;
+    const c = (await agentContainer(H1))!;
     assert.equal(c.HostConfig.NetworkMode, 'host');
     assert.equal(c.HostConfig.RestartPolicy?.Name, 'unless-stopped');
-    assert.equal(c.Config.Labels['io.swarmop.member'], 'consul01');
+    assert.equal(c.Config.Labels['io.swarmop.member'], H1);
     // The UI is served (-ui) on :8500.
-    const ui = await fetch('http://192.168.116.112:8500/ui/', { signal: AbortSignal.timeout(3000) });
+    const ui = await fetch(`http://${LAB_HOSTS[1]!.address}:8500/ui/`, { signal: AbortSignal.timeout(3000) });
     assert.equal(ui.status, 200);
   });
 
@@ -162,25 +165,25 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
 
   test('a stopped agent container is started again (one repair)', async () => {
     freshCtx();
-    await docker('consul02').getContainer(containerName(NAME)).stop({ t: 1 });
+    await docker(H2).getContainer(containerName(NAME)).stop({ t: 1 });
     await reconcileUntil(rec, resource(), ctx, ready);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), ['ContainerStarted@consul02']);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), [`ContainerStarted@${H2}`]);
   });
 
   test('a removed agent container is recreated with its data dir (one repair)', async () => {
     freshCtx();
-    await docker('consul01').getContainer(containerName(NAME)).remove({ force: true });
+    await docker(H1).getContainer(containerName(NAME)).remove({ force: true });
     const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
     console.log(`# removed container -> Ready in ${ms} ms`);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), ['ContainerRecreated@consul01']);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), [`ContainerRecreated@${H1}`]);
   });
 
   test('a paused agent is unpaused; a member failed while its agent answers is joined at once', async () => {
     freshCtx();
-    const c = docker('consul02').getContainer(containerName(NAME));
+    const c = docker(H2).getContainer(containerName(NAME));
     await c.pause();
     // Let the others declare it failed (gossip suspicion, ~7 s), then undo the pause by hand.
-    await waitFor('consul02 failed', async () => (await readAgentView('192.168.116.111')).members.find((m) => m.name === 'consul02')?.status === 'failed', 30_000);
+    await waitFor(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', 30_000);
     await c.unpause();
     const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
     console.log(`# failed member (agent answering) -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => r.reason).join(',') || 'none (memberlist refuted first)'}`);
@@ -190,7 +193,7 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
 
   test('`consul leave` on a server: the member comes back (docker restart or explicit join), at most one repair', async () => {
     freshCtx();
-    const r = await execInContainer(docker('consul01'), containerName(NAME), ['consul', 'leave']);
+    const r = await execInContainer(docker(H1), containerName(NAME), ['consul', 'leave']);
     assert.equal(r.exitCode, 0, r.stderr);
     const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
     console.log(`# consul leave -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((x) => x.reason).join(',') || 'none'}`);
@@ -217,10 +220,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     freshCtx();
     const two = resource({ ui: false, servers: LAB_HOSTS.slice(0, 2).map((h) => ({ host: h.name, node: h.name })), bootstrapExpect: 2 }, 3);
     const { outcome } = await reconcileUntil(rec, two, ctx, (o) => ready(o) && o.observed.raftPeers?.length === 2);
-    assert.equal(await agentContainer('consul02'), undefined);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`).slice(0, 1), ['MemberRemoved@consul02']);
+    assert.equal(await agentContainer(H2), undefined);
+    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`).slice(0, 1), [`MemberRemoved@${H2}`]);
     assert.ok(ctx.repairs.every((r) => r.reason !== 'ContainerReplaced'), 'the remaining servers are not restarted');
-    assert.deepEqual(outcome.observed.raftPeers?.map((p) => p.node).sort(), ['consul01', 'consulsvr']);
+    assert.deepEqual(outcome.observed.raftPeers?.map((p) => p.node).sort(), [H0, H1].sort());
   });
 
   test('the server added back joins the cluster again', async () => {

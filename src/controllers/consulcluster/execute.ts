@@ -18,30 +18,56 @@ function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
 
+/** The host's engine could not pull the agent image: reported on the cluster, retried slowly, never a crash loop. */
+export class ImagePullError extends SwarmopError {
+  readonly image: string;
+  readonly host: string;
+  constructor(image: string, host: string, engineMessage: string, cause?: unknown) {
+    super('Unavailable', `pull of ${image} on ${host} failed: ${engineMessage}`, cause === undefined ? undefined : { cause });
+    this.image = image;
+    this.host = host;
+  }
+}
+
+/** The engine's message without dockerode's "(HTTP code 404) unexpected - " prefix. */
+function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: unknown }; message?: unknown };
+  if (e.json && typeof e.json.message === 'string') return e.json.message;
+  return (typeof e.message === 'string' ? e.message : String(err)).replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
+}
+
 /** Pull only when the host lacks the image (the lab loads it; real hosts may reach a registry). */
-export async function ensureImage(docker: Docker, image: string, timeoutMs: number): Promise<void> {
+export async function ensureImage(docker: Docker, image: string, timeoutMs: number, host = 'the host'): Promise<void> {
   try {
     await docker.getImage(image).inspect();
     return;
   } catch (err) {
     if (statusCode(err) !== 404) throw err;
   }
-  const stream = await docker.pull(image);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await (docker.pull(image) as unknown as Promise<NodeJS.ReadableStream>));
+  } catch (err) {
+    throw new ImagePullError(image, host, engineMessage(err), err);
+  }
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      reject(new SwarmopError('Timeout', `pull of ${image} did not finish within ${timeoutMs} ms`));
+      reject(new ImagePullError(image, host, `did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
-    docker.modem.followProgress(stream, (err: Error | null) => {
+    docker.modem.followProgress(stream, (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
       clearTimeout(timer);
-      if (err) reject(new SwarmopError('Unavailable', `pull of ${image} failed: ${err.message}`, { cause: err }));
+      // A pull that fails part-way reports it in the stream, not as an HTTP error.
+      const failed = output?.find((o) => o.error !== undefined || o.errorDetail !== undefined);
+      if (err) reject(new ImagePullError(image, host, engineMessage(err), err));
+      else if (failed) reject(new ImagePullError(image, host, String(failed.errorDetail?.message ?? failed.error)));
       else resolve();
     });
   });
 }
 
 export async function createAgent(docker: Docker, agent: DesiredAgent, o: ExecuteOptions): Promise<string> {
-  await ensureImage(docker, agent.image, o.pullTimeoutMs);
+  await ensureImage(docker, agent.image, o.pullTimeoutMs, agent.host);
   const imageUser = agent.configFile ? ((await docker.getImage(agent.image).inspect()).Config?.User ?? '') : '';
   const c = await docker.createContainer({
     name: agent.container,

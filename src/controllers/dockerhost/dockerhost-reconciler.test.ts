@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHostOutcome } from './dockerhost-reconciler.js';
+import { dockerHostOutcome, withHelperImage } from './dockerhost-reconciler.js';
 import { engineFacts, failureReason } from './probe.js';
 
 const facts = engineFacts(
@@ -46,4 +46,25 @@ test('probe errors map to reasons: TLS refused, TLS required, otherwise unreacha
   assert.equal(failureReason('TLS handshake failed: sslv3 alert bad certificate'), 'TLSHandshakeFailed');
   assert.equal(failureReason('(HTTP code 400) unexpected - Client sent an HTTP request to an HTTPS server.'), 'TLSRequired');
   assert.equal(failureReason('connection refused by 192.168.116.112:2375'), 'Unreachable');
+});
+
+test('a reachable host reports its helper image: Imported with the time it took, Present when it was there', () => {
+  const out = dockerHostOutcome('tcp://h:2375', { reachable: true, facts }, 5000);
+  const imported = withHelperImage(out, { image: 'swarmop/nethelper:1.0.0', state: 'Imported', id: 'sha256:ab', provisionMs: 812 }, 5000);
+  assert.deepEqual(imported.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Reachable'], ['HelperImageReady', 'True', 'Imported']]);
+  assert.equal(imported.conditions[1]?.message, 'swarmop/nethelper:1.0.0 imported by the operator in 812 ms');
+  assert.deepEqual(imported.observed.helperImage, { image: 'swarmop/nethelper:1.0.0', state: 'Imported', id: 'sha256:ab', provisionMs: 812 });
+  assert.equal(imported.requeueAfter, undefined);
+  const present = withHelperImage(out, { image: 'swarmop/nethelper:1.0.0', state: 'Present', id: 'sha256:ab' }, 5000);
+  assert.equal(present.conditions[1]?.message, 'swarmop/nethelper:1.0.0 is on the host');
+});
+
+test('a helper image that could not be provisioned leaves Ready alone, says why and is retried', () => {
+  const out = dockerHostOutcome('tcp://h:2375', { reachable: true, facts }, 2000);
+  const failed = withHelperImage(out, { image: 'team/helper:1', state: 'Failed', reason: 'PullFailed', message: 'pull of team/helper:1 failed: no such host' }, 2000);
+  assert.deepEqual(failed.conditions.map((c) => [c.type, c.status, c.reason, c.message]), [
+    ['Ready', 'True', 'Reachable', out.conditions[0]!.message],
+    ['HelperImageReady', 'False', 'PullFailed', 'pull of team/helper:1 failed: no such host'],
+  ]);
+  assert.equal(failed.requeueAfter, 10_000);
 });

@@ -4,7 +4,8 @@
  * (connect/disconnect re-trigger it at once) and re-checked by the periodic resync.
  */
 import type { DockerHost } from '../../crds/index.js';
-import type { KindReconciler, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { ConditionInput, KindReconciler, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { HelperImageProvisioner, HelperImageStatus } from '../staticipattachment/helper-image.js';
 import { probeEngine, type EngineFacts } from './probe.js';
 
 export interface DockerHostObserved {
@@ -16,12 +17,19 @@ export interface DockerHostObserved {
   arch?: string;
   kernelVersion?: string;
   swarm?: EngineFacts['swarm'];
+  /** The network helper image on this host (only with a provisioner). */
+  helperImage?: HelperImageStatus;
 }
 
 export interface DockerHostReconcilerOptions {
   probeTimeoutMs?: number;
   /** Re-check an unreachable host this often even without events (ms). */
   unreachableRecheckMs?: number;
+  /**
+   * Puts the StaticIPAttachment network helper's image on every reachable host that lacks it
+   * (once per host) and reports it as status.helperImage and the HelperImageReady condition.
+   */
+  helperImages?: Pick<HelperImageProvisioner, 'ensure'>;
 }
 
 type DockerHostResource = DockerHost;
@@ -40,7 +48,9 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
         };
       }
       const probe = await probeEngine(handle.docker, options.probeTimeoutMs);
-      return dockerHostOutcome(host.spec.endpoint, probe, recheck);
+      const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
+      if (!probe.reachable || !options.helperImages) return out;
+      return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
     },
     mapHostConnectivity: (host) => [host],
   };
@@ -70,5 +80,25 @@ export function dockerHostOutcome(
         message: `Docker Engine ${f.engineVersion} (${f.os}/${f.arch}) answers at ${endpoint}; swarm ${f.swarm.state}`,
       },
     ],
+  };
+}
+
+/** Pure: the outcome of a reachable host with its helper image's state added (Ready is about the engine only). */
+export function withHelperImage(out: ReconcileOutcome<DockerHostObserved>, helper: HelperImageStatus, recheckMs: number): ReconcileOutcome<DockerHostObserved> {
+  const condition: ConditionInput =
+    helper.state === 'Failed'
+      ? { type: 'HelperImageReady', status: 'False', reason: helper.reason ?? 'Failed', message: helper.message ?? `${helper.image} is not on the host` }
+      : {
+          type: 'HelperImageReady',
+          status: 'True',
+          reason: helper.state,
+          message: helper.state === 'Present' ? `${helper.image} is on the host` : `${helper.image} ${helper.state.toLowerCase()} by the operator in ${helper.provisionMs} ms`,
+        };
+  return {
+    ...out,
+    observed: { ...out.observed, helperImage: helper },
+    conditions: [...out.conditions, condition],
+    // A failed provisioning is tried again (the provisioner answers from memory meanwhile).
+    ...(helper.state === 'Failed' ? { requeueAfter: out.requeueAfter ?? recheckMs * 5 } : {}),
   };
 }

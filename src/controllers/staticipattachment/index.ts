@@ -2,6 +2,7 @@
  * StaticIPAttachment controller: pipework's fixed container IPs, kept in place.
  * `createStaticIPAttachmentReconciler(options)` is what the operator registers.
  */
+import { HelperImageProvisioner } from './helper-image.js';
 import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
 import { StaticIPAttachmentReconciler } from './reconciler.js';
 import { SessionNetHelper } from './helper-session.js';
@@ -15,24 +16,29 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   helperMode?: 'session' | 'resident' | 'run';
   /** Inject a helper (tests, bench). Overrides image/helperMode. */
   helper?: NetHelper;
+  /** Puts the helper image on hosts that lack it; its image is the one the helpers run. Default: a provisioner of `image`. */
+  images?: HelperImageProvisioner;
   retryAfterMs?: number;
 }
 
 export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): StaticIPAttachmentReconciler {
+  const images = options.images ?? new HelperImageProvisioner(options.image !== undefined ? { image: options.image } : {});
+  const helperOptions: NetHelperOptions = { ...options, image: images.image, ensureImage: (host) => images.require(host) };
   const mode = options.helperMode ?? 'session';
   const helper =
     options.helper ??
     (mode === 'run'
-      ? new RunOnceNetHelper(options)
+      ? new RunOnceNetHelper(helperOptions)
       : mode === 'resident'
-        ? new ResidentNetHelper(options)
-        : new SessionNetHelper({ resident: new ResidentNetHelper(options), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }));
+        ? new ResidentNetHelper(helperOptions)
+        : new SessionNetHelper({ resident: new ResidentNetHelper(helperOptions), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }));
   return new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
 }
 
 export { FINALIZER as STATICIP_FINALIZER, KIND as STATICIP_KIND, StaticIPAttachmentReconciler } from './reconciler.js';
 export type { AttachmentObserved } from './reconciler.js';
-export { ResidentNetHelper, RunOnceNetHelper, DEFAULT_HELPER_IMAGE, HELPER_ROLE_LABEL } from './net-helper.js';
+export { ResidentNetHelper, RunOnceNetHelper, HELPER_ROLE_LABEL } from './net-helper.js';
+export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } from './helper-image.js';
 export type { NetHelper } from './net-helper.js';
 export { SessionNetHelper, HelperSession } from './helper-session.js';
 export { vethNames } from './spec.js';

@@ -4,7 +4,7 @@
  * `--privileged`.
  *
  * Two strategies behind one interface, chosen by measurement (bench/staticip.ts, observe program on
- * lab host consul01, dockerode over tcp, three runs of n=20): a per-repair `docker run`
+ * a lab host, dockerode over tcp, three runs of n=20): a per-repair `docker run`
  * (create+attach+start+wait+remove) took p50 146-244 ms / p99 228-510 ms; an exec into a resident
  * helper p50 54-75 ms / p99 83-108 ms (ENVIRONMENT.md: ~160 vs ~75 ms through the CLI). So the
  * resident helper is the default; it is re-created when missing, stopped or on another image.
@@ -13,9 +13,9 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { execInContainer } from '../../docker/exec.js';
 import { SwarmopError } from '../../errors.js';
+import { defaultHelperImage, HELPER_IDLE_CMD } from './helper-image.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, programArgv } from './helper-program.js';
 
-export const DEFAULT_HELPER_IMAGE = 'swarmop/nethelper:lab';
 export const HELPER_ROLE_LABEL = 'io.swarmop.role';
 export const HELPER_ROLE = 'nethelper';
 export const DEFAULT_HELPER_NAME = 'swarmop-nethelper';
@@ -30,7 +30,10 @@ export interface NetHelper {
 }
 
 export interface NetHelperOptions {
+  /** Default: swarmop/nethelper:<package version> (see helper-image.ts). */
   image?: string;
+  /** Puts the image on the host when it lacks it (HelperImageProvisioner.require); called before a helper container is created. */
+  ensureImage?: (host: HelperHost) => Promise<void>;
   /** Give up on one program after this long. */
   timeoutMs?: number;
   /** Extra labels on the helper containers (tests add their own io.swarmop.* label). */
@@ -61,11 +64,13 @@ export class ResidentNetHelper implements NetHelper {
   private readonly name: string;
   private readonly timeoutMs: number;
   private readonly labels: Record<string, string>;
+  private readonly ensureImage: ((host: HelperHost) => Promise<void>) | undefined;
   /** host name -> the helper's container id (a promise, so concurrent reconciles create it once). */
   private readonly ready = new Map<string, { docker: Docker; id: Promise<string> }>();
 
   constructor(options: NetHelperOptions & { containerName?: string } = {}) {
-    this.image = options.image ?? DEFAULT_HELPER_IMAGE;
+    this.image = options.image ?? defaultHelperImage();
+    this.ensureImage = options.ensureImage;
     this.name = options.containerName ?? DEFAULT_HELPER_NAME;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.labels = { ...options.labels, [HELPER_ROLE_LABEL]: HELPER_ROLE };
@@ -123,10 +128,14 @@ export class ResidentNetHelper implements NetHelper {
         return existing.Id;
       }
       if (existing) await docker.getContainer(existing.Id).remove({ force: true });
+      await this.ensureImage?.(host);
       const c = await docker
         .createContainer({
           name: this.name,
           Image: this.image,
+          // Its own idle command: any image with `sh` works, whatever its default command is.
+          Cmd: HELPER_IDLE_CMD,
+          OpenStdin: true,
           Labels: this.labels,
           HostConfig: { ...hostConfig(), RestartPolicy: { Name: 'unless-stopped' } },
         })
@@ -154,9 +163,11 @@ export class RunOnceNetHelper implements NetHelper {
   private readonly image: string;
   private readonly timeoutMs: number;
   private readonly labels: Record<string, string>;
+  private readonly ensureImage: ((host: HelperHost) => Promise<void>) | undefined;
 
   constructor(options: NetHelperOptions = {}) {
-    this.image = options.image ?? DEFAULT_HELPER_IMAGE;
+    this.image = options.image ?? defaultHelperImage();
+    this.ensureImage = options.ensureImage;
     this.timeoutMs = options.timeoutMs ?? 20_000;
     this.labels = { ...options.labels, [HELPER_ROLE_LABEL]: HELPER_ROLE };
   }
@@ -165,6 +176,7 @@ export class RunOnceNetHelper implements NetHelper {
     const docker = host.docker;
     let container: Docker.Container | undefined;
     try {
+      await this.ensureImage?.(host);
       container = await docker.createContainer({
         Image: this.image,
         Cmd: programArgv(commands),

@@ -9,22 +9,28 @@ import { after, before, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
 import { LAB_HOSTS, recordingContext } from '../../testing/reconcile-context.js';
+import { labSettings } from '../../testing/lab-settings.js';
+
+/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
+const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
+/** The lab's /24, e.g. 192.168.116 (SWARMOP_LAB_SUBNET). */
+const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from './lab-fixtures.js';
 import { DEFAULT_HELPER_NAME } from './net-helper.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;
-const up = (await labReachable(docker('consul01'))) && (await labReachable(docker('consul02')));
-const skip = up ? false : 'lab not up (hack/lab.sh up): consul01/consul02 engines do not answer on :2375';
+const up = (await labReachable(docker(H1))) && (await labReachable(docker(H2)));
+const skip = up ? false : `lab not up (hack/lab.sh up): ${H1}/${H2} engines do not answer on :2375`;
 
 const reconciler = createStaticIPAttachmentReconciler({ labels: { 'io.swarmop.lab': '1' } });
-const A = attachment('sia-it-a', { host: 'consul01', container: 'sia-it-a', bridge: 'br0', uplink: 'eth0', address: '192.168.116.201/24', gateway: '192.168.116.1' });
-const B = attachment('sia-it-b', { host: 'consul02', container: 'sia-it-b', bridge: 'br0', uplink: 'eth0', address: '192.168.116.202/24', gateway: '192.168.116.1' });
+const A = attachment('sia-it-a', { host: H1, container: 'sia-it-a', bridge: 'br0', uplink: 'eth0', address: `${NET}.201/24`, gateway: `${NET}.1` });
+const B = attachment('sia-it-b', { host: H2, container: 'sia-it-b', bridge: 'br0', uplink: 'eth0', address: `${NET}.202/24`, gateway: `${NET}.1` });
 // A bridge of its own (no uplink, owned) for the "bridge deleted" drift: deleting br0 itself would
 // take the lab host's own address with it and cut the host off from everyone.
-const C = attachment('sia-it-c', { host: 'consul01', container: 'sia-it-c', bridge: 'br-siait', address: '10.77.1.5/24', ownBridge: true });
-const D = attachment('sia-it-d', { host: 'consul01', container: 'sia-it-d', bridge: 'br-siait', address: '10.77.1.6/24', mac: '02:77:00:01:00:06', ownBridge: true });
+const C = attachment('sia-it-c', { host: H1, container: 'sia-it-c', bridge: 'br-siait', address: '10.77.1.5/24', ownBridge: true });
+const D = attachment('sia-it-d', { host: H1, container: 'sia-it-d', bridge: 'br-siait', address: '10.77.1.6/24', mac: '02:77:00:01:00:06', ownBridge: true });
 
 async function converge(o: StaticIPAttachment) {
   ctx.objects.set(`StaticIPAttachment/${o.metadata.name}`, o as unknown as Resource);
@@ -65,17 +71,17 @@ async function assertNoOp(o: StaticIPAttachment) {
 before(async () => {
   if (!up) return;
   await Promise.all([
-    runWorkload(docker('consul01'), 'sia-it-a'),
-    runWorkload(docker('consul02'), 'sia-it-b'),
-    runWorkload(docker('consul01'), 'sia-it-c'),
-    runWorkload(docker('consul01'), 'sia-it-d'),
+    runWorkload(docker(H1), 'sia-it-a'),
+    runWorkload(docker(H2), 'sia-it-b'),
+    runWorkload(docker(H1), 'sia-it-c'),
+    runWorkload(docker(H1), 'sia-it-d'),
   ]);
 });
 
 after(async () => {
   if (!up) return;
   for (const o of [A, B, C, D]) await reconciler.finalize(o, ctx).catch(() => undefined);
-  await Promise.all([removeLabelled(docker('consul01')), removeLabelled(docker('consul02'))]);
+  await Promise.all([removeLabelled(docker(H1)), removeLabelled(docker(H2))]);
 });
 
 test('attaches containers on two hosts to br0 (uplink eth0) and they ping each other on their fixed addresses', { skip }, async () => {
@@ -86,11 +92,11 @@ test('attaches containers on two hosts to br0 (uplink eth0) and they ping each o
     assert.equal(o.status?.address, o.spec.address);
     assert.match(o.status?.hostVeth ?? '', /^swv[0-9a-f]{12}$/);
   }
-  await ping(A, '192.168.116.202');
-  await ping(B, '192.168.116.201');
+  await ping(A, `${NET}.202`);
+  await ping(B, `${NET}.201`);
   // The lab hosts still answer on their own address, now carried by br0.
-  assert.ok(await labReachable(docker('consul01')));
-  assert.ok(await labReachable(docker('consul02')));
+  assert.ok(await labReachable(docker(H1)));
+  assert.ok(await labReachable(docker(H2)));
 });
 
 test('a converged attachment is a no-op: no repair, no event, same veth', { skip }, async () => {
@@ -99,57 +105,57 @@ test('a converged attachment is a no-op: no repair, no event, same veth', { skip
 });
 
 test('docker restart: eth1 is re-attached and the drift is named ContainerRestarted', { skip }, async () => {
-  await docker('consul01').getContainer('sia-it-a').restart({ t: 0 });
+  await docker(H1).getContainer('sia-it-a').restart({ t: 0 });
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['ContainerRestarted']);
-  assert.equal(await addressInside(docker('consul01'), 'sia-it-a'), A.spec.address);
-  await ping(A, '192.168.116.202');
+  assert.equal(await addressInside(docker(H1), 'sia-it-a'), A.spec.address);
+  await ping(A, `${NET}.202`);
   await assertNoOp(A);
 });
 
 test('docker rm -f and run again under the same name: attached again (ContainerRecreated)', { skip }, async () => {
-  await runWorkload(docker('consul01'), 'sia-it-a');
+  await runWorkload(docker(H1), 'sia-it-a');
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['ContainerRecreated']);
-  await ping(A, '192.168.116.202');
+  await ping(A, `${NET}.202`);
 });
 
 test('eth1 deleted inside the container is re-created', { skip }, async () => {
-  await onHost('consul01', ['nsenter', '-t', await pidOf(A), '-n', 'ip', 'link', 'del', 'eth1']);
+  await onHost(H1, ['nsenter', '-t', await pidOf(A), '-n', 'ip', 'link', 'del', 'eth1']);
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['InterfaceMissing']);
-  await ping(A, '192.168.116.202');
+  await ping(A, `${NET}.202`);
   await assertNoOp(A);
 });
 
 test('an address changed by hand is put back (and the wrong one removed)', { skip }, async () => {
   const pid = await pidOf(A);
-  await onHost('consul01', ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'flush', 'dev', 'eth1']);
-  await onHost('consul01', ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'add', '192.168.116.250/24', 'dev', 'eth1']);
+  await onHost(H1, ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'flush', 'dev', 'eth1']);
+  await onHost(H1, ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'add', `${NET}.250/24`, 'dev', 'eth1']);
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['AddressChanged']);
-  assert.equal(await addressInside(docker('consul01'), 'sia-it-a'), A.spec.address);
-  const route = await sh(docker('consul01'), 'sia-it-a', ['ip', 'route', 'show', 'default']);
+  assert.equal(await addressInside(docker(H1), 'sia-it-a'), A.spec.address);
+  const route = await sh(docker(H1), 'sia-it-a', ['ip', 'route', 'show', 'default']);
   assert.match(route ?? '', /default via 192\.168\.116\.1 dev eth1/);
-  await ping(A, '192.168.116.202');
+  await ping(A, `${NET}.202`);
 });
 
 test('a stopped container is Ready=False ContainerNotRunning, a missing one ContainerNotFound; both attach when they run', { skip }, async () => {
-  await docker('consul01').getContainer('sia-it-a').stop({ t: 0 });
+  await docker(H1).getContainer('sia-it-a').stop({ t: 0 });
   assert.equal((await converge(A)).conditions[0]?.reason, 'ContainerNotRunning');
-  await docker('consul01').getContainer('sia-it-a').start();
+  await docker(H1).getContainer('sia-it-a').start();
   assert.equal((await converge(A)).conditions[0]?.status, 'True');
-  await removeContainer(docker('consul01'), 'sia-it-a');
+  await removeContainer(docker(H1), 'sia-it-a');
   assert.equal((await converge(A)).conditions[0]?.reason, 'ContainerNotFound');
-  await runWorkload(docker('consul01'), 'sia-it-a');
+  await runWorkload(docker(H1), 'sia-it-a');
   assert.equal((await converge(A)).conditions[0]?.status, 'True');
-  await ping(A, '192.168.116.202');
+  await ping(A, `${NET}.202`);
 });
 
 test('a deleted bridge is re-created and every veth put back on it', { skip }, async () => {
   for (const o of [C, D]) assert.equal((await converge(o)).conditions[0]?.status, 'True');
   await ping(C, '10.77.1.6');
-  await onHost('consul01', ['ip', 'link', 'del', 'br-siait']);
+  await onHost(H1, ['ip', 'link', 'del', 'br-siait']);
   const rc = await repairsOf(() => converge(C));
   assert.deepEqual(rc.map((r) => r.reason), ['BridgeMissing']);
   const rd = await repairsOf(() => converge(D));
@@ -161,32 +167,32 @@ test('a deleted bridge is re-created and every veth put back on it', { skip }, a
 });
 
 test('a newer attachment claiming a taken address is refused with AddressConflict and touches nothing', { skip }, async () => {
-  await runWorkload(docker('consul02'), 'sia-it-e');
-  const E = attachment('sia-it-e', { host: 'consul02', container: 'sia-it-e', bridge: 'br0', address: '192.168.116.201/24' });
+  await runWorkload(docker(H2), 'sia-it-e');
+  const E = attachment('sia-it-e', { host: H2, container: 'sia-it-e', bridge: 'br0', address: `${NET}.201/24` });
   const out = await converge(E);
   ctx.objects.delete('StaticIPAttachment/sia-it-e');
   assert.equal(out.conditions[0]?.reason, 'AddressConflict');
   assert.match(out.conditions[0]?.message ?? '', /sia-it-a/);
-  assert.equal(await addressInside(docker('consul02'), 'sia-it-e'), '');
+  assert.equal(await addressInside(docker(H2), 'sia-it-e'), '');
 });
 
 test('delete: the interface and host veth go, br0 (not owned) stays, an owned bridge goes with its last user', { skip }, async () => {
   const veth = A.status!.hostVeth!;
   assert.deepEqual(await reconciler.finalize(A, ctx), { done: true });
-  assert.equal(await sh(docker('consul01'), 'sia-it-a', ['ip', 'link', 'show', 'eth1']), undefined, 'eth1 removed');
-  const links = (JSON.parse(await onHost('consul01', ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
+  assert.equal(await sh(docker(H1), 'sia-it-a', ['ip', 'link', 'show', 'eth1']), undefined, 'eth1 removed');
+  const links = (JSON.parse(await onHost(H1, ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
   assert.ok(!links.includes(veth), 'host veth removed');
   assert.ok(links.includes('br0'), 'br0 stays');
-  assert.ok(await labReachable(docker('consul01')));
+  assert.ok(await labReachable(docker(H1)));
   assert.deepEqual(await reconciler.finalize(A, ctx), { done: true }, 'finalize is idempotent');
   ctx.objects.delete('StaticIPAttachment/sia-it-a');
 
   await reconciler.finalize(C, ctx);
   ctx.objects.delete('StaticIPAttachment/sia-it-c');
-  const mid = (JSON.parse(await onHost('consul01', ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
+  const mid = (JSON.parse(await onHost(H1, ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
   assert.ok(mid.includes('br-siait'), 'owned bridge stays while D still uses it');
   await reconciler.finalize(D, ctx);
   ctx.objects.delete('StaticIPAttachment/sia-it-d');
-  const end = (JSON.parse(await onHost('consul01', ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
+  const end = (JSON.parse(await onHost(H1, ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
   assert.ok(!end.includes('br-siait'), 'owned bridge removed with its last user');
 });

@@ -10,6 +10,9 @@ import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { ConsulKv } from '../../store/consul-kv.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
 import { LAB_HOSTS, dockerFor, recordingContext } from '../../testing/reconcile-context.js';
+
+/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
+const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
 
 async function labUp(): Promise<boolean> {
@@ -21,7 +24,7 @@ async function labUp(): Promise<boolean> {
   }
 }
 const up = await labUp();
-const skip = up ? false : 'lab is not up (hack/lab.sh up): consulsvr/consul01/consul02 engines do not answer on :2375';
+const skip = up ? false : `lab is not up (hack/lab.sh up): ${H0}/${H1}/${H2} engines do not answer on :2375`;
 
 let agent: ConsulAgentHandle | undefined;
 let kv: ConsulKv | undefined;
@@ -42,8 +45,8 @@ const resource: SwarmCluster = {
   kind: 'SwarmCluster',
   metadata: { name: 'swarm-disc-it' },
   spec: {
-    managers: ['consulsvr'],
-    workers: ['consul01', 'consul02'],
+    managers: [H0],
+    workers: [H1, H2],
     availability: 'active',
     prune: false,
     discovery: { consulCluster: 'datacenter', path: 'it-swarm', ttl: '10s' },
@@ -57,18 +60,18 @@ test('publishes every ready node as <path>/docker/swarm/nodes/<ip:2375>, held by
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'ConsulCluster',
     metadata: { name: 'datacenter' },
-    spec: { servers: [{ host: 'consulsvr', node: 'consulsvr' }] },
+    spec: { servers: [{ host: H0, node: H0 }] },
   });
   const out = await reconciler.reconcile(resource, ctx);
   assert.equal(out.conditions.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(out.conditions));
   assert.equal(out.conditions.find((c) => c.type === 'Degraded')?.status, 'False', JSON.stringify(out.conditions));
   assert.equal(out.requeueAfter, 5000, 'renewed at half the TTL');
-  assert.deepEqual(asked[0], 'http://192.168.116.111:8500', "the ConsulCluster's first server host, port 8500");
+  assert.deepEqual(asked[0], `http://${LAB_HOSTS[0]!.address}:8500`, "the ConsulCluster's first server host, port 8500");
 
   const { pairs } = await kv!.list('it-swarm/docker/swarm/nodes/');
   assert.deepEqual(
     pairs.map((p) => `${p.key}=${p.value}`),
-    ['111', '112', '113'].map((o) => `it-swarm/docker/swarm/nodes/192.168.116.${o}:2375=192.168.116.${o}:2375`),
+    LAB_HOSTS.map((h) => `it-swarm/docker/swarm/nodes/${h.address}:2375=${h.address}:2375`).sort(),
   );
   for (const p of pairs) {
     assert.ok(p.session, `${p.key} is held by a session`);

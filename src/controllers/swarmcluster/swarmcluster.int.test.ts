@@ -10,6 +10,11 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
+import { labSettings } from '../../testing/lab-settings.js';
+
+/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
+const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
+const WORKLOAD_IMAGE = labSettings().workloadImage;
 import { createSwarmClusterReconciler } from './index.js';
 import { dockerSwarmApi } from './swarm-api.js';
 
@@ -34,16 +39,16 @@ async function labUp(): Promise<boolean> {
 }
 
 const up = await labUp();
-const skip = up ? false : 'lab is not up (hack/lab.sh up): consulsvr/consul01/consul02 engines do not answer on :2375';
+const skip = up ? false : `lab is not up (hack/lab.sh up): ${H0}/${H1}/${H2} engines do not answer on :2375`;
 
 const docker = Object.fromEntries(LAB_HOSTS.map((h) => [h.name, dockerFor(h)])) as Record<string, Docker>;
-const manager = () => docker.consulsvr!;
+const manager = () => docker[H0]!;
 
 const resource: SwarmCluster = {
   apiVersion: 'swarmop.io/v1alpha1',
   kind: 'SwarmCluster',
   metadata: { name: 'swarm-it' },
-  spec: { managers: ['consulsvr'], workers: ['consul01', 'consul02'], availability: 'active', prune: false },
+  spec: { managers: [H0], workers: [H1, H2], availability: 'active', prune: false },
 };
 const reconciler = createSwarmClusterReconciler({ downGraceMs: 10_000 });
 
@@ -118,7 +123,7 @@ after(async () => {
 
 test('forms the swarm from nothing: consulsvr manager, consul01/consul02 workers, all ready', { skip }, async () => {
   // Start from no swarm at all: every engine leaves (workers first so the manager goes last).
-  for (const h of ['consul01', 'consul02', 'consulsvr']) await dockerSwarmApi(docker[h]!, h).leave(true);
+  for (const h of [H1, H2, H0]) await dockerSwarmApi(docker[h]!, h).leave(true);
   const t0 = Date.now();
   const { ctx, out } = await reconcile();
   const ms = Date.now() - t0;
@@ -130,14 +135,14 @@ test('forms the swarm from nothing: consulsvr manager, consul01/consul02 workers
   );
   assert.equal(out.conditions.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(out.conditions));
   const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-  assert.deepEqual(rows, ['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+  assert.deepEqual(rows, [`${H1}:worker:ready`, `${H2}:worker:ready`, `${H0}:manager:ready`].sort());
   assert.equal(out.observed.swarmID, ((await manager().swarmInspect()) as { ID: string }).ID);
 
   // A replicated service on the workers, which must keep running through the repairs below.
   await manager().createService({
     Name: SERVICE,
     Labels: { [TEST_LABEL]: TEST_VALUE, 'io.swarmop.lab': '1' },
-    TaskTemplate: { ContainerSpec: { Image: 'swarmop/workload:lab' }, Placement: { Constraints: ['node.role==worker'] } },
+    TaskTemplate: { ContainerSpec: { Image: WORKLOAD_IMAGE }, Placement: { Constraints: ['node.role==worker'] } },
     Mode: { Replicated: { Replicas: 2 } },
   } as never);
   await until('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), 60_000);
@@ -156,38 +161,38 @@ test('a converged swarm is a no-op: no repairs, no events, node objects unchange
 
 test('a worker that ran `docker swarm leave --force` joins again and its stale entry is removed', { skip }, async () => {
   await reconcileUntilReady();
-  await docker.consul01!.swarmLeave({ force: true });
+  await docker[H1]!.swarmLeave({ force: true });
   const t0 = Date.now();
   const runs = await reconcileUntilReady();
   console.log(`# worker leave -> Ready in ${Date.now() - t0} ms`);
   const repairs = runs.flatMap((c) => c.repairs);
-  assert.deepEqual(repairs.map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul01']);
-  const rows = (await nodes()).filter((n) => n.Description.Hostname === 'consul01');
-  assert.equal(rows.length, 1, 'exactly one consul01 entry left');
+  assert.deepEqual(repairs.map((r) => `${r.reason}@${r.host}`), [`NodeRejoined@${H1}`]);
+  const rows = (await nodes()).filter((n) => n.Description.Hostname === H1);
+  assert.equal(rows.length, 1, `exactly one ${H1} entry left`);
   assert.equal(rows[0]!.Status.State, 'ready');
 });
 
 test('roles changed by hand are set back: consul02 promoted, consulsvr demoted', { skip, timeout: 240_000 }, async () => {
   await reconcileUntilReady();
-  const w = (await nodeOf('consul02'))!;
+  const w = (await nodeOf(H2))!;
   const wv = (w as unknown as { Version: { Index: number } }).Version.Index;
   await manager().getNode(w.ID).update({ _query: { version: wv }, _body: { ...w.Spec, Role: 'manager' } } as never);
   // consulsvr demotes itself once consul02 is a reachable manager (a fresh manager needs a moment).
-  await until('consulsvr demoted', async () => {
-    const svr = (await nodeOf('consulsvr'))! as unknown as NodeRow & { Version: { Index: number } };
+  await until(`${H0} demoted`, async () => {
+    const svr = (await nodeOf(H0))! as unknown as NodeRow & { Version: { Index: number } };
     await manager().getNode(svr.ID).update({ _query: { version: svr.Version.Index }, _body: { ...svr.Spec, Role: 'worker' } } as never);
     return true;
   });
-  await until('consulsvr reads worker', async () => ((await docker.consul02!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === 'consulsvr')?.Spec.Role === 'worker' || undefined);
+  await until(`${H0} reads worker`, async () => ((await docker[H2]!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === H0)?.Spec.Role === 'worker' || undefined);
 
   const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
   // Both roles are restored. Swapping the only manager is harsh on swarmkit: the demoted leader
   // sometimes drops out of the swarm on its own, which then shows up as an extra NodeRejoined.
-  assert.ok(repairs.includes('RoleRestored@consulsvr') && repairs.includes('RoleRestored@consul02'), repairs.join(', '));
-  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && r !== 'NodeRejoined@consul02'), []);
+  assert.ok(repairs.includes(`RoleRestored@${H0}`) && repairs.includes(`RoleRestored@${H2}`), repairs.join(', '));
+  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && r !== `NodeRejoined@${H2}`), []);
   const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}`).sort();
-  assert.deepEqual(rows, ['consul01:worker', 'consul02:worker', 'consulsvr:manager']);
+  assert.deepEqual(rows, [`${H1}:worker`, `${H2}:worker`, `${H0}:manager`].sort());
 });
 
 test('after the join tokens are rotated a worker that left joins with the new token', { skip }, async () => {
@@ -206,9 +211,9 @@ test('after the join tokens are rotated a worker that left joins with the new to
   }, 60_000);
   const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
   assert.notEqual(rotated.JoinTokens.Worker, sw.JoinTokens.Worker);
-  await docker.consul02!.swarmLeave({ force: true });
+  await docker[H2]!.swarmLeave({ force: true });
   const runs = await reconcileUntilReady();
-  assert.deepEqual(runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul02']);
+  assert.deepEqual(runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`), [`NodeRejoined@${H2}`]);
 });
 
 test('the workload service kept its replicas through the repairs', { skip }, async () => {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds the root filesystem of swarmop's default network helper image, the one the operator
+# imports into any Docker host that lacks it (no registry needed): iproute2's `ip` (JSON output),
+# util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, and dash as `sh`, each with the shared libraries it links.
+# Everything is copied from this machine (Debian's packages iproute2, util-linux, dash:
+# hack/install.sh installs them), so the image has this machine's CPU architecture. (Not busybox:
+# its shell runs its own limited `ip` applet instead of iproute2's.) The archive is reproducible: same inputs, same bytes.
+set -o errexit -o nounset -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() {
+  cat >&2 <<USAGE
+usage: hack/helper-rootfs.sh [OUT]   (default assets/nethelper-rootfs.tar.gz; rebuilt only when its inputs change)
+  env: HELPER_ROOTFS_FORCE=1 rebuilds even when the inputs did not change
+USAGE
+}
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+
+out="${1:-${SWARMOP_ROOT}/assets/nethelper-rootfs.tar.gz}"
+# cat and sleep: the netlink monitor's watchdogs (stdin EOF, container PID gone).
+BINARIES=(ip nsenter setsid dash cat sleep)
+
+work=''
+cleanup() { [[ -z "$work" ]] || rm -rf "$work"; }
+trap cleanup EXIT
+
+for tool in ldd tar gzip sha256sum; do command -v "$tool" >/dev/null || die "${tool} not found"; done
+
+# Every file that goes in, resolved (symlinks followed), with the libraries of each binary.
+files=()
+for b in "${BINARIES[@]}"; do
+  p="$(command -v "$b" || true)"
+  [[ -n "$p" ]] || die "${b} not found (Debian packages iproute2, util-linux, dash)"
+  files+=("$(readlink -f "$p")")
+  while read -r lib; do files+=("$lib"); done < <(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+done
+mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
+
+inputs="$({ echo "helper-rootfs v3 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
+# The inputs' hash lives outside assets/ so the package carries only the archive.
+stamp="${SWARMOP_ROOT}/.cache/$(basename "$out").inputs"
+mkdir -p "$(dirname "$stamp")"
+if [[ "${HELPER_ROOTFS_FORCE:-0}" != 1 && -s "$out" && "$(cat "$stamp" 2>/dev/null)" == "$inputs" ]]; then
+  exit 0
+fi
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/swarmop-helper-rootfs.XXXXXX")"
+r="${work}/rootfs"
+mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run}
+chmod 1777 "$r/tmp"
+for f in "${files[@]}"; do
+  mkdir -p "$r$(dirname "$f")"
+  cp -L "$f" "$r$f"
+done
+# Each tool also answers under the name PATH finds it by here (e.g. /usr/sbin/ip -> /usr/bin/ip).
+for b in "${BINARIES[@]}"; do
+  p="$(command -v "$b")"
+  [[ -e "$r$p" ]] || { mkdir -p "$r$(dirname "$p")"; ln -s "$(readlink -f "$p")" "$r$p"; }
+done
+ln -s "$(readlink -f "$(command -v dash)")" "$r/bin/sh"
+printf 'root:x:0:0:root:/:/bin/sh\n' >"$r/etc/passwd"
+printf 'root:x:0:\n' >"$r/etc/group"
+
+# Reproducible: fixed order, owner and time.
+mkdir -p "$(dirname "$out")"
+tar -C "$r" --sort=name --owner=0 --group=0 --numeric-owner --mtime='@0' -c . | gzip -n -9 >"${work}/rootfs.tar.gz"
+mv "${work}/rootfs.tar.gz" "$out"
+echo "$inputs" >"$stamp"
+log "built ${out} ($(stat -c %s "$out") bytes)"
