@@ -2,7 +2,8 @@
  * Per-invocation state shared by the commands: the I/O, the resolved global options, and a lazy
  * connection to the store (commands like `explain` and `version` never touch Consul).
  */
-import { ConsulKv, consulOptionsFromEnv } from '../store/consul-kv.js';
+import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
+import { consulConnection, type ConsulSettings } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import type { KvStore } from '../store/kv.js';
 import type { CliIo } from './cli-io.js';
@@ -11,6 +12,23 @@ export interface GlobalOptions {
   prefix: string;
   /** host:port or URL of the Consul HTTP API; undefined = the environment's / Consul's default. */
   consulAddr?: string;
+  /** Store Consul settings given as flags (--http-addr, --token, --ca-file, ...); env and defaults fill the rest. */
+  consul?: ConsulSettings;
+}
+
+/** The global flags as commander parses them. */
+export interface GlobalFlags {
+  prefix?: string;
+  /** --consul-addr, kept as another name of --http-addr. */
+  consulAddr?: string;
+  httpAddr?: string;
+  token?: string;
+  tokenFile?: string;
+  caFile?: string;
+  caPath?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
 }
 
 export interface StoreHandle {
@@ -36,17 +54,28 @@ export interface CliContext {
 
 export const DEFAULT_PREFIX = 'swarmop/';
 
-/** Flags win over the environment; the token is only ever read from CONSUL_HTTP_TOKEN. */
-export function resolveGlobals(flags: { prefix?: string; consulAddr?: string }, env: CliIo['env']): GlobalOptions {
+/** Flags win over the environment; Consul's token and TLS files resolve in consul-connection.ts. */
+export function resolveGlobals(flags: GlobalFlags, env: CliIo['env']): GlobalOptions {
   let prefix = flags.prefix ?? env.SWARMOP_PREFIX ?? DEFAULT_PREFIX;
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
-  const consulAddr = flags.consulAddr ?? env.CONSUL_HTTP_ADDR;
-  return consulAddr === undefined || consulAddr === '' ? { prefix } : { prefix, consulAddr };
+  const addrFlag = flags.httpAddr ?? flags.consulAddr;
+  const consul: ConsulSettings = {};
+  if (addrFlag) consul.address = addrFlag;
+  for (const k of ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const) {
+    const v = flags[k];
+    if (v !== undefined && v !== '') consul[k] = v;
+  }
+  const consulAddr = addrFlag ?? env.CONSUL_HTTP_ADDR;
+  return {
+    prefix,
+    ...(consulAddr === undefined || consulAddr === '' ? {} : { consulAddr }),
+    ...(Object.keys(consul).length > 0 ? { consul } : {}),
+  };
 }
 
 export const openConsulStore: OpenStore = (globals, env) => {
-  const fromEnv = consulOptionsFromEnv({ ...env, ...(globals.consulAddr ? { CONSUL_HTTP_ADDR: globals.consulAddr } : {}) });
-  const kv = new ConsulKv(fromEnv);
+  const flags: ConsulSettings = { ...(globals.consulAddr ? { address: globals.consulAddr } : {}), ...globals.consul };
+  const kv = new ConsulKv(consulKvOptions(consulConnection({ flags, env })));
   return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close() };
 };
 
@@ -59,7 +88,7 @@ export function action<A extends unknown[]>(ctx: CliContext, body: (...args: A) 
 
 export function createContext(
   io: CliIo,
-  readFlags: () => { prefix?: string; consulAddr?: string },
+  readFlags: () => GlobalFlags,
   openStore: OpenStore = openConsulStore,
 ): CliContext {
   let handle: StoreHandle | undefined;

@@ -5,11 +5,14 @@
 import { Option, type Command } from 'commander';
 import { action, type CliContext } from '../cli-context.js';
 import { SwarmopError } from '../../errors.js';
+import type { ConsulSettings } from '../../store/consul-connection.js';
 
 export interface OperatorOptions {
   prefix: string;
   /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
   consulAddr?: string;
+  /** Store Consul settings given as flags; the environment fills the rest. */
+  consul?: ConsulSettings;
   metricsAddr: string;
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
@@ -62,6 +65,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         return mod.runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
+          ...(g.consul === undefined ? {} : { consul: g.consul }),
           metricsAddr: opts.metricsAddr,
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,
