@@ -3,7 +3,7 @@
  * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
  * measured in the same run) and the command that produced them.
  *
- * usage: npm run bench [-- NAME...]     (names: apply runtime staticip consul swarm)
+ * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip consul swarm)
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'apply', title: 'Apply throughput (issue 2)', lab: false },
   { name: 'runtime', title: 'Runtime at 10,000 documents (issue 3)', lab: false },
+  { name: 'ui', title: 'Status page first paint with 10,000 objects (issue 18)', lab: false },
   { name: 'staticip', title: 'StaticIPAttachment repair latency (issue 5)', lab: true },
   { name: 'consul', title: 'ConsulCluster repair times (issue 6)', lab: true },
   { name: 'swarm', title: 'SwarmCluster repair times (issue 7)', lab: true },

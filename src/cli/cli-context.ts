@@ -1,26 +1,39 @@
 /**
  * Per-invocation state shared by the commands: the I/O, the resolved global options, and a lazy
  * connection to the store (commands like `explain` and `version` never touch Consul).
+ *
+ * Connection settings come from three layers, field by field, as the consul CLI orders them:
+ * flags, then environment variables, then the selected context of the config file.
  */
 import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
 import { consulConnection, type ConsulSettings } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import type { KvStore } from '../store/kv.js';
+import { SwarmopError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
+import { configFilePath, loadConfig, selectContext } from './config/config-file.js';
+import { layerSettings, settingsFromEnv, type ConnectionSettings } from './config/connection-settings.js';
 
 export interface GlobalOptions {
   prefix: string;
   /** host:port or URL of the Consul HTTP API; undefined = the environment's / Consul's default. */
   consulAddr?: string;
-  /** Store Consul settings given as flags (--http-addr, --token, --ca-file, ...); env and defaults fill the rest. */
-  consul?: ConsulSettings;
+  /** Every connection field after layering (TLS files included), for the connection layer. */
+  settings: ConnectionSettings;
+  /** The context the settings came from, if any. */
+  contextName?: string;
+  /** The store Consul settings given as flags (the top layer of consul-connection.ts). */
+  consulFlags?: ConsulSettings;
+  /** The selected context's settings (its bottom layer). */
+  context?: ConnectionSettings;
 }
 
-/** The global flags as commander parses them. */
 export interface GlobalFlags {
   prefix?: string;
-  /** --consul-addr, kept as another name of --http-addr. */
+  /** --consul-addr, another name of --http-addr. */
   consulAddr?: string;
+  context?: string;
+  configFile?: string;
   httpAddr?: string;
   token?: string;
   tokenFile?: string;
@@ -30,6 +43,8 @@ export interface GlobalFlags {
   clientKey?: string;
   tlsServerName?: string;
 }
+
+const CONSUL_FLAG_KEYS = ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const;
 
 export interface StoreHandle {
   kv: KvStore;
@@ -45,6 +60,8 @@ export type OpenStore = (globals: GlobalOptions, env: CliIo['env']) => StoreHand
 export interface CliContext {
   io: CliIo;
   globals(): GlobalOptions;
+  /** The raw global flags (config commands need --config-file and --context as given). */
+  flags(): GlobalFlags;
   open(): StoreHandle;
   /** The exit code the finished command asked for (errors are mapped by main()). */
   exitCode: number;
@@ -54,28 +71,54 @@ export interface CliContext {
 
 export const DEFAULT_PREFIX = 'swarmop/';
 
-/** Flags win over the environment; Consul's token and TLS files resolve in consul-connection.ts. */
-export function resolveGlobals(flags: GlobalFlags, env: CliIo['env']): GlobalOptions {
-  let prefix = flags.prefix ?? env.SWARMOP_PREFIX ?? DEFAULT_PREFIX;
+/** flag > env > context, per field; the prefix always ends with "/". */
+export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: ConnectionSettings = {}, contextName?: string): GlobalOptions {
+  const consulFlags: ConsulSettings = {};
+  const addrFlag = flags.httpAddr || flags.consulAddr;
+  if (addrFlag) consulFlags.address = addrFlag;
+  for (const k of CONSUL_FLAG_KEYS) if (flags[k]) consulFlags[k] = flags[k];
+  const flagLayer: ConnectionSettings = {
+    ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
+    ...consulFlags,
+  };
+  const settings = layerSettings(context, settingsFromEnv(env), flagLayer);
+  let prefix = flags.prefix ?? settings.prefix ?? DEFAULT_PREFIX;
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
-  const addrFlag = flags.httpAddr ?? flags.consulAddr;
-  const consul: ConsulSettings = {};
-  if (addrFlag) consul.address = addrFlag;
-  for (const k of ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const) {
-    const v = flags[k];
-    if (v !== undefined && v !== '') consul[k] = v;
-  }
-  const consulAddr = addrFlag ?? env.CONSUL_HTTP_ADDR;
+  settings.prefix = prefix;
   return {
     prefix,
-    ...(consulAddr === undefined || consulAddr === '' ? {} : { consulAddr }),
-    ...(Object.keys(consul).length > 0 ? { consul } : {}),
+    ...(settings.address ? { consulAddr: settings.address } : {}),
+    settings,
+    ...(contextName !== undefined ? { contextName } : {}),
+    ...(Object.keys(consulFlags).length > 0 ? { consulFlags } : {}),
+    ...(Object.keys(context).length > 0 ? { context } : {}),
+  };
+}
+
+/** Globals with the config file's context applied (read once per invocation). */
+export function resolveWithConfig(flags: GlobalFlags, io: Pick<CliIo, 'env' | 'cwd'>): GlobalOptions {
+  const file = configFilePath(flags.configFile, io.env, io.cwd);
+  if (file === undefined) {
+    if (flags.context !== undefined) throw new SwarmopError('Invalid', '--context needs a config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG');
+    return resolveGlobals(flags, io.env);
+  }
+  const ctx = selectContext(loadConfig(file), flags.context, file);
+  const { name, ...settings } = ctx ?? { name: undefined };
+  return resolveGlobals(flags, io.env, settings, name);
+}
+
+/** consul-connection.ts's input for the resolved globals: flags, the environment, then the context. */
+export function consulInput(globals: GlobalOptions, env: CliIo['env']) {
+  return {
+    flags: globals.consulFlags ?? {},
+    env,
+    ...(globals.context ? { defaults: globals.context } : {}),
+    ...(globals.contextName !== undefined ? { defaultsName: `context "${globals.contextName}"` } : {}),
   };
 }
 
 export const openConsulStore: OpenStore = (globals, env) => {
-  const flags: ConsulSettings = { ...(globals.consulAddr ? { address: globals.consulAddr } : {}), ...globals.consul };
-  const kv = new ConsulKv(consulKvOptions(consulConnection({ flags, env })));
+  const kv = new ConsulKv(consulKvOptions(consulConnection(consulInput(globals, env))));
   return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close() };
 };
 
@@ -86,17 +129,15 @@ export function action<A extends unknown[]>(ctx: CliContext, body: (...args: A) 
   };
 }
 
-export function createContext(
-  io: CliIo,
-  readFlags: () => GlobalFlags,
-  openStore: OpenStore = openConsulStore,
-): CliContext {
+export function createContext(io: CliIo, readFlags: () => GlobalFlags, openStore: OpenStore = openConsulStore): CliContext {
   let handle: StoreHandle | undefined;
-  const globals = (): GlobalOptions => resolveGlobals(readFlags(), io.env);
+  let resolved: GlobalOptions | undefined;
+  const globals = (): GlobalOptions => (resolved ??= resolveWithConfig(readFlags(), io));
   return {
     io,
     exitCode: 0,
     globals,
+    flags: readFlags,
     open() {
       handle ??= openStore(globals(), io.env);
       return handle;

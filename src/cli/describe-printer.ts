@@ -16,6 +16,8 @@ export interface EventRow {
   count?: number;
   /** `kind/name` the event is about. */
   object: string;
+  /** The component that reported it (a controller), shown as FROM. */
+  source?: string;
 }
 
 function mapText(m: Record<string, string> | undefined): string[] {
@@ -38,10 +40,10 @@ function field(label: string, values: string[]): string {
 }
 
 export function renderEventsTable(events: readonly EventRow[], now: number, withObject: boolean): string {
-  const headers = withObject ? ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'] : ['TYPE', 'REASON', 'AGE', 'MESSAGE'];
+  const headers = withObject ? ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'] : ['TYPE', 'REASON', 'AGE', 'FROM', 'MESSAGE'];
   const rows = events.map((e) => {
     const age = ageSince(e.lastTimestamp, now) + (e.count !== undefined && e.count > 1 ? ` (x${e.count})` : '');
-    return withObject ? [age, e.type, e.reason, e.object, e.message] : [e.type, e.reason, age, e.message];
+    return withObject ? [age, e.type, e.reason, e.object, e.message] : [e.type, e.reason, age, e.source || '<unknown>', e.message];
   });
   return renderTable(headers, rows);
 }

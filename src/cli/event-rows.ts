@@ -14,6 +14,7 @@ export function toEventRow(e: ObjectEvent): EventRow {
     lastTimestamp: e.lastTimestamp,
     count: e.count,
     object: `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`,
+    ...(e.source ? { source: e.source } : {}),
   };
 }
 

@@ -148,11 +148,11 @@ test('diff exits 0 when live matches, 1 with a unified diff when not', async () 
   assert.match(created.out, /^\+kind: DockerHost$/m);
 });
 
-test('delete by name and by file prints kind/name deleted, or deletion requested with finalizers', async () => {
+test('delete --wait=false by name and by file prints kind/name deleted, or deletion requested with finalizers', async () => {
   const { run, store } = setup();
   await run(['apply', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2') });
   await store.addFinalizer('DockerHost', 'h2', 'swarmop.io/test');
-  const r = await run(['delete', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2') });
+  const r = await run(['delete', '-f', '-', '--wait=false'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2') });
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'dockerhost/h1 deleted\ndockerhost/h2 deletion requested\n');
   const again = await run(['delete', 'dh', 'h1']);
@@ -206,7 +206,7 @@ test('events lists recorded events and -w streams new ones', async () => {
   await store.recordEvent(ref, { type: 'Warning', reason: 'Unreachable', message: 'dial tcp 10.0.0.1:2375', source: 'test' });
   const listed = await run(['events']);
   assert.match(listed.out, /^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE\n\S+ +Warning +Unreachable +dockerhost\/h1 +dial tcp 10\.0\.0\.1:2375\n$/);
-  assert.match((await run(['describe', 'dh', 'h1'])).out, /^Events:\n {2}TYPE +REASON +AGE +MESSAGE\n {2}Warning +Unreachable/m);
+  assert.match((await run(['describe', 'dh', 'h1'])).out, /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Warning +Unreachable +0s +test +dial tcp 10\.0\.0\.1:2375$/m);
   assert.equal((await run(['events', 'sia'])).err, 'No events found.\n');
 
   const ac = new AbortController();

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
 import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './exit-codes.js';
-import { isSwarmopError } from '../errors.js';
+import { isSwarmopError, SwarmopError } from '../errors.js';
 import { packageVersion } from './version.js';
 import { registerApply } from './commands/apply.js';
 import { registerGet } from './commands/get.js';
@@ -18,6 +18,16 @@ import { registerExplain } from './commands/explain.js';
 import { registerWait } from './commands/wait.js';
 import { registerEvents } from './commands/events.js';
 import { registerOperator } from './commands/operator.js';
+import { registerConfig } from './commands/config.js';
+import { registerLabel, registerAnnotate } from './commands/label.js';
+import { registerPatch } from './commands/patch.js';
+import { registerEdit } from './commands/edit.js';
+import { registerValidate } from './commands/validate.js';
+import { registerApiResources } from './commands/api-resources.js';
+import { registerCompletion } from './commands/completion.js';
+import { COMMAND_EXAMPLES } from './command-examples.js';
+import { examplesText } from './examples.js';
+import { registerUi } from './commands/ui.js';
 
 const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
   CONSUL_HTTP_ADDR        store Consul: host:port, http(s)://host:port or unix:///path (default 127.0.0.1:8500)
@@ -28,43 +38,77 @@ const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same 
   CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   client certificate and key (Consul's verify_incoming)
   CONSUL_TLS_SERVER_NAME  name to check in Consul's certificate (SNI)
   SWARMOP_PREFIX          KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
-Consul's single-dash spellings (-http-addr, -token, -ca-file, ...) are accepted too.`;
+  SWARMOP_CONFIG          config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)
+A flag wins over its variable, which wins over the config file's context.
+Store Consul flags, as the consul CLI spells them (one or two dashes), before or after the command:
+  --http-addr ADDR  --token TOKEN  --token-file FILE  --ca-file FILE  --ca-path DIR
+  --client-cert FILE  --client-key FILE  --tls-server-name NAME`;
 
-/** The consul CLI's connection flags; commander wants two dashes, consul users type one. */
-const CONSUL_FLAGS = ['http-addr', 'token', 'token-file', 'ca-file', 'ca-path', 'client-cert', 'client-key', 'tls-server-name'];
+/**
+ * The consul CLI's connection flags (-http-addr or --http-addr, value as the next word or after
+ * "="). They are taken out of argv before commander sees it: `config set-context` has options of
+ * the same names that describe a context, so after `config` they are left to it.
+ */
+const CONSUL_FLAGS: Record<string, keyof GlobalFlags> = {
+  'http-addr': 'httpAddr',
+  token: 'token',
+  'token-file': 'tokenFile',
+  'ca-file': 'caFile',
+  'ca-path': 'caPath',
+  'client-cert': 'clientCert',
+  'client-key': 'clientKey',
+  'tls-server-name': 'tlsServerName',
+};
+/** Root options that take a value (so their value is never mistaken for the command name). */
+const ROOT_VALUE_OPTIONS = new Set(['--prefix', '--consul-addr', '--context', '--config-file']);
 
-export function normalizeConsulFlags(argv: readonly string[]): string[] {
+export function splitConsulFlags(argv: readonly string[]): { argv: string[]; flags: GlobalFlags } {
   const out: string[] = [];
-  let rest = false;
-  for (const arg of argv) {
-    if (rest || arg === '--') {
-      rest = true;
-      out.push(arg);
+  const flags: GlobalFlags = {};
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const key = m ? CONSUL_FLAGS[m[1]!] : undefined;
+    if (key && command !== 'config') {
+      let value = m![2];
+      if (value === undefined) {
+        value = argv[i + 1];
+        if (value === undefined) throw new SwarmopError('Invalid', `option '--${m![1]}' needs a value`);
+        i++;
+      }
+      flags[key] = value as never;
       continue;
     }
-    const m = /^-([a-z-]+)(=.*)?$/.exec(arg);
-    out.push(m && CONSUL_FLAGS.includes(m[1]!) ? `-${arg}` : arg);
+    out.push(arg);
+    if (command === undefined && !arg.startsWith('-')) command = arg;
+    else if (command === undefined && ROOT_VALUE_OPTIONS.has(arg) && i + 1 < argv.length) out.push(argv[++i]!);
   }
-  return out;
+  return { argv: out, flags };
 }
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('swarmop')
     .description('Keep a Consul cluster, a Docker Swarm and fixed container IPs converged on resources stored in Consul KV.')
     .addOption(new Option('--prefix <prefix>', `Consul KV prefix holding the resources (env SWARMOP_PREFIX, default "${DEFAULT_PREFIX}")`))
-    .addOption(new Option('--http-addr <addr>', 'store Consul HTTP address (env CONSUL_HTTP_ADDR)'))
-    .addOption(new Option('--consul-addr <addr>', 'another name of --http-addr').hideHelp())
-    .addOption(new Option('--token <token>', 'Consul ACL token (env CONSUL_HTTP_TOKEN)'))
-    .addOption(new Option('--token-file <file>', 'file holding the Consul ACL token (env CONSUL_HTTP_TOKEN_FILE)'))
-    .addOption(new Option('--ca-file <file>', 'CA certificate for Consul\'s TLS (env CONSUL_CACERT)'))
-    .addOption(new Option('--ca-path <dir>', 'folder of CA certificates (env CONSUL_CAPATH)'))
-    .addOption(new Option('--client-cert <file>', 'client certificate for Consul (env CONSUL_CLIENT_CERT)'))
-    .addOption(new Option('--client-key <file>', 'client key for Consul (env CONSUL_CLIENT_KEY)'))
-    .addOption(new Option('--tls-server-name <name>', 'name to check in Consul\'s certificate (env CONSUL_TLS_SERVER_NAME)'))
+    .addOption(new Option('--consul-addr <addr>', 'store Consul HTTP address, like --http-addr (env CONSUL_HTTP_ADDR)'))
+    .addOption(new Option('--context <name>', 'use this context of the config file instead of its current one'))
+    .addOption(new Option('--config-file <file>', 'config file with named contexts (env SWARMOP_CONFIG)'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`);
+    .addHelpText(
+      'after',
+      `${examplesText([
+        ['apply the sample topology and watch it converge', 'swarmop apply -f manifests/ && swarmop get all'],
+        ['why is an attachment not Ready?', 'swarmop describe sia/ubuntu114'],
+        ['another fleet from the config file', 'swarmop --context prod get dh'],
+      ])}\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`,
+    );
   program.version(packageVersion(), '--version', 'print the version');
 
   registerApply(program, ctx);
@@ -76,10 +120,23 @@ export function buildProgram(ctx: CliContext): Command {
   registerWait(program, ctx);
   registerEvents(program, ctx);
   registerOperator(program, ctx);
+  registerEdit(program, ctx);
+  registerPatch(program, ctx);
+  registerLabel(program, ctx);
+  registerAnnotate(program, ctx);
+  registerValidate(program, ctx);
+  registerApiResources(program, ctx);
+  registerConfig(program, ctx);
+  registerCompletion(program, ctx);
+  registerUi(program, ctx);
   program
     .command('version')
     .description('print the swarmop version')
     .action(() => ctx.io.stdout(`swarmop ${packageVersion()}\n`));
+  for (const cmd of program.commands) {
+    const examples = COMMAND_EXAMPLES[cmd.name()];
+    if (examples) cmd.addHelpText('after', examplesText(examples));
+  }
   return program;
 }
 
@@ -120,14 +177,17 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
     io = processIo(controller.signal, cleanup);
   }
   let program: Command | undefined;
-  const ctx = createContext(io, () => program?.opts<GlobalFlags>() ?? {}, options.openStore);
+  let consulFlags: GlobalFlags = {};
+  const ctx = createContext(io, () => ({ ...(program?.opts<GlobalFlags>() ?? {}), ...consulFlags }), options.openStore);
   program = buildProgram(ctx);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
       return ExitCode.Usage;
     }
-    await program.parseAsync(normalizeConsulFlags(argv), { from: 'user' });
+    const split = splitConsulFlags(argv);
+    consulFlags = split.flags;
+    await program.parseAsync(split.argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

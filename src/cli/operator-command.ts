@@ -14,6 +14,11 @@ import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
 import { ConsulSettingsError, consulConnection } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { leaderKey } from '../store/store-keys.js';
+import { StatusPage } from '../ui/status-page.js';
+import { UiServer } from '../ui/ui-server.js';
+import type { Runnable } from '../runtime/manager.js';
+import type { KindName } from '../crds/kind-info.js';
+import type { Resource } from '../crds/meta.js';
 import type { OperatorOptions } from './commands/operator.js';
 
 /** Leader-election timing (seconds); defaults in src/runtime/leader-election.ts (TTL 10 s, lock-delay 1 s). */
@@ -27,10 +32,7 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
-  const connection = consulConnection({
-    flags: { ...(options.consulAddr ? { address: options.consulAddr } : {}), ...options.consul },
-    env: process.env,
-  });
+  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
   const consul = consulKvOptions(connection);
   const kv = new ConsulKv(consul);
   await checkStore(kv, leaderKey(options.prefix), log);
@@ -47,8 +49,20 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
     resyncMs: options.resyncSeconds * 1000,
     concurrency: options.maxConcurrentReconciles,
   });
+  // The status page reads the operator's cache and metrics; it never writes to the store.
+  const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
+    ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
+    : undefined;
+  const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
+  if (page && options.uiAddr !== undefined) {
+    // Listens in start(): an address in use fails that runnable, and the manager stops everything.
+    const server = new UiServer({ addr: options.uiAddr, page, log });
+    runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
+  }
   const manager = new Manager({
     sources: operator.sources,
+    runnables,
+    ...(page ? { httpRoutes: [page] } : {}),
     leaderRunnables: operator.leaderRunnables,
     ...(options.leaderElect
       ? {

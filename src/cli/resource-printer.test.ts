@@ -12,10 +12,12 @@ const sia: Resource = {
   spec: { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', interface: 'eth1' },
 };
 
-test('READY is the Ready condition status, or Unknown before any controller reported', () => {
+test('READY is True, or the status with its reason when not True, or Unknown before any controller reported', () => {
   assert.equal(readyOf(sia), 'Unknown');
   const ready = { ...sia, status: { conditions: [{ type: 'Ready', status: 'False' as const, reason: 'NoContainer', message: '', lastTransitionTime: '' }] } };
-  assert.equal(readyOf(ready), 'False');
+  assert.equal(readyOf(ready), 'False (NoContainer)');
+  const fine = { ...sia, status: { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Attached', message: '', lastTransitionTime: '' }] } };
+  assert.equal(readyOf(fine), 'True');
 });
 
 test('the table has NAME, the kind columns, READY and AGE; wide adds the wide columns', () => {

@@ -34,7 +34,10 @@ export function createReconcileDriver(options: DriverOptions) {
 
   return async function reconcileObject(name: string, rctx: RuntimeContext<CachedObject>): Promise<ReconcileResult> {
     const cached = rctx.object;
-    if (!cached) return; // deleted; nothing left to do
+    if (!cached) {
+      options.metrics?.forgetObject(kind, name);
+      return; // deleted; nothing left to do
+    }
     const ref = { kind, name, uid: cached.resource?.metadata.uid };
 
     const ctx: ReconcileContext = {
@@ -62,6 +65,7 @@ export function createReconcileDriver(options: DriverOptions) {
     // Status is rebuilt against the stored one, read in the same call as the write.
     const writeStatus = async (target: Pick<Resource, 'kind' | 'metadata'>, build: (previous: BaseStatus | undefined) => BaseStatus) => {
       const w = await store.updateStatusWith(target, build);
+      options.metrics?.setObjectReady(kind, name, w.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
       if (w.written) await readyEvent(w.previous, w.status, ctx);
     };
 

@@ -80,6 +80,8 @@ test('cache changes queue their keys; each run gets the cached object, an id and
   assert.match(ctx.reconcileId, /^[0-9a-f]{8}$/);
   const line = lines.find((l) => l.message === 'looked')!;
   assert.deepEqual([line.controller, line.name, line.reconcileId], ['things', 'a', ctx.reconcileId]);
+  // controller-runtime's keys for the same line.
+  assert.deepEqual([line.msg, line.reconcileID, typeof line.ts], ['looked', ctx.reconcileId, 'string']);
   assert.match(await metrics.text(), /swarmop_reconcile_total\{controller="things",result="success"\} 1/);
   await stop();
 });

@@ -84,7 +84,9 @@ export class Controller<T> {
     this.name = options.name;
     this.#log = (options.log ?? createSilentLogger()).child({ controller: options.name });
     this.#clock = options.clock ?? systemClock;
+    const m = options.metrics;
     const labels = { controller: options.name };
+    const wq = { name: options.name, controller: options.name };
     this.queue = new WorkQueue({
       process: (key) => this.#run(key),
       concurrency: options.concurrency,
@@ -93,8 +95,17 @@ export class Controller<T> {
       resyncKeys: () => options.reflector.keys(),
       clock: this.#clock,
       hooks: {
-        onDepth: (depth) => options.metrics?.workqueueDepth.set(labels, depth),
-        onRetry: () => options.metrics?.workqueueRetries.inc(labels),
+        onDepth: (depth) => {
+          m?.workqueueDepth.set(labels, depth);
+          m?.wqDepth.set(wq, depth);
+        },
+        onRetry: () => {
+          m?.workqueueRetries.inc(labels);
+          m?.wqRetries.inc(wq);
+        },
+        onAdd: () => m?.wqAdds.inc(wq),
+        onStart: (_key, waitedMs) => m?.wqQueueDuration.observe(wq, waitedMs / 1000),
+        onDone: (_key, workedMs) => m?.wqWorkDuration.observe(wq, workedMs / 1000),
       },
     });
   }
@@ -122,12 +133,19 @@ export class Controller<T> {
     });
     // Keys cached before we subscribed are queued once, as a first full pass.
     for (const key of this.#opts.reflector.keys()) this.queue.add(key);
+    const queue = this.queue;
+    const clock = this.#clock;
+    this.#opts.metrics?.registerController(this.name, {
+      concurrency: this.#opts.concurrency ?? 4,
+      probe: { inFlightSince: () => queue.inFlightSince(), now: () => clock.now() },
+    });
     this.#log.info('controller started');
     this.#armDrainTimeout(signal);
     try {
       await this.queue.start(signal);
     } finally {
       unsubscribe();
+      this.#opts.metrics?.unregisterController(this.name);
       this.#runAbort.abort(); // also cancels the drain timer
       this.#log.info('controller stopped');
     }
@@ -148,7 +166,6 @@ export class Controller<T> {
   async #run(key: string): Promise<WorkOutcome> {
     const reconcileId = randomBytes(4).toString('hex');
     const log = this.#log.child({ name: key, reconcileId });
-    const labels = { controller: this.name };
     const began = this.#clock.now();
     const ctx: ReconcileContext<T> = {
       key,
@@ -170,7 +187,6 @@ export class Controller<T> {
     } catch (err) {
       const action = (this.#opts.errorPolicy ?? defaultErrorPolicy)(err, key);
       const message = err instanceof Error ? err.message : String(err);
-      this.#opts.metrics?.reconcileErrors.inc(labels);
       if (action.type === 'terminal') {
         outcome = { type: 'terminal', error: err };
         result = 'terminal';
@@ -182,8 +198,7 @@ export class Controller<T> {
       }
     }
     const seconds = (this.#clock.now() - began) / 1000;
-    this.#opts.metrics?.reconcileTotal.inc({ ...labels, result });
-    this.#opts.metrics?.reconcileDuration.observe(labels, seconds);
+    this.#opts.metrics?.recordReconcile(this.name, result, seconds);
     log.debug('reconcile done', { result, ms: Math.round(seconds * 1000) });
     return outcome;
   }

@@ -45,6 +45,20 @@ test('json lines carry the child logger fields', async () => {
   assert.ok(entry.timestamp);
 });
 
+test('json lines carry controller-runtime\'s keys first: ts, level, msg, controller, name, reconcileID', async () => {
+  const { log, lines } = logger('json');
+  log.child({ controller: 'staticipattachment', name: 'ubuntu114', reconcileId: 'r1' }).info('reconciled', { ms: 3 });
+  await flushed();
+  const entry = JSON.parse(lines[0]!);
+  assert.deepEqual(Object.keys(entry).slice(0, 6), ['ts', 'level', 'msg', 'controller', 'name', 'reconcileID']);
+  assert.equal(entry.msg, 'reconciled');
+  assert.equal(entry.reconcileID, 'r1');
+  assert.equal(entry.controller, 'staticipattachment');
+  assert.equal(entry.name, 'ubuntu114');
+  assert.match(entry.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  assert.equal(entry.ts, entry.timestamp);
+});
+
 test('text format prints one readable line with key=value fields', async () => {
   const { log, lines } = logger('text');
   log.warn('host unreachable', { host: 'consul01', reason: 'connect ECONNREFUSED' });

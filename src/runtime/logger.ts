@@ -58,6 +58,22 @@ const textLine = winston.format.printf((info) => {
   return parts.join(' ');
 });
 
+/**
+ * JSON lines with controller-runtime's keys first (`ts`, `level`, `msg`, `controller`, `name`,
+ * `reconcileID`), so log queries written for controller-runtime operators work; `timestamp`,
+ * `message` and `reconcileId` are kept as well for queries written against swarmop's older lines.
+ */
+const jsonLine = winston.format.printf((info) => {
+  const { level, message, timestamp, controller, name, reconcileId, ...fields } = info as Record<string, unknown>;
+  const out: Record<string, unknown> = { ts: timestamp, level, msg: message };
+  if (controller !== undefined) out.controller = controller;
+  if (name !== undefined) out.name = name;
+  if (reconcileId !== undefined) out.reconcileID = reconcileId;
+  Object.assign(out, fields, { message, timestamp });
+  if (reconcileId !== undefined) out.reconcileId = reconcileId;
+  return JSON.stringify(out);
+});
+
 export function resolveFormat(format: LogFormat, isTTY: boolean | undefined): 'json' | 'text' {
   if (format === 'auto') return isTTY ? 'text' : 'json';
   return format;
@@ -73,7 +89,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     format: winston.format.combine(
       redact(),
       winston.format.timestamp(),
-      fmt === 'json' ? winston.format.json() : textLine,
+      fmt === 'json' ? jsonLine : textLine,
     ),
     transports: [new winston.transports.Stream({ stream })],
   });

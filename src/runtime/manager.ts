@@ -9,7 +9,7 @@
  */
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
 import { createSilentLogger, type Logger } from './logger.js';
-import { MetricsServer, type Readiness } from './metrics-server.js';
+import { MetricsServer, type HttpRoute, type Readiness } from './metrics-server.js';
 import { RuntimeMetrics } from './metrics.js';
 
 export interface Runnable {
@@ -24,12 +24,16 @@ export interface Source extends Runnable {
 export interface ManagerOptions {
   /** Always running: watchers feeding the caches. */
   sources?: Source[];
+  /** Always running, not part of readiness (e.g. the status page's feed). */
+  runnables?: Runnable[];
   /** Running only while leading (or always, without election): controllers, event streams. */
   leaderRunnables?: Runnable[];
   /** Turns leader election on; the callbacks are the manager's. */
   leaderElection?: Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'log'>;
   /** "host:port" for /healthz, /readyz, /metrics; none when undefined. */
   metricsAddr?: string;
+  /** Extra read-only pages served on the metrics address (e.g. the status page under /ui). */
+  httpRoutes?: readonly HttpRoute[];
   metrics?: RuntimeMetrics;
   /** Abort on SIGTERM/SIGINT; default true. */
   handleSignals?: boolean;
@@ -95,18 +99,22 @@ export class Manager {
           addr: this.#opts.metricsAddr,
           metrics: this.metrics,
           readiness: () => this.readiness(),
+          ...(this.#opts.httpRoutes ? { routes: this.#opts.httpRoutes } : {}),
           log: this.#log,
         });
         await this.#server.listen();
         tasks.push(this.#server.start(ac.signal));
       }
-      for (const s of this.#opts.sources ?? []) tasks.push(this.#guard(s, ac.signal));
+      for (const s of [...(this.#opts.sources ?? []), ...(this.#opts.runnables ?? [])]) tasks.push(this.#guard(s, ac.signal));
+      // controller-runtime's lease name; without election this process always leads.
+      const lease = this.#opts.leaderElection?.key ?? 'swarmop';
+      if (this.#opts.leaderElection) this.metrics.setLeader(lease, false);
       const lead = async (leadSignal: AbortSignal): Promise<void> => {
-        this.metrics.leader.set(1);
+        this.metrics.setLeader(lease, true);
         try {
           await Promise.all((this.#opts.leaderRunnables ?? []).map((r) => this.#guard(r, leadSignal)));
         } finally {
-          this.metrics.leader.set(0);
+          this.metrics.setLeader(lease, false);
         }
       };
       if (this.#opts.leaderElection) {

@@ -1,9 +1,10 @@
 /**
  * The operator's HTTP endpoint (`--metrics-addr host:port`): `/healthz` (the process serves
  * requests), `/readyz` (the caller's readiness check: watchers synced and, with leader election,
- * leading or a healthy standby), `/metrics` (Prometheus text).
+ * leading or a healthy standby), `/metrics` (Prometheus text). Extra read-only pages (the status
+ * page) are mounted as `routes`: each owns a path prefix and answers its requests itself.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SwarmopError } from '../errors.js';
 import { createSilentLogger, type Logger } from './logger.js';
@@ -15,11 +16,18 @@ export interface Readiness {
   checks: string[];
 }
 
+/** A handler mounted on the server for every path it owns. */
+export interface HttpRoute {
+  owns(path: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 export interface MetricsServerOptions {
   /** "host:port", ":port" (all interfaces) or "[::1]:port"; port 0 picks a free one. */
   addr: string;
   metrics: RuntimeMetrics;
   readiness: () => Readiness;
+  routes?: readonly HttpRoute[];
   log?: Logger;
 }
 
@@ -52,7 +60,7 @@ export class MetricsServer {
   async listen(): Promise<AddressInfo> {
     const { host, port } = parseListenAddr(this.#opts.addr);
     const server = createServer((req, res) => {
-      void this.#handle(req.url ?? '/', res);
+      void this.#handle(req, res);
     });
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -78,8 +86,10 @@ export class MetricsServer {
     await new Promise<void>((r) => server.close(() => r()));
   }
 
-  async #handle(url: string, res: import('node:http').ServerResponse): Promise<void> {
-    const path = url.split('?')[0];
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = this.#opts.routes?.find((r) => r.owns(path));
+    if (route) return route.handle(req, res);
     try {
       if (path === '/healthz') return send(res, 200, 'ok\n');
       if (path === '/readyz') {

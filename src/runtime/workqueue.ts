@@ -31,6 +31,12 @@ export interface WorkQueueHooks {
   onRetry?: (key: string, failures: number, delayMs: number) => void;
   /** A process function threw instead of returning an outcome (treated as retry). */
   onUnexpectedError?: (key: string, err: unknown) => void;
+  /** A key entered the queue (or was marked to run again after its current run). */
+  onAdd?: (key: string) => void;
+  /** A worker took the key, after it waited `waitedMs` in the queue. */
+  onStart?: (key: string, waitedMs: number) => void;
+  /** The key's run finished after `workedMs`. */
+  onDone?: (key: string, workedMs: number) => void;
 }
 
 export interface WorkQueueOptions {
@@ -68,6 +74,8 @@ export class WorkQueue {
   readonly #terminal = new Set<string>();
   readonly #known = new Set<string>();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #queuedAt = new Map<string, number>();
+  readonly #startedAt = new Map<string, number>();
   #resyncTimer: ClockTimer | undefined;
   #closed = false;
 
@@ -90,6 +98,11 @@ export class WorkQueue {
   /** Keys with a delayed add pending (backoff or requeueAfter). */
   get delayed(): number {
     return this.#delayed.size;
+  }
+
+  /** Start times (clock ms) of the runs in progress, for "unfinished work" gauges. */
+  inFlightSince(): Iterable<number> {
+    return this.#startedAt.values();
   }
 
   failures(key: string): number {
@@ -155,6 +168,7 @@ export class WorkQueue {
     for (const key of [...this.#delayed.keys()]) this.#cancelDelayed(key);
     this.#pool.clear();
     this.#queued.clear();
+    this.#queuedAt.clear();
     this.#dirty.clear();
     this.#opts.hooks?.onDepth?.(0);
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
@@ -173,11 +187,14 @@ export class WorkQueue {
     this.#known.add(key);
     this.#cancelDelayed(key);
     if (this.#active.has(key)) {
+      if (!this.#dirty.has(key)) this.#opts.hooks?.onAdd?.(key);
       this.#dirty.add(key);
       return;
     }
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
+    this.#queuedAt.set(key, this.#clock.now());
+    this.#opts.hooks?.onAdd?.(key);
     this.#opts.hooks?.onDepth?.(this.#queued.size);
     void this.#pool.add(() => this.#run(key));
   }
@@ -205,6 +222,10 @@ export class WorkQueue {
   async #run(key: string): Promise<void> {
     if (!this.#queued.delete(key)) return; // dropped by shutdown
     this.#opts.hooks?.onDepth?.(this.#queued.size);
+    const now = this.#clock.now();
+    this.#opts.hooks?.onStart?.(key, now - (this.#queuedAt.get(key) ?? now));
+    this.#queuedAt.delete(key);
+    this.#startedAt.set(key, now);
     this.#active.add(key);
     const work = this.#process(key);
     this.#inFlight.add(work);
@@ -224,6 +245,9 @@ export class WorkQueue {
       outcome = { type: 'retry', error: err };
     }
     this.#active.delete(key);
+    const started = this.#startedAt.get(key);
+    this.#startedAt.delete(key);
+    if (started !== undefined) this.#opts.hooks?.onDone?.(key, this.#clock.now() - started);
     this.#settle(key, outcome);
     if (this.#dirty.delete(key)) this.#enqueue(key);
   }

@@ -256,6 +256,51 @@ export class ResourceStore {
     return results;
   }
 
+  /**
+   * Replaces what a user may change of one existing object (spec, labels, annotations and
+   * finalizers, as kubectl edit/patch do), compare-and-set on `metadata.resourceVersion` (which
+   * the document must carry). Removing the last finalizer of an object being deleted deletes it,
+   * which is how a stuck finalizer is cleared when its controller is gone. Status is never written.
+   */
+  async update(resource: Resource): Promise<'configured' | 'unchanged' | 'deleted'> {
+    const expected = resource.metadata?.resourceVersion;
+    const finalizers: unknown = resource.metadata?.finalizers;
+    if (finalizers !== undefined && (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))) {
+      throw new SwarmopError('Invalid', `${String(resource.kind)}/${String(resource.metadata?.name)}: metadata.finalizers must be a list of non-empty strings`);
+    }
+    const [r] = this.validateForApply([resource]);
+    const { kind } = r!;
+    const { name } = r!.metadata;
+    if (expected === undefined) throw new SwarmopError('Invalid', `${kind.toLowerCase()}/${name}: metadata.resourceVersion is required for an update`);
+    const key = this.objectKey(kind, name);
+    const cur = await this.kv.get(key);
+    if (!cur) throw new SwarmopError('NotFound', `${kind.toLowerCase()}/${name} not found`);
+    if (String(cur.modifyIndex) !== expected) {
+      throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} has resourceVersion ${cur.modifyIndex}, the document was read at ${expected}`);
+    }
+    const stored = this.parseStoredStrict(kind, name, cur);
+    const old = stored.metadata;
+    const wanted = [...new Set((finalizers as string[] | undefined) ?? [])];
+    if (wanted.length === 0 && old.deletionTimestamp) {
+      if (await this.removeKeys(kind, name, cur.modifyIndex)) return 'deleted';
+      throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} was changed by someone else meanwhile`);
+    }
+    const specChanged = !sameJson(stored.spec, r!.spec);
+    const metadata: ObjectMeta = {
+      name,
+      ...userMeta(r!.metadata),
+      uid: old.uid ?? crypto.randomUUID(),
+      generation: Math.max((typeof old.generation === 'number' ? old.generation : 0) + (specChanged ? 1 : 0), 1),
+      creationTimestamp: old.creationTimestamp ?? this.now().toISOString(),
+      ...(old.deletionTimestamp ? { deletionTimestamp: old.deletionTimestamp } : {}),
+      ...(wanted.length > 0 ? { finalizers: wanted } : {}),
+    };
+    const next = { apiVersion: r!.apiVersion, kind, metadata, spec: r!.spec };
+    if (sameJson(JSON.parse(serialize(next)), JSON.parse(serialize({ ...stored, metadata: { ...old } })))) return 'unchanged';
+    if (await this.casObject(key, serialize(next), cur.modifyIndex)) return 'configured';
+    throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} was changed by someone else meanwhile`);
+  }
+
   /** Deletes the object, or marks it terminating while finalizers remain. Events are kept. */
   async delete(kind: string, name: string): Promise<DeleteResult> {
     const key = this.objectKey(kind, name);

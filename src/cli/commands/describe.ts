@@ -1,27 +1,39 @@
-/** `swarmop describe KIND NAME` */
+/** `swarmop describe (KIND [NAME...] | KIND/NAME...) [-l SELECTOR]`: without a name, every object of the kind. */
 import type { Command } from 'commander';
 import { action, type CliContext } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
-import { notFound, requireKind } from '../kinds.js';
-import { getOrUndefined } from '../store-reads.js';
 import { renderDescribe } from '../describe-printer.js';
 import { eventRowsFor } from '../event-rows.js';
+import { parseResourceArgs } from '../resource-args.js';
+import { fetchResources } from '../resource-fetch.js';
+import { parseLabelSelector } from '../label-selector.js';
+import { withExamples } from '../examples.js';
 
 export function registerDescribe(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('describe')
-    .description('show one resource in detail: spec, status, conditions and events')
-    .argument('<kind>', 'kind (singular, plural or short form)')
-    .argument('<name>', 'resource name')
+    .description('show resources in detail: spec, status, conditions and events (every object of the kind when no name is given)')
+    .argument('<resources...>', 'KIND [NAME...] | KIND,KIND | KIND/NAME...')
+    .option('-l, --selector <selector>', 'label selector, e.g. role=server')
     .action(
-      action(ctx, async (kindArg: string, name: string) => {
-        const kind = requireKind(kindArg);
+      action(ctx, async (args: string[], opts: { selector?: string }) => {
+        const parsed = parseResourceArgs(args);
         const handle = ctx.open();
-        const r = await getOrUndefined(handle, kind, name);
-        if (!r) throw notFound(kind, name);
-        const events = await eventRowsFor(handle, { kind: kind.kind, name });
-        ctx.io.stdout(renderDescribe(r, events, ctx.io.now()));
-        return ExitCode.Ok;
+        const { resources, missing } = await fetchResources(handle, parsed, parseLabelSelector(opts.selector ?? ''));
+        const parts: string[] = [];
+        for (const r of resources) {
+          const events = await eventRowsFor(handle, { kind: r.kind, name: r.metadata.name });
+          parts.push(renderDescribe(r, events, ctx.io.now()));
+        }
+        if (parts.length > 0) ctx.io.stdout(parts.join('\n'));
+        if (resources.length === 0 && missing.length === 0) ctx.io.stderr('No resources found.\n');
+        for (const m of missing) ctx.io.stderr(`error: ${m}\n`);
+        return missing.length > 0 ? ExitCode.NotFound : ExitCode.Ok;
       }),
     );
+  withExamples(cmd, [
+    ['one attachment, with its conditions and events', 'swarmop describe sia ubuntu114'],
+    ['the same, kubectl style', 'swarmop describe sia/ubuntu114'],
+    ['every Docker host', 'swarmop describe dh'],
+  ]);
 }

@@ -1,111 +1,134 @@
-/** `swarmop get KIND [NAME] [-o wide|yaml|json|name] [-l k=v,...] [-w]` */
+/**
+ * `swarmop get (KIND[,KIND...]|all) [NAME...] | KIND/NAME...` with `-o`, `-l`, `--sort-by`,
+ * `--no-headers`, `--show-labels` and `-w`.
+ */
 import type { Command } from 'commander';
 import { action, type CliContext, type StoreHandle } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { KINDS, type KindInfo } from '../../crds/index.js';
+import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import { notFound, requireKind } from '../kinds.js';
 import { matchesSelector, parseLabelSelector, type SelectorTerm } from '../label-selector.js';
-import { getOrUndefined, listKind, pick } from '../store-reads.js';
+import { pick } from '../store-reads.js';
 import { watchPrefix } from '../kv-watch.js';
 import {
+  OUTPUT_FORMATS_HELP,
   parseOutputFormat,
+  renderCustomColumns,
   renderDocuments,
+  renderJsonPath,
   renderNames,
   renderResourceTable,
+  sortResources,
   tableHeaders,
   tableRow,
   type OutputFormat,
 } from '../resource-printer.js';
 import { renderTable } from '../table.js';
+import { kindsOf, parseResourceArgs } from '../resource-args.js';
+import { fetchResources } from '../resource-fetch.js';
+import { withExamples } from '../examples.js';
 
 interface GetOptions {
   output?: string;
   selector?: string;
   watch?: boolean;
+  sortBy?: string;
+  noHeaders?: boolean;
+  showLabels?: boolean;
 }
 
-export function registerGet(program: Command, ctx: CliContext): void {
-  program
-    .command('get')
-    .description('list resources of a kind, or show one (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('<kind>', 'dockerhost, consulcluster, swarmcluster, staticipattachment (or plural / short form), or all')
-    .argument('[name]', 'one resource')
-    .option('-o, --output <format>', 'wide | yaml | json | name')
-    .option('-l, --selector <selector>', 'label selector, e.g. role=server,zone!=b')
-    .option('-w, --watch', 'after listing, keep printing changes (Ctrl-C to stop)')
-    .action(
-      action(ctx, async (kindArg: string, name: string | undefined, opts: GetOptions) => {
-        const format = parseOutputFormat(opts.output);
-        if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use wide, yaml, json or name`);
-        const selector = parseLabelSelector(opts.selector ?? '');
-        if (kindArg.toLowerCase() === 'all') {
-          if (name !== undefined || opts.watch) throw new SwarmopError('Invalid', '"get all" takes no NAME and no --watch');
-          return getAll(ctx, selector, format);
-        }
-        const kind = requireKind(kindArg);
-        const handle = ctx.open();
-        if (opts.watch) {
-          await watchGet(ctx, handle, { kind, name, selector, format });
-          return ExitCode.Ok;
-        }
-        let resources: Resource[];
-        if (name !== undefined) {
-          const r = await getOrUndefined(handle, kind, name);
-          if (!r) throw notFound(kind, name);
-          resources = [r];
-        } else {
-          resources = await listKind(handle, kind, selector);
-        }
-        if (resources.length === 0) {
-          ctx.io.stderr('No resources found.\n');
-          return ExitCode.Ok;
-        }
-        ctx.io.stdout(render(kind, resources, format, name !== undefined, ctx.io.now()));
-        return ExitCode.Ok;
-      }),
-    );
+export interface RenderOptions {
+  format: OutputFormat;
+  /** One object was asked for by name: yaml/json/jsonpath show it alone, not in a List. */
+  single: boolean;
+  /** Several kinds: tables show `kind/name`. */
+  withKind: boolean;
+  noHeaders: boolean;
+  showLabels: boolean;
+  now: number;
 }
 
-/** `get all`: one table per kind that has objects (names as kind/name), or one list document. */
-async function getAll(ctx: CliContext, selector: readonly SelectorTerm[], format: OutputFormat): Promise<number> {
-  const handle = ctx.open();
-  const all = (await handle.store.listAll()).filter((r) => matchesSelector(r.metadata.labels, selector));
-  if (all.length === 0) {
-    ctx.io.stderr('No resources found.\n');
-    return ExitCode.Ok;
+/** Renders fetched objects (already sorted); tables are one per kind, in `kinds` order. */
+export function renderGet(kinds: readonly KindInfo[], resources: Resource[], o: RenderOptions): string {
+  const f = o.format;
+  if (typeof f === 'object') {
+    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single) : renderCustomColumns(resources, f.columns, o.noHeaders);
   }
-  if (format === 'yaml' || format === 'json' || format === 'name') {
-    ctx.io.stdout(render(KINDS[0]!, all, format, false, ctx.io.now()));
-    return ExitCode.Ok;
-  }
-  const tables: string[] = [];
-  for (const kind of KINDS) {
-    const ofKind = all.filter((r) => r.kind === kind.kind);
-    if (ofKind.length === 0) continue;
-    const rows = ofKind.map((r) => {
-      const row = tableRow(kind, r, { wide: format === 'wide', now: ctx.io.now() });
-      row[0] = `${kind.singular}/${row[0]}`;
-      return row;
-    });
-    tables.push(renderTable(tableHeaders(kind, format === 'wide'), rows));
-  }
-  ctx.io.stdout(tables.join('\n'));
-  return ExitCode.Ok;
-}
-
-function render(kind: KindInfo, resources: Resource[], format: OutputFormat, single: boolean, now: number): string {
-  switch (format) {
-    case 'table':
-    case 'wide':
-      return renderResourceTable(kind, resources, { wide: format === 'wide', now });
+  switch (f) {
     case 'name':
       return renderNames(resources);
     case 'yaml':
     case 'json':
-      return renderDocuments(resources, format, single);
+      return renderDocuments(resources, f, o.single);
+    case 'table':
+    case 'wide': {
+      const tables: string[] = [];
+      for (const kind of kinds) {
+        const ofKind = resources.filter((r) => r.kind === kind.kind);
+        if (ofKind.length === 0) continue;
+        tables.push(renderResourceTable(kind, ofKind, { wide: f === 'wide', now: o.now, showLabels: o.showLabels, noHeaders: o.noHeaders, withKind: o.withKind }));
+      }
+      return tables.join(o.noHeaders ? '' : '\n');
+    }
   }
+}
+
+export function registerGet(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('get')
+    .description('list resources of one or more kinds, or show some by name (kinds accept singular, plural and short names, e.g. sia)')
+    .argument('<resources...>', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .option('-o, --output <format>', OUTPUT_FORMATS_HELP)
+    .option('-l, --selector <selector>', 'label selector, e.g. role=server,zone!=b')
+    .option('--sort-by <path>', 'sort by a field, e.g. .spec.host or {.metadata.creationTimestamp}')
+    .option('--no-headers', 'tables without the header line')
+    .option('--show-labels', 'add a LABELS column')
+    .option('-w, --watch', 'after listing, keep printing changes (one kind only; Ctrl-C to stop)')
+    .action(
+      action(ctx, async (args: string[], opts: GetOptions) => {
+        const format = parseOutputFormat(opts.output);
+        if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use ${OUTPUT_FORMATS_HELP}`);
+        const selector = parseLabelSelector(opts.selector ?? '');
+        const parsed = parseResourceArgs(args);
+        const kinds = kindsOf(parsed);
+        // commander turns --no-headers into headers: false.
+        const noHeaders = (opts as { headers?: boolean }).headers === false;
+        const handle = ctx.open();
+        if (opts.watch) {
+          if (kinds.length !== 1 || (parsed.type === 'refs' && parsed.refs.length > 1)) {
+            throw new SwarmopError('Invalid', '--watch takes one kind and at most one NAME');
+          }
+          const name = parsed.type === 'refs' ? parsed.refs[0]!.name : undefined;
+          await watchGet(ctx, handle, { kind: kinds[0]!, name, selector, format, noHeaders, showLabels: opts.showLabels ?? false });
+          return ExitCode.Ok;
+        }
+        const { resources: found, missing } = await fetchResources(handle, parsed, selector);
+        const resources = opts.sortBy ? sortResources(found, opts.sortBy) : found;
+        if (resources.length === 0 && missing.length === 0) {
+          ctx.io.stderr('No resources found.\n');
+          return ExitCode.Ok;
+        }
+        if (resources.length > 0) {
+          const single = parsed.type === 'refs' && parsed.refs.length === 1;
+          ctx.io.stdout(
+            renderGet(kinds, resources, { format, single, withKind: kinds.length > 1, noHeaders, showLabels: opts.showLabels ?? false, now: ctx.io.now() }),
+          );
+        }
+        for (const m of missing) ctx.io.stderr(`error: ${m}\n`);
+        return missing.length > 0 ? ExitCode.NotFound : ExitCode.Ok;
+      }),
+    );
+  withExamples(cmd, [
+    ['every static IP attachment, with the reason when not Ready', 'swarmop get sia'],
+    ['one object, as kubectl writes it', 'swarmop get sia/ubuntu114 -o yaml'],
+    ['two kinds at once', 'swarmop get dh,sia'],
+    ['every kind', 'swarmop get all'],
+    ['only the addresses', "swarmop get sia -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.address}{\"\\n\"}{end}'"],
+    ['your own columns', 'swarmop get dh -o custom-columns=NAME:.metadata.name,ENDPOINT:.spec.endpoint'],
+    ['by label, sorted, for a script', 'swarmop get dh -l role=server --sort-by=.spec.address --no-headers'],
+    ['follow changes', 'swarmop get sia -w'],
+  ]);
 }
 
 /** Everything that makes a row or document change: spec/metadata version and the status. */
@@ -116,20 +139,26 @@ function fingerprint(r: Resource): string {
 async function watchGet(
   ctx: CliContext,
   handle: StoreHandle,
-  q: { kind: KindInfo; name: string | undefined; selector: readonly SelectorTerm[]; format: OutputFormat },
+  q: { kind: KindInfo; name: string | undefined; selector: readonly SelectorTerm[]; format: OutputFormat; noHeaders: boolean; showLabels: boolean },
 ): Promise<void> {
   const { io } = ctx;
   const seen = new Map<string, { fp: string; last: Resource }>();
-  let headerPrinted = false;
+  let headerPrinted = q.noHeaders;
   const emit = (r: Resource, deleted: boolean): void => {
-    switch (q.format) {
+    const f = q.format;
+    if (typeof f === 'object') {
+      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true) : renderCustomColumns([r], f.columns, headerPrinted));
+      headerPrinted = true;
+      return;
+    }
+    switch (f) {
       case 'table':
       case 'wide': {
-        const wide = q.format === 'wide';
-        const row = tableRow(q.kind, r, { wide, now: io.now() });
-        if (deleted) row[row.length - 2] = 'Deleted';
+        const wide = f === 'wide';
+        const row = tableRow(q.kind, r, { wide, now: io.now(), showLabels: q.showLabels });
+        if (deleted) row[q.showLabels ? row.length - 3 : row.length - 2] = 'Deleted';
         // Rows are printed one at a time, so pad them to the header's widths, as kubectl does.
-        const table = renderTable(tableHeaders(q.kind, wide), [row]).split('\n');
+        const table = renderTable(tableHeaders(q.kind, wide, q.showLabels), [row]).split('\n');
         if (!headerPrinted) io.stdout(`${table[0]}\n`);
         headerPrinted = true;
         io.stdout(`${table[1]}\n`);

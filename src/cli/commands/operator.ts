@@ -3,17 +3,21 @@
  * (imported lazily so the other commands never load the runtime and controllers).
  */
 import { Option, type Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
+import { action, consulInput, type CliContext } from '../cli-context.js';
+import type { ResolveConsulSettingsInput } from '../../store/consul-connection.js';
 import { SwarmopError } from '../../errors.js';
-import type { ConsulSettings } from '../../store/consul-connection.js';
 
 export interface OperatorOptions {
   prefix: string;
   /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
   consulAddr?: string;
-  /** Store Consul settings given as flags; the environment fills the rest. */
-  consul?: ConsulSettings;
+  /** Store Consul settings by layer (flags, environment, context), resolved as the consul CLI does. */
+  consul?: ResolveConsulSettingsInput;
   metricsAddr: string;
+  /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
+  ui: boolean;
+  /** The status page's own address; undefined = only under /ui on the metrics address. */
+  uiAddr?: string;
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
   logLevel: string;
@@ -46,6 +50,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .command('operator')
     .description('run the controllers that reconcile the stored resources (until SIGTERM/SIGINT)')
     .option('--metrics-addr <addr>', 'serve /healthz, /readyz and /metrics on this address ("0" disables)', '127.0.0.1:9464')
+    .option('--ui-addr <addr>', 'also serve the read-only status page on this address (it is always under /ui on --metrics-addr)')
+    .option('--no-ui', 'do not serve the status page')
     .option('--leader-elect', 'take a Consul session lock so only one replica reconciles', false)
     .addOption(new Option('--log-format <format>', 'log format').choices(['auto', 'json', 'text']).default('auto'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['error', 'warn', 'info', 'debug']).default('info'))
@@ -55,7 +61,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400); a killed leader is replaced within about 2x this plus the lock delay', intInRange('--lease-seconds', 10, 86_400), 10)
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { metricsAddr: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
+      action(ctx, async (opts: { metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -65,8 +71,10 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         return mod.runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
-          ...(g.consul === undefined ? {} : { consul: g.consul }),
+          consul: consulInput(g, ctx.io.env),
           metricsAddr: opts.metricsAddr,
+          ui: opts.ui,
+          ...(opts.uiAddr === undefined ? {} : { uiAddr: opts.uiAddr }),
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,
           logLevel: opts.logLevel,

@@ -1,0 +1,33 @@
+/** Examples for the commands whose modules do not add their own (added to --help by main). */
+import type { Example } from './examples.js';
+
+export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
+  apply: [
+    ['apply a folder of manifests', 'swarmop apply -f manifests/ -R'],
+    ['from standard input', 'cat sia.yaml | swarmop apply -f -'],
+    ['check manifests with no Consul reachable (schema and cross-document checks)', 'swarmop apply -f manifests/ --dry-run=client'],
+    ['every check of a real apply, nothing written', 'swarmop apply -f manifests/ --dry-run=server'],
+    ['keep a folder applied while you edit it', 'swarmop apply -f manifests/ --watch --prune'],
+  ],
+  diff: [
+    ['what apply would change (exit 0 same, 1 different, >1 error)', 'swarmop diff -f manifests/'],
+    ['in a script', 'swarmop diff -f sia.yaml >/dev/null; [ $? -gt 1 ] && echo "diff failed"'],
+  ],
+  explain: [
+    ['a kind', 'swarmop explain sia'],
+    ['one field', 'swarmop explain sia.spec.address'],
+  ],
+  wait: [
+    ['until an attachment is Ready', 'swarmop wait sia/ubuntu114 --for=condition=Ready --timeout=60s'],
+    ['until it is gone', 'swarmop wait sia/ubuntu114 --for=delete'],
+  ],
+  events: [
+    ['everything the controllers did', 'swarmop events'],
+    ['one object, following new events', 'swarmop events sia ubuntu114 -w'],
+  ],
+  operator: [
+    ['run the controllers with leader election and controller-runtime log keys', 'swarmop operator --leader-elect --log-format json'],
+    ['serve metrics on every interface', 'swarmop operator --metrics-addr :9464'],
+  ],
+  version: [['print the version', 'swarmop version']],
+};
