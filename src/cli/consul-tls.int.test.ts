@@ -6,6 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -103,6 +106,25 @@ test("consul's flags, single-dash as consul spells them, replace the environment
   );
   assert.deepEqual([viaSsl.code, viaSsl.out, viaSsl.err], [0, 'dockerhost/h2\n', '']);
   assert.ok((await keysUnder(prefix)).includes(`${prefix}objects/dockerhosts/h2`), 'h2 is stored');
+});
+
+test('a config-file context carries the TLS files; a variable still overrides one of its fields', async () => {
+  const prefix = newPrefix();
+  const dir = mkdtempSync(join(tmpdir(), 'swarmop-tls-ctx-'));
+  const file = join(dir, 'config.yaml');
+  const p = consul.pki;
+  writeFileSync(file, `currentContext: tls\ncontexts:\n  - {name: tls, address: "${consul.httpsAddr}", caFile: "${p.caCert}", clientCert: "${p.clientCert}", clientKey: "${p.clientKey}", prefix: "${prefix}"}\n`);
+  try {
+    const apply = await cli({ SWARMOP_CONFIG: file }, ['apply', '-f', '-'], HOST('h5'));
+    assert.deepEqual([apply.code, apply.out, apply.err], [0, 'dockerhost/h5 created\n', '']);
+    const wrongCa = await cli({ SWARMOP_CONFIG: file, CONSUL_CACERT: p.otherCaCert }, ['get', 'dockerhosts', '-o', 'name']);
+    assert.deepEqual(
+      [wrongCa.code, wrongCa.err],
+      [5, `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate is not signed by the CA in CONSUL_CACERT=${p.otherCaCert} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const FAILURES: { name: string; env: () => Record<string, string | undefined>; argv?: () => string[]; error: () => string }[] = [
