@@ -62,13 +62,6 @@ export function consulKvOptions(conn: ConsulConnection, extra: Pick<ConsulKvOpti
   };
 }
 
-/** Reads CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN only (no files); see consul-connection.ts for all. */
-export function consulOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsulKvOptions {
-  const address = env.CONSUL_HTTP_ADDR?.trim() || DEFAULT_CONSUL_ADDR;
-  const token = env.CONSUL_HTTP_TOKEN?.trim();
-  return token ? { address, token } : { address };
-}
-
 interface ParsedAddress {
   host: string;
   port: number;
