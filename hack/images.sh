@@ -7,7 +7,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat >&2 <<USAGE
-usage: hack/images.sh [IMAGE...]   (default: all; names: base dind-host consul nethelper workload)
+usage: hack/images.sh [IMAGE...]   (default: all lab images; names: base dind-host consul nethelper workload operator)
+  operator: swarmop/operator:<package version>, from the packed npm package (npm pack; its
+       dependencies come from the npm registry) and this machine's node (SWARMOP_NODE, default:
+       the node on PATH), which must satisfy package.json's engines; not part of the default set
   env: LAB_DOCKER_HOST (default unix:///run/swarmop-lab/docker.sock, the engine of hack/dockerd.sh)
        DEBIAN_SUITE (default bookworm)  DEBIAN_MIRROR (default: first URIs of the apt sources)
        IMAGES_FORCE=1 rebuilds even when the inputs did not change
@@ -94,6 +97,37 @@ build_from_base() {
   log "built ${image} in $((SECONDS - start))s ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
+# The product's image: npm pack of this checkout, installed with its dependencies as `npm install -g`
+# would, plus the machine's node binary (the base is the same Debian release as this machine).
+build_operator() {
+  local version node_bin start=$SECONDS ctx hash
+  version="$(node -p 'require(process.argv[1]).version' "${SWARMOP_ROOT}/package.json")"
+  local image="swarmop/operator:${version}"
+  node_bin="$(readlink -f "${SWARMOP_NODE:-$(command -v node)}")"
+  [[ -x "$node_bin" ]] || die "no node binary to copy (set SWARMOP_NODE)"
+  "$node_bin" -e '
+    const want = /^>=(\d+)\.(\d+)/.exec(require(process.argv[1]).engines.node);
+    const [a, b] = process.versions.node.split(".").map(Number);
+    process.exit(want && (a > +want[1] || (a === +want[1] && b >= +want[2])) ? 0 : 1);' "${SWARMOP_ROOT}/package.json" \
+    || die "${node_bin} ($("$node_bin" --version)) does not satisfy package.json engines; set SWARMOP_NODE"
+  work="$(mktemp -d "${TMPDIR:-/tmp}/swarmop-operator.XXXXXX")"
+  ctx="$work/ctx"
+  mkdir -p "$ctx"
+  (cd "$SWARMOP_ROOT" && npm pack --silent --pack-destination "$work" >/dev/null) || die "npm pack failed"
+  local tgz="$work/swarmop-${version}.tgz"
+  hash="$({ image_id "$BASE_IMAGE"; hash_dir "$images_dir/operator"; tar -xOzf "$tgz" | sha256sum; "$node_bin" --version; } | sha256sum | cut -c1-16)"
+  if up_to_date "$image" "$hash"; then rm -rf "$work"; work=''; return 0; fi
+  log "building ${image} (node $("$node_bin" --version))"
+  cp -a "$images_dir/operator/." "$ctx/"
+  cp "$node_bin" "$ctx/node"
+  npm install --global --prefix "$ctx/app" --omit=dev --no-audit --no-fund --loglevel=error "$tgz" >"$work/npm.log" 2>&1 \
+    || { tail -n 30 "$work/npm.log" >&2; die "npm install of ${tgz} failed"; }
+  docker build -q --build-arg "BASE=${BASE_IMAGE}" --label io.swarmop.lab=1 --label "io.swarmop.inputs=${hash}" \
+    -t "$image" "$ctx" >"$work/.build.log" 2>&1 || { tail -n 30 "$work/.build.log" >&2; die "building ${image} failed"; }
+  rm -rf "$work"; work=''
+  log "built ${image} in $((SECONDS - start))s ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
 consul_binary() {
   local bin
   if [[ -x "${SWARMOP_ROOT}/hack/consul-path.sh" ]] && bin="$("${SWARMOP_ROOT}/hack/consul-path.sh" 2>/dev/null)"; then
@@ -118,6 +152,7 @@ for w in "${wanted[@]}"; do
     consul) build_from_base "$CONSUL_IMAGE" "$images_dir/consul" "$(consul_binary)" ;;
     nethelper) build_from_base "$NETHELPER_IMAGE" "$images_dir/nethelper" ;;
     workload) build_from_base "$WORKLOAD_IMAGE" "$images_dir/workload" ;;
+    operator) build_operator ;;
     *) usage; die "unknown image '${w}'" ;;
   esac
 done

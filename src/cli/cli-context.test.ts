@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { effectiveToken, resolveGlobals, resolveWithConfig } from './cli-context.js';
+import { consulInput, resolveGlobals, resolveWithConfig } from './cli-context.js';
+import { resolveConsulSettings } from '../store/consul-connection.js';
 
 test('flags win over the environment, which wins over the defaults', () => {
   assert.deepEqual(resolveGlobals({}, {}), { prefix: 'swarmop/', settings: { prefix: 'swarmop/' } });
@@ -27,6 +28,8 @@ test('a context is the lowest layer, field by field: env and flags override only
     consulAddr: 'flag:1',
     contextName: 'prod',
     settings: { address: 'flag:1', caFile: '/env/ca.pem', tokenFile: '/ctx/token', prefix: 'ctx/', sslVerify: false },
+    consulFlags: { address: 'flag:1' },
+    context,
   });
   assert.equal(resolveGlobals({}, { CONSUL_HTTP_SSL_VERIFY: 'true' }, context).settings.sslVerify, true);
 });
@@ -53,10 +56,22 @@ test('a typo in the config file is refused by field name', () => {
   });
 });
 
-test('the token comes from CONSUL_HTTP_TOKEN before a token file; a missing file is a clear error', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'swarmop-tok-'));
-  writeFileSync(path.join(dir, 't'), 'secret-from-file\n');
-  assert.equal(effectiveToken({ tokenFile: path.join(dir, 't') }), 'secret-from-file');
-  assert.equal(effectiveToken({ token: 'env', tokenFile: path.join(dir, 't') }), 'env');
-  assert.throws(() => effectiveToken({ tokenFile: path.join(dir, 'nope') }), /cannot read the token file/);
+test("the consul CLI's connection flags are a layer of their own; --http-addr wins over --consul-addr", () => {
+  const g = resolveGlobals(
+    { httpAddr: 'https://h:8501', consulAddr: 'old:1', token: 't', tokenFile: '/tf', caFile: '/ca', caPath: '/ca.d', clientCert: '/c', clientKey: '/k', tlsServerName: 'n' },
+    { CONSUL_HTTP_ADDR: 'env:1', CONSUL_CACERT: '/env/ca' },
+  );
+  assert.deepEqual(g.consulFlags, { address: 'https://h:8501', token: 't', tokenFile: '/tf', caFile: '/ca', caPath: '/ca.d', clientCert: '/c', clientKey: '/k', tlsServerName: 'n' });
+  assert.equal(g.consulAddr, 'https://h:8501');
+  assert.equal(g.settings.caFile, '/ca');
+});
+
+test('the store connection layers flags over the environment over the context, as consul-connection.ts resolves them', () => {
+  const context = { address: 'https://ctx:8501', caFile: '/ctx/ca.pem', tlsServerName: 'ctx.name', prefix: 'ctx/' };
+  const g = resolveGlobals({ caFile: '/flag/ca.pem' }, { CONSUL_HTTP_ADDR: 'https://env:8501' }, context, 'prod');
+  const s = resolveConsulSettings(consulInput(g, { CONSUL_HTTP_ADDR: 'https://env:8501' }));
+  assert.deepEqual(
+    [s.address, s.caFile, s.tlsServerName, s.origins.tlsServerName],
+    ['https://env:8501', '/flag/ca.pem', 'ctx.name', 'tlsServerName in context "prod"'],
+  );
 });

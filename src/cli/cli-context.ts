@@ -5,14 +5,14 @@
  * Connection settings come from three layers, field by field, as the consul CLI orders them:
  * flags, then environment variables, then the selected context of the config file.
  */
-import { readFileSync } from 'node:fs';
-import { ConsulKv, consulOptionsFromEnv } from '../store/consul-kv.js';
+import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
+import { consulConnection, type ConsulSettings } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import type { KvStore } from '../store/kv.js';
 import { SwarmopError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { configFilePath, loadConfig, selectContext } from './config/config-file.js';
-import { layerSettings, settingsFromEnv, settingsToEnv, type ConnectionSettings } from './config/connection-settings.js';
+import { layerSettings, settingsFromEnv, type ConnectionSettings } from './config/connection-settings.js';
 
 export interface GlobalOptions {
   prefix: string;
@@ -22,14 +22,29 @@ export interface GlobalOptions {
   settings: ConnectionSettings;
   /** The context the settings came from, if any. */
   contextName?: string;
+  /** The store Consul settings given as flags (the top layer of consul-connection.ts). */
+  consulFlags?: ConsulSettings;
+  /** The selected context's settings (its bottom layer). */
+  context?: ConnectionSettings;
 }
 
 export interface GlobalFlags {
   prefix?: string;
+  /** --consul-addr, another name of --http-addr. */
   consulAddr?: string;
   context?: string;
   configFile?: string;
+  httpAddr?: string;
+  token?: string;
+  tokenFile?: string;
+  caFile?: string;
+  caPath?: string;
+  clientCert?: string;
+  clientKey?: string;
+  tlsServerName?: string;
 }
+
+const CONSUL_FLAG_KEYS = ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const;
 
 export interface StoreHandle {
   kv: KvStore;
@@ -58,9 +73,13 @@ export const DEFAULT_PREFIX = 'swarmop/';
 
 /** flag > env > context, per field; the prefix always ends with "/". */
 export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: ConnectionSettings = {}, contextName?: string): GlobalOptions {
+  const consulFlags: ConsulSettings = {};
+  const addrFlag = flags.httpAddr || flags.consulAddr;
+  if (addrFlag) consulFlags.address = addrFlag;
+  for (const k of CONSUL_FLAG_KEYS) if (flags[k]) consulFlags[k] = flags[k];
   const flagLayer: ConnectionSettings = {
     ...(flags.prefix !== undefined ? { prefix: flags.prefix } : {}),
-    ...(flags.consulAddr ? { address: flags.consulAddr } : {}),
+    ...consulFlags,
   };
   const settings = layerSettings(context, settingsFromEnv(env), flagLayer);
   let prefix = flags.prefix ?? settings.prefix ?? DEFAULT_PREFIX;
@@ -71,6 +90,8 @@ export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: C
     ...(settings.address ? { consulAddr: settings.address } : {}),
     settings,
     ...(contextName !== undefined ? { contextName } : {}),
+    ...(Object.keys(consulFlags).length > 0 ? { consulFlags } : {}),
+    ...(Object.keys(context).length > 0 ? { context } : {}),
   };
 }
 
@@ -86,21 +107,18 @@ export function resolveWithConfig(flags: GlobalFlags, io: Pick<CliIo, 'env' | 'c
   return resolveGlobals(flags, io.env, settings, name);
 }
 
-/** The token: CONSUL_HTTP_TOKEN's layer wins over a token file; the file is read only when needed. */
-export function effectiveToken(settings: ConnectionSettings): string | undefined {
-  if (settings.token) return settings.token;
-  if (!settings.tokenFile) return undefined;
-  try {
-    return readFileSync(settings.tokenFile, 'utf8').trim() || undefined;
-  } catch (err) {
-    throw new SwarmopError('Invalid', `cannot read the token file ${settings.tokenFile}: ${(err as Error).message}`);
-  }
+/** consul-connection.ts's input for the resolved globals: flags, the environment, then the context. */
+export function consulInput(globals: GlobalOptions, env: CliIo['env']) {
+  return {
+    flags: globals.consulFlags ?? {},
+    env,
+    ...(globals.context ? { defaults: globals.context } : {}),
+    ...(globals.contextName !== undefined ? { defaultsName: `context "${globals.contextName}"` } : {}),
+  };
 }
 
 export const openConsulStore: OpenStore = (globals, env) => {
-  const token = effectiveToken(globals.settings);
-  const layered = { ...env, ...settingsToEnv(globals.settings), ...(token ? { CONSUL_HTTP_TOKEN: token } : {}) };
-  const kv = new ConsulKv(consulOptionsFromEnv(layered));
+  const kv = new ConsulKv(consulKvOptions(consulConnection(consulInput(globals, env))));
   return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close() };
 };
 

@@ -28,6 +28,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   operator: [
     ['run the controllers with leader election and controller-runtime log keys', 'swarmop operator --leader-elect --log-format json'],
     ['serve metrics on every interface', 'swarmop operator --metrics-addr :9464'],
+    ['run another network helper image (any image with ip, nsenter, sh, cat, sleep)', 'swarmop operator --helper-image acme/nethelper:1'],
+  ],
+  ui: [
+    ['the status page URL of an operator on this machine', 'swarmop ui'],
+    ['and check that it answers (exit 5 when nothing does)', 'swarmop ui --check'],
+    ['an operator serving the page on its own address', 'swarmop ui --ui-addr 127.0.0.1:9465'],
   ],
   version: [['print the version', 'swarmop version']],
 };

@@ -7,7 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { processIo, type CliIo } from './cli-io.js';
 import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './exit-codes.js';
-import { isSwarmopError } from '../errors.js';
+import { isSwarmopError, SwarmopError } from '../errors.js';
 import { packageVersion } from './version.js';
 import { registerApply } from './commands/apply.js';
 import { registerGet } from './commands/get.js';
@@ -29,17 +29,73 @@ import { COMMAND_EXAMPLES } from './command-examples.js';
 import { examplesText } from './examples.js';
 import { registerUi } from './commands/ui.js';
 
-const ENV_HELP = `Environment (a flag wins over a variable, which wins over the config file's context):
-  CONSUL_HTTP_ADDR   Consul HTTP address (default 127.0.0.1:8500); --consul-addr overrides it
-  CONSUL_HTTP_TOKEN  Consul ACL token (never printed)
-  SWARMOP_PREFIX     KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
-  SWARMOP_CONFIG     config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)`;
+const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
+  CONSUL_HTTP_ADDR        store Consul: host:port, http(s)://host:port or unix:///path (default 127.0.0.1:8500)
+  CONSUL_HTTP_TOKEN       ACL token (never printed); CONSUL_HTTP_TOKEN_FILE: a file holding it, wins when set
+  CONSUL_HTTP_SSL         true: TLS for a host:port address
+  CONSUL_HTTP_SSL_VERIFY  false: do not verify the server certificate
+  CONSUL_CACERT, CONSUL_CAPATH            CA file / folder of CA files that signed Consul's certificate
+  CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY   client certificate and key (Consul's verify_incoming)
+  CONSUL_TLS_SERVER_NAME  name to check in Consul's certificate (SNI)
+  SWARMOP_PREFIX          KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
+  SWARMOP_CONFIG          config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)
+A flag wins over its variable, which wins over the config file's context.
+Store Consul flags, as the consul CLI spells them (one or two dashes), before or after the command:
+  --http-addr ADDR  --token TOKEN  --token-file FILE  --ca-file FILE  --ca-path DIR
+  --client-cert FILE  --client-key FILE  --tls-server-name NAME`;
+
+/**
+ * The consul CLI's connection flags (-http-addr or --http-addr, value as the next word or after
+ * "="). They are taken out of argv before commander sees it: `config set-context` has options of
+ * the same names that describe a context, so after `config` they are left to it.
+ */
+const CONSUL_FLAGS: Record<string, keyof GlobalFlags> = {
+  'http-addr': 'httpAddr',
+  token: 'token',
+  'token-file': 'tokenFile',
+  'ca-file': 'caFile',
+  'ca-path': 'caPath',
+  'client-cert': 'clientCert',
+  'client-key': 'clientKey',
+  'tls-server-name': 'tlsServerName',
+};
+/** Root options that take a value (so their value is never mistaken for the command name). */
+const ROOT_VALUE_OPTIONS = new Set(['--prefix', '--consul-addr', '--context', '--config-file']);
+
+export function splitConsulFlags(argv: readonly string[]): { argv: string[]; flags: GlobalFlags } {
+  const out: string[] = [];
+  const flags: GlobalFlags = {};
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg);
+    const key = m ? CONSUL_FLAGS[m[1]!] : undefined;
+    if (key && command !== 'config') {
+      let value = m![2];
+      if (value === undefined) {
+        value = argv[i + 1];
+        if (value === undefined) throw new SwarmopError('Invalid', `option '--${m![1]}' needs a value`);
+        i++;
+      }
+      flags[key] = value as never;
+      continue;
+    }
+    out.push(arg);
+    if (command === undefined && !arg.startsWith('-')) command = arg;
+    else if (command === undefined && ROOT_VALUE_OPTIONS.has(arg) && i + 1 < argv.length) out.push(argv[++i]!);
+  }
+  return { argv: out, flags };
+}
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('swarmop')
     .description('Keep a Consul cluster, a Docker Swarm and fixed container IPs converged on resources stored in Consul KV.')
     .addOption(new Option('--prefix <prefix>', `Consul KV prefix holding the resources (env SWARMOP_PREFIX, default "${DEFAULT_PREFIX}")`))
-    .addOption(new Option('--consul-addr <addr>', 'Consul HTTP address (env CONSUL_HTTP_ADDR)'))
+    .addOption(new Option('--consul-addr <addr>', 'store Consul HTTP address, like --http-addr (env CONSUL_HTTP_ADDR)'))
     .addOption(new Option('--context <name>', 'use this context of the config file instead of its current one'))
     .addOption(new Option('--config-file <file>', 'config file with named contexts (env SWARMOP_CONFIG)'))
     .exitOverride()
@@ -121,14 +177,17 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
     io = processIo(controller.signal, cleanup);
   }
   let program: Command | undefined;
-  const ctx = createContext(io, () => program?.opts<GlobalFlags>() ?? {}, options.openStore);
+  let consulFlags: GlobalFlags = {};
+  const ctx = createContext(io, () => ({ ...(program?.opts<GlobalFlags>() ?? {}), ...consulFlags }), options.openStore);
   program = buildProgram(ctx);
   try {
     if (argv.length === 0) {
       program.outputHelp({ error: true });
       return ExitCode.Usage;
     }
-    await program.parseAsync([...argv], { from: 'user' });
+    const split = splitConsulFlags(argv);
+    consulFlags = split.flags;
+    await program.parseAsync(split.argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -11,7 +11,8 @@ import { Operator } from '../operator/operator.js';
 import { createLogger, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { ConsulKv, consulOptionsFromEnv } from '../store/consul-kv.js';
+import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
+import { ConsulSettingsError, consulConnection } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { leaderKey } from '../store/store-keys.js';
 import { StatusPage } from '../ui/status-page.js';
@@ -32,8 +33,10 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
-  const consul = { ...consulOptionsFromEnv(), ...(options.consulAddr ? { address: options.consulAddr } : {}), ...(options.token ? { token: options.token } : {}) };
+  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  const consul = consulKvOptions(connection);
   const kv = new ConsulKv(consul);
+  await checkStore(kv, leaderKey(options.prefix), log);
   const store = new ResourceStore({ kv, prefix: options.prefix });
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
@@ -84,4 +87,21 @@ export async function runOperator(options: OperatorOptions & LeaseOptions): Prom
   await manager.run();
   log.info('operator stopped');
   return 0;
+}
+
+/**
+ * One read before anything starts: settings that can never work (wrong CA, no client certificate,
+ * plain HTTP to an HTTPS port) end the operator with their one-line error; a store that is merely
+ * down is waited for by the watchers as usual.
+ */
+async function checkStore(kv: ConsulKv, key: string, log: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await kv.get(key);
+  } catch (err) {
+    if (err instanceof ConsulSettingsError) {
+      kv.close();
+      throw err;
+    }
+    log.warn('store Consul not reachable yet; waiting for it', { consul: kv.address, error: (err as Error).message });
+  }
 }

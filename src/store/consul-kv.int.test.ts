@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSwarmopError } from '../errors.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { ConsulKv, consulOptionsFromEnv, parseConsulAddress } from './consul-kv.js';
+import { ConsulKv, parseConsulAddress } from './consul-kv.js';
 import { kvContract } from './kv-contract.js';
 import { useRealConsul } from '../testing/real-consul.js';
 
@@ -59,12 +59,7 @@ test('ConsulKv: a refused token is a Forbidden error that never shows the token'
   }
 });
 
-test('consulOptionsFromEnv reads CONSUL_HTTP_ADDR and CONSUL_HTTP_TOKEN with the CLI default', () => {
-  assert.deepEqual(consulOptionsFromEnv({}), { address: '127.0.0.1:8500' });
-  assert.deepEqual(consulOptionsFromEnv({ CONSUL_HTTP_ADDR: 'https://c:8501', CONSUL_HTTP_TOKEN: 't' }), {
-    address: 'https://c:8501',
-    token: 't',
-  });
+test('parseConsulAddress reads the CONSUL_HTTP_ADDR forms', () => {
   assert.deepEqual(parseConsulAddress('10.0.0.1:8500'), { host: '10.0.0.1', port: 8500, secure: false });
   assert.deepEqual(parseConsulAddress('https://consul.local'), { host: 'consul.local', port: 443, secure: true });
   assert.throws(() => parseConsulAddress('ftp://x:1'), (err) => isSwarmopError(err, 'Invalid'));

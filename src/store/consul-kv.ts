@@ -1,13 +1,14 @@
 /**
  * ConsulKv: the KvStore over a real Consul agent, through the npm `consul` package.
  *
- * - Addresses use CONSUL_HTTP_ADDR's forms: "host:port", "http://host:port", "https://host:port".
+ * - Addresses use CONSUL_HTTP_ADDR's forms: "host:port", "http(s)://host:port[/path]",
+ *   "unix:///path"; TLS files and the token come resolved from consul-connection.ts.
  * - Blocking list queries pass `index`/`wait` and return X-Consul-Index; an AbortSignal cancels
  *   the request (it rejects with the signal's reason).
  * - Transactions go to /v1/txn (at most 64 operations on Consul 1.8) and are all-or-nothing; a
  *   rolled-back one throws KvTxnConflictError naming the failing keys.
- * - Failures are mapped to SwarmopError: cannot connect / no leader -> 'Unavailable', 403 ->
- *   'Forbidden'. Messages never contain the token, and the raw client error (whose request
+ * - Failures are mapped to SwarmopError: cannot connect / TLS refused either way / no leader ->
+ *   'Unavailable' with one line naming the problem, 403 -> 'Forbidden'. Messages never contain the token, and the raw client error (whose request
  *   carries the token header) is not attached as `cause`.
  */
 import { EventEmitter } from 'node:events';
@@ -15,6 +16,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { SwarmopError } from '../errors.js';
+import { ConsulSettingsError, DEFAULT_CONSUL_ADDR, parseConsulEndpoint, type ConsulConnection, type ConsulTls } from './consul-connection.js';
 import { parseDuration } from './duration.js';
 import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
 import {
@@ -29,22 +31,35 @@ import {
 } from './kv.js';
 
 export interface ConsulKvOptions {
-  /** "host:port" or "http(s)://host:port" (CONSUL_HTTP_ADDR). */
+  /** "host:port", "http(s)://host:port[/path]" or "unix:///path" (CONSUL_HTTP_ADDR). */
   address: string;
   token?: string;
+  /** TLS for "host:port" addresses too (CONSUL_HTTP_SSL=true). */
+  forceTls?: boolean;
+  /** CA, client certificate, server name, verification (used when the address is TLS). */
+  tls?: ConsulTls;
+  /** Where the CA and client certificate came from ("CONSUL_CACERT=/x"), for error messages. */
+  caSource?: string;
+  clientCertSource?: string;
   /** Timeout of a non-blocking request, ms (default 15000). */
   requestTimeoutMs?: number;
   /** Most concurrent connections (default 64): Consul refuses more than 200 per client address. */
   maxSockets?: number;
 }
 
-export const DEFAULT_CONSUL_ADDR = '127.0.0.1:8500';
+export { DEFAULT_CONSUL_ADDR };
 
-/** Reads CONSUL_HTTP_ADDR / CONSUL_HTTP_TOKEN the way the consul CLI does. */
-export function consulOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ConsulKvOptions {
-  const address = env.CONSUL_HTTP_ADDR?.trim() || DEFAULT_CONSUL_ADDR;
-  const token = env.CONSUL_HTTP_TOKEN?.trim();
-  return token ? { address, token } : { address };
+/** ConsulKv options for resolved connection settings (the CLI's and the operator's way in). */
+export function consulKvOptions(conn: ConsulConnection, extra: Pick<ConsulKvOptions, 'requestTimeoutMs' | 'maxSockets'> = {}): ConsulKvOptions {
+  return {
+    address: conn.address,
+    ...(conn.token !== undefined ? { token: conn.token } : {}),
+    ...(conn.endpoint.secure ? { forceTls: true } : {}),
+    ...(conn.tls ? { tls: conn.tls } : {}),
+    ...(conn.caSource ? { caSource: conn.caSource } : {}),
+    ...(conn.clientCertSource ? { clientCertSource: conn.clientCertSource } : {}),
+    ...extra,
+  };
 }
 
 interface ParsedAddress {
@@ -54,20 +69,7 @@ interface ParsedAddress {
 }
 
 export function parseConsulAddress(address: string): ParsedAddress {
-  const withScheme = /^[a-z]+:\/\//i.test(address) ? address : `http://${address}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new SwarmopError('Invalid', `invalid Consul address "${address}" (expected host:port or http(s)://host:port)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SwarmopError('Invalid', `invalid Consul address "${address}": scheme must be http or https`);
-  }
-  const secure = url.protocol === 'https:';
-  const port = url.port === '' ? (secure ? 443 : 8500) : Number(url.port);
-  // URL keeps IPv6 hosts bracketed; node's http wants them bare.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const { host, port, secure } = parseConsulEndpoint(address);
   return { host, port, secure };
 }
 
@@ -127,19 +129,32 @@ export class ConsulKv implements KvStore {
   readonly address: string;
   private readonly client: InstanceType<typeof Consul>;
   private readonly requestTimeoutMs: number;
+  private readonly secure: boolean;
+  private readonly hints: { caSource?: string | undefined; clientCertSource?: string | undefined; servername?: string | undefined };
 
   constructor(options: ConsulKvOptions) {
-    const parsed = parseConsulAddress(options.address);
+    const endpoint = parseConsulEndpoint(options.address, options.forceTls === true);
     this.address = options.address;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.secure = endpoint.secure;
+    this.hints = { caSource: options.caSource, clientCertSource: options.clientCertSource, servername: options.tls?.servername };
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
+    const tls = options.tls ?? { rejectUnauthorized: true };
+    const tlsOptions = {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca } : {}),
+      ...(tls.cert ? { cert: tls.cert } : {}),
+      ...(tls.key ? { key: tls.key } : {}),
+      ...(tls.servername ? { servername: tls.servername } : {}),
+    };
+    const host = endpoint.socketPath ? 'localhost' : endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+    const port = endpoint.socketPath ? '' : `:${endpoint.port}`;
     this.client = new Consul({
-      host: parsed.host,
-      port: parsed.port,
-      secure: parsed.secure,
-      agent: parsed.secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+      baseUrl: `${endpoint.secure ? 'https' : 'http'}://${host}${port}${endpoint.pathPrefix}/v1`,
+      ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}),
+      agent: endpoint.secure ? new HttpsAgent({ ...agentOptions, ...tlsOptions }) : new HttpAgent(agentOptions),
       ...(options.token ? { defaults: { token: options.token } } : {}),
-    });
+    } as never);
   }
 
   /** Closes the keep-alive sockets so the process can exit. */
@@ -354,15 +369,45 @@ export class ConsulKv implements KvStore {
     }
   }
 
+  /** One line naming a TLS failure and the setting that likely causes it; undefined if not TLS. */
+  private tlsProblem(code: string | undefined): string | undefined {
+    if (code === undefined) return undefined;
+    if (UNTRUSTED_CERT.has(code)) {
+      const ca = this.hints.caSource ? `the CA in ${this.hints.caSource}` : 'the system CAs (set CONSUL_CACERT or --ca-file)';
+      return `its TLS certificate is not signed by ${ca} (${code})`;
+    }
+    if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `its TLS certificate is not valid now (${code})`;
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      const name = this.hints.servername ? `"${this.hints.servername}"` : 'the host of the address';
+      return `its TLS certificate does not name ${name} (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)`;
+    }
+    if (/^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.test(code)) {
+      return this.hints.clientCertSource
+        ? `it refused the client certificate ${this.hints.clientCertSource} (${code})`
+        : `it requires a client certificate and none is set (set CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY, or --client-cert and --client-key)`;
+    }
+    if (this.secure && (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG')) {
+      return `it does not speak TLS on this port (${code}); use an http:// address and unset CONSUL_HTTP_SSL`;
+    }
+    return undefined;
+  }
+
   private mapError(err: PapiLikeError, what: string, subject: string): Error {
     if (err instanceof SwarmopError) return err;
     const status = err.response?.statusCode;
     if (status === undefined) {
       const code = err.code ?? (err.cause as { code?: string } | undefined)?.code;
+      const tlsProblem = this.tlsProblem(code);
+      if (tlsProblem) return new ConsulSettingsError(`cannot reach Consul at ${this.address}: ${tlsProblem}`);
       const reason = err.isTimeout ? 'request timed out' : (code ?? stripPrefix(err.message));
       return new SwarmopError('Unavailable', `cannot reach Consul at ${this.address}: ${reason}`);
     }
     const text = responseText(err);
+    if (status === 400 && /HTTP request to an HTTPS server/i.test(text)) {
+      return new ConsulSettingsError(
+        `cannot reach Consul at ${this.address}: it serves HTTPS only, the address asks for plain HTTP (use https://${parseConsulAddress(this.address).host}:${parseConsulAddress(this.address).port} or CONSUL_HTTP_SSL=true)`,
+      );
+    }
     if (status === 409 && what === 'txn') {
       const mapped = new SwarmopError('Conflict', `Consul rolled back the transaction: ${text}`);
       Object.assign(mapped, { txnBody: err.response?.body });
@@ -378,6 +423,16 @@ export class ConsulKv implements KvStore {
     return new SwarmopError('Internal', `Consul at ${this.address} rejected ${what} of ${subject} (${status}): ${text}`);
   }
 }
+
+const UNTRUSTED_CERT = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
 
 type Ctx = EventEmitter & { includeResponse: boolean };
 

@@ -3,15 +3,16 @@
  * (imported lazily so the other commands never load the runtime and controllers).
  */
 import { Option, type Command } from 'commander';
-import { action, effectiveToken, type CliContext } from '../cli-context.js';
+import { action, consulInput, type CliContext } from '../cli-context.js';
+import type { ResolveConsulSettingsInput } from '../../store/consul-connection.js';
 import { SwarmopError } from '../../errors.js';
 
 export interface OperatorOptions {
   prefix: string;
   /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
   consulAddr?: string;
-  /** ACL token from the layered settings (flag, env, context token or token file). */
-  token?: string;
+  /** Store Consul settings by layer (flags, environment, context), resolved as the consul CLI does. */
+  consul?: ResolveConsulSettingsInput;
   metricsAddr: string;
   /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
   ui: boolean;
@@ -77,7 +78,6 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
-        const token = effectiveToken(g.settings);
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
         // The module path is a variable so this file compiles before the lead's module exists.
@@ -86,7 +86,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         return mod.runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
-          ...(token === undefined ? {} : { token }),
+          consul: consulInput(g, ctx.io.env),
           metricsAddr: opts.metricsAddr,
           ui: opts.ui,
           ...(opts.uiAddr === undefined ? {} : { uiAddr: opts.uiAddr }),

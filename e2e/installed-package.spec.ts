@@ -1,0 +1,88 @@
+/**
+ * swarmop as a user installs it: `npm pack` of this checkout, `npm install -g --prefix TMP` of the
+ * tarball (dependencies from the npm registry), then the installed `swarmop` (run from TMP, not
+ * from the checkout) applies the reference StaticIPAttachments, runs the operator, and the
+ * operator repairs a restarted container's eth1.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
+import { describeE2E, itE2E } from './framework/framework.js';
+import { dockerOnHost, REPO_ROOT } from './framework/lab.js';
+import { eventually } from './framework/poll.js';
+import { run, runOrThrow } from './framework/shell.js';
+
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describeE2E('installed package', (f) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'swarmop-installed-'));
+  const prefixDir = join(tmp, 'prefix');
+  const bin = join(prefixDir, 'bin', 'swarmop');
+  let env: NodeJS.ProcessEnv;
+  let operator: ChildProcess | undefined;
+  const lines: string[] = [];
+
+  const swarmop = (args: string[], input?: string) => run(bin, args, { env, cwd: tmp, timeoutMs: 180_000, ...(input === undefined ? {} : { input }) });
+
+  before(async () => {
+    await runOrThrow('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: REPO_ROOT, timeoutMs: 180_000 });
+    const tgz = join(tmp, `swarmop-${VERSION}.tgz`);
+    assert.ok(existsSync(tgz), `${tgz} packed`);
+    await runOrThrow('npm', ['install', '--global', '--prefix', prefixDir, '--no-audit', '--no-fund', '--loglevel=error', tgz], { cwd: tmp, timeoutMs: 300_000 });
+    // Only Node and the installed tree: PATH to the prefix, nothing pointing into the checkout.
+    env = { PATH: `${join(prefixDir, 'bin')}:${process.env.PATH}`, HOME: tmp, CONSUL_HTTP_ADDR: f.lab.storeAddr, SWARMOP_PREFIX: f.prefix };
+  });
+
+  after(async () => {
+    if (operator && operator.exitCode === null) {
+      const gone = new Promise((r) => operator!.once('exit', r));
+      operator.kill('SIGTERM');
+      await gone;
+    }
+    mkdirSync(f.artifactsDir, { recursive: true });
+    writeFileSync(join(f.artifactsDir, 'installed-operator.log'), lines.join('\n'));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  itE2E(f, 'the installed package holds compiled code only, and `swarmop version` runs from it', async () => {
+    const root = join(prefixDir, 'lib', 'node_modules', 'swarmop');
+    assert.deepEqual(readdirSync(root).sort(), ['README.md', 'bin', 'dist', 'node_modules', 'package.json']);
+    assert.deepEqual(readdirSync(join(root, 'dist')), ['src']);
+    const v = await swarmop(['version']);
+    assert.deepEqual([v.code, v.stdout, v.stderr], [0, `swarmop ${VERSION}\n`, '']);
+  });
+
+  itE2E(f, 'the installed CLI applies the manifests and the installed operator attaches ubuntu114', async () => {
+    const docs = ['00-dockerhosts.yaml', '30-staticipattachments.yaml'].map((m) => readFileSync(join(REPO_ROOT, 'manifests', m), 'utf8')).join('\n---\n');
+    const applied = await swarmop(['apply', '-f', '-'], docs);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /^staticipattachment\/ubuntu114 created$/m);
+    operator = spawn(bin, ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const s of [operator.stdout!, operator.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
+    const wait = await swarmop(['wait', 'staticipattachment/ubuntu114', '--for=condition=Ready', '--timeout', '120s']);
+    assert.equal(wait.code, 0, `${wait.stderr}\n${lines.slice(-20).join('\n')}`);
+  });
+
+  itE2E(f, 'docker restart ubuntu114: the installed operator puts eth1 back', async () => {
+    const restartedAt = Date.now();
+    const r = await dockerOnHost('consul01', ['restart', '-t', '0', 'ubuntu114'], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    await eventually('eth1 back in ubuntu114', async () => (await dockerOnHost('consul01', ['exec', 'ubuntu114', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout.includes(' 192.168.116.114/24 '), { timeoutMs: 60_000 });
+    // Only an operator on this spec's prefix writes this status: a fresh lastAppliedTime on the
+    // restarted container proves the installed operator did the repair.
+    const obj = await eventually('status of the re-attached ubuntu114', async () => {
+      const got = await swarmop(['get', 'staticipattachment', 'ubuntu114', '-o', 'json']);
+      if (got.code !== 0) return undefined;
+      const o = JSON.parse(got.stdout) as { status?: { lastAppliedTime?: string; conditions?: { type: string; status: string }[] } };
+      const applied = Date.parse(o.status?.lastAppliedTime ?? '');
+      const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      return ready && applied >= restartedAt ? o : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.ok(Date.parse(obj.status!.lastAppliedTime!) >= restartedAt);
+    assert.equal(operator?.exitCode, null, 'the operator is still running');
+  });
+});

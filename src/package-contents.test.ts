@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+
+const ROOT = join(import.meta.dirname, '..');
+
+interface PackResult {
+  files: { path: string }[];
+}
+
+/** What `npm pack` would put in the tarball (runs the `prepare` build, like a real pack). */
+async function packedFiles(): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
+    cwd: ROOT,
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 180_000,
+  });
+  // The build's own output may precede the JSON document.
+  const json = stdout.slice(stdout.indexOf('[\n'));
+  const [result] = JSON.parse(json) as PackResult[];
+  return result!.files.map((f) => f.path).sort();
+}
+
+const FORBIDDEN: readonly [string, RegExp][] = [
+  ['test files', /\.test\.(js|ts)$/],
+  ['TypeScript sources', /\.ts$/],
+  ['source maps', /\.map$/],
+  ['test data', /(^|\/)testdata\//],
+  ['test support', /(^|\/)src\/testing\//],
+  ['fuzzers', /(^|\/)src\/fuzz\//],
+  ['benchmarks', /(^|\/)bench\//],
+  ['lab scripts', /^hack\//],
+  ['e2e specs', /^e2e\//],
+  ['test fixtures', /(fixtures|testing-[\w-]+|fake-[\w-]+|-contract|invalid-corpus|memory-kv)\.js$/],
+  ['lab state', /^\.(lab|cache)\//],
+];
+
+test('the npm package holds the compiled CLI and its runtime modules only', async () => {
+  const files = await packedFiles();
+  for (const [what, pattern] of FORBIDDEN) {
+    assert.deepEqual(files.filter((f) => pattern.test(f)), [], `the package must not contain ${what}`);
+  }
+  // Everything is under the "files" list's folders, plus what npm always adds.
+  assert.deepEqual(
+    files.filter((f) => !/^(bin|dist\/src|assets)\//.test(f)),
+    ['README.md', 'package.json'],
+  );
+  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator-command.js', 'dist/src/store/consul-kv.js']) {
+    assert.ok(files.includes(needed), `${needed} is in the package`);
+  }
+});
