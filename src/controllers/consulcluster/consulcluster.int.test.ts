@@ -2,13 +2,16 @@
  * The ConsulCluster reconciler against the lab's three real Docker hosts (hack/lab.sh up) and
  * real Consul 1.8.7 agents: forms from nothing, repairs each drift with one step, is a no-op when
  * converged, rolls a configuration change keeping quorum, shrinks, and cleans up on delete.
- * Skipped (with the reason) only when the lab is not up.
+ * A lab that is not up fails the suite with what to run (see lab-precondition.ts).
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { execInContainer } from '../../docker/exec.js';
+import { enginesProblem, labSkip, patiently } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
 import type { ReconcileOutcome } from '../reconciler.js';
 import { readAgentView } from './agent-http.js';
@@ -22,26 +25,47 @@ const RUN = `${NAME}-${process.pid}`;
 const dockers = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
 const docker = (host: string): Docker => dockers.get(host)!;
 
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+
 async function labProblem(): Promise<string | undefined> {
+  const unreachable = await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: docker(h.name) })));
+  if (unreachable) return unreachable;
   for (const h of LAB_HOSTS) {
-    try {
-      await Promise.race([docker(h.name).ping(), new Promise((_, r) => setTimeout(() => r(new Error('timeout')), 3000))]);
-    } catch {
-      return `lab host ${h.name} (${h.endpoint}) does not answer; run hack/lab.sh up`;
-    }
-    try {
-      await docker(h.name).getImage(IMAGE).inspect();
-    } catch {
-      return `image ${IMAGE} missing on ${h.name}; run hack/lab.sh up`;
-    }
-    // Agents run with --net host: another cluster's agent on the host would own the ports.
-    const others = await docker(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } });
-    const foreign = others.filter((c) => c.Labels[CLUSTER_LABEL] !== NAME);
-    if (foreign.length) return `another Consul cluster (${foreign[0]!.Labels[CLUSTER_LABEL]}) runs on ${h.name}; its agent holds the ports`;
+    const missing = await patiently(() => docker(h.name).getImage(IMAGE).inspect(), { attempts: 2 });
+    if (missing) return `image ${IMAGE} missing on ${h.name} (${missing})`;
   }
+  // The quick start's operator (hack/local-up.sh) would put its own cluster's agents back on the
+  // hosts' ports while this suite runs; hack/test.sh stops it before the lab suites.
+  const pidFile = join(REPO_ROOT, '.lab', 'operator.pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+  if (pid > 0 && alive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
   return undefined;
 }
-const skip = await labProblem();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Agents run with --net host, so another ConsulCluster's agent on a host (what the quick start
+ * leaves behind) would own the ports. Those agents are leftovers of a run that is over (lab suites
+ * run one at a time under the lab lock): removed, and named in the log.
+ */
+async function removeForeignAgents(): Promise<void> {
+  for (const h of LAB_HOSTS) {
+    const list = await docker(h.name).listContainers({ all: true, filters: { label: [CLUSTER_LABEL] } });
+    for (const c of list.filter((x) => x.Labels[CLUSTER_LABEL] !== NAME)) {
+      console.log(`# removing leftover agent ${c.Names[0]} of ConsulCluster ${c.Labels[CLUSTER_LABEL]} on ${h.name}`);
+      await docker(h.name).getContainer(c.Id).remove({ force: true });
+    }
+  }
+}
+const skip = labSkip('consulcluster.int', await labProblem());
 
 function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): ConsulCluster {
   const spec: ConsulClusterSpec = {
@@ -121,6 +145,7 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
   const freshCtx = () => (ctx = recordingContext());
 
   before(async () => {
+    await removeForeignAgents();
     await removeAll();
   });
   after(async () => {

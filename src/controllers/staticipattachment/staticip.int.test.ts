@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
+import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, recordingContext } from '../../testing/reconcile-context.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from './lab-fixtures.js';
@@ -15,8 +16,7 @@ import { DEFAULT_HELPER_NAME } from './net-helper.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;
-const up = (await labReachable(docker('consul01'))) && (await labReachable(docker('consul02')));
-const skip = up ? false : 'lab not up (hack/lab.sh up): consul01/consul02 engines do not answer on :2375';
+const skip = labSkip('staticip.int', await enginesProblem(LAB_HOSTS.filter((h) => h.name === 'consul01' || h.name === 'consul02').map((h) => ({ ...h, docker: docker(h.name) }))));
 
 const reconciler = createStaticIPAttachmentReconciler({ labels: { 'io.swarmop.lab': '1' } });
 const A = attachment('sia-it-a', { host: 'consul01', container: 'sia-it-a', bridge: 'br0', uplink: 'eth0', address: '192.168.116.201/24', gateway: '192.168.116.1' });
@@ -63,7 +63,7 @@ async function assertNoOp(o: StaticIPAttachment) {
 }
 
 before(async () => {
-  if (!up) return;
+  if (skip) return;
   await Promise.all([
     runWorkload(docker('consul01'), 'sia-it-a'),
     runWorkload(docker('consul02'), 'sia-it-b'),
@@ -73,7 +73,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (!up) return;
+  if (skip) return;
   for (const o of [A, B, C, D]) await reconciler.finalize(o, ctx).catch(() => undefined);
   await Promise.all([removeLabelled(docker('consul01')), removeLabelled(docker('consul02'))]);
 });

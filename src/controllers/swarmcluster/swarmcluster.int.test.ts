@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
+import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
 import { createSwarmClusterReconciler } from './index.js';
 import { dockerSwarmApi } from './swarm-api.js';
@@ -17,24 +18,7 @@ const TEST_LABEL = 'io.swarmop.test';
 const TEST_VALUE = 'swarmcluster-int';
 const SERVICE = 'swarmop-it-workload';
 
-async function labUp(): Promise<boolean> {
-  try {
-    await Promise.all(
-      LAB_HOSTS.map(async (h) => {
-        const info = (await Promise.race([dockerFor(h).info(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])) as {
-          Name?: string;
-        };
-        if (!info?.Name) throw new Error('not a docker engine');
-      }),
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const up = await labUp();
-const skip = up ? false : 'lab is not up (hack/lab.sh up): consulsvr/consul01/consul02 engines do not answer on :2375';
+const skip = labSkip('swarmcluster.int', await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: dockerFor(h) }))));
 
 const docker = Object.fromEntries(LAB_HOSTS.map((h) => [h.name, dockerFor(h)])) as Record<string, Docker>;
 const manager = () => docker.consulsvr!;
@@ -107,12 +91,12 @@ async function removeTestServices(): Promise<void> {
 }
 
 before(async () => {
-  if (!up) return;
+  if (skip) return;
   await removeTestServices();
 });
 
 after(async () => {
-  if (!up) return;
+  if (skip) return;
   await removeTestServices();
 });
 
