@@ -77,8 +77,9 @@ for m in "${mutants[@]}"; do
     const s = fs.readFileSync(file, "utf8"); const n = s.split(from).length - 1;
     if (n !== 1) { console.error(`mutation-smoke: expected the text once in ${file}, found it ${n} times: ${from}`); process.exit(2); }
     fs.writeFileSync(file, s.replace(from, to));
+    fs.writeFileSync(file + ".line", String(s.slice(0, s.indexOf(from)).split("\n").length));
   ' "$dir/$file" "$from" "$to"
-  line="$(grep -nF -- "$to" "$dir/$file" | head -n 1 | cut -d: -f1)"
+  line="$(cat "$dir/$file.line")"; rm -f "$dir/$file.line"
   echo "== mutant $m: $file:$line"
   echo "   - $from"
   echo "   + $to"
