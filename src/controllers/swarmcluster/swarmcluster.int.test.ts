@@ -177,17 +177,23 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
 test('after the join tokens are rotated a worker that left joins with the new token', { skip }, async () => {
   await reconcileUntilReady();
   type Inspect = { Version: { Index: number }; Spec: Record<string, unknown>; JoinTokens: { Worker: string } };
-  // Right after the previous test swapped the manager, its raft may still be settling (seen in CI as
-  // ECONNRESET on the first call): retry the rotation until the manager takes it.
+  // Every refusal is kept and printed; the rotation must go through on the first attempt.
+  const refusals: string[] = [];
+  const start = Date.now();
+  let attempts = 0;
   const sw = await until('the manager rotates the join tokens', async () => {
+    attempts++;
     try {
       const before = (await manager().swarmInspect()) as Inspect;
       await manager().swarmUpdate({ _query: { version: before.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: before.Spec } as never);
       return before;
-    } catch {
+    } catch (err) {
+      refusals.push(`+${Date.now() - start} ms: ${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.slice(0, 300));
       return undefined;
     }
   }, 60_000);
+  console.log(`# token rotation: ${attempts} attempt(s) in ${Date.now() - start} ms${refusals.length ? `; refused: ${refusals.join(' | ')}` : ''}`);
+  assert.deepEqual(refusals, [], 'the manager refused the rotation while the SwarmCluster read Ready');
   const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
   assert.notEqual(rotated.JoinTokens.Worker, sw.JoinTokens.Worker);
   await docker.consul02!.swarmLeave({ force: true });
