@@ -79,8 +79,23 @@ describeE2E('StaticIPAttachment', (f) => {
     await f.waitCondition('staticipattachment', 'sia-e2e-a', 'True');
     await f.waitCondition('staticipattachment', 'sia-e2e-b', 'True');
     await pingOk('consul01', 'sia-e2e-a', '10.79.0.6');
+    const started = await docker('consul01', ['inspect', '-f', '{{.State.StartedAt}}', 'sia-e2e-a', 'sia-e2e-b']);
+    const before = f.operator.repairs({ kind: 'StaticIPAttachment' }).length;
+    const deleted = Date.now();
     await docker('consul01', ['exec', 'swarmop-nethelper', 'ip', 'link', 'del', 'br-siae2e']);
-    // The next resync (or any event) repairs it; a container restart is the quickest trigger.
+    // `ip link del` is no Docker event, and nothing here restarts a container: what finds the
+    // missing bridge is the operator's periodic resync (the e2e operator runs --resync-seconds 10),
+    // so both attachments are repaired within one resync period.
+    const ms = await timeUntil('both attachments repaired', async () => {
+      const names = new Set(f.operator.repairs({ kind: 'StaticIPAttachment' }).slice(before).map((l) => l.name));
+      return names.has('sia-e2e-a') && names.has('sia-e2e-b');
+    }, { timeoutMs: 30_000 });
+    console.log(`# staticip: deleted bridge repaired ${ms} ms after the delete (resync period 10 s)`);
+    assert.ok(Date.now() - deleted < 10_000 + 5_000, `repaired ${Date.now() - deleted} ms after the delete: later than one resync period`);
+    const repairs = f.operator.repairs({ kind: 'StaticIPAttachment' }).slice(before);
+    assert.equal(repairs.filter((l) => l.why === 'BridgeMissing').length, 1, JSON.stringify(repairs));
+    assert.deepEqual([...new Set(repairs.map((l) => l.why))].sort(), ['BridgeMissing', 'HostVethDetached'], JSON.stringify(repairs));
+    assert.equal(await docker('consul01', ['inspect', '-f', '{{.State.StartedAt}}', 'sia-e2e-a', 'sia-e2e-b']), started, 'no container was restarted');
     await pingOk('consul01', 'sia-e2e-a', '10.79.0.6');
     await f.swarmop(['delete', 'staticipattachment', 'sia-e2e-a', 'sia-e2e-b']);
     await eventually('owned bridge removed', async () => !(await docker('consul01', ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).includes('br-siae2e'), { timeoutMs: 60_000 });
