@@ -66,17 +66,26 @@ describeE2E('Faults', (f) => {
       await eventually('operator synced', () => f.operator.lines.slice(mark).some((l) => l.message === 'cache synced, starting controllers') || undefined, { timeoutMs: 30_000 });
       // Drift under repair at the moment of the kill: ubuntu114 lost eth1 with its restart.
       await docker(A.host, ['restart', '-t', '0', A.name]);
-      // The random kill moment is the point of this fault, hence a sleep rather than a poll.
-      await sleep(Math.floor(Math.random() * 1200));
+      if (i % 2 === 0) {
+        // The random kill moment is the point of this fault, hence a sleep rather than a poll.
+        await sleep(Math.floor(Math.random() * 1200));
+      } else {
+        // Every other kill as soon as the repair starts, so some surely land inside one.
+        await eventually('applying plan logged', () => f.operator.lines.slice(mark).some((l) => l.message === 'applying plan' && l.host === A.host) || undefined, { timeoutMs: 30_000, intervalMs: 5 });
+      }
       await f.operator.kill();
-      if ((await eth1Addresses(A.host, A.name)).length === 0) midRepair++;
+      // Mid-repair, from the operator's own log order: a reconcile logged `applying plan` for
+      // the attachment and was killed before it logged `drift repaired`.
+      const run = f.operator.lines.slice(mark);
+      const applying = run.filter((l) => l.message === 'applying plan' && l.host === A.host);
+      if (applying.some((a) => !run.some((l) => l.message === 'drift repaired' && l.reconcileId === a.reconcileId))) midRepair++;
     }
     const killedFor = Date.now() - began;
     f.operator.start();
     const ms = await timeUntil(`${A.name} attached after the last restart`, async () => (await eth1Addresses(A.host, A.name).catch(() => [])).length > 0, { timeoutMs: 60_000 });
     await expectConverged(f);
-    console.log(`# Faults: ${KILLS} kill -9 in ${killedFor} ms (${midRepair} with eth1 not yet back at the kill); attached ${ms} ms after the last restart`);
-    assert.ok(midRepair > 0, 'some kills landed before the repair was done');
+    console.log(`# Faults: ${KILLS} kill -9 in ${killedFor} ms (${midRepair} landed between 'applying plan' and 'drift repaired'); attached ${ms} ms after the last restart`);
+    assert.ok(midRepair > 0, 'no kill landed while a repair was in flight (applying plan logged, drift repaired not yet)');
   }, { timeout: 6 * 60_000 });
 
   itE2E(f, 'two replicas with leader election: only the leader acts, the other takes over when it is killed', async () => {

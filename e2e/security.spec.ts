@@ -2,12 +2,12 @@
  * Security on the lab: `tlshost` (hack/lab-tls.sh) runs an engine that demands client
  * certificates on :2376. A DockerHost carrying the lab's client tls files becomes Ready; one without
  * them, or with a certificate from a CA the engine does not trust, stays Ready=False with a message
- * that says TLS / certificate, and never flips to Ready.
+ * that says TLS / certificate, and never flips to Ready (watched over several of the operator's re-probes).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { describeE2E, itE2E } from './framework/framework.js';
+import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { readLabEnv, REPO_ROOT } from './framework/lab.js';
 import { runOrThrow } from './framework/shell.js';
 
@@ -18,6 +18,22 @@ const TLS_HOST_IP = `${readLabEnv().netPrefix}.120`;
 
 type Cond = { type: string; status: string; reason: string; message: string };
 const ready = (obj: Record<string, any> | undefined): Cond | undefined => obj?.status?.conditions?.find((c: Cond) => c.type === 'Ready');
+
+/** The operator re-probes an unreachable engine every 5 s: three re-probes and a margin. */
+const WATCH_MS = 17_000;
+
+/** Reads the host's Ready condition every 500 ms for WATCH_MS; every reading must be False with `reason`. */
+async function staysNotReady(f: Framework, name: string, reason: string): Promise<number> {
+  const end = Date.now() + WATCH_MS;
+  let readings = 0;
+  while (Date.now() < end) {
+    const c = ready(await f.get('dockerhost', name));
+    assert.equal(`${c?.status}/${c?.reason}`, `False/${reason}`, `dockerhost/${name} after ${readings} readings: ${JSON.stringify(c)}`);
+    readings++;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return readings;
+}
 
 describeE2E('Security TLS DockerHost', (f) => {
   let manifest = '';
@@ -47,6 +63,8 @@ describeE2E('Security TLS DockerHost', (f) => {
     assert.equal(obj.status.reachable, false);
     assert.equal(c.reason, 'TLSRequired', JSON.stringify(c));
     console.log(`# security: no client certificate -> ${c.reason}: ${c.message}`);
+    const readings = await staysNotReady(f, 'tlshost-nocert', 'TLSRequired');
+    console.log(`# security: tlshost-nocert stayed Ready=False TLSRequired for ${WATCH_MS} ms (${readings} readings)`);
   });
 
   itE2E(f, 'a client certificate from an untrusted CA is refused with a certificate reason', async () => {
@@ -63,6 +81,8 @@ spec:
     assert.equal(c.reason, 'TLSHandshakeFailed', JSON.stringify(c));
     assert.match(c.message, /certificate/i, JSON.stringify(c));
     console.log(`# security: untrusted client certificate -> ${c.reason}: ${c.message}`);
+    const readings = await staysNotReady(f, 'tlshost-rogue', 'TLSHandshakeFailed');
+    console.log(`# security: tlshost-rogue stayed Ready=False TLSHandshakeFailed for ${WATCH_MS} ms (${readings} readings)`);
     // The trusted one next to it is not disturbed.
     assert.equal(ready(await f.get('dockerhost', 'tlshost'))?.status, 'True');
   });

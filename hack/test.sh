@@ -5,6 +5,9 @@
 #
 # usage: hack/test.sh [unit|int|e2e|all]      (default all)
 # env:   SWARMOP_KEEP_LAB=1  leave a lab this script started running afterwards
+#        CI=true             any skipped or todo test fails the run (the summary must say skipped 0)
+# A lab suite whose lab is missing fails (it does not skip); SWARMOP_LAB_OPTIONAL=1 outside CI turns
+# that into a counted skip.
 set -o errexit -o nounset -o pipefail
 
 usage() { echo "usage: $0 [unit|int|e2e|all]" >&2; exit 2; }
@@ -26,6 +29,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   step "npm ci"
   npm ci --no-audit --no-fund >>"$log" 2>&1 || { tail -n 40 "$log"; exit 1; }
 fi
+step "verify-tests (.only, skips without a reason, tests without an assertion)"
+hack/verify-tests.sh || exit 1
 step "build and typecheck"
 npm run --silent build >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
 npm run --silent typecheck >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
@@ -51,6 +56,23 @@ if [ "$suite" = e2e ] || [ "$suite" = all ] || [ "$suite" = int ]; then
   fi
 fi
 
+# The quick start (hack/local-up.sh) leaves its operator running on the lab; it would put its own
+# cluster back on the hosts while the lab suites break and repair theirs.
+stop_quickstart_operator() {
+  local pid_file="$root/.lab/operator.pid" pid
+  [ -s "$pid_file" ] || return 0
+  pid="$(cat "$pid_file")"
+  if kill -0 "$pid" 2>/dev/null; then
+    step "stopping the quick start's operator (pid $pid, hack/local-up.sh) before the lab suites"
+    kill -TERM "$pid" || true
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$pid_file"
+}
+if [ "$suite" = e2e ] || [ "$suite" = all ] || [ "$suite" = int ]; then
+  stop_quickstart_operator
+fi
+
 cleanup() {
   if [ "$started_lab" = 1 ] && [ "${SWARMOP_KEEP_LAB:-0}" != 1 ]; then
     hack/lab.sh down >>"$log" 2>&1 || true
@@ -63,8 +85,28 @@ trap cleanup EXIT
 export SWARMOP_FUZZ_SEED="${SWARMOP_FUZZ_SEED:-4112405681}"
 
 step "running ${#files[@]} test files"
+out="$root/.lab/test-output.${suite}.$$.log"
 set +o errexit
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
-rc=$?
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
 set -o errexit
+
+# node's summary lines: "ℹ skipped N", "ℹ todo N".
+skipped="$(grep -aE '^ℹ skipped [0-9]+$' "$out" | tail -n 1 | awk '{print $3}')"
+todo="$(grep -aE '^ℹ todo [0-9]+$' "$out" | tail -n 1 | awk '{print $3}')"
+rm -f "$out"
+if [ -z "$skipped" ] || [ -z "$todo" ]; then
+  echo "hack/test.sh: the run printed no summary (skipped/todo counts missing)" >&2
+  [ "$rc" -ne 0 ] || rc=1
+fi
+echo "== summary: exit $rc, skipped ${skipped:-?}, todo ${todo:-?}"
+case "${CI:-}" in
+  ''|0|false|FALSE|False) ;;
+  *)
+    if [ "${skipped:-0}" != 0 ] || [ "${todo:-0}" != 0 ]; then
+      echo "hack/test.sh: CI=$CI and ${skipped} test(s) skipped, ${todo} todo: under CI nothing may be skipped (the skip reasons are in the output above, marked ﹣)" >&2
+      [ "$rc" -ne 0 ] || rc=1
+    fi
+    ;;
+esac
 exit "$rc"

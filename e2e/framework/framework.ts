@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { ensureLab, REPO_ROOT, dockerOnHost, type Lab } from './lab.js';
 import { OperatorProcess } from './operator-process.js';
 import { eventually, type PollOptions } from './poll.js';
@@ -103,11 +103,11 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
   });
 }
 
-/** `it` that saves the evidence when the test fails. */
-export function itE2E(f: Framework, name: string, fn: () => Promise<void>, options: { timeout?: number } = {}): void {
-  it(name, { timeout: options.timeout ?? 5 * 60_000 }, async () => {
+/** `it` that saves the evidence when the test fails; `fn` gets the test context (for `t.skip(reason)`). */
+export function itE2E(f: Framework, name: string, fn: (t: TestContext) => Promise<void>, options: { timeout?: number } = {}): void {
+  it(name, { timeout: options.timeout ?? 5 * 60_000 }, async (t) => {
     try {
-      await fn();
+      await fn(t);
     } catch (err) {
       await saveEvidence(f, name).catch(() => undefined);
       throw err;

@@ -37,11 +37,6 @@ test('status rebuilt from the same probe is identical (no status churn)', () => 
   assert.deepEqual(a, b);
 });
 
-test('a refused TLS handshake has its own reason', () => {
-  const out = dockerHostOutcome('tcp://192.168.116.120:2376', { reachable: false, error: 'TLS handshake failed: certificate required', reason: 'TLSHandshakeFailed' }, 5000);
-  assert.equal(out.conditions[0]?.reason, 'TLSHandshakeFailed');
-});
-
 test('probe errors map to reasons: TLS refused, TLS required, otherwise unreachable', () => {
   assert.equal(failureReason('TLS handshake failed: sslv3 alert bad certificate'), 'TLSHandshakeFailed');
   assert.equal(failureReason('(HTTP code 400) unexpected - Client sent an HTTP request to an HTTPS server.'), 'TLSRequired');

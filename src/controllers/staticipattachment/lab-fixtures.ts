@@ -6,18 +6,15 @@
 import type Docker from 'dockerode';
 import { execInContainer } from '../../docker/exec.js';
 import type { StaticIPAttachment, StaticIPAttachmentSpecInput } from '../../crds/index.js';
+import { patiently } from '../../testing/lab-precondition.js';
 
 export const TEST_LABEL = 'io.swarmop.test';
 export const TEST_LABEL_VALUE = 'staticip';
 export const WORKLOAD_IMAGE = 'swarmop/workload:lab';
 
+/** The engine answers a ping, within a generous timeout and a few retries (a loaded engine is slow, not gone). */
 export async function labReachable(docker: Docker): Promise<boolean> {
-  try {
-    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-    return true;
-  } catch {
-    return false;
-  }
+  return (await patiently(() => docker.ping())) === undefined;
 }
 
 export async function runWorkload(docker: Docker, name: string, labels: Record<string, string> = {}): Promise<string> {

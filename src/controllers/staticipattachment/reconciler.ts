@@ -121,6 +121,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     let lastAppliedTime = prev.lastAppliedTime;
     let final: NetObservation = obs;
     if (plan.steps.length > 0) {
+      // Logged before the helper runs, so a crash mid-repair shows as this line without its `drift repaired`.
+      ctx.log.info('applying plan', { host: d.host, steps: plan.steps.map((s) => s.kind), drifts: plan.drifts.map((x) => x.reason) });
       await this.apply(host, planCommands(plan.steps), d, ctx);
       lastAppliedTime = ctx.now().toISOString();
       const action = describeSteps(plan.steps);

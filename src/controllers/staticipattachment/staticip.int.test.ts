@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
+import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, recordingContext } from '../../testing/reconcile-context.js';
 import { labSettings } from '../../testing/lab-settings.js';
 
@@ -21,8 +22,7 @@ import { DEFAULT_HELPER_NAME } from './net-helper.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;
-const up = (await labReachable(docker(H1))) && (await labReachable(docker(H2)));
-const skip = up ? false : `lab not up (hack/lab.sh up): ${H1}/${H2} engines do not answer on :2375`;
+const skip = labSkip('staticip.int', await enginesProblem(LAB_HOSTS.filter((h) => h.name === H1 || h.name === H2).map((h) => ({ ...h, docker: docker(h.name) }))));
 
 const reconciler = createStaticIPAttachmentReconciler({ labels: { 'io.swarmop.lab': '1' } });
 const A = attachment('sia-it-a', { host: H1, container: 'sia-it-a', bridge: 'br0', uplink: 'eth0', address: `${NET}.201/24`, gateway: `${NET}.1` });
@@ -69,7 +69,7 @@ async function assertNoOp(o: StaticIPAttachment) {
 }
 
 before(async () => {
-  if (!up) return;
+  if (skip) return;
   await Promise.all([
     runWorkload(docker(H1), 'sia-it-a'),
     runWorkload(docker(H2), 'sia-it-b'),
@@ -79,7 +79,7 @@ before(async () => {
 });
 
 after(async () => {
-  if (!up) return;
+  if (skip) return;
   for (const o of [A, B, C, D]) await reconciler.finalize(o, ctx).catch(() => undefined);
   await Promise.all([removeLabelled(docker(H1)), removeLabelled(docker(H2))]);
 });

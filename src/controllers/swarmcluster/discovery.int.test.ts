@@ -9,29 +9,21 @@ import { after, before, test } from 'node:test';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { ConsulKv } from '../../store/consul-kv.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, dockerFor, recordingContext } from '../../testing/reconcile-context.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
 
-async function labUp(): Promise<boolean> {
-  try {
-    await Promise.all(LAB_HOSTS.map((h) => Promise.race([dockerFor(h).ping(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])));
-    return true;
-  } catch {
-    return false;
-  }
-}
-const up = await labUp();
-const skip = up ? false : `lab is not up (hack/lab.sh up): ${H0}/${H1}/${H2} engines do not answer on :2375`;
+const skip = labSkip('discovery.int', await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: dockerFor(h) }))));
 
 let agent: ConsulAgentHandle | undefined;
 let kv: ConsulKv | undefined;
 const asked: string[] = [];
 
 before(async () => {
-  if (!up) return;
+  if (skip) return;
   agent = await startConsulAgent();
   kv = new ConsulKv({ address: agent.address });
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
+import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
 import { labSettings } from '../../testing/lab-settings.js';
 
@@ -22,24 +23,7 @@ const TEST_LABEL = 'io.swarmop.test';
 const TEST_VALUE = 'swarmcluster-int';
 const SERVICE = 'swarmop-it-workload';
 
-async function labUp(): Promise<boolean> {
-  try {
-    await Promise.all(
-      LAB_HOSTS.map(async (h) => {
-        const info = (await Promise.race([dockerFor(h).info(), new Promise((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])) as {
-          Name?: string;
-        };
-        if (!info?.Name) throw new Error('not a docker engine');
-      }),
-    );
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const up = await labUp();
-const skip = up ? false : `lab is not up (hack/lab.sh up): ${H0}/${H1}/${H2} engines do not answer on :2375`;
+const skip = labSkip('swarmcluster.int', await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: dockerFor(h) }))));
 
 const docker = Object.fromEntries(LAB_HOSTS.map((h) => [h.name, dockerFor(h)])) as Record<string, Docker>;
 const manager = () => docker[H0]!;
@@ -112,12 +96,12 @@ async function removeTestServices(): Promise<void> {
 }
 
 before(async () => {
-  if (!up) return;
+  if (skip) return;
   await removeTestServices();
 });
 
 after(async () => {
-  if (!up) return;
+  if (skip) return;
   await removeTestServices();
 });
 
@@ -198,17 +182,28 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
 test('after the join tokens are rotated a worker that left joins with the new token', { skip }, async () => {
   await reconcileUntilReady();
   type Inspect = { Version: { Index: number }; Spec: Record<string, unknown>; JoinTokens: { Worker: string } };
-  // Right after the previous test swapped the manager, its raft may still be settling (seen in CI as
-  // ECONNRESET on the first call): retry the rotation until the manager takes it.
+  // Once seen in CI: the first call after the previous test's manager swap failed with ECONNRESET
+  // (a reset connection, not a refusal by raft; not reproduced since, the rotation went through on
+  // the first attempt). A retry is allowed but visible: every failure is printed and at most
+  // MAX_ROTATION_ATTEMPTS attempts within 10 s may be needed.
+  const MAX_ROTATION_ATTEMPTS = 3;
+  const refusals: string[] = [];
+  const start = Date.now();
+  let attempts = 0;
   const sw = await until('the manager rotates the join tokens', async () => {
+    attempts++;
     try {
       const before = (await manager().swarmInspect()) as Inspect;
       await manager().swarmUpdate({ _query: { version: before.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: before.Spec } as never);
       return before;
-    } catch {
+    } catch (err) {
+      refusals.push(`+${Date.now() - start} ms: ${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.slice(0, 300));
+      if (attempts >= MAX_ROTATION_ATTEMPTS) throw new Error(`the manager refused the token rotation ${attempts} times while the SwarmCluster read Ready: ${refusals.join(' | ')}`);
       return undefined;
     }
-  }, 60_000);
+  }, 10_000);
+  console.log(`# token rotation: ${attempts} attempt(s) in ${Date.now() - start} ms${refusals.length ? `; failed first: ${refusals.join(' | ')}` : ''}`);
+  assert.ok(attempts <= MAX_ROTATION_ATTEMPTS, `${attempts} attempts`);
   const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
   assert.notEqual(rotated.JoinTokens.Worker, sw.JoinTokens.Worker);
   await docker[H2]!.swarmLeave({ force: true });

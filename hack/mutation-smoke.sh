@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Mutation smoke test: breaks one chosen production line at a time in a temporary copy of the tree
+# and runs the tests that should notice. Each mutant must turn them red ("killed"); a mutant the
+# tests survive is a hole in the suite and makes this script exit 1.
+#
+#   address  the address the network helper sets inside the container gets the wrong prefix
+#            (staticipattachment/step-commands.ts, `ip addr replace <cidr>`)
+#   rejoin   the explicit join of a failed Consul member is not sent
+#            (consulcluster/execute.ts, joinVia)
+#   cas      the store's compare-and-set writes without its index check
+#            (store/consul-kv.ts, ConsulKv.cas)
+#
+# usage: hack/mutation-smoke.sh [address|rejoin|cas ...]     (default: all three)
+# The address and rejoin tests use the lab (hack/lab.sh up); the script takes the lab lock
+# (/tmp/swarmop-lab.lock, or $SWARMOP_LAB_LOCK) around each lab test file, so do not run it under it.
+set -o errexit -o nounset -o pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+lock="${SWARMOP_LAB_LOCK:-/tmp/swarmop-lab.lock}"
+mutants=("$@")
+[ ${#mutants[@]} -gt 0 ] || mutants=(address rejoin cas)
+
+# name -> file | exact text | replacement | unit tests | lab tests
+define() {
+  case "$1" in
+    address)
+      file=src/controllers/staticipattachment/step-commands.ts
+      from="'ip', 'addr', 'replace', step.cidr, 'dev', step.iface"
+      to="'ip', 'addr', 'replace', step.cidr.replace(/\\/\\d+\$/, '/32'), 'dev', step.iface"
+      tests=(src/controllers/staticipattachment/step-commands.test.ts)
+      lab_tests=(src/controllers/staticipattachment/staticip.int.test.ts) ;;
+    rejoin)
+      file=src/controllers/consulcluster/execute.ts
+      from="await joinVia(action.via, action.target, o.http);"
+      to="void joinVia;"
+      tests=(src/controllers/consulcluster/plan.test.ts)
+      lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts) ;;
+    cas)
+      file=src/store/consul-kv.ts
+      from="this.client.kv.set({ key, value, cas: index, ctx, timeout: this.requestTimeoutMs } as never),"
+      to="this.client.kv.set({ key, value, ctx, timeout: this.requestTimeoutMs } as never),"
+      tests=(src/store/consul-kv.int.test.ts src/store/resource-store.int.test.ts)
+      lab_tests=() ;;
+    *) echo "unknown mutant $1 (address|rejoin|cas)" >&2; exit 2 ;;
+  esac
+}
+
+work="$(mktemp -d /tmp/swarmop-mutant.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+results=()
+survived=0
+
+run_one() { # dir label file -> prints "red: <first failing test>" or "green"
+  local dir="$1" f="$2" out rc
+  out="$(mktemp)"
+  set +o errexit
+  (cd "$dir" && node --import tsx --test --test-concurrency=1 --test-reporter=spec "$f") >"$out" 2>&1
+  rc=$?
+  set -o errexit
+  if [ "$rc" -ne 0 ]; then
+    printf 'red (%s)' "$(grep -aE '^\s*✖ ' "$out" | grep -v ' failing tests' | head -n 1 | sed -E 's/^\s*✖ //; s/ \([0-9.]+ms\)$//' | cut -c1-150)"
+  else
+    printf 'green (%s)' "$(grep -aE '^ℹ pass ' "$out" | tail -n 1)"
+  fi
+  cp "$out" "$work/last-$(basename "$f").log"
+  rm -f "$out"
+}
+
+for m in "${mutants[@]}"; do
+  define "$m"
+  dir="$work/$m"
+  mkdir -p "$dir"
+  git ls-files -co --exclude-standard -z | grep -zv '^e2e/artifacts/' | tar --null -T - -c | tar -x -C "$dir"
+  for l in node_modules .cache .lab; do [ -e "$root/$l" ] && ln -s "$(readlink -f "$root/$l")" "$dir/$l"; done
+  node -e '
+    const fs = require("fs"); const [file, from, to] = process.argv.slice(1);
+    const s = fs.readFileSync(file, "utf8"); const n = s.split(from).length - 1;
+    if (n !== 1) { console.error(`mutation-smoke: expected the text once in ${file}, found it ${n} times: ${from}`); process.exit(2); }
+    fs.writeFileSync(file, s.replace(from, to));
+    fs.writeFileSync(file + ".line", String(s.slice(0, s.indexOf(from)).split("\n").length));
+  ' "$dir/$file" "$from" "$to"
+  line="$(cat "$dir/$file.line")"; rm -f "$dir/$file.line"
+  echo "== mutant $m: $file:$line"
+  echo "   - $from"
+  echo "   + $to"
+  killed=0
+  for t in "${tests[@]}"; do
+    r="$(run_one "$dir" "$t")"; echo "   $t: $r"; results+=("$m	$t	$r")
+    case "$r" in red*) killed=1 ;; esac
+  done
+  for t in "${lab_tests[@]}"; do
+    r="$(flock "$lock" bash -c "$(declare -f run_one); work='$work'; run_one '$dir' '$t'")"
+    echo "   $t (lab): $r"; results+=("$m	$t	$r")
+    case "$r" in red*) killed=1 ;; esac
+  done
+  if [ "$killed" = 1 ]; then echo "   => killed"; else echo "   => SURVIVED: no test noticed"; survived=$((survived + 1)); fi
+  rm -rf "$dir"
+done
+
+echo "== mutation smoke summary"
+printf '%s\n' "${results[@]}"
+if [ "$survived" -gt 0 ]; then echo "$survived mutant(s) survived" >&2; exit 1; fi
+echo "every mutant was killed"
