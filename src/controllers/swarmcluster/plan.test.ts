@@ -177,9 +177,55 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker promoted by hand that is not yet a raft member is demoted only once it is (swarmkit refuses before)',
     world: () =>
-      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager' } : x))),
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: JUST_NOW } : x))),
     ops: [],
     blockers: ['RoleChangePending'],
+  },
+  {
+    name: 'a manager entry that stays out of the raft member list (a promotion that never completed) is removed with force and the engine joins again as listed',
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: LONG_AGO } : x))),
+    ops: ['NodeRejoined:leave@consul01,remove-node@consul01#w1,join@consul01=worker'],
+    repair: [true],
+  },
+  {
+    name: 'a worker that left and was promoted while down (manager by spec, not in raft) is removed with force, never demoted, and joins as listed',
+    world: () =>
+      withNodes(withEngines(converged(), eng('consul01')), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', state: 'down', updatedAt: JUST_NOW } : x)),
+      ),
+    ops: ['NodeRejoined:remove-node@consul01#w1,join@consul01=worker'],
+    repair: [true],
+  },
+  {
+    name: 'a node listed twice under its hostname: the stale manager entry (down, a raft member) is demoted and removed while quorum allows',
+    d: desired({}, ['consulsvr', 'consul01', 'consul02'], []),
+    world: () => ({
+      engines: new Map([
+        ['consulsvr', member('consulsvr', 'm1', true)],
+        ['consul01', member('consul01', 'm2', true)],
+        ['consul02', member('consul02', 'm3new', true)],
+      ]),
+      cluster: {
+        kind: 'ok' as const,
+        clusterID: 'C1',
+        managerHost: 'consulsvr',
+        nodes: [
+          node('m1', 'consulsvr', 111, { role: 'manager' }),
+          node('m2', 'consul01', 112, { role: 'manager', leader: false }),
+          node('m3new', 'consul02', 113, { role: 'manager', leader: false }),
+          node('m3', 'consul02', 113, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+        ],
+      },
+    }),
+    ops: ['StaleNodeRemoved:set-role@consul02=worker#m3,remove-node@consul02#m3'],
+    repair: [true],
+  },
+  {
+    name: 'a node listed twice under its hostname: a stale worker entry is removed',
+    world: () => withNodes(withEngines(converged(), member('consul01', 'w1new')), (n) => [...n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' as const } : x)), node('w1new', 'consul01', 112)]),
+    ops: ['StaleNodeRemoved:remove-node@consul01#w1'],
+    repair: [true],
   },
   {
     name: 'availability changed by hand is set back',
