@@ -40,6 +40,10 @@ export interface ConsulClusterHandle {
   kill(i: number): Promise<void>;
   /** Starts server i again on its ports with its data. */
   start(i: number): Promise<void>;
+  /** Removes server i's data dir (it must be stopped): it comes back with a new node ID under its old name. */
+  wipe(i: number): void;
+  /** The folder holding every server's data dir and log. */
+  dir: string;
   /** Stops every server and removes their folders. Idempotent. */
   stop(): Promise<void>;
 }
@@ -177,6 +181,11 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
       await kill(i);
       launch(i);
     },
+    wipe: (i) => {
+      if (handles[i]!.running) throw new SwarmopError('Internal', `${handles[i]!.node} is running`);
+      rmSync(spec[i]!.dataDir, { recursive: true, force: true });
+    },
+    dir,
     stop: async () => {
       for (let i = 0; i < n; i++) await kill(i);
       process.off('exit', onExit);

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import type { HostHandle } from '../reconciler.js';
 import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
+import { reclaimNodeName } from './node-identity.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
 import type { Action } from './plan.js';
 
@@ -140,6 +141,10 @@ export async function execute(action: Action, hosts: (name: string) => HostHandl
       await removeRaftPeer(action.via, action.id, o.http);
       return `removed raft peer ${action.node} (${action.address})`;
     }
+    case 'reclaimNodeName': {
+      await reclaimNodeName(action.via, action.node, action.nodeID, action.address, o.http);
+      return `catalog entry of ${action.node} re-registered under node ID ${action.nodeID.slice(0, 8)}`;
+    }
   }
 }
 
@@ -152,4 +157,5 @@ export const REPAIR_REASON: Record<Exclude<Action['type'], 'create'>, string> = 
   removeStray: 'MemberRemoved',
   forceLeave: 'MemberForceLeft',
   removeRaftPeer: 'RaftPeerRemoved',
+  reclaimNodeName: 'NodeIDReclaimed',
 };
