@@ -364,3 +364,28 @@ test('a worker stuck in a pending join that no manager lists leaves and joins ag
   const w = withNodes(withEngines(converged(), eng('consul02', { localNodeState: 'pending' })), (ns) => ns.filter((n) => n.id !== 'w2'));
   assert.deepEqual(ops(plan(desired(), w)), ['NodeRejoined:leave@consul02,join@consul02=worker']);
 });
+
+test('the only manager wiped while the workers stay in its swarm: QuorumLost with the recovery command; allowForceNewCluster inits a new swarm and the workers re-join it', () => {
+  const wiped: SwarmWorld = {
+    engines: new Map([['consulsvr', eng('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'none' },
+  };
+  const p = plan(desired(), wiped);
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(reasons(p), ['QuorumLost']);
+  assert.equal(
+    p.blockers[0]!.message,
+    'every listed manager (consulsvr) lost its swarm state while consul01, consul02 are still in the old swarm, which has no manager left. Recover by running ' +
+      '`docker swarm init --advertise-addr 10.0.0.111` on consulsvr and `docker swarm leave --force` then `docker swarm join` on the others (or set spec.allowForceNewCluster: true to let swarmop do it).',
+  );
+  assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), wiped)), ['SwarmInitialized:init@consulsvr']);
+  // After the init the workers are active in another swarm: each leaves and joins ours.
+  const after: SwarmWorld = {
+    engines: new Map([['consulsvr', member('consulsvr', 'm9', true)], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'ok', clusterID: 'C1', managerHost: 'consulsvr', nodes: [node('m9', 'consulsvr', 111, { role: 'manager', leader: true })] },
+  };
+  assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), after)), [
+    'NodeRejoined:leave@consul01,join@consul01=worker',
+    'NodeRejoined:leave@consul02,join@consul02=worker',
+  ]);
+});

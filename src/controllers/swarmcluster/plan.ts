@@ -79,6 +79,15 @@ export function matchNodes(desired: DesiredSwarm, engines: Map<string, EngineObs
   return { current, stale, claimed };
 }
 
+/** Every listed manager answers with no swarm at all (as after its swarm state was wiped). */
+function managersLostState(desired: DesiredSwarm, engines: Map<string, EngineObservation>): boolean {
+  const managers = desired.nodes.filter((d) => d.role === 'manager');
+  return managers.length > 0 && managers.every((d) => {
+    const e = engines.get(d.host);
+    return e?.reachable === true && e.swarm.localNodeState === 'inactive';
+  });
+}
+
 export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: PlanOptions): SwarmPlan {
   const actions: SwarmAction[] = [];
   const blockers: Blocker[] = [];
@@ -131,6 +140,18 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     });
     if (!fe?.reachable) {
       blockers.push({ reason: 'ManagerUnreachable', message: `${first.host} (first manager) must answer before the swarm can be created`, severity: 'blocking' });
+    } else if (members.length > 0 && !desired.allowForceNewCluster && managersLostState(desired, engines)) {
+      // Every listed manager answers but is in no swarm (its swarm state was wiped), while other
+      // engines still belong to a swarm: that swarm has no manager left and cannot come back.
+      blockers.push({
+        reason: 'QuorumLost',
+        message:
+          `every listed manager (${desired.nodes.filter((d) => d.role === 'manager').map((d) => d.host).join(', ')}) lost its swarm state while ` +
+          `${members.map((m) => m.host).join(', ')} ${members.length === 1 ? 'is' : 'are'} still in the old swarm, which has no manager left. Recover by running ` +
+          `\`docker swarm init --advertise-addr ${first.advertise}\` on ${first.host} and \`docker swarm leave --force\` then \`docker swarm join\` on the others ` +
+          '(or set spec.allowForceNewCluster: true to let swarmop do it).',
+        severity: 'blocking',
+      });
     } else if (members.length > 0 && !desired.allowForceNewCluster) {
       blockers.push({
         reason: 'NoManagerVisible',
