@@ -6,6 +6,8 @@
  *   engine joined again as a worker, in one repair;
  * - a healthy worker promoted by hand: demoted back, with the timeline printed (promotion ->
  *   raft member -> demoted -> all Ready);
+ * - the only manager's swarm state gone while the workers stay in its swarm: QuorumLost naming the
+ *   recovery command; allowForceNewCluster: true performs it and the workers re-join;
  * - a repair that keeps failing (a worker whose DockerHost address is 0.0.0.0, which no engine
  *   advertises), held 60 s: the retries back off (at most 10 attempts, growing gaps, one warning
  *   line each) and the object shows Degraded/RepairFailing; fixing the DockerHost repairs at once
@@ -121,6 +123,27 @@ describeE2E('SwarmCluster edge states', (f) => {
     console.log(`# promoted by hand: raft member after ${member ?? 'never seen'} ms, demoted after ${demoted} ms, all Ready after ${ready} ms`);
     const repairs = f.operator.repairs({ host: 'consul02' }).map((l) => l.why);
     assert.equal(repairs.at(-1), 'RoleRestored');
+  });
+
+  itE2E(f, 'the only manager wiped: QuorumLost with the recovery command; allowForceNewCluster re-creates the swarm and re-joins the workers', async () => {
+    const from = f.operator.lines.length;
+    // The only manager loses its swarm state (what a wiped /var/lib/docker/swarm leaves); the workers stay in the dead swarm.
+    await docker('consulsvr').swarmLeave({ force: true });
+    const lost = await f.waitCondition('swarmcluster', 'swarm', 'False', { reason: 'QuorumLost', timeoutMs: 30_000 });
+    const ready = lost.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    assert.match(ready.message, /docker swarm init --advertise-addr 192\.168\.116\.111` on consulsvr/);
+    assert.equal(await swarmState('consul01'), 'active', 'the operator did nothing on its own');
+    const t0 = Date.now();
+    await f.apply(swarmYaml('  allowForceNewCluster: true\n'));
+    await expectConverged(90_000);
+    console.log(`# only manager wiped: allowForceNewCluster -> converged in ${Date.now() - t0} ms`);
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+    assert.deepEqual(
+      f.operator.lines.slice(from).filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`).sort(),
+      ['NodeRejoined@consul01', 'NodeRejoined@consul02'],
+    );
+    await f.apply(swarmYaml());
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
   });
 
   itE2E(f, 'a repair that keeps failing for 60 s backs off (at most 10 attempts, growing gaps) and shows Degraded/RepairFailing', async () => {
