@@ -389,3 +389,29 @@ test('the only manager wiped while the workers stay in its swarm: QuorumLost wit
     'NodeRejoined:leave@consul02,join@consul02=worker',
   ]);
 });
+
+test('one of three managers wiped while the other two keep quorum: its entry is demoted and removed, and it joins again as a manager', () => {
+  const world: SwarmWorld = {
+    engines: new Map([['consulsvr', member('consulsvr', 'm1', true)], ['consul01', member('consul01', 'm2', true)], ['consul02', eng('consul02')]]),
+    cluster: {
+      kind: 'ok',
+      clusterID: 'C1',
+      managerHost: 'consulsvr',
+      nodes: [
+        node('m1', 'consulsvr', 111, { role: 'manager' }),
+        node('m2', 'consul01', 112, { role: 'manager', leader: false }),
+        node('m3', 'consul02', 113, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+      ],
+    },
+  };
+  assert.deepEqual(ops(plan(desired({}, ['consulsvr', 'consul01', 'consul02'], []), world)), [
+    'NodeRejoined:set-role@consul02=worker#m3,remove-node@consul02#m3,join@consul02=manager',
+  ]);
+  // With a second manager down as well, taking m3 out would leave 1 reachable of 2: it waits.
+  const twoDown = withEngines(world, { host: 'consul01', reachable: false, error: 'down' });
+  const p = plan(desired({}, ['consulsvr', 'consul01', 'consul02'], []), {
+    ...twoDown,
+    cluster: { ...(twoDown.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>), nodes: (world.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>).nodes.map((n) => (n.id === 'm2' ? { ...n, reachability: 'unreachable' as const, state: 'down' as const } : n)) },
+  });
+  assert.ok(reasons(p).includes('QuorumAtRisk'), JSON.stringify(p));
+});
