@@ -79,6 +79,12 @@ export interface ReconcileOutcome<Observed extends object = object> {
   conditions: ConditionInput[];
   /** Re-check after this many ms even without a change (e.g. while converging). */
   requeueAfter?: number;
+  /**
+   * A repair this run attempted failed (why). The status is still written from the observation,
+   * but the run counts as failed: the workqueue backs off (events do not cut that short) and the
+   * operator shows `Degraded`/`RepairFailing` with this message and the attempt count.
+   */
+  repairFailed?: string;
 }
 
 export interface FinalizeOutcome {

@@ -42,3 +42,20 @@ export function invalidSpecConditions(errors: readonly string[]): ConditionInput
   const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
   return [{ type: 'Ready', status: 'False', reason: 'InvalidSpec', message: `${shown.join('; ')}${more}` }];
 }
+
+export const REPAIR_FAILING = 'RepairFailing';
+
+/**
+ * `conditions` with Degraded replaced by RepairFailing: the last error and how many consecutive
+ * attempts failed, so a repair that keeps failing shows on the object and not only in the logs.
+ */
+export function withRepairFailing(conditions: readonly ConditionInput[], error: string, attempt: number): ConditionInput[] {
+  const degraded: ConditionInput = { type: 'Degraded', status: 'True', reason: REPAIR_FAILING, message: `attempt ${attempt}: ${error.slice(0, 1000)}` };
+  return [...conditions.filter((c) => c.type !== 'Degraded'), degraded];
+}
+
+/** The error a RepairFailing condition carries (without its attempt count), if it is one. */
+export function repairFailingError(conditions: readonly Condition[] | undefined): string | undefined {
+  const c = conditions?.find((x) => x.type === 'Degraded' && x.reason === REPAIR_FAILING && x.status === 'True');
+  return c ? c.message.replace(/^attempt \d+: /, '') : undefined;
+}

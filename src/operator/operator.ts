@@ -204,7 +204,7 @@ export class Operator {
         for (const e of events) {
           for (const r of this.#opts.reconcilers) {
             if (!r.mapObjectChange || r.kind === kind) continue;
-            for (const name of r.mapObjectChange(kind, e.key, this.cache)) this.#controllers.get(r.kind)?.enqueue(name);
+            for (const name of r.mapObjectChange(kind, e.key, this.cache)) this.#controllers.get(r.kind)?.enqueue(name, { changed: true });
           }
         }
       });

@@ -69,3 +69,55 @@ test('the reconciler is given the stored status although the cache holds objects
   for (let i = 0; i < 2; i++) await drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
   assert.deepEqual(seen, [undefined, 'c1']);
 });
+
+test('a repair that keeps failing shows Degraded/RepairFailing with the attempt count, an event per new error, and fails the run', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  let failure: string | undefined = 'alpha: node update: cannot find manager in raft memberlist';
+  const reconciler: KindReconciler = {
+    kind: 'DockerHost',
+    reconcile: async () => ({
+      observed: { seen: true },
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'NodeDown', message: 'alpha is down' },
+        { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
+      ],
+      ...(failure === undefined ? {} : { repairFailed: failure }),
+    }),
+  };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  const run = (failures: number) => drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures });
+  const degraded = async () => {
+    const c = (await store.get('DockerHost', 'h1'))?.status?.conditions?.find((x) => x.type === 'Degraded');
+    return `${c?.status}/${c?.reason}/${c?.message}`;
+  };
+  const repairEvents = async () => (await store.listEvents({ kind: 'DockerHost', name: 'h1' })).filter((e) => e.reason === 'RepairFailing').map((e) => `${e.message}/${e.count}`);
+
+  await assert.rejects(run(0), /cannot find manager in raft memberlist/);
+  await assert.rejects(run(1), /cannot find manager/);
+  await assert.rejects(run(2), /cannot find manager/);
+  assert.equal(await degraded(), 'True/RepairFailing/attempt 3: alpha: node update: cannot find manager in raft memberlist');
+  assert.equal(((await store.get('DockerHost', 'h1'))?.status as { seen?: boolean } | undefined)?.seen, true, 'the observation is still written');
+  assert.deepEqual(await repairEvents(), ['attempt 1: alpha: node update: cannot find manager in raft memberlist/1'], 'one event while the error stays the same');
+  failure = 'alpha: node remove: rpc error: quorum';
+  await assert.rejects(run(3), /quorum/);
+  assert.deepEqual((await repairEvents()).length, 2, 'a new error is a new event');
+  assert.equal(await degraded(), 'True/RepairFailing/attempt 4: alpha: node remove: rpc error: quorum');
+  failure = undefined;
+  await run(4);
+  assert.equal(await degraded(), 'False/AsExpected/', 'a run that repairs clears it');
+});
+
+test('a reconcile that throws also shows Degraded/RepairFailing with the attempt count', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const reconciler: KindReconciler = { kind: 'DockerHost', reconcile: async () => { throw new Error('connect ECONNREFUSED'); } };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  await assert.rejects(drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 6 }), /ECONNREFUSED/);
+  const conds = (await store.get('DockerHost', 'h1'))?.status?.conditions?.map((c) => `${c.type}/${c.status}/${c.reason}/${c.message}`);
+  assert.deepEqual(conds, ['Ready/False/ReconcileError/connect ECONNREFUSED', 'Degraded/True/RepairFailing/attempt 7: connect ECONNREFUSED']);
+});

@@ -5,13 +5,13 @@
  * compare-and-set only when it changed, repairs turned into a log line + metric + event.
  */
 import type { BaseStatus, KindName, Resource } from '../crds/index.js';
-import type { KindReconciler, ObjectCache, ReconcileContext, Repair, Hosts } from '../controllers/reconciler.js';
+import type { KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome, Repair, Hosts } from '../controllers/reconciler.js';
 import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { logDriftRepaired } from '../runtime/logger.js';
 import type { ReconcileContext as RuntimeContext, ReconcileResult } from '../runtime/controller.js';
-import { isSwarmopError } from '../errors.js';
-import { buildStatus, invalidSpecConditions } from './conditions.js';
+import { isSwarmopError, SwarmopError } from '../errors.js';
+import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './conditions.js';
 
 /** What the operator caches per object: a decoded objects key plus its status key. */
 export type CachedObject = DecodedObject;
@@ -66,8 +66,12 @@ export function createReconcileDriver(options: DriverOptions) {
     const writeStatus = async (target: Pick<Resource, 'kind' | 'metadata'>, build: (previous: BaseStatus | undefined) => BaseStatus) => {
       const w = await store.updateStatusWith(target, build);
       options.metrics?.setObjectReady(kind, name, w.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
-      if (w.written) await readyEvent(w.previous, w.status, ctx);
+      if (w.written) {
+        await readyEvent(w.previous, w.status, ctx);
+        await repairFailingEvent(w.previous, w.status, ctx);
+      }
     };
+    const attempt = rctx.failures + 1;
 
     if (!cached.resource) {
       await writeStatus({ kind, metadata: { name } }, (previous) => buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now()));
@@ -98,20 +102,24 @@ export function createReconcileDriver(options: DriverOptions) {
       if (stored?.status) resource = { ...resource, status: stored.status };
     }
 
+    let out: ReconcileOutcome;
     try {
-      const out = await reconciler.reconcile(resource, ctx);
-      await writeStatus(resource, (previous) => buildStatus(previous, out.observed, out.conditions, resource.metadata.generation, now()));
-      return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
+      out = await reconciler.reconcile(resource, ctx);
     } catch (err) {
       // The object shows the failure (level-triggered users read status, not logs); the error
       // policy decides the retry.
       if (!isSwarmopError(err, 'Conflict')) {
         const message = err instanceof Error ? err.message : String(err);
-        const failed = [{ type: 'Ready', status: 'False' as const, reason: 'ReconcileError', message: message.slice(0, 1000) }];
+        const failed = withRepairFailing([{ type: 'Ready', status: 'False', reason: 'ReconcileError', message: message.slice(0, 1000) }], message, attempt);
         await writeStatus(resource, (previous) => buildStatus(previous, {}, failed, resource.metadata.generation, now())).catch(() => undefined);
       }
       throw err;
     }
+    const conditions = out.repairFailed === undefined ? out.conditions : withRepairFailing(out.conditions, out.repairFailed, attempt);
+    await writeStatus(resource, (previous) => buildStatus(previous, out.observed, conditions, resource.metadata.generation, now()));
+    // A failed repair is a failed run: the queue backs off instead of re-checking on schedule.
+    if (out.repairFailed !== undefined) throw new SwarmopError('Unavailable', out.repairFailed);
+    return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
   };
 }
 
@@ -130,5 +138,20 @@ async function readyEvent(previous: BaseStatus | undefined, next: BaseStatus, ct
     await ctx.event(after.status === 'True' ? 'Normal' : 'Warning', after.reason, after.message);
   } catch (err) {
     ctx.log.warn('could not record an event', { reason: after.reason, error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/**
+ * A Warning event each time a failing repair's error changes (not at every attempt: the condition
+ * carries the count), so `events` shows what went wrong and when it started going wrong another way.
+ */
+async function repairFailingEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: ReconcileContext): Promise<void> {
+  const error = repairFailingError(next.conditions);
+  if (error === undefined || error === repairFailingError(previous?.conditions)) return;
+  const message = next.conditions!.find((c) => c.type === 'Degraded')!.message;
+  try {
+    await ctx.event('Warning', 'RepairFailing', message);
+  } catch (err) {
+    ctx.log.warn('could not record an event', { reason: 'RepairFailing', error: err instanceof Error ? err.message : String(err) });
   }
 }

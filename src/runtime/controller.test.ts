@@ -200,3 +200,33 @@ test('stopping waits for an in-flight reconcile to finish', async () => {
   await stopped;
   assert.equal(finished, true);
 });
+
+test('retry timeline: a failing key flooded with events runs only when its backoff allows, one warning per attempt', async () => {
+  const times: number[] = [];
+  let self: Controller<Item> | undefined;
+  const { reflector, clock, lines, controller, stop } = setup({
+    reconcile: async (key) => {
+      times.push(clock.now());
+      self?.enqueue(key); // the failing action's own node events
+      throw new Error('node update: cannot find manager in raft memberlist');
+    },
+  });
+  self = controller;
+  const start = clock.now();
+  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  await flushMicrotasks();
+  for (let t = 0; t < 5000; t += 50) {
+    controller.enqueue('a');
+    await clock.advance(50);
+  }
+  // base 100 ms doubling to the 1 s cap; resyncs and events in between change nothing.
+  assert.deepEqual(times.map((t) => t - start), [0, 100, 300, 700, 1500, 2500, 3500, 4500]);
+  const warnings = lines.filter((l) => l.message === 'reconcile failed, will retry');
+  assert.deepEqual(warnings.map((l) => l.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(warnings[0]!.error, 'node update: cannot find manager in raft memberlist');
+  reflector.apply([pair({ name: 'a', generation: 2, status: '' }, 6)], 6);
+  await flushMicrotasks();
+  assert.equal(times.length, 9, 'a spec change runs it at once');
+  assert.equal(lines.filter((l) => l.message === 'reconcile failed, will retry').at(-1)!.attempt, 1, 'and starts the count over');
+  await stop();
+});

@@ -1,9 +1,11 @@
 /**
  * Controller<T>: a reconcile function driven by keys (controller-runtime's Controller, kube-rs'
  * `Controller::run`). It wires together
- * - a Reflector (the cache): every added/changed/removed key that passes `filter` is queued;
+ * - a Reflector (the cache): every added/changed/removed key that passes `filter` is queued as a
+ *   change of the object, which runs it even while it backs off after failures;
  * - a WorkQueue: dedup, one run per key at a time, backoff, requeueAfter, resync of cached keys;
- * - `enqueue(key)` for any other trigger (a Docker event, a dependent object);
+ * - `enqueue(key)` for any other trigger (a Docker event): it never runs a failing key before its
+ *   backoff allows, so events a failing repair causes itself cannot make it spin;
  * - `errorPolicy(err, key)`: decides backoff or terminal for a failed run, not the reconciler.
  * Every run gets a reconcile id and a child logger carrying controller, name and reconcileId, and
  * is counted in the metrics. Reconcile by key: the function re-reads the world every time.
@@ -110,9 +112,14 @@ export class Controller<T> {
     });
   }
 
-  /** Queue a key from any source (Docker events, other objects). */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /**
+   * Queue a key from any source (Docker events, other objects). `changed: true` says the desired
+   * state behind the key changed (e.g. an object it depends on was edited): it then runs even in
+   * backoff; a plain event waits for the backoff.
+   */
+  enqueue(key: string, options: { changed?: boolean } = {}): void {
+    if (options.changed) this.queue.addChanged(key);
+    else this.queue.add(key);
   }
 
   enqueueAfter(key: string, ms: number): void {
@@ -129,7 +136,7 @@ export class Controller<T> {
     this.#started = true;
     const filter = this.#opts.filter ?? (() => true);
     const unsubscribe = this.#opts.reflector.subscribe((events) => {
-      for (const e of events) if (filter(e)) this.queue.add(e.key);
+      for (const e of events) if (filter(e)) this.queue.addChanged(e.key);
     });
     // Keys cached before we subscribed are queued once, as a first full pass.
     for (const key of this.#opts.reflector.keys()) this.queue.add(key);
@@ -194,7 +201,7 @@ export class Controller<T> {
       } else {
         outcome = { type: 'retry', afterMs: action.afterMs, error: err };
         result = 'error';
-        log.warn('reconcile failed, will retry', { error: message, failures: ctx.failures + 1 });
+        log.warn('reconcile failed, will retry', { error: message, attempt: ctx.failures + 1, failures: ctx.failures + 1 });
       }
     }
     const seconds = (this.#clock.now() - began) / 1000;

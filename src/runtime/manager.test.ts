@@ -57,3 +57,28 @@ test('a part that ends before the stop signal stops everything and fails the run
   await assert.rejects(m.run(), /boom/);
   assert.equal(stopped, true);
 });
+
+test('a running manager keeps the process alive while every part only waits (no socket, no ref\'d timer), and lets it exit once stopped', async () => {
+  const { spawn } = await import('node:child_process');
+  // A process whose only work is the manager: parts that wait for the stop signal and nothing else
+  // (what the operator is while the store has no leader and no metrics server is configured).
+  const script = `
+    import { Manager } from ${JSON.stringify(new URL('./manager.ts', import.meta.url).href)};
+    import { RuntimeMetrics } from ${JSON.stringify(new URL('./metrics.ts', import.meta.url).href)};
+    const wait = (s) => new Promise((r) => s.addEventListener('abort', () => r(), { once: true }));
+    const m = new Manager({ metrics: new RuntimeMetrics({ processMetrics: false }), sources: [{ name: 's', hasSynced: () => true, start: wait }], leaderRunnables: [{ name: 'c', start: wait }] });
+    process.stdout.write('running\\n');
+    await m.run();
+    process.stdout.write('stopped\\n');
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  await waitUntil('child running', () => out.includes('running'), 20_000);
+  const early = await Promise.race([exited, new Promise((r) => setTimeout(() => r('alive'), 500))]);
+  assert.equal(early, 'alive', `the process ended on its own (exit ${String(early)})`);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.match(out, /stopped/);
+});

@@ -93,6 +93,11 @@ export class Manager {
     signal?.addEventListener('abort', onOuter, { once: true });
     if (signal?.aborted) ac.abort();
     const tasks: Promise<void>[] = [];
+    // Runtime timers are unref'd so that a stopped manager lets the process exit. While it runs,
+    // this one keeps the process alive: when the store has no leader, every part may wait on a
+    // timer only (watcher and reconciles in backoff, no metrics socket, no host stream open), and
+    // Node would otherwise end the process silently (exit 13, unsettled top-level await).
+    const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
     try {
       if (this.#opts.metricsAddr !== undefined) {
         this.#server = new MetricsServer({
@@ -131,6 +136,7 @@ export class Manager {
     } finally {
       ac.abort();
       await Promise.allSettled(tasks);
+      clearInterval(keepAlive);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       signal?.removeEventListener('abort', onOuter);

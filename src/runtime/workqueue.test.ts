@@ -242,3 +242,43 @@ test('randomized: concurrent producers never cause parallel runs of a key and ev
   const totalRuns = [...runStarts.values()].reduce((n, s) => n + s.length, 0);
   assert.ok(totalRuns < 4000, `adds were coalesced (${totalRuns} runs for 4000 adds)`);
 });
+
+test('an add during backoff does not run the key before its backoff allows; addChanged does and starts the backoff over', async () => {
+  const { p, q, clock, retries } = setup();
+  q.add('a');
+  await p.finish('a', { type: 'retry' });
+  q.add('a');
+  q.add('a');
+  await flushMicrotasks();
+  assert.equal(p.running('a'), 0, 'an event does not cut the backoff short');
+  assert.equal(q.inBackoff('a'), true);
+  await clock.advance(199);
+  assert.equal(p.running('a'), 0);
+  await clock.advance(1);
+  assert.equal(p.running('a'), 1, 'the retry timer runs it');
+  await p.finish('a', { type: 'retry' });
+  assert.deepEqual(retries, [200, 400]);
+  q.addChanged('a');
+  await flushMicrotasks();
+  assert.equal(p.running('a'), 1, 'a changed object runs at once');
+  assert.equal(q.failures('a'), 0);
+  await p.finish('a', { type: 'retry' });
+  assert.deepEqual(retries, [200, 400, 200], 'its backoff starts over');
+});
+
+test('an add while a failing run is in flight waits for the backoff; a change during the run runs it again at once', async () => {
+  const { p, q, clock } = setup();
+  q.add('a');
+  await flushMicrotasks();
+  q.add('a'); // e.g. the node event the failing action itself caused
+  await p.finish('a', { type: 'retry' });
+  assert.equal(p.running('a'), 0, 'no immediate re-run after the failure');
+  await clock.advance(200);
+  assert.equal(p.running('a'), 1);
+  q.addChanged('a');
+  await p.finish('a', { type: 'retry' });
+  assert.equal(p.running('a'), 1, 'the spec changed while it ran: it runs again now');
+  assert.equal(q.failures('a'), 0, 'the failure on the old spec does not count');
+  await p.finish('a');
+  assert.deepEqual(p.runs, ['a', 'a', 'a']);
+});

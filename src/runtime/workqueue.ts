@@ -11,8 +11,12 @@
  * - every `resyncMs` (default 30 s, 0 = off) every known key is added again (level-triggered:
  *   what an event missed, the resync heals), except keys in backoff, stopped as terminal, or
  *   being processed;
- * - an immediate `add()` cancels the key's pending delayed add: the run it causes decides the
- *   next delay;
+ * - a key in backoff is not run earlier by `add()` (an event about a failing key, often one its
+ *   own failed action caused, is no reason to fail sooner): its retry timer runs it; only
+ *   `addChanged()` (the object's spec changed: a new reason to try) runs it now and restarts its
+ *   backoff. The same holds for an add that arrives while the failing run is in flight;
+ * - otherwise an immediate `add()` cancels the key's pending delayed add (a planned requeueAfter):
+ *   the run it causes decides the next delay;
  * - `shutdown()` drops waiting keys and timers and resolves when in-flight work has finished.
  */
 import PQueue from 'p-queue';
@@ -68,7 +72,8 @@ export class WorkQueue {
   readonly #pool: PQueue;
   readonly #queued = new Set<string>();
   readonly #active = new Set<string>();
-  readonly #dirty = new Set<string>();
+  /** Keys added while being processed; true when the add was a change (see `addChanged`). */
+  readonly #dirty = new Map<string, boolean>();
   readonly #delayed = new Map<string, Delayed>();
   readonly #failures = new Map<string, number>();
   readonly #terminal = new Set<string>();
@@ -113,11 +118,30 @@ export class WorkQueue {
     return this.#terminal.has(key);
   }
 
-  /** Queue `key` now. Clears a terminal stop: an explicit add is a new reason to try. */
+  /**
+   * Queue `key` now, or, while it is in backoff, leave it to its retry timer. Clears a terminal
+   * stop: an explicit add is a new reason to try.
+   */
   add(key: string): void {
     if (this.#closed) return;
     this.#terminal.delete(key);
-    this.#enqueue(key);
+    this.#enqueue(key, false);
+  }
+
+  /**
+   * The object behind `key` changed (its spec, not its status): queue it now even in backoff and
+   * start its backoff over, since the failures so far were about a spec that is gone.
+   */
+  addChanged(key: string): void {
+    if (this.#closed) return;
+    this.#terminal.delete(key);
+    if (!this.#active.has(key)) this.#failures.delete(key);
+    this.#enqueue(key, true);
+  }
+
+  /** True while `key` waits for a retry after a failure. */
+  inBackoff(key: string): boolean {
+    return this.#delayed.get(key)?.backoff === true;
   }
 
   /** Queue `key` after `ms`; an earlier pending delayed add of the key wins. */
@@ -143,8 +167,8 @@ export class WorkQueue {
     const keys = this.#opts.resyncKeys ? this.#opts.resyncKeys() : [...this.#known];
     for (const key of keys) {
       // An active key needs no second run: the running reconcile already reads fresh state.
-      if (this.#terminal.has(key) || this.#active.has(key) || this.#delayed.get(key)?.backoff) continue;
-      this.#enqueue(key);
+      if (this.#terminal.has(key) || this.#active.has(key)) continue;
+      this.#enqueue(key, false);
     }
   }
 
@@ -182,15 +206,16 @@ export class WorkQueue {
     }
   }
 
-  #enqueue(key: string): void {
+  #enqueue(key: string, changed: boolean): void {
     if (this.#closed) return;
     this.#known.add(key);
-    this.#cancelDelayed(key);
     if (this.#active.has(key)) {
       if (!this.#dirty.has(key)) this.#opts.hooks?.onAdd?.(key);
-      this.#dirty.add(key);
+      this.#dirty.set(key, changed || this.#dirty.get(key) === true);
       return;
     }
+    if (!changed && this.inBackoff(key)) return;
+    this.#cancelDelayed(key);
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#queuedAt.set(key, this.#clock.now());
@@ -207,7 +232,7 @@ export class WorkQueue {
     if (existing) this.#clock.clearTimeout(existing.timer);
     const timer = this.#clock.setTimeout(() => {
       this.#delayed.delete(key);
-      this.#enqueue(key);
+      this.#enqueue(key, false);
     }, ms);
     this.#delayed.set(key, { timer, at, backoff });
   }
@@ -248,8 +273,12 @@ export class WorkQueue {
     const started = this.#startedAt.get(key);
     this.#startedAt.delete(key);
     if (started !== undefined) this.#opts.hooks?.onDone?.(key, this.#clock.now() - started);
+    const dirty = this.#dirty.get(key);
+    this.#dirty.delete(key);
     this.#settle(key, outcome);
-    if (this.#dirty.delete(key)) this.#enqueue(key);
+    if (dirty === true) this.#failures.delete(key); // a run on the old spec: its failure does not count
+    // A plain add during a failed run waits for the backoff; a change runs the key now.
+    if (dirty !== undefined) this.#enqueue(key, dirty);
   }
 
   #settle(key: string, outcome: WorkOutcome): void {

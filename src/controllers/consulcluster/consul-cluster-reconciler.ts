@@ -184,7 +184,9 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const host =
       action.type === 'removeStray'
         ? action.container.host
-        : 'agent' in action
+        : action.type === 'reclaimNodeName'
+          ? a.members.find((m) => m.agent.node === action.node)?.agent.host
+          : 'agent' in action
           ? action.agent.host
           : a.members.find((m) => m.agent.address === action.via)?.agent.host;
     await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });

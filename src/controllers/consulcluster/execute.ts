@@ -4,6 +4,7 @@ import { SwarmopError } from '../../errors.js';
 import type { HostHandle } from '../reconciler.js';
 import { putAgentConfigFile } from './agent-config-upload.js';
 import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
+import { reclaimNodeName } from './node-identity.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
 import type { Action } from './plan.js';
 
@@ -177,6 +178,10 @@ export async function execute(action: Action, hosts: (name: string) => HostHandl
       await removeRaftPeer(action.via, action.id, o.http);
       return `removed raft peer ${action.node} (${action.address})`;
     }
+    case 'reclaimNodeName': {
+      await reclaimNodeName(action.via, action.node, action.nodeID, action.address, o.http);
+      return `catalog entry of ${action.node} re-registered under node ID ${action.nodeID.slice(0, 8)}`;
+    }
   }
 }
 
@@ -189,4 +194,5 @@ export const REPAIR_REASON: Record<Exclude<Action['type'], 'create'>, string> = 
   removeStray: 'MemberRemoved',
   forceLeave: 'MemberForceLeft',
   removeRaftPeer: 'RaftPeerRemoved',
+  reclaimNodeName: 'NodeIDReclaimed',
 };

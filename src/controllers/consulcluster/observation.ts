@@ -53,6 +53,8 @@ export interface AgentView {
   raft: RaftServer[];
   /** Autopilot's verdict per server (answered through the leader); absent without a leader. */
   autopilot?: AutopilotServer[];
+  /** The agent's node ID and the catalog's ID for its name (they differ after a wiped data dir). */
+  identity?: { nodeID: string; catalogNodeID?: string };
 }
 
 export interface AutopilotServer {

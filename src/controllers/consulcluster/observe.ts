@@ -2,6 +2,7 @@
 import type Docker from 'dockerode';
 import type { HostHandle } from '../reconciler.js';
 import { readAgentView, type AgentHttpOptions } from './agent-http.js';
+import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL } from './labels.js';
 import type { ClusterObservation, ContainerObservation } from './observation.js';
@@ -79,6 +80,13 @@ export async function observeCluster(
   const addresses = new Set<string>(desired.map((d) => d.address).filter((a) => a !== ''));
   for (const c of containers) if (c.address && c.state === 'running') addresses.add(c.address);
   for (const d of desired) if (!hosts.some((h) => h.name === d.host)) unreachableHosts.push(d.host);
-  const views = await Promise.all([...addresses].map((a) => readAgentView(a, o.http)));
+  const views = await Promise.all(
+    [...addresses].map(async (a) => {
+      const view = await readAgentView(a, o.http);
+      if (!view.reachable) return view;
+      const id = await readNodeIdentity(a, o.http);
+      return id ? { ...view, identity: { nodeID: id.nodeID, ...(id.catalogNodeID ? { catalogNodeID: id.catalogNodeID } : {}) } } : view;
+    }),
+  );
   return { containers, unreachableHosts: [...new Set(unreachableHosts)], views };
 }

@@ -233,3 +233,21 @@ test('a removed server (spec shrinks) is left gracefully without touching the ot
   assert.equal(p.action?.type === 'removeStray' && p.action.leaveFirst, true);
   assert.equal(p.action?.type === 'removeStray' && p.action.container.host, 'consul02');
 });
+
+test('a server back with a wiped data dir (new node ID, same name) gets its catalog entry re-registered through the leader, once', () => {
+  const p = planFor((o) => {
+    o.views[2]!.identity = { nodeID: 'new-id-consul02', catalogNodeID: 'old-id-consul02' };
+  });
+  assert.equal(p.action?.type, 'reclaimNodeName');
+  assert.deepEqual(p.action, {
+    type: 'reclaimNodeName',
+    node: 'consul02',
+    nodeID: 'new-id-consul02',
+    address: '192.168.116.113',
+    via: SVR,
+    found: 'catalog holds consul02 as node old-id-c while its agent is new-id-c (data dir wiped)',
+  });
+  assert.equal(inflightFor(p.action!, NOW), undefined, 'an instant step');
+  // Same IDs: nothing to do.
+  assert.deepEqual(planFor((o) => void (o.views[2]!.identity = { nodeID: 'x', catalogNodeID: 'x' })), {});
+});

@@ -17,7 +17,8 @@ export type Action =
   | { type: 'replace'; agent: DesiredAgent; containerId: string; found: string }
   | { type: 'removeStray'; container: ContainerObservation; leaveFirst: boolean; found: string }
   | { type: 'forceLeave'; node: string; via: string; found: string }
-  | { type: 'removeRaftPeer'; id: string; node: string; address: string; via: string; found: string };
+  | { type: 'removeRaftPeer'; id: string; node: string; address: string; via: string; found: string }
+  | { type: 'reclaimNodeName'; node: string; nodeID: string; address: string; via: string; found: string };
 
 /** A step whose effect is still settling; remembered (in memory) between reconciles. */
 export interface Inflight {
@@ -146,8 +147,15 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
     if (j) return done({ action: j });
   }
 
-  // 5. The cluster sees it alive but it does not see the others (the other half of a healed partition).
   const ref = a.reference;
+  // 4b. Alive, but the catalog holds its name under another node ID (its data dir was wiped): the
+  // catalog refuses the new ID for good, so the stale entry is replaced through the leader's agent.
+  if (ref && a.leaderAddress !== '') {
+    const renamed = reclaimable(acting, ref);
+    if (renamed) return done({ action: renamed });
+  }
+
+  // 5. The cluster sees it alive but it does not see the others (the other half of a healed partition).
   if (ref) {
     for (const m of acting.filter((x) => x.answering && x.view && x.agent.address !== ref.address)) {
       const blind = a.members.find(
@@ -193,6 +201,22 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
     }
   }
   return done({});
+}
+
+function reclaimable(acting: readonly MemberFacts[], ref: NonNullable<ClusterAnalysis['reference']>): Action | undefined {
+  for (const m of acting) {
+    const id = m.view?.identity;
+    if (!m.answering || m.status !== 'alive' || !id?.catalogNodeID || id.catalogNodeID === id.nodeID) continue;
+    return {
+      type: 'reclaimNodeName',
+      node: m.agent.node,
+      nodeID: id.nodeID,
+      address: m.agent.address,
+      via: ref.address,
+      found: `catalog holds ${m.agent.node} as node ${id.catalogNodeID.slice(0, 8)} while its agent is ${id.nodeID.slice(0, 8)} (data dir wiped)`,
+    };
+  }
+  return undefined;
 }
 
 /** Taking `m` down leaves a leader and every other member healthy (so quorum holds). */

@@ -98,6 +98,10 @@ export class FakeSwarm {
         if (!n) throw new SwarmopError('NotFound', 'no such node');
         if (n.version !== node.version) throw new SwarmopError('Internal', 'update out of sequence');
         this.calls.push(`update ${n.hostname} ${change.role ?? ''}${change.availability ?? ''}`);
+        // swarmkit's demotion check: a manager by spec must be in the raft member list.
+        if (change.role === 'worker' && n.role === 'manager' && n.reachability === undefined) {
+          throw new SwarmopError('NotFound', "rpc error: code = NotFound desc = can't find manager in raft memberlist");
+        }
         if (change.role) {
           n.role = change.role;
           if (change.role === 'manager') Object.assign(n, { reachability: 'reachable', leader: false });
@@ -111,7 +115,11 @@ export class FakeSwarm {
       },
       removeNode: async (id) => {
         managerEngine();
-        this.calls.push(`rm ${this.nodes.get(id)?.hostname ?? id}`);
+        const n = this.nodes.get(id);
+        this.calls.push(`rm ${n?.hostname ?? id}`);
+        if (n?.role === 'manager' && n.reachability !== undefined) {
+          throw new SwarmopError('Internal', `node ${id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+        }
         this.nodes.delete(id);
       },
     };
@@ -124,6 +132,14 @@ export class FakeSwarm {
     if (n) Object.assign(n, { state: 'down', version: n.version + 1 });
     e.state = 'inactive';
     delete e.nodeID;
+  }
+
+  /** A promotion by hand of a node that is not running as a member (left or down): its spec says manager, raft never hears of it. */
+  promoteOutsideRaft(nodeID: string): void {
+    const n = this.nodes.get(nodeID)!;
+    Object.assign(n, { role: 'manager', version: n.version + 1 });
+    delete n.reachability;
+    delete n.leader;
   }
 
   rotateTokens(): void {

@@ -177,9 +177,55 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker promoted by hand that is not yet a raft member is demoted only once it is (swarmkit refuses before)',
     world: () =>
-      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager' } : x))),
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: JUST_NOW } : x))),
     ops: [],
     blockers: ['RoleChangePending'],
+  },
+  {
+    name: 'a manager entry that stays out of the raft member list (a promotion that never completed) is removed with force and the engine joins again as listed',
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: LONG_AGO } : x))),
+    ops: ['NodeRejoined:leave@consul01,remove-node@consul01#w1,join@consul01=worker'],
+    repair: [true],
+  },
+  {
+    name: 'a worker that left and was promoted while down (manager by spec, not in raft) is removed with force, never demoted, and joins as listed',
+    world: () =>
+      withNodes(withEngines(converged(), eng('consul01')), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', state: 'down', updatedAt: JUST_NOW } : x)),
+      ),
+    ops: ['NodeRejoined:remove-node@consul01#w1,join@consul01=worker'],
+    repair: [true],
+  },
+  {
+    name: 'a node listed twice under its hostname: the stale manager entry (down, a raft member) is demoted and removed while quorum allows',
+    d: desired({}, ['consulsvr', 'consul01', 'consul02'], []),
+    world: () => ({
+      engines: new Map([
+        ['consulsvr', member('consulsvr', 'm1', true)],
+        ['consul01', member('consul01', 'm2', true)],
+        ['consul02', member('consul02', 'm3new', true)],
+      ]),
+      cluster: {
+        kind: 'ok' as const,
+        clusterID: 'C1',
+        managerHost: 'consulsvr',
+        nodes: [
+          node('m1', 'consulsvr', 111, { role: 'manager' }),
+          node('m2', 'consul01', 112, { role: 'manager', leader: false }),
+          node('m3new', 'consul02', 113, { role: 'manager', leader: false }),
+          node('m3', 'consul02', 113, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+        ],
+      },
+    }),
+    ops: ['StaleNodeRemoved:set-role@consul02=worker#m3,remove-node@consul02#m3'],
+    repair: [true],
+  },
+  {
+    name: 'a node listed twice under its hostname: a stale worker entry is removed',
+    world: () => withNodes(withEngines(converged(), member('consul01', 'w1new')), (n) => [...n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' as const } : x)), node('w1new', 'consul01', 112)]),
+    ops: ['StaleNodeRemoved:remove-node@consul01#w1'],
+    repair: [true],
   },
   {
     name: 'availability changed by hand is set back',
@@ -317,4 +363,55 @@ test('a worker stuck in a pending join that no manager lists leaves and joins ag
   // Seen on the lab: the engine died during a join; after its restart it stays pending for good.
   const w = withNodes(withEngines(converged(), eng('consul02', { localNodeState: 'pending' })), (ns) => ns.filter((n) => n.id !== 'w2'));
   assert.deepEqual(ops(plan(desired(), w)), ['NodeRejoined:leave@consul02,join@consul02=worker']);
+});
+
+test('the only manager wiped while the workers stay in its swarm: QuorumLost with the recovery command; allowForceNewCluster inits a new swarm and the workers re-join it', () => {
+  const wiped: SwarmWorld = {
+    engines: new Map([['consulsvr', eng('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'none' },
+  };
+  const p = plan(desired(), wiped);
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(reasons(p), ['QuorumLost']);
+  assert.equal(
+    p.blockers[0]!.message,
+    'every listed manager (consulsvr) lost its swarm state while consul01, consul02 are still in the old swarm, which has no manager left. Recover by running ' +
+      '`docker swarm init --advertise-addr 10.0.0.111` on consulsvr and `docker swarm leave --force` then `docker swarm join` on the others (or set spec.allowForceNewCluster: true to let swarmop do it).',
+  );
+  assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), wiped)), ['SwarmInitialized:init@consulsvr']);
+  // After the init the workers are active in another swarm: each leaves and joins ours.
+  const after: SwarmWorld = {
+    engines: new Map([['consulsvr', member('consulsvr', 'm9', true)], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    cluster: { kind: 'ok', clusterID: 'C1', managerHost: 'consulsvr', nodes: [node('m9', 'consulsvr', 111, { role: 'manager', leader: true })] },
+  };
+  assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), after)), [
+    'NodeRejoined:leave@consul01,join@consul01=worker',
+    'NodeRejoined:leave@consul02,join@consul02=worker',
+  ]);
+});
+
+test('one of three managers wiped while the other two keep quorum: its entry is demoted and removed, and it joins again as a manager', () => {
+  const world: SwarmWorld = {
+    engines: new Map([['consulsvr', member('consulsvr', 'm1', true)], ['consul01', member('consul01', 'm2', true)], ['consul02', eng('consul02')]]),
+    cluster: {
+      kind: 'ok',
+      clusterID: 'C1',
+      managerHost: 'consulsvr',
+      nodes: [
+        node('m1', 'consulsvr', 111, { role: 'manager' }),
+        node('m2', 'consul01', 112, { role: 'manager', leader: false }),
+        node('m3', 'consul02', 113, { role: 'manager', reachability: 'unreachable', leader: false, state: 'down' }),
+      ],
+    },
+  };
+  assert.deepEqual(ops(plan(desired({}, ['consulsvr', 'consul01', 'consul02'], []), world)), [
+    'NodeRejoined:set-role@consul02=worker#m3,remove-node@consul02#m3,join@consul02=manager',
+  ]);
+  // With a second manager down as well, taking m3 out would leave 1 reachable of 2: it waits.
+  const twoDown = withEngines(world, { host: 'consul01', reachable: false, error: 'down' });
+  const p = plan(desired({}, ['consulsvr', 'consul01', 'consul02'], []), {
+    ...twoDown,
+    cluster: { ...(twoDown.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>), nodes: (world.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>).nodes.map((n) => (n.id === 'm2' ? { ...n, reachability: 'unreachable' as const, state: 'down' as const } : n)) },
+  });
+  assert.ok(reasons(p).includes('QuorumAtRisk'), JSON.stringify(p));
 });

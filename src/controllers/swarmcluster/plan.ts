@@ -18,7 +18,7 @@ import type {
   SwarmStep,
   SwarmWorld,
 } from './model.js';
-import { canDropManager, countManagers, quorumOf } from './quorum.js';
+import { canDropManager, countManagers, isRaftMember, quorumOf } from './quorum.js';
 
 export interface PlanOptions {
   /** Epoch ms "now", to age Down entries. */
@@ -79,6 +79,15 @@ export function matchNodes(desired: DesiredSwarm, engines: Map<string, EngineObs
   return { current, stale, claimed };
 }
 
+/** Every listed manager answers with no swarm at all (as after its swarm state was wiped). */
+function managersLostState(desired: DesiredSwarm, engines: Map<string, EngineObservation>): boolean {
+  const managers = desired.nodes.filter((d) => d.role === 'manager');
+  return managers.length > 0 && managers.every((d) => {
+    const e = engines.get(d.host);
+    return e?.reachable === true && e.swarm.localNodeState === 'inactive';
+  });
+}
+
 export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: PlanOptions): SwarmPlan {
   const actions: SwarmAction[] = [];
   const blockers: Blocker[] = [];
@@ -131,6 +140,18 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     });
     if (!fe?.reachable) {
       blockers.push({ reason: 'ManagerUnreachable', message: `${first.host} (first manager) must answer before the swarm can be created`, severity: 'blocking' });
+    } else if (members.length > 0 && !desired.allowForceNewCluster && managersLostState(desired, engines)) {
+      // Every listed manager answers but is in no swarm (its swarm state was wiped), while other
+      // engines still belong to a swarm: that swarm has no manager left and cannot come back.
+      blockers.push({
+        reason: 'QuorumLost',
+        message:
+          `every listed manager (${desired.nodes.filter((d) => d.role === 'manager').map((d) => d.host).join(', ')}) lost its swarm state while ` +
+          `${members.map((m) => m.host).join(', ')} ${members.length === 1 ? 'is' : 'are'} still in the old swarm, which has no manager left. Recover by running ` +
+          `\`docker swarm init --advertise-addr ${first.advertise}\` on ${first.host} and \`docker swarm leave --force\` then \`docker swarm join\` on the others ` +
+          '(or set spec.allowForceNewCluster: true to let swarmop do it).',
+        severity: 'blocking',
+      });
     } else if (members.length > 0 && !desired.allowForceNewCluster) {
       blockers.push({
         reason: 'NoManagerVisible',
@@ -171,7 +192,9 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
   const removeStale = (host: string, list: SwarmNode[]): { steps: SwarmStep[]; blocked?: SwarmNode } => {
     const steps: SwarmStep[] = [];
     for (const n of list) {
-      if (n.role === 'manager') {
+      // Only a raft member must be demoted first (and only while quorum allows); swarmkit refuses to
+      // demote a manager entry that is not in the raft member list but removes it with force.
+      if (isRaftMember(n)) {
         if (!canDropManager(nodes, n.id)) return { steps, blocked: n };
         steps.push({ op: 'set-role', host, nodeID: n.id, role: 'worker' });
       }
@@ -260,6 +283,31 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
       continue;
     }
 
+    if (cur.role === 'manager' && !isRaftMember(cur)) {
+      // Its spec says manager, but it is not in the raft member list. Right after a promotion that
+      // is normal for a few seconds (the node first gets a manager certificate); one that stays so
+      // (promoted while it was leaving, or the promotion broke) never completes and can neither be
+      // demoted nor used: the engine leaves, the entry is removed with force, the engine joins again.
+      const since = cur.updatedAt ? Date.parse(cur.updatedAt) : NaN;
+      const age = Number.isNaN(since) ? Infinity : options.now - since;
+      if (age < options.downGraceMs) {
+        blockers.push({
+          reason: 'RoleChangePending',
+          message: `${d.host} was made a manager and is still joining the raft${d.role === 'worker' ? '; it is demoted once it has' : ''}`,
+          severity: 'degraded',
+        });
+        continue;
+      }
+      const rm = removeStale(d.host, [cur, ...old]);
+      actions.push({
+        cause: { reason: 'NodeRejoined', found: `${d.host}: node ${cur.id.slice(0, 12)} is a manager by spec but not in the raft member list for ${Math.round(age / 1000)}s`, repair: true },
+        host: d.host,
+        steps: [{ op: 'leave', host: d.host }, ...rm.steps, join],
+        action: `left, removed node ${cur.id.slice(0, 12)} with force and joined again as ${d.role}`,
+      });
+      continue;
+    }
+
     if (old.length) {
       const rm = removeStale(d.host, old);
       if (rm.steps.length) {
@@ -305,13 +353,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
   // Demotions after promotions and joins, each only if quorum survives it.
   for (const a of later) {
     const step = a.steps[0] as Extract<SwarmStep, { op: 'set-role' }>;
-    const target = nodes.find((n) => n.id === step.nodeID);
-    if (target && target.reachability === undefined) {
-      // Promoted but not yet a raft member (it first needs a manager certificate): swarmkit refuses
-      // the demotion until it is ("can't find manager in raft memberlist"), so wait for it.
-      blockers.push({ reason: 'RoleChangePending', message: `${a.host} was made a manager and is still joining the raft; it is demoted once it has`, severity: 'degraded' });
-      continue;
-    }
+    // Managers not in the raft member list never get here (see above): swarmkit refuses to demote them.
     if (canDropManager(nodes, step.nodeID)) {
       actions.push(a);
       nodes = nodes.map((n) => (n.id === step.nodeID ? { ...n, role: 'worker' } : n));

@@ -11,8 +11,16 @@ export interface ManagerCount {
   reachable: number;
 }
 
+/**
+ * A node whose spec says manager but that has no manager status is not in the raft member list
+ * (promoted while down or leaving, or a promotion still under way): it is no voter.
+ */
+export function isRaftMember(n: SwarmNode): boolean {
+  return n.role === 'manager' && n.reachability !== undefined;
+}
+
 export function countManagers(nodes: readonly SwarmNode[]): ManagerCount {
-  const managers = nodes.filter((n) => n.role === 'manager');
+  const managers = nodes.filter(isRaftMember);
   return { members: managers.length, reachable: managers.filter((n) => n.reachability === 'reachable').length };
 }
 
@@ -22,7 +30,7 @@ export function countManagers(nodes: readonly SwarmNode[]): ManagerCount {
  */
 export function canDropManager(nodes: readonly SwarmNode[], nodeID: string): boolean {
   const target = nodes.find((n) => n.id === nodeID);
-  if (!target || target.role !== 'manager') return true;
+  if (!target || !isRaftMember(target)) return true;
   const { members, reachable } = countManagers(nodes);
   const after = members - 1;
   const reachableAfter = reachable - (target.reachability === 'reachable' ? 1 : 0);

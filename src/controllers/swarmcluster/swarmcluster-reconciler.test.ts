@@ -230,3 +230,31 @@ test('events map to the clusters that list the host', () => {
   assert.deepEqual(s.reconciler.mapHostEvent('consulsvr', { Type: 'container', Action: 'start', Actor: { ID: 'x' } }, cache), []);
   assert.deepEqual(s.reconciler.mapObjectChange('DockerHost', 'consul02', cache), ['swarm']);
 });
+
+test('a worker that left and was promoted before it re-joined (manager by spec, not in raft) is removed with force and joins as a worker in one repair', async () => {
+  const s = setup();
+  await s.reconcile();
+  const old = s.swarm.nodeOf('consul01')!.id;
+  await s.swarm.api('consul01').leave(true);
+  s.swarm.promoteOutsideRaft(old);
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(out.repairFailed, undefined);
+  assert.equal(ready(out), 'True', JSON.stringify(out.conditions));
+  assert.deepEqual(s.swarm.calls, ['rm consul01', 'join consul01 SWMTKN-w-1'], 'never the demotion swarmkit refuses');
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul01']);
+  assert.deepEqual([...s.swarm.nodes.values()].map((n) => `${n.hostname}:${n.role}`).sort(), ['consul01:worker', 'consul02:worker', 'consulsvr:manager']);
+});
+
+test('a failing swarm action makes the run fail (repairFailed) instead of a quiet re-check', async () => {
+  const s = setup();
+  await s.reconcile();
+  const api = s.swarm.api('consul01');
+  await api.leave(true);
+  // The engine refuses every join: make join throw.
+  const orig = s.swarm.api.bind(s.swarm);
+  s.swarm.api = (h: string) => (h === 'consul01' ? { ...orig(h), join: async () => { throw new Error('rpc error: connection refused'); } } : orig(h));
+  const out = await s.reconcile();
+  assert.match(out.repairFailed ?? '', /^consul01: .*failed: rpc error: connection refused$/);
+  assert.deepEqual(s.events.filter((e) => e.reason === 'ActionFailed'), [], 'the operator records the failure (RepairFailing), not every attempt');
+});

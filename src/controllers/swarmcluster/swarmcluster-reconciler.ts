@@ -81,9 +81,11 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
 
     let world: SwarmWorld = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
     let plan = this.plan(desired, world, ctx);
+    const actionFailures: string[] = [];
     for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
       const failed = await this.act(plan.actions, desired, world, apiOf, ctx);
       extra.push(...failed);
+      actionFailures.push(...failed.map((f) => f.message));
       world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
       plan = this.plan(desired, world, ctx);
       if (failed.length) break;
@@ -106,6 +108,8 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     }
     const outcome: ReconcileOutcome<Observed> = { observed: status.observed, conditions };
     if (requeueAfter !== undefined) outcome.requeueAfter = requeueAfter;
+    // A failed action is retried with backoff (the operator counts attempts), not every convergeRequeueMs.
+    if (actionFailures.length > 0) outcome.repairFailed = actionFailures.join('; ');
     return outcome;
   }
 
@@ -167,9 +171,9 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       try {
         await executeAction(a, managerHost === undefined ? { apiOf, managerAddresses } : { apiOf, managerHost, managerAddresses });
       } catch (err) {
+        // The operator logs one warning per failed run and an event when the error changes.
         const message = `${a.host}: ${a.action} failed: ${(err as Error).message}`;
-        ctx.log.warn('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
-        await ctx.event('Warning', 'ActionFailed', message);
+        ctx.log.debug('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
         failed.push({ reason: 'ActionFailed', message, severity: 'degraded' });
         continue;
       }

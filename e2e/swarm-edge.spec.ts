@@ -1,0 +1,179 @@
+/**
+ * SwarmCluster edge states on the lab, each reached on purpose with the real operator:
+ * - a worker that ran `docker swarm leave --force` and was promoted by hand before the operator
+ *   re-joined it (operator stopped meanwhile): a node whose spec says manager but which is not in
+ *   the raft member list, which swarmkit refuses to demote. It must be removed with force and the
+ *   engine joined again as a worker, in one repair;
+ * - a healthy worker promoted by hand: demoted back, with the timeline printed (promotion ->
+ *   raft member -> demoted -> all Ready);
+ * - the only manager's swarm state gone while the workers stay in its swarm: QuorumLost naming the
+ *   recovery command; allowForceNewCluster: true performs it and the workers re-join;
+ * - a repair that keeps failing (consul02 cannot reach the manager's :2377, so every join times
+ *   out), held 60 s: the retries back off (at most 10 attempts, one numbered warning line each) and
+ *   the object shows Degraded/RepairFailing; once the path is open again the swarm converges.
+ * The swarm state of the hosts is given back as it was found (formed or not).
+ */
+import assert from 'node:assert/strict';
+import type Docker from 'dockerode';
+import { describeE2E, itE2E } from './framework/framework.js';
+import { hostDocker, labCommand } from './framework/lab.js';
+import type { LogLine } from './framework/operator-process.js';
+import { eventually } from './framework/poll.js';
+
+const HOSTS = ['consulsvr', 'consul01', 'consul02'];
+const dockerHost = (h: string, address: string) => `apiVersion: swarmop.io/v1alpha1
+kind: DockerHost
+metadata: {name: ${h}}
+spec: {endpoint: "tcp://192.168.116.${111 + HOSTS.indexOf(h)}:2375", address: ${address}}
+`;
+const DOCKERHOSTS = HOSTS.map((h, i) => dockerHost(h, `192.168.116.${111 + i}`)).join('---\n');
+
+const swarmYaml = (extra = '') => `apiVersion: swarmop.io/v1alpha1
+kind: SwarmCluster
+metadata: {name: swarm}
+spec:
+  managers: [consulsvr]
+  workers: [consul01, consul02]
+${extra}`;
+
+type NodeRow = {
+  ID: string;
+  Version: { Index: number };
+  Spec: Record<string, unknown> & { Role: string };
+  Description: { Hostname: string };
+  Status: { State: string };
+  ManagerStatus?: { Reachability: string };
+};
+
+const docker = (h: string): Docker => hostDocker(h);
+const nodeRows = async () => (await docker('consulsvr').listNodes()) as NodeRow[];
+const nodeTable = async () => (await nodeRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+const CONVERGED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+const swarmState = async (h: string) => ((await docker(h).info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
+
+async function promote(id: string): Promise<void> {
+  const n = (await nodeRows()).find((x) => x.ID === id)!;
+  await docker('consulsvr').getNode(id).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+}
+
+const at = (l: LogLine) => Date.parse(String(l.timestamp));
+
+describeE2E('SwarmCluster edge states', (f) => {
+  const expectConverged = (timeoutMs = 60_000) =>
+    eventually('node ls: consulsvr manager, consul01/consul02 workers, all Ready, one entry each', async () => JSON.stringify(await nodeTable()) === CONVERGED, {
+      timeoutMs,
+    });
+  let foundFormed = false;
+
+  itE2E(f, 'forms the swarm of the reference topology', async () => {
+    foundFormed = (await Promise.all(HOSTS.map(swarmState))).some((s) => s !== 'inactive');
+    await f.apply(DOCKERHOSTS);
+    await f.apply(swarmYaml());
+    await expectConverged(90_000);
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+  });
+
+  itE2E(f, 'a worker promoted by hand after it left (manager by spec, not in raft) is removed with force and joins as a worker, in one repair', async () => {
+    await f.operator.stop();
+    const old = (await nodeRows()).find((n) => n.Description.Hostname === 'consul01')!;
+    await docker('consul01').swarmLeave({ force: true });
+    await promote(old.ID);
+    const row = (await nodeRows()).find((n) => n.ID === old.ID)!;
+    assert.equal(row.Spec.Role, 'manager');
+    assert.equal(row.ManagerStatus, undefined, 'the promoted entry is not in the raft member list');
+    // swarmkit refuses the demotion the operator used to loop on.
+    await assert.rejects(
+      async () => docker('consulsvr').getNode(old.ID).update({ _query: { version: row.Version.Index }, _body: { ...row.Spec, Role: 'worker' } } as never),
+      /can't find manager in raft memberlist/,
+    );
+
+    const from = f.operator.lines.length;
+    const t0 = Date.now();
+    f.operator.start();
+    await eventually('consul01 back under a new id, its old entry gone', async () => {
+      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul01');
+      return rows.length === 1 && rows[0]!.ID !== old.ID && rows[0]!.Status.State === 'ready' && rows[0]!.Spec.Role === 'worker';
+    }, { timeoutMs: 60_000 });
+    console.log(`# promoted-after-leave: operator start -> consul01 a ready worker in ${Date.now() - t0} ms`);
+    await expectConverged();
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+    const lines = f.operator.lines.slice(from);
+    assert.deepEqual(
+      lines.filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`),
+      ['NodeRejoined@consul01'],
+    );
+    assert.deepEqual(lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error), []);
+  });
+
+  itE2E(f, 'a healthy worker promoted by hand is demoted back once it is a raft member (timeline printed)', async () => {
+    const w = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!;
+    const t0 = Date.now();
+    await promote(w.ID);
+    let member: number | undefined;
+    let demoted: number | undefined;
+    await eventually('consul02 demoted back to worker', async () => {
+      const row = (await nodeRows()).find((n) => n.ID === w.ID);
+      if (member === undefined && row?.ManagerStatus) member = Date.now() - t0;
+      if (row?.Spec.Role === 'worker') demoted = Date.now() - t0;
+      return demoted;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await expectConverged();
+    const ready = Date.now() - t0;
+    console.log(`# promoted by hand: raft member after ${member ?? 'never seen'} ms, demoted after ${demoted} ms, all Ready after ${ready} ms`);
+    const repairs = f.operator.repairs({ host: 'consul02' }).map((l) => l.why);
+    assert.equal(repairs.at(-1), 'RoleRestored');
+  });
+
+  itE2E(f, 'the only manager wiped: QuorumLost with the recovery command; allowForceNewCluster re-creates the swarm and re-joins the workers', async () => {
+    const from = f.operator.lines.length;
+    // The only manager loses its swarm state (what a wiped /var/lib/docker/swarm leaves); the workers stay in the dead swarm.
+    await docker('consulsvr').swarmLeave({ force: true });
+    const lost = await f.waitCondition('swarmcluster', 'swarm', 'False', { reason: 'QuorumLost', timeoutMs: 30_000 });
+    const ready = lost.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+    assert.match(ready.message, /docker swarm init --advertise-addr 192\.168\.116\.111` on consulsvr/);
+    assert.equal(await swarmState('consul01'), 'active', 'the operator did nothing on its own');
+    const t0 = Date.now();
+    await f.apply(swarmYaml('  allowForceNewCluster: true\n'));
+    await expectConverged(90_000);
+    console.log(`# only manager wiped: allowForceNewCluster -> converged in ${Date.now() - t0} ms`);
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+    assert.deepEqual(
+      f.operator.lines.slice(from).filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`).sort(),
+      ['NodeRejoined@consul01', 'NodeRejoined@consul02'],
+    );
+    await f.apply(swarmYaml());
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+  });
+
+  itE2E(f, 'a repair that keeps failing for 60 s backs off (at most 10 attempts, growing gaps) and shows Degraded/RepairFailing', async () => {
+    // consul02 cannot reach the manager's swarm port: every join it is told to make times out.
+    const rule = ['OUTPUT', '-p', 'tcp', '-d', '192.168.116.111', '--dport', '2377', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+    await labCommand(['host-exec', 'consul02', 'iptables', '-I', ...rule]);
+    try {
+      const from = f.operator.lines.length;
+      await docker('consul02').swarmLeave({ force: true });
+      const t0 = Date.now();
+      const failed = await f.waitCondition('swarmcluster', 'swarm', 'True', { type: 'Degraded', reason: 'RepairFailing', timeoutMs: 50_000 });
+      const degraded = failed.status.conditions.find((c: { type: string }) => c.type === 'Degraded');
+      assert.match(degraded.message, /^attempt \d+: consul02: .*failed: /);
+      await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - t0))));
+      const attempts = f.operator.lines.slice(from).filter((l) => l.message === 'reconcile failed, will retry' && l.name === 'swarm');
+      const gaps = attempts.slice(1).map((l, i) => at(l) - at(attempts[i]!));
+      console.log(`# failing repair held 60 s: ${attempts.length} attempts, gaps ${gaps.map((g) => `${(g / 1000).toFixed(1)}s`).join(' ')}; ${degraded.message}`);
+      assert.ok(attempts.length >= 2 && attempts.length <= 10, `${attempts.length} attempts`);
+      assert.deepEqual(attempts.map((l) => l.attempt), attempts.map((_, i) => i + 1), 'one warning line per attempt, numbered');
+      const events = (await f.swarmop(['events', 'swarmcluster', 'swarm'])).stdout;
+      assert.ok(events.split('\n').filter((l) => l.includes('RepairFailing')).length >= 1, events);
+    } finally {
+      await labCommand(['host-exec', 'consul02', 'iptables', '-D', ...rule]);
+    }
+    await expectConverged(90_000);
+    await f.waitCondition('swarmcluster', 'swarm', 'True');
+    await f.waitCondition('swarmcluster', 'swarm', 'False', { type: 'Degraded' });
+  }, { timeout: 240_000 });
+
+  itE2E(f, 'gives the hosts back as found', async () => {
+    await f.operator.stop();
+    if (!foundFormed) for (const h of ['consul01', 'consul02', 'consulsvr']) await docker(h).swarmLeave({ force: true }).catch(() => undefined);
+  });
+});
