@@ -54,8 +54,9 @@ const EVENTS: EventRow[] = [
 ];
 
 function fixtures(): Resource[] {
+  // The reference topology: the top-level manifests only (manifests/examples/ holds variants).
   const dir = path.join(REPO, 'manifests');
-  const sources = readdirSync(dir).sort().map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
+  const sources = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
   const { resources, errors } = validateSources(sources);
   assert.deepEqual(errors, []);
   return resources.map((r, i) => {
