@@ -33,10 +33,7 @@ export interface StaticIPAttachmentSpec {
   service?: ConsulServiceSpec;
 }
 
-export type StaticIPAttachmentSpecInput = Omit<StaticIPAttachmentSpec, 'interface' | 'service'> & {
-  interface?: string;
-  service?: ConsulServiceSpecInput;
-};
+export type StaticIPAttachmentSpecInput = Omit<StaticIPAttachmentSpec, 'interface'> & { interface?: string };
 
 export interface StaticIPAttachmentStatus extends BaseStatus {
   containerID?: string;
@@ -139,7 +136,7 @@ export const staticIPAttachmentKind: KindDefinition<StaticIPAttachmentSpec> = {
   defaults: (s, name) => ({
     ...structuredClone(s),
     interface: s.interface ?? 'eth1',
-    ...(s.service ? { service: defaultConsulService(s.service, name) } : {}),
+    ...(s.service ? { service: defaultConsulService(s.service as ConsulServiceSpecInput, name) } : {}),
   }),
   check,
 };
