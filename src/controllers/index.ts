@@ -18,6 +18,6 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
     createDockerHostReconciler({ unreachableRecheckMs: 2_000 }),
     createConsulClusterReconciler(kv ? { readSecret: async (key) => (await kv.get(key))?.value } : {}),
     createSwarmClusterReconciler(),
-    createStaticIPAttachmentReconciler(),
+    createStaticIPAttachmentReconciler(kv ? { readSecret: async (key) => (await kv.get(key))?.value } : {}),
   ];
 }
