@@ -117,7 +117,7 @@ test('deregistered by hand: registered again with exactly one repair', async () 
   agents.services.clear();
   await pass(step, next, c);
   assert.deepEqual(c.repairs, [
-    { reason: 'ServiceDeregistered', found: 'service ubuntu114 is not registered on agent consul01', action: 'registered ubuntu114 at 192.168.116.114:8080 on agent consul01', host: 'consul01' },
+    { reason: 'ServiceMissing', found: 'service ubuntu114 is not registered on agent consul01', action: 'registered ubuntu114 at 192.168.116.114:8080 on agent consul01', host: 'consul01' },
   ]);
   assert.ok(agents.services.has('192.168.116.112/ubuntu114'));
 });

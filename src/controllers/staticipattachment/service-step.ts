@@ -82,7 +82,7 @@ export class ServiceRegistrationStep {
         } else if (prevCond.observedGeneration !== undefined && prevCond.observedGeneration !== res.metadata.generation) {
           await ctx.event('Normal', 'ServiceUpdated', `${action}: ${diff.found}`);
         } else {
-          await ctx.repaired({ reason: diff.reason === 'ServiceMissing' ? 'ServiceDeregistered' : 'ServiceChanged', found: diff.found, action, host: res.spec.host });
+          await ctx.repaired({ reason: diff.reason, found: diff.found, action, host: res.spec.host });
         }
         seen = await this.agent.read(target.address, reg.ID, call);
       }
