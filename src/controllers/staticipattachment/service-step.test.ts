@@ -204,3 +204,28 @@ test('health not yet following the container: looked at again one check interval
   assert.equal(critical.out.service?.health, 'critical');
   assert.equal(critical.out.requeueAfter, 10_000);
 });
+
+test('the combined reconciler: Ready from the network step, ServiceRegistered after it, the earlier requeue, ConsulCluster edits mapped', async () => {
+  const { ServiceRegisteringReconciler } = await import('./service-registering-reconciler.js');
+  const agents = new FakeAgents();
+  const network = {
+    kind: 'StaticIPAttachment',
+    finalizer: 'f',
+    reconcile: async () => ({ ...net('False'), requeueAfter: 1000 }),
+    finalize: async () => ({ done: true }),
+    mapHostEvent: () => [],
+    mapHostConnectivity: () => [],
+    mapObjectChange: () => ['other'],
+  } as unknown as ConstructorParameters<typeof ServiceRegisteringReconciler>[0]['network'];
+  const r = new ServiceRegisteringReconciler({ network, service: new ServiceRegistrationStep({ agent: agents }) });
+  const res = sia({ service: SERVICE });
+  const c = ctx([CLUSTER, ...HOSTS, res]);
+  const out = await r.reconcile(res, c);
+  assert.deepEqual(out.conditions.map((x) => `${x.type}=${x.status} ${x.reason}`), ['Ready=False ContainerNotRunning', 'ServiceRegistered=True Registered']);
+  assert.equal(out.requeueAfter, 1000);
+  assert.equal(out.observed.service?.agent, 'consul01');
+  assert.deepEqual(r.mapObjectChange('ConsulCluster', 'datacenter', c.cache), ['other', 'ubuntu114']);
+  assert.deepEqual(r.mapObjectChange('ConsulCluster', 'elsewhere', c.cache), ['other']);
+  assert.deepEqual(await r.finalize(res, c), { done: true });
+  assert.equal(agents.services.size, 0);
+});
