@@ -86,7 +86,7 @@ describeE2E('Consul service', (f) => {
     const now = await f.get('staticipattachment', 'ubuntu114');
     assert.deepEqual(now?.status.service, { serviceID: 'ubuntu114', agent: 'consul01', agentAddress: `${AGENT_01}:8500`, consulCluster: 'datacenter', health: now?.status.service.health });
     const regEvent = (await f.swarmop(['events', 'staticipattachment', 'ubuntu114'])).stdout;
-    assert.match(regEvent, /ServiceRegistered\s+registered ubuntu114 at 192\.168\.116\.114:8080 on agent consul01 of ConsulCluster datacenter/);
+    assert.match(regEvent, /ServiceRegistered\s+staticipattachment\/ubuntu114\s+registered ubuntu114 at 192\.168\.116\.114:8080 on agent consul01 of ConsulCluster datacenter/);
     console.log(`# Consul service: passing in the catalog ${passingAt - readyAt} ms after the attachment turned Ready (check interval 2s; polled every 100 ms)`);
 
     for (const server of ['192.168.116.111', '192.168.116.112', '192.168.116.113']) assert.deepEqual((await resolveA(server, 8600, NAME)).addresses, ['192.168.116.114']);
@@ -106,9 +106,26 @@ describeE2E('Consul service', (f) => {
     await docker('consul01', ['start', 'ubuntu114']);
     const back = await timeUntil('DNS answers again', async () => (await dnsAddresses()) === '192.168.116.114', { timeoutMs: 30_000, intervalMs: 100 });
     assert.deepEqual(await catalogHealth(), ['192.168.116.114 passing']);
+    // A restart is shorter than one check interval: watch DNS through it and report the longest gap.
+    let lastAnswer = Date.now();
+    let gap = 0;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        if ((await dnsAddresses()) === '192.168.116.114') {
+          gap = Math.max(gap, Date.now() - lastAnswer);
+          lastAnswer = Date.now();
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     await docker('consul01', ['restart', '-t', '1', 'ubuntu114']);
-    const restarted = await timeUntil('DNS answers after restart', async () => (await dnsAddresses()) === '192.168.116.114' && (await catalogHealth()).join() === '192.168.116.114 passing', { timeoutMs: 30_000, intervalMs: 100 });
-    console.log(`# Consul service: critical ${toCritical} ms after docker stop returned (check interval 2s); DNS answers ${back} ms after docker start returned; ${restarted} ms after docker restart returned`);
+    await new Promise((r) => setTimeout(r, 6000));
+    watching = false;
+    await watcher;
+    assert.deepEqual(await catalogHealth(), ['192.168.116.114 passing']);
+    assert.equal(await dnsAddresses(), '192.168.116.114');
+    console.log(`# Consul service: critical ${toCritical} ms after docker stop returned (check interval 2s, timeout 1s); DNS answers ${back} ms after docker start returned; longest time between two DNS answers around a docker restart: ${gap} ms (polled every ~50 ms for 6 s)`);
   });
 
   itE2E(f, 'deregistered by hand: registered again with one drift repaired line and event', async () => {
