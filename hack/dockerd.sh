@@ -52,7 +52,7 @@ start() {
     rm -f "$pid_file" "$socket"
     mkdir -p "$run_dir" "$data_root" "$exec_root" "$(dirname "$log_file")"
     # shellcheck disable=SC2086
-    setsid dockerd \
+    setsid dockerd 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
       --host "$docker_host" \
       --data-root "$data_root" \
       --exec-root "$exec_root" \

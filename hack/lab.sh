@@ -135,7 +135,7 @@ start_store() {
   store_answers && die "something else serves Consul on 127.0.0.1:${store_port}: stop it or set SWARMOP_STORE_PORT"
   # -dev keeps everything in memory (a fresh store per lab); every port on loopback, none of the
   # well-known serf/server ports so it never meets another agent; no update check (no internet).
-  setsid "$consul_bin" agent -dev -node swarmop-store -bind 127.0.0.1 -client 127.0.0.1 \
+  setsid "$consul_bin" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- agent -dev -node swarmop-store -bind 127.0.0.1 -client 127.0.0.1 \
     -http-port "$store_port" -dns-port -1 -grpc-port -1 \
     -serf-lan-port "${SWARMOP_STORE_SERF_PORT:-18301}" -serf-wan-port -1 -server-port "${SWARMOP_STORE_SERVER_PORT:-18300}" \
     -hcl 'disable_update_check = true' \
