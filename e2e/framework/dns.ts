@@ -64,8 +64,11 @@ export async function resolveA(server: string, port: number, name: string, timeo
 
 /** A bash command that sends the query for `name` to server:port and prints the answer as hex. */
 export function bashQueryCommand(server: string, port: number, name: string): string {
-  const bytes = [...aQuery(name)].map((x) => `\\x${x.toString(16).padStart(2, '0')}`).join('');
-  return `exec 3<>/dev/udp/${server}/${port} && printf '${bytes}' >&3 && timeout 3 dd bs=1500 count=1 <&3 2>/dev/null | od -An -v -tx1`;
+  const q = aQuery(name);
+  const bytes = [...q].map((x) => `\\x${x.toString(16).padStart(2, '0')}`).join('');
+  // bash flushes printf's output at every newline byte (a label of length 10 is one): dd gathers
+  // the whole query and sends it as one datagram.
+  return `exec 3<>/dev/udp/${server}/${port} && printf '${bytes}' | dd iflag=fullblock bs=${q.length} count=1 >&3 2>/dev/null && timeout 3 dd bs=1500 count=1 <&3 2>/dev/null | od -An -v -tx1`;
 }
 
 export function parseHexDump(out: string): Buffer {
