@@ -25,6 +25,6 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
     createConsulClusterReconciler(kv ? { readSecret: async (key) => (await kv.get(key))?.value } : {}),
     createSwarmClusterReconciler(),
-    createStaticIPAttachmentReconciler({ images: helperImages }),
+    createStaticIPAttachmentReconciler({ images: helperImages, ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}) }),
   ];
 }

@@ -36,3 +36,5 @@ export type {
   StaticIPAttachmentSpecInput,
   StaticIPAttachmentStatus,
 } from './static-ip-attachment.js';
+export type { ConsulServiceSpec, ConsulServiceStatus, ServiceCheckSpec, ServiceHealth } from './consul-service.js';
+export { DEFAULT_CHECK_INTERVAL, DEFAULT_CHECK_TIMEOUT } from './consul-service.js';

@@ -1,5 +1,13 @@
 /** StaticIPAttachment: pipework's fixed IP for one container, bridged onto the host's LAN. */
 import { bool, hostRef, obj, resourceSchema, statusSchema, str } from './common-schema.js';
+import {
+  checkConsulService,
+  consulServiceSchema,
+  defaultConsulService,
+  type ConsulServiceSpec,
+  type ConsulServiceSpecInput,
+  type ConsulServiceStatus,
+} from './consul-service.js';
 import { formatIPv4, parseCidr, parseIPv4 } from './formats.js';
 import type { BaseStatus, Resource } from './meta.js';
 import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
@@ -21,6 +29,8 @@ export interface StaticIPAttachmentSpec {
   uplink?: string;
   /** Remove the bridge (and give the uplink its address back) on delete when nothing else uses it. */
   ownBridge?: boolean;
+  /** Register the container as a Consul service on its host's agent. */
+  service?: ConsulServiceSpec;
 }
 
 export type StaticIPAttachmentSpecInput = Omit<StaticIPAttachmentSpec, 'interface'> & { interface?: string };
@@ -33,6 +43,8 @@ export interface StaticIPAttachmentStatus extends BaseStatus {
   mac?: string;
   hostVeth?: string;
   lastAppliedTime?: string;
+  /** The Consul registration, when spec.service is set (or was, until it is deregistered). */
+  service?: ConsulServiceStatus;
 }
 
 export type StaticIPAttachment = Resource<StaticIPAttachmentSpec, StaticIPAttachmentStatus>;
@@ -55,6 +67,7 @@ const spec = obj(
       format: 'ifname',
     }),
     ownBridge: bool('On delete, also remove the bridge (giving the uplink its address back) when no other attachment uses it. Default false.'),
+    service: consulServiceSchema,
   },
   ['host', 'container', 'bridge', 'address'],
 );
@@ -67,6 +80,13 @@ const status = statusSchema('Observed state of a StaticIPAttachment, read from i
   mac: str('MAC address found on the interface.'),
   hostVeth: str('Host end of the veth pair, attached to the bridge.'),
   lastAppliedTime: str('When the interface was last (re-)applied (RFC 3339).', { format: 'date-time' }),
+  service: obj('The Consul service registration as last observed on the agent.', {
+    serviceID: str('Service ID on the agent.'),
+    agent: str('Consul node name of the agent holding the registration.'),
+    agentAddress: str('HTTP address (ip:port) of that agent.'),
+    consulCluster: str('ConsulCluster the agent belongs to.'),
+    health: str("Aggregated health of the service's checks.", { enum: ['passing', 'warning', 'critical', 'unregistered'] }),
+  }),
 });
 
 function check(s: StaticIPAttachmentSpec): SemanticError[] {
@@ -93,6 +113,7 @@ function check(s: StaticIPAttachmentSpec): SemanticError[] {
   }
   if (s.uplink !== undefined && s.uplink === s.bridge)
     errors.push({ path: ['spec', 'uplink'], message: `uplink "${s.uplink}" cannot be the bridge itself` });
+  if (s.service) errors.push(...checkConsulService(s.service));
   return errors;
 }
 
@@ -112,6 +133,10 @@ export const staticIPAttachmentKind: KindDefinition<StaticIPAttachmentSpec> = {
     { name: 'BRIDGE', value: (r) => text(field(r, 'spec', 'bridge')), wide: true },
     { name: 'MAC', value: (r) => text(field(r, 'status', 'mac') ?? field(r, 'spec', 'mac')), wide: true },
   ],
-  defaults: (s) => ({ ...structuredClone(s), interface: s.interface ?? 'eth1' }),
+  defaults: (s, name) => ({
+    ...structuredClone(s),
+    interface: s.interface ?? 'eth1',
+    ...(s.service ? { service: defaultConsulService(s.service as ConsulServiceSpecInput, name) } : {}),
+  }),
   check,
 };

@@ -6,6 +6,9 @@ import { HelperImageProvisioner } from './helper-image.js';
 import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
 import { StaticIPAttachmentReconciler } from './reconciler.js';
 import { SessionNetHelper } from './helper-session.js';
+import { HttpServiceAgent, type ServiceAgent } from './service-agent.js';
+import { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
+import { ServiceRegistrationStep } from './service-step.js';
 
 export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   /**
@@ -19,9 +22,15 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   /** Puts the helper image on hosts that lack it; its image is the one the helpers run. Default: a provisioner of `image`. */
   images?: HelperImageProvisioner;
   retryAfterMs?: number;
+  /** Consul agents' service API (tests inject a fake). */
+  serviceAgent?: ServiceAgent;
+  /** Reads a ConsulCluster's ACL token from the store's KV, for the service registration. */
+  readSecret?: (kvKey: string) => Promise<string | undefined>;
+  /** Re-check of a registered service (ms), default 10 000. */
+  serviceRecheckMs?: number;
 }
 
-export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): StaticIPAttachmentReconciler {
+export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
   const images = options.images ?? new HelperImageProvisioner(options.image !== undefined ? { image: options.image } : {});
   const helperOptions: NetHelperOptions = { ...options, image: images.image, ensureImage: (host) => images.require(host) };
   const mode = options.helperMode ?? 'session';
@@ -32,7 +41,13 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
       : mode === 'resident'
         ? new ResidentNetHelper(helperOptions)
         : new SessionNetHelper({ resident: new ResidentNetHelper(helperOptions), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }));
-  return new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
+  const network = new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
+  const service = new ServiceRegistrationStep({
+    agent: options.serviceAgent ?? new HttpServiceAgent(),
+    ...(options.readSecret ? { readSecret: options.readSecret } : {}),
+    ...(options.serviceRecheckMs !== undefined ? { recheckMs: options.serviceRecheckMs } : {}),
+  });
+  return new ServiceRegisteringReconciler({ network, service });
 }
 
 export { FINALIZER as STATICIP_FINALIZER, KIND as STATICIP_KIND, StaticIPAttachmentReconciler } from './reconciler.js';
@@ -42,3 +57,5 @@ export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } fr
 export type { NetHelper } from './net-helper.js';
 export { SessionNetHelper, HelperSession } from './helper-session.js';
 export { vethNames } from './spec.js';
+export { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
+export { SERVICE_CONDITION } from './service-step.js';
