@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the root filesystem of swarmop's default network helper image, the one the operator
 # imports into any Docker host that lacks it (no registry needed): iproute2's `ip` (JSON output),
-# util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, and dash as `sh`, each with the shared libraries it links.
+# util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, iputils' `arping`, and dash as `sh`, each with the shared libraries it links.
 # Everything is copied from this machine (Debian's packages iproute2, util-linux, dash:
 # hack/install.sh installs them), so the image has this machine's CPU architecture. (Not busybox:
 # its shell runs its own limited `ip` applet instead of iproute2's.) The archive is reproducible: same inputs, same bytes.
@@ -17,8 +17,9 @@ USAGE
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 out="${1:-${SWARMOP_ROOT}/assets/nethelper-rootfs.tar.gz}"
-# cat and sleep: the netlink monitor's watchdogs (stdin EOF, container PID gone).
-BINARIES=(ip nsenter setsid dash cat sleep)
+# cat and sleep: the netlink monitor's watchdogs (stdin EOF, container PID gone); arping: a
+# gratuitous ARP after an attach, so neighbours drop the MAC of the interface a restart destroyed.
+BINARIES=(ip nsenter setsid dash cat sleep arping)
 
 work=''
 cleanup() { [[ -z "$work" ]] || rm -rf "$work"; }
@@ -30,13 +31,13 @@ for tool in ldd tar gzip sha256sum; do command -v "$tool" >/dev/null || die "${t
 files=()
 for b in "${BINARIES[@]}"; do
   p="$(command -v "$b" || true)"
-  [[ -n "$p" ]] || die "${b} not found (Debian packages iproute2, util-linux, dash)"
+  [[ -n "$p" ]] || die "${b} not found (Debian packages iproute2, util-linux, coreutils, iputils-arping, dash: hack/install.sh)"
   files+=("$(readlink -f "$p")")
   while read -r lib; do files+=("$lib"); done < <(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 done
 mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 
-inputs="$({ echo "helper-rootfs v3 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
+inputs="$({ echo "helper-rootfs v4 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
 # The inputs' hash lives outside assets/ so the package carries only the archive.
 stamp="${SWARMOP_ROOT}/.cache/$(basename "$out").inputs"
 mkdir -p "$(dirname "$stamp")"
