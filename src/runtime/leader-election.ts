@@ -205,8 +205,10 @@ export class LeaderElector {
     lead.abort.abort();
     this.#set({ phase: 'candidate' });
     this.#opts.onStoppedLeading?.();
-    this.#log.info('stopped leading');
+    // Logged once the leading work has drained (the lock is still held until then), so no
+    // reconcile line of this term ever follows it.
     await lead.done;
+    this.#log.info('stopped leading');
   }
 
   async #releaseQuietly(session: string): Promise<void> {
