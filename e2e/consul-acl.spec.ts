@@ -1,5 +1,5 @@
 /**
- * A ConsulCluster with gossip encryption and ACLs on (default deny), from manifests/examples: it
+ * A ConsulCluster with gossip encryption and ACLs on (default deny), from examples/ (its host names mapped onto the lab's): it
  * forms, a killed agent and a `consul leave` are each repaired with exactly one `drift repaired`
  * line, and neither `docker inspect` of an agent, the operator's log, its events nor the status
  * ever contain the gossip key or a token: the agents got them as a 0600 file in their container.
@@ -13,17 +13,24 @@ import { after, before } from 'node:test';
 import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/agent-config-file.js';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
-import { dockerOnHost, hostDocker, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, hostDocker, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually, timeUntil } from './framework/poll.js';
 
 const CLUSTER = 'secured';
 const AGENT = `swarmop-consul-${CLUSTER}`;
 const DATA_DIR = `/var/lib/swarmop/consul/${CLUSTER}`;
 const IMAGE = 'hashicorp/consul:1.8.7';
-const MANIFEST = readFileSync(join(REPO_ROOT, 'manifests', 'examples', 'consulcluster-acl.yaml'), 'utf8');
+const { lab } = labRoles();
+const [H0, H1, H2] = lab.hosts.map((h) => h.name) as [string, string, string];
+// The example names the reference lab's hosts; this lab's may be others (SWARMOP_LAB_HOSTS).
+const REFERENCE_HOSTS: Record<string, string> = { consulsvr: H0, consul01: H1, consul02: H2 };
+const MANIFEST = readFileSync(join(REPO_ROOT, 'examples', 'consulcluster-acl.yaml'), 'utf8').replace(
+  /\b(consulsvr|consul01|consul02)\b/g,
+  (name) => REFERENCE_HOSTS[name]!,
+);
 const KEY_KV = /gossipKeyRef: \{kvKey: ([^}]+)\}/.exec(MANIFEST)![1]!;
 const TOKEN_KV = /aclTokenRef: \{kvKey: ([^}]+)\}/.exec(MANIFEST)![1]!;
-const HOST_NAMES = ['consulsvr', 'consul01', 'consul02'];
+const HOST_NAMES = [H0, H1, H2];
 
 const GOSSIP_KEY = randomBytes(32).toString('base64');
 const TOKEN = randomUUID();
@@ -108,11 +115,11 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     assert.ok(await whole());
 
     // Default deny is really on: without a token nobody is listed and raft is refused.
-    const anonymous = await readAgentView(addr('consul01'), { timeoutMs: 2000 });
+    const anonymous = await readAgentView(addr(H1), { timeoutMs: 2000 });
     assert.deepEqual(anonymous.members, []);
     assert.deepEqual(anonymous.raft, []);
     // The gossip key in use is the one from the store.
-    assert.deepEqual(await keyringKeys(addr('consulsvr')), [[GOSSIP_KEY], [GOSSIP_KEY]], 'WAN and LAN keyrings hold exactly the stored key');
+    assert.deepEqual(await keyringKeys(addr(H0)), [[GOSSIP_KEY], [GOSSIP_KEY]], 'WAN and LAN keyrings hold exactly the stored key');
 
     for (const h of HOST_NAMES) {
       const st = await dockerOnHost(h, ['exec', AGENT, 'sh', '-c', "stat -c '%a %u %g' /consul/config/swarmop-secrets.json; awk '/^Uid:/{u=$2} /^Gid:/{g=$2} END{print u, g}' /proc/1/status"], 15_000);
@@ -126,31 +133,31 @@ describeE2E('ConsulCluster with ACLs', (f) => {
   itE2E(f, 'a killed agent container is started again: one ContainerStarted repair', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
-    await hostDocker('consul01').getContainer(AGENT).kill();
+    await hostDocker(H1).getContainer(AGENT).kill();
     const ms = await timeUntil('cluster whole again', () => whole().catch(() => false), { timeoutMs: 60_000 });
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 60_000 });
     console.log(`# ACL cluster, killed agent: whole again after ${ms} ms`);
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['ContainerStarted', 'consul01']], JSON.stringify(repairs));
+    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['ContainerStarted', H1]], JSON.stringify(repairs));
   });
 
   itE2E(f, '`consul leave` on one server: one AgentRestarted repair, the member alive again', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     // The planner gives an agent started less than 20 s ago time to settle (it joins it rather than
     // restarting it); one that has been up longer and left is restarted at once, which is the case here.
-    await eventually('consul02 agent up for more than 21 s', async () => Date.now() - Date.parse((await hostDocker('consul02').getContainer(AGENT).inspect()).State.StartedAt) > 21_000, { timeoutMs: 60_000, intervalMs: 500 });
+    await eventually(`${H2} agent up for more than 21 s`, async () => Date.now() - Date.parse((await hostDocker(H2).getContainer(AGENT).inspect()).State.StartedAt) > 21_000, { timeoutMs: 60_000, intervalMs: 500 });
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
     // The CLI needs a token like anyone else on an ACL cluster; an exec's env is not in the container's inspect.
-    const leaving = dockerOnHost('consul02', ['exec', '-e', `CONSUL_HTTP_TOKEN=${TOKEN}`, AGENT, 'consul', 'leave'], 60_000);
-    await eventually('consul02 left', async () => ((await readAgentView(addr('consulsvr'), { timeoutMs: 800, ...TOKENS })).members.find((m) => m.name === 'consul02')?.status === 'left' ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    const leaving = dockerOnHost(H2, ['exec', '-e', `CONSUL_HTTP_TOKEN=${TOKEN}`, AGENT, 'consul', 'leave'], 60_000);
+    await eventually(`${H2} left`, async () => ((await readAgentView(addr(H0), { timeoutMs: 800, ...TOKENS })).members.find((m) => m.name === H2)?.status === 'left' ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
     const ms = await timeUntil('cluster whole again', () => whole().catch(() => false), { timeoutMs: 90_000 });
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 90_000 });
-    console.log(`# ACL cluster, consul leave: whole again ${ms} ms after consul02 showed left`);
+    console.log(`# ACL cluster, consul leave: whole again ${ms} ms after ${H2} showed left`);
     // The restart ends the agent's drain and with it the CLI (EOF, or killed with its container):
     // its exit code says nothing here; the member showing `left` above is the fault.
     await leaving;
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['AgentRestarted', 'consul02']], JSON.stringify(repairs));
+    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['AgentRestarted', H2]], JSON.stringify(repairs));
     await assertNothingLeaks();
   });
 

@@ -54,7 +54,7 @@ const EVENTS: EventRow[] = [
 ];
 
 function fixtures(): Resource[] {
-  // The reference topology: the top-level manifests only (manifests/examples/ holds variants).
+  // The reference topology: the top-level manifests only (examples/ holds variants).
   const dir = path.join(REPO, 'manifests');
   const sources = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
   const { resources, errors } = validateSources(sources);

@@ -45,3 +45,15 @@ test('the samples come back with their defaults filled in', () => {
   assert.equal(byName.get('StaticIPAttachment/ubuntu114')?.spec.interface, 'eth1');
   assert.equal(byName.get('StaticIPAttachment/ubuntu119')?.spec.address, '192.168.116.119/24');
 });
+
+test('every example manifest (examples/) is valid', () => {
+  const examples = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples');
+  const files = readdirSync(examples).filter((n) => /\.ya?ml$/.test(n));
+  assert.ok(files.length > 0, 'examples/ holds manifests');
+  for (const f of files) {
+    const parsed = parseManifestText(readFileSync(join(examples, f), 'utf8'), `examples/${f}`);
+    const validated = validateDocuments(parsed.documents);
+    assert.deepEqual([...parsed.errors, ...validated.errors].map(formatManifestError), [], `examples/${f} must be valid`);
+    assert.ok(validated.resources.length > 0, `examples/${f} declares something`);
+  }
+});
