@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { dockerOnHost, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually } from './framework/poll.js';
 import { run, runOrThrow } from './framework/shell.js';
 
+const { A } = labRoles();
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 describeE2E('installed package', (f) => {
@@ -58,26 +59,28 @@ describeE2E('installed package', (f) => {
     assert.deepEqual([v.code, v.stdout, v.stderr], [0, `swarmop ${VERSION}\n`, '']);
   });
 
-  itE2E(f, 'the installed CLI applies the manifests and the installed operator attaches ubuntu114', async () => {
-    const docs = ['00-dockerhosts.yaml', '30-staticipattachments.yaml'].map((m) => readFileSync(join(REPO_ROOT, 'manifests', m), 'utf8')).join('\n---\n');
+  itE2E(f, 'the installed CLI applies the manifests and the installed operator attaches the first workload', async () => {
+    // The framework's own operator works on this spec's prefix too: stopped, so every repair below is the installed one's.
+    await f.operator.stop();
+    const docs = ['00-dockerhosts.yaml', '30-staticipattachments.yaml'].map((m) => labManifest(m)).join('\n---\n');
     const applied = await swarmop(['apply', '-f', '-'], docs);
     assert.equal(applied.code, 0, applied.stderr);
-    assert.match(applied.stdout, /^staticipattachment\/ubuntu114 created$/m);
+    assert.ok(applied.stdout.split('\n').includes(`staticipattachment/${A.name} created`), applied.stdout);
     operator = spawn(bin, ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const s of [operator.stdout!, operator.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
-    const wait = await swarmop(['wait', 'staticipattachment/ubuntu114', '--for=condition=Ready', '--timeout', '120s']);
+    const wait = await swarmop(['wait', `staticipattachment/${A.name}`, '--for=condition=Ready', '--timeout', '120s']);
     assert.equal(wait.code, 0, `${wait.stderr}\n${lines.slice(-20).join('\n')}`);
   });
 
-  itE2E(f, 'docker restart ubuntu114: the installed operator puts eth1 back', async () => {
+  itE2E(f, 'docker restart of the workload: the installed operator puts eth1 back', async () => {
     const restartedAt = Date.now();
-    const r = await dockerOnHost('consul01', ['restart', '-t', '0', 'ubuntu114'], 60_000);
+    const r = await dockerOnHost(A.host, ['restart', '-t', '0', A.name], 60_000);
     assert.equal(r.code, 0, r.stderr);
-    await eventually('eth1 back in ubuntu114', async () => (await dockerOnHost('consul01', ['exec', 'ubuntu114', 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout.includes(' 192.168.116.114/24 '), { timeoutMs: 60_000 });
+    await eventually(`eth1 back in ${A.name}`, async () => (await dockerOnHost(A.host, ['exec', A.name, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout.includes(` ${A.cidr} `), { timeoutMs: 60_000 });
     // Only an operator on this spec's prefix writes this status: a fresh lastAppliedTime on the
     // restarted container proves the installed operator did the repair.
-    const obj = await eventually('status of the re-attached ubuntu114', async () => {
-      const got = await swarmop(['get', 'staticipattachment', 'ubuntu114', '-o', 'json']);
+    const obj = await eventually(`status of the re-attached ${A.name}`, async () => {
+      const got = await swarmop(['get', 'staticipattachment', A.name, '-o', 'json']);
       if (got.code !== 0) return undefined;
       const o = JSON.parse(got.stdout) as { status?: { lastAppliedTime?: string; conditions?: { type: string; status: string }[] } };
       const applied = Date.parse(o.status?.lastAppliedTime ?? '');
@@ -85,6 +88,9 @@ describeE2E('installed package', (f) => {
       return ready && applied >= restartedAt ? o : undefined;
     }, { timeoutMs: 30_000 });
     assert.ok(Date.parse(obj.status!.lastAppliedTime!) >= restartedAt);
+    // And the installed operator's own log names the repair.
+    await eventually('drift repaired in the installed operator log', () =>
+      lines.some((l) => l.includes('"drift repaired"') && l.includes('"ContainerRestarted"') && l.includes(`"${A.name}"`)) || undefined, { timeoutMs: 10_000 });
     assert.equal(operator?.exitCode, null, 'the operator is still running');
   });
 });
