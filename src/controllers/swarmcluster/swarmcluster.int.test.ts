@@ -171,10 +171,13 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
 
   const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
-  // Both roles are restored. Swapping the only manager is harsh on swarmkit: the demoted leader
-  // sometimes drops out of the swarm on its own, which then shows up as an extra NodeRejoined.
+  // Both roles are restored. Swapping the only manager is harsh on swarmkit: either swapped node
+  // (the demoted leader or the promoted worker) sometimes drops out of the swarm on its own, which
+  // then shows up as one extra NodeRejoined of that node (seen for each of them in CI runs).
   assert.ok(repairs.includes(`RoleRestored@${H0}`) && repairs.includes(`RoleRestored@${H2}`), repairs.join(', '));
-  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && r !== `NodeRejoined@${H2}`), []);
+  const rejoins = repairs.filter((r) => r === `NodeRejoined@${H0}` || r === `NodeRejoined@${H2}`);
+  assert.ok(rejoins.length <= 1, `at most one swapped node dropped out: ${repairs.join(', ')}`);
+  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && !rejoins.includes(r)), [], repairs.join(', '));
   const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}`).sort();
   assert.deepEqual(rows, [`${H1}:worker`, `${H2}:worker`, `${H0}:manager`].sort());
 });
