@@ -4,9 +4,9 @@
  * leading or a healthy standby), `/metrics` (Prometheus text). Extra read-only pages (the status
  * page) are mounted as `routes`: each owns a path prefix and answers its requests itself.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SwarmopError } from '../errors.js';
+import { HttpListener } from './http-listener.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
 
@@ -31,59 +31,38 @@ export interface MetricsServerOptions {
   log?: Logger;
 }
 
-export function parseListenAddr(addr: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SwarmopError('Invalid', `invalid listen address "${addr}": want host:port, e.g. 127.0.0.1:8080 or :8080`);
-  }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
+export { parseListenAddr } from './http-listener.js';
 
 export class MetricsServer {
   readonly #opts: MetricsServerOptions;
   readonly #log: Logger;
-  #server: Server | undefined;
+  readonly #http: HttpListener;
 
   constructor(options: MetricsServerOptions) {
     this.#opts = options;
     this.#log = options.log ?? createSilentLogger();
+    this.#http = new HttpListener({ addr: options.addr, handler: (req, res) => void this.#handle(req, res) });
   }
 
   /** Bound address once listening. */
   get address(): AddressInfo | undefined {
-    const a = this.#server?.address();
-    return a && typeof a === 'object' ? a : undefined;
+    return this.#http.address;
   }
 
   /** Starts listening; resolves with the bound address. */
   async listen(): Promise<AddressInfo> {
-    const { host, port } = parseListenAddr(this.#opts.addr);
-    const server = createServer((req, res) => {
-      void this.#handle(req, res);
-    });
-    this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new SwarmopError('Unavailable', `cannot listen on ${this.#opts.addr}: ${err.message}`, { cause: err })));
-      server.listen(port, host, () => resolve());
-    });
-    this.#log.info('metrics server listening', { addr: `${host}:${this.address?.port}` });
-    return this.address!;
+    const { host, address } = await this.#http.listen();
+    this.#log.info('metrics server listening', { addr: `${host}:${address.port}` });
+    return address;
   }
 
   /** Listens (unless already) and serves until `signal` aborts; then closes. */
-  async start(signal: AbortSignal): Promise<void> {
-    if (!this.#server) await this.listen();
-    if (!signal.aborted) await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
-    await this.close();
+  start(signal: AbortSignal): Promise<void> {
+    return this.#http.serveUntil(signal, () => this.listen());
   }
 
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    this.#server = undefined;
-    server.closeAllConnections?.();
-    await new Promise<void>((r) => server.close(() => r()));
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@
  * The URL people open for the status page, from the address the operator listens on: an
  * all-interfaces bind (":9464", "0.0.0.0:9464", "[::]:9464") is opened on loopback.
  */
-import { parseListenAddr } from '../runtime/metrics-server.js';
+import { parseListenAddr } from '../runtime/http-listener.js';
 
 export const UI_BASE_PATH = '/ui';
 
