@@ -21,25 +21,17 @@ import { readAgentView } from './agent-http.js';
 import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from './testing-partition.js';
+import { labConsulCluster, ready, type Outcome } from './testing-lab-cluster.js';
 
-const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
-const NAME = 'itconsul';
-const DATA_ROOT = '/var/lib/swarmop/consul';
-const RUN = `${NAME}-${process.pid}`;
-const dockers = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
-const docker = (host: string): Docker => dockers.get(host)!;
+const { IMAGE, NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, waitFor, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 
 /** `consul leave` makes the agent exit after it drains; the operator restarts the container. */
 const LEAVE_REPAIR = `AgentRestarted@${H1}`;
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 async function labProblem(): Promise<string | undefined> {
-  const unreachable = await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: docker(h.name) })));
-  if (unreachable) return unreachable;
-  for (const h of LAB_HOSTS) {
-    const missing = await patiently(() => docker(h.name).getImage(IMAGE).inspect(), { attempts: 2 });
-    if (missing) return `image ${IMAGE} missing on ${h.name} (${missing})`;
-  }
+  const problem = await engineOrImageProblem();
+  if (problem) return problem;
   // The quick start's operator (hack/local-up.sh) would put its own cluster's agents back on the
   // hosts' ports while this suite runs; hack/test.sh stops it before the lab suites.
   const pidFile = join(REPO_ROOT, '.lab', 'operator.pid');
@@ -57,93 +49,7 @@ function alive(pid: number): boolean {
   }
 }
 
-/**
- * Agents run with --net host, so another ConsulCluster's agent on a host (what the quick start
- * leaves behind) would own the ports. Those agents are leftovers of a run that is over (lab suites
- * run one at a time under the lab lock): removed, and named in the log.
- */
-async function removeForeignAgents(): Promise<void> {
-  for (const h of LAB_HOSTS) {
-    const list = await docker(h.name).listContainers({ all: true, filters: { label: [CLUSTER_LABEL] } });
-    for (const c of list.filter((x) => x.Labels[CLUSTER_LABEL] !== NAME)) {
-      console.log(`# removing leftover agent ${c.Names[0]} of ConsulCluster ${c.Labels[CLUSTER_LABEL]} on ${h.name}`);
-      await docker(h.name).getContainer(c.Id).remove({ force: true });
-    }
-  }
-}
 const skip = labSkip('consulcluster.int', await labProblem());
-
-function resource(over: Partial<ConsulClusterSpec> = {}, generation = 1): ConsulCluster {
-  const spec: ConsulClusterSpec = {
-    datacenter: 'itdc',
-    image: IMAGE,
-    ui: true,
-    servers: LAB_HOSTS.map((h) => ({ host: h.name, node: h.name })),
-    bootstrapExpect: 3,
-    dataDir: `${DATA_ROOT}/${RUN}`,
-    retryInterval: '2s',
-    ...over,
-  };
-  return { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name: NAME, uid: RUN, generation }, spec };
-}
-
-type Outcome = ReconcileOutcome<ConsulClusterObserved>;
-const ready = (o: Outcome) => o.conditions.find((c) => c.type === 'Ready')?.status === 'True';
-
-/** Reconciles like the operator would (honouring requeueAfter) until `done`, or fails after timeoutMs. */
-async function reconcileUntil(rec: ConsulClusterReconciler, r: ConsulCluster, ctx: RecordingContext, done: (o: Outcome) => boolean, timeoutMs = 90_000): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
-  const start = Date.now();
-  let last: Outcome | undefined;
-  let rounds = 0;
-  while (Date.now() - start < timeoutMs) {
-    last = await rec.reconcile(r, ctx);
-    rounds++;
-    if (done(last)) return { outcome: last, ms: Date.now() - start, rounds };
-    await new Promise((res) => setTimeout(res, Math.min(last!.requeueAfter ?? 500, 500)));
-  }
-  assert.fail(`not converged after ${timeoutMs} ms; last conditions: ${JSON.stringify(last?.conditions)}`);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    await new Promise((res) => setTimeout(res, 250));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
-
-async function agentContainer(host: string): Promise<Docker.ContainerInspectInfo | undefined> {
-  try {
-    return await docker(host).getContainer(containerName(NAME)).inspect();
-  } catch {
-    return undefined;
-  }
-}
-
-async function removeAll(): Promise<void> {
-  for (const h of LAB_HOSTS) {
-    const list = await docker(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
-    for (const c of list) await docker(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  }
-}
-
-/** Removes this run's data dirs on the hosts (through a short-lived container of the same image). */
-async function removeDataDirs(): Promise<void> {
-  for (const h of LAB_HOSTS) {
-    const d = docker(h.name);
-    const c = await d.createContainer({
-      Image: IMAGE,
-      Entrypoint: ['rm', '-rf', `/data/${RUN}`],
-      Labels: { 'io.swarmop.lab': '1', [`${CLUSTER_LABEL}-cleanup`]: NAME },
-      HostConfig: { Binds: [`${DATA_ROOT}:/data`] },
-    });
-    await c.start();
-    await c.wait();
-    await c.remove({ force: true });
-  }
-}
 
 describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, () => {
   const rec = createConsulClusterReconciler({ pollIntervalMs: 500 });
