@@ -203,7 +203,7 @@ test('delete -l, --all, and --wait (default) until finalizers ran, bounded by --
   const began = Date.now();
   r = await run(prefix, ['delete', 'sia', '--all', '--timeout=1s']);
   assert.equal(r.code, 6);
-  assert.ok(Date.now() - began < 5000);
+  assert.ok(Date.now() - began < 15_000, 'the --timeout ended the wait');
   assert.equal(r.out, 'staticipattachment/ubuntu114 deletion requested\nstaticipattachment/ubuntu119 deleted\n');
   assert.match(r.err, /timed out after 1s waiting for the deletion.*\n {2}staticipattachment\/ubuntu114: finalizers \["swarmop.io\/staticip"\]/);
   // A controller removing its finalizer while delete waits: delete returns once the object is gone.

@@ -41,7 +41,7 @@ test('a huge flow nesting is refused before the YAML parser sees it (it would ab
   const { documents, errors } = parseManifestText('['.repeat(200_000) + ']'.repeat(200_000), 'deep.yaml');
   assert.equal(documents.length, 0);
   assert.equal(errors[0]?.message, 'nesting deeper than 64 levels');
-  assert.ok(Date.now() - started < 2000);
+  assert.ok(Date.now() - started < 5000);
 });
 
 test('brackets inside quoted strings and comments do not count as nesting', () => {
@@ -59,7 +59,7 @@ test('a YAML alias bomb is refused without being expanded', () => {
   const { documents, errors } = parseManifestText(text, 'bomb.yaml');
   assert.equal(documents.length, 0);
   assert.match(errors[0]?.message ?? '', /alias "\*a" is not allowed/);
-  assert.ok(Date.now() - started < 2000);
+  assert.ok(Date.now() - started < 5000);
 });
 
 test('non-UTF-8 bytes are refused at the position of the first bad byte', () => {

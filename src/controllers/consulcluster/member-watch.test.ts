@@ -53,5 +53,5 @@ test('the watch polls every agent of every cluster and queues the cluster whose 
   ac.abort();
   await done;
   assert.equal(queued[0], 'c1');
-  assert.ok(Date.now() - t0 < 200, `queued after ${Date.now() - t0} ms`);
+  assert.ok(Date.now() - t0 < 1_500, `queued after ${Date.now() - t0} ms`);
 });
