@@ -14,11 +14,11 @@
 import type Docker from 'dockerode';
 import type { ConsulCluster } from '../src/crds/consul-cluster.js';
 import { execInContainer } from '../src/docker/exec.js';
-import { LAB_HOSTS, dockerFor, recordingContext } from '../src/testing/reconcile-context.js';
+import { LAB_HOSTS, dockerFor, recordingContext } from '../testing/reconcile-context.js';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
-import { healConsulPartition, partitionConsul } from '../src/controllers/consulcluster/testing-partition.js';
+import { healConsulPartition, partitionConsul } from '../testing/lab/consul-partition.js';
 import { reportFigure } from './figures.js';
 import { stats as latency } from './stats.js';
 

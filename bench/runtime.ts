@@ -30,10 +30,10 @@ import v8 from 'node:v8';
 import type { KindReconciler } from '../src/controllers/reconciler.js';
 import { API_VERSION, type Resource } from '../src/crds/index.js';
 import { Operator } from '../src/operator/operator.js';
-import { waitUntil } from '../src/runtime/wait-until.js';
+import { waitUntil } from '../testing/wait-until.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../src/testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({

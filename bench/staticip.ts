@@ -19,7 +19,7 @@ import {
   removeLabelled,
   runWorkload,
   TEST_LABEL,
-} from '../src/controllers/staticipattachment/lab-fixtures.js';
+} from '../testing/lab/staticip-fixtures.js';
 import { HelperImageProvisioner } from '../src/controllers/staticipattachment/helper-image.js';
 import { ResidentNetHelper, RunOnceNetHelper } from '../src/controllers/staticipattachment/net-helper.js';
 
@@ -32,7 +32,7 @@ import { desiredFor } from '../src/controllers/staticipattachment/spec.js';
 import { planCommands } from '../src/controllers/staticipattachment/step-commands.js';
 import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
-import { recordingContext } from '../src/testing/reconcile-context.js';
+import { recordingContext } from '../testing/reconcile-context.js';
 import { reportFigure } from './figures.js';
 
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);

@@ -14,8 +14,8 @@ import type { Resource } from '../src/crds/meta.js';
 import { RuntimeMetrics } from '../src/runtime/metrics.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import type { KvTxnOp } from '../src/store/kv.js';
-import { launchChromium } from '../src/testing/browser.js';
-import { startConsulAgent } from '../src/testing/consul-agent.js';
+import { launchChromium } from '../testing/browser.js';
+import { startConsulAgent } from '../testing/consul-agent.js';
 import { StatusPage } from '../src/ui/status-page.js';
 import { UiServer } from '../src/ui/ui-server.js';
 

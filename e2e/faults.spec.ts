@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../src/testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import {
   ATTACHMENTS,

@@ -1,6 +1,6 @@
 /**
  * The store itself losing its leader: swarmop's documents in a real three-server Consul on
- * 127.0.0.1 (src/testing/consul-cluster.ts, not the lab: no lab lock needed), the CLI and the
+ * 127.0.0.1 (testing/consul-cluster.ts, not the lab: no lab lock needed), the CLI and the
  * operator talking to one follower's HTTP API the way they talk to a local agent. The leader is
  * killed (SIGKILL) during `apply` and during a reconcile burst:
  * - `apply` exits 0 or 5 (Unavailable), never anything else, and never leaves part of a batch
@@ -14,8 +14,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startConsulCluster, type ConsulClusterHandle } from '../src/testing/consul-cluster.js';
-import { OperatorChild, REPO_ROOT } from '../src/testing/operator-harness.js';
+import { startConsulCluster, type ConsulClusterHandle } from '../testing/consul-cluster.js';
+import { OperatorChild, REPO_ROOT } from '../testing/operator-harness.js';
 
 let PREFIX = 'store-leader-loss/';
 const DOCS = 20;

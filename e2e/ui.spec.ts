@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../src/testing/browser.js';
+import { launchChromium } from '../testing/browser.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { ATTACHMENTS, CONSUL_LABEL, HOSTS, OBJECTS, docker, ensureWorkload, topologyYaml } from './framework/faults.js';
 import { dockerOnHost, hostDocker } from './framework/lab.js';

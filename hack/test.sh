@@ -38,14 +38,7 @@ npm run --silent typecheck >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
 hack/helper-rootfs.sh >>"$log" 2>&1 || { tail -n 20 "$log"; exit 1; }
 
 files=()
-case "$suite" in
-  unit) mapfile -t files < <(find src -name '*.test.ts' ! -name '*.int.test.ts' | sort) ;;
-  int)  mapfile -t files < <(find src -name '*.int.test.ts' | sort) ;;
-  e2e)  mapfile -t files < <(find e2e -name '*.spec.ts' | sort) ;;
-  all)  mapfile -t files < <({ find src -name '*.test.ts' ! -name '*.int.test.ts' | sort
-                               find src -name '*.int.test.ts' | sort
-                               find e2e -name '*.spec.ts' | sort; }) ;;
-esac
+mapfile -t files < <(hack/test-files.sh "$suite")
 
 started_lab=0
 if [ "$suite" = e2e ] || [ "$suite" = all ] || [ "$suite" = int ]; then
@@ -81,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 
 # CI runs the fuzzer on a fixed seed (a failure must be reproducible from the log); run it
-# with other seeds by hand: SWARMOP_FUZZ_SEED=N node --import tsx --test src/fuzz/manifest-fuzz.int.test.ts
+# with other seeds by hand: SWARMOP_FUZZ_SEED=N node --import tsx --test testing/fuzz/manifest-fuzz.int.test.ts
 export SWARMOP_FUZZ_SEED="${SWARMOP_FUZZ_SEED:-4112405681}"
 
 step "running ${#files[@]} test files"

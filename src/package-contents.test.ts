@@ -28,12 +28,10 @@ const FORBIDDEN: readonly [string, RegExp][] = [
   ['TypeScript sources', /\.ts$/],
   ['source maps', /\.map$/],
   ['test data', /(^|\/)testdata\//],
-  ['test support', /(^|\/)src\/testing\//],
-  ['fuzzers', /(^|\/)src\/fuzz\//],
+  ['test support', /(^|\/)testing\//],
   ['benchmarks', /(^|\/)bench\//],
   ['lab scripts', /^hack\//],
   ['e2e specs', /^e2e\//],
-  ['test fixtures', /(fixtures|testing-[\w-]+|fake-[\w-]+|-contract|invalid-corpus|memory-kv)\.js$/],
   ['lab state', /^\.(lab|cache)\//],
 ];
 

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { dockerFor } from '../../src/testing/reconcile-context.js';
-import { labSettings, REPO_ROOT, type LabSettings } from '../../src/testing/lab-settings.js';
+import { dockerFor } from '../../testing/reconcile-context.js';
+import { labSettings, REPO_ROOT, type LabSettings } from '../../testing/lab/lab-settings.js';
 import { run, runOrThrow } from './shell.js';
 
 export { REPO_ROOT };

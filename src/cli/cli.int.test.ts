@@ -10,13 +10,13 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { listInvalidCorpus } from '../crds/invalid-corpus.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { listInvalidCorpus } from '../../testing/invalid-corpus.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { main } from './main.js';
-import { captureIo } from './capture-io.js';
-import { useRealConsul } from '../testing/real-consul.js';
+import { captureIo } from '../../testing/capture-io.js';
+import { useRealConsul } from '../../testing/real-consul.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);

@@ -13,8 +13,8 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startTlsConsul, type TlsConsulHandle } from '../testing/tls-consul.js';
-import { captureIo } from './capture-io.js';
+import { startTlsConsul, type TlsConsulHandle } from '../../testing/tls-consul.js';
+import { captureIo } from '../../testing/capture-io.js';
 import { main } from './main.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -14,12 +14,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { ConsulAgentHandle } from '../testing/consul-agent.js';
+import type { ConsulAgentHandle } from '../../testing/consul-agent.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { useRealConsul } from '../testing/real-consul.js';
+import { useRealConsul } from '../../testing/real-consul.js';
 import { main, buildProgram } from './main.js';
-import { captureIo } from './capture-io.js';
+import { captureIo } from '../../testing/capture-io.js';
 import { createContext } from './cli-context.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -362,7 +362,7 @@ spec: {host: consul01, container: other, bridge: br0, address: 192.168.116.114/2
   r = await run('offline/', ['validate', '-f', '-'], { env, stdin: clash.replace('consul01', 'elsewhere') });
   assert.equal(r.code, 0);
   assert.match(r.err, /^warning: staticipattachment\/other: refers to DockerHost "elsewhere"/m);
-  r = await run('offline/', ['validate', '-f', 'src/crds/testdata/invalid/01-syntax-unclosed-flow.yaml'], { env });
+  r = await run('offline/', ['validate', '-f', 'testing/testdata/invalid/01-syntax-unclosed-flow.yaml'], { env });
   assert.equal(r.code, 2);
 });
 

@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Resource } from '../crds/index.js';
-import { waitUntil } from '../runtime/wait-until.js';
+import { waitUntil } from '../../testing/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { metricValue, OperatorChild } from '../testing/operator-harness.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { metricValue, OperatorChild } from '../../testing/operator-harness.js';
 
 const PREFIX = 'le-int/';
 const LEASE_SECONDS = 10;

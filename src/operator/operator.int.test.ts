@@ -11,11 +11,11 @@ import { createDockerHostReconciler } from '../controllers/dockerhost/index.js';
 import type { Resource } from '../crds/index.js';
 import { createLogger } from '../runtime/logger.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { waitUntil } from '../runtime/wait-until.js';
+import { waitUntil } from '../../testing/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { metricValue, startDockerEngine, type DockerEngineHandle, type LogLine } from '../testing/operator-harness.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { metricValue, startDockerEngine, type DockerEngineHandle, type LogLine } from '../../testing/operator-harness.js';
 import { Operator } from './operator.js';
 
 interface Running {

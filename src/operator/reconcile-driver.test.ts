@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ConditionInput, KindReconciler, ObjectCache } from '../controllers/reconciler.js';
 import type { Resource } from '../crds/index.js';
 import { createSilentLogger } from '../runtime/logger.js';
-import { MemoryKv } from '../store/memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore, type DecodedObject } from '../store/resource-store.js';
 import { createReconcileDriver } from './reconcile-driver.js';
 

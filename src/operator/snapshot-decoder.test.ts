@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvPair } from '../store/kv.js';
-import { MemoryKv } from '../store/memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { SnapshotDecoder } from './snapshot-decoder.js';
 

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { SwarmopError } from '../errors.js';
 import { changedBy, Controller, type ReconcileContext } from './controller.js';
-import { FakeClock, flushMicrotasks } from './fake-clock.js';
+import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { createLogger } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Reflector } from './reflector.js';

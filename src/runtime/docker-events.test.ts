@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { DockerEventStream, LineSplitter, type DockerEvent, type EventStreamSource } from './docker-events.js';
-import { FakeClock, flushMicrotasks } from './fake-clock.js';
+import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 
 test('the line splitter joins split lines and splits merged ones', () => {
   const s = new LineSplitter();

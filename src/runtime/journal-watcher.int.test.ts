@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ObjectJournal, journalPrefixOf, objectsPrefixOf } from '../store/object-journal.js';
-import { startConsulAgent } from '../testing/consul-agent.js';
+import { startConsulAgent } from '../../testing/consul-agent.js';
 import { JournalWatcher } from './journal-watcher.js';
-import { waitUntil } from './wait-until.js';
+import { waitUntil } from '../../testing/wait-until.js';
 
 for (const mode of ['dev', 'persistent'] as const) {
   test(`journaled changes arrive by key, a hand-written one by a re-list, and the watch survives an agent restart (${mode})`, { timeout: 120_000 }, async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KvPair, KvStore } from '../store/kv.js';
-import { MemoryKv } from '../store/memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ObjectJournal, journalPrefixOf, objectsPrefixOf } from '../store/object-journal.js';
 import { JournalWatcher } from './journal-watcher.js';
-import { waitUntil } from './wait-until.js';
+import { waitUntil } from '../../testing/wait-until.js';
 
 /** Journaled writes the way ResourceStore makes them, without kinds: values are plain text. */
 class Writer {

@@ -9,7 +9,7 @@ import { Controller } from './controller.js';
 import { Manager } from './manager.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Reflector } from './reflector.js';
-import { waitUntil } from './wait-until.js';
+import { waitUntil } from '../../testing/wait-until.js';
 import { SwarmopError } from '../errors.js';
 
 interface Sample {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock, flushMicrotasks } from './fake-clock.js';
+import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { PrefixWatcher, type WatcherState } from './watcher.js';
 import type { KvListOptions, KvListResult, KvPair } from '../store/kv.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock, flushMicrotasks } from './fake-clock.js';
+import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { WorkQueue, type WorkOutcome } from './workqueue.js';
 
 /** A process function whose runs the test finishes by hand. */

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { consulBinary } from '../testing/consul-agent.js';
+import { consulBinary } from '../../testing/consul-agent.js';
 import { consulConnection } from './consul-connection.js';
 import { ConsulKv, consulKvOptions } from './consul-kv.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Resource } from '../crds/index.js';
-import { MemoryKv } from './memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { changesSince, journalPrefixOf, readJournal, type JournalView } from './object-journal.js';
 import { ResourceStore } from './resource-store.js';
 

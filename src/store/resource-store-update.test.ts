@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryKv } from './memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from './resource-store.js';
 import type { Resource } from '../crds/meta.js';
 

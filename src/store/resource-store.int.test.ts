@@ -1,7 +1,7 @@
-import type { ConsulAgentHandle } from '../testing/consul-agent.js';
+import type { ConsulAgentHandle } from '../../testing/consul-agent.js';
 import type { ConsulKv } from './consul-kv.js';
-import { resourceStoreContract } from './resource-store-contract.js';
-import { useRealConsul } from '../testing/real-consul.js';
+import { resourceStoreContract } from '../../testing/contracts/resource-store-contract.js';
+import { useRealConsul } from '../../testing/real-consul.js';
 
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;

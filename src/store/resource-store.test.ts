@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryKv } from './memory-kv.js';
-import { resourceStoreContract } from './resource-store-contract.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
+import { resourceStoreContract } from '../../testing/contracts/resource-store-contract.js';
 import { eventsKey, normalizePrefix, objectKey, parseKey, statusKey } from './store-keys.js';
 
 const kv = new MemoryKv();

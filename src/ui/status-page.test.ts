@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KindName } from '../crds/kind-info.js';
 import type { Resource } from '../crds/meta.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { MemoryKv } from '../store/memory-kv.js';
+import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { StatusPage } from './status-page.js';
 import { UiServer } from './ui-server.js';

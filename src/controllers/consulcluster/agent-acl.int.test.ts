@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { consulBinary } from '../../testing/consul-agent.js';
+import { consulBinary } from '../../../testing/consul-agent.js';
 import { agentConfigFile, agentTokens } from './agent-config-file.js';
 import { forceLeave, joinVia, readAgentView, type AgentHttpOptions } from './agent-http.js';
 import { agentArgs } from './desired.js';

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
-import { enginesProblem, labSkip, patiently } from '../../testing/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
+import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
 import type { ReconcileOutcome } from '../reconciler.js';
 import { forceLeave, readAgentView } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
-import { healConsulPartition, partitionConsul } from './testing-partition.js';
-import { labConsulCluster, ready } from './testing-lab-cluster.js';
+import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
+import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
 import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startConsulCluster, type ConsulClusterHandle } from '../../testing/consul-cluster.js';
+import { startConsulCluster, type ConsulClusterHandle } from '../../../testing/consul-cluster.js';
 import { readNodeIdentity, reclaimNodeName } from './node-identity.js';
 
 let cluster: ConsulClusterHandle;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { analyze } from './analysis.js';
 import { desiredAgents } from './desired.js';
 import { plan } from './plan.js';
-import { FIXTURE_HOSTS, NOW, fixtureSpec, healthyObservation } from './testing-fixtures.js';
+import { FIXTURE_HOSTS, NOW, fixtureSpec, healthyObservation } from '../../../testing/lab/consul-fixtures.js';
 
 const KEY_A = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const KEY_B = 'Ek3fZ2lmc2VjcmV0a2V5MTIzNDU2Nzg5MDEyMzQ1Njc=';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { analyze } from './analysis.js';
 import type { ClusterObservation } from './observation.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Inflight } from './plan.js';
-import { NOW, fixtureDesired, healthyObservation, seenAs, seesItselfAs } from './testing-fixtures.js';
+import { NOW, fixtureDesired, healthyObservation, seenAs, seesItselfAs } from '../../../testing/lab/consul-fixtures.js';
 
 const desired = fixtureDesired();
 const planFor = (mutate: (o: ClusterObservation) => void, inflight?: Inflight, d = desired) => {

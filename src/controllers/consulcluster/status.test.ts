@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from './analysis.js';
 import { conditions, observedStatus } from './status.js';
-import { fixtureDesired, healthyObservation, seenAs } from './testing-fixtures.js';
+import { fixtureDesired, healthyObservation, seenAs } from '../../../testing/lab/consul-fixtures.js';
 
 const desired = fixtureDesired();
 const byType = (cs: ReturnType<typeof conditions>) => Object.fromEntries(cs.map((c) => [c.type, `${c.status}/${c.reason}`]));

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/consul-agent.js';
 import { HttpServiceAgent } from './service-agent.js';
 import { desiredRegistration } from './service-registration.js';
 

@@ -8,16 +8,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
-import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
-import { LAB_HOSTS, recordingContext } from '../../testing/reconcile-context.js';
-import { labSettings } from '../../testing/lab-settings.js';
+import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
+import { labSettings } from '../../../testing/lab/lab-settings.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 /** The lab's /24, e.g. 192.168.116 (SWARMOP_LAB_SUBNET). */
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
-import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from './lab-fixtures.js';
+import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
 import { DEFAULT_HELPER_NAME } from './net-helper.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });

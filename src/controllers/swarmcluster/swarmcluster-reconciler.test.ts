@@ -4,9 +4,9 @@ import type Docker from 'dockerode';
 import winston from 'winston';
 import type { Resource } from '../../crds/meta.js';
 import type { SwarmClusterSpec } from '../../crds/swarm-cluster.js';
-import { MemoryKv } from '../../store/memory-kv.js';
+import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
 import type { HostHandle, ReconcileContext, Repair } from '../reconciler.js';
-import { FakeSwarm } from './fake-swarm.js';
+import { FakeSwarm } from '../../../testing/fakes/fake-swarm.js';
 import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
 
 const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114' };

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
-import { enginesProblem, labSkip } from '../../testing/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../testing/reconcile-context.js';
-import { labSettings } from '../../testing/lab-settings.js';
+import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
+import { labSettings } from '../../../testing/lab/lab-settings.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
