@@ -22,7 +22,7 @@
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
-import type { KvPair, KvStore } from '../store/kv.js';
+import type { KvPair, KvStore } from './kv.js';
 
 export type WatcherPhase = 'syncing' | 'watching' | 'backoff';
 
