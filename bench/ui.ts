@@ -14,6 +14,7 @@ import type { Resource } from '../src/crds/meta.js';
 import { RuntimeMetrics } from '../src/runtime/metrics.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import type { KvTxnOp } from '../src/store/kv.js';
+import { eventsKey, statusKey } from '../src/store/store-keys.js';
 import { launchChromium } from '../testing/browser.js';
 import { startConsulAgent } from '../testing/consul-agent.js';
 import { StatusPage } from '../src/ui/status-page.js';
@@ -48,8 +49,6 @@ function objects(): Map<KindName, Resource[]> {
   return m;
 }
 
-const PLURAL: Record<string, string> = { DockerHost: 'dockerhosts', ConsulCluster: 'consulclusters', SwarmCluster: 'swarmclusters', StaticIPAttachment: 'staticipattachments' };
-
 async function writeStatuses(kv: ConsulKv, all: Map<KindName, Resource[]>): Promise<void> {
   const ops: KvTxnOp[] = [];
   const t = new Date().toISOString();
@@ -57,13 +56,13 @@ async function writeStatuses(kv: ConsulKv, all: Map<KindName, Resource[]>): Prom
     for (const [i, r] of list.entries()) {
       const ok = i % 50 !== 7;
       const status = { observedGeneration: 1, conditions: [{ type: 'Ready', status: ok ? 'True' : 'False', reason: ok ? 'Ready' : 'ContainerMissing', message: ok ? '' : `container ${r.metadata.name} not found`, lastTransitionTime: t, observedGeneration: 1 }] };
-      ops.push({ verb: 'set', key: `${PREFIX}status/${PLURAL[kind]}/${r.metadata.name}`, value: JSON.stringify(status) } as KvTxnOp);
+      ops.push({ verb: 'set', key: statusKey(PREFIX, kind, r.metadata.name), value: JSON.stringify(status) } as KvTxnOp);
     }
   }
   for (let i = 0; i < 200; i++) {
     const name = `sia-${String(i * 7).padStart(5, '0')}`;
     const ev = [{ involvedObject: { kind: 'StaticIPAttachment', name }, type: 'Normal', reason: 'ContainerRestarted', message: `eth1 missing in c${i * 7}; re-attached`, source: 'staticipattachment-controller', count: 1, firstTimestamp: t, lastTimestamp: t }];
-    ops.push({ verb: 'set', key: `${PREFIX}events/staticipattachments/${name}`, value: JSON.stringify(ev) } as KvTxnOp);
+    ops.push({ verb: 'set', key: eventsKey(PREFIX, 'StaticIPAttachment', name), value: JSON.stringify(ev) } as KvTxnOp);
   }
   for (let i = 0; i < ops.length; i += 64) await kv.txn(ops.slice(i, i + 64));
 }

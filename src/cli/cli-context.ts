@@ -9,6 +9,7 @@ import { ConsulKv, consulKvOptions } from '../store/consul-kv.js';
 import { consulConnection, type ConsulSettings } from '../store/consul-connection.js';
 import { ResourceStore } from '../store/resource-store.js';
 import type { KvStore } from '../store/kv.js';
+import { DEFAULT_PREFIX } from '../store/store-keys.js';
 import { SwarmopError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
 import { configFilePath, loadConfig, selectContext } from './config/config-file.js';
@@ -69,7 +70,7 @@ export interface CliContext {
   close(): void;
 }
 
-export const DEFAULT_PREFIX = 'swarmop/';
+export { DEFAULT_PREFIX };
 
 /** flag > env > context, per field; the prefix always ends with "/". */
 export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: ConnectionSettings = {}, contextName?: string): GlobalOptions {

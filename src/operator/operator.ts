@@ -11,7 +11,7 @@
  * the objects prefix's index, reads the store's objects journal and GETs only the changed objects
  * (a listing of 10,000 documents is ~6 MB); it re-lists at start, on a journal gap, on a write
  * that bypassed the journal (a document put into KV by hand) and every `relistMs`. Reflectors are
- * DeltaReflectors, patched per changed key.
+ * patched per changed key.
  *
  * For the runtime Manager it splits into `sources` (the watchers: always running, so a standby
  * replica keeps a warm cache) and `leaderRunnables` (controllers and host event streams: only while
@@ -20,15 +20,13 @@
 import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
-import { DeltaReflector } from '../runtime/delta-reflector.js';
-import { JournalWatcher } from '../runtime/journal-watcher.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
+import { Reflector } from '../runtime/reflector.js';
 import type { KvStore } from '../store/kv.js';
-import { journalPrefixOf } from '../store/object-journal.js';
+import { JournalWatcher } from '../store/journal-watcher.js';
 import type { ResourceStore, DecodedObject } from '../store/resource-store.js';
-import { sectionPrefix } from '../store/store-keys.js';
 import { HostRegistry } from './host-registry.js';
 import { HostStreams } from './host-streams.js';
 import { SnapshotDecoder } from './snapshot-decoder.js';
@@ -61,7 +59,7 @@ export class Operator {
   readonly leaderRunnables: Runnable[];
   readonly #opts: OperatorOptions;
   readonly #log: Logger;
-  readonly #reflectors = new Map<KindName, DeltaReflector<DecodedObject>>();
+  readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
   #controllers = new Map<KindName, Controller<DecodedObject>>();
   readonly #watcher: JournalWatcher;
 
@@ -73,7 +71,7 @@ export class Operator {
     // One incremental decode per listing or change, shared by every kind's reflector.
     const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
-      this.#reflectors.set(kind, new DeltaReflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}` }));
+      this.#reflectors.set(kind, new Reflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}` }));
     }
     // Reflectors hold decoded, validated objects of their kind, so the kind map's types hold.
     this.cache = {
@@ -88,8 +86,7 @@ export class Operator {
     // a status write never wakes the watch.
     const watcher = new JournalWatcher({
       kv: options.kv,
-      prefix: sectionPrefix(store.prefix, 'objects'),
-      journalPrefix: journalPrefixOf(store.prefix),
+      prefix: store.prefix,
       relistMs: options.relistMs,
       log: this.#log,
       onList: (pairs) => {
@@ -169,7 +166,7 @@ export class Operator {
         kind,
         new Controller<DecodedObject>({
           name: kind.toLowerCase(),
-          reflector: this.#reflectors.get(kind)!,
+          cache: this.#reflectors.get(kind)!,
           reconcile: driver,
           // Only spec/metadata changes (or validity) queue a reconcile; status writes do not.
           filter: changedBy((d) => [d.specIndex, d.errors.length]),

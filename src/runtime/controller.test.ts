@@ -7,7 +7,6 @@ import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { createLogger } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Reflector } from './reflector.js';
-import type { KvPair } from '../store/kv.js';
 
 interface Item {
   name: string;
@@ -15,12 +14,7 @@ interface Item {
   status: string;
 }
 
-const pair = (item: Item, modifyIndex: number): KvPair => ({
-  key: item.name,
-  value: JSON.stringify(item),
-  createIndex: 1,
-  modifyIndex,
-});
+const entry = (item: Item) => [item.name, item] as const;
 
 function setup(options: {
   reconcile?: (key: string, ctx: ReconcileContext<Item>) => Promise<{ requeueAfter?: number } | void>;
@@ -28,7 +22,7 @@ function setup(options: {
   policy?: 'terminal';
 } = {}) {
   const clock = new FakeClock();
-  const reflector = new Reflector<Item>({ decode: (pairs) => pairs.map((p) => [p.key, JSON.parse(p.value) as Item] as const) });
+  const reflector = new Reflector<Item>();
   const metrics = new RuntimeMetrics({ processMetrics: false });
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({
@@ -44,7 +38,7 @@ function setup(options: {
   const runs: { key: string; ctx: ReconcileContext<Item> }[] = [];
   const controller = new Controller<Item>({
     name: 'things',
-    reflector,
+    cache: reflector,
     clock,
     metrics,
     log,
@@ -72,7 +66,7 @@ test('cache changes queue their keys; each run gets the cached object, an id and
       ctx.log.info('looked');
     },
   });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   assert.equal(runs.length, 1);
   const { ctx } = runs[0]!;
@@ -88,12 +82,12 @@ test('cache changes queue their keys; each run gets the cached object, an id and
 
 test('a generation filter ignores status-only changes but not spec changes', async () => {
   const { reflector, runs, stop } = setup({ filter: 'generation' });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
-  reflector.apply([pair({ name: 'a', generation: 1, status: 'Ready' }, 6)], 6);
+  reflector.replace([entry({ name: 'a', generation: 1, status: 'Ready' })], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 1, 'status-only change is filtered');
-  reflector.apply([pair({ name: 'a', generation: 2, status: 'Ready' }, 7)], 7);
+  reflector.replace([entry({ name: 'a', generation: 2, status: 'Ready' })], 7);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   await stop();
@@ -106,7 +100,7 @@ test('failed runs are retried with backoff and counted as errors', async () => {
       if (fail) throw new SwarmopError('Unavailable', 'host down');
     },
   });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   fail = false;
   await clock.advance(100);
@@ -125,11 +119,11 @@ test('a terminal error policy stops retries and resyncs until the object changes
       throw new Error('bad spec');
     },
   });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(5000);
   assert.equal(runs.length, 1);
-  reflector.apply([pair({ name: 'a', generation: 2, status: '' }, 6)], 6);
+  reflector.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   await stop();
@@ -141,7 +135,7 @@ test('invalid input is terminal under the default policy', async () => {
       throw new SwarmopError('Invalid', 'spec.address: not a CIDR');
     },
   });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(5000);
   assert.equal(runs.length, 1);
@@ -150,7 +144,7 @@ test('invalid input is terminal under the default policy', async () => {
 
 test('enqueue from another source runs the key; cached keys are resynced periodically', async () => {
   const { reflector, runs, clock, controller, stop } = setup();
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   controller.enqueue('a');
   await flushMicrotasks();
@@ -162,9 +156,9 @@ test('enqueue from another source runs the key; cached keys are resynced periodi
 
 test('a removed key is reconciled once without an object and then no longer resynced', async () => {
   const { reflector, runs, clock, stop } = setup();
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
-  reflector.apply([], 6);
+  reflector.replace([], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   assert.equal(runs[1]!.ctx.object, undefined);
@@ -175,7 +169,7 @@ test('a removed key is reconciled once without an object and then no longer resy
 
 test('requeueAfter from the reconciler plans the next run', async () => {
   const { reflector, runs, clock, stop } = setup({ reconcile: async () => ({ requeueAfter: 300 }) });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(300);
   assert.equal(runs.length, 2);
@@ -191,7 +185,7 @@ test('stopping waits for an in-flight reconcile to finish', async () => {
       finished = true;
     },
   });
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   const stopped = stop();
   await flushMicrotasks();
@@ -213,7 +207,7 @@ test('retry timeline: a failing key flooded with events runs only when its backo
   });
   self = controller;
   const start = clock.now();
-  reflector.apply([pair({ name: 'a', generation: 1, status: '' }, 5)], 5);
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   for (let t = 0; t < 5000; t += 50) {
     controller.enqueue('a');
@@ -224,7 +218,7 @@ test('retry timeline: a failing key flooded with events runs only when its backo
   const warnings = lines.filter((l) => l.message === 'reconcile failed, will retry');
   assert.deepEqual(warnings.map((l) => l.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(warnings[0]!.error, 'node update: cannot find manager in raft memberlist');
-  reflector.apply([pair({ name: 'a', generation: 2, status: '' }, 6)], 6);
+  reflector.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
   await flushMicrotasks();
   assert.equal(times.length, 9, 'a spec change runs it at once');
   assert.equal(lines.filter((l) => l.message === 'reconcile failed, will retry').at(-1)!.attempt, 1, 'and starts the count over');

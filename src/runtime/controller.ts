@@ -1,8 +1,8 @@
 /**
  * Controller<T>: a reconcile function driven by keys (controller-runtime's Controller, kube-rs'
  * `Controller::run`). It wires together
- * - a Reflector (the cache): every added/changed/removed key that passes `filter` is queued as a
- *   change of the object, which runs it even while it backs off after failures;
+ * - a Cache (cache.ts; the Reflector in the operator): every added/changed/removed key that passes
+ *   `filter` is queued as a change of the object, which runs it even while it backs off after failures;
  * - a WorkQueue: dedup, one run per key at a time, backoff, requeueAfter, resync of cached keys;
  * - `enqueue(key)` for any other trigger (a Docker event): it never runs a failing key before its
  *   backoff allows, so events a failing repair causes itself cannot make it spin;
@@ -16,7 +16,7 @@ import type { BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
-import type { Reflector, ReflectorEvent } from './reflector.js';
+import type { Cache, CacheEvent } from './cache.js';
 import { WorkQueue, type WorkOutcome } from './workqueue.js';
 
 export interface ReconcileContext<T> {
@@ -41,7 +41,7 @@ export type ErrorPolicy = (err: unknown, key: string) => ErrorAction;
 export const defaultErrorPolicy: ErrorPolicy = (err) =>
   isSwarmopError(err, 'Invalid') ? { type: 'terminal' } : { type: 'backoff' };
 
-export type EventFilter<T> = (event: ReflectorEvent<T>) => boolean;
+export type EventFilter<T> = (event: CacheEvent<T>) => boolean;
 
 /**
  * A filter that queues changed items only when `select(item)` differs (e.g. the spec's
@@ -54,7 +54,8 @@ export function changedBy<T>(select: (item: T) => unknown): EventFilter<T> {
 export interface ControllerOptions<T> {
   /** Controller name, used in logs and metric labels (e.g. "staticipattachment"). */
   name: string;
-  reflector: Reflector<T>;
+  /** The cache the controller reads objects from and is driven by. */
+  cache: Cache<T>;
   reconcile: (key: string, ctx: ReconcileContext<T>) => Promise<ReconcileResult>;
   errorPolicy?: ErrorPolicy;
   /** Which cache events queue their key; default all. */
@@ -94,7 +95,7 @@ export class Controller<T> {
       concurrency: options.concurrency,
       backoff: options.backoff,
       resyncMs: options.resyncMs,
-      resyncKeys: () => options.reflector.keys(),
+      resyncKeys: () => options.cache.keys(),
       clock: this.#clock,
       hooks: {
         onDepth: (depth) => {
@@ -127,7 +128,7 @@ export class Controller<T> {
   }
 
   hasSynced(): boolean {
-    return this.#opts.reflector.hasSynced();
+    return this.#opts.cache.hasSynced();
   }
 
   /** Runs until `signal` aborts, then drains in-flight reconciles (see drainTimeoutMs). */
@@ -135,11 +136,11 @@ export class Controller<T> {
     if (this.#started) throw new Error(`controller ${this.name} started twice`);
     this.#started = true;
     const filter = this.#opts.filter ?? (() => true);
-    const unsubscribe = this.#opts.reflector.subscribe((events) => {
+    const unsubscribe = this.#opts.cache.subscribe((events) => {
       for (const e of events) if (filter(e)) this.queue.addChanged(e.key);
     });
     // Keys cached before we subscribed are queued once, as a first full pass.
-    for (const key of this.#opts.reflector.keys()) this.queue.add(key);
+    for (const key of this.#opts.cache.keys()) this.queue.add(key);
     const queue = this.queue;
     const clock = this.#clock;
     this.#opts.metrics?.registerController(this.name, {
@@ -176,7 +177,7 @@ export class Controller<T> {
     const began = this.#clock.now();
     const ctx: ReconcileContext<T> = {
       key,
-      object: this.#opts.reflector.get(key),
+      object: this.#opts.cache.get(key),
       reconcileId,
       log,
       signal: this.#runAbort.signal,
@@ -190,7 +191,7 @@ export class Controller<T> {
       outcome = { type: 'success', requeueAfterMs: requeueAfter };
       result = requeueAfter === undefined ? 'success' : 'requeue';
       // A key that is gone from the cache and reconciled cleanly needs no resync or retries.
-      if (!this.#opts.reflector.has(key) && requeueAfter === undefined) this.queue.forget(key);
+      if (!this.#opts.cache.has(key) && requeueAfter === undefined) this.queue.forget(key);
     } catch (err) {
       const action = (this.#opts.errorPolicy ?? defaultErrorPolicy)(err, key);
       const message = err instanceof Error ? err.message : String(err);

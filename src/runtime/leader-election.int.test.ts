@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsulKv } from '../store/consul-kv.js';
-import type { KvHealthChecks } from '../store/kv.js';
+import type { KvHealthChecks } from './kv.js';
 import { startConsulAgent } from '../../testing/consul-agent.js';
 import { LeaderElector } from './leader-election.js';
 import { waitUntil } from '../../testing/wait-until.js';

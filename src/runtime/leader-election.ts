@@ -27,7 +27,7 @@
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import { randomUUID } from 'node:crypto';
-import type { KvHealthChecks, KvStore } from '../store/kv.js';
+import type { KvHealthChecks, KvStore } from './kv.js';
 
 export type ElectorPhase = 'candidate' | 'leader' | 'stopped';
 

@@ -40,13 +40,13 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
 }
 
 test('/metrics serves controller-runtime names with their label names, Node process metrics unprefixed, and the swarmop_ names', async () => {
-  const reflector = new Reflector<string>({ decode: (pairs) => pairs.map((p) => [p.key, p.value] as const) });
+  const reflector = new Reflector<string>();
   const metrics = new RuntimeMetrics();
   let slowRunning = false;
   let releaseSlow: () => void = () => {};
   const controller = new Controller<string>({
     name: 'staticipattachment',
-    reflector,
+    cache: reflector,
     metrics,
     concurrency: 3,
     resyncMs: 0,
@@ -65,8 +65,7 @@ test('/metrics serves controller-runtime names with their label names, Node proc
   const done = manager.run(ac.signal);
   try {
     await waitUntil('metrics server listening', () => manager.metricsAddress !== undefined);
-    const pairs = ['ok', 'later', 'bad', 'invalid', 'slow'].map((key, i) => ({ key, value: key, createIndex: 1, modifyIndex: i + 1 }));
-    reflector.apply(pairs, 5);
+    reflector.replace(['ok', 'later', 'bad', 'invalid', 'slow'].map((key) => [key, key] as const), 5);
     metrics.setObjectReady('StaticIPAttachment', 'ok', true);
     metrics.setObjectReady('StaticIPAttachment', 'bad', false);
     metrics.setObjectReady('StaticIPAttachment', 'invalid', false);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Reflector, type ReflectorEvent } from './reflector.js';
-import type { KvPair } from '../store/kv.js';
+import type { CacheEvent } from './cache.js';
+import { Reflector } from './reflector.js';
 
 interface Doc {
   name: string;
@@ -9,67 +9,78 @@ interface Doc {
   version: number;
 }
 
-const pair = (name: string, value: string, modifyIndex: number): KvPair => ({
-  key: `p/objects/things/${name}`,
-  value,
-  createIndex: 1,
-  modifyIndex,
-});
+const doc = (name: string, value: string, version: number) => [name, { name, value, version }] as const;
 
 function reflector() {
-  const r = new Reflector<Doc>({
-    decode: (pairs) =>
-      pairs.map((p) => {
-        const name = p.key.split('/').at(-1)!;
-        return [name, { name, value: p.value, version: p.modifyIndex }] as const;
-      }),
-    identity: (d) => String(d.version),
-  });
-  const seen: ReflectorEvent<Doc>[][] = [];
+  const r = new Reflector<Doc>({ identity: (d) => String(d.version) });
+  const seen: CacheEvent<Doc>[][] = [];
   r.subscribe((events) => seen.push([...events]));
   return { r, seen };
 }
 
-const summary = (events: readonly ReflectorEvent<Doc>[]) => events.map((e) => `${e.type}:${e.key}`).sort();
+const summary = (events: readonly CacheEvent<Doc>[]) => events.map((e) => `${e.type}:${e.key}`).sort();
 
 test('is not synced until the first listing, which is announced even when empty', () => {
   const { r, seen } = reflector();
   assert.equal(r.hasSynced(), false);
-  r.apply([], 3);
+  r.replace([], 3);
   assert.equal(r.hasSynced(), true);
   assert.deepEqual(seen, [[]]);
 });
 
-test('reports added, changed and removed keys by identity and serves get/list', () => {
+test('a first patch also counts as the first listing and is announced even when it changes nothing', () => {
   const { r, seen } = reflector();
-  r.apply([pair('a', '1', 5), pair('b', '1', 6)], 6);
+  r.patch([['gone', undefined]], 2);
+  assert.equal(r.hasSynced(), true);
+  assert.deepEqual(seen, [[]]);
+});
+
+test('replace reports added, changed and removed keys by identity and serves get/list', () => {
+  const { r, seen } = reflector();
+  r.replace([doc('a', '1', 5), doc('b', '1', 6)], 6);
   assert.deepEqual(summary(seen[0]!), ['added:a', 'added:b']);
-  r.apply([pair('a', '2', 7), pair('c', '1', 8)], 8);
+  r.replace([doc('a', '2', 7), doc('c', '1', 8)], 8);
   assert.deepEqual(summary(seen[1]!), ['added:c', 'changed:a', 'removed:b']);
   const changed = seen[1]!.find((e) => e.type === 'changed')!;
   assert.equal(changed.old?.value, '1');
   assert.equal(changed.new?.value, '2');
   assert.equal(r.get('a')?.value, '2');
   assert.equal(r.get('b'), undefined);
+  assert.equal(r.has('b'), false);
   assert.deepEqual(r.keys().sort(), ['a', 'c']);
   assert.equal(r.list().length, 2);
+  assert.equal(r.size, 2);
   assert.equal(r.index, 8);
 });
 
-test('the same listing delivered twice notifies nobody', () => {
+test('patch upserts and removes only the named keys and leaves the others alone', () => {
   const { r, seen } = reflector();
-  r.apply([pair('a', '1', 5)], 5);
-  r.apply([pair('a', '1', 5)], 9);
+  r.replace([doc('a', '1', 5), doc('b', '1', 6), doc('c', '1', 7)], 7);
+  const events = r.patch([doc('a', '2', 8), doc('d', '1', 9), ['b', undefined], ['nope', undefined]], 9);
+  assert.deepEqual(summary(events), ['added:d', 'changed:a', 'removed:b']);
+  assert.deepEqual(summary(seen[1]!), ['added:d', 'changed:a', 'removed:b']);
+  assert.deepEqual(r.keys().sort(), ['a', 'c', 'd']);
+  assert.equal(r.get('a')?.value, '2');
+  assert.equal(r.get('c')?.value, '1', 'a key the patch does not name is kept');
+  assert.equal(r.index, 9);
+});
+
+test('a patch or listing with the same identities notifies nobody', () => {
+  const { r, seen } = reflector();
+  r.replace([doc('a', '1', 5)], 5);
+  r.replace([doc('a', 'other text, same version', 5)], 9);
+  r.patch([doc('a', '1', 5), ['missing', undefined]], 10);
   assert.equal(seen.length, 1);
+  assert.equal(r.get('a')?.value, '1', 'an item of the same identity is not replaced');
 });
 
 test('an unsubscribed listener hears nothing more', () => {
-  const r = new Reflector<string>({ decode: (pairs) => pairs.map((p) => [p.key, p.value] as const) });
+  const r = new Reflector<string>();
   let calls = 0;
   const off = r.subscribe(() => calls++);
-  r.apply([pair('a', '1', 1)], 1);
+  r.replace([['a', '1']], 1);
   off();
-  r.apply([pair('a', '2', 2)], 2);
+  r.replace([['a', '2']], 2);
   assert.equal(calls, 1);
-  assert.equal(r.get('p/objects/things/a'), '2', 'default identity compares the item itself');
+  assert.equal(r.get('a'), '2', 'default identity compares the item itself');
 });

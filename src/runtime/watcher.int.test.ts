@@ -10,14 +10,14 @@ for (const mode of ['dev', 'persistent'] as const) {
   test(`the watcher reports an agent outage and keeps delivering changes after the restart (${mode})`, { timeout: 120_000 }, async () => {
     const agent = await startConsulAgent({ mode });
     const kv = new ConsulKv({ address: agent.address, requestTimeoutMs: 2000 });
-    const reflector = new Reflector<string>({ decode: (pairs) => pairs.map((p) => [p.key, p.value] as const) });
+    const reflector = new Reflector<string>();
     const phases: WatcherPhase[] = [];
     const watcher = new PrefixWatcher({
       kv,
       prefix: 'swarmop-int/',
       wait: '5s',
       backoff: { baseMs: 100, capMs: 1000 },
-      onSnapshot: (pairs, index) => void reflector.apply(pairs, index),
+      onSnapshot: (pairs, index) => void reflector.replace(pairs.map((p) => [p.key, p.value] as const), index),
       onStateChange: (s) => phases.push(s.phase),
     });
     const ac = new AbortController();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { PrefixWatcher, type WatcherState } from './watcher.js';
-import type { KvListOptions, KvListResult, KvPair } from '../store/kv.js';
+import type { KvListOptions, KvListResult, KvPair } from './kv.js';
 
 const pair = (key: string, modifyIndex: number): KvPair => ({ key, value: 'v', createIndex: modifyIndex, modifyIndex });
 

@@ -1,7 +1,8 @@
 /**
  * PrefixWatcher: follows every key under a Consul KV prefix with blocking queries
  * (`GET /v1/kv/<prefix>?recurse&index=<last>&wait=<wait>`) and hands each new listing to
- * `onSnapshot(pairs, index)`.
+ * `onSnapshot(pairs, index)`. The status page follows `status/` and `events/` with it; the
+ * operator's objects are followed by the store's JournalWatcher, which fetches only what changed.
  *
  * Semantics (Consul's "Blocking Queries" implementation notes, plus restart safety):
  * - resumes from the last X-Consul-Index, so a change made between two calls is never missed;
@@ -11,7 +12,8 @@
  * - every answer is delivered, also one that returned at the end of `wait` with an unchanged
  *   index: after a restart an agent can reach our old index again with different data, and an
  *   index comparison alone would never notice. So `wait` (default 60 s) bounds how stale the
- *   cache can get; the Reflector's per-key diff makes re-deliveries cheap and silent;
+ *   cache can get; a consumer that diffs per key (ModifyIndex, Reflector identity) makes
+ *   re-deliveries cheap and silent;
  * - a call that returns faster than `minIntervalMs` with an unchanged index is followed by a pause
  *   of `minIntervalMs`, so a misbehaving server never puts us in a hot loop;
  * - an error (or a throwing `onSnapshot`) backs off: base 250 ms, doubling, capped at 30 s,
@@ -22,7 +24,7 @@
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
-import type { KvPair, KvStore } from '../store/kv.js';
+import type { KvPair, KvStore } from './kv.js';
 
 export type WatcherPhase = 'syncing' | 'watching' | 'backoff';
 

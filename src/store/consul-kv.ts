@@ -170,34 +170,17 @@ export class ConsulKv implements KvStore {
   }
 
   async list(prefix: string, options: KvListOptions = {}): Promise<KvListResult> {
-    const query: Record<string, unknown> = { key: prefix, recurse: true };
-    let timeout = this.requestTimeoutMs;
-    if (options.index !== undefined) {
-      query.index = options.index;
-      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
-      if (options.wait !== undefined) query.wait = options.wait;
-      // Consul adds up to wait/16 of jitter before answering a blocking query.
-      timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
-    }
+    const { query, timeout } = this.#blocking({ key: prefix, recurse: true }, options);
     const [res, body] = (await this.call('list', prefix, options.signal, (ctx) => {
       ctx.includeResponse = true;
       return this.client.kv.get({ ...query, ctx, timeout } as never);
     })) as unknown as WithResponse<RawKv[] | RawKv>;
-    const header = res.headers['x-consul-index'];
-    const index = Number(Array.isArray(header) ? header[0] : header);
     const raws = body === undefined || body === null ? [] : Array.isArray(body) ? body : [body];
-    return { index: Number.isFinite(index) && index > 0 ? index : 1, pairs: raws.map(toPair) };
+    return { index: consulIndex(res.headers), pairs: raws.map(toPair) };
   }
 
   async prefixIndex(prefix: string, options: KvListOptions = {}): Promise<number> {
-    const query: Record<string, unknown> = { key: prefix, separator: '/' };
-    let timeout = this.requestTimeoutMs;
-    if (options.index !== undefined) {
-      query.index = options.index;
-      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
-      if (options.wait !== undefined) query.wait = options.wait;
-      timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
-    }
+    const { query, timeout } = this.#blocking({ key: prefix, separator: '/' }, options);
     const headers = await this.call('list', prefix, options.signal, async (ctx) => {
       ctx.includeResponse = true;
       try {
@@ -210,9 +193,16 @@ export class ConsulKv implements KvStore {
         throw err;
       }
     });
-    const header = headers['x-consul-index'];
-    const index = Number(Array.isArray(header) ? header[0] : header);
-    return Number.isFinite(index) && index > 0 ? index : 1;
+    return consulIndex(headers);
+  }
+
+  /** The query and request timeout of a plain or (with `index`) blocking read. */
+  #blocking(base: Record<string, unknown>, options: KvListOptions): { query: Record<string, unknown>; timeout: number } {
+    if (options.index === undefined) return { query: base, timeout: this.requestTimeoutMs };
+    const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+    const query = { ...base, index: options.index, ...(options.wait !== undefined ? { wait: options.wait } : {}) };
+    // Consul adds up to wait/16 of jitter before answering a blocking query.
+    return { query, timeout: waitMs + waitMs / 16 + this.requestTimeoutMs };
   }
 
   async set(key: string, value: string): Promise<void> {
@@ -435,6 +425,13 @@ const UNTRUSTED_CERT = new Set([
 ]);
 
 type Ctx = EventEmitter & { includeResponse: boolean };
+
+/** X-Consul-Index; 1 when missing or 0 (a 0 would make every blocking query return at once). */
+function consulIndex(headers: WithResponse<unknown>[0]['headers']): number {
+  const header = headers['x-consul-index'];
+  const index = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(index) && index > 0 ? index : 1;
+}
 
 function stripPrefix(message: string): string {
   return message.replace(/^consul: [\w.]+: /, '');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Resource } from '../crds/index.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
-import { changesSince, journalPrefixOf, readJournal, type JournalView } from './object-journal.js';
+import { changesSince, readJournal, type JournalView } from './object-journal.js';
+import { journalHeadKey, journalPrefixOf } from './store-keys.js';
 import { ResourceStore } from './resource-store.js';
 
 const host = (name: string, octet = 1): Resource =>
@@ -11,8 +12,7 @@ const host = (name: string, octet = 1): Resource =>
 const at = (v: JournalView, seq: number) => ({ seq, epoch: v.epoch });
 
 async function view(kv: MemoryKv, prefix = 'j/'): Promise<JournalView> {
-  const jp = journalPrefixOf(prefix);
-  return readJournal(jp, (await kv.list(jp)).pairs);
+  return readJournal(prefix, (await kv.list(journalPrefixOf(prefix))).pairs);
 }
 
 test('every kind of objects write appends one journal entry naming the key, numbered without gaps', async () => {
@@ -87,7 +87,7 @@ test('a reader that fell behind by more than the ring, or whose journal was rese
   assert.deepEqual(changesSince(after, at(after, 8)), ['dockerhosts/z6', 'dockerhosts/z7']);
 
   // Only the head deleted by hand: the old slots stay, but belong to the old epoch.
-  await kv.delete(`${journalPrefixOf('j/')}head`);
+  await kv.delete(journalHeadKey('j/'));
   await store.apply([host('fresh')]);
   const restarted = await view(kv);
   assert.equal(restarted.head, 1);

@@ -22,12 +22,13 @@
  * new head (the caller's own compare-and-sets are untouched); any other conflict is the caller's.
  * Each journaled transaction carries 2 extra operations: `JOURNAL_TXN_OPS`.
  *
- * This module imports nothing from src/crds, so the kind-agnostic runtime can read the format.
+ * The keys are built by store-keys.ts; JournalWatcher (journal-watcher.ts) is the reader.
  */
 import { randomBytes } from 'node:crypto';
 import { SwarmopError } from '../errors.js';
 import { KvTxnConflictError, isTxnConflict } from './kv-errors.js';
 import type { KvPair, KvStore, KvTxnOp, KvTxnResult } from './kv.js';
+import { journalHeadKey, journalPrefixOf, journalSlotKey, sectionPrefix } from './store-keys.js';
 
 /** Operations the journal adds to every journaled transaction (head CAS + slot set). */
 export const JOURNAL_TXN_OPS = 2;
@@ -48,18 +49,6 @@ export interface JournalEntry {
   keys: string[];
 }
 
-export function objectsPrefixOf(prefix: string): string {
-  return `${prefix}objects/`;
-}
-
-export function journalPrefixOf(prefix: string): string {
-  return `${prefix}journal/objects/`;
-}
-
-export function journalHeadKey(journalPrefix: string): string {
-  return `${journalPrefix}head`;
-}
-
 /** A head value; seq 0 and epoch '' for a missing or unreadable head. */
 export function parseHead(value: string | undefined): JournalHead {
   try {
@@ -72,11 +61,6 @@ export function parseHead(value: string | undefined): JournalHead {
     // unreadable: as if missing
   }
   return { seq: 0, epoch: '', slots: 0 };
-}
-
-/** The key of the slot that holds `seq`. */
-export function journalSlotKey(journalPrefix: string, seq: number, slots: number): string {
-  return `${journalPrefix}${seq % slots}`;
 }
 
 /** A slot's entry; undefined when it is not one (a reader treats that as a gap if it needs it). */
@@ -100,8 +84,9 @@ export interface JournalView {
   writeIndexes: Set<number>;
 }
 
-export function readJournal(journalPrefix: string, pairs: readonly KvPair[]): JournalView {
-  const headKey = journalHeadKey(journalPrefix);
+/** Reads a listing of the journal of the store at `prefix` (the store's prefix). */
+export function readJournal(prefix: string, pairs: readonly KvPair[]): JournalView {
+  const headKey = journalHeadKey(prefix);
   const head = parseHead(pairs.find((p) => p.key === headKey)?.value);
   const entries = new Map<number, JournalEntry>();
   const writeIndexes = new Set<number>();
@@ -155,6 +140,7 @@ export class ObjectJournal {
   readonly objectsPrefix: string;
   readonly journalPrefix: string;
   readonly headKey: string;
+  readonly #prefix: string;
   readonly #kv: KvStore;
   readonly #slots: number;
   readonly #attempts: number;
@@ -163,13 +149,13 @@ export class ObjectJournal {
 
   constructor(options: ObjectJournalOptions) {
     this.#kv = options.kv;
+    this.#prefix = options.prefix;
     this.#slots = options.slots ?? DEFAULT_JOURNAL_SLOTS;
     this.#attempts = options.attempts ?? 64;
-    this.objectsPrefix = objectsPrefixOf(options.prefix);
+    this.objectsPrefix = sectionPrefix(options.prefix, 'objects');
     this.journalPrefix = journalPrefixOf(options.prefix);
-    this.headKey = journalHeadKey(this.journalPrefix);
+    this.headKey = journalHeadKey(options.prefix);
   }
-
 
   /**
    * Runs `ops` (at most 64 - JOURNAL_TXN_OPS) atomically together with one journal entry naming
@@ -192,7 +178,7 @@ export class ObjectJournal {
       const slots = fresh ? this.#slots : this.#head.slots;
       const journalOps: KvTxnOp[] = [
         { verb: 'cas', key: this.headKey, value: JSON.stringify({ seq, epoch, slots } satisfies JournalHead), index: this.#head.index },
-        { verb: 'set', key: journalSlotKey(this.journalPrefix, seq, slots), value: JSON.stringify({ seq, epoch, keys } satisfies JournalEntry) },
+        { verb: 'set', key: journalSlotKey(this.#prefix, seq, slots), value: JSON.stringify({ seq, epoch, keys } satisfies JournalEntry) },
       ];
       try {
         const res = await this.#kv.txn([...ops, ...journalOps]);

@@ -1,9 +1,12 @@
 /**
- * The Consul KV layout of docs/contracts.md, in one place:
+ * The Consul KV layout, in one place (every key swarmop writes under its prefix is built here):
  *   <prefix>objects/<plural>/<name>   {apiVersion, kind, metadata (no resourceVersion), spec}
  *   <prefix>status/<plural>/<name>    status object
  *   <prefix>events/<plural>/<name>    JSON array of events, oldest first
+ *   <prefix>journal/objects/head      the objects journal's head {seq, epoch, slots}
+ *   <prefix>journal/objects/<slot>    one journal entry {seq, epoch, keys}, slot = seq mod slots
  *   <prefix>leader                    leader-election lock
+ * What the journal's values mean is object-journal.ts.
  */
 import { KINDS } from '../crds/index.js';
 import { SwarmopError } from '../errors.js';
@@ -43,6 +46,20 @@ export function eventsKey(prefix: string, kind: string, name: string): string {
 
 export function leaderKey(prefix: string): string {
   return `${prefix}leader`;
+}
+
+/** Where the objects journal lives: `<prefix>journal/objects/`. */
+export function journalPrefixOf(prefix: string): string {
+  return `${prefix}journal/objects/`;
+}
+
+export function journalHeadKey(prefix: string): string {
+  return `${journalPrefixOf(prefix)}head`;
+}
+
+/** The key of the ring slot that holds `seq`. */
+export function journalSlotKey(prefix: string, seq: number, slots: number): string {
+  return `${journalPrefixOf(prefix)}${seq % slots}`;
 }
 
 export interface ParsedKey {

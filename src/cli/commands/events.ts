@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { SwarmopError } from '../../errors.js';
+import { eventsKey, sectionPrefix } from '../../store/store-keys.js';
 import { requireKind } from '../kinds.js';
 import { eventRowsFor } from '../event-rows.js';
 import { renderEventsTable, type EventRow } from '../describe-printer.js';
@@ -35,7 +36,7 @@ export function registerEvents(program: Command, ctx: CliContext): void {
         // Each change under events/ wakes the watch; only rows not printed before are shown.
         const printed = new Set<string>();
         let headerPrinted = false;
-        const eventsPrefix = `${handle.prefix}events/${kind ? `${kind.plural}/${name ?? ''}` : ''}`;
+        const eventsPrefix = kind && name !== undefined ? eventsKey(handle.prefix, kind.kind, name) : sectionPrefix(handle.prefix, 'events', kind?.kind);
         for await (const _ of watchPrefix(handle.kv, eventsPrefix, { signal: io.signal })) {
           const rows = (await eventRowsFor(handle, q)).filter((r) => !printed.has(identity(r)));
           if (rows.length === 0) continue;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { KvPair, KvStore } from '../store/kv.js';
+import type { KvPair, KvStore } from './kv.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
-import { ObjectJournal, journalPrefixOf, objectsPrefixOf } from '../store/object-journal.js';
+import { ObjectJournal } from './object-journal.js';
+import { sectionPrefix } from './store-keys.js';
 import { JournalWatcher } from './journal-watcher.js';
 import { waitUntil } from '../../testing/wait-until.js';
 
@@ -12,7 +13,7 @@ class Writer {
   readonly #prefix: string;
   constructor(kv: KvStore, prefix: string, slots?: number) {
     this.#journal = new ObjectJournal({ kv, prefix, slots });
-    this.#prefix = objectsPrefixOf(prefix);
+    this.#prefix = sectionPrefix(prefix, 'objects');
   }
   key(name: string): string {
     return `${this.#prefix}things/${name}`;
@@ -45,14 +46,13 @@ function setup(opts: { slots?: number; relistMs?: number; maxFetch?: number } = 
     get: async (key: string, o?: { signal?: AbortSignal }) => {
       await link.gate;
       if (link.down) return outage();
-      if (key.startsWith(objectsPrefixOf(prefix))) gets.push(key);
+      if (key.startsWith(sectionPrefix(prefix, 'objects'))) gets.push(key);
       return kv.get(key, o);
     },
   };
   const watcher = new JournalWatcher({
     kv: counting,
-    prefix: objectsPrefixOf(prefix),
-    journalPrefix: journalPrefixOf(prefix),
+    prefix,
     relistMs: opts.relistMs ?? 3_600_000,
     maxFetch: opts.maxFetch,
     minIntervalMs: 10,

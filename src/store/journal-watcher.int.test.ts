@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConsulKv } from '../store/consul-kv.js';
-import { ObjectJournal, journalPrefixOf, objectsPrefixOf } from '../store/object-journal.js';
+import { ConsulKv } from './consul-kv.js';
+import { ObjectJournal } from './object-journal.js';
+import { sectionPrefix } from './store-keys.js';
 import { startConsulAgent } from '../../testing/consul-agent.js';
 import { JournalWatcher } from './journal-watcher.js';
 import { waitUntil } from '../../testing/wait-until.js';
@@ -16,15 +17,14 @@ for (const mode of ['dev', 'persistent'] as const) {
     const agent = await startConsulAgent({ mode });
     const kv = new ConsulKv({ address: agent.address, requestTimeoutMs: 2000 });
     const prefix = 'jw-int/';
-    const objects = objectsPrefixOf(prefix);
+    const objects = sectionPrefix(prefix, 'objects');
     const journal = new ObjectJournal({ kv, prefix });
     const put = (name: string, value: string) => journal.txn([{ verb: 'set', key: `${objects}things/${name}`, value }], [`${objects}things/${name}`]);
     const mirror = new Map<string, string>();
     let gets = 0;
     const watcher = new JournalWatcher({
       kv: { list: kv.list.bind(kv), prefixIndex: kv.prefixIndex.bind(kv), get: (k, o) => (k.startsWith(objects) && gets++, kv.get(k, o)) },
-      prefix: objects,
-      journalPrefix: journalPrefixOf(prefix),
+      prefix,
       waitMs: 5_000,
       backoff: { baseMs: 100, capMs: 1000 },
       onList: (pairs) => {

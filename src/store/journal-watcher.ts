@@ -1,10 +1,10 @@
 /**
- * JournalWatcher: follows every key under an objects prefix WITHOUT re-listing it on each change.
+ * JournalWatcher: follows every key under the store's `objects/` WITHOUT re-listing it on each change.
  *
  * - It blocks on the prefix's index only (`KvStore.prefixIndex`: Consul's `?keys&separator=/`, a
  *   few bytes however many documents there are), which moves on every write or deletion under
  *   the prefix, journaled or not.
- * - On a wake it reads the objects journal (src/store/object-journal.ts): its head, then only the
+ * - On a wake it reads the objects journal (object-journal.ts): its head, then only the
  *   slots after its position (a list of the whole ring when more than `slotGets` are new), and
  *   GETs only the keys those entries name.
  * - It re-lists the prefix (journal first, then the objects, so nothing written in between is
@@ -23,14 +23,16 @@
  * A fast answer with an unchanged index is followed by a `minIntervalMs` pause (no hot loop);
  * errors back off (base 250 ms, doubling, cap 30 s, +/-10 % jitter), reset by a success.
  * `start(signal)` resolves only when the signal aborts; the watcher never ends silently.
- * Kind-agnostic: it knows keys, not kinds.
+ * It knows keys, not kinds. It lives in the store, next to the journal format it reads; the
+ * runtime's part is the generic backoff, clock and logger, and the cache it feeds.
  */
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { sleep, systemClock, type Clock } from './clock.js';
-import { createSilentLogger, type Logger } from './logger.js';
-import type { KvPair, KvStore } from '../store/kv.js';
-import { changesSince, journalHeadKey, journalSlotKey, parseEntry, parseHead, readJournal, type JournalView } from '../store/object-journal.js';
-import { DEFAULT_WATCH_BACKOFF, type WatcherPhase } from './watcher.js';
+import { backoffDelay, type BackoffOptions } from '../runtime/backoff.js';
+import { sleep, systemClock, type Clock } from '../runtime/clock.js';
+import { createSilentLogger, type Logger } from '../runtime/logger.js';
+import { DEFAULT_WATCH_BACKOFF, type WatcherPhase } from '../runtime/watcher.js';
+import type { KvPair, KvStore } from './kv.js';
+import { changesSince, parseEntry, parseHead, readJournal, type JournalView } from './object-journal.js';
+import { journalHeadKey, journalPrefixOf, journalSlotKey, sectionPrefix } from './store-keys.js';
 
 export interface JournalWatcherState {
   phase: WatcherPhase;
@@ -51,10 +53,8 @@ export interface JournalWatcherState {
 
 export interface JournalWatcherOptions {
   kv: Pick<KvStore, 'list' | 'get' | 'prefixIndex'>;
-  /** The watched prefix, e.g. "swarmop/objects/". */
+  /** The store's prefix (normalized, e.g. "swarmop/"): its `objects/` and their journal are followed. */
   prefix: string;
-  /** Its journal, e.g. "swarmop/journal/objects/"; entries name keys relative to `prefix`. */
-  journalPrefix: string;
   /** A whole listing of the prefix. */
   onList: (pairs: KvPair[], index: number) => void | Promise<void>;
   /** Keys that changed (their current pairs) and keys that are gone. */
@@ -80,6 +80,9 @@ export interface JournalWatcherOptions {
 export class JournalWatcher {
   readonly name: string;
   readonly #opts: JournalWatcherOptions;
+  /** `<prefix>objects/`: the keys handed to onList/onChange. */
+  readonly #objects: string;
+  readonly #journal: string;
   readonly #clock: Clock;
   readonly #log: Logger;
   #state: JournalWatcherState = { phase: 'syncing', seq: 0, epoch: '', objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
@@ -92,9 +95,11 @@ export class JournalWatcher {
 
   constructor(options: JournalWatcherOptions) {
     this.#opts = options;
-    this.name = `journal watcher ${options.prefix}`;
+    this.#objects = sectionPrefix(options.prefix, 'objects');
+    this.#journal = journalPrefixOf(options.prefix);
+    this.name = `journal watcher ${this.#objects}`;
     this.#clock = options.clock ?? systemClock;
-    this.#log = (options.log ?? createSilentLogger()).child({ component: 'watcher', prefix: options.prefix });
+    this.#log = (options.log ?? createSilentLogger()).child({ component: 'watcher', prefix: this.#objects });
   }
 
   get state(): Readonly<JournalWatcherState> {
@@ -139,10 +144,10 @@ export class JournalWatcher {
 
   /** Journal position first, then the listing: a change in between is in both, never in neither. */
   async #relist(reason: string, signal: AbortSignal): Promise<void> {
-    const journal = await this.#opts.kv.list(this.#opts.journalPrefix, { signal });
-    const listed = await this.#opts.kv.list(this.#opts.prefix, { signal });
+    const journal = await this.#opts.kv.list(this.#journal, { signal });
+    const listed = await this.#opts.kv.list(this.#objects, { signal });
     if (signal.aborted) return;
-    const view = readJournal(this.#opts.journalPrefix, journal.pairs);
+    const view = readJournal(this.#opts.prefix, journal.pairs);
     await this.#opts.onList(listed.pairs, listed.index);
     if (reason !== 'periodic') this.#log.info('objects re-listed', { reason, keys: listed.pairs.length, journalSeq: view.head });
     this.#relistReason = undefined;
@@ -170,7 +175,7 @@ export class JournalWatcher {
     signal.addEventListener('abort', onAbort, { once: true });
     let index: number;
     try {
-      index = await this.#opts.kv.prefixIndex(this.#opts.prefix, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal: wake.signal });
+      index = await this.#opts.kv.prefixIndex(this.#objects, { index: sent, wait: `${Math.ceil(waitMs)}ms`, signal: wake.signal });
     } catch (err) {
       if (wake.signal.aborted && !signal.aborted) return; // relistNow: #relistReason is set
       throw err;
@@ -228,16 +233,16 @@ export class JournalWatcher {
    * the seq and epoch expected is left out, which changesSince reports as a gap.
    */
   async #readJournal(signal: AbortSignal): Promise<JournalView> {
-    const { kv, journalPrefix } = this.#opts;
-    const headPair = await kv.get(journalHeadKey(journalPrefix), { signal });
+    const { kv, prefix } = this.#opts;
+    const headPair = await kv.get(journalHeadKey(prefix), { signal });
     const head = parseHead(headPair?.value);
     const from = this.#state.seq > 0 && head.epoch === this.#state.epoch ? this.#state.seq + 1 : 1;
     const count = head.seq - from + 1;
-    if (head.slots === 0 || count > (this.#opts.slotGets ?? 8)) return readJournal(journalPrefix, (await kv.list(journalPrefix, { signal })).pairs);
+    if (head.slots === 0 || count > (this.#opts.slotGets ?? 8)) return readJournal(prefix, (await kv.list(this.#journal, { signal })).pairs);
     const view: JournalView = { head: head.seq, epoch: head.epoch, entries: new Map(), writeIndexes: new Set() };
     if (headPair) view.writeIndexes.add(headPair.modifyIndex);
     const seqs = Array.from({ length: Math.max(0, count) }, (_, i) => from + i);
-    const pairs = await Promise.all(seqs.map((seq) => kv.get(journalSlotKey(journalPrefix, seq, head.slots), { signal })));
+    const pairs = await Promise.all(seqs.map((seq) => kv.get(journalSlotKey(prefix, seq, head.slots), { signal })));
     pairs.forEach((pair, i) => {
       const entry = pair ? parseEntry(pair.value) : undefined;
       if (!pair || !entry || entry.seq !== seqs[i] || entry.epoch !== head.epoch) return;
@@ -249,7 +254,7 @@ export class JournalWatcher {
 
   /** GETs the changed keys; a missing one was deleted. */
   async #fetch(relativeKeys: readonly string[], signal: AbortSignal): Promise<{ pairs: KvPair[]; removed: string[] }> {
-    const keys = relativeKeys.map((k) => `${this.#opts.prefix}${k}`);
+    const keys = relativeKeys.map((k) => `${this.#objects}${k}`);
     const limit = this.#opts.fetchConcurrency ?? 16;
     const got: (KvPair | undefined)[] = new Array(keys.length);
     let next = 0;

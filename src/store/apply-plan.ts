@@ -1,0 +1,153 @@
+/**
+ * The plan of an apply: every document validated and checked against what is stored before the
+ * first write. Produces one compare-and-set per created or changed object (create = index 0) and
+ * the per-object result; refuses the whole apply on invalid input, a duplicate, an object being
+ * deleted, or a resourceVersion the document was not read at. `generation` moves only when the
+ * spec changes; uid, creationTimestamp and finalizers are kept from the stored object.
+ */
+import { MAX_STORED_DOCUMENT_BYTES, storedSize, validateResource } from '../crds/index.js';
+import type { ObjectMeta, Resource } from '../crds/meta.js';
+import { SwarmopError } from '../errors.js';
+import type { KvPair } from './kv.js';
+import type { StoreContext } from './store-context.js';
+import { objectKey, sectionPrefix } from './store-keys.js';
+import { parseStoredLoosely, sameJson, serialize, userMeta } from './stored-document.js';
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+export interface ApplyResult {
+  kind: string;
+  name: string;
+  action: ApplyAction;
+}
+
+/** One compare-and-set of an objects key. */
+export interface PlannedWrite {
+  kind: string;
+  name: string;
+  key: string;
+  value: string;
+  /** Index the write is conditional on (0 = create). */
+  index: number;
+  /** Value before the write, for rollback; undefined for a create. */
+  previous?: string;
+}
+
+export interface ApplyPlan {
+  results: ApplyResult[];
+  writes: PlannedWrite[];
+}
+
+/** Above this many documents, apply reads each kind with one list instead of one GET per object. */
+const LIST_READ_THRESHOLD = 8;
+
+/** Reads the stored objects, plans the writes; throws Invalid or Conflict before anything is written. */
+export async function planApply(ctx: StoreContext, resources: readonly Resource[]): Promise<ApplyPlan> {
+  const incoming = validateForApply(resources);
+  const current = await readCurrent(ctx, incoming);
+  const now = ctx.now().toISOString();
+  const results: ApplyResult[] = [];
+  const writes: PlannedWrite[] = [];
+  const conflicts: string[] = [];
+
+  for (const r of incoming) {
+    const { kind } = r;
+    const { name } = r.metadata;
+    const key = objectKey(ctx.prefix, kind, name);
+    const cur = current.get(key);
+    if (!cur) {
+      const metadata: ObjectMeta = { name, ...userMeta(r.metadata), uid: crypto.randomUUID(), generation: 1, creationTimestamp: now };
+      writes.push({ kind, name, key, value: serialize({ apiVersion: r.apiVersion, kind, metadata, spec: r.spec }), index: 0 });
+      results.push({ kind, name, action: 'created' });
+      continue;
+    }
+    const stored = parseStoredLoosely(cur.value);
+    if (stored?.metadata?.deletionTimestamp) {
+      conflicts.push(`${kind.toLowerCase()}/${name} is being deleted (since ${stored.metadata.deletionTimestamp}); apply it again once it is gone`);
+      continue;
+    }
+    const expected = r.metadata.resourceVersion;
+    if (expected !== undefined && expected !== String(cur.modifyIndex)) {
+      conflicts.push(`${kind.toLowerCase()}/${name} has resourceVersion ${cur.modifyIndex}, the document was read at ${expected}`);
+      continue;
+    }
+    const specChanged = !sameJson(stored?.spec, r.spec);
+    const metaChanged = !sameJson(userMeta(stored?.metadata ?? { name }), userMeta(r.metadata));
+    if (!specChanged && !metaChanged && stored?.apiVersion === r.apiVersion) {
+      results.push({ kind, name, action: 'unchanged' });
+      continue;
+    }
+    const old = stored?.metadata ?? { name };
+    const generation = (typeof old.generation === 'number' ? old.generation : 0) + (specChanged ? 1 : 0);
+    const metadata: ObjectMeta = {
+      name,
+      ...userMeta(r.metadata),
+      uid: old.uid ?? crypto.randomUUID(),
+      generation: Math.max(generation, 1),
+      creationTimestamp: old.creationTimestamp ?? now,
+      ...(old.finalizers && old.finalizers.length > 0 ? { finalizers: old.finalizers } : {}),
+    };
+    writes.push({
+      kind,
+      name,
+      key,
+      value: serialize({ apiVersion: r.apiVersion, kind, metadata, spec: r.spec }),
+      index: cur.modifyIndex,
+      previous: cur.value,
+    });
+    results.push({ kind, name, action: 'configured' });
+  }
+
+  if (conflicts.length > 0) {
+    throw new SwarmopError('Conflict', conflicts.length === 1 ? conflicts[0]! : `${conflicts.length} objects cannot be applied`, {
+      details: conflicts.length === 1 ? [] : conflicts,
+    });
+  }
+  return { results, writes };
+}
+
+/**
+ * Validates and defaults every document (status dropped: it is never applied), refusing
+ * documents too large for one transaction and duplicates; one Invalid error lists all problems.
+ */
+export function validateForApply(resources: readonly Resource[]): Resource[] {
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  const valid: Resource[] = [];
+  resources.forEach((input, i) => {
+    // Status is never applied; system metadata is read only for resourceVersion.
+    const { status: _ignored, ...doc } = input as Resource & { status?: unknown };
+    const res = validateResource(doc);
+    const label = `${String(input?.kind ?? `document ${i + 1}`)}/${String(input?.metadata?.name ?? '?')}`;
+    if (!res.resource) {
+      errors.push(...res.errors.map((e) => `${label}: ${e.path ? `${e.path}: ` : ''}${e.message}`));
+      return;
+    }
+    const size = storedSize(res.resource);
+    if (size > MAX_STORED_DOCUMENT_BYTES) {
+      errors.push(`${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`);
+      return;
+    }
+    const id = `${res.resource.kind}/${res.resource.metadata.name}`;
+    if (seen.has(id)) errors.push(`${label}: duplicate ${res.resource.kind} "${res.resource.metadata.name}" in this apply`);
+    seen.add(id);
+    valid.push(res.resource);
+  });
+  if (errors.length > 0) {
+    throw new SwarmopError('Invalid', `${errors.length} error(s) in the documents; nothing was written`, { details: errors });
+  }
+  return valid;
+}
+
+async function readCurrent(ctx: StoreContext, resources: readonly Resource[]): Promise<Map<string, KvPair>> {
+  const current = new Map<string, KvPair>();
+  if (resources.length > LIST_READ_THRESHOLD) {
+    const kinds = [...new Set(resources.map((r) => r.kind))];
+    const lists = await Promise.all(kinds.map((k) => ctx.kv.list(sectionPrefix(ctx.prefix, 'objects', k))));
+    for (const l of lists) for (const p of l.pairs) current.set(p.key, p);
+  } else {
+    const pairs = await Promise.all(resources.map((r) => ctx.kv.get(objectKey(ctx.prefix, r.kind, r.metadata.name))));
+    for (const p of pairs) if (p) current.set(p.key, p);
+  }
+  return current;
+}
