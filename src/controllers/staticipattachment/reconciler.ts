@@ -21,7 +21,8 @@ import { findConflict } from './conflicts.js';
 import type { HelperCommand } from './helper-program.js';
 import type { HelperHost, NetHelper } from './net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
-import { type NetObservation, inNetns, observeProgram, parseObservation } from './observation.js';
+import { type NetObservation, observeProgram, parseObservation } from './observation.js';
+import { type BridgeSharer, planDetach } from './detach-plan.js';
 import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { describeSteps, planCommands } from './step-commands.js';
@@ -67,6 +68,13 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
 
 function attachments(cache: ObjectCache): AttachmentResource[] {
   return cache.list('StaticIPAttachment');
+}
+
+/** The other attachments on this one's host and bridge, for the bridge's release on delete. */
+function bridgeSharers(res: AttachmentResource, d: Desired, cache: ObjectCache): BridgeSharer[] {
+  return attachments(cache)
+    .filter((o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && o.spec.bridge === d.bridge)
+    .map((o) => ({ hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth, deleting: o.metadata.deletionTimestamp !== undefined }));
 }
 
 function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
@@ -174,46 +182,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const c = await inspectContainer(host.docker, d.container, d.host);
     const pid = c?.running ? c.pid : undefined;
     const obs = await this.observe(host, pid, ctx);
-    const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
-    const veth = hostLinks.get(d.hostVeth);
-    const cmds: HelperCommand[] = [];
-    const iface = obs.container?.links.find((l) => l.name === d.iface);
-    if (pid !== undefined && iface && veth && iface.peerIfindex === veth.ifindex) {
-      cmds.push({ mode: 'must', argv: inNetns(pid, ['ip', 'link', 'del', d.iface]) });
-    }
-    if (veth) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.hostVeth] });
-    if (hostLinks.has(d.peerVeth)) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.peerVeth] });
-    cmds.push(...this.releaseBridge(res, d, obs, ctx.cache));
-    if (cmds.length > 0) {
-      await this.apply(host, cmds, d, ctx);
+    const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
+    if (steps.length > 0) {
+      await this.apply(host, planCommands(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
     }
     return { done: true };
-  }
-
-  /** Undo the bridge/uplink only when the spec owns it and nothing else (attachment or port) uses it. */
-  private releaseBridge(res: AttachmentResource, d: Desired, obs: NetObservation, cache: ObjectCache): HelperCommand[] {
-    if (!d.ownBridge) return [];
-    const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
-    if (!bridge) return [];
-    const sharing = attachments(cache).filter(
-      (o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && (o.spec.bridge ?? 'br0') === d.bridge,
-    );
-    // Attachments deleted together must not keep each other's bridge alive: their veths go anyway.
-    const leaving = sharing.filter((o) => o.metadata.deletionTimestamp !== undefined);
-    const staying = sharing.filter((o) => o.metadata.deletionTimestamp === undefined);
-    const ignored = new Set([d.uplink, d.hostVeth, ...leaving.map((o) => vethNames(o.metadata.uid ?? o.metadata.name).hostVeth)]);
-    const ports = obs.host.links.filter((l) => l.master === d.bridge && !ignored.has(l.name));
-    if (staying.length > 0 || ports.length > 0) return [];
-    const cmds: HelperCommand[] = [];
-    if (d.uplink !== undefined) {
-      const gw = obs.host.defaultRoutes.find((r) => r.dev === d.bridge && r.gateway)?.gateway;
-      cmds.push({ mode: 'must', argv: ['ip', 'link', 'set', d.uplink, 'nomaster'] });
-      for (const a of bridge.addresses) cmds.push({ mode: 'must', argv: ['ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', d.uplink] });
-      if (gw) cmds.push({ mode: 'must', argv: ['ip', 'route', 'replace', 'default', 'via', gw, 'dev', d.uplink] });
-    }
-    cmds.push({ mode: 'must', argv: ['ip', 'link', 'del', d.bridge] });
-    return cmds;
   }
 
   async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
