@@ -7,7 +7,6 @@ import type Docker from 'dockerode';
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
 import { SwarmopError } from '../../errors.js';
 import type {
-  ConditionInput,
   FinalizeOutcome,
   HostEvent,
   HostHandle,
@@ -25,21 +24,11 @@ import { type NetObservation, observeProgram, parseObservation } from './observa
 import { type BridgeSharer, planDetach } from './detach-plan.js';
 import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
+import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
 import { describeSteps, planCommands } from './step-commands.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
-
-/** Observed facts written to status (rebuilt every time; lastAppliedTime is carried until the next apply). */
-export interface AttachmentObserved {
-  containerID?: string;
-  pid?: number;
-  interface?: string;
-  address?: string;
-  mac?: string;
-  hostVeth?: string;
-  lastAppliedTime?: string;
-}
 
 export interface StaticIPReconcilerOptions {
   helper: NetHelper;
@@ -75,10 +64,6 @@ function bridgeSharers(res: AttachmentResource, d: Desired, cache: ObjectCache):
   return attachments(cache)
     .filter((o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && o.spec.bridge === d.bridge)
     .map((o) => ({ hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth, deleting: o.metadata.deletionTimestamp !== undefined }));
-}
-
-function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
-  return [{ type: 'Ready', status, reason, message }];
 }
 
 export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAttachment, AttachmentObserved> {
@@ -144,26 +129,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
 
-    const iface = final.container!.links.find((l) => l.name === d.iface);
-    const observed: AttachmentObserved = {
-      containerID: c.id,
-      pid: c.pid,
-      interface: d.iface,
-      ...(iface?.addresses[0] ? { address: `${iface.addresses[0].ip}/${iface.addresses[0].prefix}` } : {}),
-      ...(iface ? { mac: iface.mac } : {}),
-      hostVeth: d.hostVeth,
-      ...(lastAppliedTime ? { lastAppliedTime } : {}),
-    };
-    const check = planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id });
-    if (check.steps.length > 0) {
-      // Someone changed it again while we worked (or a step did not stick): look again soon.
-      return {
-        observed,
-        conditions: ready('False', 'Converging', `still differs after apply: ${check.drifts.map((x) => x.found).join('; ')}`),
-        requeueAfter: 1_000,
-      };
-    }
-    return { observed, conditions: ready('True', 'Attached', `${d.cidr} on ${d.iface} of ${d.container} via ${d.bridge} on ${d.host}`) };
+    const observed = observedAttachment(d, c, final, lastAppliedTime);
+    return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id })) };
   }
 
   async finalize(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<FinalizeOutcome> {

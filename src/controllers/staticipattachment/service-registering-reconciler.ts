@@ -5,7 +5,8 @@
  */
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
-import type { AttachmentObserved, StaticIPAttachmentReconciler } from './reconciler.js';
+import type { StaticIPAttachmentReconciler } from './reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { ServiceRegistrationStep } from './service-step.js';
 
 export type ObservedWithService = AttachmentObserved & { service?: NonNullable<StaticIPAttachment['status']>['service'] };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConsulCluster, DockerHost, KindName, StaticIPAttachment } from '../../crds/index.js';
 import type { ConditionInput, KindTypes, ObjectCache, ReconcileContext, ReconcileOutcome, Repair } from '../reconciler.js';
-import type { AttachmentObserved } from './reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { AgentCallOptions, ServiceAgent } from './service-agent.js';
 import type { ObservedService, Registration } from './service-registration.js';
 import { ServiceRegistrationStep } from './service-step.js';

@@ -7,7 +7,7 @@
 import type { ConsulServiceStatus, ServiceHealth } from '../../crds/index.js';
 import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
 import type { ConditionInput, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
-import type { AttachmentObserved } from './reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { ServiceAgent } from './service-agent.js';
 import { type AgentTarget, agentOnHost, desiredRegistration, diffRegistration, durationMs } from './service-registration.js';
 import type { AttachmentResource } from './spec.js';
