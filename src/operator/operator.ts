@@ -18,7 +18,7 @@
  * leading; controllers are built afresh for every leadership term).
  */
 import type { KindName, Resource } from '../crds/index.js';
-import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
+import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/kind-reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
 import { DeltaReflector } from '../runtime/delta-reflector.js';
 import { JournalWatcher } from '../runtime/journal-watcher.js';

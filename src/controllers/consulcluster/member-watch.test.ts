@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostWatchContext } from '../reconciler.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import { needsReconcile, watchMembers } from './member-watch.js';
 import type { SerfMember } from './observation.js';
 

@@ -8,7 +8,7 @@
  */
 import type { ConsulCluster } from '../../crds/index.js';
 import { sleep, systemClock } from '../../runtime/clock.js';
-import type { HostWatchContext } from '../reconciler.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import { desiredAgents } from './desired.js';
 import type { SerfMember } from './observation.js';
 

@@ -1,6 +1,6 @@
 /** Reads the world for one ConsulCluster: its labelled containers on every host, and each agent's view. */
 import type Docker from 'dockerode';
-import type { HostHandle } from '../reconciler.js';
+import type { HostHandle } from '../kind-reconciler.js';
 import { readAgentView, type AgentHttpOptions } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';

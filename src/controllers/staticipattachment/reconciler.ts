@@ -13,9 +13,9 @@ import type {
   HostWatchContext,
   KindReconciler,
   ObjectCache,
-  ReconcileContext,
+  KindReconcileContext,
   ReconcileOutcome,
-} from '../reconciler.js';
+} from '../kind-reconciler.js';
 import { findConflict } from './conflicts.js';
 import type { HelperCommand } from './helper-program.js';
 import type { HelperHost, NetHelper } from './net-helper.js';
@@ -79,7 +79,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
   }
 
-  async reconcile(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
+  async reconcile(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
     const res: AttachmentResource = resource;
     const d = desiredFor(res);
     const conflict = findConflict(res, attachments(ctx.cache));
@@ -133,7 +133,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id })) };
   }
 
-  async finalize(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+  async finalize(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     const res: AttachmentResource = resource;
     let d: Desired;
     try {
@@ -201,12 +201,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       .map((o) => o.metadata.name);
   }
 
-  private async observe(host: HostHandle, pid: number | undefined, ctx: ReconcileContext): Promise<NetObservation> {
+  private async observe(host: HostHandle, pid: number | undefined, ctx: KindReconcileContext): Promise<NetObservation> {
     const result = await this.helper.run(host, observeProgram(pid), { signal: ctx.signal });
     return parseObservation(result, pid);
   }
 
-  private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: ReconcileContext): Promise<void> {
+  private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: KindReconcileContext): Promise<void> {
     const r = await this.helper.run(host, cmds, { signal: ctx.signal });
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];

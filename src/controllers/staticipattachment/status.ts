@@ -1,5 +1,5 @@
 /** The observed status and the Ready condition of a StaticIPAttachment, from what was observed (pure). */
-import type { ConditionInput } from '../reconciler.js';
+import type { ConditionInput } from '../kind-reconciler.js';
 import type { NetObservation } from './observation.js';
 import type { Plan } from './plan.js';
 import type { Desired } from './spec.js';
