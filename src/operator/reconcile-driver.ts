@@ -11,7 +11,7 @@ import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { logDriftRepaired } from '../runtime/logger.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { isSwarmopError, SwarmopError } from '../errors.js';
-import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './conditions.js';
+import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './status-assembly.js';
 
 /** What the operator caches per object: a decoded objects key plus its status key. */
 export type CachedObject = DecodedObject;

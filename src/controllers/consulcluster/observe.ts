@@ -5,7 +5,7 @@ import { readAgentView, type AgentHttpOptions } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL } from './labels.js';
-import type { ClusterObservation, ContainerObservation } from './observation.js';
+import type { ClusterObservation, ContainerObservation } from './model.js';
 
 export interface ObserveOptions {
   /** Give up on a host's Docker API after this long (ms); the host counts as unreachable. */
