@@ -79,8 +79,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
   }
 
-  async reconcile(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
-    const res: AttachmentResource = resource;
+  async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
     const d = desiredFor(res);
     const conflict = findConflict(res, attachments(ctx.cache));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
@@ -133,8 +132,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id })) };
   }
 
-  async finalize(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
-    const res: AttachmentResource = resource;
+  async finalize(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     let d: Desired;
     try {
       d = desiredFor(res);
