@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
-import type { KindReconciler } from '../src/controllers/reconciler.js';
+import type { KindReconciler } from '../src/controllers/kind-reconciler.js';
 import { API_VERSION, type Resource } from '../src/crds/index.js';
 import { Operator } from '../src/operator/operator.js';
 import { waitUntil } from '../testing/wait-until.js';

@@ -1,5 +1,5 @@
 /**
- * A ReconcileContext for driving one reconciler directly against real Docker hosts in integration
+ * A KindReconcileContext for driving one reconciler directly against real Docker hosts in integration
  * tests (no operator, no workqueue): hosts are real dockerode clients, repairs and events are
  * collected so tests can assert on them.
  */
@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import winston from 'winston';
 import type { KindName, Resource } from '../src/crds/index.js';
 import { labSettings } from './lab/lab-settings.js';
-import type { HostHandle, KindTypes, ObjectCache, ReconcileContext, Repair } from '../src/controllers/reconciler.js';
+import type { HostHandle, KindTypes, ObjectCache, KindReconcileContext, Repair } from '../src/controllers/kind-reconciler.js';
 
 export interface TestHost {
   name: string;
@@ -19,7 +19,7 @@ export interface TestHost {
 /** The lab's three hosts (hack/lab.sh up) as its .lab/env names them (its defaults before the first `up`). */
 export const LAB_HOSTS: readonly TestHost[] = labSettings().hosts;
 
-export interface RecordingContext extends ReconcileContext {
+export interface RecordingContext extends KindReconcileContext {
   repairs: Repair[];
   events: { type: string; reason: string; message: string }[];
   /** Objects visible through ctx.cache; tests put the other objects of a scenario here. */

@@ -1,6 +1,6 @@
 /** Every controller the operator runs, in start order. */
 import type { KvStore } from '../store/kv.js';
-import type { KindReconciler } from './reconciler.js';
+import type { KindReconciler } from './kind-reconciler.js';
 import { createDockerHostReconciler } from './dockerhost/index.js';
 import { createConsulClusterReconciler } from './consulcluster/index.js';
 import { createSwarmClusterReconciler } from './swarmcluster/index.js';

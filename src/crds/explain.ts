@@ -1,7 +1,7 @@
 /** `swarmop explain KIND[.field.path]`: kubectl-style documentation printed from the schemas. */
 import { SwarmopError } from '../errors.js';
 import type { JsonSchemaObject } from './json-schema.js';
-import { resolveKind } from './kinds.js';
+import { resolveKind } from './kind-registry.js';
 import { API_VERSION } from './meta.js';
 
 const WIDTH = 80;

@@ -2,7 +2,7 @@
 export * from './meta.js';
 export type { JsonSchemaObject } from './json-schema.js';
 export type { KindName, PrinterColumn, KindInfo } from './kind-info.js';
-export { KINDS, resolveKind } from './kinds.js';
+export { KINDS, resolveKind } from './kind-registry.js';
 export { formatManifestError, type ManifestError } from './manifest-error.js';
 export { parseManifestText, parseManifestBytes, MAX_DOCUMENT_BYTES, MAX_DEPTH, type ParsedDocument } from './parse-manifest.js';
 export { validateDocuments, validateResource, applyDefaults, ResourceValidator, MAX_STORED_DOCUMENT_BYTES, storedSize } from './validate.js';

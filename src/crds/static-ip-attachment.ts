@@ -22,7 +22,7 @@ export interface StaticIPAttachmentSpec {
   /** `address/prefix`, e.g. 10.0.0.14/24. */
   address: string;
   gateway?: string;
-  /** Interface name inside the container. Default eth1. */
+  /** Interface name inside the container (DEFAULT_INTERFACE when the document names none). */
   interface: string;
   mac?: string;
   /** Host NIC enslaved into the bridge, its addresses and default route moved onto the bridge. */
@@ -32,6 +32,9 @@ export interface StaticIPAttachmentSpec {
   /** Register the container as a Consul service on its host's agent. */
   service?: ConsulServiceSpec;
 }
+
+/** The container interface when the spec names none; filled in by defaulting, so controllers always see one. */
+export const DEFAULT_INTERFACE = 'eth1';
 
 export type StaticIPAttachmentSpecInput = Omit<StaticIPAttachmentSpec, 'interface'> & { interface?: string };
 
@@ -61,7 +64,7 @@ const spec = obj(
       format: 'ipv4-cidr',
     }),
     gateway: str("Default gateway set inside the container, e.g. 10.0.0.1; must be inside the address's subnet.", { format: 'ipv4' }),
-    interface: str('Interface name inside the container. Default eth1.', { format: 'ifname', default: 'eth1' }),
+    interface: str(`Interface name inside the container. Default ${DEFAULT_INTERFACE}.`, { format: 'ifname', default: DEFAULT_INTERFACE }),
     mac: str('Unicast MAC address of the container interface, e.g. 02:42:c0:a8:74:72. Default: chosen by the kernel.', { format: 'mac' }),
     uplink: str("Host NIC to enslave into the bridge (e.g. eth0); its addresses and default route move onto the bridge, as in pipework's setup.", {
       format: 'ifname',
@@ -135,7 +138,7 @@ export const staticIPAttachmentKind: KindDefinition<StaticIPAttachmentSpec> = {
   ],
   defaults: (s, name) => ({
     ...structuredClone(s),
-    interface: s.interface ?? 'eth1',
+    interface: s.interface ?? DEFAULT_INTERFACE,
     ...(s.service ? { service: defaultConsulService(s.service as ConsulServiceSpecInput, name) } : {}),
   }),
   check,

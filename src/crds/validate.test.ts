@@ -64,6 +64,13 @@ test('the network address and a gateway equal to the address are refused; /31 an
   assert.deepEqual(messages(sia({ address: '10.0.0.5/32', gateway: undefined })), []);
 });
 
+test('what the StaticIPAttachment controller relies on: a stored document without interface reads back with the default, one without bridge or with a gateway outside the subnet does not read back at all', () => {
+  assert.equal(validateResource(sia({})).resource?.spec.interface, 'eth1');
+  const { bridge: _b, ...noBridge } = sia({}).spec as Record<string, unknown>;
+  assert.equal(validateResource({ ...sia({}), spec: noBridge }).resource, undefined);
+  assert.deepEqual(messages(sia({ gateway: '10.0.0.1' })), ['spec.gateway: gateway 10.0.0.1 is outside the subnet 192.168.116.0/24 of address 192.168.116.114/24']);
+});
+
 test('uplink cannot be the bridge itself', () => {
   assert.deepEqual(messages(sia({ uplink: 'br0' })), ['spec.uplink: uplink "br0" cannot be the bridge itself']);
 });

@@ -6,7 +6,7 @@
  */
 import { formatFieldPath, type FieldPath } from './field-path.js';
 import { show } from './formats.js';
-import { definitionOf, isKindName, KINDS } from './kinds.js';
+import { definitionOf, isKindName, KINDS } from './kind-registry.js';
 import { compareManifestErrors, type ManifestError } from './manifest-error.js';
 import { API_VERSION, type ObjectMeta, type Resource } from './meta.js';
 import type { ParsedDocument } from './parse-manifest.js';

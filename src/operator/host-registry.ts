@@ -5,7 +5,7 @@
  * client without a request timeout for long-lived streams (helper sessions, netlink monitors).
  */
 import type { DockerHost } from '../crds/index.js';
-import type { HostHandle, Hosts } from '../controllers/reconciler.js';
+import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
 import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
 

@@ -6,7 +6,7 @@
  */
 import Docker from 'dockerode';
 import type { DockerHost } from '../crds/index.js';
-import type { HostEvent } from '../controllers/reconciler.js';
+import type { HostEvent } from '../controllers/kind-reconciler.js';
 import { streamDockerOptionsFor } from '../docker/docker-client.js';
 import { DockerEventStream, dockerodeEventSource } from '../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';

@@ -18,7 +18,7 @@
  * leading; controllers are built afresh for every leadership term).
  */
 import type { KindName, Resource } from '../crds/index.js';
-import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/reconciler.js';
+import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/kind-reconciler.js';
 import { Controller, changedBy } from '../runtime/controller.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';

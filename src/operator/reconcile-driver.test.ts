@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConditionInput, KindReconciler, ObjectCache } from '../controllers/reconciler.js';
+import type { ConditionInput, KindReconciler, ObjectCache } from '../controllers/kind-reconciler.js';
 import type { Resource } from '../crds/index.js';
 import { createSilentLogger } from '../runtime/logger.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';

@@ -5,13 +5,13 @@
  * compare-and-set only when it changed, repairs turned into a log line + metric + event.
  */
 import type { BaseStatus, KindName, Resource } from '../crds/index.js';
-import type { KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome, Repair, Hosts } from '../controllers/reconciler.js';
+import type { KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome, Repair, Hosts } from '../controllers/kind-reconciler.js';
 import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { logDriftRepaired } from '../runtime/logger.js';
-import type { ReconcileContext as RuntimeContext, ReconcileResult } from '../runtime/controller.js';
+import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { isSwarmopError, SwarmopError } from '../errors.js';
-import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './conditions.js';
+import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './status-assembly.js';
 
 /** What the operator caches per object: a decoded objects key plus its status key. */
 export type CachedObject = DecodedObject;
@@ -32,7 +32,7 @@ export function createReconcileDriver(options: DriverOptions) {
   const { kind, reconciler, store } = options;
   const now = options.now ?? (() => new Date());
 
-  return async function reconcileObject(name: string, rctx: RuntimeContext<CachedObject>): Promise<ReconcileResult> {
+  return async function reconcileObject(name: string, rctx: ReconcileContext<CachedObject>): Promise<ReconcileResult> {
     const cached = rctx.object;
     if (!cached) {
       options.metrics?.forgetObject(kind, name);
@@ -40,7 +40,7 @@ export function createReconcileDriver(options: DriverOptions) {
     }
     const ref = { kind, name, uid: cached.resource?.metadata.uid };
 
-    const ctx: ReconcileContext = {
+    const ctx: KindReconcileContext = {
       log: rctx.log,
       signal: rctx.signal,
       reconcileId: rctx.reconcileId,
@@ -130,7 +130,7 @@ export function createReconcileDriver(options: DriverOptions) {
  * write, so an unchanged status never adds events; a failed event write is logged, not fatal
  * (events are advisory).
  */
-async function readyEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: ReconcileContext): Promise<void> {
+async function readyEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: KindReconcileContext): Promise<void> {
   const before = previous?.conditions?.find((c) => c.type === 'Ready');
   const after = next.conditions?.find((c) => c.type === 'Ready');
   if (!after || before?.status === after.status) return;
@@ -145,7 +145,7 @@ async function readyEvent(previous: BaseStatus | undefined, next: BaseStatus, ct
  * A Warning event each time a failing repair's error changes (not at every attempt: the condition
  * carries the count), so `events` shows what went wrong and when it started going wrong another way.
  */
-async function repairFailingEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: ReconcileContext): Promise<void> {
+async function repairFailingEvent(previous: BaseStatus | undefined, next: BaseStatus, ctx: KindReconcileContext): Promise<void> {
   const error = repairFailingError(next.conditions);
   if (error === undefined || error === repairFailingError(previous?.conditions)) return;
   const message = next.conditions!.find((c) => c.type === 'Degraded')!.message;

@@ -16,7 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindName } from '../crds/kind-info.js';
 import type { Resource } from '../crds/meta.js';
-import { isKindName } from '../crds/kinds.js';
+import { isKindName } from '../crds/kind-registry.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import type { KvStore } from '../store/kv.js';

@@ -10,7 +10,7 @@ import type { BaseStatus, Condition, Resource } from '../crds/meta.js';
 import type { ConsulClusterStatus } from '../crds/consul-cluster.js';
 import type { DockerHostStatus } from '../crds/docker-host.js';
 import type { SwarmClusterStatus } from '../crds/swarm-cluster.js';
-import type { StaticIPAttachmentStatus } from '../crds/static-ip-attachment.js';
+import { DEFAULT_INTERFACE, type StaticIPAttachmentStatus } from '../crds/static-ip-attachment.js';
 import type { ObjectEvent } from '../store/object-events.js';
 
 export const UI_KINDS: readonly KindName[] = ['DockerHost', 'ConsulCluster', 'SwarmCluster', 'StaticIPAttachment'];
@@ -89,7 +89,7 @@ export function specSummary(kind: KindName, spec: Record<string, unknown>): stri
       parts.push(`managers ${list(spec['managers']).map(str).join(',')}`, `workers ${list(spec['workers']).map(str).join(',') || '-'}`);
       break;
     case 'StaticIPAttachment':
-      parts.push(`${str(spec['host'])}/${str(spec['container'])}`, `${str(spec['interface']) || 'eth1'} ${str(spec['address'])}`, `via ${str(spec['bridge'])}`);
+      parts.push(`${str(spec['host'])}/${str(spec['container'])}`, `${str(spec['interface']) || DEFAULT_INTERFACE} ${str(spec['address'])}`, `via ${str(spec['bridge'])}`);
       break;
   }
   parts.push(...secretRefs(spec));

@@ -1,7 +1,7 @@
 /** A healthy three-server cluster as pure data, for the planner and status table tests. */
 import type { ConsulClusterSpec } from '../../src/crds/consul-cluster.js';
 import { desiredAgents, type DesiredAgent } from '../../src/controllers/consulcluster/desired.js';
-import type { AgentView, ClusterObservation, SerfStatus } from '../../src/controllers/consulcluster/observation.js';
+import type { AgentView, ClusterObservation, SerfStatus } from '../../src/controllers/consulcluster/model.js';
 
 export const NOW = 1_000_000_000;
 export const FIXTURE_HOSTS: Record<string, string> = { consulsvr: '192.168.116.111', consul01: '192.168.116.112', consul02: '192.168.116.113', spare: '192.168.116.114' };

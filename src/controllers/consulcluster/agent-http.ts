@@ -3,7 +3,7 @@
  * an agent that does not answer quickly is treated as not answering, never waited for.
  */
 import { SwarmopError } from '../../errors.js';
-import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember } from './observation.js';
+import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember } from './model.js';
 
 export const AGENT_HTTP_PORT = 8500;
 

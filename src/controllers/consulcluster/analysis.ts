@@ -4,7 +4,7 @@
  * when it answers), plus containers of the cluster that no member wants (strays). Pure.
  */
 import type { DesiredAgent } from './desired.js';
-import type { AgentView, ClusterObservation, ContainerObservation, RaftServer, SerfStatus } from './observation.js';
+import type { AgentView, ClusterObservation, ContainerObservation, RaftServer, SerfStatus } from './model.js';
 
 export interface MemberFacts {
   agent: DesiredAgent;

@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
 import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
-import type { ReconcileOutcome } from '../reconciler.js';
+import type { ReconcileOutcome } from '../kind-reconciler.js';
 import { forceLeave, readAgentView } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';

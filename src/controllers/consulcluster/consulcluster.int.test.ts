@@ -16,7 +16,7 @@ import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '.
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import type { ReconcileOutcome } from '../reconciler.js';
+import type { ReconcileOutcome } from '../kind-reconciler.js';
 import { readAgentView } from './agent-http.js';
 import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';

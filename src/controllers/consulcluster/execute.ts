@@ -1,7 +1,7 @@
 /** Carries out one planned step through the hosts' Docker APIs and the agents' HTTP APIs. */
 import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
-import type { HostHandle } from '../reconciler.js';
+import type { HostHandle } from '../kind-reconciler.js';
 import { putAgentConfigFile } from './agent-config-upload.js';
 import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
 import { reclaimNodeName } from './node-identity.js';

@@ -11,7 +11,7 @@ import type { ConsulCluster } from '../../crds/index.js';
 import { startDockerEngine, type DockerEngineHandle } from '../../../testing/docker-engine.js';
 import { recordingContext } from '../../../testing/reconcile-context.js';
 import { CLUSTER_LABEL } from './labels.js';
-import { ConsulClusterReconciler } from './consul-cluster-reconciler.js';
+import { ConsulClusterReconciler } from './reconciler.js';
 
 const IMAGE = 'swarmop-test/no-such-consul:0.0.0';
 

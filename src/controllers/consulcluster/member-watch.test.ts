@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostWatchContext } from '../reconciler.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import { needsReconcile, watchMembers } from './member-watch.js';
-import type { SerfMember } from './observation.js';
+import type { SerfMember } from './model.js';
 
 test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
   const nodes = ['s1', 's2'];

@@ -8,9 +8,9 @@
  */
 import type { ConsulCluster } from '../../crds/index.js';
 import { sleep, systemClock } from '../../runtime/clock.js';
-import type { HostWatchContext } from '../reconciler.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import { desiredAgents } from './desired.js';
-import type { SerfMember } from './observation.js';
+import type { SerfMember } from './model.js';
 
 export interface MemberWatchOptions {
   /** Serf members as the agent at `address` sees them; throws when it does not answer. */

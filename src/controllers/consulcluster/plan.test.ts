@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from './analysis.js';
-import type { ClusterObservation } from './observation.js';
+import type { ClusterObservation } from './model.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Inflight } from './plan.js';
 import { NOW, fixtureDesired, healthyObservation, seenAs, seesItselfAs } from '../../../testing/lab/consul-fixtures.js';
 

@@ -5,7 +5,7 @@
  */
 import { healthy, type ClusterAnalysis, type MemberFacts } from './analysis.js';
 import type { DesiredAgent } from './desired.js';
-import type { ContainerObservation } from './observation.js';
+import type { ContainerObservation } from './model.js';
 
 export type Action =
   /** New members (never seen by Consul): created together so bootstrap-expect can be met. */

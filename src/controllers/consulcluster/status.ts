@@ -1,6 +1,6 @@
 /** The observed status and conditions of a ConsulCluster, rebuilt from one analysis (pure). */
 import type { ConsulClusterStatus, ConsulMemberStatus, ConsulRaftPeer } from '../../crds/consul-cluster.js';
-import type { ConditionInput } from '../reconciler.js';
+import type { ConditionInput } from '../kind-reconciler.js';
 import type { ClusterAnalysis } from './analysis.js';
 
 export type ConsulClusterObserved = Pick<ConsulClusterStatus, 'leader' | 'raftPeers' | 'members'>;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
-import { dockerHostOutcome } from './dockerhost-reconciler.js';
+import { dockerHostOutcome } from './reconciler.js';
 import { probeEngine } from './probe.js';
 
 let dir = '';

@@ -6,7 +6,7 @@ import type { AttachmentSpec } from './spec.js';
 function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
   return {
     metadata: { name, creationTimestamp: created },
-    spec: { host: 'consul01', container: name, bridge: 'br0', address: '192.168.116.114/24', ...spec } as AttachmentSpec,
+    spec: { host: 'consul01', container: name, bridge: 'br0', address: '192.168.116.114/24', interface: 'eth1', ...spec } as AttachmentSpec,
   };
 }
 

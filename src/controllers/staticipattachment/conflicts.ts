@@ -5,7 +5,7 @@
  */
 import type { ObjectMeta } from '../../crds/index.js';
 import { parseCidr } from '../../crds/formats.js';
-import { type AttachmentSpec, DEFAULT_INTERFACE } from './spec.js';
+import type { AttachmentSpec } from './spec.js';
 
 export interface Conflict {
   /** Name of the older attachment that keeps the claim. */
@@ -31,7 +31,7 @@ function isOlder(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): bool
 
 export function findConflict(self: { metadata: ObjectMeta; spec: AttachmentSpec }, all: readonly { metadata: ObjectMeta; spec: unknown }[]): Conflict | undefined {
   const ip = ipOf(self.spec);
-  const iface = self.spec.interface ?? DEFAULT_INTERFACE;
+  const iface = self.spec.interface;
   const candidates = all
     .filter((o) => o.metadata.name !== self.metadata.name && isOlder(o, self))
     .sort((a, b) => (isOlder(a, b) ? -1 : 1));
@@ -43,7 +43,7 @@ export function findConflict(self: { metadata: ObjectMeta; spec: AttachmentSpec 
         message: `address ${self.spec.address.split('/')[0]} is already claimed by staticipattachment/${other.metadata.name} (older); nothing was changed`,
       };
     }
-    if (spec.host === self.spec.host && spec.container === self.spec.container && (spec.interface ?? DEFAULT_INTERFACE) === iface) {
+    if (spec.host === self.spec.host && spec.container === self.spec.container && spec.interface === iface) {
       return {
         with: other.metadata.name,
         message: `${iface} of container ${self.spec.container} on ${self.spec.host} is already claimed by staticipattachment/${other.metadata.name} (older); nothing was changed`,

@@ -13,6 +13,11 @@ export interface HelperCommand {
   mode: 'must' | 'may';
 }
 
+/** `argv` run inside the network namespace of the process `pid` (a container's), as pipework does. */
+export function inNetns(pid: number, argv: readonly string[]): string[] {
+  return ['nsenter', '-t', String(pid), '-n', ...argv];
+}
+
 export interface CommandResult {
   exitCode: number;
   stdout: string;

@@ -51,7 +51,7 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
 }
 
 export { FINALIZER as STATICIP_FINALIZER, KIND as STATICIP_KIND, StaticIPAttachmentReconciler } from './reconciler.js';
-export type { AttachmentObserved } from './reconciler.js';
+export type { AttachmentObserved } from './status.js';
 export { ResidentNetHelper, RunOnceNetHelper, HELPER_ROLE_LABEL } from './net-helper.js';
 export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } from './helper-image.js';
 export type { NetHelper } from './net-helper.js';

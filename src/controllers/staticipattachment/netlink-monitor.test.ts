@@ -8,7 +8,7 @@ function att(name: string, host: string, spec: Record<string, unknown> = {}): At
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'StaticIPAttachment',
     metadata: { name, uid: `uid-${name}` },
-    spec: { host, container: name, address: '10.1.0.5/24', ...spec },
+    spec: { host, container: name, bridge: 'br0', interface: 'eth1', address: '10.1.0.5/24', ...spec },
   } as unknown as AttachmentResource;
 }
 

@@ -19,7 +19,7 @@ import { backoffDelay } from '../../runtime/backoff.js';
 import { sleep, systemClock } from '../../runtime/clock.js';
 import { LineSplitter } from '../../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../../runtime/logger.js';
-import type { HostHandle, Hosts } from '../reconciler.js';
+import type { HostHandle, Hosts } from '../kind-reconciler.js';
 import { type AttachmentResource, desiredFor } from './spec.js';
 
 /**

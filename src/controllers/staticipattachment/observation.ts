@@ -4,7 +4,7 @@
  * and routes inside its network namespace (entered through its PID).
  */
 import { SwarmopError } from '../../errors.js';
-import type { HelperCommand, ProgramResult } from './helper-program.js';
+import { type HelperCommand, type ProgramResult, inNetns } from './helper-program.js';
 import { type NetLink, type NetRoute, parseLinks, parseRoutes } from './ip-json.js';
 
 export interface HostNet {
@@ -21,10 +21,6 @@ export interface NetObservation {
   host: HostNet;
   /** Absent when the container is not running (no namespace to look into). */
   container?: ContainerNet;
-}
-
-export function inNetns(pid: number, argv: readonly string[]): string[] {
-  return ['nsenter', '-t', String(pid), '-n', ...argv];
 }
 
 export function observeProgram(pid: number | undefined): HelperCommand[] {

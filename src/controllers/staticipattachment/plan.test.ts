@@ -13,7 +13,7 @@ function desired(spec: Partial<AttachmentSpec> = {}, uid = 'uid-1') {
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'StaticIPAttachment',
     metadata: { name: 'ubuntu114', uid },
-    spec: { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', uplink: 'eth0', ...spec },
+    spec: { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', uplink: 'eth0', interface: 'eth1', ...spec },
   });
 }
 const D = desired();

@@ -29,8 +29,11 @@ export type Step =
   | { kind: 'set-mac'; pid: number; iface: string; mac: string }
   | { kind: 'set-address'; pid: number; iface: string; cidr: string; remove: NetAddress[] }
   | { kind: 'link-up'; pid: number; iface: string }
-  | { kind: 'gateway'; pid: number; iface: string; gateway: string; offLink: boolean }
-  | { kind: 'arping'; pid: number; iface: string; ip: string };
+  | { kind: 'gateway'; pid: number; iface: string; gateway: string }
+  | { kind: 'arping'; pid: number; iface: string; ip: string }
+  /** Undo of uplink-to-bridge on delete: the NIC leaves the bridge and gets the addresses and default route back. */
+  | { kind: 'bridge-to-uplink'; bridge: string; uplink: string; addresses: NetAddress[]; defaultGateway?: string }
+  | { kind: 'delete-bridge'; bridge: string };
 
 export interface Drift {
   /** CamelCase, the metric label. */
@@ -147,7 +150,7 @@ export function planAttachment(input: PlanInput): Plan {
     if (d.mac) steps.push({ kind: 'set-mac', pid, iface: d.iface, mac: d.mac });
     steps.push({ kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: [] });
     steps.push({ kind: 'link-up', pid, iface: d.iface });
-    if (d.gateway !== undefined) steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway, offLink: d.gatewayOffLink });
+    if (d.gateway !== undefined) steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway });
     steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
     return { steps, drifts: foldBridgeDrifts(drifts) };
   }
@@ -184,7 +187,7 @@ export function planAttachment(input: PlanInput): Plan {
     const routeOk = def?.gateway === d.gateway && def.dev === d.iface;
     // Address changes and link-down flush the interface's routes, so the route goes back with them.
     if (!routeOk || addressChanged || !link.up) {
-      steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway, offLink: d.gatewayOffLink });
+      steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway });
       if (!routeOk && !addressChanged && link.up) {
         const now = def ? `via ${def.gateway ?? '-'} dev ${def.dev ?? '-'}` : 'missing';
         drifts.push({ reason: 'GatewayRouteChanged', found: `default route in ${d.container} is ${now}, want via ${d.gateway} dev ${d.iface}` });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KindName, Resource, StaticIPAttachment } from '../../crds/index.js';
-import type { KindTypes, ObjectCache, ReconcileContext, Repair } from '../reconciler.js';
+import type { KindTypes, ObjectCache, KindReconcileContext, Repair } from '../kind-reconciler.js';
 import type { HelperCommand, ProgramResult } from './helper-program.js';
 import type { NetHelper } from './net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
@@ -32,7 +32,7 @@ class NoHelper implements NetHelper {
   }
 }
 
-function ctx(objs: StaticIPAttachment[], hosts: string[] = []): ReconcileContext & { repairs: Repair[] } {
+function ctx(objs: StaticIPAttachment[], hosts: string[] = []): KindReconcileContext & { repairs: Repair[] } {
   const repairs: Repair[] = [];
   return {
     log: undefined as never,

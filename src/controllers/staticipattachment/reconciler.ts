@@ -7,38 +7,28 @@ import type Docker from 'dockerode';
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
 import { SwarmopError } from '../../errors.js';
 import type {
-  ConditionInput,
   FinalizeOutcome,
   HostEvent,
   HostHandle,
   HostWatchContext,
   KindReconciler,
   ObjectCache,
-  ReconcileContext,
+  KindReconcileContext,
   ReconcileOutcome,
-} from '../reconciler.js';
+} from '../kind-reconciler.js';
 import { findConflict } from './conflicts.js';
 import type { HelperCommand } from './helper-program.js';
 import type { HelperHost, NetHelper } from './net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
-import { type NetObservation, inNetns, observeProgram, parseObservation } from './observation.js';
+import { type NetObservation, observeProgram, parseObservation } from './observation.js';
+import { type BridgeSharer, planDetach } from './detach-plan.js';
 import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
+import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
 import { describeSteps, planCommands } from './step-commands.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
-
-/** Observed facts written to status (rebuilt every time; lastAppliedTime is carried until the next apply). */
-export interface AttachmentObserved {
-  containerID?: string;
-  pid?: number;
-  interface?: string;
-  address?: string;
-  mac?: string;
-  hostVeth?: string;
-  lastAppliedTime?: string;
-}
 
 export interface StaticIPReconcilerOptions {
   helper: NetHelper;
@@ -69,8 +59,11 @@ function attachments(cache: ObjectCache): AttachmentResource[] {
   return cache.list('StaticIPAttachment');
 }
 
-function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
-  return [{ type: 'Ready', status, reason, message }];
+/** The other attachments on this one's host and bridge, for the bridge's release on delete. */
+function bridgeSharers(res: AttachmentResource, d: Desired, cache: ObjectCache): BridgeSharer[] {
+  return attachments(cache)
+    .filter((o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && o.spec.bridge === d.bridge)
+    .map((o) => ({ hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth, deleting: o.metadata.deletionTimestamp !== undefined }));
 }
 
 export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAttachment, AttachmentObserved> {
@@ -86,8 +79,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
   }
 
-  async reconcile(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
-    const res: AttachmentResource = resource;
+  async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
     const d = desiredFor(res);
     const conflict = findConflict(res, attachments(ctx.cache));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
@@ -136,30 +128,11 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
 
-    const iface = final.container!.links.find((l) => l.name === d.iface);
-    const observed: AttachmentObserved = {
-      containerID: c.id,
-      pid: c.pid,
-      interface: d.iface,
-      ...(iface?.addresses[0] ? { address: `${iface.addresses[0].ip}/${iface.addresses[0].prefix}` } : {}),
-      ...(iface ? { mac: iface.mac } : {}),
-      hostVeth: d.hostVeth,
-      ...(lastAppliedTime ? { lastAppliedTime } : {}),
-    };
-    const check = planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id });
-    if (check.steps.length > 0) {
-      // Someone changed it again while we worked (or a step did not stick): look again soon.
-      return {
-        observed,
-        conditions: ready('False', 'Converging', `still differs after apply: ${check.drifts.map((x) => x.found).join('; ')}`),
-        requeueAfter: 1_000,
-      };
-    }
-    return { observed, conditions: ready('True', 'Attached', `${d.cidr} on ${d.iface} of ${d.container} via ${d.bridge} on ${d.host}`) };
+    const observed = observedAttachment(d, c, final, lastAppliedTime);
+    return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id })) };
   }
 
-  async finalize(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<FinalizeOutcome> {
-    const res: AttachmentResource = resource;
+  async finalize(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     let d: Desired;
     try {
       d = desiredFor(res);
@@ -174,46 +147,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const c = await inspectContainer(host.docker, d.container, d.host);
     const pid = c?.running ? c.pid : undefined;
     const obs = await this.observe(host, pid, ctx);
-    const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
-    const veth = hostLinks.get(d.hostVeth);
-    const cmds: HelperCommand[] = [];
-    const iface = obs.container?.links.find((l) => l.name === d.iface);
-    if (pid !== undefined && iface && veth && iface.peerIfindex === veth.ifindex) {
-      cmds.push({ mode: 'must', argv: inNetns(pid, ['ip', 'link', 'del', d.iface]) });
-    }
-    if (veth) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.hostVeth] });
-    if (hostLinks.has(d.peerVeth)) cmds.push({ mode: 'may', argv: ['ip', 'link', 'del', d.peerVeth] });
-    cmds.push(...this.releaseBridge(res, d, obs, ctx.cache));
-    if (cmds.length > 0) {
-      await this.apply(host, cmds, d, ctx);
+    const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
+    if (steps.length > 0) {
+      await this.apply(host, planCommands(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
     }
     return { done: true };
-  }
-
-  /** Undo the bridge/uplink only when the spec owns it and nothing else (attachment or port) uses it. */
-  private releaseBridge(res: AttachmentResource, d: Desired, obs: NetObservation, cache: ObjectCache): HelperCommand[] {
-    if (!d.ownBridge) return [];
-    const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
-    if (!bridge) return [];
-    const sharing = attachments(cache).filter(
-      (o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && (o.spec.bridge ?? 'br0') === d.bridge,
-    );
-    // Attachments deleted together must not keep each other's bridge alive: their veths go anyway.
-    const leaving = sharing.filter((o) => o.metadata.deletionTimestamp !== undefined);
-    const staying = sharing.filter((o) => o.metadata.deletionTimestamp === undefined);
-    const ignored = new Set([d.uplink, d.hostVeth, ...leaving.map((o) => vethNames(o.metadata.uid ?? o.metadata.name).hostVeth)]);
-    const ports = obs.host.links.filter((l) => l.master === d.bridge && !ignored.has(l.name));
-    if (staying.length > 0 || ports.length > 0) return [];
-    const cmds: HelperCommand[] = [];
-    if (d.uplink !== undefined) {
-      const gw = obs.host.defaultRoutes.find((r) => r.dev === d.bridge && r.gateway)?.gateway;
-      cmds.push({ mode: 'must', argv: ['ip', 'link', 'set', d.uplink, 'nomaster'] });
-      for (const a of bridge.addresses) cmds.push({ mode: 'must', argv: ['ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', d.uplink] });
-      if (gw) cmds.push({ mode: 'must', argv: ['ip', 'route', 'replace', 'default', 'via', gw, 'dev', d.uplink] });
-    }
-    cmds.push({ mode: 'must', argv: ['ip', 'link', 'del', d.bridge] });
-    return cmds;
   }
 
   async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
@@ -260,12 +199,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       .map((o) => o.metadata.name);
   }
 
-  private async observe(host: HostHandle, pid: number | undefined, ctx: ReconcileContext): Promise<NetObservation> {
+  private async observe(host: HostHandle, pid: number | undefined, ctx: KindReconcileContext): Promise<NetObservation> {
     const result = await this.helper.run(host, observeProgram(pid), { signal: ctx.signal });
     return parseObservation(result, pid);
   }
 
-  private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: ReconcileContext): Promise<void> {
+  private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: KindReconcileContext): Promise<void> {
     const r = await this.helper.run(host, cmds, { signal: ctx.signal });
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostWatchContext } from '../reconciler.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import type { StaticIPAttachmentReconciler } from './reconciler.js';
 import { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
 import type { ServiceRegistrationStep } from './service-step.js';

@@ -4,8 +4,9 @@
  * `ServiceRegistered` condition. On delete the service goes first, then the interface.
  */
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
-import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
-import type { AttachmentObserved, StaticIPAttachmentReconciler } from './reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
+import type { StaticIPAttachmentReconciler } from './reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { ServiceRegistrationStep } from './service-step.js';
 
 export type ObservedWithService = AttachmentObserved & { service?: NonNullable<StaticIPAttachment['status']>['service'] };
@@ -28,7 +29,7 @@ export class ServiceRegisteringReconciler implements KindReconciler<StaticIPAtta
     this.finalizer = this.network.finalizer;
   }
 
-  async reconcile(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<ReconcileOutcome<ObservedWithService>> {
+  async reconcile(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<ObservedWithService>> {
     const net = await this.network.reconcile(resource, ctx);
     const s = await this.service.reconcile(resource, net, ctx);
     const requeue = [net.requeueAfter, s.requeueAfter].filter((x): x is number => x !== undefined);
@@ -39,7 +40,7 @@ export class ServiceRegisteringReconciler implements KindReconciler<StaticIPAtta
     };
   }
 
-  async finalize(resource: StaticIPAttachment, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+  async finalize(resource: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     await this.service.finalize(resource, ctx);
     return this.network.finalize(resource, ctx);
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConsulCluster, DockerHost, KindName, StaticIPAttachment } from '../../crds/index.js';
-import type { ConditionInput, KindTypes, ObjectCache, ReconcileContext, ReconcileOutcome, Repair } from '../reconciler.js';
-import type { AttachmentObserved } from './reconciler.js';
+import type { ConditionInput, KindTypes, ObjectCache, KindReconcileContext, ReconcileOutcome, Repair } from '../kind-reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { AgentCallOptions, ServiceAgent } from './service-agent.js';
 import type { ObservedService, Registration } from './service-registration.js';
 import { ServiceRegistrationStep } from './service-step.js';
@@ -57,7 +57,7 @@ function sia(spec: Record<string, unknown>, generation = 1, status?: StaticIPAtt
 const SERVICE = { consulCluster: 'datacenter', name: 'ubuntu114', port: 8080, check: { tcp: 8080, interval: '2s', timeout: '1s' } };
 
 type AnyResource = ConsulCluster | DockerHost | StaticIPAttachment;
-function ctx(objs: AnyResource[]): ReconcileContext & { repairs: Repair[]; events: string[] } {
+function ctx(objs: AnyResource[]): KindReconcileContext & { repairs: Repair[]; events: string[] } {
   const repairs: Repair[] = [];
   const events: string[] = [];
   const cache: ObjectCache = {
@@ -83,7 +83,7 @@ const net = (status: ConditionInput['status'], reason = status === 'True' ? 'Att
 });
 
 /** Runs the step and returns the attachment as the operator would store it next. */
-async function pass(step: ServiceRegistrationStep, res: StaticIPAttachment, c: ReconcileContext, ready: ConditionInput['status'] = 'True') {
+async function pass(step: ServiceRegistrationStep, res: StaticIPAttachment, c: KindReconcileContext, ready: ConditionInput['status'] = 'True') {
   const out = await step.reconcile(res, net(ready), c);
   const conditions = out.condition ? [{ ...out.condition, lastTransitionTime: 'now', observedGeneration: res.metadata.generation! }] : [];
   return { out, next: { ...res, status: { ...(out.service ? { service: out.service } : {}), conditions } } as StaticIPAttachment };

@@ -6,8 +6,8 @@
  */
 import type { ConsulServiceStatus, ServiceHealth } from '../../crds/index.js';
 import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
-import type { ConditionInput, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
-import type { AttachmentObserved } from './reconciler.js';
+import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
+import type { AttachmentObserved } from './status.js';
 import type { ServiceAgent } from './service-agent.js';
 import { type AgentTarget, agentOnHost, desiredRegistration, diffRegistration, durationMs } from './service-registration.js';
 import type { AttachmentResource } from './spec.js';
@@ -43,7 +43,7 @@ export class ServiceRegistrationStep {
     this.recheckMs = options.recheckMs ?? 10_000;
   }
 
-  async reconcile(res: AttachmentResource, net: ReconcileOutcome<AttachmentObserved>, ctx: ReconcileContext): Promise<ServiceStepResult> {
+  async reconcile(res: AttachmentResource, net: ReconcileOutcome<AttachmentObserved>, ctx: KindReconcileContext): Promise<ServiceStepResult> {
     const want = res.spec.service;
     const prev = res.status?.service;
     if (!want) {
@@ -105,7 +105,7 @@ export class ServiceRegistrationStep {
   }
 
   /** Removes the registration wherever it is (desired agent and, if different, the one in status). */
-  async finalize(res: AttachmentResource, ctx: ReconcileContext): Promise<void> {
+  async finalize(res: AttachmentResource, ctx: KindReconcileContext): Promise<void> {
     const places = new Map<string, { cluster: string; node: string; id: string }>();
     const prev = res.status?.service;
     if (prev) places.set(prev.agentAddress, { cluster: prev.consulCluster, node: prev.agent, id: prev.serviceID });
@@ -128,7 +128,7 @@ export class ServiceRegistrationStep {
     return this.recheckMs;
   }
 
-  private async tokenOf(clusterName: string, ctx: ReconcileContext): Promise<{ token?: string }> {
+  private async tokenOf(clusterName: string, ctx: KindReconcileContext): Promise<{ token?: string }> {
     const key = ctx.cache.get('ConsulCluster', clusterName)?.spec.aclTokenRef?.kvKey;
     if (!key || !this.readSecret) return {};
     const token = await this.readSecret(key);

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { isSwarmopError } from '../../errors.js';
 import { type AttachmentSpec, desiredFor, vethNames } from './spec.js';
 
-const base: AttachmentSpec = { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1' };
+const base: AttachmentSpec = { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', interface: 'eth1' };
 const res = (spec: Partial<AttachmentSpec>, uid?: string) => ({
   apiVersion: 'swarmop.io/v1alpha1' as const,
   kind: 'StaticIPAttachment',
@@ -20,19 +20,15 @@ test('veth names are deterministic per uid and fit the 15-character limit', () =
   assert.match(a.peerVeth, /^swp[0-9a-f]{12}$/);
 });
 
-test('defaults: interface eth1; address split into ip and prefix; MAC lower-cased', () => {
-  const d = desiredFor(res({ mac: '02:AA:00:00:01:14' }, 'u1'));
-  assert.equal(d.iface, 'eth1');
+test('address split into ip and prefix; MAC lower-cased; bridge and interface as given', () => {
+  const d = desiredFor(res({ mac: '02:AA:00:00:01:14', bridge: 'br7', interface: 'eth3' }, 'u1'));
+  assert.equal(d.bridge, 'br7');
+  assert.equal(d.iface, 'eth3');
   assert.equal(d.ip, '192.168.116.114');
   assert.equal(d.prefix, 24);
   assert.equal(d.cidr, '192.168.116.114/24');
   assert.equal(d.mac, '02:aa:00:00:01:14');
-  assert.equal(d.gatewayOffLink, false);
   assert.equal(d.hostVeth, vethNames('u1').hostVeth);
-});
-
-test('a gateway outside the subnet is marked off-link (pipework adds a /32 route first)', () => {
-  assert.equal(desiredFor(res({ gateway: '10.0.0.1' })).gatewayOffLink, true);
 });
 
 test('values that could reach an ip command unchecked are refused', () => {

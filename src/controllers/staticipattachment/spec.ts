@@ -4,16 +4,16 @@
  * normalised into one `Desired` value that the pure planner works from.
  */
 import { createHash } from 'node:crypto';
-import type { Resource, StaticIPAttachmentSpecInput, StaticIPAttachmentStatus } from '../../crds/index.js';
-import { FORMAT_CHECKS, formatIPv4, parseCidr, parseIPv4 } from '../../crds/formats.js';
+import type { StaticIPAttachment, StaticIPAttachmentSpec } from '../../crds/index.js';
+import { FORMAT_CHECKS, formatIPv4, parseCidr } from '../../crds/formats.js';
 import { SwarmopError } from '../../errors.js';
 
-/** The spec as stored (interface may be absent in documents written before defaulting). */
-export type AttachmentSpec = StaticIPAttachmentSpecInput;
-export type AttachmentResource = Resource<AttachmentSpec, StaticIPAttachmentStatus>;
-
-export const DEFAULT_BRIDGE = 'br0';
-export const DEFAULT_INTERFACE = 'eth1';
+/**
+ * The spec as the controller gets it: the store validates and defaults every document it reads,
+ * so bridge and interface are always there and a gateway is always inside the address's subnet.
+ */
+export type AttachmentSpec = StaticIPAttachmentSpec;
+export type AttachmentResource = StaticIPAttachment;
 
 export interface Desired {
   host: string;
@@ -28,8 +28,6 @@ export interface Desired {
   /** `ip/prefix` as `ip addr add` takes it. */
   cidr: string;
   gateway?: string;
-  /** True when the gateway is outside the address's subnet (needs a /32 on-link route first). */
-  gatewayOffLink: boolean;
   /** Lower-case MAC, when the spec fixes one. */
   mac?: string;
   /** Host end of the veth pair, deterministic from the uid so restarts and delete find it. */
@@ -52,8 +50,7 @@ function check(format: string, field: string, value: string, problems: string[])
 export function desiredFor(resource: AttachmentResource): Desired {
   const spec = resource.spec;
   const problems: string[] = [];
-  const bridge = spec.bridge ?? DEFAULT_BRIDGE;
-  const iface = spec.interface ?? DEFAULT_INTERFACE;
+  const { bridge, interface: iface } = spec;
   check('dns-label', 'host', spec.host, problems);
   check('container-name', 'container', spec.container, problems);
   check('ifname', 'bridge', bridge, problems);
@@ -67,12 +64,6 @@ export function desiredFor(resource: AttachmentResource): Desired {
   if (problems.length > 0 || !cidr) {
     throw new SwarmopError('Invalid', `staticipattachment/${resource.metadata.name}: invalid spec`, { details: problems });
   }
-  let gatewayOffLink = false;
-  if (spec.gateway !== undefined) {
-    const gw = parseIPv4(spec.gateway)!;
-    const mask = cidr.prefix === 0 ? 0 : (0xffffffff << (32 - cidr.prefix)) >>> 0;
-    gatewayOffLink = ((gw & mask) >>> 0) !== cidr.network;
-  }
   const ip = formatIPv4(cidr.address);
   return {
     host: spec.host,
@@ -85,7 +76,6 @@ export function desiredFor(resource: AttachmentResource): Desired {
     prefix: cidr.prefix,
     cidr: `${ip}/${cidr.prefix}`,
     ...(spec.gateway !== undefined ? { gateway: spec.gateway } : {}),
-    gatewayOffLink,
     ...(spec.mac !== undefined ? { mac: spec.mac.toLowerCase() } : {}),
     ...vethNames(resource.metadata.uid ?? resource.metadata.name),
   };

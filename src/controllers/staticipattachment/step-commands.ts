@@ -3,8 +3,7 @@
  * run through `nsenter -t PID -n`. Every value was validated by desiredFor() or comes from the
  * kernel's own JSON output.
  */
-import type { HelperCommand } from './helper-program.js';
-import { inNetns } from './observation.js';
+import { type HelperCommand, inNetns } from './helper-program.js';
 import type { Step } from './plan.js';
 
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
@@ -53,10 +52,15 @@ export function stepCommands(step: Step): HelperCommand[] {
     case 'link-up':
       return [must(...inNetns(step.pid, ['ip', 'link', 'set', step.iface, 'up']))];
     case 'gateway':
+      return [must(...inNetns(step.pid, ['ip', 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface]))];
+    case 'bridge-to-uplink':
       return [
-        ...(step.offLink ? [must(...inNetns(step.pid, ['ip', 'route', 'replace', `${step.gateway}/32`, 'dev', step.iface]))] : []),
-        must(...inNetns(step.pid, ['ip', 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface])),
+        must('ip', 'link', 'set', step.uplink, 'nomaster'),
+        ...step.addresses.map((a) => must('ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', step.uplink)),
+        ...(step.defaultGateway ? [must('ip', 'route', 'replace', 'default', 'via', step.defaultGateway, 'dev', step.uplink)] : []),
       ];
+    case 'delete-bridge':
+      return [must('ip', 'link', 'del', step.bridge)];
     case 'arping':
       // Gratuitous ARP so neighbours drop a stale MAC at once; optional (pipework skips it without arping).
       // arping waits a full second for replies that never come: detach it (fixed script, values as
@@ -90,6 +94,8 @@ export function describeSteps(steps: readonly Step[]): string {
         case 'set-address': return `set ${s.cidr}${s.remove.length ? ` (removed ${s.remove.map((a) => `${a.ip}/${a.prefix}`).join(',')})` : ''}`;
         case 'link-up': return `set ${s.iface} up`;
         case 'gateway': return `default via ${s.gateway}`;
+        case 'bridge-to-uplink': return `moved ${s.uplink}${s.addresses.length ? ` and ${s.addresses.map((a) => `${a.ip}/${a.prefix}`).join(',')}` : ''} back off ${s.bridge}`;
+        case 'delete-bridge': return `deleted bridge ${s.bridge}`;
       }
     })
     .join('; ');

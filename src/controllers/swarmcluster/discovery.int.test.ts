@@ -14,7 +14,7 @@ import { LAB_HOSTS, dockerFor, recordingContext } from '../../../testing/reconci
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
+import { SwarmClusterReconciler } from './reconciler.js';
 
 const skip = labSkip('discovery.int', await enginesProblem(LAB_HOSTS.map((h) => ({ ...h, docker: dockerFor(h) }))));
 

@@ -1,10 +1,10 @@
 /** SwarmCluster controller: forms and repairs a swarm-mode cluster over DockerHosts (issue 7). */
 import { ConsulKv } from '../../store/consul-kv.js';
 import type { KvStore } from '../../store/kv.js';
-import { SwarmClusterReconciler, type SwarmClusterReconcilerOptions } from './swarmcluster-reconciler.js';
+import { SwarmClusterReconciler, type SwarmClusterReconcilerOptions } from './reconciler.js';
 
-export { SwarmClusterReconciler, SWARMCLUSTER_FINALIZER } from './swarmcluster-reconciler.js';
-export type { SwarmClusterReconcilerOptions } from './swarmcluster-reconciler.js';
+export { SwarmClusterReconciler, SWARMCLUSTER_FINALIZER } from './reconciler.js';
+export type { SwarmClusterReconcilerOptions } from './reconciler.js';
 export type { SwarmApi } from './swarm-api.js';
 export { dockerSwarmApi } from './swarm-api.js';
 export { discoveryPrefix } from './discovery.js';

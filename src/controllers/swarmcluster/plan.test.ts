@@ -415,3 +415,93 @@ test('one of three managers wiped while the other two keep quorum: its entry is 
   });
   assert.ok(reasons(p).includes('QuorumAtRisk'), JSON.stringify(p));
 });
+
+test('a locked or pending engine is reported and left alone; one in swarm state error leaves, drops its stale entry and joins again', () => {
+  const w = withNodes(
+    withEngines(converged(), eng('consulsvr', { localNodeState: 'active', nodeID: 'm1', controlAvailable: true, clusterID: 'C1' }), eng('consul01', { localNodeState: 'locked' }), eng('consul02', { localNodeState: 'error', error: 'tls: bad certificate' })),
+    (ns) => ns.map((n) => (n.id === 'w2' ? { ...n, state: 'down' } : n)),
+  );
+  const p = plan(desired(), w);
+  assert.deepEqual(p.blockers, [{ reason: 'NodeLocked', message: 'consul01: swarm is locked; run `docker swarm unlock` on it', severity: 'degraded' }]);
+  assert.deepEqual(p.actions, [
+    {
+      cause: { reason: 'NodeRejoined', found: 'consul02: swarm state error (tls: bad certificate)', repair: true },
+      host: 'consul02',
+      steps: [
+        { op: 'leave', host: 'consul02' },
+        { op: 'remove-node', host: 'consul02', nodeID: 'w2', force: true },
+        { op: 'join', host: 'consul02', role: 'worker', advertise: '10.0.0.113' },
+      ],
+      action: 'left, removed stale node w2 (down) and joined as worker',
+    },
+  ]);
+});
+
+test('with prune an unlisted raft leader is kept and reported', () => {
+  const w = withNodes(converged(), (ns) => [...ns.map((n) => (n.id === 'm1' ? { ...n, leader: false } : n)), node('m7', 'consul07', 117, { role: 'manager', leader: true })]);
+  const p = plan(desired({ prune: true }), w);
+  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.blockers, [{ reason: 'PruneBlocked', message: 'unlisted node consul07 is the raft leader; make a listed manager leader first', severity: 'degraded' }]);
+});
+
+test('every phase in one pass: stale entry out, promotion, availability, demotion held for quorum, unlisted nodes drained and pruned, in that order', () => {
+  // consulsvr: the listed manager, demoted by hand; consul01: listed worker, promoted by hand and drained;
+  // consul02: listed worker with a stale down entry besides its own; two unlisted nodes.
+  const w: SwarmWorld = {
+    engines: new Map([
+      ['consulsvr', member('consulsvr', 'm1')],
+      ['consul01', member('consul01', 'w1', true)],
+      ['consul02', member('consul02', 'w2')],
+    ]),
+    cluster: {
+      kind: 'ok',
+      clusterID: 'C1',
+      managerHost: 'consul01',
+      nodes: [
+        node('m1', 'consulsvr', 111),
+        node('w1', 'consul01', 112, { role: 'manager', reachability: 'reachable', leader: true, availability: 'pause' }),
+        node('w2', 'consul02', 113),
+        node('old2', 'consul02', 113, { state: 'down' }),
+        node('u1', 'consul08', 118),
+        node('u2', 'consul09', 119, { state: 'down' }),
+      ],
+    },
+  };
+  const p = plan(desired({ prune: true }), w);
+  assert.deepEqual(p.actions, [
+    {
+      cause: { reason: 'RoleRestored', found: 'consulsvr is a worker, listed as manager', repair: true },
+      host: 'consulsvr',
+      steps: [{ op: 'set-role', host: 'consulsvr', nodeID: 'm1', role: 'manager' }],
+      action: 'promoted to manager',
+    },
+    {
+      cause: { reason: 'AvailabilityRestored', found: 'consul01 availability is pause, listed as active', repair: true },
+      host: 'consul01',
+      steps: [{ op: 'set-availability', host: 'consul01', nodeID: 'w1', availability: 'active' }],
+      action: 'set availability active',
+    },
+    {
+      cause: { reason: 'StaleNodeRemoved', found: 'consul02 has stale entries old2 (down) besides its node w2', repair: true },
+      host: 'consul02',
+      steps: [{ op: 'remove-node', host: 'consul02', nodeID: 'old2', force: true }],
+      action: 'removed stale node entries old2 (down)',
+    },
+    {
+      cause: { reason: 'NodeDraining', found: 'node consul08 (u1) is not listed and prune is on', repair: false },
+      host: 'consul08',
+      steps: [{ op: 'set-availability', host: 'consul08', nodeID: 'u1', availability: 'drain' }],
+      action: 'drained before removal',
+    },
+    {
+      cause: { reason: 'NodePruned', found: 'node consul09 (u2, down) is not listed and prune is on', repair: true },
+      host: 'consul09',
+      steps: [{ op: 'remove-node', host: 'consul09', nodeID: 'u2', force: true }],
+      action: 'drained and removed from the swarm',
+    },
+  ]);
+  // The promoted manager is not yet reachable, so demoting the only other manager waits.
+  assert.deepEqual(p.blockers, [
+    { reason: 'DemotionWouldLoseQuorum', message: 'consul01 stays manager: demoting it would leave 0 reachable of 1 managers (quorum 1)', severity: 'degraded' },
+  ]);
+});

@@ -1,6 +1,6 @@
 /** Observed world + desired swarm + remaining blockers -> status facts and conditions (pure). */
 import type { SwarmNodeStatus } from '../../crds/swarm-cluster.js';
-import type { ConditionInput } from '../reconciler.js';
+import type { ConditionInput } from '../kind-reconciler.js';
 import type { Blocker, DesiredSwarm, SwarmWorld } from './model.js';
 import { hostOfAddr, matchNodes } from './plan.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatus, invalidSpecConditions, mergeConditions } from './conditions.js';
+import { buildStatus, invalidSpecConditions, mergeConditions } from './status-assembly.js';
 
 const t0 = new Date('2026-11-26T10:00:00Z');
 const t1 = new Date('2026-11-26T10:05:00Z');

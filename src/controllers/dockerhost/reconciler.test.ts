@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHostOutcome, withHelperImage } from './dockerhost-reconciler.js';
+import { dockerHostOutcome, withHelperImage } from './reconciler.js';
 import { engineFacts, failureReason } from './probe.js';
 
 const facts = engineFacts(

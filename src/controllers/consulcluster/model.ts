@@ -1,4 +1,4 @@
-/** What one reconcile saw of a ConsulCluster: its containers on every host and each agent's own view. */
+/** What one reconcile saw of a ConsulCluster, as plain data (observe.ts reads it): its containers on every host and each agent's own view. */
 
 /** Serf status codes of /v1/agent/members. */
 export const SERF_STATUS = { 0: 'none', 1: 'alive', 2: 'leaving', 3: 'left', 4: 'failed' } as const;

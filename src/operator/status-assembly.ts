@@ -4,7 +4,7 @@
  * produces byte-identical documents when nothing changed and the status write can be skipped.
  */
 import type { BaseStatus, Condition } from '../crds/index.js';
-import type { ConditionInput } from '../controllers/reconciler.js';
+import type { ConditionInput } from '../controllers/kind-reconciler.js';
 
 export function mergeConditions(
   previous: readonly Condition[] | undefined,

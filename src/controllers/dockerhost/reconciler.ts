@@ -4,7 +4,7 @@
  * (connect/disconnect re-trigger it at once) and re-checked by the periodic resync.
  */
 import type { DockerHost } from '../../crds/index.js';
-import type { ConditionInput, KindReconciler, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { ConditionInput, KindReconciler, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import type { HelperImageProvisioner, HelperImageStatus } from '../staticipattachment/helper-image.js';
 import { probeEngine, type EngineFacts } from './probe.js';
 
@@ -38,7 +38,7 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
   const recheck = options.unreachableRecheckMs ?? 5_000;
   return {
     kind: 'DockerHost',
-    async reconcile(host: DockerHostResource, ctx: ReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> {
+    async reconcile(host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> {
       const handle = ctx.hosts.get(host.metadata.name);
       if (!handle) {
         return {

@@ -10,7 +10,7 @@ import { durationMs } from '../../crds/formats.js';
 import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { KvStore } from '../../store/kv.js';
-import type { FinalizeOutcome, HostEvent, HostHandle, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostHandle, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { desiredSwarm, hostsOf } from './desired.js';
 import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
 import { executeAction } from './execute.js';
@@ -66,7 +66,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
   }
 
-  async reconcile(resource: SwarmCluster, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>> {
+  async reconcile(resource: SwarmCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<Observed>> {
     const spec = resource.spec;
     const { desired, missingHosts } = desiredSwarm(spec, (h) => ctx.hosts.get(h)?.address);
     const apis = new Map<string, SwarmApi>();
@@ -113,7 +113,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return outcome;
   }
 
-  async finalize(resource: SwarmCluster, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+  async finalize(resource: SwarmCluster, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     const d = resource.spec.discovery;
     if (!d) return { done: true };
     const kv = this.discoveryKv(d.consulCluster, ctx);
@@ -148,7 +148,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return [];
   }
 
-  private plan(desired: DesiredSwarm, world: SwarmWorld, ctx: ReconcileContext) {
+  private plan(desired: DesiredSwarm, world: SwarmWorld, ctx: KindReconcileContext) {
     return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs });
   }
 
@@ -158,7 +158,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     desired: DesiredSwarm,
     world: SwarmWorld,
     apiOf: (host: string) => SwarmApi | undefined,
-    ctx: ReconcileContext,
+    ctx: KindReconcileContext,
   ): Promise<Blocker[]> {
     const failed: Blocker[] = [];
     let managerHost = world.cluster.kind === 'ok' ? world.cluster.managerHost : undefined;
@@ -183,7 +183,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return failed;
   }
 
-  private async publish(resource: SwarmCluster, spec: SwarmClusterSpec, world: SwarmWorld, ctx: ReconcileContext): Promise<string | undefined> {
+  private async publish(resource: SwarmCluster, spec: SwarmClusterSpec, world: SwarmWorld, ctx: KindReconcileContext): Promise<string | undefined> {
     const d = spec.discovery!;
     if (world.cluster.kind !== 'ok') return undefined;
     const kv = this.discoveryKv(d.consulCluster, ctx);
@@ -207,7 +207,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   }
 
   /** The first server host of the ConsulCluster that has a DockerHost; its agent serves the KV. */
-  private discoveryKv(consulCluster: string, ctx: ReconcileContext): KvStore | undefined {
+  private discoveryKv(consulCluster: string, ctx: KindReconcileContext): KvStore | undefined {
     if (!this.kvFor) {
       ctx.log.warn('discovery requested but the reconciler has no Consul client factory');
       return undefined;

@@ -54,7 +54,7 @@ export interface Repair {
   host?: string;
 }
 
-export interface ReconcileContext {
+export interface KindReconcileContext {
   log: Logger;
   signal: AbortSignal;
   reconcileId: string;
@@ -116,8 +116,8 @@ export interface KindReconciler<R extends Resource<any, any> = Resource<any, any
   kind: KindName;
   /** Present when the controller changes hosts and must undo that on delete. */
   finalizer?: string;
-  reconcile(resource: R, ctx: ReconcileContext): Promise<ReconcileOutcome<Observed>>;
-  finalize?(resource: R, ctx: ReconcileContext): Promise<FinalizeOutcome>;
+  reconcile(resource: R, ctx: KindReconcileContext): Promise<ReconcileOutcome<Observed>>;
+  finalize?(resource: R, ctx: KindReconcileContext): Promise<FinalizeOutcome>;
   /** Docker event on `host` -> names of this kind's objects to reconcile now. */
   mapHostEvent?(host: string, event: HostEvent, cache: ObjectCache): string[];
   /** A host's event stream connected (true) or broke (false) -> names to reconcile now. */

@@ -5,9 +5,9 @@ import winston from 'winston';
 import type { Resource } from '../../crds/meta.js';
 import type { SwarmClusterSpec } from '../../crds/swarm-cluster.js';
 import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
-import type { HostHandle, ReconcileContext, Repair } from '../reconciler.js';
+import type { HostHandle, KindReconcileContext, Repair } from '../kind-reconciler.js';
 import { FakeSwarm } from '../../../testing/fakes/fake-swarm.js';
-import { SwarmClusterReconciler } from './swarmcluster-reconciler.js';
+import { SwarmClusterReconciler } from './reconciler.js';
 
 const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114' };
 
@@ -19,14 +19,14 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
   const events: { type: string; reason: string; message: string }[] = [];
   const objects = new Map<string, Resource<any, any>>();
   let now = Date.parse('2026-01-01T00:00:00Z');
-  const ctx: ReconcileContext = {
+  const ctx: KindReconcileContext = {
     log: winston.createLogger({ silent: true }),
     signal: new AbortController().signal,
     reconcileId: 't',
     hosts: { get: (n) => handles.get(n), list: () => [...handles.values()] },
     cache: {
-      get: ((k: string, n: string) => objects.get(`${k}/${n}`)) as ReconcileContext['cache']['get'],
-      list: ((k: string) => [...objects.values()].filter((o) => o.kind === k)) as ReconcileContext['cache']['list'],
+      get: ((k: string, n: string) => objects.get(`${k}/${n}`)) as KindReconcileContext['cache']['get'],
+      list: ((k: string) => [...objects.values()].filter((o) => o.kind === k)) as KindReconcileContext['cache']['list'],
     },
     repaired: async (r) => void repairs.push(r),
     event: async (type, reason, message) => void events.push({ type, reason, message }),

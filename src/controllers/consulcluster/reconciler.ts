@@ -5,7 +5,7 @@
  */
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, ReconcileContext, ReconcileOutcome } from '../reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
 import { readMembers, type AgentHttpOptions } from './agent-http.js';
@@ -70,7 +70,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.readSecret = options.readSecret;
   }
 
-  async reconcile(resource: ConsulCluster, ctx: ReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
+  async reconcile(resource: ConsulCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
     const name = resource.metadata.name;
     const key = `${name}/${resource.metadata.uid ?? ''}`;
     const spec = resource.spec;
@@ -156,7 +156,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
    * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
    */
-  private async run(action: Action, a: ClusterAnalysis, ctx: ReconcileContext, o: ExecuteOptions): Promise<boolean | ImagePullError> {
+  private async run(action: Action, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions): Promise<boolean | ImagePullError> {
     let done: string;
     try {
       done = await execute(action, (h) => ctx.hosts.get(h), o);
@@ -197,7 +197,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * A new gossip key goes through the keyring API while every member is alive to receive it (see
    * gossip-keyring.ts); true when it was rotated now. Never says the key, only that it changed.
    */
-  private async rotateKeyring(gossipKey: string, a: ClusterAnalysis, http: AgentHttpOptions, ctx: ReconcileContext): Promise<boolean> {
+  private async rotateKeyring(gossipKey: string, a: ClusterAnalysis, http: AgentHttpOptions, ctx: KindReconcileContext): Promise<boolean> {
     const ref = a.reference;
     if (!ref || a.leaderAddress === '' || !a.members.every((m) => healthy(m, a))) return false;
     let pools;
@@ -234,7 +234,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   }
 
   /** Stops and removes every agent container of the cluster; data dirs stay on the hosts. */
-  async finalize(resource: ConsulCluster, ctx: ReconcileContext): Promise<FinalizeOutcome> {
+  async finalize(resource: ConsulCluster, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
     const name = resource.metadata.name;
     let done = true;
     for (const h of ctx.hosts.list()) {
