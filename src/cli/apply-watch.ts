@@ -11,13 +11,13 @@ import type { CliContext } from './cli-context.js';
 import { listManifestFiles, type ManifestSource } from './manifest-sources.js';
 import { validateSources } from './load-manifests.js';
 import { refOf } from './kinds.js';
-import { applyResources, dryRunSuffix } from './commands/apply.js';
+import { applyResources, dryRunSuffix, type DryRun } from './apply-resources.js';
 
 export interface WatchApplyOptions {
   paths: readonly string[];
   recursive: boolean;
   prune: boolean;
-  dryRun: 'none' | 'client' | 'server';
+  dryRun: DryRun;
   /** Quiet period after the last change before applying (default 300 ms). */
   debounceMs?: number;
 }

@@ -38,3 +38,8 @@ export async function loadManifests(files: readonly string[], options: { io: Cli
   if (resources.length === 0) throw new SwarmopError('Invalid', 'no objects passed: the manifests contain no documents');
   return resources;
 }
+
+/** Commander's accumulator for the repeatable `-f, --filename` option. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

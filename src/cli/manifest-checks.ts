@@ -5,6 +5,8 @@
  */
 import type { Resource } from '../crds/meta.js';
 import { refOf } from './kinds.js';
+import type { CliContext } from './cli-context.js';
+import { SwarmopError } from '../errors.js';
 
 export interface CrossCheck {
   errors: string[];
@@ -50,4 +52,13 @@ export function crossCheck(resources: readonly Resource[]): CrossCheck {
     else byAddress.set(address, refOf(r));
   }
   return { errors, warnings };
+}
+
+/** Throws Invalid on cross-document errors; prints warnings on stderr. */
+export function checkAcrossDocuments(ctx: CliContext, resources: readonly Resource[]): void {
+  const { errors, warnings } = crossCheck(resources);
+  for (const w of warnings) ctx.io.stderr(`warning: ${w}\n`);
+  if (errors.length > 0) {
+    throw new SwarmopError('Invalid', `${errors.length} error${errors.length === 1 ? '' : 's'} across the manifests; nothing was written`, { details: errors });
+  }
 }

@@ -20,15 +20,34 @@ import { UiServer } from '../ui/ui-server.js';
 import type { Runnable } from '../runtime/manager.js';
 import type { KindName } from '../crds/kind-info.js';
 import type { Resource } from '../crds/meta.js';
-import type { OperatorOptions } from './commands/operator.js';
+import type { ResolveConsulSettingsInput } from '../store/consul-connection.js';
 
-/** Leader-election timing (seconds); defaults in src/runtime/leader-election.ts (TTL 10 s, lock-delay 1 s). */
-export interface LeaseOptions {
+/** What `swarmop operator` resolved from its flags, globals and environment. */
+export interface OperatorCommandOptions {
+  prefix: string;
+  /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
+  consulAddr?: string;
+  /** Store Consul settings by layer (flags, environment, context), resolved as the consul CLI does. */
+  consul?: ResolveConsulSettingsInput;
+  metricsAddr: string;
+  /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
+  ui: boolean;
+  /** The status page's own address; undefined = only under /ui on the metrics address. */
+  uiAddr?: string;
+  leaderElect: boolean;
+  logFormat: 'json' | 'text' | 'auto';
+  logLevel: string;
+  resyncSeconds: number;
+  maxConcurrentReconciles: number;
+  /** Leader-election session TTL (s); undefined = the runtime's default (10). */
   leaseSeconds?: number;
+  /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
   lockDelaySeconds?: number;
+  /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
+  helperImage?: string;
 }
 
-export async function runOperator(options: OperatorOptions & LeaseOptions): Promise<number> {
+export async function runOperator(options: OperatorCommandOptions): Promise<number> {
   // One stop signal is shared by every watcher, controller and host stream (a dozen or more with
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);

@@ -4,10 +4,9 @@ import { applyDefaults } from '../../crds/index.js';
 import { action, type CliContext } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { requireKind } from '../kinds.js';
-import { loadManifests } from '../load-manifests.js';
+import { collect, loadManifests } from '../load-manifests.js';
 import { getOrUndefined } from '../store-reads.js';
 import { resourceDiff } from '../spec-diff.js';
-import { collect } from './apply.js';
 
 export function registerDiff(program: Command, ctx: CliContext): void {
   program
