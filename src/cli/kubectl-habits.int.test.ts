@@ -20,7 +20,7 @@ import { ResourceStore } from '../store/resource-store.js';
 import { useRealConsul } from '../../testing/real-consul.js';
 import { main, buildProgram } from './main.js';
 import { captureIo } from '../../testing/capture-io.js';
-import { createContext } from './cli-context.js';
+import { createContext } from './program/cli-context.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from './main.js';
 import { captureIo, type CapturedIo } from '../../testing/capture-io.js';
-import type { OpenStore } from './cli-context.js';
+import type { OpenStore } from './program/cli-context.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 

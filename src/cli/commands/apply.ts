@@ -1,12 +1,12 @@
 /** `swarmop apply -f FILE|DIR|- [-R] [--dry-run=client|server] [--watch [--prune]]` */
 import { Option, type Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { collect, loadManifests } from '../load-manifests.js';
-import { applyResources, parseDryRun } from '../apply-resources.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { applyResources, parseDryRun } from '../manifests/apply-resources.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { withExamples } from '../examples.js';
-import { watchAndApply } from '../apply-watch.js';
+import { withExamples } from '../program/examples.js';
+import { watchAndApply } from '../watch/apply-watch.js';
 
 interface ApplyOptions {
   filename: string[];

@@ -6,20 +6,20 @@
  * finalizers have run; --timeout bounds that wait (0 = no limit) and ends with exit 6.
  */
 import type { Command } from 'commander';
-import { action, type CliContext, type StoreHandle } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext, type StoreHandle } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
-import { notFound, refOf, requireKind } from '../kinds.js';
-import { collect, loadManifests } from '../load-manifests.js';
-import { parseResourceArgs } from '../resource-args.js';
-import { fetchResources } from '../resource-fetch.js';
-import { parseLabelSelector } from '../label-selector.js';
+import { notFound, refOf, requireKind } from '../resources/kinds.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { parseResourceArgs } from '../resources/resource-args.js';
+import { fetchResources } from '../resources/resource-fetch.js';
+import { parseLabelSelector } from '../resources/label-selector.js';
 import { parseDuration } from '../duration.js';
 import { parseBool } from '../config/connection-settings.js';
-import { watchPrefix } from '../kv-watch.js';
-import { pick } from '../store-reads.js';
-import { withExamples } from '../examples.js';
+import { watchPrefix } from '../watch/kv-watch.js';
+import { pick } from '../resources/store-reads.js';
+import { withExamples } from '../program/examples.js';
 
 interface DeleteOptions {
   filename?: string[];

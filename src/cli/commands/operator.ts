@@ -1,11 +1,11 @@
 /**
- * `swarmop operator`: flag parsing only. The operator itself lives in ../operator-command.ts,
+ * `swarmop operator`: flag parsing only. The operator itself lives in ../operator/run-operator.ts,
  * imported lazily so the other commands never load the runtime and controllers.
  */
 import { Option, type Command } from 'commander';
-import { action, consulInput, type CliContext } from '../cli-context.js';
+import { action, consulInput, type CliContext } from '../program/cli-context.js';
 import { SwarmopError } from '../../errors.js';
-import type { OperatorCommandOptions } from '../operator-command.js';
+import type { OperatorCommandOptions } from '../operator/run-operator.js';
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
@@ -56,7 +56,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
-        const { runOperator } = await import('../operator-command.js');
+        const { runOperator } = await import('../operator/run-operator.js');
         return runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),

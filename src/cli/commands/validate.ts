@@ -1,11 +1,11 @@
 /** `swarmop validate -f FILE|DIR|- [-R]`: schema and cross-document checks, with no Consul at all. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
-import { collect, loadManifests } from '../load-manifests.js';
-import { refOf } from '../kinds.js';
-import { checkAcrossDocuments } from '../manifest-checks.js';
-import { withExamples } from '../examples.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { refOf } from '../resources/kinds.js';
+import { checkAcrossDocuments } from '../manifests/manifest-checks.js';
+import { withExamples } from '../program/examples.js';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   const cmd = program

@@ -1,15 +1,15 @@
 /** `swarmop wait KIND/NAME... --for=condition=Ready[=True|False] | --for=delete [--timeout=60s]` */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import { refOf, requireKind } from '../kinds.js';
+import { refOf, requireKind } from '../resources/kinds.js';
 import { parseDuration } from '../duration.js';
-import { describeWaitFor, parseWaitFor, waitSatisfied, type WaitFor } from '../wait-condition.js';
-import { watchPrefix } from '../kv-watch.js';
-import { pick } from '../store-reads.js';
+import { describeWaitFor, parseWaitFor, waitSatisfied, type WaitFor } from '../watch/wait-condition.js';
+import { watchPrefix } from '../watch/kv-watch.js';
+import { pick } from '../resources/store-reads.js';
 
 interface Target {
   kind: KindInfo;
