@@ -17,7 +17,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { SwarmopError } from '../errors.js';
 import { ConsulSettingsError, DEFAULT_CONSUL_ADDR, parseConsulEndpoint, type ConsulConnection, type ConsulTls } from './consul-connection.js';
-import { parseDuration } from './duration.js';
+import { parseGoDuration } from '../go-duration.js';
 import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
 import {
   MAX_TXN_OPS,
@@ -174,7 +174,7 @@ export class ConsulKv implements KvStore {
     let timeout = this.requestTimeoutMs;
     if (options.index !== undefined) {
       query.index = options.index;
-      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+      const waitMs = options.wait === undefined ? 5 * 60_000 : parseGoDuration(options.wait);
       if (options.wait !== undefined) query.wait = options.wait;
       // Consul adds up to wait/16 of jitter before answering a blocking query.
       timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
@@ -194,7 +194,7 @@ export class ConsulKv implements KvStore {
     let timeout = this.requestTimeoutMs;
     if (options.index !== undefined) {
       query.index = options.index;
-      const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+      const waitMs = options.wait === undefined ? 5 * 60_000 : parseGoDuration(options.wait);
       if (options.wait !== undefined) query.wait = options.wait;
       timeout = waitMs + waitMs / 16 + this.requestTimeoutMs;
     }

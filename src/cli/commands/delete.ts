@@ -15,7 +15,7 @@ import { collect, loadManifests } from '../manifests/load-manifests.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';
 import { parseLabelSelector } from '../resources/label-selector.js';
-import { parseDuration } from '../duration.js';
+import { parseGoDuration } from '../../go-duration.js';
 import { parseBool } from '../config/connection-settings.js';
 import { watchPrefix } from '../watch/kv-watch.js';
 import { pick } from '../resources/store-reads.js';
@@ -82,7 +82,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'longest wait with --wait (0 = no limit), then exit 6', '0s')
     .action(
       action(ctx, async (args: string[], opts: DeleteOptions) => {
-        const timeoutMs = parseDuration(opts.timeout);
+        const timeoutMs = parseGoDuration(opts.timeout, { bareSeconds: true });
         const bulk = opts.all || opts.selector !== undefined;
         let targets: Target[];
         const handle = (): StoreHandle => ctx.open();
