@@ -30,7 +30,7 @@ import {
 } from './framework/faults.js';
 import { dockerOnHost, hostDocker, labCommand, labRoles } from './framework/lab.js';
 import { OperatorProcess } from './framework/operator-process.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const { MGR, A, B, addressOf, WORKLOAD_IMAGE } = labRoles();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

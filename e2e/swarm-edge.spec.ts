@@ -18,7 +18,7 @@ import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand } from './framework/lab.js';
 import type { LogLine } from './framework/operator-process.js';
-import { eventually } from './framework/poll.js';
+import { eventually } from '../testing/wait-until.js';
 
 const HOSTS = ['consulsvr', 'consul01', 'consul02'];
 const dockerHost = (h: string, address: string) => `apiVersion: swarmop.io/v1alpha1

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SwarmopError } from '../src/errors.js';
+import { eventually } from './wait-until.js';
 
 const execFileP = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -128,24 +129,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, alive: () => boolean): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new SwarmopError('Unavailable', `consul agent exited while waiting for ${what}`);
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new SwarmopError('Timeout', `consul agent: timed out after ${timeoutMs} ms waiting for ${what}`, {
-    details: lastError instanceof Error ? [lastError.message] : [],
-  });
-}
-
 async function httpOk(url: string, init: RequestInit = {}): Promise<string | undefined> {
   const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
   const body = await res.text();
@@ -197,16 +180,17 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
     if (proc.pid === undefined) throw new SwarmopError('Internal', `cannot start ${bin}`);
     writeFileSync(pidFile, `${proc.pid}\n`);
     try {
-      await waitFor('a leader', timeoutMs, async () => {
+      const agentAlive = { timeoutMs, intervalMs: 50, stopIf: () => (exited ? 'consul agent exited' : undefined) };
+      await eventually('a leader', async () => {
         const leader = await httpOk(`${httpAddr}/v1/status/leader`, { headers });
         return leader !== undefined && leader.trim() !== '""' ? leader : undefined;
-      }, () => !exited);
+      }, agentAlive);
       const probeKey = `${httpAddr}/v1/kv/swarmop-agent-probe`;
-      await waitFor('a working KV', timeoutMs, async () => {
+      await eventually('a working KV', async () => {
         const put = await httpOk(probeKey, { method: 'PUT', body: 'ok', headers });
         if (put?.trim() !== 'true') return undefined;
         return httpOk(probeKey, { method: 'DELETE', headers });
-      }, () => !exited);
+      }, agentAlive);
     } catch (err) {
       const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15) : [];
       await halt();

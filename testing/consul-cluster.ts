@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmopError } from '../src/errors.js';
 import { consulBinary } from './consul-agent.js';
+import { eventually } from './wait-until.js';
 
 export interface ConsulClusterOptions {
   /** Number of servers (default 3). */
@@ -147,20 +148,16 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
   };
 
   const waitForLeader = async (timeoutMs = options.startTimeoutMs ?? 60_000, notIndex?: number): Promise<number> => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const l = await leader();
-      if (l !== undefined && l !== notIndex) {
-        try {
-          const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, { method: 'PUT', body: 'ok', signal: AbortSignal.timeout(1000) });
-          if (res.ok) return l;
-        } catch {
-          // not yet
-        }
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      return await eventually('a leader that takes a KV write', async () => {
+        const l = await leader();
+        if (l === undefined || l === notIndex) return undefined;
+        const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, { method: 'PUT', body: 'ok', signal: AbortSignal.timeout(1000) });
+        return res.ok ? l : undefined;
+      }, { timeoutMs, intervalMs: 50 });
+    } catch (err) {
+      throw new SwarmopError('Timeout', `consul cluster: no leader within ${timeoutMs} ms (logs in ${dir})`, { cause: err });
     }
-    throw new SwarmopError('Timeout', `consul cluster: no leader within ${timeoutMs} ms (logs in ${dir})`);
   };
 
   const kill = async (i: number): Promise<void> => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
 import { consulBinary } from './consul-agent.js';
+import { eventually } from './wait-until.js';
 
 const execFileP = promisify(execFile);
 
@@ -148,24 +149,15 @@ export async function startTlsConsul(): Promise<TlsConsulHandle> {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) {
-      const log = readFileSync(join(dir, 'consul.log'), 'utf8');
-      await stop();
-      throw new Error(`TLS consul agent exited:\n${log.split('\n').slice(-15).join('\n')}`);
-    }
-    try {
+  try {
+    await eventually('the TLS consul agent to serve KV', async () => {
       const put = await call('PUT', '/v1/kv/swarmop-tls-probe', 'ok');
-      if (put.status === 200 && put.body.trim() === 'true') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('TLS consul agent did not serve KV within 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 100));
+      return put.status === 200 && put.body.trim() === 'true';
+    }, { timeoutMs: 30_000, intervalMs: 100, stopIf: () => (exited ? 'the TLS consul agent exited' : undefined) });
+  } catch (err) {
+    const log = readFileSync(join(dir, 'consul.log'), 'utf8');
+    await stop();
+    throw new Error(`${(err as Error).message}:\n${log.split('\n').slice(-15).join('\n')}`, { cause: err });
   }
   await call('DELETE', '/v1/kv/swarmop-tls-probe');
   return { httpsAddr: `https://127.0.0.1:${https}`, hostPort: `127.0.0.1:${https}`, pki, http: call, stop };

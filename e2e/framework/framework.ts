@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { ensureLab, REPO_ROOT, dockerOnHost, type Lab } from './lab.js';
 import { OperatorProcess } from './operator-process.js';
-import { eventually, type PollOptions } from './poll.js';
+import { eventually, type WaitOptions } from '../../testing/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
 export interface Framework {
@@ -26,7 +26,7 @@ export interface Framework {
   /** The object as `swarmop get KIND NAME -o json` shows it, or undefined when absent. */
   get(kind: string, name: string): Promise<Record<string, any> | undefined>;
   /** Waits until the object's condition has the given status (default Ready=True). */
-  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: PollOptions & { type?: string; reason?: string }): Promise<Record<string, any>>;
+  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: WaitOptions & { type?: string; reason?: string }): Promise<Record<string, any>>;
   /** Starts another operator replica with its own log (for leader-election specs). */
   newOperator(name: string, extraArgs?: readonly string[]): OperatorProcess;
 }
@@ -76,7 +76,7 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
           if (r.code !== 0) throw new Error(`swarmop apply failed (exit ${r.code}): ${r.stderr.trim()}`);
           return r.stdout;
         },
-        async waitCondition(kind: string, name: string, status: 'True' | 'False' = 'True', o: PollOptions & { type?: string; reason?: string } = {}) {
+        async waitCondition(kind: string, name: string, status: 'True' | 'False' = 'True', o: WaitOptions & { type?: string; reason?: string } = {}) {
           const type = o.type ?? 'Ready';
           return eventually(
             `${kind}/${name} ${type}=${status}${o.reason ? ` (${o.reason})` : ''}`,

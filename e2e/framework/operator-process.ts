@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { REPO_ROOT } from './lab.js';
-import { eventually } from './poll.js';
+import { eventually } from '../../testing/wait-until.js';
 
 export interface OperatorOptions {
   storeAddr: string;

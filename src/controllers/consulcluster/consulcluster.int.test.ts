@@ -22,8 +22,9 @@ import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulC
 import { CLUSTER_LABEL, containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready, type Outcome } from '../../../testing/lab/consul-lab-cluster.js';
+import { eventually } from '../../../testing/wait-until.js';
 
-const { IMAGE, NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, waitFor, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
+const { IMAGE, NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 
 /** `consul leave` makes the agent exit after it drains; the operator restarts the container. */
 const LEAVE_REPAIR = `AgentRestarted@${H1}`;
@@ -126,7 +127,7 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     await partitionConsul(docker(H2), peers);
     try {
       // The others declare it failed (gossip suspicion, ~7 s) while its agent keeps answering HTTP.
-      await waitFor(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', 60_000);
+      await eventually(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', { timeoutMs: 60_000 });
     } finally {
       await healConsulPartition(docker(H2), peers);
     }

@@ -17,8 +17,9 @@ const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 /** The lab's /24, e.g. 192.168.116 (SWARMOP_LAB_SUBNET). */
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
-import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
+import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
 import { DEFAULT_HELPER_NAME } from './net-helper.js';
+import { eventually } from '../../../testing/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;
@@ -54,7 +55,7 @@ async function onHost(host: string, argv: string[]) {
 }
 const pidOf = async (o: StaticIPAttachment) => String((await docker(o.spec.host).getContainer(o.spec.container).inspect()).State.Pid);
 const ping = (o: StaticIPAttachment, ip: string) =>
-  poll(`ping ${o.spec.container} -> ${ip}`, async () => (await sh(docker(o.spec.host), o.spec.container, ['ping', '-c', '1', '-W', '1', ip])) !== undefined, 10_000);
+  eventually(`ping ${o.spec.container} -> ${ip}`, async () => (await sh(docker(o.spec.host), o.spec.container, ['ping', '-c', '1', '-W', '1', ip])) !== undefined, { timeoutMs: 10_000, intervalMs: 100 });
 
 async function assertNoOp(o: StaticIPAttachment) {
   const veth = async () => JSON.parse(await onHost(o.spec.host, ['ip', '-j', 'link', 'show', 'dev', o.status!.hostVeth!]))[0].ifindex as number;
