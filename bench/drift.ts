@@ -23,7 +23,7 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { execInContainer } from '../src/docker/exec.js';
 import { labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
-import { OperatorChild, REPO_ROOT } from '../testing/operator-harness.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
 import { hostDocker } from '../e2e/framework/lab.js';
 import { reportFigure } from './figures.js';
 import { stats, type Stats } from './stats.js';
@@ -101,7 +101,7 @@ function row(label: string, s: Stats, floor?: Stats): string {
 }
 
 /** SIGTERM must drain and exit; when it does not, say so (with the operator's last lines) and kill it. */
-async function stopOperator(op: OperatorChild): Promise<void> {
+async function stopOperator(op: OperatorProcess): Promise<void> {
   try {
     await op.stop('SIGTERM', 15_000);
   } catch {
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     console.error(`bench:drift needs the lab (hack/lab.sh up): ${HOST} does not answer`);
     process.exit(2);
   }
-  const op = new OperatorChild({ consulAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
+  const op = new OperatorProcess({ storeAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
   try {
     for (const c of [A, B]) await runWorkload(docker, c.name, { [TEST_LABEL]: LABEL });
     op.start();

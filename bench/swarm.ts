@@ -14,8 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { hostDocker, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
-import { OperatorProcess } from '../e2e/framework/operator-process.js';
+import { hostDocker, LAB_OPERATOR_ARGS, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
+import { OperatorProcess } from '../testing/operator-process.js';
 import { run } from '../e2e/framework/shell.js';
 import { reportFigure } from './figures.js';
 
@@ -174,7 +174,7 @@ async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
 async function main(): Promise<void> {
   console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), ${RUNS} runs per fault`);
   await cli(['apply', '-f', '-'], MANIFESTS);
-  let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+  let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
   op.start();
   try {
     await waitConverged('initial formation');
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
       // Swarm alone: the operator is stopped, the fault is left to the engines.
       await op.stop();
       const alone = await measure(f, ALONE_WAIT_MS);
-      op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+      op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
       op.start();
       await waitConverged(`after the swarm-alone run of ${f.name}`);
 

@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startConsulCluster, type ConsulClusterHandle } from '../testing/consul-cluster.js';
-import { OperatorChild, REPO_ROOT } from '../testing/operator-harness.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
 import { eventually } from '../testing/wait-until.js';
 
 let PREFIX = 'store-leader-loss/';
@@ -112,7 +112,7 @@ describe('store: a three-server Consul loses its leader', () => {
     PREFIX = 'store-leader-loss-burst/';
     const address = cluster.servers[via]!.address;
     assert.equal((await cli(address, ['apply', '-f', '-'], hosts('burst', 'v1'))).code, 0);
-    const op = new OperatorChild({ consulAddr: address, prefix: PREFIX, args: ['--metrics-addr', '0', '--resync-seconds', '300'], name: 'store-operator' });
+    const op = new OperatorProcess({ storeAddr: address, prefix: PREFIX, args: ['--metrics-addr', '0', '--resync-seconds', '300'], name: 'store-operator' });
     op.start();
     try {
       const statuses = async () => {

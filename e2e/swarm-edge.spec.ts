@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand } from './framework/lab.js';
-import type { LogLine } from './framework/operator-process.js';
+import type { LogLine } from '../testing/operator-process.js';
 import { eventually } from '../testing/wait-until.js';
 
 const HOSTS = ['consulsvr', 'consul01', 'consul02'];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readAgentView } from '../../src/controllers/consulcluster/agent-http.js';
 import type { Framework } from './framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest, labWorkloads, readLabEnv, REPO_ROOT } from './lab.js';
-import type { LogLine } from './operator-process.js';
+import type { LogLine } from '../../testing/operator-process.js';
 import { eventually, type WaitOptions } from '../../testing/wait-until.js';
 import { run, type RunResult } from './shell.js';
 

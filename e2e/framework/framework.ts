@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { ensureLab, REPO_ROOT, dockerOnHost, type Lab } from './lab.js';
-import { OperatorProcess } from './operator-process.js';
+import { OperatorProcess } from '../../testing/operator-process.js';
+import { LAB_OPERATOR_ARGS } from './lab.js';
 import { eventually, type WaitOptions } from '../../testing/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
@@ -51,7 +52,7 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
       mkdirSync(artifactsDir, { recursive: true });
       const env = { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix };
       const newOperator = (name: string, extraArgs: readonly string[] = options.operatorArgs ?? []) => {
-        const op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name, extraArgs });
+        const op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name, args: [...LAB_OPERATOR_ARGS, ...extraArgs] });
         operators.push(op);
         return op;
       };
