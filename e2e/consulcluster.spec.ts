@@ -1,5 +1,5 @@
 /**
- * ConsulCluster on the lab (issue 6): the reference topology's three servers form from nothing,
+ * ConsulCluster on the lab: the reference topology's three servers form from nothing,
  * then each drift is made on purpose and the operator must repair it with one `drift repaired`:
  * an agent container killed, removed, a `consul leave`, a host cut off from the others' Consul
  * traffic until it shows `failed`, a rolling configuration change that keeps a leader throughout, a server removed

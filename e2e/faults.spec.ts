@@ -1,5 +1,5 @@
 /**
- * Break it on purpose (issue 8, Faults): the whole reference topology (3 DockerHosts, the Consul
+ * Break it on purpose: the whole reference topology (3 DockerHosts, the Consul
  * server cluster, the swarm, ubuntu114/ubuntu119's fixed addresses) under the real operator, then
  * one fault per `it`. Each ends with expectConverged: everything Ready at the current generation,
  * and nothing duplicated or lost (one eth1 per workload, one host veth, one agent container per

@@ -1,5 +1,5 @@
 /**
- * Helpers for the fault specs (issue 8): the whole reference topology as YAML, one "is everything
+ * Helpers for the fault specs (e2e/faults.spec.ts): the whole reference topology as YAML, one "is everything
  * converged with nothing duplicated" check over the hosts, a CLI bound to any store (for the spec
  * that runs its own persistent store Consul), and the log analysis that proves two replicas never
  * acted at the same time.

@@ -1,6 +1,7 @@
 /**
  * StaticIPAttachment against the real lab (hack/lab.sh up): pipework's attachment across two DinD
- * hosts, each drift of issue 5 broken by hand and repaired, converged = no-op, delete/finalize.
+ * hosts, each drift (restart, re-created container, eth1 deleted, address changed, bridge deleted)
+ * broken by hand and repaired, converged = no-op, delete/finalize.
  * Uses its own labelled containers (io.swarmop.test=staticip) and addresses .201/.202, so the
  * reference topology's ubuntu114/ubuntu119 are left to the e2e specs.
  */
