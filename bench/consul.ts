@@ -33,7 +33,6 @@ const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').
 const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
 const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
 const d = (host: string): Docker => docker.get(host)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const resource: ConsulCluster = {
   apiVersion: 'swarmop.io/v1alpha1',

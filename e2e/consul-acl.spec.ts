@@ -18,7 +18,6 @@ import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const CLUSTER = 'secured';
 const AGENT = `swarmop-consul-${CLUSTER}`;
-const DATA_DIR = `/var/lib/swarmop/consul/${CLUSTER}`;
 const IMAGE = 'hashicorp/consul:1.8.7';
 const { lab } = labRoles();
 const [H0, H1, H2] = lab.hosts.map((h) => h.name) as [string, string, string];

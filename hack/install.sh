@@ -17,7 +17,7 @@ esac
 # base image; busybox-static for tiny images; iproute2/iptables/util-linux for lab networking;
 # iputils-arping goes into the default network helper (gratuitous ARP after an attach);
 # chromium (headless, driven by puppeteer-core) and a font for the status page's browser tests;
-# shellcheck for hack/verify.sh.
+# hack/verify.sh lints the scripts with Debian's shellcheck package.
 read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux iputils-arping ca-certificates chromium fonts-dejavu-core shellcheck}"
 
 missing=()

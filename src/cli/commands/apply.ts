@@ -5,7 +5,6 @@ import { collect, loadManifests } from '../manifests/load-manifests.js';
 import { applyResources, parseDryRun } from '../manifests/apply-resources.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { withExamples } from '../program/examples.js';
 import { watchAndApply } from '../watch/apply-watch.js';
 
 interface ApplyOptions {

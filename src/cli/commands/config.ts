@@ -1,5 +1,5 @@
 /** `swarmop config get-contexts|current-context|use-context|set-context|delete-context|view` */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';

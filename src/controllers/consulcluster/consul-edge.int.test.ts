@@ -6,22 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type Docker from 'dockerode';
-import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
-import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
-import type { ReconcileOutcome } from '../reconciler.js';
+import { labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
 import { forceLeave, readAgentView } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
-import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
+import { createConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';
 import { eventually } from '../../../testing/wait-until.js';
 
 /** The lab's hosts (.lab/env): the first is the first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsuledge');
+const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, removeAll, removeDataDirs } = labConsulCluster('itconsuledge');
 // A lab that is not up fails the suite with what to run (lab-precondition.ts); it never skips silently.
 const skip = labSkip('consul-edge.int', await labProblem());
 

@@ -8,23 +8,20 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type Docker from 'dockerode';
-import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { execInContainer } from '../../docker/exec.js';
-import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
+import { labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import type { ReconcileOutcome } from '../reconciler.js';
 import { readAgentView } from './agent-http.js';
-import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
-import { CLUSTER_LABEL, containerName } from './labels.js';
+import { createConsulClusterReconciler } from './index.js';
+import { containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
-import { labConsulCluster, ready, type Outcome } from '../../../testing/lab/consul-lab-cluster.js';
+import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
 import { eventually } from '../../../testing/wait-until.js';
 
-const { IMAGE, NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
+const { NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 
 /** `consul leave` makes the agent exit after it drains; the operator restarts the container. */
 const LEAVE_REPAIR = `AgentRestarted@${H1}`;

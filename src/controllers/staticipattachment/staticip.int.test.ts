@@ -13,8 +13,8 @@ import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.j
 import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
 import { labSettings } from '../../../testing/lab/lab-settings.js';
 
-/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
-const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
+/** The lab's hosts (.lab/env) after the first (the swarm manager / first Consul server). */
+const [, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 /** The lab's /24, e.g. 192.168.116 (SWARMOP_LAB_SUBNET). */
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
