@@ -7,13 +7,13 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SwarmopError } from '../src/errors.js';
 import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 const execFileP = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -69,24 +69,6 @@ export async function consulBinary(): Promise<string> {
   return bin;
 }
 
-/** Ports the kernel hands out for port 0, all held at once so they differ. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => {
-    const a = s.address();
-    if (a === null || typeof a === 'string') throw new SwarmopError('Internal', 'no port from listen(0)');
-    return a.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
-
 function hclFor(opts: ConsulAgentOptions, masterToken: string | undefined): string {
   const lines = ['disable_update_check = true'];
   // The production raft timing (multiplier 5) takes ~9 s to elect a single server after a start.
@@ -120,7 +102,8 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
   return common;
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this PID exists (signal 0 checks without signalling). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -210,7 +193,7 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
     });
     process.kill(pid, 'SIGTERM');
     const timer = setTimeout(() => {
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
     }, 5000);
     await gone;
     clearTimeout(timer);

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmopError } from '../src/errors.js';
 import { consulBinary } from './consul-agent.js';
 import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 export interface ConsulClusterOptions {
   /** Number of servers (default 3). */
@@ -47,23 +47,6 @@ export interface ConsulClusterHandle {
   dir: string;
   /** Stops every server and removes their folders. Idempotent. */
   stop(): Promise<void>;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 async function get(url: string): Promise<string | undefined> {

@@ -7,13 +7,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
 import { consulBinary } from './consul-agent.js';
 import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 const execFileP = promisify(execFile);
 
@@ -64,19 +64,6 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
     otherCaCert: join(dir, 'other-ca.pem'),
     caDir,
   };
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export interface TlsConsulHandle {

@@ -28,23 +28,16 @@ export interface GlobalOptions {
   context?: ConnectionSettings;
 }
 
-export interface GlobalFlags {
-  prefix?: string;
+const CONSUL_FLAG_KEYS = ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const;
+
+/** The global flags: the consul CLI's connection flags (same meaning as the settings), plus our own. */
+export interface GlobalFlags extends Pick<ConnectionSettings, 'prefix' | (typeof CONSUL_FLAG_KEYS)[number]> {
   /** --consul-addr, another name of --http-addr. */
   consulAddr?: string;
   context?: string;
   configFile?: string;
   httpAddr?: string;
-  token?: string;
-  tokenFile?: string;
-  caFile?: string;
-  caPath?: string;
-  clientCert?: string;
-  clientKey?: string;
-  tlsServerName?: string;
 }
-
-const CONSUL_FLAG_KEYS = ['token', 'tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey', 'tlsServerName'] as const;
 
 export interface StoreHandle {
   kv: KvStore;

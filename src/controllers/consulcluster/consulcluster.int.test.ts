@@ -20,6 +20,7 @@ import { containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
 import { eventually } from '../../../testing/wait-until.js';
+import { pidAlive } from '../../../testing/consul-agent.js';
 
 const { NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 
@@ -34,17 +35,8 @@ async function labProblem(): Promise<string | undefined> {
   // hosts' ports while this suite runs; hack/test.sh stops it before the lab suites.
   const pidFile = join(REPO_ROOT, '.lab', 'operator.pid');
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-  if (pid > 0 && alive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
+  if (pid > 0 && pidAlive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
   return undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const skip = labSkip('consulcluster.int', await labProblem());
