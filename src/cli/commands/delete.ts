@@ -10,7 +10,7 @@ import { action, type CliContext, type StoreHandle } from '../program/cli-contex
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
-import { notFound, refOf, requireKind } from '../resources/kinds.js';
+import { notFound, refOf, requireKind } from '../resources/kind-lookup.js';
 import { collect, loadManifests } from '../manifests/load-manifests.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';

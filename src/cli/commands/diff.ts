@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { applyDefaults } from '../../crds/index.js';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
-import { requireKind } from '../resources/kinds.js';
+import { requireKind } from '../resources/kind-lookup.js';
 import { collect, loadManifests } from '../manifests/load-manifests.js';
 import { getOrUndefined } from '../resources/store-reads.js';
 import { resourceDiff } from '../output/spec-diff.js';

@@ -16,7 +16,7 @@ import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
 import type { Resource } from '../../crds/meta.js';
-import { notFound, refOf } from '../resources/kinds.js';
+import { notFound, refOf } from '../resources/kind-lookup.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
 import { editableDocument } from '../resources/object-update.js';
 import { getOrUndefined } from '../resources/store-reads.js';

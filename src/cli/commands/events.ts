@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { requireKind } from '../resources/kinds.js';
+import { requireKind } from '../resources/kind-lookup.js';
 import { eventRowsFor } from '../resources/event-rows.js';
 import { renderEventsTable, type EventRow } from '../output/describe-printer.js';
 import { watchPrefix } from '../watch/kv-watch.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { explain } from '../../crds/index.js';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
-import { requireKind } from '../resources/kinds.js';
+import { requireKind } from '../resources/kind-lookup.js';
 
 export function registerExplain(program: Command, ctx: CliContext): void {
   program

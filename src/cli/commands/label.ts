@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { refOf, requireKind } from '../resources/kinds.js';
+import { refOf, requireKind } from '../resources/kind-lookup.js';
 import { parseLabelSelector } from '../resources/label-selector.js';
 import { parseResourceArgs, type ResourceRef } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';

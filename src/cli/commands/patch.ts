@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
 import { updateObject } from '../resources/object-update.js';
 import { applyJsonPatch, mergePatch } from '../resources/json-patch.js';

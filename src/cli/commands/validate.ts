@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { collect, loadManifests } from '../manifests/load-manifests.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { checkAcrossDocuments } from '../manifests/manifest-checks.js';
 import { withExamples } from '../program/examples.js';
 

@@ -5,7 +5,7 @@ import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import { refOf, requireKind } from '../resources/kinds.js';
+import { refOf, requireKind } from '../resources/kind-lookup.js';
 import { parseGoDuration } from '../../go-duration.js';
 import { describeWaitFor, parseWaitFor, waitSatisfied, type WaitFor } from '../watch/wait-condition.js';
 import { watchPrefix } from '../watch/kv-watch.js';

@@ -3,7 +3,7 @@
  * modes and the one `kind/name action` line printed per resource.
  */
 import type { CliContext } from '../program/cli-context.js';
-import { refOf, requireKind } from '../resources/kinds.js';
+import { refOf, requireKind } from '../resources/kind-lookup.js';
 import { getOrUndefined } from '../resources/store-reads.js';
 import { resourceDiff } from '../output/spec-diff.js';
 import { checkAcrossDocuments } from './manifest-checks.js';

@@ -4,7 +4,7 @@
  * claiming one address (an error: the operator would refuse the second).
  */
 import type { Resource } from '../../crds/meta.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import type { CliContext } from '../program/cli-context.js';
 import { SwarmopError } from '../../errors.js';
 

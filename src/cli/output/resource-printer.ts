@@ -9,7 +9,7 @@ import type { Resource } from '../../crds/meta.js';
 import { SwarmopError } from '../../errors.js';
 import { ageSince } from './age.js';
 import { renderTable } from './table.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { compileJsonPath, evalPath, formatValue, parseFieldSpec } from './jsonpath.js';
 
 export type OutputFormat =

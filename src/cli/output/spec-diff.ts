@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { Resource } from '../../crds/meta.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { unifiedDiff } from './unified-diff.js';
 
 function sortKeys(value: unknown): unknown {

@@ -8,7 +8,7 @@ import type { Resource } from '../../crds/meta.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
 import type { StoreHandle } from '../program/cli-context.js';
 import type { ResourceRef } from './resource-args.js';
-import { notFound } from './kinds.js';
+import { notFound } from './kind-lookup.js';
 import { getOrUndefined } from './store-reads.js';
 
 /** The document a user may edit: everything but status, with resourceVersion for the CAS. */

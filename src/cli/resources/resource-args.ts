@@ -4,7 +4,7 @@
  */
 import { KINDS, type KindInfo } from '../../crds/index.js';
 import { SwarmopError } from '../../errors.js';
-import { requireKind } from './kinds.js';
+import { requireKind } from './kind-lookup.js';
 
 export interface ResourceRef {
   kind: KindInfo;

@@ -4,7 +4,7 @@
  */
 import type { Resource } from '../../crds/meta.js';
 import type { StoreHandle } from '../program/cli-context.js';
-import { notFound } from './kinds.js';
+import { notFound } from './kind-lookup.js';
 import { matchesSelector, type SelectorTerm } from './label-selector.js';
 import type { ResourceArgs } from './resource-args.js';
 import { getOrUndefined, listKind } from './store-reads.js';

@@ -10,7 +10,7 @@ import { watch } from 'chokidar';
 import type { CliContext } from '../program/cli-context.js';
 import { listManifestFiles, type ManifestSource } from '../manifests/manifest-sources.js';
 import { validateSources } from '../manifests/load-manifests.js';
-import { refOf } from '../resources/kinds.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { applyResources, dryRunSuffix, type DryRun } from '../manifests/apply-resources.js';
 
 export interface WatchApplyOptions {
