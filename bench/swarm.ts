@@ -18,6 +18,7 @@ import { hostDocker, LAB_OPERATOR_ARGS, labCommand, readLabEnv, REPO_ROOT } from
 import { OperatorProcess } from '../testing/operator-process.js';
 import { run } from '../e2e/framework/shell.js';
 import { reportFigure } from './figures.js';
+import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
@@ -29,16 +30,8 @@ const artifactsDir = join(REPO_ROOT, '.lab', 'bench-swarm');
 const docker = (h: string): Docker => hostDocker(h);
 const EXPECTED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
 
-type NodeRow = {
-  ID: string;
-  Version: { Index: number };
-  Spec: Record<string, unknown> & { Role: string };
-  Description: { Hostname: string };
-  Status: { State: string };
-};
-
 async function nodes(): Promise<NodeRow[]> {
-  return (await docker('consulsvr').listNodes()) as NodeRow[];
+  return nodeRows(docker('consulsvr'));
 }
 async function converged(): Promise<boolean> {
   try {

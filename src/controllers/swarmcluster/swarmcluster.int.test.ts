@@ -19,6 +19,7 @@ const WORKLOAD_IMAGE = labSettings().workloadImage;
 import { createSwarmClusterReconciler } from './index.js';
 import { dockerSwarmApi } from './swarm-api.js';
 import { eventually } from '../../../testing/wait-until.js';
+import { nodeRows, type NodeRow } from '../../../testing/swarm-nodes.js';
 
 const TEST_LABEL = 'io.swarmop.test';
 const TEST_VALUE = 'swarmcluster-int';
@@ -59,8 +60,7 @@ async function reconcileUntilReady(timeoutMs = 60_000): Promise<RecordingContext
   return all;
 }
 
-type NodeRow = { ID: string; Spec: { Role: string; Availability: string }; Description: { Hostname: string }; Status: { State: string } };
-const nodes = async () => (await manager().listNodes()) as NodeRow[];
+const nodes = async () => nodeRows(manager());
 const nodeOf = async (hostname: string) => (await nodes()).find((n) => n.Description.Hostname === hostname && n.Status.State === 'ready');
 
 async function runningTasks(): Promise<number> {
@@ -145,11 +145,11 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
   await manager().getNode(w.ID).update({ _query: { version: wv }, _body: { ...w.Spec, Role: 'manager' } } as never);
   // consulsvr demotes itself once consul02 is a reachable manager (a fresh manager needs a moment).
   await eventually(`${H0} demoted`, async () => {
-    const svr = (await nodeOf(H0))! as unknown as NodeRow & { Version: { Index: number } };
+    const svr = (await nodeOf(H0))! as unknown as NodeRow;
     await manager().getNode(svr.ID).update({ _query: { version: svr.Version.Index }, _body: { ...svr.Spec, Role: 'worker' } } as never);
     return true;
   }, { intervalMs: 250 });
-  await eventually(`${H0} reads worker`, async () => ((await docker[H2]!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === H0)?.Spec.Role === 'worker' || undefined, { intervalMs: 250 });
+  await eventually(`${H0} reads worker`, async () => (await nodeRows(docker[H2]!)).find((n) => n.Description.Hostname === H0)?.Spec.Role === 'worker' || undefined, { intervalMs: 250 });
 
   const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
