@@ -52,11 +52,26 @@ export interface ConsulAgentHandle {
   kill(): Promise<void>;
 }
 
-interface Ports {
+export interface Ports {
   http: number;
   serfLan: number;
   serfWan: number;
   server: number;
+}
+
+/** An agent reachable on 127.0.0.1 only, on its own ports, with no DNS or gRPC listener. */
+export function loopbackArgs(ports: Ports): string[] {
+  return [
+    '-bind', '127.0.0.1',
+    '-client', '127.0.0.1',
+    '-advertise', '127.0.0.1',
+    '-http-port', String(ports.http),
+    '-dns-port', '-1',
+    '-grpc-port', '-1',
+    '-serf-lan-port', String(ports.serfLan),
+    '-serf-wan-port', String(ports.serfWan),
+    '-server-port', String(ports.server),
+  ];
 }
 
 export async function consulBinary(): Promise<string> {
@@ -87,15 +102,7 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
     'agent',
     ...(mode === 'dev' ? ['-dev'] : ['-server', '-bootstrap-expect', '1', '-data-dir', dataDir]),
     '-node', `swarmop-test-${ports.http}`,
-    '-bind', '127.0.0.1',
-    '-client', '127.0.0.1',
-    '-advertise', '127.0.0.1',
-    '-http-port', String(ports.http),
-    '-dns-port', '-1',
-    '-grpc-port', '-1',
-    '-serf-lan-port', String(ports.serfLan),
-    '-serf-wan-port', String(ports.serfWan),
-    '-server-port', String(ports.server),
+    ...loopbackArgs(ports),
     '-log-level', opts.logLevel ?? 'warn',
     '-hcl', hclFor(opts, masterToken),
   ];

@@ -10,7 +10,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmopError } from '../src/errors.js';
-import { consulBinary } from './consul-agent.js';
+import { consulBinary, loopbackArgs } from './consul-agent.js';
 import { eventually } from './wait-until.js';
 import { freePorts } from './free-ports.js';
 
@@ -92,15 +92,7 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
       '-bootstrap-expect', String(n),
       '-data-dir', s.dataDir,
       '-node', s.node,
-      '-bind', '127.0.0.1',
-      '-client', '127.0.0.1',
-      '-advertise', '127.0.0.1',
-      '-http-port', String(s.http),
-      '-dns-port', '-1',
-      '-grpc-port', '-1',
-      '-serf-lan-port', String(s.serfLan),
-      '-serf-wan-port', String(s.serfWan),
-      '-server-port', String(s.server),
+      ...loopbackArgs(s),
       '-log-level', 'warn',
       '-hcl', 'disable_update_check = true\nperformance { raft_multiplier = 1 }',
       ...spec.filter((o) => o !== s).flatMap((o) => ['-retry-join', `127.0.0.1:${o.serfLan}`]),
