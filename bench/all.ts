@@ -24,13 +24,13 @@ interface Bench {
 }
 
 const BENCHES: Bench[] = [
-  { name: 'apply', title: 'Apply throughput (issue 2)', lab: false },
-  { name: 'runtime', title: 'Runtime at 10,000 documents (issue 3)', lab: false },
-  { name: 'ui', title: 'Status page first paint with 10,000 objects (issue 18)', lab: false },
-  { name: 'staticip', title: 'StaticIPAttachment repair latency (issue 5)', lab: true },
-  { name: 'drift', title: 'StaticIPAttachment drift repairs through the operator process (issue 13)', lab: true },
-  { name: 'consul', title: 'ConsulCluster repair times (issue 6)', lab: true },
-  { name: 'swarm', title: 'SwarmCluster repair times (issue 7)', lab: true },
+  { name: 'apply', title: 'Apply throughput', lab: false },
+  { name: 'runtime', title: 'Runtime at 10,000 documents', lab: false },
+  { name: 'ui', title: 'Status page first paint with 10,000 objects', lab: false },
+  { name: 'staticip', title: 'StaticIPAttachment repair latency', lab: true },
+  { name: 'drift', title: 'StaticIPAttachment drift repairs through the operator process', lab: true },
+  { name: 'consul', title: 'ConsulCluster repair times', lab: true },
+  { name: 'swarm', title: 'SwarmCluster repair times', lab: true },
 ];
 
 interface Result {

@@ -21,6 +21,7 @@ import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/l
 import { healConsulPartition, partitionConsul } from '../testing/lab/consul-partition.js';
 import { reportFigure } from './figures.js';
 import { stats as latency } from './stats.js';
+import { timeUntil } from '../testing/wait-until.js';
 
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
@@ -32,7 +33,6 @@ const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').
 const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
 const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
 const d = (host: string): Docker => docker.get(host)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const resource: ConsulCluster = {
   apiVersion: 'swarmop.io/v1alpha1',
@@ -61,15 +61,6 @@ async function settled(): Promise<boolean> {
   const v = await readAgentView(LAB_HOSTS[0]!.address, { timeoutMs: 800 });
   const voters = v.raft.filter((s) => s.voter).length === LAB_HOSTS.length;
   return voters && (v.autopilot ?? []).length === LAB_HOSTS.length && (v.autopilot ?? []).every((s) => s.healthy && s.voter);
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await probe().catch(() => false)) return Date.now() - start;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** The reconciler driven like the operator: requeueAfter, and kick() for a Docker event. */
@@ -125,7 +116,7 @@ const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
 
 async function partitionUntilFailed(): Promise<void> {
   await partitionConsul(d(VICTIM.name), PEERS);
-  await until(`${VICTIM.name} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status === 'failed', 60_000);
+  await timeUntil(`${VICTIM.name} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status === 'failed', { timeoutMs: 60_000, intervalMs: 100 });
 }
 
 const FAULTS: Record<string, { inject: () => Promise<void>; dockerEvent: boolean }> = {
@@ -175,7 +166,7 @@ async function main(): Promise<void> {
   const loop = new Loop();
   const t0 = Date.now();
   loop.start();
-  await until('cluster formed', whole, 120_000);
+  await timeUntil('cluster formed', whole, { timeoutMs: 120_000, intervalMs: 100 });
   console.log(`formed from nothing: ${Date.now() - t0} ms`);
   const results: Record<string, number[]> = {};
   const repairs: Record<string, string[]> = {};
@@ -189,8 +180,8 @@ async function main(): Promise<void> {
         const alone: number[] = [];
         for (let i = 0; i < ALONE_RUNS; i++) {
           await fault.inject();
-          alone.push(await until('Consul alone to heal', whole, 180_000));
-          await until('settled again', settled, 180_000);
+          alone.push(await timeUntil('Consul alone to heal', whole, { timeoutMs: 180_000, intervalMs: 100 }));
+          await timeUntil('settled again', settled, { timeoutMs: 180_000, intervalMs: 100 });
         }
         results['partition (Consul alone)'] = alone;
         loop.start();
@@ -198,14 +189,14 @@ async function main(): Promise<void> {
       const times: number[] = [];
       const runs = drift === 'partition' ? PARTITION_RUNS : RUNS;
       for (let i = 0; i < runs; i++) {
-        await until('settled before the fault', settled, 180_000);
+        await timeUntil('settled before the fault', settled, { timeoutMs: 180_000, intervalMs: 100 });
         const before = loop.ctx.repairs.length;
         // The clock starts at the fault; for the partition, at the heal (inject returns then).
         let start = Date.now();
         await fault.inject();
         if (drift === 'partition') start = Date.now();
         if (fault.dockerEvent) loop.kick();
-        await until(`${drift} repaired`, whole, 120_000);
+        await timeUntil(`${drift} repaired`, whole, { timeoutMs: 120_000, intervalMs: 100 });
         times.push(Date.now() - start);
         const done = loop.ctx.repairs.slice(before);
         (repairs[drift] ??= []).push(done.map((r) => r.reason).join('+') || 'none');

@@ -23,10 +23,11 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { execInContainer } from '../src/docker/exec.js';
 import { labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
-import { OperatorChild, REPO_ROOT } from '../testing/operator-harness.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
 import { hostDocker } from '../e2e/framework/lab.js';
 import { reportFigure } from './figures.js';
 import { stats, type Stats } from './stats.js';
+import { eventually } from '../testing/wait-until.js';
 
 const execFileP = promisify(execFile);
 const N = Number(process.env.BENCH_N ?? 20);
@@ -74,14 +75,6 @@ async function fault(where: 'host' | 'container', ipArgs: string[]): Promise<big
   return nowNs(r.stdout);
 }
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function swarmop(args: string[], input?: string): Promise<string> {
   const child = execFileP(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env: { ...process.env, CONSUL_HTTP_ADDR: STORE, SWARMOP_PREFIX: prefix } });
   if (input !== undefined) child.child.stdin!.end(input);
@@ -108,7 +101,7 @@ function row(label: string, s: Stats, floor?: Stats): string {
 }
 
 /** SIGTERM must drain and exit; when it does not, say so (with the operator's last lines) and kill it. */
-async function stopOperator(op: OperatorChild): Promise<void> {
+async function stopOperator(op: OperatorProcess): Promise<void> {
   try {
     await op.stop('SIGTERM', 15_000);
   } catch {
@@ -122,14 +115,14 @@ async function main(): Promise<void> {
     console.error(`bench:drift needs the lab (hack/lab.sh up): ${HOST} does not answer`);
     process.exit(2);
   }
-  const op = new OperatorChild({ consulAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
+  const op = new OperatorProcess({ storeAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
   try {
     for (const c of [A, B]) await runWorkload(docker, c.name, { [TEST_LABEL]: LABEL });
     op.start();
     const doc = (c: { name: string; ip: string }, extra: string) =>
       `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${c.name}}\nspec: {host: ${HOST}, container: ${c.name}, bridge: ${BRIDGE}, address: ${c.ip}/24, ownBridge: true${extra}}\n`;
     await swarmop(['apply', '-f', '-'], `${readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8')}\n---\n${doc(A, `, gateway: ${GW}`)}---\n${doc(B, '')}`);
-    await until('A attached and B answering', () => healthyNow(true));
+    await eventually('A attached and B answering', () => healthyNow(true), { intervalMs: 100 });
     const hostVeth = (JSON.parse(await swarmop(['get', 'staticipattachment', A.name, '-o', 'json'])) as { status: { hostVeth: string } }).status.hostVeth;
 
     // Restart: the engine's start event -> eth1 up with its address inside.
@@ -151,21 +144,21 @@ async function main(): Promise<void> {
       const seen = starts.length;
       await docker.getContainer(A.name).restart({ t: 0 });
       const look = lookInside(false);
-      await until('start event', async () => starts.length > seen, 10_000);
+      await eventually('start event', async () => starts.length > seen, { timeoutMs: 10_000, intervalMs: 100 });
       const l = await look;
       restart.push(msBetween(starts[seen]!, l.healthy));
       restartFloor.push(msBetween(starts[seen]!, l.first));
     }
     events.destroy();
     console.log(row('restart -> eth1 up with address', stats(restart), stats(restartFloor)) + '   target p99 <= 150 ms');
-    await until('A healthy after restarts', () => healthyNow(true));
+    await eventually('A healthy after restarts', () => healthyNow(true), { intervalMs: 100 });
 
     const drift: { d: Drift; s: Stats; floor: Stats }[] = [];
     for (const d of DRIFTS) {
       const xs: number[] = [];
       const fl: number[] = [];
       for (let i = 0; i < N; i++) {
-        await until(`healthy before ${d.what}`, () => healthyNow(d.peer), 30_000);
+        await eventually(`healthy before ${d.what}`, () => healthyNow(d.peer), { timeoutMs: 30_000, intervalMs: 100 });
         const at = await fault(d.where, d.args(hostVeth));
         const l = await lookInside(d.peer);
         xs.push(msBetween(at, l.healthy));
@@ -184,7 +177,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 5_000)); // the anchor's observation window
       anchor.push(`${d.what}: ${(await healthyNow(d.peer)) ? 'back' : 'still broken'} after 5 s`);
       op.start(); // put it back for the next fault
-      await until(`repaired after the anchor of ${d.what}`, () => healthyNow(d.peer), 30_000);
+      await eventually(`repaired after the anchor of ${d.what}`, () => healthyNow(d.peer), { timeoutMs: 30_000, intervalMs: 100 });
       await stopOperator(op);
     }
     await docker.getContainer(A.name).restart({ t: 0 });

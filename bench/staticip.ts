@@ -15,7 +15,6 @@ import { createStaticIPAttachmentReconciler } from '../src/controllers/staticipa
 import {
   attachment,
   labReachable,
-  poll,
   removeLabelled,
   runWorkload,
   TEST_LABEL,
@@ -34,6 +33,7 @@ import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { recordingContext } from '../testing/reconcile-context.js';
 import { reportFigure } from './figures.js';
+import { eventually } from '../testing/wait-until.js';
 
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
 const MANY = Number(process.env.BENCH_MANY ?? 100);
@@ -188,7 +188,7 @@ async function many(): Promise<void> {
     }),
   );
   const total = performance.now() - t;
-  await poll('all Ready', async () => objs.every((o) => o.status?.conditions?.[0]?.status === 'True'), 1000);
+  await eventually('all Ready', async () => objs.every((o) => o.status?.conditions?.[0]?.status === 'True'), { timeoutMs: 1000, intervalMs: 100 });
   console.log(`${MANY} attachments on ${HOST} from scratch (${CONCURRENCY} at a time): ${(total / 1000).toFixed(2)} s total, ${(total / MANY).toFixed(0)} ms each on average, ${failures} retried`);
   reportFigure({
     what: `StaticIP: ${MANY} attachments on one host from scratch (reconciler in the bench process, ${CONCURRENCY} at a time)`,

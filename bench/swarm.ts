@@ -14,10 +14,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { hostDocker, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
-import { OperatorProcess } from '../e2e/framework/operator-process.js';
+import { hostDocker, LAB_OPERATOR_ARGS, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
+import { OperatorProcess } from '../testing/operator-process.js';
 import { run } from '../e2e/framework/shell.js';
 import { reportFigure } from './figures.js';
+import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
@@ -29,16 +30,8 @@ const artifactsDir = join(REPO_ROOT, '.lab', 'bench-swarm');
 const docker = (h: string): Docker => hostDocker(h);
 const EXPECTED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
 
-type NodeRow = {
-  ID: string;
-  Version: { Index: number };
-  Spec: Record<string, unknown> & { Role: string };
-  Description: { Hostname: string };
-  Status: { State: string };
-};
-
 async function nodes(): Promise<NodeRow[]> {
-  return (await docker('consulsvr').listNodes()) as NodeRow[];
+  return nodeRows(docker('consulsvr'));
 }
 async function converged(): Promise<boolean> {
   try {
@@ -174,7 +167,7 @@ async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
 async function main(): Promise<void> {
   console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), ${RUNS} runs per fault`);
   await cli(['apply', '-f', '-'], MANIFESTS);
-  let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+  let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
   op.start();
   try {
     await waitConverged('initial formation');
@@ -183,7 +176,7 @@ async function main(): Promise<void> {
       // Swarm alone: the operator is stopped, the fault is left to the engines.
       await op.stop();
       const alone = await measure(f, ALONE_WAIT_MS);
-      op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator' });
+      op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
       op.start();
       await waitConverged(`after the swarm-alone run of ${f.name}`);
 

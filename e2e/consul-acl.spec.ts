@@ -14,11 +14,10 @@ import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labRoles, REPO_ROOT } from './framework/lab.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const CLUSTER = 'secured';
 const AGENT = `swarmop-consul-${CLUSTER}`;
-const DATA_DIR = `/var/lib/swarmop/consul/${CLUSTER}`;
 const IMAGE = 'hashicorp/consul:1.8.7';
 const { lab } = labRoles();
 const [H0, H1, H2] = lab.hosts.map((h) => h.name) as [string, string, string];

@@ -1,5 +1,5 @@
 /**
- * ConsulCluster on the lab (issue 6): the reference topology's three servers form from nothing,
+ * ConsulCluster on the lab: the reference topology's three servers form from nothing,
  * then each drift is made on purpose and the operator must repair it with one `drift repaired`:
  * an agent container killed, removed, a `consul leave`, a host cut off from the others' Consul
  * traffic until it shows `failed`, a rolling configuration change that keeps a leader throughout, a server removed
@@ -11,7 +11,7 @@ import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { healConsulPartition, partitionConsul } from '../testing/lab/consul-partition.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest } from './framework/lab.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));
 const CLUSTER = 'datacenter';

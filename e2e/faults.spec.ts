@@ -1,5 +1,5 @@
 /**
- * Break it on purpose (issue 8, Faults): the whole reference topology (3 DockerHosts, the Consul
+ * Break it on purpose: the whole reference topology (3 DockerHosts, the Consul
  * server cluster, the swarm, ubuntu114/ubuntu119's fixed addresses) under the real operator, then
  * one fault per `it`. Each ends with expectConverged: everything Ready at the current generation,
  * and nothing duplicated or lost (one eth1 per workload, one host veth, one agent container per
@@ -28,9 +28,9 @@ import {
   topologyYaml,
   ts,
 } from './framework/faults.js';
-import { dockerOnHost, hostDocker, labCommand, labRoles } from './framework/lab.js';
-import { OperatorProcess } from './framework/operator-process.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { dockerOnHost, hostDocker, LAB_OPERATOR_ARGS, labCommand, labRoles } from './framework/lab.js';
+import { OperatorProcess } from '../testing/operator-process.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const { MGR, A, B, addressOf, WORKLOAD_IMAGE } = labRoles();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -187,7 +187,7 @@ describeE2E('Faults', (f) => {
     // so the lab's operator keeps running beside it without sharing any object.
     let store: ConsulAgentHandle | undefined = await startConsulAgent({ mode: 'persistent' });
     const cli = storeCli(store.address, f.prefix);
-    const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store' });
+    const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store', args: LAB_OPERATOR_ARGS });
     const C = 'faults-store-c';
     await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
     await docker(A.host, ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', WORKLOAD_IMAGE]);

@@ -11,7 +11,7 @@ import { describeE2E, itE2E } from './framework/framework.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerOnHost, REPO_ROOT } from './framework/lab.js';
-import { eventually } from './framework/poll.js';
+import { eventually } from '../testing/wait-until.js';
 
 const HOST = 'consul01';
 const BRIDGE = 'br-nle2e';

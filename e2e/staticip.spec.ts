@@ -1,14 +1,15 @@
 /**
  * StaticIPAttachment on the lab through the real operator and CLI: the reference topology
  * (ubuntu114 on consul01, ubuntu119 on consul02, br0 with eth0 as uplink) pings across hosts, then
- * each drift of issue 5 is caused by hand and must end Ready with the ping working again.
+ * each drift a pipework attachment suffers (a restart, a re-created container, eth1 deleted, an
+ * address changed, the bridge deleted) is caused by hand and must end Ready with the ping working again.
  * "br0 deleted" uses its own owned bridge: deleting the uplink bridge itself takes the host's own
  * address with it and cuts the host (and its Docker API) off, which no operator can repair remotely.
  */
 import assert from 'node:assert/strict';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, labManifest, labRoles } from './framework/lab.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const { A, B, WORKLOAD_IMAGE, lab } = labRoles();
 /** An address in the lab's subnet that no attachment declares. */

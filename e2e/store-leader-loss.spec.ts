@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startConsulCluster, type ConsulClusterHandle } from '../testing/consul-cluster.js';
-import { OperatorChild, REPO_ROOT } from '../testing/operator-harness.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
+import { eventually } from '../testing/wait-until.js';
 
 let PREFIX = 'store-leader-loss/';
 const DOCS = 20;
@@ -111,7 +112,7 @@ describe('store: a three-server Consul loses its leader', () => {
     PREFIX = 'store-leader-loss-burst/';
     const address = cluster.servers[via]!.address;
     assert.equal((await cli(address, ['apply', '-f', '-'], hosts('burst', 'v1'))).code, 0);
-    const op = new OperatorChild({ consulAddr: address, prefix: PREFIX, args: ['--metrics-addr', '0', '--resync-seconds', '300'], name: 'store-operator' });
+    const op = new OperatorProcess({ storeAddr: address, prefix: PREFIX, args: ['--metrics-addr', '0', '--resync-seconds', '300'], name: 'store-operator' });
     op.start();
     try {
       const statuses = async () => {
@@ -124,15 +125,8 @@ describe('store: a three-server Consul loses its leader', () => {
         const s = await statuses();
         return s !== undefined && s.length === DOCS && s.every((o) => o.status?.observedGeneration === o.metadata.generation);
       };
-      const waitFor = async (what: string, probe: () => Promise<boolean>, ms: number) => {
-        const end = Date.now() + ms;
-        while (Date.now() < end) {
-          if (await probe().catch(() => false)) return;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        throw new Error(`timed out waiting for ${what}\n${op.dump()}`);
-      };
-      await waitFor('every DockerHost reconciled once', caughtUp, 60_000);
+      const logTail = { intervalMs: 100, context: () => op.dump() };
+      await eventually('every DockerHost reconciled once', caughtUp, { timeoutMs: 60_000, ...logTail });
 
       // A spec change of every object (a reconcile burst), and the leader dies right after it.
       const applied = await cli(address, ['apply', '-f', '-'], hosts('burst', 'v2'));
@@ -141,7 +135,7 @@ describe('store: a three-server Consul loses its leader', () => {
       const killed = await killLeader();
       const newLeader = await cluster.waitForLeader(30_000);
       const elected = Date.now();
-      await waitFor('every DockerHost at its new generation', caughtUp, 30_000);
+      await eventually('every DockerHost at its new generation', caughtUp, { timeoutMs: 30_000, ...logTail });
       const ms = Date.now() - elected;
       console.log(`# new leader ${cluster.servers[newLeader]!.node} -> all ${DOCS} objects reconciled at their new generation in ${ms} ms`);
       // The 30 s wait against a 300 s resync proves the operator's watch resumed on the new leader;

@@ -17,8 +17,9 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand } from './framework/lab.js';
-import type { LogLine } from './framework/operator-process.js';
-import { eventually } from './framework/poll.js';
+import type { LogLine } from '../testing/operator-process.js';
+import { eventually } from '../testing/wait-until.js';
+import { nodeRows } from '../testing/swarm-nodes.js';
 
 const HOSTS = ['consulsvr', 'consul01', 'consul02'];
 const dockerHost = (h: string, address: string) => `apiVersion: swarmop.io/v1alpha1
@@ -36,23 +37,14 @@ spec:
   workers: [consul01, consul02]
 ${extra}`;
 
-type NodeRow = {
-  ID: string;
-  Version: { Index: number };
-  Spec: Record<string, unknown> & { Role: string };
-  Description: { Hostname: string };
-  Status: { State: string };
-  ManagerStatus?: { Reachability: string };
-};
-
 const docker = (h: string): Docker => hostDocker(h);
-const nodeRows = async () => (await docker('consulsvr').listNodes()) as NodeRow[];
-const nodeTable = async () => (await nodeRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+const managerRows = async () => nodeRows(docker('consulsvr'));
+const nodeTable = async () => (await managerRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
 const CONVERGED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
 const swarmState = async (h: string) => ((await docker(h).info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
 
 async function promote(id: string): Promise<void> {
-  const n = (await nodeRows()).find((x) => x.ID === id)!;
+  const n = (await managerRows()).find((x) => x.ID === id)!;
   await docker('consulsvr').getNode(id).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
 }
 
@@ -75,10 +67,10 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'a worker promoted by hand after it left (manager by spec, not in raft) is removed with force and joins as a worker, in one repair', async () => {
     await f.operator.stop();
-    const old = (await nodeRows()).find((n) => n.Description.Hostname === 'consul01')!;
+    const old = (await managerRows()).find((n) => n.Description.Hostname === 'consul01')!;
     await docker('consul01').swarmLeave({ force: true });
     await promote(old.ID);
-    const row = (await nodeRows()).find((n) => n.ID === old.ID)!;
+    const row = (await managerRows()).find((n) => n.ID === old.ID)!;
     assert.equal(row.Spec.Role, 'manager');
     assert.equal(row.ManagerStatus, undefined, 'the promoted entry is not in the raft member list');
     // swarmkit refuses the demotion the operator used to loop on.
@@ -91,7 +83,7 @@ describeE2E('SwarmCluster edge states', (f) => {
     const t0 = Date.now();
     f.operator.start();
     await eventually('consul01 back under a new id, its old entry gone', async () => {
-      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === 'consul01');
+      const rows = (await managerRows()).filter((n) => n.Description.Hostname === 'consul01');
       return rows.length === 1 && rows[0]!.ID !== old.ID && rows[0]!.Status.State === 'ready' && rows[0]!.Spec.Role === 'worker';
     }, { timeoutMs: 60_000 });
     console.log(`# promoted-after-leave: operator start -> consul01 a ready worker in ${Date.now() - t0} ms`);
@@ -106,13 +98,13 @@ describeE2E('SwarmCluster edge states', (f) => {
   });
 
   itE2E(f, 'a healthy worker promoted by hand is demoted back once it is a raft member (timeline printed)', async () => {
-    const w = (await nodeRows()).find((n) => n.Description.Hostname === 'consul02')!;
+    const w = (await managerRows()).find((n) => n.Description.Hostname === 'consul02')!;
     const t0 = Date.now();
     await promote(w.ID);
     let member: number | undefined;
     let demoted: number | undefined;
     await eventually('consul02 demoted back to worker', async () => {
-      const row = (await nodeRows()).find((n) => n.ID === w.ID);
+      const row = (await managerRows()).find((n) => n.ID === w.ID);
       if (member === undefined && row?.ManagerStatus) member = Date.now() - t0;
       if (row?.Spec.Role === 'worker') demoted = Date.now() - t0;
       return demoted;

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand, labHosts, labManifest, readLabEnv } from './framework/lab.js';
-import { eventually, timeUntil } from './framework/poll.js';
+import { eventually, timeUntil } from '../testing/wait-until.js';
+import { nodeRows } from '../testing/swarm-nodes.js';
 
 /**
  * On a lab other people are testing on at the same time, SWARMOP_E2E_SHARED_LAB=1 skips (t.skip, so
@@ -44,19 +45,10 @@ spec:
 ${extra}`;
 }
 
-type NodeRow = {
-  ID: string;
-  Version: { Index: number };
-  Spec: Record<string, unknown> & { Role: string; Availability: string };
-  Description: { Hostname: string };
-  Status: { State: string };
-  ManagerStatus?: { Reachability: string };
-};
-
 const docker = (h: string): Docker => hostDocker(h);
-const nodeRows = async (via = HOSTS[0]!.name) => (await docker(via).listNodes()) as NodeRow[];
+const rowsVia = async (via = HOSTS[0]!.name) => nodeRows(docker(via));
 /** `docker node ls` as sorted `hostname:role:state` lines. */
-const nodeTable = async () => (await nodeRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+const nodeTable = async () => (await rowsVia()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
 
 async function runningTasks(): Promise<number> {
   const tasks = (await docker(HOSTS[0]!.name).listTasks({ filters: { service: [SERVICE], 'desired-state': ['running'] } })) as { Status: { State: string } }[];
@@ -106,11 +98,11 @@ describeE2E('SwarmCluster', (f) => {
   });
 
   itE2E(f, 'a worker that ran `docker swarm leave --force` is joined again', async () => {
-    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === HOSTS[1]!.name)!.ID;
+    const oldID = (await rowsVia()).find((n) => n.Description.Hostname === HOSTS[1]!.name)!.ID;
     await docker(HOSTS[1]!.name).swarmLeave({ force: true });
     // Joining again gives a new node id; the old entry must be gone, not left Down.
     const ms = await timeUntil(`${HOSTS[1]!.name} back with a new node id and its old entry gone`, async () => {
-      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === HOSTS[1]!.name);
+      const rows = (await rowsVia()).filter((n) => n.Description.Hostname === HOSTS[1]!.name);
       return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
     }, { timeoutMs: 60_000 });
     console.log(`# SwarmCluster: worker leave -> rejoined in ${ms} ms`);
@@ -121,7 +113,7 @@ describeE2E('SwarmCluster', (f) => {
 
   itE2E(f, "a worker whose engine restarted with its swarm state wiped is joined again and its Down entry removed", async (t) => {
     if (SHARED_LAB) return t.skip(`SWARMOP_E2E_SHARED_LAB=1: would restart ${HOSTS[2]!.name}`);
-    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!.ID;
+    const oldID = (await rowsVia()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!.ID;
     // Delete the swarm state under the running engine, then restart it: it comes back inactive
     // while the manager keeps consul02's old entry, which then shows Down for good.
     // The lab's own containers on consul02 (e.g. the ubuntu119 workload) are started again afterwards.
@@ -132,7 +124,7 @@ describeE2E('SwarmCluster', (f) => {
     const started = Date.now();
     for (const id of labContainers) await docker(HOSTS[2]!.name).getContainer(id).start().catch(() => undefined);
     await eventually(`${HOSTS[2]!.name} back with a new node id and its old entry gone`, async () => {
-      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === HOSTS[2]!.name);
+      const rows = (await rowsVia()).filter((n) => n.Description.Hostname === HOSTS[2]!.name);
       return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
     }, { timeoutMs: 90_000 });
     console.log(`# SwarmCluster: wiped worker engine answered again -> Ready in ${Date.now() - started} ms`);
@@ -141,10 +133,10 @@ describeE2E('SwarmCluster', (f) => {
   });
 
   itE2E(f, 'roles changed by hand are set back', async () => {
-    const w = (await nodeRows()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!;
+    const w = (await rowsVia()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!;
     await docker(HOSTS[0]!.name).getNode(w.ID).update({ _query: { version: w.Version.Index }, _body: { ...w.Spec, Role: 'manager' } } as never);
-    await eventually(`${HOSTS[2]!.name} promoted (seen by the manager)`, async () => (await nodeRows()).find((n) => n.ID === w.ID)?.Spec.Role === 'manager' || (await eventsText()).includes('RoleRestored'), { timeoutMs: 10_000 });
-    await eventually(`${HOSTS[2]!.name} demoted back to worker`, async () => (await nodeRows()).find((n) => n.ID === w.ID)?.Spec.Role === 'worker', { timeoutMs: 60_000 });
+    await eventually(`${HOSTS[2]!.name} promoted (seen by the manager)`, async () => (await rowsVia()).find((n) => n.ID === w.ID)?.Spec.Role === 'manager' || (await eventsText()).includes('RoleRestored'), { timeoutMs: 10_000 });
+    await eventually(`${HOSTS[2]!.name} demoted back to worker`, async () => (await rowsVia()).find((n) => n.ID === w.ID)?.Spec.Role === 'worker', { timeoutMs: 60_000 });
     await expectThreeNodes();
     await ready();
     await eventually('a RoleRestored event', async () => /RoleRestored/.test(await eventsText()), { timeoutMs: 10_000 });
@@ -153,10 +145,10 @@ describeE2E('SwarmCluster', (f) => {
   itE2E(f, 'after the join tokens are rotated a worker that left joins again', async () => {
     const sw = (await docker(HOSTS[0]!.name).swarmInspect()) as { Version: { Index: number }; Spec: unknown };
     await docker(HOSTS[0]!.name).swarmUpdate({ _query: { version: sw.Version.Index, rotateWorkerToken: true, rotateManagerToken: true }, _body: sw.Spec } as never);
-    const oldID = (await nodeRows()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!.ID;
+    const oldID = (await rowsVia()).find((n) => n.Description.Hostname === HOSTS[2]!.name)!.ID;
     await docker(HOSTS[2]!.name).swarmLeave({ force: true });
     await eventually(`${HOSTS[2]!.name} rejoined with a new node id`, async () => {
-      const rows = (await nodeRows()).filter((n) => n.Description.Hostname === HOSTS[2]!.name);
+      const rows = (await rowsVia()).filter((n) => n.Description.Hostname === HOSTS[2]!.name);
       return rows.length === 1 && rows[0]!.ID !== oldID && rows[0]!.Status.State === 'ready';
     }, { timeoutMs: 60_000 });
     await expectThreeNodes();

@@ -16,7 +16,7 @@ import { launchChromium } from '../testing/browser.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { ATTACHMENTS, CONSUL_LABEL, HOSTS, OBJECTS, docker, ensureWorkload, topologyYaml } from './framework/faults.js';
 import { dockerOnHost, hostDocker } from './framework/lab.js';
-import { eventually } from './framework/poll.js';
+import { eventually } from '../testing/wait-until.js';
 
 const KIND_NAME: Record<string, string> = {
   dockerhost: 'DockerHost',

@@ -4,6 +4,7 @@
 # a temporary sources list naming the machine's own Debian mirror, private package lists,
 # `apt-get download` and `dpkg -x`. Idempotent; quiet when the binary is already there.
 set -o errexit -o nounset -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   echo "usage: $0 [-h]   (env: CONSUL_VERSION=${CONSUL_VERSION:-1.8.7} CONSUL_DEST=<dir> CONSUL_MIRROR=<uri> APT_SOURCES=<file>)" >&2
@@ -14,9 +15,8 @@ case "${1:-}" in
   *) usage; exit 2 ;;
 esac
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONSUL_VERSION="${CONSUL_VERSION:-1.8.7}"
-CONSUL_DEST="${CONSUL_DEST:-${ROOT}/.cache/consul}"
+CONSUL_DEST="${CONSUL_DEST:-${SWARMOP_ROOT}/.cache/consul}"
 APT_SOURCES="${APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}"
 BIN="${CONSUL_DEST}/usr/bin/consul"
 
@@ -29,21 +29,7 @@ if [[ "$(installed_version || true)" == "${CONSUL_VERSION}" ]]; then
   exit 0
 fi
 
-# The mirror comes from the machine's configuration, never from this repository.
-mirror="${CONSUL_MIRROR:-}"
-if [[ -z "${mirror}" ]]; then
-  if [[ -f "${APT_SOURCES}" ]]; then
-    # First URIs line of a deb822 file whose URI is the main archive (not -security).
-    mirror="$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "${APT_SOURCES}")"
-  fi
-  if [[ -z "${mirror}" && -f /etc/apt/sources.list ]]; then
-    mirror="$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)"
-  fi
-fi
-if [[ -z "${mirror}" ]]; then
-  echo "install-consul: cannot find a Debian mirror in ${APT_SOURCES}; set CONSUL_MIRROR" >&2
-  exit 1
-fi
+mirror="${CONSUL_MIRROR:-$(debian_mirror "${APT_SOURCES}")}"
 
 work="$(mktemp -d)"
 cleanup() { rm -rf "${work}"; }

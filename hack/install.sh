@@ -16,8 +16,9 @@ esac
 # docker.io: dockerd, containerd, runc (the client alone is not enough); debootstrap builds the
 # base image; busybox-static for tiny images; iproute2/iptables/util-linux for lab networking;
 # iputils-arping goes into the default network helper (gratuitous ARP after an attach);
-# chromium (headless, driven by puppeteer-core) and a font for the status page's browser tests.
-read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux iputils-arping ca-certificates chromium fonts-dejavu-core}"
+# chromium (headless, driven by puppeteer-core) and a font for the status page's browser tests;
+# hack/verify.sh lints the scripts with Debian's shellcheck package.
+read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux iputils-arping ca-certificates chromium fonts-dejavu-core shellcheck}"
 
 missing=()
 for p in "${packages[@]}"; do

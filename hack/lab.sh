@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The local lab: the reference topology of DESIGN.md on one machine. Three Docker-in-Docker
-# "hosts" (consulsvr, consul01, consul02) on an --internal network, each with its own engine on
-# tcp :2375, a store Consul on loopback for swarmop's documents, and two fixed-IP test workloads.
+# The local lab: the reference topology (three hosts running Consul servers and a swarm, two
+# fixed-IP workloads) on one machine. Three Docker-in-Docker "hosts" (consulsvr, consul01,
+# consul02) on an --internal network, each with its own engine on tcp :2375, a store Consul on
+# loopback for swarmop's documents, and two fixed-IP test workloads.
 set -o errexit -o nounset -o pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -38,7 +39,7 @@ if [[ -r "${SWARMOP_LAB_DIR}/settings" ]]; then
     esac
   done <"${SWARMOP_LAB_DIR}/settings"
 fi
-# The reference topology of DESIGN.md by default; any /24 and any three names work the same.
+# The reference topology's subnet and names by default (.111-.113 hosts, .114/.119 workloads); any /24 and any three names work the same.
 SUBNET="${SWARMOP_LAB_SUBNET:-192.168.116.0/24}"
 [[ "$SUBNET" =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.0/24$ ]] \
   || die "SWARMOP_LAB_SUBNET must be a /24 written A.B.C.0/24, got '${SUBNET}'"

@@ -31,9 +31,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 step "verify-tests (.only, skips without a reason, tests without an assertion)"
 hack/verify-tests.sh || exit 1
-step "build and typecheck"
+step "verify (typecheck, lint, shellcheck, import layers and cycles)"
+hack/verify.sh || exit 1
+step "build"
 npm run --silent build >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
-npm run --silent typecheck >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
 # The default network helper's root filesystem, which the operator imports into hosts that lack it.
 hack/helper-rootfs.sh >>"$log" 2>&1 || { tail -n 20 "$log"; exit 1; }
 

@@ -1,6 +1,6 @@
 /**
  * The few typed errors swarmop raises. Every error a user can cause carries a `code`;
- * the CLI maps codes to exit codes in one place (src/cli/exit-codes.ts).
+ * the CLI maps codes to exit codes in one place (src/cli/program/exit-codes.ts).
  */
 export type ErrorCode =
   | 'Invalid' // input failed validation (manifest, flag, spec read from the store)

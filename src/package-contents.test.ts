@@ -45,7 +45,7 @@ test('the npm package holds the compiled CLI and its runtime modules only', asyn
     files.filter((f) => !/^(bin|dist\/src|assets)\//.test(f)),
     ['README.md', 'package.json'],
   );
-  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator-command.js', 'dist/src/store/consul-kv.js']) {
+  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js']) {
     assert.ok(files.includes(needed), `${needed} is in the package`);
   }
 });

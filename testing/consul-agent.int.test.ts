@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startConsulAgent } from './consul-agent.js';
+import { pidAlive, startConsulAgent } from './consul-agent.js';
 
 async function kvPut(httpAddr: string, key: string, value: string, token?: string): Promise<Response> {
   return fetch(`${httpAddr}/v1/kv/${key}`, { method: 'PUT', body: value, headers: token ? { 'X-Consul-Token': token } : {} });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('a dev agent serves KV on its own port and stop kills exactly its process', async () => {
@@ -26,7 +17,7 @@ test('a dev agent serves KV on its own port and stop kills exactly its process',
   } finally {
     await agent.stop();
   }
-  assert.equal(alive(agent.pid), false);
+  assert.equal(pidAlive(agent.pid), false);
   await assert.rejects(fetch(`${agent.httpAddr}/v1/status/leader`));
 });
 
@@ -51,7 +42,7 @@ test('restart keeps the address; a dev agent comes back empty, a persistent one 
       const before = agent.pid;
       await agent.restart();
       assert.notEqual(agent.pid, before);
-      assert.equal(alive(before), false);
+      assert.equal(pidAlive(before), false);
     }
     assert.equal((await fetch(`${dev.httpAddr}/v1/kv/survives`)).status, 404);
     assert.equal(await (await fetch(`${persistent.httpAddr}/v1/kv/survives?raw`)).text(), 'yes');

@@ -7,12 +7,13 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SwarmopError } from '../src/errors.js';
+import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 const execFileP = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -51,11 +52,26 @@ export interface ConsulAgentHandle {
   kill(): Promise<void>;
 }
 
-interface Ports {
+export interface Ports {
   http: number;
   serfLan: number;
   serfWan: number;
   server: number;
+}
+
+/** An agent reachable on 127.0.0.1 only, on its own ports, with no DNS or gRPC listener. */
+export function loopbackArgs(ports: Ports): string[] {
+  return [
+    '-bind', '127.0.0.1',
+    '-client', '127.0.0.1',
+    '-advertise', '127.0.0.1',
+    '-http-port', String(ports.http),
+    '-dns-port', '-1',
+    '-grpc-port', '-1',
+    '-serf-lan-port', String(ports.serfLan),
+    '-serf-wan-port', String(ports.serfWan),
+    '-server-port', String(ports.server),
+  ];
 }
 
 export async function consulBinary(): Promise<string> {
@@ -66,24 +82,6 @@ export async function consulBinary(): Promise<string> {
     await execFileP(join(REPO_ROOT, 'hack/install-consul.sh'), [], { timeout: 300_000 });
   }
   return bin;
-}
-
-/** Ports the kernel hands out for port 0, all held at once so they differ. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => {
-    const a = s.address();
-    if (a === null || typeof a === 'string') throw new SwarmopError('Internal', 'no port from listen(0)');
-    return a.port;
-  });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 function hclFor(opts: ConsulAgentOptions, masterToken: string | undefined): string {
@@ -104,46 +102,21 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
     'agent',
     ...(mode === 'dev' ? ['-dev'] : ['-server', '-bootstrap-expect', '1', '-data-dir', dataDir]),
     '-node', `swarmop-test-${ports.http}`,
-    '-bind', '127.0.0.1',
-    '-client', '127.0.0.1',
-    '-advertise', '127.0.0.1',
-    '-http-port', String(ports.http),
-    '-dns-port', '-1',
-    '-grpc-port', '-1',
-    '-serf-lan-port', String(ports.serfLan),
-    '-serf-wan-port', String(ports.serfWan),
-    '-server-port', String(ports.server),
+    ...loopbackArgs(ports),
     '-log-level', opts.logLevel ?? 'warn',
     '-hcl', hclFor(opts, masterToken),
   ];
   return common;
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this PID exists (signal 0 checks without signalling). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, alive: () => boolean): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (!alive()) throw new SwarmopError('Unavailable', `consul agent exited while waiting for ${what}`);
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new SwarmopError('Timeout', `consul agent: timed out after ${timeoutMs} ms waiting for ${what}`, {
-    details: lastError instanceof Error ? [lastError.message] : [],
-  });
 }
 
 async function httpOk(url: string, init: RequestInit = {}): Promise<string | undefined> {
@@ -197,16 +170,17 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
     if (proc.pid === undefined) throw new SwarmopError('Internal', `cannot start ${bin}`);
     writeFileSync(pidFile, `${proc.pid}\n`);
     try {
-      await waitFor('a leader', timeoutMs, async () => {
+      const agentAlive = { timeoutMs, intervalMs: 50, stopIf: () => (exited ? 'consul agent exited' : undefined) };
+      await eventually('a leader', async () => {
         const leader = await httpOk(`${httpAddr}/v1/status/leader`, { headers });
         return leader !== undefined && leader.trim() !== '""' ? leader : undefined;
-      }, () => !exited);
+      }, agentAlive);
       const probeKey = `${httpAddr}/v1/kv/swarmop-agent-probe`;
-      await waitFor('a working KV', timeoutMs, async () => {
+      await eventually('a working KV', async () => {
         const put = await httpOk(probeKey, { method: 'PUT', body: 'ok', headers });
         if (put?.trim() !== 'true') return undefined;
         return httpOk(probeKey, { method: 'DELETE', headers });
-      }, () => !exited);
+      }, agentAlive);
     } catch (err) {
       const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15) : [];
       await halt();
@@ -226,7 +200,7 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
     });
     process.kill(pid, 'SIGTERM');
     const timer = setTimeout(() => {
-      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
     }, 5000);
     await gone;
     clearTimeout(timer);

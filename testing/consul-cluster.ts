@@ -7,11 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwarmopError } from '../src/errors.js';
-import { consulBinary } from './consul-agent.js';
+import { consulBinary, loopbackArgs } from './consul-agent.js';
+import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 export interface ConsulClusterOptions {
   /** Number of servers (default 3). */
@@ -46,23 +47,6 @@ export interface ConsulClusterHandle {
   dir: string;
   /** Stops every server and removes their folders. Idempotent. */
   stop(): Promise<void>;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 async function get(url: string): Promise<string | undefined> {
@@ -108,15 +92,7 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
       '-bootstrap-expect', String(n),
       '-data-dir', s.dataDir,
       '-node', s.node,
-      '-bind', '127.0.0.1',
-      '-client', '127.0.0.1',
-      '-advertise', '127.0.0.1',
-      '-http-port', String(s.http),
-      '-dns-port', '-1',
-      '-grpc-port', '-1',
-      '-serf-lan-port', String(s.serfLan),
-      '-serf-wan-port', String(s.serfWan),
-      '-server-port', String(s.server),
+      ...loopbackArgs(s),
       '-log-level', 'warn',
       '-hcl', 'disable_update_check = true\nperformance { raft_multiplier = 1 }',
       ...spec.filter((o) => o !== s).flatMap((o) => ['-retry-join', `127.0.0.1:${o.serfLan}`]),
@@ -147,20 +123,16 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
   };
 
   const waitForLeader = async (timeoutMs = options.startTimeoutMs ?? 60_000, notIndex?: number): Promise<number> => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const l = await leader();
-      if (l !== undefined && l !== notIndex) {
-        try {
-          const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, { method: 'PUT', body: 'ok', signal: AbortSignal.timeout(1000) });
-          if (res.ok) return l;
-        } catch {
-          // not yet
-        }
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    try {
+      return await eventually('a leader that takes a KV write', async () => {
+        const l = await leader();
+        if (l === undefined || l === notIndex) return undefined;
+        const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, { method: 'PUT', body: 'ok', signal: AbortSignal.timeout(1000) });
+        return res.ok ? l : undefined;
+      }, { timeoutMs, intervalMs: 50 });
+    } catch (err) {
+      throw new SwarmopError('Timeout', `consul cluster: no leader within ${timeoutMs} ms (logs in ${dir})`, { cause: err });
     }
-    throw new SwarmopError('Timeout', `consul cluster: no leader within ${timeoutMs} ms (logs in ${dir})`);
   };
 
   const kill = async (i: number): Promise<void> => {

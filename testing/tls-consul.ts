@@ -7,12 +7,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
 import { consulBinary } from './consul-agent.js';
+import { eventually } from './wait-until.js';
+import { freePorts } from './free-ports.js';
 
 const execFileP = promisify(execFile);
 
@@ -63,19 +64,6 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
     otherCaCert: join(dir, 'other-ca.pem'),
     caDir,
   };
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 export interface TlsConsulHandle {
@@ -148,24 +136,15 @@ export async function startTlsConsul(): Promise<TlsConsulHandle> {
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited) {
-      const log = readFileSync(join(dir, 'consul.log'), 'utf8');
-      await stop();
-      throw new Error(`TLS consul agent exited:\n${log.split('\n').slice(-15).join('\n')}`);
-    }
-    try {
+  try {
+    await eventually('the TLS consul agent to serve KV', async () => {
       const put = await call('PUT', '/v1/kv/swarmop-tls-probe', 'ok');
-      if (put.status === 200 && put.body.trim() === 'true') break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error('TLS consul agent did not serve KV within 30 s');
-    }
-    await new Promise((r) => setTimeout(r, 100));
+      return put.status === 200 && put.body.trim() === 'true';
+    }, { timeoutMs: 30_000, intervalMs: 100, stopIf: () => (exited ? 'the TLS consul agent exited' : undefined) });
+  } catch (err) {
+    const log = readFileSync(join(dir, 'consul.log'), 'utf8');
+    await stop();
+    throw new Error(`${(err as Error).message}:\n${log.split('\n').slice(-15).join('\n')}`, { cause: err });
   }
   await call('DELETE', '/v1/kv/swarmop-tls-probe');
   return { httpsAddr: `https://127.0.0.1:${https}`, hostPort: `127.0.0.1:${https}`, pki, http: call, stop };

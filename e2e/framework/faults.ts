@@ -1,5 +1,5 @@
 /**
- * Helpers for the fault specs (issue 8): the whole reference topology as YAML, one "is everything
+ * Helpers for the fault specs (e2e/faults.spec.ts): the whole reference topology as YAML, one "is everything
  * converged with nothing duplicated" check over the hosts, a CLI bound to any store (for the spec
  * that runs its own persistent store Consul), and the log analysis that proves two replicas never
  * acted at the same time.
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { readAgentView } from '../../src/controllers/consulcluster/agent-http.js';
 import type { Framework } from './framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest, labWorkloads, readLabEnv, REPO_ROOT } from './lab.js';
-import type { LogLine } from './operator-process.js';
-import { eventually, type PollOptions } from './poll.js';
+import type { LogLine } from '../../testing/operator-process.js';
+import { eventually, type WaitOptions } from '../../testing/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
 export const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));
@@ -78,7 +78,7 @@ export async function hostLinks(host: string): Promise<string[]> {
  * - exactly one running agent container per host, three alive servers and a leader;
  * - `docker node ls`: exactly the three nodes, ready, no stale entries.
  */
-export async function expectConverged(f: Framework, options: PollOptions = {}): Promise<void> {
+export async function expectConverged(f: Framework, options: WaitOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   for (const [kind, name] of OBJECTS) await f.waitCondition(kind, name, 'True', { timeoutMs });
   for (const a of ATTACHMENTS) {
@@ -123,7 +123,7 @@ export interface StoreCli {
   swarmop(args: readonly string[], input?: string): Promise<RunResult>;
   apply(yaml: string): Promise<string>;
   get(kind: string, name: string): Promise<Record<string, any> | undefined>;
-  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: PollOptions): Promise<Record<string, any>>;
+  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: WaitOptions): Promise<Record<string, any>>;
 }
 
 export function storeCli(storeAddr: string, prefix: string): StoreCli {

@@ -9,8 +9,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { ensureLab, REPO_ROOT, dockerOnHost, type Lab } from './lab.js';
-import { OperatorProcess } from './operator-process.js';
-import { eventually, type PollOptions } from './poll.js';
+import { OperatorProcess } from '../../testing/operator-process.js';
+import { LAB_OPERATOR_ARGS } from './lab.js';
+import { eventually, type WaitOptions } from '../../testing/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
 export interface Framework {
@@ -26,7 +27,7 @@ export interface Framework {
   /** The object as `swarmop get KIND NAME -o json` shows it, or undefined when absent. */
   get(kind: string, name: string): Promise<Record<string, any> | undefined>;
   /** Waits until the object's condition has the given status (default Ready=True). */
-  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: PollOptions & { type?: string; reason?: string }): Promise<Record<string, any>>;
+  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: WaitOptions & { type?: string; reason?: string }): Promise<Record<string, any>>;
   /** Starts another operator replica with its own log (for leader-election specs). */
   newOperator(name: string, extraArgs?: readonly string[]): OperatorProcess;
 }
@@ -51,7 +52,7 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
       mkdirSync(artifactsDir, { recursive: true });
       const env = { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix };
       const newOperator = (name: string, extraArgs: readonly string[] = options.operatorArgs ?? []) => {
-        const op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name, extraArgs });
+        const op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name, args: [...LAB_OPERATOR_ARGS, ...extraArgs] });
         operators.push(op);
         return op;
       };
@@ -76,7 +77,7 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
           if (r.code !== 0) throw new Error(`swarmop apply failed (exit ${r.code}): ${r.stderr.trim()}`);
           return r.stdout;
         },
-        async waitCondition(kind: string, name: string, status: 'True' | 'False' = 'True', o: PollOptions & { type?: string; reason?: string } = {}) {
+        async waitCondition(kind: string, name: string, status: 'True' | 'False' = 'True', o: WaitOptions & { type?: string; reason?: string } = {}) {
           const type = o.type ?? 'Ready';
           return eventually(
             `${kind}/${name} ${type}=${status}${o.reason ? ` (${o.reason})` : ''}`,

@@ -11,6 +11,12 @@ import { dockerFor } from '../../testing/reconcile-context.js';
 import { labSettings, REPO_ROOT, type LabSettings } from '../../testing/lab/lab-settings.js';
 import { run, runOrThrow } from './shell.js';
 
+/**
+ * Flags of every operator a spec starts: a 10 s resync so a missed event heals within a spec's
+ * patience, and no metrics port (several operators run at once on one machine).
+ */
+export const LAB_OPERATOR_ARGS: readonly string[] = ['--resync-seconds', '10', '--metrics-addr', '0'];
+
 export { REPO_ROOT };
 const LAB_SH = join(REPO_ROOT, 'hack', 'lab.sh');
 

@@ -47,15 +47,17 @@ stop_pid() {
   rm -f "$file"
 }
 
-# debian_mirror : the first URIs entry of the system's apt sources (never hard-coded in the repo).
+# debian_mirror [DEB822_FILE] : the first main-archive (not -security) URI of the system's apt
+# sources, from DEB822_FILE (default /etc/apt/sources.list.d/debian.sources) or else from
+# /etc/apt/sources.list. The mirror comes from the machine's configuration, never from this repository.
 debian_mirror() {
-  local uri=''
-  if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-    uri="$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' /etc/apt/sources.list.d/debian.sources)"
+  local sources="${1:-/etc/apt/sources.list.d/debian.sources}" uri=''
+  if [[ -r "$sources" ]]; then
+    uri="$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$sources")"
   fi
   if [[ -z "$uri" && -r /etc/apt/sources.list ]]; then
     uri="$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)"
   fi
-  [[ -n "$uri" ]] || die "no Debian mirror found in the apt sources"
+  [[ -n "$uri" ]] || die "no Debian mirror found in ${sources} or /etc/apt/sources.list"
   printf '%s\n' "$uri"
 }

@@ -17,6 +17,7 @@ import { ResourceStore } from '../store/resource-store.js';
 import { main } from './main.js';
 import { captureIo } from '../../testing/capture-io.js';
 import { useRealConsul } from '../../testing/real-consul.js';
+import { waitUntil } from '../../testing/wait-until.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);
@@ -26,14 +27,6 @@ let kv: ConsulKv;
 let prefixCounter = 0;
 
 useRealConsul((a, k) => ((agent = a), (kv = k)));
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function newPrefix(): string {
   prefixCounter += 1;
@@ -168,13 +161,13 @@ test('get -w streams changes through Consul blocking queries', async () => {
   const ac = new AbortController();
   const io = captureIo({ env: { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix }, cwd: REPO, signal: ac.signal });
   const watching = main(['get', 'sia', '-w'], io);
-  await until(() => io.err.includes('No resources found.'), 'the initial (empty) listing');
+  await waitUntil('the initial (empty) listing', () => io.err.includes('No resources found.'));
   const t0 = Date.now();
   await run(prefix, ['apply', '-f', '-'], { stdin: SIA() });
-  await until(() => /^ubuntu114 +consul01 /m.test(io.out), 'the row of the created object');
+  await waitUntil('the row of the created object', () => /^ubuntu114 +consul01 /m.test(io.out));
   const latency = Date.now() - t0;
   await run(prefix, ['delete', 'sia', 'ubuntu114']);
-  await until(() => /^ubuntu114 .*Deleted/m.test(io.out), 'the deleted row');
+  await waitUntil('the deleted row', () => /^ubuntu114 .*Deleted/m.test(io.out));
   ac.abort();
   assert.equal(await watching, 0, io.err);
   console.log(`# get -w showed the change ${latency} ms after apply`);

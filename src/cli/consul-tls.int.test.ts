@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startTlsConsul, type TlsConsulHandle } from '../../testing/tls-consul.js';
 import { captureIo } from '../../testing/capture-io.js';
 import { main } from './main.js';
+import { eventually } from '../../testing/wait-until.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 let consul: TlsConsulHandle;
@@ -182,30 +183,20 @@ function operator(env: Record<string, string | undefined>, prefix: string, extra
   return { lines, exit, kill: () => child.kill('SIGTERM') };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 test('the operator works over TLS: leader lock, status written, /readyz answers', async () => {
   const prefix = newPrefix();
   const env = { ...goodEnv, SWARMOP_PREFIX: prefix };
   assert.equal((await cli(env, ['apply', '-f', '-'], HOST('h4'))).code, 0);
   const op = operator(env, prefix);
   try {
-    const addr = await until('the metrics address', () => {
+    const addr = await eventually('the metrics address', () => {
       for (const l of op.lines) {
         const m = /"addr":"([\d.]+:\d+)"/.exec(l);
         if (m && l.includes('metrics server listening')) return m[1];
       }
       return undefined;
-    });
-    await until('/readyz 200', async () => ((await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined));
+    }, { intervalMs: 100 });
+    await eventually('/readyz 200', async () => ((await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), { intervalMs: 100 });
     // The DockerHost's engine is unreachable: a written Ready=False proves status writes went through.
     const wait = await cli(env, ['wait', 'dockerhost/h4', '--for=condition=Ready=False', '--timeout', '30s']);
     assert.deepEqual([wait.code, wait.err], [0, '']);

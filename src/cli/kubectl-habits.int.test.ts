@@ -20,7 +20,7 @@ import { ResourceStore } from '../store/resource-store.js';
 import { useRealConsul } from '../../testing/real-consul.js';
 import { main, buildProgram } from './main.js';
 import { captureIo } from '../../testing/capture-io.js';
-import { createContext } from './cli-context.js';
+import { createContext } from './program/cli-context.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);
@@ -165,7 +165,7 @@ test('patch --type merge and json change the spec (generation +1) and clear a st
   const { prefix, store } = await withSamples();
   let r = await run(prefix, ['patch', 'sia', 'ubuntu114', '-p', '{"spec":{"gateway":"192.168.116.254"}}']);
   assert.equal(r.out, 'staticipattachment/ubuntu114 patched\n');
-  let sia = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
+  const sia = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
   assert.equal((sia.spec as { gateway: string }).gateway, '192.168.116.254');
   assert.equal(sia.metadata.generation, 2);
   r = await run(prefix, ['patch', 'sia/ubuntu114', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/gateway","value":"192.168.116.1"}]']);

@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from './main.js';
 import { captureIo, type CapturedIo } from '../../testing/capture-io.js';
-import type { OpenStore } from './cli-context.js';
+import type { OpenStore } from './program/cli-context.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { waitUntil } from '../../testing/wait-until.js';
 
 const HOST = (name: string, address = '10.0.0.1', labels = 'role: worker'): string => `apiVersion: swarmop.io/v1alpha1
 kind: DockerHost
@@ -37,14 +38,6 @@ function setup(): { kv: MemoryKv; store: ResourceStore; openStore: OpenStore; ru
     return Object.assign(io, { code });
   };
   return { kv, store, openStore, run };
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test('apply from stdin reports created, then unchanged, then configured', async () => {
@@ -189,11 +182,11 @@ test('get -w prints the table then a row per change until aborted', async () => 
   const ac = new AbortController();
   const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal });
   const watching = main(['get', 'dh', '-w'], io, { openStore });
-  await until(() => /^h1 /m.test(io.out), 'initial row');
+  await waitUntil('initial row', () => /^h1 /m.test(io.out));
   await run(['apply', '-f', '-'], { stdin: HOST('h2', '10.0.0.2') });
-  await until(() => /^h2 /m.test(io.out), 'row of the new object');
+  await waitUntil('row of the new object', () => /^h2 /m.test(io.out));
   await run(['delete', 'dh', 'h1']);
-  await until(() => /^h1 .*Deleted/m.test(io.out), 'deleted row');
+  await waitUntil('deleted row', () => /^h1 .*Deleted/m.test(io.out));
   ac.abort();
   assert.equal(await watching, 0);
   assert.equal(io.out.match(/^NAME/gm)?.length, 1, 'header printed once');
@@ -212,9 +205,9 @@ test('events lists recorded events and -w streams new ones', async () => {
   const ac = new AbortController();
   const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal });
   const watching = main(['events', 'dockerhost', 'h1', '-w'], io, { openStore });
-  await until(() => /Unreachable/.test(io.out), 'existing event');
+  await waitUntil('existing event', () => /Unreachable/.test(io.out));
   await store.recordEvent(ref, { type: 'Normal', reason: 'Reachable', message: 'engine 20.10.24', source: 'test' });
-  await until(() => /Reachable +dockerhost\/h1 +engine/.test(io.out), 'new event');
+  await waitUntil('new event', () => /Reachable +dockerhost\/h1 +engine/.test(io.out));
   ac.abort();
   assert.equal(await watching, 0);
   assert.equal(io.out.match(/^LAST SEEN/gm)?.length, 1);
@@ -230,18 +223,18 @@ test('apply --watch re-applies changed files and prunes removed ones only with -
   const ac = new AbortController();
   const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal, cwd: dir });
   const watching = main(['apply', '-f', '.', '--watch', '--prune'], io, { openStore });
-  await until(() => /watching/.test(io.err), 'watch ready');
+  await waitUntil('watch ready', () => /watching/.test(io.err));
   assert.match(io.out, /^dockerhost\/h1 created\ndockerhost\/h2 created\n/);
 
   await writeFile(path.join(dir, 'h1.yaml'), HOST('h1', '10.0.0.8'));
-  await until(() => /dockerhost\/h1 configured/.test(io.out), 're-apply of the edited file');
+  await waitUntil('re-apply of the edited file', () => /dockerhost\/h1 configured/.test(io.out));
   assert.equal((await store.get('DockerHost', 'h1'))?.spec.address, '10.0.0.8');
 
   await writeFile(path.join(dir, 'h1.yaml'), 'kind: [');
-  await until(() => /h1\.yaml:\d+:\d+: /.test(io.err), 'error of the broken edit');
+  await waitUntil('error of the broken edit', () => /h1\.yaml:\d+:\d+: /.test(io.err));
 
   await unlink(path.join(dir, 'h2.yaml'));
-  await until(() => /dockerhost\/h2 pruned \(file removed\)/.test(io.out), 'prune of the removed file');
+  await waitUntil('prune of the removed file', () => /dockerhost\/h2 pruned \(file removed\)/.test(io.out));
   assert.equal(await store.get('DockerHost', 'h2'), undefined);
   ac.abort();
   assert.equal(await watching, 0);
@@ -256,9 +249,9 @@ test('without --prune a removed file deletes nothing and says so', async (t) => 
   const ac = new AbortController();
   const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal, cwd: dir });
   const watching = main(['apply', '-f', dir, '--watch'], io, { openStore });
-  await until(() => /watching/.test(io.err), 'watch ready');
+  await waitUntil('watch ready', () => /watching/.test(io.err));
   await unlink(path.join(dir, 'h1.yaml'));
-  await until(() => /dockerhost\/h1 is no longer declared \(file removed\); not deleted \(use --prune\)/.test(io.err), 'notice');
+  await waitUntil('notice', () => /dockerhost\/h1 is no longer declared \(file removed\); not deleted \(use --prune\)/.test(io.err));
   assert.ok(await store.get('DockerHost', 'h1'));
   ac.abort();
   assert.equal(await watching, 0);

@@ -4,11 +4,11 @@
  * outcome into an exit code through exit-codes.ts.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { processIo, type CliIo } from './cli-io.js';
-import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './cli-context.js';
-import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './exit-codes.js';
+import { processIo, type CliIo } from './program/cli-io.js';
+import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './program/cli-context.js';
+import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './program/exit-codes.js';
 import { isSwarmopError, SwarmopError } from '../errors.js';
-import { packageVersion } from './version.js';
+import { packageInfo } from '../package-info.js';
 import { registerApply } from './commands/apply.js';
 import { registerGet } from './commands/get.js';
 import { registerDescribe } from './commands/describe.js';
@@ -25,8 +25,8 @@ import { registerEdit } from './commands/edit.js';
 import { registerValidate } from './commands/validate.js';
 import { registerApiResources } from './commands/api-resources.js';
 import { registerCompletion } from './commands/completion.js';
-import { COMMAND_EXAMPLES } from './command-examples.js';
-import { examplesText } from './examples.js';
+import { COMMAND_EXAMPLES } from './program/command-examples.js';
+import { examplesText } from './program/examples.js';
 import { registerUi } from './commands/ui.js';
 
 const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
@@ -109,7 +109,7 @@ export function buildProgram(ctx: CliContext): Command {
         ['another fleet from the config file', 'swarmop --context prod get dh'],
       ])}\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`,
     );
-  program.version(packageVersion(), '--version', 'print the version');
+  program.version(packageInfo().version, '--version', 'print the version');
 
   registerApply(program, ctx);
   registerGet(program, ctx);
@@ -132,7 +132,7 @@ export function buildProgram(ctx: CliContext): Command {
   program
     .command('version')
     .description('print the swarmop version')
-    .action(() => ctx.io.stdout(`swarmop ${packageVersion()}\n`));
+    .action(() => ctx.io.stdout(`swarmop ${packageInfo().version}\n`));
   for (const cmd of program.commands) {
     const examples = COMMAND_EXAMPLES[cmd.name()];
     if (examples) cmd.addHelpText('after', examplesText(examples));

@@ -111,7 +111,7 @@ export interface HostWatchContext {
   log: Logger;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any kind's spec/status
+// Any kind's spec and status: the reconcilers of all kinds share this one contract.
 export interface KindReconciler<R extends Resource<any, any> = Resource<any, any>, Observed extends object = object> {
   kind: KindName;
   /** Present when the controller changes hosts and must undo that on delete. */

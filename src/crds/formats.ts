@@ -179,11 +179,3 @@ export const FORMAT_CHECKS: Readonly<Record<string, FormatCheck>> = {
   'label-value': labelValue,
   'date-time': dateTime,
 };
-
-/** Go/Consul duration to milliseconds (the value must already pass the consul-duration format). */
-export function durationMs(v: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  for (const m of v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
-  return total;
-}

@@ -1,6 +1,6 @@
 /** SwarmCluster: a Docker swarm-mode cluster over DockerHosts, optionally published in classic Swarm's Consul layout. */
 import { arr, bool, hostRef, obj, resourceSchema, statusSchema, str } from './common-schema.js';
-import { durationMs } from './formats.js';
+import { goDurationMs } from '../go-duration.js';
 import type { BaseStatus, Resource } from './meta.js';
 import { field, text, type KindDefinition, type SemanticError } from './kind-info.js';
 
@@ -131,7 +131,8 @@ function check(s: SwarmClusterSpec): SemanticError[] {
     });
   }
   if (s.discovery) {
-    const ms = durationMs(s.discovery.ttl);
+    // The consul-duration format has already refused text that is not a duration.
+    const ms = goDurationMs(s.discovery.ttl) ?? 0;
     if (ms < 10_000 || ms > 86_400_000)
       errors.push({ path: ['spec', 'discovery', 'ttl'], message: `ttl "${s.discovery.ttl}" is outside Consul's session TTL range 10s-24h` });
   }

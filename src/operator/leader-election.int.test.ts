@@ -12,14 +12,14 @@ import { waitUntil } from '../../testing/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { metricValue, OperatorChild } from '../../testing/operator-harness.js';
+import { metricValue, OperatorProcess } from '../../testing/operator-process.js';
 
 const PREFIX = 'le-int/';
 const LEASE_SECONDS = 10;
 const LOCK_DELAY_SECONDS = 1;
 
 let agent: ConsulAgentHandle;
-const children: OperatorChild[] = [];
+const children: OperatorProcess[] = [];
 
 before(async () => {
   agent = await startConsulAgent();
@@ -37,10 +37,10 @@ after(async () => {
   await agent?.stop();
 });
 
-function replica(name: string): OperatorChild {
-  const c = new OperatorChild({
+function replica(name: string): OperatorProcess {
+  const c = new OperatorProcess({
     name,
-    consulAddr: agent.address,
+    storeAddr: agent.address,
     prefix: PREFIX,
     args: ['--leader-elect', '--lease-seconds', String(LEASE_SECONDS), '--lock-delay-seconds', String(LOCK_DELAY_SECONDS), '--metrics-addr', '127.0.0.1:0', '--log-level', 'debug', '--resync-seconds', '5'],
   });
@@ -49,8 +49,8 @@ function replica(name: string): OperatorChild {
   return c;
 }
 
-const leads = (c: OperatorChild) => c.find('started leading');
-const reconciles = (c: OperatorChild) => c.find('reconcile done', { controller: 'dockerhost' });
+const leads = (c: OperatorProcess) => c.find('started leading');
+const reconciles = (c: OperatorProcess) => c.find('reconcile done', { controller: 'dockerhost' });
 
 async function get(addr: string, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://${addr}${path}`);
@@ -58,7 +58,7 @@ async function get(addr: string, path: string): Promise<{ status: number; body: 
 }
 
 /** Waits until exactly one of `cs` has logged `started leading` more often than `before` says. */
-async function newLeader(cs: OperatorChild[], counts: Map<OperatorChild, number>, timeoutMs: number): Promise<OperatorChild> {
+async function newLeader(cs: OperatorProcess[], counts: Map<OperatorProcess, number>, timeoutMs: number): Promise<OperatorProcess> {
   await waitUntil('a new leader', () => cs.some((c) => leads(c).length > (counts.get(c) ?? 0)), timeoutMs, 20);
   const fresh = cs.filter((c) => leads(c).length > (counts.get(c) ?? 0));
   assert.equal(fresh.length, 1, `exactly one new leader, got ${fresh.map((c) => c.name).join(', ')}`);

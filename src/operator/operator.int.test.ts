@@ -15,7 +15,8 @@ import { waitUntil } from '../../testing/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { metricValue, startDockerEngine, type DockerEngineHandle, type LogLine } from '../../testing/operator-harness.js';
+import { metricValue, type LogLine } from '../../testing/operator-process.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
 import { Operator } from './operator.js';
 
 interface Running {
@@ -88,9 +89,9 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
   test('a DockerHost follows its engine: Ready=True with its version, False within 2 s of the stream breaking, True within 2 s of it answering', async () => {
     const op = runOperator(agent, 'optest-flip/', { resyncMs: 60_000, recheckMs: 60_000 });
     try {
-      await op.store.apply([dockerHost('optest', engine.endpoint)]);
+      await op.store.apply([dockerHost('optest', engine.dockerHost)]);
       await whenReady(op.store, 'optest', 'True', 20_000);
-      const version = await new Docker({ socketPath: engine.endpoint.slice('unix://'.length) }).version();
+      const version = await new Docker({ socketPath: engine.socketPath }).version();
       const ready = await readyOf(op.store, 'optest');
       assert.equal(ready?.st.engineVersion, version.Version);
       assert.equal(ready?.st.reachable, true);
@@ -138,7 +139,7 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
       assert.match(cond?.message ?? '', /spec/);
 
       // The operator keeps going: an object applied afterwards is reconciled.
-      await op.store.apply([dockerHost('good', engine.endpoint)]);
+      await op.store.apply([dockerHost('good', engine.dockerHost)]);
       await whenReady(op.store, 'good', 'True', 20_000);
       const events = await op.store.listEvents({ kind: 'DockerHost', name: 'broken' });
       assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'InvalidSpec'), 'InvalidSpec event recorded');

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createLogger, logDriftRepaired, resolveFormat, type LoggerOptions } from './logger.js';
-
-function collect(): { stream: Writable; lines: string[] } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
-      cb();
-    },
-  });
-  return { stream, lines };
-}
+import { lineSink } from '../../testing/line-sink.js';
 
 async function flushed(): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
 function logger(format: LoggerOptions['format']) {
-  const c = collect();
+  const c = lineSink();
   return { log: createLogger({ format, stream: c.stream, level: 'debug' }), lines: c.lines };
 }
 

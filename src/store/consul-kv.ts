@@ -17,7 +17,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { SwarmopError } from '../errors.js';
 import { ConsulSettingsError, DEFAULT_CONSUL_ADDR, parseConsulEndpoint, type ConsulConnection, type ConsulTls } from './consul-connection.js';
-import { parseDuration } from './duration.js';
+import { parseGoDuration } from '../go-duration.js';
 import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
 import {
   MAX_TXN_OPS,
@@ -199,7 +199,7 @@ export class ConsulKv implements KvStore {
   /** The query and request timeout of a plain or (with `index`) blocking read. */
   #blocking(base: Record<string, unknown>, options: KvListOptions): { query: Record<string, unknown>; timeout: number } {
     if (options.index === undefined) return { query: base, timeout: this.requestTimeoutMs };
-    const waitMs = options.wait === undefined ? 5 * 60_000 : parseDuration(options.wait);
+    const waitMs = options.wait === undefined ? 5 * 60_000 : parseGoDuration(options.wait);
     const query = { ...base, index: options.index, ...(options.wait !== undefined ? { wait: options.wait } : {}) };
     // Consul adds up to wait/16 of jitter before answering a blocking query.
     return { query, timeout: waitMs + waitMs / 16 + this.requestTimeoutMs };

@@ -14,7 +14,7 @@
  * `resetIndex()` drops every key and restarts the index, like a restarted dev agent.
  */
 import { SwarmopError } from '../../src/errors.js';
-import { parseDuration } from '../../src/store/duration.js';
+import { parseGoDuration } from '../../src/go-duration.js';
 import { KvTxnConflictError, type TxnFailure } from '../../src/store/kv-errors.js';
 import {
   MAX_TXN_OPS,
@@ -100,7 +100,7 @@ export class MemoryKv implements KvStore {
     this.enter(options.signal);
     const minIndex = options.index;
     if (minIndex !== undefined && minIndex > 0 && this.indexUnder(prefix) <= minIndex) {
-      const waitMs = options.wait === undefined ? this.defaultWaitMs : parseDuration(options.wait);
+      const waitMs = options.wait === undefined ? this.defaultWaitMs : parseGoDuration(options.wait);
       await this.waitForChange(prefix, minIndex, waitMs, options.signal);
     }
     const pairs = [...this.entries.entries()]
@@ -114,7 +114,7 @@ export class MemoryKv implements KvStore {
     this.enter(options.signal);
     const minIndex = options.index;
     if (minIndex !== undefined && minIndex > 0 && this.indexUnder(prefix) <= minIndex) {
-      const waitMs = options.wait === undefined ? this.defaultWaitMs : parseDuration(options.wait);
+      const waitMs = options.wait === undefined ? this.defaultWaitMs : parseGoDuration(options.wait);
       await this.waitForChange(prefix, minIndex, waitMs, options.signal);
     }
     return this.indexUnder(prefix);
@@ -176,12 +176,12 @@ export class MemoryKv implements KvStore {
 
   async createSession(options: SessionOptions): Promise<string> {
     this.enter();
-    const ttl = parseDuration(options.ttl);
+    const ttl = parseGoDuration(options.ttl);
     if (ttl !== 0 && (ttl < 10_000 || ttl > 86_400_000)) {
       throw new SwarmopError('Internal', `Consul rejected session: invalid TTL "${options.ttl}" (10s..24h)`);
     }
     const id = crypto.randomUUID();
-    this.sessions.set(id, { id, options, lockDelayMs: parseDuration(options.lockDelay) });
+    this.sessions.set(id, { id, options, lockDelayMs: parseGoDuration(options.lockDelay) });
     this.commit(() => undefined);
     return id;
   }

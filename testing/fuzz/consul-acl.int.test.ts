@@ -5,7 +5,6 @@
  * event or status.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { captureIo } from '../capture-io.js';
@@ -19,6 +18,7 @@ import { waitUntil } from '../wait-until.js';
 import { ConsulKv } from '../../src/store/consul-kv.js';
 import { ResourceStore } from '../../src/store/resource-store.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../consul-agent.js';
+import { lineSink } from '../line-sink.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PREFIX = 'acl-test/';
@@ -159,13 +159,7 @@ test('ResourceStore works with the token and throws Forbidden without it', async
 test('the operator works with the token and never logs it or writes it into status or events', { timeout: 60_000 }, async () => {
   const kv = new ConsulKv({ address: agent.address, token: writeToken });
   const store = new ResourceStore({ kv, prefix: PREFIX });
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
+  const { stream: sink, lines } = lineSink();
   const operator = new Operator({
     kv,
     store,

@@ -5,7 +5,6 @@
  * crashes. A document fixed in place leaves InvalidSpec behind.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createDockerHostReconciler } from '../../src/controllers/dockerhost/index.js';
 import { Operator } from '../../src/operator/operator.js';
@@ -15,6 +14,7 @@ import type { ConsulKv } from '../../src/store/consul-kv.js';
 import { ResourceStore } from '../../src/store/resource-store.js';
 import type { ConsulAgentHandle } from '../consul-agent.js';
 import { useRealConsul } from '../real-consul.js';
+import { lineSink } from '../line-sink.js';
 
 const PREFIX = 'fuzz-operator/';
 let agent: ConsulAgentHandle;
@@ -87,13 +87,7 @@ async function putRaw(key: string, value: string | Uint8Array): Promise<void> {
 
 test('hand-written invalid documents get Ready=False InvalidSpec and never stop the operator', { timeout: 120_000 }, async () => {
   const store = new ResourceStore({ kv, prefix: PREFIX });
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  });
+  const { stream: sink, lines } = lineSink();
   const log = createLogger({ format: 'json', level: 'debug', stream: sink });
   const uncaught: unknown[] = [];
   const onUncaught = (e: unknown): void => void uncaught.push(e);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, stringify } from 'yaml';
 import { captureIo } from '../capture-io.js';
-import type { OpenStore } from '../../src/cli/cli-context.js';
+import type { OpenStore } from '../../src/cli/program/cli-context.js';
 import { main } from '../../src/cli/main.js';
 import { formatFieldPath, formatManifestError, parseManifestText, validateDocuments } from '../../src/crds/index.js';
 import { MemoryKv } from '../fakes/memory-kv.js';

@@ -75,16 +75,6 @@ export function labConsulCluster(NAME: string) {
     assert.fail(`not converged after ${timeoutMs} ms; last conditions: ${JSON.stringify(last?.conditions)}`);
   }
 
-  async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-    const start = Date.now();
-    while (Date.now() - start < timeoutMs) {
-      const v = await probe().catch(() => undefined);
-      if (v !== undefined && v !== false) return v;
-      await new Promise((res) => setTimeout(res, 250));
-    }
-    assert.fail(`timed out waiting for ${what}`);
-  }
-
   async function agentContainer(host: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
       return await docker(host).getContainer(containerName(NAME)).inspect();
@@ -116,5 +106,5 @@ export function labConsulCluster(NAME: string) {
     }
   }
 
-  return { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, waitFor, agentContainer, removeAll, removeDataDirs };
+  return { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs };
 }

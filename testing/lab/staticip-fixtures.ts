@@ -60,21 +60,6 @@ export async function addressInside(docker: Docker, container: string, iface = '
     .join(',');
 }
 
-export async function poll<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 let seq = 0;
 export function attachment(name: string, spec: Omit<StaticIPAttachmentSpecInput, 'interface'> & { interface?: string }, createdAt?: string): StaticIPAttachment {
   seq += 1;

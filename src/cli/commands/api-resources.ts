@@ -1,11 +1,11 @@
 /** `swarmop api-resources [-o wide|name] [--no-headers]`: the kinds, as kubectl lists them. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import { API_VERSION, KINDS } from '../../crds/index.js';
-import { renderTable } from '../table.js';
-import { withExamples } from '../examples.js';
+import { renderTable } from '../output/table.js';
+import { withExamples } from '../program/examples.js';
 
 /** Every kind is cluster-wide: there are no namespaces. */
 export function renderApiResources(format: 'table' | 'wide' | 'name', noHeaders: boolean): string {

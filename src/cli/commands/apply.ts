@@ -1,20 +1,11 @@
 /** `swarmop apply -f FILE|DIR|- [-R] [--dry-run=client|server] [--watch [--prune]]` */
 import { Option, type Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { loadManifests } from '../load-manifests.js';
-import { refOf, requireKind } from '../kinds.js';
-import { getOrUndefined } from '../store-reads.js';
-import { resourceDiff } from '../spec-diff.js';
-import { applyDefaults } from '../../crds/index.js';
-import type { ApplyResult } from '../../store/resource-store.js';
-import { ExitCode } from '../exit-codes.js';
-import { isSwarmopError, SwarmopError } from '../../errors.js';
-import { checkAcrossDocuments } from './validate.js';
-import { withExamples } from '../examples.js';
-import { watchAndApply } from '../apply-watch.js';
-import type { Resource } from '../../crds/meta.js';
-
-type DryRun = 'none' | 'client' | 'server';
+import { action, type CliContext } from '../program/cli-context.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { applyResources, parseDryRun } from '../manifests/apply-resources.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { SwarmopError } from '../../errors.js';
+import { watchAndApply } from '../watch/apply-watch.js';
 
 interface ApplyOptions {
   filename: string[];
@@ -22,64 +13,6 @@ interface ApplyOptions {
   dryRun?: string | boolean;
   watch?: boolean;
   prune?: boolean;
-}
-
-export function parseDryRun(value: string | boolean | undefined): DryRun {
-  if (value === undefined || value === false || value === 'none') return 'none';
-  // A bare --dry-run means client, as it did in kubectl.
-  if (value === true || value === 'client') return 'client';
-  if (value === 'server') return 'server';
-  throw new SwarmopError('Invalid', `invalid --dry-run value "${String(value)}": use client or server`);
-}
-
-export function dryRunSuffix(mode: DryRun): string {
-  return mode === 'client' ? ' (dry run)' : mode === 'server' ? ' (server dry run)' : '';
-}
-
-/**
- * Client dry run: decided here from plain reads (exists? same labels/annotations/spec after
- * defaulting?), with none of the store's write-path checks. Server dry run runs those checks.
- * With Consul out of reach it still checks the manifests (schema, cross-document) and says so,
- * so manifests can be checked in a CI job with no cluster.
- */
-async function clientDryRun(ctx: CliContext, resources: Resource[]): Promise<{ results: ApplyResult[]; offline?: string }> {
-  checkAcrossDocuments(ctx, resources);
-  const results: ApplyResult[] = [];
-  try {
-    const handle = ctx.open();
-    for (const r of resources) {
-      const live = await getOrUndefined(handle, requireKind(r.kind), r.metadata.name);
-      const action = !live ? 'created' : resourceDiff(applyDefaults(live), applyDefaults(r)) === '' ? 'unchanged' : 'configured';
-      results.push({ kind: r.kind, name: r.metadata.name, action });
-    }
-    return { results };
-  } catch (err) {
-    if (!isSwarmopError(err, 'Unavailable')) throw err;
-    return { results: [], offline: err.message };
-  }
-}
-
-/** Applies validated resources and prints one `kind/name action` line each. */
-export async function applyResources(ctx: CliContext, resources: Resource[], mode: DryRun): Promise<void> {
-  if (mode === 'client') {
-    const { results, offline } = await clientDryRun(ctx, resources);
-    if (offline !== undefined) {
-      ctx.io.stderr(`warning: Consul is not reachable (${offline}); checked the manifests alone (schema and cross-document checks)\n`);
-      for (const r of resources) ctx.io.stdout(`${refOf(r)} valid (dry run, offline)\n`);
-      return;
-    }
-    for (const r of results) ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
-    return;
-  }
-  const { store } = ctx.open();
-  const results = await store.apply(resources, { dryRun: mode === 'server' });
-  for (const r of results) {
-    ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
-  }
-}
-
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 export function registerApply(program: Command, ctx: CliContext): void {

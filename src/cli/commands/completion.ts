@@ -1,10 +1,10 @@
 /** `swarmop completion bash|zsh`: prints the shell completion script. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { bashCompletion, zshCompletion } from '../completion-script.js';
-import { withExamples } from '../examples.js';
+import { bashCompletion, zshCompletion } from '../program/completion-script.js';
+import { withExamples } from '../program/examples.js';
 
 export function registerCompletion(program: Command, ctx: CliContext): void {
   const cmd = program

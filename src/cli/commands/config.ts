@@ -1,12 +1,12 @@
 /** `swarmop config get-contexts|current-context|use-context|set-context|delete-context|view` */
-import { Option, type Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import type { Command } from 'commander';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import { checkContext, requireConfigFilePath, loadConfig, saveConfig, type NamedContext } from '../config/config-file.js';
 import { parseBool, SETTING_ENV, type SettingKey } from '../config/connection-settings.js';
-import { renderTable } from '../table.js';
-import { withExamples } from '../examples.js';
+import { renderTable } from '../output/table.js';
+import { withExamples } from '../program/examples.js';
 
 /** Flag name (kebab-case) of each setting for set-context. */
 const SET_FLAGS: ReadonlyArray<readonly [SettingKey, string, string]> = SETTING_ENV.map(([key, env]) => [

@@ -6,21 +6,20 @@
  * finalizers have run; --timeout bounds that wait (0 = no limit) and ends with exit 6.
  */
 import type { Command } from 'commander';
-import { action, type CliContext, type StoreHandle } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext, type StoreHandle } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
-import { notFound, refOf, requireKind } from '../kinds.js';
-import { loadManifests } from '../load-manifests.js';
-import { collect } from './apply.js';
-import { parseResourceArgs } from '../resource-args.js';
-import { fetchResources } from '../resource-fetch.js';
-import { parseLabelSelector } from '../label-selector.js';
-import { parseDuration } from '../duration.js';
+import { notFound, refOf, requireKind } from '../resources/kind-lookup.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { parseResourceArgs } from '../resources/resource-args.js';
+import { fetchResources } from '../resources/resource-fetch.js';
+import { parseLabelSelector } from '../resources/label-selector.js';
+import { parseGoDuration } from '../../go-duration.js';
 import { parseBool } from '../config/connection-settings.js';
-import { watchPrefix } from '../kv-watch.js';
-import { pick } from '../store-reads.js';
-import { withExamples } from '../examples.js';
+import { watchPrefix } from '../watch/kv-watch.js';
+import { pick } from '../resources/store-reads.js';
+import { withExamples } from '../program/examples.js';
 
 interface DeleteOptions {
   filename?: string[];
@@ -83,7 +82,7 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'longest wait with --wait (0 = no limit), then exit 6', '0s')
     .action(
       action(ctx, async (args: string[], opts: DeleteOptions) => {
-        const timeoutMs = parseDuration(opts.timeout);
+        const timeoutMs = parseGoDuration(opts.timeout, { bareSeconds: true });
         const bulk = opts.all || opts.selector !== undefined;
         let targets: Target[];
         const handle = (): StoreHandle => ctx.open();

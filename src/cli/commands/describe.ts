@@ -1,13 +1,13 @@
 /** `swarmop describe (KIND [NAME...] | KIND/NAME...) [-l SELECTOR]`: without a name, every object of the kind. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
-import { renderDescribe } from '../describe-printer.js';
-import { eventRowsFor } from '../event-rows.js';
-import { parseResourceArgs } from '../resource-args.js';
-import { fetchResources } from '../resource-fetch.js';
-import { parseLabelSelector } from '../label-selector.js';
-import { withExamples } from '../examples.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { renderDescribe } from '../output/describe-printer.js';
+import { eventRowsFor } from '../resources/event-rows.js';
+import { parseResourceArgs } from '../resources/resource-args.js';
+import { fetchResources } from '../resources/resource-fetch.js';
+import { parseLabelSelector } from '../resources/label-selector.js';
+import { withExamples } from '../program/examples.js';
 
 export function registerDescribe(program: Command, ctx: CliContext): void {
   const cmd = program

@@ -1,13 +1,12 @@
 /** `swarmop diff -f FILE|DIR|- [-R]`: exit 0 when live matches, 1 when different, >1 on error. */
 import type { Command } from 'commander';
 import { applyDefaults } from '../../crds/index.js';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
-import { requireKind } from '../kinds.js';
-import { loadManifests } from '../load-manifests.js';
-import { getOrUndefined } from '../store-reads.js';
-import { resourceDiff } from '../spec-diff.js';
-import { collect } from './apply.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { requireKind } from '../resources/kind-lookup.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { getOrUndefined } from '../resources/store-reads.js';
+import { resourceDiff } from '../output/spec-diff.js';
 
 export function registerDiff(program: Command, ctx: CliContext): void {
   program

@@ -12,15 +12,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify } from 'yaml';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
 import type { Resource } from '../../crds/meta.js';
-import { notFound, refOf } from '../kinds.js';
-import { parseResourceArgs } from '../resource-args.js';
-import { editableDocument } from '../object-update.js';
-import { getOrUndefined } from '../store-reads.js';
-import { withExamples } from '../examples.js';
+import { notFound, refOf } from '../resources/kind-lookup.js';
+import { parseResourceArgs } from '../resources/resource-args.js';
+import { editableDocument } from '../resources/object-update.js';
+import { getOrUndefined } from '../resources/store-reads.js';
+import { withExamples } from '../program/examples.js';
 
 const HEADER = `# Please edit the object below. Lines beginning with a '#' will be ignored,
 # and an empty file will abort the edit. If an error occurs while saving this file will be

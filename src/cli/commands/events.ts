@@ -1,13 +1,13 @@
 /** `swarmop events [KIND [NAME]] [-w]`: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import { eventsKey, sectionPrefix } from '../../store/store-keys.js';
-import { requireKind } from '../kinds.js';
-import { eventRowsFor } from '../event-rows.js';
-import { renderEventsTable, type EventRow } from '../describe-printer.js';
-import { watchPrefix } from '../kv-watch.js';
+import { requireKind } from '../resources/kind-lookup.js';
+import { eventRowsFor } from '../resources/event-rows.js';
+import { renderEventsTable, type EventRow } from '../output/describe-printer.js';
+import { watchPrefix } from '../watch/kv-watch.js';
 
 function identity(e: EventRow): string {
   return `${e.object}|${e.type}|${e.reason}|${e.message}|${e.lastTimestamp ?? ''}|${e.count ?? ''}`;

@@ -1,9 +1,9 @@
 /** `swarmop explain KIND[.field.path]`, from the kind's schema. */
 import type { Command } from 'commander';
 import { explain } from '../../crds/index.js';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
-import { requireKind } from '../kinds.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { requireKind } from '../resources/kind-lookup.js';
 
 export function registerExplain(program: Command, ctx: CliContext): void {
   program

@@ -3,14 +3,14 @@
  * `--no-headers`, `--show-labels` and `-w`.
  */
 import type { Command } from 'commander';
-import { action, type CliContext, type StoreHandle } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext, type StoreHandle } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import { matchesSelector, parseLabelSelector, type SelectorTerm } from '../label-selector.js';
-import { pick } from '../store-reads.js';
-import { watchPrefix } from '../kv-watch.js';
+import { matchesSelector, parseLabelSelector, type SelectorTerm } from '../resources/label-selector.js';
+import { pick } from '../resources/store-reads.js';
+import { watchPrefix } from '../watch/kv-watch.js';
 import {
   OUTPUT_FORMATS_HELP,
   parseOutputFormat,
@@ -23,11 +23,11 @@ import {
   tableHeaders,
   tableRow,
   type OutputFormat,
-} from '../resource-printer.js';
-import { renderTable } from '../table.js';
-import { kindsOf, parseResourceArgs } from '../resource-args.js';
-import { fetchResources } from '../resource-fetch.js';
-import { withExamples } from '../examples.js';
+} from '../output/resource-printer.js';
+import { renderTable } from '../output/table.js';
+import { kindsOf, parseResourceArgs } from '../resources/resource-args.js';
+import { fetchResources } from '../resources/resource-fetch.js';
+import { withExamples } from '../program/examples.js';
 
 interface GetOptions {
   output?: string;

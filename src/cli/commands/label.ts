@@ -2,15 +2,15 @@
  * `swarmop label|annotate (KIND NAME... | KIND/NAME... | KIND -l SEL | KIND --all) key=value... key-... [--overwrite]`
  */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { refOf, requireKind } from '../kinds.js';
-import { parseLabelSelector } from '../label-selector.js';
-import { parseResourceArgs, type ResourceRef } from '../resource-args.js';
-import { fetchResources } from '../resource-fetch.js';
-import { updateObject } from '../object-update.js';
-import { withExamples } from '../examples.js';
+import { refOf, requireKind } from '../resources/kind-lookup.js';
+import { parseLabelSelector } from '../resources/label-selector.js';
+import { parseResourceArgs, type ResourceRef } from '../resources/resource-args.js';
+import { fetchResources } from '../resources/resource-fetch.js';
+import { updateObject } from '../resources/object-update.js';
+import { withExamples } from '../program/examples.js';
 
 export type MapChange = { key: string; op: 'set'; value: string } | { key: string; op: 'remove' };
 

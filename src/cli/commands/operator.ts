@@ -1,35 +1,11 @@
 /**
- * `swarmop operator`: flag parsing only. The operator itself lives in ../operator-command.ts
- * (imported lazily so the other commands never load the runtime and controllers).
+ * `swarmop operator`: flag parsing only. The operator itself lives in ../operator/run-operator.ts,
+ * imported lazily so the other commands never load the runtime and controllers.
  */
 import { Option, type Command } from 'commander';
-import { action, consulInput, type CliContext } from '../cli-context.js';
-import type { ResolveConsulSettingsInput } from '../../store/consul-connection.js';
+import { action, consulInput, type CliContext } from '../program/cli-context.js';
 import { SwarmopError } from '../../errors.js';
-
-export interface OperatorOptions {
-  prefix: string;
-  /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
-  consulAddr?: string;
-  /** Store Consul settings by layer (flags, environment, context), resolved as the consul CLI does. */
-  consul?: ResolveConsulSettingsInput;
-  metricsAddr: string;
-  /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
-  ui: boolean;
-  /** The status page's own address; undefined = only under /ui on the metrics address. */
-  uiAddr?: string;
-  leaderElect: boolean;
-  logFormat: 'json' | 'text' | 'auto';
-  logLevel: string;
-  resyncSeconds: number;
-  maxConcurrentReconciles: number;
-  /** Leader-election session TTL (s); undefined = the runtime's default (10). */
-  leaseSeconds?: number;
-  /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
-  lockDelaySeconds?: number;
-  /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
-  helperImage?: string;
-}
+import type { OperatorCommandOptions } from '../operator/run-operator.js';
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
@@ -76,14 +52,12 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
+      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
-        // The module path is a variable so this file compiles before the lead's module exists.
-        const modulePath = '../operator-command.js';
-        const mod = (await import(modulePath)) as { runOperator(options: OperatorOptions): Promise<number> };
-        return mod.runOperator({
+        const { runOperator } = await import('../operator/run-operator.js');
+        return runOperator({
           prefix: g.prefix,
           ...(g.consulAddr === undefined ? {} : { consulAddr: g.consulAddr }),
           consul: consulInput(g, ctx.io.env),

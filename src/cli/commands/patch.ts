@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { refOf } from '../kinds.js';
-import { parseResourceArgs } from '../resource-args.js';
-import { updateObject } from '../object-update.js';
-import { applyJsonPatch, mergePatch } from '../json-patch.js';
-import { withExamples } from '../examples.js';
+import { refOf } from '../resources/kind-lookup.js';
+import { parseResourceArgs } from '../resources/resource-args.js';
+import { updateObject } from '../resources/object-update.js';
+import { applyJsonPatch, mergePatch } from '../resources/json-patch.js';
+import { withExamples } from '../program/examples.js';
 
 interface PatchOptions {
   patch?: string;

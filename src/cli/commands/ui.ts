@@ -5,8 +5,8 @@
 import type { Command } from 'commander';
 import { SwarmopError } from '../../errors.js';
 import { statusPageUrl } from '../../ui/page-url.js';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 
 export function registerUi(program: Command, ctx: CliContext): void {
   program

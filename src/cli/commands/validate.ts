@@ -1,23 +1,11 @@
 /** `swarmop validate -f FILE|DIR|- [-R]`: schema and cross-document checks, with no Consul at all. */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
-import { SwarmopError } from '../../errors.js';
-import { loadManifests } from '../load-manifests.js';
-import { refOf } from '../kinds.js';
-import { crossCheck } from '../manifest-checks.js';
-import { collect } from './apply.js';
-import { withExamples } from '../examples.js';
-import type { Resource } from '../../crds/meta.js';
-
-/** Throws Invalid on cross-document errors; prints warnings on stderr. */
-export function checkAcrossDocuments(ctx: CliContext, resources: readonly Resource[]): void {
-  const { errors, warnings } = crossCheck(resources);
-  for (const w of warnings) ctx.io.stderr(`warning: ${w}\n`);
-  if (errors.length > 0) {
-    throw new SwarmopError('Invalid', `${errors.length} error${errors.length === 1 ? '' : 's'} across the manifests; nothing was written`, { details: errors });
-  }
-}
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
+import { collect, loadManifests } from '../manifests/load-manifests.js';
+import { refOf } from '../resources/kind-lookup.js';
+import { checkAcrossDocuments } from '../manifests/manifest-checks.js';
+import { withExamples } from '../program/examples.js';
 
 export function registerValidate(program: Command, ctx: CliContext): void {
   const cmd = program

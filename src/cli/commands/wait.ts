@@ -1,15 +1,15 @@
 /** `swarmop wait KIND/NAME... --for=condition=Ready[=True|False] | --for=delete [--timeout=60s]` */
 import type { Command } from 'commander';
-import { action, type CliContext } from '../cli-context.js';
-import { ExitCode } from '../exit-codes.js';
+import { action, type CliContext } from '../program/cli-context.js';
+import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import { refOf, requireKind } from '../kinds.js';
-import { parseDuration } from '../duration.js';
-import { describeWaitFor, parseWaitFor, waitSatisfied, type WaitFor } from '../wait-condition.js';
-import { watchPrefix } from '../kv-watch.js';
-import { pick } from '../store-reads.js';
+import { refOf, requireKind } from '../resources/kind-lookup.js';
+import { parseGoDuration } from '../../go-duration.js';
+import { describeWaitFor, parseWaitFor, waitSatisfied, type WaitFor } from '../watch/wait-condition.js';
+import { watchPrefix } from '../watch/kv-watch.js';
+import { pick } from '../resources/store-reads.js';
 
 interface Target {
   kind: KindInfo;
@@ -47,7 +47,7 @@ export function registerWait(program: Command, ctx: CliContext): void {
       action(ctx, async (targetArgs: string[], opts: { for: string; timeout: string }) => {
         const targets = targetArgs.map(parseTarget);
         const f = parseWaitFor(opts.for);
-        const timeoutMs = parseDuration(opts.timeout);
+        const timeoutMs = parseGoDuration(opts.timeout, { bareSeconds: true });
         const handle = ctx.open();
         const deadline = AbortSignal.timeout(Math.max(timeoutMs, 1));
         const signal = AbortSignal.any([deadline, ctx.io.signal]);

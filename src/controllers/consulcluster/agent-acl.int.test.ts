@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +17,8 @@ import { forceLeave, joinVia, readAgentView, type AgentHttpOptions } from './age
 import { agentArgs } from './desired.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';
+import { eventually } from '../../../testing/wait-until.js';
+import { freePorts } from '../../../testing/free-ports.js';
 
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const TOKEN = crypto.randomUUID();
@@ -33,19 +34,6 @@ interface Agent {
 
 const agents: Agent[] = [];
 let root = '';
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 /** A server or client started the way the controller configures one: ACL args plus the rendered file. */
 async function startAgent(name: string, role: 'server' | 'client', bootstrapExpect: number): Promise<Agent> {
@@ -77,16 +65,6 @@ async function startAgent(name: string, role: 'server' | 'client', bootstrapExpe
 
 const opts = (a: Agent, tokens = TOKENS): AgentHttpOptions => ({ port: a.http, timeoutMs: 3000, ...tokens });
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 before(() => {
   root = mkdtempSync(join(tmpdir(), 'swarmop-acl-'));
 });
@@ -104,7 +82,7 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   const early = await eventually('s1 answering with its agent master token', async () => {
     const v = await readAgentView('127.0.0.1', opts(s1));
     return v.reachable ? v : undefined;
-  });
+  }, { intervalMs: 200 });
   assert.equal(early.leader, '');
   assert.deepEqual(early.members.map((m) => [m.name, m.status]), [['s1', 'alive']]);
   assert.deepEqual(await readAgentView('127.0.0.1', opts(s1, {})), { address: '127.0.0.1', reachable: false, denied: true, leader: '', members: [], raft: [] }, 'without a token the agent refuses');
@@ -112,12 +90,12 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   assert.equal((await readAgentView('127.0.0.1', opts(s1, other))).denied, true, 'another token is refused too');
 
   const s2 = await startAgent('s2', 'server', 2);
-  await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined));
+  await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined), { intervalMs: 200 });
   await joinVia('127.0.0.1', `127.0.0.1:${s2.serf}`, opts(s1));
   const formed = await eventually('a leader and two voting raft peers', async () => {
     const v = await readAgentView('127.0.0.1', opts(s1));
     return v.leader !== '' && v.raft.length === 2 && v.autopilot?.length === 2 ? v : undefined;
-  }, 60_000);
+  }, { timeoutMs: 60_000, intervalMs: 200 });
   assert.deepEqual(formed.raft.map((p) => p.node).sort(), ['s1', 's2']);
   assert.deepEqual(formed.members.map((m) => [m.name, m.status]).sort(), [['s1', 'alive'], ['s2', 'alive']]);
 
@@ -131,15 +109,15 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
   // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
   const c1 = await startAgent('c1', 'client', 0);
-  await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined));
+  await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined), { intervalMs: 200 });
   await joinVia('127.0.0.1', `127.0.0.1:${s1.serf}`, opts(c1));
   const status = async (n: string) => (await readAgentView('127.0.0.1', opts(s1))).members.find((m) => m.name === n)?.status;
-  await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined));
+  await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined), { intervalMs: 200 });
   c1.child.kill('SIGKILL');
-  await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), 60_000);
+  await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
   await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
   await forceLeave('127.0.0.1', 'c1', opts(s1));
-  await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined));
+  await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined), { intervalMs: 200 });
 
   // Last: once the cluster is on a new key, an agent started with the old file could not join.
   const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');

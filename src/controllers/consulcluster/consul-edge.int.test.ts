@@ -6,21 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type Docker from 'dockerode';
-import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
-import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
-import type { ReconcileOutcome } from '../kind-reconciler.js';
+import { labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
 import { forceLeave, readAgentView } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
-import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
+import { createConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';
+import { eventually } from '../../../testing/wait-until.js';
 
 /** The lab's hosts (.lab/env): the first is the first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, waitFor, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsuledge');
+const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, removeAll, removeDataDirs } = labConsulCluster('itconsuledge');
 // A lab that is not up fails the suite with what to run (lab-precondition.ts); it never skips silently.
 const skip = labSkip('consul-edge.int', await labProblem());
 
@@ -66,7 +64,7 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     await wipe.wait();
     await wipe.remove({ force: true });
     await c.start();
-    const standoff = await waitFor('the wiped server answers with a new node ID while the catalog keeps the old one', async () => {
+    const standoff = await eventually('the wiped server answers with a new node ID while the catalog keeps the old one', async () => {
       const id = await readNodeIdentity(addr(H2));
       return id && id.nodeID !== before.nodeID && id.catalogNodeID === before.nodeID ? id : undefined;
     });
@@ -85,16 +83,16 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     const followers = LAB_HOSTS.filter((h) => h.name !== leaderHost).map((h) => h.address);
     await partitionConsul(docker(leaderHost), followers);
     try {
-      await waitFor('the followers elect a new leader', async () => {
+      await eventually('the followers elect a new leader', async () => {
         const v = await readAgentView(followers[0]!);
         return v.leader !== '' && !v.leader.startsWith(`${leaderIp}:`) ? true : undefined;
-      }, 60_000);
+      }, { timeoutMs: 60_000 });
     } finally {
       await healConsulPartition(docker(leaderHost), followers);
     }
     freshCtx();
     const { ms } = await reconcileUntil(rec, resource(), ctx, (o) => ready(o), 90_000);
-    await waitFor('every agent sees three alive members and a leader', async () => ((await allAlive()) ? true : undefined), 60_000);
+    await eventually('every agent sees three alive members and a leader', async () => ((await allAlive()) ? true : undefined), { timeoutMs: 60_000 });
     console.log(`# leader ${leaderHost} partitioned from both followers, healed -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',') || 'none'}`);
     assert.ok(ctx.repairs.length <= 1, JSON.stringify(ctx.repairs));
   });
@@ -104,9 +102,9 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     await reconcileUntil(rec, resource(), ctx, ready);
     // A stop (not a kill: docker would restart a killed agent by itself) leaves a failed member.
     await docker(H1).getContainer(containerName(NAME)).stop({ t: 1 });
-    await waitFor(`${H1} failed`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'failed' || undefined, 30_000);
+    await eventually(`${H1} failed`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'failed' || undefined, { timeoutMs: 30_000 });
     await forceLeave(addr(H0), H1);
-    await waitFor(`${H1} left`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'left' || undefined, 30_000);
+    await eventually(`${H1} left`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'left' || undefined, { timeoutMs: 30_000 });
     const { outcome, ms } = await reconcileUntil(rec, resource(), ctx, (o) => ready(o) && (o.observed.raftPeers?.filter((p) => p.voter).length ?? 0) === 3);
     console.log(`# force-left server -> voter again in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',')}`);
     assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}`), [`${H0}:alive`, `${H1}:alive`, `${H2}:alive`]);

@@ -8,22 +8,21 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type Docker from 'dockerode';
-import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { execInContainer } from '../../docker/exec.js';
-import { enginesProblem, labSkip, patiently } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
+import { labSkip } from '../../../testing/lab/lab-precondition.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import type { ReconcileOutcome } from '../kind-reconciler.js';
 import { readAgentView } from './agent-http.js';
-import { createConsulClusterReconciler, type ConsulClusterObserved, type ConsulClusterReconciler } from './index.js';
-import { CLUSTER_LABEL, containerName } from './labels.js';
+import { createConsulClusterReconciler } from './index.js';
+import { containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
-import { labConsulCluster, ready, type Outcome } from '../../../testing/lab/consul-lab-cluster.js';
+import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
+import { eventually } from '../../../testing/wait-until.js';
+import { pidAlive } from '../../../testing/consul-agent.js';
 
-const { IMAGE, NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, waitFor, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
+const { NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 
 /** `consul leave` makes the agent exit after it drains; the operator restarts the container. */
 const LEAVE_REPAIR = `AgentRestarted@${H1}`;
@@ -36,17 +35,8 @@ async function labProblem(): Promise<string | undefined> {
   // hosts' ports while this suite runs; hack/test.sh stops it before the lab suites.
   const pidFile = join(REPO_ROOT, '.lab', 'operator.pid');
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-  if (pid > 0 && alive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
+  if (pid > 0 && pidAlive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
   return undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const skip = labSkip('consulcluster.int', await labProblem());
@@ -126,7 +116,7 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     await partitionConsul(docker(H2), peers);
     try {
       // The others declare it failed (gossip suspicion, ~7 s) while its agent keeps answering HTTP.
-      await waitFor(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', 60_000);
+      await eventually(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', { timeoutMs: 60_000 });
     } finally {
       await healConsulPartition(docker(H2), peers);
     }

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import type { ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import { agentArgs, configHash, desiredAgents, stableArgs } from './desired.js';
 import { flagValue } from './observe.js';
-
-const HOSTS: Record<string, string> = { consulsvr: '192.168.116.111', consul01: '192.168.116.112', consul02: '192.168.116.113' };
-const spec = (over: Partial<ConsulClusterSpec> = {}): ConsulClusterSpec => ({
-  datacenter: 'datacenter',
-  image: 'hashicorp/consul:1.8.7',
-  ui: true,
-  servers: [
-    { host: 'consulsvr', node: 'consulsvr' },
-    { host: 'consul01', node: 'consul01' },
-    { host: 'consul02', node: 'consul02' },
-  ],
-  bootstrapExpect: 3,
-  dataDir: '/var/lib/swarmop/consul/datacenter',
-  ...over,
-});
+import { FIXTURE_HOSTS, fixtureSpec } from '../../../testing/lab/consul-fixtures.js';
 
 test('a server gets the seed procedure as arguments: bootstrap-expect, retry-join to the others, bind/advertise, ui, no update check', () => {
-  const { agents } = desiredAgents('datacenter', spec(), (h) => HOSTS[h]);
+  const { agents } = desiredAgents('datacenter', fixtureSpec(), (h) => FIXTURE_HOSTS[h]);
   assert.deepEqual(agents[0]!.args, [
     'agent', '-server', '-bootstrap-expect', '3',
     '-retry-join', '192.168.116.112', '-retry-join', '192.168.116.113',
@@ -36,7 +21,7 @@ test('a server gets the seed procedure as arguments: bootstrap-expect, retry-joi
 });
 
 test('clients get no -server and no bootstrap-expect but retry-join every server', () => {
-  const { agents } = desiredAgents('dc', spec({ servers: [{ host: 'consulsvr', node: 's1' }], bootstrapExpect: 1, clients: [{ host: 'consul01', node: 'c1' }] }), (h) => HOSTS[h]);
+  const { agents } = desiredAgents('dc', fixtureSpec({ servers: [{ host: 'consulsvr', node: 's1' }], bootstrapExpect: 1, clients: [{ host: 'consul01', node: 'c1' }] }), (h) => FIXTURE_HOSTS[h]);
   const client = agents.find((a) => a.role === 'client')!;
   assert.ok(!client.args.includes('-server'));
   assert.ok(!client.args.includes('-bootstrap-expect'));
@@ -44,7 +29,7 @@ test('clients get no -server and no bootstrap-expect but retry-join every server
 });
 
 test('bindAddress overrides the DockerHost address; unknown hosts are reported', () => {
-  const r = desiredAgents('dc', spec({ servers: [{ host: 'consulsvr', node: 'a', bindAddress: '10.0.0.5' }, { host: 'nowhere', node: 'b' }] }), (h) => HOSTS[h]);
+  const r = desiredAgents('dc', fixtureSpec({ servers: [{ host: 'consulsvr', node: 'a', bindAddress: '10.0.0.5' }, { host: 'nowhere', node: 'b' }] }), (h) => FIXTURE_HOSTS[h]);
   assert.equal(r.agents[0]!.address, '10.0.0.5');
   assert.deepEqual(r.missingHosts, ['nowhere']);
 });
@@ -61,7 +46,7 @@ const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const TOKEN = '0b7c5a3e-5d1e-4f0a-9c1b-7a6e2d4f8c10';
 
 test('secrets go into the config file, not the args, labels or anything that prints', () => {
-  const { agents } = desiredAgents('dc', spec({ acl: { enabled: true, defaultPolicy: 'deny' } }), (h) => HOSTS[h], { gossipKey: GOSSIP, aclToken: TOKEN });
+  const { agents } = desiredAgents('dc', fixtureSpec({ acl: { enabled: true, defaultPolicy: 'deny' } }), (h) => FIXTURE_HOSTS[h], { gossipKey: GOSSIP, aclToken: TOKEN });
   for (const a of agents) {
     const visible = JSON.stringify({ args: a.args, labels: a.labels, agent: a }) + inspect(a, { depth: 10 });
     assert.ok(!visible.includes(GOSSIP), 'gossip key visible');
@@ -73,7 +58,7 @@ test('secrets go into the config file, not the args, labels or anything that pri
 });
 
 test('a changed gossip key or token changes the config hash of every agent; the same secrets give the same hash', () => {
-  const hashes = (s: { gossipKey?: string; aclToken?: string }) => desiredAgents('dc', spec(), (h) => HOSTS[h], s).agents.map((a) => a.configHash);
+  const hashes = (s: { gossipKey?: string; aclToken?: string }) => desiredAgents('dc', fixtureSpec(), (h) => FIXTURE_HOSTS[h], s).agents.map((a) => a.configHash);
   const base = hashes({ gossipKey: GOSSIP, aclToken: TOKEN });
   assert.deepEqual(hashes({ gossipKey: GOSSIP, aclToken: TOKEN }), base);
   const newKey = hashes({ gossipKey: 'Ek3fZ2lmc2VjcmV0a2V5MTIzNDU2Nzg5MDEyMzQ1Njc=', aclToken: TOKEN });
@@ -87,20 +72,20 @@ test('a changed gossip key or token changes the config hash of every agent; the 
 });
 
 test('ACLs on: the servers carry acl { enabled, default_policy } as an argument and the tokens in the file', () => {
-  const { agents } = desiredAgents('dc', spec({ acl: { enabled: true, defaultPolicy: 'allow' } }), (h) => HOSTS[h], { aclToken: TOKEN });
+  const { agents } = desiredAgents('dc', fixtureSpec({ acl: { enabled: true, defaultPolicy: 'allow' } }), (h) => FIXTURE_HOSTS[h], { aclToken: TOKEN });
   assert.ok(agents[0]!.args.includes('acl { enabled = true default_policy = "allow" }'));
   assert.equal(JSON.parse(agents[0]!.configFile!.content.reveal()).acl.tokens.master, TOKEN);
-  const open = desiredAgents('dc', spec(), (h) => HOSTS[h], { aclToken: TOKEN }).agents[0]!;
+  const open = desiredAgents('dc', fixtureSpec(), (h) => FIXTURE_HOSTS[h], { aclToken: TOKEN }).agents[0]!;
   assert.ok(!open.args.some((a) => a.startsWith('acl {')));
   assert.deepEqual(JSON.parse(open.configFile!.content.reveal()), { acl: { tokens: { agent: TOKEN } } });
-  assert.equal(desiredAgents('dc', spec(), (h) => HOSTS[h]).agents[0]!.configFile, undefined);
+  assert.equal(desiredAgents('dc', fixtureSpec(), (h) => FIXTURE_HOSTS[h]).agents[0]!.configFile, undefined);
 });
 
 test('the config hash changes with the image or a flag but not with membership (retry-join, bootstrap-expect)', () => {
-  const base = desiredAgents('dc', spec(), (h) => HOSTS[h]).agents[1]!.configHash;
-  const image = desiredAgents('dc', spec({ image: 'hashicorp/consul:1.8.8' }), (h) => HOSTS[h]).agents[1]!.configHash;
-  const noUi = desiredAgents('dc', spec({ ui: false }), (h) => HOSTS[h]).agents[1]!.configHash;
-  const twoServers = desiredAgents('dc', spec({ servers: spec().servers.slice(0, 2), bootstrapExpect: 2 }), (h) => HOSTS[h]).agents[1]!.configHash;
+  const base = desiredAgents('dc', fixtureSpec(), (h) => FIXTURE_HOSTS[h]).agents[1]!.configHash;
+  const image = desiredAgents('dc', fixtureSpec({ image: 'hashicorp/consul:1.8.8' }), (h) => FIXTURE_HOSTS[h]).agents[1]!.configHash;
+  const noUi = desiredAgents('dc', fixtureSpec({ ui: false }), (h) => FIXTURE_HOSTS[h]).agents[1]!.configHash;
+  const twoServers = desiredAgents('dc', fixtureSpec({ servers: fixtureSpec().servers.slice(0, 2), bootstrapExpect: 2 }), (h) => FIXTURE_HOSTS[h]).agents[1]!.configHash;
   assert.notEqual(image, base);
   assert.notEqual(noUi, base);
   assert.equal(twoServers, base);

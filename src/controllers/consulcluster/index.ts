@@ -1,4 +1,4 @@
-/** The ConsulCluster controller (issue 6): one Consul agent container per member, kept joined and whole. */
+/** The ConsulCluster controller: one Consul agent container per member, kept joined and whole. */
 import { ConsulClusterReconciler, type ConsulClusterReconcilerOptions } from './reconciler.js';
 
 export { ConsulClusterReconciler, type ConsulClusterReconcilerOptions } from './reconciler.js';

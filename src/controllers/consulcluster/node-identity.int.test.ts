@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startConsulCluster, type ConsulClusterHandle } from '../../../testing/consul-cluster.js';
 import { readNodeIdentity, reclaimNodeName } from './node-identity.js';
+import { eventually } from '../../../testing/wait-until.js';
 
 let cluster: ConsulClusterHandle;
 before(async () => {
@@ -17,16 +18,6 @@ after(async () => {
 });
 
 const portOf = (address: string) => Number(address.split(':')[1]);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('a server back with a wiped data dir is refused by the catalog until its entry is reclaimed, then both IDs agree', async () => {
   const leader = await cluster.waitForLeader();
@@ -39,23 +30,23 @@ test('a server back with a wiped data dir is refused by the catalog until its en
   await cluster.kill(wiped);
   cluster.wipe(wiped);
   await cluster.start(wiped);
-  const standoff = await until('the wiped server answers with a new node ID', async () => {
+  const standoff = await eventually('the wiped server answers with a new node ID', async () => {
     const id = await readNodeIdentity('127.0.0.1', { port: portOf(target.address) });
     return id && id.nodeID !== before.nodeID ? id : undefined;
-  });
+  }, { intervalMs: 200 });
   assert.equal(standoff.node, target.node);
   assert.equal(standoff.catalogNodeID, before.nodeID, 'the catalog still holds the old ID');
 
   await reclaimNodeName('127.0.0.1', target.node, standoff.nodeID, '127.0.0.1', { port: portOf(via.address) });
-  const fixed = await until('the catalog holds the new ID', async () => {
+  const fixed = await eventually('the catalog holds the new ID', async () => {
     const id = await readNodeIdentity('127.0.0.1', { port: portOf(target.address) });
     return id && id.catalogNodeID === id.nodeID ? id : undefined;
-  });
+  }, { intervalMs: 200 });
   assert.equal(fixed.nodeID, standoff.nodeID);
   // The server's own registration (its consul service) is accepted again by the leader.
-  await until('the consul service lists the wiped server again', async () => {
+  await eventually('the consul service lists the wiped server again', async () => {
     const res = await fetch(`http://${via.address}/v1/catalog/service/consul`);
     const list = (await res.json()) as { Node: string; ID: string }[];
     return list.some((s) => s.Node === target.node && s.ID === standoff.nodeID) ? true : undefined;
-  }, 90_000);
+  }, { timeoutMs: 90_000, intervalMs: 200 });
 });

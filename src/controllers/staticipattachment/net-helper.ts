@@ -6,7 +6,7 @@
  * Two strategies behind one interface, chosen by measurement (bench/staticip.ts, observe program on
  * a lab host, dockerode over tcp, three runs of n=20): a per-repair `docker run`
  * (create+attach+start+wait+remove) took p50 146-244 ms / p99 228-510 ms; an exec into a resident
- * helper p50 54-75 ms / p99 83-108 ms (ENVIRONMENT.md: ~160 vs ~75 ms through the CLI). So the
+ * helper p50 54-75 ms / p99 83-108 ms (through the docker CLI on a DinD host: ~160 vs ~75 ms). So the
  * resident helper is the default; it is re-created when missing, stopped or on another image.
  */
 import { PassThrough } from 'node:stream';

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/consul-agent.js';
 import { HttpServiceAgent } from './service-agent.js';
 import { desiredRegistration } from './service-registration.js';
+import { eventually } from '../../../testing/wait-until.js';
 
 let consul: ConsulAgentHandle;
 let agent: HttpServiceAgent;
@@ -27,29 +28,19 @@ after(async () => {
   await consul?.stop();
 });
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test('register, read back, health follows the listener, deregister is idempotent', async () => {
   const token = consul.masterToken!;
   const reg = desiredRegistration('web-1', { consulCluster: 'dc', name: 'web', port, tags: ['v1'], meta: { team: 'ops' }, check: { tcp: port, interval: '1s', timeout: '500ms' } }, '127.0.0.1');
   assert.equal(await agent.read('127.0.0.1', 'web-1', { token }), undefined);
   await agent.register('127.0.0.1', reg, { token });
-  const passing = await until('passing', async () => {
+  const passing = await eventually('passing', async () => {
     const s = await agent.read('127.0.0.1', 'web-1', { token });
     return s?.health === 'passing' ? s : undefined;
-  });
+  }, { intervalMs: 200 });
   assert.deepEqual(passing, { name: 'web', address: '127.0.0.1', port, tags: ['v1'], meta: reg.Meta, checkIds: ['service:web-1'], health: 'passing' });
 
   await new Promise<void>((r) => listener.close(() => r()));
-  await until('critical', async () => ((await agent.read('127.0.0.1', 'web-1', { token }))?.health === 'critical' ? true : undefined));
+  await eventually('critical', async () => ((await agent.read('127.0.0.1', 'web-1', { token }))?.health === 'critical' ? true : undefined), { intervalMs: 200 });
 
   await agent.deregister('127.0.0.1', 'web-1', { token });
   assert.equal(await agent.read('127.0.0.1', 'web-1', { token }), undefined);

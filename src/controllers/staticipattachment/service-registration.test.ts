@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConsulCluster, DockerHost } from '../../crds/index.js';
-import { HASH_META, OWNER_META, agentOnHost, desiredRegistration, diffRegistration, durationMs, type ObservedService } from './service-registration.js';
+import { HASH_META, OWNER_META, agentOnHost, desiredRegistration, diffRegistration, type ObservedService } from './service-registration.js';
 
 const cluster = (extra: Partial<ConsulCluster['spec']> = {}): ConsulCluster => ({
   apiVersion: 'swarmop.io/v1alpha1',
@@ -87,12 +87,4 @@ test('diff: missing service, changed fields, missing check; identical is no chan
   assert.deepEqual(diffRegistration(want, observed(want, { meta: { ...want.Meta, [HASH_META]: 'old' } }), 'n'), { register: true, reason: 'ServiceChanged', found: 'service ubuntu114 on agent n differs: meta' });
   const noCheck = desiredRegistration('a', { consulCluster: 'dc', name: 'a' }, '10.0.0.5');
   assert.deepEqual(diffRegistration(noCheck, observed(noCheck, { checkIds: ['service:a'] }), 'n'), { register: true, reason: 'ServiceChanged', found: 'service a on agent n differs: unexpected checks service:a' });
-});
-
-test('Consul durations in milliseconds', () => {
-  assert.equal(durationMs('10s'), 10_000);
-  assert.equal(durationMs('1m30s'), 90_000);
-  assert.equal(durationMs('500ms'), 500);
-  assert.equal(durationMs('often'), undefined);
-  assert.equal(durationMs(''), undefined);
 });

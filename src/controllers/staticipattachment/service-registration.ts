@@ -124,17 +124,3 @@ export function diffRegistration(want: Registration, seen: ObservedService | und
 function sorted(m: Record<string, string>): [string, string][] {
   return Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
-
-/** Milliseconds of a Consul duration (`10s`, `1m30s`, `500ms`); undefined when it is not one. */
-export function durationMs(d: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let end = 0;
-  while ((m = re.exec(d)) !== null) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    end = re.lastIndex;
-  }
-  return end === d.length && end > 0 ? total : undefined;
-}

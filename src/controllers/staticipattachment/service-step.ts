@@ -9,7 +9,8 @@ import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
 import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import type { AttachmentObserved } from './status.js';
 import type { ServiceAgent } from './service-agent.js';
-import { type AgentTarget, agentOnHost, desiredRegistration, diffRegistration, durationMs } from './service-registration.js';
+import { type AgentTarget, agentOnHost, desiredRegistration, diffRegistration } from './service-registration.js';
+import { goDurationMs } from '../../go-duration.js';
 import type { AttachmentResource } from './spec.js';
 
 export const SERVICE_CONDITION = 'ServiceRegistered';
@@ -123,7 +124,7 @@ export class ServiceRegistrationStep {
   /** Health moves only when the agent runs the check: look again one interval after it should have. */
   private nextLook(interval: string | undefined, containerUp: boolean, health: ServiceHealth): number {
     const expected = containerUp ? 'passing' : 'critical';
-    const ms = interval !== undefined ? durationMs(interval) : undefined;
+    const ms = interval !== undefined ? goDurationMs(interval) : undefined;
     if (ms !== undefined && health !== expected) return Math.max(500, Math.min(this.recheckMs, Math.round(ms) + 500));
     return this.recheckMs;
   }

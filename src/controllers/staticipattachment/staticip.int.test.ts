@@ -1,6 +1,7 @@
 /**
  * StaticIPAttachment against the real lab (hack/lab.sh up): pipework's attachment across two DinD
- * hosts, each drift of issue 5 broken by hand and repaired, converged = no-op, delete/finalize.
+ * hosts, each drift (restart, re-created container, eth1 deleted, address changed, bridge deleted)
+ * broken by hand and repaired, converged = no-op, delete/finalize.
  * Uses its own labelled containers (io.swarmop.test=staticip) and addresses .201/.202, so the
  * reference topology's ubuntu114/ubuntu119 are left to the e2e specs.
  */
@@ -12,13 +13,14 @@ import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.j
 import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
 import { labSettings } from '../../../testing/lab/lab-settings.js';
 
-/** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
-const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
+/** The lab's hosts (.lab/env) after the first (the swarm manager / first Consul server). */
+const [, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 /** The lab's /24, e.g. 192.168.116 (SWARMOP_LAB_SUBNET). */
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
-import { addressInside, attachment, labReachable, poll, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
+import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
 import { DEFAULT_HELPER_NAME } from './net-helper.js';
+import { eventually } from '../../../testing/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;
@@ -54,7 +56,7 @@ async function onHost(host: string, argv: string[]) {
 }
 const pidOf = async (o: StaticIPAttachment) => String((await docker(o.spec.host).getContainer(o.spec.container).inspect()).State.Pid);
 const ping = (o: StaticIPAttachment, ip: string) =>
-  poll(`ping ${o.spec.container} -> ${ip}`, async () => (await sh(docker(o.spec.host), o.spec.container, ['ping', '-c', '1', '-W', '1', ip])) !== undefined, 10_000);
+  eventually(`ping ${o.spec.container} -> ${ip}`, async () => (await sh(docker(o.spec.host), o.spec.container, ['ping', '-c', '1', '-W', '1', ip])) !== undefined, { timeoutMs: 10_000, intervalMs: 100 });
 
 async function assertNoOp(o: StaticIPAttachment) {
   const veth = async () => JSON.parse(await onHost(o.spec.host, ['ip', '-j', 'link', 'show', 'dev', o.status!.hostVeth!]))[0].ifindex as number;

@@ -1,4 +1,4 @@
-/** SwarmCluster controller: forms and repairs a swarm-mode cluster over DockerHosts (issue 7). */
+/** SwarmCluster controller: forms and repairs a swarm-mode cluster over DockerHosts. */
 import { ConsulKv } from '../../store/consul-kv.js';
 import type { KvStore } from '../../store/kv.js';
 import { SwarmClusterReconciler, type SwarmClusterReconcilerOptions } from './reconciler.js';

@@ -6,7 +6,7 @@
  * On delete it removes the Consul discovery list it published; the swarm itself is left running
  * (tearing down a live swarm because a document was deleted would be far more surprising).
  */
-import { durationMs } from '../../crds/formats.js';
+import { goDurationMs } from '../../go-duration.js';
 import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { KvStore } from '../../store/kv.js';
@@ -96,7 +96,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const conditions = status.conditions;
 
     if (spec.discovery && world.cluster.kind === 'ok') {
-      const ttlMs = durationMs(spec.discovery.ttl ?? '20s');
+      const ttlMs = goDurationMs(spec.discovery.ttl ?? '20s') ?? 20_000;
       requeueAfter = Math.min(requeueAfter ?? Infinity, Math.max(1000, Math.floor(ttlMs / 2)));
       const problem = await this.publish(resource, spec, world, ctx).catch((err: Error) => err.message);
       if (problem) {

@@ -18,6 +18,8 @@ const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 const WORKLOAD_IMAGE = labSettings().workloadImage;
 import { createSwarmClusterReconciler } from './index.js';
 import { dockerSwarmApi } from './swarm-api.js';
+import { eventually } from '../../../testing/wait-until.js';
+import { nodeRows, type NodeRow } from '../../../testing/swarm-nodes.js';
 
 const TEST_LABEL = 'io.swarmop.test';
 const TEST_VALUE = 'swarmcluster-int';
@@ -42,43 +44,23 @@ async function reconcile(): Promise<{ ctx: RecordingContext; out: Awaited<Return
   return { ctx, out };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 /**
  * Reconciles until Ready and the manager answers manager calls (after role changes a manager needs
  * a few seconds before it serves the API, and raft may refuse a demotion until the new member caught up).
  */
 async function reconcileUntilReady(timeoutMs = 60_000): Promise<RecordingContext[]> {
   const all: RecordingContext[] = [];
-  await until(
-    'SwarmCluster Ready',
-    async () => {
+  await eventually('SwarmCluster Ready', async () => {
       const { ctx, out } = await reconcile();
       all.push(ctx);
       if (out.conditions.find((c) => c.type === 'Ready')?.status !== 'True') return undefined;
       await manager().swarmInspect();
       return true;
-    },
-    timeoutMs,
-  );
+    }, { timeoutMs, intervalMs: 250 });
   return all;
 }
 
-type NodeRow = { ID: string; Spec: { Role: string; Availability: string }; Description: { Hostname: string }; Status: { State: string } };
-const nodes = async () => (await manager().listNodes()) as NodeRow[];
+const nodes = async () => nodeRows(manager());
 const nodeOf = async (hostname: string) => (await nodes()).find((n) => n.Description.Hostname === hostname && n.Status.State === 'ready');
 
 async function runningTasks(): Promise<number> {
@@ -129,7 +111,7 @@ test('forms the swarm from nothing: consulsvr manager, consul01/consul02 workers
     TaskTemplate: { ContainerSpec: { Image: WORKLOAD_IMAGE }, Placement: { Constraints: ['node.role==worker'] } },
     Mode: { Replicated: { Replicas: 2 } },
   } as never);
-  await until('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), 60_000);
+  await eventually('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
 });
 
 test('a converged swarm is a no-op: no repairs, no events, node objects unchanged', { skip }, async () => {
@@ -162,12 +144,12 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
   const wv = (w as unknown as { Version: { Index: number } }).Version.Index;
   await manager().getNode(w.ID).update({ _query: { version: wv }, _body: { ...w.Spec, Role: 'manager' } } as never);
   // consulsvr demotes itself once consul02 is a reachable manager (a fresh manager needs a moment).
-  await until(`${H0} demoted`, async () => {
-    const svr = (await nodeOf(H0))! as unknown as NodeRow & { Version: { Index: number } };
+  await eventually(`${H0} demoted`, async () => {
+    const svr = (await nodeOf(H0))! as unknown as NodeRow;
     await manager().getNode(svr.ID).update({ _query: { version: svr.Version.Index }, _body: { ...svr.Spec, Role: 'worker' } } as never);
     return true;
-  });
-  await until(`${H0} reads worker`, async () => ((await docker[H2]!.listNodes()) as NodeRow[]).find((n) => n.Description.Hostname === H0)?.Spec.Role === 'worker' || undefined);
+  }, { intervalMs: 250 });
+  await eventually(`${H0} reads worker`, async () => (await nodeRows(docker[H2]!)).find((n) => n.Description.Hostname === H0)?.Spec.Role === 'worker' || undefined, { intervalMs: 250 });
 
   const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
@@ -193,7 +175,7 @@ test('after the join tokens are rotated a worker that left joins with the new to
   const refusals: string[] = [];
   const start = Date.now();
   let attempts = 0;
-  const sw = await until('the manager rotates the join tokens', async () => {
+  const sw = await eventually('the manager rotates the join tokens', async () => {
     attempts++;
     try {
       const before = (await manager().swarmInspect()) as Inspect;
@@ -204,7 +186,7 @@ test('after the join tokens are rotated a worker that left joins with the new to
       if (attempts >= MAX_ROTATION_ATTEMPTS) throw new Error(`the manager refused the token rotation ${attempts} times while the SwarmCluster read Ready: ${refusals.join(' | ')}`);
       return undefined;
     }
-  }, 10_000);
+  }, { timeoutMs: 10_000, intervalMs: 250 });
   console.log(`# token rotation: ${attempts} attempt(s) in ${Date.now() - start} ms${refusals.length ? `; failed first: ${refusals.join(' | ')}` : ''}`);
   assert.ok(attempts <= MAX_ROTATION_ATTEMPTS, `${attempts} attempts`);
   const rotated = (await manager().swarmInspect()) as { JoinTokens: { Worker: string } };
@@ -215,5 +197,5 @@ test('after the join tokens are rotated a worker that left joins with the new to
 });
 
 test('the workload service kept its replicas through the repairs', { skip }, async () => {
-  await until('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), 60_000);
+  await eventually('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
 });

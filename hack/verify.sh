@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Static checks of the whole tree, each printing every finding (not only the first), run by
+# hack/test.sh before any test:
+#   - typecheck: tsc over src/, testing/, e2e/ and bench/ (tsconfig.json)
+#   - lint: eslint with the small rule set of eslint.config.js
+#   - the scripts: Debian's shellcheck over every hack/**/*.sh (warnings and errors)
+#   - imports: the layer rules and no import cycles (testing/import-graph.ts says which)
+#
+# usage: hack/verify.sh [typecheck|lint|shellcheck|imports]...   (default: all of them)
+set -o errexit -o nounset -o pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "${SWARMOP_ROOT}"
+
+usage() { echo "usage: $0 [typecheck|lint|shellcheck|imports]..." >&2; }
+checks=("$@")
+((${#checks[@]} > 0)) || checks=(typecheck lint shellcheck imports)
+for c in "${checks[@]}"; do
+  case "$c" in
+    typecheck|lint|shellcheck|imports) ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage; exit 2 ;;
+  esac
+done
+
+typecheck() { npx --no-install tsc -p tsconfig.json --noEmit; }
+lint() { npx --no-install eslint --max-warnings 0 src testing e2e bench; }
+shellcheck_hack() {
+  command -v shellcheck >/dev/null || die "shellcheck is not installed (hack/install.sh installs Debian's package)"
+  local scripts=()
+  mapfile -t scripts < <(find hack -name '*.sh' | sort)
+  shellcheck --severity=warning "${scripts[@]}"
+}
+imports() {
+  local files=()
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard 'src/*.ts' 'testing/*.ts' 'e2e/*.ts' 'bench/*.ts' | sort)
+  node --import tsx testing/verify-imports-main.ts "$PWD" --known hack/known-layer-violations.txt "${files[@]}"
+}
+
+failed=()
+for c in "${checks[@]}"; do
+  printf '== verify: %s\n' "$c"
+  fn="$c"
+  [[ "$c" != shellcheck ]] || fn=shellcheck_hack
+  "$fn" || failed+=("$c")
+done
+if ((${#failed[@]} > 0)); then
+  echo "hack/verify.sh: failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "hack/verify.sh: ${checks[*]}: clean"

@@ -1,0 +1,126 @@
+/**
+ * `swarmop operator`: builds the operator from its flags and runs it under the runtime Manager
+ * until SIGTERM/SIGINT. The signal aborts one AbortSignal; controllers drain their in-flight
+ * reconciles, a leader releases its lock at once, and the process exits 0.
+ */
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { allReconcilers } from '../../controllers/index.js';
+import { HelperImageProvisioner } from '../../controllers/staticipattachment/helper-image.js';
+import { Operator } from '../../operator/operator.js';
+import { createLogger, type LogLevel } from '../../runtime/logger.js';
+import { Manager } from '../../runtime/manager.js';
+import { RuntimeMetrics } from '../../runtime/metrics.js';
+import { ConsulKv, consulKvOptions } from '../../store/consul-kv.js';
+import { ConsulSettingsError, consulConnection } from '../../store/consul-connection.js';
+import { ResourceStore } from '../../store/resource-store.js';
+import { leaderKey } from '../../store/store-keys.js';
+import { StatusPage } from '../../ui/status-page.js';
+import { UiServer } from '../../ui/ui-server.js';
+import type { Runnable } from '../../runtime/manager.js';
+import type { KindName } from '../../crds/kind-info.js';
+import type { Resource } from '../../crds/meta.js';
+import type { ResolveConsulSettingsInput } from '../../store/consul-connection.js';
+
+/** What `swarmop operator` resolved from its flags, globals and environment. */
+export interface OperatorCommandOptions {
+  prefix: string;
+  /** Consul address (CONSUL_HTTP_ADDR form); undefined = the environment's / Consul's default. */
+  consulAddr?: string;
+  /** Store Consul settings by layer (flags, environment, context), resolved as the consul CLI does. */
+  consul?: ResolveConsulSettingsInput;
+  metricsAddr: string;
+  /** Serve the status page under /ui on the metrics address (and on uiAddr when given). */
+  ui: boolean;
+  /** The status page's own address; undefined = only under /ui on the metrics address. */
+  uiAddr?: string;
+  leaderElect: boolean;
+  logFormat: 'json' | 'text' | 'auto';
+  logLevel: string;
+  resyncSeconds: number;
+  maxConcurrentReconciles: number;
+  /** Leader-election session TTL (s); undefined = the runtime's default (10). */
+  leaseSeconds?: number;
+  /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
+  lockDelaySeconds?: number;
+  /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
+  helperImage?: string;
+}
+
+export async function runOperator(options: OperatorCommandOptions): Promise<number> {
+  // One stop signal is shared by every watcher, controller and host stream (a dozen or more with
+  // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
+  EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
+  const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
+  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  const consul = consulKvOptions(connection);
+  const kv = new ConsulKv(consul);
+  await checkStore(kv, leaderKey(options.prefix), log);
+  const store = new ResourceStore({ kv, prefix: options.prefix });
+  const metrics = new RuntimeMetrics();
+  const identity = `${hostname()}/${process.pid}`;
+  const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
+
+  const operator = new Operator({
+    kv,
+    store,
+    reconcilers: allReconcilers({ kv, helperImages }),
+    log,
+    metrics,
+    resyncMs: options.resyncSeconds * 1000,
+    concurrency: options.maxConcurrentReconciles,
+  });
+  // The status page reads the operator's cache and metrics; it never writes to the store.
+  const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
+    ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
+    : undefined;
+  const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
+  if (page && options.uiAddr !== undefined) {
+    // Listens in start(): an address in use fails that runnable, and the manager stops everything.
+    const server = new UiServer({ addr: options.uiAddr, page, log });
+    runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
+  }
+  const manager = new Manager({
+    sources: operator.sources,
+    runnables,
+    ...(page ? { httpRoutes: [page] } : {}),
+    leaderRunnables: operator.leaderRunnables,
+    ...(options.leaderElect
+      ? {
+          leaderElection: {
+            kv,
+            key: leaderKey(store.prefix),
+            identity,
+            ttlSeconds: options.leaseSeconds,
+            // A killed leader's check turns critical in 2 s and frees the lock (not 2x the TTL).
+            checks: kv,
+            lockDelaySeconds: options.lockDelaySeconds,
+          },
+        }
+      : {}),
+    ...(options.metricsAddr !== '0' ? { metricsAddr: options.metricsAddr } : {}),
+    metrics,
+    log,
+  });
+  log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity, helperImage: helperImages.image });
+  await manager.run();
+  log.info('operator stopped');
+  return 0;
+}
+
+/**
+ * One read before anything starts: settings that can never work (wrong CA, no client certificate,
+ * plain HTTP to an HTTPS port) end the operator with their one-line error; a store that is merely
+ * down is waited for by the watchers as usual.
+ */
+async function checkStore(kv: ConsulKv, key: string, log: ReturnType<typeof createLogger>): Promise<void> {
+  try {
+    await kv.get(key);
+  } catch (err) {
+    if (err instanceof ConsulSettingsError) {
+      kv.close();
+      throw err;
+    }
+    log.warn('store Consul not reachable yet; waiting for it', { consul: kv.address, error: (err as Error).message });
+  }
+}

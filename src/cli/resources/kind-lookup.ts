@@ -1,0 +1,24 @@
+/** Kind lookup for the CLI: aliases (singular, plural, short, any case) to KindInfo, or a usage error. */
+import { KINDS, resolveKind, type KindInfo } from '../../crds/index.js';
+import { SwarmopError } from '../../errors.js';
+import type { Resource } from '../../crds/meta.js';
+
+export function requireKind(alias: string): KindInfo {
+  const info = resolveKind(alias);
+  if (!info) {
+    const known = Object.values(KINDS)
+      .map((k) => `${k.singular} (${[k.plural, ...k.shortNames].join(', ')})`)
+      .join('; ');
+    throw new SwarmopError('Invalid', `unknown resource type "${alias}"; known types: ${known}`);
+  }
+  return info;
+}
+
+/** `staticipattachment/web1`, the form every command prints. */
+export function refOf(r: Pick<Resource, 'kind' | 'metadata'>): string {
+  return `${r.kind.toLowerCase()}/${r.metadata.name}`;
+}
+
+export function notFound(kind: KindInfo, name: string): SwarmopError {
+  return new SwarmopError('NotFound', `${kind.plural} "${name}" not found`);
+}

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { importCycles, importsOf, layerViolations, type ImportEdge } from './import-graph.js';
+
+test('importsOf finds static, re-export, dynamic and type-only imports, resolved to .ts paths with their lines', () => {
+  const edges = importsOf('src/cli/commands/apply.ts', [
+    "import { a } from '../x.js';",
+    "import type { B } from '../../store/kv.js';",
+    "import { type C, type D } from './y.js';",
+    "export { e } from './z.js';",
+    "import { readFile } from 'node:fs/promises';",
+    "const m = await import('../watch/apply-watch.js');",
+    "let t: import('../../crds/meta.js').Resource;",
+  ].join('\n'));
+  assert.deepEqual(edges.map((e) => [e.to, e.line, e.typeOnly]), [
+    ['src/cli/x.ts', 1, false],
+    ['src/store/kv.ts', 2, true],
+    ['src/cli/commands/y.ts', 3, true],
+    ['src/cli/commands/z.ts', 4, false],
+    ['src/cli/watch/apply-watch.ts', 6, false],
+    ['src/crds/meta.ts', 7, true],
+  ]);
+});
+
+const edge = (from: string, to: string, typeOnly = false): ImportEdge => ({ from, to, line: 1, specifier: to, typeOnly });
+
+test('layer rules: runtime may not reach the store, crds, controllers or operator; product code may not reach test support', () => {
+  const found = layerViolations([
+    edge('src/runtime/watcher.ts', 'src/store/kv.ts', true),
+    edge('src/runtime/queue.ts', 'src/runtime/clock.ts'),
+    edge('src/runtime/queue.test.ts', 'src/store/kv.ts'),
+    edge('src/runtime/x.ts', 'src/crds/meta.ts'),
+    edge('src/operator/operator.ts', 'src/store/kv.ts'),
+    edge('src/cli/main.ts', 'testing/wait-until.ts'),
+    edge('src/cli/main.test.ts', 'testing/capture-io.ts'),
+    edge('src/ui/page.ts', 'bench/figures.ts'),
+  ]);
+  assert.deepEqual(found.map((v) => `${v.edge.from} -> ${v.edge.to}`), [
+    'src/runtime/watcher.ts -> src/store/kv.ts',
+    'src/runtime/x.ts -> src/crds/meta.ts',
+    'src/cli/main.ts -> testing/wait-until.ts',
+    'src/ui/page.ts -> bench/figures.ts',
+  ]);
+});
+
+test('importCycles reports each cycle once as a closed path, ignoring type-only edges', () => {
+  const cycles = importCycles([
+    edge('src/cli/watch/apply-watch.ts', 'src/cli/commands/apply.ts'),
+    edge('src/cli/commands/apply.ts', 'src/cli/watch/apply-watch.ts'),
+    edge('a.ts', 'b.ts'),
+    edge('b.ts', 'c.ts'),
+    edge('c.ts', 'a.ts'),
+    edge('c.ts', 'd.ts'),
+    edge('self.ts', 'self.ts'),
+    edge('t1.ts', 't2.ts'),
+    edge('t2.ts', 't1.ts', true),
+  ]);
+  assert.deepEqual(cycles, [
+    ['a.ts', 'b.ts', 'c.ts', 'a.ts'],
+    ['self.ts', 'self.ts'],
+    ['src/cli/commands/apply.ts', 'src/cli/watch/apply-watch.ts', 'src/cli/commands/apply.ts'],
+  ]);
+});
