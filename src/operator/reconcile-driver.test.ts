@@ -121,3 +121,22 @@ test('a reconcile that throws also shows Degraded/RepairFailing with the attempt
   const conds = (await store.get('DockerHost', 'h1'))?.status?.conditions?.map((c) => `${c.type}/${c.status}/${c.reason}/${c.message}`);
   assert.deepEqual(conds, ['Ready/False/ReconcileError/connect ECONNREFUSED', 'Degraded/True/RepairFailing/attempt 7: connect ECONNREFUSED']);
 });
+
+test('a run reads the stored status only: the cached object is not read from the store again', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const reconciler: KindReconciler = { kind: 'DockerHost', reconcile: async () => ({ observed: {}, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] }) };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  const run = () => drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
+  await run(); // first run: writes the status and its Ready event
+  const reads: string[] = [];
+  const get = kv.get.bind(kv);
+  kv.get = async (key, options) => {
+    reads.push(key);
+    return get(key, options);
+  };
+  await run(); // nothing changed: reads only
+  assert.deepEqual(reads, ['t/status/dockerhosts/h1', 't/status/dockerhosts/h1']);
+});

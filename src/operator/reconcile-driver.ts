@@ -97,9 +97,10 @@ export function createReconcileDriver(options: DriverOptions) {
 
     // The cache follows the objects keys only; a reconciler that compares with what it did last
     // time (e.g. StaticIPAttachment telling a first attach from a repair) needs the stored status.
+    // Only the status key is read: the cached object is already decoded and validated.
     if (resource.status === undefined) {
-      const stored = await store.get(kind, name).catch(() => undefined);
-      if (stored?.status) resource = { ...resource, status: stored.status };
+      const status = await store.getStatus(kind, name).catch(() => undefined);
+      if (status) resource = { ...resource, status };
     }
 
     let out: ReconcileOutcome;

@@ -30,3 +30,17 @@ test('keys follow the documented layout and parse back', () => {
   assert.equal(parseKey('swarmop/', 'other/objects/dockerhosts/x'), undefined);
   assert.throws(() => objectKey('p/', 'Nope', 'x'), /unknown kind/);
 });
+
+test('getStatus returns the stored status object, and undefined for none or one that is not a JSON object', async () => {
+  const { ResourceStore } = await import('./resource-store.js');
+  const memory = new MemoryKv();
+  const store = new ResourceStore({ kv: memory, prefix: 'gs/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as never]);
+  assert.equal(await store.getStatus('DockerHost', 'h1'), undefined);
+  await store.updateStatus({ kind: 'DockerHost', metadata: { name: 'h1' } }, { observedGeneration: 1, conditions: [] });
+  assert.deepEqual(await store.getStatus('DockerHost', 'h1'), { observedGeneration: 1, conditions: [] });
+  for (const bad of ['[1]', 'null', 'not json']) {
+    await memory.set(statusKey('gs/', 'DockerHost', 'h1'), bad);
+    assert.equal(await store.getStatus('DockerHost', 'h1'), undefined, bad);
+  }
+});

@@ -143,6 +143,16 @@ export class ResourceStore {
     return decoded.resource;
   }
 
+  /**
+   * The stored status alone (one read of the status key; the objects key is neither read nor
+   * validated again); undefined when there is none or it is not a JSON object.
+   */
+  async getStatus(kind: string, name: string): Promise<BaseStatus | undefined> {
+    const pair = await this.kv.get(this.statusKey(kind, name));
+    const stored = pair ? parseJson(pair.value) : undefined;
+    return stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+  }
+
   /** Valid objects of one kind, sorted by name (invalid ones are visible through decode). */
   async list(kind: string, options: { labelSelector?: Record<string, string> } = {}): Promise<Resource[]> {
     const [objs, sts] = await Promise.all([
