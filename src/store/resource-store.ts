@@ -72,6 +72,12 @@ export interface DecodedObject {
   statusIndex: number;
 }
 
+/** A stored status as read, with the ModifyIndex of its key (0 when there is none). */
+export interface StatusRead {
+  status: BaseStatus | undefined;
+  index: number;
+}
+
 export { type ObjectEvent, type ObjectRef, type EventInput } from './object-events.js';
 
 /** What the objects key holds. */
@@ -145,12 +151,14 @@ export class ResourceStore {
 
   /**
    * The stored status alone (one read of the status key; the objects key is neither read nor
-   * validated again); undefined when there is none or it is not a JSON object.
+   * validated again), with the index a later `updateStatusWith(..., read)` is conditional on.
+   * A status that is not a JSON object counts as none.
    */
-  async getStatus(kind: string, name: string): Promise<BaseStatus | undefined> {
+  async readStatus(kind: string, name: string): Promise<StatusRead> {
     const pair = await this.kv.get(this.statusKey(kind, name));
     const stored = pair ? parseJson(pair.value) : undefined;
-    return stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+    const status = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+    return { status, index: pair?.modifyIndex ?? 0 };
   }
 
   /** Valid objects of one kind, sorted by name (invalid ones are visible through decode). */
@@ -347,20 +355,23 @@ export class ResourceStore {
   async updateStatusWith<S extends object>(
     resource: Pick<Resource, 'kind' | 'metadata'>,
     build: (previous: BaseStatus | undefined) => S,
+    /**
+     * The status as the caller read it (readStatus) instead of a read here: the write is then
+     * conditional on that read, so a status written since fails with Conflict, never lost.
+     */
+    read?: StatusRead,
   ): Promise<{ written: boolean; previous: BaseStatus | undefined; status: S }> {
     const { kind } = resource;
     const { name } = resource.metadata;
     const sKey = this.statusKey(kind, name);
     const oKey = this.objectKey(kind, name);
-    const cur = await this.kv.get(sKey);
-    const stored = cur ? parseJson(cur.value) : undefined;
-    const previous = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+    const { status: previous, index } = read ?? (await this.readStatus(kind, name));
     const status = build(previous);
-    if (cur && sameJson(stored, status)) return { written: false, previous, status };
+    if (index > 0 && sameJson(previous, status)) return { written: false, previous, status };
     try {
       await this.kv.txn([
         { verb: 'get', key: oKey },
-        { verb: 'cas', key: sKey, value: JSON.stringify(status), index: cur?.modifyIndex ?? 0 },
+        { verb: 'cas', key: sKey, value: JSON.stringify(status), index },
       ]);
     } catch (err) {
       if (!isTxnConflict(err)) throw err;
