@@ -29,10 +29,30 @@ test('the operator flags turn off allocation-site pretenuring (a surviving site 
   assert.equal(await tenuredSites(OPERATOR_V8_FLAGS), 0);
 });
 
+/** The young generation's size (MB) after an allocation burst, in a child with `flags` set. */
+async function newSpaceMb(flags: readonly string[]): Promise<number> {
+  const script = `
+    import v8 from 'node:v8';
+    for (const flag of ${JSON.stringify(flags)}) v8.setFlagsFromString(flag);
+    const keep = [];
+    const make = (i) => ({ i, a: [i] });
+    for (let i = 0; i < 600000; i++) keep.push(make(i));
+    console.log(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20);
+  `;
+  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', script]);
+  return Number(stdout.trim());
+}
+
+test('the operator flags hold the young generation to half the size V8 grows it to without them (2 x 16 MB)', async () => {
+  const defaults = await newSpaceMb([]);
+  assert.equal(defaults, 32, 'without the flags the young generation grows to 2 x 16 MB (else this test proves nothing)');
+  assert.ok((await newSpaceMb(OPERATOR_V8_FLAGS)) <= defaults / 2);
+});
+
 test('applyOperatorV8Flags sets exactly the listed flags', () => {
   const set: string[] = [];
   applyOperatorV8Flags((f) => set.push(f));
-  assert.deepEqual(set, ['--no-allocation-site-pretenuring']);
+  assert.deepEqual(set, ['--no-allocation-site-pretenuring', '--optimize-for-size']);
   assert.deepEqual(set, [...OPERATOR_V8_FLAGS]);
 });
 
