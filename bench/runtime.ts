@@ -1,31 +1,46 @@
 /**
- * bench:runtime — the operator's runtime under 10,000 documents in a real local Consul: the
- * Operator (watchers, reflectors, workqueue, reconcile driver with its status writes) runs with a
- * no-op DockerHost reconciler (Ready=True, touches nothing) and no Docker event streams.
- * Prints, one line each with its target:
- *   first full sync    start -> every document reconciled once (status written for each)
- *   full resync        one resync pass over every key (the periodic resync's own code path)
- *   RSS                after sync and resync
- *   idle CPU           over 30 s with nothing changing, and with the safety-net re-list of every
- *                      document that the watcher runs once per 60 s (its cost measured once)
- *   RSS after idle     after the idle window (V8 shrinks its heap once allocation stops)
- *   latency p50/p99    one document's spec changed in Consul -> its reconcile starts
+ * bench:runtime — swarmop's operator at 10,000 documents in a real local Consul, measured twice:
  *
- * The 10,000 documents are written by a child process (`--seed-only`), as `swarmop apply` would
- * from elsewhere: writing them in this process left ~80 MB of the writer's freed memory in the
- * RSS that is measured as the operator's. The single updates are written from here.
- * RSS includes tsx's own loader (~25 MB more at start than compiled; see the "at start" memory
- * line); the installed operator runs compiled JavaScript without it, which `bench:runtime:dist`
- * measures (same code, built into .cache/bench-dist).
+ * 1. In-process runtime: the Operator (watchers, reflectors, workqueue, reconcile driver with its
+ *    status reads and compare-and-set writes, the Consul client) with a no-op DockerHost
+ *    reconciler (Ready=True, touches nothing) and no Docker event streams, under the operator's
+ *    V8 flags (src/runtime/v8-flags.ts). This is the part whose cost grows with the number of
+ *    documents whatever they declare, and the only one where a resync pass can be started and
+ *    timed from outside the reconcilers (`queue.resync()`). Prints, one line each with its target:
+ *      first full sync    start -> every document reconciled once (status written for each)
+ *      RSS after sync     right after that first sync (the issue's figure), and the peak (VmHWM)
+ *      full resync        one resync pass over every key (the periodic resync's own code path)
+ *      idle CPU           over 30 s with nothing changing, and with the safety-net re-list of
+ *                         every document that the watcher runs once per 60 s (its cost once)
+ *      latency p50/p99    one document's spec changed in Consul -> its reconcile starts
+ *    Its anchor: the same first sync in a child with V8's default flags.
+ * 2. The real operator process: `node bin/swarmop.js operator` (the built CLI, all controllers,
+ *    host event streams, metrics) at 10,000 documents whose Docker endpoint is a unix socket
+ *    that does not exist (so nothing leaves the machine and every Docker call fails at once):
+ *    one DockerHost and 9,999 StaticIPAttachments on it. "First sync" = a status key exists for
+ *    every document (each was reconciled once); its RSS and peak come from /proc/PID/status.
+ *    Not 10,000 DockerHosts: the operator keeps one Docker event stream per DockerHost, and with
+ *    10,000 unreachable ones the reconnect loop of each (every second) saturated the process
+ *    (RSS 460-900 MB, 472 reconciles in 10 minutes); `--real-dockerhosts N` measures N of them.
  *
- *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N]
+ * The documents are written by a child process (`--seed-only`), as `swarmop apply` would from
+ * elsewhere: writing them in this process left ~80 MB of the writer's freed memory in the RSS
+ * that is measured as the operator's. The single updates are written from here.
+ * The in-process RSS includes tsx's own loader (~25 MB more at start than compiled; see the "at
+ * start" memory line); `bench:runtime:dist` runs part 1 compiled. Part 2 needs the build
+ * (`npm run bench:runtime` builds first).
+ *
+ *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N
+ *                             --real-count N --real-dockerhosts N --real-timeout-seconds N]
  *   npm run bench:runtime:dist [-- ...]
  *   CONSUL_HTTP_ADDR=host:port npm run bench:runtime   (use a running agent instead of starting one)
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createServer } from 'node:net';
 import v8 from 'node:v8';
 import type { KindReconciler } from '../src/controllers/kind-reconciler.js';
 import { API_VERSION, type Resource } from '../src/crds/index.js';
@@ -33,6 +48,8 @@ import { Operator } from '../src/operator/operator.js';
 import { waitUntil } from '../testing/wait-until.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
+import { sectionPrefix } from '../src/store/store-keys.js';
+import { applyOperatorV8Flags, OPERATOR_V8_FLAGS } from '../src/runtime/v8-flags.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { reportFigure } from './figures.js';
 
@@ -43,13 +60,31 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '30' },
     concurrency: { type: 'string', default: '4' },
     'seed-only': { type: 'boolean', default: false },
+    /** Part 1's prefix (the anchor child gets its own: it runs while the parent's operator watches). */
+    prefix: { type: 'string', default: 'bench-runtime/' },
+    /** What --seed-only writes: the in-process documents, or the real process's (see part 2). */
+    'seed-set': { type: 'string', default: 'runtime' },
+    /** Part 1's first sync only, with V8's default flags (the anchor, run as a child). */
+    'v8-defaults': { type: 'boolean', default: false },
+    'first-sync-only': { type: 'boolean', default: false },
+    'real-count': { type: 'string', default: '10000' },
+    'real-dockerhosts': { type: 'string', default: '0' },
+    'real-timeout-seconds': { type: 'string', default: '180' },
   },
 });
+// The operator process sets these first thing (bin/swarmop.js); the in-process runtime runs as it does.
+if (!values['v8-defaults']) applyOperatorV8Flags();
 const count = Number(values.count);
 const updates = Number(values.updates);
 const idleSeconds = Number(values['idle-seconds']);
 const concurrency = Number(values.concurrency);
-const PREFIX = 'bench-runtime/';
+const PREFIX = values.prefix;
+const REAL_PREFIX = 'bench-runtime-real/';
+const realCount = Number(values['real-count']);
+const realDockerHosts = Number(values['real-dockerhosts']);
+const realTimeoutMs = Number(values['real-timeout-seconds']) * 1000;
+/** A Docker endpoint nothing listens on: every call fails at once and no packet leaves the machine. */
+const NOWHERE = 'unix:///nonexistent-swarmop-bench';
 
 function doc(i: number, variant = 0): Resource {
   const octet = (i % 250) + 1;
@@ -80,7 +115,7 @@ function procRss(): string {
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
     const field = (name: string) => /\d+/.exec(new RegExp(`^${name}:.*$`, 'm').exec(status)?.[0] ?? '')?.[0];
-    return `anon ${(Number(field('RssAnon')) / 1024).toFixed(1)}, file ${(Number(field('RssFile')) / 1024).toFixed(1)}, threads ${field('Threads')}`;
+    return `anon ${(Number(field('RssAnon')) / 1024).toFixed(1)}, file ${(Number(field('RssFile')) / 1024).toFixed(1)}, peak ${(Number(field('VmHWM')) / 1024).toFixed(1)}, threads ${field('Threads')}`;
   } catch {
     return 'no /proc';
   }
@@ -90,27 +125,66 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-function line(label: string, value: string, target: string, ok: boolean | undefined): void {
+/** /proc/PID/status fields in MB (VmRSS, VmHWM = peak RSS, RssAnon, RssFile). */
+function procMb(pid: number | 'self'): Record<'VmRSS' | 'VmHWM' | 'RssAnon' | 'RssFile', number> {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+  return { VmRSS: kb('VmRSS'), VmHWM: kb('VmHWM'), RssAnon: kb('RssAnon'), RssFile: kb('RssFile') };
+}
+
+const IN_PROCESS = `operator at ${count} documents (in-process runtime, no-op reconciler)`;
+
+function line(label: string, value: string, target: string, ok: boolean | undefined, what = IN_PROCESS, anchor = '—'): void {
   const verdict = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
   console.log(`${label.padEnd(34)} ${value.padStart(12)}   target ${target}${verdict}`);
-  if (ok !== undefined) reportFigure({ what: `operator at ${count} documents (in-process runtime, no-op reconciler): ${label}`, figure: value, anchor: '—', target, met: ok });
+  if (ok !== undefined) reportFigure({ what: `${what}: ${label}`, figure: value, anchor, target, met: ok });
+}
+
+/**
+ * Part 2's documents: `dockerHosts` DockerHosts (at least one) at endpoints nothing listens on,
+ * the rest StaticIPAttachments on the first one, each with its own address and container.
+ */
+function realDocs(total: number, dockerHosts: number): Resource[] {
+  const hosts = Math.max(1, dockerHosts);
+  const out: Resource[] = [];
+  for (let i = 0; i < Math.min(total, hosts); i++) {
+    out.push({
+      apiVersion: API_VERSION,
+      kind: 'DockerHost',
+      metadata: { name: `nowhere-${String(i).padStart(5, '0')}` },
+      spec: { endpoint: `${NOWHERE}/host-${i}.sock`, address: `10.255.${Math.floor(i / 250) % 250}.${(i % 250) + 1}` },
+    });
+  }
+  for (let k = 0; k < total - hosts; k++) {
+    out.push({
+      apiVersion: API_VERSION,
+      kind: 'StaticIPAttachment',
+      metadata: { name: `c-${String(k).padStart(5, '0')}` },
+      spec: { host: 'nowhere-00000', container: `c-${k}`, bridge: 'br0', address: `10.${Math.floor(k / 250) % 250}.${k % 250}.10/8` },
+    });
+  }
+  return out;
 }
 
 /** `--seed-only`: write the documents to CONSUL_HTTP_ADDR and exit (run as a child process). */
 async function seed(): Promise<void> {
   const kv = new ConsulKv({ address: process.env.CONSUL_HTTP_ADDR! });
-  const store = new ResourceStore({ kv, prefix: PREFIX });
+  const real = values['seed-set'] === 'real';
+  const prefix = real ? REAL_PREFIX : PREFIX;
+  const store = new ResourceStore({ kv, prefix });
+  const docs = real ? realDocs(count, realDockerHosts) : Array.from({ length: count }, (_, i) => doc(i));
   try {
-    await kv.delete(PREFIX, { recurse: true });
-    for (let i = 0; i < count; i += 1000) await store.apply(Array.from({ length: Math.min(1000, count - i) }, (_, j) => doc(i + j)));
+    await kv.delete(prefix, { recurse: true });
+    for (let i = 0; i < docs.length; i += 1000) await store.apply(docs.slice(i, i + 1000));
   } finally {
     kv.close();
   }
 }
 
-function seedInChild(address: string): Promise<void> {
+function seedInChild(address: string, set: 'runtime' | 'real' = 'runtime', n = count): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--seed-only', '--count', String(count)], {
+    const args = ['--seed-only', '--seed-set', set, '--prefix', PREFIX, '--count', String(n), '--real-dockerhosts', String(realDockerHosts)];
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
       env: { ...process.env, CONSUL_HTTP_ADDR: address },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -155,7 +229,18 @@ async function main(): Promise<void> {
     running = operator.start(ac.signal);
     await waitUntil('first full sync', () => runs >= count && queueIdle(), 600_000, 10);
     const syncMs = performance.now() - began;
-    line('first full sync (10k reconciled)', `${Math.round(syncMs)} ms`, '-', undefined);
+    const synced = procMb('self');
+    if (values['first-sync-only']) {
+      // The anchor run (V8 defaults): one machine-readable line for the parent, nothing else.
+      console.log(`@anchor ${JSON.stringify({ syncMs, rss: synced.VmRSS, peak: synced.VmHWM })}`);
+      return;
+    }
+    line(`first full sync (${count} reconciled)`, `${Math.round(syncMs)} ms`, '-', undefined);
+    const anchor = await v8DefaultsAnchor(external ?? agent!.address);
+    const anchorText = anchor ? `V8 default flags: ${anchor.rss.toFixed(1)} MB (peak ${anchor.peak.toFixed(1)} MB)` : '—';
+    line('RSS right after the first sync', `${synced.VmRSS.toFixed(1)} MB`, '<= 150 MB', synced.VmRSS <= 150, IN_PROCESS, anchorText);
+    console.log(`# peak RSS during the first sync ${synced.VmHWM.toFixed(1)} MB; operator V8 flags ${OPERATOR_V8_FLAGS.join(' ')}; anchor: ${anchorText}`);
+    memoryBreakdown('after the first sync');
 
     const before = runs;
     began = performance.now();
@@ -166,7 +251,7 @@ async function main(): Promise<void> {
 
     globalThis.gc?.();
     const rssMb = process.memoryUsage().rss / 2 ** 20;
-    line('RSS', `${rssMb.toFixed(1)} MB`, '<= 150 MB', rssMb <= 150);
+    line('RSS after the resync', `${rssMb.toFixed(1)} MB`, '<= 150 MB', rssMb <= 150);
     memoryBreakdown('after resync');
 
     const cpu0 = process.cpuUsage();
@@ -216,12 +301,102 @@ async function main(): Promise<void> {
     memoryBreakdown('after updates');
     const w = operator.watchState;
     console.log(`# watcher: ${w.relists} full listings (last: ${w.lastRelistReason ?? '-'}), ${w.incremental} journal wakes applied incrementally`);
+
+    // Part 2 runs after part 1 has stopped, so the two processes never share the CPU.
+    ac.abort();
+    await running;
+    running = undefined;
+    await kv.delete(PREFIX, { recurse: true }).catch(() => undefined);
+    if (realCount > 0) await realOperator(external ?? agent!.address, kv);
   } finally {
     ac.abort();
     await running;
     await kv.delete(PREFIX, { recurse: true }).catch(() => undefined);
+    await kv.delete(REAL_PREFIX, { recurse: true }).catch(() => undefined);
     kv.close();
     await agent?.stop();
+  }
+}
+
+/** Part 1's first sync in a child with V8's default flags; undefined when it fails (reported). */
+async function v8DefaultsAnchor(address: string): Promise<{ syncMs: number; rss: number; peak: number } | undefined> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--first-sync-only', '--v8-defaults', '--prefix', 'bench-runtime-anchor/', '--count', String(count), '--concurrency', String(concurrency)];
+  const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const mark = /^@anchor (.*)$/m.exec(out);
+  if (code !== 0 || !mark) {
+    console.log(`# anchor run (V8 default flags) failed: exit ${code}`);
+    return undefined;
+  }
+  return JSON.parse(mark[1]!) as { syncMs: number; rss: number; peak: number };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** How many status keys exist under the prefix: one per document reconciled at least once. */
+async function statusCount(address: string, prefix: string): Promise<number> {
+  const res = await fetch(`http://${address}/v1/kv/${sectionPrefix(prefix, 'status')}?keys`);
+  if (res.status === 404) return 0;
+  return ((await res.json()) as string[]).length;
+}
+
+/**
+ * Part 2: the built `swarmop operator` as its own process over `realCount` documents; RSS and
+ * peak from /proc when every document has a status (its first reconcile is done).
+ */
+async function realOperator(address: string, kv: ConsulKv): Promise<void> {
+  // bench/runtime.ts, or .cache/bench-dist/bench/runtime.js when compiled (bench:runtime:dist).
+  const bin = ['../bin/swarmop.js', '../../../bin/swarmop.js'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
+  if (!bin) throw new Error('bin/swarmop.js not found next to the bench');
+  if (!existsSync(fileURLToPath(new URL('dist/src/cli/main.js', pathToFileURL(`${dirname(dirname(bin))}/`))))) throw new Error('the build is missing: run `npm run build` first');
+  let began = performance.now();
+  await seedInChild(address, 'real', realCount);
+  const hosts = Math.min(realCount, Math.max(1, realDockerHosts));
+  const mix = `${hosts} DockerHost${hosts === 1 ? '' : 's'} + ${realCount - hosts} StaticIPAttachments, Docker endpoints ${NOWHERE}/*.sock`;
+  console.log(`# real operator process: ${mix}, written in ${Math.round(performance.now() - began)} ms`);
+  const port = await freePort();
+  const args = [bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
+  let stderr = '';
+  began = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const what = `operator at ${realCount} documents (real \`swarmop operator\` process: ${mix})`;
+  try {
+    let done = 0;
+    while (performance.now() - began < realTimeoutMs && child.exitCode === null) {
+      done = await statusCount(address, REAL_PREFIX).catch(() => done);
+      if (done >= realCount) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (child.exitCode !== null) throw new Error(`the operator exited ${child.exitCode}: ${stderr}`);
+    const mem = procMb(child.pid!);
+    const syncMs = performance.now() - began;
+    if (done < realCount) {
+      line('real process: first sync', `${done}/${realCount} in ${Math.round(syncMs / 1000)} s`, `all within ${realTimeoutMs / 1000} s`, false, what);
+      line('real process: RSS (sync unfinished)', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
+    } else {
+      line('real process: first sync', `${Math.round(syncMs)} ms`, '-', undefined, what);
+      line('real process: RSS right after the first sync', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
+    }
+    console.log(`# real process memory: rss ${mem.VmRSS.toFixed(1)} MB (anon ${mem.RssAnon.toFixed(1)}, file ${mem.RssFile.toFixed(1)}), peak ${mem.VmHWM.toFixed(1)} MB`);
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+    await kv.delete(REAL_PREFIX, { recurse: true }).catch(() => undefined);
   }
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ConditionInput, KindReconciler, ObjectCache } from '../controllers/kind-reconciler.js';
 import type { Resource } from '../crds/index.js';
+import { isSwarmopError } from '../errors.js';
 import { createSilentLogger } from '../runtime/logger.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore, type DecodedObject } from '../store/resource-store.js';
@@ -120,4 +121,43 @@ test('a reconcile that throws also shows Degraded/RepairFailing with the attempt
   await assert.rejects(drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 6 }), /ECONNREFUSED/);
   const conds = (await store.get('DockerHost', 'h1'))?.status?.conditions?.map((c) => `${c.type}/${c.status}/${c.reason}/${c.message}`);
   assert.deepEqual(conds, ['Ready/False/ReconcileError/connect ECONNREFUSED', 'Degraded/True/RepairFailing/attempt 7: connect ECONNREFUSED']);
+});
+
+test('a run reads the stored status once and nothing else: the cached object is not read from the store again', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const reconciler: KindReconciler = { kind: 'DockerHost', reconcile: async () => ({ observed: {}, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] }) };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  const run = () => drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
+  await run(); // first run: writes the status and its Ready event
+  const reads: string[] = [];
+  const get = kv.get.bind(kv);
+  kv.get = async (key, options) => {
+    reads.push(key);
+    return get(key, options);
+  };
+  await run(); // nothing changed: reads only
+  assert.deepEqual(reads, ['t/status/dockerhosts/h1']);
+});
+
+test('a status written by someone else while the reconciler ran fails the run with Conflict and is kept', async () => {
+  const kv = new MemoryKv();
+  const store = new ResourceStore({ kv, prefix: 't/' });
+  await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'unix:///x.sock', address: '10.0.0.1' } } as Resource]);
+  const reconciler: KindReconciler = {
+    kind: 'DockerHost',
+    reconcile: async () => {
+      await store.updateStatus({ kind: 'DockerHost', metadata: { name: 'h1' } }, { observedGeneration: 7, conditions: [] });
+      return { observed: {}, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] };
+    },
+  };
+  const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
+  const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
+  await assert.rejects(
+    drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 }),
+    (err: unknown) => isSwarmopError(err, 'Conflict'),
+  );
+  assert.deepEqual((await store.get('DockerHost', 'h1'))?.status, { observedGeneration: 7, conditions: [] });
 });

@@ -6,7 +6,7 @@
  */
 import type { BaseStatus, KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome, Repair, Hosts } from '../controllers/kind-reconciler.js';
-import type { DecodedObject, ResourceStore } from '../store/resource-store.js';
+import type { DecodedObject, ResourceStore, StatusRead } from '../store/resource-store.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { logDriftRepaired } from '../runtime/logger.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
@@ -62,9 +62,12 @@ export function createReconcileDriver(options: DriverOptions) {
       },
     };
 
-    // Status is rebuilt against the stored one, read in the same call as the write.
+    // Status is rebuilt against the stored one: the one read before the reconciler ran (the
+    // write is compare-and-set on that read, so nothing written meanwhile is lost), else read
+    // in the same call as the write.
+    let read: StatusRead | undefined;
     const writeStatus = async (target: Pick<Resource, 'kind' | 'metadata'>, build: (previous: BaseStatus | undefined) => BaseStatus) => {
-      const w = await store.updateStatusWith(target, build);
+      const w = await store.updateStatusWith(target, build, read);
       options.metrics?.setObjectReady(kind, name, w.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
       if (w.written) {
         await readyEvent(w.previous, w.status, ctx);
@@ -97,9 +100,10 @@ export function createReconcileDriver(options: DriverOptions) {
 
     // The cache follows the objects keys only; a reconciler that compares with what it did last
     // time (e.g. StaticIPAttachment telling a first attach from a repair) needs the stored status.
+    // Only the status key is read, once: the cached object is already decoded and validated.
     if (resource.status === undefined) {
-      const stored = await store.get(kind, name).catch(() => undefined);
-      if (stored?.status) resource = { ...resource, status: stored.status };
+      read = await store.readStatus(kind, name).catch(() => undefined);
+      if (read?.status) resource = { ...resource, status: read.status };
     }
 
     let out: ReconcileOutcome;

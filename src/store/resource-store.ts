@@ -26,7 +26,7 @@ import type { KvPair, KvStore } from './kv.js';
 import type { EventInput, ObjectEvent, ObjectRef } from './object-events.js';
 import { ObjectJournal } from './object-journal.js';
 import { updateObject, type UpdateResult } from './object-update.js';
-import { writeStatusWith, type StatusWrite } from './status-writes.js';
+import { readStatus, writeStatusWith, type StatusRead, type StatusWrite } from './status-writes.js';
 import type { StoreContext } from './store-context.js';
 import { eventsKey, normalizePrefix, objectKey, sectionPrefix, statusKey } from './store-keys.js';
 import { decodeListing, decodeObject, type DecodedObject } from './stored-document.js';
@@ -54,6 +54,7 @@ export interface ApplyOptions {
 export type { ApplyAction, ApplyResult } from './apply-plan.js';
 export type { DeleteResult } from './finalizers.js';
 export type { DecodedObject } from './stored-document.js';
+export type { StatusRead } from './status-writes.js';
 export type { ObjectEvent, ObjectRef, EventInput } from './object-events.js';
 
 export class ResourceStore {
@@ -94,6 +95,14 @@ export class ResourceStore {
       throw new SwarmopError('Invalid', `${kind}/${name} is stored with an invalid document at ${decoded.key}`, { details: decoded.errors });
     }
     return decoded.resource;
+  }
+
+  /**
+   * The stored status alone (one read of the status key; the objects key is neither read nor
+   * validated again), with the index a later `updateStatusWith(..., read)` is conditional on.
+   */
+  async readStatus(kind: string, name: string): Promise<StatusRead> {
+    return readStatus(this.#ctx, kind, name);
   }
 
   /** Valid objects of one kind, sorted by name (invalid ones are visible through decode). */
@@ -155,8 +164,13 @@ export class ResourceStore {
    * A stored status that is not a JSON object counts as none. Returns what was built and whether
    * it was written.
    */
-  async updateStatusWith<S extends object>(resource: Pick<Resource, 'kind' | 'metadata'>, build: (previous: BaseStatus | undefined) => S): Promise<StatusWrite<S>> {
-    return writeStatusWith(this.#ctx, resource, build);
+  async updateStatusWith<S extends object>(
+    resource: Pick<Resource, 'kind' | 'metadata'>,
+    build: (previous: BaseStatus | undefined) => S,
+    /** The status as the caller read it (readStatus): the write is then conditional on that read. */
+    read?: StatusRead,
+  ): Promise<StatusWrite<S>> {
+    return writeStatusWith(this.#ctx, resource, build, read);
   }
 
   /** Adds a finalizer (idempotent: false when already there). Refused on an object being deleted. */

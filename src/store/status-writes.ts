@@ -11,6 +11,24 @@ import type { StoreContext } from './store-context.js';
 import { objectKey, statusKey } from './store-keys.js';
 import { parseJson, sameJson } from './stored-document.js';
 
+/** A stored status as read, with the ModifyIndex of its key (0 when there is none). */
+export interface StatusRead {
+  status: BaseStatus | undefined;
+  index: number;
+}
+
+/**
+ * The stored status alone (one read of the status key; the objects key is neither read nor
+ * validated again), with the index a later `writeStatusWith(..., read)` is conditional on.
+ * A status that is not a JSON object counts as none.
+ */
+export async function readStatus(ctx: StoreContext, kind: string, name: string): Promise<StatusRead> {
+  const pair = await ctx.kv.get(statusKey(ctx.prefix, kind, name));
+  const stored = pair ? parseJson(pair.value) : undefined;
+  const status = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+  return { status, index: pair?.modifyIndex ?? 0 };
+}
+
 export interface StatusWrite<S> {
   written: boolean;
   previous: BaseStatus | undefined;
@@ -25,20 +43,23 @@ export async function writeStatusWith<S extends object>(
   ctx: StoreContext,
   resource: Pick<Resource, 'kind' | 'metadata'>,
   build: (previous: BaseStatus | undefined) => S,
+  /**
+   * The status as the caller read it (readStatus) instead of a read here: the write is then
+   * conditional on that read, so a status written since fails with Conflict, never lost.
+   */
+  read?: StatusRead,
 ): Promise<StatusWrite<S>> {
   const { kind } = resource;
   const { name } = resource.metadata;
   const sKey = statusKey(ctx.prefix, kind, name);
   const oKey = objectKey(ctx.prefix, kind, name);
-  const cur = await ctx.kv.get(sKey);
-  const stored = cur ? parseJson(cur.value) : undefined;
-  const previous = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+  const { status: previous, index } = read ?? (await readStatus(ctx, kind, name));
   const status = build(previous);
-  if (cur && sameJson(stored, status)) return { written: false, previous, status };
+  if (index > 0 && sameJson(previous, status)) return { written: false, previous, status };
   try {
     await ctx.kv.txn([
       { verb: 'get', key: oKey },
-      { verb: 'cas', key: sKey, value: JSON.stringify(status), index: cur?.modifyIndex ?? 0 },
+      { verb: 'cas', key: sKey, value: JSON.stringify(status), index },
     ]);
   } catch (err) {
     if (!isTxnConflict(err)) throw err;

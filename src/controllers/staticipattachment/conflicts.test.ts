@@ -39,3 +39,27 @@ test('distinct addresses and containers do not conflict', () => {
   const b = sia('ubuntu119', '2024-01-02T00:00:00Z', { host: 'consul02', address: '192.168.116.119/24' });
   assert.equal(findConflict(b, [a, b]), undefined);
 });
+
+test('of several older claims the oldest wins, whichever way each conflicts and in any order', () => {
+  const self = sia('z', '2024-01-05T00:00:00Z', { container: 'web', address: '192.168.116.50/24' });
+  const sameIp = sia('b', '2024-01-02T00:00:00Z', { container: 'other', address: '192.168.116.50/16' });
+  const sameIface = sia('a', '2024-01-03T00:00:00Z', { container: 'web', address: '192.168.116.51/24' });
+  const oldestUnrelated = sia('c', '2024-01-01T00:00:00Z', { container: 'db', address: '192.168.116.52/24' });
+  const younger = sia('y', '2024-01-06T00:00:00Z', { container: 'web', address: '192.168.116.50/24' });
+  for (const order of [
+    [sameIp, sameIface, oldestUnrelated, younger, self],
+    [self, younger, oldestUnrelated, sameIface, sameIp],
+  ]) {
+    assert.deepEqual(findConflict(self, order), { with: 'b', message: 'address 192.168.116.50 is already claimed by staticipattachment/b (older); nothing was changed' });
+  }
+  const onlyIface = [sameIface, oldestUnrelated, younger, self];
+  assert.equal(findConflict(self, onlyIface)?.message, 'eth1 of container web on consul01 is already claimed by staticipattachment/a (older); nothing was changed');
+});
+
+test('an edited address is compared as edited (parsed addresses are remembered per spec object only)', () => {
+  const a = sia('a', '2024-01-01T00:00:00Z', { address: '192.168.116.60/24' });
+  const b = sia('b', '2024-01-02T00:00:00Z', { address: '192.168.116.61/24' });
+  assert.equal(findConflict(b, [a, b]), undefined);
+  const edited = { ...a, spec: { ...a.spec, address: '192.168.116.61/24' } };
+  assert.equal(findConflict(b, [edited, b])?.with, 'a');
+});

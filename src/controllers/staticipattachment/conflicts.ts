@@ -13,8 +13,18 @@ export interface Conflict {
   message: string;
 }
 
+/**
+ * Parsed addresses by spec object. Every reconcile compares its attachment with all others (the
+ * cache's objects, unchanged until their document changes), so without this a full sync of n
+ * attachments parsed n^2 CIDRs; an edited document is a new object and is parsed again.
+ */
+const parsedIps = new WeakMap<object, number | undefined>();
+
 function ipOf(spec: Partial<AttachmentSpec>): number | undefined {
-  return typeof spec.address === 'string' ? parseCidr(spec.address)?.address : undefined;
+  if (parsedIps.has(spec)) return parsedIps.get(spec);
+  const ip = typeof spec.address === 'string' ? parseCidr(spec.address)?.address : undefined;
+  parsedIps.set(spec, ip);
+  return ip;
 }
 
 function isOlder(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): boolean {
@@ -32,23 +42,26 @@ function isOlder(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): bool
 export function findConflict(self: { metadata: ObjectMeta; spec: AttachmentSpec }, all: readonly { metadata: ObjectMeta; spec: unknown }[]): Conflict | undefined {
   const ip = ipOf(self.spec);
   const iface = self.spec.interface;
-  const candidates = all
-    .filter((o) => o.metadata.name !== self.metadata.name && isOlder(o, self))
-    .sort((a, b) => (isOlder(a, b) ? -1 : 1));
-  for (const other of candidates) {
+  // The oldest older claim wins. One pass, ages compared only for the (rare) conflicting ones:
+  // sorting every other attachment by age on every reconcile made a full sync O(n^2 log n).
+  let oldest: { metadata: ObjectMeta; spec: unknown } | undefined;
+  for (const other of all) {
+    if (other.metadata.name === self.metadata.name) continue;
     const spec = other.spec as Partial<AttachmentSpec>;
-    if (ip !== undefined && ipOf(spec) === ip) {
-      return {
-        with: other.metadata.name,
-        message: `address ${self.spec.address.split('/')[0]} is already claimed by staticipattachment/${other.metadata.name} (older); nothing was changed`,
-      };
-    }
-    if (spec.host === self.spec.host && spec.container === self.spec.container && spec.interface === iface) {
-      return {
-        with: other.metadata.name,
-        message: `${iface} of container ${self.spec.container} on ${self.spec.host} is already claimed by staticipattachment/${other.metadata.name} (older); nothing was changed`,
-      };
-    }
+    const claims =
+      (ip !== undefined && ipOf(spec) === ip) ||
+      (spec.host === self.spec.host && spec.container === self.spec.container && spec.interface === iface);
+    if (claims && isOlder(other, self) && (!oldest || isOlder(other, oldest))) oldest = other;
   }
-  return undefined;
+  if (!oldest) return undefined;
+  if (ip !== undefined && ipOf(oldest.spec as Partial<AttachmentSpec>) === ip) {
+    return {
+      with: oldest.metadata.name,
+      message: `address ${self.spec.address.split('/')[0]} is already claimed by staticipattachment/${oldest.metadata.name} (older); nothing was changed`,
+    };
+  }
+  return {
+    with: oldest.metadata.name,
+    message: `${iface} of container ${self.spec.container} on ${self.spec.host} is already claimed by staticipattachment/${oldest.metadata.name} (older); nothing was changed`,
+  };
 }
