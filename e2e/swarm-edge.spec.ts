@@ -186,7 +186,9 @@ describeE2E('SwarmCluster edge states', (f) => {
   }
 
   itE2E(f, 'a worker listed twice (left, joined again by hand, old entry kept): only the stale entry is removed', async () => {
-    await listedTwice('consul02', 'worker', 1);
+    // consul01, not consul02: a node demoted seconds ago (the test above) may hang in `swarm leave`
+    // while swarmkit still waits for its worker certificate.
+    await listedTwice('consul01', 'worker', 1);
     assert.equal(JSON.stringify(await nodeTable()), CONVERGED);
   });
 
