@@ -6,10 +6,17 @@
  * BENCH_ALONE_WAIT_S seconds). For faults that make a node show Down, the time from Down becoming
  * visible to Ready is printed too (target: <= 10 s).
  *
- * Faults: a worker runs `docker swarm leave --force`; a worker is promoted by hand; a worker's
- * engine restarts with its swarm state wiped (hack/lab.sh host-stop/host-start of consul02; set
- * BENCH_RESTART=0 to skip it, since it restarts a shared lab host).
- * Settings: BENCH_RUNS (default 5), BENCH_ALONE_WAIT_S (default 30), BENCH_RESTART (default 1).
+ * Faults: a worker runs `docker swarm leave --force`; a settled worker is promoted by hand (one
+ * whose role has not changed since it joined: before each run it leaves and the operator joins it
+ * again); a worker promoted again right after the operator demoted it (swarmkit keeps such a node
+ * out of the raft until two 16 s role-change timeouts after that demotion have passed, and refuses
+ * to demote a manager that is not a raft member). For both promotions the time from the node
+ * showing as a raft member to its demotion (the operator's own share) is printed too. A worker's
+ * engine restarts with its swarm state
+ * wiped (hack/lab.sh host-stop/host-start of consul02; set BENCH_RESTART=0 to skip it, since it
+ * restarts a shared lab host).
+ * Settings: BENCH_RUNS (default 5), BENCH_ALONE_WAIT_S (default 30), BENCH_RESTART (default 1),
+ * BENCH_FAULTS (comma-separated subset of leave,promote,repromote,restart; default all).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,6 +26,7 @@ import { OperatorProcess } from '../testing/operator-process.js';
 import { run } from '../e2e/framework/shell.js';
 import { reportFigure } from './figures.js';
 import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
+import { stats } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
@@ -77,6 +85,8 @@ interface Timing {
   repaired?: number;
   ready?: number;
   downToReady?: number;
+  /** The promoted node showing as a raft member -> its demotion. */
+  memberToRepaired?: number;
 }
 
 interface Fault {
@@ -87,15 +97,16 @@ interface Fault {
    * again) with a check that the repair happened (not just the old table still reading fine) and,
    * if the fault made the node show Down, when that became visible.
    */
-  inject: () => Promise<{ repaired: (rows: NodeRow[]) => boolean; downAt?: number }>;
+  inject: () => Promise<{ repaired: (rows: NodeRow[]) => boolean; downAt?: number; raftMember?: (rows: NodeRow[]) => boolean }>;
 }
 
 /** Polls (50 ms) from the end of the fault until converged and repaired. */
 async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
-  const { repaired, downAt: injectedDown } = await f.inject();
+  const { repaired, downAt: injectedDown, raftMember } = await f.inject();
   const t0 = performance.now();
   let down = injectedDown;
   let repairedAt: number | undefined;
+  let memberAt: number | undefined;
   while (performance.now() - t0 < timeoutMs) {
     let rows: NodeRow[] = [];
     try {
@@ -105,10 +116,16 @@ async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
     }
     if (down === undefined && rows.some((n) => n.Description.Hostname === f.host && n.Status.State === 'down')) down = performance.now();
     const table = rows.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+    if (memberAt === undefined && raftMember?.(rows)) memberAt = performance.now();
     if (repairedAt === undefined && repaired(rows)) repairedAt = performance.now();
     if (JSON.stringify(table) === EXPECTED && repairedAt !== undefined) {
       const now = performance.now();
-      return { repaired: repairedAt - t0, ready: now - t0, ...(down !== undefined ? { downToReady: now - down } : {}) };
+      return {
+        repaired: repairedAt - t0,
+        ready: now - t0,
+        ...(down !== undefined ? { downToReady: now - down } : {}),
+        ...(memberAt !== undefined ? { memberToRepaired: repairedAt - memberAt } : {}),
+      };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -124,11 +141,35 @@ async function leave(host: string) {
   await docker(host).swarmLeave({ force: true });
   return { repaired: newID(host, old) };
 }
+/**
+ * A worker whose role has not changed since it joined: it leaves and is joined again (by the
+ * operator, or by hand while the operator is stopped), then promoted. A node demoted within the
+ * last ~32 s would measure swarmkit's role-change timeouts instead (the next fault).
+ */
+async function settledPromote(host: string, operatorRunning: boolean) {
+  const old = (await idOf(host)).ID;
+  await docker(host).swarmLeave({ force: true });
+  if (!operatorRunning) {
+    const { JoinTokens } = (await docker('consulsvr').swarmInspect()) as { JoinTokens: { Worker: string } };
+    await docker('consulsvr').getNode(old).remove({ force: true });
+    const addr = `192.168.116.${111 + ['consulsvr', 'consul01', 'consul02'].indexOf(host)}`;
+    await docker(host).swarmJoin({ RemoteAddrs: ['192.168.116.111:2377'], JoinToken: JoinTokens.Worker, AdvertiseAddr: addr, ListenAddr: '0.0.0.0:2377' });
+  }
+  const t = performance.now();
+  while (!((await converged()) && (await nodes()).some((n) => n.Description.Hostname === host && n.ID !== old))) {
+    if (performance.now() - t > 60_000) throw new Error(`${host} not joined again within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return promote(host);
+}
 async function promote(host: string) {
   const n = await idOf(host);
   await docker('consulsvr').getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
   // Repaired = the node spec says worker again (the node then needs a while to read Ready as a worker).
-  return { repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Spec.Role === 'worker') };
+  return {
+    repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Spec.Role === 'worker'),
+    raftMember: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.ManagerStatus !== undefined),
+  };
 }
 async function wipeRestart(host: string) {
   const old = (await idOf(host)).ID;
@@ -144,11 +185,16 @@ async function wipeRestart(host: string) {
   return { repaired: newID(host, old), downAt };
 }
 
+let operatorRunning = false;
 const FAULTS: Fault[] = [
   { name: 'worker `swarm leave --force`', host: 'consul01', inject: () => leave('consul01') },
-  { name: 'worker promoted by hand', host: 'consul02', inject: () => promote('consul02') },
+  { name: 'worker promoted by hand', host: 'consul02', inject: () => settledPromote('consul02', operatorRunning) },
+  { name: 'worker promoted again right after its demotion', host: 'consul02', inject: () => promote('consul02') },
   ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: 'consul02', inject: () => wipeRestart('consul02') }] : []),
-];
+].filter((f, i) => {
+  const only = process.env.BENCH_FAULTS?.split(',');
+  return !only || only.includes(['leave', 'promote', 'repromote', 'restart'][i]!);
+});
 
 function p50(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -175,14 +221,17 @@ async function main(): Promise<void> {
     for (const f of FAULTS) {
       // Swarm alone: the operator is stopped, the fault is left to the engines.
       await op.stop();
+      operatorRunning = false;
       const alone = await measure(f, ALONE_WAIT_MS);
       op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
       op.start();
+      operatorRunning = true;
       await waitConverged(`after the swarm-alone run of ${f.name}`);
 
       const ready: number[] = [];
       const repairedMs: number[] = [];
       const downToReady: number[] = [];
+      const memberToRepaired: number[] = [];
       let failures = 0;
       for (let i = 0; i < RUNS; i++) {
         const t = await measure(f, 120_000);
@@ -190,11 +239,13 @@ async function main(): Promise<void> {
         else ready.push(t.ready);
         if (t.repaired !== undefined) repairedMs.push(t.repaired);
         if (t.downToReady !== undefined) downToReady.push(t.downToReady);
+        if (t.memberToRepaired !== undefined) memberToRepaired.push(t.memberToRepaired);
         await waitConverged(`run ${i + 1} of ${f.name}`);
       }
       const line =
-        `${f.name.padEnd(44)} with swarmop: fault -> repaired p50 ${ms(p50(repairedMs))}, -> all Ready p50 ${ms(p50(ready))} (n=${ready.length}${failures ? `, ${failures} not converged` : ''})` +
+        `${f.name.padEnd(44)} with swarmop: fault -> repaired p50 ${ms(p50(repairedMs))}, -> all Ready ${stats(ready).text}${failures ? ` (${failures} not converged)` : ''}` +
         (downToReady.length ? `, Down visible -> Ready p50 ${ms(p50(downToReady))}` : '') +
+        (memberToRepaired.length ? `, raft member -> demoted ${stats(memberToRepaired).text}` : '') +
         `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
       console.log(line);
       rows.push(line);

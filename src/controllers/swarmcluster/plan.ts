@@ -29,9 +29,22 @@ export interface PlanOptions {
    * controller makes it leave and join again (a reconnect normally heals within seconds).
    */
   downGraceMs: number;
+  /**
+   * How long a node may be a manager by spec but out of the raft member list, counted from the
+   * entry's last update, before the controller makes it leave and join again. Default
+   * DEFAULT_PROMOTION_GRACE_MS.
+   */
+  promotionGraceMs?: number;
 }
 
 export const DEFAULT_DOWN_GRACE_MS = 15_000;
+/**
+ * A worker promoted shortly after it was demoted joins the raft only once swarmkit's node gives up
+ * waiting for its worker certificate: two role-change timeouts of 16 s after the demotion (~32 s,
+ * measured on the lab), and the entry is updated at the first of them. Re-joining before that
+ * would take a node out of the swarm that swarmkit was about to make a manager.
+ */
+export const DEFAULT_PROMOTION_GRACE_MS = 40_000;
 
 /** Host part of "ip:port" or a bare ip; '' for the placeholder 0.0.0.0 Docker shows for some managers. */
 export function hostOfAddr(addr: string | undefined): string {
@@ -320,13 +333,14 @@ function planNotReady(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNo
 
 /**
  * Its spec says manager, but it is not in the raft member list. Right after a promotion that is
- * normal for a few seconds (the node first gets a manager certificate); one that stays so (promoted
+ * normal for under a second (the node first gets a manager certificate), for up to ~32 s when the
+ * node was demoted shortly before (see DEFAULT_PROMOTION_GRACE_MS); one that stays so (promoted
  * while it was leaving, or the promotion broke) never completes and can neither be demoted nor
  * used: the engine leaves, the entry is removed with force, the engine joins again.
  */
 function planOutsideRaft(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNode[], options: PlanOptions): void {
   const age = ageOf(cur, options.now);
-  if (age < options.downGraceMs) {
+  if (age < (options.promotionGraceMs ?? DEFAULT_PROMOTION_GRACE_MS)) {
     draft.blockers.push({
       reason: 'RoleChangePending',
       message: `${d.host} was made a manager and is still joining the raft${d.role === 'worker' ? '; it is demoted once it has' : ''}`,

@@ -16,7 +16,7 @@ import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscover
 import { executeAction } from './execute.js';
 import type { Blocker, DesiredSwarm, SwarmWorld } from './model.js';
 import { observeSwarm } from './observe.js';
-import { DEFAULT_DOWN_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
+import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
 import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
 
@@ -27,6 +27,8 @@ export interface SwarmClusterReconcilerOptions {
   infoTimeoutMs?: number;
   /** How long a node may show Down while its engine claims membership before it is re-joined (ms). Default 15000. */
   downGraceMs?: number;
+  /** How long a manager by spec may stay out of the raft member list before it is re-joined (ms). Default 40000. */
+  promotionGraceMs?: number;
   /** Re-check interval while not converged (ms). Default 2000. */
   convergeRequeueMs?: number;
   /** Observe/plan/act rounds per reconcile. Default 4. */
@@ -48,6 +50,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   readonly finalizer = SWARMCLUSTER_FINALIZER;
   private readonly infoTimeoutMs: number;
   private readonly downGraceMs: number;
+  private readonly promotionGraceMs: number;
   private readonly convergeRequeueMs: number;
   private readonly maxPasses: number;
   private readonly consulPort: number;
@@ -58,6 +61,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   constructor(options: SwarmClusterReconcilerOptions = {}) {
     this.infoTimeoutMs = options.infoTimeoutMs ?? 5000;
     this.downGraceMs = options.downGraceMs ?? DEFAULT_DOWN_GRACE_MS;
+    this.promotionGraceMs = options.promotionGraceMs ?? DEFAULT_PROMOTION_GRACE_MS;
     this.convergeRequeueMs = options.convergeRequeueMs ?? 2000;
     this.maxPasses = options.maxPasses ?? 4;
     this.consulPort = options.consulPort ?? 8500;
@@ -149,7 +153,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   }
 
   private plan(desired: DesiredSwarm, world: SwarmWorld, ctx: KindReconcileContext) {
-    return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs });
+    return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs, promotionGraceMs: this.promotionGraceMs });
   }
 
   /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
