@@ -13,7 +13,10 @@
  *    repair was done before anyone could look.
  * Anchor, same run: the operator stopped ("no operator", i.e. pipework and Docker alone), each
  * fault once, looked at 5 s later.
- * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25).
+ * A sample over its target is followed by the operator's log lines from its fault to its repair,
+ * so an outlier shows its cause (a missed event, a retry, a reconnect) next to its figure.
+ * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_LOG_LEVEL (the
+ * operator's --log-level, default info; debug adds each reconcile's duration).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,7 +41,9 @@ const BRIDGE = 'br-driftb';
 const A = { name: 'drift-bench-a', ip: '10.77.1.5' };
 const B = { name: 'drift-bench-b', ip: '10.77.1.6' };
 const GW = '10.77.1.1';
-const HELPER = 'swarmop-nethelper';
+/** The bench's own fault injector (not the operator's helper, whose image has no `date`). */
+const FAULTER = 'drift-bench-fault';
+const FAULTER_IMAGE = 'swarmop/nethelper:lab';
 const prefix = `bench-drift-${randomBytes(3).toString('hex')}/`;
 const docker: Docker = hostDocker(HOST);
 
@@ -69,9 +74,22 @@ async function fault(where: 'host' | 'container', ipArgs: string[]): Promise<big
     const pid = (await docker.getContainer(A.name).inspect()).State.Pid;
     argv = ['nsenter', '-t', String(pid), '-n', ...argv];
   }
-  const r = await execInContainer(docker, HELPER, ['sh', '-c', '"$@" && date +%s%N', 'fault', ...argv], { timeoutMs: 10_000 });
+  const r = await execInContainer(docker, FAULTER, ['sh', '-c', '"$@" && date +%s%N', 'fault', ...argv], { timeoutMs: 10_000 });
   if (r.exitCode !== 0) throw new Error(`fault ${argv.join(' ')}: ${r.stderr}`);
   return nowNs(r.stdout);
+}
+
+/** A long-lived container in the host's netns and PID namespace that makes the faults. */
+async function startFaulter(): Promise<void> {
+  await docker.getContainer(FAULTER).remove({ force: true }).catch(() => undefined);
+  const c = await docker.createContainer({
+    name: FAULTER,
+    Image: FAULTER_IMAGE,
+    Cmd: ['sleep', 'infinity'],
+    Labels: { 'io.swarmop.lab': '1', [TEST_LABEL]: LABEL },
+    HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'] },
+  });
+  await c.start();
 }
 
 async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -103,6 +121,25 @@ const DRIFTS: Drift[] = [
   { what: 'bridge down', where: 'host', peer: true, args: () => ['link', 'set', BRIDGE, 'down'] },
 ];
 
+/** The operator's log lines between `from` and `to` (ns), for a sample over its target. */
+function explainSlow(op: OperatorChild, what: string, from: bigint, to: bigint, ms: number): void {
+  const a = Number(from / 1_000_000n) - 50;
+  const b = Number(to / 1_000_000n) + 50;
+  const lines = op.lines.filter((l) => {
+    const t = Date.parse(String(l.timestamp ?? l.ts ?? ''));
+    return Number.isFinite(t) ? t >= a && t <= b : l.seenAt >= a && l.seenAt <= b;
+  });
+  console.log(`# slow sample: ${what} took ${ms.toFixed(0)} ms; operator lines meanwhile (${lines.length}):`);
+  for (const l of lines.slice(0, 40)) {
+    const { ts, timestamp, level, msg, message, ...rest } = l;
+    void ts;
+    void msg;
+    delete (rest as Record<string, unknown>).seenAt;
+    const t = Date.parse(String(timestamp ?? ''));
+    console.log(`#   +${Number.isFinite(t) ? t - (a + 50) : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest)}`);
+  }
+}
+
 function row(label: string, s: Stats, floor?: Stats): string {
   return `${label.padEnd(34)} ${s.text}${floor ? `   (first look: p50 ${floor.p50.toFixed(0)} ms)` : ''}`;
 }
@@ -122,9 +159,10 @@ async function main(): Promise<void> {
     console.error(`bench:drift needs the lab (hack/lab.sh up): ${HOST} does not answer`);
     process.exit(2);
   }
-  const op = new OperatorChild({ consulAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
+  const op = new OperatorChild({ consulAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
   try {
     for (const c of [A, B]) await runWorkload(docker, c.name, { [TEST_LABEL]: LABEL });
+    await startFaulter();
     op.start();
     const doc = (c: { name: string; ip: string }, extra: string) =>
       `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${c.name}}\nspec: {host: ${HOST}, container: ${c.name}, bridge: ${BRIDGE}, address: ${c.ip}/24, ownBridge: true${extra}}\n`;
@@ -154,6 +192,7 @@ async function main(): Promise<void> {
       await until('start event', async () => starts.length > seen, 10_000);
       const l = await look;
       restart.push(msBetween(starts[seen]!, l.healthy));
+      if (restart.at(-1)! > 150) explainSlow(op, `restart ${i + 1}`, starts[seen]!, l.healthy, restart.at(-1)!);
       restartFloor.push(msBetween(starts[seen]!, l.first));
     }
     events.destroy();
@@ -169,6 +208,7 @@ async function main(): Promise<void> {
         const at = await fault(d.where, d.args(hostVeth));
         const l = await lookInside(d.peer);
         xs.push(msBetween(at, l.healthy));
+        if (xs.at(-1)! > 500) explainSlow(op, `${d.what} ${i + 1}`, at, l.healthy, xs.at(-1)!);
         fl.push(msBetween(at, l.first));
       }
       drift.push({ d, s: stats(xs), floor: stats(fl) });
@@ -210,10 +250,13 @@ async function main(): Promise<void> {
         met: r.s.n >= 20 && r.s.p99 <= 1000,
       }),
     );
+  } catch (err) {
+    console.log(`operator's last lines:\n${op.dump(40)}`);
+    throw err;
   } finally {
     if (op.running) await op.stop().catch(() => undefined);
+    await execInContainer(docker, FAULTER, ['ip', 'link', 'del', BRIDGE]).catch(() => undefined);
     await removeLabelled(docker, LABEL).catch(() => undefined);
-    await execInContainer(docker, HELPER, ['ip', 'link', 'del', BRIDGE]).catch(() => undefined);
     await fetch(`http://${STORE}/v1/kv/${prefix}?recurse`, { method: 'DELETE' }).catch(() => undefined);
   }
 }
