@@ -3,7 +3,7 @@
  * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
  * measured in the same run) and the command that produced them.
  *
- * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip drift consul swarm)
+ * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip drift dockerhost consul swarm)
  * Figures a benchmark reports with `@figure` lines (bench/figures.ts) also go into a summary table
  * at the top, which bench/readme-figures.ts copies into README.md.
  */
@@ -29,6 +29,7 @@ const BENCHES: Bench[] = [
   { name: 'ui', title: 'Status page first paint with 10,000 objects (issue 18)', lab: false },
   { name: 'staticip', title: 'StaticIPAttachment repair latency (issue 5)', lab: true },
   { name: 'drift', title: 'StaticIPAttachment drift repairs through the operator process (issue 13)', lab: true },
+  { name: 'dockerhost', title: 'DockerHost Ready flip through the operator process (issue 13)', lab: false },
   { name: 'consul', title: 'ConsulCluster repair times (issue 6)', lab: true },
   { name: 'swarm', title: 'SwarmCluster repair times (issue 7)', lab: true },
 ];
