@@ -207,6 +207,13 @@ function explainSlow(op: OperatorChild, what: string, from: number, to: number):
   }
 }
 
+/** Warnings and errors the operator logged, counted by message: retries and reconnects behind slow samples. */
+function warnSummary(op: OperatorChild): string {
+  const count = new Map<string, number>();
+  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
+  return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
+}
+
 async function cleanup(): Promise<void> {
   await heal().catch(() => undefined);
   for (const h of HOSTS) {
@@ -295,6 +302,7 @@ async function main(): Promise<void> {
         `${drift.padEnd(9)} with the operator: -> alive ${text(alive)};  -> alive with a leader ${text(whole)}${missed ? `; ${missed} not whole within 120 s` : ''}; repairs: ${[...count].map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}`,
       );
       console.log(`${' '.repeat(9)} operator stopped: ${aloneText}`);
+      console.log(`${' '.repeat(9)} operator warnings so far: ${warnSummary(op)}`);
       const anchorWhat = drift === 'partition' ? 'Consul alone' : drift === 'kill' ? "Docker's restart policy alone" : 'Docker and Consul alone';
       if (drift === 'partition') {
         const s = stats(alive);

@@ -140,6 +140,13 @@ function explainSlow(op: OperatorChild, what: string, from: bigint, to: bigint, 
   }
 }
 
+/** Warnings and errors the operator logged, counted by message: retries and reconnects behind slow samples. */
+function warnSummary(op: OperatorChild): string {
+  const count = new Map<string, number>();
+  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
+  return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
+}
+
 function row(label: string, s: Stats, floor?: Stats): string {
   return `${label.padEnd(34)} ${s.text}${floor ? `   (first look: p50 ${floor.p50.toFixed(0)} ms)` : ''}`;
 }
@@ -216,6 +223,7 @@ async function main(): Promise<void> {
     }
 
     const repairs = op.find('drift repaired').length;
+    console.log(`operator warnings during the measured runs: ${warnSummary(op)}`);
     // Anchor: no operator. Each fault once; 5 s later it is still there (pipework re-applies nothing).
     await stopOperator(op);
     const anchor: string[] = [];
