@@ -3,12 +3,14 @@
  * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
  * measured in the same run) and the command that produced them.
  *
- * usage: npm run bench [-- NAME...]     (names: apply runtime ui staticip drift consul swarm)
+ * usage: npm run bench [-- [--keep] NAME...]     (names: apply runtime ui staticip drift dockerhost consul swarm)
+ * --keep: run only the NAMEs and take every other benchmark's section, as it stands, from the
+ * existing BENCHMARKS.md (its header then says which ran when).
  * Figures a benchmark reports with `@figure` lines (bench/figures.ts) also go into a summary table
  * at the top, which bench/readme-figures.ts copies into README.md.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { figuresTable, parseFigures, TABLE_BEGIN, TABLE_END } from './figures.js';
@@ -29,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'ui', title: 'Status page first paint with 10,000 objects', lab: false },
   { name: 'staticip', title: 'StaticIPAttachment repair latency', lab: true },
   { name: 'drift', title: 'StaticIPAttachment drift repairs through the operator process', lab: true },
+  { name: 'dockerhost', title: 'DockerHost Ready flip through the operator process', lab: false },
   { name: 'consul', title: 'ConsulCluster repair times', lab: true },
   { name: 'swarm', title: 'SwarmCluster repair times', lab: true },
 ];
@@ -39,6 +42,22 @@ interface Result {
   code: number | null;
   seconds: number;
   output: string;
+  /** Set when the section was kept from an earlier BENCHMARKS.md: its line saying so. */
+  kept?: string;
+}
+
+/** A benchmark's section of an earlier BENCHMARKS.md, unchanged (undefined when it has none). */
+function keptSection(text: string, b: Bench, date: string): Result | undefined {
+  const head = `## ${b.title}\n`;
+  const at = text.indexOf(head);
+  if (at < 0) return undefined;
+  const rest = text.slice(at + head.length);
+  const command = /^Command: `([^`]+)` — (ok|exit (\S+)), (\d+) s( \(.*\))?$/m.exec(rest);
+  const open = rest.indexOf('```text\n');
+  const close = rest.indexOf('\n```', open + 8);
+  if (!command || open < 0 || close < 0) return undefined;
+  const code = command[2] === 'ok' ? 0 : Number(command[3]);
+  return { bench: b, command: command[1]!, code: Number.isNaN(code) ? null : code, seconds: Number(command[4]), output: rest.slice(open + 8, close), kept: command[5]?.trim() || `(kept from the run of ${date})` };
 }
 
 function runBench(b: Bench): Promise<Result> {
@@ -65,8 +84,16 @@ function ensureLab(): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const wanted = process.argv.slice(2);
+  const keep = process.argv.includes('--keep');
+  const wanted = process.argv.slice(2).filter((a) => a !== '--keep');
   const benches = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : BENCHES;
+  const earlierPath = join(ROOT, 'BENCHMARKS.md');
+  const earlier = keep && existsSync(earlierPath) ? readFileSync(earlierPath, 'utf8') : undefined;
+  if (keep && !earlier) {
+    console.error('--keep needs an existing BENCHMARKS.md');
+    return 2;
+  }
+  const earlierDate = earlier ? /Date: (\S+)\.$/m.exec(earlier)?.[1] ?? 'an earlier run' : undefined;
   if (wanted.length && benches.length !== wanted.length) {
     console.error(`unknown benchmark; known: ${BENCHES.map((b) => b.name).join(' ')}`);
     return 2;
@@ -78,9 +105,14 @@ async function main(): Promise<number> {
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`npm run build exited ${code}`))));
   });
   const results: Result[] = [];
-  for (const b of benches) {
-    console.log(`\n=== ${b.title}: npm run bench:${b.name}`);
-    results.push(await runBench(b));
+  for (const b of BENCHES) {
+    if (benches.includes(b)) {
+      console.log(`\n=== ${b.title}: npm run bench:${b.name}`);
+      results.push(await runBench(b));
+    } else if (earlier) {
+      const k = keptSection(earlier, b, earlierDate ?? 'an earlier run');
+      if (k) results.push(k);
+    }
   }
   const when = new Date().toISOString();
   const lines = [
@@ -92,6 +124,7 @@ async function main(): Promise<number> {
     'Re-run one with the command shown; run all with `npm run bench`.',
     '',
     `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory. Date: ${when}.`,
+    ...(earlier ? ['', `Re-run on ${when}: ${benches.map((b) => b.name).join(', ')}. The other sections are kept from the run of ${earlierDate}, as marked.`] : []),
     '',
     '## Summary',
     '',
@@ -101,12 +134,13 @@ async function main(): Promise<number> {
     '',
   ];
   for (const r of results) {
-    lines.push(`## ${r.bench.title}`, '', `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s`, '', '```text', r.output.trimEnd(), '```', '');
+    lines.push(`## ${r.bench.title}`, '', `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s${r.kept ? ` ${r.kept}` : ''}`, '', '```text', r.output.trimEnd(), '```', '');
   }
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${lines.join('\n')}\n`);
   copyFiguresToReadme(ROOT);
-  console.log(`\nwrote BENCHMARKS.md (${results.filter((r) => r.code === 0).length}/${results.length} benchmarks ok)`);
-  return results.every((r) => r.code === 0) ? 0 : 1;
+  const ran = results.filter((r) => !r.kept);
+  console.log(`\nwrote BENCHMARKS.md (${ran.filter((r) => r.code === 0).length}/${ran.length} benchmarks ok${earlier ? `, ${results.length - ran.length} kept` : ''})`);
+  return ran.every((r) => r.code === 0) ? 0 : 1;
 }
 
 process.exitCode = await main();

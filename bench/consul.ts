@@ -1,227 +1,331 @@
 /**
- * npm run bench:consul — for each ConsulCluster drift, the time from the fault to "every member
- * alive with a leader" (as every agent reports it), p50/max over BENCH_RUNS (default 5) runs, with
- * the reconciler driven like the operator drives it (requeueAfter, plus an immediate reconcile
- * for faults that raise a Docker event). For the partition case, Consul's own recovery without
- * the operator is measured in the same run.
+ * npm run bench:consul - ConsulCluster repairs through the REAL operator process
+ * (`swarmop operator`, the built CLI, its own store prefix), on the lab (hack/lab.sh up) with a
+ * cluster `benchconsul` of its own, removed afterwards.
  *
- * Runs on the lab (hack/lab.sh up) with its own cluster `benchconsul`, removed afterwards. The
- * partition blocks only Consul's ports (8300, 8301) between one host and the others, with
- * blackhole `ip rule`s set from a short-lived helper container on that host.
+ * Clocks (this machine's clock; the lab hosts are containers sharing its kernel):
+ *  - stop, remove, leave: start when the bench makes the fault (just before the Docker call); kill
+ *    (kill -9 of the agent's process from the host): at `date +%s%N` right after the kill;
+ *  - partition: starts at `date +%s%N` printed by the helper right after it deleted the blackhole
+ *    rules (the heal), once every other agent had shown the cut member `failed`;
+ *  - both stop when every agent, asked over HTTP every ~100 ms, sees every member `alive` ("alive"),
+ *    and also knows a leader ("whole"). A partition heal can cost a Raft election (the cut server
+ *    campaigned meanwhile): that is Consul's, so both are printed.
+ * Anchors, same run, operator stopped: Consul alone after a partition heals; Docker's restart
+ * policy alone after a kill (the agents run with `unless-stopped`); `docker stop`/remove, which
+ * neither Docker nor Consul undoes, looked at once after a window.
+ * A p99 is printed only for n >= 20; smaller samples print p50 and max.
+ * A partition sample over its target is followed by the operator's log lines from the heal on.
  *
- * env: BENCH_NO_WATCH=1 (without the member watch), BENCH_RUNS (default 5), BENCH_PARTITION_RUNS (20: its p99 is a target), BENCH_ALONE_RUNS (3: Consul alone waits ~30 s a run), BENCH_DRIFTS (comma list of stop,kill,remove,leave,partition), BENCH_VERBOSE=1 (each repair)
+ * env: BENCH_RUNS (stop/kill/remove/leave, default 5), BENCH_PARTITION_RUNS (default 20),
+ * BENCH_ALONE_RUNS (partition and kill anchors, default 4: Consul alone waits up to its 30 s reconnect interval a run, so n=20 would cost ~15 min), BENCH_DRIFTS (comma list of
+ * stop,kill,remove,leave,partition), BENCH_LOG_LEVEL (the operator's --log-level, default info).
  */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import type { ConsulCluster } from '../src/crds/consul-cluster.js';
-import { execInContainer } from '../src/docker/exec.js';
-import { LAB_HOSTS, dockerFor, recordingContext } from '../testing/reconcile-context.js';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
-import { createConsulClusterReconciler } from '../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
-import { healConsulPartition, partitionConsul } from '../testing/lab/consul-partition.js';
+import { execInContainer } from '../src/docker/exec.js';
+import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';
+import { consulPartitionScript, partitionConsul, PARTITION_HELPER_IMAGE } from '../testing/lab/consul-partition.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
+import { waitUntil } from '../testing/wait-until.js';
 import { reportFigure } from './figures.js';
-import { stats as latency } from './stats.js';
-import { timeUntil } from '../testing/wait-until.js';
+import { stats } from './stats.js';
 
+const execFileP = promisify(execFile);
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-/** The partition's p99 is a target: n >= 20. Consul alone takes ~30 s a run: its anchor is n=3. */
 const PARTITION_RUNS = Number(process.env.BENCH_PARTITION_RUNS ?? 20);
-const ALONE_RUNS = Number(process.env.BENCH_ALONE_RUNS ?? 3);
+const ALONE_RUNS = Number(process.env.BENCH_ALONE_RUNS ?? 4);
 const DRIFTS = (process.env.BENCH_DRIFTS ?? 'stop,kill,remove,leave,partition').split(',');
-const VICTIM = LAB_HOSTS[2]!; // consul02, a follower at first
-const docker = new Map(LAB_HOSTS.map((h) => [h.name, dockerFor(h)]));
-const d = (host: string): Docker => docker.get(host)!;
+const ALONE_WINDOW_MS = 60_000;
+const lab = readLabEnv();
+const HOSTS = lab.hosts;
+const VICTIM = HOSTS[2]!; // a follower at first
+const PEERS = HOSTS.filter((h) => h !== VICTIM).map((h) => h.address);
+const prefix = `bench-consul-${randomBytes(3).toString('hex')}/`;
+const d = (host: string): Docker => hostDocker(host);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
 
-const resource: ConsulCluster = {
-  apiVersion: 'swarmop.io/v1alpha1',
-  kind: 'ConsulCluster',
-  metadata: { name: NAME, uid: `bench-${process.pid}`, generation: 1 },
-  spec: {
-    datacenter: 'benchdc',
-    image: IMAGE,
-    ui: false,
-    servers: LAB_HOSTS.map((h) => ({ host: h.name, node: h.name })),
-    bootstrapExpect: 3,
-    dataDir: `/var/lib/swarmop/consul/${NAME}`,
-    retryInterval: '2s',
-  },
-};
+const MANIFESTS = [
+  ...HOSTS.map((h) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${h.name}}\nspec: {endpoint: "${h.endpoint}", address: ${h.address}}\n`),
+  `apiVersion: swarmop.io/v1alpha1
+kind: ConsulCluster
+metadata: {name: ${NAME}}
+spec:
+  datacenter: benchdc
+  image: "${IMAGE}"
+  ui: false
+  bootstrapExpect: ${HOSTS.length}
+  dataDir: /var/lib/swarmop/consul/${NAME}
+  retryInterval: 2s
+  servers:
+${HOSTS.map((h) => `    - {host: ${h.name}, node: ${h.name}}`).join('\n')}
+`,
+].join('---\n');
 
-/** Every agent answers, knows a leader and sees every member alive. */
-async function whole(): Promise<boolean> {
-  const views = await Promise.all(LAB_HOSTS.map((h) => readAgentView(h.address, { timeoutMs: 800 })));
-  return views.every((v) => v.reachable && v.leader !== '' && LAB_HOSTS.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'));
+async function swarmop(args: string[], input?: string): Promise<string> {
+  const child = execFileP(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env: { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix } });
+  if (input !== undefined) child.child.stdin!.end(input);
+  return (await child).stdout;
+}
+
+interface Look {
+  alive: boolean;
+  whole: boolean;
+}
+
+/** Every agent answers and sees every member alive; `whole`: and knows a leader. */
+async function look(): Promise<Look> {
+  const views = await Promise.all(HOSTS.map((h) => readAgentView(h.address, { timeoutMs: 800 })));
+  const alive = views.every((v) => v.reachable && HOSTS.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'));
+  return { alive, whole: alive && views.every((v) => v.leader !== '') };
 }
 
 /** Whole, and every server a voter that autopilot calls healthy: the state a fault starts from. */
 async function settled(): Promise<boolean> {
-  if (!(await whole())) return false;
-  const v = await readAgentView(LAB_HOSTS[0]!.address, { timeoutMs: 800 });
-  const voters = v.raft.filter((s) => s.voter).length === LAB_HOSTS.length;
-  return voters && (v.autopilot ?? []).length === LAB_HOSTS.length && (v.autopilot ?? []).every((s) => s.healthy && s.voter);
+  if (!(await look()).whole) return false;
+  const v = await readAgentView(HOSTS[0]!.address, { timeoutMs: 800 });
+  const voters = v.raft.filter((s) => s.voter).length === HOSTS.length;
+  return voters && (v.autopilot ?? []).length === HOSTS.length && (v.autopilot ?? []).every((s) => s.healthy && s.voter);
 }
 
-/** The reconciler driven like the operator: requeueAfter, and kick() for a Docker event. */
-class Loop {
-  private wake?: () => void;
-  private running = false;
-  private done?: Promise<void>;
-  readonly ctx = recordingContext({ level: 'error' });
-  private watch?: AbortController;
-  private watching?: Promise<void>;
-  constructor(private readonly rec = createConsulClusterReconciler()) {
-    this.ctx.objects.set(`ConsulCluster/${NAME}`, resource as never);
-  }
-  start(): void {
-    this.running = true;
-    // The operator runs the reconciler's member watch next to it: a failed member queues the cluster.
-    this.watch = new AbortController();
-    // BENCH_NO_WATCH=1: the reconciler alone (requeueAfter and Docker events), to compare.
-    if (process.env.BENCH_NO_WATCH !== '1') this.watching = this.rec.watchHosts({ hosts: this.ctx.hosts, cache: this.ctx.cache, enqueue: () => this.kick(), log: this.ctx.log }, this.watch.signal);
-    this.done = (async () => {
-      while (this.running) {
-        let wait = 500;
-        try {
-          wait = (await this.rec.reconcile(resource, this.ctx)).requeueAfter ?? 3000;
-        } catch {
-          wait = 1000;
-        }
-        await new Promise<void>((r) => {
-          const t = setTimeout(r, wait);
-          this.wake = () => {
-            clearTimeout(t);
-            r();
-          };
-        });
-      }
-    })();
-  }
-  kick(): void {
-    this.wake?.();
-  }
-  async stop(): Promise<void> {
-    this.running = false;
-    this.watch?.abort();
-    await this.watching;
-    this.kick();
-    await this.done;
-  }
+/** Polls every 100 ms; a probe that throws counts as "not yet". */
+const until = (what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> => waitUntil(what, probe, timeoutMs, 100);
+
+interface Sample {
+  /** ms from the fault until every agent sees every member alive / also knows a leader. */
+  alive?: number;
+  whole?: number;
 }
 
-const PEERS = LAB_HOSTS.filter((h) => h !== VICTIM).map((h) => h.address);
+/** Looks every ~100 ms from `t0` (ms since epoch) until whole or `windowMs` passed. */
+async function measureFrom(t0: number, windowMs: number): Promise<Sample> {
+  const s: Sample = {};
+  while (Date.now() - t0 < windowMs) {
+    const l = await look().catch(() => ({ alive: false, whole: false }));
+    const at = Date.now() - t0;
+    if (l.alive && s.alive === undefined) s.alive = at;
+    if (l.whole) return { ...s, whole: at };
+    await sleep(100);
+  }
+  return s;
+}
 
-const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
+/**
+ * Runs `script` (built from addresses and PIDs only) in a short-lived helper in the victim's host
+ * netns (and PID namespace when asked); returns the `date +%s%N` it prints last, in ms since epoch.
+ */
+async function stamped(script: string, pidHost = false): Promise<number> {
+  const docker = d(VICTIM.name);
+  const c = await docker.createContainer({
+    Image: PARTITION_HELPER_IMAGE,
+    Cmd: ['sh', '-c', `${script}; date +%s%N`],
+    Labels: { 'io.swarmop.lab': '1', 'io.swarmop.consul-partition': '1' },
+    HostConfig: { NetworkMode: 'host', CapAdd: ['NET_ADMIN', 'KILL'], ...(pidHost ? { PidMode: 'host' } : {}) },
+  });
+  await c.start();
+  await c.wait();
+  const logs = (await c.logs({ stdout: true, stderr: true })).toString('latin1');
+  await c.remove({ force: true });
+  const ns = /(\d{19})/.exec(logs)?.[1];
+  if (!ns) throw new Error(`helper printed no time: ${logs}`);
+  return Number(BigInt(ns) / 1_000_000n);
+}
 
+/** Deletes the partition's rules; returns the time right after. */
+const heal = (): Promise<number> => stamped(consulPartitionScript('del', PEERS));
+
+/**
+ * Cuts the victim off until another agent shows it down: `failed`, or `left` once autopilot's
+ * dead-server clean-up force-left it (both are what a partition leaves behind).
+ */
 async function partitionUntilFailed(): Promise<void> {
   await partitionConsul(d(VICTIM.name), PEERS);
-  await timeUntil(`${VICTIM.name} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status === 'failed', { timeoutMs: 60_000, intervalMs: 100 });
+  await until(`${VICTIM.name} failed`, async () => ['failed', 'left'].includes((await readAgentView(HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status ?? ''), 60_000);
 }
 
-const FAULTS: Record<string, { inject: () => Promise<void>; dockerEvent: boolean }> = {
-  stop: { inject: async () => void (await victimContainer().stop({ t: 1 })), dockerEvent: true },
-  kill: { inject: async () => void (await victimContainer().kill()), dockerEvent: true },
-  remove: { inject: async () => void (await victimContainer().remove({ force: true })), dockerEvent: true },
-  leave: {
-    inject: async () => {
-      const r = await execInContainer(d(VICTIM.name), containerName(NAME), ['consul', 'leave']);
-      // EOF, 137 or no exit code: the operator already restarted the draining agent under the CLI's feet.
-      if (![0, -1, 137].includes(r.exitCode) && !/EOF|connection reset/.test(r.stderr + r.stdout)) {
-        throw new Error(`consul leave exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
-      }
-    },
-    dockerEvent: true,
+/** Makes the fault; returns when its clock starts (ms since epoch). */
+const FAULTS: Record<string, () => Promise<number>> = {
+  stop: async () => {
+    const t = Date.now();
+    await victimContainer().stop({ t: 1 });
+    return t;
   },
-  // Cut, wait until the others show it failed, heal: the clock starts at the heal.
-  partition: {
-    inject: async () => {
-      await partitionUntilFailed();
-      await healConsulPartition(d(VICTIM.name), PEERS);
-    },
-    dockerEvent: false,
+  // kill -9 of the agent's process from the host, as a crash or the OOM killer would: Docker's
+  // restart policy applies (`docker kill` would count as a manual stop).
+  // Docker doubles its restart delay for a container that ran less than 10 s before it died, so a
+  // kill right after the last one's recovery would measure that backoff: wait until the agent has
+  // run 11 s, as a long-running agent that crashes has.
+  kill: async () => {
+    const up = Date.now() - Date.parse((await victimContainer().inspect()).State.StartedAt);
+    if (up < 11_000) await sleep(11_000 - up);
+    const pid = (await victimContainer().inspect()).State.Pid;
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error(`agent on ${VICTIM.name} has no PID`);
+    return stamped(`kill -9 ${pid}`, true);
+  },
+  remove: async () => {
+    const t = Date.now();
+    await victimContainer().remove({ force: true });
+    return t;
+  },
+  leave: async () => {
+    const t = Date.now();
+    const r = await execInContainer(d(VICTIM.name), containerName(NAME), ['consul', 'leave']);
+    // EOF, 137 or no exit code: the agent was restarted under the CLI's feet.
+    if (![0, -1, 137].includes(r.exitCode) && !/EOF|connection reset/.test(r.stderr + r.stdout)) throw new Error(`consul leave exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
+    return t;
+  },
+  partition: async () => {
+    await partitionUntilFailed();
+    return heal();
   },
 };
 
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  const p50 = s[Math.floor((s.length - 1) / 2)]!;
-  return `p50 ${p50} ms, min ${s[0]} ms, max ${s.at(-1)} ms (n=${s.length})`;
+/** n, p50, p99 (n >= 20 only), max. */
+function text(xs: number[]): string {
+  const s = stats(xs);
+  return s.n >= 20 ? s.text : `n=${s.n} p50 ${s.p50.toFixed(0)} ms  max ${s.max.toFixed(0)} ms (n < 20: no p99)`;
+}
+
+/** The operator's lines from `from` to `to` (ms since epoch), for a sample over its target. */
+function explainSlow(op: OperatorProcess, what: string, from: number, to: number): void {
+  const lines = op.lines.filter((l) => {
+    const t = Date.parse(String(l.timestamp ?? ''));
+    return (Number.isFinite(t) ? t : l.seenAt) >= from - 1000 && (Number.isFinite(t) ? t : l.seenAt) <= to + 100;
+  });
+  console.log(`# slow sample: ${what} took ${to - from} ms; operator lines from 1 s before the heal (${lines.length}):`);
+  for (const l of lines.slice(0, 30)) {
+    const { ts, timestamp, level, msg, message, seenAt, ...rest } = l;
+    void ts;
+    void msg;
+    void seenAt;
+    const t = Date.parse(String(timestamp ?? ''));
+    console.log(`#   ${Number.isFinite(t) ? `${t - from >= 0 ? '+' : ''}${t - from}` : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest).slice(0, 300)}`);
+  }
+}
+
+/** Warnings and errors the operator logged, counted by message: retries and reconnects behind slow samples. */
+function warnSummary(op: OperatorProcess): string {
+  const count = new Map<string, number>();
+  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
+  return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
 }
 
 async function cleanup(): Promise<void> {
-  await healConsulPartition(d(VICTIM.name), PEERS).catch(() => undefined);
-  for (const h of LAB_HOSTS) {
+  await heal().catch(() => undefined);
+  for (const h of HOSTS) {
     const list = await d(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
     for (const c of list) await d(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   }
 }
 
+function newOperator(): OperatorProcess {
+  return new OperatorProcess({ storeAddr: lab.storeAddr, prefix, args: ['--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
+}
+
+async function stopOperator(op: OperatorProcess): Promise<void> {
+  try {
+    await op.stop('SIGTERM', 15_000);
+  } catch {
+    console.log(`WARNING: the operator did not exit within 15 s of SIGTERM; last lines:\n${op.dump(15)}`);
+  }
+}
+
 async function main(): Promise<void> {
-  for (const h of LAB_HOSTS) {
+  for (const h of HOSTS) {
     const foreign = (await d(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } })).filter((c) => c.Labels[CLUSTER_LABEL] !== NAME);
     if (foreign.length) throw new Error(`another Consul cluster (${foreign[0]!.Labels[CLUSTER_LABEL]}) runs on ${h.name}; stop it first`);
   }
   await cleanup();
-  const loop = new Loop();
-  const t0 = Date.now();
-  loop.start();
-  await timeUntil('cluster formed', whole, { timeoutMs: 120_000, intervalMs: 100 });
-  console.log(`formed from nothing: ${Date.now() - t0} ms`);
-  const results: Record<string, number[]> = {};
-  const repairs: Record<string, string[]> = {};
+  let op = newOperator();
   try {
+    op.start();
+    const t0 = Date.now();
+    await swarmop(['apply', '-f', '-'], MANIFESTS);
+    await until('cluster formed', async () => (await look()).whole, 180_000);
+    console.log(`bench:consul through the operator process (store ${lab.storeAddr}, prefix ${prefix}); formed from nothing in ${Date.now() - t0} ms`);
     for (const drift of DRIFTS) {
       const fault = FAULTS[drift];
       if (!fault) throw new Error(`unknown drift ${drift}`);
-      if (drift === 'partition') {
-        // Consul on its own: no operator running while the partition heals.
-        await loop.stop();
-        const alone: number[] = [];
-        for (let i = 0; i < ALONE_RUNS; i++) {
-          await fault.inject();
-          alone.push(await timeUntil('Consul alone to heal', whole, { timeoutMs: 180_000, intervalMs: 100 }));
-          await timeUntil('settled again', settled, { timeoutMs: 180_000, intervalMs: 100 });
+      // Anchor first: the operator stopped, the same fault left to Consul and Docker.
+      const anchorRuns = drift === 'partition' || drift === 'kill' ? ALONE_RUNS : 1;
+      const windowMs = drift === 'partition' ? ALONE_WINDOW_MS : drift === 'leave' ? 30_000 : 10_000;
+      await until('settled before the anchor', settled, 180_000);
+      await stopOperator(op);
+      const alone: number[] = [];
+      let aloneMissed = 0;
+      for (let i = 0; i < anchorRuns; i++) {
+        const at = await fault();
+        const s = await measureFrom(at, windowMs);
+        if (s.alive === undefined) aloneMissed++;
+        else alone.push(drift === 'partition' ? s.alive : (s.whole ?? s.alive));
+        if (s.whole === undefined || i === anchorRuns - 1) {
+          // Not healed by itself (or the last run): the operator puts it back.
+          op = newOperator();
+          op.start();
+          await until(`repaired after the anchor of ${drift}`, settled, 180_000);
+          if (i < anchorRuns - 1) await stopOperator(op);
+        } else {
+          await until('settled again (alone)', settled, 180_000);
         }
-        results['partition (Consul alone)'] = alone;
-        loop.start();
       }
-      const times: number[] = [];
+      const aloneText =
+        alone.length === 0
+          ? `never (not within ${windowMs / 1000} s, n=${anchorRuns})`
+          : `${text(alone)}${aloneMissed ? `; ${aloneMissed} of ${anchorRuns} not within ${windowMs / 1000} s` : ''}`;
+
       const runs = drift === 'partition' ? PARTITION_RUNS : RUNS;
+      const alive: number[] = [];
+      const whole: number[] = [];
+      let missed = 0;
+      const repairsBefore = op.find('drift repaired').length;
       for (let i = 0; i < runs; i++) {
-        await timeUntil('settled before the fault', settled, { timeoutMs: 180_000, intervalMs: 100 });
-        const before = loop.ctx.repairs.length;
-        // The clock starts at the fault; for the partition, at the heal (inject returns then).
-        let start = Date.now();
-        await fault.inject();
-        if (drift === 'partition') start = Date.now();
-        if (fault.dockerEvent) loop.kick();
-        await timeUntil(`${drift} repaired`, whole, { timeoutMs: 120_000, intervalMs: 100 });
-        times.push(Date.now() - start);
-        const done = loop.ctx.repairs.slice(before);
-        (repairs[drift] ??= []).push(done.map((r) => r.reason).join('+') || 'none');
-        if (process.env.BENCH_VERBOSE) for (const r of done) console.log(`  ${drift} run ${i + 1}: ${r.reason} on ${r.host}: ${r.found} -> ${r.action}`);
+        await until('settled before the fault', settled, 180_000);
+        const at = await fault();
+        const s = await measureFrom(at, 120_000);
+        if (s.whole === undefined) missed++;
+        if (s.alive !== undefined) alive.push(s.alive);
+        if (s.whole !== undefined) whole.push(s.whole);
+        if (drift === 'partition' && (s.alive ?? Infinity) > 2000) explainSlow(op, `partition ${i + 1} (heal -> alive)`, at, at + (s.alive ?? 120_000));
       }
-      results[drift === 'partition' ? 'partition (operator)' : drift] = times;
-      console.log(`${drift}: ${stats(times)}; repairs per run: ${repairs[drift]!.join(', ')}`);
+      const reasons = op
+        .find('drift repaired')
+        .slice(repairsBefore)
+        .map((l) => String(l.why ?? l.reason ?? '?'));
+      const count = new Map<string, number>();
+      for (const r of reasons) count.set(r, (count.get(r) ?? 0) + 1);
+      console.log(
+        `${drift.padEnd(9)} with the operator: -> alive ${text(alive)};  -> alive with a leader ${text(whole)}${missed ? `; ${missed} not whole within 120 s` : ''}; repairs: ${[...count].map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}`,
+      );
+      console.log(`${' '.repeat(9)} operator stopped: ${aloneText}`);
+      console.log(`${' '.repeat(9)} operator warnings so far: ${warnSummary(op)}`);
+      const anchorWhat = drift === 'partition' ? 'Consul alone' : drift === 'kill' ? "Docker's restart policy alone" : 'Docker and Consul alone';
+      if (drift === 'partition') {
+        const s = stats(alive);
+        // Printed as soon as each fault is measured: a later failure keeps the figures already taken.
+        reportFigure({
+          what: 'Consul: partition healed → every member alive, as every agent sees it (operator process)',
+          figure: text(alive),
+          anchor: `${anchorWhat}: ${aloneText}`,
+          target: 'p99 ≤ 2 s',
+          met: s.n >= 20 && s.p99 <= 2000 && missed === 0,
+        });
+        reportFigure({ what: 'Consul: partition healed → alive with a leader on every agent (operator process)', figure: text(whole), anchor: '—', target: '—' });
+      } else {
+        reportFigure({ what: `Consul: agent ${drift} → every member alive with a leader (operator process)`, figure: text(whole), anchor: `${anchorWhat}: ${aloneText}`, target: '—' });
+      }
     }
   } finally {
-    await loop.stop();
+    await stopOperator(op).catch(() => undefined);
     await cleanup();
-  }
-  console.log('\nfault -> every member alive with a leader');
-  for (const [k, v] of Object.entries(results)) console.log(`  ${k.padEnd(26)} ${stats(v)}`);
-  for (const [k, v] of Object.entries(results)) {
-    if (k === 'partition (Consul alone)') continue;
-    const alone = results['partition (Consul alone)'];
-    const s = latency(v);
-    reportFigure({
-      what: `Consul: ${k} → every member alive with a leader (reconciler + member watch in the bench process${v.length < 20 ? `; n=${v.length} < 20: p99 not meaningful` : ''})`,
-      figure: s.text,
-      anchor: k.startsWith('partition') && alone ? `Consul alone: ${latency(alone).text}` : '— (Consul alone does not restart a stopped/removed agent)',
-      target: k.startsWith('partition') ? 'p99 ≤ 2 s' : '—',
-      ...(k.startsWith('partition') ? { met: s.p99 <= 2000 && s.n >= 20 } : {}),
-    });
+    await fetch(`http://${lab.storeAddr}/v1/kv/${prefix}?recurse`, { method: 'DELETE' }).catch(() => undefined);
   }
 }
 

@@ -13,7 +13,7 @@ function att(name: string, host: string, spec: Record<string, unknown> = {}): At
 }
 
 test('interface names are read from link, address and route lines of ip -o monitor', () => {
-  assert.deepEqual(linkNamesIn('7: veth1pl42@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state UP'), ['veth1pl42', 'br0']);
+  assert.deepEqual(linkNamesIn('7: veth1pl42@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master br0 state UP'), ['veth1pl42']);
   assert.deepEqual(linkNamesIn('Deleted 7: veth1pl42@if6: <BROADCAST,MULTICAST> mtu 1500 state DOWN'), ['veth1pl42']);
   assert.deepEqual(linkNamesIn('3: br0    inet 192.168.116.112/24 scope global br0\\       valid_lft forever'), ['br0']);
   assert.deepEqual(linkNamesIn('Deleted default via 192.168.116.1 dev br0 '), ['br0']);
@@ -32,6 +32,20 @@ test('a host line queues the attachments whose host veth, bridge or uplink it na
   assert.deepEqual(attachmentsForHostLine('h1', '2: eth0: <BROADCAST,UP> mtu 1500 state UP', all), ['b']);
   assert.deepEqual(attachmentsForHostLine('h1', 'default via 10.0.0.1 dev br9', all), ['b']);
   assert.deepEqual(attachmentsForHostLine('h1', '5: docker0: <NO-CARRIER> mtu 1500', all), []);
+});
+
+test('a line about one attachment\'s host veth queues that attachment only, not every attachment on its bridge', () => {
+  // Two attachments share br0 on h1; a's container restarted (its veth is deleted) or a's eth1 went
+  // down (its veth lost carrier). b has nothing to repair: queuing it puts b's observe program on
+  // the host's one helper session ahead of a's repair.
+  const a = att('a', 'h1');
+  const b = att('b', 'h1');
+  const vethA = vethNames('uid-a').hostVeth;
+  assert.deepEqual(attachmentsForHostLine('h1', `Deleted 9: ${vethA}@if8: <BROADCAST,MULTICAST> mtu 1500 master br0 state DOWN`, [a, b]), ['a']);
+  assert.deepEqual(attachmentsForHostLine('h1', `9: ${vethA}@if8: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master br0 state LOWERLAYERDOWN`, [a, b]), ['a']);
+  // The bridge itself, its address or a route through it still concerns both.
+  assert.deepEqual(attachmentsForHostLine('h1', '4: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN', [a, b]), ['a', 'b']);
+  assert.deepEqual(attachmentsForHostLine('h1', 'default via 10.1.0.1 dev br0', [a, b]), ['a', 'b']);
 });
 
 test('the monitor target is the host or a positive PID, passed as an argument', () => {

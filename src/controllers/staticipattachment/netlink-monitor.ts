@@ -40,12 +40,17 @@ export function monitorArgv(target: 'host' | number): string[] {
   return ['sh', '-c', MONITOR_SCRIPT, 'swarmop-monitor', String(target)];
 }
 
-/** Interface names a host-netns monitor line is about: `N: name`, `dev name`, `master name`. */
+/**
+ * Interface names a host-netns monitor line is about: the link or address line's own interface
+ * (`N: name`), or a route line's `dev name`. A port's `master` is not what the line is about: a
+ * change of one attachment's host veth names the bridge it shares with others, and queuing those
+ * others would put their observe programs on the host's one helper session ahead of the repair.
+ */
 export function linkNamesIn(line: string): string[] {
-  const names = new Set<string>();
   const head = /^(?:Deleted\s+)?\d+:\s+([^\s:@]+)/.exec(line);
-  if (head) names.add(head[1]!);
-  for (const m of line.matchAll(/\b(?:dev|master)\s+([^\s@]+)/g)) names.add(m[1]!);
+  if (head) return [head[1]!];
+  const names = new Set<string>();
+  for (const m of line.matchAll(/\bdev\s+([^\s@]+)/g)) names.add(m[1]!);
   return [...names];
 }
 
