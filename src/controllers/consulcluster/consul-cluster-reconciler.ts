@@ -332,6 +332,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     return watchMembers(ctx, signal, {
       readMembers: (address, s, cluster) =>
         readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
+      readWanMembers: (address, s, cluster) =>
+        readWanMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
     });
   }
 
