@@ -30,6 +30,8 @@ export interface ConsulAgentOptions {
   startTimeoutMs?: number;
   /** Consul log level (default "warn"). */
   logLevel?: string;
+  /** -datacenter (Consul's default dc1), e.g. to federate two agents over the WAN. */
+  datacenter?: string;
 }
 
 export interface ConsulAgentHandle {
@@ -114,6 +116,7 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
     '-serf-wan-port', String(ports.serfWan),
     '-server-port', String(ports.server),
     '-log-level', opts.logLevel ?? 'warn',
+    ...(opts.datacenter ? ['-datacenter', opts.datacenter] : []),
     '-hcl', hclFor(opts, masterToken),
   ];
   return common;
