@@ -8,13 +8,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat >&2 <<USAGE
-usage: hack/lab.sh up|down|status|host-stop NAME|host-start NAME|host-exec NAME CMD...|env
+usage: hack/lab.sh up|down|status|host-stop NAME|host-start NAME|host-exec NAME CMD...|env|dc2-up|dc2-down
   env: SWARMOP_LAB_SUBNET (a /24, default 192.168.116.0/24; the gateway is its .1)
        SWARMOP_LAB_HOSTS (three host names NAME[=OCTET], default "consulsvr consul01 consul02",
          addresses .111 .112 .113 unless given; the first is the Consul bootstrap server and
          swarm manager, the others workers)
        SWARMOP_LAB_WORKLOADS (fixed-IP test containers NAME[=OCTET][@HOST], default
          "ubuntu114=114 ubuntu119=119": the i-th runs on the (i+1)-th host)
+       SWARMOP_LAB_DC2_HOST (the second datacenter's host NAME[=OCTET], default "consuldc2" on the
+         lowest free address from .111 up; created only by dc2-up, removed by dc2-down or down)
        SWARMOP_STORE_PORT (store Consul HTTP port on 127.0.0.1, default 8500)
        LAB_WORKLOADS (1: run the workload containers; 0: skip)
        LAB_HOST_STORAGE (volume: a host's /var/lib/docker survives its restart [default]; tmpfs: lost)
@@ -35,7 +37,7 @@ NETWORK=swarmop-lab
 if [[ -r "${SWARMOP_LAB_DIR}/settings" ]]; then
   while IFS='=' read -r key value; do
     case "$key" in
-      SWARMOP_LAB_SUBNET|SWARMOP_LAB_HOSTS|SWARMOP_LAB_WORKLOADS) [[ -n "${!key:-}" ]] || printf -v "$key" '%s' "$value" ;;
+      SWARMOP_LAB_SUBNET|SWARMOP_LAB_HOSTS|SWARMOP_LAB_WORKLOADS|SWARMOP_LAB_DC2_HOST) [[ -n "${!key:-}" ]] || printf -v "$key" '%s' "$value" ;;
     esac
   done <"${SWARMOP_LAB_DIR}/settings"
 fi
@@ -69,7 +71,21 @@ for i in "${!workload_settings[@]}"; do
   [[ " ${HOSTS[*]%%:*} " == *" ${host} "* ]] || die "SWARMOP_LAB_WORKLOADS: '${workload_settings[$i]}' names an unknown host '${host}'"
   WORKLOADS+=("${name}:${host}:${octet}")
 done
-unset i h w name host octet
+# The second datacenter's host (a WAN peer of the first): on demand only, so it costs nothing
+# while no spec federates; its address defaults to the lowest octet no host or workload uses.
+dc2_setting="${SWARMOP_LAB_DC2_HOST:-consuldc2}"
+DC2_NAME="${dc2_setting%%=*}"
+if [[ "$dc2_setting" == *=* ]]; then
+  DC2_OCTET="${dc2_setting#*=}"
+else
+  used=" ${HOSTS[*]##*:} ${WORKLOADS[*]##*:} ${GATEWAY##*.} "
+  for ((DC2_OCTET = 111; DC2_OCTET <= 254; DC2_OCTET++)); do [[ "$used" == *" ${DC2_OCTET} "* ]] || break; done
+fi
+name_ok "$DC2_NAME" && octet_ok "$DC2_OCTET" || die "SWARMOP_LAB_DC2_HOST: '${dc2_setting}' is not NAME[=OCTET] (a DNS label, an octet 2-254)"
+[[ " ${HOSTS[*]%%:*} " != *" ${DC2_NAME} "* && " ${HOSTS[*]##*:} ${WORKLOADS[*]##*:} " != *" ${DC2_OCTET} "* ]] \
+  || die "SWARMOP_LAB_DC2_HOST: '${dc2_setting}' collides with a lab host or workload"
+DC2_IMAGES=(hashicorp/consul:1.8.7)
+unset i h w name host octet used dc2_setting
 DIND_IMAGE=swarmop/dind-host:lab
 # Images the hosts need locally (no registry): Consul agents, the StaticIP helper, the workloads.
 WORKLOAD_IMAGE=swarmop/workload:lab
@@ -86,7 +102,7 @@ start_timeout="${LAB_START_TIMEOUT:-90}"
 
 host_ip() {
   local h
-  for h in "${HOSTS[@]}"; do [[ "${h%%:*}" == "$1" ]] && { echo "${NET_PREFIX}.${h##*:}"; return 0; }; done
+  for h in "${HOSTS[@]}" "${DC2_NAME}:${DC2_OCTET}"; do [[ "${h%%:*}" == "$1" ]] && { echo "${NET_PREFIX}.${h##*:}"; return 0; }; done
   die "unknown lab host '$1' (hosts: ${HOSTS[*]%%:*})"
 }
 host_docker() { local ip; ip="$(host_ip "$1")"; shift; DOCKER_HOST="tcp://${ip}:2375" timeout 20 docker "$@"; }
@@ -158,10 +174,12 @@ wait_host() {
   }
 }
 
-# load_images NAME : docker save | docker load of every image the host lacks (or has stale).
+# load_images NAME [IMAGE...] : docker save | docker load of every image (default: HOST_IMAGES)
+# the host lacks (or has stale).
 load_images() {
-  local name="$1" img want have missing=()
-  for img in "${HOST_IMAGES[@]}"; do
+  local name="$1" img want have missing=() images=("${HOST_IMAGES[@]}")
+  (($# > 1)) && images=("${@:2}")
+  for img in "${images[@]}"; do
     want="$(image_id "$img")"
     have="$(DOCKER_HOST="tcp://$(host_ip "$name"):2375" image_id "$img")"
     [[ -n "$want" && "$want" == "$have" ]] || missing+=("$img")
@@ -232,9 +250,11 @@ DOC
   } >"$tmp"
   mv "$tmp" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml"
   write_topology
-  printf 'SWARMOP_LAB_SUBNET=%s\nSWARMOP_LAB_HOSTS=%s\nSWARMOP_LAB_WORKLOADS=%s\n' \
-    "$SUBNET" "${host_settings[*]}" "${workload_settings[*]}" >"${SWARMOP_LAB_DIR}/settings"
-  cat >"${SWARMOP_LAB_DIR}/env" <<ENV
+  printf 'SWARMOP_LAB_SUBNET=%s\nSWARMOP_LAB_HOSTS=%s\nSWARMOP_LAB_WORKLOADS=%s\nSWARMOP_LAB_DC2_HOST=%s\n' \
+    "$SUBNET" "${host_settings[*]}" "${workload_settings[*]}" "${DC2_NAME}=${DC2_OCTET}" >"${SWARMOP_LAB_DIR}/settings"
+  # Written aside and moved: a reader never sees half a file.
+  tmp="$(mktemp "${SWARMOP_LAB_DIR}/.env.XXXXXX")"
+  cat >"$tmp" <<ENV
 CONSUL_HTTP_ADDR=127.0.0.1:${store_port}
 DOCKER_HOST=${DOCKER_HOST}
 LAB_DOCKER_HOST=${DOCKER_HOST}
@@ -245,7 +265,9 @@ LAB_HOSTS=$(for h in "${HOSTS[@]}"; do printf '%s=tcp://%s.%s:2375 ' "${h%%:*}" 
 LAB_WORKLOADS=$(for w in "${WORKLOADS[@]}"; do printf '%s@%s=%s.%s/24 ' "${w%%:*}" "$(cut -d: -f2 <<<"$w")" "$NET_PREFIX" "${w##*:}"; done | sed 's/ $//' | tr ' ' ',')
 LAB_WORKLOAD_IMAGE=${WORKLOAD_IMAGE}
 LAB_MANIFESTS=${SWARMOP_LAB_DIR}/manifests/topology
+LAB_DC2_HOST=${DC2_NAME}=tcp://${NET_PREFIX}.${DC2_OCTET}:2375
 ENV
+  mv "$tmp" "${SWARMOP_LAB_DIR}/env"
 }
 
 # write_topology: manifests/ rewritten for this lab's subnet and names into .lab/manifests/topology/
@@ -333,6 +355,24 @@ down() {
   rm -rf "${SWARMOP_LAB_DIR}/env" "${SWARMOP_LAB_DIR}/settings" "${SWARMOP_LAB_DIR}/manifests/dockerhosts.yaml" "${SWARMOP_LAB_DIR}/manifests/topology"
 }
 
+# dc2-up: the second datacenter's host on the running lab (its engine answering, the Consul image
+# loaded), for the specs that federate two datacenters; dc2-down removes it again.
+dc2_up() {
+  local start=$SECONDS
+  engine_up && docker network inspect "$NETWORK" >/dev/null 2>&1 || die "the lab is not up: 'hack/lab.sh up' first"
+  # Nothing of it needs to survive a restart: its engine's storage is a tmpfs, gone with the container.
+  host_storage=tmpfs ensure_host "$DC2_NAME"
+  wait_host "$DC2_NAME"
+  load_images "$DC2_NAME" "${DC2_IMAGES[@]}"
+  write_files
+  log "${DC2_NAME} up on tcp://$(host_ip "$DC2_NAME"):2375 in $((SECONDS - start))s"
+}
+
+dc2_down() {
+  engine_up || return 0
+  [[ "$(container_state "$DC2_NAME")" == missing ]] || docker rm -f -v "$DC2_NAME" >/dev/null
+}
+
 # status: one line per part; exit 0 only when every part is up.
 status() {
   local ok=0 h name state engine
@@ -387,6 +427,8 @@ case "$cmd" in
     host_ip "$name" >/dev/null
     if [[ -t 0 ]]; then exec docker exec -it "$name" "$@"; else exec docker exec -i "$name" "$@"; fi ;;
   env) cat "${SWARMOP_LAB_DIR}/env" ;;
+  dc2-up) dc2_up ;;
+  dc2-down) dc2_down ;;
   -h|--help|help) usage ;;
   *) usage; exit 2 ;;
 esac

@@ -31,6 +31,8 @@ export interface ConsulAgentOptions {
   startTimeoutMs?: number;
   /** Consul log level (default "warn"). */
   logLevel?: string;
+  /** -datacenter (Consul's default dc1), e.g. to federate two agents over the WAN. */
+  datacenter?: string;
 }
 
 export interface ConsulAgentHandle {
@@ -104,6 +106,7 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
     '-node', `swarmop-test-${ports.http}`,
     ...loopbackArgs(ports),
     '-log-level', opts.logLevel ?? 'warn',
+    ...(opts.datacenter ? ['-datacenter', opts.datacenter] : []),
     '-hcl', hclFor(opts, masterToken),
   ];
   return common;

@@ -33,6 +33,8 @@ export interface ConsulClusterSpec {
   aclTokenRef?: ConsulSecretRef;
   /** Consul's ACL system on every agent; its tokens come from aclTokenRef. */
   acl?: ConsulAclSpec;
+  /** Names of other ConsulClusters whose servers this cluster's servers join over the WAN. */
+  wanJoin?: string[];
 }
 
 export interface ConsulAclSpec {
@@ -62,11 +64,36 @@ export interface ConsulRaftPeer {
   leader?: boolean;
 }
 
+/** One member of the WAN pool (a server of some federated datacenter). */
+export interface ConsulWanMemberStatus {
+  /** `<node>.<datacenter>`, as `consul members -wan` shows it. */
+  name: string;
+  datacenter: string;
+  /** WAN gossip address (ip:port). */
+  address: string;
+  status: ConsulMemberStatusValue;
+}
+
+export interface ConsulServerDatacenters {
+  node: string;
+  /** What the server's /v1/catalog/datacenters answered (nearest first); absent when it did not answer. */
+  datacenters?: string[];
+}
+
+export interface ConsulWanStatus {
+  /** The WAN pool as this cluster's reference server sees it. */
+  members: ConsulWanMemberStatus[];
+  /** Per server of this cluster, the datacenters it knows. */
+  servers: ConsulServerDatacenters[];
+}
+
 export interface ConsulClusterStatus extends BaseStatus {
   /** Node name of the raft leader; absent when there is none. */
   leader?: string;
   raftPeers?: ConsulRaftPeer[];
   members?: ConsulMemberStatus[];
+  /** Present when the cluster is federated (its wanJoin, or another cluster's wanJoin naming it). */
+  wan?: ConsulWanStatus;
 }
 
 export type ConsulCluster = Resource<ConsulClusterSpec, ConsulClusterStatus>;
@@ -127,6 +154,15 @@ const spec = obj(
       },
       ['enabled'],
     ),
+    wanJoin: arr(
+      'Other ConsulClusters (by name) to federate with over the WAN: every server of this cluster starts with -retry-join-wan to their servers, ' +
+        'and the operator joins them at once through the agents\' HTTP API (join -wan), then keeps them joined: a server that drops out of ' +
+        "`consul members -wan` on either side is joined again. Each named cluster must run another datacenter. Running agents are not restarted for a " +
+        'changed list. Status shows the WAN members and the datacenters each server sees; condition WanFederated says how federation stands ' +
+        '(a name that is not a ConsulCluster shows there as ClusterNotFound). Default: none (one datacenter on its own).',
+      str('Name of a ConsulCluster (not this one).', { format: 'dns-label' }),
+      { maxItems: 16, uniqueItems: true },
+    ),
   },
   ['datacenter', 'image', 'servers'],
 );
@@ -152,6 +188,24 @@ const status = statusSchema('Observed state of a ConsulCluster, rebuilt by the c
       role: str('server or client.', { enum: ['server', 'client'] }),
     }),
   ),
+  wan: obj('WAN federation as seen from this cluster; present when it joins others (wanJoin) or another cluster names it in its wanJoin.', {
+    members: arr(
+      "The WAN pool (`consul members -wan`) as this cluster's reference server sees it.",
+      obj('One WAN member: a server of some datacenter.', {
+        name: str('<node>.<datacenter>.'),
+        datacenter: str('Its datacenter.'),
+        address: str('WAN gossip address (ip:port).'),
+        status: str('Serf status.', { enum: ['alive', 'leaving', 'left', 'failed', 'none'] }),
+      }),
+    ),
+    servers: arr(
+      'Per server of this cluster, the datacenters it knows (/v1/catalog/datacenters, nearest first).',
+      obj('One server.', {
+        node: str('Consul node name.'),
+        datacenters: arr('Datacenter names; absent when the server did not answer.', str('Datacenter.')),
+      }),
+    ),
+  }),
 });
 
 function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
@@ -163,8 +217,11 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
   return out;
 }
 
-function check(s: ConsulClusterSpec): SemanticError[] {
+function check(s: ConsulClusterSpec, name?: string): SemanticError[] {
   const errors: SemanticError[] = [];
+  (s.wanJoin ?? []).forEach((peer, i) => {
+    if (peer === name) errors.push({ path: ['spec', 'wanJoin', i], message: `a ConsulCluster cannot WAN-join itself ("${peer}" is this cluster's name)` });
+  });
   const nodes = new Map<string, string>();
   const hosts = new Map<string, string>();
   for (const list of ['servers', 'clients'] as const) {
@@ -213,6 +270,14 @@ export const consulClusterKind: KindDefinition<ConsulClusterSpec> = {
       value: (r) => {
         const members = field(r, 'status', 'members') as { status?: string }[] | undefined;
         return members ? `${members.filter((m) => m.status === 'alive').length}/${members.length}` : '<none>';
+      },
+      wide: true,
+    },
+    {
+      name: 'WAN',
+      value: (r) => {
+        const servers = field(r, 'status', 'wan', 'servers') as { datacenters?: string[] }[] | undefined;
+        return servers ? text([...new Set(servers.flatMap((s) => s.datacenters ?? []))].sort()) : '<none>';
       },
       wide: true,
     },

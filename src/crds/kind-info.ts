@@ -34,8 +34,8 @@ export interface SemanticError {
 export interface KindDefinition<Spec> extends KindInfo {
   /** Pure: returns a new spec with defaults filled in. Called only on schema-valid specs. */
   defaults(spec: Spec, name: string): Spec;
-  /** Called on schema-valid, defaulted specs. */
-  check(spec: Spec): SemanticError[];
+  /** Called on schema-valid, defaulted specs; `name` is the object's (for rules about itself). */
+  check(spec: Spec, name?: string): SemanticError[];
 }
 
 /** Reads a nested field for printer columns without trusting the shape. */

@@ -45,7 +45,7 @@ export class ResourceValidator {
     const resource = structuredClone(value) as Resource;
     if (def) {
       resource.spec = def.defaults(resource.spec, resource.metadata.name) as Record<string, unknown>;
-      errors.push(...def.check(resource.spec));
+      errors.push(...def.check(resource.spec, resource.metadata.name));
     }
     return errors.length ? { errors } : { resource, errors };
   }

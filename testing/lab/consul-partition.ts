@@ -8,13 +8,23 @@ import type Docker from 'dockerode';
 
 export const PARTITION_HELPER_IMAGE = 'swarmop/nethelper:lab';
 
+export interface PartitionPorts {
+  tcp: readonly number[];
+  udp: readonly number[];
+}
+
+/** Inside one datacenter: server RPC and LAN gossip. */
+export const CONSUL_LAN_PORTS: PartitionPorts = { tcp: [8300, 8301], udp: [8301] };
+/** Between datacenters: server RPC (cross-datacenter requests) and WAN gossip. */
+export const CONSUL_WAN_PORTS: PartitionPorts = { tcp: [8300, 8302], udp: [8302] };
+
 /** The shell script (built from addresses only, never user input) that adds or deletes the rules. */
-export function consulPartitionScript(op: 'add' | 'del', peers: readonly string[]): string {
+export function consulPartitionScript(op: 'add' | 'del', peers: readonly string[], ports: PartitionPorts = CONSUL_LAN_PORTS): string {
   const lines: string[] = [];
   for (const peer of peers) {
     // iproute2 6.1 takes protocol numbers only: 6 tcp, 17 udp.
     for (const proto of [6, 17]) {
-      for (const port of proto === 6 ? [8300, 8301] : [8301]) {
+      for (const port of proto === 6 ? ports.tcp : ports.udp) {
         for (const dir of ['dport', 'sport']) lines.push(`ip rule ${op} to ${peer} ipproto ${proto} ${dir} ${port} blackhole priority 90`);
       }
     }

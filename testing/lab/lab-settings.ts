@@ -43,6 +43,11 @@ export interface LabSettings {
   workloadImage: string;
   /** manifests/ rewritten for these settings. */
   manifestsDir: string;
+  /**
+   * The second datacenter's host (`hack/lab.sh dc2-up` creates it, `dc2-down` removes it); absent
+   * from an env file written before dc2-up knew it.
+   */
+  dc2Host?: LabHost;
 }
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -76,11 +81,12 @@ const DEFAULT_ENV: Record<string, string> = {
 export function labSettingsFrom(fileEnv: Record<string, string>, dir: string): LabSettings {
   const env = { ...DEFAULT_ENV, ...fileEnv };
   const list = (key: string) => env[key]!.split(',').map((s) => s.trim()).filter(Boolean);
-  const hosts = list('LAB_HOSTS').map((entry) => {
+  const host = (key: string, entry: string): LabHost => {
     const m = /^([^=]+)=(tcp:\/\/([^:/]+):\d+)$/.exec(entry);
-    if (!m) throw new Error(`${dir}/env: LAB_HOSTS entry "${entry}" is not NAME=tcp://ADDRESS:PORT`);
+    if (!m) throw new Error(`${dir}/env: ${key} entry "${entry}" is not NAME=tcp://ADDRESS:PORT`);
     return { name: m[1]!, endpoint: m[2]!, address: m[3]! };
-  });
+  };
+  const hosts = list('LAB_HOSTS').map((entry) => host('LAB_HOSTS', entry));
   const workloads = list('LAB_WORKLOADS').map((entry) => {
     const m = /^([^@]+)@([^=]+)=(([\d.]+)\/\d+)$/.exec(entry);
     if (!m) throw new Error(`${dir}/env: LAB_WORKLOADS entry "${entry}" is not NAME@HOST=ADDRESS/PREFIX`);
@@ -99,6 +105,7 @@ export function labSettingsFrom(fileEnv: Record<string, string>, dir: string): L
     workloadImage: env['LAB_WORKLOAD_IMAGE']!,
     // A lab started by an older hack/lab.sh knew only the reference topology, which manifests/ is.
     manifestsDir: env['LAB_MANIFESTS'] ?? (fileEnv['LAB_HOSTS'] ? join(REPO_ROOT, 'manifests') : join(dir, 'manifests', 'topology')),
+    ...(env['LAB_DC2_HOST'] ? { dc2Host: host('LAB_DC2_HOST', env['LAB_DC2_HOST']) } : {}),
   };
 }
 

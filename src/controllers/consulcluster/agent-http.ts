@@ -3,7 +3,7 @@
  * an agent that does not answer quickly is treated as not answering, never waited for.
  */
 import { SwarmopError } from '../../errors.js';
-import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember } from './model.js';
+import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './model.js';
 
 export const AGENT_HTTP_PORT = 8500;
 
@@ -50,6 +50,7 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
 interface RawMember {
   Name: string;
   Addr: string;
+  Port?: number;
   Status: number;
   Tags?: Record<string, string>;
 }
@@ -107,9 +108,30 @@ export async function readMembers(address: string, o: AgentHttpOptions = {}): Pr
   }));
 }
 
-/** PUT /v1/agent/join/<target> on the agent at `via`. */
-export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}): Promise<void> {
-  await call(via, `/v1/agent/join/${encodeURIComponent(target)}`, { ...o, timeoutMs: 5000 }, 'PUT');
+/** PUT /v1/agent/join/<target> on the agent at `via`; `wan`: join the WAN pool (`consul join -wan`, target's :8302). */
+export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}, wan = false): Promise<void> {
+  await call(via, `/v1/agent/join/${encodeURIComponent(target)}${wan ? '?wan=1' : ''}`, { ...o, timeoutMs: 5000 }, 'PUT');
+}
+
+/**
+ * A server's view of the WAN pool (/v1/agent/members?wan=1) and the datacenters it knows
+ * (/v1/catalog/datacenters); never throws: a server that does not answer gives `reachable: false`.
+ */
+export async function readWanView(address: string, o: AgentHttpOptions = {}): Promise<WanView> {
+  const [members, datacenters] = await Promise.allSettled([readWanMembers(address, o), call(address, '/v1/catalog/datacenters', o)]);
+  if (members.status === 'rejected') return { address, reachable: false, members: [] };
+  const dcs = datacenters.status === 'fulfilled' && Array.isArray(datacenters.value) ? (datacenters.value as unknown[]).filter((d): d is string => typeof d === 'string') : undefined;
+  return { address, reachable: true, members: members.value, ...(dcs ? { datacenters: dcs } : {}) };
+}
+
+/** The WAN pool as the server at `address` sees it (throws when it does not answer). */
+export async function readWanMembers(address: string, o: AgentHttpOptions = {}): Promise<WanMember[]> {
+  return (((await call(address, '/v1/agent/members?wan=1', o)) as RawMember[] | null) ?? []).map((m) => ({
+    name: m.Name,
+    datacenter: m.Tags?.dc ?? m.Name.slice(m.Name.lastIndexOf('.') + 1),
+    address: m.Port ? `${m.Addr}:${m.Port}` : m.Addr,
+    status: serfStatus(m.Status),
+  }));
 }
 
 /** PUT /v1/agent/leave: graceful leave; the agent shuts down afterwards. */

@@ -92,3 +92,14 @@ test('the config hash changes with the image or a flag but not with membership (
   assert.deepEqual(stableArgs(['agent', '-server', '-bootstrap-expect', '3', '-retry-join', 'x', '-node', 'n']), ['agent', '-server', '-node', 'n']);
   assert.notEqual(configHash('i', ['a'], '/d1'), configHash('i', ['a'], '/d2'));
 });
+
+test('servers of a federated cluster get -retry-join-wan to the other clusters\' servers; clients do not; the hash ignores it', () => {
+  const alone = desiredAgents('dc', fixtureSpec({ clients: [{ host: 'consul02', node: 'c1' }], servers: [{ host: 'consulsvr', node: 's1' }, { host: 'consul01', node: 's2' }], bootstrapExpect: 2 }), (h) => FIXTURE_HOSTS[h]);
+  const wan = desiredAgents('dc', fixtureSpec({ clients: [{ host: 'consul02', node: 'c1' }], servers: [{ host: 'consulsvr', node: 's1' }, { host: 'consul01', node: 's2' }], bootstrapExpect: 2 }), (h) => FIXTURE_HOSTS[h], {}, ['10.1.0.5', '10.1.0.6']);
+  assert.deepEqual(wan.agents[0]!.args.slice(0, 9), ['agent', '-server', '-bootstrap-expect', '2', '-retry-join', '192.168.116.112', '-retry-join-wan', '10.1.0.5', '-retry-join-wan']);
+  assert.equal(wan.agents[0]!.args[9], '10.1.0.6');
+  assert.deepEqual(wan.agents.map((a) => a.args.filter((x) => x === '-retry-join-wan').length), [2, 2, 0]);
+  // Federating a running cluster must not roll its agents: they are joined through the HTTP API.
+  assert.deepEqual(wan.agents.map((a) => a.configHash), alone.agents.map((a) => a.configHash));
+  assert.deepEqual(stableArgs(wan.agents[0]!.args), stableArgs(alone.agents[0]!.args));
+});

@@ -46,6 +46,8 @@ export interface AgentArgsInput {
   bootstrapExpect: number;
   /** Addresses of the other servers (never the agent itself). */
   retryJoin: readonly string[];
+  /** Servers only: addresses of the servers of the clusters this one federates with (-retry-join-wan). */
+  retryJoinWan?: readonly string[];
   retryInterval?: string;
   /** Consul's ACL system: on, with this default policy. */
   acl?: { defaultPolicy: 'allow' | 'deny' };
@@ -54,7 +56,7 @@ export interface AgentArgsInput {
 }
 
 /**
- * `agent -server -bootstrap-expect N -retry-join A -retry-join B -bind X -advertise X -client 0.0.0.0
+ * `agent -server -bootstrap-expect N -retry-join A -retry-join B [-retry-join-wan W...] -bind X -advertise X -client 0.0.0.0
  * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true' [-hcl 'acl {...}']
  * [-config-file F]`. Secrets are never arguments: they are in the config file.
  * Membership flags come first so `stableArgs` can drop them for the hash.
@@ -63,6 +65,7 @@ export function agentArgs(i: AgentArgsInput): string[] {
   const args = ['agent'];
   if (i.role === 'server') args.push('-server', '-bootstrap-expect', String(i.bootstrapExpect));
   for (const a of i.retryJoin) args.push('-retry-join', a);
+  if (i.role === 'server') for (const a of i.retryJoinWan ?? []) args.push('-retry-join-wan', a);
   if (i.retryInterval) args.push('-retry-interval', i.retryInterval);
   args.push('-bind', i.address, '-advertise', i.address, '-client', '0.0.0.0');
   args.push('-datacenter', i.datacenter, '-node', i.node, '-data-dir', CONTAINER_DATA_DIR);
@@ -75,12 +78,13 @@ export function agentArgs(i: AgentArgsInput): string[] {
 }
 
 /** Flags that only say how to find the others; they change whenever membership changes. */
-const MEMBERSHIP_FLAGS = new Set(['-bootstrap-expect', '-retry-join']);
+const MEMBERSHIP_FLAGS = new Set(['-bootstrap-expect', '-retry-join', '-retry-join-wan']);
 
 /**
- * The args minus the membership flags. The hash covers only these: -retry-join and
+ * The args minus the membership flags. The hash covers only these: -retry-join, -retry-join-wan and
  * -bootstrap-expect are read at an agent's start only, and hashing them would roll every agent
- * whenever a server is added or removed (and with two servers left, a roll loses quorum).
+ * whenever a server is added or removed (and with two servers left, a roll loses quorum); running
+ * agents are joined through their HTTP API instead.
  */
 export function stableArgs(args: readonly string[]): string[] {
   const out: string[] = [];
@@ -110,12 +114,16 @@ export interface DesiredResult {
   missingHosts: string[];
 }
 
-/** Every member of the spec as a DesiredAgent (servers first, in spec order). */
+/**
+ * Every member of the spec as a DesiredAgent (servers first, in spec order). `wanJoin`: addresses of
+ * the servers of the clusters it federates with, given to its servers as -retry-join-wan.
+ */
 export function desiredAgents(
   cluster: string,
   spec: ConsulClusterSpec,
   hostAddress: HostAddressResolver,
   secrets: AgentSecrets = {},
+  wanJoin: readonly string[] = [],
 ): DesiredResult {
   const missingHosts: string[] = [];
   const addr = (m: ConsulMember): string => {
@@ -141,6 +149,7 @@ export function desiredAgents(
       ui,
       bootstrapExpect,
       retryJoin: serverAddrs.filter((a) => a !== address),
+      retryJoinWan: wanJoin,
       retryInterval: spec.retryInterval,
       ...(aclEnabled ? { acl: { defaultPolicy: spec.acl?.defaultPolicy ?? 'deny' } } : {}),
       ...(configFile ? { configFile: configFile.path } : {}),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HostWatchContext } from '../kind-reconciler.js';
 import { needsReconcile, watchMembers } from './member-watch.js';
-import type { SerfMember } from './model.js';
+import type { SerfMember, WanMember } from './model.js';
 
 test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
   const nodes = ['s1', 's2'];
@@ -54,4 +54,48 @@ test('the watch polls every agent of every cluster and queues the cluster whose 
   await done;
   assert.equal(queued[0], 'c1');
   assert.ok(Date.now() - t0 < 1_500, `queued after ${Date.now() - t0} ms`);
+});
+
+test('a federated cluster is queued when a peer server it keeps joined sees one of its servers failed in the WAN pool', async () => {
+  const cluster = (name: string, dc: string, host: string, wanJoin?: string[]) => ({
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name },
+    spec: { datacenter: dc, image: 'consul:x', servers: [{ host, node: host }], ...(wanJoin ? { wanJoin } : {}) },
+  });
+  const clusters = [cluster('one', 'dc1', 'h1'), cluster('two', 'dc2', 'h2', ['one'])];
+  const addresses: Record<string, string> = { h1: '10.0.0.1', h2: '10.0.0.2' };
+  // As seen from the server of `one` (10.0.0.1): after a partition only that side shows h2 failed.
+  const wanSeenBy: Record<string, Record<string, WanMember['status']>> = {
+    '10.0.0.1': { 'h1.dc1': 'alive', 'h2.dc2': 'alive' },
+    '10.0.0.2': { 'h1.dc1': 'alive', 'h2.dc2': 'alive' },
+  };
+  const queued: string[] = [];
+  const wanAsked = new Set<string>();
+  const ctx = {
+    hosts: { get: (h: string) => ({ name: h, address: addresses[h] }), list: () => [] },
+    cache: { get: () => undefined, list: () => clusters },
+    enqueue: (n: string) => void queued.push(n),
+    log: undefined,
+  } as unknown as HostWatchContext;
+  const ac = new AbortController();
+  const done = watchMembers(ctx, ac.signal, {
+    intervalMs: 20,
+    readMembers: async (address) => [{ name: address === '10.0.0.1' ? 'h1' : 'h2', address, status: 'alive', role: 'server' }],
+    readWanMembers: async (address, _signal, asCluster) => {
+      wanAsked.add(`${asCluster}@${address}`);
+      return Object.entries(wanSeenBy[address]!).map(([name, status]) => ({ name, datacenter: name.split('.')[1]!, address: `${address}:8302`, status }));
+    },
+  });
+  await new Promise((r) => setTimeout(r, 120));
+  assert.equal(queued.join(','), '', 'steady federation: nothing queued');
+  // `two` names `one`: it asks its own server and one's server (with one's tokens); `one` asks its own.
+  assert.deepEqual([...wanAsked].sort(), ['one@10.0.0.1', 'two@10.0.0.2']);
+  wanSeenBy['10.0.0.1']!['h2.dc2'] = 'failed';
+  const t0 = Date.now();
+  while (!queued.includes('two') && Date.now() - t0 < 2_000) await new Promise((r) => setTimeout(r, 5));
+  ac.abort();
+  await done;
+  assert.ok(queued.includes('two'), `queued: ${queued.join(',')}`);
+  assert.ok(queued.includes('one'), 'the named cluster refreshes its status too');
 });

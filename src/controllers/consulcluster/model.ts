@@ -57,6 +57,24 @@ export interface AgentView {
   identity?: { nodeID: string; catalogNodeID?: string };
 }
 
+/** One member of the WAN pool: a server of some datacenter, named `<node>.<datacenter>`. */
+export interface WanMember {
+  name: string;
+  datacenter: string;
+  /** ip:port of its WAN gossip. */
+  address: string;
+  status: SerfStatus;
+}
+
+/** A server's view of the WAN pool. */
+export interface WanView {
+  address: string;
+  reachable: boolean;
+  members: WanMember[];
+  /** /v1/catalog/datacenters (nearest first); absent when that call failed. */
+  datacenters?: string[];
+}
+
 export interface AutopilotServer {
   name: string;
   /** Alive, in recent contact with the leader and caught up on the raft log. */

@@ -1,11 +1,11 @@
 /** Reads the world for one ConsulCluster: its labelled containers on every host, and each agent's view. */
 import type Docker from 'dockerode';
 import type { HostHandle } from '../kind-reconciler.js';
-import { readAgentView, type AgentHttpOptions } from './agent-http.js';
+import { readAgentView, readWanView, type AgentHttpOptions } from './agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL } from './labels.js';
-import type { ClusterObservation, ContainerObservation } from './model.js';
+import type { ClusterObservation, ContainerObservation, WanView } from './model.js';
 
 export interface ObserveOptions {
   /** Give up on a host's Docker API after this long (ms); the host counts as unreachable. */
@@ -89,4 +89,9 @@ export async function observeCluster(
     }),
   );
   return { containers, unreachableHosts: [...new Set(unreachableHosts)], views };
+}
+
+/** The WAN views of the given servers, each asked with its own cluster's tokens, in parallel. */
+export function observeWan(servers: readonly { address: string; http: AgentHttpOptions }[]): Promise<WanView[]> {
+  return Promise.all(servers.map((s) => readWanView(s.address, s.http)));
 }

@@ -8,15 +8,17 @@ import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
-import { readMembers, type AgentHttpOptions } from './agent-http.js';
+import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from './agent-http.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { watchMembers } from './member-watch.js';
-import { desiredAgents, type AgentSecrets } from './desired.js';
+import { desiredAgents, type AgentSecrets, type DesiredAgent } from './desired.js';
 import { ImagePullError, REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
-import { observeCluster, type ObserveOptions } from './observe.js';
+import { observeCluster, observeWan, type ObserveOptions } from './observe.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Action, type Inflight, type PlanOptions } from './plan.js';
 import { conditions, observedStatus, type ConsulClusterObserved } from './status.js';
+import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
+import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
 
 export interface ConsulClusterReconcilerOptions {
   /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
@@ -47,6 +49,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   readonly kind = 'ConsulCluster' as const;
   readonly finalizer = FINALIZER;
   private readonly inflight = new Map<string, Inflight>();
+  /** WAN joins settling, apart from the LAN steps so a slow WAN never holds a LAN repair back. */
+  private readonly wanInflight = new Map<string, WanInflight>();
   /** The agent tokens each cluster's last reconcile used, so the member watch reads ACL clusters too. */
   private readonly tokensByCluster = new Map<string, Partial<AgentHttpOptions>>();
   private readonly planOptions: PlanOptions;
@@ -85,7 +89,9 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         requeueAfter: 10_000,
       };
     }
-    const { agents, missingHosts } = desiredAgents(name, spec, (h) => ctx.hosts.get(h)?.address, secrets);
+    const hostAddress = (h: string) => ctx.hosts.get(h)?.address;
+    const federation = wanPeers(name, spec, ctx.cache.list('ConsulCluster'), hostAddress);
+    const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan);
     if (missingHosts.length > 0) {
       return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
     }
@@ -114,6 +120,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
       return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
     }
+    const wan = federation.peers.length > 0 || federation.problems.length > 0 ? await this.observeWan(name, spec.datacenter, agents, analysis, federation, observeOptions.http) : undefined;
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
     if (p.inflightDone) {
@@ -137,19 +144,82 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         progress = `${p.action.type} failed; retrying`;
       }
     }
+    // One step per reconcile: the WAN join waits while a LAN step runs.
+    const wanProgress = wan ? await this.wanStep(key, wan, !p.action, agents, ctx, executeOptions.http, now) : undefined;
     let conds = conditions(analysis, { missingHosts: [], progress });
+    const wanCond = wan ? wanCondition(wan, wanProgress) : undefined;
+    const observed: ConsulClusterObserved = { ...observedStatus(analysis), ...(wan ? { wan: wanStatus(wan, analysis.reference?.address) } : {}) };
     if (pullFailed) {
       // No container to crash-loop: the agent is not created until its image is there; try again slowly.
       const failed = pullFailed;
       conds = conds.map((c) => (c.type === 'Ready' ? { type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: failed.message } : c));
-      return { observed: observedStatus(analysis), conditions: conds, requeueAfter: this.pullRetryMs };
+      return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter: this.pullRetryMs };
     }
     const converged = !p.action && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
-    return {
-      observed: observedStatus(analysis),
-      conditions: conds,
-      requeueAfter: converged ? this.pollIntervalMs : p.action || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000),
-    };
+    let requeueAfter = converged ? this.pollIntervalMs : p.action || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000);
+    // A WAN gap is re-checked like a LAN one; a peer that does not exist yet at the usual pace.
+    if (wanCond && wanCond.status !== 'True' && federation.problems.length === 0) requeueAfter = Math.min(requeueAfter, wanProgress ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000));
+    return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter };
+  }
+
+  /**
+   * The WAN views this cluster is judged by: its own servers (one whose agent does not answer is
+   * not asked: it counts as silent) and, for the peers it keeps joined, theirs, with their tokens.
+   */
+  private async observeWan(
+    name: string,
+    datacenter: string,
+    agents: readonly DesiredAgent[],
+    a: ClusterAnalysis,
+    federation: WanPeers,
+    http: AgentHttpOptions,
+  ): Promise<WanAnalysis> {
+    const own: WanServer[] = agents
+      .filter((x) => x.role === 'server')
+      .map((x) => ({ cluster: name, datacenter, node: x.node, name: `${x.node}.${datacenter}`, address: x.address }));
+    const answering = (s: WanServer) => a.members.some((m) => m.agent.node === s.node && m.answering);
+    const peerServers = federation.peers.filter((p) => p.repairs).flatMap((p) => p.servers.map((s) => ({ address: s.address, http: { ...this.observeOptions.http, ...this.tokensByCluster.get(p.cluster) } })));
+    const views = await observeWan([...own.filter(answering).map((s) => ({ address: s.address, http })), ...peerServers]);
+    const silent = own.filter((s) => !answering(s)).map((s) => ({ address: s.address, reachable: false, members: [] }));
+    return analyzeWan(own, federation, [...views, ...silent]);
+  }
+
+  /** Settles or runs the WAN join of this reconcile; returns what is in progress, for the condition. */
+  private async wanStep(key: string, wan: WanAnalysis, mayAct: boolean, agents: readonly DesiredAgent[], ctx: KindReconcileContext, http: AgentHttpOptions, now: number): Promise<string | undefined> {
+    const step = planWan(wan, this.wanInflight.get(key), now);
+    if (step.inflightDone) {
+      this.wanInflight.delete(key);
+      if (!step.inflightDone.settled) await ctx.event('Warning', 'RepairNotSettled', `${step.inflightDone.inflight.description} did not bring the WAN members back within ${this.planOptions.joinTimeoutMs} ms; acting again`);
+    }
+    if (step.waiting) return step.waiting;
+    if (!step.action || !mayAct) return undefined;
+    if (!(await this.runWanJoin(step.action, agents, ctx, http))) return 'WAN join failed; retrying';
+    const inflight = wanInflightFor(step.action, now, this.planOptions.joinTimeoutMs);
+    this.wanInflight.set(key, inflight);
+    return `waiting for ${inflight.description}`;
+  }
+
+  /**
+   * `consul join -wan` through the agent of one of this cluster's servers. A server never seen in
+   * the pool is joined (an event); one that dropped out of it is drift: one repair line.
+   */
+  private async runWanJoin(action: WanJoin, agents: readonly DesiredAgent[], ctx: KindReconcileContext, http: AgentHttpOptions): Promise<boolean> {
+    try {
+      await joinVia(action.via, action.target, http, true);
+    } catch (err) {
+      // While a partition lasts the join keeps failing; the first try after it heals must come soon.
+      ctx.log.info('consul agent call failed', { kind: this.kind, step: 'wanJoin', via: action.via, err: (err as Error).message });
+      return false;
+    }
+    const done = `joined ${action.target} over the WAN from ${action.via}`;
+    if (action.status === 'none') {
+      await ctx.event('Normal', 'WanJoined', `${action.found}: ${done}`);
+      ctx.log.info('consul servers joined over the WAN', { kind: this.kind, action: done });
+      return true;
+    }
+    const host = agents.find((x) => x.address === action.via)?.host;
+    await ctx.repaired({ reason: 'WanMemberRejoined', found: action.found, action: done, ...(host ? { host } : {}) });
+    return true;
   }
 
   /**
@@ -251,6 +321,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       }
     }
     for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
+    for (const k of this.wanInflight.keys()) if (k.startsWith(`${name}/`)) this.wanInflight.delete(k);
     if (done) this.tokensByCluster.delete(name);
     return done ? { done } : { done, requeueAfter: 5000 };
   }
@@ -261,6 +332,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     return watchMembers(ctx, signal, {
       readMembers: (address, s, cluster) =>
         readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
+      readWanMembers: (address, s, cluster) =>
+        readWanMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
     });
   }
 
