@@ -21,36 +21,43 @@
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { hostDocker, labCommand } from './framework/lab.js';
+import { hostDocker, labCommand, labHosts } from './framework/lab.js';
 import type { LogLine } from '../testing/operator-process.js';
 import { eventually } from '../testing/wait-until.js';
 import { nodeRows } from '../testing/swarm-nodes.js';
 
-const HOSTS = ['consulsvr', 'consul01', 'consul02'];
-const dockerHost = (h: string, address: string) => `apiVersion: swarmop.io/v1alpha1
+/** The lab's three hosts (consulsvr, consul01, consul02 with the default settings): the manager and two workers. */
+const LAB = labHosts();
+const HOSTS = LAB.slice(0, 3).map((h) => h.name);
+const [MGR, W1, W2] = HOSTS as [string, string, string];
+const addressOf = (h: string): string => LAB.find((x) => x.name === h)!.address;
+const dockerHost = (h: string) => `apiVersion: swarmop.io/v1alpha1
 kind: DockerHost
 metadata: {name: ${h}}
-spec: {endpoint: "tcp://192.168.116.${111 + HOSTS.indexOf(h)}:2375", address: ${address}}
+spec: {endpoint: "${LAB.find((x) => x.name === h)!.endpoint}", address: ${addressOf(h)}}
 `;
-const DOCKERHOSTS = HOSTS.map((h, i) => dockerHost(h, `192.168.116.${111 + i}`)).join('---\n');
+const DOCKERHOSTS = HOSTS.map((h) => dockerHost(h)).join('---\n');
+/** "host:role:state" rows as `node ls` sorts them (by hostname). */
+const table = (rows: [string, string][]) => JSON.stringify(rows.map(([h, role]) => `${h}:${role}:ready`).sort());
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const swarmYaml = (extra = '') => `apiVersion: swarmop.io/v1alpha1
 kind: SwarmCluster
 metadata: {name: swarm}
 spec:
-  managers: [consulsvr]
-  workers: [consul01, consul02]
+  managers: [${MGR}]
+  workers: [${W1}, ${W2}]
 ${extra}`;
 
 const docker = (h: string): Docker => hostDocker(h);
-const managerRows = async () => nodeRows(docker('consulsvr'));
+const managerRows = async () => nodeRows(docker(MGR));
 const nodeTable = async () => (await managerRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-const CONVERGED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+const CONVERGED = table([[MGR, 'manager'], [W1, 'worker'], [W2, 'worker']]);
 const swarmState = async (h: string) => ((await docker(h).info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
 
 async function promote(id: string): Promise<void> {
   const n = (await managerRows()).find((x) => x.ID === id)!;
-  await docker('consulsvr').getNode(id).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+  await docker(MGR).getNode(id).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
 }
 
 const at = (l: LogLine) => Date.parse(String(l.timestamp));
@@ -59,17 +66,16 @@ const THREE_MANAGERS = `apiVersion: swarmop.io/v1alpha1
 kind: SwarmCluster
 metadata: {name: swarm}
 spec:
-  managers: [consulsvr, consul01, consul02]
+  managers: [${MGR}, ${W1}, ${W2}]
   workers: []
 `;
-const ALL_MANAGERS = JSON.stringify(['consul01:manager:ready', 'consul02:manager:ready', 'consulsvr:manager:ready']);
-const addressOf = (h: string) => `192.168.116.${111 + HOSTS.indexOf(h)}`;
+const ALL_MANAGERS = table([[MGR, 'manager'], [W1, 'manager'], [W2, 'manager']]);
 
 /** What a person types on `host`: `docker swarm join --token ... <manager>:2377` (the old entry stays listed). */
 async function joinByHand(host: string, role: 'worker' | 'manager'): Promise<void> {
-  const { JoinTokens } = (await docker('consulsvr').swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
+  const { JoinTokens } = (await docker(MGR).swarmInspect()) as { JoinTokens: { Worker: string; Manager: string } };
   await docker(host).swarmJoin({
-    RemoteAddrs: [`${addressOf('consulsvr')}:2377`],
+    RemoteAddrs: [`${addressOf(MGR)}:2377`],
     JoinToken: role === 'manager' ? JoinTokens.Manager : JoinTokens.Worker,
     AdvertiseAddr: addressOf(host),
     ListenAddr: '0.0.0.0:2377',
@@ -81,7 +87,7 @@ const identities = async () => (await managerRows()).map((n) => `${n.Description
 
 describeE2E('SwarmCluster edge states', (f) => {
   const expectConverged = (timeoutMs = 60_000) =>
-    eventually('node ls: consulsvr manager, consul01/consul02 workers, all Ready, one entry each', async () => JSON.stringify(await nodeTable()) === CONVERGED, {
+    eventually(`node ls: ${MGR} manager, ${W1}/${W2} workers, all Ready, one entry each`, async () => JSON.stringify(await nodeTable()) === CONVERGED, {
       timeoutMs,
     });
   let foundFormed = false;
@@ -96,43 +102,43 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'a worker promoted by hand after it left (manager by spec, not in raft) is removed with force and joins as a worker, in one repair', async () => {
     await f.operator.stop();
-    const old = (await managerRows()).find((n) => n.Description.Hostname === 'consul01')!;
-    await docker('consul01').swarmLeave({ force: true });
+    const old = (await managerRows()).find((n) => n.Description.Hostname === W1)!;
+    await docker(W1).swarmLeave({ force: true });
     await promote(old.ID);
     const row = (await managerRows()).find((n) => n.ID === old.ID)!;
     assert.equal(row.Spec.Role, 'manager');
     assert.equal(row.ManagerStatus, undefined, 'the promoted entry is not in the raft member list');
     // swarmkit refuses the demotion the operator used to loop on.
     await assert.rejects(
-      async () => docker('consulsvr').getNode(old.ID).update({ _query: { version: row.Version.Index }, _body: { ...row.Spec, Role: 'worker' } } as never),
+      async () => docker(MGR).getNode(old.ID).update({ _query: { version: row.Version.Index }, _body: { ...row.Spec, Role: 'worker' } } as never),
       /can't find manager in raft memberlist/,
     );
 
     const from = f.operator.lines.length;
     const t0 = Date.now();
     f.operator.start();
-    await eventually('consul01 back under a new id, its old entry gone', async () => {
-      const rows = (await managerRows()).filter((n) => n.Description.Hostname === 'consul01');
+    await eventually(`${W1} back under a new id, its old entry gone`, async () => {
+      const rows = (await managerRows()).filter((n) => n.Description.Hostname === W1);
       return rows.length === 1 && rows[0]!.ID !== old.ID && rows[0]!.Status.State === 'ready' && rows[0]!.Spec.Role === 'worker';
     }, { timeoutMs: 60_000 });
-    console.log(`# promoted-after-leave: operator start -> consul01 a ready worker in ${Date.now() - t0} ms`);
+    console.log(`# promoted-after-leave: operator start -> ${W1} a ready worker in ${Date.now() - t0} ms`);
     await expectConverged();
     await f.waitCondition('swarmcluster', 'swarm', 'True');
     const lines = f.operator.lines.slice(from);
     assert.deepEqual(
       lines.filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`),
-      ['NodeRejoined@consul01'],
+      [`NodeRejoined@${W1}`],
     );
     assert.deepEqual(lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error), []);
   });
 
   itE2E(f, 'a healthy worker promoted by hand is demoted back once it is a raft member (timeline printed)', async () => {
-    const w = (await managerRows()).find((n) => n.Description.Hostname === 'consul02')!;
+    const w = (await managerRows()).find((n) => n.Description.Hostname === W2)!;
     const t0 = Date.now();
     await promote(w.ID);
     let member: number | undefined;
     let demoted: number | undefined;
-    await eventually('consul02 demoted back to worker', async () => {
+    await eventually(`${W2} demoted back to worker`, async () => {
       const row = (await managerRows()).find((n) => n.ID === w.ID);
       if (member === undefined && row?.ManagerStatus) member = Date.now() - t0;
       if (row?.Spec.Role === 'worker') demoted = Date.now() - t0;
@@ -141,7 +147,7 @@ describeE2E('SwarmCluster edge states', (f) => {
     await expectConverged();
     const ready = Date.now() - t0;
     console.log(`# promoted by hand: raft member after ${member ?? 'never seen'} ms, demoted after ${demoted} ms, all Ready after ${ready} ms`);
-    const repairs = f.operator.repairs({ host: 'consul02' }).map((l) => l.why);
+    const repairs = f.operator.repairs({ host: W2 }).map((l) => l.why);
     assert.equal(repairs.at(-1), 'RoleRestored');
   });
 
@@ -180,13 +186,13 @@ describeE2E('SwarmCluster edge states', (f) => {
   itE2E(f, 'a worker listed twice (left, joined again by hand, old entry kept): only the stale entry is removed', async () => {
     // consul01, not consul02: a node demoted seconds ago (the test above) may hang in `swarm leave`
     // while swarmkit still waits for its worker certificate.
-    await listedTwice('consul01', 'worker', 1);
+    await listedTwice(W1, 'worker', 1);
     assert.equal(JSON.stringify(await nodeTable()), CONVERGED);
   });
 
   itE2E(f, 'three managers (the topology of the manager cases below)', async () => {
     await f.apply(THREE_MANAGERS);
-    await eventually('consulsvr, consul01, consul02 managers, all reachable', async () => {
+    await eventually(`${MGR}, ${W1}, ${W2} managers, all reachable`, async () => {
       const rows = await managerRows();
       return JSON.stringify(await nodeTable()) === ALL_MANAGERS && rows.every((n) => n.ManagerStatus?.Reachability === 'reachable');
     }, { timeoutMs: 90_000 });
@@ -195,46 +201,46 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'a manager whose engine restarts with its swarm state wiped, the other two keeping quorum: stale entry out of the raft and removed, the engine joins as a manager, in one repair', async () => {
     await f.operator.stop();
-    const old = (await managerRows()).find((n) => n.Description.Hostname === 'consul02')!;
-    const others = (await identities()).filter((x) => !x.startsWith('consul02:'));
-    const workloads = ((await docker('consul02').listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
-    await labCommand(['host-exec', 'consul02', 'rm', '-rf', '/var/lib/docker/swarm']);
-    await labCommand(['host-stop', 'consul02']);
-    await labCommand(['host-start', 'consul02']);
-    for (const id of workloads) await docker('consul02').getContainer(id).start().catch(() => undefined);
-    assert.equal(await swarmState('consul02'), 'inactive', 'the engine came back without its swarm state');
+    const old = (await managerRows()).find((n) => n.Description.Hostname === W2)!;
+    const others = (await identities()).filter((x) => !x.startsWith(`${W2}:`));
+    const workloads = ((await docker(W2).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
+    await labCommand(['host-exec', W2, 'rm', '-rf', '/var/lib/docker/swarm']);
+    await labCommand(['host-stop', W2]);
+    await labCommand(['host-start', W2]);
+    for (const id of workloads) await docker(W2).getContainer(id).start().catch(() => undefined);
+    assert.equal(await swarmState(W2), 'inactive', 'the engine came back without its swarm state');
     const stale = (await managerRows()).find((n) => n.ID === old.ID)!;
     assert.equal(stale.Spec.Role, 'manager');
     assert.ok(stale.ManagerStatus, 'the wiped manager is still a raft member');
     // Swarm alone keeps that entry and never re-joins the engine; the quorum (2 of 3) answers.
     await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(await swarmState('consul02'), 'inactive');
+    assert.equal(await swarmState(W2), 'inactive');
     assert.ok((await managerRows()).some((n) => n.ID === old.ID));
 
     const from = f.operator.lines.length;
     const t0 = Date.now();
     f.operator.start();
-    await eventually('consul02 a reachable manager under a new id, its old entry gone', async () => {
+    await eventually(`${W2} a reachable manager under a new id, its old entry gone`, async () => {
       const rows = await managerRows();
-      const c = rows.filter((n) => n.Description.Hostname === 'consul02');
+      const c = rows.filter((n) => n.Description.Hostname === W2);
       return (
         c.length === 1 && c[0]!.ID !== old.ID && c[0]!.Spec.Role === 'manager' &&
         rows.every((n) => n.Status.State === 'ready' && n.ManagerStatus?.Reachability === 'reachable')
       );
     }, { timeoutMs: 60_000 });
-    console.log(`# manager wiped (2 of 3 keep quorum): operator start -> consul02 a reachable manager again in ${Date.now() - t0} ms`);
+    console.log(`# manager wiped (2 of 3 keep quorum): operator start -> ${W2} a reachable manager again in ${Date.now() - t0} ms`);
     await f.waitCondition('swarmcluster', 'swarm', 'True');
-    assert.deepEqual((await identities()).filter((x) => !x.startsWith('consul02:')), others, 'the other managers untouched');
+    assert.deepEqual((await identities()).filter((x) => !x.startsWith(`${W2}:`)), others, 'the other managers untouched');
     const lines = f.operator.lines.slice(from);
     const repairs = lines.filter((l) => l.message === 'drift repaired');
-    assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), ['NodeRejoined@consul02']);
+    assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), [`NodeRejoined@${W2}`]);
     const id = old.ID.slice(0, 12);
-    assert.match(String(repairs[0]!.what), new RegExp(`^consul02 is not in the swarm \\(engine swarm state inactive\\) while the swarm lists it as ${id} \\(\\w+\\)$`));
+    assert.match(String(repairs[0]!.what), new RegExp(`^${W2} is not in the swarm \\(engine swarm state inactive\\) while the swarm lists it as ${id} \\(\\w+\\)$`));
     assert.match(String(repairs[0]!.action), new RegExp(`^removed stale node ${id} \\(\\w+\\) and joined as manager$`));
   });
 
   itE2E(f, 'a manager listed twice (left, joined again by hand as a manager, old entry kept): the stale raft member is demoted and removed, nothing else', async () => {
-    await listedTwice('consul02', 'manager', 3);
+    await listedTwice(W2, 'manager', 3);
     assert.equal(JSON.stringify(await nodeTable()), ALL_MANAGERS);
   });
 
@@ -247,11 +253,11 @@ describeE2E('SwarmCluster edge states', (f) => {
   itE2E(f, 'the only manager wiped: QuorumLost with the recovery command; allowForceNewCluster re-creates the swarm and re-joins the workers', async () => {
     const from = f.operator.lines.length;
     // The only manager loses its swarm state (what a wiped /var/lib/docker/swarm leaves); the workers stay in the dead swarm.
-    await docker('consulsvr').swarmLeave({ force: true });
+    await docker(MGR).swarmLeave({ force: true });
     const lost = await f.waitCondition('swarmcluster', 'swarm', 'False', { reason: 'QuorumLost', timeoutMs: 30_000 });
     const ready = lost.status.conditions.find((c: { type: string }) => c.type === 'Ready');
-    assert.match(ready.message, /docker swarm init --advertise-addr 192\.168\.116\.111` on consulsvr/);
-    assert.equal(await swarmState('consul01'), 'active', 'the operator did nothing on its own');
+    assert.match(ready.message, new RegExp(`docker swarm init --advertise-addr ${escapeRe(addressOf(MGR))}\` on ${escapeRe(MGR)}`));
+    assert.equal(await swarmState(W1), 'active', 'the operator did nothing on its own');
     const t0 = Date.now();
     await f.apply(swarmYaml('  allowForceNewCluster: true\n'));
     await expectConverged(90_000);
@@ -259,7 +265,7 @@ describeE2E('SwarmCluster edge states', (f) => {
     await f.waitCondition('swarmcluster', 'swarm', 'True');
     assert.deepEqual(
       f.operator.lines.slice(from).filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`).sort(),
-      ['NodeRejoined@consul01', 'NodeRejoined@consul02'],
+      [`NodeRejoined@${W1}`, `NodeRejoined@${W2}`],
     );
     await f.apply(swarmYaml());
     await f.waitCondition('swarmcluster', 'swarm', 'True');
@@ -267,15 +273,15 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'a repair that keeps failing for 60 s backs off (at most 10 attempts, growing gaps) and shows Degraded/RepairFailing', async () => {
     // consul02 cannot reach the manager's swarm port: every join it is told to make times out.
-    const rule = ['OUTPUT', '-p', 'tcp', '-d', '192.168.116.111', '--dport', '2377', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
-    await labCommand(['host-exec', 'consul02', 'iptables', '-I', ...rule]);
+    const rule = ['OUTPUT', '-p', 'tcp', '-d', addressOf(MGR), '--dport', '2377', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+    await labCommand(['host-exec', W2, 'iptables', '-I', ...rule]);
     try {
       const from = f.operator.lines.length;
-      await docker('consul02').swarmLeave({ force: true });
+      await docker(W2).swarmLeave({ force: true });
       const t0 = Date.now();
       const failed = await f.waitCondition('swarmcluster', 'swarm', 'True', { type: 'Degraded', reason: 'RepairFailing', timeoutMs: 50_000 });
       const degraded = failed.status.conditions.find((c: { type: string }) => c.type === 'Degraded');
-      assert.match(degraded.message, /^attempt \d+: consul02: .*failed: /);
+      assert.match(degraded.message, new RegExp(`^attempt \\d+: ${escapeRe(W2)}: .*failed: `));
       await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - t0))));
       const attempts = f.operator.lines.slice(from).filter((l) => l.message === 'reconcile failed, will retry' && l.name === 'swarm');
       const gaps = attempts.slice(1).map((l, i) => at(l) - at(attempts[i]!));
@@ -285,7 +291,7 @@ describeE2E('SwarmCluster edge states', (f) => {
       const events = (await f.swarmop(['events', 'swarmcluster', 'swarm'])).stdout;
       assert.ok(events.split('\n').filter((l) => l.includes('RepairFailing')).length >= 1, events);
     } finally {
-      await labCommand(['host-exec', 'consul02', 'iptables', '-D', ...rule]);
+      await labCommand(['host-exec', W2, 'iptables', '-D', ...rule]);
     }
     await expectConverged(90_000);
     await f.waitCondition('swarmcluster', 'swarm', 'True');
@@ -294,6 +300,6 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'gives the hosts back as found', async () => {
     await f.operator.stop();
-    if (!foundFormed) for (const h of ['consul01', 'consul02', 'consulsvr']) await docker(h).swarmLeave({ force: true }).catch(() => undefined);
+    if (!foundFormed) for (const h of [W1, W2, MGR]) await docker(h).swarmLeave({ force: true }).catch(() => undefined);
   });
 });
