@@ -28,14 +28,15 @@ import { execInContainer } from '../src/docker/exec.js';
 import { labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
 import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
 import { waitUntil } from '../testing/wait-until.js';
-import { hostDocker } from '../e2e/framework/lab.js';
+import { hostDocker, labHosts } from '../e2e/framework/lab.js';
 import { reportFigure } from './figures.js';
 import { stats, type Stats } from './stats.js';
 
 const execFileP = promisify(execFile);
 const N = Number(process.env.BENCH_N ?? 20);
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
-const HOST = 'consul01';
+/** A worker host of the lab (consul01 with the default settings); the bench brings its own containers. */
+const HOST = labHosts()[1]!.name;
 const STORE = process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500';
 const LABEL = 'drift-bench';
 const BRIDGE = 'br-driftb';

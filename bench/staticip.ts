@@ -31,7 +31,8 @@ import { desiredFor } from '../src/controllers/staticipattachment/spec.js';
 import { planCommands } from '../src/controllers/staticipattachment/step-commands.js';
 import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
-import { recordingContext } from '../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../testing/reconcile-context.js';
+import { labSettings } from '../testing/lab/lab-settings.js';
 import { reportFigure } from './figures.js';
 import { eventually } from '../testing/wait-until.js';
 
@@ -39,7 +40,9 @@ const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
 const MANY = Number(process.env.BENCH_MANY ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const BENCH_LABEL = 'staticip-bench';
-const HOST = 'consul01';
+/** A worker host of the lab (consul01 with the default settings). */
+const HOST = LAB_HOSTS[1]!.name;
+const LAB_NET = labSettings();
 
 const ctx = recordingContext();
 const docker = ctx.hosts.get(HOST)!.docker;
@@ -87,7 +90,7 @@ async function restarts(): Promise<void> {
   const reconciler = createStaticIPAttachmentReconciler({ labels: { 'io.swarmop.lab': '1' } });
   const name = 'sia-bench';
   await runWorkload(docker, name, { [TEST_LABEL]: BENCH_LABEL });
-  const o = attachment(name, { host: HOST, container: name, bridge: 'br0', uplink: 'eth0', address: '192.168.116.210/24', gateway: '192.168.116.1' });
+  const o = attachment(name, { host: HOST, container: name, bridge: 'br0', uplink: 'eth0', address: `${LAB_NET.netPrefix}.210/24`, gateway: LAB_NET.gateway });
   const first = await converge(reconciler, o);
   if (first.conditions[0]?.status !== 'True') throw new Error(`bench attachment not Ready: ${first.conditions[0]?.message}`);
 

@@ -33,13 +33,16 @@ const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
 const WITH_RESTART = process.env.BENCH_RESTART !== '0';
 
 const lab = readLabEnv();
+/** The lab's manager and two workers (consulsvr, consul01, consul02 with the default settings). */
+const [MGR, W1, W2] = lab.hosts.slice(0, 3).map((h) => h.name) as [string, string, string];
+const addressOf = (h: string): string => lab.hosts.find((x) => x.name === h)!.address;
 const prefix = `bench-swarm-${randomBytes(3).toString('hex')}/`;
 const artifactsDir = join(REPO_ROOT, '.lab', 'bench-swarm');
 const docker = (h: string): Docker => hostDocker(h);
-const EXPECTED = JSON.stringify(['consul01:worker:ready', 'consul02:worker:ready', 'consulsvr:manager:ready']);
+const EXPECTED = JSON.stringify([`${MGR}:manager:ready`, `${W1}:worker:ready`, `${W2}:worker:ready`].sort());
 
 async function nodes(): Promise<NodeRow[]> {
-  return nodeRows(docker('consulsvr'));
+  return nodeRows(docker(MGR));
 }
 async function converged(): Promise<boolean> {
   try {
@@ -67,17 +70,18 @@ async function cli(args: string[], input?: string): Promise<string> {
   return r.stdout;
 }
 
-const MANIFESTS = `${['consulsvr', 'consul01', 'consul02']
-  .map((h, i) => `apiVersion: swarmop.io/v1alpha1
+const MANIFESTS = `${lab.hosts
+  .slice(0, 3)
+  .map((h) => `apiVersion: swarmop.io/v1alpha1
 kind: DockerHost
-metadata: {name: ${h}}
-spec: {endpoint: "tcp://192.168.116.${111 + i}:2375", address: 192.168.116.${111 + i}}
+metadata: {name: ${h.name}}
+spec: {endpoint: "${h.endpoint}", address: ${h.address}}
 `)
   .join('---\n')}---
 apiVersion: swarmop.io/v1alpha1
 kind: SwarmCluster
 metadata: {name: swarm}
-spec: {managers: [consulsvr], workers: [consul01, consul02]}
+spec: {managers: [${MGR}], workers: [${W1}, ${W2}]}
 `;
 
 interface Timing {
@@ -150,10 +154,10 @@ async function settledPromote(host: string, operatorRunning: boolean) {
   const old = (await idOf(host)).ID;
   await docker(host).swarmLeave({ force: true });
   if (!operatorRunning) {
-    const { JoinTokens } = (await docker('consulsvr').swarmInspect()) as { JoinTokens: { Worker: string } };
-    await docker('consulsvr').getNode(old).remove({ force: true });
-    const addr = `192.168.116.${111 + ['consulsvr', 'consul01', 'consul02'].indexOf(host)}`;
-    await docker(host).swarmJoin({ RemoteAddrs: ['192.168.116.111:2377'], JoinToken: JoinTokens.Worker, AdvertiseAddr: addr, ListenAddr: '0.0.0.0:2377' });
+    const { JoinTokens } = (await docker(MGR).swarmInspect()) as { JoinTokens: { Worker: string } };
+    await docker(MGR).getNode(old).remove({ force: true });
+    const addr = addressOf(host);
+    await docker(host).swarmJoin({ RemoteAddrs: [`${addressOf(MGR)}:2377`], JoinToken: JoinTokens.Worker, AdvertiseAddr: addr, ListenAddr: '0.0.0.0:2377' });
   }
   const t = performance.now();
   while (!((await converged()) && (await nodes()).some((n) => n.Description.Hostname === host && n.ID !== old))) {
@@ -164,7 +168,7 @@ async function settledPromote(host: string, operatorRunning: boolean) {
 }
 async function promote(host: string) {
   const n = await idOf(host);
-  await docker('consulsvr').getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+  await docker(MGR).getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
   // Repaired = the node spec says worker again (the node then needs a while to read Ready as a worker).
   return {
     repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Spec.Role === 'worker'),
@@ -187,10 +191,10 @@ async function wipeRestart(host: string) {
 
 let operatorRunning = false;
 const FAULTS: Fault[] = [
-  { name: 'worker `swarm leave --force`', host: 'consul01', inject: () => leave('consul01') },
-  { name: 'worker promoted by hand', host: 'consul02', inject: () => settledPromote('consul02', operatorRunning) },
-  { name: 'worker promoted again right after its demotion', host: 'consul02', inject: () => promote('consul02') },
-  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: 'consul02', inject: () => wipeRestart('consul02') }] : []),
+  { name: 'worker `swarm leave --force`', host: W1, inject: () => leave(W1) },
+  { name: 'worker promoted by hand', host: W2, inject: () => settledPromote(W2, operatorRunning) },
+  { name: 'worker promoted again right after its demotion', host: W2, inject: () => promote(W2) },
+  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: W2, inject: () => wipeRestart(W2) }] : []),
 ].filter((f, i) => {
   const only = process.env.BENCH_FAULTS?.split(',');
   return !only || only.includes(['leave', 'promote', 'repromote', 'restart'][i]!);
