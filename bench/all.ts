@@ -48,10 +48,10 @@ interface Result {
 
 /** A benchmark's section of an earlier BENCHMARKS.md, unchanged (undefined when it has none). */
 function keptSection(text: string, b: Bench, date: string): Result | undefined {
-  const head = `## ${b.title}\n`;
-  const at = text.indexOf(head);
-  if (at < 0) return undefined;
-  const rest = text.slice(at + head.length);
+  // Sections written before a title was reworded may still carry an old "(issue N)" suffix.
+  const head = new RegExp(`^## ${b.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(issue \\d+\\))?\n`, 'm').exec(text);
+  if (!head) return undefined;
+  const rest = text.slice(head.index + head[0].length);
   const command = /^Command: `([^`]+)` — (ok|exit (\S+)), (\d+) s( \(.*\))?$/m.exec(rest);
   const open = rest.indexOf('```text\n');
   const close = rest.indexOf('\n```', open + 8);
@@ -86,7 +86,8 @@ function ensureLab(): Promise<void> {
 async function main(): Promise<number> {
   const keep = process.argv.includes('--keep');
   const wanted = process.argv.slice(2).filter((a) => a !== '--keep');
-  const benches = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : BENCHES;
+  // `--keep` alone runs nothing: it rebuilds the summary (and the README's table) from the sections.
+  const benches = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : keep ? [] : BENCHES;
   const earlierPath = join(ROOT, 'BENCHMARKS.md');
   const earlier = keep && existsSync(earlierPath) ? readFileSync(earlierPath, 'utf8') : undefined;
   if (keep && !earlier) {
@@ -124,7 +125,8 @@ async function main(): Promise<number> {
     'Re-run one with the command shown; run all with `npm run bench`.',
     '',
     `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory. Date: ${when}.`,
-    ...(earlier ? ['', `Re-run on ${when}: ${benches.map((b) => b.name).join(', ')}. The other sections are kept from the run of ${earlierDate}, as marked.`] : []),
+    ...(earlier && benches.length ? ['', `Re-run on ${when}: ${benches.map((b) => b.name).join(', ')}. The other sections are kept from the run of ${earlierDate}, as marked.`] : []),
+    ...(earlier && !benches.length ? ['', `Rebuilt on ${when} from the sections below, each marked with the run it came from.`] : []),
     '',
     '## Summary',
     '',
