@@ -3,17 +3,10 @@ import type { ConditionInput } from '../kind-reconciler.js';
 import type { NetObservation } from './observation.js';
 import type { Plan } from './plan.js';
 import type { Desired } from './spec.js';
+import type { StaticIPAttachmentStatus } from '../../crds/static-ip-attachment.js';
 
 /** Observed facts written to status (rebuilt every time; lastAppliedTime is carried until the next apply). */
-export interface AttachmentObserved {
-  containerID?: string;
-  pid?: number;
-  interface?: string;
-  address?: string;
-  mac?: string;
-  hostVeth?: string;
-  lastAppliedTime?: string;
-}
+export type AttachmentObserved = Pick<StaticIPAttachmentStatus, 'containerID' | 'pid' | 'interface' | 'address' | 'mac' | 'hostVeth' | 'lastAppliedTime'>;
 
 export function ready(status: ConditionInput['status'], reason: string, message: string): ConditionInput[] {
   return [{ type: 'Ready', status, reason, message }];
