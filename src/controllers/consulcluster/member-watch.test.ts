@@ -4,6 +4,18 @@ import type { HostWatchContext } from '../kind-reconciler.js';
 import { needsReconcile, watchMembers } from './member-watch.js';
 import type { SerfMember, WanMember } from './model.js';
 
+/** The watch's view of the operator: host addresses, the cached clusters, and what it queued. */
+function watchContext(addresses: Record<string, string>, clusters: readonly object[]): { ctx: HostWatchContext; queued: string[] } {
+  const queued: string[] = [];
+  const ctx = {
+    hosts: { get: (h: string) => ({ name: h, address: addresses[h] }), list: () => [] },
+    cache: { get: () => undefined, list: () => clusters },
+    enqueue: (n: string) => void queued.push(n),
+    log: undefined,
+  } as unknown as HostWatchContext;
+  return { ctx, queued };
+}
+
 test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
   const nodes = ['s1', 's2'];
   const steady = new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', 's1=alive,s2=alive']]);
@@ -28,14 +40,8 @@ test('the watch polls every agent of every cluster and queues the cluster whose 
     metadata: { name: 'c1' },
     spec: { datacenter: 'dc', image: 'consul:x', servers: [{ host: 'h1', node: 's1' }, { host: 'h2', node: 's2' }] },
   };
-  const queued: string[] = [];
   const asked: string[] = [];
-  const ctx = {
-    hosts: { get: (h: string) => ({ name: h, address: h === 'h1' ? '10.0.0.1' : '10.0.0.2' }), list: () => [] },
-    cache: { get: () => undefined, list: () => [cluster] },
-    enqueue: (n: string) => void queued.push(n),
-    log: undefined,
-  } as unknown as HostWatchContext;
+  const { ctx, queued } = watchContext({ h1: '10.0.0.1', h2: '10.0.0.2' }, [cluster]);
   const ac = new AbortController();
   const done = watchMembers(ctx, ac.signal, {
     intervalMs: 20,
@@ -70,14 +76,8 @@ test('a federated cluster is queued when a peer server it keeps joined sees one 
     '10.0.0.1': { 'h1.dc1': 'alive', 'h2.dc2': 'alive' },
     '10.0.0.2': { 'h1.dc1': 'alive', 'h2.dc2': 'alive' },
   };
-  const queued: string[] = [];
   const wanAsked = new Set<string>();
-  const ctx = {
-    hosts: { get: (h: string) => ({ name: h, address: addresses[h] }), list: () => [] },
-    cache: { get: () => undefined, list: () => clusters },
-    enqueue: (n: string) => void queued.push(n),
-    log: undefined,
-  } as unknown as HostWatchContext;
+  const { ctx, queued } = watchContext(addresses, clusters);
   const ac = new AbortController();
   const done = watchMembers(ctx, ac.signal, {
     intervalMs: 20,
