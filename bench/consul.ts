@@ -21,22 +21,19 @@
  * BENCH_ALONE_RUNS (partition and kill anchors, default 4: Consul alone waits up to its 30 s reconnect interval a run, so n=20 would cost ~15 min), BENCH_DRIFTS (comma list of
  * stop,kill,remove,leave,partition), BENCH_LOG_LEVEL (the operator's --log-level, default info).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';
 import { consulPartitionScript, partitionConsul, PARTITION_HELPER_IMAGE } from '../testing/lab/consul-partition.js';
-import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
+import { OperatorProcess } from '../testing/operator-process.js';
 import { waitUntil } from '../testing/wait-until.js';
 import { reportFigure } from './figures.js';
+import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
 import { stats } from './stats.js';
 
-const execFileP = promisify(execFile);
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -69,12 +66,6 @@ spec:
 ${HOSTS.map((h) => `    - {host: ${h.name}, node: ${h.name}}`).join('\n')}
 `,
 ].join('---\n');
-
-async function swarmop(args: string[], input?: string): Promise<string> {
-  const child = execFileP(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env: { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix } });
-  if (input !== undefined) child.child.stdin!.end(input);
-  return (await child).stdout;
-}
 
 interface Look {
   alive: boolean;
@@ -211,13 +202,6 @@ function explainSlow(op: OperatorProcess, what: string, from: number, to: number
   }
 }
 
-/** Warnings and errors the operator logged, counted by message: retries and reconnects behind slow samples. */
-function warnSummary(op: OperatorProcess): string {
-  const count = new Map<string, number>();
-  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
-  return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
-}
-
 async function cleanup(): Promise<void> {
   await heal().catch(() => undefined);
   for (const h of HOSTS) {
@@ -230,13 +214,7 @@ function newOperator(): OperatorProcess {
   return new OperatorProcess({ storeAddr: lab.storeAddr, prefix, args: ['--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
 }
 
-async function stopOperator(op: OperatorProcess): Promise<void> {
-  try {
-    await op.stop('SIGTERM', 15_000);
-  } catch {
-    console.log(`WARNING: the operator did not exit within 15 s of SIGTERM; last lines:\n${op.dump(15)}`);
-  }
-}
+const swarmop = (args: string[], input?: string): Promise<string> => swarmopCli(lab.storeAddr, prefix, args, input);
 
 async function main(): Promise<void> {
   for (const h of HOSTS) {

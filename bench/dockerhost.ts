@@ -13,16 +13,13 @@
  * that matters is the fallback it beats, a resync (3600 s here).
  * Settings: BENCH_FLIP_RUNS (default 20).
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startConsulAgent } from '../testing/consul-agent.js';
 import { startDockerEngine } from '../testing/docker-engine.js';
-import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
+import { OperatorProcess } from '../testing/operator-process.js';
+import { swarmopCli } from './operator-run.js';
 import { reportFigure } from './figures.js';
 import { stats } from './stats.js';
 
-const execFileP = promisify(execFile);
 const RUNS = Number(process.env.BENCH_FLIP_RUNS ?? 20);
 const HOST = 'flip';
 const PREFIX = 'bench-flip/';
@@ -52,9 +49,7 @@ async function main(): Promise<void> {
   };
   try {
     const manifest = `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${HOST}}\nspec: {endpoint: "${engine.dockerHost}", address: 127.0.0.1}\n`;
-    const apply = execFileP(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), 'apply', '-f', '-'], { env: { ...process.env, CONSUL_HTTP_ADDR: consul.address, SWARMOP_PREFIX: PREFIX } });
-    apply.child.stdin!.end(manifest);
-    await apply;
+    await swarmopCli(consul.address, PREFIX, ['apply', '-f', '-'], manifest);
     op.start();
     await until('Ready=True at first', 'True', 60_000);
     const down: number[] = [];

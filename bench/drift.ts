@@ -18,21 +18,19 @@
  * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_LOG_LEVEL (the
  * operator's --log-level, default info; debug adds each reconcile's duration).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { execInContainer } from '../src/docker/exec.js';
 import { labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
 import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
 import { waitUntil } from '../testing/wait-until.js';
+import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
 import { hostDocker, labHosts } from '../e2e/framework/lab.js';
 import { reportFigure } from './figures.js';
 import { stats, type Stats } from './stats.js';
 
-const execFileP = promisify(execFile);
 const N = Number(process.env.BENCH_N ?? 20);
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
 /** A worker host of the lab (consul01 with the default settings); the bench brings its own containers. */
@@ -97,12 +95,6 @@ async function startFaulter(): Promise<void> {
 /** Polls every 100 ms; a probe that throws counts as "not yet". */
 const until = (what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> => waitUntil(what, probe, timeoutMs, 100);
 
-async function swarmop(args: string[], input?: string): Promise<string> {
-  const child = execFileP(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env: { ...process.env, CONSUL_HTTP_ADDR: STORE, SWARMOP_PREFIX: prefix } });
-  if (input !== undefined) child.child.stdin!.end(input);
-  return (await child).stdout;
-}
-
 interface Drift {
   what: string;
   where: 'host' | 'container';
@@ -139,26 +131,11 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
   }
 }
 
-/** Warnings and errors the operator logged, counted by message: retries and reconnects behind slow samples. */
-function warnSummary(op: OperatorProcess): string {
-  const count = new Map<string, number>();
-  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
-  return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
-}
-
 function row(label: string, s: Stats, floor?: Stats): string {
   return `${label.padEnd(34)} ${s.text}${floor ? `   (first look: p50 ${floor.p50.toFixed(0)} ms)` : ''}`;
 }
 
-/** SIGTERM must drain and exit; when it does not, say so (with the operator's last lines) and kill it. */
-async function stopOperator(op: OperatorProcess): Promise<void> {
-  try {
-    await op.stop('SIGTERM', 15_000);
-  } catch {
-    console.log(`WARNING: the operator did not exit within 15 s of SIGTERM; last lines:\n${op.dump(15)}`);
-    await op.stop('SIGKILL');
-  }
-}
+const swarmop = (args: string[], input?: string): Promise<string> => swarmopCli(STORE, prefix, args, input);
 
 async function main(): Promise<void> {
   if (!(await labReachable(docker))) {

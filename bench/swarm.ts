@@ -23,10 +23,10 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { hostDocker, LAB_OPERATOR_ARGS, labCommand, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
 import { OperatorProcess } from '../testing/operator-process.js';
-import { run } from '../e2e/framework/shell.js';
 import { reportFigure } from './figures.js';
 import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
 import { stats } from './stats.js';
+import { swarmopCli } from './operator-run.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
@@ -58,16 +58,6 @@ async function shows(host: string, state: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function cli(args: string[], input?: string): Promise<string> {
-  const r = await run(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], {
-    env: { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix },
-    ...(input === undefined ? {} : { input }),
-    timeoutMs: 60_000,
-  });
-  if (r.code !== 0) throw new Error(`swarmop ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
-  return r.stdout;
 }
 
 const MANIFESTS = `${lab.hosts
@@ -213,6 +203,8 @@ async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+const cli = (args: string[], input?: string): Promise<string> => swarmopCli(lab.storeAddr, prefix, args, input);
 
 async function main(): Promise<void> {
   console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), ${RUNS} runs per fault`);
