@@ -19,15 +19,13 @@
  * operator's --log-level, default info; debug adds each reconcile's duration).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { execInContainer } from '../src/docker/exec.js';
 import { labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
-import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
+import { OperatorProcess } from '../testing/operator-process.js';
 import { waitUntil } from '../testing/wait-until.js';
 import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
-import { hostDocker, labHosts } from '../e2e/framework/lab.js';
+import { hostDocker, labHosts, labManifest } from '../e2e/framework/lab.js';
 import { reportFigure } from './figures.js';
 import { stats, type Stats } from './stats.js';
 
@@ -149,7 +147,7 @@ async function main(): Promise<void> {
     op.start();
     const doc = (c: { name: string; ip: string }, extra: string) =>
       `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${c.name}}\nspec: {host: ${HOST}, container: ${c.name}, bridge: ${BRIDGE}, address: ${c.ip}/24, ownBridge: true${extra}}\n`;
-    await swarmop(['apply', '-f', '-'], `${readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8')}\n---\n${doc(A, `, gateway: ${GW}`)}---\n${doc(B, '')}`);
+    await swarmop(['apply', '-f', '-'], `${labManifest('00-dockerhosts.yaml')}\n---\n${doc(A, `, gateway: ${GW}`)}---\n${doc(B, '')}`);
     await until('A attached and B answering', () => healthyNow(true));
     const hostVeth = (JSON.parse(await swarmop(['get', 'staticipattachment', A.name, '-o', 'json'])) as { status: { hostVeth: string } }).status.hostVeth;
 

@@ -13,7 +13,7 @@ import { after, before } from 'node:test';
 import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/agent-config-file.js';
 import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
-import { dockerOnHost, hostDocker, labRoles, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, hostDocker, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const CLUSTER = 'secured';
@@ -104,7 +104,7 @@ describeE2E('ConsulCluster with ACLs', (f) => {
   });
 
   itE2E(f, 'forms from the manifests with ACLs on (default deny); secrets only in a 0600 file owned by the agent user', async () => {
-    await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8'));
+    await f.apply(labManifest('00-dockerhosts.yaml'));
     const began = Date.now();
     await f.apply(MANIFEST);
     const obj = await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 120_000 });

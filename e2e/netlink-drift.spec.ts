@@ -8,9 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describeE2E, itE2E } from './framework/framework.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dockerOnHost, labHosts, REPO_ROOT } from './framework/lab.js';
+import { dockerOnHost, labHosts, labManifest } from './framework/lab.js';
 import { eventually } from '../testing/wait-until.js';
 
 /** A worker host of the lab (consul01 with the default settings); the spec brings its own containers. */
@@ -66,7 +64,7 @@ describeE2E('netlink drift', (f) => {
     await onHost(['link', 'del', UPLINK]).catch(() => '');
     await onHost(['link', 'add', UPLINK, 'type', 'veth', 'peer', 'name', `${UPLINK}-p`]);
     for (const c of [A, B]) await docker(['run', '-d', '--name', c.name, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=netlink-e2e', 'swarmop/workload:lab']);
-    await f.apply(readFileSync(join(REPO_ROOT, 'manifests', '00-dockerhosts.yaml'), 'utf8'));
+    await f.apply(labManifest('00-dockerhosts.yaml'));
     const doc = (c: { name: string; ip: string }, extra: string) =>
       `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${c.name}}\nspec: {host: ${HOST}, container: ${c.name}, bridge: ${BRIDGE}, address: ${c.ip}/24, ownBridge: true${extra}}\n`;
     await f.apply(`${doc(A, `, gateway: ${GW}, uplink: ${UPLINK}`)}---\n${doc(B, `, uplink: ${UPLINK}`)}`);
