@@ -7,6 +7,7 @@ import { eventRowsFor } from '../resources/event-rows.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';
 import { parseLabelSelector } from '../resources/label-selector.js';
+import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
 
 export function registerDescribe(program: Command, ctx: CliContext): void {
@@ -15,6 +16,7 @@ export function registerDescribe(program: Command, ctx: CliContext): void {
     .description('show resources in detail: spec, status, conditions and events (every object of the kind when no name is given)')
     .argument('<resources...>', 'KIND [NAME...] | KIND,KIND | KIND/NAME...')
     .option('-l, --selector <selector>', 'label selector, e.g. role=server')
+    .addOption(allNamespacesOption())
     .action(
       action(ctx, async (args: string[], opts: { selector?: string }) => {
         const parsed = parseResourceArgs(args);

@@ -27,6 +27,7 @@ import {
 import { renderTable } from '../output/table.js';
 import { kindsOf, parseResourceArgs } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';
+import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
 
 interface GetOptions {
@@ -85,6 +86,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--no-headers', 'tables without the header line')
     .option('--show-labels', 'add a LABELS column')
     .option('-w, --watch', 'after listing, keep printing changes (one kind only; Ctrl-C to stop)')
+    .addOption(allNamespacesOption())
     .action(
       action(ctx, async (args: string[], opts: GetOptions) => {
         const format = parseOutputFormat(opts.output);
