@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { checkContext, requireConfigFilePath, loadConfig, saveConfig, type NamedContext } from '../config/config-file.js';
+import { checkContext, PATH_KEYS, requireConfigFilePath, loadConfig, resolveUserPath, saveConfig, type NamedContext } from '../config/config-file.js';
 import { parseBool, SETTING_ENV, type SettingKey } from '../config/connection-settings.js';
 import { renderTable } from '../output/table.js';
 import { withExamples } from '../program/examples.js';
@@ -107,6 +107,9 @@ export function registerConfig(program: Command, ctx: CliContext): void {
           const b = parseBool(v);
           if (b === undefined) throw new SwarmopError('Invalid', `--ssl-verify must be true or false, got "${v}"`);
           next[key] = b;
+        } else if ((PATH_KEYS as readonly string[]).includes(key)) {
+          // Stored absolute (as kubectl config does), so the context works from any folder.
+          next[key] = resolveUserPath(v, ctx.io.cwd, ctx.io.env.HOME || undefined);
         } else next[key] = v;
       }
       const checked: NamedContext = checkContext(next, file, `context "${name}"`);
