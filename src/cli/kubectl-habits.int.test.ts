@@ -37,9 +37,9 @@ function newPrefix(): string {
 
 type Env = Record<string, string | undefined>;
 
-async function run(prefix: string, argv: string[], opts: { stdin?: string; env?: Env } = {}) {
+async function run(prefix: string, argv: string[], opts: { stdin?: string; env?: Env; cwd?: string } = {}) {
   const env: Env = { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix, PATH: process.env.PATH, ...opts.env };
-  const io = captureIo({ env, cwd: REPO, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
+  const io = captureIo({ env, cwd: opts.cwd ?? REPO, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
   const code = await main(argv, io);
   return { code, out: io.out, err: io.err };
 }
@@ -95,6 +95,41 @@ test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', a
   r = await run(prefix, ['get', 'dh', '--sort-by', 'spec.address']);
   assert.equal(r.code, 2);
   assert.match(r.err, /must start with "\."/);
+});
+
+test('short options take their value after "=" as kubectl\'s do (-o=name, -l=k=v, -p=PATCH, -f=FILE); -A is accepted and lists everything', async () => {
+  const { prefix, store } = await withSamples();
+  let r = await run(prefix, ['get', 'dh', '-o=name', '-l=role=manager']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'dockerhost/consulsvr\n');
+  r = await run(prefix, ['get', 'sia/ubuntu114', '-o=jsonpath={.spec.host}']);
+  assert.equal(r.out, 'consul01');
+  r = await run(prefix, ['patch', 'sia', 'ubuntu114', '--type=json', '-p=[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(((await store.get('StaticIPAttachment', 'ubuntu114'))!.spec as { gateway: string }).gateway, '192.168.116.254');
+  assert.equal((await run(prefix, ['diff', '-f=manifests'])).code, 1);
+  r = await run(prefix, ['get', 'all', '-A', '-o', 'name']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 7);
+  r = await run(prefix, ['get', 'sia', '--all-namespaces', '--no-headers', '-o', 'custom-columns=N:.metadata.name']);
+  assert.equal(r.out, 'ubuntu114\nubuntu119\n');
+  r = await run(prefix, ['describe', 'dh', '-A']);
+  assert.equal(r.out.match(/^Name:/gm)?.length, 3);
+});
+
+test('label selectors take kubectl\'s set-based terms: in, notin, key and !key', async () => {
+  const { prefix } = await withSamples();
+  await run(prefix, ['label', 'dh', 'consul02', 'tier=edge']);
+  let r = await run(prefix, ['get', 'dh', '-o', 'name', '-l', 'role in (worker, manager),tier notin (edge)']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'dockerhost/consul01\ndockerhost/consulsvr\n');
+  r = await run(prefix, ['get', 'dh', '-o', 'name', '-l', 'role in (worker),!tier']);
+  assert.equal(r.out, 'dockerhost/consul01\n');
+  r = await run(prefix, ['delete', 'dh', '-l', 'tier in (edge)']);
+  assert.equal(r.out, 'dockerhost/consul02 deleted\n');
+  r = await run(prefix, ['get', 'dh', '-l', 'role in worker']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /invalid label selector "role in worker"/);
 });
 
 test('-o yaml and json of a list are one List document; of one named object, the object', async () => {
@@ -401,4 +436,28 @@ test('config contexts: set-context, use-context, get-contexts, current-context, 
   r = await run(prefix, ['config', 'delete-context', 'dead'], { env });
   assert.equal(r.code, 0);
   assert.deepEqual((await run(prefix, ['config', 'get-contexts', '-o', 'name'], { env })).out, 'lab\n');
+});
+
+test('config: file paths of a context work from any folder (set-context stores them absolute; relative ones in the file are relative to it, ~/ is the home)', async () => {
+  const prefix = newPrefix();
+  assert.equal((await run(prefix, ['apply', '-f', 'manifests/00-dockerhosts.yaml'])).code, 0);
+  const dir = await mkdtemp(path.join(tmpdir(), 'swarmop-config-'));
+  const file = path.join(dir, 'config.yaml');
+  await writeFile(path.join(dir, 'token'), 'anonymous\n');
+  const env: Env = { SWARMOP_CONFIG: file, CONSUL_HTTP_ADDR: undefined, SWARMOP_PREFIX: undefined, HOME: dir };
+  let r = await run(prefix, ['config', 'set-context', 'rel', '--address', agent.address, '--prefix', prefix, '--token-file', 'token'], { env, cwd: dir });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(parseYaml(await readFile(file, 'utf8')).contexts[0].tokenFile, path.join(dir, 'token'));
+  r = await run(prefix, ['--context', 'rel', 'get', 'dh', '-o', 'name'], { env });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 3);
+  await writeFile(
+    file,
+    `contexts:\n  - {name: byhand, address: "${agent.address}", prefix: ${prefix}, tokenFile: token}\n  - {name: home, address: "${agent.address}", prefix: ${prefix}, tokenFile: ~/token}\n`,
+  );
+  r = await run(prefix, ['--context', 'byhand', 'get', 'dh', '-o', 'name'], { env });
+  assert.equal(r.code, 0, r.err);
+  r = await run(prefix, ['--context', 'home', 'config', 'view'], { env });
+  assert.match(r.out, new RegExp(`^tokenFile: ${path.join(dir, 'token')}$`, 'm'));
+  assert.equal((await run(prefix, ['--context', 'home', 'get', 'dh', '-o', 'name'], { env })).code, 0);
 });
