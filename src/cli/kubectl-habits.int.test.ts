@@ -147,6 +147,24 @@ test('-o yaml and json of a list are one List document; of one named object, the
   assert.equal(one.kind, 'StaticIPAttachment');
 });
 
+test('the List that get -o yaml|json prints is read back by apply, diff and validate (a backup restores)', async () => {
+  const { prefix } = await withSamples();
+  const yamlList = (await run(prefix, ['get', 'all', '-o', 'yaml'])).out;
+  const jsonList = (await run(prefix, ['get', 'dh,sia', '-o', 'json'])).out;
+  assert.equal((await run(prefix, ['diff', '-f', '-'], { stdin: yamlList })).code, 0);
+  let r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 5);
+  const restored = newPrefix();
+  r = await run(restored, ['apply', '-f', '-'], { stdin: yamlList });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter((l) => l.endsWith(' created')).length, 7);
+  assert.equal((await run(restored, ['diff', '-f', 'manifests'])).code, 0);
+  r = await run('offline/', ['validate', '-f', '-'], { stdin: yamlList.replace('gateway: 192.168.116.1\n', 'gateway: 10.0.0.1\n'), env: { CONSUL_HTTP_ADDR: '127.0.0.1:1' } });
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^<stdin>:\d+:\d+: spec\.gateway: /m);
+});
+
 test('describe without a name describes every object of the kind; READY and FROM show the reason and the reporter', async () => {
   const { prefix, store } = await withSamples();
   const sia = (await store.get('StaticIPAttachment', 'ubuntu119'))!;
