@@ -74,6 +74,9 @@ test('get takes KIND/NAME, kind lists and several names; a missing name is repor
   r = await run(prefix, ['get', 'dh,sia', 'consul01']);
   assert.equal(r.code, 2);
   assert.match(r.err, /names need exactly one resource type/);
+  r = await run(prefix, ['get', 'events']);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, 'error: events are not a resource type here: use swarmop events [KIND [NAME]] (-w to follow)\n');
 });
 
 test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', async () => {
