@@ -87,8 +87,12 @@ test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', a
   assert.equal(r.out, 'consul02');
   r = await run(prefix, ['get', 'dh', '-o', 'jsonpath={.items[?(@.metadata.labels.role=="manager")].metadata.name}']);
   assert.equal(r.out, 'consulsvr');
-  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.spec.nope}']);
+  // kubectl's default --allow-missing-template-keys=true: a missing field prints nothing.
+  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.items[*].status.observedGeneration}|{.spec.nope}']);
+  assert.deepEqual([r.code, r.out, r.err], [0, '|', '']);
+  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.spec.nope}', '--allow-missing-template-keys=false']);
   assert.equal(r.code, 2);
+  assert.equal(r.err, 'error: jsonpath .spec.nope: not found\n');
   r = await run(prefix, ['get', 'dh', '-o', 'custom-columns=NAME:.metadata.name,ROLE:.metadata.labels.role,TLS:.spec.tls']);
   assert.deepEqual(r.out.trimEnd().split('\n').map(cols), [['NAME', 'ROLE', 'TLS'], ['consul01', 'worker', '<none>'], ['consul02', 'worker', '<none>'], ['consulsvr', 'manager', '<none>']]);
   r = await run(prefix, ['get', 'dh', '--no-headers', '--show-labels', '--sort-by=.spec.address']);
@@ -148,6 +152,13 @@ test('-o yaml and json of a list are one List document; of one named object, the
   assert.equal(yamlList.items.length, 2);
   const one = parseYaml((await run(prefix, ['get', 'sia/ubuntu114', '-o', 'yaml'])).out);
   assert.equal(one.kind, 'StaticIPAttachment');
+  // Nothing matches: still one (empty) List, so `| jq .items` and `| yq` keep working.
+  const none = await run(prefix, ['get', 'sia', '-l', 'absent=yes', '-o', 'json']);
+  assert.equal(none.code, 0, none.err);
+  assert.deepEqual(JSON.parse(none.out), { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] });
+  assert.deepEqual(parseYaml((await run(newPrefix(), ['get', 'all', '-o', 'yaml'])).out).items, []);
+  const names = await run(prefix, ['get', 'sia', '-l', 'absent=yes', '-o', 'jsonpath={.items[*].metadata.name}']);
+  assert.deepEqual([names.code, names.out], [0, '']);
 });
 
 test('the List that get -o yaml|json prints is read back by apply, diff and validate (a backup restores)', async () => {

@@ -29,6 +29,7 @@ import { kindsOf, parseResourceArgs } from '../resources/resource-args.js';
 import { fetchResources } from '../resources/resource-fetch.js';
 import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
+import { parseBool } from '../config/connection-settings.js';
 
 interface GetOptions {
   output?: string;
@@ -37,6 +38,16 @@ interface GetOptions {
   sortBy?: string;
   noHeaders?: boolean;
   showLabels?: boolean;
+  allowMissingTemplateKeys: boolean;
+}
+
+function parseBoolFlag(name: string): (v: string | undefined) => boolean {
+  return (v) => {
+    if (v === undefined) return true;
+    const b = parseBool(v);
+    if (b === undefined) throw new SwarmopError('Invalid', `${name} must be true or false, got "${v}"`);
+    return b;
+  };
 }
 
 export interface RenderOptions {
@@ -54,7 +65,7 @@ export interface RenderOptions {
 export function renderGet(kinds: readonly KindInfo[], resources: Resource[], o: RenderOptions): string {
   const f = o.format;
   if (typeof f === 'object') {
-    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single) : renderCustomColumns(resources, f.columns, o.noHeaders);
+    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single, f.allowMissing) : renderCustomColumns(resources, f.columns, o.noHeaders);
   }
   switch (f) {
     case 'name':
@@ -87,10 +98,17 @@ export function registerGet(program: Command, ctx: CliContext): void {
     .option('--show-labels', 'add a LABELS column')
     .option('-w, --watch', 'after listing, keep printing changes (one kind only; Ctrl-C to stop)')
     .addOption(allNamespacesOption())
+    .option(
+      '--allow-missing-template-keys [bool]',
+      'jsonpath: a missing field prints nothing (default true, as in kubectl); =false makes it an error',
+      parseBoolFlag('--allow-missing-template-keys'),
+      true,
+    )
     .action(
       action(ctx, async (args: string[], opts: GetOptions) => {
         const format = parseOutputFormat(opts.output);
         if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use ${OUTPUT_FORMATS_HELP}`);
+        if (typeof format === 'object' && format.type === 'jsonpath') format.allowMissing = opts.allowMissingTemplateKeys;
         const selector = parseLabelSelector(opts.selector ?? '');
         const parsed = parseResourceArgs(args);
         const kinds = kindsOf(parsed);
@@ -108,7 +126,11 @@ export function registerGet(program: Command, ctx: CliContext): void {
         const { resources: found, missing } = await fetchResources(handle, parsed, selector);
         const resources = opts.sortBy ? sortResources(found, opts.sortBy) : found;
         if (resources.length === 0 && missing.length === 0) {
-          ctx.io.stderr('No resources found.\n');
+          // As kubectl: documents and templates get an empty List (a pipe into jq still parses); tables a note.
+          const asList = format === 'yaml' || format === 'json' || (typeof format === 'object' && format.type === 'jsonpath');
+          if (asList && parsed.type !== 'refs') {
+            ctx.io.stdout(renderGet(kinds, [], { format, single: false, withKind: false, noHeaders, showLabels: false, now: ctx.io.now() }));
+          } else ctx.io.stderr('No resources found.\n');
           return ExitCode.Ok;
         }
         if (resources.length > 0) {
@@ -149,7 +171,7 @@ async function watchGet(
   const emit = (r: Resource, deleted: boolean): void => {
     const f = q.format;
     if (typeof f === 'object') {
-      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true) : renderCustomColumns([r], f.columns, headerPrinted));
+      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true, f.allowMissing) : renderCustomColumns([r], f.columns, headerPrinted));
       headerPrinted = true;
       return;
     }
