@@ -465,6 +465,12 @@ test('config contexts: set-context, use-context, get-contexts, current-context, 
   assert.equal((await run(prefix, ['--context', 'dead', '--consul-addr', agent.address, '--prefix', prefix, 'get', 'dh', '-o', 'name'], { env })).out.split('\n').length, 4);
   r = await run(prefix, ['--context', 'dead', 'config', 'view'], { env });
   assert.equal(r.out, `configFile: ${file}\ncontext: dead\naddress: 127.0.0.1:1\ncaFile: /etc/ca.pem\nsslVerify: false\nprefix: swarmop/\n`);
+  // kubectl's `config set-context --current`: change the current context without naming it.
+  r = await run(prefix, ['config', 'set-context', '--current', '--tls-server-name', 'consul.lab'], { env });
+  assert.equal(r.out, 'Context "lab" modified.\n');
+  assert.equal(parseYaml(await readFile(file, 'utf8')).contexts[0].tlsServerName, 'consul.lab');
+  r = await run(prefix, ['config', 'set-context', '--current', 'lab'], { env });
+  assert.equal(r.code, 2);
   r = await run(prefix, ['config', 'delete-context', 'dead'], { env });
   assert.equal(r.code, 0);
   assert.deepEqual((await run(prefix, ['config', 'get-contexts', '-o', 'name'], { env })).out, 'lab\n');
