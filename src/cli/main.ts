@@ -193,7 +193,7 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };
-    io = processIo(controller.signal, cleanup);
+    io = processIo(controller.signal, cleanup, () => controller.abort());
   }
   let program: Command | undefined;
   let consulFlags: GlobalFlags = {};
