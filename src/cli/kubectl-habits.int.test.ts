@@ -378,6 +378,25 @@ test('api-resources lists every kind; completion scripts parse and complete comm
   assert.deepEqual(await complete(['swarmop', 'config', 'use']), ['use-context']);
 });
 
+test('output piped into a reader that closes early (| head, | true) ends quietly: no EPIPE stack, the work is done, a watch ends', async () => {
+  const prefix = newPrefix();
+  const home = await mkdtemp(path.join(tmpdir(), 'swarmop-pipe-'));
+  const cli = `"${process.execPath}" --import tsx --input-type=module -e 'const m = await import("${REPO}src/cli/main.ts"); process.exitCode = await m.main(process.argv.slice(1));' --`;
+  const sh = async (line: string): Promise<{ stderr: string; status: string }> => {
+    const { stdout, stderr } = await execFileP('bash', ['-c', `${line}; echo "\${PIPESTATUS[0]}"`], {
+      cwd: REPO,
+      // HOME without a .bashrc: bash reads it when its stdin is a socket, as node's pipes are.
+      env: { PATH: process.env.PATH, HOME: home, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix },
+      timeout: 60_000,
+    });
+    return { stderr, status: stdout.trim() };
+  };
+  assert.deepEqual(await sh(`${cli} apply -f manifests | true`), { stderr: '', status: '0' });
+  assert.equal((await kv.list(`${prefix}objects/`)).pairs.length, 7, 'every document was applied although nobody read the output');
+  assert.deepEqual(await sh(`${cli} get all -o yaml | true`), { stderr: '', status: '0' });
+  assert.deepEqual(await sh(`${cli} get sia -w | true`), { stderr: '', status: '0' });
+});
+
 test('every command\'s --help has an Examples section', async () => {
   const io = captureIo({});
   const program = buildProgram(createContext(io, () => ({})));
