@@ -79,6 +79,25 @@ test('get takes KIND/NAME, kind lists and several names; a missing name is repor
   assert.equal(r.err, 'error: events are not a resource type here: use swarmop events [KIND [NAME]] (-w to follow)\n');
 });
 
+test('get and describe -f FILE|DIR show the objects the manifests name; a missing one exits 3 after the found ones', async () => {
+  const { prefix } = await withSamples();
+  let r = await run(prefix, ['get', '-f', 'manifests/30-staticipattachments.yaml', '-o', 'name']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'staticipattachment/ubuntu114\nstaticipattachment/ubuntu119\n');
+  r = await run(prefix, ['get', '-f', 'manifests', '-o', 'name']);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 7);
+  r = await run(prefix, ['describe', '-f', 'manifests/00-dockerhosts.yaml']);
+  assert.deepEqual(r.out.match(/^Name: +(\S+)$/gm)?.map((l) => l.split(/ +/)[1]), ['consulsvr', 'consul01', 'consul02']);
+  await run(prefix, ['delete', 'sia', 'ubuntu119']);
+  r = await run(prefix, ['get', '-f=manifests/30-staticipattachments.yaml']);
+  assert.equal(r.code, 3);
+  assert.match(r.out, /^ubuntu114 /m);
+  assert.equal(r.err, 'error: staticipattachments "ubuntu119" not found\n');
+  r = await run(prefix, ['get', 'sia', '-f', 'manifests']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /give either -f or resources, not both/);
+});
+
 test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', async () => {
   const { prefix } = await withSamples();
   let r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.address}{"\\n"}{end}']);

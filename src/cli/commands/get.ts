@@ -25,7 +25,9 @@ import {
   type OutputFormat,
 } from '../output/resource-printer.js';
 import { renderTable } from '../output/table.js';
-import { kindsOf, parseResourceArgs } from '../resources/resource-args.js';
+import { kindsOf } from '../resources/resource-args.js';
+import { resourceArgsOrFiles } from '../manifests/manifest-refs.js';
+import { collect } from '../manifests/load-manifests.js';
 import { fetchResources } from '../resources/resource-fetch.js';
 import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
@@ -39,6 +41,8 @@ interface GetOptions {
   noHeaders?: boolean;
   showLabels?: boolean;
   allowMissingTemplateKeys: boolean;
+  filename?: string[];
+  recursive?: boolean;
 }
 
 function parseBoolFlag(name: string): (v: string | undefined) => boolean {
@@ -90,7 +94,9 @@ export function registerGet(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('get')
     .description('list resources of one or more kinds, or show some by name (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('<resources...>', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .argument('[resources...]', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .option('-f, --filename <path>', 'the objects these manifests name (file, folder or -); repeatable', collect)
+    .option('-R, --recursive', 'with -f: process folders recursively')
     .option('-o, --output <format>', OUTPUT_FORMATS_HELP)
     .option('-l, --selector <selector>', 'label selector, e.g. role=server,zone!=b')
     .option('--sort-by <path>', 'sort by a field, e.g. .spec.host or {.metadata.creationTimestamp}')
@@ -110,7 +116,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
         if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use ${OUTPUT_FORMATS_HELP}`);
         if (typeof format === 'object' && format.type === 'jsonpath') format.allowMissing = opts.allowMissingTemplateKeys;
         const selector = parseLabelSelector(opts.selector ?? '');
-        const parsed = parseResourceArgs(args);
+        const parsed = await resourceArgsOrFiles(ctx.io, args, opts);
         const kinds = kindsOf(parsed);
         // commander turns --no-headers into headers: false.
         const noHeaders = (opts as { headers?: boolean }).headers === false;
@@ -148,6 +154,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     ['one object, as kubectl writes it', 'swarmop get sia/ubuntu114 -o yaml'],
     ['two kinds at once', 'swarmop get dh,sia'],
     ['every kind', 'swarmop get all'],
+    ['the objects a manifest declares, as stored now', 'swarmop get -f manifests/30-staticipattachments.yaml'],
     ['only the addresses', "swarmop get sia -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.address}{\"\\n\"}{end}'"],
     ['your own columns', 'swarmop get dh -o custom-columns=NAME:.metadata.name,ENDPOINT:.spec.endpoint'],
     ['by label, sorted, for a script', 'swarmop get dh -l role=server --sort-by=.spec.address --no-headers'],
