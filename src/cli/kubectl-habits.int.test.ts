@@ -37,9 +37,9 @@ function newPrefix(): string {
 
 type Env = Record<string, string | undefined>;
 
-async function run(prefix: string, argv: string[], opts: { stdin?: string; env?: Env } = {}) {
+async function run(prefix: string, argv: string[], opts: { stdin?: string; env?: Env; cwd?: string } = {}) {
   const env: Env = { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix, PATH: process.env.PATH, ...opts.env };
-  const io = captureIo({ env, cwd: REPO, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
+  const io = captureIo({ env, cwd: opts.cwd ?? REPO, ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) });
   const code = await main(argv, io);
   return { code, out: io.out, err: io.err };
 }
@@ -74,6 +74,28 @@ test('get takes KIND/NAME, kind lists and several names; a missing name is repor
   r = await run(prefix, ['get', 'dh,sia', 'consul01']);
   assert.equal(r.code, 2);
   assert.match(r.err, /names need exactly one resource type/);
+  r = await run(prefix, ['get', 'events']);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, 'error: events are not a resource type here: use swarmop events [KIND [NAME]] (-w to follow)\n');
+});
+
+test('get and describe -f FILE|DIR show the objects the manifests name; a missing one exits 3 after the found ones', async () => {
+  const { prefix } = await withSamples();
+  let r = await run(prefix, ['get', '-f', 'manifests/30-staticipattachments.yaml', '-o', 'name']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'staticipattachment/ubuntu114\nstaticipattachment/ubuntu119\n');
+  r = await run(prefix, ['get', '-f', 'manifests', '-o', 'name']);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 7);
+  r = await run(prefix, ['describe', '-f', 'manifests/00-dockerhosts.yaml']);
+  assert.deepEqual(r.out.match(/^Name: +(\S+)$/gm)?.map((l) => l.split(/ +/)[1]), ['consulsvr', 'consul01', 'consul02']);
+  await run(prefix, ['delete', 'sia', 'ubuntu119']);
+  r = await run(prefix, ['get', '-f=manifests/30-staticipattachments.yaml']);
+  assert.equal(r.code, 3);
+  assert.match(r.out, /^ubuntu114 /m);
+  assert.equal(r.err, 'error: staticipattachments "ubuntu119" not found\n');
+  r = await run(prefix, ['get', 'sia', '-f', 'manifests']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /give either -f or resources, not both/);
 });
 
 test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', async () => {
@@ -84,8 +106,12 @@ test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', a
   assert.equal(r.out, 'consul02');
   r = await run(prefix, ['get', 'dh', '-o', 'jsonpath={.items[?(@.metadata.labels.role=="manager")].metadata.name}']);
   assert.equal(r.out, 'consulsvr');
-  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.spec.nope}']);
+  // kubectl's default --allow-missing-template-keys=true: a missing field prints nothing.
+  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.items[*].status.observedGeneration}|{.spec.nope}']);
+  assert.deepEqual([r.code, r.out, r.err], [0, '|', '']);
+  r = await run(prefix, ['get', 'sia', '-o', 'jsonpath={.spec.nope}', '--allow-missing-template-keys=false']);
   assert.equal(r.code, 2);
+  assert.equal(r.err, 'error: jsonpath .spec.nope: not found\n');
   r = await run(prefix, ['get', 'dh', '-o', 'custom-columns=NAME:.metadata.name,ROLE:.metadata.labels.role,TLS:.spec.tls']);
   assert.deepEqual(r.out.trimEnd().split('\n').map(cols), [['NAME', 'ROLE', 'TLS'], ['consul01', 'worker', '<none>'], ['consul02', 'worker', '<none>'], ['consulsvr', 'manager', '<none>']]);
   r = await run(prefix, ['get', 'dh', '--no-headers', '--show-labels', '--sort-by=.spec.address']);
@@ -95,6 +121,41 @@ test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', a
   r = await run(prefix, ['get', 'dh', '--sort-by', 'spec.address']);
   assert.equal(r.code, 2);
   assert.match(r.err, /must start with "\."/);
+});
+
+test('short options take their value after "=" as kubectl\'s do (-o=name, -l=k=v, -p=PATCH, -f=FILE); -A is accepted and lists everything', async () => {
+  const { prefix, store } = await withSamples();
+  let r = await run(prefix, ['get', 'dh', '-o=name', '-l=role=manager']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'dockerhost/consulsvr\n');
+  r = await run(prefix, ['get', 'sia/ubuntu114', '-o=jsonpath={.spec.host}']);
+  assert.equal(r.out, 'consul01');
+  r = await run(prefix, ['patch', 'sia', 'ubuntu114', '--type=json', '-p=[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(((await store.get('StaticIPAttachment', 'ubuntu114'))!.spec as { gateway: string }).gateway, '192.168.116.254');
+  assert.equal((await run(prefix, ['diff', '-f=manifests'])).code, 1);
+  r = await run(prefix, ['get', 'all', '-A', '-o', 'name']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 7);
+  r = await run(prefix, ['get', 'sia', '--all-namespaces', '--no-headers', '-o', 'custom-columns=N:.metadata.name']);
+  assert.equal(r.out, 'ubuntu114\nubuntu119\n');
+  r = await run(prefix, ['describe', 'dh', '-A']);
+  assert.equal(r.out.match(/^Name:/gm)?.length, 3);
+});
+
+test('label selectors take kubectl\'s set-based terms: in, notin, key and !key', async () => {
+  const { prefix } = await withSamples();
+  await run(prefix, ['label', 'dh', 'consul02', 'tier=edge']);
+  let r = await run(prefix, ['get', 'dh', '-o', 'name', '-l', 'role in (worker, manager),tier notin (edge)']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'dockerhost/consul01\ndockerhost/consulsvr\n');
+  r = await run(prefix, ['get', 'dh', '-o', 'name', '-l', 'role in (worker),!tier']);
+  assert.equal(r.out, 'dockerhost/consul01\n');
+  r = await run(prefix, ['delete', 'dh', '-l', 'tier in (edge)']);
+  assert.equal(r.out, 'dockerhost/consul02 deleted\n');
+  r = await run(prefix, ['get', 'dh', '-l', 'role in worker']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /invalid label selector "role in worker"/);
 });
 
 test('-o yaml and json of a list are one List document; of one named object, the object', async () => {
@@ -110,6 +171,31 @@ test('-o yaml and json of a list are one List document; of one named object, the
   assert.equal(yamlList.items.length, 2);
   const one = parseYaml((await run(prefix, ['get', 'sia/ubuntu114', '-o', 'yaml'])).out);
   assert.equal(one.kind, 'StaticIPAttachment');
+  // Nothing matches: still one (empty) List, so `| jq .items` and `| yq` keep working.
+  const none = await run(prefix, ['get', 'sia', '-l', 'absent=yes', '-o', 'json']);
+  assert.equal(none.code, 0, none.err);
+  assert.deepEqual(JSON.parse(none.out), { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [] });
+  assert.deepEqual(parseYaml((await run(newPrefix(), ['get', 'all', '-o', 'yaml'])).out).items, []);
+  const names = await run(prefix, ['get', 'sia', '-l', 'absent=yes', '-o', 'jsonpath={.items[*].metadata.name}']);
+  assert.deepEqual([names.code, names.out], [0, '']);
+});
+
+test('the List that get -o yaml|json prints is read back by apply, diff and validate (a backup restores)', async () => {
+  const { prefix } = await withSamples();
+  const yamlList = (await run(prefix, ['get', 'all', '-o', 'yaml'])).out;
+  const jsonList = (await run(prefix, ['get', 'dh,sia', '-o', 'json'])).out;
+  assert.equal((await run(prefix, ['diff', '-f', '-'], { stdin: yamlList })).code, 0);
+  let r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 5);
+  const restored = newPrefix();
+  r = await run(restored, ['apply', '-f', '-'], { stdin: yamlList });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter((l) => l.endsWith(' created')).length, 7);
+  assert.equal((await run(restored, ['diff', '-f', 'manifests'])).code, 0);
+  r = await run('offline/', ['validate', '-f', '-'], { stdin: yamlList.replace('gateway: 192.168.116.1\n', 'gateway: 10.0.0.1\n'), env: { CONSUL_HTTP_ADDR: '127.0.0.1:1' } });
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^<stdin>:\d+:\d+: spec\.gateway: /m);
 });
 
 test('describe without a name describes every object of the kind; READY and FROM show the reason and the reporter', async () => {
@@ -311,6 +397,25 @@ test('api-resources lists every kind; completion scripts parse and complete comm
   assert.deepEqual(await complete(['swarmop', 'config', 'use']), ['use-context']);
 });
 
+test('output piped into a reader that closes early (| head, | true) ends quietly: no EPIPE stack, the work is done, a watch ends', async () => {
+  const prefix = newPrefix();
+  const home = await mkdtemp(path.join(tmpdir(), 'swarmop-pipe-'));
+  const cli = `"${process.execPath}" --import tsx --input-type=module -e 'const m = await import("${REPO}src/cli/main.ts"); process.exitCode = await m.main(process.argv.slice(1));' --`;
+  const sh = async (line: string): Promise<{ stderr: string; status: string }> => {
+    const { stdout, stderr } = await execFileP('bash', ['-c', `${line}; echo "\${PIPESTATUS[0]}"`], {
+      cwd: REPO,
+      // HOME without a .bashrc: bash reads it when its stdin is a socket, as node's pipes are.
+      env: { PATH: process.env.PATH, HOME: home, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix },
+      timeout: 60_000,
+    });
+    return { stderr, status: stdout.trim() };
+  };
+  assert.deepEqual(await sh(`${cli} apply -f manifests | true`), { stderr: '', status: '0' });
+  assert.equal((await kv.list(`${prefix}objects/`)).pairs.length, 7, 'every document was applied although nobody read the output');
+  assert.deepEqual(await sh(`${cli} get all -o yaml | true`), { stderr: '', status: '0' });
+  assert.deepEqual(await sh(`${cli} get sia -w | true`), { stderr: '', status: '0' });
+});
+
 test('every command\'s --help has an Examples section', async () => {
   const io = captureIo({});
   const program = buildProgram(createContext(io, () => ({})));
@@ -398,7 +503,37 @@ test('config contexts: set-context, use-context, get-contexts, current-context, 
   assert.equal((await run(prefix, ['--context', 'dead', '--consul-addr', agent.address, '--prefix', prefix, 'get', 'dh', '-o', 'name'], { env })).out.split('\n').length, 4);
   r = await run(prefix, ['--context', 'dead', 'config', 'view'], { env });
   assert.equal(r.out, `configFile: ${file}\ncontext: dead\naddress: 127.0.0.1:1\ncaFile: /etc/ca.pem\nsslVerify: false\nprefix: swarmop/\n`);
+  // kubectl's `config set-context --current`: change the current context without naming it.
+  r = await run(prefix, ['config', 'set-context', '--current', '--tls-server-name', 'consul.lab'], { env });
+  assert.equal(r.out, 'Context "lab" modified.\n');
+  assert.equal(parseYaml(await readFile(file, 'utf8')).contexts[0].tlsServerName, 'consul.lab');
+  r = await run(prefix, ['config', 'set-context', '--current', 'lab'], { env });
+  assert.equal(r.code, 2);
   r = await run(prefix, ['config', 'delete-context', 'dead'], { env });
   assert.equal(r.code, 0);
   assert.deepEqual((await run(prefix, ['config', 'get-contexts', '-o', 'name'], { env })).out, 'lab\n');
+});
+
+test('config: file paths of a context work from any folder (set-context stores them absolute; relative ones in the file are relative to it, ~/ is the home)', async () => {
+  const prefix = newPrefix();
+  assert.equal((await run(prefix, ['apply', '-f', 'manifests/00-dockerhosts.yaml'])).code, 0);
+  const dir = await mkdtemp(path.join(tmpdir(), 'swarmop-config-'));
+  const file = path.join(dir, 'config.yaml');
+  await writeFile(path.join(dir, 'token'), 'anonymous\n');
+  const env: Env = { SWARMOP_CONFIG: file, CONSUL_HTTP_ADDR: undefined, SWARMOP_PREFIX: undefined, HOME: dir };
+  let r = await run(prefix, ['config', 'set-context', 'rel', '--address', agent.address, '--prefix', prefix, '--token-file', 'token'], { env, cwd: dir });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(parseYaml(await readFile(file, 'utf8')).contexts[0].tokenFile, path.join(dir, 'token'));
+  r = await run(prefix, ['--context', 'rel', 'get', 'dh', '-o', 'name'], { env });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.split('\n').filter(Boolean).length, 3);
+  await writeFile(
+    file,
+    `contexts:\n  - {name: byhand, address: "${agent.address}", prefix: ${prefix}, tokenFile: token}\n  - {name: home, address: "${agent.address}", prefix: ${prefix}, tokenFile: ~/token}\n`,
+  );
+  r = await run(prefix, ['--context', 'byhand', 'get', 'dh', '-o', 'name'], { env });
+  assert.equal(r.code, 0, r.err);
+  r = await run(prefix, ['--context', 'home', 'config', 'view'], { env });
+  assert.match(r.out, new RegExp(`^tokenFile: ${path.join(dir, 'token')}$`, 'm'));
+  assert.equal((await run(prefix, ['--context', 'home', 'get', 'dh', '-o', 'name'], { env })).code, 0);
 });

@@ -91,6 +91,25 @@ export function splitConsulFlags(argv: readonly string[]): { argv: string[]; fla
   return { argv: out, flags };
 }
 
+/**
+ * pflag's `-o=json` form of a one-letter option (kubectl users write `-o=jsonpath=...`,
+ * `-p='{...}'`, `-l=k=v`): commander would take "=json" as the value, so the word is split in two.
+ */
+export function splitShortEquals(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const m = /^(-[A-Za-z])=(.*)$/s.exec(arg);
+    if (m) out.push(m[1]!, m[2]!);
+    else out.push(arg);
+  }
+  return out;
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('swarmop')
     .description('Keep a Consul cluster, a Docker Swarm and fixed container IPs converged on resources stored in Consul KV.')
@@ -174,7 +193,7 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };
-    io = processIo(controller.signal, cleanup);
+    io = processIo(controller.signal, cleanup, () => controller.abort());
   }
   let program: Command | undefined;
   let consulFlags: GlobalFlags = {};
@@ -185,7 +204,7 @@ export async function main(argv: readonly string[], io?: CliIo, options: MainOpt
       program.outputHelp({ error: true });
       return ExitCode.Usage;
     }
-    const split = splitConsulFlags(argv);
+    const split = splitConsulFlags(splitShortEquals(argv));
     consulFlags = split.flags;
     await program.parseAsync(split.argv, { from: 'user' });
     return ctx.exitCode;

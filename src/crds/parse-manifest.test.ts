@@ -22,6 +22,21 @@ test('multi-document input yields one document per non-empty YAML document, keep
   assert.equal((documents[0]?.value as { kind: string }).kind, 'DockerHost');
 });
 
+test('a v1 List (what get -o yaml|json prints for several objects) yields one document per item, positioned inside it', () => {
+  const indented = HOST.trimEnd().split('\n').map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
+  const { documents, errors } = parseManifestText(`apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\nitems:\n${indented}\n${indented.replace('consulsvr', 'consul01')}\n`, 'list.yaml');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(documents.map((d) => (d.value as { metadata: { name: string } }).metadata.name), ['consulsvr', 'consul01']);
+  assert.deepEqual(documents[1]!.positionOf(['spec', 'address']), { line: 19, col: 16 });
+  assert.deepEqual(documents[0]!.positionOf([]), { line: 6, col: 5 });
+  const json = parseManifestText(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }), 'empty.json');
+  assert.deepEqual(json, { documents: [], errors: [] });
+  const bad = parseManifestText('apiVersion: v1\nkind: List\nitems:\n  - just a string\n', 'bad.yaml');
+  assert.deepEqual(bad.errors.map((e) => [e.line, e.col, e.path, e.message]), [[4, 5, 'items[0]', 'a List item must be a mapping (apiVersion, kind, metadata, spec), got a string']]);
+  const noItems = parseManifestText('apiVersion: v1\nkind: List\nitems: {}\n', 'bad.yaml');
+  assert.deepEqual(noItems.errors.map((e) => [e.line, e.col, e.path, e.message]), [[3, 8, 'items', 'a List needs items: a list of documents']]);
+});
+
 test('positionOf gives 1-based line/col of a node, or of its nearest existing ancestor', () => {
   const [doc] = parseManifestText(HOST, 'f.yaml').documents;
   assert.ok(doc);

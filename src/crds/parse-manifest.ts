@@ -79,11 +79,14 @@ export function parseManifestText(text: string, file: string): { documents: Pars
       if (contents === null || (isScalar(contents) && contents.value === null && contents.source === '')) return; // empty document
 
       const [start, , end] = doc.range;
-      const size = Buffer.byteLength(text.slice(start, end), 'utf8');
-      if (size > MAX_DOCUMENT_BYTES) {
-        fail(at(contents.range?.[0] ?? start), `document is ${size} bytes, more than ${MAX_DOCUMENT_BYTES} bytes (Consul's KV value limit)`);
-        return;
-      }
+      const tooLarge = (node: YamlNode, from: number, to: number): boolean => {
+        const size = Buffer.byteLength(text.slice(from, to), 'utf8');
+        if (size <= MAX_DOCUMENT_BYTES) return false;
+        fail(at(node.range?.[0] ?? from), `document is ${size} bytes, more than ${MAX_DOCUMENT_BYTES} bytes (Consul's KV value limit)`);
+        return true;
+      };
+      const list = isList(contents);
+      if (!list && tooLarge(contents, start, end)) return;
       const problem = inspect(contents, [], 1);
       if (problem) {
         fail(at(problem.offset), problem.message, formatFieldPath(problem.path));
@@ -94,12 +97,33 @@ export function parseManifestText(text: string, file: string): { documents: Pars
         return;
       }
       const value: unknown = doc.toJS({ maxAliasCount: 0 });
-      documents.push({
-        file,
-        index,
-        value,
-        positionOf: (path) => at(nodeOffset(contents, path, false)),
-        keyPositionOf: (path) => at(nodeOffset(contents, path, true)),
+      const push = (root: YamlNode, v: unknown): void => {
+        documents.push({
+          file,
+          index,
+          value: v,
+          positionOf: (path) => at(nodeOffset(root, path, false)),
+          keyPositionOf: (path) => at(nodeOffset(root, path, true)),
+        });
+      };
+      if (!list) {
+        push(contents, value);
+        return;
+      }
+      // `get -o yaml|json` of several objects prints a v1 List: each item is one document.
+      const items = contents.get('items', true) as YamlNode | undefined;
+      if (!isSeq(items)) {
+        fail(at(items?.range?.[0] ?? contents.range?.[0] ?? start), 'a List needs items: a list of documents', 'items');
+        return;
+      }
+      const values = (value as { items: unknown[] }).items;
+      items.items.forEach((item, i) => {
+        const node = item as YamlNode;
+        if (!isMap(node)) {
+          fail(at(node.range?.[0] ?? start), `a List item must be a mapping (apiVersion, kind, metadata, spec), got ${describeNode(node)}`, `items[${i}]`);
+          return;
+        }
+        if (!tooLarge(node, node.range?.[0] ?? start, node.range?.[1] ?? end)) push(node, values[i]);
       });
     });
   } catch (err) {
@@ -125,6 +149,16 @@ export function parseManifestBytes(bytes: Uint8Array, file: string): { documents
 
 function firstLine(s: string): string {
   return (s.split('\n')[0] ?? s).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** `apiVersion: v1, kind: List`, as kubectl prints and reads a list of objects. */
+function isList(n: YamlNode): n is YamlNode & { get(key: string, keepScalar: true): unknown } {
+  if (!isMap(n)) return false;
+  const scalar = (key: string): unknown => {
+    const v = n.get(key, true);
+    return isScalar(v) ? v.value : undefined;
+  };
+  return scalar('apiVersion') === 'v1' && scalar('kind') === 'List';
 }
 
 function describeNode(n: YamlNode): string {

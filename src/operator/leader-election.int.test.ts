@@ -93,6 +93,19 @@ test('of two operator processes only the leader acts; the standby takes over on 
   for (const name of ['swarmop_reconcile_duration_seconds_count', 'swarmop_workqueue_depth', 'swarmop_process_resident_memory_bytes']) {
     assert.ok(leaderMetrics.includes(name), `${name} served`);
   }
+  // What stock dashboards read, from the real process: controller-runtime's names and labels,
+  // Node's unprefixed process metrics, and the objects not Ready per kind.
+  assert.equal(metricValue(leaderMetrics, 'leader_election_master_status', { name: `${PREFIX}leader` }), 1);
+  assert.notEqual(metricValue(standbyMetrics, 'leader_election_master_status', { name: `${PREFIX}leader` }), 1);
+  assert.ok((metricValue(leaderMetrics, 'controller_runtime_reconcile_total', { controller: 'dockerhost', result: 'requeue_after' }) ?? 0) >= 2, leaderMetrics);
+  assert.equal(metricValue(leaderMetrics, 'workqueue_depth', { name: 'dockerhost', controller: 'dockerhost' }), 0);
+  assert.ok((metricValue(leaderMetrics, 'process_resident_memory_bytes') ?? 0) > 0);
+  assert.equal(metricValue(leaderMetrics, 'swarmop_objects_not_ready', { kind: 'DockerHost' }), 1);
+  // --log-format json: controller-runtime's keys lead every reconcile line.
+  const line = reconciles(leader)[0]!;
+  assert.deepEqual(Object.keys(line).slice(0, 6), ['ts', 'level', 'msg', 'controller', 'name', 'reconcileID']);
+  assert.deepEqual([line.msg, line.name], ['reconcile done', 'nowhere']);
+  assert.match(String(line.reconcileID), /^[0-9a-f]{8}$/);
 
   // Clean stop: SIGTERM drains, releases the lock and exits 0; the standby leads within a round trip.
   let counts = new Map([[standby, leads(standby).length]]);

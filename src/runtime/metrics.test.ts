@@ -32,3 +32,17 @@ test('process metrics are included by default', async () => {
   const m = new RuntimeMetrics();
   assert.match(await m.text(), /swarmop_process_resident_memory_bytes/);
 });
+
+test('a registered controller has every controller-runtime reconcile result at zero before its first reconcile, as controller-runtime does', async () => {
+  const m = new RuntimeMetrics({ processMetrics: false });
+  m.registerController('dockerhost', { concurrency: 2, probe: { inFlightSince: () => [], now: () => 0 } });
+  const lines = (await m.text()).split('\n').filter((l) => l.startsWith('controller_runtime_reconcile_total{'));
+  assert.deepEqual(lines.sort(), [
+    'controller_runtime_reconcile_total{controller="dockerhost",result="error"} 0',
+    'controller_runtime_reconcile_total{controller="dockerhost",result="requeue"} 0',
+    'controller_runtime_reconcile_total{controller="dockerhost",result="requeue_after"} 0',
+    'controller_runtime_reconcile_total{controller="dockerhost",result="success"} 0',
+  ]);
+  m.recordReconcile('dockerhost', 'error', 0.01);
+  assert.match(await m.text(), /^controller_runtime_reconcile_total\{controller="dockerhost",result="error"\} 1$/m);
+});

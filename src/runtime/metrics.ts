@@ -190,6 +190,8 @@ export class RuntimeMetrics {
     this.wqRetries.inc(labels, 0);
     this.crReconcileErrors.inc({ controller: name }, 0);
     this.crTerminalErrors.inc({ controller: name }, 0);
+    // controller-runtime's own result values, all present so increase(...{result="error"}) sees the first error.
+    for (const result of ['success', 'error', 'requeue', 'requeue_after']) this.crReconcileTotal.inc({ controller: name, result }, 0);
   }
 
   unregisterController(name: string): void {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { checkContext, requireConfigFilePath, loadConfig, saveConfig, type NamedContext } from '../config/config-file.js';
+import { checkContext, PATH_KEYS, requireConfigFilePath, loadConfig, resolveUserPath, saveConfig, type NamedContext } from '../config/config-file.js';
 import { parseBool, SETTING_ENV, type SettingKey } from '../config/connection-settings.js';
 import { renderTable } from '../output/table.js';
 import { withExamples } from '../program/examples.js';
@@ -89,16 +89,21 @@ export function registerConfig(program: Command, ctx: CliContext): void {
   const set = config
     .command('set-context')
     .description('create a context or change some of its fields (an empty value removes a field; --prefix sets its prefix)')
-    .argument('<name>', 'context name');
+    .argument('[name]', 'context name (or --current)')
+    .option('--current', 'change the current context');
   // --prefix is the global flag (it is parsed wherever it stands), so set-context reads it from there.
   for (const [key, flag, env] of SET_FLAGS) if (key !== 'prefix') set.option(`--${flag} <value>`, key === 'sslVerify' ? `true or false, like ${env}` : `like ${env}`);
   set.action(
-    action(ctx, async (name: string, opts: Record<string, string | undefined>) => {
+    action(ctx, async (nameArg: string | undefined, opts: Record<string, string | undefined> & { current?: boolean }) => {
       const file = fileOf(ctx);
       const cfg = loadConfig(file);
+      if ((nameArg === undefined) === (opts.current === undefined)) throw new SwarmopError('Invalid', 'give a context NAME or --current, not both');
+      if (opts.current && cfg.currentContext === undefined) throw new SwarmopError('NotFound', `--current: no current context in ${file}`);
+      const name = nameArg ?? cfg.currentContext!;
       const existing = cfg.contexts.find((c) => c.name === name);
       const next: Record<string, unknown> = { ...(existing ?? { name }) };
-      const given: Record<string, string | undefined> = { ...opts, prefix: ctx.flags().prefix };
+      const { current: _current, ...fields } = opts;
+      const given: Record<string, string | undefined> = { ...fields, prefix: ctx.flags().prefix };
       for (const [key] of SET_FLAGS) {
         const v = given[key];
         if (v === undefined) continue;
@@ -107,6 +112,9 @@ export function registerConfig(program: Command, ctx: CliContext): void {
           const b = parseBool(v);
           if (b === undefined) throw new SwarmopError('Invalid', `--ssl-verify must be true or false, got "${v}"`);
           next[key] = b;
+        } else if ((PATH_KEYS as readonly string[]).includes(key)) {
+          // Stored absolute (as kubectl config does), so the context works from any folder.
+          next[key] = resolveUserPath(v, ctx.io.cwd, ctx.io.env.HOME || undefined);
         } else next[key] = v;
       }
       const checked: NamedContext = checkContext(next, file, `context "${name}"`);
@@ -119,6 +127,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
   withExamples(set, [
     ['a TLS fleet', 'swarmop config set-context prod --address https://10.0.0.5:8501 --ca-file /etc/consul/ca.pem --token-file /etc/swarmop/token'],
     ['change only the prefix', 'swarmop config set-context prod --prefix team-a/'],
+    ['change the current context', 'swarmop config set-context --current --token-file ~/.token'],
   ]);
 
   const del = config

@@ -4,20 +4,25 @@ import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { renderDescribe } from '../output/describe-printer.js';
 import { eventRowsFor } from '../resources/event-rows.js';
-import { parseResourceArgs } from '../resources/resource-args.js';
+import { resourceArgsOrFiles } from '../manifests/manifest-refs.js';
+import { collect } from '../manifests/load-manifests.js';
 import { fetchResources } from '../resources/resource-fetch.js';
 import { parseLabelSelector } from '../resources/label-selector.js';
+import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
 
 export function registerDescribe(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('describe')
     .description('show resources in detail: spec, status, conditions and events (every object of the kind when no name is given)')
-    .argument('<resources...>', 'KIND [NAME...] | KIND,KIND | KIND/NAME...')
+    .argument('[resources...]', 'KIND [NAME...] | KIND,KIND | KIND/NAME...')
+    .option('-f, --filename <path>', 'the objects these manifests name (file, folder or -); repeatable', collect)
+    .option('-R, --recursive', 'with -f: process folders recursively')
     .option('-l, --selector <selector>', 'label selector, e.g. role=server')
+    .addOption(allNamespacesOption())
     .action(
-      action(ctx, async (args: string[], opts: { selector?: string }) => {
-        const parsed = parseResourceArgs(args);
+      action(ctx, async (args: string[], opts: { selector?: string; filename?: string[]; recursive?: boolean }) => {
+        const parsed = await resourceArgsOrFiles(ctx.io, args, opts);
         const handle = ctx.open();
         const { resources, missing } = await fetchResources(handle, parsed, parseLabelSelector(opts.selector ?? ''));
         const parts: string[] = [];

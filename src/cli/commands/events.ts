@@ -8,6 +8,7 @@ import { requireKind } from '../resources/kind-lookup.js';
 import { eventRowsFor } from '../resources/event-rows.js';
 import { renderEventsTable, type EventRow } from '../output/describe-printer.js';
 import { watchPrefix } from '../watch/kv-watch.js';
+import { allNamespacesOption } from '../program/all-namespaces.js';
 
 function identity(e: EventRow): string {
   return `${e.object}|${e.type}|${e.reason}|${e.message}|${e.lastTimestamp ?? ''}|${e.count ?? ''}`;
@@ -20,6 +21,7 @@ export function registerEvents(program: Command, ctx: CliContext): void {
     .argument('[kind]', 'kind (singular, plural or short form)')
     .argument('[name]', 'resource name')
     .option('-w, --watch', 'after listing, keep printing new events (Ctrl-C to stop)')
+    .addOption(allNamespacesOption())
     .action(
       action(ctx, async (kindArg: string | undefined, name: string | undefined, opts: { watch?: boolean }) => {
         if (name !== undefined && kindArg === undefined) throw new SwarmopError('Invalid', 'NAME needs a KIND');

@@ -25,9 +25,13 @@ import {
   type OutputFormat,
 } from '../output/resource-printer.js';
 import { renderTable } from '../output/table.js';
-import { kindsOf, parseResourceArgs } from '../resources/resource-args.js';
+import { kindsOf } from '../resources/resource-args.js';
+import { resourceArgsOrFiles } from '../manifests/manifest-refs.js';
+import { collect } from '../manifests/load-manifests.js';
 import { fetchResources } from '../resources/resource-fetch.js';
+import { allNamespacesOption } from '../program/all-namespaces.js';
 import { withExamples } from '../program/examples.js';
+import { parseBool } from '../config/connection-settings.js';
 
 interface GetOptions {
   output?: string;
@@ -36,6 +40,18 @@ interface GetOptions {
   sortBy?: string;
   noHeaders?: boolean;
   showLabels?: boolean;
+  allowMissingTemplateKeys: boolean;
+  filename?: string[];
+  recursive?: boolean;
+}
+
+function parseBoolFlag(name: string): (v: string | undefined) => boolean {
+  return (v) => {
+    if (v === undefined) return true;
+    const b = parseBool(v);
+    if (b === undefined) throw new SwarmopError('Invalid', `${name} must be true or false, got "${v}"`);
+    return b;
+  };
 }
 
 export interface RenderOptions {
@@ -53,7 +69,7 @@ export interface RenderOptions {
 export function renderGet(kinds: readonly KindInfo[], resources: Resource[], o: RenderOptions): string {
   const f = o.format;
   if (typeof f === 'object') {
-    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single) : renderCustomColumns(resources, f.columns, o.noHeaders);
+    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single, f.allowMissing) : renderCustomColumns(resources, f.columns, o.noHeaders);
   }
   switch (f) {
     case 'name':
@@ -78,19 +94,29 @@ export function registerGet(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('get')
     .description('list resources of one or more kinds, or show some by name (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('<resources...>', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .argument('[resources...]', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .option('-f, --filename <path>', 'the objects these manifests name (file, folder or -); repeatable', collect)
+    .option('-R, --recursive', 'with -f: process folders recursively')
     .option('-o, --output <format>', OUTPUT_FORMATS_HELP)
     .option('-l, --selector <selector>', 'label selector, e.g. role=server,zone!=b')
     .option('--sort-by <path>', 'sort by a field, e.g. .spec.host or {.metadata.creationTimestamp}')
     .option('--no-headers', 'tables without the header line')
     .option('--show-labels', 'add a LABELS column')
     .option('-w, --watch', 'after listing, keep printing changes (one kind only; Ctrl-C to stop)')
+    .addOption(allNamespacesOption())
+    .option(
+      '--allow-missing-template-keys [bool]',
+      'jsonpath: a missing field prints nothing (default true, as in kubectl); =false makes it an error',
+      parseBoolFlag('--allow-missing-template-keys'),
+      true,
+    )
     .action(
       action(ctx, async (args: string[], opts: GetOptions) => {
         const format = parseOutputFormat(opts.output);
         if (!format) throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use ${OUTPUT_FORMATS_HELP}`);
+        if (typeof format === 'object' && format.type === 'jsonpath') format.allowMissing = opts.allowMissingTemplateKeys;
         const selector = parseLabelSelector(opts.selector ?? '');
-        const parsed = parseResourceArgs(args);
+        const parsed = await resourceArgsOrFiles(ctx.io, args, opts);
         const kinds = kindsOf(parsed);
         // commander turns --no-headers into headers: false.
         const noHeaders = (opts as { headers?: boolean }).headers === false;
@@ -106,7 +132,11 @@ export function registerGet(program: Command, ctx: CliContext): void {
         const { resources: found, missing } = await fetchResources(handle, parsed, selector);
         const resources = opts.sortBy ? sortResources(found, opts.sortBy) : found;
         if (resources.length === 0 && missing.length === 0) {
-          ctx.io.stderr('No resources found.\n');
+          // As kubectl: documents and templates get an empty List (a pipe into jq still parses); tables a note.
+          const asList = format === 'yaml' || format === 'json' || (typeof format === 'object' && format.type === 'jsonpath');
+          if (asList && parsed.type !== 'refs') {
+            ctx.io.stdout(renderGet(kinds, [], { format, single: false, withKind: false, noHeaders, showLabels: false, now: ctx.io.now() }));
+          } else ctx.io.stderr('No resources found.\n');
           return ExitCode.Ok;
         }
         if (resources.length > 0) {
@@ -124,6 +154,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     ['one object, as kubectl writes it', 'swarmop get sia/ubuntu114 -o yaml'],
     ['two kinds at once', 'swarmop get dh,sia'],
     ['every kind', 'swarmop get all'],
+    ['the objects a manifest declares, as stored now', 'swarmop get -f manifests/30-staticipattachments.yaml'],
     ['only the addresses', "swarmop get sia -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.address}{\"\\n\"}{end}'"],
     ['your own columns', 'swarmop get dh -o custom-columns=NAME:.metadata.name,ENDPOINT:.spec.endpoint'],
     ['by label, sorted, for a script', 'swarmop get dh -l role=server --sort-by=.spec.address --no-headers'],
@@ -147,7 +178,7 @@ async function watchGet(
   const emit = (r: Resource, deleted: boolean): void => {
     const f = q.format;
     if (typeof f === 'object') {
-      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true) : renderCustomColumns([r], f.columns, headerPrinted));
+      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true, f.allowMissing) : renderCustomColumns([r], f.columns, headerPrinted));
       headerPrinted = true;
       return;
     }

@@ -131,6 +131,28 @@ export async function saveConfig(file: string, config: SwarmopConfig): Promise<v
   await rename(tmp, file);
 }
 
+/** The context fields that name files or folders. */
+export const PATH_KEYS = ['tokenFile', 'caFile', 'caPath', 'clientCert', 'clientKey'] as const satisfies readonly SettingKey[];
+
+/** `~` and `~/x` in the home folder, else the path resolved against `base`. */
+export function resolveUserPath(value: string, base: string, home: string | undefined): string {
+  if (home !== undefined && (value === '~' || value.startsWith('~/'))) return path.join(home, value.slice(1));
+  return path.resolve(base, value);
+}
+
+/**
+ * A context's file fields as absolute paths: relative ones are relative to the config file's
+ * folder (as in a kubeconfig), so a command works the same from any working directory.
+ */
+export function resolveContextPaths<C extends ConnectionSettings>(context: C, file: string, home: string | undefined): C {
+  const out = { ...context };
+  for (const key of PATH_KEYS) {
+    const v = out[key];
+    if (v !== undefined) out[key] = resolveUserPath(v, path.dirname(file), home);
+  }
+  return out;
+}
+
 /** The context to use: `--context` if given (it must exist), else currentContext, else none. */
 export function selectContext(config: SwarmopConfig, requested: string | undefined, file: string): NamedContext | undefined {
   const name = requested ?? config.currentContext;

@@ -18,7 +18,7 @@ export type OutputFormat =
   | 'yaml'
   | 'json'
   | 'name'
-  | { type: 'jsonpath'; template: string }
+  | { type: 'jsonpath'; template: string; /** kubectl's --allow-missing-template-keys (default true). */ allowMissing?: boolean }
   | { type: 'custom-columns'; columns: { header: string; path: string }[] };
 
 export const OUTPUT_FORMATS_HELP = 'wide | yaml | json | name | jsonpath=TEMPLATE | custom-columns=HEADER:.path,...';
@@ -127,8 +127,9 @@ export function renderNames(resources: readonly Resource[]): string {
   return resources.map((r) => `${refOf(r)}\n`).join('');
 }
 
-export function renderJsonPath(resources: readonly Resource[], template: string, single: boolean): string {
-  return compileJsonPath(template)(JSON.parse(JSON.stringify(documentBody(resources, single))));
+/** A missing field prints nothing unless `allowMissing` is false (kubectl's --allow-missing-template-keys). */
+export function renderJsonPath(resources: readonly Resource[], template: string, single: boolean, allowMissing = true): string {
+  return compileJsonPath(template, { allowMissing })(JSON.parse(JSON.stringify(documentBody(resources, single))));
 }
 
 export function renderCustomColumns(resources: readonly Resource[], columns: readonly { header: string; path: string }[], noHeaders = false): string {

@@ -12,7 +12,7 @@ import type { KvStore } from '../../store/kv.js';
 import { DEFAULT_PREFIX } from '../../store/store-keys.js';
 import { SwarmopError } from '../../errors.js';
 import type { CliIo } from './cli-io.js';
-import { configFilePath, loadConfig, selectContext } from '../config/config-file.js';
+import { configFilePath, loadConfig, resolveContextPaths, selectContext } from '../config/config-file.js';
 import { layerSettings, settingsFromEnv, type ConnectionSettings } from '../config/connection-settings.js';
 
 export interface GlobalOptions {
@@ -96,7 +96,8 @@ export function resolveWithConfig(flags: GlobalFlags, io: Pick<CliIo, 'env' | 'c
     if (flags.context !== undefined) throw new SwarmopError('Invalid', '--context needs a config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG');
     return resolveGlobals(flags, io.env);
   }
-  const ctx = selectContext(loadConfig(file), flags.context, file);
+  const selected = selectContext(loadConfig(file), flags.context, file);
+  const ctx = selected && resolveContextPaths(selected, file, io.env.HOME || undefined);
   const { name, ...settings } = ctx ?? { name: undefined };
   return resolveGlobals(flags, io.env, settings, name);
 }

@@ -20,12 +20,29 @@ export interface CliIo {
   releaseSignals?(): void;
 }
 
+/**
+ * Writes to a process stream until its reader goes away (`| head`, `| true`): then output is
+ * dropped instead of crashing on EPIPE, and `onClosed` runs (main() ends watches with it), so the
+ * command still finishes the work it started, as quietly as kubectl ends on SIGPIPE.
+ */
+function pipeWriter(stream: NodeJS.WriteStream, onClosed: () => void): (text: string) => void {
+  let open = true;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (open) onClosed();
+    open = false;
+  });
+  return (text) => {
+    if (open) stream.write(text);
+  };
+}
+
 /** The real process's streams. The caller owns the signal (main() wires SIGINT/SIGTERM to it). */
-export function processIo(signal: AbortSignal, releaseSignals: () => void): CliIo {
+export function processIo(signal: AbortSignal, releaseSignals: () => void, onStdoutClosed: () => void = () => {}): CliIo {
   return {
     releaseSignals,
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    stdout: pipeWriter(process.stdout, onStdoutClosed),
+    stderr: pipeWriter(process.stderr, () => {}),
     readStdin: () => readAll(process.stdin),
     env: process.env,
     cwd: process.cwd(),

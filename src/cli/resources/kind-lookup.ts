@@ -6,6 +6,10 @@ import type { Resource } from '../../crds/meta.js';
 export function requireKind(alias: string): KindInfo {
   const info = resolveKind(alias);
   if (!info) {
+    // kubectl's `get events` habit: swarmop lists them with its own command.
+    if (['events', 'event', 'ev'].includes(alias.toLowerCase())) {
+      throw new SwarmopError('Invalid', 'events are not a resource type here: use swarmop events [KIND [NAME]] (-w to follow)');
+    }
     const known = Object.values(KINDS)
       .map((k) => `${k.singular} (${[k.plural, ...k.shortNames].join(', ')})`)
       .join('; ');

@@ -20,6 +20,9 @@ test('resource arguments read as kubectl reads them', () => {
   assert.throws(() => parseResourceArgs(['sia', 'dh/a']), /not both/);
   assert.throws(() => parseResourceArgs(['pods']), /unknown resource type "pods"/);
   assert.throws(() => parseResourceArgs(['dh,']), /empty resource type/);
+  for (const ev of ['events', 'event', 'ev']) {
+    assert.throws(() => parseResourceArgs([ev]), (e: Error) => e.message === 'events are not a resource type here: use swarmop events [KIND [NAME]] (-w to follow)');
+  }
 });
 
 test('label changes: resources first, then key=value and key-; --overwrite guards existing values', () => {
