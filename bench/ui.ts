@@ -16,6 +16,7 @@ import { ConsulKv } from '../src/store/consul-kv.js';
 import type { KvTxnOp } from '../src/store/kv.js';
 import { eventsKey, statusKey } from '../src/store/store-keys.js';
 import { launchChromium } from '../testing/browser.js';
+import { reportFigure } from './figures.js';
 import { startConsulAgent } from '../testing/consul-agent.js';
 import { StatusPage } from '../src/ui/status-page.js';
 import { UiServer } from '../src/ui/ui-server.js';
@@ -128,6 +129,22 @@ async function main(): Promise<number> {
     console.log(`status page first paint, page cold (starts the watchers, lists ${COUNT} statuses)   ${cold.fcp.toFixed(0)} ms (load event ${cold.load.toFixed(0)} ms)`);
     console.log(`status page first paint, n=${LOADS}: p50 ${quantile(fcps, 0.5).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms; load event p50 ${quantile(loads, 0.5).toFixed(0)} ms`);
     const ok = p99 < 1000 && cold.fcp < 1000;
+    // No anchor runs here: nothing else shows these documents (Consul's UI lists raw KV).
+    const anchor = '— (no other page shows these documents)';
+    reportFigure({
+      what: `status page first paint with ${COUNT} objects (headless Chromium): the page's first load (starts its watchers, lists ${COUNT} statuses)`,
+      figure: `${cold.fcp.toFixed(0)} ms; with Chromium's own start-up ${fresh.fcp.toFixed(0)} ms`,
+      anchor,
+      target: '< 1000 ms',
+      met: cold.fcp < 1000,
+    });
+    reportFigure({
+      what: `status page first paint with ${COUNT} objects (headless Chromium): later loads`,
+      figure: `n=${LOADS} p50 ${quantile(fcps, 0.5).toFixed(0)} ms  p99 ${p99.toFixed(0)} ms  max ${fcps[fcps.length - 1]!.toFixed(0)} ms`,
+      anchor,
+      target: 'p99 < 1000 ms',
+      met: p99 < 1000,
+    });
     console.log(`target first paint < 1000 ms with ${COUNT} objects: ${ok ? 'met' : 'MISSED'}`);
     return ok ? 0 : 1;
   } finally {

@@ -2,7 +2,7 @@
  * The status page in a real browser (Debian's headless Chromium) over a real Consul: strings that
  * carry markup (a label value, a condition message, stored event messages, one arriving live over
  * the event stream) are shown as text in the DOM and never become elements; the tables are there
- * with JavaScript off; a new event appears without a reload.
+ * with JavaScript off; a new event appears without a reload; nothing is fetched from elsewhere.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,23 @@ describe('status page in headless Chromium', () => {
   after(async () => {
     await browser?.close();
     ac.abort();
+  });
+
+  it('loads everything it shows from the operator itself: no request leaves the page\'s origin', async () => {
+    const tab = await browser.newPage();
+    const requests: string[] = [];
+    const answered = new Map<string, number>();
+    tab.on('request', (r) => void requests.push(r.url()));
+    tab.on('response', (r) => void answered.set(new URL(r.url()).pathname, r.status()));
+    await tab.goto(url, { waitUntil: 'load' });
+    await tab.waitForFunction(() => document.getElementById('live')?.textContent === 'live', { timeout: 5_000 });
+    const origin = new URL(url).origin;
+    assert.deepEqual(requests.filter((r) => new URL(r).origin !== origin), []);
+    assert.deepEqual(
+      ['/ui/', '/ui/assets/ui.css', '/ui/assets/ui.js', '/ui/chart.svg', '/ui/events'].map((p) => [p, answered.get(p)]),
+      [['/ui/', 200], ['/ui/assets/ui.css', 200], ['/ui/assets/ui.js', 200], ['/ui/chart.svg', 200], ['/ui/events', 200]],
+    );
+    await tab.close();
   });
 
   it('shows markup from labels, conditions and events as text, and none of it becomes an element', async () => {
