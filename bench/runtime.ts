@@ -32,7 +32,8 @@
  * (`npm run bench:runtime` builds first).
  *
  *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N
- *                             --real-count N --real-dockerhosts N --real-timeout-seconds N]
+ *                             --real-count N --real-dockerhosts N --real-timeout-seconds N
+ *                             --real-only --real-node-flags '--cpu-prof --cpu-prof-dir=DIR']
  *   npm run bench:runtime:dist [-- ...]
  *   CONSUL_HTTP_ADDR=host:port npm run bench:runtime   (use a running agent instead of starting one)
  */
@@ -71,6 +72,10 @@ const { values } = parseArgs({
     'real-count': { type: 'string', default: '10000' },
     'real-dockerhosts': { type: 'string', default: '0' },
     'real-timeout-seconds': { type: 'string', default: '180' },
+    /** Part 2 only (the real operator process), without the in-process runs of part 1. */
+    'real-only': { type: 'boolean', default: false },
+    /** Extra node flags for part 2's operator process (e.g. --cpu-prof, --heapsnapshot-signal=SIGUSR2). */
+    'real-node-flags': { type: 'string', default: '' },
   },
 });
 // The operator process sets these first thing (bin/swarmop.js); the in-process runtime runs as it does.
@@ -204,6 +209,10 @@ async function main(): Promise<void> {
   const ac = new AbortController();
   let running: Promise<void> | undefined;
   try {
+    if (values['real-only']) {
+      await realOperator(external ?? agent!.address, kv);
+      return;
+    }
     let began = performance.now();
     await seedInChild(external ?? agent!.address);
     console.log(`# ${count} DockerHost documents written by a child process in ${Math.round(performance.now() - began)} ms; concurrency ${concurrency}`);
@@ -367,7 +376,8 @@ async function realOperator(address: string, kv: ConsulKv): Promise<void> {
   const mix = `${hosts} DockerHost${hosts === 1 ? '' : 's'} + ${realCount - hosts} StaticIPAttachments, Docker endpoints ${NOWHERE}/*.sock`;
   console.log(`# real operator process: ${mix}, written in ${Math.round(performance.now() - began)} ms`);
   const port = await freePort();
-  const args = [bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
+  const nodeFlags = values['real-node-flags'].split(' ').filter((f) => f !== '');
+  const args = [...nodeFlags, bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
   let stderr = '';
   began = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'ignore', 'pipe'] });
