@@ -41,6 +41,8 @@ export interface KindTypes {
 export interface ObjectCache {
   get<K extends KindName>(kind: K, name: string): KindTypes[K] | undefined;
   list<K extends KindName>(kind: K): KindTypes[K][];
+  /** The objects of `kind` found under `value` in one of its indexes (kind-indexes.ts). */
+  byIndex<K extends KindName>(kind: K, index: string, value: string): KindTypes[K][];
 }
 
 /** One repaired drift: becomes one `drift repaired` log line, one event and one metric increment. */

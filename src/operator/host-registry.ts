@@ -12,6 +12,8 @@ import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.j
 export interface HostRegistryOptions {
   /** Current DockerHost objects with a valid spec (from the cache). */
   dockerHosts: () => Iterable<DockerHost>;
+  /** One DockerHost by name (from the cache's map; default: a scan of `dockerHosts`). */
+  dockerHost?: (name: string) => DockerHost | undefined;
   clients?: DockerClients;
 }
 
@@ -27,6 +29,10 @@ export class HostRegistry implements Hosts {
   }
 
   get(name: string): HostHandle | undefined {
+    if (this.#opts.dockerHost) {
+      const h = this.#opts.dockerHost(name);
+      return h ? this.#handle(h) : undefined;
+    }
     for (const h of this.#opts.dockerHosts()) if (h.metadata.name === name) return this.#handle(h);
     return undefined;
   }

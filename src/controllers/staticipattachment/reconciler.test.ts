@@ -5,6 +5,7 @@ import type { KindTypes, ObjectCache, KindReconcileContext, Repair } from '../ki
 import type { HelperCommand, ProgramResult } from './helper-program.js';
 import type { NetHelper } from './net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
+import { scanByIndex } from '../kind-indexes.js';
 
 function sia(name: string, spec: Record<string, unknown>, extra: Partial<Resource['metadata']> = {}, status?: Resource['status']): StaticIPAttachment {
   return {
@@ -20,6 +21,7 @@ function cacheOf(objs: StaticIPAttachment[]): ObjectCache {
   return {
     get: <K extends KindName>(_k: K, n: string) => objs.find((o) => o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
+    byIndex: <K extends KindName>(k: K, index: string, value: string) => scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
 }
 
