@@ -27,6 +27,11 @@ export interface HostHandle {
 export interface Hosts {
   get(name: string): HostHandle | undefined;
   list(): HostHandle[];
+  /**
+   * The DockerHost controller's probe of a host's engine (answered or not). The operator opens a
+   * host's event stream only after a probe that answered. Absent in fakes.
+   */
+  reportProbe?(name: string, reachable: boolean): void;
 }
 
 /** The object type of each kind. */

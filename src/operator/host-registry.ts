@@ -7,6 +7,7 @@
 import type { DockerHost } from '../crds/index.js';
 import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
+import type { HostProbes } from './host-streams.js';
 import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
 
 export interface HostRegistryOptions {
@@ -17,11 +18,13 @@ export interface HostRegistryOptions {
   clients?: DockerClients;
 }
 
-export class HostRegistry implements Hosts {
+export class HostRegistry implements Hosts, HostProbes {
   readonly #opts: HostRegistryOptions;
   readonly #clients: DockerClients;
   readonly #streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)) });
   readonly #connected = new Map<string, boolean>();
+  readonly #probed = new Map<string, boolean>();
+  readonly #probeListeners = new Set<(host: string, reachable: boolean) => void>();
 
   constructor(options: HostRegistryOptions) {
     this.#opts = options;
@@ -51,8 +54,24 @@ export class HostRegistry implements Hosts {
     this.#connected.set(name, connected);
   }
 
+  /** Called by the DockerHost controller after each probe; the host event streams wait for it. */
+  reportProbe(name: string, reachable: boolean): void {
+    this.#probed.set(name, reachable);
+    for (const l of this.#probeListeners) l(name, reachable);
+  }
+
+  probed(name: string): boolean | undefined {
+    return this.#probed.get(name);
+  }
+
+  onProbe(listener: (host: string, reachable: boolean) => void): () => void {
+    this.#probeListeners.add(listener);
+    return () => void this.#probeListeners.delete(listener);
+  }
+
   forget(name: string): void {
     this.#connected.delete(name);
+    this.#probed.delete(name);
     this.#clients.forget(name);
     this.#streamClients.forget(name);
   }

@@ -122,6 +122,8 @@ export class Operator {
     if (options.hostEvents !== false) {
       const streams = new HostStreams({
         dockerHosts: () => this.cache.list('DockerHost'),
+        // Streams wait for the DockerHost controller's probe, when there is one to wait for.
+        ...(options.reconcilers.some((r) => r.kind === 'DockerHost') ? { probes: this.hosts } : {}),
         log: this.#log,
         onEvent: (host, event) => {
           for (const r of this.#opts.reconcilers) {

@@ -48,6 +48,7 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
         };
       }
       const probe = await probeEngine(handle.docker, options.probeTimeoutMs);
+      ctx.hosts.reportProbe?.(host.metadata.name, probe.reachable);
       const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
       if (!probe.reachable || !options.helperImages) return out;
       return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
