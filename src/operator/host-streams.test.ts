@@ -96,3 +96,64 @@ test('without probes every host connects at once, as before', async () => {
   ac.abort();
   await done;
 });
+
+test('a stream that was connected and dropped is re-dialled on its backoff for a while even after a probe says down, then waits for probes', async () => {
+  let opens = 0;
+  let current: PassThrough | undefined;
+  let up = true;
+  const probes = new TestProbes();
+  const changes: boolean[] = [];
+  let now = 1_000_000;
+  const streams = new HostStreams({
+    dockerHosts: () => [host('a')],
+    onEvent: () => {},
+    onConnectivity: (_h, c) => void changes.push(c),
+    probes,
+    source: () => ({
+      open: async () => {
+        opens++;
+        if (!up) throw new Error('connect ECONNREFUSED');
+        return (current = new PassThrough());
+      },
+    }),
+    backoff: { baseMs: 5, capMs: 5 },
+    redialWindowMs: 60_000,
+    now: () => now,
+  });
+  const ac = new AbortController();
+  const done = streams.start(ac.signal);
+  try {
+    probes.report('a', true);
+    await tick();
+    assert.deepEqual(changes, [true]);
+    // The engine stops: the stream drops and the probe that follows says down.
+    up = false;
+    current!.destroy(new Error('socket hang up'));
+    probes.report('a', false);
+    await tick();
+    assert.deepEqual(changes, [true, false]);
+    const during = opens;
+    await tick();
+    assert.ok(opens > during, 'still re-dialled within the window after the drop');
+    // The engine is back within the window: seen by the stream itself, without a probe.
+    up = true;
+    await tick();
+    assert.deepEqual(changes, [true, false, true]);
+    // Down again, now past the window: only a probe that answers brings the next attempt.
+    up = false;
+    current!.destroy(new Error('socket hang up'));
+    await tick();
+    now += 61_000;
+    await tick();
+    const after = opens;
+    await tick();
+    assert.equal(opens, after, 'past the window a host probed down is not dialled');
+    up = true;
+    probes.report('a', true);
+    await tick();
+    assert.deepEqual(changes, [true, false, true, false, true]);
+  } finally {
+    ac.abort();
+    await done;
+  }
+});

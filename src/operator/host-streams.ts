@@ -9,7 +9,8 @@
  * a host that is down costs no connection attempts between its probes (the controller re-checks
  * unreachable hosts on its own schedule), so 10,000 hosts that answer nothing do not keep 10,000
  * reconnect loops spinning. A stream that drops keeps retrying quickly until a probe says the host
- * is down. Connect attempts in flight are bounded across all hosts.
+ * is down, and for a minute after it dropped whatever the probes say. Connect attempts in flight
+ * are bounded across all hosts.
  */
 import Docker from 'dockerode';
 import type { DockerHost } from '../crds/index.js';
@@ -30,6 +31,13 @@ export interface HostStreamsOptions {
   probes?: HostProbes;
   /** Connect attempts in flight across all hosts (default 32). */
   maxConnecting?: number;
+  /**
+   * After a connected stream drops, it is re-dialled on its backoff alone for this long (ms,
+   * default 60 000) whatever the probes say, so an engine that restarts is seen within about a
+   * second; after that only a probe that answers brings the next attempt.
+   */
+  redialWindowMs?: number;
+  now?: () => number;
   /** The event source of a host (default: its Docker engine's /events through dockerode). */
   source?: (host: DockerHost) => EventStreamSource;
   log?: Logger;
@@ -58,18 +66,25 @@ export class HostStreams {
   readonly #limiter: ConcurrencyLimit;
   /** Streams waiting for their host's next reachable probe, by host (one probe subscription for all). */
   readonly #waiting = new Map<string, Set<() => void>>();
+  /** When each host's connected stream last dropped (hosts whose stream was connected once). */
+  readonly #droppedAt = new Map<string, number>();
+  readonly #connected = new Set<string>();
+  readonly #now: () => number;
   #signal: AbortSignal | undefined;
 
   constructor(options: HostStreamsOptions) {
     this.#opts = options;
     this.#log = options.log ?? createSilentLogger();
     this.#limiter = new ConcurrencyLimit(options.maxConnecting ?? 32);
+    this.#now = options.now ?? Date.now;
   }
 
   /** Resolves when `host`'s latest probe said its engine answers (at once without probes). */
   #probedReachable(host: string, signal: AbortSignal): Promise<void> {
     const probes = this.#opts.probes;
     if (!probes || probes.probed(host) === true || signal.aborted) return Promise.resolve();
+    const dropped = this.#droppedAt.get(host);
+    if (dropped !== undefined && this.#now() - dropped < (this.#opts.redialWindowMs ?? 60_000)) return Promise.resolve();
     return new Promise((resolve) => {
       let waiters = this.#waiting.get(host);
       if (!waiters) this.#waiting.set(host, (waiters = new Set()));
@@ -108,6 +123,8 @@ export class HostStreams {
       if (!h || signatureOf(h) !== r.signature) {
         r.abort.abort();
         this.#running.delete(name);
+        this.#droppedAt.delete(name);
+        this.#connected.delete(name);
       }
     }
     for (const [name, h] of wanted) {
@@ -128,8 +145,15 @@ export class HostStreams {
         host: name,
         source,
         onEvent: (e) => this.#opts.onEvent(name, e as HostEvent),
-        onConnected: () => this.#opts.onConnectivity(name, true),
-        onDisconnected: () => this.#opts.onConnectivity(name, false),
+        onConnected: () => {
+          this.#connected.add(name);
+          this.#droppedAt.delete(name);
+          this.#opts.onConnectivity(name, true);
+        },
+        onDisconnected: () => {
+          if (this.#connected.delete(name)) this.#droppedAt.set(name, this.#now());
+          this.#opts.onConnectivity(name, false);
+        },
         // A (re)connect already triggers onConnectivity(true), which re-queues every key on the host.
         relist: () => undefined,
         backoff: this.#opts.backoff ?? DEFAULT_STREAM_BACKOFF,
