@@ -40,7 +40,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import v8 from 'node:v8';
@@ -75,6 +75,8 @@ const { values } = parseArgs({
     'real-timeout-seconds': { type: 'string', default: '180' },
     /** Part 2 only (the real operator process), without the in-process runs of part 1. */
     'real-only': { type: 'boolean', default: false },
+    /** Part 2: a heap snapshot of the operator process right after its first sync, written to this directory. */
+    'real-heap-snapshot-dir': { type: 'string', default: '' },
     /** Extra node flags for part 2's operator process (e.g. --cpu-prof, --heapsnapshot-signal=SIGUSR2). */
     'real-node-flags': { type: 'string', default: '' },
   },
@@ -388,7 +390,9 @@ async function realOperator(address: string, kv: ConsulKv, dockerHosts: number):
   const mix = `${hosts} DockerHost${hosts === 1 ? '' : 's'} + ${realCount - hosts} StaticIPAttachments, Docker endpoints ${NOWHERE}/*.sock`;
   console.log(`# real operator process: ${mix}, written in ${Math.round(performance.now() - began)} ms`);
   const port = await freePort();
+  const snapshotDir = values['real-heap-snapshot-dir'];
   const nodeFlags = values['real-node-flags'].split(' ').filter((f) => f !== '');
+  if (snapshotDir) nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
   const args = [...nodeFlags, bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
   let stderr = '';
   began = performance.now();
@@ -415,6 +419,13 @@ async function realOperator(address: string, kv: ConsulKv, dockerHosts: number):
       line('real process: RSS right after the first sync', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
     }
     console.log(`# real process CPU until then: ${cpuS.toFixed(1)} s (user + system; the wall time depends on what else runs on the machine)`);
+    if (snapshotDir) {
+      const before = new Set(existsSync(snapshotDir) ? readdirSync(snapshotDir) : []);
+      child.kill('SIGUSR2');
+      await waitUntil('heap snapshot', () => readdirSync(snapshotDir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot')) && child.exitCode === null, 120_000, 500);
+      await new Promise((r) => setTimeout(r, 5000)); // the file is written in one go; give it time to finish
+      console.log(`# heap snapshot of the operator process right after its first sync in ${snapshotDir}`);
+    }
     console.log(`# real process memory: rss ${mem.VmRSS.toFixed(1)} MB (anon ${mem.RssAnon.toFixed(1)}, file ${mem.RssFile.toFixed(1)}), peak ${mem.VmHWM.toFixed(1)} MB`);
   } finally {
     child.kill('SIGTERM');

@@ -54,6 +54,21 @@ export class HostRegistry implements Hosts, HostProbes {
     this.#connected.set(name, connected);
   }
 
+  /**
+   * A connected event stream means ready; otherwise the latest probe says, else a stream that
+   * failed; unknown (neither yet): ready, so the first reconcile tries for real. Streams of hosts
+   * that are down are not dialled between probes, so the probe is what knows those.
+   */
+  #ready(name: string): boolean {
+    const connected = this.#connected.get(name);
+    return connected === true || (this.#probed.get(name) ?? connected ?? true);
+  }
+
+  /** The host's client without a request timeout (one per host, shared with its event stream). */
+  streamClient(h: DockerHost): Docker {
+    return this.#streamClients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
+  }
+
   /** Called by the DockerHost controller after each probe; the host event streams wait for it. */
   reportProbe(name: string, reachable: boolean): void {
     this.#probed.set(name, reachable);
@@ -79,10 +94,8 @@ export class HostRegistry implements Hosts, HostProbes {
   #handle(h: DockerHost): HostHandle | undefined {
     try {
       const docker = this.#clients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
-      const streamDocker = this.#streamClients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
-      // Unknown until the stream reports: treat as ready so the first reconcile tries for real.
-      const ready = this.#connected.get(h.metadata.name) ?? true;
-      return { name: h.metadata.name, address: h.spec.address, docker, streamDocker, ready };
+      const streamDocker = this.streamClient(h);
+      return { name: h.metadata.name, address: h.spec.address, docker, streamDocker, ready: this.#ready(h.metadata.name) };
     } catch {
       return undefined; // unusable endpoint/TLS files: the DockerHost controller reports why
     }

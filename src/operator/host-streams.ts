@@ -38,8 +38,10 @@ export interface HostStreamsOptions {
    */
   redialWindowMs?: number;
   now?: () => number;
-  /** The event source of a host (default: its Docker engine's /events through dockerode). */
+  /** The event source of a host (default: its Docker engine's /events through `client`). */
   source?: (host: DockerHost) => EventStreamSource;
+  /** A host's Docker client without a request timeout (default: one of its own per host). */
+  client?: (host: DockerHost) => Docker;
   log?: Logger;
 }
 
@@ -131,7 +133,7 @@ export class HostStreams {
       if (this.#running.has(name)) continue;
       let source: EventStreamSource;
       try {
-        source = this.#opts.source?.(h) ?? dockerodeEventSource(new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
+        source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
       } catch (err) {
         this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
         continue;

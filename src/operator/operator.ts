@@ -124,6 +124,7 @@ export class Operator {
         dockerHosts: () => this.cache.list('DockerHost'),
         // Streams wait for the DockerHost controller's probe, when there is one to wait for.
         ...(options.reconcilers.some((r) => r.kind === 'DockerHost') ? { probes: this.hosts } : {}),
+        client: (h) => this.hosts.streamClient(h),
         log: this.#log,
         onEvent: (host, event) => {
           for (const r of this.#opts.reconcilers) {
