@@ -68,6 +68,19 @@ test('an unknown host is Ready=False HostNotFound with a planned re-check', asyn
   assert.equal(out.requeueAfter, 5000);
 });
 
+test('a host known not to answer is Ready=False HostUnreachable with a planned re-check, not an error retried with backoff', async () => {
+  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper(), retryAfterMs: 5000 });
+  const o = sia('a', {});
+  const c = ctx([o]);
+  // Any Docker call would throw: the reconcile must decide before touching the engine.
+  const docker = new Proxy({}, { get: () => () => { throw new Error('docker must not be called'); } });
+  c.hosts = { get: (n) => ({ name: n, address: '10.0.0.1', docker: docker as never, ready: false }), list: () => [] };
+  const out = await r.reconcile(o, c);
+  assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'HostUnreachable']);
+  assert.equal(out.conditions[0]?.message, 'DockerHost consul01 does not answer (its latest probe or event stream); re-checked when it does');
+  assert.equal(out.requeueAfter, 5000);
+});
+
 test('container events on the right host with the right name map to the attachment', () => {
   const r = createStaticIPAttachmentReconciler({ helper: new NoHelper() });
   const cache = cacheOf([sia('ubuntu114', {}), sia('ubuntu119', { host: 'consul02', address: '192.168.116.119/24' })]);

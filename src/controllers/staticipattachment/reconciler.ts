@@ -94,6 +94,14 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (!host) {
       return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
     }
+    // Known down (probe or event stream): nothing to do there; its reconnect re-queues this key.
+    if (host.ready === false) {
+      return {
+        observed: {},
+        conditions: ready('False', 'HostUnreachable', `DockerHost ${d.host} does not answer (its latest probe or event stream); re-checked when it does`),
+        requeueAfter: this.retryAfterMs,
+      };
+    }
     const c = await inspectContainer(host.docker, d.container, d.host);
     if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
     if (!c.running) {
