@@ -110,6 +110,7 @@ export class HostStreams {
     this.sync();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     unsubscribe?.();
+    for (const r of this.#running.values()) r.abort.abort();
     await Promise.allSettled([...this.#running.values()].map((r) => r.done));
     this.#running.clear();
   }
@@ -138,11 +139,9 @@ export class HostStreams {
         this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
         continue;
       }
+      // Stopped by start() when `signal` aborts: one listener per stream on that one signal made
+      // adding the 10,000th stream cost a scan of 9,999 listeners.
       const abort = new AbortController();
-      const onStop = () => abort.abort();
-      signal.addEventListener('abort', onStop, { once: true });
-      // A stream stopped on its own (host removed or edited) must not leave its listener behind.
-      abort.signal.addEventListener('abort', () => signal.removeEventListener('abort', onStop), { once: true });
       const stream = new DockerEventStream({
         host: name,
         source,
