@@ -94,8 +94,17 @@ export class HostRegistry implements Hosts, HostProbes {
   #handle(h: DockerHost): HostHandle | undefined {
     try {
       const docker = this.#clients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
-      const streamDocker = this.streamClient(h);
-      return { name: h.metadata.name, address: h.spec.address, docker, streamDocker, ready: this.#ready(h.metadata.name) };
+      const streamClient = () => this.streamClient(h);
+      // Built on first use: most reconciles of most hosts never open a long-lived stream.
+      return {
+        name: h.metadata.name,
+        address: h.spec.address,
+        docker,
+        get streamDocker() {
+          return streamClient();
+        },
+        ready: this.#ready(h.metadata.name),
+      };
     } catch {
       return undefined; // unusable endpoint/TLS files: the DockerHost controller reports why
     }

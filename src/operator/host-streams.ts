@@ -23,6 +23,8 @@ import { createSilentLogger, type Logger } from '../runtime/logger.js';
 
 export interface HostStreamsOptions {
   dockerHosts: () => Iterable<DockerHost>;
+  /** One DockerHost by name (default: a scan of `dockerHosts`). */
+  dockerHost?: (name: string) => DockerHost | undefined;
   onEvent: (host: string, event: HostEvent) => void;
   onConnectivity: (host: string, connected: boolean) => void;
   /** Reconnect backoff; short, so a host that comes back is seen within about a second. */
@@ -105,7 +107,12 @@ export class HostStreams {
   async start(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
     const unsubscribe = this.#opts.probes?.onProbe((host, reachable) => {
-      if (reachable) for (const wake of [...(this.#waiting.get(host) ?? [])]) wake();
+      if (!reachable || signal.aborted) return;
+      for (const wake of [...(this.#waiting.get(host) ?? [])]) wake();
+      if (!this.#running.has(host)) {
+        const h = this.#opts.dockerHost ? this.#opts.dockerHost(host) : [...this.#opts.dockerHosts()].find((x) => x.metadata.name === host);
+        if (h) this.#startStream(host, h);
+      }
     });
     this.sync();
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -132,38 +139,44 @@ export class HostStreams {
     }
     for (const [name, h] of wanted) {
       if (this.#running.has(name)) continue;
-      let source: EventStreamSource;
-      try {
-        source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
-      } catch (err) {
-        this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
-        continue;
-      }
-      // Stopped by start() when `signal` aborts: one listener per stream on that one signal made
-      // adding the 10,000th stream cost a scan of 9,999 listeners.
-      const abort = new AbortController();
-      const stream = new DockerEventStream({
-        host: name,
-        source,
-        onEvent: (e) => this.#opts.onEvent(name, e as HostEvent),
-        onConnected: () => {
-          this.#connected.add(name);
-          this.#droppedAt.delete(name);
-          this.#opts.onConnectivity(name, true);
-        },
-        onDisconnected: () => {
-          if (this.#connected.delete(name)) this.#droppedAt.set(name, this.#now());
-          this.#opts.onConnectivity(name, false);
-        },
-        // A (re)connect already triggers onConnectivity(true), which re-queues every key on the host.
-        relist: () => undefined,
-        backoff: this.#opts.backoff ?? DEFAULT_STREAM_BACKOFF,
-        ready: (s) => this.#probedReachable(name, s),
-        limiter: this.#limiter,
-        log: this.#log,
-      });
-      this.#running.set(name, { signature: signatureOf(h), abort, done: stream.start(abort.signal) });
+      // A host no probe has found answering gets no stream (nor its cost in memory) until one does.
+      if (this.#opts.probes && this.#opts.probes.probed(name) !== true) continue;
+      this.#startStream(name, h);
     }
+  }
+
+  #startStream(name: string, h: DockerHost): void {
+    let source: EventStreamSource;
+    try {
+      source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
+    } catch (err) {
+      this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    // Stopped by start() when `signal` aborts: one listener per stream on that one signal made
+    // adding the 10,000th stream cost a scan of 9,999 listeners.
+    const abort = new AbortController();
+    const stream = new DockerEventStream({
+      host: name,
+      source,
+      onEvent: (e) => this.#opts.onEvent(name, e as HostEvent),
+      onConnected: () => {
+        this.#connected.add(name);
+        this.#droppedAt.delete(name);
+        this.#opts.onConnectivity(name, true);
+      },
+      onDisconnected: () => {
+        if (this.#connected.delete(name)) this.#droppedAt.set(name, this.#now());
+        this.#opts.onConnectivity(name, false);
+      },
+      // A (re)connect already triggers onConnectivity(true), which re-queues every key on the host.
+      relist: () => undefined,
+      backoff: this.#opts.backoff ?? DEFAULT_STREAM_BACKOFF,
+      ready: (s) => this.#probedReachable(name, s),
+      limiter: this.#limiter,
+      log: this.#log,
+    });
+    this.#running.set(name, { signature: signatureOf(h), abort, done: stream.start(abort.signal) });
   }
 }
 

@@ -125,6 +125,7 @@ export class Operator {
         // Streams wait for the DockerHost controller's probe, when there is one to wait for.
         ...(options.reconcilers.some((r) => r.kind === 'DockerHost') ? { probes: this.hosts } : {}),
         client: (h) => this.hosts.streamClient(h),
+        dockerHost: (name) => this.cache.get('DockerHost', name),
         log: this.#log,
         onEvent: (host, event) => {
           for (const r of this.#opts.reconcilers) {
