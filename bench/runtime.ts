@@ -33,7 +33,7 @@
  *
  *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N
  *                             --real-count N --real-dockerhosts N[,N...] --real-timeout-seconds N
- *                             --real-only --real-node-flags='--cpu-prof --cpu-prof-dir=DIR']
+ *                             --real-only --real-node-flags='--cpu-prof --cpu-prof-dir=DIR' --real-heap-snapshot-dir DIR]
  *   npm run bench:runtime:dist [-- ...]
  *   CONSUL_HTTP_ADDR=host:port npm run bench:runtime   (use a running agent instead of starting one)
  */
