@@ -16,13 +16,13 @@
  *    Its anchor: the same first sync in a child with V8's default flags.
  * 2. The real operator process: `node bin/swarmop.js operator` (the built CLI, all controllers,
  *    host event streams, metrics) at 10,000 documents whose Docker endpoint is a unix socket
- *    that does not exist (so nothing leaves the machine and every Docker call fails at once):
- *    one DockerHost and 9,999 StaticIPAttachments on it. "First sync" = a status key exists for
- *    every document (each was reconciled once); its RSS and peak come from /proc/PID/status.
- *    Not 10,000 DockerHosts: the operator keeps one Docker event stream per DockerHost, and with
- *    10,000 unreachable ones the reconnect loop of each (every second) saturates the process
- *    (36 of 10,000 reconciled after 90 s, RSS 252 MB, peak 335 MB; 1,000 of them sync in ~4 s
- *    at ~140 MB); `--real-dockerhosts N` measures N of them.
+ *    that does not exist (so nothing leaves the machine and every Docker call fails at once),
+ *    run once per mix of `--real-dockerhosts` (default both): one DockerHost and 9,999
+ *    StaticIPAttachments on it, then 10,000 DockerHosts that answer nothing (each probed,
+ *    Ready=False; their event streams wait for a probe that answers, so none is dialled).
+ *    "First sync" = a status key exists for every document (each was reconciled once); its RSS
+ *    and peak come from /proc/PID/status, its CPU seconds from /proc/PID/stat (the wall time
+ *    depends on what else runs on the machine).
  *
  * The documents are written by a child process (`--seed-only`), as `swarmop apply` would from
  * elsewhere: writing them in this process left ~80 MB of the writer's freed memory in the RSS
@@ -32,14 +32,15 @@
  * (`npm run bench:runtime` builds first).
  *
  *   npm run bench:runtime [-- --count N --updates N --idle-seconds N --concurrency N
- *                             --real-count N --real-dockerhosts N --real-timeout-seconds N]
+ *                             --real-count N --real-dockerhosts N[,N...] --real-timeout-seconds N
+ *                             --real-only --real-node-flags='--cpu-prof --cpu-prof-dir=DIR' --real-heap-snapshot-dir DIR]
  *   npm run bench:runtime:dist [-- ...]
  *   CONSUL_HTTP_ADDR=host:port npm run bench:runtime   (use a running agent instead of starting one)
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import v8 from 'node:v8';
@@ -69,8 +70,15 @@ const { values } = parseArgs({
     'v8-defaults': { type: 'boolean', default: false },
     'first-sync-only': { type: 'boolean', default: false },
     'real-count': { type: 'string', default: '10000' },
-    'real-dockerhosts': { type: 'string', default: '0' },
+    /** DockerHosts among part 2's documents, one real run per comma-separated count (the rest are StaticIPAttachments). */
+    'real-dockerhosts': { type: 'string', default: '1,10000' },
     'real-timeout-seconds': { type: 'string', default: '180' },
+    /** Part 2 only (the real operator process), without the in-process runs of part 1. */
+    'real-only': { type: 'boolean', default: false },
+    /** Part 2: a heap snapshot of the operator process right after its first sync, written to this directory. */
+    'real-heap-snapshot-dir': { type: 'string', default: '' },
+    /** Extra node flags for part 2's operator process (e.g. --cpu-prof, --heapsnapshot-signal=SIGUSR2). */
+    'real-node-flags': { type: 'string', default: '' },
   },
 });
 // The operator process sets these first thing (bin/swarmop.js); the in-process runtime runs as it does.
@@ -82,7 +90,10 @@ const concurrency = Number(values.concurrency);
 const PREFIX = values.prefix;
 const REAL_PREFIX = 'bench-runtime-real/';
 const realCount = Number(values['real-count']);
-const realDockerHosts = Number(values['real-dockerhosts']);
+const realDockerHostCounts = values['real-dockerhosts'].split(',').map(Number);
+if (realDockerHostCounts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--real-dockerhosts: comma-separated counts, got ${values['real-dockerhosts']}`);
+/** The seeding child's count (it gets one). */
+const realDockerHosts = realDockerHostCounts[0]!;
 const realTimeoutMs = Number(values['real-timeout-seconds']) * 1000;
 /** A Docker endpoint nothing listens on: every call fails at once and no packet leaves the machine. */
 const NOWHERE = 'unix:///nonexistent-swarmop-bench';
@@ -182,9 +193,9 @@ async function seed(): Promise<void> {
   }
 }
 
-function seedInChild(address: string, set: 'runtime' | 'real' = 'runtime', n = count): Promise<void> {
+function seedInChild(address: string, set: 'runtime' | 'real' = 'runtime', n = count, dockerHosts = realDockerHosts): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = ['--seed-only', '--seed-set', set, '--prefix', PREFIX, '--count', String(n), '--real-dockerhosts', String(realDockerHosts)];
+    const args = ['--seed-only', '--seed-set', set, '--prefix', PREFIX, '--count', String(n), '--real-dockerhosts', String(dockerHosts)];
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
       env: { ...process.env, CONSUL_HTTP_ADDR: address },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -204,6 +215,10 @@ async function main(): Promise<void> {
   const ac = new AbortController();
   let running: Promise<void> | undefined;
   try {
+    if (values['real-only']) {
+      for (const hosts of realDockerHostCounts) await realOperator(external ?? agent!.address, kv, hosts);
+      return;
+    }
     let began = performance.now();
     await seedInChild(external ?? agent!.address);
     console.log(`# ${count} DockerHost documents written by a child process in ${Math.round(performance.now() - began)} ms; concurrency ${concurrency}`);
@@ -308,7 +323,7 @@ async function main(): Promise<void> {
     await running;
     running = undefined;
     await kv.delete(PREFIX, { recurse: true }).catch(() => undefined);
-    if (realCount > 0) await realOperator(external ?? agent!.address, kv);
+    if (realCount > 0) for (const hosts of realDockerHostCounts) await realOperator(external ?? agent!.address, kv, hosts);
   } finally {
     ac.abort();
     await running;
@@ -345,6 +360,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ')'; utime and stime are 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** How many status keys exist under the prefix: one per document reconciled at least once. */
 async function statusCount(address: string, prefix: string): Promise<number> {
   const res = await fetch(`http://${address}/v1/kv/${sectionPrefix(prefix, 'status')}?keys`);
@@ -356,18 +379,21 @@ async function statusCount(address: string, prefix: string): Promise<number> {
  * Part 2: the built `swarmop operator` as its own process over `realCount` documents; RSS and
  * peak from /proc when every document has a status (its first reconcile is done).
  */
-async function realOperator(address: string, kv: ConsulKv): Promise<void> {
+async function realOperator(address: string, kv: ConsulKv, dockerHosts: number): Promise<void> {
   // bench/runtime.ts, or .cache/bench-dist/bench/runtime.js when compiled (bench:runtime:dist).
   const bin = ['../bin/swarmop.js', '../../../bin/swarmop.js'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
   if (!bin) throw new Error('bin/swarmop.js not found next to the bench');
   if (!existsSync(fileURLToPath(new URL('dist/src/cli/main.js', pathToFileURL(`${dirname(dirname(bin))}/`))))) throw new Error('the build is missing: run `npm run build` first');
   let began = performance.now();
-  await seedInChild(address, 'real', realCount);
-  const hosts = Math.min(realCount, Math.max(1, realDockerHosts));
+  await seedInChild(address, 'real', realCount, dockerHosts);
+  const hosts = Math.min(realCount, Math.max(1, dockerHosts));
   const mix = `${hosts} DockerHost${hosts === 1 ? '' : 's'} + ${realCount - hosts} StaticIPAttachments, Docker endpoints ${NOWHERE}/*.sock`;
   console.log(`# real operator process: ${mix}, written in ${Math.round(performance.now() - began)} ms`);
   const port = await freePort();
-  const args = [bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
+  const snapshotDir = values['real-heap-snapshot-dir'];
+  const nodeFlags = values['real-node-flags'].split(' ').filter((f) => f !== '');
+  if (snapshotDir) nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
+  const args = [...nodeFlags, bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
   let stderr = '';
   began = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -384,12 +410,21 @@ async function realOperator(address: string, kv: ConsulKv): Promise<void> {
     if (child.exitCode !== null) throw new Error(`the operator exited ${child.exitCode}: ${stderr}`);
     const mem = procMb(child.pid!);
     const syncMs = performance.now() - began;
+    const cpuS = procCpuSeconds(child.pid!);
     if (done < realCount) {
       line('real process: first sync', `${done}/${realCount} in ${Math.round(syncMs / 1000)} s`, `all within ${realTimeoutMs / 1000} s`, false, what);
       line('real process: RSS (sync unfinished)', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
     } else {
       line('real process: first sync', `${Math.round(syncMs)} ms`, '-', undefined, what);
       line('real process: RSS right after the first sync', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
+    }
+    console.log(`# real process CPU until then: ${cpuS.toFixed(1)} s (user + system; the wall time depends on what else runs on the machine)`);
+    if (snapshotDir) {
+      const before = new Set(existsSync(snapshotDir) ? readdirSync(snapshotDir) : []);
+      child.kill('SIGUSR2');
+      await waitUntil('heap snapshot', () => readdirSync(snapshotDir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot')) && child.exitCode === null, 120_000, 500);
+      await new Promise((r) => setTimeout(r, 5000)); // the file is written in one go; give it time to finish
+      console.log(`# heap snapshot of the operator process right after its first sync in ${snapshotDir}`);
     }
     console.log(`# real process memory: rss ${mem.VmRSS.toFixed(1)} MB (anon ${mem.RssAnon.toFixed(1)}, file ${mem.RssFile.toFixed(1)}), peak ${mem.VmHWM.toFixed(1)} MB`);
   } finally {

@@ -8,6 +8,7 @@ import winston from 'winston';
 import type { KindName, Resource } from '../src/crds/index.js';
 import { labSettings } from './lab/lab-settings.js';
 import type { HostHandle, KindTypes, ObjectCache, KindReconcileContext, Repair } from '../src/controllers/kind-reconciler.js';
+import { scanByIndex } from '../src/controllers/kind-indexes.js';
 
 export interface TestHost {
   name: string;
@@ -41,6 +42,8 @@ export function recordingContext(options: { hosts?: readonly TestHost[]; signal?
   const cache: ObjectCache = {
     get: <K extends KindName>(kind: K, name: string) => objects.get(`${kind}/${name}`) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(kind: K) => [...objects.values()].filter((o) => o.kind === kind) as unknown as KindTypes[K][],
+    byIndex: <K extends KindName>(kind: K, index: string, value: string) =>
+      scanByIndex(kind, index, value, [...objects.values()].filter((o) => o.kind === kind) as unknown as KindTypes[K][]),
   };
   const repairs: Repair[] = [];
   const events: { type: string; reason: string; message: string }[] = [];

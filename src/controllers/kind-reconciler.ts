@@ -27,6 +27,11 @@ export interface HostHandle {
 export interface Hosts {
   get(name: string): HostHandle | undefined;
   list(): HostHandle[];
+  /**
+   * The DockerHost controller's probe of a host's engine (answered or not). The operator opens a
+   * host's event stream only after a probe that answered. Absent in fakes.
+   */
+  reportProbe?(name: string, reachable: boolean): void;
 }
 
 /** The object type of each kind. */
@@ -41,6 +46,8 @@ export interface KindTypes {
 export interface ObjectCache {
   get<K extends KindName>(kind: K, name: string): KindTypes[K] | undefined;
   list<K extends KindName>(kind: K): KindTypes[K][];
+  /** The objects of `kind` found under `value` in one of its indexes (kind-indexes.ts). */
+  byIndex<K extends KindName>(kind: K, index: string, value: string): KindTypes[K][];
 }
 
 /** One repaired drift: becomes one `drift repaired` log line, one event and one metric increment. */

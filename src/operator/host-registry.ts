@@ -7,19 +7,24 @@
 import type { DockerHost } from '../crds/index.js';
 import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
+import type { HostProbes } from './host-streams.js';
 import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
 
 export interface HostRegistryOptions {
   /** Current DockerHost objects with a valid spec (from the cache). */
   dockerHosts: () => Iterable<DockerHost>;
+  /** One DockerHost by name (from the cache's map; default: a scan of `dockerHosts`). */
+  dockerHost?: (name: string) => DockerHost | undefined;
   clients?: DockerClients;
 }
 
-export class HostRegistry implements Hosts {
+export class HostRegistry implements Hosts, HostProbes {
   readonly #opts: HostRegistryOptions;
   readonly #clients: DockerClients;
   readonly #streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)) });
   readonly #connected = new Map<string, boolean>();
+  readonly #probed = new Map<string, boolean>();
+  readonly #probeListeners = new Set<(host: string, reachable: boolean) => void>();
 
   constructor(options: HostRegistryOptions) {
     this.#opts = options;
@@ -27,6 +32,10 @@ export class HostRegistry implements Hosts {
   }
 
   get(name: string): HostHandle | undefined {
+    if (this.#opts.dockerHost) {
+      const h = this.#opts.dockerHost(name);
+      return h ? this.#handle(h) : undefined;
+    }
     for (const h of this.#opts.dockerHosts()) if (h.metadata.name === name) return this.#handle(h);
     return undefined;
   }
@@ -45,8 +54,39 @@ export class HostRegistry implements Hosts {
     this.#connected.set(name, connected);
   }
 
+  /**
+   * A connected event stream means ready; otherwise the latest probe says, else a stream that
+   * failed; unknown (neither yet): ready, so the first reconcile tries for real. Streams of hosts
+   * that are down are not dialled between probes, so the probe is what knows those.
+   */
+  #ready(name: string): boolean {
+    const connected = this.#connected.get(name);
+    return connected === true || (this.#probed.get(name) ?? connected ?? true);
+  }
+
+  /** The host's client without a request timeout (one per host, shared with its event stream). */
+  streamClient(h: DockerHost): Docker {
+    return this.#streamClients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
+  }
+
+  /** Called by the DockerHost controller after each probe; the host event streams wait for it. */
+  reportProbe(name: string, reachable: boolean): void {
+    this.#probed.set(name, reachable);
+    for (const l of this.#probeListeners) l(name, reachable);
+  }
+
+  probed(name: string): boolean | undefined {
+    return this.#probed.get(name);
+  }
+
+  onProbe(listener: (host: string, reachable: boolean) => void): () => void {
+    this.#probeListeners.add(listener);
+    return () => void this.#probeListeners.delete(listener);
+  }
+
   forget(name: string): void {
     this.#connected.delete(name);
+    this.#probed.delete(name);
     this.#clients.forget(name);
     this.#streamClients.forget(name);
   }
@@ -54,10 +94,17 @@ export class HostRegistry implements Hosts {
   #handle(h: DockerHost): HostHandle | undefined {
     try {
       const docker = this.#clients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
-      const streamDocker = this.#streamClients.get(h.metadata.name, { endpoint: h.spec.endpoint, tls: h.spec.tls });
-      // Unknown until the stream reports: treat as ready so the first reconcile tries for real.
-      const ready = this.#connected.get(h.metadata.name) ?? true;
-      return { name: h.metadata.name, address: h.spec.address, docker, streamDocker, ready };
+      const streamClient = () => this.streamClient(h);
+      // Built on first use: most reconciles of most hosts never open a long-lived stream.
+      return {
+        name: h.metadata.name,
+        address: h.spec.address,
+        docker,
+        get streamDocker() {
+          return streamClient();
+        },
+        ready: this.#ready(h.metadata.name),
+      };
     } catch {
       return undefined; // unusable endpoint/TLS files: the DockerHost controller reports why
     }

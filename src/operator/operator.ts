@@ -19,6 +19,7 @@
  */
 import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/kind-reconciler.js';
+import { KIND_INDEXERS } from '../controllers/kind-indexes.js';
 import { Controller, changedBy } from '../runtime/controller.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';
@@ -71,7 +72,7 @@ export class Operator {
     // One incremental decode per listing or change, shared by every kind's reflector.
     const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
-      this.#reflectors.set(kind, new Reflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}` }));
+      this.#reflectors.set(kind, new Reflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}`, indexers: decodedIndexers(kind) }));
     }
     // Reflectors hold decoded, validated objects of their kind, so the kind map's types hold.
     // A kind's list is built once per change of that kind and shared until the next one: some
@@ -90,8 +91,13 @@ export class Operator {
         }
         return list as unknown as KindTypes[K][];
       },
+      byIndex: <K extends KindName>(kind: K, index: string, value: string) => {
+        const out: Resource[] = [];
+        for (const d of this.#reflectors.get(kind)?.byIndex(index, value) ?? []) if (d.resource) out.push(d.resource);
+        return out as unknown as KindTypes[K][];
+      },
     };
-    this.hosts = new HostRegistry({ dockerHosts: () => this.cache.list('DockerHost') });
+    this.hosts = new HostRegistry({ dockerHosts: () => this.cache.list('DockerHost'), dockerHost: (name) => this.cache.get('DockerHost', name) });
     this.#wireObjectTriggers();
 
     // Only objects keys are watched: status is written by us and read fresh when we write it, so
@@ -116,6 +122,10 @@ export class Operator {
     if (options.hostEvents !== false) {
       const streams = new HostStreams({
         dockerHosts: () => this.cache.list('DockerHost'),
+        // Streams wait for the DockerHost controller's probe, when there is one to wait for.
+        ...(options.reconcilers.some((r) => r.kind === 'DockerHost') ? { probes: this.hosts } : {}),
+        client: (h) => this.hosts.streamClient(h),
+        dockerHost: (name) => this.cache.get('DockerHost', name),
         log: this.#log,
         onEvent: (host, event) => {
           for (const r of this.#opts.reconcilers) {
@@ -219,6 +229,15 @@ export class Operator {
       });
     }
   }
+}
+
+/** The kind's indexes (kind-indexes.ts) over decoded objects; an invalid document is in none. */
+function decodedIndexers(kind: KindName): Record<string, (d: DecodedObject) => readonly string[]> {
+  const indexers: Record<string, (d: DecodedObject) => readonly string[]> = {};
+  for (const [name, fn] of Object.entries(KIND_INDEXERS[kind] ?? {}) as [string, (r: Resource) => readonly string[]][]) {
+    indexers[name] = (d) => (d.resource ? fn(d.resource) : []);
+  }
+  return indexers;
 }
 
 function* namedItems(objects: readonly DecodedObject[]): Iterable<readonly [string, DecodedObject]> {

@@ -8,7 +8,7 @@ import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore, type DecodedObject } from '../store/resource-store.js';
 import { createReconcileDriver } from './reconcile-driver.js';
 
-const emptyCache: ObjectCache = { get: () => undefined, list: () => [] };
+const emptyCache: ObjectCache = { get: () => undefined, list: () => [], byIndex: () => [] };
 
 /** A driver over an in-memory store whose reconciler reports whatever `ready` holds. */
 async function setup() {

@@ -93,16 +93,17 @@ export function createReconcileDriver(options: DriverOptions) {
       }
       return;
     }
+    // The cache follows the objects keys only; a reconciler that compares with what it did last
+    // time (e.g. StaticIPAttachment telling a first attach from a repair) needs the stored status.
+    // Only the status key is read, once: the cached object is already decoded and validated. It is
+    // read while a first run adds the finalizer (two independent keys: one round trip less).
+    const statusRead = resource.status === undefined ? store.readStatus(kind, name).catch(() => undefined) : undefined;
     if (finalizer && !resource.metadata.finalizers?.includes(finalizer)) {
       await store.addFinalizer(kind, name, finalizer);
       resource = { ...resource, metadata: { ...resource.metadata, finalizers: [...(resource.metadata.finalizers ?? []), finalizer] } };
     }
-
-    // The cache follows the objects keys only; a reconciler that compares with what it did last
-    // time (e.g. StaticIPAttachment telling a first attach from a repair) needs the stored status.
-    // Only the status key is read, once: the cached object is already decoded and validated.
-    if (resource.status === undefined) {
-      read = await store.readStatus(kind, name).catch(() => undefined);
+    if (statusRead) {
+      read = await statusRead;
       if (read?.status) resource = { ...resource, status: read.status };
     }
 

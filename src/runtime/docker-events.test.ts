@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { DockerEventStream, LineSplitter, type DockerEvent, type EventStreamSource } from './docker-events.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 
@@ -114,4 +115,81 @@ test('a host that is down from the start is reported disconnected', async () => 
   assert.deepEqual(log, ['down']);
   ac.abort();
   await done;
+});
+
+test('no connect is attempted before ready() resolves, and none after a failure until it resolves again', async () => {
+  const clock = new FakeClock();
+  const source = new FakeSource();
+  source.failNext = 2;
+  let open: () => void = () => {};
+  let readyCalls = 0;
+  const s = new DockerEventStream({
+    host: 'h',
+    source,
+    clock,
+    backoff: { baseMs: 500, capMs: 500 },
+    onEvent: () => {},
+    relist: () => {},
+    // The host's probe: each call waits until the test says the host answers.
+    ready: () => (readyCalls++, new Promise<void>((resolve) => (open = resolve))),
+  });
+  const ac = new AbortController();
+  const done = s.start(ac.signal);
+  await flushMicrotasks();
+  await clock.advance(5000);
+  assert.equal(source.opens.length, 0, 'nothing opened while the host is not known to answer');
+  open();
+  await flushMicrotasks();
+  assert.equal(source.opens.length, 1);
+  await clock.advance(5000);
+  assert.equal(source.opens.length, 1, 'after the failed attempt, wait for ready() again, not only the backoff');
+  assert.equal(readyCalls, 2);
+  open();
+  await flushMicrotasks();
+  await clock.advance(500);
+  assert.equal(source.opens.length, 2);
+  ac.abort();
+  open();
+  await done;
+});
+
+test('a stream waiting for ready() stops at once when aborted', async () => {
+  const s = new DockerEventStream({ host: 'h', source: new FakeSource(), onEvent: () => {}, relist: () => {}, ready: (signal) => new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) });
+  const ac = new AbortController();
+  const done = s.start(ac.signal);
+  await flushMicrotasks();
+  ac.abort();
+  await done;
+});
+
+test('connect attempts of many streams are bounded by a shared limiter', async () => {
+  let pending = 0;
+  let most = 0;
+  const release: (() => void)[] = [];
+  // Every open hangs until the test lets it fail, like a TCP connect to a host that never answers.
+  const source: EventStreamSource = {
+    open: () => {
+      pending++;
+      most = Math.max(most, pending);
+      return new Promise((_resolve, reject) => release.push(() => (pending--, reject(new Error('connect ETIMEDOUT')))));
+    },
+  };
+  const limiter = new ConcurrencyLimit(3);
+  const clock = new FakeClock();
+  const ac = new AbortController();
+  const streams = Array.from({ length: 10 }, (_, i) =>
+    new DockerEventStream({ host: `h${i}`, source, clock, limiter, backoff: { baseMs: 100, capMs: 100 }, onEvent: () => {}, relist: () => {} }).start(ac.signal),
+  );
+  await flushMicrotasks();
+  assert.equal(pending, 3);
+  for (let round = 0; round < 20; round++) {
+    release.splice(0).forEach((r) => r());
+    await flushMicrotasks();
+    await clock.advance(100);
+  }
+  assert.equal(most, 3, 'never more than 3 connects at once');
+  ac.abort();
+  release.splice(0).forEach((r) => r());
+  await Promise.all(streams);
+  assert.equal(limiter.active, 0, 'every slot given back');
 });

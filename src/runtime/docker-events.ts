@@ -6,9 +6,15 @@
  * `relist()`: events lost while disconnected are healed by a full look at the host. `relist()` also
  * runs after the first connect. `onConnected`/`onDisconnected` fire at once on every change of
  * connection state (the DockerHost controller flips Ready on them).
+ *
+ * At scale (thousands of hosts, many of them down) two options keep the reconnect loops cheap:
+ * `ready()` holds every connect attempt until something else says the host answers (its probe),
+ * so a host that is down costs no connection attempts between probes; `limiter` bounds the
+ * connection attempts in flight across all streams.
  */
 import type Docker from 'dockerode';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 
@@ -61,6 +67,10 @@ export interface DockerEventStreamOptions {
   onConnected?: () => void;
   onDisconnected?: (err: Error) => void;
   backoff?: BackoffOptions;
+  /** Awaited before every connect attempt: resolves when the host is known to answer. */
+  ready?: (signal: AbortSignal) => Promise<void>;
+  /** Shared bound on connect attempts in flight (many streams). */
+  limiter?: ConcurrencyLimit;
   clock?: Clock;
   log?: Logger;
 }
@@ -95,8 +105,8 @@ export class DockerEventStream {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        const stream = await this.#opts.source.open(this.#since, signal);
-        if (signal.aborted) break;
+        const stream = await this.#open(signal);
+        if (signal.aborted || !stream) break;
         failures = 0;
         this.#setConnected(true);
         await this.#relist();
@@ -112,6 +122,20 @@ export class DockerEventStream {
         this.#log.warn('docker event stream down, reconnecting', { error: error.message, failures, delayMs: delay });
         await sleep(this.#clock, delay, signal);
       }
+    }
+  }
+
+  /** One connect attempt, after ready() and within the limiter; undefined when aborted meanwhile. */
+  async #open(signal: AbortSignal): Promise<NodeJS.ReadableStream | undefined> {
+    if (this.#opts.ready) await this.#opts.ready(signal);
+    if (signal.aborted) return undefined;
+    const limiter = this.#opts.limiter;
+    const release = limiter ? await limiter.acquire(signal) : () => undefined;
+    if (!release) return undefined;
+    try {
+      return await this.#opts.source.open(this.#since, signal);
+    } finally {
+      release();
     }
   }
 

@@ -84,3 +84,43 @@ test('an unsubscribed listener hears nothing more', () => {
   assert.equal(calls, 1);
   assert.equal(r.get('a'), '2', 'default identity compares the item itself');
 });
+
+test('an index finds items by each of their values and follows replace and patch', () => {
+  const r = new Reflector<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => (d.value === '' ? [] : d.value.split(',')) } });
+  const names = (value: string) => r.byIndex('value', value).map((d) => d.name).sort();
+  r.replace([doc('a', 'x', 1), doc('b', 'x,y', 1), doc('c', '', 1)], 1);
+  assert.deepEqual(names('x'), ['a', 'b']);
+  assert.deepEqual(names('y'), ['b']);
+  assert.deepEqual(names(''), []);
+  r.patch([doc('a', 'y', 2), ['b', undefined], doc('d', 'z', 1)], 2);
+  assert.deepEqual(names('x'), []);
+  assert.deepEqual(names('y'), ['a']);
+  assert.deepEqual(names('z'), ['d']);
+  // A re-delivery with the same identity changes nothing; a listing drops what it no longer holds.
+  r.patch([doc('a', 'y', 2)], 3);
+  assert.deepEqual(names('y'), ['a']);
+  r.replace([doc('c', 'x', 2), doc('d', 'z', 1)], 4);
+  assert.deepEqual(names('y'), []);
+  assert.deepEqual(names('x'), ['c']);
+  assert.deepEqual(names('z'), ['d']);
+  assert.throws(() => r.byIndex('nope', 'x'), /no index named nope/);
+});
+
+test('an index agrees with a scan of the list after any sequence of replaces and patches', () => {
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const r = new Reflector<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => [...new Set(d.value.split(','))] } });
+  let version = 0;
+  const randomDoc = () => doc(`k${random(30)}`, Array.from({ length: 1 + random(2) }, () => `v${random(8)}`).join(','), ++version);
+  for (let step = 0; step < 500; step++) {
+    if (random(10) === 0) r.replace(Array.from({ length: random(30) }, randomDoc), step);
+    else r.patch(Array.from({ length: 1 + random(4) }, () => (random(4) === 0 ? ([`k${random(30)}`, undefined] as const) : randomDoc())), step);
+    for (let v = 0; v < 8; v++) {
+      const scanned = r.list().filter((d) => d.value.split(',').includes(`v${v}`)).map((d) => d.name).sort();
+      assert.deepEqual(r.byIndex('value', `v${v}`).map((d) => d.name).sort(), scanned, `step ${step}, v${v}`);
+    }
+  }
+});

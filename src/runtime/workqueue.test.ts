@@ -282,3 +282,22 @@ test('an add while a failing run is in flight waits for the backoff; a change du
   await p.finish('a');
   assert.deepEqual(p.runs, ['a', 'a', 'a']);
 });
+
+test('many waiting keys run in arrival order, `concurrency` at a time, each once', async () => {
+  const { p, q } = setup({ concurrency: 3 });
+  const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+  for (const k of keys) q.add(k);
+  await flushMicrotasks();
+  for (const k of keys.slice(3).reverse()) q.add(k); // re-adds of waiting keys change nothing
+  assert.deepEqual(p.runs, ['k0', 'k1', 'k2']);
+  for (const k of keys) {
+    assert.ok(q.active <= 3);
+    await p.finish(k);
+  }
+  assert.deepEqual(p.runs, keys);
+  assert.equal(q.depth + q.active, 0);
+  q.add('again');
+  await flushMicrotasks();
+  assert.deepEqual(p.runs.at(-1), 'again', 'the pool still takes work after draining');
+  await p.finish('again');
+});

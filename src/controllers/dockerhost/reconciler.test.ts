@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHostOutcome, withHelperImage } from './reconciler.js';
+import { dockerHostOutcome, unreachableRecheckMs, withHelperImage } from './reconciler.js';
 import { engineFacts, failureReason } from './probe.js';
 
 const facts = engineFacts(
@@ -62,4 +62,18 @@ test('a helper image that could not be provisioned leaves Ready alone, says why 
     ['HelperImageReady', 'False', 'PullFailed', 'pull of team/helper:1 failed: no such host'],
   ]);
   assert.equal(failed.requeueAfter, 10_000);
+});
+
+test('an unreachable host is re-checked at the base interval at first, then less often the longer it stays down (jittered, capped)', () => {
+  const since = (s: number) => ({ conditions: [{ type: 'Ready', status: 'False' as const, reason: 'Unreachable', message: '', lastTransitionTime: new Date(Date.parse('2024-01-01T00:00:00Z') - s * 1000).toISOString() }] });
+  const now = new Date('2024-01-01T00:00:00Z');
+  const mid = () => 0.5; // no jitter
+  assert.equal(unreachableRecheckMs(undefined, now, 2000, 60_000, mid), 2000, 'never checked before');
+  assert.equal(unreachableRecheckMs(since(4), now, 2000, 60_000, mid), 2000);
+  assert.equal(unreachableRecheckMs(since(40), now, 2000, 60_000, mid), 10_000, 'a quarter of the time it has been down');
+  assert.equal(unreachableRecheckMs(since(3600), now, 2000, 60_000, mid), 60_000);
+  const ready = { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Reachable', message: '', lastTransitionTime: '2023-01-01T00:00:00Z' }] };
+  assert.equal(unreachableRecheckMs(ready, now, 2000, 60_000, mid), 2000, 'it was up until this probe');
+  assert.equal(unreachableRecheckMs(since(3600), now, 2000, 60_000, () => 0), 48_000, 'jitter: -20 %');
+  assert.equal(unreachableRecheckMs(since(3600), now, 2000, 60_000, () => 1), 72_000, 'jitter: +20 %');
 });

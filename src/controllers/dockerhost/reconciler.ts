@@ -23,8 +23,10 @@ export interface DockerHostObserved {
 
 export interface DockerHostReconcilerOptions {
   probeTimeoutMs?: number;
-  /** Re-check an unreachable host this often even without events (ms). */
+  /** Re-check an unreachable host this often even without events (ms), at first. */
   unreachableRecheckMs?: number;
+  /** The longest re-check interval of a host that stays down (ms, default 60 000); see unreachableRecheckMs(). */
+  unreachableRecheckMaxMs?: number;
   /**
    * Puts the StaticIPAttachment network helper's image on every reachable host that lacks it
    * (once per host) and reports it as status.helperImage and the HelperImageReady condition.
@@ -35,10 +37,12 @@ export interface DockerHostReconcilerOptions {
 type DockerHostResource = DockerHost;
 
 export function createDockerHostReconciler(options: DockerHostReconcilerOptions = {}): KindReconciler<DockerHostResource, DockerHostObserved> {
-  const recheck = options.unreachableRecheckMs ?? 5_000;
+  const base = options.unreachableRecheckMs ?? 5_000;
+  const max = Math.max(base, options.unreachableRecheckMaxMs ?? 60_000);
   return {
     kind: 'DockerHost',
     async reconcile(host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> {
+      const recheck = unreachableRecheckMs(host.status, ctx.now(), base, max);
       const handle = ctx.hosts.get(host.metadata.name);
       if (!handle) {
         return {
@@ -48,12 +52,34 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
         };
       }
       const probe = await probeEngine(handle.docker, options.probeTimeoutMs);
+      ctx.hosts.reportProbe?.(host.metadata.name, probe.reachable);
       const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
       if (!probe.reachable || !options.helperImages) return out;
       return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
     },
     mapHostConnectivity: (host) => [host],
   };
+}
+
+/**
+ * When to look at an unreachable host again: `baseMs` while it has just gone down, then a quarter
+ * of the time it has been down (from its Ready=False transition), at most `capMs`, +/- 20 % so
+ * that many hosts found down together are not re-probed in lockstep. Thousands of hosts that stay
+ * down then cost a few probes a second instead of thousands; a host that stops answering for a
+ * few seconds is still re-checked every `baseMs` (and its event stream re-dials it meanwhile).
+ */
+export function unreachableRecheckMs(
+  status: { conditions?: readonly { type: string; status: string; lastTransitionTime?: string }[] } | undefined,
+  now: Date,
+  baseMs: number,
+  capMs: number,
+  random: () => number = Math.random,
+): number {
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
+  const since = ready?.status === 'False' ? Date.parse(ready.lastTransitionTime ?? '') : NaN;
+  const downMs = Number.isNaN(since) ? 0 : Math.max(0, now.getTime() - since);
+  const delay = Math.min(capMs, Math.max(baseMs, downMs / 4));
+  return Math.round(delay * (1 + 0.2 * (2 * random() - 1)));
 }
 
 /** Pure: status and conditions from one probe. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findConflict } from './conflicts.js';
+import { Reflector } from '../../runtime/reflector.js';
+import { CLAIMS_INDEX, claimCandidates, claimKeys, findConflict } from './conflicts.js';
 import type { AttachmentSpec } from './spec.js';
 
 function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
@@ -62,4 +63,34 @@ test('an edited address is compared as edited (parsed addresses are remembered p
   assert.equal(findConflict(b, [a, b]), undefined);
   const edited = { ...a, spec: { ...a.spec, address: '192.168.116.61/24' } };
   assert.equal(findConflict(b, [edited, b])?.with, 'a');
+});
+
+test('the claims index finds the same conflict as a scan of every attachment (random sets, edits and deletes)', () => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  // Few addresses, hosts and containers, so that conflicts of both kinds are common.
+  const randomSia = (name: string) =>
+    sia(name, `2024-01-0${1 + random(3)}T00:00:00Z`, {
+      host: `h${random(2)}`,
+      container: `c${random(4)}`,
+      interface: random(2) === 0 ? 'eth1' : 'eth2',
+      address: random(5) === 0 ? 'not-an-address' : `10.0.0.${1 + random(6)}/${random(2) === 0 ? 24 : 16}`,
+    });
+  const reflector = new Reflector<ReturnType<typeof sia>>({ identity: () => String(random(1e9)), indexers: { [CLAIMS_INDEX]: (a) => claimKeys(a.spec) } });
+  let conflicts = 0;
+  for (let step = 0; step < 300; step++) {
+    const name = `s${random(25)}`;
+    reflector.patch([[name, random(6) === 0 ? undefined : randomSia(name)]], step);
+    const all = reflector.list();
+    for (const self of all) {
+      const scanned = findConflict(self, all);
+      const indexed = findConflict(self, claimCandidates(self.spec, (key) => reflector.byIndex(CLAIMS_INDEX, key)));
+      assert.deepEqual(indexed, scanned, `step ${step}, ${self.metadata.name}`);
+      if (scanned) conflicts++;
+    }
+  }
+  assert.ok(conflicts > 500, `the random sets held conflicts to compare (${conflicts})`);
 });

@@ -27,6 +27,27 @@ function ipOf(spec: Partial<AttachmentSpec>): number | undefined {
   return ip;
 }
 
+/** The cache index of what attachments claim (see claimKeys). */
+export const CLAIMS_INDEX = 'claims';
+
+/**
+ * What an attachment claims, as index values: its IPv4 address and its host+container+interface.
+ * Two attachments can only conflict when they share one of these, so a reconcile looks at the few
+ * attachments under its own keys instead of every attachment (findConflict checks each exactly).
+ */
+export function claimKeys(spec: Partial<AttachmentSpec>): string[] {
+  const ip = ipOf(spec);
+  const slot = `slot:${JSON.stringify([spec.host ?? null, spec.container ?? null, spec.interface ?? null])}`;
+  return ip === undefined ? [slot] : [`ip:${ip}`, slot];
+}
+
+/** The attachments that may conflict with `spec`: those found under any of its claim keys. */
+export function claimCandidates<T>(spec: Partial<AttachmentSpec>, byKey: (key: string) => readonly T[]): T[] {
+  const keys = claimKeys(spec);
+  if (keys.length === 1) return [...byKey(keys[0]!)];
+  return [...new Set(keys.flatMap((k) => byKey(k)))];
+}
+
 function isOlder(a: { metadata: ObjectMeta }, b: { metadata: ObjectMeta }): boolean {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';

@@ -5,6 +5,7 @@ import type { KindTypes, ObjectCache, KindReconcileContext, Repair } from '../ki
 import type { HelperCommand, ProgramResult } from './helper-program.js';
 import type { NetHelper } from './net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
+import { scanByIndex } from '../kind-indexes.js';
 
 function sia(name: string, spec: Record<string, unknown>, extra: Partial<Resource['metadata']> = {}, status?: Resource['status']): StaticIPAttachment {
   return {
@@ -20,6 +21,7 @@ function cacheOf(objs: StaticIPAttachment[]): ObjectCache {
   return {
     get: <K extends KindName>(_k: K, n: string) => objs.find((o) => o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
+    byIndex: <K extends KindName>(k: K, index: string, value: string) => scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
 }
 
@@ -63,6 +65,19 @@ test('an unknown host is Ready=False HostNotFound with a planned re-check', asyn
   const o = sia('a', { host: 'nowhere' });
   const out = await r.reconcile(o, ctx([o]));
   assert.equal(out.conditions[0]?.reason, 'HostNotFound');
+  assert.equal(out.requeueAfter, 5000);
+});
+
+test('a host known not to answer is Ready=False HostUnreachable with a planned re-check, not an error retried with backoff', async () => {
+  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper(), retryAfterMs: 5000 });
+  const o = sia('a', {});
+  const c = ctx([o]);
+  // Any Docker call would throw: the reconcile must decide before touching the engine.
+  const docker = new Proxy({}, { get: () => () => { throw new Error('docker must not be called'); } });
+  c.hosts = { get: (n) => ({ name: n, address: '10.0.0.1', docker: docker as never, ready: false }), list: () => [] };
+  const out = await r.reconcile(o, c);
+  assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'HostUnreachable']);
+  assert.equal(out.conditions[0]?.message, 'DockerHost consul01 does not answer (its latest probe or event stream); re-checked when it does');
   assert.equal(out.requeueAfter, 5000);
 });
 

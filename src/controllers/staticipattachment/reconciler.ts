@@ -16,7 +16,8 @@ import type {
   KindReconcileContext,
   ReconcileOutcome,
 } from '../kind-reconciler.js';
-import { findConflict } from './conflicts.js';
+import { HOST_INDEX } from '../kind-indexes.js';
+import { CLAIMS_INDEX, claimCandidates, findConflict } from './conflicts.js';
 import type { HelperCommand } from './helper-program.js';
 import type { HelperHost, NetHelper } from './net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
@@ -59,10 +60,15 @@ function attachments(cache: ObjectCache): AttachmentResource[] {
   return cache.list('StaticIPAttachment');
 }
 
+/** The attachments on `host`, from the cache's index (no scan of every attachment per host event). */
+function onHost(cache: ObjectCache, host: string): AttachmentResource[] {
+  return cache.byIndex(KIND, HOST_INDEX, host) as AttachmentResource[];
+}
+
 /** The other attachments on this one's host and bridge, for the bridge's release on delete. */
 function bridgeSharers(res: AttachmentResource, d: Desired, cache: ObjectCache): BridgeSharer[] {
-  return attachments(cache)
-    .filter((o) => o.metadata.name !== res.metadata.name && o.spec.host === d.host && o.spec.bridge === d.bridge)
+  return onHost(cache, d.host)
+    .filter((o) => o.metadata.name !== res.metadata.name && o.spec.bridge === d.bridge)
     .map((o) => ({ hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth, deleting: o.metadata.deletionTimestamp !== undefined }));
 }
 
@@ -81,12 +87,20 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
 
   async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
     const d = desiredFor(res);
-    const conflict = findConflict(res, attachments(ctx.cache));
+    const conflict = findConflict(res, claimCandidates(res.spec, (key) => ctx.cache.byIndex(KIND, CLAIMS_INDEX, key)));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
 
     const host = ctx.hosts.get(d.host);
     if (!host) {
       return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
+    }
+    // Known down (probe or event stream): nothing to do there; its reconnect re-queues this key.
+    if (host.ready === false) {
+      return {
+        observed: {},
+        conditions: ready('False', 'HostUnreachable', `DockerHost ${d.host} does not answer (its latest probe or event stream); re-checked when it does`),
+        requeueAfter: this.retryAfterMs,
+      };
     }
     const c = await inspectContainer(host.docker, d.container, d.host);
     if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
@@ -179,22 +193,21 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (event.Type !== 'container' || !CONTAINER_ACTIONS.has(event.Action)) return [];
     const name = event.Actor.Attributes?.name;
     if (!name) return [];
-    return attachments(cache)
-      .filter((o) => o.spec.host === host && o.spec.container === name)
+    return onHost(cache, host)
+      .filter((o) => o.spec.container === name)
       .map((o) => o.metadata.name);
   }
 
   mapHostConnectivity(host: string, connected: boolean, cache: ObjectCache): string[] {
     if (!connected) return [];
-    return attachments(cache).filter((o) => o.spec.host === host).map((o) => o.metadata.name);
+    return onHost(cache, host).map((o) => o.metadata.name);
   }
 
   mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
-    const all = attachments(cache);
-    if (kind === 'DockerHost') return all.filter((o) => o.spec.host === name).map((o) => o.metadata.name);
+    if (kind === 'DockerHost') return onHost(cache, name).map((o) => o.metadata.name);
     if (kind !== KIND) return [];
     // Another attachment changed or went away: the ones it refused may now be free to attach.
-    return all
+    return attachments(cache)
       .filter((o) => o.metadata.name !== name && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
       .map((o) => o.metadata.name);
   }

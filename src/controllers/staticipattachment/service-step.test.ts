@@ -6,6 +6,7 @@ import type { AttachmentObserved } from './status.js';
 import type { AgentCallOptions, ServiceAgent } from './service-agent.js';
 import type { ObservedService, Registration } from './service-registration.js';
 import { ServiceRegistrationStep } from './service-step.js';
+import { scanByIndex } from '../kind-indexes.js';
 
 /** An in-memory agent per address; health is what the test sets. */
 class FakeAgents implements ServiceAgent {
@@ -63,6 +64,7 @@ function ctx(objs: AnyResource[]): KindReconcileContext & { repairs: Repair[]; e
   const cache: ObjectCache = {
     get: <K extends KindName>(k: K, n: string) => objs.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
+    byIndex: <K extends KindName>(k: K, index: string, value: string) => scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
   return {
     log: undefined as never,

@@ -27,6 +27,7 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
     cache: {
       get: ((k: string, n: string) => objects.get(`${k}/${n}`)) as KindReconcileContext['cache']['get'],
       list: ((k: string) => [...objects.values()].filter((o) => o.kind === k)) as KindReconcileContext['cache']['list'],
+      byIndex: () => [],
     },
     repaired: async (r) => void repairs.push(r),
     event: async (type, reason, message) => void events.push({ type, reason, message }),

@@ -1,0 +1,28 @@
+/**
+ * The cache indexes each kind's objects are kept under (client-go's Indexers): index name ->
+ * the values an object is found under. The operator's reflectors maintain them per changed object;
+ * reconcilers read them through `ObjectCache.byIndex`. Caches without indexes (unit-test fakes)
+ * answer `byIndex` with `scanByIndex`, which gives the same result by scanning.
+ */
+import type { KindName } from '../crds/index.js';
+import type { KindTypes } from './kind-reconciler.js';
+import { CLAIMS_INDEX, claimKeys } from './staticipattachment/conflicts.js';
+
+/** Attachments by host name (the keys a host's events and reachability map to). */
+export const HOST_INDEX = 'host';
+
+export type KindIndexers = { readonly [K in KindName]?: Readonly<Record<string, (object: KindTypes[K]) => readonly string[]>> };
+
+export const KIND_INDEXERS: KindIndexers = {
+  StaticIPAttachment: {
+    [CLAIMS_INDEX]: (a) => claimKeys(a.spec),
+    [HOST_INDEX]: (a) => [a.spec.host],
+  },
+};
+
+/** `byIndex` by scanning `objects` (the same answer as an index, in O(n)). */
+export function scanByIndex<K extends KindName>(kind: K, index: string, value: string, objects: readonly KindTypes[K][]): KindTypes[K][] {
+  const indexer = KIND_INDEXERS[kind]?.[index] as ((o: KindTypes[K]) => readonly string[]) | undefined;
+  if (!indexer) throw new Error(`no index ${index} for ${kind}`);
+  return objects.filter((o) => indexer(o).includes(value));
+}
