@@ -25,7 +25,7 @@ export interface DockerHostReconcilerOptions {
   probeTimeoutMs?: number;
   /** Re-check an unreachable host this often even without events (ms), at first. */
   unreachableRecheckMs?: number;
-  /** The longest re-check interval of a host that stays down (ms, default 60 000); see unreachableRecheckMs(). */
+  /** The longest re-check interval of a host that stays down (ms, default 20 000); see unreachableRecheckMs(). */
   unreachableRecheckMaxMs?: number;
   /**
    * Puts the StaticIPAttachment network helper's image on every reachable host that lacks it
@@ -38,7 +38,7 @@ type DockerHostResource = DockerHost;
 
 export function createDockerHostReconciler(options: DockerHostReconcilerOptions = {}): KindReconciler<DockerHostResource, DockerHostObserved> {
   const base = options.unreachableRecheckMs ?? 5_000;
-  const max = Math.max(base, options.unreachableRecheckMaxMs ?? 60_000);
+  const max = Math.max(base, options.unreachableRecheckMaxMs ?? 20_000);
   return {
     kind: 'DockerHost',
     async reconcile(host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> {
