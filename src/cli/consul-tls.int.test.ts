@@ -120,6 +120,19 @@ test("consul's flags, single-dash as consul spells them, replace the environment
   assert.ok((await keysUnder(prefix)).includes(`${prefix}objects/dockerhosts/h2`), 'h2 is stored');
 });
 
+test('CONSUL_HTTP_SSL_VERIFY=false skips the certificate check (a wrong CA then passes); CONSUL_TLS_SERVER_NAME names the certificate to expect', async () => {
+  const prefix = newPrefix();
+  const unverified = await cli({ ...goodEnv, CONSUL_CACERT: consul.pki.otherCaCert, CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: prefix }, ['apply', '-f', '-'], HOST('h6'));
+  assert.deepEqual([unverified.code, unverified.out, unverified.err], [0, 'dockerhost/h6 created\n', '']);
+  const named = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);
+  assert.deepEqual([named.code, named.out, named.err], [0, 'dockerhost/h6\n', '']);
+  const wrongName = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'elsewhere.example', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);
+  assert.deepEqual(
+    [wrongName.code, wrongName.err],
+    [5, `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate does not name "elsewhere.example" (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)\n`],
+  );
+});
+
 test('a config-file context carries the TLS files; a variable still overrides one of its fields', async () => {
   const prefix = newPrefix();
   const dir = mkdtempSync(join(tmpdir(), 'swarmop-tls-ctx-'));
