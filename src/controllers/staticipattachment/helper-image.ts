@@ -6,7 +6,8 @@
  * `ip` with JSON output (`ip -j`, iproute2 >= 4.13), util-linux's `nsenter`, a POSIX `sh`, `cat` and
  * `sleep` (the netlink monitor's watchdogs);
  * `arping` and `setsid` are used when present (gratuitous ARP after an attach). It runs with
- * `--net host --pid host` and NET_ADMIN, SYS_ADMIN, SYS_PTRACE, never `--privileged`. A custom image
+ * `--net host --pid host` and NET_ADMIN, SYS_ADMIN, SYS_PTRACE, never `--privileged`, and runs its own
+ * commands (the image's ENTRYPOINT and CMD are not used). A custom image
  * missing on a host is pulled by that host's engine (a failed pull is reported, and retried).
  *
  * The default image, `swarmop/nethelper:<package version>`, is not pulled from anywhere: when a host
