@@ -74,6 +74,22 @@ describe('HelperImageProvisioner on an empty engine', () => {
     assert.equal(c.HostConfig.Privileged, false);
   });
 
+  it('an image removed from the host after it was checked is provisioned again when a helper must be re-created', async () => {
+    const images = new HelperImageProvisioner({ log });
+    const host = { name: 'empty', docker };
+    assert.equal((await images.ensure(host)).state, 'Present');
+    // Someone cleans the host: every container goes, then the image.
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    await docker.getImage(images.image).remove();
+    const before = lines.filter((l) => l.message === 'helper image provisioned').length;
+    const helper = new ResidentNetHelper({ image: images.image, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-again' });
+    const id = await helper.containerId(host);
+    assert.equal((await docker.getContainer(id).inspect()).State.Running, true);
+    assert.match((await docker.getImage(images.image).inspect()).Config.Labels?.[HELPER_ROOTFS_LABEL] ?? '', /^sha256:/);
+    assert.deepEqual(lines.filter((l) => l.message === 'helper image provisioned').slice(before).map((l) => [l.fields?.['host'], l.fields?.['how']]), [['empty', 'imported']]);
+    assert.equal((await images.ensure(host)).state, 'Imported', 'the DockerHost status shows the new provisioning');
+  });
+
   it('a custom image (--helper-image) with an ENTRYPOINT of its own works: the helpers run their own command, not the entrypoint', async () => {
     // The default image's content under another tag, with an entrypoint that exits at once: only
     // `ip`, `nsenter` and `sh` are promised by the contract, whatever the image starts by default.

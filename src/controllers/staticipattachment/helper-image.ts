@@ -138,9 +138,17 @@ export class HelperImageProvisioner {
     return entry.result;
   }
 
-  /** Like ensure, but a missing image is an error (for the helpers that need it now). */
+  /**
+   * Like ensure, but a missing image is an error (for the helpers that need it now). Called before a
+   * helper container is created, which is rare: the image is looked for again, since it may have been
+   * removed from the host after it was checked, and is then provisioned again.
+   */
   async require(host: HelperImageHost): Promise<void> {
-    const s = await this.ensure(host);
+    let s = await this.ensure(host);
+    if (s.state !== 'Failed' && !(await this.inspect(host.docker))) {
+      this.forget(host.name);
+      s = await this.ensure(host);
+    }
     if (s.state === 'Failed') throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}: ${s.message}`);
   }
 
