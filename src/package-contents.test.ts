@@ -45,7 +45,8 @@ test('the npm package holds the compiled CLI and its runtime modules only', asyn
     files.filter((f) => !/^(bin|dist\/src|assets)\//.test(f)),
     ['README.md', 'package.json'],
   );
-  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js']) {
+  // assets/: the default network helper's root filesystem, which the operator imports into hosts (run time, not a fixture).
+  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js', 'assets/nethelper-rootfs.tar.gz']) {
     assert.ok(files.includes(needed), `${needed} is in the package`);
   }
 });

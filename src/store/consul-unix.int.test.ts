@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { consulBinary } from '../../testing/consul-agent.js';
+import { captureIo } from '../../testing/capture-io.js';
+import { main } from '../cli/main.js';
 import { consulConnection } from './consul-connection.js';
 import { ConsulKv, consulKvOptions } from './consul-kv.js';
 
@@ -67,4 +69,13 @@ test('a unix:// address reaches Consul over its socket: set, get, list, txn', as
   } finally {
     kv.close();
   }
+});
+
+test('the CLI takes a unix:// address from CONSUL_HTTP_ADDR and from -http-addr', async () => {
+  const host = 'apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: u1}\nspec: {endpoint: "tcp://127.0.0.1:1", address: 127.0.0.1}\n';
+  const applyIo = captureIo({ env: { CONSUL_HTTP_ADDR: `unix://${socket}`, SWARMOP_PREFIX: 'unix-cli/' }, stdin: host });
+  assert.deepEqual([await main(['apply', '-f', '-'], applyIo), applyIo.out, applyIo.err], [0, 'dockerhost/u1 created\n', '']);
+  // The variable points nowhere: the flag wins.
+  const getIo = captureIo({ env: { CONSUL_HTTP_ADDR: '127.0.0.1:1', SWARMOP_PREFIX: 'unix-cli/' } });
+  assert.deepEqual([await main(['-http-addr', `unix://${socket}`, 'get', 'dockerhosts', '-o', 'name'], getIo), getIo.out, getIo.err], [0, 'dockerhost/u1\n', '']);
 });

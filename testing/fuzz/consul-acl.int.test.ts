@@ -5,6 +5,9 @@
  * event or status.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { captureIo } from '../capture-io.js';
@@ -188,4 +191,37 @@ test('the operator works with the token and never logs it or writes it into stat
   assert.ok(lines.length > 0, 'the operator logged');
   assert.ok(!everything.includes(writeToken), 'the token appears in a log line, event, status or object');
   outputs.push(everything);
+});
+
+test("the token reaches Consul as the consul CLI takes it: CONSUL_HTTP_TOKEN_FILE, -token, -token-file; a token file wins over a token, a flag over its variable", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swarmop-acl-token-'));
+  const good = join(dir, 'write.token');
+  const bogus = join(dir, 'bogus.token');
+  writeFileSync(good, `${writeToken}\n`);
+  writeFileSync(bogus, 'not-the-token-77c2\n');
+  const run = async (env: Record<string, string>, argv: string[], stdin?: string) => {
+    const io = captureIo({ env: { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: PREFIX, ...env }, cwd: REPO, ...(stdin !== undefined ? { stdin } : {}) });
+    const code = await main(argv, io);
+    outputs.push(io.out, io.err);
+    return { code, out: io.out, err: io.err };
+  };
+  const name = 'token-file-web';
+  const doc = SIA.replace('name: web', `name: ${name}`);
+  try {
+    const viaFile = await run({ CONSUL_HTTP_TOKEN_FILE: good }, ['apply', '-f', '-'], doc);
+    assert.deepEqual([viaFile.code, viaFile.out, viaFile.err], [0, `staticipattachment/${name} created\n`, '']);
+    const get = ['get', 'sia', name, '-o', 'name'];
+    const ok = [0, `staticipattachment/${name}\n`, ''];
+    const flag = await run({ CONSUL_HTTP_TOKEN: 'not-the-token-77c2' }, ['-token', writeToken, ...get]);
+    assert.deepEqual([flag.code, flag.out, flag.err], ok, '-token wins over CONSUL_HTTP_TOKEN');
+    const fileFlag = await run({ CONSUL_HTTP_TOKEN: 'not-the-token-77c2' }, ['-token-file', good, ...get]);
+    assert.deepEqual([fileFlag.code, fileFlag.out, fileFlag.err], ok, '-token-file wins over CONSUL_HTTP_TOKEN');
+    // consul's api.NewClient: a token file that is set and not empty replaces the token.
+    const fileOverToken = await run({ CONSUL_HTTP_TOKEN: writeToken, CONSUL_HTTP_TOKEN_FILE: bogus }, get);
+    assertClearRefusal(fileOverToken, /acl-test\//);
+    assert.doesNotMatch(fileOverToken.err + fileOverToken.out, /not-the-token-77c2/);
+  } finally {
+    await run({ CONSUL_HTTP_TOKEN: writeToken }, ['delete', 'sia', name]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -5,13 +5,13 @@
  * cannot be pulled is reported with the engine's message, never thrown.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { startDockerEngine, type DockerEngineHandle } from '../../../testing/docker-engine.js';
 import { packageFile } from '../../package-info.js';
 import { defaultHelperImage, HELPER_IDLE_CMD, HELPER_ROOTFS, HELPER_ROOTFS_LABEL, HelperImageProvisioner } from './helper-image.js';
-import { ResidentNetHelper } from './net-helper.js';
+import { ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
 import { observeProgram, parseObservation } from './observation.js';
 
 const LABEL = { 'io.swarmop.test': 'helper-image' };
@@ -72,6 +72,42 @@ describe('HelperImageProvisioner on an empty engine', () => {
     const c = await docker.getContainer('swarmop-nethelper-itest').inspect();
     assert.equal(c.State.Running, true);
     assert.equal(c.HostConfig.Privileged, false);
+  });
+
+  it('an image removed from the host after it was checked is provisioned again when a helper must be re-created', async () => {
+    const images = new HelperImageProvisioner({ log });
+    const host = { name: 'empty', docker };
+    assert.equal((await images.ensure(host)).state, 'Present');
+    // Someone cleans the host: every container goes, then the image.
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    await docker.getImage(images.image).remove();
+    const before = lines.filter((l) => l.message === 'helper image provisioned').length;
+    const helper = new ResidentNetHelper({ image: images.image, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-again' });
+    const id = await helper.containerId(host);
+    assert.equal((await docker.getContainer(id).inspect()).State.Running, true);
+    assert.match((await docker.getImage(images.image).inspect()).Config.Labels?.[HELPER_ROOTFS_LABEL] ?? '', /^sha256:/);
+    assert.deepEqual(lines.filter((l) => l.message === 'helper image provisioned').slice(before).map((l) => [l.fields?.['host'], l.fields?.['how']]), [['empty', 'imported']]);
+    assert.equal((await images.ensure(host)).state, 'Imported', 'the DockerHost status shows the new provisioning');
+  });
+
+  it('a custom image (--helper-image) with an ENTRYPOINT of its own works: the helpers run their own command, not the entrypoint', async () => {
+    // The default image's content under another tag, with an entrypoint that exits at once: only
+    // `ip`, `nsenter` and `sh` are promised by the contract, whatever the image starts by default.
+    const custom = 'swarmop-test/entrypoint-helper:1';
+    const rootfs = readFileSync(packageFile(HELPER_ROOTFS));
+    const stream = await (docker.importImage(rootfs as never, { repo: 'swarmop-test/entrypoint-helper', tag: '1', changes: ['ENTRYPOINT ["cat", "/nonexistent"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    const images = new HelperImageProvisioner({ image: custom, log });
+    assert.deepEqual(await images.ensure({ name: 'empty', docker }), { image: custom, state: 'Present', id: (await docker.getImage(custom).inspect()).Id });
+    const w = await docker.createContainer({ name: 'helper-itest-workload-2', Image: images.image, Entrypoint: [], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
+    await w.start();
+    const pid = (await w.inspect()).State.Pid;
+    const resident = new ResidentNetHelper({ image: custom, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-custom' });
+    const r = await resident.run({ name: 'empty', docker }, observeProgram(pid));
+    assert.deepEqual([r.failedAt, r.results.map((x) => x.exitCode)], [undefined, [0, 0, 0, 0]], r.stderr);
+    assert.deepEqual(parseObservation(r, pid).container?.links.map((l) => l.name), ['lo']);
+    const once = await new RunOnceNetHelper({ image: custom, labels: LABEL }).run({ name: 'empty', docker }, observeProgram(pid));
+    assert.deepEqual([once.failedAt, once.results.map((x) => x.exitCode)], [undefined, [0, 0, 0, 0]], once.stderr);
   });
 
   it('a custom image the host cannot pull is Failed with the engine\'s message, and require() says so', async () => {

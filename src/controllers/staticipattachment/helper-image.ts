@@ -6,7 +6,8 @@
  * `ip` with JSON output (`ip -j`, iproute2 >= 4.13), util-linux's `nsenter`, a POSIX `sh`, `cat` and
  * `sleep` (the netlink monitor's watchdogs);
  * `arping` and `setsid` are used when present (gratuitous ARP after an attach). It runs with
- * `--net host --pid host` and NET_ADMIN, SYS_ADMIN, SYS_PTRACE, never `--privileged`. A custom image
+ * `--net host --pid host` and NET_ADMIN, SYS_ADMIN, SYS_PTRACE, never `--privileged`, and runs its own
+ * commands (the image's ENTRYPOINT and CMD are not used). A custom image
  * missing on a host is pulled by that host's engine (a failed pull is reported, and retried).
  *
  * The default image, `swarmop/nethelper:<package version>`, is not pulled from anywhere: when a host
@@ -137,9 +138,17 @@ export class HelperImageProvisioner {
     return entry.result;
   }
 
-  /** Like ensure, but a missing image is an error (for the helpers that need it now). */
+  /**
+   * Like ensure, but a missing image is an error (for the helpers that need it now). Called before a
+   * helper container is created, which is rare: the image is looked for again, since it may have been
+   * removed from the host after it was checked, and is then provisioned again.
+   */
   async require(host: HelperImageHost): Promise<void> {
-    const s = await this.ensure(host);
+    let s = await this.ensure(host);
+    if (s.state !== 'Failed' && !(await this.inspect(host.docker))) {
+      this.forget(host.name);
+      s = await this.ensure(host);
+    }
     if (s.state === 'Failed') throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}: ${s.message}`);
   }
 

@@ -58,6 +58,9 @@ function unavailable(host: string, what: string, err: unknown): SwarmopError {
   return new SwarmopError('Unavailable', `${what} on ${host}: ${(err as Error).message}`, { cause: err });
 }
 
+/** The Engine API's "no entrypoint" (`docker run --entrypoint=''`): the image's ENTRYPOINT is not used. */
+const NO_ENTRYPOINT = [''];
+
 /** One long-running helper per host; programs run with `docker exec`. */
 export class ResidentNetHelper implements NetHelper {
   private readonly image: string;
@@ -133,7 +136,9 @@ export class ResidentNetHelper implements NetHelper {
         .createContainer({
           name: this.name,
           Image: this.image,
-          // Its own idle command: any image with `sh` works, whatever its default command is.
+          // Its own idle command: any image with `sh` works, whatever its default command is, and
+          // whatever its ENTRYPOINT (which would otherwise get the command as its arguments).
+          Entrypoint: NO_ENTRYPOINT,
           Cmd: HELPER_IDLE_CMD,
           OpenStdin: true,
           Labels: this.labels,
@@ -179,6 +184,7 @@ export class RunOnceNetHelper implements NetHelper {
       await this.ensureImage?.(host);
       container = await docker.createContainer({
         Image: this.image,
+        Entrypoint: NO_ENTRYPOINT,
         Cmd: programArgv(commands),
         Labels: this.labels,
         HostConfig: hostConfig(),
