@@ -3,13 +3,14 @@
  * server cluster, the swarm, ubuntu114/ubuntu119's fixed addresses) under the real operator, then
  * one fault per `it`. Each ends with expectConverged: everything Ready at the current generation,
  * and nothing duplicated or lost (one eth1 per workload, one host veth, one agent container per
- * host, exactly three swarm nodes). Times are printed with `# ` in front.
+ * host, exactly three swarm nodes). The two 60 s outages (a lab host, the store Consul) run side by
+ * side. Times are printed with `# ` in front.
  *
  * The spec leaves the lab as it found it apart from the swarm: attachments and the ConsulCluster
  * are deleted (finalizers undo them on the hosts) and every host leaves the swarm.
  */
 import assert from 'node:assert/strict';
-import { after } from 'node:test';
+import { after, describe } from 'node:test';
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import {
@@ -151,84 +152,89 @@ describeE2E('Faults', (f) => {
     assert.equal(byKind('SwarmCluster').length, 1, JSON.stringify(repairs));
   });
 
-  itE2E(f, 'a host gone for 60 s: its objects show it, the others are not disturbed, all repaired after', async () => {
-    await expectConverged(f);
-    const idx114 = await eth1Index(A.host, A.name);
-    const mark = f.operator.lines.length;
-    await labCommand(['host-stop', B.host]);
-    const stopped = Date.now();
-    try {
-      const downMs = await timeUntil(`DockerHost ${B.host} and ${B.name} Ready=False`, async () => (await readyOf(f, 'dockerhost', B.host)) === 'False' && (await readyOf(f, 'staticipattachment', B.name)) === 'False', { timeoutMs: 45_000 });
-      console.log(`# Faults: ${B.host} stopped -> DockerHost and ${B.name} Ready=False after ${downMs} ms`);
-      // For the whole minute the other hosts and ubuntu114 stay Ready and untouched.
-      while (Date.now() - stopped < 60_000) {
-        for (const h of [MGR, A.host]) assert.equal(await readyOf(f, 'dockerhost', h), 'True', `${h} disturbed`);
-        assert.equal(await readyOf(f, 'staticipattachment', A.name), 'True', `${A.name} disturbed`);
-        await sleep(2000);
+  // The two outages share nothing (the store spec brings its own store Consul, operator, container
+  // and bridge on A's host; B's host is the one that goes away), so they are held at the same time:
+  // each keeps its full 60 s and its own checks, and the suite waits one minute instead of two.
+  describe('a lab host and a store Consul gone at the same time', { concurrency: 2 }, () => {
+    itE2E(f, 'a host gone for 60 s: its objects show it, the others are not disturbed, all repaired after', async () => {
+      await expectConverged(f);
+      const idx114 = await eth1Index(A.host, A.name);
+      const mark = f.operator.lines.length;
+      await labCommand(['host-stop', B.host]);
+      const stopped = Date.now();
+      try {
+        const downMs = await timeUntil(`DockerHost ${B.host} and ${B.name} Ready=False`, async () => (await readyOf(f, 'dockerhost', B.host)) === 'False' && (await readyOf(f, 'staticipattachment', B.name)) === 'False', { timeoutMs: 45_000 });
+        console.log(`# Faults: ${B.host} stopped -> DockerHost and ${B.name} Ready=False after ${downMs} ms`);
+        // For the whole minute the other hosts and ubuntu114 stay Ready and untouched.
+        while (Date.now() - stopped < 60_000) {
+          for (const h of [MGR, A.host]) assert.equal(await readyOf(f, 'dockerhost', h), 'True', `${h} disturbed`);
+          assert.equal(await readyOf(f, 'staticipattachment', A.name), 'True', `${A.name} disturbed`);
+          await sleep(2000);
+        }
+        const cc = await f.get('consulcluster', 'datacenter');
+        const sc = await f.get('swarmcluster', 'swarm');
+        console.log(`# Faults: during the outage ConsulCluster ${JSON.stringify(cc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}, SwarmCluster ${JSON.stringify(sc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}`);
+      } finally {
+        await labCommand(['host-start', B.host]);
       }
-      const cc = await f.get('consulcluster', 'datacenter');
-      const sc = await f.get('swarmcluster', 'swarm');
-      console.log(`# Faults: during the outage ConsulCluster ${JSON.stringify(cc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}, SwarmCluster ${JSON.stringify(sc?.status?.conditions?.map((c: any) => `${c.type}=${c.status}:${c.reason}`))}`);
-    } finally {
-      await labCommand(['host-start', B.host]);
-    }
-    const back = Date.now();
-    // The workload has no restart policy (the agent container has one); start it as a person would.
-    await ensureWorkload(B.host, B.name);
-    await expectConverged(f, { timeoutMs: 180_000 });
-    console.log(`# Faults: ${B.host} back -> everything converged in ${Date.now() - back} ms`);
-    assert.equal(await eth1Index(A.host, A.name), idx114, `${A.name} was not re-attached`);
-    const touched114 = newRepairs(f.operator.lines, mark).filter((l) => l['name'] === A.name);
-    assert.deepEqual(touched114, [], `no repair on ${A.name}`);
-  }, { timeout: 6 * 60_000 });
+      const back = Date.now();
+      // The workload has no restart policy (the agent container has one); start it as a person would.
+      await ensureWorkload(B.host, B.name);
+      await expectConverged(f, { timeoutMs: 180_000 });
+      console.log(`# Faults: ${B.host} back -> everything converged in ${Date.now() - back} ms`);
+      assert.equal(await eth1Index(A.host, A.name), idx114, `${A.name} was not re-attached`);
+      const touched114 = newRepairs(f.operator.lines, mark).filter((l) => l['name'] === A.name);
+      assert.deepEqual(touched114, [], `no repair on ${A.name}`);
+    }, { timeout: 6 * 60_000 });
 
-  itE2E(f, 'the store Consul down for 60 s and restarted: the operator keeps running, keeps the hosts, resumes by itself', async () => {
-    // Its own persistent store (a dev agent would come back empty), its own container and bridge,
-    // so the lab's operator keeps running beside it without sharing any object.
-    let store: ConsulAgentHandle | undefined = await startConsulAgent({ mode: 'persistent' });
-    const cli = storeCli(store.address, f.prefix);
-    const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store', args: LAB_OPERATOR_ARGS });
-    const C = 'faults-store-c';
-    await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
-    await docker(A.host, ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', WORKLOAD_IMAGE]);
-    const sia = `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${C}}\nspec: {host: ${A.host}, container: ${C}, bridge: br-faults, address: 10.78.0.5/24, ownBridge: true}\n`;
-    const host = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${name}}\nspec: {endpoint: "tcp://${ip}:2375", address: ${ip}}\n`;
-    try {
-      op.start();
-      await cli.apply(`${host(A.host, addressOf(A.host))}---\n${sia}`);
-      await cli.waitCondition('staticipattachment', C);
-      const idx = await eth1Index(A.host, C);
-      const mark = op.lines.length;
-      await store.kill();
-      const downAt = Date.now();
-      while (Date.now() - downAt < 60_000) {
-        assert.ok(op.running, 'the operator exited while the store was down');
-        assert.equal(await eth1Index(A.host, C), idx, 'the attachment was torn down or redone while the store was down');
-        await sleep(2000);
-      }
-      await store.restart();
-      const upAt = Date.now();
-      assert.ok(op.running, 'the operator exited while the store was down');
-      // A change made after the store is back is reconciled without any restart of the operator.
-      await cli.apply(host(MGR, HOSTS[0]!.address));
-      await cli.waitCondition('dockerhost', MGR, 'True', { timeoutMs: 90_000 });
-      const resumed = Date.now() - upAt;
-      // And the host event stream still drives repairs.
-      await docker(A.host, ['restart', '-t', '0', C]);
-      await eventually(`${C} attached again`, async () => (await eth1Addresses(A.host, C)).includes('10.78.0.5/24') || undefined, { timeoutMs: 60_000 });
-      assert.equal(await eth1Index(A.host, C) !== undefined, true);
-      const warned = op.lines.slice(mark).filter((l) => l.level === 'warn' || l.level === 'error').length;
-      console.log(`# Faults: store down 60 s: operator kept running (${warned} warn/error lines), attachment untouched; a change applied after the restart Ready in ${resumed} ms`);
-      await cli.swarmop(['delete', 'staticipattachment', C]);
-      await eventually(`${C} deleted`, async () => ((await cli.get('staticipattachment', C)) ? undefined : true), { timeoutMs: 60_000 });
-    } finally {
-      await op.stop().catch(() => op.kill());
-      await store.stop();
-      store = undefined;
+    itE2E(f, 'the store Consul down for 60 s and restarted: the operator keeps running, keeps the hosts, resumes by itself', async () => {
+      // Its own persistent store (a dev agent would come back empty), its own container and bridge,
+      // so the lab's operator keeps running beside it without sharing any object.
+      let store: ConsulAgentHandle | undefined = await startConsulAgent({ mode: 'persistent' });
+      const cli = storeCli(store.address, f.prefix);
+      const op = new OperatorProcess({ storeAddr: store.address, prefix: f.prefix, artifactsDir: f.artifactsDir, name: 'operator-own-store', args: LAB_OPERATOR_ARGS });
+      const C = 'faults-store-c';
       await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
-    }
-    await expectConverged(f);
-  }, { timeout: 6 * 60_000 });
+      await docker(A.host, ['run', '-d', '--name', C, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=faults', WORKLOAD_IMAGE]);
+      const sia = `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${C}}\nspec: {host: ${A.host}, container: ${C}, bridge: br-faults, address: 10.78.0.5/24, ownBridge: true}\n`;
+      const host = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${name}}\nspec: {endpoint: "tcp://${ip}:2375", address: ${ip}}\n`;
+      try {
+        op.start();
+        await cli.apply(`${host(A.host, addressOf(A.host))}---\n${sia}`);
+        await cli.waitCondition('staticipattachment', C);
+        const idx = await eth1Index(A.host, C);
+        const mark = op.lines.length;
+        await store.kill();
+        const downAt = Date.now();
+        while (Date.now() - downAt < 60_000) {
+          assert.ok(op.running, 'the operator exited while the store was down');
+          assert.equal(await eth1Index(A.host, C), idx, 'the attachment was torn down or redone while the store was down');
+          await sleep(2000);
+        }
+        await store.restart();
+        const upAt = Date.now();
+        assert.ok(op.running, 'the operator exited while the store was down');
+        // A change made after the store is back is reconciled without any restart of the operator.
+        await cli.apply(host(MGR, HOSTS[0]!.address));
+        await cli.waitCondition('dockerhost', MGR, 'True', { timeoutMs: 90_000 });
+        const resumed = Date.now() - upAt;
+        // And the host event stream still drives repairs.
+        await docker(A.host, ['restart', '-t', '0', C]);
+        await eventually(`${C} attached again`, async () => (await eth1Addresses(A.host, C)).includes('10.78.0.5/24') || undefined, { timeoutMs: 60_000 });
+        assert.equal(await eth1Index(A.host, C) !== undefined, true);
+        const warned = op.lines.slice(mark).filter((l) => l.level === 'warn' || l.level === 'error').length;
+        console.log(`# Faults: store down 60 s: operator kept running (${warned} warn/error lines), attachment untouched; a change applied after the restart Ready in ${resumed} ms`);
+        await cli.swarmop(['delete', 'staticipattachment', C]);
+        await eventually(`${C} deleted`, async () => ((await cli.get('staticipattachment', C)) ? undefined : true), { timeoutMs: 60_000 });
+      } finally {
+        await op.stop().catch(() => op.kill());
+        await store.stop();
+        store = undefined;
+        await dockerOnHost(A.host, ['rm', '-f', C], 15_000);
+      }
+      await expectConverged(f);
+    }, { timeout: 6 * 60_000 });
+  });
 
   itE2E(f, 'deleting the topology undoes it on the hosts: no eth1, no host veth, no agent container', async () => {
     if (!f.operator.running) f.operator.start();
