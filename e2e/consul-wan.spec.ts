@@ -5,8 +5,10 @@
  * both datacenters; a service registered in dc1 is answered by dc2's DNS. Then the WAN link is cut
  * (the dc2 host drops its server RPC and WAN gossip to dc1's servers) for at least 30 s and until
  * dc1 shows the dc2 server failed, and healed: with the operator it is joined again
- * (WanMemberRejoined); with the operator stopped, Consul alone is the anchor. Both times are printed.
- * SWARMOP_WAN_ROUNDS=N repeats each measurement N times (default 1, to keep the suite short).
+ * (WanMemberRejoined). The time from the heal is printed. SWARMOP_WAN_ANCHOR=1 also measures the
+ * anchor in the same run: the same cut and heal with the operator stopped (Consul alone, ~70 s more:
+ * another ~40 s cut and ~30 s until serf's own reconnect; it asserts nothing of swarmop, so the
+ * suite leaves it out). SWARMOP_WAN_ROUNDS=N repeats each measurement N times (default 1).
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
@@ -24,6 +26,7 @@ const DC1 = 'datacenter';
 const DC2 = 'dc2';
 const DC1_SERVERS = lab.hosts.map((h) => ({ node: h.name, address: h.address }));
 const ROUNDS = Math.max(1, Number(process.env.SWARMOP_WAN_ROUNDS ?? 1));
+const ANCHOR = process.env.SWARMOP_WAN_ANCHOR === '1';
 // The partition lasts at least this long, and until dc1 shows the dc2 server failed (Consul's WAN
 // suspicion takes ~30-45 s), so that there is something to repair when it heals.
 const MIN_PARTITION_MS = 30_000;
@@ -168,7 +171,7 @@ describeE2E('Consul WAN', (f) => {
     assert.deepEqual((await resolveA(DC2_HOST.address, 8600, `${A.name}.service.${DC2}.consul`)).addresses, []);
   });
 
-  itE2E(f, 'WAN link cut >= 30 s and healed: joined again by the operator (one WanMemberRejoined each); Consul alone measured as the anchor', async () => {
+  itE2E(f, 'WAN link cut >= 30 s and healed: joined again by the operator (one WanMemberRejoined each)', async () => {
     const withOperator: number[] = [];
     const dnsWithOperator: number[] = [];
     let rounds = 0;
@@ -198,6 +201,10 @@ describeE2E('Consul WAN', (f) => {
     const events = (await f.swarmop(['events', 'consulcluster', DC2])).stdout;
     assert.match(events, /WanMemberRejoined/);
 
+    if (!ANCHOR) {
+      console.log(`# Consul WAN: heal -> every server sees every WAN member alive (polled every 100 ms): with the operator ${stats(withOperator)}; dc2's DNS answers the dc1 service: ${stats(dnsWithOperator)}; Consul alone not measured (SWARMOP_WAN_ANCHOR=1)`);
+      return;
+    }
     // The anchor, in the same run: the same cut and heal with the operator stopped.
     await f.operator.stop();
     const alone: number[] = [];
