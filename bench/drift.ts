@@ -131,6 +131,41 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
   }
 }
 
+/**
+ * Where the restart figures' time went, from the operator's own `plan applied` lines (one per
+ * repair, with the engine's time of the container event that preceded it and each phase's
+ * duration): cumulative since the engine's start event, p50/p99 over the restarts a reconcile
+ * started after receiving their start event. The others were repaired by a run that began before
+ * (e.g. the one the die event queued, which already saw the new PID).
+ */
+function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void {
+  const applied = op.find('plan applied', { container: A.name });
+  const cum: Record<string, number[]> = {};
+  const phases = ['engineToReceived', 'eventToStart', 'inspect', 'observe', 'apply', 'record', 'verify'];
+  let matched = 0;
+  for (const t of starts) {
+    const ms = Number(t / 1000n) / 1000;
+    const l = applied.find((x) => x.event === 'start' && typeof x.eventEngineMs === 'number' && Math.abs(x.eventEngineMs - ms) < 1);
+    if (!l) continue;
+    matched++;
+    let acc = 0;
+    for (const p of phases) {
+      const v = l[`${p}Ms`];
+      if (typeof v !== 'number') continue;
+      acc += v;
+      (cum[p] ??= []).push(acc);
+    }
+  }
+  const text = phases
+    .filter((p) => cum[p])
+    .map((p) => {
+      const s = stats(cum[p]!);
+      return `${p} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)}`;
+    })
+    .join(', ');
+  console.log(`restart breakdown (ms since the start event when each phase ended, p50/p99; ${matched} of ${starts.length} repairs began after their start event arrived): ${text}`);
+}
+
 function row(label: string, s: Stats, floor?: Stats): string {
   return `${label.padEnd(34)} ${s.text}${floor ? `   (first look: p50 ${floor.p50.toFixed(0)} ms)` : ''}`;
 }
@@ -182,6 +217,7 @@ async function main(): Promise<void> {
     }
     events.destroy();
     console.log(row('restart -> eth1 up with address', stats(restart), stats(restartFloor)) + `   target p99 <= 150 ms; ${restartAtFirst} of ${RESTARTS} already repaired at the first look`);
+    restartBreakdown(op, starts);
     await until('A healthy after restarts', () => healthyNow(true));
 
     const drift: { d: Drift; s: Stats; floor: Stats }[] = [];

@@ -26,6 +26,7 @@ import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
 import { describeSteps, planCommands } from './step-commands.js';
+import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -73,6 +74,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   private readonly retryAfterMs: number;
   /** Present while leading and the helper is resident (long-lived execs need a running helper). */
   private netlink: NetlinkWatch | undefined;
+  /** The latest container event per container, so a repair's log line can say how long after it the repair ran. */
+  private readonly events = new RecentContainerEvents();
 
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
@@ -80,6 +83,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   }
 
   async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
+    const clock = new PhaseClock();
     const d = desiredFor(res);
     const conflict = findConflict(res, attachments(ctx.cache));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
@@ -89,12 +93,14 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
     }
     const c = await inspectContainer(host.docker, d.container, d.host);
+    clock.mark('inspect');
     if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
     if (!c.running) {
       return { observed: { containerID: c.id }, conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`) };
     }
 
     const obs = await this.observe(host, c.pid, ctx);
+    clock.mark('observe');
     if (!obs.container) return this.exitedMeanwhile(d, c);
     // Changes inside the container's netns are only announced there: watch it while it runs.
     this.netlink?.noteContainer(d.host, d.container, c.pid);
@@ -116,6 +122,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       // Logged before the helper runs, so a crash mid-repair shows as this line without its `drift repaired`.
       ctx.log.info('applying plan', { host: d.host, steps: plan.steps.map((s) => s.kind), drifts: plan.drifts.map((x) => x.reason) });
       await this.apply(host, planCommands(plan.steps), d, ctx);
+      clock.mark('apply');
       lastAppliedTime = ctx.now().toISOString();
       const action = describeSteps(plan.steps);
       // A first attach is not a drift: it is an event, not a repair.
@@ -124,7 +131,10 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       } else {
         for (const drift of plan.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
       }
+      clock.mark('record');
       final = await this.observe(host, c.pid, ctx);
+      clock.mark('verify');
+      ctx.log.info('plan applied', { host: d.host, container: d.container, ...clock.fields(this.events.get(d.host, d.container)) });
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
 
@@ -179,9 +189,13 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (event.Type !== 'container' || !CONTAINER_ACTIONS.has(event.Action)) return [];
     const name = event.Actor.Attributes?.name;
     if (!name) return [];
-    return attachments(cache)
+    const names = attachments(cache)
       .filter((o) => o.spec.host === host && o.spec.container === name)
       .map((o) => o.metadata.name);
+    if (names.length > 0) {
+      this.events.note(host, name, { action: event.Action, receivedMs: epochMs(), ...(typeof event.timeNano === 'number' ? { engineMs: event.timeNano / 1e6 } : {}) });
+    }
+    return names;
   }
 
   mapHostConnectivity(host: string, connected: boolean, cache: ObjectCache): string[] {
