@@ -25,7 +25,8 @@ import { type BridgeSharer, planDetach } from './detach-plan.js';
 import { planAttachment } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
-import { describeSteps, planCommands } from './step-commands.js';
+import { applyProgram, describeSteps } from './step-commands.js';
+import { describeFailedCommand } from './ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
@@ -121,7 +122,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (plan.steps.length > 0) {
       // Logged before the helper runs, so a crash mid-repair shows as this line without its `drift repaired`.
       ctx.log.info('applying plan', { host: d.host, steps: plan.steps.map((s) => s.kind), drifts: plan.drifts.map((x) => x.reason) });
-      await this.apply(host, planCommands(plan.steps), d, ctx);
+      await this.apply(host, applyProgram(plan.steps), d, ctx);
       clock.mark('apply');
       lastAppliedTime = ctx.now().toISOString();
       const action = describeSteps(plan.steps);
@@ -159,7 +160,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const obs = await this.observe(host, pid, ctx);
     const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
     if (steps.length > 0) {
-      await this.apply(host, planCommands(steps), d, ctx);
+      await this.apply(host, applyProgram(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
     }
     return { done: true };
@@ -223,7 +224,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];
       const detail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
-      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed?.argv.join(' ') ?? '?'}" failed: ${detail || 'no output'}`);
+      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`);
     }
   }
 

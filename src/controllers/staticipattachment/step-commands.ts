@@ -4,6 +4,7 @@
  * kernel's own JSON output.
  */
 import { type HelperCommand, inNetns } from './helper-program.js';
+import { batchIpCommands } from './ip-batch.js';
 import type { Step } from './plan.js';
 
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
@@ -74,6 +75,11 @@ export function stepCommands(step: Step): HelperCommand[] {
 
 export function planCommands(steps: readonly Step[]): HelperCommand[] {
   return steps.flatMap(stepCommands);
+}
+
+/** The program that applies `steps`: their commands, each namespace's consecutive ip commands as one batch. */
+export function applyProgram(steps: readonly Step[]): HelperCommand[] {
+  return batchIpCommands(planCommands(steps));
 }
 
 /** Short human summary of what a plan does, for the repair's `action`. */
