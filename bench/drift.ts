@@ -15,7 +15,8 @@
  * fault once, looked at 5 s later.
  * A sample over its target is followed by the operator's log lines from its fault to its repair,
  * so an outlier shows its cause (a missed event, a retry, a reconnect) next to its figure.
- * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_LOG_LEVEL (the
+ * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_ONLY=restart (the
+ * restart figure and its anchor alone, none of the network drifts), BENCH_LOG_LEVEL (the
  * operator's --log-level, default info; debug adds each reconcile's duration).
  */
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,8 @@ import { stats, type Stats } from './stats.js';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'restart') throw new Error(`BENCH_ONLY=${ONLY}: the only selection is "restart"`);
 /** A worker host of the lab (consul01 with the default settings); the bench brings its own containers. */
 const HOST = labHosts()[1]!.name;
 const STORE = process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500';
@@ -109,6 +112,8 @@ const DRIFTS: Drift[] = [
   { what: 'host veth detached', where: 'host', peer: true, args: (v) => ['link', 'set', v, 'nomaster'] },
   { what: 'bridge down', where: 'host', peer: true, args: () => ['link', 'set', BRIDGE, 'down'] },
 ];
+/** The drifts this run measures. */
+const MEASURED: Drift[] = ONLY === 'restart' ? [] : DRIFTS;
 
 /** The operator's log lines between `from` and `to` (ns), for a sample over its target. */
 function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint, ms: number, look?: { first: bigint; misses: number }): void {
@@ -221,7 +226,7 @@ async function main(): Promise<void> {
     await until('A healthy after restarts', () => healthyNow(true));
 
     const drift: { d: Drift; s: Stats; floor: Stats }[] = [];
-    for (const d of DRIFTS) {
+    for (const d of MEASURED) {
       const xs: number[] = [];
       const fl: number[] = [];
       let atFirst = 0;
@@ -243,7 +248,7 @@ async function main(): Promise<void> {
     // Anchor: no operator. Each fault once; 5 s later it is still there (pipework re-applies nothing).
     await stopOperator(op);
     const anchor: string[] = [];
-    for (const d of DRIFTS) {
+    for (const d of MEASURED) {
       await fault(d.where, d.args(hostVeth));
       await new Promise((r) => setTimeout(r, 5_000)); // the anchor's observation window
       anchor.push(`${d.what}: ${(await healthyNow(d.peer)) ? 'back' : 'still broken'} after 5 s`);
