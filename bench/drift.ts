@@ -146,7 +146,7 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
 function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void {
   const applied = op.find('plan applied', { container: A.name });
   const cum: Record<string, number[]> = {};
-  const phases = ['engineToReceived', 'eventToStart', 'inspect', 'observe', 'apply', 'record', 'verify'];
+  const phases = ['engineToReceived', 'eventToStart', 'inspect', 'observe', 'apply', 'record', 'verify', 'settle'];
   let matched = 0;
   for (const t of starts) {
     const ms = Number(t / 1000n) / 1000;

@@ -10,6 +10,7 @@ import type {
   FinalizeOutcome,
   HostEvent,
   HostHandle,
+  Hosts,
   HostWatchContext,
   KindReconciler,
   ObjectCache,
@@ -75,8 +76,13 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   private readonly retryAfterMs: number;
   /** Present while leading and the helper is resident (long-lived execs need a running helper). */
   private netlink: NetlinkWatch | undefined;
-  /** The latest container event per container, so a repair's log line can say how long after it the repair ran. */
-  private readonly events = new RecentContainerEvents();
+  /**
+   * The latest container event per container: a repair's log line says how long after it the
+   * repair ran, and a `start` event's inspect is already under way when a worker takes the key.
+   */
+  private readonly events = new RecentContainerEvents<ContainerState | undefined>();
+  /** The operator's hosts while leading (from watchHosts), for the inspect a `start` event prefetches. */
+  private hostsView: Hosts | undefined;
 
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
@@ -93,7 +99,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (!host) {
       return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
     }
-    const c = await inspectContainer(host.docker, d.container, d.host);
+    const pre = await this.events.takePrefetch(d.host, d.container, clock.startedMs);
+    const c = pre?.ok ? pre.value : await inspectContainer(host.docker, d.container, d.host);
     clock.mark('inspect');
     if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
     if (!c.running) {
@@ -126,15 +133,17 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       clock.mark('apply');
       lastAppliedTime = ctx.now().toISOString();
       const action = describeSteps(plan.steps);
-      // A first attach is not a drift: it is an event, not a repair.
-      if (!prev.containerID && !prev.lastAppliedTime) {
-        await ctx.event('Normal', 'Attached', `attached ${d.cidr} to ${d.iface} of ${d.container} on ${d.host}: ${action}`);
-      } else {
-        for (const drift of plan.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
-      }
-      clock.mark('record');
-      final = await this.observe(host, c.pid, ctx);
-      clock.mark('verify');
+      const record = async (): Promise<void> => {
+        // A first attach is not a drift: it is an event, not a repair.
+        if (!prev.containerID && !prev.lastAppliedTime) {
+          await ctx.event('Normal', 'Attached', `attached ${d.cidr} to ${d.iface} of ${d.container} on ${d.host}: ${action}`);
+        } else {
+          for (const drift of plan.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
+        }
+      };
+      // The store and the host are two different places: record and look again at once.
+      [, final] = await Promise.all([record(), this.observe(host, c.pid, ctx)]);
+      clock.mark('settle');
       ctx.log.info('plan applied', { host: d.host, container: d.container, ...clock.fields(this.events.get(d.host, d.container)) });
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
@@ -163,6 +172,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       await this.apply(host, applyProgram(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
     }
+    this.events.forget(d.host, d.container);
     return { done: true };
   }
 
@@ -177,10 +187,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       log: ctx.log,
     });
     this.netlink = watch;
+    this.hostsView = ctx.hosts;
     try {
       await watch.start(signal);
     } finally {
       if (this.netlink === watch) this.netlink = undefined;
+      if (this.hostsView === ctx.hosts) this.hostsView = undefined;
       // Leadership (or the process) ends: no session stays open on the hosts.
       helper.closeAll?.();
     }
@@ -194,7 +206,13 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       .filter((o) => o.spec.host === host && o.spec.container === name)
       .map((o) => o.metadata.name);
     if (names.length > 0) {
-      this.events.note(host, name, { action: event.Action, receivedMs: epochMs(), ...(typeof event.timeNano === 'number' ? { engineMs: event.timeNano / 1e6 } : {}) });
+      const handle = event.Action === 'start' ? this.hostsView?.get(host) : undefined;
+      this.events.note(
+        host,
+        name,
+        { action: event.Action, receivedMs: epochMs(), ...(typeof event.timeNano === 'number' ? { engineMs: event.timeNano / 1e6 } : {}) },
+        handle ? () => inspectContainer(handle.docker, name, host) : undefined,
+      );
     }
     return names;
   }

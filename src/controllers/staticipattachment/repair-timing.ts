@@ -18,28 +18,67 @@ export interface ContainerEventNote {
   receivedMs: number;
 }
 
-/** The latest container event per host/container, bounded (oldest forgotten first). */
-export class RecentContainerEvents {
-  readonly #max: number;
-  readonly #notes = new Map<string, ContainerEventNote>();
+/** What a prefetch gave: its value, or nothing usable (it failed). */
+export type Prefetched<T> = { ok: true; value: T } | { ok: false };
 
-  constructor(options: { max?: number } = {}) {
+interface Entry<T> {
+  note: ContainerEventNote;
+  prefetch?: Promise<Prefetched<T>>;
+}
+
+/**
+ * The latest container event per host/container, bounded (oldest forgotten first), with an
+ * optional prefetch started when the event arrived (a `start` event's inspect: the new PID is
+ * known by the time a worker takes the key, instead of being asked for then).
+ * A `restart` event that follows a `start` of the same container within `restartWithinMs` is the
+ * same restart: the `start` note (the earlier clock) and its prefetch stay. Any other event
+ * replaces the note and drops a prefetch that was not taken yet.
+ */
+export class RecentContainerEvents<T = unknown> {
+  readonly #max: number;
+  readonly #restartWithinMs: number;
+  readonly #entries = new Map<string, Entry<T>>();
+
+  constructor(options: { max?: number; restartWithinMs?: number } = {}) {
     this.#max = options.max ?? 10_000;
+    this.#restartWithinMs = options.restartWithinMs ?? 2_000;
   }
 
-  note(host: string, container: string, note: ContainerEventNote): void {
+  note(host: string, container: string, note: ContainerEventNote, prefetch?: () => Promise<T>): void {
     const key = `${host}/${container}`;
-    this.#notes.delete(key);
-    this.#notes.set(key, note);
-    if (this.#notes.size > this.#max) this.#notes.delete(this.#notes.keys().next().value!);
+    const prev = this.#entries.get(key);
+    if (note.action === 'restart' && prev?.note.action === 'start' && note.receivedMs - prev.note.receivedMs <= this.#restartWithinMs) return;
+    this.#entries.delete(key);
+    const entry: Entry<T> = { note };
+    if (prefetch) {
+      entry.prefetch = prefetch().then(
+        (value): Prefetched<T> => ({ ok: true, value }),
+        (): Prefetched<T> => ({ ok: false }),
+      );
+    }
+    this.#entries.set(key, entry);
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
   }
 
   get(host: string, container: string): ContainerEventNote | undefined {
-    return this.#notes.get(`${host}/${container}`);
+    return this.#entries.get(`${host}/${container}`)?.note;
+  }
+
+  /**
+   * The prefetch of the latest event, once (a later reconcile asks the world again itself), and
+   * only while the event is younger than `maxAgeMs`: a later change of the container would have
+   * sent an event of its own, but a lost event must not leave an old answer in use.
+   */
+  takePrefetch(host: string, container: string, nowMs: number, maxAgeMs = 2_000): Promise<Prefetched<T>> | undefined {
+    const e = this.#entries.get(`${host}/${container}`);
+    const p = e?.prefetch;
+    if (!e || !p) return undefined;
+    delete e.prefetch;
+    return nowMs - e.note.receivedMs <= maxAgeMs ? p : undefined;
   }
 
   forget(host: string, container: string): void {
-    this.#notes.delete(`${host}/${container}`);
+    this.#entries.delete(`${host}/${container}`);
   }
 }
 
