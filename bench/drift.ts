@@ -145,27 +145,27 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
  */
 function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void {
   const applied = op.find('plan applied', { container: A.name });
-  const cum: Record<string, number[]> = {};
-  const phases = ['engineToReceived', 'eventToStart', 'inspect', 'observe', 'apply', 'record', 'verify', 'settle'];
+  const cum = new Map<string, number[]>();
   let matched = 0;
   for (const t of starts) {
     const ms = Number(t / 1000n) / 1000;
     const l = applied.find((x) => x.event === 'start' && typeof x.eventEngineMs === 'number' && Math.abs(x.eventEngineMs - ms) < 1);
     if (!l) continue;
     matched++;
+    // The line's fields are in the order things happened: each phase's end, counted from the event.
     let acc = 0;
-    for (const p of phases) {
-      const v = l[`${p}Ms`];
-      if (typeof v !== 'number') continue;
+    for (const [k, v] of Object.entries(l)) {
+      if (!k.endsWith('Ms') || k === 'eventEngineMs' || typeof v !== 'number') continue;
       acc += v;
-      (cum[p] ??= []).push(acc);
+      const phase = k.slice(0, -2);
+      if (!cum.has(phase)) cum.set(phase, []);
+      cum.get(phase)!.push(acc);
     }
   }
-  const text = phases
-    .filter((p) => cum[p])
-    .map((p) => {
-      const s = stats(cum[p]!);
-      return `${p} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)}`;
+  const text = [...cum]
+    .map(([p, xs]) => {
+      const s = stats(xs);
+      return `${p} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)}${xs.length < matched ? ` (n=${xs.length})` : ''}`;
     })
     .join(', ');
   console.log(`restart breakdown (ms since the start event when each phase ended, p50/p99; ${matched} of ${starts.length} repairs began after their start event arrived): ${text}`);

@@ -11,10 +11,10 @@ const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
 const may = (...argv: string[]): HelperCommand => ({ mode: 'may', argv });
 
 test('a restarted container is attached with two host ip runs, one nsenter ip -batch and the arping', () => {
-  const { hostVeth, peerVeth } = vethNames('uid-a');
+  const { hostVeth } = vethNames('uid-a');
   const program = applyProgram([
     { kind: 'delete-host-link', name: hostVeth },
-    { kind: 'create-veth', hostVeth, peerVeth, bridge: 'br0', mtu: 1500, pid: 4242, iface: 'eth1' },
+    { kind: 'create-veth', hostVeth, bridge: 'br0', mtu: 1500, pid: 4242, iface: 'eth1' },
     { kind: 'set-mac', pid: 4242, iface: 'eth1', mac: '02:42:c0:a8:74:72' },
     { kind: 'set-address', pid: 4242, iface: 'eth1', cidr: '192.168.116.114/24', remove: [] },
     { kind: 'link-up', pid: 4242, iface: 'eth1' },
@@ -23,8 +23,8 @@ test('a restarted container is attached with two host ip runs, one nsenter ip -b
   ]);
   assert.deepEqual(show(program.slice(0, 3)), [
     `may ip link del ${hostVeth}`,
-    `must ip link add ${hostVeth} mtu 1500 master br0 up type veth peer name ${peerVeth} mtu 1500 netns 4242`,
-    `must nsenter -t 4242 -n ip -batch - <<< link set ${peerVeth} name eth1 ; link set eth1 address 02:42:c0:a8:74:72 ; ` +
+    `must ip link add ${hostVeth} mtu 1500 master br0 up type veth peer name eth1 mtu 1500 netns 4242`,
+    'must nsenter -t 4242 -n ip -batch - <<< link set eth1 address 02:42:c0:a8:74:72 ; ' +
       'addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1',
   ]);
   assert.equal(program.length, 4);

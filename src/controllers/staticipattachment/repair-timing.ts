@@ -96,23 +96,24 @@ export class PhaseClock {
   }
 
   /**
-   * Log fields: each phase's duration (`<phase>Ms`, from the previous mark), and, when a container
-   * event preceded this reconcile, how long after the event the operator received it and started.
+   * Log fields, in the order things happened: when a container event preceded this reconcile, how
+   * long after the event the operator received it and started; then each phase's duration
+   * (`<phase>Ms`, from the previous mark).
    */
   fields(event?: ContainerEventNote): Record<string, string | number> {
     const out: Record<string, string | number> = {};
-    let prev = this.startedMs;
-    for (const [phase, at] of this.#marks) {
-      out[`${phase}Ms`] = round(at - prev);
-      prev = at;
-    }
     if (event && event.receivedMs <= this.startedMs) {
       out.event = event.action;
-      out.eventToStartMs = round(this.startedMs - event.receivedMs);
       if (event.engineMs !== undefined) {
         out.eventEngineMs = round(event.engineMs);
         out.engineToReceivedMs = round(event.receivedMs - event.engineMs);
       }
+      out.eventToStartMs = round(this.startedMs - event.receivedMs);
+    }
+    let prev = this.startedMs;
+    for (const [phase, at] of this.#marks) {
+      out[`${phase}Ms`] = round(at - prev);
+      prev = at;
     }
     return out;
   }

@@ -38,10 +38,10 @@ export function stepCommands(step: Step): HelperCommand[] {
       return [must(...inNetns(step.pid, ['ip', 'link', 'del', step.name]))];
     case 'create-veth':
       return [
-        // The peer is created straight inside the container's namespace (through its PID).
+        // The peer is created straight inside the container's namespace (through its PID), under its
+        // final name: the name only has to be free there, and if it is not, nothing is created.
         must('ip', 'link', 'add', step.hostVeth, 'mtu', String(step.mtu), 'master', step.bridge, 'up',
-          'type', 'veth', 'peer', 'name', step.peerVeth, 'mtu', String(step.mtu), 'netns', String(step.pid)),
-        must(...inNetns(step.pid, ['ip', 'link', 'set', step.peerVeth, 'name', step.iface])),
+          'type', 'veth', 'peer', 'name', step.iface, 'mtu', String(step.mtu), 'netns', String(step.pid)),
       ];
     case 'set-mac':
       return [must(...inNetns(step.pid, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
