@@ -1,7 +1,11 @@
 /**
  * The StaticIPAttachment reconciler: inspect the container, observe host + namespace in one helper
  * program, plan the difference (plan.ts), apply it in one helper program, observe again for the
- * status. Converged objects cost one inspect and one helper exec and change nothing.
+ * status. Converged objects cost one inspect and one helper program and change nothing.
+ * A container that has just started (its `start` event, whose inspect began when the event
+ * arrived, shows a PID the status does not have, in a namespace of its own) cannot hold anything of
+ * ours yet: the whole attach runs first, and the observation after it both plans whatever is still
+ * missing and checks the result - two programs instead of three, and none before the repair.
  */
 import type Docker from 'dockerode';
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
