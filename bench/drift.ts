@@ -16,7 +16,8 @@
  * A sample over its target is followed by the operator's log lines from its fault to its repair,
  * so an outlier shows its cause (a missed event, a retry, a reconnect) next to its figure.
  * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_ONLY=restart (the
- * restart figure and its anchor alone, none of the network drifts), BENCH_LOG_LEVEL (the
+ * restart figure and its anchor alone, none of the network drifts), BENCH_ARTIFACTS=DIR (the
+ * operator's whole log in DIR/bench-operator.log), BENCH_LOG_LEVEL (the
  * operator's --log-level, default info; debug adds each reconcile's duration).
  */
 import { randomBytes } from 'node:crypto';
@@ -138,20 +139,22 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
 
 /**
  * Where the restart figures' time went, from the operator's own `plan applied` lines (one per
- * repair, with the engine's time of the container event that preceded it and each phase's
- * duration): cumulative since the engine's start event, p50/p99 over the restarts a reconcile
- * started after receiving their start event. The others were repaired by a run that began before
- * (e.g. the one the die event queued, which already saw the new PID).
+ * repair, with the engine's time of the latest container event and each phase's duration):
+ * cumulative since the engine's start event, p50/p99. A run that began before the start event
+ * arrived (e.g. the one the die event queued, which already saw the new PID) has a negative
+ * eventToStart; it is counted apart.
  */
 function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void {
   const applied = op.find('plan applied', { container: A.name });
   const cum = new Map<string, number[]>();
   let matched = 0;
+  let early = 0;
   for (const t of starts) {
     const ms = Number(t / 1000n) / 1000;
     const l = applied.find((x) => x.event === 'start' && typeof x.eventEngineMs === 'number' && Math.abs(x.eventEngineMs - ms) < 1);
     if (!l) continue;
     matched++;
+    if (typeof l.eventToStartMs === 'number' && l.eventToStartMs < 0) early++;
     // The line's fields are in the order things happened: each phase's end, counted from the event.
     let acc = 0;
     for (const [k, v] of Object.entries(l)) {
@@ -168,7 +171,10 @@ function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void 
       return `${p} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)}${xs.length < matched ? ` (n=${xs.length})` : ''}`;
     })
     .join(', ');
-  console.log(`restart breakdown (ms since the start event when each phase ended, p50/p99; ${matched} of ${starts.length} repairs began after their start event arrived): ${text}`);
+  console.log(
+    `restart breakdown (ms since the start event when each phase ended, p50/p99; ${matched} of ${starts.length} repairs found, ` +
+      `${early} by a run that began before the start event arrived): ${text}`,
+  );
 }
 
 function row(label: string, s: Stats, floor?: Stats): string {
@@ -182,7 +188,13 @@ async function main(): Promise<void> {
     console.error(`bench:drift needs the lab (hack/lab.sh up): ${HOST} does not answer`);
     process.exit(2);
   }
-  const op = new OperatorProcess({ storeAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
+  const op = new OperatorProcess({
+    storeAddr: STORE,
+    prefix,
+    args: ['--resync-seconds', '3600', '--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'],
+    name: 'bench-operator',
+    ...(process.env.BENCH_ARTIFACTS ? { artifactsDir: process.env.BENCH_ARTIFACTS } : {}),
+  });
   try {
     for (const c of [A, B]) await runWorkload(docker, c.name, { [TEST_LABEL]: LABEL });
     await startFaulter();

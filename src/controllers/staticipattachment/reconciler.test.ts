@@ -208,18 +208,43 @@ test('a fresh attach that does not apply (bridge gone) falls back to looking and
   }
 });
 
-test('no start event, or a PID the status already has: the attachment is looked at first', async () => {
+test('the run a die event queued, finding the container running again, attaches it the same way', async () => {
+  const helper = new ScriptedHelper();
+  const { r, c, restarted, done } = await restartedSetup(helper);
+  try {
+    r.mapHostEvent('consul01', { ...startEvent, Action: 'die' }, c.cache); // the start event's note is replaced
+    const out = await r.reconcile(restarted, c);
+    assert.equal(out.conditions[0]?.reason, 'Attached');
+    assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['apply', 'observe']);
+  } finally {
+    await done();
+  }
+});
+
+test('a PID the status already has, or no recent lifecycle event: the attachment is looked at first', async () => {
   const helper = new ScriptedHelper();
   const { r, c, restarted, done } = await restartedSetup(helper);
   try {
     const samePid = { ...restarted, status: { ...restarted.status, pid: PID_NEW } } as StaticIPAttachment;
     await r.reconcile(samePid, c);
     assert.ok(helper.calls[0]![0]!.argv.includes('-j'), 'observed first');
-    helper.calls = [];
-    helper.world = { hostVeth: true, attached: false };
-    await r.reconcile(restarted, c); // the start event's prefetch was used up above
-    assert.ok(helper.calls[0]![0]!.argv.includes('-j'), 'observed first');
   } finally {
     await done();
   }
+});
+
+test('a new PID without any lifecycle event seen (only the resync or a netlink change brought the run): looked at first', async () => {
+  const helper = new ScriptedHelper();
+  const r = createStaticIPAttachmentReconciler({ helper });
+  let pid = PID_OLD;
+  const res = sia('ubuntu114', { gateway: '192.168.116.1' });
+  const c = liveCtx([res], dockerWith(() => pid));
+  await r.reconcile(res, c); // learns the bridge's MTU
+  pid = PID_NEW;
+  helper.world = { hostVeth: true, attached: false };
+  helper.calls = [];
+  const out = await r.reconcile({ ...res, status: { containerID: 'c1', pid: PID_OLD, lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment, c);
+  assert.equal(out.conditions[0]?.reason, 'Attached');
+  assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['observe', 'apply', 'observe']);
+  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
 });

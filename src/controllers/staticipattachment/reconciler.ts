@@ -2,10 +2,11 @@
  * The StaticIPAttachment reconciler: inspect the container, observe host + namespace in one helper
  * program, plan the difference (plan.ts), apply it in one helper program, observe again for the
  * status. Converged objects cost one inspect and one helper program and change nothing.
- * A container that has just started (its `start` event, whose inspect began when the event
- * arrived, shows a PID the status does not have, in a namespace of its own) cannot hold anything of
- * ours yet: the whole attach runs first, and the observation after it both plans whatever is still
- * missing and checks the result - two programs instead of three, and none before the repair.
+ * A container that has just started (a lifecycle event of it came moments ago, and it runs with a
+ * PID the status does not have, in a namespace of its own) cannot hold anything of ours yet: the
+ * whole attach runs first, and the observation after it both plans whatever is still missing and
+ * checks the result - two programs instead of three, and none before the repair. A `start`
+ * event's inspect begins when the event arrives.
  */
 import type Docker from 'dockerode';
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
@@ -45,6 +46,14 @@ export interface StaticIPReconcilerOptions {
 
 /** Container events that change whether/where the interface must be: re-reconcile at once. */
 const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 'destroy', 'rename', 'unpause']);
+
+/**
+ * After one of these events (seen within JUST_STARTED_MS), a running container whose PID the status
+ * does not have is a new incarnation: its network namespace (when it has its own) is new too. The
+ * run that repairs a restart is often the one a `die` or `stop` queued, which finds it running again.
+ */
+const NEW_NETNS_AFTER = new Set(['create', 'start', 'restart', 'die', 'stop']);
+const JUST_STARTED_MS = 10_000;
 
 interface ContainerState {
   id: string;
@@ -126,7 +135,9 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     // What this run repairs: a fresh attach first when the container just started, then whatever the observation still asks for.
     const done: { steps: Step[]; drifts: Drift[] } = { steps: [], drifts: [] };
     const mtu = this.bridgeMtus.get(`${d.host}/${d.bridge}`);
-    if (pre?.ok && c.ownNetns && prev.pid !== c.pid && mtu !== undefined) {
+    const lifecycle = this.events.get(d.host, d.container);
+    const justStarted = lifecycle !== undefined && NEW_NETNS_AFTER.has(lifecycle.action) && clock.startedMs - lifecycle.receivedMs <= JUST_STARTED_MS;
+    if (justStarted && c.ownNetns && prev.pid !== c.pid && mtu !== undefined) {
       const fresh = planFreshAttach({ desired: d, pid: c.pid, containerId: c.id, previous, mtu });
       ctx.log.info('applying plan', { host: d.host, steps: fresh.steps.map((s) => s.kind), drifts: fresh.drifts.map((x) => x.reason), fresh: true });
       const r = await this.helper.run(host, applyProgram(fresh.steps), { signal: ctx.signal });

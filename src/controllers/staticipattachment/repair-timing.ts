@@ -96,13 +96,14 @@ export class PhaseClock {
   }
 
   /**
-   * Log fields, in the order things happened: when a container event preceded this reconcile, how
-   * long after the event the operator received it and started; then each phase's duration
-   * (`<phase>Ms`, from the previous mark).
+   * Log fields, in the order things happened: when a container event came within `recentMs` of
+   * this reconcile, how long after the event the operator received it and started (negative: the
+   * run had begun before the event arrived, e.g. the one a `die` queued that found the container
+   * running again); then each phase's duration (`<phase>Ms`, from the previous mark).
    */
-  fields(event?: ContainerEventNote): Record<string, string | number> {
+  fields(event?: ContainerEventNote, recentMs = 60_000): Record<string, string | number> {
     const out: Record<string, string | number> = {};
-    if (event && event.receivedMs <= this.startedMs) {
+    if (event && event.receivedMs >= this.startedMs - recentMs) {
       out.event = event.action;
       if (event.engineMs !== undefined) {
         out.eventEngineMs = round(event.engineMs);
