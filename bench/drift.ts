@@ -15,7 +15,9 @@
  * fault once, looked at 5 s later.
  * A sample over its target is followed by the operator's log lines from its fault to its repair,
  * so an outlier shows its cause (a missed event, a retry, a reconnect) next to its figure.
- * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_LOG_LEVEL (the
+ * Settings: BENCH_N (default 20 per drift), BENCH_RESTARTS (default 25), BENCH_ONLY=restart (the
+ * restart figure and its anchor alone, none of the network drifts), BENCH_ARTIFACTS=DIR (the
+ * operator's whole log in DIR/bench-operator.log), BENCH_LOG_LEVEL (the
  * operator's --log-level, default info; debug adds each reconcile's duration).
  */
 import { randomBytes } from 'node:crypto';
@@ -31,6 +33,8 @@ import { stats, type Stats } from './stats.js';
 
 const N = Number(process.env.BENCH_N ?? 20);
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'restart') throw new Error(`BENCH_ONLY=${ONLY}: the only selection is "restart"`);
 /** A worker host of the lab (consul01 with the default settings); the bench brings its own containers. */
 const HOST = labHosts()[1]!.name;
 const STORE = process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500';
@@ -107,6 +111,8 @@ const DRIFTS: Drift[] = [
   { what: 'host veth detached', where: 'host', peer: true, args: (v) => ['link', 'set', v, 'nomaster'] },
   { what: 'bridge down', where: 'host', peer: true, args: () => ['link', 'set', BRIDGE, 'down'] },
 ];
+/** The drifts this run measures. */
+const MEASURED: Drift[] = ONLY === 'restart' ? [] : DRIFTS;
 
 /** The operator's log lines between `from` and `to` (ns), for a sample over its target. */
 function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint, ms: number, look?: { first: bigint; misses: number }): void {
@@ -129,6 +135,46 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
   }
 }
 
+/**
+ * Where the restart figures' time went, from the operator's own `plan applied` lines (one per
+ * repair, with the engine's time of the latest container event and each phase's duration):
+ * cumulative since the engine's start event, p50/p99. A run that began before the start event
+ * arrived (e.g. the one the die event queued, which already saw the new PID) has a negative
+ * eventToStart; it is counted apart.
+ */
+function restartBreakdown(op: OperatorProcess, starts: readonly bigint[]): void {
+  const applied = op.find('plan applied', { container: A.name });
+  const cum = new Map<string, number[]>();
+  let matched = 0;
+  let early = 0;
+  for (const t of starts) {
+    const ms = Number(t / 1000n) / 1000;
+    const l = applied.find((x) => x.event === 'start' && typeof x.eventEngineMs === 'number' && Math.abs(x.eventEngineMs - ms) < 1);
+    if (!l) continue;
+    matched++;
+    if (typeof l.eventToStartMs === 'number' && l.eventToStartMs < 0) early++;
+    // The line's fields are in the order things happened: each phase's end, counted from the event.
+    let acc = 0;
+    for (const [k, v] of Object.entries(l)) {
+      if (!k.endsWith('Ms') || k === 'eventEngineMs' || typeof v !== 'number') continue;
+      acc += v;
+      const phase = k.slice(0, -2);
+      if (!cum.has(phase)) cum.set(phase, []);
+      cum.get(phase)!.push(acc);
+    }
+  }
+  const text = [...cum]
+    .map(([p, xs]) => {
+      const s = stats(xs);
+      return `${p} ${s.p50.toFixed(0)}/${s.p99.toFixed(0)}${xs.length < matched ? ` (n=${xs.length})` : ''}`;
+    })
+    .join(', ');
+  console.log(
+    `restart breakdown (ms since the start event when each phase ended, p50/p99; ${matched} of ${starts.length} repairs found, ` +
+      `${early} by a run that began before the start event arrived): ${text}`,
+  );
+}
+
 function row(label: string, s: Stats, floor?: Stats): string {
   return `${label.padEnd(34)} ${s.text}${floor ? `   (first look: p50 ${floor.p50.toFixed(0)} ms)` : ''}`;
 }
@@ -140,7 +186,13 @@ async function main(): Promise<void> {
     console.error(`bench:drift needs the lab (hack/lab.sh up): ${HOST} does not answer`);
     process.exit(2);
   }
-  const op = new OperatorProcess({ storeAddr: STORE, prefix, args: ['--resync-seconds', '3600', '--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
+  const op = new OperatorProcess({
+    storeAddr: STORE,
+    prefix,
+    args: ['--resync-seconds', '3600', '--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'],
+    name: 'bench-operator',
+    ...(process.env.BENCH_ARTIFACTS ? { artifactsDir: process.env.BENCH_ARTIFACTS } : {}),
+  });
   try {
     for (const c of [A, B]) await runWorkload(docker, c.name, { [TEST_LABEL]: LABEL });
     await startFaulter();
@@ -180,10 +232,11 @@ async function main(): Promise<void> {
     }
     events.destroy();
     console.log(row('restart -> eth1 up with address', stats(restart), stats(restartFloor)) + `   target p99 <= 150 ms; ${restartAtFirst} of ${RESTARTS} already repaired at the first look`);
+    restartBreakdown(op, starts);
     await until('A healthy after restarts', () => healthyNow(true));
 
     const drift: { d: Drift; s: Stats; floor: Stats }[] = [];
-    for (const d of DRIFTS) {
+    for (const d of MEASURED) {
       const xs: number[] = [];
       const fl: number[] = [];
       let atFirst = 0;
@@ -205,7 +258,7 @@ async function main(): Promise<void> {
     // Anchor: no operator. Each fault once; 5 s later it is still there (pipework re-applies nothing).
     await stopOperator(op);
     const anchor: string[] = [];
-    for (const d of DRIFTS) {
+    for (const d of MEASURED) {
       await fault(d.where, d.args(hostVeth));
       await new Promise((r) => setTimeout(r, 5_000)); // the anchor's observation window
       anchor.push(`${d.what}: ${(await healthyNow(d.peer)) ? 'back' : 'still broken'} after 5 s`);

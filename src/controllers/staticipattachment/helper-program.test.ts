@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { isSwarmopError } from '../../errors.js';
 import { type HelperCommand, parseProgramOutput, programArgv } from './helper-program.js';
 
 /** Runs the program with this machine's /bin/sh, as the helper does with its own. */
@@ -50,4 +51,26 @@ test('a failing must command stops the program and is reported', () => {
 test('a program cut short (fewer step marks than commands) counts as failed at the first missing step', () => {
   const cmds: HelperCommand[] = [{ mode: 'must', argv: ['a'] }, { mode: 'must', argv: ['b'] }];
   assert.equal(parseProgramOutput(cmds, '\n@@swarmop-step 0 0@@\n', '').failedAt, 1);
+});
+
+test('stdin lines reach the command verbatim, one per line, and the next command gets none', () => {
+  const lines = ['link set swp0 name eth1', '$(touch /tmp/swarmop-pwned)', '`id`', '${1}', '@@swarmop-in', 'a "b" \'c\'', ''];
+  const r = run([
+    { mode: 'must', argv: ['cat'], stdin: lines },
+    { mode: 'must', argv: ['printf', '%s|', 'after'] },
+    { mode: 'must', argv: ['cat'] },
+  ]);
+  assert.equal(r.failedAt, undefined);
+  assert.deepEqual(r.results, [
+    { exitCode: 0, stdout: lines.map((l) => `${l}\n`).join('') },
+    { exitCode: 0, stdout: 'after|' },
+    { exitCode: 0, stdout: '' },
+  ]);
+});
+
+test('a stdin line with a newline is refused before anything runs', () => {
+  assert.throws(
+    () => programArgv([{ mode: 'must', argv: ['cat'], stdin: ['link set a up', 'x\nlink del b'] }]),
+    (e: unknown) => isSwarmopError(e, 'Invalid') && e.message.includes('newline'),
+  );
 });

@@ -68,6 +68,26 @@ test('values reach the command verbatim: shell metacharacters, spaces, empty str
   }
 });
 
+test('stdin lines of a command arrive verbatim through the session, and the session goes on', async () => {
+  const { session, stream } = localSession();
+  try {
+    const lines = ['addr replace 10.0.0.5/24 dev eth1', '$(id)', '${2}', '@@swarmop-in', 'P 9', ''];
+    const r = await session.run([
+      { mode: 'must', argv: ['cat'], stdin: lines },
+      { mode: 'must', argv: ['cat', '-'], stdin: ['second'] },
+    ]);
+    assert.deepEqual(r.results, [
+      { exitCode: 0, stdout: lines.map((l) => `${l}\n`).join('') },
+      { exitCode: 0, stdout: 'second\n' },
+    ]);
+    const after = await session.run([{ mode: 'must', argv: ['cat'] }]);
+    assert.deepEqual(after.results, [{ exitCode: 0, stdout: '' }]);
+  } finally {
+    session.close();
+    await stream.closed;
+  }
+});
+
 test('an argument with a newline is refused before anything is sent', () => {
   assert.throws(
     () => frameProgram(1, [{ mode: 'must', argv: ['echo', 'a\nP 2'] }]),

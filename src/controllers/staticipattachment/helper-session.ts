@@ -6,8 +6,8 @@
  * Framing (every line ends with `\n`; no value is ever parsed by the shell):
  *   P <id>          a program starts (id: digits)
  *   <count>         number of argument lines that follow
- *   <arg> x count   the runner's positional arguments (mode, n, argv... per command, see
- *                   helper-program.ts), read with `IFS= read -r` into "$@"
+ *   <arg> x count   the runner's positional arguments (mode, argv count, stdin line count, argv...,
+ *                   stdin lines... per command, see helper-program.ts), read with `IFS= read -r` into "$@"
  * The runner then executes them exactly as the one-shot exec does, with stdin from /dev/null (a
  * command must not eat the next program), and the session prints `@@swarmop-done <id>@@` on stdout
  * and on stderr. An argument holding a newline cannot be framed and is refused before anything is
@@ -17,7 +17,7 @@
 import type Docker from 'dockerode';
 import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
 import { SwarmopError } from '../../errors.js';
-import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT } from './helper-program.js';
+import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
 import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
 
 const DONE = '@@swarmop-done';
@@ -30,7 +30,8 @@ export const SESSION_SCRIPT = [
   '  set --',
   '  j=0',
   '  while [ "$j" -lt "$total" ]; do IFS= read -r a || exit 0; set -- "$@" "$a"; j=$((j+1)); done',
-  `  ( ${RUNNER_SCRIPT.split('\n').join('\n  ')}\n  ) </dev/null`,
+  // Not re-indented: the runner builds here-documents from its own lines (see RUNNER_SCRIPT).
+  `( ${RUNNER_SCRIPT}\n) </dev/null`,
   `  printf '\\n${DONE} %s@@\\n' "$id"`,
   `  printf '\\n${DONE} %s@@\\n' "$id" >&2`,
   'done',
@@ -38,18 +39,9 @@ export const SESSION_SCRIPT = [
 
 export const SESSION_ARGV: readonly string[] = ['sh', '-c', SESSION_SCRIPT, 'swarmop-session'];
 
-/** The stdin bytes of one program. */
+/** The stdin bytes of one program (throws, before anything is sent, on a value that cannot be framed). */
 export function frameProgram(id: number, commands: readonly HelperCommand[]): string {
-  const args: string[] = [];
-  for (const c of commands) {
-    if (c.argv.length === 0) throw new SwarmopError('Internal', 'empty helper command');
-    args.push(c.mode, String(c.argv.length), ...c.argv);
-  }
-  for (const a of args) {
-    if (a.includes('\n') || a.includes('\0')) {
-      throw new SwarmopError('Invalid', `helper argument ${JSON.stringify(a.slice(0, 60))} holds a newline or NUL and cannot be sent to the helper session`);
-    }
-  }
+  const args = runnerArgs(commands);
   return `P ${id}\n${args.length}\n${args.map((a) => `${a}\n`).join('')}`;
 }
 

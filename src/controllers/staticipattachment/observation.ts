@@ -23,17 +23,26 @@ export interface NetObservation {
   container?: ContainerNet;
 }
 
+/**
+ * One process in the host's netns (ip) and two in the container's (nsenter, ip): each side's
+ * commands are one `ip -batch -`, which prints one JSON array per line of its script.
+ */
 export function observeProgram(pid: number | undefined): HelperCommand[] {
-  const cmds: HelperCommand[] = [
-    { mode: 'must', argv: ['ip', '-j', '-d', 'addr', 'show'] },
-    { mode: 'must', argv: ['ip', '-j', 'route', 'show', 'default'] },
-  ];
+  const cmds: HelperCommand[] = [{ mode: 'must', argv: ['ip', '-j', '-d', '-batch', '-'], stdin: ['addr show', 'route show default'] }];
   if (pid !== undefined && pid > 0) {
     // `may`: the container can exit between inspect and here; the caller re-inspects.
-    cmds.push({ mode: 'may', argv: inNetns(pid, ['ip', '-j', '-d', 'addr', 'show']) });
-    cmds.push({ mode: 'may', argv: inNetns(pid, ['ip', '-j', 'route', 'show']) });
+    cmds.push({ mode: 'may', argv: inNetns(pid, ['ip', '-j', '-d', '-batch', '-']), stdin: ['addr show', 'route show'] });
   }
   return cmds;
+}
+
+/** The JSON arrays an `ip -j -batch -` printed, one per line of its script. */
+function batchOutputs(stdout: string, count: number, what: string): string[] {
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length !== count) {
+    throw new SwarmopError('Internal', `cannot parse ${what}: expected ${count} JSON lines from ip -batch, got ${lines.length} in ${JSON.stringify(stdout.slice(0, 120))}`);
+  }
+  return lines;
 }
 
 /** Parses the program's output; `container` is left out when the namespace could not be entered. */
@@ -44,14 +53,16 @@ export function parseObservation(result: ProgramResult, pid: number | undefined)
       `network helper could not read the host's links: ${result.stderr.trim().slice(0, 300) || 'no output'}`,
     );
   }
-  const [links, routes, cLinks, cRoutes] = result.results;
+  const [hostOut, containerOut] = result.results;
+  const [links, routes] = batchOutputs(hostOut?.stdout ?? '', 2, 'host links and routes');
   const obs: NetObservation = {
-    host: { links: parseLinks(links?.stdout ?? '', 'host links'), defaultRoutes: parseRoutes(routes?.stdout ?? '', 'host routes') },
+    host: { links: parseLinks(links!, 'host links'), defaultRoutes: parseRoutes(routes!, 'host routes') },
   };
-  if (pid !== undefined && pid > 0 && cLinks?.exitCode === 0 && cRoutes?.exitCode === 0) {
+  if (pid !== undefined && pid > 0 && containerOut?.exitCode === 0) {
+    const [cLinks, cRoutes] = batchOutputs(containerOut.stdout, 2, 'container links and routes');
     obs.container = {
-      links: parseLinks(cLinks.stdout, 'container links'),
-      routes: parseRoutes(cRoutes.stdout, 'container routes'),
+      links: parseLinks(cLinks!, 'container links'),
+      routes: parseRoutes(cRoutes!, 'container routes'),
     };
   }
   return obs;

@@ -25,7 +25,8 @@ export type Step =
   | { kind: 'host-veth-master'; name: string; bridge: string }
   | { kind: 'host-veth-up'; name: string }
   | { kind: 'delete-container-link'; pid: number; name: string }
-  | { kind: 'create-veth'; hostVeth: string; peerVeth: string; bridge: string; mtu: number; pid: number; iface: string }
+  /** The container's end is created in its namespace under its final name: a name taken there fails the whole creation, leaving nothing behind. */
+  | { kind: 'create-veth'; hostVeth: string; bridge: string; mtu: number; pid: number; iface: string }
   | { kind: 'set-mac'; pid: number; iface: string; mac: string }
   | { kind: 'set-address'; pid: number; iface: string; cidr: string; remove: NetAddress[] }
   | { kind: 'link-up'; pid: number; iface: string }
@@ -146,12 +147,7 @@ export function planAttachment(input: PlanInput): Plan {
     // Whatever is left of an earlier pair (e.g. half-done before a crash) is removed first.
     if (hostVeth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
     if (hostLinks.has(d.peerVeth)) steps.push({ kind: 'delete-host-link', name: d.peerVeth });
-    steps.push({ kind: 'create-veth', hostVeth: d.hostVeth, peerVeth: d.peerVeth, bridge: d.bridge, mtu: bridgeMtu, pid, iface: d.iface });
-    if (d.mac) steps.push({ kind: 'set-mac', pid, iface: d.iface, mac: d.mac });
-    steps.push({ kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: [] });
-    steps.push({ kind: 'link-up', pid, iface: d.iface });
-    if (d.gateway !== undefined) steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway });
-    steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
+    steps.push(...attachSteps(d, pid, bridgeMtu));
     return { steps, drifts: foldBridgeDrifts(drifts) };
   }
 
@@ -196,6 +192,48 @@ export function planAttachment(input: PlanInput): Plan {
   }
   if (addressChanged || (d.mac && link.mac !== d.mac)) steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
   return { steps, drifts: foldBridgeDrifts(drifts) };
+}
+
+/** A new veth pair into the container, configured: the tail of every (re-)attach. */
+function attachSteps(d: Desired, pid: number, mtu: number): Step[] {
+  return [
+    { kind: 'create-veth', hostVeth: d.hostVeth, bridge: d.bridge, mtu, pid, iface: d.iface },
+    ...(d.mac ? [{ kind: 'set-mac', pid, iface: d.iface, mac: d.mac } as const] : []),
+    { kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: [] },
+    { kind: 'link-up', pid, iface: d.iface },
+    ...(d.gateway !== undefined ? [{ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway } as const] : []),
+    { kind: 'arping', pid, iface: d.iface, ip: d.ip },
+  ];
+}
+
+export interface FreshAttachInput {
+  desired: Desired;
+  /** The PID of a container that has just started in a network namespace of its own. */
+  pid: number;
+  containerId: string;
+  previous?: { containerID?: string; pid?: number };
+  /** The bridge's MTU as last observed on this host. */
+  mtu: number;
+}
+
+/**
+ * The attach of a container that has just started in a network namespace of its own, planned
+ * without looking first: nothing of ours can be in a namespace that did not exist before, so the
+ * whole attach applies. What an earlier incarnation left on the host (the host end of its pair,
+ * kept while anything still holds the old namespace; a peer left in the host's namespace) is
+ * removed first, best effort. If the bridge is gone or the interface name is taken in the
+ * container, the veth creation fails as a whole and changes nothing; the reconciler then plans
+ * from what it observes, as always, and the observation after this program is also its check.
+ */
+export function planFreshAttach(input: FreshAttachInput): Plan {
+  const d = input.desired;
+  const steps: Step[] = [
+    { kind: 'delete-host-link', name: d.hostVeth },
+    { kind: 'delete-host-link', name: d.peerVeth },
+    ...attachSteps(d, input.pid, input.mtu),
+  ];
+  const p: PlanInput = { desired: d, obs: { host: { links: [], defaultRoutes: [] } }, pid: input.pid, containerId: input.containerId, ...(input.previous ? { previous: input.previous } : {}) };
+  return { steps, drifts: [{ reason: missingReason(p), found: missingFound(p) }] };
 }
 
 /** A deleted bridge also un-enslaves the uplink and the veths: one drift, not three. */

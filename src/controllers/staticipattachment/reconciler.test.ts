@@ -6,6 +6,8 @@ import type { HelperCommand, ProgramResult } from './helper-program.js';
 import type { NetHelper } from './net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { scanByIndex } from '../kind-indexes.js';
+import { createSilentLogger } from '../../runtime/logger.js';
+import { vethNames } from './spec.js';
 
 function sia(name: string, spec: Record<string, unknown>, extra: Partial<Resource['metadata']> = {}, status?: Resource['status']): StaticIPAttachment {
   return {
@@ -102,4 +104,162 @@ test('a reconnected host re-triggers its attachments; a refused attachment is re
   assert.deepEqual(r.mapHostConnectivity?.('consul01', false, cache), []);
   assert.deepEqual(r.mapObjectChange?.('StaticIPAttachment', 'a', cache), ['c']);
   assert.deepEqual(r.mapObjectChange?.('DockerHost', 'consul02', cache), ['b']);
+});
+
+// --- a restarted container: attached from its start event, without looking first ---------------
+
+const PID_OLD = 4242;
+const PID_NEW = 5151;
+const HOST_VETH = vethNames('uid-ubuntu114').hostVeth;
+
+const jsonLine = (v: unknown) => `${JSON.stringify(v)}\n`;
+const hostLinks = (withVeth: boolean) => [
+  { ifindex: 1, ifname: 'lo', flags: ['UP'], mtu: 65536, address: '00:00:00:00:00:00', addr_info: [] },
+  { ifindex: 5, ifname: 'br0', flags: ['UP'], mtu: 1450, address: '02:00:00:00:00:05', linkinfo: { info_kind: 'bridge' }, addr_info: [] },
+  ...(withVeth ? [{ ifindex: 9, ifname: HOST_VETH, flags: ['UP'], mtu: 1450, master: 'br0', address: '02:00:00:00:00:09', linkinfo: { info_kind: 'veth' }, addr_info: [] }] : []),
+];
+const attachedContainer = [
+  { ifindex: 1, ifname: 'lo', flags: ['UP'], mtu: 65536, address: '00:00:00:00:00:00', addr_info: [] },
+  {
+    ifindex: 2, ifname: 'eth1', flags: ['UP'], mtu: 1450, address: '02:00:00:00:00:02', link_index: 9, link_netnsid: 0, linkinfo: { info_kind: 'veth' },
+    addr_info: [{ family: 'inet', local: '192.168.116.114', prefixlen: 24, scope: 'global' }],
+  },
+];
+const gatewayRoute = [{ dst: 'default', gateway: '192.168.116.1', dev: 'eth1', flags: [] }];
+
+/** A helper over a scripted world: observe programs see `world`, apply programs succeed unless `failAt` says otherwise. */
+class ScriptedHelper implements NetHelper {
+  calls: HelperCommand[][] = [];
+  world = { hostVeth: false, attached: false };
+  failApplyAt: number | undefined;
+  async run(_h: unknown, cmds: readonly HelperCommand[]): Promise<ProgramResult> {
+    this.calls.push([...cmds]);
+    if (cmds[0]?.argv.includes('-j')) {
+      return {
+        results: [
+          { exitCode: 0, stdout: jsonLine(hostLinks(this.world.hostVeth)) + jsonLine([]) },
+          { exitCode: 0, stdout: jsonLine(this.world.attached ? attachedContainer : attachedContainer.slice(0, 1)) + jsonLine(this.world.attached ? gatewayRoute : []) },
+        ],
+        stderr: '',
+      };
+    }
+    if (this.failApplyAt !== undefined) {
+      const at = this.failApplyAt;
+      this.failApplyAt = undefined;
+      return { results: cmds.slice(0, at + 1).map((_, i) => ({ exitCode: i === at ? 2 : 0, stdout: '' })), failedAt: at, stderr: 'RTNETLINK answers: No such device\nCommand failed -:1\n' };
+    }
+    this.world = { hostVeth: true, attached: true };
+    return { results: cmds.map(() => ({ exitCode: 0, stdout: '' })), stderr: '' };
+  }
+}
+
+function dockerWith(pid: () => number) {
+  return {
+    getContainer: () => ({
+      inspect: async () => ({ Id: 'c1', State: { Running: true, Pid: pid() }, HostConfig: { NetworkMode: 'default' } }),
+    }),
+  };
+}
+
+function liveCtx(objs: StaticIPAttachment[], docker: unknown): KindReconcileContext & { repairs: Repair[] } {
+  const base = ctx(objs);
+  const host = { name: 'consul01', address: '192.168.116.112', docker, ready: true };
+  return { ...base, log: createSilentLogger(), hosts: { get: (n) => (n === 'consul01' ? (host as never) : undefined), list: () => [host as never] } };
+}
+
+const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
+const startEvent = { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { name: 'ubuntu114' } }, timeNano: Date.now() * 1e6 };
+
+async function restartedSetup(helper: ScriptedHelper) {
+  const r = createStaticIPAttachmentReconciler({ helper });
+  let pid = PID_OLD;
+  const res = sia('ubuntu114', { gateway: '192.168.116.1' });
+  const c = liveCtx([res], dockerWith(() => pid));
+  const stop = new AbortController();
+  const watching = r.watchHosts!({ hosts: c.hosts, cache: c.cache, enqueue: () => undefined, log: createSilentLogger() }, stop.signal);
+  // The first attach looks first: it also learns the bridge's MTU.
+  const first = await r.reconcile(res, c);
+  assert.equal(first.conditions[0]?.reason, 'Attached');
+  // Restarted: a new PID in a new namespace, the old status without a PID (the die was seen).
+  pid = PID_NEW;
+  helper.world = { hostVeth: true, attached: false };
+  helper.calls = [];
+  const restarted = { ...res, status: { containerID: 'c1', lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment;
+  assert.deepEqual(r.mapHostEvent('consul01', startEvent, c.cache), ['ubuntu114']);
+  return { r, c, restarted, done: async () => { stop.abort(); await watching; } };
+}
+
+test('after a start event the whole attach runs first, and the one look after it is the check', async () => {
+  const helper = new ScriptedHelper();
+  const { r, c, restarted, done } = await restartedSetup(helper);
+  try {
+    const out = await r.reconcile(restarted, c);
+    assert.equal(out.conditions[0]?.reason, 'Attached');
+    assert.equal(helper.calls.length, 2, 'one apply, one observe');
+    assert.deepEqual(show(helper.calls[0]!).slice(0, 3), [
+      `may ip -force -batch - <<< link del ${HOST_VETH} ; link del ${vethNames('uid-ubuntu114').peerVeth}`,
+      `must ip link add ${HOST_VETH} mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns ${PID_NEW}`,
+      `must nsenter -t ${PID_NEW} -n ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
+    ]);
+    assert.ok(helper.calls[1]![0]!.argv.includes('-j'));
+    assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+    assert.equal((out.observed as { pid?: number }).pid, PID_NEW);
+  } finally {
+    await done();
+  }
+});
+
+test('a fresh attach that does not apply (bridge gone) falls back to looking and planning', async () => {
+  const helper = new ScriptedHelper();
+  const { r, c, restarted, done } = await restartedSetup(helper);
+  try {
+    helper.failApplyAt = 1;
+    const out = await r.reconcile(restarted, c);
+    assert.equal(out.conditions[0]?.reason, 'Attached');
+    assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['apply', 'observe', 'apply', 'observe']);
+    assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+  } finally {
+    await done();
+  }
+});
+
+test('the run a die event queued, finding the container running again, attaches it the same way', async () => {
+  const helper = new ScriptedHelper();
+  const { r, c, restarted, done } = await restartedSetup(helper);
+  try {
+    r.mapHostEvent('consul01', { ...startEvent, Action: 'die' }, c.cache); // the start event's note is replaced
+    const out = await r.reconcile(restarted, c);
+    assert.equal(out.conditions[0]?.reason, 'Attached');
+    assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['apply', 'observe']);
+  } finally {
+    await done();
+  }
+});
+
+test('a PID the status already has, or no recent lifecycle event: the attachment is looked at first', async () => {
+  const helper = new ScriptedHelper();
+  const { r, c, restarted, done } = await restartedSetup(helper);
+  try {
+    const samePid = { ...restarted, status: { ...restarted.status, pid: PID_NEW } } as StaticIPAttachment;
+    await r.reconcile(samePid, c);
+    assert.ok(helper.calls[0]![0]!.argv.includes('-j'), 'observed first');
+  } finally {
+    await done();
+  }
+});
+
+test('a new PID without any lifecycle event seen (only the resync or a netlink change brought the run): looked at first', async () => {
+  const helper = new ScriptedHelper();
+  const r = createStaticIPAttachmentReconciler({ helper });
+  let pid = PID_OLD;
+  const res = sia('ubuntu114', { gateway: '192.168.116.1' });
+  const c = liveCtx([res], dockerWith(() => pid));
+  await r.reconcile(res, c); // learns the bridge's MTU
+  pid = PID_NEW;
+  helper.world = { hostVeth: true, attached: false };
+  helper.calls = [];
+  const out = await r.reconcile({ ...res, status: { containerID: 'c1', pid: PID_OLD, lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment, c);
+  assert.equal(out.conditions[0]?.reason, 'Attached');
+  assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['observe', 'apply', 'observe']);
+  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
 });

@@ -1,7 +1,12 @@
 /**
  * The StaticIPAttachment reconciler: inspect the container, observe host + namespace in one helper
  * program, plan the difference (plan.ts), apply it in one helper program, observe again for the
- * status. Converged objects cost one inspect and one helper exec and change nothing.
+ * status. Converged objects cost one inspect and one helper program and change nothing.
+ * A container that has just started (a lifecycle event of it came moments ago, and it runs with a
+ * PID the status does not have, in a namespace of its own) cannot hold anything of ours yet: the
+ * whole attach runs first, and the observation after it both plans whatever is still missing and
+ * checks the result - two programs instead of three, and none before the repair. A `start`
+ * event's inspect begins when the event arrives.
  */
 import type Docker from 'dockerode';
 import type { KindName, StaticIPAttachment } from '../../crds/index.js';
@@ -10,6 +15,7 @@ import type {
   FinalizeOutcome,
   HostEvent,
   HostHandle,
+  Hosts,
   HostWatchContext,
   KindReconciler,
   ObjectCache,
@@ -23,10 +29,12 @@ import type { HelperHost, NetHelper } from './net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
 import { type NetObservation, observeProgram, parseObservation } from './observation.js';
 import { type BridgeSharer, planDetach } from './detach-plan.js';
-import { planAttachment } from './plan.js';
+import { type Drift, planAttachment, planFreshAttach, type Step } from './plan.js';
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
-import { describeSteps, planCommands } from './step-commands.js';
+import { applyProgram, describeSteps } from './step-commands.js';
+import { describeFailedCommand } from './ip-batch.js';
+import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -40,16 +48,32 @@ export interface StaticIPReconcilerOptions {
 /** Container events that change whether/where the interface must be: re-reconcile at once. */
 const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 'destroy', 'rename', 'unpause']);
 
+/**
+ * After one of these events (seen within JUST_STARTED_MS), a running container whose PID the status
+ * does not have is a new incarnation: its network namespace (when it has its own) is new too. The
+ * run that repairs a restart is often the one a `die` or `stop` queued, which finds it running again.
+ */
+const NEW_NETNS_AFTER = new Set(['create', 'start', 'restart', 'die', 'stop']);
+const JUST_STARTED_MS = 10_000;
+
 interface ContainerState {
   id: string;
   running: boolean;
   pid: number;
+  /** Its network namespace is its own (not the host's, not another container's): a start makes a new one. */
+  ownNetns: boolean;
 }
 
 async function inspectContainer(docker: Docker, name: string, host: string): Promise<ContainerState | undefined> {
   try {
     const info = await docker.getContainer(name).inspect();
-    return { id: info.Id, running: info.State.Running === true && info.State.Pid > 0, pid: info.State.Pid };
+    const mode = info.HostConfig?.NetworkMode ?? '';
+    return {
+      id: info.Id,
+      running: info.State.Running === true && info.State.Pid > 0,
+      pid: info.State.Pid,
+      ownNetns: mode !== 'host' && !mode.startsWith('container:'),
+    };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${(err as Error).message}`, { cause: err });
@@ -79,6 +103,15 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   private readonly retryAfterMs: number;
   /** Present while leading and the helper is resident (long-lived execs need a running helper). */
   private netlink: NetlinkWatch | undefined;
+  /**
+   * The latest container event per container: a repair's log line says how long after it the
+   * repair ran, and a `start` event's inspect is already under way when a worker takes the key.
+   */
+  private readonly events = new RecentContainerEvents<ContainerState | undefined>();
+  /** Each host's bridges' MTU as last observed: what a fresh attach (planned without looking first) gives its veth pair. */
+  private readonly bridgeMtus = new Map<string, number>();
+  /** The operator's hosts while leading (from watchHosts), for the inspect a `start` event prefetches. */
+  private hostsView: Hosts | undefined;
 
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
@@ -86,6 +119,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   }
 
   async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
+    const clock = new PhaseClock();
     const d = desiredFor(res);
     const conflict = findConflict(res, claimCandidates(res.spec, (key) => ctx.cache.byIndex(KIND, CLAIMS_INDEX, key)));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
@@ -102,24 +136,40 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
         requeueAfter: this.retryAfterMs,
       };
     }
-    const c = await inspectContainer(host.docker, d.container, d.host);
+    const pre = await this.events.takePrefetch(d.host, d.container, clock.startedMs);
+    const c = pre?.ok ? pre.value : await inspectContainer(host.docker, d.container, d.host);
+    clock.mark('inspect');
     if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
     if (!c.running) {
       return { observed: { containerID: c.id }, conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`) };
     }
 
-    const obs = await this.observe(host, c.pid, ctx);
+    const prev = res.status ?? {};
+    const previous = { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) };
+    // What this run repairs: a fresh attach first when the container just started, then whatever the observation still asks for.
+    const done: { steps: Step[]; drifts: Drift[] } = { steps: [], drifts: [] };
+    const mtu = this.bridgeMtus.get(`${d.host}/${d.bridge}`);
+    const lifecycle = this.events.get(d.host, d.container);
+    const justStarted = lifecycle !== undefined && NEW_NETNS_AFTER.has(lifecycle.action) && clock.startedMs - lifecycle.receivedMs <= JUST_STARTED_MS;
+    if (justStarted && c.ownNetns && prev.pid !== c.pid && mtu !== undefined) {
+      const fresh = planFreshAttach({ desired: d, pid: c.pid, containerId: c.id, previous, mtu });
+      ctx.log.info('applying plan', { host: d.host, steps: fresh.steps.map((s) => s.kind), drifts: fresh.drifts.map((x) => x.reason), fresh: true });
+      const r = await this.helper.run(host, applyProgram(fresh.steps), { signal: ctx.signal });
+      clock.mark('apply');
+      if (r.failedAt === undefined) {
+        done.steps.push(...fresh.steps);
+        done.drifts.push(...fresh.drifts);
+      } else {
+        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300) });
+      }
+    }
+
+    const obs = await this.observe(host, c.pid, d, ctx);
+    clock.mark('observe');
     if (!obs.container) return this.exitedMeanwhile(d, c);
     // Changes inside the container's netns are only announced there: watch it while it runs.
     this.netlink?.noteContainer(d.host, d.container, c.pid);
-    const prev = res.status ?? {};
-    const plan = planAttachment({
-      desired: d,
-      obs,
-      pid: c.pid,
-      containerId: c.id,
-      previous: { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) },
-    });
+    const plan = planAttachment({ desired: d, obs, pid: c.pid, containerId: c.id, previous });
     if (plan.blocked) {
       return { observed: { containerID: c.id, pid: c.pid }, conditions: ready('False', plan.blocked.reason, plan.blocked.message), requeueAfter: this.retryAfterMs };
     }
@@ -129,16 +179,27 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (plan.steps.length > 0) {
       // Logged before the helper runs, so a crash mid-repair shows as this line without its `drift repaired`.
       ctx.log.info('applying plan', { host: d.host, steps: plan.steps.map((s) => s.kind), drifts: plan.drifts.map((x) => x.reason) });
-      await this.apply(host, planCommands(plan.steps), d, ctx);
+      await this.apply(host, applyProgram(plan.steps), d, ctx);
+      clock.mark(done.steps.length > 0 ? 'repair' : 'apply');
+      done.steps.push(...plan.steps);
+      done.drifts.push(...plan.drifts);
+    }
+    if (done.steps.length > 0) {
       lastAppliedTime = ctx.now().toISOString();
-      const action = describeSteps(plan.steps);
-      // A first attach is not a drift: it is an event, not a repair.
-      if (!prev.containerID && !prev.lastAppliedTime) {
-        await ctx.event('Normal', 'Attached', `attached ${d.cidr} to ${d.iface} of ${d.container} on ${d.host}: ${action}`);
-      } else {
-        for (const drift of plan.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
-      }
-      final = await this.observe(host, c.pid, ctx);
+      const action = describeSteps(done.steps);
+      const record = async (): Promise<void> => {
+        // A first attach is not a drift: it is an event, not a repair.
+        if (!prev.containerID && !prev.lastAppliedTime) {
+          await ctx.event('Normal', 'Attached', `attached ${d.cidr} to ${d.iface} of ${d.container} on ${d.host}: ${action}`);
+        } else {
+          for (const drift of done.drifts) await ctx.repaired({ reason: drift.reason, found: drift.found, action, host: d.host });
+        }
+      };
+      // The store and the host are two different places: record and look again at once. After a
+      // fresh attach alone, the observation the plan was made from already is that look.
+      [, final] = await Promise.all([record(), plan.steps.length > 0 ? this.observe(host, c.pid, d, ctx) : obs]);
+      clock.mark('settle');
+      ctx.log.info('plan applied', { host: d.host, container: d.container, ...clock.fields(this.events.get(d.host, d.container)) });
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
 
@@ -160,32 +221,42 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     }
     const c = await inspectContainer(host.docker, d.container, d.host);
     const pid = c?.running ? c.pid : undefined;
-    const obs = await this.observe(host, pid, ctx);
+    const obs = await this.observe(host, pid, d, ctx);
     const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
     if (steps.length > 0) {
-      await this.apply(host, planCommands(steps), d, ctx);
+      await this.apply(host, applyProgram(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
     }
+    this.events.forget(d.host, d.container);
     return { done: true };
   }
 
   async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
     const helper = this.helper as NetHelper & { containerId?: (host: HelperHost) => Promise<string>; closeAll?: () => void };
-    if (typeof helper.containerId !== 'function') return;
-    const watch = new NetlinkWatch({
-      hosts: ctx.hosts,
-      attachments: () => attachments(ctx.cache),
-      helperContainer: (host) => helper.containerId!(host),
-      enqueue: (name) => ctx.enqueue(name),
-      log: ctx.log,
-    });
-    this.netlink = watch;
+    this.hostsView = ctx.hosts;
     try {
-      await watch.start(signal);
+      if (typeof helper.containerId !== 'function') {
+        // No resident helper to run monitors in (fakes): only the start events' prefetch needs the hosts.
+        if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        return;
+      }
+      const watch = new NetlinkWatch({
+        hosts: ctx.hosts,
+        attachments: () => attachments(ctx.cache),
+        helperContainer: (host) => helper.containerId!(host),
+        enqueue: (name) => ctx.enqueue(name),
+        log: ctx.log,
+      });
+      this.netlink = watch;
+      try {
+        await watch.start(signal);
+      } finally {
+        if (this.netlink === watch) this.netlink = undefined;
+        // Leadership (or the process) ends: no session stays open on the hosts.
+        helper.closeAll?.();
+      }
     } finally {
-      if (this.netlink === watch) this.netlink = undefined;
-      // Leadership (or the process) ends: no session stays open on the hosts.
-      helper.closeAll?.();
+      if (this.hostsView === ctx.hosts) this.hostsView = undefined;
     }
   }
 
@@ -193,9 +264,19 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (event.Type !== 'container' || !CONTAINER_ACTIONS.has(event.Action)) return [];
     const name = event.Actor.Attributes?.name;
     if (!name) return [];
-    return onHost(cache, host)
+    const names = onHost(cache, host)
       .filter((o) => o.spec.container === name)
       .map((o) => o.metadata.name);
+    if (names.length > 0) {
+      const handle = event.Action === 'start' ? this.hostsView?.get(host) : undefined;
+      this.events.note(
+        host,
+        name,
+        { action: event.Action, receivedMs: epochMs(), ...(typeof event.timeNano === 'number' ? { engineMs: event.timeNano / 1e6 } : {}) },
+        handle ? () => inspectContainer(handle.docker, name, host) : undefined,
+      );
+    }
+    return names;
   }
 
   mapHostConnectivity(host: string, connected: boolean, cache: ObjectCache): string[] {
@@ -212,9 +293,14 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       .map((o) => o.metadata.name);
   }
 
-  private async observe(host: HostHandle, pid: number | undefined, ctx: KindReconcileContext): Promise<NetObservation> {
+  private async observe(host: HostHandle, pid: number | undefined, d: Desired, ctx: KindReconcileContext): Promise<NetObservation> {
     const result = await this.helper.run(host, observeProgram(pid), { signal: ctx.signal });
-    return parseObservation(result, pid);
+    const obs = parseObservation(result, pid);
+    const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
+    const key = `${d.host}/${d.bridge}`;
+    if (bridge) this.bridgeMtus.set(key, bridge.mtu);
+    else this.bridgeMtus.delete(key);
+    return obs;
   }
 
   private async apply(host: HostHandle, cmds: HelperCommand[], d: Desired, ctx: KindReconcileContext): Promise<void> {
@@ -222,7 +308,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];
       const detail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
-      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed?.argv.join(' ') ?? '?'}" failed: ${detail || 'no output'}`);
+      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`);
     }
   }
 

@@ -4,6 +4,7 @@
  * kernel's own JSON output.
  */
 import { type HelperCommand, inNetns } from './helper-program.js';
+import { batchIpCommands } from './ip-batch.js';
 import type { Step } from './plan.js';
 
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
@@ -37,10 +38,10 @@ export function stepCommands(step: Step): HelperCommand[] {
       return [must(...inNetns(step.pid, ['ip', 'link', 'del', step.name]))];
     case 'create-veth':
       return [
-        // The peer is created straight inside the container's namespace (through its PID).
+        // The peer is created straight inside the container's namespace (through its PID), under its
+        // final name: the name only has to be free there, and if it is not, nothing is created.
         must('ip', 'link', 'add', step.hostVeth, 'mtu', String(step.mtu), 'master', step.bridge, 'up',
-          'type', 'veth', 'peer', 'name', step.peerVeth, 'mtu', String(step.mtu), 'netns', String(step.pid)),
-        must(...inNetns(step.pid, ['ip', 'link', 'set', step.peerVeth, 'name', step.iface])),
+          'type', 'veth', 'peer', 'name', step.iface, 'mtu', String(step.mtu), 'netns', String(step.pid)),
       ];
     case 'set-mac':
       return [must(...inNetns(step.pid, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
@@ -74,6 +75,11 @@ export function stepCommands(step: Step): HelperCommand[] {
 
 export function planCommands(steps: readonly Step[]): HelperCommand[] {
   return steps.flatMap(stepCommands);
+}
+
+/** The program that applies `steps`: their commands, each namespace's consecutive ip commands as one batch. */
+export function applyProgram(steps: readonly Step[]): HelperCommand[] {
+  return batchIpCommands(planCommands(steps));
 }
 
 /** Short human summary of what a plan does, for the repair's `action`. */
