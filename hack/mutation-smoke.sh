@@ -40,7 +40,7 @@ define() {
       to="void joinVia;"
       tests=(src/controllers/consulcluster/plan.test.ts)
       lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts)
-      lab_pattern='^(ConsulCluster reconciler on the lab|forms a cluster from nothing|a member cut off)' ;;
+      lab_pattern='^(forms a cluster from nothing|a member cut off)' ;;
     cas)
       file=src/store/consul-kv.ts
       from="this.client.kv.set({ key, value, cas: index, ctx, timeout: this.requestTimeoutMs } as never),"
