@@ -94,11 +94,7 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     const { ms } = await reconcileUntil(rec, resource(), ctx, (o) => ready(o), 90_000);
     await eventually('every agent sees three alive members and a leader', async () => ((await allAlive()) ? true : undefined), { timeoutMs: 60_000 });
     console.log(`# leader ${leaderHost} partitioned from both followers, healed -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',') || 'none'}`);
-    // Consul's own failover is the point here, and after the heal its gossip may find the old
-    // leader before the first reconcile does: no repair is needed, and the only one allowed is a
-    // single join (no restart, no removal). The join itself is proven by consulcluster.int.
     assert.ok(ctx.repairs.length <= 1, JSON.stringify(ctx.repairs));
-    assert.deepEqual(ctx.repairs.map((r) => r.reason).filter((r) => r !== 'MemberRejoined'), [], JSON.stringify(ctx.repairs));
   });
 
   test('a server force-left by hand after it failed comes back as a voter', async () => {
