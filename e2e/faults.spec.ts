@@ -31,6 +31,7 @@ import {
 } from './framework/faults.js';
 import { dockerOnHost, hostDocker, LAB_OPERATOR_ARGS, labCommand, labRoles } from './framework/lab.js';
 import { OperatorProcess } from '../testing/operator-process.js';
+import { repairsInFlight } from '../testing/repair-in-flight.js';
 import { eventually, timeUntil } from '../testing/wait-until.js';
 
 const { MGR, A, B, addressOf, WORKLOAD_IMAGE } = labRoles();
@@ -75,11 +76,10 @@ describeE2E('Faults', (f) => {
         await eventually('applying plan logged', () => f.operator.lines.slice(mark).some((l) => l.message === 'applying plan' && l.host === A.host) || undefined, { timeoutMs: 30_000, intervalMs: 5 });
       }
       await f.operator.kill();
-      // Mid-repair, from the operator's own log order: a reconcile logged `applying plan` for
-      // the attachment and was killed before it logged `drift repaired`.
-      const run = f.operator.lines.slice(mark);
-      const applying = run.filter((l) => l.message === 'applying plan' && l.host === A.host);
-      if (applying.some((a) => !run.some((l) => l.message === 'drift repaired' && l.reconcileId === a.reconcileId))) midRepair++;
+      // Mid-repair, from the operator's own log order (every line it wrote is read once kill()
+      // returns): a reconcile logged `applying plan` for the attachment and was killed before it
+      // logged `drift repaired` or failed.
+      if (repairsInFlight(f.operator.lines.slice(mark), A.host).length > 0) midRepair++;
     }
     const killedFor = Date.now() - began;
     f.operator.start();

@@ -96,8 +96,8 @@ describeE2E('StaticIPAttachment', (f) => {
     console.log(`# staticip: deleted bridge repaired ${ms} ms after the delete (resync period 10 s)`);
     assert.ok(Date.now() - deleted < 10_000 + 5_000, `repaired ${Date.now() - deleted} ms after the delete: later than one resync period`);
     const repairs = f.operator.repairs({ kind: 'StaticIPAttachment' }).slice(before);
-    // One repair per attachment. The resync queues both at once, so each may still find the bridge
-    // missing (seen: both BridgeMissing) or find it re-created by the other (HostVethDetached).
+    // One repair per attachment. The bridge's deletion queues both at once, so each may still find
+    // the bridge missing (seen: both BridgeMissing) or find it re-created by the other (HostVethDetached).
     assert.deepEqual(repairs.map((l) => l.name).sort(), ['sia-e2e-a', 'sia-e2e-b'], JSON.stringify(repairs));
     assert.ok(repairs.some((l) => l.why === 'BridgeMissing'), JSON.stringify(repairs));
     for (const l of repairs) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Mutation smoke test: breaks one chosen production line at a time in a temporary copy of the tree
 # and runs the tests that should notice. Each mutant must turn them red ("killed"); a mutant the
-# tests survive is a hole in the suite and makes this script exit 1.
+# tests survive is a hole in the suite and makes this script exit 1. A test that is red on the
+# mutant is run again on an unchanged copy (the control): red there too (a missing lab, a broken
+# test) proves nothing, so it does not count as a kill.
 #
 #   address  the address the network helper sets inside the container gets the wrong prefix
 #            (staticipattachment/step-commands.ts, `ip addr replace <cidr>`)
@@ -13,6 +15,8 @@
 # usage: hack/mutation-smoke.sh [address|rejoin|cas ...]     (default: all three)
 # The address and rejoin tests use the lab (hack/lab.sh up); the script takes the lab lock
 # (/tmp/swarmop-lab.lock, or $SWARMOP_LAB_LOCK) around each lab test file, so do not run it under it.
+# A lab test file runs only the tests named by its pattern (node --test-name-pattern): the ones
+# that exercise the broken line, plus what they build on.
 set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -20,7 +24,7 @@ lock="${SWARMOP_LAB_LOCK:-/tmp/swarmop-lab.lock}"
 mutants=("$@")
 [ ${#mutants[@]} -gt 0 ] || mutants=(address rejoin cas)
 
-# name -> file | exact text | replacement | unit tests | lab tests
+# name -> file | exact text | replacement | unit tests | lab tests | name pattern of the lab tests
 define() {
   case "$1" in
     address)
@@ -28,19 +32,22 @@ define() {
       from="'ip', 'addr', 'replace', step.cidr, 'dev', step.iface"
       to="'ip', 'addr', 'replace', step.cidr.replace(/\\/\\d+\$/, '/32'), 'dev', step.iface"
       tests=(src/controllers/staticipattachment/step-commands.test.ts)
-      lab_tests=(src/controllers/staticipattachment/staticip.int.test.ts) ;;
+      lab_tests=(src/controllers/staticipattachment/staticip.int.test.ts)
+      lab_pattern='^attaches containers on two hosts' ;;
     rejoin)
       file=src/controllers/consulcluster/execute.ts
       from="await joinVia(action.via, action.target, o.http);"
       to="void joinVia;"
       tests=(src/controllers/consulcluster/plan.test.ts)
-      lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts) ;;
+      lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts)
+      lab_pattern='^(forms a cluster from nothing|a member cut off)' ;;
     cas)
       file=src/store/consul-kv.ts
       from="this.client.kv.set({ key, value, cas: index, ctx, timeout: this.requestTimeoutMs } as never),"
       to="this.client.kv.set({ key, value, ctx, timeout: this.requestTimeoutMs } as never),"
       tests=(src/store/consul-kv.int.test.ts src/store/resource-store.int.test.ts)
-      lab_tests=() ;;
+      lab_tests=()
+      lab_pattern='' ;;
     *) echo "unknown mutant $1 (address|rejoin|cas)" >&2; exit 2 ;;
   esac
 }
@@ -50,11 +57,13 @@ trap 'rm -rf "$work"' EXIT
 results=()
 survived=0
 
-run_one() { # dir label file -> prints "red: <first failing test>" or "green"
-  local dir="$1" f="$2" out rc
+run_one() { # dir file [name pattern] -> prints "red (<first failing test>)" or "green (...)"
+  local dir="$1" f="$2" pattern="${3:-}" out rc
+  local args=(--import tsx --test --test-concurrency=1 --test-reporter=spec)
+  [ -z "$pattern" ] || args+=(--test-name-pattern="$pattern")
   out="$(mktemp)"
   set +o errexit
-  (cd "$dir" && node --import tsx --test --test-concurrency=1 --test-reporter=spec "$f") >"$out" 2>&1
+  (cd "$dir" && node "${args[@]}" "$f") >"$out" 2>&1
   rc=$?
   set -o errexit
   if [ "$rc" -ne 0 ]; then
@@ -66,12 +75,44 @@ run_one() { # dir label file -> prints "red: <first failing test>" or "green"
   rm -f "$out"
 }
 
+copy_tree() { # dir: the working tree as git sees it, with node_modules, .cache and .lab linked
+  mkdir -p "$1"
+  git ls-files -co --exclude-standard -z | grep -zv '^e2e/artifacts/' | tar --null -T - -c | tar -x -C "$1"
+  for l in node_modules .cache .lab; do [ -e "$root/$l" ] && ln -s "$(readlink -f "$root/$l")" "$1/$l"; done
+  return 0
+}
+control="$work/control"
+copy_tree "$control"
+
+# mutant dir file pattern lab(0|1): runs on the mutant, then (when red) on the control; records it
+check() {
+  local m="$1" dir="$2" t="$3" pattern="$4" lab="$5" r c where=""
+  if [ "$lab" = 1 ]; then
+    where=" (lab)"
+    r="$(flock "$lock" bash -c "$(declare -f run_one); work='$work'; run_one '$dir' '$t' '$pattern'")"
+  else
+    r="$(run_one "$dir" "$t" "$pattern")"
+  fi
+  case "$r" in
+    red*)
+      if [ "$lab" = 1 ]; then
+        c="$(flock "$lock" bash -c "$(declare -f run_one); work='$work'; run_one '$control' '$t' '$pattern'")"
+      else
+        c="$(run_one "$control" "$t" "$pattern")"
+      fi
+      case "$c" in
+        green*) killed=1; r="$r; green without the mutant" ;;
+        *) r="$r, but also without the mutant: $c" ;;
+      esac ;;
+  esac
+  echo "   $t$where: $r"
+  results+=("$m	$t	$r")
+}
+
 for m in "${mutants[@]}"; do
   define "$m"
   dir="$work/$m"
-  mkdir -p "$dir"
-  git ls-files -co --exclude-standard -z | grep -zv '^e2e/artifacts/' | tar --null -T - -c | tar -x -C "$dir"
-  for l in node_modules .cache .lab; do [ -e "$root/$l" ] && ln -s "$(readlink -f "$root/$l")" "$dir/$l"; done
+  copy_tree "$dir"
   node -e '
     const fs = require("fs"); const [file, from, to] = process.argv.slice(1);
     const s = fs.readFileSync(file, "utf8"); const n = s.split(from).length - 1;
@@ -84,16 +125,9 @@ for m in "${mutants[@]}"; do
   echo "   - $from"
   echo "   + $to"
   killed=0
-  for t in "${tests[@]}"; do
-    r="$(run_one "$dir" "$t")"; echo "   $t: $r"; results+=("$m	$t	$r")
-    case "$r" in red*) killed=1 ;; esac
-  done
-  for t in "${lab_tests[@]}"; do
-    r="$(flock "$lock" bash -c "$(declare -f run_one); work='$work'; run_one '$dir' '$t'")"
-    echo "   $t (lab): $r"; results+=("$m	$t	$r")
-    case "$r" in red*) killed=1 ;; esac
-  done
-  if [ "$killed" = 1 ]; then echo "   => killed"; else echo "   => SURVIVED: no test noticed"; survived=$((survived + 1)); fi
+  for t in "${tests[@]}"; do check "$m" "$dir" "$t" '' 0; done
+  for t in "${lab_tests[@]}"; do check "$m" "$dir" "$t" "$lab_pattern" 1; done
+  if [ "$killed" = 1 ]; then echo "   => killed"; else echo "   => SURVIVED: no test went red because of it"; survived=$((survived + 1)); fi
   rm -rf "$dir"
 done
 

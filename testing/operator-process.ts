@@ -43,6 +43,7 @@ export class OperatorProcess {
   readonly #opts: OperatorProcessOptions;
   #child: ChildProcess | undefined;
   #exit: Promise<Exit> | undefined;
+  #closed: Promise<void> | undefined;
   #log: WriteStream | undefined;
 
   constructor(options: OperatorProcessOptions) {
@@ -72,6 +73,7 @@ export class OperatorProcess {
     });
     this.#child = child;
     this.#exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.#closed = new Promise((resolve) => child.once('close', () => resolve()));
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (text) => {
         const seenAt = Date.now();
@@ -100,8 +102,17 @@ export class OperatorProcess {
       this.#log?.end();
       throw new SwarmopError('Timeout', `${this.name} did not exit within ${timeoutMs} ms of ${signal}`);
     }
+    // 'exit' can come before the last lines are read from the pipes: wait for them (briefly, in
+    // case a child of the operator still holds the pipes open), so `lines` holds all it wrote.
+    await this.#drained();
     this.#log?.end();
     return res;
+  }
+
+  async #drained(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#closed, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
   }
 
   /** SIGKILL: no drain, no lock release. */
