@@ -3,6 +3,7 @@
  * consul02 workers) forms from nothing under the real operator, and every fault a person can cause
  * by hand is repaired while a replicated service on the workers keeps running. Each `it` is one
  * fault; the times from fault to Ready are printed (the bench does the repeated measurement).
+ * The operator runs with `--resync-seconds 3600`: no repair here comes from a resync.
  *
  * The swarm is this controller's to break: specs make engines leave and, for the wiped-state case,
  * restart consul02 through `hack/lab.sh host-stop/host-start` after deleting its swarm state.
