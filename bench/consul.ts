@@ -32,7 +32,7 @@ import { OperatorProcess } from '../testing/operator-process.js';
 import { waitUntil } from '../testing/wait-until.js';
 import { reportFigure } from './figures.js';
 import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
-import { stats } from './stats.js';
+import { sampleText, stats } from './stats.js';
 
 const NAME = 'benchconsul';
 const IMAGE = process.env.SWARMOP_CONSUL_IMAGE ?? 'hashicorp/consul:1.8.7';
@@ -179,11 +179,7 @@ const FAULTS: Record<string, () => Promise<number>> = {
   },
 };
 
-/** n, p50, p99 (n >= 20 only), max. */
-function text(xs: number[]): string {
-  const s = stats(xs);
-  return s.n >= 20 ? s.text : `n=${s.n} p50 ${s.p50.toFixed(0)} ms  max ${s.max.toFixed(0)} ms (n < 20: no p99)`;
-}
+const text = sampleText;
 
 /** The operator's lines from `from` to `to` (ms since epoch), for a sample over its target. */
 function explainSlow(op: OperatorProcess, what: string, from: number, to: number): void {
