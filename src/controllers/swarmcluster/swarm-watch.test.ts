@@ -76,18 +76,29 @@ async function formed() {
   const queued: string[] = [];
   const ctx: HostWatchContext = { hosts, cache, enqueue: (n) => void queued.push(n), log };
   const ac = new AbortController();
-  const done = reconciler.watchHosts(ctx, ac.signal);
+  let done: Promise<void> = Promise.resolve();
+  const start = () => void (done = reconciler.watchHosts(ctx, ac.signal));
   const queuedWithin = async (ms: number): Promise<number> => {
     const t0 = Date.now();
     const before = queued.length;
     while (queued.length === before && Date.now() - t0 < ms) await sleep(5);
     return queued.length - before;
   };
-  return { swarm, handles, infoAsked, queued, queuedWithin, stop: async () => (ac.abort(), await done) };
+  const reconcileNow = () => reconciler.reconcile(cluster, rctx);
+  return { swarm, handles, infoAsked, queued, queuedWithin, start, reconcileNow, stop: async () => (ac.abort(), await done) };
+}
+
+/** formed(), with the watch started and its first look (which queues the cluster once) taken. */
+async function watched() {
+  const w = await formed();
+  w.start();
+  assert.equal(await w.queuedWithin(1_000), 1, 'the first look queues the cluster once');
+  w.queued.length = 0;
+  return w;
 }
 
 test('the watch queues a cluster within an interval when a worker leaves by hand, and nothing while the swarm is steady', async () => {
-  const w = await formed();
+  const w = await watched();
   try {
     await sleep(150);
     assert.deepEqual(w.queued, [], 'steady swarm: nothing queued');
@@ -103,7 +114,7 @@ test('the watch queues a cluster within an interval when a worker leaves by hand
 });
 
 test('a worker promoted by hand is queued again when it joins the raft (the join sends no node event)', async () => {
-  const w = await formed();
+  const w = await watched();
   try {
     await sleep(100);
     const id = w.swarm.nodeOf('w2')!.id;
@@ -119,7 +130,7 @@ test('a worker promoted by hand is queued again when it joins the raft (the join
 });
 
 test('the watch does not ask an engine whose event stream is down, and a manager that stops answering is a change', async () => {
-  const w = await formed();
+  const w = await watched();
   try {
     w.handles.get('w2')!.ready = false;
     await sleep(100);
@@ -131,6 +142,19 @@ test('the watch does not ask an engine whose event stream is down, and a manager
     w.swarm.engines.get('mgr')!.up = false;
     assert.equal(await w.queuedWithin(1_000), 1);
     assert.equal(w.queued.length, before + 1);
+  } finally {
+    await w.stop();
+  }
+});
+
+test("a worker that left between the last reconcile and the watch's first look is queued (not taken as the baseline)", async () => {
+  const w = await formed();
+  try {
+    await w.swarm.api('w1').leave(true);
+    w.start();
+    assert.equal(await w.queuedWithin(1_000), 1);
+    await w.reconcileNow();
+    assert.equal(w.swarm.nodeOf('w1')?.state, 'ready', 'the reconcile it queued joins w1 again');
   } finally {
     await w.stop();
   }

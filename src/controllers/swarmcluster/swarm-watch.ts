@@ -6,8 +6,9 @@
  * demotable does not). Every second each SwarmCluster is observed the way a reconcile observes it
  * (every listed engine's GET /info, one manager's GET /nodes, short deadlines), reduced to a
  * summary of what the plan depends on, and queued when that summary differs from the previous
- * poll's. A steady swarm costs one small GET per engine and one per cluster each second and queues
- * nothing; hosts whose event stream is down are not asked (their connectivity change queues already).
+ * poll's, and once at its first poll. A steady swarm costs one small GET per engine and one per
+ * cluster each second and queues nothing; hosts whose event stream is down are not asked (their
+ * connectivity change queues already).
  */
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { sleep, systemClock } from '../../runtime/clock.js';
@@ -59,7 +60,9 @@ export async function watchSwarms(ctx: HostWatchContext, signal: AbortSignal, op
     if (signal.aborted) return;
     const previous = last.get(name);
     last.set(name, view);
-    if (previous !== undefined && previous !== view) ctx.enqueue(name);
+    // The first look queues too: a change between the cluster's last reconcile and this first look
+    // (say, a leave right after the operator started) would otherwise become the baseline.
+    if (previous !== view) ctx.enqueue(name);
   };
   while (!signal.aborted) {
     await sleep(systemClock, every, signal);
