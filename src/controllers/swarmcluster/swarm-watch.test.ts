@@ -7,7 +7,7 @@ import { FakeSwarm } from '../../../testing/fakes/fake-swarm.js';
 import type { HostHandle, HostWatchContext, KindReconcileContext } from '../kind-reconciler.js';
 import type { SwarmNode, SwarmWorld } from './model.js';
 import { SwarmClusterReconciler } from './reconciler.js';
-import { swarmView } from './swarm-watch.js';
+import { carryOver, sameView, swarmView } from './swarm-watch.js';
 
 const ADDR: Record<string, string> = { mgr: '10.0.0.1', w1: '10.0.0.2', w2: '10.0.0.3' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,22 +26,31 @@ function world(nodes: SwarmNode[], w1State: 'active' | 'inactive' = 'active'): S
   };
 }
 
-test('the swarm view changes with what the plan reads (engine state, role, raft membership), not with versions or timestamps', () => {
+test('the swarm view changes with what no event reports (engine state, node state, raft membership), not with spec fields, versions or timestamps', () => {
   const steady = [node('n1', { role: 'manager', reachability: 'reachable', leader: true }), node('n2')];
   const base = swarmView(world(steady));
-  assert.equal(swarmView(world(steady.map((n) => ({ ...n, version: 9, updatedAt: '2030-01-01T00:00:00Z' })))), base);
+  const same = (w: SwarmWorld) => sameView(swarmView(w), base);
+  assert.ok(same(world(steady.map((n) => ({ ...n, version: 9, updatedAt: '2030-01-01T00:00:00Z' })))));
   // The node list in another order is the same swarm.
-  assert.equal(swarmView(world([...steady].reverse())), base);
+  assert.ok(same(world([...steady].reverse())));
   // A worker that left: its engine says inactive while the manager still lists it ready.
-  assert.notEqual(swarmView(world(steady, 'inactive')), base);
-  // Promoted by hand: first the spec (manager, outside the raft), then the raft join.
-  const promoted = swarmView(world([steady[0]!, node('n2', { role: 'manager' })]));
-  const joined = swarmView(world([steady[0]!, node('n2', { role: 'manager', reachability: 'reachable' })]));
-  assert.notEqual(promoted, base);
-  assert.notEqual(joined, promoted);
-  // A node going down, or drained, is a change too.
-  assert.notEqual(swarmView(world([steady[0]!, node('n2', { state: 'down' })])), base);
-  assert.notEqual(swarmView(world([steady[0]!, node('n2', { availability: 'drain' })])), base);
+  assert.ok(!same(world(steady, 'inactive')));
+  // Promoted by hand: the spec change has its own node event; the raft join is what the watch reports.
+  assert.ok(same(world([steady[0]!, node('n2', { role: 'manager' })])));
+  assert.ok(!same(world([steady[0]!, node('n2', { role: 'manager', reachability: 'reachable' })])));
+  assert.ok(same(world([steady[0]!, node('n2', { availability: 'drain' })])));
+  assert.ok(!same(world([steady[0]!, node('n2', { state: 'down' })])));
+});
+
+test('an engine that does not answer keeps its last known state in the view (a busy engine is no news)', () => {
+  const steady = [node('n1', { role: 'manager', reachability: 'reachable', leader: true }), node('n2')];
+  const before = swarmView(world(steady));
+  const busy = world(steady);
+  busy.engines.set('w1', { host: 'w1', reachable: false, error: 'w1: info: no answer within 800 ms' });
+  assert.ok(!sameView(swarmView(busy), before));
+  assert.ok(sameView(carryOver(swarmView(busy), before), before));
+  // Never seen answering: nothing to carry over.
+  assert.equal(carryOver(swarmView(busy), undefined).engines.get('w1'), undefined);
 });
 
 /** A formed fake swarm (mgr manager, w1/w2 workers), the reconciler with a 20 ms watch, and what the watch queued. */
@@ -113,15 +122,19 @@ test('the watch queues a cluster within an interval when a worker leaves by hand
   }
 });
 
-test('a worker promoted by hand is queued again when it joins the raft (the join sends no node event)', async () => {
+test('a worker promoted by hand is queued when it joins the raft', async () => {
   const w = await watched();
   try {
     await sleep(100);
     const id = w.swarm.nodeOf('w2')!.id;
     w.swarm.promoteOutsideRaft(id);
-    assert.equal(await w.queuedWithin(1_000), 1, 'the promotion');
+    // The fake's engine reports ControlAvailable as soon as the spec says manager (a real one only
+    // once it runs as one): that may be queued once; the spec change itself is not the watch's.
+    await sleep(150);
+    const afterPromotion = w.queued.length;
+    assert.ok(afterPromotion <= 1, `queued ${afterPromotion} times after the promotion`);
     await sleep(100);
-    assert.equal(w.queued.length, 1, 'still outside the raft: no change, nothing more queued');
+    assert.equal(w.queued.length, afterPromotion, 'still outside the raft: nothing more queued');
     Object.assign(w.swarm.nodes.get(id)!, { reachability: 'reachable' });
     assert.equal(await w.queuedWithin(1_000), 1, 'the raft join');
   } finally {
