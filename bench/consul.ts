@@ -23,7 +23,10 @@
  * any start by hand or by the operator does) and waits until the cluster is settled again.
  * A p99 is printed only for n >= 20; smaller samples print p50 and max.
  * A partition sample over its target is followed by the operator's log lines from the heal on.
- * Each drift's line ends with how long its anchor and runs took.
+ * Each drift's line ends with how long its anchor and runs took. The whole run takes about 20 min
+ * here, half of it the leave runs: a server that left rejoins as a non-voter and is a healthy voter
+ * again (the state the next fault must start from) only after autopilot's 10 s stabilization,
+ * about 29 s a run in all; BENCH_RUNS=10 halves that (no leave p99 then).
  *
  * env: BENCH_RUNS (stop/kill/remove/leave, default 20), BENCH_PARTITION_RUNS (default 20),
  * BENCH_KILL_ALONE_RUNS (default 20), BENCH_ALONE_RUNS (partition and leave anchors, default 3),
