@@ -18,6 +18,7 @@
  * Clocks start at the fault: just before the API call that makes it (leave, promote), or when
  * the wiped worker shows Down on the manager (restart). After the first leave, the worker's own
  * engine events from the leave on are printed (a worker sends none the operator could map).
+ * The settled worker runs BENCH_PROMOTE_SETTLE_S (default 10) seconds after its rejoin before the promotion.
  * Settings: BENCH_RUNS (runs per fault; default 20 for leave and promote, 5 for repromote, whose
  * runs each wait ~35 s on swarmkit, and restart, which restarts a lab host), BENCH_ALONE_WAIT_S
  * (default 30), BENCH_RESTART (default 1), BENCH_FAULTS (comma-separated subset of
@@ -36,6 +37,8 @@ import { swarmopCli } from './operator-run.js';
 const RUNS_SET = process.env.BENCH_RUNS !== undefined ? Number(process.env.BENCH_RUNS) : undefined;
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
 const WITH_RESTART = process.env.BENCH_RESTART !== '0';
+/** How long a rejoined worker runs before the settled-promotion fault promotes it. */
+const SETTLE_MS = Number(process.env.BENCH_PROMOTE_SETTLE_S ?? 10) * 1000;
 
 const lab = readLabEnv();
 /** The lab's manager and two workers (consulsvr, consul01, consul02 with the default settings). */
@@ -169,6 +172,9 @@ async function settledPromote(host: string, operatorRunning: boolean): Promise<I
     if (performance.now() - t > 60_000) throw new Error(`${host} not joined again within 60 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // A worker promoted by hand has been running a while; one promoted a second after it joined
+  // answers GET /info only seconds later (its engine busy with the role change), which is its own case.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   return promote(host);
 }
 async function promote(host: string): Promise<Injected> {
