@@ -19,3 +19,9 @@ export function stats(xs: readonly number[]): Stats {
   const max = n ? Math.max(...xs) : NaN;
   return { n, p50, p99, max, text: `n=${n} p50 ${p50.toFixed(0)} ms  p99 ${p99.toFixed(0)} ms  max ${max.toFixed(0)} ms` };
 }
+
+/** n, p50, p99 and max when n >= 20; a smaller sample prints n, p50 and max only (its "p99" would be its max). */
+export function sampleText(xs: readonly number[]): string {
+  const s = stats(xs);
+  return s.n >= 20 ? s.text : `n=${s.n} p50 ${s.p50.toFixed(0)} ms  max ${s.max.toFixed(0)} ms (n < 20: no p99)`;
+}

@@ -15,8 +15,14 @@
  * engine restarts with its swarm state
  * wiped (hack/lab.sh host-stop/host-start of consul02; set BENCH_RESTART=0 to skip it, since it
  * restarts a shared lab host).
- * Settings: BENCH_RUNS (default 5), BENCH_ALONE_WAIT_S (default 30), BENCH_RESTART (default 1),
- * BENCH_FAULTS (comma-separated subset of leave,promote,repromote,restart; default all).
+ * Clocks start at the fault: just before the API call that makes it (leave, promote), or when
+ * the wiped worker shows Down on the manager (restart). After the first leave, the worker's own
+ * engine events from the leave on are printed (a worker sends none the operator could map).
+ * The settled worker runs BENCH_PROMOTE_SETTLE_S (default 10) seconds after its rejoin before the promotion.
+ * Settings: BENCH_RUNS (runs per fault; default 20 for leave and promote, 5 for repromote, whose
+ * runs each wait ~35 s on swarmkit, and restart, which restarts a lab host), BENCH_ALONE_WAIT_S
+ * (default 30), BENCH_RESTART (default 1), BENCH_FAULTS (comma-separated subset of
+ * leave,promote,repromote,restart; default all).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -25,12 +31,14 @@ import { hostDocker, LAB_OPERATOR_ARGS, labCommand, readLabEnv, REPO_ROOT } from
 import { OperatorProcess } from '../testing/operator-process.js';
 import { reportFigure } from './figures.js';
 import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
-import { stats } from './stats.js';
+import { sampleText } from './stats.js';
 import { swarmopCli } from './operator-run.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS_SET = process.env.BENCH_RUNS !== undefined ? Number(process.env.BENCH_RUNS) : undefined;
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
 const WITH_RESTART = process.env.BENCH_RESTART !== '0';
+/** How long a rejoined worker runs before the settled-promotion fault promotes it. */
+const SETTLE_MS = Number(process.env.BENCH_PROMOTE_SETTLE_S ?? 10) * 1000;
 
 const lab = readLabEnv();
 /** The lab's manager and two workers (consulsvr, consul01, consul02 with the default settings). */
@@ -86,18 +94,27 @@ interface Timing {
 interface Fault {
   name: string;
   host: string;
+  runs: number;
   /**
    * Breaks the swarm; resolves once the fault is done (for the restart: once the engine answers
    * again) with a check that the repair happened (not just the old table still reading fine) and,
    * if the fault made the node show Down, when that became visible.
    */
-  inject: () => Promise<{ repaired: (rows: NodeRow[]) => boolean; downAt?: number; raftMember?: (rows: NodeRow[]) => boolean }>;
+  inject: () => Promise<Injected>;
+}
+
+interface Injected {
+  repaired: (rows: NodeRow[]) => boolean;
+  /** performance.now() when the fault was made; default: when inject returned. */
+  at?: number;
+  downAt?: number;
+  raftMember?: (rows: NodeRow[]) => boolean;
 }
 
 /** Polls (50 ms) from the end of the fault until converged and repaired. */
 async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
-  const { repaired, downAt: injectedDown, raftMember } = await f.inject();
-  const t0 = performance.now();
+  const { repaired, downAt: injectedDown, raftMember, at } = await f.inject();
+  const t0 = at ?? performance.now();
   let down = injectedDown;
   let repairedAt: number | undefined;
   let memberAt: number | undefined;
@@ -130,17 +147,18 @@ const idOf = async (host: string) => (await nodes()).find((x) => x.Description.H
 /** A node that left or lost its state comes back under a new id. */
 const newID = (host: string, old: string) => (rows: NodeRow[]) => rows.some((n) => n.Description.Hostname === host && n.ID !== old);
 
-async function leave(host: string) {
+async function leave(host: string): Promise<Injected> {
   const old = (await idOf(host)).ID;
+  const at = performance.now();
   await docker(host).swarmLeave({ force: true });
-  return { repaired: newID(host, old) };
+  return { repaired: newID(host, old), at };
 }
 /**
  * A worker whose role has not changed since it joined: it leaves and is joined again (by the
  * operator, or by hand while the operator is stopped), then promoted. A node demoted within the
  * last ~32 s would measure swarmkit's role-change timeouts instead (the next fault).
  */
-async function settledPromote(host: string, operatorRunning: boolean) {
+async function settledPromote(host: string, operatorRunning: boolean): Promise<Injected> {
   const old = (await idOf(host)).ID;
   await docker(host).swarmLeave({ force: true });
   if (!operatorRunning) {
@@ -154,18 +172,23 @@ async function settledPromote(host: string, operatorRunning: boolean) {
     if (performance.now() - t > 60_000) throw new Error(`${host} not joined again within 60 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // A worker promoted by hand has been running a while; one promoted a second after it joined
+  // answers GET /info only seconds later (its engine busy with the role change), which is its own case.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   return promote(host);
 }
-async function promote(host: string) {
+async function promote(host: string): Promise<Injected> {
   const n = await idOf(host);
+  const at = performance.now();
   await docker(MGR).getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
   // Repaired = the node spec says worker again (the node then needs a while to read Ready as a worker).
   return {
+    at,
     repaired: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.Spec.Role === 'worker'),
     raftMember: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.ManagerStatus !== undefined),
   };
 }
-async function wipeRestart(host: string) {
+async function wipeRestart(host: string): Promise<Injected> {
   const old = (await idOf(host)).ID;
   const labContainers = ((await docker(host).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
   await labCommand(['host-exec', host, 'rm', '-rf', '/var/lib/docker/swarm']);
@@ -181,10 +204,10 @@ async function wipeRestart(host: string) {
 
 let operatorRunning = false;
 const FAULTS: Fault[] = [
-  { name: 'worker `swarm leave --force`', host: W1, inject: () => leave(W1) },
-  { name: 'worker promoted by hand', host: W2, inject: () => settledPromote(W2, operatorRunning) },
-  { name: 'worker promoted again right after its demotion', host: W2, inject: () => promote(W2) },
-  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: W2, inject: () => wipeRestart(W2) }] : []),
+  { name: 'worker `swarm leave --force`', host: W1, runs: RUNS_SET ?? 20, inject: () => leave(W1) },
+  { name: 'worker promoted by hand', host: W2, runs: RUNS_SET ?? 20, inject: () => settledPromote(W2, operatorRunning) },
+  { name: 'worker promoted again right after its demotion', host: W2, runs: RUNS_SET ?? 5, inject: () => promote(W2) },
+  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped', host: W2, runs: RUNS_SET ?? 5, inject: () => wipeRestart(W2) }] : []),
 ].filter((f, i) => {
   const only = process.env.BENCH_FAULTS?.split(',');
   return !only || only.includes(['leave', 'promote', 'repromote', 'restart'][i]!);
@@ -204,10 +227,27 @@ async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
   }
 }
 
+/** The worker's own engine events from `sinceMs` on, as `Type/Action +ms` (a bounded query, so it returns). */
+async function printWorkerEvents(host: string, sinceMs: number): Promise<void> {
+  const until = Math.floor(Date.now() / 1000) + 1;
+  const raw = (await docker(host).getEvents({ since: Math.floor(sinceMs / 1000), until } as never)) as unknown as NodeJS.ReadableStream | Buffer | string;
+  let text = '';
+  if (typeof raw === 'string' || Buffer.isBuffer(raw)) text = raw.toString();
+  else for await (const chunk of raw as AsyncIterable<Buffer>) text += chunk.toString();
+  const seen = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const e = JSON.parse(l) as { Type: string; Action: string; timeNano: number };
+      return `${e.Type}/${e.Action} ${Math.round(e.timeNano / 1e6 - sinceMs)} ms`;
+    });
+  console.log(`# ${host}'s own engine events from its leave (0 ms) to its repair: ${seen.join(', ') || 'none'}`);
+}
+
 const cli = (args: string[], input?: string): Promise<string> => swarmopCli(lab.storeAddr, prefix, args, input);
 
 async function main(): Promise<void> {
-  console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), ${RUNS} runs per fault`);
+  console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), runs per fault: ${FAULTS.map((f) => `${f.runs}`).join('/')}`);
   await cli(['apply', '-f', '-'], MANIFESTS);
   let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
   op.start();
@@ -229,8 +269,10 @@ async function main(): Promise<void> {
       const downToReady: number[] = [];
       const memberToRepaired: number[] = [];
       let failures = 0;
-      for (let i = 0; i < RUNS; i++) {
+      for (let i = 0; i < f.runs; i++) {
+        const since = Date.now();
         const t = await measure(f, 120_000);
+        if (i === 0 && f === FAULTS.find((x) => x.name.includes('leave'))) await printWorkerEvents(f.host, since);
         if (t.ready === undefined) failures++;
         else ready.push(t.ready);
         if (t.repaired !== undefined) repairedMs.push(t.repaired);
@@ -239,15 +281,15 @@ async function main(): Promise<void> {
         await waitConverged(`run ${i + 1} of ${f.name}`);
       }
       const line =
-        `${f.name.padEnd(44)} with swarmop: fault -> repaired p50 ${ms(p50(repairedMs))}, -> all Ready ${stats(ready).text}${failures ? ` (${failures} not converged)` : ''}` +
+        `${f.name.padEnd(44)} with swarmop: fault -> repaired ${sampleText(repairedMs)}, -> all Ready ${sampleText(ready)}${failures ? ` (${failures} not converged)` : ''}` +
         (downToReady.length ? `, Down visible -> Ready p50 ${ms(p50(downToReady))}` : '') +
-        (memberToRepaired.length ? `, raft member -> demoted ${stats(memberToRepaired).text}` : '') +
+        (memberToRepaired.length ? `, raft member -> demoted ${sampleText(memberToRepaired)}` : '') +
         `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
       console.log(line);
       rows.push(line);
       reportFigure({
-        what: `Swarm: ${f.name.trim()} → all Ready (operator process, p50 over n=${ready.length})`,
-        figure: `p50 ${ms(p50(ready))}${failures ? `, ${failures} not converged` : ''}`,
+        what: `Swarm: ${f.name.trim()} → all Ready (operator process)`,
+        figure: `${sampleText(ready)}${failures ? `, ${failures} not converged` : ''}`,
         anchor: `Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`,
         target: '—',
       });

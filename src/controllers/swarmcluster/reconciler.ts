@@ -10,7 +10,7 @@ import { goDurationMs } from '../../go-duration.js';
 import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { KvStore } from '../../store/kv.js';
-import type { FinalizeOutcome, HostEvent, HostHandle, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
+import type { FinalizeOutcome, HostEvent, HostHandle, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { desiredSwarm, hostsOf } from './desired.js';
 import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
 import { executeAction } from './execute.js';
@@ -19,6 +19,7 @@ import { observeSwarm } from './observe.js';
 import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
 import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
+import { watchSwarms } from './swarm-watch.js';
 
 export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
 
@@ -41,7 +42,12 @@ export interface SwarmClusterReconcilerOptions {
   kvFor?: (address: string) => KvStore;
   /** Swarm API of one host; default: dockerode through the host's client. */
   apiFor?: (host: HostHandle) => SwarmApi;
+  /** How often the operator's swarm watch looks at every SwarmCluster (ms). Default 1000. */
+  watchIntervalMs?: number;
 }
+
+/** Deadline of one engine's GET /info in the swarm watch (ms): a poll must not outlast its interval by much. */
+const WATCH_INFO_TIMEOUT_MS = 800;
 
 type Observed = SwarmClusterObserved;
 
@@ -57,6 +63,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   private readonly enginePort: number;
   private readonly kvFor: ((address: string) => KvStore) | undefined;
   private readonly apiFor: (host: HostHandle) => SwarmApi;
+  private readonly watchIntervalMs: number;
 
   constructor(options: SwarmClusterReconcilerOptions = {}) {
     this.infoTimeoutMs = options.infoTimeoutMs ?? 5000;
@@ -68,6 +75,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.enginePort = options.enginePort ?? DEFAULT_ENGINE_PORT;
     this.kvFor = options.kvFor;
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
+    this.watchIntervalMs = options.watchIntervalMs ?? 1000;
   }
 
   async reconcile(resource: SwarmCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<Observed>> {
@@ -130,6 +138,27 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       ctx.log.warn('discovery cleanup failed', { error: (err as Error).message });
       return { done: false, requeueAfter: this.convergeRequeueMs * 5 };
     }
+  }
+
+  /**
+   * A worker leaving by hand, or a hand-promoted worker joining the raft, queues its cluster within
+   * a second (see swarm-watch.ts). Hosts whose event stream is down are not asked.
+   */
+  watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
+    return watchSwarms(ctx, signal, {
+      intervalMs: this.watchIntervalMs,
+      observe: (cluster, c) => {
+        const { desired } = desiredSwarm(cluster.spec, (h) => c.hosts.get(h)?.address);
+        const apis = new Map<string, SwarmApi>();
+        const apiOf = (host: string): SwarmApi | undefined => {
+          const h = c.hosts.get(host);
+          if (!h?.ready) return undefined;
+          if (!apis.has(host)) apis.set(host, this.apiFor(h));
+          return apis.get(host);
+        };
+        return observeSwarm(desired, apiOf, { infoTimeoutMs: Math.min(this.infoTimeoutMs, WATCH_INFO_TIMEOUT_MS) });
+      },
+    });
   }
 
   mapHostEvent(host: string, event: HostEvent, cache: ObjectCache): string[] {
