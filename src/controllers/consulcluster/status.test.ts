@@ -43,3 +43,21 @@ test('nothing created yet, an unknown host, a pending roll: each has its own rea
   obs.containers[0]!.configHash = 'old';
   assert.equal(byType(conditions(analyze(desired, obs), { missingHosts: [] })).Ready, 'False/RollingUpdate');
 });
+
+test('a member whose agent container is gone or stopped is not Ready while Consul still shows it alive (gossip lags)', () => {
+  const gone = healthyObservation(desired);
+  gone.containers = gone.containers.filter((c) => c.member !== 'consul01');
+  const cs = conditions(analyze(desired, gone), { missingHosts: [] });
+  assert.deepEqual(byType(cs), { Ready: 'False/AgentContainersDown', Degraded: 'False/AllMembersAlive' });
+  assert.match(cs[0]!.message, /consul01 missing/);
+  const stopped = healthyObservation(desired);
+  stopped.containers.find((c) => c.member === 'consul02')!.state = 'exited';
+  assert.match(conditions(analyze(desired, stopped), { missingHosts: [] })[0]!.message, /consul02 exited/);
+});
+
+test('a repair still settling keeps Ready False, even when every member already shows alive', () => {
+  const a = analyze(desired, healthyObservation(desired));
+  const cs = conditions(a, { missingHosts: [], progress: 'waiting for start of consul02' });
+  assert.deepEqual(byType(cs), { Ready: 'False/Repairing', Degraded: 'False/AllMembersAlive' });
+  assert.match(cs[0]!.message, /waiting for start of consul02/);
+});
