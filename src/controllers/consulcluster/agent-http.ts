@@ -108,9 +108,20 @@ export async function readMembers(address: string, o: AgentHttpOptions = {}): Pr
   }));
 }
 
+/**
+ * How long a LAN join is waited for. A join answers in milliseconds when the target is reachable;
+ * while a partition drops its packets the agent's TCP connect hangs (up to 10 s) and a join sent
+ * before the heal only lands at the next SYN retransmission (1 s, 3 s, 7 s after it). Giving up
+ * early lets the next try go out on a fresh connection right after the heal; the agent finishes
+ * an abandoned join on its own, so giving up never undoes one.
+ */
+export const LAN_JOIN_WAIT_MS = 750;
+/** A WAN join may cross slow links: it is waited for longer. */
+export const WAN_JOIN_WAIT_MS = 5000;
+
 /** PUT /v1/agent/join/<target> on the agent at `via`; `wan`: join the WAN pool (`consul join -wan`, target's :8302). */
 export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}, wan = false): Promise<void> {
-  await call(via, `/v1/agent/join/${encodeURIComponent(target)}${wan ? '?wan=1' : ''}`, { ...o, timeoutMs: 5000 }, 'PUT');
+  await call(via, `/v1/agent/join/${encodeURIComponent(target)}${wan ? '?wan=1' : ''}`, { ...o, timeoutMs: wan ? WAN_JOIN_WAIT_MS : LAN_JOIN_WAIT_MS }, 'PUT');
 }
 
 /**

@@ -45,6 +45,10 @@ function membersOf(spec: ConsulClusterSpec | undefined): { host: string }[] {
   return spec ? [...(spec.servers ?? []), ...(spec.clients ?? [])] : [];
 }
 
+function failedCallKey(action: Extract<Action, { via: string }>): string {
+  return `${action.type} ${action.via} ${'target' in action ? action.target : 'node' in action ? action.node : ''}`;
+}
+
 export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, ConsulClusterObserved> {
   readonly kind = 'ConsulCluster' as const;
   readonly finalizer = FINALIZER;
@@ -53,6 +57,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly wanInflight = new Map<string, WanInflight>();
   /** The agent tokens each cluster's last reconcile used, so the member watch reads ACL clusters too. */
   private readonly tokensByCluster = new Map<string, Partial<AgentHttpOptions>>();
+  /** Consecutive failures of each agent call step, so a partition's retries are logged once. */
+  private readonly failedCalls = new Map<string, number>();
   private readonly planOptions: PlanOptions;
   private readonly observeOptions: ObserveOptions;
   private readonly executeOptions: ExecuteOptions;
@@ -240,12 +246,17 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       // within a second, not after the operator's error backoff.
       // The same holds for the clean-up calls, which fail while a leader election is under way.
       if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') {
-        ctx.log.info('consul agent call failed', { kind: this.kind, step: action.type, via: action.via, err: (err as Error).message });
+        // Tried again about every second while a partition lasts: the first failure is news, the rest are not.
+        const key = failedCallKey(action);
+        const tries = (this.failedCalls.get(key) ?? 0) + 1;
+        this.failedCalls.set(key, tries);
+        ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', { kind: this.kind, step: action.type, via: action.via, tries, err: (err as Error).message });
         return false;
       }
       await ctx.event('Warning', 'RepairFailed', `${action.type}: ${(err as Error).message}`);
       throw err;
     }
+    if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') this.failedCalls.delete(failedCallKey(action));
     if (action.type === 'create') {
       await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
       ctx.log.info('consul agents created', { kind: this.kind, reason: action.reason, action: done });
