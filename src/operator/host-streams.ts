@@ -13,10 +13,10 @@
  * are bounded across all hosts.
  */
 import Docker from 'dockerode';
+import PQueue from 'p-queue';
 import type { DockerHost } from '../crds/index.js';
 import type { HostEvent } from '../controllers/kind-reconciler.js';
 import { streamDockerOptionsFor } from '../docker/docker-client.js';
-import { ConcurrencyLimit } from '../runtime/concurrency-limit.js';
 import { DockerEventStream, dockerodeEventSource, type EventStreamSource } from '../runtime/docker-events.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
@@ -67,7 +67,7 @@ export class HostStreams {
   readonly #opts: HostStreamsOptions;
   readonly #log: Logger;
   readonly #running = new Map<string, Running>();
-  readonly #limiter: ConcurrencyLimit;
+  readonly #limiter: PQueue;
   /** Streams waiting for their host's next reachable probe, by host (one probe subscription for all). */
   readonly #waiting = new Map<string, Set<() => void>>();
   /** When each host's connected stream last dropped (hosts whose stream was connected once). */
@@ -79,7 +79,7 @@ export class HostStreams {
   constructor(options: HostStreamsOptions) {
     this.#opts = options;
     this.#log = options.log ?? createSilentLogger();
-    this.#limiter = new ConcurrencyLimit(options.maxConnecting ?? 32);
+    this.#limiter = new PQueue({ concurrency: options.maxConnecting ?? 32 });
     this.#now = options.now ?? Date.now;
   }
 

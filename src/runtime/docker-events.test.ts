@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { ConcurrencyLimit } from './concurrency-limit.js';
-import { DockerEventStream, LineSplitter, type DockerEvent, type EventStreamSource } from './docker-events.js';
+import PQueue from 'p-queue';
+import { DockerEventStream, LineSplitter, type DockerEvent, type DockerEventStreamOptions, type EventStreamSource } from './docker-events.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 
 test('the line splitter joins split lines and splits merged ones', () => {
@@ -17,7 +17,11 @@ test('the line splitter joins split lines and splits merged ones', () => {
 class FakeSource implements EventStreamSource {
   opens: (number | undefined)[] = [];
   streams: PassThrough[] = [];
-  failNext = 0;
+  /** How many of the next opens fail as a refused connection. */
+  failNext: number;
+  constructor({ failFirst = 0 } = {}) {
+    this.failNext = failFirst;
+  }
   async open(since: number | undefined): Promise<NodeJS.ReadableStream> {
     this.opens.push(since);
     if (this.failNext > 0) {
@@ -30,9 +34,44 @@ class FakeSource implements EventStreamSource {
   }
 }
 
-function setup() {
-  const clock = new FakeClock();
-  const source = new FakeSource();
+/** Every open hangs until the test fails it, like a TCP connect to a host that never answers. */
+class HangingConnects {
+  /** The streams' names, one per open, in the order they dialled. */
+  readonly dialled: string[] = [];
+  /** The most opens that were in flight at once. */
+  most = 0;
+  readonly #inFlight: (() => void)[] = [];
+
+  get inFlight(): number {
+    return this.#inFlight.length;
+  }
+
+  /** The source of the stream named `name`. */
+  for(name: string): EventStreamSource {
+    return {
+      open: () => {
+        this.dialled.push(name);
+        return new Promise((_resolve, reject) => {
+          this.#inFlight.push(() => reject(new Error('connect ETIMEDOUT')));
+          this.most = Math.max(this.most, this.#inFlight.length);
+        });
+      },
+    };
+  }
+
+  failAll(): void {
+    for (const fail of this.#inFlight.splice(0)) fail();
+  }
+}
+
+type StreamOverrides<S extends EventStreamSource> = Partial<Omit<DockerEventStreamOptions, 'source' | 'clock'>> & { source?: S; clock?: FakeClock };
+
+/**
+ * Starts one stream (host consul01, backoff 500 ms doubling up to 2 s) over a FakeSource on a fake
+ * clock, recording its events, re-lists and connection changes; `overrides` replace any of those.
+ */
+function setup<S extends EventStreamSource = FakeSource>(overrides: StreamOverrides<S> = {}) {
+  const { source = new FakeSource() as EventStreamSource as S, clock = new FakeClock(), ...options } = overrides;
   const events: DockerEvent[] = [];
   const log: string[] = [];
   let relists = 0;
@@ -45,10 +84,27 @@ function setup() {
     relist: () => void relists++,
     onConnected: () => log.push('connected'),
     onDisconnected: (err) => log.push(`disconnected: ${err.message}`),
+    ...options,
   });
   const ac = new AbortController();
   const done = stream.start(ac.signal);
   return { clock, source, events, log, relists: () => relists, stream, stop: async () => (ac.abort(), await done) };
+}
+
+/** `count` streams (h0, h1, …) over `connects`, sharing `limiter` and one clock, retrying every 100 ms. */
+function limitedStreams(connects: HangingConnects, limiter: PQueue, count: number) {
+  const clock = new FakeClock();
+  const streams = Array.from({ length: count }, (_, i) =>
+    setup({ host: `h${i}`, source: connects.for(`h${i}`), clock, limiter, backoff: { baseMs: 100, capMs: 100 } }),
+  );
+  return { clock, streams };
+}
+
+/** Stops every stream, failing the opens still in flight (they do not answer the abort). */
+async function stopAll(streams: { stop: () => Promise<void> }[], connects: HangingConnects): Promise<void> {
+  const stopping = Promise.all(streams.map((s) => s.stop()));
+  connects.failAll();
+  await stopping;
 }
 
 test('events are parsed across chunk boundaries and connect triggers a re-list', async () => {
@@ -97,44 +153,21 @@ test('failed connects back off exponentially up to the cap and report one discon
 });
 
 test('a host that is down from the start is reported disconnected', async () => {
-  const clock = new FakeClock();
-  const source = new FakeSource();
-  source.failNext = 1;
-  const log: string[] = [];
-  const s = new DockerEventStream({
-    host: 'h',
-    source,
-    clock,
-    onEvent: () => {},
-    relist: () => {},
-    onDisconnected: () => log.push('down'),
-  });
-  const ac = new AbortController();
-  const done = s.start(ac.signal);
+  const { log, stop } = setup({ source: new FakeSource({ failFirst: 1 }) });
   await flushMicrotasks();
-  assert.deepEqual(log, ['down']);
-  ac.abort();
-  await done;
+  assert.deepEqual(log, ['disconnected: connect ECONNREFUSED']);
+  await stop();
 });
 
 test('no connect is attempted before ready() resolves, and none after a failure until it resolves again', async () => {
-  const clock = new FakeClock();
-  const source = new FakeSource();
-  source.failNext = 2;
   let open: () => void = () => {};
   let readyCalls = 0;
-  const s = new DockerEventStream({
-    host: 'h',
-    source,
-    clock,
+  const { source, clock, stop } = setup({
+    source: new FakeSource({ failFirst: 2 }),
     backoff: { baseMs: 500, capMs: 500 },
-    onEvent: () => {},
-    relist: () => {},
     // The host's probe: each call waits until the test says the host answers.
     ready: () => (readyCalls++, new Promise<void>((resolve) => (open = resolve))),
   });
-  const ac = new AbortController();
-  const done = s.start(ac.signal);
   await flushMicrotasks();
   await clock.advance(5000);
   assert.equal(source.opens.length, 0, 'nothing opened while the host is not known to answer');
@@ -148,48 +181,48 @@ test('no connect is attempted before ready() resolves, and none after a failure 
   await flushMicrotasks();
   await clock.advance(500);
   assert.equal(source.opens.length, 2);
-  ac.abort();
+  const stopping = stop();
   open();
-  await done;
+  await stopping;
 });
 
 test('a stream waiting for ready() stops at once when aborted', async () => {
-  const s = new DockerEventStream({ host: 'h', source: new FakeSource(), onEvent: () => {}, relist: () => {}, ready: (signal) => new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) });
-  const ac = new AbortController();
-  const done = s.start(ac.signal);
+  const { source, stop } = setup({ ready: (signal) => new Promise((r) => signal.addEventListener('abort', () => r(), { once: true })) });
   await flushMicrotasks();
-  ac.abort();
-  await done;
+  await stop();
+  assert.deepEqual(source.opens, [], 'never dialled');
 });
 
-test('connect attempts of many streams are bounded by a shared limiter', async () => {
-  let pending = 0;
-  let most = 0;
-  const release: (() => void)[] = [];
-  // Every open hangs until the test lets it fail, like a TCP connect to a host that never answers.
-  const source: EventStreamSource = {
-    open: () => {
-      pending++;
-      most = Math.max(most, pending);
-      return new Promise((_resolve, reject) => release.push(() => (pending--, reject(new Error('connect ETIMEDOUT')))));
-    },
-  };
-  const limiter = new ConcurrencyLimit(3);
-  const clock = new FakeClock();
-  const ac = new AbortController();
-  const streams = Array.from({ length: 10 }, (_, i) =>
-    new DockerEventStream({ host: `h${i}`, source, clock, limiter, backoff: { baseMs: 100, capMs: 100 }, onEvent: () => {}, relist: () => {} }).start(ac.signal),
-  );
+test('connect attempts of many streams are bounded by a shared limiter and given out in arrival order', async () => {
+  const connects = new HangingConnects();
+  const limiter = new PQueue({ concurrency: 3 });
+  const { clock, streams } = limitedStreams(connects, limiter, 10);
   await flushMicrotasks();
-  assert.equal(pending, 3);
+  assert.equal(connects.inFlight, 3);
   for (let round = 0; round < 20; round++) {
-    release.splice(0).forEach((r) => r());
+    connects.failAll();
     await flushMicrotasks();
     await clock.advance(100);
   }
-  assert.equal(most, 3, 'never more than 3 connects at once');
-  ac.abort();
-  release.splice(0).forEach((r) => r());
-  await Promise.all(streams);
-  assert.equal(limiter.active, 0, 'every slot given back');
+  assert.equal(connects.most, 3, 'never more than 3 connects at once');
+  assert.deepEqual(connects.dialled.slice(0, 10), ['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9'], 'each freed slot goes to the stream that waited longest');
+  await stopAll(streams, connects);
+  assert.deepEqual([limiter.pending, limiter.size], [0, 0], 'every slot given back, nobody left in line');
+});
+
+test('a stream stopped while it waits for a connect slot leaves the line without dialling', async () => {
+  const connects = new HangingConnects();
+  const limiter = new PQueue({ concurrency: 1 });
+  const { streams } = limitedStreams(connects, limiter, 3);
+  await flushMicrotasks();
+  assert.deepEqual([connects.dialled, limiter.size], [['h0'], 2], 'h0 holds the slot, h1 and h2 wait');
+  const stopping = streams[1]!.stop();
+  await flushMicrotasks();
+  assert.equal(limiter.size, 1, 'the stopped stream left the line');
+  await stopping;
+  connects.failAll();
+  await flushMicrotasks();
+  assert.deepEqual(connects.dialled, ['h0', 'h2'], 'the freed slot went to the next stream still waiting');
+  await stopAll([streams[0]!, streams[2]!], connects);
+  assert.deepEqual([limiter.pending, limiter.size], [0, 0]);
 });

@@ -13,8 +13,8 @@
  * connection attempts in flight across all streams.
  */
 import type Docker from 'dockerode';
+import type PQueue from 'p-queue';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 
@@ -69,8 +69,11 @@ export interface DockerEventStreamOptions {
   backoff?: BackoffOptions;
   /** Awaited before every connect attempt: resolves when the host is known to answer. */
   ready?: (signal: AbortSignal) => Promise<void>;
-  /** Shared bound on connect attempts in flight (many streams). */
-  limiter?: ConcurrencyLimit;
+  /**
+   * Shared bound on connect attempts in flight (many streams): a queue with a `concurrency`. A
+   * stream aborted while it waits in line leaves the line holding nothing.
+   */
+  limiter?: PQueue;
   clock?: Clock;
   log?: Logger;
 }
@@ -129,13 +132,15 @@ export class DockerEventStream {
   async #open(signal: AbortSignal): Promise<NodeJS.ReadableStream | undefined> {
     if (this.#opts.ready) await this.#opts.ready(signal);
     if (signal.aborted) return undefined;
+    const open = (): Promise<NodeJS.ReadableStream> => this.#opts.source.open(this.#since, signal);
     const limiter = this.#opts.limiter;
-    const release = limiter ? await limiter.acquire(signal) : () => undefined;
-    if (!release) return undefined;
+    if (!limiter) return await open();
     try {
-      return await this.#opts.source.open(this.#since, signal);
-    } finally {
-      release();
+      return await limiter.add(open, { signal });
+    } catch (err) {
+      // Aborted while waiting in line (or while connecting): stopping, not a failed attempt.
+      if (signal.aborted) return undefined;
+      throw err;
     }
   }
 

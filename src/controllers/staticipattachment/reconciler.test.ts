@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { KindName, Resource, StaticIPAttachment } from '../../crds/index.js';
 import type { KindTypes, ObjectCache, KindReconcileContext, Repair } from '../kind-reconciler.js';
 import type { HelperCommand, ProgramResult } from './helper-program.js';
@@ -36,6 +36,12 @@ class NoHelper implements NetHelper {
   }
 }
 
+/** A reconciler whose helper must never run, and that helper (to check it was not called). */
+function reconcilerWithoutHelper(options: { retryAfterMs?: number } = {}) {
+  const helper = new NoHelper();
+  return { helper, r: createStaticIPAttachmentReconciler({ helper, ...options }) };
+}
+
 function ctx(objs: StaticIPAttachment[], hosts: string[] = []): KindReconcileContext & { repairs: Repair[] } {
   const repairs: Repair[] = [];
   return {
@@ -52,8 +58,7 @@ function ctx(objs: StaticIPAttachment[], hosts: string[] = []): KindReconcileCon
 }
 
 test('the newer of two attachments on one address is refused with AddressConflict before any host is touched', async () => {
-  const helper = new NoHelper();
-  const r = createStaticIPAttachmentReconciler({ helper });
+  const { helper, r } = reconcilerWithoutHelper();
   const old = sia('a', {});
   const young = sia('b', {}, { creationTimestamp: '2024-02-01T00:00:00Z' });
   const out = await r.reconcile(young, ctx([old, young], ['consul01']));
@@ -63,7 +68,7 @@ test('the newer of two attachments on one address is refused with AddressConflic
 });
 
 test('an unknown host is Ready=False HostNotFound with a planned re-check', async () => {
-  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper(), retryAfterMs: 5000 });
+  const { r } = reconcilerWithoutHelper({ retryAfterMs: 5000 });
   const o = sia('a', { host: 'nowhere' });
   const out = await r.reconcile(o, ctx([o]));
   assert.equal(out.conditions[0]?.reason, 'HostNotFound');
@@ -71,7 +76,7 @@ test('an unknown host is Ready=False HostNotFound with a planned re-check', asyn
 });
 
 test('a host known not to answer is Ready=False HostUnreachable with a planned re-check, not an error retried with backoff', async () => {
-  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper(), retryAfterMs: 5000 });
+  const { r } = reconcilerWithoutHelper({ retryAfterMs: 5000 });
   const o = sia('a', {});
   const c = ctx([o]);
   // Any Docker call would throw: the reconcile must decide before touching the engine.
@@ -84,7 +89,7 @@ test('a host known not to answer is Ready=False HostUnreachable with a planned r
 });
 
 test('container events on the right host with the right name map to the attachment', () => {
-  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper() });
+  const { r } = reconcilerWithoutHelper();
   const cache = cacheOf([sia('ubuntu114', {}), sia('ubuntu119', { host: 'consul02', address: '192.168.116.119/24' })]);
   const ev = (Action: string, name: string, Type = 'container') => ({ Type, Action, Actor: { ID: 'x', Attributes: { name } } });
   for (const a of ['start', 'create', 'destroy', 'die', 'restart']) assert.deepEqual(r.mapHostEvent('consul01', ev(a, 'ubuntu114'), cache), ['ubuntu114'], a);
@@ -95,7 +100,7 @@ test('container events on the right host with the right name map to the attachme
 });
 
 test('a reconnected host re-triggers its attachments; a refused attachment is retried when another one changes', () => {
-  const r = createStaticIPAttachmentReconciler({ helper: new NoHelper() });
+  const { r } = reconcilerWithoutHelper();
   const refused = sia('c', { address: '192.168.116.200/24' }, {}, {
     conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: '', lastTransitionTime: '' }],
   });
@@ -127,6 +132,11 @@ const attachedContainer = [
 ];
 const gatewayRoute = [{ dst: 'default', gateway: '192.168.116.1', dev: 'eth1', flags: [] }];
 
+/** Observe programs list links and routes as JSON; every other program applies. */
+const isObserve = (program: readonly HelperCommand[]) => program[0]?.argv.includes('-j') === true;
+/** What each helper call did, in order: 'observe' or 'apply'. */
+const steps = (calls: readonly HelperCommand[][]) => calls.map((p) => (isObserve(p) ? 'observe' : 'apply'));
+
 /** A helper over a scripted world: observe programs see `world`, apply programs succeed unless `failAt` says otherwise. */
 class ScriptedHelper implements NetHelper {
   calls: HelperCommand[][] = [];
@@ -134,7 +144,7 @@ class ScriptedHelper implements NetHelper {
   failApplyAt: number | undefined;
   async run(_h: unknown, cmds: readonly HelperCommand[]): Promise<ProgramResult> {
     this.calls.push([...cmds]);
-    if (cmds[0]?.argv.includes('-j')) {
+    if (isObserve(cmds)) {
       return {
         results: [
           { exitCode: 0, stdout: jsonLine(hostLinks(this.world.hostVeth)) + jsonLine([]) },
@@ -170,96 +180,85 @@ function liveCtx(objs: StaticIPAttachment[], docker: unknown): KindReconcileCont
 const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
 const startEvent = { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { name: 'ubuntu114' } }, timeNano: Date.now() * 1e6 };
 
-async function restartedSetup(helper: ScriptedHelper) {
+/**
+ * ubuntu114 (gateway .1) on consul01, attached once by a fresh reconciler over a ScriptedHelper (the
+ * first attach looks first: it also learns the bridge's MTU), then restarted: a new PID in a new
+ * namespace without the container's end of the veth, the helper's calls cleared. With `watchUntilEndOf`, the reconciler
+ * watches the hosts from the start until that test ends, as the operator runs it.
+ */
+async function attachedThenRestarted({ watchUntilEndOf }: { watchUntilEndOf?: TestContext } = {}) {
+  const helper = new ScriptedHelper();
   const r = createStaticIPAttachmentReconciler({ helper });
   let pid = PID_OLD;
   const res = sia('ubuntu114', { gateway: '192.168.116.1' });
   const c = liveCtx([res], dockerWith(() => pid));
-  const stop = new AbortController();
-  const watching = r.watchHosts!({ hosts: c.hosts, cache: c.cache, enqueue: () => undefined, log: createSilentLogger() }, stop.signal);
-  // The first attach looks first: it also learns the bridge's MTU.
+  if (watchUntilEndOf) {
+    const stop = new AbortController();
+    const watching = r.watchHosts!({ hosts: c.hosts, cache: c.cache, enqueue: () => undefined, log: createSilentLogger() }, stop.signal);
+    watchUntilEndOf.after(async () => {
+      stop.abort();
+      await watching;
+    });
+  }
   const first = await r.reconcile(res, c);
   assert.equal(first.conditions[0]?.reason, 'Attached');
-  // Restarted: a new PID in a new namespace, the old status without a PID (the die was seen).
   pid = PID_NEW;
   helper.world = { hostVeth: true, attached: false };
   helper.calls = [];
-  const restarted = { ...res, status: { containerID: 'c1', lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment;
-  assert.deepEqual(r.mapHostEvent('consul01', startEvent, c.cache), ['ubuntu114']);
-  return { r, c, restarted, done: async () => { stop.abort(); await watching; } };
+  return { helper, r, c, res };
 }
 
-test('after a start event the whole attach runs first, and the one look after it is the check', async () => {
-  const helper = new ScriptedHelper();
-  const { r, c, restarted, done } = await restartedSetup(helper);
-  try {
-    const out = await r.reconcile(restarted, c);
-    assert.equal(out.conditions[0]?.reason, 'Attached');
-    assert.equal(helper.calls.length, 2, 'one apply, one observe');
-    assert.deepEqual(show(helper.calls[0]!).slice(0, 3), [
-      `may ip -force -batch - <<< link del ${HOST_VETH} ; link del ${vethNames('uid-ubuntu114').peerVeth}`,
-      `must ip link add ${HOST_VETH} mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns ${PID_NEW}`,
-      `must nsenter -t ${PID_NEW} -n ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
-    ]);
-    assert.ok(helper.calls[1]![0]!.argv.includes('-j'));
-    assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
-    assert.equal((out.observed as { pid?: number }).pid, PID_NEW);
-  } finally {
-    await done();
-  }
+/** The same, watched, once its start event was seen; `restarted` is its status without a PID (the die was seen). */
+async function restartedSetup(t: TestContext) {
+  const { helper, r, c, res } = await attachedThenRestarted({ watchUntilEndOf: t });
+  const restarted = { ...res, status: { containerID: 'c1', lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment;
+  assert.deepEqual(r.mapHostEvent('consul01', startEvent, c.cache), ['ubuntu114']);
+  return { helper, r, c, restarted };
+}
+
+test('after a start event the whole attach runs first, and the one look after it is the check', async (t) => {
+  const { helper, r, c, restarted } = await restartedSetup(t);
+  const out = await r.reconcile(restarted, c);
+  assert.equal(out.conditions[0]?.reason, 'Attached');
+  assert.equal(helper.calls.length, 2, 'one apply, one observe');
+  assert.deepEqual(show(helper.calls[0]!).slice(0, 3), [
+    `may ip -force -batch - <<< link del ${HOST_VETH} ; link del ${vethNames('uid-ubuntu114').peerVeth}`,
+    `must ip link add ${HOST_VETH} mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns ${PID_NEW}`,
+    `must nsenter -t ${PID_NEW} -n ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
+  ]);
+  assert.ok(isObserve(helper.calls[1]!));
+  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+  assert.equal((out.observed as { pid?: number }).pid, PID_NEW);
 });
 
-test('a fresh attach that does not apply (bridge gone) falls back to looking and planning', async () => {
-  const helper = new ScriptedHelper();
-  const { r, c, restarted, done } = await restartedSetup(helper);
-  try {
-    helper.failApplyAt = 1;
-    const out = await r.reconcile(restarted, c);
-    assert.equal(out.conditions[0]?.reason, 'Attached');
-    assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['apply', 'observe', 'apply', 'observe']);
-    assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
-  } finally {
-    await done();
-  }
+test('a fresh attach that does not apply (bridge gone) falls back to looking and planning', async (t) => {
+  const { helper, r, c, restarted } = await restartedSetup(t);
+  helper.failApplyAt = 1;
+  const out = await r.reconcile(restarted, c);
+  assert.equal(out.conditions[0]?.reason, 'Attached');
+  assert.deepEqual(steps(helper.calls), ['apply', 'observe', 'apply', 'observe']);
+  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
 });
 
-test('the run a die event queued, finding the container running again, attaches it the same way', async () => {
-  const helper = new ScriptedHelper();
-  const { r, c, restarted, done } = await restartedSetup(helper);
-  try {
-    r.mapHostEvent('consul01', { ...startEvent, Action: 'die' }, c.cache); // the start event's note is replaced
-    const out = await r.reconcile(restarted, c);
-    assert.equal(out.conditions[0]?.reason, 'Attached');
-    assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['apply', 'observe']);
-  } finally {
-    await done();
-  }
+test('the run a die event queued, finding the container running again, attaches it the same way', async (t) => {
+  const { helper, r, c, restarted } = await restartedSetup(t);
+  r.mapHostEvent('consul01', { ...startEvent, Action: 'die' }, c.cache); // the start event's note is replaced
+  const out = await r.reconcile(restarted, c);
+  assert.equal(out.conditions[0]?.reason, 'Attached');
+  assert.deepEqual(steps(helper.calls), ['apply', 'observe']);
 });
 
-test('a PID the status already has, or no recent lifecycle event: the attachment is looked at first', async () => {
-  const helper = new ScriptedHelper();
-  const { r, c, restarted, done } = await restartedSetup(helper);
-  try {
-    const samePid = { ...restarted, status: { ...restarted.status, pid: PID_NEW } } as StaticIPAttachment;
-    await r.reconcile(samePid, c);
-    assert.ok(helper.calls[0]![0]!.argv.includes('-j'), 'observed first');
-  } finally {
-    await done();
-  }
+test('a PID the status already has, or no recent lifecycle event: the attachment is looked at first', async (t) => {
+  const { helper, r, c, restarted } = await restartedSetup(t);
+  const samePid = { ...restarted, status: { ...restarted.status, pid: PID_NEW } } as StaticIPAttachment;
+  await r.reconcile(samePid, c);
+  assert.ok(isObserve(helper.calls[0]!), 'observed first');
 });
 
 test('a new PID without any lifecycle event seen (only the resync or a netlink change brought the run): looked at first', async () => {
-  const helper = new ScriptedHelper();
-  const r = createStaticIPAttachmentReconciler({ helper });
-  let pid = PID_OLD;
-  const res = sia('ubuntu114', { gateway: '192.168.116.1' });
-  const c = liveCtx([res], dockerWith(() => pid));
-  await r.reconcile(res, c); // learns the bridge's MTU
-  pid = PID_NEW;
-  helper.world = { hostVeth: true, attached: false };
-  helper.calls = [];
+  const { helper, r, c, res } = await attachedThenRestarted();
   const out = await r.reconcile({ ...res, status: { containerID: 'c1', pid: PID_OLD, lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment, c);
   assert.equal(out.conditions[0]?.reason, 'Attached');
-  assert.deepEqual(helper.calls.map((p) => (p[0]!.argv.includes('-j') ? 'observe' : 'apply')), ['observe', 'apply', 'observe']);
+  assert.deepEqual(steps(helper.calls), ['observe', 'apply', 'observe']);
   assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
 });
