@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { consulBinary } from '../../../testing/consul-agent.js';
 import { agentConfigFile, agentTokens } from './agent-config-file.js';
-import { forceLeave, joinVia, readAgentView, type AgentHttpOptions } from './agent-http.js';
+import { forceLeave, joinVia, readAgentView, readAutopilotHealth, type AgentHttpOptions } from './agent-http.js';
 import { agentArgs } from './desired.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';
@@ -94,7 +94,8 @@ test('an ACL default-deny cluster configured only through the rendered file is o
   await joinVia('127.0.0.1', `127.0.0.1:${s2.serf}`, opts(s1));
   const formed = await eventually('a leader and two voting raft peers', async () => {
     const v = await readAgentView('127.0.0.1', opts(s1));
-    return v.leader !== '' && v.raft.length === 2 && v.autopilot?.length === 2 ? v : undefined;
+    // Autopilot's health goes to the leader: with the token it answers for both servers.
+    return v.leader !== '' && v.raft.length === 2 && (await readAutopilotHealth('127.0.0.1', opts(s1)))?.length === 2 ? v : undefined;
   }, { timeoutMs: 60_000, intervalMs: 200 });
   assert.deepEqual(formed.raft.map((p) => p.node).sort(), ['s1', 's2']);
   assert.deepEqual(formed.members.map((m) => [m.name, m.status]).sort(), [['s1', 'alive'], ['s2', 'alive']]);

@@ -63,14 +63,16 @@ interface RawRaft {
   Servers?: { ID: string; Node: string; Address: string; Leader: boolean; Voter: boolean }[];
 }
 
-/** One agent's view; never throws: an agent that does not answer gives `reachable: false`. */
+/**
+ * One agent's view from what it answers itself; never throws: an agent that does not answer gives
+ * `reachable: false`. Autopilot's health is not part of it (see readAutopilotHealth).
+ */
 export async function readAgentView(address: string, o: AgentHttpOptions = {}): Promise<AgentView> {
-  const [leader, members, raft, health] = await Promise.allSettled([
+  const [leader, members, raft] = await Promise.allSettled([
     call(address, '/v1/status/leader', o),
     call(address, '/v1/agent/members', o),
     // ?stale: a follower answers from its own copy, so this works without a leader too.
     call(address, '/v1/operator/raft/configuration?stale', o),
-    call(address, '/v1/operator/autopilot/health', o),
   ]);
   if (members.status === 'rejected') {
     const denied = (members.reason as { code?: string }).code === 'Forbidden';
@@ -86,16 +88,26 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
     raft.status === 'fulfilled'
       ? ((raft.value as RawRaft | null)?.Servers ?? []).map((s) => ({ id: s.ID, node: s.Node, address: s.Address, leader: s.Leader, voter: s.Voter }))
       : [];
-  const autopilot: AutopilotServer[] | undefined =
-    health.status === 'fulfilled' ? ((health.value as RawHealth | null)?.Servers ?? []).map((x) => ({ name: x.Name, healthy: x.Healthy, voter: x.Voter })) : undefined;
   return {
     address,
     reachable: true,
     leader: leader.status === 'fulfilled' && typeof leader.value === 'string' ? leader.value : '',
     members: list,
     raft: servers,
-    ...(autopilot ? { autopilot } : {}),
   };
+}
+
+/**
+ * Autopilot's verdict on each server. Every agent forwards this to the leader, so it is asked of one
+ * agent only: a server cut off from the leader would hold the caller until its timeout.
+ * Undefined when it does not answer.
+ */
+export async function readAutopilotHealth(address: string, o: AgentHttpOptions = {}): Promise<AutopilotServer[] | undefined> {
+  try {
+    return (((await call(address, '/v1/operator/autopilot/health', o)) as RawHealth | null)?.Servers ?? []).map((x) => ({ name: x.Name, healthy: x.Healthy, voter: x.Voter }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The serf member list as the agent at `address` sees it (throws when it does not answer). */

@@ -1,7 +1,8 @@
 /** Reads the world for one ConsulCluster: its labelled containers on every host, and each agent's view. */
 import type Docker from 'dockerode';
 import type { HostHandle } from '../kind-reconciler.js';
-import { readAgentView, readWanView, type AgentHttpOptions } from './agent-http.js';
+import { readAgentView, readAutopilotHealth, readWanView, type AgentHttpOptions } from './agent-http.js';
+import { chooseReference } from './analysis.js';
 import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL } from './labels.js';
@@ -88,6 +89,12 @@ export async function observeCluster(
       return id ? { ...view, identity: { nodeID: id.nodeID, ...(id.catalogNodeID ? { catalogNodeID: id.catalogNodeID } : {}) } } : view;
     }),
   );
+  // Autopilot's health comes from the agent everything is judged by (the leader's, normally).
+  const reference = chooseReference(views);
+  if (reference) {
+    const autopilot = await readAutopilotHealth(reference.address, o.http);
+    if (autopilot) reference.autopilot = autopilot;
+  }
   return { containers, unreachableHosts: [...new Set(unreachableHosts)], views };
 }
 
