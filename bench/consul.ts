@@ -35,7 +35,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
+import { readAgentView, readAutopilotHealth } from '../src/controllers/consulcluster/agent-http.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';
@@ -97,7 +97,8 @@ async function settled(): Promise<boolean> {
   if (!(await look()).whole) return false;
   const v = await readAgentView(HOSTS[0]!.address, { timeoutMs: 800 });
   const voters = v.raft.filter((s) => s.voter).length === HOSTS.length;
-  return voters && (v.autopilot ?? []).length === HOSTS.length && (v.autopilot ?? []).every((s) => s.healthy && s.voter);
+  const autopilot = (await readAutopilotHealth(HOSTS[0]!.address, { timeoutMs: 800 })) ?? [];
+  return voters && autopilot.length === HOSTS.length && autopilot.every((s) => s.healthy && s.voter);
 }
 
 /** Polls every 100 ms; a probe that throws counts as "not yet". */
