@@ -67,3 +67,13 @@ test('autopilot health is read from the reference agent only: a cut-off server t
   assert.equal(obs.views.find((v) => v.address === CUT)?.reachable, true, 'the cut server still answers its own endpoints');
   assert.equal(obs.views.find((v) => v.address === CUT)?.autopilot, undefined);
 });
+
+test('without a leader autopilot is not asked at all (the request would wait for one)', async () => {
+  asked.length = 0;
+  const spec = { datacenter: 'dc1', image: 'consul:any', servers: [{ host: 'h2', node: 'n2' }], bootstrapExpect: 1 };
+  const { agents } = desiredAgents('c', spec as never, () => CUT);
+  const obs = await observeCluster('c', agents, [], { dockerTimeoutMs: 1000, http: { port, timeoutMs: 1500 } });
+  assert.equal(obs.views[0]?.reachable, true);
+  assert.equal(obs.views[0]?.leader, '');
+  assert.deepEqual(asked.filter((a) => a.endsWith('/v1/operator/autopilot/health')), []);
+});

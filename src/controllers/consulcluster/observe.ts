@@ -89,9 +89,10 @@ export async function observeCluster(
       return id ? { ...view, identity: { nodeID: id.nodeID, ...(id.catalogNodeID ? { catalogNodeID: id.catalogNodeID } : {}) } } : view;
     }),
   );
-  // Autopilot's health comes from the agent everything is judged by (the leader's, normally).
+  // Autopilot's health comes from the agent everything is judged by (the leader's, normally). Without
+  // a leader it cannot answer (the request waits for one): not asked, its verdict is unknown.
   const reference = chooseReference(views);
-  if (reference) {
+  if (reference && reference.leader !== '') {
     const autopilot = await readAutopilotHealth(reference.address, o.http);
     if (autopilot) reference.autopilot = autopilot;
   }
