@@ -144,8 +144,12 @@ export async function execute(action: Action, hosts: (name: string) => HostHandl
       return `restarted ${action.agent.container} on ${action.agent.host}`;
     }
     case 'join': {
-      await joinVia(action.via, action.target, o.http);
-      return `joined ${action.target} from ${action.via}`;
+      const others = action.alsoVia ?? [];
+      const [main, ...rest] = await Promise.allSettled([joinVia(action.via, action.target, o.http), ...others.map((v) => joinVia(v, action.target, o.http))]);
+      if (main!.status === 'rejected') throw main.reason;
+      // The others only speed the spread up: one that fails is caught by a later reconcile.
+      const joinedToo = others.filter((_, i) => rest[i]!.status === 'fulfilled');
+      return `joined ${action.target} from ${action.via}${joinedToo.length ? ` (and from ${joinedToo.join(', ')})` : ''}`;
     }
     case 'replace': {
       const docker = hostOf(hosts, action.agent.host);

@@ -122,6 +122,16 @@ test('a failed member is joined from the healthy side, to its own address', () =
   assert.deepEqual(p.action?.type === 'join' && [p.action.via, p.action.target], [SVR, '192.168.116.113']);
 });
 
+test('the same join also goes out from every other agent that sees the member failed, so no agent waits on gossip (one repair, not two)', () => {
+  const both = planFor((o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'));
+  assert.deepEqual(both.action?.type === 'join' && both.action.alsoVia, [C01]);
+  const one = planFor((o) => {
+    seenAs(o, 'consul02', 'failed', '192.168.116.113');
+    o.views.find((v) => v.address === C01)!.members.find((m) => m.name === 'consul02')!.status = 'alive';
+  });
+  assert.deepEqual(one.action?.type === 'join' && one.action.alsoVia, []);
+});
+
 test('a configuration change replaces followers first and the leader last, one at a time', () => {
   const newDesired = fixtureDesired({ image: 'hashicorp/consul:1.8.8' });
   const order: string[] = [];

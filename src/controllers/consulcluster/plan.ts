@@ -13,7 +13,8 @@ export type Action =
   | { type: 'recreate'; agent: DesiredAgent; found: string }
   | { type: 'start'; agent: DesiredAgent; containerId: string; paused: boolean; found: string }
   | { type: 'restart'; agent: DesiredAgent; containerId: string; found: string }
-  | { type: 'join'; agent: DesiredAgent; via: string; target: string; found: string }
+  /** `alsoVia`: other agents that see the member down join it too, at once (best effort). */
+  | { type: 'join'; agent: DesiredAgent; via: string; target: string; found: string; alsoVia?: string[] }
   | { type: 'replace'; agent: DesiredAgent; containerId: string; found: string }
   | { type: 'removeStray'; container: ContainerObservation; leaveFirst: boolean; found: string }
   | { type: 'forceLeave'; node: string; via: string; found: string }
@@ -79,7 +80,12 @@ function undone(inflight: Inflight, a: ClusterAnalysis): boolean {
 function joinAction(m: MemberFacts, a: ClusterAnalysis, found: string): Action | undefined {
   const ref = a.reference;
   if (!ref || ref.address === m.agent.address) return undefined;
-  return { type: 'join', agent: m.agent, via: ref.address, target: m.agent.address, found };
+  // Each agent that still sees it down would learn of the join through gossip, or need a join of
+  // its own a reconcile later: the same join from each of them spreads it at once.
+  const alsoVia = a.members
+    .filter((x) => x !== m && x.answering && x.agent.address !== ref.address && (x.view?.members.find((v) => v.name === m.agent.node)?.status ?? 'none') !== 'alive')
+    .map((x) => x.agent.address);
+  return { type: 'join', agent: m.agent, via: ref.address, target: m.agent.address, found, alsoVia };
 }
 
 function replaceOrder(members: MemberFacts[], a: ClusterAnalysis): MemberFacts[] {
