@@ -100,7 +100,8 @@ export async function removeContainer(docker: Docker, id: string, stopTimeoutSec
   try {
     await c.stop({ t: stopTimeoutSec });
   } catch (err) {
-    if (statusCode(err) !== 304 && statusCode(err) !== 404) throw err;
+    // 409: dead or already being removed; the forced removal below settles it.
+    if (![304, 404, 409].includes(statusCode(err) ?? 0)) throw err;
   }
   try {
     await c.remove({ force: true });

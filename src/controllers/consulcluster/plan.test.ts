@@ -32,6 +32,9 @@ test('table: each drift gets exactly the smallest repair', () => {
     { name: 'container exited (killed) -> start it', mutate: (o) => void (o.containers[2]!.state = 'exited'), type: 'start', node: 'consul02' },
     { name: 'container paused -> unpause it', mutate: (o) => void (o.containers[2]!.state = 'paused'), type: 'start', node: 'consul02' },
     { name: 'docker is restarting it already -> wait', mutate: (o) => void (o.containers[2]!.state = 'restarting'), type: undefined, waiting: /restarting/ },
+    // Seen between `docker rm -f` killing it and the removal finishing: starting it fails (409), its name is still taken.
+    { name: 'docker is removing it -> wait for it to go, then recreate', mutate: (o) => void (o.containers[2]!.state = 'removing'), type: undefined, waiting: /removing/ },
+    { name: 'container dead (a removal that failed) -> replace it', mutate: (o) => void (o.containers[2]!.state = 'dead'), type: 'replace', node: 'consul02' },
     {
       name: 'agent silent long after start -> restart its container',
       mutate: (o) => {

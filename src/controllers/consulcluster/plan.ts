@@ -117,6 +117,12 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   // 2. Containers not running. Docker's own restart (state restarting) is a repair in flight.
   const restarting = acting.find((m) => m.container?.state === 'restarting');
   if (restarting) return done({ waiting: `docker is restarting ${restarting.agent.container} on ${restarting.agent.host}` });
+  // Between `docker rm -f` killing it and the removal finishing: a start fails, its name is still taken.
+  const removing = acting.find((m) => m.container?.state === 'removing');
+  if (removing) return done({ waiting: `docker is removing ${removing.agent.container} on ${removing.agent.host}` });
+  // A removal that failed leaves it dead: it can neither start nor be recreated under its name.
+  const dead = acting.find((m) => m.container?.state === 'dead');
+  if (dead?.container) return done({ action: { type: 'replace', agent: dead.agent, containerId: dead.container.id, found: 'agent container dead (a removal failed)' } });
   const stopped = acting.find((m) => m.container && m.container.state !== 'running');
   if (stopped?.container) {
     if (!stopped.upToDate && othersHealthy(stopped, a)) {
