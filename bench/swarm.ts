@@ -43,6 +43,8 @@ import { swarmopCli } from './operator-run.js';
 const RUNS_SET = process.env.BENCH_RUNS !== undefined ? Number(process.env.BENCH_RUNS) : undefined;
 const ALONE_WAIT_MS = Number(process.env.BENCH_ALONE_WAIT_S ?? 30) * 1000;
 const WITH_RESTART = process.env.BENCH_RESTART !== '0';
+/** Runs of the settled promotion demoted by hand as early as swarmkit allows (its anchor). */
+const BY_HAND_RUNS = Number(process.env.BENCH_BY_HAND_RUNS ?? 5);
 /** How long a rejoined worker runs before the settled-promotion fault promotes it. */
 const SETTLE_MS = Number(process.env.BENCH_PROMOTE_SETTLE_S ?? 10) * 1000;
 
@@ -109,6 +111,8 @@ interface Fault {
    * if the fault made the node show Down, when that became visible.
    */
   inject: () => Promise<Injected>;
+  /** Also time the same fault repaired by hand as early as swarmkit allows (operator stopped). */
+  byHand?: () => Promise<number[]>;
 }
 
 interface Injected {
@@ -213,6 +217,43 @@ async function promote(host: string): Promise<Injected> {
     raftMember: (rows: NodeRow[]) => rows.some((x) => x.ID === n.ID && x.ManagerStatus !== undefined),
   };
 }
+/** Demotes `host` by hand through the manager, retrying while swarmkit refuses (not a raft member yet). */
+async function demoteByHand(host: string): Promise<void> {
+  for (;;) {
+    const n = await idOf(host);
+    if (n.Spec.Role === 'worker') return;
+    try {
+      await docker(MGR).getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'worker' } } as never);
+      return;
+    } catch (err) {
+      const text = `${(err as Error).message} ${(err as { json?: { message?: string } }).json?.message ?? ''}`;
+      if (!/can't find manager in raft memberlist|out of sequence/i.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/**
+ * The settled promotion's floor, set by swarmkit: the operator stopped, the same fault, and the
+ * demotion sent by hand from the promotion on, retried until swarmkit takes it; promotion -> all
+ * Ready in the manager's node list, as the operator's figure. These runs come before the
+ * operator's, on a swarm with fewer rejoins behind it (swarmkit's commit of the demotion was seen
+ * to vary from 3 s to 13 s on the lab over one session).
+ */
+async function byHandDemotions(host: string, runs: number): Promise<number[]> {
+  // The swarm-alone run left the node a manager.
+  await demoteByHand(host);
+  await waitConverged(`${host} demoted by hand after the swarm-alone run`);
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { at } = await settledPromote(host, false);
+    await demoteByHand(host);
+    await waitConverged(`by-hand demotion ${i + 1} of ${host}`);
+    out.push(performance.now() - at!);
+  }
+  return out;
+}
+
 async function wipeRestart(host: string): Promise<Injected> {
   const old = (await idOf(host)).ID;
   const labContainers = ((await docker(host).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
@@ -236,7 +277,13 @@ async function wipeRestart(host: string): Promise<Injected> {
 let operatorRunning = false;
 const FAULTS: Fault[] = [
   { name: 'worker `swarm leave --force`', host: W1, runs: RUNS_SET ?? 20, inject: () => leave(W1) },
-  { name: 'worker promoted by hand', host: W2, runs: RUNS_SET ?? 20, inject: () => settledPromote(W2, operatorRunning) },
+  {
+    name: 'worker promoted by hand',
+    host: W2,
+    runs: RUNS_SET ?? 20,
+    inject: () => settledPromote(W2, operatorRunning),
+    byHand: () => byHandDemotions(W2, BY_HAND_RUNS),
+  },
   { name: 'worker promoted again right after its demotion', host: W2, runs: RUNS_SET ?? 5, inject: () => promote(W2) },
   ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped (from engine start)', host: W2, runs: RUNS_SET ?? 5, inject: () => wipeRestart(W2) }] : []),
 ].filter((f, i) => {
@@ -286,6 +333,8 @@ async function main(): Promise<void> {
       await op.stop();
       operatorRunning = false;
       const alone = await measure(f, ALONE_WAIT_MS);
+      const byHand = f.byHand ? await f.byHand() : undefined;
+      const byHandText = byHand ? `; demoted by hand as early as swarmkit allows: ${sampleText(byHand)}` : '';
       op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
       op.start();
       operatorRunning = true;
@@ -314,13 +363,13 @@ async function main(): Promise<void> {
         (downToReady.length ? `, Down visible -> Ready ${sampleText(downToReady)}` : '') +
         (memberToRepaired.length ? `, raft member -> demoted ${sampleText(memberToRepaired)}` : '') +
         (answersToReady.length ? `, engine answers -> all Ready ${sampleText(answersToReady)}` : '') +
-        `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`;
+        `;  Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}${byHandText}`;
       console.log(line);
       rows.push(line);
       reportFigure({
         what: `Swarm: ${f.name.trim()} → all Ready (operator process)`,
         figure: `${sampleText(ready)}${failures ? `, ${failures} not converged` : ''}`,
-        anchor: `Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}`,
+        anchor: `Swarm alone: ${alone.ready === undefined ? `never (not within ${ALONE_WAIT_MS / 1000} s)` : ms(alone.ready)}${byHandText}`,
         target: '—',
       });
     }
