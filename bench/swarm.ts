@@ -27,7 +27,7 @@
  * The settled worker runs BENCH_PROMOTE_SETTLE_S (default 10) seconds after its rejoin before the promotion.
  * Settings: BENCH_RUNS (runs per fault; default 20 for leave and promote, 5 for repromote, whose
  * runs each wait ~35 s on swarmkit, and restart, which restarts a lab host), BENCH_ALONE_WAIT_S
- * (default 30), BENCH_RESTART (default 1), BENCH_FAULTS (comma-separated subset of
+ * (default 30), BENCH_BY_HAND_RUNS (default 5), BENCH_RESTART (default 1), BENCH_FAULTS (comma-separated subset of
  * leave,promote,repromote,restart; default all).
  */
 import { randomBytes } from 'node:crypto';
