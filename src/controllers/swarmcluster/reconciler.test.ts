@@ -259,3 +259,57 @@ test('a failing swarm action makes the run fail (repairFailed) instead of a quie
   assert.match(out.repairFailed ?? '', /^consul01: .*failed: rpc error: connection refused$/);
   assert.deepEqual(s.events.filter((e) => e.reason === 'ActionFailed'), [], 'the operator records the failure (RepairFailing), not every attempt');
 });
+
+test('a worker promoted by hand whose own engine does not answer is demoted through the manager', async () => {
+  const s = setup();
+  await s.reconcile();
+  await s.swarm.api('consulsvr').updateNode(s.swarm.nodeOf('consul02')!, { role: 'manager' });
+  s.swarm.engines.get('consul02')!.up = false;
+  s.swarm.calls.length = 0;
+  const out = await s.reconcile();
+  assert.equal(out.repairFailed, undefined);
+  assert.deepEqual(s.swarm.calls, ['update consul02 worker']);
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consul02']);
+  assert.equal(s.swarm.nodeOf('consul02')!.role, 'worker');
+  // Not Ready until its engine answers again, and it says why.
+  assert.equal(ready(out), 'False');
+  assert.match(out.conditions.find((c) => c.type === 'Degraded')!.message, /consul02: engine not answering/);
+  s.swarm.engines.get('consul02')!.up = true;
+  s.swarm.calls.length = 0;
+  assert.equal(ready(await s.reconcile()), 'True');
+  assert.deepEqual(s.swarm.calls, []);
+});
+
+test('a demotion swarmkit refuses because the node is not in the raft member list yet is retried shortly, not failed with backoff', async () => {
+  const s = setup();
+  await s.reconcile();
+  await s.swarm.api('consulsvr').updateNode(s.swarm.nodeOf('consul02')!, { role: 'manager' });
+  // The manager's node list already shows the new raft member, the raft member list does not yet.
+  const orig = s.swarm.api.bind(s.swarm);
+  let refusals = 0;
+  s.swarm.api = (h: string) => {
+    const api = orig(h);
+    return {
+      ...api,
+      updateNode: async (node, change) => {
+        if (change.role === 'worker' && refusals++ === 0) throw new Error("consulsvr: node update: rpc error: code = NotFound desc = can't find manager in raft memberlist");
+        return api.updateNode(node, change);
+      },
+    };
+  };
+  s.swarm.calls.length = 0;
+  const early = await s.reconcile();
+  assert.equal(early.repairFailed, undefined, 'not a failure that backs off');
+  assert.equal(early.requeueAfter, 2000);
+  assert.equal(ready(early), 'False');
+  const degraded = early.conditions.find((c) => c.type === 'Degraded')!;
+  assert.equal(degraded.reason, 'RoleChangePending');
+  assert.match(degraded.message, /consul02 .*not in the raft member list yet/);
+  assert.equal(s.repairs.length, 0);
+  assert.equal(refusals, 1, 'one attempt per reconcile: the passes stop at the refusal');
+
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consul02']);
+  assert.equal(s.swarm.nodeOf('consul02')!.role, 'worker');
+});
