@@ -38,7 +38,9 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
   try {
     res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o), ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
   } catch (err) {
-    throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
+    // A timeout is told apart: the agent may still be doing what was asked (a join does).
+    const code = (err as Error).name === 'TimeoutError' ? 'Timeout' : 'Unavailable';
+    throw new SwarmopError(code, `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
   const body = await res.text();
   if (!res.ok) {

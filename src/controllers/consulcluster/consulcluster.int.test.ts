@@ -129,7 +129,8 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     const repair = ctx.repairs[0]!;
     assert.equal(repair.found, `member ${H2} is failed while its agent answers`);
     // The third agent, when it still saw it failed, joins it in the same step.
-    const m = /^joined (\S+) from (\S+)(?: \(and from (\S+)\))?$/.exec(repair.action);
+    // A join sent just before the heal may time out and be finished by the agent: the same repair, reported so.
+    const m = /^joined (\S+) from (\S+)(?: \(and from (\S+)\))?(?:; the agent finished it after the call timed out)?$/.exec(repair.action);
     assert.ok(m, repair.action);
     assert.equal(m[1], LAB_HOSTS[2]!.address);
     if (m[3]) assert.equal(m[3], LAB_HOSTS.find((h) => h.address !== m[2] && h.name !== H2)!.address);

@@ -19,6 +19,7 @@ import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Action, type Inflight, ty
 import { conditions, observedStatus, type ConsulClusterObserved } from './status.js';
 import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
 import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
+import { joinLandedLate, type UnansweredJoin } from './unanswered-join.js';
 
 export interface ConsulClusterReconcilerOptions {
   /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
@@ -57,6 +58,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly wanInflight = new Map<string, WanInflight>();
   /** The agent tokens each cluster's last reconcile used, so the member watch reads ACL clusters too. */
   private readonly tokensByCluster = new Map<string, Partial<AgentHttpOptions>>();
+  /** Per cluster: the last join of a member whose call timed out (the agent may still finish it). */
+  private readonly unansweredJoins = new Map<string, UnansweredJoin>();
   /** Consecutive failures of each agent call step, so a partition's retries are logged once. */
   private readonly failedCalls = new Map<string, number>();
   private readonly planOptions: PlanOptions;
@@ -126,6 +129,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
       return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
     }
+    await this.settleUnansweredJoin(key, analysis, ctx);
     const wan = federation.peers.length > 0 || federation.problems.length > 0 ? await this.observeWan(name, spec.datacenter, agents, analysis, federation, observeOptions.http) : undefined;
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
@@ -138,7 +142,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     let progress = p.waiting;
     let pullFailed: ImagePullError | undefined;
     if (p.action) {
-      const ran = await this.run(p.action, analysis, ctx, executeOptions);
+      const ran = await this.run(key, p.action, analysis, ctx, executeOptions, now);
       if (ran instanceof ImagePullError) {
         pullFailed = ran;
         progress = undefined;
@@ -232,7 +236,19 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
    * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
    */
-  private async run(action: Action, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions): Promise<boolean | ImagePullError> {
+  /** Reports a timed-out join that the agent finished (the member is alive again) as the repair it was. */
+  private async settleUnansweredJoin(key: string, a: ClusterAnalysis, ctx: KindReconcileContext): Promise<void> {
+    const pending = this.unansweredJoins.get(key);
+    if (!pending) return;
+    const landed = joinLandedLate(pending, a, this.now());
+    if (landed === 'pending') return;
+    this.unansweredJoins.delete(key);
+    if (landed === 'expired') return;
+    this.failedCalls.delete(failedCallKey(pending.action));
+    await ctx.repaired(landed);
+  }
+
+  private async run(key: string, action: Action, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions, now: number): Promise<boolean | ImagePullError> {
     let done: string;
     try {
       done = await execute(action, (h) => ctx.hosts.get(h), o);
@@ -247,9 +263,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       // The same holds for the clean-up calls, which fail while a leader election is under way.
       if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') {
         // Tried again about every second while a partition lasts: the first failure is news, the rest are not.
-        const key = failedCallKey(action);
-        const tries = (this.failedCalls.get(key) ?? 0) + 1;
-        this.failedCalls.set(key, tries);
+        const callKey = failedCallKey(action);
+        const tries = (this.failedCalls.get(callKey) ?? 0) + 1;
+        this.failedCalls.set(callKey, tries);
+        if (action.type === 'join' && (err as { code?: string }).code === 'Timeout') this.unansweredJoins.set(key, { action, sentAt: now });
         ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', { kind: this.kind, step: action.type, via: action.via, tries, err: (err as Error).message });
         return false;
       }
@@ -257,6 +274,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       throw err;
     }
     if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') this.failedCalls.delete(failedCallKey(action));
+    if (action.type === 'join') this.unansweredJoins.delete(key);
     if (action.type === 'create') {
       await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
       ctx.log.info('consul agents created', { kind: this.kind, reason: action.reason, action: done });
@@ -333,6 +351,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
     for (const k of this.wanInflight.keys()) if (k.startsWith(`${name}/`)) this.wanInflight.delete(k);
+    for (const k of this.unansweredJoins.keys()) if (k.startsWith(`${name}/`)) this.unansweredJoins.delete(k);
     if (done) this.tokensByCluster.delete(name);
     return done ? { done } : { done, requeueAfter: 5000 };
   }

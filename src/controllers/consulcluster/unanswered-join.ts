@@ -1,0 +1,38 @@
+/**
+ * A LAN join whose call timed out is not a failed join: the agent goes on with it, and one sent
+ * while a partition drops packets completes at the next SYN retransmission after the heal (1 s,
+ * then 3 s after it was sent). When the member is alive at a look soon after, that join is the
+ * repair and is reported as one; later than the window, serf's own reconnect may have done it.
+ */
+import type { ClusterAnalysis } from './analysis.js';
+import type { Action } from './plan.js';
+
+/** Past the SYN retransmissions a connect makes within memberlist's 10 s TCP timeout. */
+export const UNANSWERED_JOIN_WINDOW_MS = 10_000;
+
+export interface UnansweredJoin {
+  action: Extract<Action, { type: 'join' }>;
+  sentAt: number;
+}
+
+export interface LateRepair {
+  reason: 'MemberRejoined';
+  found: string;
+  action: string;
+  host: string;
+}
+
+export function joinLandedLate(j: UnansweredJoin, a: ClusterAnalysis, now: number): LateRepair | 'pending' | 'expired' {
+  // Only a join of the member itself: a join sent from a member (the other half of a heal) says
+  // nothing by the member's own status.
+  if (j.action.target !== j.action.agent.address || now - j.sentAt > UNANSWERED_JOIN_WINDOW_MS) return 'expired';
+  const m = a.members.find((x) => x.agent.node === j.action.agent.node);
+  if (m?.status !== 'alive') return 'pending';
+  const also = j.action.alsoVia?.length ? ` (and from ${j.action.alsoVia.join(', ')})` : '';
+  return {
+    reason: 'MemberRejoined',
+    found: j.action.found,
+    action: `joined ${j.action.target} from ${j.action.via}${also}; the agent finished it after the call timed out`,
+    host: j.action.agent.host,
+  };
+}
