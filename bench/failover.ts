@@ -24,6 +24,7 @@
  */
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
 import { metricValue, OperatorProcess } from '../testing/operator-process.js';
+import { leaderOverlaps, leaderSpans } from '../testing/leader-spans.js';
 import { waitUntil } from '../testing/wait-until.js';
 import { reportFigure } from './figures.js';
 import { stopOperator, warnSummary } from './operator-run.js';
@@ -85,6 +86,7 @@ async function waitLeads(r: Replica, count: number, timeoutMs: number): Promise<
 
 let samples = 0;
 let sampleOverlaps = 0;
+let sampleOneLeader = 0;
 const overlapNotes: string[] = [];
 
 async function leaderGauge(r: Replica): Promise<number | undefined> {
@@ -109,38 +111,13 @@ async function sampler(stop: AbortSignal): Promise<void> {
     // the process led at the instant between the two passes.
     const leading = live.filter((_, i) => first[i] === 1 && second[i] === 1);
     samples++;
+    if (leading.length === 1) sampleOneLeader++;
     if (leading.length > 1) {
       sampleOverlaps++;
       overlapNotes.push(`${new Date().toISOString()} swarmop_leader=1 on ${leading.map((r) => r.op.name).join(', ')}`);
     }
     await sleep(100);
   }
-}
-
-/** Leading intervals by the processes' own clocks (ts of their log lines); overlaps between processes. */
-function logOverlaps(): string[] {
-  const spans: { name: string; from: number; to: number }[] = [];
-  for (const r of replicas) {
-    let from: number | undefined;
-    for (const l of r.op.lines) {
-      const ts = Date.parse(String(l.ts ?? l.timestamp));
-      if (l.message === 'started leading') from = ts;
-      if (l.message === 'stopped leading' && from !== undefined) {
-        spans.push({ name: r.op.name, from, to: ts });
-        from = undefined;
-      }
-    }
-    if (from !== undefined) spans.push({ name: r.op.name, from, to: r.exitedAt ?? Infinity });
-  }
-  const out: string[] = [];
-  for (let i = 0; i < spans.length; i++) {
-    for (let j = i + 1; j < spans.length; j++) {
-      const a = spans[i]!;
-      const b = spans[j]!;
-      if (a.name !== b.name && a.from < b.to && b.from < a.to) out.push(`${a.name} led ${new Date(a.from).toISOString()}..${new Date(a.to).toISOString()} and ${b.name} led from ${new Date(b.from).toISOString()}`);
-    }
-  }
-  return out;
 }
 
 // --- the operator rounds --------------------------------------------------------------------
@@ -255,11 +232,16 @@ async function main(): Promise<number> {
 
     stopSampling.abort();
     await sampling;
-    for (const r of [leader, standby]) {
+    // The standby first, so that stopping the leader hands over to no one.
+    for (const r of [standby, leader]) {
       await stopOperator(r.op);
       r.exitedAt = Date.now();
     }
-    const logs = logOverlaps();
+    const logged = replicas.map((r) => ({ name: r.op.name, lines: r.op.lines, ...(r.exitedAt === undefined ? {} : { endedAt: r.exitedAt }) }));
+    const logs = leaderOverlaps(logged);
+    // The first leader and one per round: fewer spans would mean the check saw less than happened.
+    const spans = leaderSpans(logged).length;
+    const wantSpans = 1 + 2 * RUNS;
 
     const k = stats(kill.ms);
     const settings = `session TTL ${LEASE_SECONDS} s, lock-delay ${LOCK_DELAY_SECONDS} s`;
@@ -268,7 +250,7 @@ async function main(): Promise<number> {
     console.log(`SIGTERM of the leader -> standby logs started leading   ${sampleText(term.ms)}`);
     console.log(`anchor, Consul alone (plain session, ${settings}, serfHealth only, holder never renewed -> a second session acquires)   ${sampleText(anchor)}   (${ANCHOR_RUNS} in parallel, ${anchorSeconds.toFixed(0)} s)`);
     console.log(`anchor, Consul alone (the holder releases the key and destroys its session -> a blocked second session acquires)   ${sampleText(released)}`);
-    console.log(`safety: ${samples} samples of swarmop_leader on every live process (every ~100 ms), ${sampleOverlaps} with two leaders; leading intervals from the processes' log timestamps: ${logs.length} overlaps`);
+    console.log(`safety: ${samples} samples of swarmop_leader on every live process (every ~100 ms): ${sampleOneLeader} with one leader, ${sampleOverlaps} with two; ${spans} leading intervals from the processes' log timestamps (${wantSpans} expected): ${logs.length} overlaps`);
     for (const note of [...overlapNotes, ...logs]) console.log(`OVERLAP: ${note}`);
     console.log(`operator processes started: ${replicas.length}; their warnings: ${replicas.map((r) => warnSummary(r.op)).filter((w) => w !== 'none').join(' | ') || 'none'}`);
     const anchorText = `Consul alone, plain session lock (${settings}, no check but serfHealth), holder crashed → second session acquires: ${sampleText(anchor)}`;
@@ -286,6 +268,10 @@ async function main(): Promise<number> {
       target: '—',
     });
     console.log(`leader overlaps: ${sampleOverlaps + logs.length}`);
+    if (spans !== wantSpans || sampleOneLeader === 0) {
+      console.log(`FAILED: the safety check saw ${spans} leading intervals (expected ${wantSpans}) and ${sampleOneLeader} samples with a leader`);
+      return 1;
+    }
     return sampleOverlaps + logs.length === 0 ? 0 : 1;
   } finally {
     stopSampling.abort();
