@@ -3,7 +3,7 @@
  * BENCHMARKS.md with each benchmark's own figures (each printed next to its target or anchor,
  * measured in the same run) and the command that produced them.
  *
- * usage: npm run bench [-- [--keep] NAME...]     (names: apply runtime ui staticip drift dockerhost consul swarm)
+ * usage: npm run bench [-- [--keep] NAME...]     (names: apply runtime ui staticip drift dockerhost consul swarm failover)
  * --keep: run only the NAMEs and take every other benchmark's section, as it stands, from the
  * existing BENCHMARKS.md (its header then says which ran when).
  * Figures a benchmark reports with `@figure` lines (bench/figures.ts) also go into a summary table
@@ -34,6 +34,7 @@ const BENCHES: Bench[] = [
   { name: 'dockerhost', title: 'DockerHost Ready flip through the operator process', lab: false },
   { name: 'consul', title: 'ConsulCluster repair times', lab: true },
   { name: 'swarm', title: 'SwarmCluster repair times', lab: true },
+  { name: 'failover', title: 'Operator leader failover', lab: false },
 ];
 
 interface Result {
