@@ -182,38 +182,6 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     blockers: ['RoleChangePending'],
   },
   {
-    // Right after a promotion the node's engine can be too busy to answer GET /info in time; the
-    // demotion is a node update on the manager and needs nothing from the node's own engine.
-    name: 'a worker promoted by hand whose own engine does not answer is demoted through the manager',
-    world: () =>
-      withNodes(withEngines(converged(), down('consul01')), (n) =>
-        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: false, updatedAt: JUST_NOW } : x)),
-      ),
-    ops: ['RoleRestored:set-role@consul01=worker#w1'],
-    blockers: ['HostUnreachable'],
-    repair: [true],
-  },
-  {
-    name: 'a worker promoted by hand whose own engine does not answer and that is not yet a raft member waits for it (swarmkit refuses before)',
-    world: () =>
-      withNodes(withEngines(converged(), down('consul01')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: JUST_NOW } : x))),
-    ops: [],
-    blockers: ['HostUnreachable', 'RoleChangePending'],
-  },
-  {
-    name: 'a worker promoted by hand whose own engine does not answer stays manager while demoting it would lose quorum',
-    d: desired({}, ['consulsvr', 'consul03'], ['consul01', 'consul02']),
-    world: () => {
-      const w = withEngines(converged(), down('consul01'), down('consul03'));
-      return withNodes(w, (n) => [
-        ...n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager' as const, reachability: 'reachable' as const, leader: false } : x)),
-        node('m3', 'consul03', 114, { role: 'manager', state: 'down', reachability: 'unreachable' }),
-      ]);
-    },
-    ops: [],
-    blockers: ['HostUnreachable', 'HostUnreachable', 'DemotionWouldLoseQuorum'],
-  },
-  {
     // Seen on the lab: a worker promoted again right after a demotion waits for swarmkit's two 16 s
     // role-change timeouts before it joins the raft; the entry is updated at the first one.
     name: 'a promoted worker still out of the raft 20 s after its last update is left to swarmkit (it joins within two role-change timeouts), not re-joined',

@@ -126,11 +126,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     const demotions: SwarmAction[] = [];
     for (const d of desired.nodes) {
       const e = engines.get(d.host);
-      if (!e?.reachable) {
-        const demotion = planSilentNode(draft, d, current.get(d.host), options);
-        if (demotion) demotions.push(demotion);
-        continue;
-      }
+      if (!e?.reachable) continue;
       const demotion = planListedNode(draft, d, e.swarm, { cur: current.get(d.host), old: stale.get(d.host) ?? [], clusterID: cluster.clusterID, options });
       if (demotion) demotions.push(demotion);
     }
@@ -270,32 +266,6 @@ function planListedNode(draft: Draft, d: DesiredNode, s: EngineSwarm, node: List
   return undefined;
 }
 
-/**
- * A listed node whose engine does not answer: nothing that needs its engine (join, leave) is
- * planned, but a manager entry of a node listed as worker is still demoted, since that is a node
- * update on a manager. Right after a promotion by hand the node's engine is often too busy with the
- * role change to answer GET /info within the deadline, and waiting for it would keep the raft one
- * voter larger for nothing.
- */
-function planSilentNode(draft: Draft, d: DesiredNode, cur: SwarmNode | undefined, options: PlanOptions): SwarmAction | undefined {
-  if (!cur || d.role !== 'worker' || cur.role !== 'manager') return undefined;
-  if (!isRaftMember(cur)) {
-    // swarmkit refuses to demote a node before it is in the raft member list.
-    if (ageOf(cur, options.now) < (options.promotionGraceMs ?? DEFAULT_PROMOTION_GRACE_MS)) {
-      draft.blockers.push({ reason: 'RoleChangePending', message: `${d.host} was made a manager and is still joining the raft; it is demoted once it has`, severity: 'degraded' });
-    }
-    return undefined;
-  }
-  return demotionOf(d, cur);
-}
-
-const demotionOf = (d: DesiredNode, cur: SwarmNode): SwarmAction => ({
-  cause: { reason: 'RoleRestored', found: `${d.host} is a manager, listed as worker`, repair: true },
-  host: d.host,
-  steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'worker' }],
-  action: 'demoted to worker',
-});
-
 const joinStep = (d: DesiredNode): SwarmStep => ({ op: 'join', host: d.host, role: d.role, advertise: d.advertise });
 
 /** The engine is in no swarm, in swarm state error, or stuck joining: (leave,) stale entries out, join. */
@@ -414,7 +384,12 @@ function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swarm
       // but not yet reachable, so a demotion waits for a later pass instead of losing quorum.
       draft.nodes = draft.nodes.map((n) => (n.id === cur.id ? { ...n, role: 'manager', reachability: 'unknown' } : n));
     } else {
-      demotion = demotionOf(d, cur);
+      demotion = {
+        cause: { reason: 'RoleRestored', found: `${d.host} is a manager, listed as worker`, repair: true },
+        host: d.host,
+        steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'worker' }],
+        action: 'demoted to worker',
+      };
     }
   }
   if (cur.availability !== d.availability) {

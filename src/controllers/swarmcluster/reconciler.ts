@@ -18,7 +18,7 @@ import type { Blocker, DesiredSwarm, SwarmWorld } from './model.js';
 import { observeSwarm } from './observe.js';
 import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
-import { dockerSwarmApi, isNotRaftMember, type SwarmApi } from './swarm-api.js';
+import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
 import { watchSwarms } from './swarm-watch.js';
 
 export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
@@ -95,14 +95,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     let plan = this.plan(desired, world, ctx);
     const actionFailures: string[] = [];
     for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
-      const { failed, pending } = await this.act(plan.actions, desired, world, apiOf, ctx);
-      extra.push(...failed, ...pending);
+      const failed = await this.act(plan.actions, desired, world, apiOf, ctx);
+      extra.push(...failed);
       actionFailures.push(...failed.map((f) => f.message));
       world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
       plan = this.plan(desired, world, ctx);
-      // A refusal is not retried within this reconcile: a failure backs off, a pending step is
-      // looked at again after convergeRequeueMs.
-      if (failed.length || pending.length) break;
+      if (failed.length) break;
     }
 
     const status = swarmStatus(desired, world, [...extra, ...plan.blockers]);
@@ -187,20 +185,15 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs, promotionGraceMs: this.promotionGraceMs });
   }
 
-  /**
-   * Runs the actions one by one; each success is recorded (repair or event), each failure returned,
-   * and a demotion swarmkit refuses only because the node is not in the raft member list yet is
-   * returned as pending (it becomes demotable within a second or so of its promotion).
-   */
+  /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
   private async act(
     actions: ReturnType<typeof planSwarm>['actions'],
     desired: DesiredSwarm,
     world: SwarmWorld,
     apiOf: (host: string) => SwarmApi | undefined,
     ctx: KindReconcileContext,
-  ): Promise<{ failed: Blocker[]; pending: Blocker[] }> {
+  ): Promise<Blocker[]> {
     const failed: Blocker[] = [];
-    const pending: Blocker[] = [];
     let managerHost = world.cluster.kind === 'ok' ? world.cluster.managerHost : undefined;
     for (const a of actions) {
       if (ctx.signal.aborted) break;
@@ -211,11 +204,6 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       try {
         await executeAction(a, managerHost === undefined ? { apiOf, managerAddresses } : { apiOf, managerHost, managerAddresses });
       } catch (err) {
-        if (isNotRaftMember(err) && a.steps.some((s) => s.op === 'set-role' && s.role === 'worker')) {
-          ctx.log.debug('swarm demotion refused for now', { host: a.host, error: (err as Error).message });
-          pending.push({ reason: 'RoleChangePending', message: `${a.host} was made a manager and is not in the raft member list yet; it is demoted once it is`, severity: 'degraded' });
-          continue;
-        }
         // The operator logs one warning per failed run and an event when the error changes.
         const message = `${a.host}: ${a.action} failed: ${(err as Error).message}`;
         ctx.log.debug('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
@@ -225,7 +213,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.action, host: a.host });
       else await ctx.event('Normal', a.cause.reason, `${a.host}: ${a.action} (${a.cause.found})`);
     }
-    return { failed, pending };
+    return failed;
   }
 
   private async publish(resource: SwarmCluster, spec: SwarmClusterSpec, world: SwarmWorld, ctx: KindReconcileContext): Promise<string | undefined> {

@@ -99,14 +99,6 @@ export function apiMessage(err: unknown): string {
   return (e?.json?.message ?? e?.message ?? String(err)).trim();
 }
 
-/**
- * swarmkit's answer to a demotion of a node that is a manager by spec but not (yet) in the raft
- * member list: right after a promotion that lasts a moment, so it means "try again shortly".
- */
-export function isNotRaftMember(err: unknown): boolean {
-  return /can't find manager in raft memberlist/i.test(apiMessage(err));
-}
-
 function wrap(what: string, err: unknown): SwarmopError {
   const status = (err as { statusCode?: number })?.statusCode;
   const code = status === undefined || status === 503 ? 'Unavailable' : 'Internal';

@@ -138,23 +138,6 @@ test('a worker that ran `docker swarm leave --force` joins again and its stale e
   assert.equal(rows[0]!.Status.State, 'ready');
 });
 
-test('a worker promoted by hand is demoted back through the manager: one RoleRestored, nothing else', { skip, timeout: 120_000 }, async () => {
-  await reconcileUntilReady();
-  const w = (await nodeOf(H2))!;
-  await manager().getNode(w.ID).update({ _query: { version: w.Version.Index }, _body: { ...w.Spec, Role: 'manager' } } as never);
-  const t0 = Date.now();
-  // swarmkit refuses the demotion until the node is in the raft member list (about half a second),
-  // then commits it only once the new member takes part in raft (several seconds with two voters).
-  const runs = await reconcileUntilReady(90_000);
-  console.log(`# hand-promoted worker -> Ready as a worker in ${Date.now() - t0} ms`);
-  assert.deepEqual(runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`), [`RoleRestored@${H2}`]);
-  assert.deepEqual(runs.flatMap((c) => c.events).map((e) => e.reason), []);
-  const row = (await nodes()).find((n) => n.ID === w.ID);
-  assert.equal(row?.Spec.Role, 'worker', 'the same node, not a re-joined one, is a worker again');
-  assert.equal(row?.ManagerStatus, undefined);
-  assert.equal(row?.Status.State, 'ready');
-});
-
 test('roles changed by hand are set back: consul02 promoted, consulsvr demoted', { skip, timeout: 240_000 }, async () => {
   await reconcileUntilReady();
   const w = (await nodeOf(H2))!;
