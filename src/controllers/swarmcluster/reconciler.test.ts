@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SwarmopError } from '../../errors.js';
 import { test } from 'node:test';
 import type Docker from 'dockerode';
 import winston from 'winston';
@@ -127,6 +128,27 @@ test('roles changed by hand are set back (promote first, then demote) as two rep
   assert.equal(ready(out), 'True');
   assert.deepEqual(s.swarm.calls, ['update consulsvr manager', 'update consul01 worker']);
   assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consulsvr', 'RoleRestored@consul01']);
+});
+
+test('a role change whose call times out but that swarmkit commits anyway is the repair it was, not a failure', async () => {
+  const s = setup();
+  await s.reconcile();
+  const mgr = s.swarm.api('consulsvr');
+  await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
+  // swarmkit commits the demotion but answers only after the client gave up (seen under load).
+  const api = s.swarm.api.bind(s.swarm);
+  s.swarm.api = (host: string) => {
+    const a = api(host);
+    return { ...a, updateNode: async (node, change) => {
+      await a.updateNode(node, change);
+      throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+    } };
+  };
+  const out = await s.reconcile();
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consul01']);
+  assert.match(s.repairs[0]!.action, /the call failed: update node: context deadline exceeded \(timeout\); the change took effect/);
+  assert.equal(ready(out), 'True');
+  assert.equal(out.repairFailed, undefined);
 });
 
 test('a node Down past the grace period while its engine answers is made to leave and join again', async () => {

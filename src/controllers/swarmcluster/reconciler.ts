@@ -14,7 +14,7 @@ import type { FinalizeOutcome, HostEvent, HostHandle, HostWatchContext, KindReco
 import { desiredSwarm, hostsOf } from './desired.js';
 import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
 import { executeAction } from './execute.js';
-import type { Blocker, DesiredSwarm, SwarmWorld } from './model.js';
+import type { Blocker, DesiredSwarm, SwarmAction, SwarmWorld } from './model.js';
 import { observeSwarm } from './observe.js';
 import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
@@ -51,9 +51,22 @@ const WATCH_INFO_TIMEOUT_MS = 800;
 
 type Observed = SwarmClusterObserved;
 
+/** How long a node update whose call failed may still turn out to have been committed (ms). */
+const UNCONFIRMED_WINDOW_MS = 30_000;
+
+interface UnconfirmedUpdate {
+  action: SwarmAction;
+  /** The failure it was reported as in its own reconcile. */
+  failure: Blocker;
+  error: string;
+  at: number;
+}
+
 export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Observed> {
   readonly kind = 'SwarmCluster' as const;
   readonly finalizer = SWARMCLUSTER_FINALIZER;
+  /** Per cluster: node updates whose call failed, until a plan shows whether they landed. */
+  private readonly unconfirmed = new Map<string, UnconfirmedUpdate[]>();
   private readonly infoTimeoutMs: number;
   private readonly downGraceMs: number;
   private readonly promotionGraceMs: number;
@@ -91,17 +104,22 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     };
     const extra: Blocker[] = missingHosts.map((h) => ({ reason: 'HostNotFound', message: `${h}: no DockerHost of that name`, severity: 'degraded' }));
 
+    const name = resource.metadata.name;
     let world: SwarmWorld = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
     let plan = this.plan(desired, world, ctx);
-    const actionFailures: string[] = [];
+    await this.confirmLanded(name, plan, ctx);
+    let failures: Blocker[] = [];
     for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
-      const failed = await this.act(plan.actions, desired, world, apiOf, ctx);
-      extra.push(...failed);
-      actionFailures.push(...failed.map((f) => f.message));
+      const failed = await this.act(name, plan.actions, desired, world, apiOf, ctx);
+      failures.push(...failed);
       world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
       plan = this.plan(desired, world, ctx);
+      const landed = await this.confirmLanded(name, plan, ctx);
+      failures = failures.filter((f) => !landed.includes(f));
       if (failed.length) break;
     }
+    extra.push(...failures);
+    const actionFailures = failures.map((f) => f.message);
 
     const status = swarmStatus(desired, world, [...extra, ...plan.blockers]);
     let requeueAfter = status.ready && plan.actions.length === 0 ? undefined : this.convergeRequeueMs;
@@ -126,6 +144,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   }
 
   async finalize(resource: SwarmCluster, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
+    this.unconfirmed.delete(resource.metadata.name);
     const d = resource.spec.discovery;
     if (!d) return { done: true };
     const kv = this.discoveryKv(d.consulCluster, ctx);
@@ -185,8 +204,33 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return planSwarm(desired, world, { now: ctx.now().getTime(), downGraceMs: this.downGraceMs, promotionGraceMs: this.promotionGraceMs });
   }
 
+  /**
+   * A node update whose call failed may still be committed by swarmkit (under load it answers after
+   * the client gave up). Once a plan no longer asks for it, it is the repair it was; the failure it
+   * was reported as is returned so it is not counted. Past UNCONFIRMED_WINDOW_MS it is forgotten.
+   */
+  private async confirmLanded(name: string, plan: ReturnType<typeof planSwarm>, ctx: KindReconcileContext): Promise<Blocker[]> {
+    const list = this.unconfirmed.get(name);
+    if (!list?.length) return [];
+    const now = ctx.now().getTime();
+    const landed: Blocker[] = [];
+    const keep = [];
+    for (const u of list) {
+      if (now - u.at > UNCONFIRMED_WINDOW_MS) continue;
+      if (plan.actions.some((x) => x.host === u.action.host && x.cause.reason === u.action.cause.reason)) {
+        keep.push(u);
+        continue;
+      }
+      landed.push(u.failure);
+      await ctx.repaired({ reason: u.action.cause.reason, found: u.action.cause.found, action: `${u.action.action} (the call failed: ${u.error}; the change took effect)`, host: u.action.host });
+    }
+    this.unconfirmed.set(name, keep);
+    return landed;
+  }
+
   /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
   private async act(
+    name: string,
     actions: ReturnType<typeof planSwarm>['actions'],
     desired: DesiredSwarm,
     world: SwarmWorld,
@@ -207,7 +251,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
         // The operator logs one warning per failed run and an event when the error changes.
         const message = `${a.host}: ${a.action} failed: ${(err as Error).message}`;
         ctx.log.debug('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
-        failed.push({ reason: 'ActionFailed', message, severity: 'degraded' });
+        const failure: Blocker = { reason: 'ActionFailed', message, severity: 'degraded' };
+        failed.push(failure);
+        if (a.cause.repair && a.steps.every((st) => st.op === 'set-role' || st.op === 'set-availability')) {
+          const list = this.unconfirmed.get(name) ?? [];
+          this.unconfirmed.set(name, [...list.filter((u) => u.action.host !== a.host), { action: a, failure, error: (err as Error).message, at: ctx.now().getTime() }]);
+        }
         continue;
       }
       if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.action, host: a.host });
