@@ -46,7 +46,14 @@ function membersOf(spec: ConsulClusterSpec | undefined): { host: string }[] {
   return spec ? [...(spec.servers ?? []), ...(spec.clients ?? [])] : [];
 }
 
-function failedCallKey(action: Extract<Action, { via: string }>): string {
+type AgentCall = Extract<Action, { type: 'join' | 'forceLeave' | 'removeRaftPeer' }>;
+
+/** The steps that are one call to an agent's HTTP API: a failure is retried soon, not backed off. */
+function isAgentCall(action: Action): action is AgentCall {
+  return action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer';
+}
+
+function failedCallKey(action: AgentCall): string {
   return `${action.type} ${action.via} ${'target' in action ? action.target : 'node' in action ? action.node : ''}`;
 }
 
@@ -232,10 +239,6 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     return true;
   }
 
-  /**
-   * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
-   * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
-   */
   /** Reports a timed-out join that the agent finished (the member is alive again) as the repair it was. */
   private async settleUnansweredJoin(key: string, a: ClusterAnalysis, ctx: KindReconcileContext): Promise<void> {
     const pending = this.unansweredJoins.get(key);
@@ -248,6 +251,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     await ctx.repaired(landed);
   }
 
+  /**
+   * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
+   * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
+   */
   private async run(key: string, action: Action, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions, now: number): Promise<boolean | ImagePullError> {
     let done: string;
     try {
@@ -261,7 +268,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
       // The same holds for the clean-up calls, which fail while a leader election is under way.
-      if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') {
+      if (isAgentCall(action)) {
         // Tried again about every second while a partition lasts: the first failure is news, the rest are not.
         const callKey = failedCallKey(action);
         const tries = (this.failedCalls.get(callKey) ?? 0) + 1;
@@ -273,7 +280,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       await ctx.event('Warning', 'RepairFailed', `${action.type}: ${(err as Error).message}`);
       throw err;
     }
-    if (action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer') this.failedCalls.delete(failedCallKey(action));
+    if (isAgentCall(action)) this.failedCalls.delete(failedCallKey(action));
     if (action.type === 'join') this.unansweredJoins.delete(key);
     if (action.type === 'create') {
       await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
