@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'Unavailable' // Consul / a Docker host cannot be reached
   | 'Forbidden' // Consul ACL refused the token
   | 'Timeout' // a wait ran out of time
+  | 'LeadershipLost' // this replica lost (or never held) the leader lock: it must not change anything
   | 'Internal'; // a bug: shown with its stack
 
 export class SwarmopError extends Error {

@@ -1,4 +1,5 @@
 /** Every controller the operator runs, in start order. */
+import type { Fence } from '../runtime/fence.js';
 import type { KvStore } from '../store/kv.js';
 import type { KindReconciler } from './kind-reconciler.js';
 import { createDockerHostReconciler } from './dockerhost/index.js';
@@ -15,6 +16,12 @@ export interface ReconcilerDeps {
    * (provisions each reachable host once, reports it) and the StaticIPAttachment helpers.
    */
   helperImages?: HelperImageProvisioner;
+  /**
+   * Under leader election: the calls reconcilers make outside the Docker clients and the store
+   * (Consul agents' HTTP API, programs on helper sessions) pass it. Docker calls and store writes
+   * are fenced where their clients are built (HostRegistry, FencedKv).
+   */
+  fence?: Fence;
 }
 
 export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
@@ -23,8 +30,12 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
   return [
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
-    createConsulClusterReconciler(kv ? { readSecret: async (key) => (await kv.get(key))?.value } : {}),
+    createConsulClusterReconciler({ ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
     createSwarmClusterReconciler(),
-    createStaticIPAttachmentReconciler({ images: helperImages, ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}) }),
+    createStaticIPAttachmentReconciler({
+      images: helperImages,
+      ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}),
+      ...(deps.fence ? { fence: deps.fence } : {}),
+    }),
   ];
 }

@@ -77,8 +77,11 @@ export class DockerClients {
   private readonly clients = new Map<string, { signature: string; docker: Docker }>();
   private readonly create: (ep: DockerEndpoint) => Docker;
 
-  constructor(options: { create?: (ep: DockerEndpoint) => Docker } = {}) {
-    this.create = options.create ?? ((ep) => new Docker(dockerOptionsFor(ep)));
+  /** `wrap` is applied to every client built (the operator's fence, see fenced-docker.ts). */
+  constructor(options: { create?: (ep: DockerEndpoint) => Docker; wrap?: (docker: Docker) => Docker } = {}) {
+    const create = options.create ?? ((ep: DockerEndpoint) => new Docker(dockerOptionsFor(ep)));
+    const wrap = options.wrap;
+    this.create = wrap ? (ep) => wrap(create(ep)) : create;
   }
 
   get(host: string, ep: DockerEndpoint): Docker {

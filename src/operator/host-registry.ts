@@ -9,6 +9,8 @@ import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
 import type { HostProbes } from './host-streams.js';
 import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
+import { fenceDockerClient } from '../docker/fenced-docker.js';
+import type { Fence } from '../runtime/fence.js';
 
 export interface HostRegistryOptions {
   /** Current DockerHost objects with a valid spec (from the cache). */
@@ -16,19 +18,24 @@ export interface HostRegistryOptions {
   /** One DockerHost by name (from the cache's map; default: a scan of `dockerHosts`). */
   dockerHost?: (name: string) => DockerHost | undefined;
   clients?: DockerClients;
+  /** Under leader election: every mutating Docker call of every client built here passes it. */
+  fence?: Fence;
 }
 
 export class HostRegistry implements Hosts, HostProbes {
   readonly #opts: HostRegistryOptions;
   readonly #clients: DockerClients;
-  readonly #streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)) });
+  readonly #streamClients: DockerClients;
   readonly #connected = new Map<string, boolean>();
   readonly #probed = new Map<string, boolean>();
   readonly #probeListeners = new Set<(host: string, reachable: boolean) => void>();
 
   constructor(options: HostRegistryOptions) {
     this.#opts = options;
-    this.#clients = options.clients ?? new DockerClients();
+    const fence = options.fence;
+    const wrap = fence ? { wrap: (d: Docker) => fenceDockerClient(d, fence) } : {};
+    this.#clients = options.clients ?? new DockerClients(wrap);
+    this.#streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)), ...wrap });
   }
 
   get(name: string): HostHandle | undefined {

@@ -21,6 +21,7 @@ import type { KindName, Resource } from '../crds/index.js';
 import type { KindReconciler, KindTypes, ObjectCache } from '../controllers/kind-reconciler.js';
 import { KIND_INDEXERS } from '../controllers/kind-indexes.js';
 import { Controller, changedBy } from '../runtime/controller.js';
+import type { Fence } from '../runtime/fence.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
@@ -51,6 +52,8 @@ export interface OperatorOptions {
    * where such a write and a journaled one land in the same wake. Journaled changes: at once.
    */
   relistMs?: number;
+  /** Under leader election: the Docker clients of every host are fenced with it (host-registry.ts). */
+  fence?: Fence;
 }
 
 export class Operator {
@@ -63,6 +66,7 @@ export class Operator {
   readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
   #controllers = new Map<KindName, Controller<DecodedObject>>();
   readonly #watcher: JournalWatcher;
+  #terms = 0;
 
   constructor(options: OperatorOptions) {
     this.#opts = options;
@@ -97,7 +101,11 @@ export class Operator {
         return out as unknown as KindTypes[K][];
       },
     };
-    this.hosts = new HostRegistry({ dockerHosts: () => this.cache.list('DockerHost'), dockerHost: (name) => this.cache.get('DockerHost', name) });
+    this.hosts = new HostRegistry({
+      dockerHosts: () => this.cache.list('DockerHost'),
+      dockerHost: (name) => this.cache.get('DockerHost', name),
+      ...(options.fence ? { fence: options.fence } : {}),
+    });
     this.#wireObjectTriggers();
 
     // Only objects keys are watched: status is written by us and read fresh when we write it, so
@@ -170,9 +178,20 @@ export class Operator {
     await Promise.all([...this.sources, ...this.leaderRunnables].map((r) => r.start(signal)));
   }
 
-  /** One leadership term: fresh controllers over the warm cache, started once it has synced. */
+  /**
+   * One leadership term: fresh controllers over the warm cache, started once it has synced. A term
+   * after the first (a replica that lost the lock and campaigned again) starts from a fresh listing:
+   * the cache of a replica that was cut off may be arbitrarily old.
+   */
   async #runControllers(signal: AbortSignal): Promise<void> {
     const { store } = this.#opts;
+    this.#terms += 1;
+    if (this.#terms > 1) {
+      const relists = this.#watcher.state.relists;
+      this.#watcher.relistNow('new leadership term');
+      await waitFor(() => this.#watcher.state.relists > relists, signal);
+      if (signal.aborted) return;
+    }
     const controllers = new Map<KindName, Controller<DecodedObject>>();
     for (const reconciler of this.#opts.reconcilers) {
       const kind = reconciler.kind;

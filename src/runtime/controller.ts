@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { isSwarmopError } from '../errors.js';
 import type { BackoffOptions } from './backoff.js';
+import { isLeadershipLost } from './fence.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -25,7 +26,7 @@ export interface ReconcileContext<T> {
   object: T | undefined;
   reconcileId: string;
   log: Logger;
-  /** Aborts when the controller stops and the drain timeout has passed. */
+  /** Aborts when the controller stops and the drain timeout has passed (at once when leadership is lost). */
   signal: AbortSignal;
   /** Consecutive failed runs of this key before this one. */
   failures: number;
@@ -159,12 +160,19 @@ export class Controller<T> {
     }
   }
 
-  /** After `signal` aborts, in-flight runs get `drainTimeoutMs` before their own signal aborts. */
+  /**
+   * After `signal` aborts, in-flight runs get `drainTimeoutMs` before their own signal aborts; when
+   * it aborts because leadership was LOST, at once: the lock may be someone else's already.
+   */
   #armDrainTimeout(signal: AbortSignal): void {
     const ms = this.#opts.drainTimeoutMs ?? 10_000;
     signal.addEventListener(
       'abort',
       () => {
+        if (isLeadershipLost(signal.reason)) {
+          this.#runAbort.abort(signal.reason);
+          return;
+        }
         void sleep(this.#clock, ms, this.#runAbort.signal).then(() => this.#runAbort.abort());
       },
       { once: true },
@@ -193,6 +201,12 @@ export class Controller<T> {
       // A key that is gone from the cache and reconciled cleanly needs no resync or retries.
       if (!this.#opts.cache.has(key) && requeueAfter === undefined) this.queue.forget(key);
     } catch (err) {
+      if (isLeadershipLost(err) || (ctx.signal.aborted && isLeadershipLost(ctx.signal.reason))) {
+        // Not a failure of this key: the replica stopped leading and the fence refused a call.
+        log.info('reconcile ended: not leading', { error: err instanceof Error ? err.message : String(err) });
+        this.#opts.metrics?.recordReconcile(this.name, 'error', (this.#clock.now() - began) / 1000);
+        return { type: 'retry', error: err };
+      }
       const action = (this.#opts.errorPolicy ?? defaultErrorPolicy)(err, key);
       const message = err instanceof Error ? err.message : String(err);
       if (action.type === 'terminal') {

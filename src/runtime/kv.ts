@@ -39,7 +39,9 @@ export type KvTxnOp =
   | { verb: 'delete-tree'; key: string }
   | { verb: 'delete-cas'; key: string; index: number }
   | { verb: 'check-index'; key: string; index: number }
-  | { verb: 'check-not-exists'; key: string };
+  | { verb: 'check-not-exists'; key: string }
+  /** Fails unless `key` is locked by `session` (fencing: only the lock holder's write applies). */
+  | { verb: 'check-session'; key: string; session: string };
 
 export interface KvTxnResult {
   /** Pairs returned by the operations (get/set/cas), in order. */

@@ -4,6 +4,7 @@ import { ConsulKv } from '../store/consul-kv.js';
 import type { KvHealthChecks } from './kv.js';
 import { startConsulAgent } from '../../testing/consul-agent.js';
 import { LeaderElector } from './leader-election.js';
+import { isLeadershipLost } from './fence.js';
 import { waitUntil } from '../../testing/wait-until.js';
 
 const KEY = 'swarmop-int/leader';
@@ -29,8 +30,15 @@ function elector(kv: ConsulKv, identity: string, leading: Set<string>, options: 
     },
   });
   const ac = new AbortController();
-  const done = e.start(ac.signal);
-  return { e, stop: async () => (ac.abort(), await done), overlaps: () => overlap };
+  // The default after a LOST lock is to end with LeadershipLost (the process exits); a clean stop resolves.
+  const done = e.start(ac.signal).then(
+    () => 'stopped' as const,
+    (err: unknown) => {
+      if (isLeadershipLost(err)) return 'lost' as const;
+      throw err;
+    },
+  );
+  return { e, stop: async () => (ac.abort(), await done), ended: done, overlaps: () => overlap };
 }
 
 test('only one elector leads; a standby takes over after a clean stop and after a lost session', { timeout: 120_000 }, async () => {
@@ -128,8 +136,8 @@ test('with a TTL check bound to the session: a killed leader is replaced within 
     const dStop = timeline.find((l) => l.endsWith('stop d'));
     const eStart = timeline.find((l) => l.endsWith('start e'));
     assert.ok(dStop && eStart && Number(dStop.split(' ')[0]) <= Number(eStart.split(' ')[0]), `d stopped before e started: ${timeline.join(', ')}`);
-    await e.stop();
-    await d.stop();
+    assert.equal(await d.ended, 'lost', 'the partitioned leader ended with LeadershipLost, without being stopped');
+    assert.equal(await e.stop(), 'stopped');
   } finally {
     kv.close();
     await agent.stop();

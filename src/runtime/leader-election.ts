@@ -28,6 +28,7 @@ import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import { randomUUID } from 'node:crypto';
 import type { KvHealthChecks, KvStore } from './kv.js';
+import { leadershipLost, type LeaseFence } from './fence.js';
 
 export type ElectorPhase = 'candidate' | 'leader' | 'stopped';
 
@@ -65,8 +66,44 @@ export interface LeaderElectorOptions {
   checkPassMs?: number;
   /** Pause after errors and between attempts while the lock-delay holds; default 1000 ms. */
   retryMs?: number;
+  /**
+   * Granted a lease while leading and revoked before the lock is let go or as soon as it is lost:
+   * every mutating call of the leader checks it (fence.ts).
+   */
+  fence?: LeaseFence;
+  /**
+   * After leadership is LOST (not a clean stop): 'exit' (default) makes start() reject with
+   * LeadershipLost, as controller-runtime's managers exit; 'standby' campaigns again.
+   */
+  onLoss?: 'exit' | 'standby';
   clock?: Clock;
   log?: Logger;
+}
+
+/**
+ * How long a lease lasts after the last proof that Consul still counts us alive, and the margin
+ * before anyone else can take the lock:
+ * - with the TTL check: the check turns critical no earlier than checkTtl after a pass we SENT, then
+ *   the session is invalidated and the lock-delay keeps the lock from everyone. The lock cannot
+ *   move before sent + checkTtl + lockDelay; the lease ends at sent + 3/4 checkTtl (1.5 s of 2 s).
+ * - by the session alone: Consul invalidates it no earlier than TTL after a renewal we sent; the
+ *   lease ends at sent + 3/4 TTL.
+ * The margin (earliest lock move minus lease end) is at least checkTtl/4 (0.5 s) even with a
+ * lock-delay of 0, and 1.5 s with the defaults.
+ */
+export const LEASE_FRACTION = 0.75;
+
+export function leaseDeadline(p: { lastPassSentMs?: number; checkTtlMs?: number; lastRenewSentMs: number; sessionTtlMs: number }): number {
+  const bySession = p.lastRenewSentMs + p.sessionTtlMs * LEASE_FRACTION;
+  if (p.lastPassSentMs === undefined || p.checkTtlMs === undefined) return bySession;
+  return Math.min(bySession, p.lastPassSentMs + p.checkTtlMs * LEASE_FRACTION);
+}
+
+/** The earliest time another replica can hold the lock, from the same proofs (for tests and docs). */
+export function earliestLockMove(p: { lastPassSentMs?: number; checkTtlMs?: number; lastRenewSentMs: number; sessionTtlMs: number; lockDelayMs: number }): number {
+  const bySession = p.lastRenewSentMs + p.sessionTtlMs + p.lockDelayMs;
+  if (p.lastPassSentMs === undefined || p.checkTtlMs === undefined) return bySession;
+  return Math.min(bySession, p.lastPassSentMs + p.checkTtlMs + p.lockDelayMs);
 }
 
 export const DEFAULT_LEADER_TTL_SECONDS = 10;
@@ -98,37 +135,51 @@ export class LeaderElector {
     if (before.phase !== this.#state.phase || before.healthy !== this.#state.healthy) this.#opts.onStateChange?.(this.state);
   }
 
-  /** Campaigns and leads until `signal` aborts; resolves after a clean hand-over. */
+  /**
+   * Campaigns and leads until `signal` aborts; resolves after a clean hand-over. After a LOST
+   * leadership it rejects with LeadershipLost unless `onLoss` is 'standby'.
+   */
   async start(signal: AbortSignal): Promise<void> {
     const retryMs = this.#opts.retryMs ?? 1000;
     while (!signal.aborted) {
+      let ended: 'stopped' | 'lost';
       try {
-        await this.#term(signal);
+        ended = await this.#term(signal);
       } catch (err) {
         if (signal.aborted) break;
         const message = err instanceof Error ? err.message : String(err);
         this.#set({ healthy: false, lastError: message, session: undefined });
         this.#log.warn('leader election failed, retrying', { error: message });
         await sleep(this.#clock, retryMs, signal);
+        continue;
+      }
+      if (ended === 'lost' && (this.#opts.onLoss ?? 'exit') === 'exit') {
+        this.#set({ phase: 'stopped', healthy: false, session: undefined });
+        throw leadershipLost('leading', this.#state.lastError ?? 'the leader lock was lost');
       }
     }
     this.#set({ phase: 'stopped', healthy: false, session: undefined });
   }
 
   /** One session's life: campaign, maybe lead, end on stop or session loss. */
-  async #term(signal: AbortSignal): Promise<void> {
+  async #term(signal: AbortSignal): Promise<'stopped' | 'lost'> {
     const { kv, key } = this.#opts;
     const ttl = this.#opts.ttlSeconds ?? DEFAULT_LEADER_TTL_SECONDS;
     const retryMs = this.#opts.retryMs ?? 1000;
     const checks = this.#opts.checks;
     const checkTtl = this.#opts.checkTtlSeconds ?? 2;
     const checkId = checks ? `swarmop-leader-${randomUUID()}` : undefined;
+    // The proofs the lease is measured from: when we SENT the last request Consul accepted.
+    const proofs: { lastPassSentMs?: number; lastRenewSentMs: number } = { lastRenewSentMs: this.#clock.now() };
     if (checks && checkId) {
       await this.#dropDeadChecks(checks);
+      const sent = this.#clock.now();
       await checks.registerTtlCheck({ id: checkId, name: this.#checkName(), ttl: `${checkTtl}s` });
+      proofs.lastPassSentMs = sent;
     }
     let session: string;
     try {
+      proofs.lastRenewSentMs = this.#clock.now();
       session = await kv.createSession({
         name: `swarmop-leader ${this.#opts.identity}`,
         ttl: `${ttl}s`,
@@ -141,18 +192,30 @@ export class LeaderElector {
       throw err;
     }
     this.#set({ session, healthy: true, lastError: undefined });
+    const deadline = (): number =>
+      leaseDeadline({ ...proofs, ...(checkId ? { checkTtlMs: checkTtl * 1000 } : {}), sessionTtlMs: ttl * 1000 });
     const lost = new AbortController();
-    const renewing = this.#renewLoop(session, ttl, signal, lost);
-    const passing = checks && checkId ? this.#passLoop(checks, checkId, checkTtl, signal, lost) : Promise.resolve();
+    let lostReason: string | undefined;
+    const loseLeadership = (reason: string): void => {
+      if (lost.signal.aborted) return;
+      lostReason = reason;
+      lost.abort();
+    };
+    const fence = this.#opts.fence;
+    const unsubscribe = fence?.onRevoke((reason) => loseLeadership(reason)) ?? (() => undefined);
+    const renewing = this.#renewLoop(session, ttl, proofs, deadline, signal, lost, loseLeadership);
+    const passing = checks && checkId ? this.#passLoop(checks, checkId, proofs, deadline, signal, lost, loseLeadership) : Promise.resolve();
     const watchSignal = AbortSignal.any([signal, lost.signal]);
     let lead: { abort: AbortController; done: Promise<void> } | undefined;
     let index = 0;
     // Holder seen by the last blocking query; null before the first one.
     let seenHolder: string | undefined | null = null;
+    let ended: 'stopped' | 'lost' = 'stopped';
     try {
       while (!watchSignal.aborted) {
         if (!lead) {
           if (await kv.acquire(key, this.#opts.identity, session)) {
+            fence?.grant({ key, session, deadline });
             lead = this.#lead(session);
           } else if (seenHolder === undefined) {
             // Free but refused: Consul's lock-delay after an invalidated session. Retry shortly
@@ -165,16 +228,35 @@ export class LeaderElector {
         index = res.index < index ? 0 : res.index;
         seenHolder = res.pairs.find((p) => p.key === key)?.session;
         if (lead && seenHolder !== session) {
-          this.#log.warn('lost the leader lock', { holder: seenHolder ?? 'none' });
+          loseLeadership(`the lock is held by ${seenHolder ?? 'no one'}`);
           break;
         }
       }
     } catch (err) {
-      if (!watchSignal.aborted) throw err;
+      if (!watchSignal.aborted) {
+        if (!lead) throw err;
+        loseLeadership(`watching the lock failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     } finally {
-      lost.abort();
-      // Stop leading first: a renewal or pass into a partition may hang until its request times out.
-      if (lead) await this.#stopLeading(lead);
+      unsubscribe();
+      if (lead && lostReason === undefined && signal.aborted) {
+        // Clean stop: the lock is still ours while the leading work drains; the lease ends before
+        // the lock is released below.
+        lost.abort();
+        await this.#stopLeading(lead);
+        fence?.revoke('stopping');
+      } else if (lead) {
+        // Lost: no call passes the fence from here on, in-flight ones are aborted, and the line is
+        // logged now, not after the work has wound down.
+        const reason = lostReason ?? 'the leader lock was lost';
+        fence?.revoke(reason);
+        lost.abort();
+        this.#set({ lastError: reason });
+        await this.#loseLeading(lead, reason);
+        ended = 'lost';
+      } else {
+        lost.abort();
+      }
       await renewing;
       await passing;
       const keep = signal.aborted && this.#opts.releaseOnStop === false;
@@ -185,6 +267,7 @@ export class LeaderElector {
       if (checks && checkId && !keep) await checks.deregisterCheck(checkId).catch(() => undefined);
       this.#set({ session: undefined, healthy: false });
     }
+    return ended;
   }
 
   #lead(session: string): { abort: AbortController; done: Promise<void> } {
@@ -205,10 +288,20 @@ export class LeaderElector {
     lead.abort.abort();
     this.#set({ phase: 'candidate' });
     this.#opts.onStoppedLeading?.();
-    // Logged once the leading work has drained (the lock is still held until then), so no
-    // reconcile line of this term ever follows it.
+    // A clean stop: logged once the leading work has drained (the lock is still held until then),
+    // so no reconcile line of this term ever follows it.
     await lead.done;
     this.#log.info('stopped leading');
+  }
+
+  /** The lock is (or must be taken as) gone: abort with a LeadershipLost reason, so nothing drains. */
+  async #loseLeading(lead: { abort: AbortController; done: Promise<void> }, reason: string): Promise<void> {
+    lead.abort.abort(leadershipLost('leading', reason));
+    this.#set({ phase: 'candidate' });
+    this.#opts.onStoppedLeading?.();
+    this.#log.warn('stopped leading', { reason, lockLost: true });
+    await lead.done;
+    this.#log.info('leading work ended after the lock was lost');
   }
 
   async #releaseQuietly(session: string): Promise<void> {
@@ -240,15 +333,21 @@ export class LeaderElector {
   }
 
   /**
-   * Passes the check every checkPassMs; gives up leadership when none succeeded for 3/4 of its TTL.
-   * The deadline is checked on every tick, never after awaiting a pass: a request into a partition
-   * can hang far longer than the TTL.
+   * Passes the check every checkPassMs; ends the term when the lease deadline (from the last pass
+   * Consul accepted) is reached. The deadline is checked on every tick, never after awaiting a
+   * pass: a request into a partition can hang far longer than the TTL.
    */
-  async #passLoop(checks: KvHealthChecks, id: string, checkTtl: number, signal: AbortSignal, lost: AbortController): Promise<void> {
-    const every = Math.min(this.#opts.checkPassMs ?? 500, 250);
+  async #passLoop(
+    checks: KvHealthChecks,
+    id: string,
+    proofs: { lastPassSentMs?: number },
+    deadline: () => number,
+    signal: AbortSignal,
+    lost: AbortController,
+    lose: (reason: string) => void,
+  ): Promise<void> {
+    const every = Math.min(this.#opts.checkPassMs ?? 500, 100);
     const passEvery = this.#opts.checkPassMs ?? 500;
-    const limit = checkTtl * 1000 * 0.75;
-    let lastOk = this.#clock.now();
     let lastTry = -Infinity;
     let inFlight = false;
     while (!signal.aborted && !lost.signal.aborted) {
@@ -262,7 +361,7 @@ export class LeaderElector {
         checks.passCheck(id).then(
           () => {
             inFlight = false;
-            lastOk = Math.max(lastOk, sent);
+            proofs.lastPassSentMs = Math.max(proofs.lastPassSentMs ?? sent, sent);
           },
           (err: unknown) => {
             inFlight = false;
@@ -270,35 +369,44 @@ export class LeaderElector {
           },
         );
       }
-      if (now - lastOk >= limit) {
-        this.#log.warn('leader check not passed in time, giving up leadership', { sinceMs: Math.round(now - lastOk) });
-        lost.abort();
+      if (now >= deadline()) {
+        const sinceMs = Math.round(now - (proofs.lastPassSentMs ?? now));
+        this.#log.warn('leader check not passed in time, giving up leadership', { sinceMs });
+        lose(`the leader check was not passed for ${sinceMs} ms`);
         return;
       }
     }
   }
 
-  /** Renews every TTL/2 (retrying every second on errors); aborts `lost` when the session is gone. */
-  async #renewLoop(session: string, ttl: number, signal: AbortSignal, lost: AbortController): Promise<void> {
-    let lastOk = this.#clock.now();
+  /** Renews every TTL/2 (retrying every second on errors); ends the term when the session is gone. */
+  async #renewLoop(
+    session: string,
+    ttl: number,
+    proofs: { lastRenewSentMs: number },
+    deadline: () => number,
+    signal: AbortSignal,
+    lost: AbortController,
+    lose: (reason: string) => void,
+  ): Promise<void> {
     let delay = (ttl * 1000) / 2;
     while (!signal.aborted && !lost.signal.aborted) {
       await sleep(this.#clock, delay, AbortSignal.any([signal, lost.signal]));
       if (signal.aborted || lost.signal.aborted) return;
+      const sent = this.#clock.now();
       try {
         if (!(await this.#opts.kv.renewSession(session))) {
           this.#log.warn('leader session expired');
-          lost.abort();
+          lose('the leader session is gone');
           return;
         }
-        lastOk = this.#clock.now();
+        proofs.lastRenewSentMs = Math.max(proofs.lastRenewSentMs, sent);
         delay = (ttl * 1000) / 2;
         this.#set({ healthy: true });
       } catch (err) {
         this.#set({ healthy: false, lastError: err instanceof Error ? err.message : String(err) });
-        if (this.#clock.now() - lastOk >= ttl * 1000) {
-          this.#log.warn('leader session not renewed for a whole TTL, giving up leadership');
-          lost.abort();
+        if (this.#clock.now() >= deadline()) {
+          this.#log.warn('leader session not renewed in time, giving up leadership');
+          lose('the leader session was not renewed in time');
           return;
         }
         delay = 1000;

@@ -127,6 +127,8 @@ export class Manager {
           ...this.#opts.leaderElection,
           log: this.#log,
           onStartedLeading: lead,
+          // At once, not after the leading work wound down: dashboards must not show two leaders.
+          onStoppedLeading: () => this.metrics.setLeader(lease, false),
         });
         tasks.push(this.#elector.start(ac.signal));
       } else {

@@ -122,6 +122,8 @@ function txnBody(op: KvTxnOp): { KV: Record<string, unknown> } {
     case 'delete-cas':
     case 'check-index':
       return { KV: { Verb: op.verb, Key: op.key, Index: op.index } };
+    case 'check-session':
+      return { KV: { Verb: op.verb, Key: op.key, Session: op.session } };
   }
 }
 

@@ -288,6 +288,34 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     assert.equal(await kv.get(`${p}leader`), undefined, "behavior 'delete' removes the key");
   });
 
+  test(`${name}: check-session applies a transaction only while the session holds the lock`, async () => {
+    const { kv } = fixture();
+    const p = freshPrefix();
+    const s1 = await kv.createSession({ name: 'one', ttl: '10s', lockDelay: '0s', behavior: 'release' });
+    const s2 = await kv.createSession({ name: 'two', ttl: '10s', lockDelay: '0s', behavior: 'release' });
+    try {
+      assert.equal(await kv.acquire(`${p}leader`, 'one', s1), true);
+      const res = await kv.txn([
+        { verb: 'set', key: `${p}status`, value: 'by one' },
+        { verb: 'check-session', key: `${p}leader`, session: s1 },
+      ]);
+      assert.deepEqual(res.results.map((r) => r.key), [`${p}status`, `${p}leader`]);
+      await assert.rejects(
+        kv.txn([
+          { verb: 'set', key: `${p}status`, value: 'by two' },
+          { verb: 'check-session', key: `${p}leader`, session: s2 },
+        ]),
+        (err) => isTxnConflict(err) && err.failures.length === 1 && err.failures[0]!.opIndex === 1 && err.keys[0] === `${p}leader`,
+      );
+      await kv.destroySession(s1);
+      await assert.rejects(kv.txn([{ verb: 'set', key: `${p}status`, value: 'late' }, { verb: 'check-session', key: `${p}leader`, session: s1 }]), isTxnConflict);
+      assert.equal((await kv.get(`${p}status`))?.value, 'by one', 'refused writes left the value alone');
+    } finally {
+      await kv.destroySession(s1);
+      await kv.destroySession(s2);
+    }
+  });
+
   test(`${name}: a lock delay keeps others from taking a lock right after its session ends`, async () => {
     const { kv } = fixture();
     const p = freshPrefix();

@@ -166,7 +166,7 @@ export class MemoryKv implements KvStore {
       this.tombstones = saved.tombstones;
       throw new KvTxnConflictError(failures);
     }
-    const wrote = ops.some((op) => !['get', 'check-index', 'check-not-exists'].includes(op.verb));
+    const wrote = ops.some((op) => !['get', 'check-index', 'check-not-exists', 'check-session'].includes(op.verb));
     if (wrote) {
       this.index = idx;
       this.notify();
@@ -295,6 +295,10 @@ export class MemoryKv implements KvStore {
         return undefined;
       case 'check-not-exists':
         return cur ? `key "${op.key}" exists` : undefined;
+      case 'check-session':
+        if (!cur || cur.session !== op.session) return `key "${op.key}" is not locked by session "${op.session}"`;
+        results.push(toPair(op.key, cur, false));
+        return undefined;
     }
   }
 

@@ -50,9 +50,17 @@ export function registerOperator(program: Command, ctx: CliContext): void {
       'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
       imageRef,
     )
+    .addOption(
+      new Option(
+        '--on-leader-loss <action>',
+        'with --leader-elect, what a replica does after it LOST the lock (not after a clean stop): "exit" (exit code 8; the container or systemd restarts it as a standby, as controller-runtime does) or "standby" (campaign again in this process, from a fresh listing of the store). Either way it stops changing anything the moment it must assume the lock is gone',
+      )
+        .choices(['exit', 'standby'])
+        .default('exit'),
+    )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number }) => {
+      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -71,6 +79,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           maxConcurrentReconciles: opts.maxConcurrentReconciles,
           leaseSeconds: opts.leaseSeconds,
           lockDelaySeconds: opts.lockDelaySeconds,
+          onLeaderLoss: opts.onLeaderLoss,
           ...(opts.helperImage === undefined ? {} : { helperImage: opts.helperImage }),
         });
       }),

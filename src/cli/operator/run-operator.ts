@@ -1,7 +1,8 @@
 /**
  * `swarmop operator`: builds the operator from its flags and runs it under the runtime Manager
  * until SIGTERM/SIGINT. The signal aborts one AbortSignal; controllers drain their in-flight
- * reconciles, a leader releases its lock at once, and the process exits 0.
+ * reconciles, a leader releases its lock at once, and the process exits 0. A leader that LOSES
+ * its lock stops every change at once and exits 8 (or, with --on-leader-loss standby, campaigns again).
  */
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
@@ -10,6 +11,8 @@ import { HelperImageProvisioner } from '../../controllers/staticipattachment/hel
 import { Operator } from '../../operator/operator.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { Manager } from '../../runtime/manager.js';
+import { isLeadershipLost, LeaseFence } from '../../runtime/fence.js';
+import { FencedKv } from '../../store/fenced-kv.js';
 import { RuntimeMetrics } from '../../runtime/metrics.js';
 import { ConsulKv, consulKvOptions } from '../../store/consul-kv.js';
 import { ConsulSettingsError, consulConnection } from '../../store/consul-connection.js';
@@ -43,6 +46,8 @@ export interface OperatorCommandOptions {
   leaseSeconds?: number;
   /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
   lockDelaySeconds?: number;
+  /** After a LOST leadership: exit (default, exit code 8) or campaign again as a standby. */
+  onLeaderLoss?: 'exit' | 'standby';
   /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
   helperImage?: string;
 }
@@ -56,15 +61,32 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const consul = consulKvOptions(connection);
   const kv = new ConsulKv(consul);
   await checkStore(kv, leaderKey(options.prefix), log);
-  const store = new ResourceStore({ kv, prefix: options.prefix });
+  // Under leader election every change the operator makes passes one fence: Docker calls (the
+  // host registry's clients), Consul agent calls and helper programs (the reconcilers), and store
+  // writes, which also prove the lock inside their transaction (FencedKv). The elector alone holds
+  // the unfenced store, for its session and lock.
+  let refusals = 0;
+  const fence = options.leaderElect
+    ? new LeaseFence({
+        onRefuse: (action, reason) => {
+          refusals += 1;
+          // The first refusal of a term says why; the rest are counted (a busy leader refuses many).
+          if (refusals === 1) log.warn('call refused: not leading', { action, reason });
+          else log.debug('call refused: not leading', { action, reason, refusals });
+        },
+      })
+    : undefined;
+  const writeKv = fence ? new FencedKv({ kv, fence }) : kv;
+  const store = new ResourceStore({ kv: writeKv, prefix: options.prefix });
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
   const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
 
   const operator = new Operator({
-    kv,
+    kv: writeKv,
     store,
-    reconcilers: allReconcilers({ kv, helperImages }),
+    reconcilers: allReconcilers({ kv: writeKv, helperImages, ...(fence ? { fence } : {}) }),
+    ...(fence ? { fence } : {}),
     log,
     metrics,
     resyncMs: options.resyncSeconds * 1000,
@@ -95,6 +117,8 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
             // A killed leader's check turns critical in 2 s and frees the lock (not 2x the TTL).
             checks: kv,
             lockDelaySeconds: options.lockDelaySeconds,
+            ...(fence ? { fence } : {}),
+            onLoss: options.onLeaderLoss ?? 'exit',
           },
         }
       : {}),
@@ -103,7 +127,15 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
     log,
   });
   log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity, helperImage: helperImages.image });
-  await manager.run();
+  try {
+    await manager.run();
+  } catch (err) {
+    if (isLeadershipLost(err)) {
+      log.warn('operator exiting: the leader lock was lost', { reason: (err as Error).message, refusedCalls: refusals });
+      kv.close();
+    }
+    throw err;
+  }
   log.info('operator stopped');
   return 0;
 }

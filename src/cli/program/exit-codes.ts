@@ -18,6 +18,8 @@ export const ExitCode = {
   Timeout: 6,
   /** A bug: an unexpected error (shown with its stack). Above 1, so `diff` errors never read as "different". */
   Internal: 7,
+  /** `operator --leader-elect` lost its lock (the default is to exit; a supervisor restarts it as a standby). */
+  LeadershipLost: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -30,6 +32,7 @@ const BY_ERROR_CODE: Record<ErrorCode, ExitCode> = {
   Forbidden: ExitCode.Unavailable,
   Timeout: ExitCode.Timeout,
   Internal: ExitCode.Internal,
+  LeadershipLost: ExitCode.LeadershipLost,
 };
 
 export function exitCodeForError(err: unknown): ExitCode {
@@ -50,4 +53,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  conflict (someone else wrote first, or already exists)
   5  Consul unavailable or access forbidden
   6  timed out (wait, delete --wait)
-  7  internal error (a bug; the message carries a stack)`;
+  7  internal error (a bug; the message carries a stack)
+  8  operator --leader-elect lost its leader lock (restart it: it comes back as a standby)`;

@@ -3,6 +3,7 @@
  * an agent that does not answer quickly is treated as not answering, never waited for.
  */
 import { SwarmopError } from '../../errors.js';
+import { guardCall, type Fence } from '../../runtime/fence.js';
 import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './model.js';
 
 export const AGENT_HTTP_PORT = 8500;
@@ -16,6 +17,8 @@ export interface AgentHttpOptions {
   token?: string;
   /** Sent instead of `token` on the agent's own endpoints (members, join, leave): see agentTokens. */
   localToken?: string;
+  /** Calls that change an agent (join, leave, force-leave, raft, keyring, tokens) pass it (leader election). */
+  fence?: Fence;
 }
 
 function url(address: string, path: string, port: number): string {
@@ -35,8 +38,9 @@ function tokenFor(path: string, o: AgentHttpOptions): string | undefined {
 async function call(address: string, path: string, o: AgentHttpOptions, method = 'GET'): Promise<unknown> {
   let res: Response;
   const token = tokenFor(path, o);
+  const signal = guardCall(o.fence, method, `consul agent ${address}: ${method} ${path}`, signalFor(o));
   try {
-    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal: signalFor(o), ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
+    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal, ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
   } catch (err) {
     // A timeout is told apart: the agent may still be doing what was asked (a join does).
     const code = (err as Error).name === 'TimeoutError' ? 'Timeout' : 'Unavailable';

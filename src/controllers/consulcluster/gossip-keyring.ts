@@ -6,6 +6,7 @@
  * the agents' config files then follow in the usual one-at-a-time roll.
  */
 import { SwarmopError } from '../../errors.js';
+import { guardCall } from '../../runtime/fence.js';
 import { AGENT_HTTP_PORT, type AgentHttpOptions } from './agent-http.js';
 
 /** One keyring pool (LAN or WAN) as /v1/operator/keyring lists it. */
@@ -27,9 +28,10 @@ export function staleKeys(pools: readonly KeyringPool[], key: string): string[] 
 }
 
 async function keyringCall(address: string, method: string, o: AgentHttpOptions, key?: string): Promise<unknown> {
+  const signal = guardCall(o.fence, method, `consul agent ${address}: ${method} /v1/operator/keyring`, AbortSignal.timeout(o.timeoutMs ?? 10_000));
   const res = await fetch(`http://${address}:${o.port ?? AGENT_HTTP_PORT}/v1/operator/keyring`, {
     method,
-    signal: AbortSignal.timeout(o.timeoutMs ?? 10_000),
+    signal,
     headers: { ...(o.token ? { 'X-Consul-Token': o.token } : {}), ...(key ? { 'Content-Type': 'application/json' } : {}) },
     ...(key ? { body: JSON.stringify({ Key: key }) } : {}),
   }).catch((err: Error) => {

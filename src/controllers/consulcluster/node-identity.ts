@@ -7,6 +7,7 @@
  * and the node registered again under the ID its agent now has.
  */
 import { SwarmopError } from '../../errors.js';
+import { guardCall } from '../../runtime/fence.js';
 import { AGENT_HTTP_PORT, type AgentHttpOptions } from './agent-http.js';
 
 export interface NodeIdentity {
@@ -21,7 +22,7 @@ export interface NodeIdentity {
 async function request(address: string, path: string, o: AgentHttpOptions, method = 'GET', body?: unknown): Promise<unknown> {
   const token = (o as { token?: string }).token;
   const headers: Record<string, string> = { ...(token ? { 'X-Consul-Token': token } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
-  const timeout = AbortSignal.timeout(o.timeoutMs ?? 3000);
+  const timeout = guardCall(o.fence, method, `consul agent ${address}: ${method} ${path}`, AbortSignal.timeout(o.timeoutMs ?? 3000));
   let res: Response;
   try {
     res = await fetch(`http://${address}:${o.port ?? AGENT_HTTP_PORT}${path}`, {

@@ -3,6 +3,7 @@
  * -> at most one step -> observed status. Steps whose effect takes time are remembered per cluster
  * (in this instance's memory) so the next reconcile waits for them instead of stacking repairs.
  */
+import type { Fence } from '../../runtime/fence.js';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
@@ -37,6 +38,8 @@ export interface ConsulClusterReconcilerOptions {
   pullTimeoutMs?: number;
   /** Agents' HTTP port (8500). */
   httpPort?: number;
+  /** Every agent call that changes something passes it (leader election). */
+  fence?: Fence;
   now?: () => number;
 }
 
@@ -79,7 +82,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
-    const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}) };
+    const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}), ...(options.fence ? { fence: options.fence } : {}) };
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.observeOptions = { dockerTimeoutMs: options.dockerTimeoutMs ?? 4000, http };
     this.executeOptions = { stopTimeoutSec: options.stopTimeoutSec ?? 10, pullTimeoutMs: options.pullTimeoutMs ?? 300_000, http };

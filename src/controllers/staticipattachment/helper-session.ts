@@ -17,6 +17,7 @@
 import type Docker from 'dockerode';
 import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
 import { SwarmopError } from '../../errors.js';
+import type { Fence } from '../../runtime/fence.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
 import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
 
@@ -63,9 +64,21 @@ export class HelperSession {
   #nextId = 1;
   #dead: Error | undefined;
 
-  private constructor(stream: ExecStream, timeoutMs: number) {
+  readonly #fence: Fence | undefined;
+
+  private constructor(stream: ExecStream, timeoutMs: number, fence?: Fence) {
     this.#stream = stream;
     this.#timeoutMs = timeoutMs;
+    this.#fence = fence;
+    // The lease this session was opened under ends: a program still running is cut off with the
+    // connection (the helper's script ends), and nothing more is written.
+    if (fence) {
+      const ended = fence.signal;
+      const onEnd = (): void => this.#fail(ended.reason instanceof Error ? ended.reason : new SwarmopError('LeadershipLost', 'not leading'));
+      if (ended.aborted) queueMicrotask(onEnd);
+      else ended.addEventListener('abort', onEnd, { once: true });
+      void stream.closed.then(() => ended.removeEventListener('abort', onEnd));
+    }
     stream.stdout.on('data', (b: Buffer) => {
       this.#out += b.toString('utf8');
       this.#check();
@@ -77,13 +90,13 @@ export class HelperSession {
     void stream.closed.then(() => this.#fail(new SwarmopError('Unavailable', 'network helper session closed')));
   }
 
-  static async open(docker: Docker, containerId: string, timeoutMs: number): Promise<HelperSession> {
-    return HelperSession.over(await openExecStream(docker, containerId, SESSION_ARGV), timeoutMs);
+  static async open(docker: Docker, containerId: string, timeoutMs: number, fence?: Fence): Promise<HelperSession> {
+    return HelperSession.over(await openExecStream(docker, containerId, SESSION_ARGV), timeoutMs, fence);
   }
 
   /** A session over a stream already running SESSION_ARGV (tests run it with a local sh). */
-  static over(stream: ExecStream, timeoutMs: number): HelperSession {
-    return new HelperSession(stream, timeoutMs);
+  static over(stream: ExecStream, timeoutMs: number, fence?: Fence): HelperSession {
+    return new HelperSession(stream, timeoutMs, fence);
   }
 
   get dead(): boolean {
@@ -122,6 +135,14 @@ export class HelperSession {
     if (this.#current || this.#dead) return;
     const next = this.#queue.shift();
     if (!next) return;
+    try {
+      // A program is written only while this replica leads: it changes the host.
+      this.#fence?.check('a network helper program');
+    } catch (err) {
+      this.#fail(err as Error);
+      next.reject(err as Error);
+      return;
+    }
     this.#current = next;
     this.#stream.write((next as Pending & { framed: string }).framed);
   }
@@ -162,9 +183,12 @@ export class SessionNetHelper implements NetHelper {
   readonly #timeoutMs: number;
   readonly #sessions = new Map<string, { docker: Docker; session: Promise<HelperSession> }>();
 
-  constructor(options: { resident: ResidentNetHelper; timeoutMs?: number }) {
+  readonly #fence: Fence | undefined;
+
+  constructor(options: { resident: ResidentNetHelper; timeoutMs?: number; fence?: Fence }) {
     this.#resident = options.resident;
     this.#timeoutMs = options.timeoutMs ?? 20_000;
+    this.#fence = options.fence;
   }
 
   containerId(host: HelperHost): Promise<string> {
@@ -216,7 +240,7 @@ export class SessionNetHelper implements NetHelper {
       });
     }
     if (cached) void cached.session.then((s) => s.close(), () => undefined);
-    const session = this.#resident.containerId(host).then((id) => HelperSession.open(docker, id, this.#timeoutMs));
+    const session = this.#resident.containerId(host).then((id) => HelperSession.open(docker, id, this.#timeoutMs, this.#fence));
     this.#sessions.set(host.name, { docker, session });
     return session;
   }

@@ -2,6 +2,7 @@
  * StaticIPAttachment controller: pipework's fixed container IPs, kept in place.
  * `createStaticIPAttachmentReconciler(options)` is what the operator registers.
  */
+import type { Fence } from '../../runtime/fence.js';
 import { HelperImageProvisioner } from './helper-image.js';
 import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
 import { StaticIPAttachmentReconciler } from './reconciler.js';
@@ -28,6 +29,8 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   readSecret?: (kvKey: string) => Promise<string | undefined>;
   /** Re-check of a registered service (ms), default 10 000. */
   serviceRecheckMs?: number;
+  /** Every program written to a helper session and every service registration passes it (leader election). */
+  fence?: Fence;
 }
 
 export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
@@ -40,10 +43,14 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
       ? new RunOnceNetHelper(helperOptions)
       : mode === 'resident'
         ? new ResidentNetHelper(helperOptions)
-        : new SessionNetHelper({ resident: new ResidentNetHelper(helperOptions), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }));
+        : new SessionNetHelper({
+            resident: new ResidentNetHelper(helperOptions),
+            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+            ...(options.fence ? { fence: options.fence } : {}),
+          }));
   const network = new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
   const service = new ServiceRegistrationStep({
-    agent: options.serviceAgent ?? new HttpServiceAgent(),
+    agent: options.serviceAgent ?? new HttpServiceAgent(options.fence ? { fence: options.fence } : {}),
     ...(options.readSecret ? { readSecret: options.readSecret } : {}),
     ...(options.serviceRecheckMs !== undefined ? { recheckMs: options.serviceRecheckMs } : {}),
   });

@@ -5,6 +5,7 @@
  * X-Consul-Token and never appears in an error.
  */
 import { SwarmopError } from '../../errors.js';
+import { guardCall, type Fence } from '../../runtime/fence.js';
 import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
 import type { ObservedService, Registration } from './service-registration.js';
 
@@ -25,6 +26,8 @@ export interface HttpServiceAgentOptions {
   /** Port of the agents' HTTP API (8500). */
   port?: number;
   timeoutMs?: number;
+  /** Registrations and deregistrations pass it (leader election). */
+  fence?: Fence;
 }
 
 interface RawHealth {
@@ -36,10 +39,12 @@ interface RawHealth {
 export class HttpServiceAgent implements ServiceAgent {
   private readonly port: number;
   private readonly timeoutMs: number;
+  private readonly fence: Fence | undefined;
 
   constructor(options: HttpServiceAgentOptions = {}) {
     this.port = options.port ?? AGENT_HTTP_PORT;
     this.timeoutMs = options.timeoutMs ?? 3000;
+    this.fence = options.fence;
   }
 
   async read(agent: string, serviceId: string, o: AgentCallOptions = {}): Promise<ObservedService | undefined> {
@@ -75,7 +80,7 @@ export class HttpServiceAgent implements ServiceAgent {
   }
 
   private async call(agent: string, method: string, path: string, o: AgentCallOptions, body?: string): Promise<{ status: number; body: string }> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const timeout = guardCall(this.fence, method, `consul agent ${agent}: ${method} ${path}`, AbortSignal.timeout(this.timeoutMs));
     const headers: Record<string, string> = {};
     if (o.token) headers['X-Consul-Token'] = o.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
