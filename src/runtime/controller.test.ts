@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { SwarmopError } from '../errors.js';
+import { isLeadershipLost, leadershipLost } from './fence.js';
 import { changedBy, Controller, type ReconcileContext } from './controller.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { createLogger } from './logger.js';
@@ -53,8 +54,8 @@ function setup(options: {
   });
   const ac = new AbortController();
   const done = controller.start(ac.signal);
-  const stop = async () => {
-    ac.abort();
+  const stop = async (reason?: unknown) => {
+    ac.abort(reason);
     await done;
   };
   return { clock, reflector, metrics, lines, runs, controller, stop };
@@ -223,4 +224,41 @@ test('retry timeline: a failing key flooded with events runs only when its backo
   assert.equal(times.length, 9, 'a spec change runs it at once');
   assert.equal(lines.filter((l) => l.message === 'reconcile failed, will retry').at(-1)!.attempt, 1, 'and starts the count over');
   await stop();
+});
+
+test('a stop because leadership was lost aborts in-flight reconciles at once instead of draining them', async () => {
+  const seen: { abortedAt?: number; reason?: unknown } = {};
+  const { clock, reflector, runs, stop } = setup({
+    reconcile: async (_key, ctx) => {
+      await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+      seen.abortedAt = clock.now();
+      seen.reason = ctx.signal.reason;
+    },
+  });
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  await flushMicrotasks();
+  assert.equal(runs.length, 1);
+  const t0 = clock.now();
+  await stop(leadershipLost('leading', 'the leader check was not passed'));
+  assert.equal(seen.abortedAt, t0, 'aborted without waiting for the drain timeout');
+  assert.ok(isLeadershipLost(seen.reason));
+});
+
+test('a clean stop lets an in-flight reconcile drain until the drain timeout before aborting it', async () => {
+  const seen: { abortedAt?: number } = {};
+  const { clock, reflector, stop } = setup({
+    reconcile: async (_key, ctx) => {
+      await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+      seen.abortedAt = clock.now();
+    },
+  });
+  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  await flushMicrotasks();
+  const t0 = clock.now();
+  const stopped = stop();
+  await flushMicrotasks();
+  assert.equal(seen.abortedAt, undefined, 'still draining');
+  await clock.advance(10_000);
+  await stopped;
+  assert.equal(seen.abortedAt, t0 + 10_000);
 });

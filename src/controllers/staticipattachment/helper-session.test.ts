@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import type { ExecStream } from '../../docker/exec-stream.js';
 import { isSwarmopError } from '../../errors.js';
 import { HelperSession, SESSION_ARGV, frameProgram } from './helper-session.js';
+import { isLeadershipLost, LeaseFence } from '../../runtime/fence.js';
+import { FakeClock } from '../../../testing/fakes/fake-clock.js';
 
 /** The session script under this machine's /bin/sh, as the helper runs it with its own. */
 function localSession(): { session: HelperSession; stream: ExecStream } {
@@ -105,4 +107,29 @@ test('a session whose process ended fails its pending and later programs with Un
     () => assert.fail('a program whose session ended before its marker must not resolve'),
     (e: unknown) => assert.ok(isSwarmopError(e, 'Unavailable')),
   );
+});
+
+test('under a fence, a program is written only while leading, and the session is cut when the lease ends', async () => {
+  const { stream } = localSession();
+  const fence = new LeaseFence({ clock: new FakeClock() });
+  fence.grant({ key: 'k', session: 's', deadline: () => Infinity });
+  const session = HelperSession.over(stream, 5_000, fence);
+  const ran = await session.run([{ mode: 'must', argv: ['echo', 'leading'] }]);
+  assert.equal(ran.results[0]?.stdout, 'leading\n');
+  // A program still running when the lease ends is cut off with the connection.
+  const slow = session.run([{ mode: 'must', argv: ['sleep', '5'] }]);
+  fence.revoke('the lock is held by someone else');
+  await assert.rejects(slow, isLeadershipLost);
+  assert.equal(session.dead, true);
+  await stream.closed;
+});
+
+test('under a fence that is not held, no program is written at all', async () => {
+  const writes: string[] = [];
+  const { stream } = localSession();
+  const recording: ExecStream = { ...stream, write: (d) => (writes.push(String(d)), stream.write(d)) };
+  const session = HelperSession.over(recording, 5_000, new LeaseFence({ clock: new FakeClock() }));
+  await assert.rejects(session.run([{ mode: 'must', argv: ['ip', 'link', 'add', 'x', 'type', 'dummy'] }]), isLeadershipLost);
+  assert.deepEqual(writes, []);
+  stream.close();
 });
