@@ -11,8 +11,10 @@
 #            (consulcluster/execute.ts, joinVia)
 #   cas      the store's compare-and-set writes without its index check
 #            (store/consul-kv.ts, ConsulKv.cas)
+#   fence    the leader fence is taken off the Docker clients: a replica that lost the leader lock
+#            still sends changes to the engines (docker/fenced-docker.ts, fenceDockerClient)
 #
-# usage: hack/mutation-smoke.sh [address|rejoin|cas ...]     (default: all three)
+# usage: hack/mutation-smoke.sh [address|rejoin|cas|fence ...]     (default: all four)
 # The address and rejoin tests use the lab (hack/lab.sh up); the script takes the lab lock
 # (/tmp/swarmop-lab.lock, or $SWARMOP_LAB_LOCK) around each lab test file, so do not run it under it.
 # A lab test file runs only the tests named by its pattern (node --test-name-pattern): the ones
@@ -22,10 +24,12 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 lock="${SWARMOP_LAB_LOCK:-/tmp/swarmop-lab.lock}"
 mutants=("$@")
-[ ${#mutants[@]} -gt 0 ] || mutants=(address rejoin cas)
+[ ${#mutants[@]} -gt 0 ] || mutants=(address rejoin cas fence)
 
 # name -> file | exact text | replacement | unit tests | lab tests | name pattern of the lab tests
+#         | build (1: the tests start the built CLI, so the copy is built first)
 define() {
+  build=0
   case "$1" in
     address)
       file=src/controllers/staticipattachment/step-commands.ts
@@ -48,7 +52,15 @@ define() {
       tests=(src/store/consul-kv.int.test.ts src/store/resource-store.int.test.ts)
       lab_tests=()
       lab_pattern='' ;;
-    *) echo "unknown mutant $1 (address|rejoin|cas)" >&2; exit 2 ;;
+    fence)
+      file=src/docker/fenced-docker.ts
+      from="    if (isMutatingDockerCall(options.method)) {"
+      to="    if (isMutatingDockerCall(options.method) && options.path === '/never') {"
+      tests=(src/docker/fenced-docker.test.ts src/operator/leader-fencing.int.test.ts)
+      lab_tests=()
+      lab_pattern=''
+      build=1 ;;
+    *) echo "unknown mutant $1 (address|rejoin|cas|fence)" >&2; exit 2 ;;
   esac
 }
 
@@ -79,6 +91,9 @@ copy_tree() { # dir: the working tree as git sees it, with node_modules, .cache 
   mkdir -p "$1"
   git ls-files -co --exclude-standard -z | grep -zv '^e2e/artifacts/' | tar --null -T - -c | tar -x -C "$1"
   for l in node_modules .cache .lab; do [ -e "$root/$l" ] && ln -s "$(readlink -f "$root/$l")" "$1/$l"; done
+  # The helper's root filesystem is built, not tracked: the tests that import the helper image need it.
+  mkdir -p "$1/assets"
+  for f in "$root"/assets/*; do [ -e "$f" ] && [ ! -e "$1/assets/$(basename "$f")" ] && ln -s "$f" "$1/assets/"; done
   return 0
 }
 control="$work/control"
@@ -124,6 +139,12 @@ for m in "${mutants[@]}"; do
   echo "== mutant $m: $file:$line"
   echo "   - $from"
   echo "   + $to"
+  if [ "$build" = 1 ]; then
+    for d in "$dir" "$control"; do
+      [ "$d" != "$control" ] || [ ! -d "$control/dist" ] || continue
+      (cd "$d" && npm run --silent build) >"$work/build.log" 2>&1 || { echo "mutation-smoke: npm run build failed in $d:" >&2; tail -n 20 "$work/build.log" >&2; exit 1; }
+    done
+  fi
   killed=0
   for t in "${tests[@]}"; do check "$m" "$dir" "$t" '' 0; done
   for t in "${lab_tests[@]}"; do check "$m" "$dir" "$t" "$lab_pattern" 1; done

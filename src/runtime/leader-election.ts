@@ -264,7 +264,9 @@ export class LeaderElector {
         await this.#releaseQuietly(session);
       }
       // Not left behind (unless playing a killed process): a dead check only clutters the agent.
-      if (checks && checkId && !keep) await checks.deregisterCheck(checkId).catch(() => undefined);
+      // After a loss the agent may be unreachable (a partition): the next process's start cleans
+      // the critical check up (#dropDeadChecks) instead of this one hanging on it.
+      if (checks && checkId && !keep && ended !== 'lost') await checks.deregisterCheck(checkId).catch(() => undefined);
       this.#set({ session: undefined, healthy: false });
     }
     return ended;
