@@ -35,6 +35,8 @@ export interface OperatorProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep the raw log in `<artifactsDir>/<name>.log` (e2e specs' artifacts). */
   artifactsDir?: string;
+  /** Run the CLI of another (built) tree, e.g. a benchmark's deliberately broken copy; default this one. */
+  repoRoot?: string;
 }
 
 export class OperatorProcess {
@@ -66,7 +68,7 @@ export class OperatorProcess {
       mkdirSync(artifactsDir, { recursive: true });
       this.#log = createWriteStream(join(artifactsDir, `${this.name}.log`), { flags: 'a' });
     }
-    const args = [join(REPO_ROOT, 'bin', 'swarmop.js'), 'operator', '--prefix', this.#opts.prefix, '--log-format', 'json', ...(this.#opts.args ?? [])];
+    const args = [join(this.#opts.repoRoot ?? REPO_ROOT, 'bin', 'swarmop.js'), 'operator', '--prefix', this.#opts.prefix, '--log-format', 'json', ...(this.#opts.args ?? [])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...this.#opts.env, CONSUL_HTTP_ADDR: this.#opts.storeAddr },
       stdio: ['ignore', 'pipe', 'pipe'],
