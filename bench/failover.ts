@@ -20,9 +20,22 @@
  *   two do is an overlap. Afterwards the leading intervals from the processes' own log timestamps
  *   (`started leading` .. `stopped leading` or the exit after SIGKILL) must not overlap either.
  *   Any overlap fails the bench (exit code 1).
- * Settings: BENCH_FAILOVER_RUNS (default 20, per signal), BENCH_FAILOVER_ANCHOR_RUNS (default 20).
+ * - partition (testing/fencing-scenario.ts, with a real Docker Engine from hack/dockerd.sh): the
+ *   leader waits on a slow engine answer when its packets to Consul start being dropped; the
+ *   standby takes over and makes a change on that engine, then the old leader gets its stale
+ *   answer. Clock: from the cut to the standby's `started leading`. Gap: from the old leader's last
+ *   possible change (its last change any proxy saw, or its `stopped leading` after which the fence
+ *   refuses everything, whichever is later) to the new leader's first change at the engine; it
+ *   must be > 0 in every round, and no change of the old leader may reach the engine or the store
+ *   after the new one leads (an overlap). BENCH_UNFENCED=1 runs these rounds on a copy of the tree
+ *   with the fence taken off the Docker clients (bench/unfenced-tree.ts), to show that check fail.
+ * Settings: BENCH_FAILOVER_RUNS (default 20, per signal), BENCH_FAILOVER_ANCHOR_RUNS (default 20),
+ * BENCH_FAILOVER_PARTITION_RUNS (default 20), BENCH_FAILOVER_CASES (default "signals,partition").
  */
 import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import { startDockerEngine } from '../testing/docker-engine.js';
+import { fencingRound, type FencingContext } from '../testing/fencing-scenario.js';
+import { buildUnfencedTree } from './unfenced-tree.js';
 import { metricValue, OperatorProcess } from '../testing/operator-process.js';
 import { leaderOverlaps, leaderSpans } from '../testing/leader-spans.js';
 import { waitUntil } from '../testing/wait-until.js';
@@ -36,6 +49,9 @@ const PREFIX = 'bench-failover/';
 const LEASE_SECONDS = 10;
 const LOCK_DELAY_SECONDS = 1;
 const TARGET_MS = 5000;
+const PARTITION_RUNS = Number(process.env.BENCH_FAILOVER_PARTITION_RUNS ?? 20);
+const CASES = new Set((process.env.BENCH_FAILOVER_CASES ?? 'signals,partition').split(','));
+const UNFENCED = process.env.BENCH_UNFENCED === '1';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -205,7 +221,7 @@ async function releaseRound(i: number): Promise<number> {
   }
 }
 
-async function main(): Promise<number> {
+async function signalCases(): Promise<number> {
   consul = await startConsulAgent();
   const stopSampling = new AbortController();
   let sampling: Promise<void> | undefined;
@@ -279,6 +295,67 @@ async function main(): Promise<number> {
     for (const r of replicas) if (r.op.running) await r.op.stop('SIGKILL', 10_000).catch(() => undefined);
     await consul.stop();
   }
+}
+
+// --- partition: the old leader's stale change must not follow the new leader's -----------------
+
+async function partitionCase(): Promise<number> {
+  const agent = await startConsulAgent();
+  const engine = await startDockerEngine({ name: 'bench-fencing' });
+  const tree = UNFENCED ? buildUnfencedTree() : undefined;
+  const ctx: FencingContext = { consulAddr: agent.address, engineSocket: engine.socketPath, children: [], proxies: [], ...(tree ? { repoRoot: tree.root } : {}) };
+  try {
+    const failover: number[] = [];
+    const gaps: number[] = [];
+    const margins: number[] = [];
+    let overlaps = 0;
+    let refused = 0;
+    for (let i = 0; i < PARTITION_RUNS; i++) {
+      const r = await fencingRound(ctx, 'partition', `bench-fencing-${i}/`);
+      failover.push(r.bStartedTs - r.faultAt);
+      if (r.aStoppedTs !== undefined) margins.push(r.bStartedTs - r.aStoppedTs);
+      const aLast = Math.max(r.aLastChangeAt ?? -Infinity, r.aStoppedTs ?? -Infinity);
+      if (r.bFirstChangeAt !== undefined && Number.isFinite(aLast)) gaps.push(r.bFirstChangeAt - aLast);
+      if (r.aImportRefused) refused++;
+      const late = [...r.aChangesAfterB, ...r.aStoreWritesAfterB];
+      if (late.length > 0 || r.aStoppedTs === undefined || r.aStoppedTs >= r.bStartedTs) {
+        overlaps++;
+        console.log(`OVERLAP round ${i}: old leader stopped leading at ${r.aStoppedTs ?? 'never'}, new leader started at ${r.bStartedTs}; old leader's changes after that: ${late.map((x) => `${x.method} ${x.path.split('?')[0]} at ${x.at}`).join(', ') || 'none'}`);
+      }
+      for (const c of ctx.children) if (c.running) await c.stop('SIGKILL').catch(() => undefined);
+      for (const p of ctx.proxies.splice(0)) await p.close().catch(() => undefined);
+    }
+    const minGap = gaps.length ? Math.min(...gaps) : NaN;
+    console.log(`partition of the leader from Consul (packets dropped) while it waits on a slow engine answer${UNFENCED ? ' -- UNFENCED copy of the tree (BENCH_UNFENCED=1)' : ''}`);
+    console.log(`cut -> standby logs started leading   ${sampleText(failover)}`);
+    console.log(`old leader's stopped leading -> new leader's started leading (own log timestamps)   ${sampleText(margins)}`);
+    console.log(`gap: old leader's last possible change -> new leader's first change at the engine   min ${minGap.toFixed(0)} ms   (${gaps.filter((g) => g > 0).length} of ${gaps.length} rounds > 0)`);
+    console.log(`the old leader's stale import refused by its own fence in ${refused} of ${PARTITION_RUNS} rounds`);
+    console.log(`partition overlaps: ${overlaps} of ${PARTITION_RUNS} rounds`);
+    if (!UNFENCED) {
+      reportFigure({
+        what: 'Operator leader failover: the leader partitioned from Consul (packets dropped) during a slow engine call → the standby logs started leading',
+        figure: sampleText(failover),
+        anchor: `old leader's last possible change → new leader's first change: min ${minGap.toFixed(0)} ms, > 0 in ${gaps.filter((g) => g > 0).length} of ${gaps.length}; overlaps ${overlaps}`,
+        target: 'gap > 0 in every round; p99 ≤ 5 s',
+        met: overlaps === 0 && gaps.length === PARTITION_RUNS && gaps.every((g) => g > 0) && stats(failover).p99 <= TARGET_MS,
+      });
+    }
+    return overlaps === 0 && gaps.length === PARTITION_RUNS && gaps.every((g) => g > 0) ? 0 : 1;
+  } finally {
+    for (const c of ctx.children) if (c.running) await c.stop('SIGKILL').catch(() => undefined);
+    for (const p of ctx.proxies) await p.close().catch(() => undefined);
+    tree?.remove();
+    await engine.stop();
+    await agent.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  let rc = 0;
+  if (CASES.has('signals')) rc = Math.max(rc, await signalCases());
+  if (CASES.has('partition')) rc = Math.max(rc, await partitionCase());
+  return rc;
 }
 
 process.exitCode = await main();
