@@ -29,8 +29,23 @@ export function agentOnHost(clusterName: string, cluster: ConsulCluster | undefi
   const member = [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.host === host);
   if (!member)
     return { blocked: { reason: 'NoAgentOnHost', message: `ConsulCluster ${clusterName} has no server or client on host ${host}; add one so the service lives on its node` } };
+  return memberAgent(clusterName, cluster, member, dockerHost);
+}
+
+/**
+ * The agent of the member named `node` (a node name as status records it), found again from the
+ * ConsulCluster and DockerHost specs: the status only says which member, never where it is.
+ */
+export function agentOfNode(clusterName: string, cluster: ConsulCluster | undefined, node: string, dockerHostOf: (name: string) => DockerHost | undefined): AgentTarget | undefined {
+  const member = cluster ? [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.node === node) : undefined;
+  if (!cluster || !member) return undefined;
+  const lookup = memberAgent(clusterName, cluster, member, dockerHostOf(member.host));
+  return 'target' in lookup ? lookup.target : undefined;
+}
+
+function memberAgent(clusterName: string, cluster: ConsulCluster, member: ConsulCluster['spec']['servers'][number], dockerHost: DockerHost | undefined): AgentLookup {
   const address = member.bindAddress ?? dockerHost?.spec.address;
-  if (!address) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${host} does not exist` } };
+  if (!address) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${member.host} does not exist` } };
   return {
     target: {
       consulCluster: clusterName,
