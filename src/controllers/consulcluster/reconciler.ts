@@ -20,6 +20,8 @@ import { conditions, observedStatus, type ConsulClusterObserved } from './status
 import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
 import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
 import { joinLandedLate, type UnansweredJoin } from './unanswered-join.js';
+import { consulClusterViolations } from './policy.js';
+import { describeViolations, POLICY_REASON, type TrustPolicy } from '../trust-policy.js';
 
 export interface ConsulClusterReconcilerOptions {
   /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
@@ -38,6 +40,8 @@ export interface ConsulClusterReconcilerOptions {
   /** Agents' HTTP port (8500). */
   httpPort?: number;
   now?: () => number;
+  /** The operator's limits on data dirs, images, secret keys and engines (`swarmop operator` always gives one). */
+  policy?: TrustPolicy;
 }
 
 const EMPTY_ANALYSIS: ClusterAnalysis = { members: [], leaderAddress: '', raft: [], strays: [], unreachableHosts: [] };
@@ -77,6 +81,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly pullRetryMs: number;
   private readonly now: () => number;
   private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
+  private readonly policy: TrustPolicy | undefined;
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
     const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}) };
@@ -88,12 +93,25 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.pullRetryMs = options.pullRetryMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.readSecret = options.readSecret;
+    this.policy = options.policy;
   }
 
   async reconcile(resource: ConsulCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
     const name = resource.metadata.name;
     const key = `${name}/${resource.metadata.uid ?? ''}`;
     const spec = resource.spec;
+    // Before any secret is read or any host called: a field reaching further than it means refuses the cluster.
+    const refused = consulClusterViolations(spec, this.policy, (h) => ctx.cache.get('DockerHost', h));
+    if (refused.length > 0) {
+      const message = describeViolations(refused);
+      return {
+        observed: {},
+        conditions: [
+          { type: 'Ready', status: 'False', reason: POLICY_REASON, message },
+          { type: 'Degraded', status: 'Unknown', reason: POLICY_REASON, message },
+        ],
+      };
+    }
     const secrets = await this.secrets(spec);
     if (typeof secrets === 'string') {
       return {

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConsulCluster, ConsulServiceSpec, DockerHost, ServiceHealth } from '../../crds/index.js';
+import { bindAddressProblem, POLICY_REASON } from '../trust-policy.js';
 
 /** Marks on every registration: which attachment owns it and a digest of what was registered. */
 export const OWNER_META = 'swarmop-attachment';
@@ -44,8 +45,11 @@ export function agentOfNode(clusterName: string, cluster: ConsulCluster | undefi
 }
 
 function memberAgent(clusterName: string, cluster: ConsulCluster, member: ConsulCluster['spec']['servers'][number], dockerHost: DockerHost | undefined): AgentLookup {
-  const address = member.bindAddress ?? dockerHost?.spec.address;
-  if (!address) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${member.host} does not exist` } };
+  // The cluster's token goes to this address: only ever one the member's DockerHost declares.
+  if (!dockerHost) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${member.host} does not exist` } };
+  const problem = member.bindAddress !== undefined ? bindAddressProblem(member.bindAddress, dockerHost) : undefined;
+  if (problem !== undefined) return { blocked: { reason: POLICY_REASON, message: `ConsulCluster ${clusterName} member ${member.node}: bindAddress ${problem}` } };
+  const address = member.bindAddress ?? dockerHost.spec.address;
   return {
     target: {
       consulCluster: clusterName,
