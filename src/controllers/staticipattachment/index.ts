@@ -28,6 +28,8 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   readSecret?: (kvKey: string) => Promise<string | undefined>;
   /** Re-check of a registered service (ms), default 10 000. */
   serviceRecheckMs?: number;
+  /** Attach only containers carrying this label (the operator's --attach-requires-label). */
+  attachRequiresLabel?: string;
 }
 
 export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
@@ -41,7 +43,11 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
       : mode === 'resident'
         ? new ResidentNetHelper(helperOptions)
         : new SessionNetHelper({ resident: new ResidentNetHelper(helperOptions), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }));
-  const network = new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
+  const network = new StaticIPAttachmentReconciler({
+    helper,
+    ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+    ...(options.attachRequiresLabel !== undefined ? { attachRequiresLabel: options.attachRequiresLabel } : {}),
+  });
   const service = new ServiceRegistrationStep({
     agent: options.serviceAgent ?? new HttpServiceAgent(),
     ...(options.readSecret ? { readSecret: options.readSecret } : {}),
