@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsulCluster, DockerHost, KindName, Resource } from '../../crds/index.js';
+import type { ConsulCluster, DockerHost, KindName } from '../../crds/index.js';
 import type { KindReconcileContext, KindTypes, ObjectCache } from '../kind-reconciler.js';
 import { defaultTrustPolicy } from '../trust-policy.js';
 import { recordingDocker } from '../../../testing/fakes/recording-docker.js';
@@ -8,7 +8,7 @@ import { ConsulClusterReconciler } from './reconciler.js';
 
 const host: DockerHost = { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' } };
 
-function ctx(objects: Resource[], calls: string[]): KindReconcileContext {
+function ctx(objects: (DockerHost | ConsulCluster)[], calls: string[]): KindReconcileContext {
   const cache: ObjectCache = {
     get: <K extends KindName>(k: K, n: string) => objects.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objects.filter((o) => o.kind === k) as unknown as KindTypes[K][],

@@ -104,6 +104,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const refused = consulClusterViolations(spec, this.policy, (h) => ctx.cache.get('DockerHost', h));
     if (refused.length > 0) {
       const message = describeViolations(refused);
+      this.tokensByCluster.delete(name);
       return {
         observed: {},
         conditions: [
@@ -384,7 +385,16 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   /** A member turning `failed` (or any change of the agents' member views) queues its cluster within a second. */
   watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
     const http = this.observeOptions.http;
-    return watchMembers(ctx, signal, {
+    // The watch polls each cluster's agents: never those of a cluster the policy refuses (its
+    // bindAddress may name any address, and a token from an earlier pass would ride along).
+    const cache = ctx.cache;
+    const allowed = (c: ConsulCluster) => consulClusterViolations(c.spec, this.policy, (h) => cache.get('DockerHost', h)).length === 0;
+    const watched: ObjectCache = {
+      get: cache.get.bind(cache),
+      byIndex: cache.byIndex.bind(cache),
+      list: ((kind: KindName) => (kind === 'ConsulCluster' ? cache.list('ConsulCluster').filter(allowed) : cache.list(kind))) as ObjectCache['list'],
+    };
+    return watchMembers({ ...ctx, cache: watched }, signal, {
       readMembers: (address, s, cluster) =>
         readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
       readWanMembers: (address, s, cluster) =>
