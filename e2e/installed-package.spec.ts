@@ -66,7 +66,7 @@ describeE2E('installed package', (f) => {
     const applied = await swarmop(['apply', '-f', '-'], docs);
     assert.equal(applied.code, 0, applied.stderr);
     assert.ok(applied.stdout.split('\n').includes(`staticipattachment/${A.name} created`), applied.stdout);
-    operator = spawn(bin, ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    operator = spawn(bin, ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10', '--allow-insecure-engines'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const s of [operator.stdout!, operator.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
     const wait = await swarmop(['wait', `staticipattachment/${A.name}`, '--for=condition=Ready', '--timeout', '120s']);
     assert.equal(wait.code, 0, `${wait.stderr}\n${lines.slice(-20).join('\n')}`);

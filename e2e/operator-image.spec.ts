@@ -44,7 +44,8 @@ describeE2E('operator image', (f) => {
     const started = await docker([
       'run', '-d', '--name', name, '--label', 'io.swarmop.lab=1', '--restart', 'unless-stopped', '--net', 'host',
       '-e', `CONSUL_HTTP_ADDR=${f.lab.storeAddr}`, '-e', `SWARMOP_PREFIX=${f.prefix}`,
-      IMAGE, 'operator', '--leader-elect', '--metrics-addr', metrics,
+      // The lab's engines are plain tcp :2375: --allow-insecure-engines as every lab operator.
+      IMAGE, 'operator', '--leader-elect', '--metrics-addr', metrics, '--allow-insecure-engines',
     ]);
     assert.equal(started.code, 0, started.stderr);
     const ready = await eventually('/readyz 200', async () => {

@@ -48,7 +48,9 @@ if [ -s "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
 fi
 say "starting the operator (log: $op_log)"
 : >"$op_log"
-nohup node "$root/bin/swarmop.js" operator --log-format "${OPERATOR_LOG_FORMAT:-text}" --metrics-addr 127.0.0.1:9464 >>"$op_log" 2>&1 &
+# The lab's engines listen on plain tcp :2375 (the seed's setup): swarm join tokens and Consul
+# secrets may go to them only with --allow-insecure-engines. Real hosts use TLS (:2376).
+nohup node "$root/bin/swarmop.js" operator --log-format "${OPERATOR_LOG_FORMAT:-text}" --metrics-addr 127.0.0.1:9464 --allow-insecure-engines >>"$op_log" 2>&1 &
 echo $! >"$pid_file"
 
 # manifests/ as it is for the default lab, rewritten for SWARMOP_LAB_SUBNET/HOSTS/WORKLOADS otherwise.

@@ -13,9 +13,12 @@ import { run, runOrThrow } from './shell.js';
 
 /**
  * Flags of every operator a spec starts: a 10 s resync so a missed event heals within a spec's
- * patience, and no metrics port (several operators run at once on one machine).
+ * patience, and no metrics port (several operators run at once on one machine). The lab's engines
+ * listen on plain tcp :2375 as in the seed's setup, so swarm join tokens and Consul secrets may go
+ * to them (--allow-insecure-engines); each spec has its own store prefix, and the examples keep
+ * their secrets under the default prefix's secrets/ (--secrets-prefix).
  */
-export const LAB_OPERATOR_ARGS: readonly string[] = ['--resync-seconds', '10', '--metrics-addr', '0'];
+export const LAB_OPERATOR_ARGS: readonly string[] = ['--resync-seconds', '10', '--metrics-addr', '0', '--allow-insecure-engines', '--secrets-prefix', 'swarmop/secrets/'];
 
 export { REPO_ROOT };
 const LAB_SH = join(REPO_ROOT, 'hack', 'lab.sh');

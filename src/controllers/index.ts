@@ -7,6 +7,7 @@ import { createConsulClusterReconciler } from './consulcluster/index.js';
 import { createSwarmClusterReconciler } from './swarmcluster/index.js';
 import { createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
 import { HelperImageProvisioner } from './staticipattachment/helper-image.js';
+import { secretKeyProblem, type TrustPolicy } from './trust-policy.js';
 
 export interface ReconcilerDeps {
   /** The store's Consul KV: ConsulCluster reads gossip key / ACL token references from it. */
@@ -22,19 +23,27 @@ export interface ReconcilerDeps {
    * are fenced where their clients are built (HostRegistry, FencedKv).
    */
   fence?: Fence;
+  /** The operator's limits on what documents may make it do (its flags); absent: none (tests). */
+  policy?: TrustPolicy;
 }
 
 export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
-  const kv = deps.kv;
+  const { kv, policy } = deps;
   const helperImages = deps.helperImages ?? new HelperImageProvisioner();
+  // Secrets are read with the operator's own token: never a key outside the secrets prefix,
+  // whichever controller asks (the ConsulCluster controller also says so in a condition).
+  const readSecret = kv
+    ? async (key: string) => (policy && secretKeyProblem(key, policy.secretsPrefix) !== undefined ? undefined : (await kv.get(key))?.value)
+    : undefined;
   return [
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
-    createConsulClusterReconciler({ ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
-    createSwarmClusterReconciler(),
+    createConsulClusterReconciler({ ...(readSecret ? { readSecret } : {}), ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
+    createSwarmClusterReconciler(policy ? { policy } : {}),
     createStaticIPAttachmentReconciler({
       images: helperImages,
-      ...(kv ? { readSecret: async (key: string) => (await kv.get(key))?.value } : {}),
+      ...(readSecret ? { readSecret } : {}),
+      ...(policy?.attachRequiresLabel !== undefined ? { attachRequiresLabel: policy.attachRequiresLabel } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
     }),
   ];

@@ -21,6 +21,7 @@ export type SwarmNodeState = 'inactive' | 'pending' | 'active' | 'error' | 'lock
 
 export interface DockerHostStatus extends BaseStatus {
   reachable?: boolean;
+  endpoint?: string;
   engineVersion?: string;
   apiVersion?: string;
   os?: string;
@@ -59,6 +60,7 @@ const spec = obj(
 
 const status = statusSchema('Observed state of a DockerHost, rebuilt by the controller at every probe.', {
   reachable: bool('Whether the engine answered the last probe.'),
+  endpoint: str('The endpoint the last probe used.'),
   engineVersion: str('Docker Engine version reported by the engine.'),
   apiVersion: str('Docker Engine API version.'),
   os: str('Operating system of the engine (e.g. linux).'),

@@ -18,6 +18,8 @@ export interface SchemaError {
 
 export class SchemaValidator {
   readonly #validators = new Map<string, ValidateFunction>();
+  /** Each kind's status schema alone: stored status is read back through it (status-validate.ts). */
+  readonly #statusValidators = new Map<string, ValidateFunction>();
   readonly #ajv: Ajv;
 
   constructor(options: { kinds: readonly KindInfo[] }) {
@@ -32,7 +34,27 @@ export class SchemaValidator {
         properties: { ...k.schema.properties, status: { type: 'object', description: 'Written by controllers; ignored on apply.' } },
       };
       this.#validators.set(k.kind, this.#ajv.compile(schema));
+      const status = k.schema.properties?.status;
+      if (status) this.#statusValidators.set(k.kind, this.#ajv.compile(status));
     }
+  }
+
+  /**
+   * A stored status checked against its kind's status schema. Status is the controllers' output,
+   * but its key is writable by anyone who can write the prefix: what does not validate is dropped
+   * top-level field by top-level field (the fields that validate are kept), never trusted.
+   */
+  validateStatus(kind: string, value: unknown): { status: Record<string, unknown> | undefined; dropped: string[] } {
+    const fn = this.#statusValidators.get(kind);
+    if (!fn || value === null || typeof value !== 'object' || Array.isArray(value)) return { status: undefined, dropped: value === undefined ? [] : ['status'] };
+    if (fn(value)) return { status: value as Record<string, unknown>, dropped: [] };
+    const kept: Record<string, unknown> = {};
+    const dropped: string[] = [];
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (fn({ [key]: v })) kept[key] = v;
+      else dropped.push(`status.${key}`);
+    }
+    return { status: kept, dropped };
   }
 
   validate(kind: string, value: unknown): SchemaError[] {

@@ -84,10 +84,12 @@ const status = statusSchema('Observed state of a StaticIPAttachment, read from i
   hostVeth: str('Host end of the veth pair, attached to the bridge.'),
   lastAppliedTime: str('When the interface was last (re-)applied (RFC 3339).', { format: 'date-time' }),
   service: obj('The Consul service registration as last observed on the agent.', {
-    serviceID: str('Service ID on the agent.'),
-    agent: str('Consul node name of the agent holding the registration.'),
-    agentAddress: str('HTTP address (ip:port) of that agent.'),
-    consulCluster: str('ConsulCluster the agent belongs to.'),
+    serviceID: str('Service ID on the agent.', { format: 'dns-label' }),
+    agent: str('Consul node name of the agent holding the registration.', { format: 'dns-label' }),
+    agentAddress: str('HTTP address (ip:port) of that agent, for people: the operator always finds the agent again from the ConsulCluster and DockerHost specs.', {
+      pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}:[0-9]{1,5}$',
+    }),
+    consulCluster: str('ConsulCluster the agent belongs to.', { format: 'dns-label' }),
     health: str("Aggregated health of the service's checks.", { enum: ['passing', 'warning', 'critical', 'unregistered'] }),
   }),
 });

@@ -8,7 +8,7 @@ import { formatFieldPath, type FieldPath } from './field-path.js';
 import { show } from './formats.js';
 import { definitionOf, isKindName, KINDS } from './kind-registry.js';
 import { compareManifestErrors, type ManifestError } from './manifest-error.js';
-import { API_VERSION, type ObjectMeta, type Resource } from './meta.js';
+import { API_VERSION, type BaseStatus, type ObjectMeta, type Resource } from './meta.js';
 import type { ParsedDocument } from './parse-manifest.js';
 import { SchemaValidator, type SchemaError } from './schema-validator.js';
 
@@ -49,6 +49,12 @@ export class ResourceValidator {
     }
     return errors.length ? { errors } : { resource, errors };
   }
+
+  /** A stored status through its kind's status schema: invalid fields dropped (see SchemaValidator.validateStatus). */
+  checkStatus(kind: string, value: unknown): { status: BaseStatus | undefined; dropped: string[] } {
+    const r = this.#schemas.validateStatus(kind, value);
+    return { status: r.status as BaseStatus | undefined, dropped: r.dropped };
+  }
 }
 
 function showAny(v: unknown): string {
@@ -65,6 +71,14 @@ function validator(): ResourceValidator {
 export function validateResource(value: unknown): { resource?: Resource; errors: { path: string; message: string }[] } {
   const r = validator().check(value);
   return { ...(r.resource ? { resource: r.resource } : {}), errors: r.errors.map((e) => ({ path: formatFieldPath(e.path), message: e.message })) };
+}
+
+/**
+ * A status read back from the store, validated like spec: status keys can be written by anyone who
+ * can write the prefix, so nothing in one is used unless it fits its kind's schema.
+ */
+export function validateStatus(kind: string, value: unknown): { status: BaseStatus | undefined; dropped: string[] } {
+  return validator().checkStatus(kind, value);
 }
 
 /** What apply stores: system metadata and status dropped. */

@@ -60,8 +60,9 @@ test('the reconciler is given the stored status although the cache holds objects
   const reconciler: KindReconciler = {
     kind: 'DockerHost',
     reconcile: async (res) => {
-      seen.push((res.status as { containerID?: string } | undefined)?.containerID);
-      return { observed: { containerID: 'c1' }, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] };
+      // A field of DockerHost's status schema: stored status is read back through it.
+      seen.push((res.status as { engineVersion?: string } | undefined)?.engineVersion);
+      return { observed: { engineVersion: 'c1' }, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: 'answers' }] };
     },
   };
   const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
@@ -79,7 +80,7 @@ test('a repair that keeps failing shows Degraded/RepairFailing with the attempt 
   const reconciler: KindReconciler = {
     kind: 'DockerHost',
     reconcile: async () => ({
-      observed: { seen: true },
+      observed: { reachable: true },
       conditions: [
         { type: 'Ready', status: 'False', reason: 'NodeDown', message: 'alpha is down' },
         { type: 'Degraded', status: 'False', reason: 'AsExpected', message: '' },
@@ -100,7 +101,7 @@ test('a repair that keeps failing shows Degraded/RepairFailing with the attempt 
   await assert.rejects(run(1), /cannot find manager/);
   await assert.rejects(run(2), /cannot find manager/);
   assert.equal(await degraded(), 'True/RepairFailing/attempt 3: alpha: node update: cannot find manager in raft memberlist');
-  assert.equal(((await store.get('DockerHost', 'h1'))?.status as { seen?: boolean } | undefined)?.seen, true, 'the observation is still written');
+  assert.equal(((await store.get('DockerHost', 'h1'))?.status as { reachable?: boolean } | undefined)?.reachable, true, 'the observation is still written');
   assert.deepEqual(await repairEvents(), ['attempt 1: alpha: node update: cannot find manager in raft memberlist/1'], 'one event while the error stays the same');
   failure = 'alpha: node remove: rpc error: quorum';
   await assert.rejects(run(3), /quorum/);

@@ -5,6 +5,7 @@
  * from the spec, so a status write never moves `generation` and never wakes the objects watch.
  */
 import type { BaseStatus, Resource } from '../crds/meta.js';
+import { validateStatus } from '../crds/validate.js';
 import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
 import type { StoreContext } from './store-context.js';
@@ -20,12 +21,12 @@ export interface StatusRead {
 /**
  * The stored status alone (one read of the status key; the objects key is neither read nor
  * validated again), with the index a later `writeStatusWith(..., read)` is conditional on.
- * A status that is not a JSON object counts as none.
+ * The status is validated against its kind's status schema like spec: a status that is not a JSON
+ * object counts as none, and fields that do not validate are dropped.
  */
 export async function readStatus(ctx: StoreContext, kind: string, name: string): Promise<StatusRead> {
   const pair = await ctx.kv.get(statusKey(ctx.prefix, kind, name));
-  const stored = pair ? parseJson(pair.value) : undefined;
-  const status = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as BaseStatus) : undefined;
+  const status = pair ? validateStatus(kind, parseJson(pair.value)).status : undefined;
   return { status, index: pair?.modifyIndex ?? 0 };
 }
 

@@ -4,7 +4,7 @@
  * value, and decoding of a raw listing into validated, defaulted objects with their status.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { KINDS, validateResource } from '../crds/index.js';
+import { KINDS, validateResource, validateStatus } from '../crds/index.js';
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import type { KvPair } from './kv.js';
@@ -90,8 +90,10 @@ export function decodeObject(kind: string, name: string, obj: KvPair, st: KvPair
   if (!res.resource || errors.length > 0) return { ...base, errors };
   const resource = res.resource;
   resource.metadata.resourceVersion = String(obj.modifyIndex);
-  const status = st ? parseJson(st.value) : undefined;
-  if (status && typeof status === 'object' && !Array.isArray(status)) resource.status = status as Resource['status'];
+  // Status is validated like spec: what does not fit the kind's status schema is dropped, so a
+  // hand-written status key can never hand a controller a value it would not have written.
+  const status = st ? validateStatus(kind, parseJson(st.value)).status : undefined;
+  if (status) resource.status = status;
   return { ...base, resource, errors: [] };
 }
 

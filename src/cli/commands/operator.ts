@@ -31,6 +31,17 @@ function imageRef(v: string): string {
   return v;
 }
 
+function collect(v: string, previous: string[]): string[] {
+  return [...previous, v];
+}
+
+function absPath(flag: string): (v: string) => string {
+  return (v) => {
+    if (!v.startsWith('/') || v.split('/').includes('..')) throw new SwarmopError('Invalid', `${flag} must be an absolute path without "..", got "${v}"`);
+    return v;
+  };
+}
+
 export function registerOperator(program: Command, ctx: CliContext): void {
   program
     .command('operator')
@@ -50,6 +61,16 @@ export function registerOperator(program: Command, ctx: CliContext): void {
       'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
       imageRef,
     )
+    .option('--data-dir-root <dir>', 'ConsulCluster data directories must be this directory or under it', absPath('--data-dir-root'), '/var/lib/swarmop')
+    .option(
+      '--allowed-image <ref>',
+      'registry (registry.example.com), namespace (docker.io/hashicorp) or repository (hashicorp/consul) agent images may come from; repeatable; an image pinned by digest is always allowed (default: every image, with a warning at start)',
+      collect,
+      [] as string[],
+    )
+    .option('--secrets-prefix <prefix>', 'gossipKeyRef / aclTokenRef keys must be under this KV prefix (default: <prefix>secrets/)')
+    .option('--attach-requires-label <key>', 'attach only containers that carry this label')
+    .option('--allow-insecure-engines', 'also send swarm join tokens and Consul secrets to engines reached over plain tcp (no tls); unix sockets are local and always allowed', false)
     .addOption(
       new Option(
         '--on-leader-loss <action>',
@@ -60,7 +81,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
+      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -81,6 +102,11 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           lockDelaySeconds: opts.lockDelaySeconds,
           onLeaderLoss: opts.onLeaderLoss,
           ...(opts.helperImage === undefined ? {} : { helperImage: opts.helperImage }),
+          dataDirRoot: opts.dataDirRoot,
+          allowedImages: opts.allowedImage,
+          ...(opts.secretsPrefix === undefined ? {} : { secretsPrefix: opts.secretsPrefix }),
+          ...(opts.attachRequiresLabel === undefined ? {} : { attachRequiresLabel: opts.attachRequiresLabel }),
+          allowInsecureEngines: opts.allowInsecureEngines,
         });
       }),
     );

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../../controllers/index.js';
+import { defaultTrustPolicy, type TrustPolicy } from '../../controllers/trust-policy.js';
 import { HelperImageProvisioner } from '../../controllers/staticipattachment/helper-image.js';
 import { Operator } from '../../operator/operator.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
@@ -50,6 +51,29 @@ export interface OperatorCommandOptions {
   onLeaderLoss?: 'exit' | 'standby';
   /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
   helperImage?: string;
+  /** ConsulCluster data dirs must be under this root (default /var/lib/swarmop). */
+  dataDirRoot?: string;
+  /** Registries/repositories agent images may come from; empty or undefined = any (said at start). */
+  allowedImages?: string[];
+  /** Secret references must be under this KV prefix (default `<prefix>secrets/`). */
+  secretsPrefix?: string;
+  /** Attach only containers carrying this label. */
+  attachRequiresLabel?: string;
+  /** Send join tokens and secrets to engines reached over plain tcp too. */
+  allowInsecureEngines?: boolean;
+}
+
+/** The operator's TrustPolicy from its flags, on top of the secure defaults. */
+export function trustPolicyOf(options: OperatorCommandOptions): TrustPolicy {
+  const base = defaultTrustPolicy(options.prefix);
+  return {
+    ...base,
+    ...(options.dataDirRoot !== undefined ? { dataDirRoot: options.dataDirRoot } : {}),
+    ...(options.allowedImages !== undefined && options.allowedImages.length > 0 ? { allowedImages: options.allowedImages } : {}),
+    ...(options.secretsPrefix !== undefined ? { secretsPrefix: options.secretsPrefix } : {}),
+    ...(options.attachRequiresLabel !== undefined ? { attachRequiresLabel: options.attachRequiresLabel } : {}),
+    allowInsecureEngines: options.allowInsecureEngines === true,
+  };
 }
 
 export async function runOperator(options: OperatorCommandOptions): Promise<number> {
@@ -81,11 +105,14 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
   const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
+  const policy = trustPolicyOf(options);
+  if (!policy.allowedImages) log.warn('every agent image is allowed; limit them with --allowed-image', { flag: '--allowed-image' });
+  if (policy.allowInsecureEngines) log.warn('join tokens and secrets may go to engines over plain tcp', { flag: '--allow-insecure-engines' });
 
   const operator = new Operator({
     kv: writeKv,
     store,
-    reconcilers: allReconcilers({ kv: writeKv, helperImages, ...(fence ? { fence } : {}) }),
+    reconcilers: allReconcilers({ kv: writeKv, helperImages, policy, ...(fence ? { fence } : {}) }),
     ...(fence ? { fence } : {}),
     log,
     metrics,
@@ -126,7 +153,18 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
     metrics,
     log,
   });
-  log.info('operator starting', { prefix: store.prefix, consul: consul.address, leaderElect: options.leaderElect, identity, helperImage: helperImages.image });
+  log.info('operator starting', {
+    prefix: store.prefix,
+    consul: consul.address,
+    leaderElect: options.leaderElect,
+    identity,
+    helperImage: helperImages.image,
+    dataDirRoot: policy.dataDirRoot,
+    secretsPrefix: policy.secretsPrefix,
+    allowedImages: policy.allowedImages ?? 'any',
+    ...(policy.attachRequiresLabel !== undefined ? { attachRequiresLabel: policy.attachRequiresLabel } : {}),
+    allowInsecureEngines: policy.allowInsecureEngines,
+  });
   try {
     await manager.run();
   } catch (err) {

@@ -21,6 +21,8 @@ import { conditions, observedStatus, type ConsulClusterObserved } from './status
 import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
 import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
 import { joinLandedLate, type UnansweredJoin } from './unanswered-join.js';
+import { consulClusterViolations } from './policy.js';
+import { describeViolations, POLICY_REASON, type TrustPolicy } from '../trust-policy.js';
 
 export interface ConsulClusterReconcilerOptions {
   /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
@@ -41,6 +43,8 @@ export interface ConsulClusterReconcilerOptions {
   /** Every agent call that changes something passes it (leader election). */
   fence?: Fence;
   now?: () => number;
+  /** The operator's limits on data dirs, images, secret keys and engines (`swarmop operator` always gives one). */
+  policy?: TrustPolicy;
 }
 
 const EMPTY_ANALYSIS: ClusterAnalysis = { members: [], leaderAddress: '', raft: [], strays: [], unreachableHosts: [] };
@@ -80,6 +84,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly pullRetryMs: number;
   private readonly now: () => number;
   private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
+  private readonly policy: TrustPolicy | undefined;
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
     const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}), ...(options.fence ? { fence: options.fence } : {}) };
@@ -91,12 +96,26 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.pullRetryMs = options.pullRetryMs ?? 30_000;
     this.now = options.now ?? Date.now;
     this.readSecret = options.readSecret;
+    this.policy = options.policy;
   }
 
   async reconcile(resource: ConsulCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
     const name = resource.metadata.name;
     const key = `${name}/${resource.metadata.uid ?? ''}`;
     const spec = resource.spec;
+    // Before any secret is read or any host called: a field reaching further than it means refuses the cluster.
+    const refused = consulClusterViolations(spec, this.policy, (h) => ctx.cache.get('DockerHost', h));
+    if (refused.length > 0) {
+      const message = describeViolations(refused);
+      this.tokensByCluster.delete(name);
+      return {
+        observed: {},
+        conditions: [
+          { type: 'Ready', status: 'False', reason: POLICY_REASON, message },
+          { type: 'Degraded', status: 'Unknown', reason: POLICY_REASON, message },
+        ],
+      };
+    }
     const secrets = await this.secrets(spec);
     if (typeof secrets === 'string') {
       return {
@@ -369,7 +388,16 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   /** A member turning `failed` (or any change of the agents' member views) queues its cluster within a second. */
   watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
     const http = this.observeOptions.http;
-    return watchMembers(ctx, signal, {
+    // The watch polls each cluster's agents: never those of a cluster the policy refuses (its
+    // bindAddress may name any address, and a token from an earlier pass would ride along).
+    const cache = ctx.cache;
+    const allowed = (c: ConsulCluster) => consulClusterViolations(c.spec, this.policy, (h) => cache.get('DockerHost', h)).length === 0;
+    const watched: ObjectCache = {
+      get: cache.get.bind(cache),
+      byIndex: cache.byIndex.bind(cache),
+      list: ((kind: KindName) => (kind === 'ConsulCluster' ? cache.list('ConsulCluster').filter(allowed) : cache.list(kind))) as ObjectCache['list'],
+    };
+    return watchMembers({ ...ctx, cache: watched }, signal, {
       readMembers: (address, s, cluster) =>
         readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
       readWanMembers: (address, s, cluster) =>

@@ -31,6 +31,8 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   serviceRecheckMs?: number;
   /** Every program written to a helper session and every service registration passes it (leader election). */
   fence?: Fence;
+  /** Attach only containers carrying this label (the operator's --attach-requires-label). */
+  attachRequiresLabel?: string;
 }
 
 export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
@@ -48,7 +50,11 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
             ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
             ...(options.fence ? { fence: options.fence } : {}),
           }));
-  const network = new StaticIPAttachmentReconciler({ helper, ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}) });
+  const network = new StaticIPAttachmentReconciler({
+    helper,
+    ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),
+    ...(options.attachRequiresLabel !== undefined ? { attachRequiresLabel: options.attachRequiresLabel } : {}),
+  });
   const service = new ServiceRegistrationStep({
     agent: options.serviceAgent ?? new HttpServiceAgent(options.fence ? { fence: options.fence } : {}),
     ...(options.readSecret ? { readSecret: options.readSecret } : {}),

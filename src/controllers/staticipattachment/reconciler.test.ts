@@ -262,3 +262,76 @@ test('a new PID without any lifecycle event seen (only the resync or a netlink c
   assert.deepEqual(steps(helper.calls), ['observe', 'apply', 'observe']);
   assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
 });
+
+/** A host whose engine answers one container inspect (and records every other Docker call). */
+function hostWithContainer(info: { mode: string; labels?: Record<string, string>; pid?: number }, calls: string[]) {
+  const inspect = async () => ({
+    Id: 'c1',
+    State: { Running: true, Pid: info.pid ?? 4242 },
+    HostConfig: { NetworkMode: info.mode },
+    Config: { Labels: info.labels ?? {} },
+  });
+  const docker = new Proxy({}, {
+    get: (_t, prop) => (prop === 'getContainer' ? () => ({ inspect }) : () => { calls.push(String(prop)); throw new Error('unexpected docker call'); }),
+  });
+  return { get: (n: string) => ({ name: n, address: '10.0.0.1', docker: docker as never, ready: true }), list: () => [] };
+}
+
+test('a container without its own network namespace (--net host, --net container:X) is refused on every path, with a condition naming spec.container', async () => {
+  for (const mode of ['host', 'container:0123abcd']) {
+    const { helper, r } = reconcilerWithoutHelper();
+    const o = sia('a', {});
+    const c = ctx([o]);
+    const calls: string[] = [];
+    c.hosts = hostWithContainer({ mode }, calls);
+    // The fast path of a just-started container too: its start event is what queued this run.
+    r.mapHostEvent('consul01', { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { name: 'a' } } } as never, c.cache);
+    const out = await r.reconcile(o, c);
+    assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'NoOwnNetworkNamespace'], mode);
+    assert.match(out.conditions[0]?.message ?? '', new RegExp(`^spec\\.container: container a on consul01 has network mode ${mode}`));
+    assert.deepEqual(helper.calls, [], mode);
+    assert.deepEqual(calls, [], mode);
+  }
+});
+
+test('deleting an attachment whose container shares the host namespace never enters that namespace', async () => {
+  const programs: HelperCommand[][] = [];
+  const helper: NetHelper = { run: async (_h, cmds) => (programs.push([...cmds]), Promise.reject(new Error('stop here'))) };
+  const r = createStaticIPAttachmentReconciler({ helper });
+  const o = sia('a', {}, { deletionTimestamp: '2024-01-02T00:00:00Z' });
+  const c = ctx([o]);
+  c.hosts = hostWithContainer({ mode: 'host', pid: 1 }, []);
+  await r.finalize!(o, c).catch(() => undefined);
+  assert.ok(programs.length > 0);
+  for (const p of programs) for (const cmd of p) assert.ok(!cmd.argv.includes('nsenter'), cmd.argv.join(' '));
+});
+
+test('with --attach-requires-label, a container without the label is refused naming spec.container', async () => {
+  const helper = new NoHelper();
+  const r = createStaticIPAttachmentReconciler({ helper, attachRequiresLabel: 'io.swarmop.attach' });
+  const o = sia('a', {});
+  const c = ctx([o]);
+  c.hosts = hostWithContainer({ mode: 'bridge' }, []);
+  const out = await r.reconcile(o, c);
+  assert.deepEqual([out.conditions[0]?.reason, out.conditions[0]?.message], [
+    'NotAllowed',
+    'spec.container: container a on consul01 does not carry the label io.swarmop.attach that the operator requires of attached containers (--attach-requires-label)',
+  ]);
+  assert.deepEqual(helper.calls, []);
+  // With the label it goes on to the helper.
+  c.hosts = hostWithContainer({ mode: 'bridge', labels: { 'io.swarmop.attach': '' } }, []);
+  await r.reconcile(o, c).catch(() => undefined);
+  assert.equal(helper.calls.length, 1);
+});
+
+test('a uid copied from another attachment: neither touches the host, and deleting the copy removes nothing', async () => {
+  const helper = new NoHelper();
+  const r = createStaticIPAttachmentReconciler({ helper });
+  const victim = sia('victim', { address: '192.168.116.120/24' }, { uid: 'same' });
+  const copy = sia('copy', { address: '192.168.116.121/24' }, { uid: 'same', deletionTimestamp: '2024-01-02T00:00:00Z' });
+  const c = ctx([victim, copy], ['consul01']);
+  const out = await r.reconcile({ ...copy, metadata: { ...copy.metadata, deletionTimestamp: undefined } } as StaticIPAttachment, c);
+  assert.deepEqual([out.conditions[0]?.reason, out.conditions[0]?.message.split(';')[0]], ['NotAllowed', 'metadata.uid: same is also the uid of staticipattachment/victim']);
+  assert.deepEqual(await r.finalize!(copy, c), { done: true });
+  assert.deepEqual(helper.calls, []);
+});

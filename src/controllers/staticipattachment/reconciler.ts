@@ -35,6 +35,7 @@ import { type AttachmentObserved, attachedCondition, observedAttachment, ready }
 import { applyProgram, describeSteps } from './step-commands.js';
 import { describeFailedCommand } from './ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
+import { POLICY_REASON } from '../trust-policy.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -43,6 +44,8 @@ export interface StaticIPReconcilerOptions {
   helper: NetHelper;
   /** Re-check a host that is unknown or unreachable after this long (ms). */
   retryAfterMs?: number;
+  /** Attach only containers that carry this label (the operator's --attach-requires-label). */
+  attachRequiresLabel?: string;
 }
 
 /** Container events that change whether/where the interface must be: re-reconcile at once. */
@@ -62,6 +65,9 @@ interface ContainerState {
   pid: number;
   /** Its network namespace is its own (not the host's, not another container's): a start makes a new one. */
   ownNetns: boolean;
+  /** Its network mode as the engine reports it (host, container:<id>, bridge, ...). */
+  networkMode: string;
+  labels: Record<string, string>;
 }
 
 async function inspectContainer(docker: Docker, name: string, host: string): Promise<ContainerState | undefined> {
@@ -73,11 +79,27 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
       running: info.State.Running === true && info.State.Pid > 0,
       pid: info.State.Pid,
       ownNetns: mode !== 'host' && !mode.startsWith('container:'),
+      networkMode: mode,
+      labels: info.Config?.Labels ?? {},
     };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+/**
+ * Another attachment with the same identity (uid, else name), from which the veth names are made.
+ * uid is set by the store when `apply` creates the object, but a document written straight into KV
+ * can copy another's: then neither touches the host, so one can never remove the other's interface.
+ */
+function uidSharedWith(res: AttachmentResource, cache: ObjectCache): AttachmentResource | undefined {
+  const id = res.metadata.uid ?? res.metadata.name;
+  return attachments(cache).find((o) => o.metadata.name !== res.metadata.name && (o.metadata.uid ?? o.metadata.name) === id);
+}
+
+function uidMessage(res: AttachmentResource, other: AttachmentResource): string {
+  return `metadata.uid: ${res.metadata.uid ?? res.metadata.name} is also the uid of staticipattachment/${other.metadata.name}; a uid is set by the store and never copied, so neither is attached or detached until one is recreated`;
 }
 
 function attachments(cache: ObjectCache): AttachmentResource[] {
@@ -101,6 +123,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   readonly finalizer = FINALIZER;
   private readonly helper: NetHelper;
   private readonly retryAfterMs: number;
+  private readonly attachRequiresLabel: string | undefined;
   /** Present while leading and the helper is resident (long-lived execs need a running helper). */
   private netlink: NetlinkWatch | undefined;
   /**
@@ -116,11 +139,29 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
+    this.attachRequiresLabel = options.attachRequiresLabel;
+  }
+
+  /**
+   * Why this container must not get the interface, checked on every path (attach, repair, fresh
+   * attach, delete): a container without a network namespace of its own (`--net host`,
+   * `--net container:X`) would have the host's (or another container's) network rewritten, and
+   * the operator may require a label that says the container asked for an address.
+   */
+  private refusal(d: Desired, c: ContainerState): string | undefined {
+    if (!c.ownNetns)
+      return `spec.container: container ${d.container} on ${d.host} has network mode ${c.networkMode}, not a network namespace of its own; attaching would change the ${c.networkMode === 'host' ? "host's" : "other container's"} network`;
+    const label = this.attachRequiresLabel;
+    if (label !== undefined && !(label in c.labels))
+      return `spec.container: container ${d.container} on ${d.host} does not carry the label ${label} that the operator requires of attached containers (--attach-requires-label)`;
+    return undefined;
   }
 
   async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
     const clock = new PhaseClock();
     const d = desiredFor(res);
+    const sharing = uidSharedWith(res, ctx.cache);
+    if (sharing) return { observed: {}, conditions: ready('False', POLICY_REASON, uidMessage(res, sharing)) };
     const conflict = findConflict(res, claimCandidates(res.spec, (key) => ctx.cache.byIndex(KIND, CLAIMS_INDEX, key)));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
 
@@ -143,6 +184,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (!c.running) {
       return { observed: { containerID: c.id }, conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`) };
     }
+    const refused = this.refusal(d, c);
+    if (refused !== undefined) return { observed: { containerID: c.id }, conditions: ready('False', c.ownNetns ? POLICY_REASON : 'NoOwnNetworkNamespace', refused) };
 
     const prev = res.status ?? {};
     const previous = { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) };
@@ -214,13 +257,20 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     } catch {
       return { done: true }; // an invalid spec never touched a host
     }
+    const sharing = uidSharedWith(res, ctx.cache);
+    if (sharing) {
+      // Its veth names are another attachment's: cleaning "its" interface would remove that one's.
+      await ctx.event('Warning', POLICY_REASON, `${uidMessage(res, sharing)}; nothing on the host was cleaned up`);
+      return { done: true };
+    }
     const host = ctx.hosts.get(d.host);
     if (!host) {
       await ctx.event('Warning', 'HostNotFound', `DockerHost ${d.host} is gone; nothing on it could be cleaned up`);
       return { done: true };
     }
     const c = await inspectContainer(host.docker, d.container, d.host);
-    const pid = c?.running ? c.pid : undefined;
+    // Never into a namespace that is not the container's own (the host's, with --net host), nor one it was never allowed into.
+    const pid = c?.running && this.refusal(d, c) === undefined ? c.pid : undefined;
     const obs = await this.observe(host, pid, d, ctx);
     const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
     if (steps.length > 0) {

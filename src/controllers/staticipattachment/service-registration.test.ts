@@ -18,14 +18,23 @@ const cluster = (extra: Partial<ConsulCluster['spec']> = {}): ConsulCluster => (
     ...extra,
   },
 });
-const host = (address: string): DockerHost => ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h' }, spec: { endpoint: 'tcp://x:2375', address } as DockerHost['spec'] });
+const host = (address: string, endpoint = 'tcp://x:2375'): DockerHost => ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h' }, spec: { endpoint, address } as DockerHost['spec'] });
 
 test("the agent is the cluster's member on the attachment's host: its bind address, else the host's address", () => {
-  assert.deepEqual(agentOnHost('datacenter', cluster(), 'consul01', host('192.168.116.112')), {
+  assert.deepEqual(agentOnHost('datacenter', cluster(), 'consul01', host('192.168.116.112', 'tcp://10.0.0.12:2375')), {
     target: { consulCluster: 'datacenter', datacenter: 'dc1', node: 'node-01', address: '10.0.0.12' },
   });
   assert.deepEqual(agentOnHost('datacenter', cluster({ aclTokenRef: { kvKey: 'sec/token' } }), 'consul02', host('192.168.116.113')), {
     target: { consulCluster: 'datacenter', datacenter: 'dc1', node: 'client-02', address: '192.168.116.113', tokenKvKey: 'sec/token' },
+  });
+});
+
+test("a bindAddress that is not one of its DockerHost's addresses is refused: the cluster's token never goes there", () => {
+  assert.deepEqual(agentOnHost('datacenter', cluster(), 'consul01', host('192.168.116.112')), {
+    blocked: {
+      reason: 'NotAllowed',
+      message: "ConsulCluster datacenter member node-01: bindAddress 10.0.0.12 is not an address of DockerHost h (192.168.116.112, x); the agent's token is sent only to a known host's address",
+    },
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConsulCluster, ConsulServiceSpec, DockerHost, ServiceHealth } from '../../crds/index.js';
+import { bindAddressProblem, POLICY_REASON } from '../trust-policy.js';
 
 /** Marks on every registration: which attachment owns it and a digest of what was registered. */
 export const OWNER_META = 'swarmop-attachment';
@@ -29,8 +30,26 @@ export function agentOnHost(clusterName: string, cluster: ConsulCluster | undefi
   const member = [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.host === host);
   if (!member)
     return { blocked: { reason: 'NoAgentOnHost', message: `ConsulCluster ${clusterName} has no server or client on host ${host}; add one so the service lives on its node` } };
-  const address = member.bindAddress ?? dockerHost?.spec.address;
-  if (!address) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${host} does not exist` } };
+  return memberAgent(clusterName, cluster, member, dockerHost);
+}
+
+/**
+ * The agent of the member named `node` (a node name as status records it), found again from the
+ * ConsulCluster and DockerHost specs: the status only says which member, never where it is.
+ */
+export function agentOfNode(clusterName: string, cluster: ConsulCluster | undefined, node: string, dockerHostOf: (name: string) => DockerHost | undefined): AgentTarget | undefined {
+  const member = cluster ? [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.node === node) : undefined;
+  if (!cluster || !member) return undefined;
+  const lookup = memberAgent(clusterName, cluster, member, dockerHostOf(member.host));
+  return 'target' in lookup ? lookup.target : undefined;
+}
+
+function memberAgent(clusterName: string, cluster: ConsulCluster, member: ConsulCluster['spec']['servers'][number], dockerHost: DockerHost | undefined): AgentLookup {
+  // The cluster's token goes to this address: only ever one the member's DockerHost declares.
+  if (!dockerHost) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${member.host} does not exist` } };
+  const problem = member.bindAddress !== undefined ? bindAddressProblem(member.bindAddress, dockerHost) : undefined;
+  if (problem !== undefined) return { blocked: { reason: POLICY_REASON, message: `ConsulCluster ${clusterName} member ${member.node}: bindAddress ${problem}` } };
+  const address = member.bindAddress ?? dockerHost.spec.address;
   return {
     target: {
       consulCluster: clusterName,

@@ -231,3 +231,32 @@ test('the combined reconciler: Ready from the network step, ServiceRegistered af
   assert.deepEqual(await r.finalize(res, c), { done: true });
   assert.equal(agents.services.size, 0);
 });
+
+/** A status key written by hand: every field a writer of the prefix could choose. */
+const HOSTILE = (over: Record<string, string> = {}) =>
+  ({ serviceID: '../../acl/bootstrap', agent: 'consul01', agentAddress: 'evil/x#', consulCluster: 'datacenter', health: 'passing', ...over }) as NonNullable<StaticIPAttachment['status']>['service'];
+
+test('status never chooses where a call goes: a hand-written agentAddress or serviceID is ignored, the agent comes from the specs', async () => {
+  const agents = new FakeAgents();
+  const step = new ServiceRegistrationStep({ agent: agents });
+  const c = ctx([CLUSTER, ...HOSTS]);
+  // Service block removed: the old registration is removed where the specs say it is.
+  const { service: _s, ...spec } = sia({ service: SERVICE }).spec;
+  await step.reconcile({ ...sia({}), spec, status: { service: HOSTILE() } }, net('True'), c);
+  // Still wanted: registered on its host's agent.
+  await step.reconcile(sia({ service: SERVICE }, 1, { service: HOSTILE() }), net('True'), c);
+  // Deleted.
+  await step.finalize(sia({ service: SERVICE }, 1, { service: HOSTILE() }), c);
+  assert.ok(agents.calls.length > 0);
+  for (const call of agents.calls) assert.match(call, /^192\.168\.116\.112 \w+ ubuntu114$/);
+});
+
+test('status naming an agent that no ConsulCluster spec has: nothing is called for it', async () => {
+  const agents = new FakeAgents();
+  const step = new ServiceRegistrationStep({ agent: agents });
+  const c = ctx([CLUSTER, ...HOSTS]);
+  const { service: _s, ...spec } = sia({ service: SERVICE }).spec;
+  await step.reconcile({ ...sia({}), spec, status: { service: HOSTILE({ agent: 'elsewhere', agentAddress: '10.9.9.9:8500' }) } }, net('True'), c);
+  await step.reconcile({ ...sia({}), spec, status: { service: HOSTILE({ consulCluster: 'other', agentAddress: '10.9.9.9:8500' }) } }, net('True'), c);
+  assert.deepEqual(agents.calls, []);
+});

@@ -9,7 +9,7 @@ import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
 import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import type { AttachmentObserved } from './status.js';
 import type { ServiceAgent } from './service-agent.js';
-import { type AgentTarget, agentOnHost, desiredRegistration, diffRegistration } from './service-registration.js';
+import { type AgentTarget, agentOfNode, agentOnHost, desiredRegistration, diffRegistration, serviceIdFor } from './service-registration.js';
 import { goDurationMs } from '../../go-duration.js';
 import type { AttachmentResource } from './spec.js';
 
@@ -31,7 +31,17 @@ export interface ServiceStepResult {
 
 const cond = (status: ConditionInput['status'], reason: string, message: string): ConditionInput => ({ type: SERVICE_CONDITION, status, reason, message });
 const agentAddress = (t: AgentTarget): string => `${t.address}:${AGENT_HTTP_PORT}`;
-const hostOf = (agentAddr: string): string => agentAddr.replace(/:\d+$/, '');
+
+/**
+ * Where the registration recorded in status lives, found again from the specs: status names the
+ * ConsulCluster and the member's node, and the member's address comes from the ConsulCluster and
+ * DockerHost specs, never from status (whose key anyone who can write the prefix can write).
+ * Undefined when no spec has that member any more (its agent went with it).
+ */
+function previousAgent(prev: ConsulServiceStatus | undefined, ctx: KindReconcileContext): AgentTarget | undefined {
+  if (!prev) return undefined;
+  return agentOfNode(prev.consulCluster, ctx.cache.get('ConsulCluster', prev.consulCluster), prev.agent, (h) => ctx.cache.get('DockerHost', h));
+}
 
 export class ServiceRegistrationStep {
   private readonly agent: ServiceAgent;
@@ -46,11 +56,13 @@ export class ServiceRegistrationStep {
 
   async reconcile(res: AttachmentResource, net: ReconcileOutcome<AttachmentObserved>, ctx: KindReconcileContext): Promise<ServiceStepResult> {
     const want = res.spec.service;
-    const prev = res.status?.service;
+    // The service ID is the attachment's name (never status's serviceID), the old agent is found from the specs.
+    const id = serviceIdFor(res.metadata.name);
+    const prev = previousAgent(res.status?.service, ctx);
     if (!want) {
       if (prev) {
-        await this.agent.deregister(hostOf(prev.agentAddress), prev.serviceID, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
-        await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${prev.serviceID} from agent ${prev.agent} (service block removed)`);
+        await this.agent.deregister(prev.address, id, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
+        await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${prev.node} (service block removed)`);
       }
       return {};
     }
@@ -64,12 +76,13 @@ export class ServiceRegistrationStep {
     const call = { ...token, signal: ctx.signal };
     const ip = res.spec.address.split('/')[0]!;
     const reg = desiredRegistration(res.metadata.name, want, ip);
+    const samePlace = prev !== undefined && prev.address === target.address && prev.consulCluster === target.consulCluster;
 
     try {
-      if (prev && (prev.agentAddress !== agentAddress(target) || prev.serviceID !== reg.ID)) {
+      if (prev && !samePlace) {
         // Moved to another agent (host or cluster changed): the old node must not keep answering for it.
-        await this.agent.deregister(hostOf(prev.agentAddress), prev.serviceID, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
-        await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${prev.serviceID} from agent ${prev.agent} (moved to ${target.node})`);
+        await this.agent.deregister(prev.address, id, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
+        await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${prev.node} (moved to ${target.node})`);
       }
       let seen = await this.agent.read(target.address, reg.ID, call);
       const diff = diffRegistration(reg, seen, target.node);
@@ -77,7 +90,6 @@ export class ServiceRegistrationStep {
         await this.agent.register(target.address, reg, call);
         const action = `registered ${reg.Name} at ${ip}${reg.Port ? `:${reg.Port}` : ''} on agent ${target.node}`;
         const prevCond = res.status?.conditions?.find((c) => c.type === SERVICE_CONDITION);
-        const samePlace = prev !== undefined && prev.agentAddress === agentAddress(target) && prev.serviceID === reg.ID;
         if (!samePlace || prevCond?.status !== 'True') {
           await ctx.event('Normal', 'ServiceRegistered', `${action} of ConsulCluster ${target.consulCluster}`);
         } else if (prevCond.observedGeneration !== undefined && prevCond.observedGeneration !== res.metadata.generation) {
@@ -97,27 +109,31 @@ export class ServiceRegistrationStep {
       };
     } catch (err) {
       // Keep pointing at where it was registered so a later pass (or delete) still finds it.
+      const kept: ConsulServiceStatus | undefined = prev
+        ? { serviceID: id, agent: prev.node, agentAddress: agentAddress(prev), consulCluster: prev.consulCluster, health: res.status?.service?.health ?? 'unregistered' }
+        : undefined;
       return {
-        ...(prev ? { service: prev } : {}),
+        ...(kept ? { service: kept } : {}),
         condition: cond('False', 'AgentUnavailable', (err as Error).message),
         requeueAfter: this.recheckMs,
       };
     }
   }
 
-  /** Removes the registration wherever it is (desired agent and, if different, the one in status). */
+  /** Removes the registration wherever it is (desired agent and, if different, the one status names), at addresses from the specs. */
   async finalize(res: AttachmentResource, ctx: KindReconcileContext): Promise<void> {
-    const places = new Map<string, { cluster: string; node: string; id: string }>();
-    const prev = res.status?.service;
-    if (prev) places.set(prev.agentAddress, { cluster: prev.consulCluster, node: prev.agent, id: prev.serviceID });
+    const id = serviceIdFor(res.metadata.name);
+    const places = new Map<string, { cluster: string; node: string }>();
+    const prev = previousAgent(res.status?.service, ctx);
+    if (prev) places.set(prev.address, { cluster: prev.consulCluster, node: prev.node });
     const want = res.spec.service;
     if (want) {
       const lookup = agentOnHost(want.consulCluster, ctx.cache.get('ConsulCluster', want.consulCluster), res.spec.host, ctx.cache.get('DockerHost', res.spec.host));
-      if ('target' in lookup) places.set(agentAddress(lookup.target), { cluster: want.consulCluster, node: lookup.target.node, id: res.metadata.name });
+      if ('target' in lookup) places.set(lookup.target.address, { cluster: want.consulCluster, node: lookup.target.node });
     }
     for (const [addr, p] of places) {
-      await this.agent.deregister(hostOf(addr), p.id, { ...(await this.tokenOf(p.cluster, ctx)), signal: ctx.signal });
-      await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${p.id} from agent ${p.node}`);
+      await this.agent.deregister(addr, id, { ...(await this.tokenOf(p.cluster, ctx)), signal: ctx.signal });
+      await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${p.node}`);
     }
   }
 

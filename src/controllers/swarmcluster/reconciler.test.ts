@@ -9,10 +9,11 @@ import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
 import type { HostHandle, KindReconcileContext, Repair } from '../kind-reconciler.js';
 import { FakeSwarm } from '../../../testing/fakes/fake-swarm.js';
 import { SwarmClusterReconciler } from './reconciler.js';
+import { defaultTrustPolicy, type TrustPolicy } from '../trust-policy.js';
 
 const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114' };
 
-function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; downGraceMs?: number } = {}) {
+function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; downGraceMs?: number; policy?: TrustPolicy } = {}) {
   const swarm = new FakeSwarm();
   for (const [h, a] of Object.entries(ADDR)) swarm.addHost(h, a);
   const handles = new Map<string, HostHandle>(Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]));
@@ -38,6 +39,7 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
   const reconciler = new SwarmClusterReconciler({
     apiFor: (h) => swarm.api(h.name),
     downGraceMs: options.downGraceMs ?? 15_000,
+    ...(options.policy ? { policy: options.policy } : {}),
     ...(options.kv ? { kvFor: (a: string) => (kvAddresses.push(a), options.kv!) } : {}),
   });
   const resource = {
@@ -280,4 +282,27 @@ test('a failing swarm action makes the run fail (repairFailed) instead of a quie
   const out = await s.reconcile();
   assert.match(out.repairFailed ?? '', /^consul01: .*failed: rpc error: connection refused$/);
   assert.deepEqual(s.events.filter((e) => e.reason === 'ActionFailed'), [], 'the operator records the failure (RepairFailing), not every attempt');
+});
+
+test('join tokens never go to an engine reached over plain tcp: refused with a condition naming the host, no swarm call', async () => {
+  const s = setup({}, { policy: defaultTrustPolicy('p/') });
+  const dh = (name: string, endpoint: string, tls = false) => ({
+    apiVersion: 'swarmop.io/v1alpha1' as const,
+    kind: 'DockerHost',
+    metadata: { name },
+    spec: { endpoint, address: ADDR[name]!, ...(tls ? { tls: { caFile: '/ca', certFile: '/c', keyFile: '/k' } } : {}) },
+  });
+  s.objects.set('DockerHost/consulsvr', dh('consulsvr', 'tcp://10.0.0.111:2376', true));
+  s.objects.set('DockerHost/consul01', dh('consul01', 'unix:///var/run/docker.sock'));
+  s.objects.set('DockerHost/consul02', dh('consul02', 'tcp://10.0.0.113:2375'));
+  const out = await s.reconcile();
+  const ready = out.conditions.find((c) => c.type === 'Ready')!;
+  assert.equal(ready.reason, 'NotAllowed');
+  assert.match(ready.message, /^spec\.workers\[1\]: DockerHost consul02 is reached over plain tcp/);
+  assert.deepEqual(s.swarm.calls, []);
+  // With --allow-insecure-engines the same swarm forms.
+  const allowed = setup({}, { policy: { ...defaultTrustPolicy('p/'), allowInsecureEngines: true } });
+  for (const [k, v] of s.objects) allowed.objects.set(k, v);
+  await allowed.reconcile();
+  assert.ok(allowed.swarm.calls.some((c) => c.startsWith('join consul02')));
 });

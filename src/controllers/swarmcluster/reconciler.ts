@@ -8,6 +8,8 @@
  */
 import { goDurationMs } from '../../go-duration.js';
 import type { SwarmCluster, SwarmClusterSpec } from '../../crds/swarm-cluster.js';
+import type { DockerHost } from '../../crds/docker-host.js';
+import { describeViolations, insecureEngineProblem, POLICY_REASON, type PolicyViolation, type TrustPolicy } from '../trust-policy.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { KvStore } from '../../store/kv.js';
 import type { FinalizeOutcome, HostEvent, HostHandle, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
@@ -44,12 +46,27 @@ export interface SwarmClusterReconcilerOptions {
   apiFor?: (host: HostHandle) => SwarmApi;
   /** How often the operator's swarm watch looks at every SwarmCluster (ms). Default 1000. */
   watchIntervalMs?: number;
+  /** The operator's limits: join tokens go only to engines reached over TLS or a local socket (`swarmop operator` always gives one). */
+  policy?: TrustPolicy;
 }
 
 /** Deadline of one engine's GET /info in the swarm watch (ms): a poll must not outlast its interval by much. */
 const WATCH_INFO_TIMEOUT_MS = 800;
 
 type Observed = SwarmClusterObserved;
+
+/** Every listed host reached over plain tcp, unless the operator allows insecure engines. */
+export function swarmViolations(spec: SwarmCluster['spec'], policy: TrustPolicy | undefined, dockerHost: (name: string) => DockerHost | undefined): PolicyViolation[] {
+  if (!policy) return [];
+  const out: PolicyViolation[] = [];
+  for (const list of ['managers', 'workers'] as const) {
+    (spec[list] ?? []).forEach((h, i) => {
+      const problem = insecureEngineProblem(dockerHost(h), 'swarm join tokens', policy);
+      if (problem !== undefined) out.push({ field: `spec.${list}[${i}]`, message: problem });
+    });
+  }
+  return out;
+}
 
 /** How long a node update whose call failed may still turn out to have been committed (ms). */
 const UNCONFIRMED_WINDOW_MS = 30_000;
@@ -77,6 +94,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   private readonly kvFor: ((address: string) => KvStore) | undefined;
   private readonly apiFor: (host: HostHandle) => SwarmApi;
   private readonly watchIntervalMs: number;
+  private readonly policy: TrustPolicy | undefined;
 
   constructor(options: SwarmClusterReconcilerOptions = {}) {
     this.infoTimeoutMs = options.infoTimeoutMs ?? 5000;
@@ -89,10 +107,23 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.kvFor = options.kvFor;
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
     this.watchIntervalMs = options.watchIntervalMs ?? 1000;
+    this.policy = options.policy;
   }
 
   async reconcile(resource: SwarmCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<Observed>> {
     const spec = resource.spec;
+    // Join tokens are read from a manager and sent to every joining engine: none of them over plain tcp.
+    const refused = swarmViolations(spec, this.policy, (h) => ctx.cache.get('DockerHost', h));
+    if (refused.length > 0) {
+      const message = describeViolations(refused);
+      return {
+        observed: {},
+        conditions: [
+          { type: 'Ready', status: 'False', reason: POLICY_REASON, message },
+          { type: 'Degraded', status: 'Unknown', reason: POLICY_REASON, message },
+        ],
+      };
+    }
     const { desired, missingHosts } = desiredSwarm(spec, (h) => ctx.hosts.get(h)?.address);
     const apis = new Map<string, SwarmApi>();
     const apiOf = (host: string): SwarmApi | undefined => {
