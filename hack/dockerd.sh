@@ -51,6 +51,12 @@ start() {
   else
     rm -f "$pid_file" "$socket"
     mkdir -p "$run_dir" "$data_root" "$exec_root" "$(dirname "$log_file")"
+    # The network helper bind-mounts the engine's netns folder (<exec-root>/netns) with rslave
+    # propagation, so that namespaces of containers started later appear in it: Docker refuses that
+    # unless the folder sits on a shared (or slave) mount. A systemd host's / is shared; this
+    # machine's may be private, so the engine's run folder is made a shared mount of its own.
+    mountpoint -q "$run_dir" || mount --bind "$run_dir" "$run_dir"
+    mount --make-shared "$run_dir"
     # shellcheck disable=SC2086
     # fds 3-9 closed: a daemon must not inherit a caller's lock (flock FILE hack/lab.sh up) and hold it forever.
     setsid dockerd 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
