@@ -191,3 +191,32 @@ describe('the network helper with the reduced capability set, on a real engine',
     assert.equal(await new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER }).containerId(host()), id);
   });
 });
+
+describe('an engine whose netns folder is on a slave-only mount (a Docker-in-Docker host whose / was not made rshared)', () => {
+  let engine: DockerEngineHandle;
+  let docker: Docker;
+
+  before(async () => {
+    // The engine accepts the helper's rslave mount there, but namespaces made later never reach it.
+    process.env['DOCKERD_RUN_PROPAGATION'] = 'slave';
+    try {
+      engine = await startDockerEngine({ name: 'helpersec-slave' });
+    } finally {
+      delete process.env['DOCKERD_RUN_PROPAGATION'];
+    }
+    docker = new Docker({ socketPath: engine.socketPath });
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+  });
+  after(async () => {
+    await engine?.stop();
+  });
+
+  it('the helper is refused at creation with a message saying what to fix, and none is left behind', async () => {
+    const images = new HelperImageProvisioner({});
+    const host = { name: 'helpersec-slave', docker };
+    assert.notEqual((await images.ensure(host)).state, 'Failed');
+    const helper = new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER });
+    await assert.rejects(helper.containerId(host), (e: unknown) => isSwarmopError(e, 'Unavailable') && /is not on a shared mount: namespaces of containers started after the network helper do not reach it.*mount --make-rshared \//.test(e.message));
+    assert.deepEqual(await docker.listContainers({ all: true }), [], 'neither the helper nor its probe is left');
+  });
+});

@@ -175,6 +175,36 @@ export class ResidentNetHelper implements NetHelper {
     return helperNetnsPath(sandboxKey, dir);
   }
 
+  /**
+   * The engine accepts the rslave mount on a slave-only mount too, where namespaces made after the
+   * helper started never reach it (a Docker-in-Docker host whose / was not made rshared). So a new
+   * helper is checked once: it must enter the namespace of a container started after it.
+   */
+  private async checkPropagation(docker: Docker, helperId: string, dir: string): Promise<void> {
+    const { [HELPER_ROLE_LABEL]: _role, ...labels } = this.labels;
+    const probe = await docker.createContainer({
+      Image: this.image,
+      Entrypoint: NO_ENTRYPOINT,
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: { ...labels, [HELPER_ROLE_LABEL]: 'nethelper-probe' },
+      HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+    });
+    try {
+      await probe.start();
+      const path = helperNetnsPath((await probe.inspect()).NetworkSettings.SandboxKey, dir);
+      const r = await execInContainer(docker, helperId, ['nsenter', `--net=${path}`, 'sh', '-c', ':'], { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) {
+        throw new SwarmopError(
+          'Unavailable',
+          `the engine's netns folder ${dir} is not on a shared mount: namespaces of containers started after the network helper do not reach it (${r.stderr.trim().slice(0, 200)}); make the host's / a shared mount (systemd does; otherwise \`mount --make-rshared /\`)`,
+        );
+      }
+    } finally {
+      await probe.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
   private async create(host: HelperHost): Promise<string> {
     const docker = host.docker;
     try {
@@ -221,6 +251,11 @@ export class ResidentNetHelper implements NetHelper {
         const info = await c.inspect();
         const engineDir = engineNetnsDir(info.NetworkSettings.SandboxKey);
         if (engineDir === dir && info.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(dir)) {
+          // A helper that cannot reach new namespaces is not left behind to be reused.
+          await this.checkPropagation(docker, info.Id, dir).catch(async (err: unknown) => {
+            await c.remove({ force: true }).catch(() => undefined);
+            throw err;
+          });
           this.netnsDirs.set(host.name, dir);
           return info.Id;
         }
