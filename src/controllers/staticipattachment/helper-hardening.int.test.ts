@@ -21,6 +21,10 @@ import { HELPER_CONFIG_LABEL, HELPER_HARDENING, helperHostConfig, ResidentNetHel
 import { HELPER_NETNS_DIR } from './netns-file.js';
 import type { Step } from './plan.js';
 import { applyProgram } from './step-commands.js';
+import type { Resource } from '../../crds/index.js';
+import { recordingContext } from '../../../testing/reconcile-context.js';
+import { attachment } from '../../../testing/lab/staticip-fixtures.js';
+import { createStaticIPAttachmentReconciler } from './index.js';
 
 const LABEL = { 'io.swarmop.test': 'helper-hardening' };
 const HELPER = 'swarmop-nethelper-hardening';
@@ -172,6 +176,32 @@ describe('the network helper with the reduced capability set, on a real engine',
     for (const key of [hostKey, '/proc/1/ns/net', `${dir}/../../../proc/1/ns/net`, '/var/run/other/netns/0123456789ab']) {
       await assert.rejects(helper.netnsPath(host(), key), (e: unknown) => isSwarmopError(e, 'Invalid'), key);
     }
+  });
+
+  it('the reconciler attaches through it from the engine\'s SandboxKey, detaches on delete, and refuses a --net host container without touching the host', async () => {
+    const ctx = recordingContext({ hosts: [{ name: 'helpersec', address: '127.0.0.1', endpoint: engine.dockerHost }] });
+    const reconciler = createStaticIPAttachmentReconciler({ helper: new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER }) });
+    await workload('hsec-reconciled');
+    const o = attachment('hsec-reconciled', { host: 'helpersec', container: 'hsec-reconciled', bridge: 'brhsec1', address: '10.251.78.5/24', gateway: '10.251.78.1', ownBridge: true });
+    ctx.objects.set(`StaticIPAttachment/${o.metadata.name}`, o as unknown as Resource);
+    const out = await reconciler.reconcile(o, ctx);
+    assert.equal(out.conditions[0]?.reason, 'Attached', JSON.stringify(out.conditions));
+    assert.match((await execInContainer(docker, 'hsec-reconciled', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'])).stdout, / 10\.251\.78\.5\/24 /);
+    await reconciler.finalize(o, ctx);
+    assert.equal((await execInContainer(docker, 'hsec-reconciled', ['ip', 'link', 'show', 'eth1'])).exitCode, 1, 'eth1 is gone from the container');
+    const links = async (): Promise<string[]> => (JSON.parse((await execInContainer(docker, HELPER, ['ip', '-j', 'addr'])).stdout) as { ifname: string; addr_info: { local: string }[] }[]).map((l) => `${l.ifname} ${l.addr_info.map((a) => a.local).join(',')}`).sort();
+    assert.ok(!(await links()).some((l) => l.startsWith('brhsec1 ')), 'its own bridge is deleted');
+
+    // A container in the host's namespace: its SandboxKey is the engine's `default`. Refused, and the host's links are as they were.
+    const hostNet = await docker.createContainer({ name: 'hsec-hostnet-target', Image: images.image, Entrypoint: [''], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'host' } });
+    await hostNet.start();
+    const before = await links();
+    const h = attachment('hsec-hostnet-target', { host: 'helpersec', container: 'hsec-hostnet-target', bridge: 'brhsec2', address: '10.251.79.5/24', gateway: '10.251.79.1', ownBridge: true });
+    ctx.objects.set(`StaticIPAttachment/${h.metadata.name}`, h as unknown as Resource);
+    const refused = await reconciler.reconcile(h, ctx);
+    assert.deepEqual([refused.conditions[0]?.status, refused.conditions[0]?.reason], ['False', 'NetnsRefused'], JSON.stringify(refused.conditions));
+    assert.match(refused.conditions[0]?.message ?? '', /does not name a container's own namespace/);
+    assert.deepEqual(await links(), before, 'nothing changed in the host namespace');
   });
 
   it('a helper left by an older operator (host PIDs, SYS_PTRACE) is replaced, not reused', async () => {
