@@ -140,8 +140,9 @@ async function restarts(): Promise<void> {
     await docker.getContainer(name).restart({ t: 0 });
     const t = performance.now();
     const inside = upInside(name, o.spec.address);
-    const pid = (await docker.getContainer(name).inspect()).State.Pid;
-    const plan = planAttachment({ desired: d, obs: hostAsKnown, pid, containerId: '' });
+    const info = await docker.getContainer(name).inspect();
+    const netns = await helper.netnsPath(hostHandle, info.NetworkSettings.SandboxKey);
+    const plan = planAttachment({ desired: d, obs: hostAsKnown, pid: info.State.Pid, netns, containerId: '' });
     // The old pair can outlive the restart briefly (netns teardown is asynchronous): delete it first.
     const r = await helper.run(hostHandle, planCommands([{ kind: 'delete-host-link', name: d.hostVeth }, ...plan.steps]));
     if (r.failedAt !== undefined) throw new Error(`floor program failed: ${r.stderr}`);

@@ -3,7 +3,8 @@
  * outer engine, its /var/lib/docker on tmpfs, so its engine never held any swarmop image) gets a
  * workload container with a fixed IP through the real operator with no manual step: the operator
  * imports swarmop/nethelper:<version> into the host through its Docker API, records it on the
- * DockerHost, logs it once, and the StaticIPAttachment becomes Ready. The first provisioning of
+ * DockerHost, logs it once, and the StaticIPAttachment becomes Ready, with the helper confined as
+ * docs/security.md says (docker inspect). The first provisioning of
  * each host (the new one and the lab's three) is printed.
  */
 import assert from 'node:assert/strict';
@@ -112,6 +113,15 @@ spec: {host: ${FRESH}, container: ${WORKLOAD}, bridge: br-fresh, address: 10.76.
       });
     });
     assert.match(out, /inet 10\.76\.0\.5\/24 /, out);
+    // It got there with the reduced confinement (docs/security.md): no host PIDs, three capabilities.
+    const hc = (await fresh.getContainer('swarmop-nethelper').inspect()).HostConfig;
+    assert.deepEqual([...(hc.CapAdd ?? [])].sort(), ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+    assert.deepEqual(hc.CapDrop, ['ALL']);
+    assert.deepEqual(hc.SecurityOpt, ['no-new-privileges']);
+    assert.equal(hc.ReadonlyRootfs, true);
+    assert.ok((hc.PidsLimit ?? 0) > 0 && (hc.Memory ?? 0) > 0, `PidsLimit ${hc.PidsLimit} Memory ${hc.Memory}`);
+    assert.notEqual(hc.PidMode, 'host');
+    assert.equal(hc.Privileged, false);
 
     const host = await f.waitCondition('dockerhost', FRESH, 'True', { type: 'HelperImageReady', timeoutMs: 30_000 });
     const helper = host.status.helperImage as { image: string; state: string; id: string; provisionMs: number };

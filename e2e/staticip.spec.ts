@@ -23,8 +23,9 @@ const pingOk = (host: string, c: string, ip: string) =>
   eventually(`${c} pings ${ip}`, async () => (await dockerOnHost(host, ['exec', c, 'ping', '-c', '1', '-W', '1', ip], 10_000)).code === 0, { timeoutMs: 30_000 });
 const inside = async (host: string, c: string) => (await dockerOnHost(host, ['exec', c, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout;
 const helperNs = async (host: string, c: string, ipArgs: string[]) => {
-  const pid = (await docker(host, ['inspect', '-f', '{{.State.Pid}}', c])).trim();
-  await docker(host, ['exec', 'swarmop-nethelper', 'nsenter', '-t', pid, '-n', 'ip', ...ipArgs]);
+  // The helper has no host PIDs: it enters the container's namespace through the engine's netns file.
+  const key = (await docker(host, ['inspect', '-f', '{{.NetworkSettings.SandboxKey}}', c])).trim();
+  await docker(host, ['exec', 'swarmop-nethelper', 'nsenter', `--net=/run/swarmop/netns/${key.split('/').pop()}`, 'ip', ...ipArgs]);
 };
 const attached = (host: string, c: string, cidr: string) =>
   eventually(`${c} has ${cidr} on eth1`, async () => (await inside(host, c)).includes(` ${cidr} `), { timeoutMs: 30_000 });

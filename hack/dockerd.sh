@@ -10,6 +10,7 @@ usage: hack/dockerd.sh start|stop|status [NAME]   (NAME defaults to "lab")
   env: DOCKERD_START_TIMEOUT (s, default 60)  DOCKERD_STOP_TIMEOUT (s, default 30)
        DOCKERD_IPTABLES (true|false; default true for "lab", false otherwise: two engines that both
        program iptables wipe each other's chains)  DOCKERD_EXTRA_ARGS (appended to dockerd's flags)
+       DOCKERD_RUN_PROPAGATION (shared|slave, default shared: how the run folder is mounted, see start())
   start prints DOCKER_HOST=unix:///run/swarmop-NAME/docker.sock on stdout.
 USAGE
 }
@@ -51,6 +52,20 @@ start() {
   else
     rm -f "$pid_file" "$socket"
     mkdir -p "$run_dir" "$data_root" "$exec_root" "$(dirname "$log_file")"
+    # The network helper bind-mounts the engine's netns folder (<exec-root>/netns) with rslave
+    # propagation, so that namespaces of containers started later appear in it: Docker refuses that
+    # unless the folder sits on a shared (or slave) mount. A systemd host's / is shared; this
+    # machine's may be private, so the engine's run folder is made a shared mount of its own.
+    # DOCKERD_RUN_PROPAGATION=slave instead stacks a slave on it, as a Docker-in-Docker host's / is
+    # unless made rshared: the engine accepts the helper's mount there, but new namespaces never reach it.
+    if ! mountpoint -q "$run_dir"; then
+      mount --bind "$run_dir" "$run_dir"
+      mount --make-shared "$run_dir"
+      if [[ "${DOCKERD_RUN_PROPAGATION:-shared}" == slave ]]; then
+        mount --bind "$run_dir" "$run_dir"
+        mount --make-slave "$run_dir"
+      fi
+    fi
     # shellcheck disable=SC2086
     # fds 3-9 closed: a daemon must not inherit a caller's lock (flock FILE hack/lab.sh up) and hold it forever.
     setsid dockerd 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \

@@ -6,7 +6,7 @@ import type { NetObservation } from './observation.js';
 import { type AttachmentSpec, desiredFor, vethNames } from './spec.js';
 import { describeSteps, planCommands } from './step-commands.js';
 
-const PID = 4242;
+const NS = '/run/swarmop/netns/0123456789ab';
 
 function desired(spec: Partial<AttachmentSpec> = {}) {
   return desiredFor({
@@ -41,8 +41,8 @@ function attached(): NetObservation {
 const lines = (steps: ReturnType<typeof planDetach>) => planCommands(steps).map((c) => `${c.mode} ${c.argv.join(' ')}`);
 
 test('a running container loses its interface (must) and the host its veth (may); the bridge stays when the spec does not own it', () => {
-  assert.deepEqual(lines(planDetach({ desired: D, obs: attached(), pid: PID, sharers: [] })), [
-    `must nsenter -t ${PID} -n ip link del eth1`,
+  assert.deepEqual(lines(planDetach({ desired: D, obs: attached(), netns: NS, sharers: [] })), [
+    `must nsenter --net=${NS} ip link del eth1`,
     `may ip link del ${D.hostVeth}`,
   ]);
 });
@@ -57,18 +57,18 @@ test('a stopped container: only the host side is removed, including a peer veth 
 test("an interface that is not ours (its peer is not our host veth) is left in the container", () => {
   const obs = attached();
   obs.container!.links[0]!.peerIfindex = 77;
-  assert.deepEqual(lines(planDetach({ desired: D, obs, pid: PID, sharers: [] })), [`may ip link del ${D.hostVeth}`]);
+  assert.deepEqual(lines(planDetach({ desired: D, obs, netns: NS, sharers: [] })), [`may ip link del ${D.hostVeth}`]);
 });
 
 test('nothing left anywhere plans nothing', () => {
   const obs: NetObservation = { host: { links: [link({ name: 'eth0', ifindex: 2 })], defaultRoutes: [] }, container: { links: [], routes: [] } };
-  assert.deepEqual(planDetach({ desired: D, obs, pid: PID, sharers: [] }), []);
+  assert.deepEqual(planDetach({ desired: D, obs, netns: NS, sharers: [] }), []);
 });
 
 test('an owned bridge nothing else uses is released: the uplink leaves it with its addresses and default route, then the bridge goes', () => {
-  const steps = planDetach({ desired: OWNED, obs: attached(), pid: PID, sharers: [] });
+  const steps = planDetach({ desired: OWNED, obs: attached(), netns: NS, sharers: [] });
   assert.deepEqual(lines(steps), [
-    `must nsenter -t ${PID} -n ip link del eth1`,
+    `must nsenter --net=${NS} ip link del eth1`,
     `may ip link del ${D.hostVeth}`,
     'must ip link set eth0 nomaster',
     'must ip addr replace 192.168.116.112/24 dev eth0',
@@ -91,7 +91,7 @@ test('an owned bridge stays while another attachment keeps using it or a foreign
     obs.host.links.push(link({ name: other, ifindex: 11, master: 'br0', kind: 'veth' }));
     return obs;
   };
-  const released = (sharers: BridgeSharer[], obs = withOther()) => planDetach({ desired: OWNED, obs, pid: PID, sharers }).some((s) => s.kind === 'delete-bridge');
+  const released = (sharers: BridgeSharer[], obs = withOther()) => planDetach({ desired: OWNED, obs, netns: NS, sharers }).some((s) => s.kind === 'delete-bridge');
   assert.equal(released([{ hostVeth: other, deleting: false }]), false);
   assert.equal(released([{ hostVeth: other, deleting: true }]), true);
   const foreign = withOther();
@@ -102,5 +102,5 @@ test('an owned bridge stays while another attachment keeps using it or a foreign
 test('a bridge name that is not a bridge is never deleted', () => {
   const obs = attached();
   obs.host.links[1]!.kind = 'dummy';
-  assert.deepEqual(planDetach({ desired: OWNED, obs, pid: PID, sharers: [] }).map((s) => s.kind), ['delete-container-link', 'delete-host-link']);
+  assert.deepEqual(planDetach({ desired: OWNED, obs, netns: NS, sharers: [] }).map((s) => s.kind), ['delete-container-link', 'delete-host-link']);
 });

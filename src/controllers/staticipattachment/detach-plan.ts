@@ -18,19 +18,19 @@ export interface BridgeSharer {
 export interface DetachInput {
   desired: Desired;
   obs: NetObservation;
-  /** The container's PID while it runs. */
-  pid?: number;
+  /** The container's netns file as the helper sees it, while it runs. */
+  netns?: string;
   sharers: readonly BridgeSharer[];
 }
 
 export function planDetach(input: DetachInput): Step[] {
-  const { desired: d, obs, pid } = input;
+  const { desired: d, obs, netns } = input;
   const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
   const veth = hostLinks.get(d.hostVeth);
   const steps: Step[] = [];
   const iface = obs.container?.links.find((l) => l.name === d.iface);
-  if (pid !== undefined && iface && veth && iface.peerIfindex === veth.ifindex) {
-    steps.push({ kind: 'delete-container-link', pid, name: d.iface });
+  if (netns !== undefined && iface && veth && iface.peerIfindex === veth.ifindex) {
+    steps.push({ kind: 'delete-container-link', netns, name: d.iface });
   }
   if (veth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
   if (hostLinks.has(d.peerVeth)) steps.push({ kind: 'delete-host-link', name: d.peerVeth });

@@ -62,11 +62,11 @@ describe('HelperImageProvisioner on an empty engine', () => {
     // A workload with its own network namespace (the helper image itself, idle, with only lo).
     const w = await docker.createContainer({ name: 'helper-itest-workload', Image: images.image, Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
     await w.start();
-    const pid = (await w.inspect()).State.Pid;
-    const r = await helper.run({ name: 'empty', docker }, observeProgram(pid));
+    const netns = await helper.netnsPath({ name: 'empty', docker }, (await w.inspect()).NetworkSettings.SandboxKey);
+    const r = await helper.run({ name: 'empty', docker }, observeProgram(netns));
     assert.equal(r.failedAt, undefined, r.stderr);
     assert.deepEqual(r.results.map((x) => x.exitCode), [0, 0], r.stderr);
-    const obs = parseObservation(r, pid);
+    const obs = parseObservation(r, netns);
     assert.ok(obs.host.links.length > 0);
     assert.deepEqual(obs.container?.links.map((l) => l.name), ['lo']);
     const c = await docker.getContainer('swarmop-nethelper-itest').inspect();
@@ -101,12 +101,14 @@ describe('HelperImageProvisioner on an empty engine', () => {
     assert.deepEqual(await images.ensure({ name: 'empty', docker }), { image: custom, state: 'Present', id: (await docker.getImage(custom).inspect()).Id });
     const w = await docker.createContainer({ name: 'helper-itest-workload-2', Image: images.image, Entrypoint: [], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
     await w.start();
-    const pid = (await w.inspect()).State.Pid;
+    const key = (await w.inspect()).NetworkSettings.SandboxKey;
     const resident = new ResidentNetHelper({ image: custom, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-custom' });
-    const r = await resident.run({ name: 'empty', docker }, observeProgram(pid));
+    const netns = await resident.netnsPath({ name: 'empty', docker }, key);
+    const r = await resident.run({ name: 'empty', docker }, observeProgram(netns));
     assert.deepEqual([r.failedAt, r.results.map((x) => x.exitCode)], [undefined, [0, 0]], r.stderr);
-    assert.deepEqual(parseObservation(r, pid).container?.links.map((l) => l.name), ['lo']);
-    const once = await new RunOnceNetHelper({ image: custom, labels: LABEL }).run({ name: 'empty', docker }, observeProgram(pid));
+    assert.deepEqual(parseObservation(r, netns).container?.links.map((l) => l.name), ['lo']);
+    const runOnce = new RunOnceNetHelper({ image: custom, labels: LABEL });
+    const once = await runOnce.run({ name: 'empty', docker }, observeProgram(await runOnce.netnsPath({ name: 'empty', docker }, key)));
     assert.deepEqual([once.failedAt, once.results.map((x) => x.exitCode)], [undefined, [0, 0]], once.stderr);
   });
 

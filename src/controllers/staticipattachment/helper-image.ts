@@ -5,9 +5,11 @@
  * The contract for any helper image (`swarmop operator --helper-image IMAGE`): Linux, iproute2's
  * `ip` with JSON output (`ip -j`, iproute2 >= 4.13), util-linux's `nsenter`, a POSIX `sh`, `cat` and
  * `sleep` (the netlink monitor's watchdogs);
- * `arping` and `setsid` are used when present (gratuitous ARP after an attach). It runs with
- * `--net host --pid host` and NET_ADMIN, SYS_ADMIN, SYS_PTRACE, never `--privileged`, and runs its own
- * commands (the image's ENTRYPOINT and CMD are not used). A custom image
+ * `arping` and `setsid` are used when present (gratuitous ARP after an attach). It runs as root with
+ * `--net host`, only NET_ADMIN, NET_RAW and SYS_ADMIN, no-new-privileges, a read-only root
+ * filesystem (a tmpfs /tmp) and the engine's netns folder read-only at /run/swarmop/netns
+ * (net-helper.ts), never `--privileged`, and runs its own commands (the image's ENTRYPOINT and CMD
+ * are not used). A custom image
  * missing on a host is pulled by that host's engine (a failed pull is reported, and retried).
  *
  * The default image, `swarmop/nethelper:<package version>`, is not pulled from anywhere: when a host

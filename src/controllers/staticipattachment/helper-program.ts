@@ -10,6 +10,7 @@
  * reach it through a here-document whose body holds only `${N}` references.
  */
 import { SwarmopError } from '../../errors.js';
+import { isHelperNetnsPath } from './netns-file.js';
 
 export interface HelperCommand {
   argv: readonly string[];
@@ -19,9 +20,13 @@ export interface HelperCommand {
   stdin?: readonly string[];
 }
 
-/** `argv` run inside the network namespace of the process `pid` (a container's), as pipework does. */
-export function inNetns(pid: number, argv: readonly string[]): string[] {
-  return ['nsenter', '-t', String(pid), '-n', ...argv];
+/**
+ * `argv` run inside a container's network namespace, entered through its netns file as the helper
+ * sees it (netns-file.ts), not through its PID: the helper has neither the host's PIDs nor SYS_PTRACE.
+ */
+export function inNetns(netns: string, argv: readonly string[]): string[] {
+  if (!isHelperNetnsPath(netns)) throw new SwarmopError('Internal', `not a helper netns path: ${JSON.stringify(netns)}`);
+  return ['nsenter', `--net=${netns}`, ...argv];
 }
 
 export interface CommandResult {

@@ -195,6 +195,10 @@ export class SessionNetHelper implements NetHelper {
     return this.#resident.containerId(host);
   }
 
+  netnsPath(host: HelperHost, sandboxKey: unknown): Promise<string> {
+    return this.#resident.netnsPath(host, sandboxKey);
+  }
+
   /** Closes every session (the helpers' scripts end at EOF); later programs open new ones. */
   closeAll(): void {
     for (const { session } of this.#sessions.values()) void session.then((s) => s.close(), () => undefined);

@@ -9,27 +9,30 @@ import { applyProgram } from './step-commands.js';
 const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
 const may = (...argv: string[]): HelperCommand => ({ mode: 'may', argv });
+const NS = '/run/swarmop/netns/0123456789ab';
+const N7 = '/run/swarmop/netns/777777777777';
+const N8 = '/run/swarmop/netns/888888888888';
 
 test('a restarted container is attached with two host ip runs, one nsenter ip -batch and the arping', () => {
   const { hostVeth } = vethNames('uid-a');
   const program = applyProgram([
     { kind: 'delete-host-link', name: hostVeth },
-    { kind: 'create-veth', hostVeth, bridge: 'br0', mtu: 1500, pid: 4242, iface: 'eth1' },
-    { kind: 'set-mac', pid: 4242, iface: 'eth1', mac: '02:42:c0:a8:74:72' },
-    { kind: 'set-address', pid: 4242, iface: 'eth1', cidr: '192.168.116.114/24', remove: [] },
-    { kind: 'link-up', pid: 4242, iface: 'eth1' },
-    { kind: 'gateway', pid: 4242, iface: 'eth1', gateway: '192.168.116.1' },
-    { kind: 'arping', pid: 4242, iface: 'eth1', ip: '192.168.116.114' },
+    { kind: 'create-veth', hostVeth, bridge: 'br0', mtu: 1500, netns: NS, iface: 'eth1' },
+    { kind: 'set-mac', netns: NS, iface: 'eth1', mac: '02:42:c0:a8:74:72' },
+    { kind: 'set-address', netns: NS, iface: 'eth1', cidr: '192.168.116.114/24', remove: [] },
+    { kind: 'link-up', netns: NS, iface: 'eth1' },
+    { kind: 'gateway', netns: NS, iface: 'eth1', gateway: '192.168.116.1' },
+    { kind: 'arping', netns: NS, iface: 'eth1', ip: '192.168.116.114' },
   ]);
   assert.deepEqual(show(program.slice(0, 3)), [
     `may ip link del ${hostVeth}`,
-    `must ip link add ${hostVeth} mtu 1500 master br0 up type veth peer name eth1 mtu 1500 netns 4242`,
-    'must nsenter -t 4242 -n ip -batch - <<< link set eth1 address 02:42:c0:a8:74:72 ; ' +
+    `must ip link add ${hostVeth} mtu 1500 master br0 up type veth peer name eth1 mtu 1500 netns ${NS}`,
+    `must nsenter --net=${NS} ip -batch - <<< link set eth1 address 02:42:c0:a8:74:72 ; ` +
       'addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1',
   ]);
   assert.equal(program.length, 4);
   assert.equal(program[3]!.mode, 'may');
-  assert.deepEqual(program[3]!.argv.slice(0, 5), ['nsenter', '-t', '4242', '-n', 'sh']);
+  assert.deepEqual(program[3]!.argv.slice(0, 3), ['nsenter', `--net=${NS}`, 'sh']);
 });
 
 test('runs break where the namespace or the mode changes; may runs keep going past failures (-force)', () => {
@@ -41,17 +44,17 @@ test('runs break where the namespace or the mode changes; may runs keep going pa
         may('ip', 'addr', 'del', '10.0.0.2/24', 'dev', 'eth0'),
         may('ip', 'addr', 'del', '10.0.0.3/24', 'dev', 'eth0'),
         must('ip', 'route', 'replace', 'default', 'via', '10.0.0.1', 'dev', 'br0'),
-        must('nsenter', '-t', '7', '-n', 'ip', 'link', 'set', 'eth1', 'up'),
-        must('nsenter', '-t', '8', '-n', 'ip', 'link', 'set', 'eth1', 'up'),
-        must('nsenter', '-t', '8', '-n', 'ip', 'link', 'set', 'eth2', 'up'),
+        must('nsenter', `--net=${N7}`, 'ip', 'link', 'set', 'eth1', 'up'),
+        must('nsenter', `--net=${N8}`, 'ip', 'link', 'set', 'eth1', 'up'),
+        must('nsenter', `--net=${N8}`, 'ip', 'link', 'set', 'eth2', 'up'),
       ]),
     ),
     [
       'must ip -batch - <<< link set eth0 master br0 ; addr replace 10.0.0.2/24 dev br0',
       'may ip -force -batch - <<< addr del 10.0.0.2/24 dev eth0 ; addr del 10.0.0.3/24 dev eth0',
       'must ip route replace default via 10.0.0.1 dev br0',
-      'must nsenter -t 7 -n ip link set eth1 up',
-      'must nsenter -t 8 -n ip -batch - <<< link set eth1 up ; link set eth2 up',
+      `must nsenter --net=${N7} ip link set eth1 up`,
+      `must nsenter --net=${N8} ip -batch - <<< link set eth1 up ; link set eth2 up`,
     ],
   );
 });

@@ -14,9 +14,10 @@
  * Values come from validated specs and the kernel's own output, so in practice every step batches.
  */
 import type { HelperCommand } from './helper-program.js';
+import { isHelperNetnsPath } from './netns-file.js';
 
 interface IpTarget {
-  /** Everything before `ip`: nothing (the helper's own netns, the host's) or `nsenter -t PID -n`. */
+  /** Everything before `ip`: nothing (the helper's own netns, the host's) or `nsenter --net=FILE`. */
   prefix: readonly string[];
   /** The ip arguments (an ip subcommand: global options never batch). */
   args: readonly string[];
@@ -29,7 +30,7 @@ function ipTarget(c: HelperCommand): IpTarget | undefined {
   const a = c.argv;
   let at = -1;
   if (a[0] === 'ip') at = 0;
-  else if (a.length > 5 && a[0] === 'nsenter' && a[1] === '-t' && /^[1-9]\d*$/.test(a[2]!) && a[3] === '-n' && a[4] === 'ip') at = 4;
+  else if (a.length > 3 && a[0] === 'nsenter' && a[1]!.startsWith('--net=') && isHelperNetnsPath(a[1]!.slice('--net='.length)) && a[2] === 'ip') at = 2;
   if (at < 0) return undefined;
   const args = a.slice(at + 1);
   if (args.length === 0 || args[0]!.startsWith('-') || !args.every((x) => BATCH_SAFE.test(x))) return undefined;

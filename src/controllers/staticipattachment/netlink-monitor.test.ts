@@ -48,9 +48,11 @@ test('a line about one attachment\'s host veth queues that attachment only, not 
   assert.deepEqual(attachmentsForHostLine('h1', 'default via 10.1.0.1 dev br0', [a, b]), ['a', 'b']);
 });
 
-test('the monitor target is the host or a positive PID, passed as an argument', () => {
-  assert.deepEqual(monitorArgv(4242).slice(-2), ['swarmop-monitor', '4242']);
+test('the monitor target is the host or a netns file as the helper sees it, passed as an argument', () => {
+  assert.deepEqual(monitorArgv('/run/swarmop/netns/0123456789ab').slice(-2), ['swarmop-monitor', '/run/swarmop/netns/0123456789ab']);
   assert.equal(monitorArgv('host').at(-1), 'host');
-  assert.throws(() => monitorArgv(0));
-  assert.throws(() => monitorArgv(-1));
+  assert.throws(() => monitorArgv('4242'));
+  assert.throws(() => monitorArgv('/proc/1/ns/net'));
+  assert.throws(() => monitorArgv('/run/swarmop/netns/../../../proc/1/ns/net'));
+  assert.throws(() => monitorArgv('/run/swarmop/netns/default'));
 });

@@ -2,16 +2,16 @@
  * Host network drift seen as it happens: the kernel announces every link, address and route change
  * over netlink, and `ip -o monitor link address route` prints one line per change. A netns only
  * announces its own changes, so there is one monitor in the host's netns (bridge, uplink, host
- * veths) and one per attached container's netns (entered through its PID with nsenter). Each is a
- * long-lived exec in the host's resident network helper running a FIXED script; the PID travels as
- * a positional argument. A line is mapped to the attachments it concerns and those keys are queued;
+ * veths) and one per attached container's netns (entered through its netns file with nsenter). Each
+ * is a long-lived exec in the host's resident network helper running a FIXED script; the file travels
+ * as a positional argument. A line is mapped to the attachments it concerns and those keys are queued;
  * the periodic resync stays the safety net for anything missed.
  *
  * Lifetimes: the host monitor reconnects with backoff, like the Docker event stream, and queues
  * every attachment on the host after a reconnect (changes may have been missed meanwhile). A
- * container monitor ends when its PID is gone (the script checks every 5 s; a restart replaces it
- * at once through noteContainer) or when the operator closes the connection (EOF on stdin); its
- * end queues the container's attachments, whose reconcile registers the current PID again.
+ * container monitor ends when its netns file no longer enters a namespace (the engine unmounts it
+ * when the container stops, and removes the file only later; the script checks every 5 s; a restart, with a new file, replaces it at once through noteContainer) or when the operator closes the connection (EOF on stdin); its
+ * end queues the container's attachments, whose reconcile registers the current namespace again.
  */
 import type Docker from 'dockerode';
 import { openExecStream } from '../../docker/exec-stream.js';
@@ -20,23 +20,24 @@ import { sleep, systemClock } from '../../runtime/clock.js';
 import { LineSplitter } from '../../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../../runtime/logger.js';
 import type { HostHandle, Hosts } from '../kind-reconciler.js';
+import { isHelperNetnsPath } from './netns-file.js';
 import { type AttachmentResource, desiredFor } from './spec.js';
 
 /**
- * `$1` is `host` or a PID. Background helpers write nowhere (the exec ends only when every writer
+ * `$1` is `host` or a netns file as the helper sees it. Background helpers write nowhere (the exec ends only when every writer
  * of its stdout/stderr is gone); `cat` on the saved stdin ends at EOF, i.e. when the operator left.
  */
 export const MONITOR_SCRIPT = [
   'exec 3<&0',
-  'if [ "$1" = host ]; then ip -o monitor link address route & else nsenter -t "$1" -n ip -o monitor link address route & fi',
+  'if [ "$1" = host ]; then ip -o monitor link address route & else nsenter --net="$1" ip -o monitor link address route & fi',
   'm=$!',
-  'if [ "$1" != host ]; then ( while kill -0 "$1" 2>/dev/null; do sleep 5; done; kill "$m" ) >/dev/null 2>&1 & fi',
+  'if [ "$1" != host ]; then ( while nsenter --net="$1" sh -c : 2>/dev/null; do sleep 5; done; kill "$m" ) >/dev/null 2>&1 & fi',
   '( cat <&3; kill "$m" ) >/dev/null 2>&1 &',
   'wait "$m"',
 ].join('\n');
 
-export function monitorArgv(target: 'host' | number): string[] {
-  if (target !== 'host' && !(Number.isInteger(target) && target > 0)) throw new Error(`bad monitor target ${String(target)}`);
+export function monitorArgv(target: string): string[] {
+  if (target !== 'host' && !isHelperNetnsPath(target)) throw new Error(`bad monitor target ${JSON.stringify(target)}`);
   return ['sh', '-c', MONITOR_SCRIPT, 'swarmop-monitor', String(target)];
 }
 
@@ -88,7 +89,7 @@ export interface NetlinkWatchOptions {
 interface ContainerMonitor {
   host: string;
   container: string;
-  pid: number;
+  netns: string;
   abort: AbortController;
 }
 
@@ -99,7 +100,7 @@ export class NetlinkWatch {
   readonly #log: Logger;
   readonly #hostMonitors = new Map<string, AbortController>();
   readonly #containers = new Map<string, ContainerMonitor>();
-  /** host/container/pid -> time before which a failing monitor is not started again. */
+  /** host/container/netns -> time before which a failing monitor is not started again. */
   readonly #holdOff = new Map<string, number>();
   #signal: AbortSignal | undefined;
 
@@ -150,17 +151,17 @@ export class NetlinkWatch {
     }
   }
 
-  /** The container runs with `pid`: watch its netns (no-op when already watched). */
-  noteContainer(host: string, container: string, pid: number): void {
+  /** The container runs in `netns` (its netns file as the helper sees it): watch it (no-op when already watched). */
+  noteContainer(host: string, container: string, netns: string): void {
     const signal = this.#signal;
     if (!signal || signal.aborted) return;
     const key = `${host}/${container}`;
     const current = this.#containers.get(key);
-    if (current?.pid === pid) return;
-    // Held off per PID: a restarted container (new PID) is watched at once.
-    if ((this.#holdOff.get(`${key}/${pid}`) ?? 0) > Date.now()) return;
+    if (current?.netns === netns) return;
+    // Held off per namespace: a restarted container (new netns file) is watched at once.
+    if ((this.#holdOff.get(`${key}/${netns}`) ?? 0) > Date.now()) return;
     current?.abort.abort();
-    const m: ContainerMonitor = { host, container, pid, abort: childAbort(signal) };
+    const m: ContainerMonitor = { host, container, netns, abort: childAbort(signal) };
     this.#containers.set(key, m);
     void this.#runContainer(key, m);
   }
@@ -169,7 +170,7 @@ export class NetlinkWatch {
     for (const a of this.#opts.attachments()) if (pred(a)) this.#opts.enqueue(a.metadata.name);
   }
 
-  async #open(hostName: string, target: 'host' | number, signal: AbortSignal, onLine: (line: string) => void, onOpen?: () => void): Promise<void> {
+  async #open(hostName: string, target: string, signal: AbortSignal, onLine: (line: string) => void, onOpen?: () => void): Promise<void> {
     const host = this.#opts.hosts.get(hostName);
     if (!host) throw new Error(`DockerHost ${hostName} not found`);
     const docker: Docker | undefined = host.streamDocker;
@@ -224,19 +225,19 @@ export class NetlinkWatch {
     const started = Date.now();
     let error: string | undefined;
     try {
-      await this.#open(m.host, m.pid, m.abort.signal, () => this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container));
+      await this.#open(m.host, m.netns, m.abort.signal, () => this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container));
     } catch (err) {
       error = (err as Error).message;
     }
     if (this.#containers.get(key) === m) this.#containers.delete(key);
     if (m.abort.signal.aborted) return;
     if (Date.now() - started < LIVED_MS) {
-      // Failing at once (helper missing, PID gone): do not spin; the next reconcile after the hold-off retries.
-      this.#holdOff.set(`${key}/${m.pid}`, Date.now() + 5_000);
-      this.#log.debug('container netlink monitor ended at once', { host: m.host, container: m.container, pid: m.pid, ...(error ? { error } : {}) });
+      // Failing at once (helper missing, namespace gone): do not spin; the next reconcile after the hold-off retries.
+      this.#holdOff.set(`${key}/${m.netns}`, Date.now() + 5_000);
+      this.#log.debug('container netlink monitor ended at once', { host: m.host, container: m.container, netns: m.netns, ...(error ? { error } : {}) });
       return;
     }
-    // The container stopped or the exec broke: its reconcile registers the current PID again.
+    // The container stopped or the exec broke: its reconcile registers the current namespace again.
     this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * What the controller looks at on a host, gathered by ONE helper program: the host's links (with
  * bridge/veth details and addresses) and default routes, and, when the container runs, the links
- * and routes inside its network namespace (entered through its PID).
+ * and routes inside its network namespace (entered through its netns file).
  */
 import { SwarmopError } from '../../errors.js';
 import { type HelperCommand, type ProgramResult, inNetns } from './helper-program.js';
@@ -27,11 +27,11 @@ export interface NetObservation {
  * One process in the host's netns (ip) and two in the container's (nsenter, ip): each side's
  * commands are one `ip -batch -`, which prints one JSON array per line of its script.
  */
-export function observeProgram(pid: number | undefined): HelperCommand[] {
+export function observeProgram(netns: string | undefined): HelperCommand[] {
   const cmds: HelperCommand[] = [{ mode: 'must', argv: ['ip', '-j', '-d', '-batch', '-'], stdin: ['addr show', 'route show default'] }];
-  if (pid !== undefined && pid > 0) {
+  if (netns !== undefined) {
     // `may`: the container can exit between inspect and here; the caller re-inspects.
-    cmds.push({ mode: 'may', argv: inNetns(pid, ['ip', '-j', '-d', '-batch', '-']), stdin: ['addr show', 'route show'] });
+    cmds.push({ mode: 'may', argv: inNetns(netns, ['ip', '-j', '-d', '-batch', '-']), stdin: ['addr show', 'route show'] });
   }
   return cmds;
 }
@@ -46,7 +46,7 @@ function batchOutputs(stdout: string, count: number, what: string): string[] {
 }
 
 /** Parses the program's output; `container` is left out when the namespace could not be entered. */
-export function parseObservation(result: ProgramResult, pid: number | undefined): NetObservation {
+export function parseObservation(result: ProgramResult, netns: string | undefined): NetObservation {
   if (result.failedAt !== undefined) {
     throw new SwarmopError(
       'Unavailable',
@@ -58,7 +58,7 @@ export function parseObservation(result: ProgramResult, pid: number | undefined)
   const obs: NetObservation = {
     host: { links: parseLinks(links!, 'host links'), defaultRoutes: parseRoutes(routes!, 'host routes') },
   };
-  if (pid !== undefined && pid > 0 && containerOut?.exitCode === 0) {
+  if (netns !== undefined && containerOut?.exitCode === 0) {
     const [cLinks, cRoutes] = batchOutputs(containerOut.stdout, 2, 'container links and routes');
     obs.container = {
       links: parseLinks(cLinks!, 'container links'),

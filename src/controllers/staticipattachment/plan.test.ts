@@ -6,6 +6,7 @@ import { planAttachment, type PlanInput, type Step } from './plan.js';
 import { type AttachmentSpec, desiredFor } from './spec.js';
 
 const PID = 4242;
+const NS = '/run/swarmop/netns/0123456789ab';
 const CID = 'c0ffee'.repeat(10);
 
 function desired(spec: Partial<AttachmentSpec> = {}, uid = 'uid-1') {
@@ -45,7 +46,7 @@ function converged(): { obs: NetObservation } {
 function input(mutate: (o: NetObservation) => void = () => {}, over: Partial<PlanInput> = {}): PlanInput {
   const { obs } = converged();
   mutate(obs);
-  return { desired: D, obs, pid: PID, containerId: CID, previous: { containerID: CID, pid: PID }, ...over };
+  return { desired: D, obs, pid: PID, netns: NS, containerId: CID, previous: { containerID: CID, pid: PID }, ...over };
 }
 
 const kinds = (steps: Step[]) => steps.map((s) => s.kind);
@@ -61,7 +62,7 @@ test('a converged attachment with a fixed MAC plans nothing', () => {
   const d = desired({ mac: '02:00:00:00:01:14' });
   const { obs } = converged();
   obs.host.links.find((l) => l.name === D.hostVeth)!.name = d.hostVeth;
-  assert.equal(planAttachment({ desired: d, obs, pid: PID, containerId: CID }).steps.length, 0);
+  assert.equal(planAttachment({ desired: d, obs, pid: PID, netns: NS, containerId: CID }).steps.length, 0);
 });
 
 const cases: { name: string; mutate: (o: NetObservation) => void; over?: Partial<PlanInput>; steps: Step['kind'][]; reasons: string[] }[] = [
@@ -272,7 +273,7 @@ test('a wrong MAC is set when the spec fixes one', () => {
   const d = desired({ mac: '02:00:00:00:01:15' });
   const { obs } = converged();
   obs.host.links.find((l) => l.name === D.hostVeth)!.name = d.hostVeth;
-  const plan = planAttachment({ desired: d, obs, pid: PID, containerId: CID });
+  const plan = planAttachment({ desired: d, obs, pid: PID, netns: NS, containerId: CID });
   assert.deepEqual(kinds(plan.steps), ['set-mac', 'arping']);
   assert.deepEqual(plan.drifts.map((x) => x.reason), ['MacChanged']);
 });
@@ -281,7 +282,7 @@ test('without a gateway no route is planned', () => {
   const d = desired({ gateway: undefined });
   const { obs } = converged();
   obs.container!.routes = [];
-  assert.equal(planAttachment({ desired: d, obs, pid: PID, containerId: CID }).steps.length, 0);
+  assert.equal(planAttachment({ desired: d, obs, pid: PID, netns: NS, containerId: CID }).steps.length, 0);
 });
 
 test('without an uplink the host NIC is never touched', () => {
@@ -290,7 +291,7 @@ test('without an uplink the host NIC is never touched', () => {
   const eth0 = obs.host.links.find((l) => l.name === 'eth0')!;
   delete eth0.master;
   eth0.addresses = [{ ip: '192.168.116.112', prefix: 24 }];
-  assert.equal(planAttachment({ desired: d, obs, pid: PID, containerId: CID }).steps.length, 0);
+  assert.equal(planAttachment({ desired: d, obs, pid: PID, netns: NS, containerId: CID }).steps.length, 0);
 });
 
 const blocked: { name: string; mutate: (o: NetObservation) => void; reason: string }[] = [

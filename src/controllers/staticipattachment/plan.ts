@@ -24,14 +24,14 @@ export type Step =
   | { kind: 'delete-host-link'; name: string }
   | { kind: 'host-veth-master'; name: string; bridge: string }
   | { kind: 'host-veth-up'; name: string }
-  | { kind: 'delete-container-link'; pid: number; name: string }
+  | { kind: 'delete-container-link'; netns: string; name: string }
   /** The container's end is created in its namespace under its final name: a name taken there fails the whole creation, leaving nothing behind. */
-  | { kind: 'create-veth'; hostVeth: string; bridge: string; mtu: number; pid: number; iface: string }
-  | { kind: 'set-mac'; pid: number; iface: string; mac: string }
-  | { kind: 'set-address'; pid: number; iface: string; cidr: string; remove: NetAddress[] }
-  | { kind: 'link-up'; pid: number; iface: string }
-  | { kind: 'gateway'; pid: number; iface: string; gateway: string }
-  | { kind: 'arping'; pid: number; iface: string; ip: string }
+  | { kind: 'create-veth'; hostVeth: string; bridge: string; mtu: number; netns: string; iface: string }
+  | { kind: 'set-mac'; netns: string; iface: string; mac: string }
+  | { kind: 'set-address'; netns: string; iface: string; cidr: string; remove: NetAddress[] }
+  | { kind: 'link-up'; netns: string; iface: string }
+  | { kind: 'gateway'; netns: string; iface: string; gateway: string }
+  | { kind: 'arping'; netns: string; iface: string; ip: string }
   /** Undo of uplink-to-bridge on delete: the NIC leaves the bridge and gets the addresses and default route back. */
   | { kind: 'bridge-to-uplink'; bridge: string; uplink: string; addresses: NetAddress[]; defaultGateway?: string }
   | { kind: 'delete-bridge'; bridge: string };
@@ -58,6 +58,8 @@ export interface PlanInput {
   obs: NetObservation;
   /** The running container's PID and ID (the plan is only asked for when it runs). */
   pid: number;
+  /** Its netns file as the helper sees it (netns-file.ts): where the container-side steps run. */
+  netns: string;
   containerId: string;
   /** Facts from the previous status, only to name the drift (restart vs re-create). */
   previous?: { containerID?: string; pid?: number };
@@ -70,7 +72,7 @@ function fmt(a: NetAddress): string {
 }
 
 export function planAttachment(input: PlanInput): Plan {
-  const { desired: d, obs, pid } = input;
+  const { desired: d, obs, netns } = input;
   const steps: Step[] = [];
   const drifts: Drift[] = [];
   const hostLinks = new Map(obs.host.links.map((l) => [l.name, l]));
@@ -135,7 +137,7 @@ export function planAttachment(input: PlanInput): Plan {
       };
     }
     // A pair left by an earlier incarnation of this attachment (other uid): replace it.
-    steps.push({ kind: 'delete-container-link', pid, name: d.iface });
+    steps.push({ kind: 'delete-container-link', netns, name: d.iface });
     drifts.push({ reason: 'StaleInterface', found: `${d.iface} in ${d.container} belongs to an old veth pair (${peer.name})` });
     needCreate = true;
   } else if (!iface) {
@@ -147,7 +149,7 @@ export function planAttachment(input: PlanInput): Plan {
     // Whatever is left of an earlier pair (e.g. half-done before a crash) is removed first.
     if (hostVeth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
     if (hostLinks.has(d.peerVeth)) steps.push({ kind: 'delete-host-link', name: d.peerVeth });
-    steps.push(...attachSteps(d, pid, bridgeMtu));
+    steps.push(...attachSteps(d, netns, bridgeMtu));
     return { steps, drifts: foldBridgeDrifts(drifts) };
   }
 
@@ -162,7 +164,7 @@ export function planAttachment(input: PlanInput): Plan {
     drifts.push({ reason: 'HostVethDown', found: `${d.hostVeth} down on ${d.host}` });
   }
   if (d.mac && link.mac !== d.mac) {
-    steps.push({ kind: 'set-mac', pid, iface: d.iface, mac: d.mac });
+    steps.push({ kind: 'set-mac', netns, iface: d.iface, mac: d.mac });
     drifts.push({ reason: 'MacChanged', found: `${d.iface} in ${d.container} has MAC ${link.mac}, want ${d.mac}` });
   }
   const want = { ip: d.ip, prefix: d.prefix };
@@ -170,12 +172,12 @@ export function planAttachment(input: PlanInput): Plan {
   const extra = link.addresses.filter((a) => !(a.ip === want.ip && a.prefix === want.prefix));
   const addressChanged = !hasWanted || extra.length > 0;
   if (addressChanged) {
-    steps.push({ kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: extra });
+    steps.push({ kind: 'set-address', netns, iface: d.iface, cidr: d.cidr, remove: extra });
     const has = link.addresses.length > 0 ? link.addresses.map(fmt).join(', ') : 'no address';
     drifts.push({ reason: 'AddressChanged', found: `${d.iface} in ${d.container} has ${has}, want ${d.cidr}` });
   }
   if (!link.up) {
-    steps.push({ kind: 'link-up', pid, iface: d.iface });
+    steps.push({ kind: 'link-up', netns, iface: d.iface });
     drifts.push({ reason: 'InterfaceDown', found: `${d.iface} in ${d.container} is down` });
   }
   if (d.gateway !== undefined) {
@@ -183,26 +185,26 @@ export function planAttachment(input: PlanInput): Plan {
     const routeOk = def?.gateway === d.gateway && def.dev === d.iface;
     // Address changes and link-down flush the interface's routes, so the route goes back with them.
     if (!routeOk || addressChanged || !link.up) {
-      steps.push({ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway });
+      steps.push({ kind: 'gateway', netns, iface: d.iface, gateway: d.gateway });
       if (!routeOk && !addressChanged && link.up) {
         const now = def ? `via ${def.gateway ?? '-'} dev ${def.dev ?? '-'}` : 'missing';
         drifts.push({ reason: 'GatewayRouteChanged', found: `default route in ${d.container} is ${now}, want via ${d.gateway} dev ${d.iface}` });
       }
     }
   }
-  if (addressChanged || (d.mac && link.mac !== d.mac)) steps.push({ kind: 'arping', pid, iface: d.iface, ip: d.ip });
+  if (addressChanged || (d.mac && link.mac !== d.mac)) steps.push({ kind: 'arping', netns, iface: d.iface, ip: d.ip });
   return { steps, drifts: foldBridgeDrifts(drifts) };
 }
 
 /** A new veth pair into the container, configured: the tail of every (re-)attach. */
-function attachSteps(d: Desired, pid: number, mtu: number): Step[] {
+function attachSteps(d: Desired, netns: string, mtu: number): Step[] {
   return [
-    { kind: 'create-veth', hostVeth: d.hostVeth, bridge: d.bridge, mtu, pid, iface: d.iface },
-    ...(d.mac ? [{ kind: 'set-mac', pid, iface: d.iface, mac: d.mac } as const] : []),
-    { kind: 'set-address', pid, iface: d.iface, cidr: d.cidr, remove: [] },
-    { kind: 'link-up', pid, iface: d.iface },
-    ...(d.gateway !== undefined ? [{ kind: 'gateway', pid, iface: d.iface, gateway: d.gateway } as const] : []),
-    { kind: 'arping', pid, iface: d.iface, ip: d.ip },
+    { kind: 'create-veth', hostVeth: d.hostVeth, bridge: d.bridge, mtu, netns, iface: d.iface },
+    ...(d.mac ? [{ kind: 'set-mac', netns, iface: d.iface, mac: d.mac } as const] : []),
+    { kind: 'set-address', netns, iface: d.iface, cidr: d.cidr, remove: [] },
+    { kind: 'link-up', netns, iface: d.iface },
+    ...(d.gateway !== undefined ? [{ kind: 'gateway', netns, iface: d.iface, gateway: d.gateway } as const] : []),
+    { kind: 'arping', netns, iface: d.iface, ip: d.ip },
   ];
 }
 
@@ -210,6 +212,8 @@ export interface FreshAttachInput {
   desired: Desired;
   /** The PID of a container that has just started in a network namespace of its own. */
   pid: number;
+  /** Its netns file as the helper sees it. */
+  netns: string;
   containerId: string;
   previous?: { containerID?: string; pid?: number };
   /** The bridge's MTU as last observed on this host. */
@@ -230,9 +234,9 @@ export function planFreshAttach(input: FreshAttachInput): Plan {
   const steps: Step[] = [
     { kind: 'delete-host-link', name: d.hostVeth },
     { kind: 'delete-host-link', name: d.peerVeth },
-    ...attachSteps(d, input.pid, input.mtu),
+    ...attachSteps(d, input.netns, input.mtu),
   ];
-  const p: PlanInput = { desired: d, obs: { host: { links: [], defaultRoutes: [] } }, pid: input.pid, containerId: input.containerId, ...(input.previous ? { previous: input.previous } : {}) };
+  const p: PlanInput = { desired: d, obs: { host: { links: [], defaultRoutes: [] } }, pid: input.pid, netns: input.netns, containerId: input.containerId, ...(input.previous ? { previous: input.previous } : {}) };
   return { steps, drifts: [{ reason: missingReason(p), found: missingFound(p) }] };
 }
 

@@ -8,6 +8,12 @@ import { createStaticIPAttachmentReconciler } from './index.js';
 import { scanByIndex } from '../kind-indexes.js';
 import { createSilentLogger } from '../../runtime/logger.js';
 import { vethNames } from './spec.js';
+import { helperNetnsPath } from './netns-file.js';
+
+/** The fakes' engine keeps its netns files where Docker does by default. */
+const ENGINE_NETNS = '/var/run/docker/netns';
+const sandboxOf = (pid: number) => `${ENGINE_NETNS}/${String(pid).padStart(12, '0')}`;
+const helperNs = (pid: number) => helperNetnsPath(sandboxOf(pid), ENGINE_NETNS);
 
 function sia(name: string, spec: Record<string, unknown>, extra: Partial<Resource['metadata']> = {}, status?: Resource['status']): StaticIPAttachment {
   return {
@@ -33,6 +39,9 @@ class NoHelper implements NetHelper {
   async run(_h: unknown, cmds: readonly HelperCommand[]): Promise<ProgramResult> {
     this.calls.push([...cmds]);
     throw new Error('helper must not run');
+  }
+  async netnsPath(_h: unknown, key: unknown): Promise<string> {
+    return helperNetnsPath(key, ENGINE_NETNS);
   }
 }
 
@@ -161,12 +170,15 @@ class ScriptedHelper implements NetHelper {
     this.world = { hostVeth: true, attached: true };
     return { results: cmds.map(() => ({ exitCode: 0, stdout: '' })), stderr: '' };
   }
+  async netnsPath(_h: unknown, key: unknown): Promise<string> {
+    return helperNetnsPath(key, ENGINE_NETNS);
+  }
 }
 
-function dockerWith(pid: () => number) {
+function dockerWith(pid: () => number, sandboxKey: (pid: number) => string = sandboxOf) {
   return {
     getContainer: () => ({
-      inspect: async () => ({ Id: 'c1', State: { Running: true, Pid: pid() }, HostConfig: { NetworkMode: 'default' } }),
+      inspect: async () => ({ Id: 'c1', State: { Running: true, Pid: pid() }, HostConfig: { NetworkMode: 'default' }, NetworkSettings: { SandboxKey: sandboxKey(pid()) } }),
     }),
   };
 }
@@ -223,8 +235,8 @@ test('after a start event the whole attach runs first, and the one look after it
   assert.equal(helper.calls.length, 2, 'one apply, one observe');
   assert.deepEqual(show(helper.calls[0]!).slice(0, 3), [
     `may ip -force -batch - <<< link del ${HOST_VETH} ; link del ${vethNames('uid-ubuntu114').peerVeth}`,
-    `must ip link add ${HOST_VETH} mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns ${PID_NEW}`,
-    `must nsenter -t ${PID_NEW} -n ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
+    `must ip link add ${HOST_VETH} mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns ${helperNs(PID_NEW)}`,
+    `must nsenter --net=${helperNs(PID_NEW)} ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
   ]);
   assert.ok(isObserve(helper.calls[1]!));
   assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
@@ -270,6 +282,7 @@ function hostWithContainer(info: { mode: string; labels?: Record<string, string>
     State: { Running: true, Pid: info.pid ?? 4242 },
     HostConfig: { NetworkMode: info.mode },
     Config: { Labels: info.labels ?? {} },
+    NetworkSettings: { SandboxKey: `${ENGINE_NETNS}/0123456789ab` },
   });
   const docker = new Proxy({}, {
     get: (_t, prop) => (prop === 'getContainer' ? () => ({ inspect }) : () => { calls.push(String(prop)); throw new Error('unexpected docker call'); }),
@@ -296,7 +309,10 @@ test('a container without its own network namespace (--net host, --net container
 
 test('deleting an attachment whose container shares the host namespace never enters that namespace', async () => {
   const programs: HelperCommand[][] = [];
-  const helper: NetHelper = { run: async (_h, cmds) => (programs.push([...cmds]), Promise.reject(new Error('stop here'))) };
+  const helper: NetHelper = {
+    run: async (_h, cmds) => (programs.push([...cmds]), Promise.reject(new Error('stop here'))),
+    netnsPath: async (_h, key) => helperNetnsPath(key, ENGINE_NETNS),
+  };
   const r = createStaticIPAttachmentReconciler({ helper });
   const o = sia('a', {}, { deletionTimestamp: '2024-01-02T00:00:00Z' });
   const c = ctx([o]);
@@ -334,4 +350,15 @@ test('a uid copied from another attachment: neither touches the host, and deleti
   assert.deepEqual([out.conditions[0]?.reason, out.conditions[0]?.message.split(';')[0]], ['NotAllowed', 'metadata.uid: same is also the uid of staticipattachment/victim']);
   assert.deepEqual(await r.finalize!(copy, c), { done: true });
   assert.deepEqual(helper.calls, []);
+});
+
+test('a container whose netns file is not its own sandbox in the engine\'s netns folder is refused: NetnsRefused, nothing run on the host', async () => {
+  for (const key of ['/var/run/docker/netns/default', '/proc/1/ns/net', '/var/run/docker/netns/../../../proc/1/ns/net', '/etc/netns/0123456789ab', '', 'relative/netns/0123456789ab']) {
+    const helper = new ScriptedHelper();
+    const r = createStaticIPAttachmentReconciler({ helper });
+    const res = sia('ubuntu114', {});
+    const out = await r.reconcile(res, liveCtx([res], dockerWith(() => PID_OLD, () => key)));
+    assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'NetnsRefused'], key);
+    assert.deepEqual(helper.calls, [], `${key}: no program ran`);
+  }
 });

@@ -63,6 +63,8 @@ interface ContainerState {
   id: string;
   running: boolean;
   pid: number;
+  /** The engine's netns file for it (`NetworkSettings.SandboxKey`): validated by the helper before use. */
+  sandboxKey: string;
   /** Its network namespace is its own (not the host's, not another container's): a start makes a new one. */
   ownNetns: boolean;
   /** Its network mode as the engine reports it (host, container:<id>, bridge, ...). */
@@ -78,6 +80,7 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
       id: info.Id,
       running: info.State.Running === true && info.State.Pid > 0,
       pid: info.State.Pid,
+      sandboxKey: info.NetworkSettings?.SandboxKey ?? '',
       ownNetns: mode !== 'host' && !mode.startsWith('container:'),
       networkMode: mode,
       labels: info.Config?.Labels ?? {},
@@ -187,6 +190,13 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const refused = this.refusal(d, c);
     if (refused !== undefined) return { observed: { containerID: c.id }, conditions: ready('False', c.ownNetns ? POLICY_REASON : 'NoOwnNetworkNamespace', refused) };
 
+    let netns: string;
+    try {
+      netns = await this.helper.netnsPath(host, c.sandboxKey);
+    } catch (err) {
+      if ((err as SwarmopError).code !== 'Invalid') throw err;
+      return { observed: { containerID: c.id }, conditions: ready('False', 'NetnsRefused', `container ${d.container} on ${d.host}: ${(err as Error).message}`) };
+    }
     const prev = res.status ?? {};
     const previous = { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) };
     // What this run repairs: a fresh attach first when the container just started, then whatever the observation still asks for.
@@ -195,7 +205,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const lifecycle = this.events.get(d.host, d.container);
     const justStarted = lifecycle !== undefined && NEW_NETNS_AFTER.has(lifecycle.action) && clock.startedMs - lifecycle.receivedMs <= JUST_STARTED_MS;
     if (justStarted && c.ownNetns && prev.pid !== c.pid && mtu !== undefined) {
-      const fresh = planFreshAttach({ desired: d, pid: c.pid, containerId: c.id, previous, mtu });
+      const fresh = planFreshAttach({ desired: d, pid: c.pid, netns, containerId: c.id, previous, mtu });
       ctx.log.info('applying plan', { host: d.host, steps: fresh.steps.map((s) => s.kind), drifts: fresh.drifts.map((x) => x.reason), fresh: true });
       const r = await this.helper.run(host, applyProgram(fresh.steps), { signal: ctx.signal });
       clock.mark('apply');
@@ -207,12 +217,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       }
     }
 
-    const obs = await this.observe(host, c.pid, d, ctx);
+    const obs = await this.observe(host, netns, d, ctx);
     clock.mark('observe');
     if (!obs.container) return this.exitedMeanwhile(d, c);
     // Changes inside the container's netns are only announced there: watch it while it runs.
-    this.netlink?.noteContainer(d.host, d.container, c.pid);
-    const plan = planAttachment({ desired: d, obs, pid: c.pid, containerId: c.id, previous });
+    this.netlink?.noteContainer(d.host, d.container, netns);
+    const plan = planAttachment({ desired: d, obs, pid: c.pid, netns, containerId: c.id, previous });
     if (plan.blocked) {
       return { observed: { containerID: c.id, pid: c.pid }, conditions: ready('False', plan.blocked.reason, plan.blocked.message), requeueAfter: this.retryAfterMs };
     }
@@ -240,14 +250,14 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       };
       // The store and the host are two different places: record and look again at once. After a
       // fresh attach alone, the observation the plan was made from already is that look.
-      [, final] = await Promise.all([record(), plan.steps.length > 0 ? this.observe(host, c.pid, d, ctx) : obs]);
+      [, final] = await Promise.all([record(), plan.steps.length > 0 ? this.observe(host, netns, d, ctx) : obs]);
       clock.mark('settle');
       ctx.log.info('plan applied', { host: d.host, container: d.container, ...clock.fields(this.events.get(d.host, d.container)) });
       if (!final.container) return this.exitedMeanwhile(d, c);
     }
 
     const observed = observedAttachment(d, c, final, lastAppliedTime);
-    return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, containerId: c.id })) };
+    return { observed, ...attachedCondition(d, planAttachment({ desired: d, obs: final, pid: c.pid, netns, containerId: c.id })) };
   }
 
   async finalize(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
@@ -269,10 +279,11 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       return { done: true };
     }
     const c = await inspectContainer(host.docker, d.container, d.host);
-    // Never into a namespace that is not the container's own (the host's, with --net host), nor one it was never allowed into.
-    const pid = c?.running && this.refusal(d, c) === undefined ? c.pid : undefined;
-    const obs = await this.observe(host, pid, d, ctx);
-    const steps = planDetach({ desired: d, obs, ...(pid !== undefined ? { pid } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
+    // Never into a namespace that is not the container's own (the host's, with --net host), nor one it
+    // was never allowed into, nor one whose key the helper refuses (not a sandbox of this engine).
+    const netns = c?.running && this.refusal(d, c) === undefined ? await this.helper.netnsPath(host, c.sandboxKey).catch(() => undefined) : undefined;
+    const obs = await this.observe(host, netns, d, ctx);
+    const steps = planDetach({ desired: d, obs, ...(netns !== undefined ? { netns } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
     if (steps.length > 0) {
       await this.apply(host, applyProgram(steps), d, ctx);
       await ctx.event('Normal', 'Detached', `removed ${d.iface} from ${d.container} and ${d.hostVeth} from ${d.host}`);
@@ -343,9 +354,9 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       .map((o) => o.metadata.name);
   }
 
-  private async observe(host: HostHandle, pid: number | undefined, d: Desired, ctx: KindReconcileContext): Promise<NetObservation> {
-    const result = await this.helper.run(host, observeProgram(pid), { signal: ctx.signal });
-    const obs = parseObservation(result, pid);
+  private async observe(host: HostHandle, netns: string | undefined, d: Desired, ctx: KindReconcileContext): Promise<NetObservation> {
+    const result = await this.helper.run(host, observeProgram(netns), { signal: ctx.signal });
+    const obs = parseObservation(result, netns);
     const bridge = obs.host.links.find((l) => l.name === d.bridge && l.kind === 'bridge');
     const key = `${d.host}/${d.bridge}`;
     if (bridge) this.bridgeMtus.set(key, bridge.mtu);

@@ -20,6 +20,7 @@ const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
 import { DEFAULT_HELPER_NAME } from './net-helper.js';
+import { HELPER_NETNS_DIR } from './netns-file.js';
 import { eventually } from '../../../testing/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
@@ -54,7 +55,8 @@ async function onHost(host: string, argv: string[]) {
   assert.equal(r.exitCode, 0, `${argv.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
-const pidOf = async (o: StaticIPAttachment) => String((await docker(o.spec.host).getContainer(o.spec.container).inspect()).State.Pid);
+/** The container's netns file as the resident helper sees it (it has no host PIDs to enter a namespace by). */
+const nsOf = async (o: StaticIPAttachment) => `--net=${HELPER_NETNS_DIR}/${(await docker(o.spec.host).getContainer(o.spec.container).inspect()).NetworkSettings.SandboxKey.split('/').pop()}`;
 const ping = (o: StaticIPAttachment, ip: string) =>
   eventually(`ping ${o.spec.container} -> ${ip}`, async () => (await sh(docker(o.spec.host), o.spec.container, ['ping', '-c', '1', '-W', '1', ip])) !== undefined, { timeoutMs: 10_000, intervalMs: 100 });
 
@@ -123,7 +125,7 @@ test('docker rm -f and run again under the same name: attached again (ContainerR
 });
 
 test('eth1 deleted inside the container is re-created', { skip }, async () => {
-  await onHost(H1, ['nsenter', '-t', await pidOf(A), '-n', 'ip', 'link', 'del', 'eth1']);
+  await onHost(H1, ['nsenter', await nsOf(A), 'ip', 'link', 'del', 'eth1']);
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['InterfaceMissing']);
   await ping(A, `${NET}.202`);
@@ -131,9 +133,9 @@ test('eth1 deleted inside the container is re-created', { skip }, async () => {
 });
 
 test('an address changed by hand is put back (and the wrong one removed)', { skip }, async () => {
-  const pid = await pidOf(A);
-  await onHost(H1, ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'flush', 'dev', 'eth1']);
-  await onHost(H1, ['nsenter', '-t', pid, '-n', 'ip', 'addr', 'add', `${NET}.250/24`, 'dev', 'eth1']);
+  const ns = await nsOf(A);
+  await onHost(H1, ['nsenter', ns, 'ip', 'addr', 'flush', 'dev', 'eth1']);
+  await onHost(H1, ['nsenter', ns, 'ip', 'addr', 'add', `${NET}.250/24`, 'dev', 'eth1']);
   const repairs = await repairsOf(() => converge(A));
   assert.deepEqual(repairs.map((r) => r.reason), ['AddressChanged']);
   assert.equal(await addressInside(docker(H1), 'sia-it-a'), A.spec.address);

@@ -32,7 +32,7 @@ test('Ready is True Attached when nothing is left to do, False Converging with a
   assert.deepEqual(attachedCondition(D, { steps: [], drifts: [] }), {
     conditions: [{ type: 'Ready', status: 'True', reason: 'Attached', message: '192.168.116.114/24 on eth1 of web via br0 on consul01' }],
   });
-  assert.deepEqual(attachedCondition(D, { steps: [{ kind: 'link-up', pid: 42, iface: 'eth1' }], drifts: [{ reason: 'InterfaceDown', found: 'eth1 in web is down' }] }), {
+  assert.deepEqual(attachedCondition(D, { steps: [{ kind: 'link-up', netns: '/run/swarmop/netns/0123456789ab', iface: 'eth1' }], drifts: [{ reason: 'InterfaceDown', found: 'eth1 in web is down' }] }), {
     conditions: [{ type: 'Ready', status: 'False', reason: 'Converging', message: 'still differs after apply: eth1 in web is down' }],
     requeueAfter: 1_000,
   });

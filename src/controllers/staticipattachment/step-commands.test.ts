@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { Step } from './plan.js';
 import { describeSteps, planCommands, stepCommands } from './step-commands.js';
 
+const NS = '/run/swarmop/netns/0123456789ab';
 const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' ')}`);
 
 test('uplink move: bridge takes the MAC, NIC enslaved, address added to the bridge before it leaves the NIC, route last', () => {
@@ -22,26 +23,26 @@ test('uplink move: bridge takes the MAC, NIC enslaved, address added to the brid
 });
 
 test('veth pair: host end on the bridge with its MTU, container end created in its namespace under its final name', () => {
-  assert.deepEqual(line({ kind: 'create-veth', hostVeth: 'swvaaaaaaaaaaaa', bridge: 'br0', mtu: 1450, pid: 77, iface: 'eth1' }), [
-    'must ip link add swvaaaaaaaaaaaa mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns 77',
+  assert.deepEqual(line({ kind: 'create-veth', hostVeth: 'swvaaaaaaaaaaaa', bridge: 'br0', mtu: 1450, netns: NS, iface: 'eth1' }), [
+    'must ip link add swvaaaaaaaaaaaa mtu 1450 master br0 up type veth peer name eth1 mtu 1450 netns /run/swarmop/netns/0123456789ab',
   ]);
 });
 
 test('the gateway becomes the default route inside the container', () => {
-  assert.deepEqual(line({ kind: 'gateway', pid: 77, iface: 'eth1', gateway: '192.168.116.1' }), [
-    'must nsenter -t 77 -n ip route replace default via 192.168.116.1 dev eth1',
+  assert.deepEqual(line({ kind: 'gateway', netns: NS, iface: 'eth1', gateway: '192.168.116.1' }), [
+    'must nsenter --net=/run/swarmop/netns/0123456789ab ip route replace default via 192.168.116.1 dev eth1',
   ]);
 });
 
 test('address repair removes the wrong ones (best effort) and replaces the right one', () => {
-  assert.deepEqual(line({ kind: 'set-address', pid: 77, iface: 'eth1', cidr: '192.168.116.114/24', remove: [{ ip: '10.1.1.1', prefix: 8 }] }), [
-    'may nsenter -t 77 -n ip addr del 10.1.1.1/8 dev eth1',
-    'must nsenter -t 77 -n ip addr replace 192.168.116.114/24 dev eth1',
+  assert.deepEqual(line({ kind: 'set-address', netns: NS, iface: 'eth1', cidr: '192.168.116.114/24', remove: [{ ip: '10.1.1.1', prefix: 8 }] }), [
+    'may nsenter --net=/run/swarmop/netns/0123456789ab ip addr del 10.1.1.1/8 dev eth1',
+    'must nsenter --net=/run/swarmop/netns/0123456789ab ip addr replace 192.168.116.114/24 dev eth1',
   ]);
 });
 
 test('arping is optional and detached so it never delays a repair', () => {
-  const [c] = stepCommands({ kind: 'arping', pid: 77, iface: 'eth1', ip: '192.168.116.114' });
+  const [c] = stepCommands({ kind: 'arping', netns: NS, iface: 'eth1', ip: '192.168.116.114' });
   assert.equal(c?.mode, 'may');
   assert.deepEqual(c?.argv.slice(-7), ['arping', '-c', '1', '-U', '-I', 'eth1', '192.168.116.114']);
 });
@@ -53,8 +54,8 @@ test('deleting links is tolerant (one veth end takes the other with it)', () => 
 test('plans flatten in order and describe themselves without the arping noise', () => {
   const steps: Step[] = [
     { kind: 'bridge-up', bridge: 'br0' },
-    { kind: 'link-up', pid: 5, iface: 'eth1' },
-    { kind: 'arping', pid: 5, iface: 'eth1', ip: '1.2.3.4' },
+    { kind: 'link-up', netns: NS, iface: 'eth1' },
+    { kind: 'arping', netns: NS, iface: 'eth1', ip: '1.2.3.4' },
   ];
   assert.equal(planCommands(steps).length, 3);
   assert.equal(describeSteps(steps), 'set br0 up; set eth1 up');

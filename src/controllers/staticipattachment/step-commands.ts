@@ -1,6 +1,6 @@
 /**
  * Steps -> helper commands (argument arrays). These are pipework's commands; container-side ones
- * run through `nsenter -t PID -n`. Every value was validated by desiredFor() or comes from the
+ * run through `nsenter --net=<the container's netns file>`. Every value was validated by desiredFor() or comes from the
  * kernel's own JSON output.
  */
 import { type HelperCommand, inNetns } from './helper-program.js';
@@ -35,25 +35,25 @@ export function stepCommands(step: Step): HelperCommand[] {
     case 'host-veth-up':
       return [must('ip', 'link', 'set', step.name, 'up')];
     case 'delete-container-link':
-      return [must(...inNetns(step.pid, ['ip', 'link', 'del', step.name]))];
+      return [must(...inNetns(step.netns, ['ip', 'link', 'del', step.name]))];
     case 'create-veth':
       return [
-        // The peer is created straight inside the container's namespace (through its PID), under its
+        // The peer is created straight inside the container's namespace (`netns` takes its file), under its
         // final name: the name only has to be free there, and if it is not, nothing is created.
         must('ip', 'link', 'add', step.hostVeth, 'mtu', String(step.mtu), 'master', step.bridge, 'up',
-          'type', 'veth', 'peer', 'name', step.iface, 'mtu', String(step.mtu), 'netns', String(step.pid)),
+          'type', 'veth', 'peer', 'name', step.iface, 'mtu', String(step.mtu), 'netns', step.netns),
       ];
     case 'set-mac':
-      return [must(...inNetns(step.pid, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
+      return [must(...inNetns(step.netns, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
     case 'set-address':
       return [
-        ...step.remove.map((a) => may(...inNetns(step.pid, ['ip', 'addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.iface]))),
-        must(...inNetns(step.pid, ['ip', 'addr', 'replace', step.cidr, 'dev', step.iface])),
+        ...step.remove.map((a) => may(...inNetns(step.netns, ['ip', 'addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.iface]))),
+        must(...inNetns(step.netns, ['ip', 'addr', 'replace', step.cidr, 'dev', step.iface])),
       ];
     case 'link-up':
-      return [must(...inNetns(step.pid, ['ip', 'link', 'set', step.iface, 'up']))];
+      return [must(...inNetns(step.netns, ['ip', 'link', 'set', step.iface, 'up']))];
     case 'gateway':
-      return [must(...inNetns(step.pid, ['ip', 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface]))];
+      return [must(...inNetns(step.netns, ['ip', 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface]))];
     case 'bridge-to-uplink':
       return [
         must('ip', 'link', 'set', step.uplink, 'nomaster'),
@@ -67,7 +67,7 @@ export function stepCommands(step: Step): HelperCommand[] {
       // arping waits a full second for replies that never come: detach it (fixed script, values as
       // positional arguments) so the repair does not wait for it.
       return [
-        may(...inNetns(step.pid, ['sh', '-c', 'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null', 'arping',
+        may(...inNetns(step.netns, ['sh', '-c', 'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null', 'arping',
           'arping', '-c', '1', '-U', '-I', step.iface, step.ip])),
       ];
   }
@@ -95,7 +95,7 @@ export function describeSteps(steps: readonly Step[]): string {
         case 'host-veth-master': return `attached ${s.name} to ${s.bridge}`;
         case 'host-veth-up': return `set ${s.name} up`;
         case 'delete-container-link': return `deleted stale ${s.name}`;
-        case 'create-veth': return `created ${s.hostVeth} on ${s.bridge} with ${s.iface} in pid ${s.pid}`;
+        case 'create-veth': return `created ${s.hostVeth} on ${s.bridge} with ${s.iface} in its container`;
         case 'set-mac': return `set MAC ${s.mac}`;
         case 'set-address': return `set ${s.cidr}${s.remove.length ? ` (removed ${s.remove.map((a) => `${a.ip}/${a.prefix}`).join(',')})` : ''}`;
         case 'link-up': return `set ${s.iface} up`;
