@@ -55,7 +55,7 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
       ctx.hosts.reportProbe?.(host.metadata.name, probe.reachable);
       const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
       if (!probe.reachable || !options.helperImages) return out;
-      return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker, arch: probe.facts.arch }), recheck);
+      return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
     },
     mapHostConnectivity: (host) => [host],
   };

@@ -20,9 +20,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
+import { rootfsArchitecture } from './helper-architecture.js';
 import { SwarmopError } from '../../errors.js';
 import { packageFile, packageInfo } from '../../package-info.js';
-import { rootfsArchitecture } from './helper-architecture.js';
 
 export const HELPER_IMAGE_REPOSITORY = 'swarmop/nethelper';
 /** Relative to the package root. */
@@ -57,8 +57,6 @@ export interface HelperImageStatus {
 export interface HelperImageHost {
   name: string;
   docker: Docker;
-  /** The engine's architecture as its /version `Arch` says (e.g. amd64), when the caller has it; asked otherwise. */
-  arch?: string;
 }
 
 export interface ProvisionLog {
@@ -197,7 +195,8 @@ export class HelperImageProvisioner {
   private async architectureMismatch(host: HelperImageHost): Promise<HelperImageStatus | undefined> {
     const built = (await this.loadRootfs().catch(() => undefined))?.arch;
     if (built === undefined) return undefined;
-    const reported = host.arch ?? (await host.docker.version()).Arch;
+    // Asked here rather than passed in: provisioning is rare (once per host, and after a failure).
+    const reported = (await host.docker.version()).Arch;
     if (!reported || reported === built) return undefined;
     const message = `helper image is built for ${built}, host reports ${reported}: pack swarmop on a ${reported} machine for this host, or run the operator with --helper-image IMAGE`;
     this.log?.warn('helper image not provisioned', { host: host.name, image: this.image, reason: 'HelperArchitectureMismatch', error: message });
