@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds the root filesystem of swarmop's default network helper image, the one the operator
 # imports into any Docker host that lacks it (no registry needed): iproute2's `ip` (JSON output),
-# util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, iputils' `arping`, and dash as `sh`, each with the shared libraries it links,
-# and their Debian packages' copyright files; THIRD_PARTY_NOTICES beside the archive lists those packages.
+# util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, iputils' `arping`, and dash as `sh`, each with the shared libraries it links.
 # Everything is copied from this machine (Debian's packages iproute2, util-linux, dash:
 # hack/install.sh installs them), so the image has this machine's CPU architecture. (Not busybox:
 # its shell runs its own limited `ip` applet instead of iproute2's.) The archive is reproducible: same inputs, same bytes.
@@ -11,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
   cat >&2 <<USAGE
-usage: hack/helper-rootfs.sh [OUT]   (default assets/nethelper-rootfs.tar.gz, and THIRD_PARTY_NOTICES beside it; rebuilt only when its inputs change)
+usage: hack/helper-rootfs.sh [OUT]   (default assets/nethelper-rootfs.tar.gz; rebuilt only when its inputs change)
   env: HELPER_ROOTFS_FORCE=1 rebuilds even when the inputs did not change
 USAGE
 }
@@ -25,18 +24,6 @@ BINARIES=(ip nsenter setsid dash cat sleep arping)
 work=''
 cleanup() { [[ -z "$work" ]] || rm -rf "$work"; }
 trap cleanup EXIT
-
-for tool in ldd tar gzip sha256sum; do command -v "$tool" >/dev/null || die "${tool} not found"; done
-
-# Every file that goes in, resolved (symlinks followed), with the libraries of each binary.
-files=()
-for b in "${BINARIES[@]}"; do
-  p="$(command -v "$b" || true)"
-  [[ -n "$p" ]] || die "${b} not found (Debian packages iproute2, util-linux, coreutils, iputils-arping, dash: hack/install.sh)"
-  files+=("$(readlink -f "$p")")
-  while read -r lib; do files+=("$lib"); done < <(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
-done
-mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 
 # --- Licences. The binaries are GPL/LGPL software from Debian: the root filesystem carries each
 # package's copyright file (/usr/share/doc/<package>/copyright, as hack/images.sh keeps them in the
@@ -106,10 +93,23 @@ write_notices() {
   } >"$1"
 }
 
+for tool in ldd tar gzip sha256sum; do command -v "$tool" >/dev/null || die "${tool} not found"; done
+
+# Every file that goes in, resolved (symlinks followed), with the libraries of each binary.
+files=()
+for b in "${BINARIES[@]}"; do
+  p="$(command -v "$b" || true)"
+  [[ -n "$p" ]] || die "${b} not found (Debian packages iproute2, util-linux, coreutils, iputils-arping, dash: hack/install.sh)"
+  files+=("$(readlink -f "$p")")
+  while read -r lib; do files+=("$lib"); done < <(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+done
+mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
+
+inputs="$({ echo "helper-rootfs v4 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
+# Licences (functions above): the copyright files, licence texts and package versions are inputs too.
 licence_inputs
 notices="$(dirname "$out")/THIRD_PARTY_NOTICES"
-
-inputs="$({ echo "helper-rootfs v5 ${BINARIES[*]}"; sha256sum <"${BASH_SOURCE[0]}"; sha256sum "${files[@]}" "${licence_files[@]}"; dpkg-query -W -f='${Package} ${Version}\n' "${packages[@]}"; } | sha256sum | cut -c1-16)"
+inputs="$({ echo "$inputs"; sha256sum <"${BASH_SOURCE[0]}"; sha256sum "${licence_files[@]}"; dpkg-query -W -f='${Package} ${Version}\n' "${packages[@]}"; } | sha256sum | cut -c1-16)"
 # The inputs' hash lives outside assets/ so the package carries only the archive.
 stamp="${SWARMOP_ROOT}/.cache/$(basename "$out").inputs"
 mkdir -p "$(dirname "$stamp")"
