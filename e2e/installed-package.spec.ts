@@ -51,9 +51,9 @@ describeE2E('installed package', (f) => {
 
   itE2E(f, 'the installed package holds compiled code only, and `swarmop version` runs from it', async () => {
     const root = join(prefixDir, 'lib', 'node_modules', 'swarmop');
-    assert.deepEqual(readdirSync(root).sort(), ['README.md', 'assets', 'bin', 'dist', 'node_modules', 'package.json']);
-    // assets/: the default network helper's root filesystem, imported into hosts by the operator.
-    assert.deepEqual(readdirSync(join(root, 'assets')), ['nethelper-rootfs.tar.gz']);
+    assert.deepEqual(readdirSync(root).sort(), ['LICENSE', 'README.md', 'assets', 'bin', 'dist', 'node_modules', 'package.json']);
+    // assets/: the default network helper's root filesystem, imported into hosts by the operator, and its Debian packages' notices.
+    assert.deepEqual(readdirSync(join(root, 'assets')).sort(), ['THIRD_PARTY_NOTICES', 'nethelper-rootfs.tar.gz']);
     assert.deepEqual(readdirSync(join(root, 'dist')), ['src']);
     const v = await swarmop(['version']);
     assert.deepEqual([v.code, v.stdout, v.stderr], [0, `swarmop ${VERSION}\n`, '']);

@@ -25,6 +25,74 @@ work=''
 cleanup() { [[ -z "$work" ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
+# --- Licences. The binaries are GPL/LGPL software from Debian: the root filesystem carries each
+# package's copyright file (/usr/share/doc/<package>/copyright, as hack/images.sh keeps them in the
+# lab images) and the licence texts those files point to (/usr/share/common-licenses/), and
+# THIRD_PARTY_NOTICES (in the root filesystem and beside the archive, so in the npm package) names
+# every package with its Debian version and source package, for `apt-get source`.
+
+# package_of FILE : the Debian package that installed FILE. With merged /usr, dpkg may know a file
+# under /bin or /lib while ldd and PATH name it under /usr (or the reverse), and a library by its
+# symlink's name.
+package_of() {
+  local c p line
+  for c in "$1" "$(readlink -f "$1")"; do
+    for p in "$c" "/usr${c}" "${c#/usr}"; do
+      line="$(dpkg-query -S -- "$p" 2>/dev/null | grep -v '^diversion ' | head -n 1 || true)"
+      [[ -n "$line" ]] || continue
+      line="${line%%: *}"
+      echo "${line%%:*}"
+      return 0
+    done
+  done
+  return 1
+}
+
+# licence_inputs : fills pkg_files (package -> its files here), packages and licence_files.
+declare -A pkg_files=()
+licence_inputs() {
+  local f pkg lic
+  command -v dpkg-query >/dev/null || die "dpkg-query not found: the helper's binaries come from Debian packages"
+  for f in "${files[@]}"; do
+    pkg="$(package_of "$f")" || die "${f}: no Debian package owns it (dpkg -S), so its licence cannot be shipped"
+    pkg_files[$pkg]+="${pkg_files[$pkg]:+ }${f}"
+  done
+  mapfile -t packages < <(printf '%s\n' "${!pkg_files[@]}" | sort)
+  licence_files=()
+  for pkg in "${packages[@]}"; do
+    [[ -s "/usr/share/doc/${pkg}/copyright" ]] || die "/usr/share/doc/${pkg}/copyright missing: reinstall ${pkg}"
+    licence_files+=("/usr/share/doc/${pkg}/copyright")
+  done
+  # Copyright files refer to the GPL, LGPL... texts by path rather than quoting them.
+  while read -r lic; do
+    [[ -f "$lic" ]] && licence_files+=("$lic")
+  done < <(grep -ho '/usr/share/common-licenses/[A-Za-z0-9+.-]*[A-Za-z0-9+]' "${licence_files[@]}" | sort -u)
+}
+
+# write_notices FILE : the packages, their versions and source packages, then each copyright file.
+write_notices() {
+  local pkg
+  {
+    echo "Third-party software in swarmop's network helper root filesystem (nethelper-rootfs.tar.gz)"
+    echo
+    echo "Debian $(cat /etc/debian_version 2>/dev/null || echo '(release unknown)'), architecture $(dpkg --print-architecture)."
+    echo "The helper image holds programs and libraries copied from the Debian packages listed below."
+    echo "Each package's copyright and licence terms are in the image at /usr/share/doc/<package>/copyright"
+    echo "(repeated at the end of this file), the licence texts they refer to at /usr/share/common-licenses/."
+    echo "The corresponding source code of a package, from any Debian mirror or snapshot.debian.org:"
+    echo "  apt-get source <source package>=<source version>"
+    echo
+    echo "package version (source: source-package source-version): files"
+    for pkg in "${packages[@]}"; do
+      echo "$(dpkg-query -W -f='${Package} ${Version} (source: ${source:Package} ${source:Version})' "$pkg"): ${pkg_files[$pkg]}"
+    done
+    for pkg in "${packages[@]}"; do
+      printf '\n==== %s: /usr/share/doc/%s/copyright ====\n\n' "$pkg" "$pkg"
+      cat "/usr/share/doc/${pkg}/copyright"
+    done
+  } >"$1"
+}
+
 for tool in ldd tar gzip sha256sum; do command -v "$tool" >/dev/null || die "${tool} not found"; done
 
 # Every file that goes in, resolved (symlinks followed), with the libraries of each binary.
@@ -38,10 +106,14 @@ done
 mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
 
 inputs="$({ echo "helper-rootfs v4 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
+# Licences (functions above): the copyright files, licence texts and package versions are inputs too.
+licence_inputs
+notices="$(dirname "$out")/THIRD_PARTY_NOTICES"
+inputs="$({ echo "$inputs"; sha256sum <"${BASH_SOURCE[0]}"; sha256sum "${licence_files[@]}"; dpkg-query -W -f='${Package} ${Version}\n' "${packages[@]}"; } | sha256sum | cut -c1-16)"
 # The inputs' hash lives outside assets/ so the package carries only the archive.
 stamp="${SWARMOP_ROOT}/.cache/$(basename "$out").inputs"
 mkdir -p "$(dirname "$stamp")"
-if [[ "${HELPER_ROOTFS_FORCE:-0}" != 1 && -s "$out" && "$(cat "$stamp" 2>/dev/null)" == "$inputs" ]]; then
+if [[ "${HELPER_ROOTFS_FORCE:-0}" != 1 && -s "$out" && -s "$notices" && "$(cat "$stamp" 2>/dev/null)" == "$inputs" ]]; then
   exit 0
 fi
 
@@ -61,10 +133,17 @@ done
 ln -s "$(readlink -f "$(command -v dash)")" "$r/bin/sh"
 printf 'root:x:0:0:root:/:/bin/sh\n' >"$r/etc/passwd"
 printf 'root:x:0:\n' >"$r/etc/group"
+# Licences (see licence_inputs): copyright files and licence texts at their Debian paths, and the notices.
+for f in "${licence_files[@]}"; do
+  mkdir -p "$r$(dirname "$f")"
+  cp -L "$f" "$r$f"
+done
+write_notices "$r/THIRD_PARTY_NOTICES"
 
 # Reproducible: fixed order, owner and time.
 mkdir -p "$(dirname "$out")"
 tar -C "$r" --sort=name --owner=0 --group=0 --numeric-owner --mtime='@0' -c . | gzip -n -9 >"${work}/rootfs.tar.gz"
 mv "${work}/rootfs.tar.gz" "$out"
+cp "$r/THIRD_PARTY_NOTICES" "$notices"
 echo "$inputs" >"$stamp"
 log "built ${out} ($(stat -c %s "$out") bytes)"

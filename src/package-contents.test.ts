@@ -43,10 +43,12 @@ test('the npm package holds the compiled CLI and its runtime modules only', asyn
   // Everything is under the "files" list's folders, plus what npm always adds.
   assert.deepEqual(
     files.filter((f) => !/^(bin|dist\/src|assets)\//.test(f)),
-    ['README.md', 'package.json'],
+    ['LICENSE', 'README.md', 'package.json'],
   );
-  // assets/: the default network helper's root filesystem, which the operator imports into hosts (run time, not a fixture).
-  for (const needed of ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js', 'assets/nethelper-rootfs.tar.gz']) {
-    assert.ok(files.includes(needed), `${needed} is in the package`);
+  // assets/: the default network helper's root filesystem, which the operator imports into hosts (run time, not a fixture),
+  // and the notices of the Debian packages its binaries come from (src/package-licences.test.ts checks what they say).
+  const needed = ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js'];
+  for (const f of [...needed, 'assets/nethelper-rootfs.tar.gz', 'assets/THIRD_PARTY_NOTICES', 'LICENSE']) {
+    assert.ok(files.includes(f), `${f} is in the package`);
   }
 });

@@ -60,3 +60,19 @@ test('functions of production files do not count as assertions even when they th
   const helpers = assertingHelpers([{ file: 'src/controllers/x/reconciler.ts', text: prod }, { file: 'x.test.ts', text }]);
   assert.deepEqual(lintTestFile('x.test.ts', text, helpers).map((f) => f.rule), ['no-assertion']);
 });
+
+test('an assertion only inside an `if`, or after a statement that may return early, does not count', () => {
+  assert.deepEqual(
+    lint(`test('only in an if', async () => { const r = await run(); if (r.ok) { assert.equal(r.code, 0); } });
+test('only in one branch', async () => { if (x) { assert.ok(1); } else { log(); } });
+test('after an early return', async () => { if (!ready) return; assert.ok(1); });
+test('after a return in a loop', async () => { for (const h of hosts) { if (h.down) return; } assert.ok(1); });
+test('in both branches', async () => { if (x) assert.ok(1); else assert.ok(2); });
+test('before the early return', async () => { assert.ok(1); if (x) return; log(); });
+test('an if that throws', async () => { if (bad) { throw new Error('bad'); } });
+test('after a skip', async (t) => { if (!lab) return t.skip('no lab'); assert.ok(1); });
+test('in a try', async () => { try { assert.ok(1); } finally { cleanup(); } });
+test('a return inside a callback', async () => { await each(xs, (x) => { if (!x) return; log(x); }); assert.ok(1); });`),
+    ['1:1 no-assertion', '2:1 no-assertion', '3:1 no-assertion', '4:1 no-assertion'],
+  );
+});

@@ -6,6 +6,11 @@
  * "Asserts" means: calls an `assert*`/`expect*` function or an `assert.*` method, throws, or calls a
  * helper (declared in a test-support file) that does one of those, transitively. Helpers are matched
  * by name, which errs on the lenient side; the rule is there to catch bodies that check nothing.
+ *
+ * In a test body an assertion counts only where it always runs: not only inside an `if` (one whose
+ * branches both assert does count; `if (bad) throw ...` is an assertion written by hand and counts),
+ * and not after a statement that may `return` early (a `return t.skip(...)` reports the test as
+ * skipped, so it does not end the count). Otherwise the test passes whenever the condition is false.
  */
 import ts from 'typescript';
 
@@ -71,6 +76,57 @@ function asserts(node: ts.Node, helpers: ReadonlySet<string>): boolean {
   };
   visit(node);
   return found;
+}
+
+/** `return t.skip(...)` / `return t.todo(...)`: the test is reported as skipped, not passed. */
+function isSkipReturn(r: ts.ReturnStatement): boolean {
+  const e = r.expression;
+  return e !== undefined && ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ['skip', 'todo'].includes(e.expression.name.text);
+}
+
+/** Does `node` hold a `return` of the function it is in (not of a nested function), other than a skip? */
+function mayReturnEarly(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || ts.isFunctionLike(n) || ts.isClassLike(n)) return;
+    if (ts.isReturnStatement(n) && !isSkipReturn(n)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  ts.forEachChild(node, visit);
+  return found || (ts.isReturnStatement(node) && !isSkipReturn(node));
+}
+
+/**
+ * Does a test body assert on every path that does not end in a skip? Statements are taken in order:
+ * an `if` counts when both branches do (or it is `if (...) throw`), a block or `try` by its own
+ * statements, anything else by `asserts`; counting ends at the first statement that may return early.
+ */
+function assertsAlways(node: ts.Node, helpers: ReadonlySet<string>): boolean {
+  if (!ts.isBlock(node)) return asserts(node, helpers);
+  for (const st of node.statements) {
+    if (statementAssertsAlways(st, helpers)) return true;
+    if (mayReturnEarly(st)) return false;
+  }
+  return false;
+}
+
+function statementAssertsAlways(st: ts.Statement, helpers: ReadonlySet<string>): boolean {
+  if (ts.isIfStatement(st)) {
+    if (asserts(st.expression, helpers)) return true;
+    if (ts.isThrowStatement(st.thenStatement) || (ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 && ts.isThrowStatement(st.thenStatement.statements[0]!))) return true;
+    return st.elseStatement !== undefined && branchAssertsAlways(st.thenStatement, helpers) && branchAssertsAlways(st.elseStatement, helpers);
+  }
+  if (ts.isBlock(st)) return assertsAlways(st, helpers);
+  if (ts.isTryStatement(st)) return assertsAlways(st.tryBlock, helpers) || (st.finallyBlock !== undefined && assertsAlways(st.finallyBlock, helpers));
+  if (ts.isReturnStatement(st)) return st.expression !== undefined && asserts(st.expression, helpers);
+  return asserts(st, helpers);
+}
+
+function branchAssertsAlways(st: ts.Statement, helpers: ReadonlySet<string>): boolean {
+  return ts.isBlock(st) ? assertsAlways(st, helpers) : statementAssertsAlways(st, helpers);
 }
 
 type FnLike = ts.FunctionDeclaration | ts.ArrowFunction | ts.FunctionExpression | ts.MethodDeclaration;
@@ -170,9 +226,10 @@ export function lintTestFile(file: string, text: string, helpers: ReadonlySet<st
     }
     if (!isTest || todo) return;
     const body = [...call.arguments].reverse().find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a)) as ts.ArrowFunction | ts.FunctionExpression | undefined;
-    if (body && !asserts(body.body, helpers)) {
+    if (body && !assertsAlways(body.body, helpers)) {
       const title = call.arguments.find((a) => ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a)) as ts.StringLiteral | undefined;
-      add(call, 'no-assertion', `test ${title ? JSON.stringify(title.text) : ''} calls no assertion (assert.*, a throw, or a helper that asserts): it passes whatever the code does`);
+      const why = asserts(body.body, helpers) ? 'asserts only inside an `if` or after an early `return`' : 'calls no assertion (assert.*, a throw, or a helper that asserts)';
+      add(call, 'no-assertion', `test ${title ? JSON.stringify(title.text) : ''} ${why}: it passes whatever the code does`);
     }
   };
   visit(sf);

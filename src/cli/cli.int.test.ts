@@ -183,9 +183,11 @@ test('a token Consul refuses exits 5 and is never printed', async (t) => {
 });
 
 test('the built bin/swarmop.js applies from stdin and reports exit codes as a process', async () => {
-  // The build compiles the whole tree; colleagues' in-progress files may fail typechecking, but
-  // tsc still emits, and this test only needs the CLI's output.
-  await execFileP('npm', ['run', 'build'], { cwd: REPO, timeout: 180_000 }).catch(() => undefined);
+  // The process under test is the one the package ships: built exactly as `npm pack` builds it,
+  // and a build that fails fails this test with the compiler's output.
+  await execFileP('npm', ['run', 'build'], { cwd: REPO, timeout: 180_000 }).catch((e: Error & { stdout?: string; stderr?: string }) => {
+    assert.fail(`npm run build failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  });
   assert.ok(existsSync(path.join(REPO, 'dist/src/cli/main.js')), 'npm run build produced dist/src/cli/main.js');
   const prefix = newPrefix();
   const env = { ...process.env, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix };

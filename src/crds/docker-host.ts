@@ -86,7 +86,7 @@ const status = statusSchema('Observed state of a DockerHost, rebuilt by the cont
       id: str('Image id on the host.'),
       message: str("How it was provisioned, or why it failed (the engine's message)."),
       provisionMs: int('How long the operator took to import or pull it (ms).'),
-      reason: str('Failed only: RootfsMissing, ImportFailed, PullFailed or Unavailable.'),
+      reason: str('Failed only: RootfsMissing, HelperArchitectureMismatch (the default helper is built for another CPU architecture than the engine reports), ImportFailed, PullFailed or Unavailable.'),
     },
     ['image', 'state'],
   ),

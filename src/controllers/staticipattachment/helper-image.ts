@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
+import { rootfsArchitecture } from './helper-architecture.js';
 import { SwarmopError } from '../../errors.js';
 import { packageFile, packageInfo } from '../../package-info.js';
 
@@ -51,7 +52,7 @@ export interface HelperImageStatus {
   message?: string;
   /** How long this operator's import or pull took (ms). */
   provisionMs?: number;
-  /** Failed only: a short CamelCase cause (RootfsMissing, ImportFailed, PullFailed, Unavailable). */
+  /** Failed only: a short CamelCase cause (RootfsMissing, HelperArchitectureMismatch, ImportFailed, PullFailed, Unavailable). */
   reason?: string;
 }
 
@@ -117,7 +118,7 @@ export class HelperImageProvisioner {
   private readonly retryFailedMs: number;
   private readonly now: () => number;
   private readonly byHost = new Map<string, { docker: Docker; at: number; result: Promise<HelperImageStatus> }>();
-  private rootfs: Promise<{ bytes: Buffer; digest: string }> | undefined;
+  private rootfs: Promise<{ bytes: Buffer; digest: string; arch: string | undefined }> | undefined;
 
   constructor(options: HelperImageProvisionerOptions = {}) {
     this.custom = options.image !== undefined;
@@ -162,6 +163,8 @@ export class HelperImageProvisioner {
   private async provision(host: HelperImageHost): Promise<HelperImageStatus> {
     const { docker } = host;
     try {
+      const mismatch = this.custom ? undefined : await this.architectureMismatch(host);
+      if (mismatch) return mismatch;
       const present = await this.inspect(docker);
       if (present) {
         if (this.custom) return { image: this.image, state: 'Present', id: present.Id };
@@ -186,14 +189,34 @@ export class HelperImageProvisioner {
     }
   }
 
-  private loadRootfs(): Promise<{ bytes: Buffer; digest: string }> {
-    this.rootfs ??= readFile(this.rootfsPath).then((bytes) => ({ bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` }));
+  /**
+   * The default image is the packing machine's binaries: on a host of another architecture every
+   * helper command would fail with "exec format error", so it is not imported there and the host is
+   * told why. (A custom image is pulled, and a registry serves the host's own architecture.)
+   */
+  private async architectureMismatch(host: HelperImageHost): Promise<HelperImageStatus | undefined> {
+    const built = (await this.loadRootfs().catch(() => undefined))?.arch;
+    if (built === undefined) return undefined;
+    // Asked here rather than passed in: provisioning is rare (once per host, and after a failure).
+    const reported = (await host.docker.version()).Arch;
+    if (!reported || reported === built) return undefined;
+    const message = `helper image is built for ${built}, host reports ${reported}: pack swarmop on a ${reported} machine for this host, or run the operator with --helper-image IMAGE`;
+    this.log?.warn('helper image not provisioned', { host: host.name, image: this.image, reason: 'HelperArchitectureMismatch', error: message });
+    return { image: this.image, state: 'Failed', reason: 'HelperArchitectureMismatch', message };
+  }
+
+  private loadRootfs(): Promise<{ bytes: Buffer; digest: string; arch: string | undefined }> {
+    this.rootfs ??= readFile(this.rootfsPath).then(async (bytes) => ({
+      bytes,
+      digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+      arch: await rootfsArchitecture(bytes).catch(() => undefined),
+    }));
     this.rootfs.catch(() => (this.rootfs = undefined));
     return this.rootfs;
   }
 
   private async import(host: HelperImageHost): Promise<HelperImageStatus> {
-    let rootfs: { bytes: Buffer; digest: string };
+    let rootfs: { bytes: Buffer; digest: string; arch: string | undefined };
     try {
       rootfs = await this.loadRootfs();
     } catch (err) {

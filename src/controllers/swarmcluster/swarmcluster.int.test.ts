@@ -153,13 +153,15 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
 
   const runs = await reconcileUntilReady(120_000);
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
-  // Both roles are restored. Swapping the only manager is harsh on swarmkit: either swapped node
-  // (the demoted leader or the promoted worker) sometimes drops out of the swarm on its own, which
-  // then shows up as one extra NodeRejoined of that node (seen for each of them in CI runs).
-  assert.ok(repairs.includes(`RoleRestored@${H0}`) && repairs.includes(`RoleRestored@${H2}`), repairs.join(', '));
-  const rejoins = repairs.filter((r) => r === `NodeRejoined@${H0}` || r === `NodeRejoined@${H2}`);
-  assert.ok(rejoins.length <= 1, `at most one swapped node dropped out: ${repairs.join(', ')}`);
-  assert.deepEqual(repairs.filter((r) => !r.startsWith('RoleRestored@') && !rejoins.includes(r)), [], repairs.join(', '));
+  // Each role is restored exactly once.
+  const count = (repair: string) => repairs.filter((r) => r === repair).length;
+  assert.deepEqual([count(`RoleRestored@${H0}`), count(`RoleRestored@${H2}`)], [1, 1], repairs.join(', '));
+  // Swapping the only manager is harsh on swarmkit: either swapped node (the demoted leader or the
+  // promoted worker) sometimes drops out of the swarm on its own, which swarmkit decides, not this
+  // test; it then shows up as one NodeRejoined of that node (seen for each of them in CI runs). That
+  // is the only other repair allowed: nothing for the untouched worker, nothing twice.
+  const others = repairs.filter((r) => !r.startsWith('RoleRestored@'));
+  assert.ok([[], [`NodeRejoined@${H0}`], [`NodeRejoined@${H2}`]].some((allowed) => JSON.stringify(allowed) === JSON.stringify(others)), repairs.join(', '));
   const rows = (await nodes()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}`).sort();
   assert.deepEqual(rows, [`${H1}:worker`, `${H2}:worker`, `${H0}:manager`].sort());
 });
