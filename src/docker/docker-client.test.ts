@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, streamDockerOptionsFor } from './docker-client.js';
+import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, streamDockerOptionsFor, newDockerClient } from './docker-client.js';
 import { isSwarmopError } from '../errors.js';
 
 test('a tcp endpoint becomes plain http options', () => {
@@ -54,4 +54,48 @@ test('API clients time requests out; stream clients have no request timeout on a
     const o = streamDockerOptionsFor({ endpoint });
     assert.equal('timeout' in o, false, endpoint);
   }
+});
+
+test("the process's DOCKER_* environment never reaches a client: a unix endpoint still dials its own socket", async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const http = await import('node:http');
+  const dir = mkdtempSync(join(tmpdir(), 'swarmop-env-'));
+  const socket = join(dir, 'docker.sock');
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(req.url?.endsWith('/_ping') ? 'OK' : '');
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  const saved = { ...process.env };
+  t.after(() => {
+    for (const k of ['DOCKER_HOST', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  process.env.DOCKER_HOST = 'tcp://127.0.0.1:1';
+  process.env.DOCKER_CERT_PATH = join(dir, 'no-such-certs');
+  process.env.DOCKER_TLS_VERIFY = '1';
+  process.env.DOCKER_PATH_PREFIX = '/elsewhere/';
+  process.env.DOCKER_CLIENT_TIMEOUT = '1';
+
+  for (const docker of [new DockerClients().get('h', { endpoint: `unix://${socket}` }), newDockerClient(streamDockerOptionsFor({ endpoint: `unix://${socket}` }))]) {
+    const modem = docker.modem as unknown as Record<string, unknown>;
+    assert.equal(modem.socketPath, socket);
+    assert.equal(modem.host, undefined);
+    assert.equal(modem.ca, undefined);
+    assert.equal(modem.cert, undefined);
+    assert.equal(modem.pathPrefix, undefined);
+    assert.equal(modem.protocol, 'http');
+    assert.equal(String(await docker.ping()), 'OK');
+  }
+  // and a tcp endpoint keeps its own host, port and plain http
+  const tcp = new DockerClients().get('t', { endpoint: 'tcp://192.0.2.7:2375' }).modem as unknown as Record<string, unknown>;
+  assert.deepEqual([tcp.host, tcp.port, tcp.protocol, tcp.ca, tcp.pathPrefix, tcp.timeout], ['192.0.2.7', 2375, 'http', undefined, undefined, DOCKER_API_TIMEOUT_MS]);
+  // the environment is left as it was
+  assert.equal(process.env.DOCKER_HOST, 'tcp://127.0.0.1:1');
 });

@@ -78,7 +78,7 @@ export class DockerClients {
   private readonly create: (ep: DockerEndpoint) => Docker;
 
   constructor(options: { create?: (ep: DockerEndpoint) => Docker } = {}) {
-    this.create = options.create ?? ((ep) => new Docker(dockerOptionsFor(ep)));
+    this.create = options.create ?? ((ep) => newDockerClient(dockerOptionsFor(ep)));
   }
 
   get(host: string, ep: DockerEndpoint): Docker {
@@ -92,5 +92,45 @@ export class DockerClients {
 
   forget(host: string): void {
     this.clients.delete(host);
+  }
+}
+
+/**
+ * The variables docker-modem reads in its constructor. It merges what they say under the options it
+ * is given: DOCKER_HOST=tcp://… sets `host`, which wins over a `socketPath`, so a `unix://` DockerHost
+ * would be dialled wherever the operator's environment points; DOCKER_CERT_PATH makes it read key
+ * files from that directory (and throw when they are missing). A DockerHost document names the whole
+ * endpoint, so nothing of it may come from the process's environment.
+ */
+const DOCKER_ENVIRONMENT = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'] as const;
+
+/**
+ * Every dockerode client the operator builds comes from here. The DOCKER_* variables are hidden for
+ * the (synchronous) constructor and put back right after, and every key those variables could have
+ * set is given explicitly as well, so a modem that reads them some other way still gets ours.
+ */
+export function newDockerClient(options: Docker.DockerOptions): Docker {
+  const explicit: Docker.DockerOptions = {
+    socketPath: undefined,
+    host: undefined,
+    port: undefined,
+    protocol: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    timeout: undefined,
+    ...({ pathPrefix: undefined } as object),
+    ...options,
+  };
+  const saved = new Map<string, string>();
+  for (const name of DOCKER_ENVIRONMENT) {
+    const value = process.env[name];
+    if (value !== undefined) saved.set(name, value);
+    delete process.env[name];
+  }
+  try {
+    return new Docker(explicit);
+  } finally {
+    for (const [name, value] of saved) process.env[name] = value;
   }
 }

@@ -8,7 +8,7 @@ import type { DockerHost } from '../crds/index.js';
 import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
 import type { HostProbes } from './host-streams.js';
-import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
+import { DockerClients, newDockerClient, streamDockerOptionsFor } from '../docker/docker-client.js';
 
 export interface HostRegistryOptions {
   /** Current DockerHost objects with a valid spec (from the cache). */
@@ -21,7 +21,7 @@ export interface HostRegistryOptions {
 export class HostRegistry implements Hosts, HostProbes {
   readonly #opts: HostRegistryOptions;
   readonly #clients: DockerClients;
-  readonly #streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)) });
+  readonly #streamClients = new DockerClients({ create: (ep) => newDockerClient(streamDockerOptionsFor(ep)) });
   readonly #connected = new Map<string, boolean>();
   readonly #probed = new Map<string, boolean>();
   readonly #probeListeners = new Set<(host: string, reachable: boolean) => void>();
