@@ -12,7 +12,7 @@ import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { Manager } from '../../runtime/manager.js';
 import { RuntimeMetrics } from '../../runtime/metrics.js';
 import { ConsulKv, consulKvOptions } from '../../store/consul-kv.js';
-import { ConsulSettingsError, consulConnection } from '../../store/consul-connection.js';
+import { ConsulSettingsError, consulConnection, unverifiedTlsWarning, type ConsulConnection } from '../../store/consul-connection.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import { leaderKey } from '../../store/store-keys.js';
 import { StatusPage } from '../../ui/status-page.js';
@@ -52,7 +52,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
-  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  const connection = storeConnection(options, log);
   const consul = consulKvOptions(connection);
   const kv = new ConsulKv(consul);
   await checkStore(kv, leaderKey(options.prefix), log);
@@ -106,6 +106,22 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   await manager.run();
   log.info('operator stopped');
   return 0;
+}
+
+/** The store Consul's connection; one that skips the certificate check is logged as a warning. */
+export function storeConnection(
+  options: Pick<OperatorCommandOptions, 'consul' | 'consulAddr'>,
+  log: { warn(message: string, fields?: Record<string, unknown>): void },
+): ConsulConnection {
+  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  if (unverifiedTlsWarning(connection) !== undefined) {
+    log.warn('store Consul certificate not verified', {
+      consul: connection.address,
+      setting: connection.origins.sslVerify ?? 'CONSUL_HTTP_SSL_VERIFY',
+      why: 'anyone on the path can read and change the store and the token',
+    });
+  }
+  return connection;
 }
 
 /**
