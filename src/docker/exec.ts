@@ -6,6 +6,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SwarmopError } from '../errors.js';
+import { engineText } from './engine-message.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -87,7 +88,7 @@ export async function execOrThrow(
   if (r.exitCode !== 0) {
     throw new SwarmopError(
       'Internal',
-      `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+      `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${engineText(r.stderr || r.stdout)}`,
     );
   }
   return r.stdout;

@@ -20,6 +20,7 @@ import { newDockerClient, streamDockerOptionsFor } from '../docker/docker-client
 import { DockerEventStream, dockerodeEventSource, type EventStreamSource } from '../runtime/docker-events.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
+import { engineMessage } from '../docker/engine-message.js';
 
 export interface HostStreamsOptions {
   dockerHosts: () => Iterable<DockerHost>;
@@ -150,7 +151,7 @@ export class HostStreams {
     try {
       source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? newDockerClient(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
     } catch (err) {
-      this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
+      this.#log.warn('cannot watch host events', { host: name, error: engineMessage(err) });
       return;
     }
     // Stopped by start() when `signal` aborts: one listener per stream on that one signal made

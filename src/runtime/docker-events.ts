@@ -17,6 +17,7 @@ import type PQueue from 'p-queue';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
+import { engineMessage } from '../docker/engine-message.js';
 
 export interface DockerEvent {
   Type?: string;
@@ -118,7 +119,8 @@ export class DockerEventStream {
         throw new Error('event stream ended');
       } catch (err) {
         if (signal.aborted) break;
-        const error = err instanceof Error ? err : new Error(String(err));
+        // The engine's answer is cut and cleaned before it reaches the log and the host's status.
+        const error = new Error(engineMessage(err), { cause: err });
         this.#setConnected(false, error);
         failures++;
         const delay = backoffDelay(failures, this.#opts.backoff ?? DEFAULT_EVENTS_BACKOFF);

@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import { packageFile, packageInfo } from '../../package-info.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export const HELPER_IMAGE_REPOSITORY = 'swarmop/nethelper';
 /** Relative to the package root. */
@@ -79,13 +80,7 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
-/** The engine's message without dockerode's "(HTTP code 404) unexpected - " prefix. */
-export function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: unknown }; message?: unknown };
-  if (e.json && typeof e.json.message === 'string') return e.json.message;
-  const m = typeof e.message === 'string' ? e.message : String(err);
-  return m.replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
-}
+export { engineMessage };
 
 /** Runs a streamed image call (pull, import) to its end; an `error` line in the stream is a failure. */
 function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<Record<string, unknown>[]> {
@@ -95,7 +90,7 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<Record<s
       const failed = output.find((o) => o['error'] !== undefined || o['errorDetail'] !== undefined);
       if (failed) {
         const detail = failed['errorDetail'] as { message?: string } | undefined;
-        return reject(new Error(String(detail?.message ?? failed['error'])));
+        return reject(new Error(engineText(String(detail?.message ?? failed['error']))));
       }
       resolve(output);
     });

@@ -19,6 +19,7 @@ import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
 import { SwarmopError } from '../../errors.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
 import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 const DONE = '@@swarmop-done';
 
@@ -190,7 +191,7 @@ export class SessionNetHelper implements NetHelper {
           this.#resident.forget(host.name); // the helper may have been removed: re-create it once
           continue;
         }
-        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${(err as Error).message}`, { cause: err });
+        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${engineMessage(err)}`, { cause: err });
       }
       try {
         return await session.run(commands);

@@ -15,6 +15,7 @@ import { execInContainer } from '../../docker/exec.js';
 import { SwarmopError } from '../../errors.js';
 import { defaultHelperImage, HELPER_IDLE_CMD } from './helper-image.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, programArgv } from './helper-program.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 export const HELPER_ROLE_LABEL = 'io.swarmop.role';
 export const HELPER_ROLE = 'nethelper';
@@ -55,7 +56,7 @@ function statusOf(err: unknown): number | undefined {
 
 function unavailable(host: string, what: string, err: unknown): SwarmopError {
   if (err instanceof SwarmopError) return err;
-  return new SwarmopError('Unavailable', `${what} on ${host}: ${(err as Error).message}`, { cause: err });
+  return new SwarmopError('Unavailable', `${what} on ${host}: ${engineMessage(err)}`, { cause: err });
 }
 
 /** The Engine API's "no entrypoint" (`docker run --entrypoint=''`): the image's ENTRYPOINT is not used. */

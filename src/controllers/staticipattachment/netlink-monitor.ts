@@ -21,6 +21,7 @@ import { LineSplitter } from '../../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../../runtime/logger.js';
 import type { HostHandle, Hosts } from '../kind-reconciler.js';
 import { type AttachmentResource, desiredFor } from './spec.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 /**
  * `$1` is `host` or a PID. Background helpers write nowhere (the exec ends only when every writer
@@ -213,7 +214,7 @@ export class NetlinkWatch {
         if (signal.aborted) break;
         failures = Date.now() - opened >= LIVED_MS ? 1 : failures + 1;
         const delay = backoffDelay(failures, { ...(this.#opts.backoff ?? { baseMs: 250, capMs: 5_000 }), jitter: 0.1 });
-        this.#log.warn('netlink monitor down, reconnecting', { host, error: (err as Error).message, delayMs: delay });
+        this.#log.warn('netlink monitor down, reconnecting', { host, error: engineMessage(err), delayMs: delay });
         await sleep(systemClock, delay, signal);
         reconnect = true;
       }
@@ -226,7 +227,7 @@ export class NetlinkWatch {
     try {
       await this.#open(m.host, m.pid, m.abort.signal, () => this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container));
     } catch (err) {
-      error = (err as Error).message;
+      error = engineMessage(err);
     }
     if (this.#containers.get(key) === m) this.#containers.delete(key);
     if (m.abort.signal.aborted) return;

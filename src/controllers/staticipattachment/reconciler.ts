@@ -35,6 +35,7 @@ import { type AttachmentObserved, attachedCondition, observedAttachment, ready }
 import { applyProgram, describeSteps } from './step-commands.js';
 import { describeFailedCommand } from './ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -76,7 +77,7 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
     };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${(err as Error).message}`, { cause: err });
+    throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${engineMessage(err)}`, { cause: err });
   }
 }
 
