@@ -6,7 +6,7 @@
  * the agents' config files then follow in the usual one-at-a-time roll.
  */
 import { SwarmopError } from '../../errors.js';
-import { AGENT_HTTP_PORT, type AgentHttpOptions } from './agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from './agent-http.js';
 
 /** One keyring pool (LAN or WAN) as /v1/operator/keyring lists it. */
 export interface KeyringPool {
@@ -35,7 +35,7 @@ async function keyringCall(address: string, method: string, o: AgentHttpOptions,
   }).catch((err: Error) => {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} /v1/operator/keyring failed: ${err.message}`, { cause: err });
   });
-  const text = await res.text();
+  const text = await agentBody(address, res, o);
   if (!res.ok) {
     // Consul's messages do not echo keys; redacted anyway, as this text reaches logs and events.
     const said = key ? text.split(key).join('<redacted>') : text;

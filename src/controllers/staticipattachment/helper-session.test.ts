@@ -106,3 +106,19 @@ test('a session whose process ended fails its pending and later programs with Un
     (e: unknown) => assert.ok(isSwarmopError(e, 'Unavailable')),
   );
 });
+
+test('a helper that writes more than the output cap without finishing ends the session: the program fails, nothing grows further', async () => {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let closedByUs = false;
+  const stream: ExecStream = { stdout, stderr, write: () => undefined, closed: new Promise(() => undefined), close: () => void (closedByUs = true) };
+  const session = HelperSession.over(stream, 5_000, { maxOutputBytes: 1024 });
+  const running = session.run([{ argv: ['ip', '-json', 'link', 'show'], mode: 'must' }]);
+  stdout.write('x'.repeat(600));
+  stdout.write('x'.repeat(600));
+  await assert.rejects(running, (e: unknown) => isSwarmopError(e, 'Unavailable') && /network helper session: output over 1024 bytes/.test((e as Error).message));
+  assert.equal(session.dead, true);
+  assert.equal(closedByUs, true, 'the session is closed');
+  stderr.write('y'.repeat(2000)); // after the end: dropped, not kept
+  await assert.rejects(session.run([{ argv: ['true'], mode: 'must' }]), /output over 1024 bytes/);
+});

@@ -18,8 +18,9 @@ import type Docker from 'dockerode';
 import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
 import { SwarmopError } from '../../errors.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
-import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
+import { HELPER_OUTPUT_LIMIT_BYTES, type HelperHost, type NetHelper, type ResidentNetHelper } from './net-helper.js';
 import { engineMessage } from '../../docker/engine-message.js';
+import { OutputLimitError } from '../../runtime/output-limits.js';
 
 const DONE = '@@swarmop-done';
 
@@ -64,17 +65,25 @@ export class HelperSession {
   #nextId = 1;
   #dead: Error | undefined;
 
-  private constructor(stream: ExecStream, timeoutMs: number) {
+  private constructor(stream: ExecStream, timeoutMs: number, maxOutputBytes: number) {
     this.#stream = stream;
     this.#timeoutMs = timeoutMs;
-    stream.stdout.on('data', (b: Buffer) => {
-      this.#out += b.toString('utf8');
+    // Output waits here until its program's end marker: a helper that writes without end would
+    // grow it without bound, so past the cap the session ends (its programs fail, a new one opens).
+    const take = (which: '#out' | '#err', b: Buffer): void => {
+      if (this.#dead) return;
+      if (which === '#out') this.#out += b.toString('utf8');
+      else this.#err += b.toString('utf8');
+      if (this.#out.length + this.#err.length > maxOutputBytes) {
+        this.#out = '';
+        this.#err = '';
+        this.#fail(new OutputLimitError('network helper session: output', maxOutputBytes));
+        return;
+      }
       this.#check();
-    });
-    stream.stderr.on('data', (b: Buffer) => {
-      this.#err += b.toString('utf8');
-      this.#check();
-    });
+    };
+    stream.stdout.on('data', (b: Buffer) => take('#out', b));
+    stream.stderr.on('data', (b: Buffer) => take('#err', b));
     void stream.closed.then(() => this.#fail(new SwarmopError('Unavailable', 'network helper session closed')));
   }
 
@@ -83,8 +92,8 @@ export class HelperSession {
   }
 
   /** A session over a stream already running SESSION_ARGV (tests run it with a local sh). */
-  static over(stream: ExecStream, timeoutMs: number): HelperSession {
-    return new HelperSession(stream, timeoutMs);
+  static over(stream: ExecStream, timeoutMs: number, options: { maxOutputBytes?: number } = {}): HelperSession {
+    return new HelperSession(stream, timeoutMs, options.maxOutputBytes ?? HELPER_OUTPUT_LIMIT_BYTES);
   }
 
   get dead(): boolean {
