@@ -39,8 +39,12 @@ export class BoundedChunks {
     this.#chunks.push(chunk);
   }
 
+  buffer(): Buffer {
+    return Buffer.concat(this.#chunks);
+  }
+
   text(): string {
-    return Buffer.concat(this.#chunks).toString('utf8');
+    return this.buffer().toString('utf8');
   }
 }
 
