@@ -11,3 +11,15 @@ test('operator --helper-image refuses what is not an image reference, naming the
     assert.match(io.err, new RegExp(`--helper-image must be an image reference like \\[registry/\\]name\\[:tag\\], got "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), bad);
   }
 });
+
+test('operator --ui-addr on an address that is not loopback refuses to start without --ui-token, before it opens the store', async () => {
+  for (const addr of [':8080', '0.0.0.0:8080', '192.168.116.111:8080']) {
+    const io = captureIo({ env: {} });
+    const code = await main(['operator', '--ui-addr', addr], io, { openStore: () => assert.fail('no store for a usage error') });
+    assert.equal(code, 2, `${addr}: ${io.err}`);
+    assert.match(io.err, new RegExp(`--ui-addr ${addr} is not a loopback address: .*set --ui-token`));
+  }
+  const short = captureIo({ env: { SWARMOP_UI_TOKEN: 'short' } });
+  assert.equal(await main(['operator', '--ui-addr', ':8080'], short, { openStore: () => assert.fail('no store for a usage error') }), 2);
+  assert.match(short.err, /--ui-token must be at least 16 characters/);
+});

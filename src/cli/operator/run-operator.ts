@@ -17,6 +17,9 @@ import { ResourceStore } from '../../store/resource-store.js';
 import { leaderKey } from '../../store/store-keys.js';
 import { StatusPage } from '../../ui/status-page.js';
 import { UiServer } from '../../ui/ui-server.js';
+import { guardedRoute, localInterfaceAddresses, uiAccessPolicy, type UiAccessPolicy } from '../../ui/ui-access.js';
+import type { HttpRoute } from '../../runtime/metrics-server.js';
+import { isSwarmopError } from '../../errors.js';
 import type { Runnable } from '../../runtime/manager.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { Resource } from '../../crds/meta.js';
@@ -34,6 +37,10 @@ export interface OperatorCommandOptions {
   ui: boolean;
   /** The status page's own address; undefined = only under /ui on the metrics address. */
   uiAddr?: string;
+  /** The token the status page asks for; required for an address that is not loopback. */
+  uiToken?: string;
+  /** Further names the status page is reached by (Host header check). */
+  uiHosts?: readonly string[];
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
   logLevel: string;
@@ -75,15 +82,17 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
     ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
     : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
+  const uiAccess = { ...(options.uiToken === undefined ? {} : { token: options.uiToken }), ...(options.uiHosts ? { hostNames: options.uiHosts } : {}) };
   if (page && options.uiAddr !== undefined) {
     // Listens in start(): an address in use fails that runnable, and the manager stops everything.
-    const server = new UiServer({ addr: options.uiAddr, page, log });
+    const server = new UiServer({ addr: options.uiAddr, page, log, ...uiAccess });
     runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
   }
+  const pageRoute = page && options.metricsAddr !== '0' ? metricsPageRoute(page, options.metricsAddr, uiAccess, log) : undefined;
   const manager = new Manager({
     sources: operator.sources,
     runnables,
-    ...(page ? { httpRoutes: [page] } : {}),
+    ...(pageRoute ? { httpRoutes: [pageRoute] } : {}),
     leaderRunnables: operator.leaderRunnables,
     ...(options.leaderElect
       ? {
@@ -106,6 +115,23 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   await manager.run();
   log.info('operator stopped');
   return 0;
+}
+
+/**
+ * The page under /ui on the metrics address, behind the same checks as on --ui-addr (Host header,
+ * and the token when there is one). A metrics address that is not loopback and no --ui-token: the
+ * metrics stay there (for a scraper), the page does not.
+ */
+export function metricsPageRoute(page: StatusPage, metricsAddr: string, access: { token?: string; hostNames?: readonly string[] }, log: { warn(message: string, fields?: Record<string, unknown>): void }): HttpRoute | undefined {
+  let policy: UiAccessPolicy;
+  try {
+    policy = uiAccessPolicy({ addr: metricsAddr, ...access, localAddresses: localInterfaceAddresses() });
+  } catch (err) {
+    if (!isSwarmopError(err, 'Invalid')) throw err;
+    log.warn('status page not served on the metrics address', { metricsAddr, why: 'not a loopback address and no --ui-token' });
+    return undefined;
+  }
+  return guardedRoute(page, policy);
 }
 
 /** The store Consul's connection; one that skips the certificate check is logged as a warning. */
