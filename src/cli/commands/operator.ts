@@ -28,7 +28,7 @@ function intInRange(flag: string, min: number, max: number): (v: string) => numb
 const IMAGE_RE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 function imageRef(v: string): string {
-  if (!IMAGE_RE.test(v)) throw new SwarmopError('Invalid', `--helper-image must be an image reference like [registry/]name[:tag], got "${v}"`);
+  if (!IMAGE_RE.test(v)) throw new SwarmopError('Invalid', `--helper-image must be an image reference like [registry/]name[:tag][@sha256:DIGEST], got "${v}"`);
   return v;
 }
 
@@ -50,7 +50,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400), the backstop: the session is also bound to a 2 s TTL check, so a killed leader is replaced about 2 s plus the lock delay later', intInRange('--lease-seconds', 10, 86_400), 10)
     .option(
       '--helper-image <image>',
-      'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
+      'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`, best pinned as NAME@sha256:DIGEST; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
       imageRef,
     )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../../controllers/index.js';
-import { HelperImageProvisioner } from '../../controllers/staticipattachment/helper-image.js';
+import { HelperImageProvisioner, helperImagePinWarning } from '../../controllers/staticipattachment/helper-image.js';
 import { Operator } from '../../operator/operator.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { Manager } from '../../runtime/manager.js';
@@ -67,6 +67,8 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const metrics = new RuntimeMetrics();
   const identity = `${hostname()}/${process.pid}`;
   const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
+  const unpinned = helperImagePinWarning(options.helperImage);
+  if (unpinned) log.warn('helper image not pinned by digest', { helperImage: options.helperImage, why: unpinned });
 
   const operator = new Operator({
     kv,

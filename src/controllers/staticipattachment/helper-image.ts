@@ -230,6 +230,18 @@ export class HelperImageProvisioner {
   }
 }
 
+const PINNED = /@sha256:[a-f0-9]{64}$/;
+
+/**
+ * Pure: a warning for a --helper-image given by tag alone (undefined for a digest or the default).
+ * The helper runs with NET_ADMIN and SYS_ADMIN in every host's namespaces: a tag is whatever its
+ * registry serves that day, a digest is one image.
+ */
+export function helperImagePinWarning(image: string | undefined): string | undefined {
+  if (image === undefined || PINNED.test(image)) return undefined;
+  return `--helper-image ${image} is a tag: whatever the registry serves under it runs with the helper's privileges on every host; pin it as ${image}@sha256:DIGEST`;
+}
+
 /** `repo[:tag]` -> [repo, tag]; a registry port (`host:5000/x`) is not a tag. */
 export function splitTag(image: string): [string, string] {
   const at = image.lastIndexOf(':');
