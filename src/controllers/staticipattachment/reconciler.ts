@@ -35,7 +35,7 @@ import { type AttachmentObserved, attachedCondition, observedAttachment, ready }
 import { applyProgram, describeSteps } from './step-commands.js';
 import { describeFailedCommand } from './ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
-import { engineMessage } from '../../docker/engine-message.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -161,7 +161,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
         done.steps.push(...fresh.steps);
         done.drifts.push(...fresh.drifts);
       } else {
-        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300) });
+        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: engineText(r.stderr.trim().split('\n').slice(-2).join(' | '), 300) });
       }
     }
 
@@ -308,7 +308,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const r = await this.helper.run(host, cmds, { signal: ctx.signal });
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];
-      const detail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+      const detail = engineText(r.stderr.trim().split('\n').slice(-3).join(' | '), 400);
       throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`);
     }
   }
