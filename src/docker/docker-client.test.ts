@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, streamDockerOptionsFor, newDockerClient } from './docker-client.js';
+import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, DOCKER_RESPONSE_LIMIT_BYTES, streamDockerOptionsFor, newDockerClient } from './docker-client.js';
+import { OutputLimitError } from '../runtime/output-limits.js';
 import { isSwarmopError } from '../errors.js';
 
 test('a tcp endpoint becomes plain http options', () => {
@@ -98,4 +99,34 @@ test("the process's DOCKER_* environment never reaches a client: a unix endpoint
   assert.deepEqual([tcp.host, tcp.port, tcp.protocol, tcp.ca, tcp.pathPrefix, tcp.timeout], ['192.0.2.7', 2375, 'http', undefined, undefined, DOCKER_API_TIMEOUT_MS]);
   // the environment is left as it was
   assert.equal(process.env.DOCKER_HOST, 'tcp://127.0.0.1:1');
+});
+
+test('an API client reads at most its cap of one answer: an endpoint that answers without end is cut off, and the next call works', async (t) => {
+  const http = await import('node:http');
+  let endless = true;
+  const server = http.createServer((req, res) => {
+    if (!endless) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const pump = (): void => {
+      while (!res.destroyed && res.write(chunk));
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as import('node:net').AddressInfo;
+  const docker = newDockerClient(dockerOptionsFor({ endpoint: `tcp://127.0.0.1:${port}` }, undefined, 30_000, { maxResponseBytes: 1024 * 1024 }));
+  const started = Date.now();
+  await assert.rejects(docker.version(), (e: unknown) => e instanceof OutputLimitError && /Docker Engine at 127\.0\.0\.1:\d+: an answer over 1048576 bytes/.test((e as Error).message));
+  assert.ok(Date.now() - started < 10_000);
+  endless = false;
+  assert.equal(String(await docker.ping()), 'OK', 'the cap is per answer: a later one is read');
+  assert.equal(String(await docker.ping()), 'OK');
+  // the default cap is generous for a real engine's answers
+  assert.ok(DOCKER_RESPONSE_LIMIT_BYTES >= 64 * 1024 * 1024);
 });
