@@ -11,20 +11,29 @@ const tmp = mkdtempSync(join(tmpdir(), 'swarmop-pack-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface PackResult {
+  filename: string;
   files: { path: string }[];
 }
 
-/** What `npm pack` would put in the tarball (runs the `prepare` build, like a real pack). */
-async function packedFiles(): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
+let packed: Promise<PackResult> | undefined;
+
+/** One real `npm pack` into a temporary folder (runs the `prepare` build and the pack scripts), shared by the tests. */
+function pack(): Promise<PackResult> {
+  packed ??= promisify(execFile)('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', tmp], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
     timeout: 180_000,
+  }).then(({ stdout }) => {
+    // The build's own output may precede the JSON document.
+    const [result] = JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as PackResult[];
+    return result!;
   });
-  // The build's own output may precede the JSON document.
-  const json = stdout.slice(stdout.indexOf('[\n'));
-  const [result] = JSON.parse(json) as PackResult[];
-  return result!.files.map((f) => f.path).sort();
+  return packed;
+}
+
+/** What `npm pack` puts in the tarball. */
+async function packedFiles(): Promise<string[]> {
+  return (await pack()).files.map((f) => f.path).sort();
 }
 
 const FORBIDDEN: readonly [string, RegExp][] = [
@@ -58,8 +67,7 @@ test('the npm package holds the compiled CLI and its runtime modules only', asyn
 
 test("the package's npm-shrinkwrap.json is this checkout's package-lock.json, and is gone from the checkout after the pack", async () => {
   const { existsSync, readFileSync } = await import('node:fs');
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', tmp], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 });
-  const [result] = JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as { filename: string }[];
+  const result = await pack();
   assert.equal(existsSync(join(ROOT, 'npm-shrinkwrap.json')), false, 'postpack removed it');
   const { stdout: text } = await promisify(execFile)('tar', ['-xOzf', join(tmp, result!.filename), 'package/npm-shrinkwrap.json'], { maxBuffer: 16 * 1024 * 1024 });
   const shrinkwrap = JSON.parse(text) as { packages: Record<string, { version?: string; integrity?: string }> };
