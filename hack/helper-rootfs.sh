@@ -3,7 +3,8 @@
 # imports into any Docker host that lacks it (no registry needed): iproute2's `ip` (JSON output),
 # util-linux's `nsenter` and `setsid`, coreutils' `cat` and `sleep`, iputils' `arping`, and dash as `sh`, each with the shared libraries it links.
 # Everything is copied from this machine (Debian's packages iproute2, util-linux, dash:
-# hack/install.sh installs them), so the image has this machine's CPU architecture. (Not busybox:
+# hack/install.sh installs them), so the image has this machine's CPU architecture; each file is
+# checked against the package that installed it (dpkg -S, dpkg --verify) before anything is built. (Not busybox:
 # its shell runs its own limited `ip` applet instead of iproute2's.) The archive is reproducible: same inputs, same bytes.
 set -o errexit -o nounset -o pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -11,10 +12,60 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 usage() {
   cat >&2 <<USAGE
 usage: hack/helper-rootfs.sh [OUT]   (default assets/nethelper-rootfs.tar.gz; rebuilt only when its inputs change)
+       hack/helper-rootfs.sh --check FILE...   (only the Debian package check below, on FILEs)
+  Every file that goes in must belong to an installed Debian package (dpkg -S) and be unmodified
+  (dpkg --verify of that package does not list it); otherwise nothing is built.
   env: HELPER_ROOTFS_FORCE=1 rebuilds even when the inputs did not change
 USAGE
 }
-case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+
+# dpkg_path FILE: the path under which dpkg lists FILE (a resolved path). With merged /usr, Debian's
+# packages list /bin/ip and /lib/x86_64-linux-gnu/libc.so.6 while readlink -f gives /usr/bin/ip.
+dpkg_path() {
+  local f="$1" c
+  for c in "$f" "${f#/usr}" "/usr${f}"; do
+    [[ "$c" == /* && "$(readlink -f "$c" 2>/dev/null)" == "$f" ]] || continue
+    if dpkg-query -S "$c" 2>/dev/null | grep -v '^diversion ' | grep -qF ": ${c}"; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+# check_debian_files FILE... : each FILE (resolved, as copied) comes from an installed Debian
+# package and dpkg --verify does not report it changed. What the helper image holds then is what
+# Debian shipped, not whatever `command -v` happened to find on the packing machine.
+check_debian_files() {
+  command -v dpkg-query >/dev/null && command -v dpkg >/dev/null \
+    || die "dpkg not found: the helper's files are checked against their Debian packages, so build it on Debian"
+  local f real path pkgs pkg bad=() verified=() line
+  declare -A verify_out=()
+  for f in "$@"; do
+    real="$(readlink -f "$f")"
+    if ! path="$(dpkg_path "$real")"; then
+      bad+=("${real}: not from any installed Debian package (dpkg -S)")
+      continue
+    fi
+    # "pkg1:amd64, pkg2: /path" -> pkg1:amd64 pkg2
+    pkgs="$(dpkg-query -S "$path" | grep -v '^diversion ' | grep -F ": ${path}" | head -n 1)"
+    pkgs="${pkgs%%: /*}"
+    for pkg in ${pkgs//,/ }; do
+      [[ -v "verify_out[$pkg]" ]] || verify_out[$pkg]="$(dpkg --verify "$pkg" 2>&1 || true)"
+      while read -r line; do
+        [[ -n "$line" && "${line##* }" == "$path" ]] && bad+=("${real}: changed since package ${pkg} installed it (dpkg --verify: ${line})")
+      done <<<"${verify_out[$pkg]}"
+      verified+=("$pkg")
+    done
+  done
+  if ((${#bad[@]} > 0)); then
+    printf '%s\n' "${bad[@]}" >&2
+    die "the helper's root filesystem takes only files that Debian's packages installed unchanged"
+  fi
+  log "checked $# files against Debian packages: $(printf '%s\n' "${verified[@]}" | sort -u | tr '\n' ' ')"
+}
+
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  --check) shift; (($# > 0)) || { usage; exit 2; }; check_debian_files "$@"; exit 0 ;;
+esac
 
 out="${1:-${SWARMOP_ROOT}/assets/nethelper-rootfs.tar.gz}"
 # cat and sleep: the netlink monitor's watchdogs (stdin EOF, container PID gone); arping: a
@@ -104,6 +155,7 @@ for b in "${BINARIES[@]}"; do
   while read -r lib; do files+=("$lib"); done < <(ldd "$p" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 done
 mapfile -t files < <(printf '%s\n' "${files[@]}" | sort -u)
+check_debian_files "${files[@]}"
 
 inputs="$({ echo "helper-rootfs v4 ${BINARIES[*]}"; sha256sum "${files[@]}"; } | sha256sum | cut -c1-16)"
 # Licences (functions above): the copyright files, licence texts and package versions are inputs too.

@@ -9,7 +9,7 @@ usage() {
   cat >&2 <<USAGE
 usage: hack/images.sh [IMAGE...]   (default: all lab images; names: base dind-host consul nethelper workload operator)
   operator: swarmop/operator:<package version>, from the packed npm package (npm pack; its
-       dependencies come from the npm registry) and this machine's node (SWARMOP_NODE, default:
+       dependencies, as its npm-shrinkwrap.json pins them, come from the npm registry) and this machine's node (SWARMOP_NODE, default:
        the node on PATH), which must satisfy package.json's engines; not part of the default set
   env: LAB_DOCKER_HOST (default unix:///run/swarmop-lab/docker.sock, the engine of hack/dockerd.sh)
        DEBIAN_SUITE (default bookworm)  DEBIAN_MIRROR (default: first URIs of the apt sources)
@@ -97,8 +97,9 @@ build_from_base() {
   log "built ${image} in $((SECONDS - start))s ($(docker image inspect -f '{{.Size}}' "$image" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
-# The product's image: npm pack of this checkout, installed with its dependencies as `npm install -g`
-# would, plus the machine's node binary (the base is the same Debian release as this machine).
+# The product's image: npm pack of this checkout, installed with the dependencies its lockfile pins
+# where `npm install -g` would put them, plus the machine's node binary (the base is the same Debian
+# release as this machine).
 build_operator() {
   local version node_bin start=$SECONDS ctx hash
   version="$(node -p 'require(process.argv[1]).version' "${SWARMOP_ROOT}/package.json")"
@@ -120,8 +121,19 @@ build_operator() {
   log "building ${image} (node $("$node_bin" --version))"
   cp -a "$images_dir/operator/." "$ctx/"
   cp "$node_bin" "$ctx/node"
-  npm install --global --prefix "$ctx/app" --omit=dev --no-audit --no-fund --loglevel=error "$tgz" >"$work/npm.log" 2>&1 \
-    || { tail -n 30 "$work/npm.log" >&2; die "npm install of ${tgz} failed"; }
+  # Exactly the dependencies of the package's npm-shrinkwrap.json (this checkout's package-lock.json,
+  # versions and integrity hashes), not what package.json's ranges resolve to today: `npm ci` in
+  # the unpacked package, laid out as `npm install -g` would (a global install of a local .tgz
+  # ignores the shrinkwrap). --ignore-scripts: no dependency's install script runs; the ones that
+  # have one (ssh2, cpu-features: native addons for an SSH transport the operator never uses;
+  # protobufjs: a version notice) work without.
+  local pkg_dir="$ctx/app/lib/node_modules/swarmop"
+  mkdir -p "$pkg_dir" "$ctx/app/bin"
+  tar -xzf "$tgz" -C "$pkg_dir" --strip-components=1
+  [[ -s "$pkg_dir/npm-shrinkwrap.json" ]] || die "${tgz} has no npm-shrinkwrap.json (the prepack script writes it)"
+  (cd "$pkg_dir" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 \
+    || { tail -n 30 "$work/npm.log" >&2; die "npm ci of ${tgz}'s npm-shrinkwrap.json failed"; }
+  ln -s ../lib/node_modules/swarmop/bin/swarmop.js "$ctx/app/bin/swarmop"
   docker build -q --build-arg "BASE=${BASE_IMAGE}" --label io.swarmop.lab=1 --label "io.swarmop.inputs=${hash}" \
     -t "$image" "$ctx" >"$work/.build.log" 2>&1 || { tail -n 30 "$work/.build.log" >&2; die "building ${image} failed"; }
   rm -rf "$work"; work=''

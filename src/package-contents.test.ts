@@ -1,26 +1,39 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
+const tmp = mkdtempSync(join(tmpdir(), 'swarmop-pack-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 interface PackResult {
+  filename: string;
   files: { path: string }[];
 }
 
-/** What `npm pack` would put in the tarball (runs the `prepare` build, like a real pack). */
-async function packedFiles(): Promise<string[]> {
-  const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--json', '--loglevel=error'], {
+let packed: Promise<PackResult> | undefined;
+
+/** One real `npm pack` into a temporary folder (runs the `prepare` build and the pack scripts), shared by the tests. */
+function pack(): Promise<PackResult> {
+  packed ??= promisify(execFile)('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', tmp], {
     cwd: ROOT,
     maxBuffer: 16 * 1024 * 1024,
     timeout: 180_000,
+  }).then(({ stdout }) => {
+    // The build's own output may precede the JSON document.
+    const [result] = JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as PackResult[];
+    return result!;
   });
-  // The build's own output may precede the JSON document.
-  const json = stdout.slice(stdout.indexOf('[\n'));
-  const [result] = JSON.parse(json) as PackResult[];
-  return result!.files.map((f) => f.path).sort();
+  return packed;
+}
+
+/** What `npm pack` puts in the tarball. */
+async function packedFiles(): Promise<string[]> {
+  return (await pack()).files.map((f) => f.path).sort();
 }
 
 const FORBIDDEN: readonly [string, RegExp][] = [
@@ -40,15 +53,29 @@ test('the npm package holds the compiled CLI and its runtime modules only', asyn
   for (const [what, pattern] of FORBIDDEN) {
     assert.deepEqual(files.filter((f) => pattern.test(f)), [], `the package must not contain ${what}`);
   }
-  // Everything is under the "files" list's folders, plus what npm always adds.
+  // Everything is under the "files" list's folders, plus what npm always adds: npm-shrinkwrap.json
+  // (written from package-lock.json by the prepack script) pins every dependency of an install.
   assert.deepEqual(
     files.filter((f) => !/^(bin|dist\/src|assets)\//.test(f)),
-    ['LICENSE', 'README.md', 'package.json'],
+    ['LICENSE', 'README.md', 'npm-shrinkwrap.json', 'package.json'],
   );
   // assets/: the default network helper's root filesystem, which the operator imports into hosts (run time, not a fixture),
   // and the notices of the Debian packages its binaries come from (src/package-licences.test.ts checks what they say).
   const needed = ['bin/swarmop.js', 'dist/src/cli/main.js', 'dist/src/cli/operator/run-operator.js', 'dist/src/store/consul-kv.js'];
   for (const f of [...needed, 'assets/nethelper-rootfs.tar.gz', 'assets/THIRD_PARTY_NOTICES', 'LICENSE']) {
     assert.ok(files.includes(f), `${f} is in the package`);
+  }
+});
+
+test("the package's npm-shrinkwrap.json is this checkout's package-lock.json, and is gone from the checkout after the pack", async () => {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const result = await pack();
+  assert.equal(existsSync(join(ROOT, 'npm-shrinkwrap.json')), false, 'postpack removed it');
+  const { stdout: text } = await promisify(execFile)('tar', ['-xOzf', join(tmp, result!.filename), 'package/npm-shrinkwrap.json'], { maxBuffer: 16 * 1024 * 1024 });
+  const shrinkwrap = JSON.parse(text) as { packages: Record<string, { version?: string; integrity?: string }> };
+  assert.deepEqual(shrinkwrap, JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
+  // every dependency is pinned by version and content hash (what `npm ci` in the image build installs)
+  for (const [path, entry] of Object.entries(shrinkwrap.packages)) {
+    if (path !== '') assert.ok(entry.version && entry.integrity?.startsWith('sha512-'), path);
   }
 });

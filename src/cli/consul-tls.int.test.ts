@@ -123,7 +123,9 @@ test("consul's flags, single-dash as consul spells them, replace the environment
 test('CONSUL_HTTP_SSL_VERIFY=false skips the certificate check (a wrong CA then passes); CONSUL_TLS_SERVER_NAME names the certificate to expect', async () => {
   const prefix = newPrefix();
   const unverified = await cli({ ...goodEnv, CONSUL_CACERT: consul.pki.otherCaCert, CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: prefix }, ['apply', '-f', '-'], HOST('h6'));
-  assert.deepEqual([unverified.code, unverified.out, unverified.err], [0, 'dockerhost/h6 created\n', '']);
+  assert.deepEqual([unverified.code, unverified.out], [0, 'dockerhost/h6 created\n']);
+  // ...and says so: anyone on the path could read and change the store.
+  assert.equal(unverified.err, `warning: CONSUL_HTTP_SSL_VERIFY=false: the store Consul's certificate is not verified, so anyone on the path to ${goodEnv.CONSUL_HTTP_ADDR} can read and change the store and the token\n`);
   const named = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);
   assert.deepEqual([named.code, named.out, named.err], [0, 'dockerhost/h6\n', '']);
   const wrongName = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'elsewhere.example', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);

@@ -269,3 +269,13 @@ test('usage errors exit 2, help and version exit 0', async () => {
   assert.match((await run(['explain', 'sia.spec.address'])).out, /FIELD: +address/);
   assert.equal((await run(['explain', 'pods'])).code, 2);
 });
+
+test('CONSUL_HTTP_SSL_VERIFY=false is said on stderr before the command talks to the store', async () => {
+  const io = captureIo({ env: { CONSUL_HTTP_ADDR: 'https://127.0.0.1:1', CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: 'x/' } });
+  const code = await main(['get', 'dockerhosts'], io);
+  assert.equal(code, 5, io.err);
+  assert.match(io.err, /^warning: CONSUL_HTTP_SSL_VERIFY=false: the store Consul's certificate is not verified/);
+  const verified = captureIo({ env: { CONSUL_HTTP_ADDR: 'https://127.0.0.1:1', SWARMOP_PREFIX: 'x/' } });
+  await main(['get', 'dockerhosts'], verified);
+  assert.doesNotMatch(verified.err, /warning/);
+});

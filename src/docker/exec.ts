@@ -6,6 +6,8 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SwarmopError } from '../errors.js';
+import { BoundedChunks } from '../runtime/output-limits.js';
+import { engineText } from './engine-message.js';
 
 export interface ExecResult {
   exitCode: number;
@@ -19,7 +21,12 @@ export interface ExecOptions {
   user?: string;
   env?: string[];
   signal?: AbortSignal;
+  /** The most stdout and stderr kept together (default EXEC_OUTPUT_LIMIT_BYTES); more fails the exec. */
+  maxOutputBytes?: number;
 }
+
+/** Commands swarmop runs answer in kilobytes (`consul members` of a large cluster: a few hundred). */
+export const EXEC_OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export async function execInContainer(
   docker: Docker,
@@ -40,8 +47,19 @@ export async function execInContainer(
   const err: Buffer[] = [];
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  stdout.on('data', (b: Buffer) => out.push(b));
-  stderr.on('data', (b: Buffer) => err.push(b));
+  // Both outputs count against one cap: past it the stream is ended and the exec fails.
+  const limit = new BoundedChunks({ maxBytes: options.maxOutputBytes ?? EXEC_OUTPUT_LIMIT_BYTES, what: `exec ${cmd[0]} in ${container}: output` });
+  let overflow: ((e: Error) => void) | undefined;
+  const keep = (into: Buffer[]) => (b: Buffer): void => {
+    try {
+      limit.push(b);
+      into.push(b);
+    } catch (e) {
+      overflow?.(e as Error);
+    }
+  };
+  stdout.on('data', keep(out));
+  stderr.on('data', keep(err));
   docker.modem.demuxStream(stream, stdout, stderr);
 
   await new Promise<void>((resolve, reject) => {
@@ -60,6 +78,12 @@ export async function execInContainer(
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       resolve();
+    };
+    overflow = (e) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      stream.destroy();
+      reject(e);
     };
     stream.on('end', done);
     stream.on('close', done);
@@ -87,7 +111,7 @@ export async function execOrThrow(
   if (r.exitCode !== 0) {
     throw new SwarmopError(
       'Internal',
-      `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${(r.stderr || r.stdout).trim().slice(0, 500)}`,
+      `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${engineText(r.stderr || r.stdout)}`,
     );
   }
   return r.stdout;

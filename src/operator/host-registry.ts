@@ -8,7 +8,7 @@ import type { DockerHost } from '../crds/index.js';
 import type { HostHandle, Hosts } from '../controllers/kind-reconciler.js';
 import Docker from 'dockerode';
 import type { HostProbes } from './host-streams.js';
-import { DockerClients, streamDockerOptionsFor } from '../docker/docker-client.js';
+import { DockerClients, newDockerClient, streamDockerOptionsFor } from '../docker/docker-client.js';
 import { fenceDockerClient } from '../docker/fenced-docker.js';
 import type { Fence } from '../runtime/fence.js';
 
@@ -35,7 +35,7 @@ export class HostRegistry implements Hosts, HostProbes {
     const fence = options.fence;
     const wrap = fence ? { wrap: (d: Docker) => fenceDockerClient(d, fence) } : {};
     this.#clients = options.clients ?? new DockerClients(wrap);
-    this.#streamClients = new DockerClients({ create: (ep) => new Docker(streamDockerOptionsFor(ep)), ...wrap });
+    this.#streamClients = new DockerClients({ create: (ep) => newDockerClient(streamDockerOptionsFor(ep)), ...wrap });
   }
 
   get(name: string): HostHandle | undefined {

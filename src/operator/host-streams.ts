@@ -16,10 +16,11 @@ import Docker from 'dockerode';
 import PQueue from 'p-queue';
 import type { DockerHost } from '../crds/index.js';
 import type { HostEvent } from '../controllers/kind-reconciler.js';
-import { streamDockerOptionsFor } from '../docker/docker-client.js';
+import { newDockerClient, streamDockerOptionsFor } from '../docker/docker-client.js';
 import { DockerEventStream, dockerodeEventSource, type EventStreamSource } from '../runtime/docker-events.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
+import { engineMessage } from '../docker/engine-message.js';
 
 export interface HostStreamsOptions {
   dockerHosts: () => Iterable<DockerHost>;
@@ -148,9 +149,9 @@ export class HostStreams {
   #startStream(name: string, h: DockerHost): void {
     let source: EventStreamSource;
     try {
-      source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? new Docker(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
+      source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? newDockerClient(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
     } catch (err) {
-      this.#log.warn('cannot watch host events', { host: name, error: err instanceof Error ? err.message : String(err) });
+      this.#log.warn('cannot watch host events', { host: name, error: engineMessage(err) });
       return;
     }
     // Stopped by start() when `signal` aborts: one listener per stream on that one signal made

@@ -12,6 +12,7 @@ import { logDriftRepaired } from '../runtime/logger.js';
 import type { ReconcileContext, ReconcileResult } from '../runtime/controller.js';
 import { isSwarmopError, SwarmopError } from '../errors.js';
 import { buildStatus, invalidSpecConditions, repairFailingError, withRepairFailing } from './status-assembly.js';
+import { engineText } from '../docker/engine-message.js';
 
 /** What the operator caches per object: a decoded objects key plus its status key. */
 export type CachedObject = DecodedObject;
@@ -114,8 +115,9 @@ export function createReconcileDriver(options: DriverOptions) {
       // The object shows the failure (level-triggered users read status, not logs); the error
       // policy decides the retry.
       if (!isSwarmopError(err, 'Conflict')) {
-        const message = err instanceof Error ? err.message : String(err);
-        const failed = withRepairFailing([{ type: 'Ready', status: 'False', reason: 'ReconcileError', message: message.slice(0, 1000) }], message, attempt);
+        // Any error may carry an engine's or agent's answer: cut and cleaned before it is status.
+        const message = engineText(err instanceof Error ? err.message : String(err), 1000);
+        const failed = withRepairFailing([{ type: 'Ready', status: 'False', reason: 'ReconcileError', message }], message, attempt);
         await writeStatus(resource, (previous) => buildStatus(previous, {}, failed, resource.metadata.generation, now())).catch(() => undefined);
       }
       throw err;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildStatus, invalidSpecConditions, mergeConditions } from './status-assembly.js';
+import { buildStatus, invalidSpecConditions, mergeConditions, withRepairFailing } from './status-assembly.js';
 
 const t0 = new Date('2026-11-26T10:00:00Z');
 const t1 = new Date('2026-11-26T10:05:00Z');
@@ -35,4 +35,10 @@ test('InvalidSpec lists the first errors with their paths', () => {
   assert.equal(c?.status, 'False');
   assert.match(c?.message ?? '', /spec\.servers\[0\]\.host: bad/);
   assert.match(c?.message ?? '', /and 2 more$/);
+});
+
+test('a failing repair shows its error in Degraded cut to 1000 bytes and without control characters', () => {
+  const [degraded] = withRepairFailing([], `engine said:\u001b[2J\n${'x'.repeat(50_000)}`, 3);
+  assert.ok(Buffer.byteLength(degraded!.message) <= 1000 + 'attempt 3: '.length);
+  assert.match(degraded!.message, /^attempt 3: engine said: \[2J x+…$/);
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import PQueue from 'p-queue';
-import { DockerEventStream, LineSplitter, type DockerEvent, type DockerEventStreamOptions, type EventStreamSource } from './docker-events.js';
+import { DockerEventStream, LINE_LIMIT_BYTES, LineSplitter, type DockerEvent, type DockerEventStreamOptions, type EventStreamSource } from './docker-events.js';
+import { OutputLimitError } from './output-limits.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 
 test('the line splitter joins split lines and splits merged ones', () => {
@@ -225,4 +226,31 @@ test('a stream stopped while it waits for a connect slot leaves the line without
   assert.deepEqual(connects.dialled, ['h0', 'h2'], 'the freed slot went to the next stream still waiting');
   await stopAll([streams[0]!, streams[2]!], connects);
   assert.deepEqual([limiter.pending, limiter.size], [0, 0]);
+});
+
+test('the line splitter refuses a line over its cap instead of holding it', () => {
+  const s = new LineSplitter({ maxLineBytes: 16, what: 'test stream: a line' });
+  assert.deepEqual(s.push('0123456789\n0123'), ['0123456789']);
+  assert.throws(() => s.push('456789abcdefgh'), (e: unknown) => e instanceof OutputLimitError && /test stream: a line over 16 bytes/.test(e.message));
+  // the default cap holds a long but sane line
+  const d = new LineSplitter();
+  assert.deepEqual(d.push(`${'x'.repeat(100_000)}\n`), ['x'.repeat(100_000)]);
+  assert.throws(() => d.push('y'.repeat(LINE_LIMIT_BYTES + 1)), OutputLimitError);
+});
+
+test('an event stream that sends a line over the cap is ended, logged, and dialled again', async () => {
+  const warnings: string[] = [];
+  const log = { error: () => undefined, warn: (m: string, f?: Record<string, unknown>) => void warnings.push(`${m}: ${String(f?.error)}`), info: () => undefined, debug: () => undefined, child: () => log };
+  const { source, clock, stop } = setup({ log: log as never, maxLineBytes: 64 });
+  await flushMicrotasks();
+  const first = source.streams[0]!;
+  first.write('{"Action":"start","time":1}\n');
+  first.write('x'.repeat(65));
+  await flushMicrotasks();
+  assert.equal(first.destroyed, true, 'the stream is ended');
+  assert.match(warnings.join('\n'), /docker event stream down, reconnecting: docker events of consul01: a line over 64 bytes/);
+  await clock.advance(600);
+  await flushMicrotasks();
+  assert.equal(source.opens.length, 2, 'dialled again');
+  await stop();
 });

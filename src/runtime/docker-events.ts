@@ -17,6 +17,8 @@ import type PQueue from 'p-queue';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { createSilentLogger, type Logger } from './logger.js';
+import { engineMessage } from '../docker/engine-message.js';
+import { OutputLimitError } from './output-limits.js';
 
 export interface DockerEvent {
   Type?: string;
@@ -44,16 +46,35 @@ export function dockerodeEventSource(docker: Docker, filters?: Record<string, st
   };
 }
 
-/** Splits a byte stream into lines; keeps an incomplete last line until the next chunk. */
+/** The longest line a LineSplitter keeps by default: a Docker event or an `ip monitor` line is far shorter. */
+export const LINE_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Splits a byte stream into lines; keeps an incomplete last line until the next chunk, up to
+ * `maxLineBytes` (UTF-16 code units of the decoded text, so at most twice that in memory): a line
+ * that grows past it throws OutputLimitError, and the owner ends that stream.
+ */
 export class LineSplitter {
   #rest = '';
   readonly #decoder = new TextDecoder();
+  readonly #maxLineBytes: number;
+  readonly #what: string;
+
+  constructor(options: { maxLineBytes?: number; what?: string } = {}) {
+    this.#maxLineBytes = options.maxLineBytes ?? LINE_LIMIT_BYTES;
+    this.#what = options.what ?? 'a line';
+  }
 
   push(chunk: Uint8Array | string): string[] {
     this.#rest += typeof chunk === 'string' ? chunk : this.#decoder.decode(chunk, { stream: true });
     const parts = this.#rest.split('\n');
     this.#rest = parts.pop() ?? '';
-    return parts.map((l) => l.trim()).filter((l) => l !== '');
+    const lines = parts.map((l) => l.trim()).filter((l) => l !== '');
+    if (this.#rest.length > this.#maxLineBytes || lines.some((l) => l.length > this.#maxLineBytes)) {
+      this.#rest = '';
+      throw new OutputLimitError(this.#what, this.#maxLineBytes);
+    }
+    return lines;
   }
 }
 
@@ -76,6 +97,8 @@ export interface DockerEventStreamOptions {
   limiter?: PQueue;
   clock?: Clock;
   log?: Logger;
+  /** The longest event line kept (default LINE_LIMIT_BYTES); a longer one ends the stream. */
+  maxLineBytes?: number;
 }
 
 export const DEFAULT_EVENTS_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 10_000, jitter: 0.1 };
@@ -118,7 +141,8 @@ export class DockerEventStream {
         throw new Error('event stream ended');
       } catch (err) {
         if (signal.aborted) break;
-        const error = err instanceof Error ? err : new Error(String(err));
+        // The engine's answer is cut and cleaned before it reaches the log and the host's status.
+        const error = new Error(engineMessage(err), { cause: err });
         this.#setConnected(false, error);
         failures++;
         const delay = backoffDelay(failures, this.#opts.backoff ?? DEFAULT_EVENTS_BACKOFF);
@@ -160,7 +184,7 @@ export class DockerEventStream {
   }
 
   #consume(stream: NodeJS.ReadableStream, signal: AbortSignal): Promise<void> {
-    const splitter = new LineSplitter();
+    const splitter = new LineSplitter({ maxLineBytes: this.#opts.maxLineBytes, what: `docker events of ${this.#opts.host}: a line` });
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         (stream as { destroy?: () => void }).destroy?.();
@@ -173,7 +197,16 @@ export class DockerEventStream {
         else resolve();
       };
       stream.on('data', (chunk: Uint8Array | string) => {
-        for (const line of splitter.push(chunk)) {
+        let lines: string[];
+        try {
+          lines = splitter.push(chunk);
+        } catch (err) {
+          // A line over the cap: the stream is ended and dialled again (with `since`), like any drop.
+          (stream as { destroy?: () => void }).destroy?.();
+          finish(err as Error);
+          return;
+        }
+        for (const line of lines) {
           let event: DockerEvent;
           try {
             event = JSON.parse(line) as DockerEvent;

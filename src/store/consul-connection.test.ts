@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isSwarmopError } from '../errors.js';
-import { ConsulSettingsError, consulConnection, parseConsulEndpoint, resolveConsulSettings } from './consul-connection.js';
+import { ConsulSettingsError, consulConnection, parseConsulEndpoint, resolveConsulSettings, unverifiedTlsWarning } from './consul-connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swarmop-conn-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,4 +127,13 @@ test('a CA file without a PEM certificate is refused naming it', () => {
     () => consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://127.0.0.1:8501', CONSUL_CACERT: bad } }),
     (err: unknown) => err instanceof ConsulSettingsError && err.message === `CONSUL_CACERT file ${bad} holds no PEM certificate`,
   );
+});
+
+test('a TLS connection without certificate verification carries a warning naming the setting; a verified or plain one does not', () => {
+  const off = consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://consul.example:8501', CONSUL_HTTP_SSL_VERIFY: 'false' } });
+  assert.equal(unverifiedTlsWarning(off), 'CONSUL_HTTP_SSL_VERIFY=false: the store Consul\'s certificate is not verified, so anyone on the path to https://consul.example:8501 can read and change the store and the token');
+  const fromContext = consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://c:8501' }, defaults: { sslVerify: false }, defaultsName: 'context "prod"' });
+  assert.match(unverifiedTlsWarning(fromContext) ?? '', /^sslVerify in context "prod"=false: /);
+  assert.equal(unverifiedTlsWarning(consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://c:8501' } })), undefined);
+  assert.equal(unverifiedTlsWarning(consulConnection({ env: { CONSUL_HTTP_ADDR: 'c:8500', CONSUL_HTTP_SSL_VERIFY: 'false' } })), undefined);
 });

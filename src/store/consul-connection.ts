@@ -257,6 +257,17 @@ export function loadConsulConnection(settings: ResolvedConsulSettings): ConsulCo
   return conn;
 }
 
+/**
+ * What to tell the user about a TLS connection that skips the certificate check (undefined when it
+ * does not). The consul CLI takes CONSUL_HTTP_SSL_VERIFY=false without a word; the operator holds
+ * a token that can rewrite every host, so it says so at start (the operator's log, the CLI's stderr).
+ */
+export function unverifiedTlsWarning(conn: ConsulConnection): string | undefined {
+  if (conn.tls === undefined || conn.tls.rejectUnauthorized) return undefined;
+  const setting = conn.origins.sslVerify ?? CONSUL_SETTING_NAMES.sslVerify.env;
+  return `${setting}=false: the store Consul's certificate is not verified, so anyone on the path to ${conn.address} can read and change the store and the token`;
+}
+
 /** resolveConsulSettings + loadConsulConnection: what the CLI and the operator call. */
 export function consulConnection(input: ResolveConsulSettingsInput = {}): ConsulConnection {
   return loadConsulConnection(resolveConsulSettings(input));

@@ -13,7 +13,12 @@ export interface SseHubOptions {
   metricsMs?: number;
   /** Called on every heartbeat while a client is connected (keeps the feed watching). */
   onActive?: () => void;
+  /** Streams held at once (default SSE_MAX_CLIENTS); one more is answered 503. */
+  maxClients?: number;
 }
+
+/** Each stream holds a socket and a timer slot for as long as the client stays: a bound, not a pool. */
+export const SSE_MAX_CLIENTS = 32;
 
 export class SseHub {
   readonly #opts: SseHubOptions;
@@ -29,8 +34,16 @@ export class SseHub {
     return this.#clients.size;
   }
 
-  /** Takes over the response as an event stream until the client goes away. */
-  add(res: ServerResponse): void {
+  /**
+   * Takes over the response as an event stream until the client goes away; false (answered 503,
+   * try again later) when the hub already holds its most streams.
+   */
+  add(res: ServerResponse): boolean {
+    if (this.#clients.size >= (this.#opts.maxClients ?? SSE_MAX_CLIENTS)) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '10', 'cache-control': 'no-store' });
+      res.end('too many status page streams open; try again later\n');
+      return false;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -41,6 +54,7 @@ export class SseHub {
     this.#clients.add(res);
     res.on('close', () => this.#clients.delete(res));
     this.#ensureTimers();
+    return true;
   }
 
   broadcast(event: string, data: unknown): void {

@@ -40,6 +40,8 @@ export interface StatusPageOptions {
   /** Page size of each kind's list; default 50. */
   pageSize?: number;
   feedIdleMs?: number;
+  /** Event streams held at once (default SSE_MAX_CLIENTS). */
+  maxSseClients?: number;
   log?: Logger;
 }
 
@@ -59,7 +61,7 @@ export class StatusPage {
     this.basePath = (options.basePath ?? '/ui').replace(/\/+$/, '');
     this.feed = new StatusFeed({ kv: options.kv, prefix: options.prefix, idleMs: options.feedIdleMs, log: this.#log });
     this.history = new MetricsHistory({ metrics: options.metrics });
-    this.#hub = new SseHub({ onActive: () => this.feed.touch() });
+    this.#hub = new SseHub({ onActive: () => this.feed.touch(), ...(options.maxSseClients === undefined ? {} : { maxClients: options.maxSseClients }) });
     this.feed.onTimeline((entries) => this.#hub.broadcast('timeline', entries));
   }
 
@@ -96,7 +98,8 @@ export class StatusPage {
         case '/':
           return await this.#page(url, req, res);
         case '/events':
-          return this.#hub.add(res);
+          this.#hub.add(res);
+          return;
         case '/chart.svg':
           return send(req, res, 200, renderChartSvg(await this.history.points()), 'image/svg+xml; charset=utf-8');
         case '/timeline.json':

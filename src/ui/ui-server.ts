@@ -6,11 +6,18 @@ import type { AddressInfo } from 'node:net';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import { HttpListener } from '../runtime/http-listener.js';
 import type { StatusPage } from './status-page.js';
+import { localInterfaceAddresses, refuseUnlessAllowed, uiAccessPolicy } from './ui-access.js';
 
 export interface UiServerOptions {
   /** "host:port"; port 0 picks a free one. */
   addr: string;
   page: StatusPage;
+  /** Required on an address that is not loopback (see ui-access.ts). */
+  token?: string;
+  /** Names besides the bound address and localhost that the page may be reached by. */
+  hostNames?: readonly string[];
+  /** This machine's interface addresses (default: read from the OS). */
+  localAddresses?: readonly string[];
   log?: Logger;
 }
 
@@ -23,9 +30,17 @@ export class UiServer {
     this.#opts = options;
     this.#log = options.log ?? createSilentLogger();
     const page = options.page;
+    // Throws Invalid for a non-loopback address without a token: the operator does not start.
+    const access = uiAccessPolicy({
+      addr: options.addr,
+      ...(options.token === undefined ? {} : { token: options.token }),
+      ...(options.hostNames ? { hostNames: options.hostNames } : {}),
+      localAddresses: options.localAddresses ?? localInterfaceAddresses(),
+    });
     this.#http = new HttpListener({
       addr: options.addr,
       handler: (req, res) => {
+        if (refuseUnlessAllowed(access, req, res)) return;
         const path = (req.url ?? '/').split('?')[0]!;
         if (page.owns(path)) return void page.handle(req, res);
         if (path === '/') {

@@ -6,6 +6,7 @@ import { Option, type Command } from 'commander';
 import { action, consulInput, type CliContext } from '../program/cli-context.js';
 import { SwarmopError } from '../../errors.js';
 import type { OperatorCommandOptions } from '../operator/run-operator.js';
+import { uiAccessPolicy } from '../../ui/ui-access.js';
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
@@ -27,7 +28,7 @@ function intInRange(flag: string, min: number, max: number): (v: string) => numb
 const IMAGE_RE = /^(?:[a-zA-Z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 function imageRef(v: string): string {
-  if (!IMAGE_RE.test(v)) throw new SwarmopError('Invalid', `--helper-image must be an image reference like [registry/]name[:tag], got "${v}"`);
+  if (!IMAGE_RE.test(v)) throw new SwarmopError('Invalid', `--helper-image must be an image reference like [registry/]name[:tag][@sha256:DIGEST], got "${v}"`);
   return v;
 }
 
@@ -47,7 +48,9 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .command('operator')
     .description('run the controllers that reconcile the stored resources (until SIGTERM/SIGINT)')
     .option('--metrics-addr <addr>', 'serve /healthz, /readyz and /metrics on this address ("0" disables)', '127.0.0.1:9464')
-    .option('--ui-addr <addr>', 'also serve the read-only status page on this address (it is always under /ui on --metrics-addr)')
+    .option('--ui-addr <addr>', 'also serve the read-only status page on this address (it is also under /ui on a loopback --metrics-addr); an address that is not loopback needs --ui-token')
+    .option('--ui-token <token>', 'token the status page asks for (at least 16 characters; open /ui/?token=TOKEN once, or send Authorization: Bearer TOKEN); default $SWARMOP_UI_TOKEN')
+    .option('--ui-host <name>', 'a further host name the status page is reached by (its Host header is checked; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-ui', 'do not serve the status page')
     .option('--leader-elect', 'take a Consul session lock so only one replica reconciles', false)
     .addOption(new Option('--log-format <format>', 'log format').choices(['auto', 'json', 'text']).default('auto'))
@@ -58,7 +61,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--lease-seconds <n>', 'leader-election session TTL in seconds (10-86400), the backstop: the session is also bound to a 2 s TTL check, so a killed leader is replaced about 2 s plus the lock delay later', intInRange('--lease-seconds', 10, 86_400), 10)
     .option(
       '--helper-image <image>',
-      'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
+      'network helper image for StaticIPAttachments: any Linux image with iproute2 `ip` (JSON output), `nsenter`, `sh`, `cat` and `sleep`, best pinned as NAME@sha256:DIGEST; pulled by a host that lacks it (default: swarmop/nethelper:<version>, imported into each host by the operator, no registry needed)',
       imageRef,
     )
     .option('--data-dir-root <dir>', 'ConsulCluster data directories must be this directory or under it', absPath('--data-dir-root'), '/var/lib/swarmop')
@@ -81,7 +84,10 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
     .action(
-      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
+      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; uiToken?: string; uiHost?: string[]; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
+        const uiToken = opts.uiToken ?? (ctx.io.env.SWARMOP_UI_TOKEN || undefined);
+        // Refused here, before the store is opened: a page on a non-loopback address needs a token.
+        if (opts.ui && opts.uiAddr !== undefined) uiAccessPolicy({ addr: opts.uiAddr, ...(uiToken === undefined ? {} : { token: uiToken }), localAddresses: [] });
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -93,6 +99,8 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           metricsAddr: opts.metricsAddr,
           ui: opts.ui,
           ...(opts.uiAddr === undefined ? {} : { uiAddr: opts.uiAddr }),
+          ...(uiToken === undefined ? {} : { uiToken }),
+          ...(opts.uiHost === undefined ? {} : { uiHosts: opts.uiHost }),
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,
           logLevel: opts.logLevel,

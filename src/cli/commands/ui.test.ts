@@ -35,4 +35,21 @@ describe('swarmop ui', () => {
     assert.equal(r.out, `http://127.0.0.1:${port}/ui/\n`);
     assert.match(r.err, new RegExp(`no status page answers at http://127\\.0\\.0\\.1:${port}/ui/`));
   });
+
+  it('--check: a page that asks for its token (--ui-token) answers: exit 0, with how to open it', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Bearer realm="swarmop status page"' });
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const r = await run(['ui', '--ui-addr', `127.0.0.1:${port}`, '--check']);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, `http://127.0.0.1:${port}/ui/\n`);
+      assert.equal(r.err, `the page asks for its token (--ui-token): open http://127.0.0.1:${port}/ui/?token=TOKEN once\n`);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });

@@ -23,6 +23,11 @@ export function registerUi(program: Command, ctx: CliContext): void {
         const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3_000) }).catch((err: unknown) => {
           throw new SwarmopError('Unavailable', `no status page answers at ${url}: ${err instanceof Error ? err.message : String(err)} (is \`swarmop operator\` running with this address?)`);
         });
+        if (res.status === 401) {
+          // Served with --ui-token: the page answers, it only wants its token.
+          ctx.io.stderr(`the page asks for its token (--ui-token): open ${url}?token=TOKEN once\n`);
+          return ExitCode.Ok;
+        }
         if (!res.ok) throw new SwarmopError('Unavailable', `${url} answered ${res.status}; is the operator running with --no-ui?`);
         return ExitCode.Ok;
       }),

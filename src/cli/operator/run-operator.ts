@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../../controllers/index.js';
 import { defaultTrustPolicy, type TrustPolicy } from '../../controllers/trust-policy.js';
-import { HelperImageProvisioner } from '../../controllers/staticipattachment/helper-image.js';
+import { HelperImageProvisioner, helperImagePinWarning } from '../../controllers/staticipattachment/helper-image.js';
 import { Operator } from '../../operator/operator.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { Manager } from '../../runtime/manager.js';
@@ -16,11 +16,14 @@ import { isLeadershipLost, LeaseFence } from '../../runtime/fence.js';
 import { FencedKv } from '../../store/fenced-kv.js';
 import { RuntimeMetrics } from '../../runtime/metrics.js';
 import { ConsulKv, consulKvOptions } from '../../store/consul-kv.js';
-import { ConsulSettingsError, consulConnection } from '../../store/consul-connection.js';
+import { ConsulSettingsError, consulConnection, unverifiedTlsWarning, type ConsulConnection } from '../../store/consul-connection.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import { leaderKey } from '../../store/store-keys.js';
 import { StatusPage } from '../../ui/status-page.js';
 import { UiServer } from '../../ui/ui-server.js';
+import { guardedRoute, localInterfaceAddresses, uiAccessPolicy, type UiAccessPolicy } from '../../ui/ui-access.js';
+import type { HttpRoute } from '../../runtime/metrics-server.js';
+import { isSwarmopError } from '../../errors.js';
 import type { Runnable } from '../../runtime/manager.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { Resource } from '../../crds/meta.js';
@@ -38,6 +41,10 @@ export interface OperatorCommandOptions {
   ui: boolean;
   /** The status page's own address; undefined = only under /ui on the metrics address. */
   uiAddr?: string;
+  /** The token the status page asks for; required for an address that is not loopback. */
+  uiToken?: string;
+  /** Further names the status page is reached by (Host header check). */
+  uiHosts?: readonly string[];
   leaderElect: boolean;
   logFormat: 'json' | 'text' | 'auto';
   logLevel: string;
@@ -81,7 +88,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   // a few hosts): that is by design, not a leak, so Node's default warning at 10 is raised.
   EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 100);
   const log = createLogger({ format: options.logFormat, level: options.logLevel as LogLevel });
-  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  const connection = storeConnection(options, log);
   const consul = consulKvOptions(connection);
   const kv = new ConsulKv(consul);
   await checkStore(kv, leaderKey(options.prefix), log);
@@ -108,6 +115,8 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const policy = trustPolicyOf(options);
   if (!policy.allowedImages) log.warn('every agent image is allowed; limit them with --allowed-image', { flag: '--allowed-image' });
   if (policy.allowInsecureEngines) log.warn('join tokens and secrets may go to engines over plain tcp', { flag: '--allow-insecure-engines' });
+  const unpinned = helperImagePinWarning(options.helperImage);
+  if (unpinned) log.warn('helper image not pinned by digest', { helperImage: options.helperImage, why: unpinned });
 
   const operator = new Operator({
     kv: writeKv,
@@ -124,15 +133,17 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
     ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
     : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
+  const uiAccess = { ...(options.uiToken === undefined ? {} : { token: options.uiToken }), ...(options.uiHosts ? { hostNames: options.uiHosts } : {}) };
   if (page && options.uiAddr !== undefined) {
     // Listens in start(): an address in use fails that runnable, and the manager stops everything.
-    const server = new UiServer({ addr: options.uiAddr, page, log });
+    const server = new UiServer({ addr: options.uiAddr, page, log, ...uiAccess });
     runnables.push({ name: 'status page server', start: (signal) => server.start(signal) });
   }
+  const pageRoute = page && options.metricsAddr !== '0' ? metricsPageRoute(page, options.metricsAddr, uiAccess, log) : undefined;
   const manager = new Manager({
     sources: operator.sources,
     runnables,
-    ...(page ? { httpRoutes: [page] } : {}),
+    ...(pageRoute ? { httpRoutes: [pageRoute] } : {}),
     leaderRunnables: operator.leaderRunnables,
     ...(options.leaderElect
       ? {
@@ -176,6 +187,39 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   }
   log.info('operator stopped');
   return 0;
+}
+
+/**
+ * The page under /ui on the metrics address, behind the same checks as on --ui-addr (Host header,
+ * and the token when there is one). A metrics address that is not loopback and no --ui-token: the
+ * metrics stay there (for a scraper), the page does not.
+ */
+export function metricsPageRoute(page: StatusPage, metricsAddr: string, access: { token?: string; hostNames?: readonly string[] }, log: { warn(message: string, fields?: Record<string, unknown>): void }): HttpRoute | undefined {
+  let policy: UiAccessPolicy;
+  try {
+    policy = uiAccessPolicy({ addr: metricsAddr, ...access, localAddresses: localInterfaceAddresses() });
+  } catch (err) {
+    if (!isSwarmopError(err, 'Invalid')) throw err;
+    log.warn('status page not served on the metrics address', { metricsAddr, why: 'not a loopback address and no --ui-token' });
+    return undefined;
+  }
+  return guardedRoute(page, policy);
+}
+
+/** The store Consul's connection; one that skips the certificate check is logged as a warning. */
+export function storeConnection(
+  options: Pick<OperatorCommandOptions, 'consul' | 'consulAddr'>,
+  log: { warn(message: string, fields?: Record<string, unknown>): void },
+): ConsulConnection {
+  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  if (unverifiedTlsWarning(connection) !== undefined) {
+    log.warn('store Consul certificate not verified', {
+      consul: connection.address,
+      setting: connection.origins.sslVerify ?? 'CONSUL_HTTP_SSL_VERIFY',
+      why: 'anyone on the path can read and change the store and the token',
+    });
+  }
+  return connection;
 }
 
 /**

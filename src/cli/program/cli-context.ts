@@ -6,7 +6,7 @@
  * flags, then environment variables, then the selected context of the config file.
  */
 import { ConsulKv, consulKvOptions } from '../../store/consul-kv.js';
-import { consulConnection, type ConsulSettings } from '../../store/consul-connection.js';
+import { consulConnection, unverifiedTlsWarning, type ConsulSettings } from '../../store/consul-connection.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import type { KvStore } from '../../store/kv.js';
 import { DEFAULT_PREFIX } from '../../store/store-keys.js';
@@ -42,6 +42,8 @@ export interface GlobalFlags extends Pick<ConnectionSettings, 'prefix' | (typeof
 
 export interface StoreHandle {
   kv: KvStore;
+  /** Said on stderr once the store is opened (e.g. an unverified TLS connection). */
+  warnings?: readonly string[];
   store: ResourceStore;
   prefix: string;
   /** Releases connections so the process can exit. */
@@ -113,8 +115,10 @@ export function consulInput(globals: GlobalOptions, env: CliIo['env']) {
 }
 
 export const openConsulStore: OpenStore = (globals, env) => {
-  const kv = new ConsulKv(consulKvOptions(consulConnection(consulInput(globals, env))));
-  return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close() };
+  const connection = consulConnection(consulInput(globals, env));
+  const kv = new ConsulKv(consulKvOptions(connection));
+  const warning = unverifiedTlsWarning(connection);
+  return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close(), ...(warning ? { warnings: [warning] } : {}) };
 };
 
 /** Wraps a command body so its returned exit code reaches main(). */
@@ -134,7 +138,10 @@ export function createContext(io: CliIo, readFlags: () => GlobalFlags, openStore
     globals,
     flags: readFlags,
     open() {
-      handle ??= openStore(globals(), io.env);
+      if (handle === undefined) {
+        handle = openStore(globals(), io.env);
+        for (const w of handle.warnings ?? []) io.stderr(`warning: ${w}\n`);
+      }
       return handle;
     },
     close() {

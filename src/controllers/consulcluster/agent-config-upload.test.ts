@@ -25,3 +25,11 @@ test('a USER the image does not know is a clear error', async () => {
   await assert.rejects(resolveAgentUser('nobody2', files({ '/etc/passwd': PASSWD })), /the image's user "nobody2" is not in its \/etc\/passwd/);
   await assert.rejects(resolveAgentUser('app:nogroup', files({ '/etc/passwd': PASSWD, '/etc/group': GROUP })), /group "nogroup" is not in its \/etc\/group/);
 });
+
+test("a file read from an image's filesystem is read up to its cap, not whole", async () => {
+  const { Readable } = await import('node:stream');
+  const { readAll } = await import('./agent-config-upload.js');
+  const { OutputLimitError } = await import('../../runtime/output-limits.js');
+  assert.equal((await readAll(Readable.from([Buffer.from('root:x:0:0')]), 64)).toString(), 'root:x:0:0');
+  await assert.rejects(readAll(Readable.from([Buffer.alloc(40), Buffer.alloc(40)]), 64), OutputLimitError);
+});

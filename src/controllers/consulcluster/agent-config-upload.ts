@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import { SECRETS_FILE_MODE, type AgentConfigFile } from './agent-config-file.js';
 import { firstFileOfTar, tarOneFile } from './tar-entry.js';
+import { BoundedChunks } from '../../runtime/output-limits.js';
 
 export interface AgentUser {
   uid: number;
@@ -61,10 +62,14 @@ export async function resolveAgentUser(imageUser: string, readFile: (path: strin
   return { uid: resolved.uid, gid };
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+/** /etc/passwd and /etc/group of an image from any registry: a few KB, never more than this. */
+const IMAGE_FILE_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** A stream read whole, up to `maxBytes` (OutputLimitError past it). */
+export async function readAll(stream: NodeJS.ReadableStream, maxBytes = IMAGE_FILE_LIMIT_BYTES): Promise<Buffer> {
+  const chunks = new BoundedChunks({ maxBytes, what: 'a file of the agent image' });
   for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
-  return Buffer.concat(chunks);
+  return chunks.buffer();
 }
 
 /** A file of a (created, not yet started) container's filesystem; undefined when it does not exist. */

@@ -5,8 +5,16 @@
 import { SwarmopError } from '../../errors.js';
 import { guardCall, type Fence } from '../../runtime/fence.js';
 import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './model.js';
+import { engineText } from '../../docker/engine-message.js';
+import { readBoundedText } from '../../runtime/output-limits.js';
 
 export const AGENT_HTTP_PORT = 8500;
+
+/**
+ * The most of one agent answer that is read: an agent's address comes from a document, and what
+ * answers there may send without end. `/v1/agent/members` of a few thousand nodes is a few MB.
+ */
+export const AGENT_RESPONSE_LIMIT_BYTES = 16 * 1024 * 1024;
 
 export interface AgentHttpOptions {
   timeoutMs?: number;
@@ -19,6 +27,13 @@ export interface AgentHttpOptions {
   localToken?: string;
   /** Calls that change an agent (join, leave, force-leave, raft, keyring, tokens) pass it (leader election). */
   fence?: Fence;
+  /** Read at most this much of an answer (default AGENT_RESPONSE_LIMIT_BYTES); more fails the call. */
+  maxResponseBytes?: number;
+}
+
+/** An agent's answer, read up to the cap (OutputLimitError past it). */
+export function agentBody(address: string, res: Response, o: Pick<AgentHttpOptions, 'maxResponseBytes'>): Promise<string> {
+  return readBoundedText(res, o.maxResponseBytes ?? AGENT_RESPONSE_LIMIT_BYTES, `consul agent ${address}: answer`);
 }
 
 function url(address: string, path: string, port: number): string {
@@ -46,9 +61,9 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
     const code = (err as Error).name === 'TimeoutError' ? 'Timeout' : 'Unavailable';
     throw new SwarmopError(code, `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
-  const body = await res.text();
+  const body = await agentBody(address, res, o);
   if (!res.ok) {
-    throw new SwarmopError(res.status === 403 ? 'Forbidden' : 'Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${body.trim().slice(0, 200)}`);
+    throw new SwarmopError(res.status === 403 ? 'Forbidden' : 'Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(body, 200)}`);
   }
   return body ? (JSON.parse(body) as unknown) : null;
 }

@@ -7,6 +7,7 @@ import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } fro
 import { reclaimNodeName } from './node-identity.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
 import type { Action } from './plan.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export interface ExecuteOptions {
   /** Seconds docker waits after SIGTERM before SIGKILL when stopping an agent. */
@@ -30,12 +31,6 @@ export class ImagePullError extends SwarmopError {
   }
 }
 
-/** The engine's message without dockerode's "(HTTP code 404) unexpected - " prefix. */
-function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: unknown }; message?: unknown };
-  if (e.json && typeof e.json.message === 'string') return e.json.message;
-  return (typeof e.message === 'string' ? e.message : String(err)).replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
-}
 
 /** Pull only when the host lacks the image (the lab loads it; real hosts may reach a registry). */
 export async function ensureImage(docker: Docker, image: string, timeoutMs: number, host = 'the host'): Promise<void> {
@@ -61,7 +56,7 @@ export async function ensureImage(docker: Docker, image: string, timeoutMs: numb
       // A pull that fails part-way reports it in the stream, not as an HTTP error.
       const failed = output?.find((o) => o.error !== undefined || o.errorDetail !== undefined);
       if (err) reject(new ImagePullError(image, host, engineMessage(err), err));
-      else if (failed) reject(new ImagePullError(image, host, String(failed.errorDetail?.message ?? failed.error)));
+      else if (failed) reject(new ImagePullError(image, host, engineText(String(failed.errorDetail?.message ?? failed.error))));
       else resolve();
     });
   });

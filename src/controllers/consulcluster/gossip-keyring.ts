@@ -7,7 +7,7 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, type AgentHttpOptions } from './agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from './agent-http.js';
 
 /** One keyring pool (LAN or WAN) as /v1/operator/keyring lists it. */
 export interface KeyringPool {
@@ -37,7 +37,7 @@ async function keyringCall(address: string, method: string, o: AgentHttpOptions,
   }).catch((err: Error) => {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} /v1/operator/keyring failed: ${err.message}`, { cause: err });
   });
-  const text = await res.text();
+  const text = await agentBody(address, res, o);
   if (!res.ok) {
     // Consul's messages do not echo keys; redacted anyway, as this text reaches logs and events.
     const said = key ? text.split(key).join('<redacted>') : text;

@@ -8,7 +8,8 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, type AgentHttpOptions } from './agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from './agent-http.js';
+import { engineText } from '../../docker/engine-message.js';
 
 export interface NodeIdentity {
   /** Node name of the agent. */
@@ -34,8 +35,8 @@ async function request(address: string, path: string, o: AgentHttpOptions, metho
   } catch (err) {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
-  const text = await res.text();
-  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${text.trim().slice(0, 200)}`);
+  const text = await agentBody(address, res, o);
+  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(text, 200)}`);
   return text ? (JSON.parse(text) as unknown) : null;
 }
 

@@ -71,3 +71,17 @@ test('nothing listening: Unreachable (connection refused)', async () => {
   assert.equal(probe.reachable === false && probe.reason, 'Unreachable');
   assert.match(probe.reachable === false ? probe.error : '', /^connection refused/);
 });
+
+test('an endpoint that answers with a large page full of control characters reaches the condition cut to 512 bytes and cleaned', async () => {
+  // A DockerHost may name any HTTP server: its answer must not be reflected whole into status.
+  const page = `<html>\u001b[31m\r\n${'internal answer '.repeat(4000)}</html>`;
+  const port = await listen(createHttpServer((_, res) => res.writeHead(500, { 'content-type': 'text/html' }).end(page)));
+  const probe = await probeEngine(new Docker({ host: '127.0.0.1', port, protocol: 'http' }), 5000);
+  assert.equal(probe.reachable, false);
+  const error = probe.reachable === false ? probe.error : '';
+  assert.ok(Buffer.byteLength(error) <= 512, `${Buffer.byteLength(error)} bytes`);
+  assert.match(error, /^<html> \[31m {2}internal answer internal answer/);
+  const message = dockerHostOutcome(`tcp://127.0.0.1:${port}`, probe, 5000).conditions[0]!.message;
+  assert.doesNotMatch(message, /[\u0000-\u001f]/);
+  assert.ok(Buffer.byteLength(message) < 512 + 100);
+});

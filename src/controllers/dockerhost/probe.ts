@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { SwarmNodeState } from '../../crds/index.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 export interface EngineFacts {
   engineVersion: string;
@@ -68,10 +69,9 @@ function describeError(err: unknown): string {
     if (e.code === 'ECONNREFUSED') return `connection refused${e.address ? ` by ${e.address}:${e.port}` : ''}`;
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return `host unreachable (${e.code})`;
     if (e.code === 'ENOENT') return `socket not found${e.address ? ` at ${e.address}` : ''}`;
-    if (e.code === 'EPROTO' || /certificate|SSL|TLS|tlsv1|handshake/i.test(e.message ?? '')) return `TLS handshake failed: ${e.message}`;
-    if (e.message) return e.message;
+    if (e.code === 'EPROTO' || /certificate|SSL|TLS|tlsv1|handshake/i.test(e.message ?? '')) return `TLS handshake failed: ${engineMessage(err)}`;
   }
-  return String(err);
+  return engineMessage(err);
 }
 
 function isSwarmNodeState(v: unknown): v is SwarmNodeState {

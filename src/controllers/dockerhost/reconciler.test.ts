@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerHostOutcome, unreachableRecheckMs, withHelperImage } from './reconciler.js';
+import { createDockerHostReconciler, dockerHostOutcome, unreachableRecheckMs, withHelperImage } from './reconciler.js';
 import { engineFacts, failureReason } from './probe.js';
 
 const facts = engineFacts(
@@ -76,4 +76,27 @@ test('an unreachable host is re-checked at the base interval at first, then less
   assert.equal(unreachableRecheckMs(ready, now, 2000, 60_000, mid), 2000, 'it was up until this probe');
   assert.equal(unreachableRecheckMs(since(3600), now, 2000, 60_000, () => 0), 48_000, 'jitter: -20 %');
   assert.equal(unreachableRecheckMs(since(3600), now, 2000, 60_000, () => 1), 72_000, 'jitter: +20 %');
+});
+
+test("a tcp endpoint on Docker's TLS port 2376 without a tls block is reported as InsecureTlsPort, reachable or not, and still probed", async () => {
+  const engine = { version: async () => ({ Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', KernelVersion: 'k' }), info: async () => ({ Swarm: {} }) };
+  const reconciler = createDockerHostReconciler();
+  const run = (spec: Record<string, unknown>, handle: boolean) =>
+    reconciler.reconcile(
+      { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec } as never,
+      { hosts: { get: () => (handle ? { name: 'h1', address: '10.0.0.1', docker: engine, ready: true } : undefined), list: () => [] }, now: () => new Date(0) } as never,
+    );
+  const plain = await run({ endpoint: 'tcp://10.0.0.1:2376', address: '10.0.0.1' }, true);
+  assert.deepEqual(plain.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Reachable'], ['TransportSecure', 'False', 'InsecureTlsPort']]);
+  assert.match(plain.conditions[1]!.message, /tcp:\/\/10\.0\.0\.1:2376 is Docker's TLS port but spec\.tls is not set: calls go over plain HTTP/);
+  const unreachable = await run({ endpoint: 'tcp://10.0.0.1:2376', address: '10.0.0.1' }, false);
+  assert.deepEqual(unreachable.conditions.map((c) => c.reason), ['ClientUnavailable', 'InsecureTlsPort']);
+  for (const spec of [
+    { endpoint: 'tcp://10.0.0.1:2376', address: '10.0.0.1', tls: { caFile: '/ca.pem' } },
+    { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' },
+    { endpoint: 'unix:///var/run/docker.sock', address: '10.0.0.1' },
+  ]) {
+    const out = await run(spec, true);
+    assert.deepEqual(out.conditions.map((c) => c.type), ['Ready'], spec.endpoint);
+  }
 });

@@ -39,23 +39,28 @@ type DockerHostResource = DockerHost;
 export function createDockerHostReconciler(options: DockerHostReconcilerOptions = {}): KindReconciler<DockerHostResource, DockerHostObserved> {
   const base = options.unreachableRecheckMs ?? 5_000;
   const max = Math.max(base, options.unreachableRecheckMaxMs ?? 20_000);
+  const observe = async (host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> => {
+    const recheck = unreachableRecheckMs(host.status, ctx.now(), base, max);
+    const handle = ctx.hosts.get(host.metadata.name);
+    if (!handle) {
+      return {
+        observed: { reachable: false, endpoint: host.spec.endpoint },
+        conditions: [{ type: 'Ready', status: 'False', reason: 'ClientUnavailable', message: 'no Docker client for this host (endpoint or TLS files unusable)' }],
+        requeueAfter: recheck,
+      };
+    }
+    const probe = await probeEngine(handle.docker, options.probeTimeoutMs);
+    ctx.hosts.reportProbe?.(host.metadata.name, probe.reachable);
+    const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
+    if (!probe.reachable || !options.helperImages) return out;
+    return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
+  };
   return {
     kind: 'DockerHost',
     async reconcile(host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> {
-      const recheck = unreachableRecheckMs(host.status, ctx.now(), base, max);
-      const handle = ctx.hosts.get(host.metadata.name);
-      if (!handle) {
-        return {
-          observed: { reachable: false, endpoint: host.spec.endpoint },
-          conditions: [{ type: 'Ready', status: 'False', reason: 'ClientUnavailable', message: 'no Docker client for this host (endpoint or TLS files unusable)' }],
-          requeueAfter: recheck,
-        };
-      }
-      const probe = await probeEngine(handle.docker, options.probeTimeoutMs);
-      ctx.hosts.reportProbe?.(host.metadata.name, probe.reachable);
-      const out = dockerHostOutcome(host.spec.endpoint, probe, recheck);
-      if (!probe.reachable || !options.helperImages) return out;
-      return withHelperImage(out, await options.helperImages.ensure({ name: host.metadata.name, docker: handle.docker }), recheck);
+      const out = await observe(host, ctx);
+      const transport = insecureTlsPortCondition(host.spec);
+      return transport ? { ...out, conditions: [...out.conditions, transport] } : out;
     },
     mapHostConnectivity: (host) => [host],
   };
@@ -80,6 +85,29 @@ export function unreachableRecheckMs(
   const downMs = Number.isNaN(since) ? 0 : Math.max(0, now.getTime() - since);
   const delay = Math.min(capMs, Math.max(baseMs, downMs / 4));
   return Math.round(delay * (1 + 0.2 * (2 * random() - 1)));
+}
+
+/** Docker's registered port for the API over TLS (2375 is plain HTTP). */
+const DOCKER_TLS_PORT = 2376;
+
+/**
+ * Pure: a warning condition for `tcp://…:2376` without a `tls` block. The operator then speaks plain
+ * HTTP to the port Docker reserves for TLS: either the engine answers HTTP there (so join tokens and
+ * agent secrets cross the network in clear while everyone reads ":2376" as "TLS") or it wants TLS
+ * and the probe already fails with TLSRequired. Warned, not refused: the document is valid and an
+ * engine that really serves HTTP on 2376 keeps working; whether secrets may go to a plain-HTTP engine
+ * at all is the operator's --allow-insecure-engines decision, not this condition's.
+ */
+export function insecureTlsPortCondition(spec: { endpoint: string; tls?: object }): ConditionInput | undefined {
+  if (spec.tls !== undefined) return undefined;
+  const m = /^tcp:\/\/[^/]+:(\d+)$/.exec(spec.endpoint);
+  if (!m || Number(m[1]) !== DOCKER_TLS_PORT) return undefined;
+  return {
+    type: 'TransportSecure',
+    status: 'False',
+    reason: 'InsecureTlsPort',
+    message: `${spec.endpoint} is Docker's TLS port but spec.tls is not set: calls go over plain HTTP, readable and changeable on the way (set spec.tls, or use port 2375 to say plain HTTP is meant)`,
+  };
 }
 
 /** Pure: status and conditions from one probe. */

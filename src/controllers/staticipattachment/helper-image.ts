@@ -25,6 +25,7 @@ import type Docker from 'dockerode';
 import { rootfsArchitecture } from './helper-architecture.js';
 import { SwarmopError } from '../../errors.js';
 import { packageFile, packageInfo } from '../../package-info.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export const HELPER_IMAGE_REPOSITORY = 'swarmop/nethelper';
 /** Relative to the package root. */
@@ -82,13 +83,7 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
-/** The engine's message without dockerode's "(HTTP code 404) unexpected - " prefix. */
-export function engineMessage(err: unknown): string {
-  const e = err as { json?: { message?: unknown }; message?: unknown };
-  if (e.json && typeof e.json.message === 'string') return e.json.message;
-  const m = typeof e.message === 'string' ? e.message : String(err);
-  return m.replace(/^\(HTTP code \d+\)\s*[\w ]*-\s*/, '').trim();
-}
+export { engineMessage };
 
 /** Runs a streamed image call (pull, import) to its end; an `error` line in the stream is a failure. */
 function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<Record<string, unknown>[]> {
@@ -98,7 +93,7 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<Record<s
       const failed = output.find((o) => o['error'] !== undefined || o['errorDetail'] !== undefined);
       if (failed) {
         const detail = failed['errorDetail'] as { message?: string } | undefined;
-        return reject(new Error(String(detail?.message ?? failed['error'])));
+        return reject(new Error(engineText(String(detail?.message ?? failed['error']))));
       }
       resolve(output);
     });
@@ -258,6 +253,18 @@ export class HelperImageProvisioner {
     this.log?.info('helper image provisioned', { host: host.name, image: this.image, how: 'pulled', ms: provisionMs });
     return { image: this.image, state: 'Pulled', ...(id ? { id } : {}), provisionMs };
   }
+}
+
+const PINNED = /@sha256:[a-f0-9]{64}$/;
+
+/**
+ * Pure: a warning for a --helper-image given by tag alone (undefined for a digest or the default).
+ * The helper runs with NET_ADMIN and SYS_ADMIN in every host's namespaces: a tag is whatever its
+ * registry serves that day, a digest is one image.
+ */
+export function helperImagePinWarning(image: string | undefined): string | undefined {
+  if (image === undefined || PINNED.test(image)) return undefined;
+  return `--helper-image ${image} is a tag: whatever the registry serves under it runs with the helper's privileges on every host; pin it as ${image}@sha256:DIGEST`;
 }
 
 /** `repo[:tag]` -> [repo, tag]; a registry port (`host:5000/x`) is not a tag. */

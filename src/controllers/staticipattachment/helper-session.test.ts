@@ -113,7 +113,7 @@ test('under a fence, a program is written only while leading, and the session is
   const { stream } = localSession();
   const fence = new LeaseFence({ clock: new FakeClock() });
   fence.grant({ key: 'k', session: 's', deadline: () => Infinity });
-  const session = HelperSession.over(stream, 5_000, fence);
+  const session = HelperSession.over(stream, 5_000, { fence });
   const ran = await session.run([{ mode: 'must', argv: ['echo', 'leading'] }]);
   assert.equal(ran.results[0]?.stdout, 'leading\n');
   // A program still running when the lease ends is cut off with the connection.
@@ -128,8 +128,24 @@ test('under a fence that is not held, no program is written at all', async () =>
   const writes: string[] = [];
   const { stream } = localSession();
   const recording: ExecStream = { ...stream, write: (d) => (writes.push(String(d)), stream.write(d)) };
-  const session = HelperSession.over(recording, 5_000, new LeaseFence({ clock: new FakeClock() }));
+  const session = HelperSession.over(recording, 5_000, { fence: new LeaseFence({ clock: new FakeClock() }) });
   await assert.rejects(session.run([{ mode: 'must', argv: ['ip', 'link', 'add', 'x', 'type', 'dummy'] }]), isLeadershipLost);
   assert.deepEqual(writes, []);
   stream.close();
+});
+
+test('a helper that writes more than the output cap without finishing ends the session: the program fails, nothing grows further', async () => {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let closedByUs = false;
+  const stream: ExecStream = { stdout, stderr, write: () => undefined, closed: new Promise(() => undefined), close: () => void (closedByUs = true) };
+  const session = HelperSession.over(stream, 5_000, { maxOutputBytes: 1024 });
+  const running = session.run([{ argv: ['ip', '-json', 'link', 'show'], mode: 'must' }]);
+  stdout.write('x'.repeat(600));
+  stdout.write('x'.repeat(600));
+  await assert.rejects(running, (e: unknown) => isSwarmopError(e, 'Unavailable') && /network helper session: output over 1024 bytes/.test((e as Error).message));
+  assert.equal(session.dead, true);
+  assert.equal(closedByUs, true, 'the session is closed');
+  stderr.write('y'.repeat(2000)); // after the end: dropped, not kept
+  await assert.rejects(session.run([{ argv: ['true'], mode: 'must' }]), /output over 1024 bytes/);
 });

@@ -19,7 +19,9 @@ import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
 import { SwarmopError } from '../../errors.js';
 import type { Fence } from '../../runtime/fence.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
-import type { HelperHost, NetHelper, ResidentNetHelper } from './net-helper.js';
+import { HELPER_OUTPUT_LIMIT_BYTES, type HelperHost, type NetHelper, type ResidentNetHelper } from './net-helper.js';
+import { engineMessage } from '../../docker/engine-message.js';
+import { OutputLimitError } from '../../runtime/output-limits.js';
 
 const DONE = '@@swarmop-done';
 
@@ -66,7 +68,7 @@ export class HelperSession {
 
   readonly #fence: Fence | undefined;
 
-  private constructor(stream: ExecStream, timeoutMs: number, fence?: Fence) {
+  private constructor(stream: ExecStream, timeoutMs: number, maxOutputBytes: number, fence?: Fence) {
     this.#stream = stream;
     this.#timeoutMs = timeoutMs;
     this.#fence = fence;
@@ -79,24 +81,32 @@ export class HelperSession {
       else ended.addEventListener('abort', onEnd, { once: true });
       void stream.closed.then(() => ended.removeEventListener('abort', onEnd));
     }
-    stream.stdout.on('data', (b: Buffer) => {
-      this.#out += b.toString('utf8');
+    // Output waits here until its program's end marker: a helper that writes without end would
+    // grow it without bound, so past the cap the session ends (its programs fail, a new one opens).
+    const take = (which: '#out' | '#err', b: Buffer): void => {
+      if (this.#dead) return;
+      if (which === '#out') this.#out += b.toString('utf8');
+      else this.#err += b.toString('utf8');
+      if (this.#out.length + this.#err.length > maxOutputBytes) {
+        this.#out = '';
+        this.#err = '';
+        this.#fail(new OutputLimitError('network helper session: output', maxOutputBytes));
+        return;
+      }
       this.#check();
-    });
-    stream.stderr.on('data', (b: Buffer) => {
-      this.#err += b.toString('utf8');
-      this.#check();
-    });
+    };
+    stream.stdout.on('data', (b: Buffer) => take('#out', b));
+    stream.stderr.on('data', (b: Buffer) => take('#err', b));
     void stream.closed.then(() => this.#fail(new SwarmopError('Unavailable', 'network helper session closed')));
   }
 
   static async open(docker: Docker, containerId: string, timeoutMs: number, fence?: Fence): Promise<HelperSession> {
-    return HelperSession.over(await openExecStream(docker, containerId, SESSION_ARGV), timeoutMs, fence);
+    return HelperSession.over(await openExecStream(docker, containerId, SESSION_ARGV), timeoutMs, fence ? { fence } : {});
   }
 
   /** A session over a stream already running SESSION_ARGV (tests run it with a local sh). */
-  static over(stream: ExecStream, timeoutMs: number, fence?: Fence): HelperSession {
-    return new HelperSession(stream, timeoutMs, fence);
+  static over(stream: ExecStream, timeoutMs: number, options: { maxOutputBytes?: number; fence?: Fence } = {}): HelperSession {
+    return new HelperSession(stream, timeoutMs, options.maxOutputBytes ?? HELPER_OUTPUT_LIMIT_BYTES, options.fence);
   }
 
   get dead(): boolean {
@@ -218,7 +228,7 @@ export class SessionNetHelper implements NetHelper {
           this.#resident.forget(host.name); // the helper may have been removed: re-create it once
           continue;
         }
-        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${(err as Error).message}`, { cause: err });
+        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${engineMessage(err)}`, { cause: err });
       }
       try {
         return await session.run(commands);

@@ -20,6 +20,14 @@ import { createHash } from 'node:crypto';
 import { defaultHelperImage, HELPER_IDLE_CMD } from './helper-image.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, programArgv } from './helper-program.js';
 import { engineNetnsDir, HELPER_NETNS_DIR, helperNetnsPath } from './netns-file.js';
+import { engineMessage } from '../../docker/engine-message.js';
+import { BoundedChunks } from '../../runtime/output-limits.js';
+
+/**
+ * The most output (stdout and stderr together) one helper program may produce; a session keeps it
+ * until the program's end marker. `ip -json` of a host with a few thousand interfaces is a few MB.
+ */
+export const HELPER_OUTPUT_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export const HELPER_ROLE_LABEL = 'io.swarmop.role';
 export const HELPER_ROLE = 'nethelper';
@@ -101,7 +109,7 @@ function statusOf(err: unknown): number | undefined {
 
 function unavailable(host: string, what: string, err: unknown): SwarmopError {
   if (err instanceof SwarmopError) return err;
-  return new SwarmopError('Unavailable', `${what} on ${host}: ${(err as Error).message}`, { cause: err });
+  return new SwarmopError('Unavailable', `${what} on ${host}: ${engineMessage(err)}`, { cause: err });
 }
 
 /** The Engine API's "no entrypoint" (`docker run --entrypoint=''`): the image's ENTRYPOINT is not used. */
@@ -329,8 +337,22 @@ export class RunOnceNetHelper implements NetHelper {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      const stdout = new PassThrough().on('data', (b: Buffer) => out.push(b));
-      const stderr = new PassThrough().on('data', (b: Buffer) => err.push(b));
+      // One cap for both outputs, as for a session: past it the run is ended and fails.
+      const limit = new BoundedChunks({ maxBytes: HELPER_OUTPUT_LIMIT_BYTES, what: `network helper run on ${host.name}: output` });
+      let overflow: Error | undefined;
+      const keep = (into: Buffer[]) => (b: Buffer): void => {
+        if (overflow) return;
+        try {
+          limit.push(b);
+          into.push(b);
+        } catch (e) {
+          overflow = e as Error;
+          (stream as { destroy?: () => void }).destroy?.();
+          void container?.kill().catch(() => undefined);
+        }
+      };
+      const stdout = new PassThrough().on('data', keep(out));
+      const stderr = new PassThrough().on('data', keep(err));
       docker.modem.demuxStream(stream, stdout, stderr);
       const ended = new Promise<void>((resolve) => {
         stream.on('end', resolve);
@@ -344,6 +366,7 @@ export class RunOnceNetHelper implements NetHelper {
       } finally {
         clearTimeout(timer);
       }
+      if (overflow) throw overflow;
       return parseProgramOutput(commands, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'));
     } catch (err) {
       if (statusOf(err) === 404 && !container) throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}`);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { attachmentsForHostLine, linkNamesIn, monitorArgv } from './netlink-monitor.js';
+import { PassThrough } from 'node:stream';
+import { attachmentsForHostLine, followLines, linkNamesIn, monitorArgv } from './netlink-monitor.js';
+import { OutputLimitError } from '../../runtime/output-limits.js';
 import { type AttachmentResource, vethNames } from './spec.js';
 
 function att(name: string, host: string, spec: Record<string, unknown> = {}): AttachmentResource {
@@ -55,4 +57,21 @@ test('the monitor target is the host or a netns file as the helper sees it, pass
   assert.throws(() => monitorArgv('/proc/1/ns/net'));
   assert.throws(() => monitorArgv('/run/swarmop/netns/../../../proc/1/ns/net'));
   assert.throws(() => monitorArgv('/run/swarmop/netns/default'));
+});
+
+test('monitor lines are fed one by one; a line over the cap ends the monitor once and nothing more is kept', async () => {
+  const stdout = new PassThrough();
+  const lines: string[] = [];
+  const overflows: Error[] = [];
+  followLines(stdout, { maxLineBytes: 32, what: 'netlink monitor on consul01: a line' }, (l) => lines.push(l), (e) => overflows.push(e));
+  stdout.write('3: veth1 state UP\n4: br0');
+  stdout.write(' state UP\n');
+  stdout.write('x'.repeat(40));
+  stdout.write('y'.repeat(40));
+  stdout.write('\n5: later\n');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines, ['3: veth1 state UP', '4: br0 state UP']);
+  assert.equal(overflows.length, 1);
+  assert.ok(overflows[0] instanceof OutputLimitError);
+  assert.equal(overflows[0]!.message, 'netlink monitor on consul01: a line over 32 bytes');
 });

@@ -22,6 +22,7 @@ import { createSilentLogger, type Logger } from '../../runtime/logger.js';
 import type { HostHandle, Hosts } from '../kind-reconciler.js';
 import { isHelperNetnsPath } from './netns-file.js';
 import { type AttachmentResource, desiredFor } from './spec.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 /**
  * `$1` is `host` or a netns file as the helper sees it. Background helpers write nowhere (the exec ends only when every writer
@@ -35,6 +36,32 @@ export const MONITOR_SCRIPT = [
   '( cat <&3; kill "$m" ) >/dev/null 2>&1 &',
   'wait "$m"',
 ].join('\n');
+
+/**
+ * Feeds `stdout` to `onLine` a line at a time, each at most `maxLineBytes` (default LINE_LIMIT_BYTES):
+ * a longer one calls `onOverflow` once (the owner ends the monitor) and nothing more is read.
+ */
+export function followLines(
+  stdout: NodeJS.ReadableStream,
+  options: { maxLineBytes?: number; what: string },
+  onLine: (line: string) => void,
+  onOverflow: (err: Error) => void,
+): void {
+  const splitter = new LineSplitter(options);
+  let over = false;
+  stdout.on('data', (chunk: Buffer) => {
+    if (over) return;
+    let lines: string[];
+    try {
+      lines = splitter.push(chunk);
+    } catch (err) {
+      over = true;
+      onOverflow(err as Error);
+      return;
+    }
+    for (const line of lines) onLine(line);
+  });
+}
 
 export function monitorArgv(target: string): string[] {
   if (target !== 'host' && !isHelperNetnsPath(target)) throw new Error(`bad monitor target ${JSON.stringify(target)}`);
@@ -181,15 +208,21 @@ export class NetlinkWatch {
     onOpen?.();
     const onAbort = (): void => s.close();
     signal.addEventListener('abort', onAbort, { once: true });
-    const splitter = new LineSplitter();
-    s.stdout.on('data', (chunk: Buffer) => {
-      for (const line of splitter.push(chunk)) onLine(line);
+    let overflow: Error | undefined;
+    followLines(s.stdout, { what: `netlink monitor on ${hostName}: a line` }, onLine, (err) => {
+      overflow = err;
+      s.close();
     });
-    const errs: string[] = [];
-    s.stderr.on('data', (chunk: Buffer) => void errs.push(chunk.toString('utf8')));
+    // Only the start of stderr is ever shown: the rest is dropped, not kept.
+    let errs = '';
+    s.stderr.on('data', (chunk: Buffer) => {
+      if (errs.length < 300) errs += chunk.toString('utf8').slice(0, 300);
+    });
     await s.closed;
     signal.removeEventListener('abort', onAbort);
-    if (!signal.aborted && errs.length > 0) this.#log.debug('netlink monitor stderr', { host: hostName, target, stderr: errs.join('').slice(0, 300) });
+    if (!signal.aborted && errs.length > 0) this.#log.debug('netlink monitor stderr', { host: hostName, target, stderr: engineText(errs, 300) });
+    // Thrown after the close so the caller logs it and reconnects, as for any monitor that ends.
+    if (overflow) throw overflow;
   }
 
   async #runHost(host: string, signal: AbortSignal): Promise<void> {
@@ -214,7 +247,7 @@ export class NetlinkWatch {
         if (signal.aborted) break;
         failures = Date.now() - opened >= LIVED_MS ? 1 : failures + 1;
         const delay = backoffDelay(failures, { ...(this.#opts.backoff ?? { baseMs: 250, capMs: 5_000 }), jitter: 0.1 });
-        this.#log.warn('netlink monitor down, reconnecting', { host, error: (err as Error).message, delayMs: delay });
+        this.#log.warn('netlink monitor down, reconnecting', { host, error: engineMessage(err), delayMs: delay });
         await sleep(systemClock, delay, signal);
         reconnect = true;
       }
@@ -227,7 +260,7 @@ export class NetlinkWatch {
     try {
       await this.#open(m.host, m.netns, m.abort.signal, () => this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container));
     } catch (err) {
-      error = (err as Error).message;
+      error = engineMessage(err);
     }
     if (this.#containers.get(key) === m) this.#containers.delete(key);
     if (m.abort.signal.aborted) return;

@@ -6,6 +6,7 @@
 import { SwarmopError } from '../../errors.js';
 import { type HelperCommand, type ProgramResult, inNetns } from './helper-program.js';
 import { type NetLink, type NetRoute, parseLinks, parseRoutes } from './ip-json.js';
+import { engineText } from '../../docker/engine-message.js';
 
 export interface HostNet {
   links: NetLink[];
@@ -50,7 +51,7 @@ export function parseObservation(result: ProgramResult, netns: string | undefine
   if (result.failedAt !== undefined) {
     throw new SwarmopError(
       'Unavailable',
-      `network helper could not read the host's links: ${result.stderr.trim().slice(0, 300) || 'no output'}`,
+      `network helper could not read the host's links: ${engineText(result.stderr, 300) || 'no output'}`,
     );
   }
   const [hostOut, containerOut] = result.results;

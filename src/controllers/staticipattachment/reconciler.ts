@@ -36,6 +36,7 @@ import { applyProgram, describeSteps } from './step-commands.js';
 import { describeFailedCommand } from './ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
 import { POLICY_REASON } from '../trust-policy.js';
+import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export const KIND: KindName = 'StaticIPAttachment';
 export const FINALIZER = 'swarmop.io/staticip-cleanup';
@@ -87,7 +88,7 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
     };
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-    throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${(err as Error).message}`, { cause: err });
+    throw new SwarmopError('Unavailable', `inspect container ${name} on ${host}: ${engineMessage(err)}`, { cause: err });
   }
 }
 
@@ -213,7 +214,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
         done.steps.push(...fresh.steps);
         done.drifts.push(...fresh.drifts);
       } else {
-        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 300) });
+        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: engineText(r.stderr.trim().split('\n').slice(-2).join(' | '), 300) });
       }
     }
 
@@ -368,7 +369,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const r = await this.helper.run(host, cmds, { signal: ctx.signal });
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];
-      const detail = r.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400);
+      const detail = engineText(r.stderr.trim().split('\n').slice(-3).join(' | '), 400);
       throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`);
     }
   }

@@ -6,8 +6,9 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall, type Fence } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
+import { AGENT_HTTP_PORT, agentBody } from '../consulcluster/agent-http.js';
 import type { ObservedService, Registration } from './service-registration.js';
+import { engineText } from '../../docker/engine-message.js';
 
 export interface AgentCallOptions {
   token?: string;
@@ -28,6 +29,8 @@ export interface HttpServiceAgentOptions {
   timeoutMs?: number;
   /** Registrations and deregistrations pass it (leader election). */
   fence?: Fence;
+  /** Read at most this much of an answer (default AGENT_RESPONSE_LIMIT_BYTES); more fails the call. */
+  maxResponseBytes?: number;
 }
 
 interface RawHealth {
@@ -40,11 +43,13 @@ export class HttpServiceAgent implements ServiceAgent {
   private readonly port: number;
   private readonly timeoutMs: number;
   private readonly fence: Fence | undefined;
+  private readonly maxResponseBytes: number | undefined;
 
   constructor(options: HttpServiceAgentOptions = {}) {
     this.port = options.port ?? AGENT_HTTP_PORT;
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.fence = options.fence;
+    this.maxResponseBytes = options.maxResponseBytes;
   }
 
   async read(agent: string, serviceId: string, o: AgentCallOptions = {}): Promise<ObservedService | undefined> {
@@ -91,13 +96,14 @@ export class HttpServiceAgent implements ServiceAgent {
         ...(body !== undefined ? { body } : {}),
         signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout,
       });
-      return { status: res.status, body: await res.text() };
+      return { status: res.status, body: await agentBody(agent, res, { ...(this.maxResponseBytes === undefined ? {} : { maxResponseBytes: this.maxResponseBytes }) }) };
     } catch (err) {
+      if (err instanceof SwarmopError) throw err;
       throw new SwarmopError('Unavailable', `consul agent ${agent}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
     }
   }
 
   private failed(agent: string, method: string, path: string, res: { status: number; body: string }): SwarmopError {
-    return new SwarmopError('Unavailable', `consul agent ${agent}: ${method} ${path}: HTTP ${res.status} ${res.body.trim().slice(0, 200)}`);
+    return new SwarmopError('Unavailable', `consul agent ${agent}: ${method} ${path}: HTTP ${res.status} ${engineText(res.body, 200)}`);
   }
 }

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import type { SwarmAvailability } from '../../crds/swarm-cluster.js';
 import { SwarmopError } from '../../errors.js';
 import type { EngineSwarm, SwarmNode, SwarmRole } from './model.js';
+import { engineMessage } from '../../docker/engine-message.js';
 
 export interface EngineInfo {
   engineVersion?: string;
@@ -93,10 +94,9 @@ export function engineInfoFromApi(raw: Record<string, any>): EngineInfo {
   return info;
 }
 
-/** Engine API errors carry the daemon's message in `json.message`; keep that, not the HTTP noise. */
+/** Engine API errors carry the daemon's message in `json.message`; keep that (cut and cleaned), not the HTTP noise. */
 export function apiMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string; statusCode?: number };
-  return (e?.json?.message ?? e?.message ?? String(err)).trim();
+  return engineMessage(err);
 }
 
 function wrap(what: string, err: unknown): SwarmopError {
