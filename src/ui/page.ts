@@ -14,7 +14,23 @@ export interface PageModel {
   timeline: TimelineEntry[];
   /** False when the store's statuses could not be read in time (the page says so). */
   statusesSynced: boolean;
+  /** Who holds the operators' leader lock, when the operator runs with --leader-elect. */
+  leader?: LeaderView;
 }
+
+export interface LeaderView {
+  /** The leading replica's identity (host/pid), or undefined when no replica holds the lock. */
+  holder: string | undefined;
+  /** True when the replica serving this page is the one leading. */
+  self: boolean;
+}
+
+const leaderText = (l: LeaderView | undefined): SafeHtml =>
+  l === undefined
+    ? html``
+    : l.holder === undefined
+      ? html` · <span class="False">no operator leads</span>`
+      : html` · operator led by <code>${l.holder}</code>${l.self ? ' (this replica)' : ' (another replica; this one is a standby)'}`;
 
 const ready = (r: ReadyView): SafeHtml => html`<span class="${r.status}" title="${r.message}">${r.status}</span>`;
 
@@ -59,7 +75,7 @@ export function renderPage(m: PageModel): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>swarmop status (${readyTotal}/${total} Ready)</title><link rel="stylesheet" href="assets/ui.css"></head>
-<body><header><h1>swarmop status</h1><span class="meta">store prefix <code>${m.prefix}</code> · ${readyTotal}/${total} objects Ready · rendered ${m.generatedAt}</span><span id="live">static</span></header>
+<body><header><h1>swarmop status</h1><span class="meta">store prefix <code>${m.prefix}</code> · ${readyTotal}/${total} objects Ready${leaderText(m.leader)} · rendered ${m.generatedAt}</span><span id="live">static</span></header>
 <main>${m.statusesSynced ? '' : html`<p class="empty">Statuses are still loading from the store; reload in a moment for Ready conditions.</p>`}
 <nav>${m.kinds.map((k: KindPage) => html`<a href="#${k.kind}">${k.kind} (${k.readyCount}/${k.total})</a> · `)}<a href="#hosts">hosts</a> · <a href="#drift">drift timeline</a></nav>
 <section id="hosts"><h2>Hosts <small>${m.hosts.total}</small></h2>${pager(m.hosts, 'hosts', (page) => `hosts=${page}`)}<table><thead><tr><th>Host</th><th>Ready</th><th>Engine</th><th>Swarm</th><th>Consul</th><th>Attachments</th></tr></thead>

@@ -154,3 +154,35 @@ describe('StatusPage on the metrics server', () => {
     }
   });
 });
+
+describe('the status page says which operator replica leads', () => {
+  it('names the holder of the lock, whether it is this replica, and says so when no replica leads (escaped)', async () => {
+    let holder: string | undefined = 'consul01/4242';
+    let self = true;
+    const page = new StatusPage({
+      objects: () => [],
+      kv: new MemoryKv({ defaultWaitMs: 100 }),
+      prefix: PREFIX,
+      metrics: new RuntimeMetrics({ processMetrics: false }),
+      syncWaitMs: 200,
+      leader: async () => ({ holder, self }),
+    });
+    const get = async (): Promise<string> => {
+      let body = '';
+      const res = {
+        headersSent: false,
+        writeHead: () => res,
+        end: (b?: string) => void (body = b ?? ''),
+      };
+      await page.handle({ url: '/ui/', method: 'GET', headers: {} } as never, res as never);
+      return body;
+    };
+    assert.match(await get(), /operator led by <code>consul01\/4242<\/code> \(this replica\)/);
+    self = false;
+    holder = 'consul02/<i>77</i>';
+    const other = await get();
+    assert.match(other, /operator led by <code>consul02\/&lt;i&gt;77&lt;\/i&gt;<\/code> \(another replica; this one is a standby\)/);
+    holder = undefined;
+    assert.match(await get(), /no operator leads/);
+  });
+});

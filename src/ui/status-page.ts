@@ -23,7 +23,7 @@ import type { KvStore } from '../store/kv.js';
 import { UI_CSS, UI_JS } from './assets.js';
 import { renderChartSvg } from './chart.js';
 import { MetricsHistory } from './metrics-history.js';
-import { renderPage } from './page.js';
+import { renderPage, type LeaderView } from './page.js';
 import { SseHub } from './sse-hub.js';
 import { StatusFeed } from './status-feed.js';
 import { hostPage, kindPage, timeline, UI_KINDS, type UiSource } from './view-model.js';
@@ -42,6 +42,8 @@ export interface StatusPageOptions {
   feedIdleMs?: number;
   /** Event streams held at once (default SSE_MAX_CLIENTS). */
   maxSseClients?: number;
+  /** Who leads (the operators' lock), shown in the header; absent without leader election. */
+  leader?: () => Promise<LeaderView>;
   log?: Logger;
 }
 
@@ -126,7 +128,10 @@ export class StatusPage {
     const pageParam = Number(url.searchParams.get('page') ?? '1');
     const now = Date.now();
     const source = this.source();
+    // The lock is read on every page view: a standby's page must not show a stale leader.
+    const leader = await this.#opts.leader?.().catch(() => undefined);
     const body = renderPage({
+      ...(leader ? { leader } : {}),
       prefix: this.#opts.prefix,
       generatedAt: new Date(now).toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
       kinds: UI_KINDS.map((kind) => kindPage(source, kind, { now, page: kind === focus && Number.isFinite(pageParam) ? pageParam : 1, pageSize: this.#opts.pageSize })),

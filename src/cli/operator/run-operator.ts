@@ -130,7 +130,22 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   });
   // The status page reads the operator's cache and metrics; it never writes to the store.
   const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
-    ? new StatusPage({ objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[], kv, prefix: store.prefix, metrics, log })
+    ? new StatusPage({
+        objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[],
+        kv,
+        prefix: store.prefix,
+        metrics,
+        ...(options.leaderElect
+          ? {
+              leader: async () => {
+                const lock = await kv.get(leaderKey(store.prefix));
+                const holder = lock?.session ? lock.value : undefined;
+                return { holder, self: holder === identity };
+              },
+            }
+          : {}),
+        log,
+      })
     : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
   const uiAccess = { ...(options.uiToken === undefined ? {} : { token: options.uiToken }), ...(options.uiHosts ? { hostNames: options.uiHosts } : {}) };
