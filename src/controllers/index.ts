@@ -39,7 +39,7 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
     createConsulClusterReconciler({ ...(readSecret ? { readSecret } : {}), ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
-    createSwarmClusterReconciler(policy ? { policy } : {}),
+    createSwarmClusterReconciler({ ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
     createStaticIPAttachmentReconciler({
       images: helperImages,
       ...(readSecret ? { readSecret } : {}),

@@ -64,3 +64,17 @@ test('after the lease deadline no write reaches the store at all', async () => {
   assert.equal((await kv.list('p/')).index, index, 'nothing was written');
   assert.equal((await kv.get('p/a'))?.value, '1');
 });
+
+test('a foreign Consul (swarm discovery): writes and sessions pass the fence only, with no lock to prove', async () => {
+  const kv = new MemoryKv();
+  const clock = new FakeClock();
+  const fence = new LeaseFence({ clock });
+  const fenced = new FencedKv({ kv, fence, foreign: true });
+  await assert.rejects(fenced.createSession({ name: 'x', ttl: '10s', lockDelay: '0s', behavior: 'delete' }), isLeadershipLost);
+  await assert.rejects(fenced.set('swarm/docker/swarm/nodes/a', 'a'), isLeadershipLost);
+  fence.grant({ key: 'store/leader', session: 'not-in-this-consul', deadline: () => Infinity });
+  const s = await fenced.createSession({ name: 'x', ttl: '10s', lockDelay: '0s', behavior: 'delete' });
+  assert.equal(await fenced.acquire('swarm/docker/swarm/nodes/a', 'a', s), true);
+  await fenced.set('swarm/other', 'b');
+  assert.equal((await kv.get('swarm/other'))?.value, 'b');
+});

@@ -14,17 +14,25 @@ export interface FencedKvOptions {
   fence: Fence;
   /** Counts writes the store refused because the lock was no longer ours (a metric). */
   onRefusedByStore?: () => void;
+  /**
+   * A Consul other than the store (SwarmCluster's discovery agents): it holds no leader lock to
+   * prove, so writes pass the fence only; its sessions and locks are the writer's own, so they pass
+   * the fence too. Default false (the store).
+   */
+  foreign?: boolean;
 }
 
 export class FencedKv implements KvStore {
   readonly #kv: KvStore;
   readonly #fence: Fence;
   readonly #onRefused: (() => void) | undefined;
+  readonly #foreign: boolean;
 
   constructor(options: FencedKvOptions) {
     this.#kv = options.kv;
     this.#fence = options.fence;
     this.#onRefused = options.onRefusedByStore;
+    this.#foreign = options.foreign === true;
   }
 
   get(key: string, options?: { signal?: AbortSignal }): Promise<KvPair | undefined> {
@@ -56,7 +64,7 @@ export class FencedKv implements KvStore {
   async txn(ops: readonly KvTxnOp[]): Promise<KvTxnResult> {
     const what = `store write of ${ops[0]?.key ?? 'nothing'}${ops.length > 1 ? ` and ${ops.length - 1} more` : ''}`;
     this.#fence.check(what);
-    const lock = this.#fence.lock;
+    const lock = this.#foreign ? undefined : this.#fence.lock;
     if (!lock) return this.#kv.txn(ops);
     try {
       const res = await this.#kv.txn([...ops, { verb: 'check-session', key: lock.key, session: lock.session }]);
@@ -85,24 +93,34 @@ export class FencedKv implements KvStore {
     }
   }
 
-  // Sessions and locks are the elector's, never fenced (it holds the unfenced store).
-  createSession(options: SessionOptions): Promise<string> {
+  // In the store, sessions and locks are the elector's (it holds the unfenced store); in a foreign
+  // Consul they are the operator's own writes (discovery keys held by sessions) and pass the fence.
+  async createSession(options: SessionOptions): Promise<string> {
+    this.#guardSession('session create');
     return this.#kv.createSession(options);
   }
 
-  renewSession(id: string): Promise<boolean> {
+  async renewSession(id: string): Promise<boolean> {
+    this.#guardSession('session renew');
     return this.#kv.renewSession(id);
   }
 
-  destroySession(id: string): Promise<void> {
+  async destroySession(id: string): Promise<void> {
+    this.#guardSession('session destroy');
     return this.#kv.destroySession(id);
   }
 
-  acquire(key: string, value: string, session: string): Promise<boolean> {
+  async acquire(key: string, value: string, session: string): Promise<boolean> {
+    this.#guardSession(`lock of ${key}`);
     return this.#kv.acquire(key, value, session);
   }
 
-  release(key: string, session: string): Promise<boolean> {
+  async release(key: string, session: string): Promise<boolean> {
+    this.#guardSession(`release of ${key}`);
     return this.#kv.release(key, session);
+  }
+
+  #guardSession(what: string): void {
+    if (this.#foreign) this.#fence.check(what);
   }
 }

@@ -1,6 +1,8 @@
 /** SwarmCluster controller: forms and repairs a swarm-mode cluster over DockerHosts. */
 import { ConsulKv } from '../../store/consul-kv.js';
 import type { KvStore } from '../../store/kv.js';
+import { FencedKv } from '../../store/fenced-kv.js';
+import type { Fence } from '../../runtime/fence.js';
 import { SwarmClusterReconciler, type SwarmClusterReconcilerOptions } from './reconciler.js';
 
 export { SwarmClusterReconciler, SWARMCLUSTER_FINALIZER } from './reconciler.js';
@@ -14,8 +16,8 @@ export type { SwarmClusterObserved } from './status.js';
  * The reconciler with real clients: dockerode per host (from the operator's host handles) and one
  * ConsulKv per discovery agent address, created on first use (no I/O here).
  */
-export function createSwarmClusterReconciler(options: SwarmClusterReconcilerOptions & { consulToken?: string } = {}): SwarmClusterReconciler {
-  const { consulToken, ...rest } = options;
+export function createSwarmClusterReconciler(options: SwarmClusterReconcilerOptions & { consulToken?: string; fence?: Fence } = {}): SwarmClusterReconciler {
+  const { consulToken, fence, ...rest } = options;
   const clients = new Map<string, KvStore>();
   const kvFor =
     rest.kvFor ??
@@ -23,6 +25,8 @@ export function createSwarmClusterReconciler(options: SwarmClusterReconcilerOpti
       let kv = clients.get(address);
       if (!kv) {
         kv = new ConsulKv(consulToken ? { address, token: consulToken, requestTimeoutMs: 5000 } : { address, requestTimeoutMs: 5000 });
+        // Under leader election the discovery list is written only while leading.
+        if (fence) kv = new FencedKv({ kv, fence, foreign: true });
         clients.set(address, kv);
       }
       return kv;
