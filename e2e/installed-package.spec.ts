@@ -51,7 +51,8 @@ describeE2E('installed package', (f) => {
 
   itE2E(f, 'the installed package holds compiled code only, and `swarmop version` runs from it', async () => {
     const root = join(prefixDir, 'lib', 'node_modules', 'swarmop');
-    assert.deepEqual(readdirSync(root).sort(), ['LICENSE', 'README.md', 'assets', 'bin', 'dist', 'node_modules', 'package.json']);
+    // npm-shrinkwrap.json: the lockfile the package carries (npm ci installs exactly those versions).
+    assert.deepEqual(readdirSync(root).sort(), ['LICENSE', 'README.md', 'assets', 'bin', 'dist', 'node_modules', 'npm-shrinkwrap.json', 'package.json']);
     // assets/: the default network helper's root filesystem, imported into hosts by the operator, and its Debian packages' notices.
     assert.deepEqual(readdirSync(join(root, 'assets')).sort(), ['THIRD_PARTY_NOTICES', 'nethelper-rootfs.tar.gz']);
     assert.deepEqual(readdirSync(join(root, 'dist')), ['src']);
