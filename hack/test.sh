@@ -81,7 +81,11 @@ export SWARMOP_FUZZ_SEED="${SWARMOP_FUZZ_SEED:-4112405681}"
 step "running ${#files[@]} test files"
 out="$root/.lab/test-output.${suite}.$$.log"
 set +o errexit
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" 2>&1 | tee "$out"
+# The ten slowest files go to .lab/slowest-test-files.txt (a second reporter), so the output still
+# ends with the spec reporter's summary.
+node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./hack/lib/slowest-test-files.mjs --test-reporter-destination="$root/.lab/slowest-test-files.txt" \
+  "${files[@]}" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 set -o errexit
 
