@@ -206,7 +206,9 @@ test('ConsulCluster fields that reach further than they mean are refused, naming
     ['cc-bind', { servers: [{ host: 'local', node: 'n1', bindAddress: AGENT_IP }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } }, /^spec\.servers\[0\]\.bindAddress: 127\.0\.0\.5 is not an address of DockerHost local/],
     ['cc-insecure', { servers: [{ host: 'plain', node: 'n1' }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } }, /^spec\.servers\[0\]\.host: DockerHost plain is reached over plain tcp .*--allow-insecure-engines/],
   ];
-  for (const [name, spec] of cases) await putRaw(s.objectKey('ConsulCluster', name), cluster(name, spec));
+  // One transaction: a hand write that lands in the same watch wake as the operator's own journaled
+  // write (a finalizer added to an earlier case) is seen only at the next full re-list (60 s).
+  await putRawTxn(Object.fromEntries(cases.map(([name, spec]) => [s.objectKey('ConsulCluster', name), cluster(name, spec)])));
   for (const [name, , message] of cases) assert.match(await refused(s, 'ConsulCluster', name, 'NotAllowed'), message, name);
   // The member watch polls agents every second: give it a few rounds at the hostile bind address.
   await new Promise((r) => setTimeout(r, 3_000));
@@ -225,9 +227,12 @@ test('a SwarmCluster with a plain-tcp engine is refused naming it: no join token
 
 test('an attachment to a container without its own network namespace, or without the required label, is refused naming spec.container', { timeout: 60_000 }, async () => {
   const s = store();
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-hostnet'), attachment('sia-hostnet', { container: 'hostnet', address: '10.77.0.10/24' }));
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-shared'), attachment('sia-shared', { container: 'sharer', address: '10.77.0.11/24' }));
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-unlabelled'), attachment('sia-unlabelled', { container: 'unlabelled', address: '10.77.0.12/24' }));
+  // One transaction, for the same reason as the ConsulClusters above.
+  await putRawTxn({
+    [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', { container: 'hostnet', address: '10.77.0.10/24' }),
+    [s.objectKey('StaticIPAttachment', 'sia-shared')]: attachment('sia-shared', { container: 'sharer', address: '10.77.0.11/24' }),
+    [s.objectKey('StaticIPAttachment', 'sia-unlabelled')]: attachment('sia-unlabelled', { container: 'unlabelled', address: '10.77.0.12/24' }),
+  });
   assert.match(await refused(s, 'StaticIPAttachment', 'sia-hostnet', 'NoOwnNetworkNamespace'), /^spec\.container: container hostnet on local has network mode host/);
   assert.match(await refused(s, 'StaticIPAttachment', 'sia-shared', 'NoOwnNetworkNamespace'), /^spec\.container: container sharer on local has network mode container:/);
   assert.match(await refused(s, 'StaticIPAttachment', 'sia-unlabelled', 'NotAllowed'), /^spec\.container: .* does not carry the label swarmop\.io\/attach/);
