@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../testing/operator-process.js';
 
 const FILE = 'src/docker/fenced-docker.ts';
-const FROM = '    if (isMutatingDockerCall(options.method)) {';
-const TO = "    if (isMutatingDockerCall(options.method) && options.path === '/never') {";
+const FROM = '    if (isChangingMethod(options.method)) {';
+const TO = "    if (isChangingMethod(options.method) && options.path === '/never') {";
 
 export function buildUnfencedTree(): { root: string; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), 'swarmop-unfenced-'));

@@ -54,8 +54,8 @@ define() {
       lab_pattern='' ;;
     fence)
       file=src/docker/fenced-docker.ts
-      from="    if (isMutatingDockerCall(options.method)) {"
-      to="    if (isMutatingDockerCall(options.method) && options.path === '/never') {"
+      from="    if (isChangingMethod(options.method)) {"
+      to="    if (isChangingMethod(options.method) && options.path === '/never') {"
       tests=(src/docker/fenced-docker.test.ts src/operator/leader-fencing.int.test.ts)
       lab_tests=()
       lab_pattern=''

@@ -16,6 +16,7 @@ import Docker from 'dockerode';
 import type { Resource } from '../src/crds/index.js';
 import { defaultHelperImage } from '../src/controllers/staticipattachment/helper-image.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
+import { isChangingMethod } from '../src/runtime/fence.js';
 import { ResourceStore } from '../src/store/resource-store.js';
 import { OperatorProcess, type SeenLine } from './operator-process.js';
 import { RecordingHttpProxy, type ProxiedRequest } from './recording-http-proxy.js';
@@ -57,7 +58,7 @@ export interface FencingRound {
   b: OperatorProcess;
 }
 
-export const isChange = (r: ProxiedRequest): boolean => r.method !== 'GET' && r.method !== 'HEAD';
+export const isChange = (r: ProxiedRequest): boolean => isChangingMethod(r.method);
 
 function tsOf(l: SeenLine | undefined): number | undefined {
   const ts = Date.parse(String(l?.ts));

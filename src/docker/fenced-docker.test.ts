@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Docker from 'dockerode';
 import { FakeClock } from '../../testing/fakes/fake-clock.js';
-import { isLeadershipLost, LeaseFence } from '../runtime/fence.js';
-import { fenceDockerClient, isMutatingDockerCall } from './fenced-docker.js';
+import { isChangingMethod, isLeadershipLost, LeaseFence } from '../runtime/fence.js';
+import { fenceDockerClient } from './fenced-docker.js';
 
 interface Dialed {
   method: string;
@@ -23,7 +23,7 @@ function recordingClient(): { docker: Docker; dialed: Dialed[] } {
 }
 
 test('only GET and HEAD are reads', () => {
-  assert.deepEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', undefined].map(isMutatingDockerCall), [false, false, true, true, true, false]);
+  assert.deepEqual(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', undefined].map(isChangingMethod), [false, false, true, true, true, false]);
 });
 
 test('a fenced client sends reads while not leading and refuses every change before it is sent', async () => {

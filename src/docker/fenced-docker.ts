@@ -6,7 +6,7 @@
  * call site can forget it. Reads (inspect, list, events, ping) pass unchanged.
  */
 import type Docker from 'dockerode';
-import type { Fence } from '../runtime/fence.js';
+import { isChangingMethod, type Fence } from '../runtime/fence.js';
 
 interface DialOptions {
   method?: string;
@@ -16,17 +16,12 @@ interface DialOptions {
 
 type Dial = (options: DialOptions, callback: (err: unknown, data?: unknown) => void) => unknown;
 
-export function isMutatingDockerCall(method: string | undefined): boolean {
-  const m = (method ?? 'GET').toUpperCase();
-  return m !== 'GET' && m !== 'HEAD';
-}
-
 /** Wraps `docker`'s modem in place and returns `docker`. */
 export function fenceDockerClient(docker: Docker, fence: Fence): Docker {
   const modem = docker.modem as unknown as { dial: Dial };
   const dial = modem.dial.bind(modem);
   modem.dial = (options, callback) => {
-    if (isMutatingDockerCall(options.method)) {
+    if (isChangingMethod(options.method)) {
       try {
         fence.check(`docker ${options.method ?? 'GET'} ${(options.path ?? '').split('?')[0]}`);
       } catch (err) {

@@ -23,6 +23,9 @@ import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-a
 import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
 import { fencingRound, type FencingContext, type FencingRound, type LossKind } from '../../testing/fencing-scenario.js';
 import { OperatorProcess } from '../../testing/operator-process.js';
+import type { Resource } from '../crds/index.js';
+import { ConsulKv } from '../store/consul-kv.js';
+import { ResourceStore } from '../store/resource-store.js';
 
 let agent: ConsulAgentHandle;
 let engine: DockerEngineHandle;
@@ -74,6 +77,13 @@ test('with --on-leader-loss standby, a replica whose lock was taken stays up, re
     prefix: 'fence-int-standby/',
     args: ['--leader-elect', '--on-leader-loss', 'standby', '--lock-delay-seconds', '1', '--metrics-addr', '127.0.0.1:0'],
   });
+  // One object in the prefix: an empty prefix's index is the whole store's, so every write anywhere
+  // (the session destroyed below) would wake the watcher into a re-list of its own.
+  const kv = new ConsulKv({ address: agent.address });
+  await new ResourceStore({ kv, prefix: 'fence-int-standby/' }).apply([
+    { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'nowhere' }, spec: { endpoint: 'unix:///run/swarmop-fence-int-none/docker.sock', address: '127.0.0.1' } } as Resource,
+  ]);
+  kv.close();
   ctx.children.push(op);
   op.start();
   const first = await op.waitForLog('leads', (l) => l.message === 'started leading', 30_000);

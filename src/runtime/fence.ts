@@ -126,12 +126,18 @@ export class LeaseFence implements Fence {
   }
 }
 
+/** Any HTTP method but GET and HEAD can change something (no method given is a GET). */
+export function isChangingMethod(method: string | undefined): boolean {
+  const m = (method ?? 'GET').toUpperCase();
+  return m !== 'GET' && m !== 'HEAD';
+}
+
 /**
  * For one HTTP call: a mutating method must pass the fence, and is then cut off when the lease ends.
  * Reads pass unchanged. Returns the signal the call must use.
  */
 export function guardCall(fence: Fence | undefined, method: string, what: string, signal: AbortSignal): AbortSignal {
-  if (!fence || method === 'GET' || method === 'HEAD') return signal;
+  if (!fence || !isChangingMethod(method)) return signal;
   fence.check(what);
   return AbortSignal.any([signal, fence.signal]);
 }
