@@ -153,6 +153,30 @@ test('a role change whose call times out but that swarmkit commits anyway is the
   assert.equal(out.repairFailed, undefined);
 });
 
+test('a role change whose first call fails without effect and whose retry succeeds is one repair, not two', async () => {
+  const s = setup();
+  await s.reconcile();
+  const mgr = s.swarm.api('consulsvr');
+  await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
+  // The first demotion times out before swarmkit commits it; the next pass sends it again and it lands.
+  const api = s.swarm.api.bind(s.swarm);
+  let failures = 1;
+  s.swarm.api = (host: string) => {
+    const a = api(host);
+    return { ...a, updateNode: async (node, change) => {
+      if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+      await a.updateNode(node, change);
+    } };
+  };
+  const first = await s.reconcile();
+  assert.match(first.repairFailed ?? '', /demoted to worker failed/);
+  assert.equal(s.repairs.length, 0, 'a failed call is not a repair yet');
+  const second = await s.reconcile();
+  assert.equal(ready(second), 'True');
+  await s.reconcile();
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`), ['RoleRestored@consul01:demoted to worker']);
+});
+
 test('a node Down past the grace period while its engine answers is made to leave and join again', async () => {
   const s = setup({}, { downGraceMs: 10_000 });
   await s.reconcile();

@@ -259,6 +259,11 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return landed;
   }
 
+  private forgetUnconfirmed(name: string, a: SwarmAction): void {
+    const list = this.unconfirmed.get(name);
+    if (list?.length) this.unconfirmed.set(name, list.filter((u) => !(u.action.host === a.host && u.action.cause.reason === a.cause.reason)));
+  }
+
   /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
   private async act(
     name: string,
@@ -290,6 +295,8 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
         }
         continue;
       }
+      // A retry that succeeded is the repair; the earlier failed call must not be counted again later.
+      this.forgetUnconfirmed(name, a);
       if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.action, host: a.host });
       else await ctx.event('Normal', a.cause.reason, `${a.host}: ${a.action} (${a.cause.found})`);
     }
