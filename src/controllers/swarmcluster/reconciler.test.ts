@@ -177,6 +177,41 @@ test('a role change whose first call fails without effect and whose retry succee
   assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`), ['RoleRestored@consul01:demoted to worker']);
 });
 
+test('a failed role change is not taken as landed while the swarm cannot be seen: the retry that lands is the one repair', async () => {
+  const s = setup();
+  await s.reconcile();
+  const mgr = s.swarm.api('consulsvr');
+  await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
+  // Pass 1: the demotion fails without effect. Pass 2: no manager answers a node listing (a leader
+  // election in swarmkit), so the plan asks for nothing. Pass 3: the retry lands.
+  const api = s.swarm.api.bind(s.swarm);
+  let failures = 1;
+  let blind = false;
+  s.swarm.api = (host: string) => {
+    const a = api(host);
+    return {
+      ...a,
+      listNodes: async () => {
+        if (blind) throw new SwarmopError('Unavailable', 'node ls: rpc error: code = Unknown desc = The swarm does not have a leader');
+        return a.listNodes();
+      },
+      updateNode: async (node, change) => {
+        if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+        await a.updateNode(node, change);
+      },
+    };
+  };
+  await s.reconcile();
+  blind = true;
+  await s.reconcile();
+  assert.equal(s.repairs.length, 0, 'nothing seen, nothing confirmed');
+  blind = false;
+  const out = await s.reconcile();
+  assert.equal(ready(out), 'True');
+  await s.reconcile();
+  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`), ['RoleRestored@consul01:demoted to worker']);
+});
+
 test('a node Down past the grace period while its engine answers is made to leave and join again', async () => {
   const s = setup({}, { downGraceMs: 10_000 });
   await s.reconcile();

@@ -138,14 +138,14 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const name = resource.metadata.name;
     let world: SwarmWorld = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
     let plan = this.plan(desired, world, ctx);
-    await this.confirmLanded(name, plan, ctx);
+    await this.confirmLanded(name, plan, world, ctx);
     let failures: Blocker[] = [];
     for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
       const failed = await this.act(name, plan.actions, desired, world, apiOf, ctx);
       failures.push(...failed);
       world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
       plan = this.plan(desired, world, ctx);
-      const landed = await this.confirmLanded(name, plan, ctx);
+      const landed = await this.confirmLanded(name, plan, world, ctx);
       failures = failures.filter((f) => !landed.includes(f));
       if (failed.length) break;
     }
@@ -237,10 +237,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
 
   /**
    * A node update whose call failed may still be committed by swarmkit (under load it answers after
-   * the client gave up). Once a plan no longer asks for it, it is the repair it was; the failure it
-   * was reported as is returned so it is not counted. Past UNCONFIRMED_WINDOW_MS it is forgotten.
+   * the client gave up). Once the observed nodes show the change (and the plan no longer asks for
+   * it), it is the repair it was; the failure it was reported as is returned so it is not counted.
+   * A plan that asks for nothing because the swarm could not be seen confirms nothing.
+   * Past UNCONFIRMED_WINDOW_MS it is forgotten.
    */
-  private async confirmLanded(name: string, plan: ReturnType<typeof planSwarm>, ctx: KindReconcileContext): Promise<Blocker[]> {
+  private async confirmLanded(name: string, plan: ReturnType<typeof planSwarm>, world: SwarmWorld, ctx: KindReconcileContext): Promise<Blocker[]> {
     const list = this.unconfirmed.get(name);
     if (!list?.length) return [];
     const now = ctx.now().getTime();
@@ -248,7 +250,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const keep = [];
     for (const u of list) {
       if (now - u.at > UNCONFIRMED_WINDOW_MS) continue;
-      if (plan.actions.some((x) => x.host === u.action.host && x.cause.reason === u.action.cause.reason)) {
+      if (plan.actions.some((x) => x.host === u.action.host && x.cause.reason === u.action.cause.reason) || !seenLanded(u.action, world)) {
         keep.push(u);
         continue;
       }
@@ -363,4 +365,16 @@ function clustersUsing(cache: ObjectCache, host: string): string[] {
     .list('SwarmCluster')
     .filter((r) => hostsOf(r.spec).includes(host))
     .map((r) => r.metadata.name);
+}
+
+/** True when the observed nodes show every node update of `action` in effect. */
+function seenLanded(action: SwarmAction, world: SwarmWorld): boolean {
+  if (world.cluster.kind !== 'ok') return false;
+  const nodes = world.cluster.nodes;
+  return action.steps.every((st) => {
+    const n = 'nodeID' in st ? nodes.find((x) => x.id === st.nodeID) : undefined;
+    if (st.op === 'set-role') return n?.role === st.role;
+    if (st.op === 'set-availability') return n?.availability === st.availability;
+    return false;
+  });
 }

@@ -155,7 +155,8 @@ test('roles changed by hand are set back: consul02 promoted, consulsvr demoted',
   const repairs = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host}`);
   // Each role is restored exactly once.
   const count = (repair: string) => repairs.filter((r) => r === repair).length;
-  assert.deepEqual([count(`RoleRestored@${H0}`), count(`RoleRestored@${H2}`)], [1, 1], repairs.join(', '));
+  const detail = runs.flatMap((c) => c.repairs).map((r) => `${r.reason}@${r.host} (${r.found}: ${r.action})`).join('; ');
+  assert.deepEqual([count(`RoleRestored@${H0}`), count(`RoleRestored@${H2}`)], [1, 1], detail);
   // Swapping the only manager is harsh on swarmkit: either swapped node (the demoted leader or the
   // promoted worker) sometimes drops out of the swarm on its own, which swarmkit decides, not this
   // test; it then shows up as one NodeRejoined of that node (seen for each of them in CI runs). That
