@@ -5,18 +5,19 @@
 #   - lint: eslint with the small rule set of eslint.config.js
 #   - the scripts: Debian's shellcheck over every hack/**/*.sh (warnings and errors)
 #   - imports: the layer rules and no import cycles (testing/import-graph.ts says which)
+#   - format: prettier --check over the TypeScript and JavaScript (.prettierrc.json; fix with `npm run format`)
 #
-# usage: hack/verify.sh [typecheck|lint|shellcheck|imports]...   (default: all of them)
+# usage: hack/verify.sh [typecheck|lint|shellcheck|imports|format]...   (default: all of them)
 set -o errexit -o nounset -o pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "${SWARMOP_ROOT}"
 
-usage() { echo "usage: $0 [typecheck|lint|shellcheck|imports]..." >&2; }
+usage() { echo "usage: $0 [typecheck|lint|shellcheck|imports|format]..." >&2; }
 checks=("$@")
-((${#checks[@]} > 0)) || checks=(typecheck lint shellcheck imports)
+((${#checks[@]} > 0)) || checks=(typecheck lint shellcheck imports format)
 for c in "${checks[@]}"; do
   case "$c" in
-    typecheck|lint|shellcheck|imports) ;;
+    typecheck|lint|shellcheck|imports|format) ;;
     -h|--help) usage; exit 0 ;;
     *) usage; exit 2 ;;
   esac
@@ -35,6 +36,7 @@ imports() {
   mapfile -t files < <(git ls-files --cached --others --exclude-standard 'src/*.ts' 'testing/*.ts' 'e2e/*.ts' 'bench/*.ts' | sort)
   node --import tsx testing/verify-imports-main.ts "$PWD" "${files[@]}"
 }
+format() { npx --no-install prettier --check --log-level warn '**/*.{ts,mts,cts,js,mjs,cjs}'; }
 
 failed=()
 for c in "${checks[@]}"; do

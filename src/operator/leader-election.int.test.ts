@@ -37,12 +37,12 @@ after(async () => {
   await agent?.stop();
 });
 
-function replica(name: string): OperatorProcess {
+function replica(name: string, extraArgs: readonly string[] = []): OperatorProcess {
   const c = new OperatorProcess({
     name,
     storeAddr: agent.address,
     prefix: PREFIX,
-    args: ['--leader-elect', '--lease-seconds', String(LEASE_SECONDS), '--lock-delay-seconds', String(LOCK_DELAY_SECONDS), '--metrics-addr', '127.0.0.1:0', '--log-level', 'debug', '--resync-seconds', '5'],
+    args: ['--leader-elect', '--lease-seconds', String(LEASE_SECONDS), '--lock-delay-seconds', String(LOCK_DELAY_SECONDS), '--metrics-addr', '127.0.0.1:0', '--log-level', 'debug', '--resync-seconds', '5', ...extraArgs],
   });
   children.push(c);
   c.start();
@@ -138,4 +138,20 @@ test('of two operator processes only the leader acts; the standby takes over on 
   assert.ok(killMs < LEASE_SECONDS * 1000 - 1_000, `killed-leader failover took ${killMs} ms: the session TTL, not the 2 s check, freed the lock`);
 
   assert.deepEqual(await third.stop('SIGTERM'), { code: 0, signal: null });
+});
+
+test('--leader-check-ttl-seconds 6: a killed leader is replaced once ITS check TTL passed (6 s), not the default 2 s', { timeout: 120_000 }, async () => {
+  const args = ['--leader-check-ttl-seconds', '6'];
+  const a = replica('ttl-a', args);
+  const leader = await newLeader([a], new Map(), 30_000);
+  const standby = replica('ttl-b', args);
+  await waitUntil('the standby is ready', async () => standby.metricsAddr() !== undefined && (await get(standby.metricsAddr()!, '/readyz')).status === 200, 20_000, 50);
+  const killAt = Date.now();
+  await leader.stop('SIGKILL');
+  const next = await newLeader([standby], new Map([[standby, 0]]), 3 * LEASE_SECONDS * 1000 + 10_000);
+  const killMs = leads(next).at(-1)!.seenAt - killAt;
+  console.log(`# failover after SIGKILL with a 6 s leader check TTL: ${killMs} ms (lock-delay ${LOCK_DELAY_SECONDS} s)`);
+  assert.ok(killMs >= 6_000, `failover took ${killMs} ms: the 6 s check cannot have turned critical yet (the flag did not reach the check)`);
+  assert.ok(killMs < LEASE_SECONDS * 1000 + 6_000, `failover took ${killMs} ms: the session TTL, not the check, freed the lock`);
+  assert.deepEqual(await next.stop('SIGTERM'), { code: 0, signal: null });
 });

@@ -83,8 +83,14 @@ export function registerOperator(program: Command, ctx: CliContext): void {
         .default('exit'),
     )
     .option('--lock-delay-seconds <n>', 'Consul lock-delay after a leader\'s session is lost, in seconds (0-60)', intInRange('--lock-delay-seconds', 0, 60), 1)
+    .option(
+      '--leader-check-ttl-seconds <n>',
+      'TTL of the health check a leader passes every 500 ms (2-60 s): a leader that could not pass it for 3/4 of this time stops changing anything, and a killed leader is replaced about this plus the lock-delay later. Raise it on hosts where the process can stall for seconds',
+      intInRange('--leader-check-ttl-seconds', 2, 60),
+      2,
+    )
     .action(
-      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; uiToken?: string; uiHost?: string[]; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
+      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; uiToken?: string; uiHost?: string[]; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; leaderCheckTtlSeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
         const uiToken = opts.uiToken ?? (ctx.io.env.SWARMOP_UI_TOKEN || undefined);
         // Refused here, before the store is opened: a page on a non-loopback address needs a token.
         if (opts.ui && opts.uiAddr !== undefined) uiAccessPolicy({ addr: opts.uiAddr, ...(uiToken === undefined ? {} : { token: uiToken }), localAddresses: [] });
@@ -108,6 +114,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           maxConcurrentReconciles: opts.maxConcurrentReconciles,
           leaseSeconds: opts.leaseSeconds,
           lockDelaySeconds: opts.lockDelaySeconds,
+          leaderCheckTtlSeconds: opts.leaderCheckTtlSeconds,
           onLeaderLoss: opts.onLeaderLoss,
           ...(opts.helperImage === undefined ? {} : { helperImage: opts.helperImage }),
           dataDirRoot: opts.dataDirRoot,

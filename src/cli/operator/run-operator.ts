@@ -54,6 +54,8 @@ export interface OperatorCommandOptions {
   leaseSeconds?: number;
   /** Consul lock-delay after a lost session (s); undefined = the runtime's default (1). */
   lockDelaySeconds?: number;
+  /** TTL of the leader's health check in seconds (default 2). */
+  leaderCheckTtlSeconds?: number;
   /** After a LOST leadership: exit (default, exit code 8) or campaign again as a standby. */
   onLeaderLoss?: 'exit' | 'standby';
   /** The StaticIPAttachment network helper image; undefined = swarmop/nethelper:<version>, imported by the operator. */
@@ -167,8 +169,9 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
             key: leaderKey(store.prefix),
             identity,
             ttlSeconds: options.leaseSeconds,
-            // A killed leader's check turns critical in 2 s and frees the lock (not 2x the TTL).
+            // A killed leader's check turns critical after its TTL (2 s) and frees the lock (not 2x the session TTL).
             checks: kv,
+            ...(options.leaderCheckTtlSeconds === undefined ? {} : { checkTtlSeconds: options.leaderCheckTtlSeconds }),
             lockDelaySeconds: options.lockDelaySeconds,
             ...(fence ? { fence } : {}),
             onLoss: options.onLeaderLoss ?? 'exit',

@@ -6,7 +6,7 @@
  * reference topology's ubuntu114/ubuntu119 are left to the e2e specs.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
@@ -72,6 +72,10 @@ async function assertNoOp(o: StaticIPAttachment) {
   assert.equal(await veth(), ifindex, 'and keeps the same veth (no churn)');
 }
 
+
+// One suite per file: the lab suites run one after another in one process (hack/test.sh), where
+// root-level hooks would run at the start and end of the whole chain instead of this file's.
+describe('StaticIPAttachment reconciler on the lab', { concurrency: false }, () => {
 before(async () => {
   if (skip) return;
   await Promise.all([
@@ -199,4 +203,5 @@ test('delete: the interface and host veth go, br0 (not owned) stays, an owned br
   ctx.objects.delete('StaticIPAttachment/sia-it-d');
   const end = (JSON.parse(await onHost(H1, ['ip', '-j', 'link', 'show'])) as { ifname: string }[]).map((l) => l.ifname);
   assert.ok(!end.includes('br-siait'), 'owned bridge removed with its last user');
+});
 });

@@ -5,7 +5,7 @@
  * vanish, and the finalizer removes the list.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { ConsulKv } from '../../store/consul-kv.js';
 import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/consul-agent.js';
@@ -22,6 +22,10 @@ let agent: ConsulAgentHandle | undefined;
 let kv: ConsulKv | undefined;
 const asked: string[] = [];
 
+
+// One suite per file: the lab suites run one after another in one process (hack/test.sh), where
+// root-level hooks would run at the start and end of the whole chain instead of this file's.
+describe('SwarmCluster discovery on the lab', { concurrency: false }, () => {
 before(async () => {
   if (skip) return;
   agent = await startConsulAgent();
@@ -81,4 +85,5 @@ test('publishes every ready node as <path>/docker/swarm/nodes/<ip:2375>, held by
 
   assert.deepEqual(await reconciler.finalize(resource, ctx), { done: true });
   assert.deepEqual((await kv!.list('it-swarm/docker/swarm/nodes/')).pairs, []);
+});
 });

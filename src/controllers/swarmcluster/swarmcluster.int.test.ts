@@ -6,7 +6,7 @@
  * here; the swarm itself is this controller's to form and break.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
@@ -77,6 +77,10 @@ async function removeTestServices(): Promise<void> {
   }
 }
 
+
+// One suite per file: the lab suites run one after another in one process (hack/test.sh), where
+// root-level hooks would run at the start and end of the whole chain instead of this file's.
+describe('SwarmCluster reconciler on the lab', { concurrency: false }, () => {
 before(async () => {
   if (skip) return;
   await removeTestServices();
@@ -201,4 +205,5 @@ test('after the join tokens are rotated a worker that left joins with the new to
 
 test('the workload service kept its replicas through the repairs', { skip }, async () => {
   await eventually('2 running tasks', async () => ((await runningTasks()) === 2 ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+});
 });
