@@ -42,9 +42,17 @@ test('the reasons table lists every entry once, with its meaning', () => {
   assert.equal(withReasonsTable(`a\n${REASONS_BEGIN}\nold\n${REASONS_END}\nb`), `a\n${REASONS_BEGIN}\n${table}\n${REASONS_END}\nb`);
 });
 
-test('the generated docs are what npm run docs:gen writes now (troubleshooting, CLI and metrics reference)', async () => {
+test('the generated docs are what npm run docs:gen writes now (troubleshooting, CLI and metrics reference, kind fields)', async () => {
   const files = await generatedFiles();
-  assert.deepEqual([...files.keys()], ['docs/troubleshooting.md', 'docs/reference/cli.md', 'docs/reference/metrics.md']);
+  assert.deepEqual([...files.keys()], [
+    'docs/troubleshooting.md',
+    'docs/reference/cli.md',
+    'docs/reference/metrics.md',
+    'docs/kinds/dockerhost.md',
+    'docs/kinds/consulcluster.md',
+    'docs/kinds/swarmcluster.md',
+    'docs/kinds/staticipattachment.md',
+  ]);
   for (const [file, want] of files) {
     assert.equal(readFileSync(path.join(ROOT, file), 'utf8'), want, `${file} is out of date: run npm run docs:gen`);
   }
@@ -52,4 +60,5 @@ test('the generated docs are what npm run docs:gen writes now (troubleshooting, 
   assert.match(cli, /^## swarmop operator$/m);
   assert.match(cli, /^## swarmop config set-context$/m);
   assert.match(cli, /^ {2}--http-addr <addr> /m);
+  assert.match(files.get('docs/kinds/staticipattachment.md')!, /^KIND: {5}StaticIPAttachment$/m);
 });
