@@ -5,6 +5,8 @@ import test from 'node:test';
 import { generatedFiles, reasonsTable, ROOT, withReasonsTable, REASONS_BEGIN, REASONS_END } from './gen-docs.js';
 import { reasonLiterals, scanReasons } from './reason-scan.js';
 import { NOT_REASONS, REASONS } from './reasons.js';
+import { TABLE_BEGIN, TABLE_END } from '../../bench/figures.js';
+import { FIGURES_PAGE } from '../../bench/readme-figures.js';
 
 test('every reason-shaped literal the code can set is documented (or known not to be a reason)', () => {
   const found = scanReasons(ROOT);
@@ -61,4 +63,13 @@ test('the generated docs are what npm run docs:gen writes now (troubleshooting, 
   assert.match(cli, /^## swarmop config set-context$/m);
   assert.match(cli, /^ {2}--http-addr <addr> /m);
   assert.match(files.get('docs/kinds/staticipattachment.md')!, /^KIND: {5}StaticIPAttachment$/m);
+});
+
+test("docs/status.md carries BENCHMARKS.md's figures table between the markers npm run bench writes", () => {
+  const page = readFileSync(path.join(ROOT, FIGURES_PAGE), 'utf8');
+  const bench = readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const table = (text: string) => text.slice(text.indexOf(TABLE_BEGIN) + TABLE_BEGIN.length, text.indexOf(TABLE_END)).trim();
+  assert.ok(page.includes(TABLE_BEGIN) && page.includes(TABLE_END), `${FIGURES_PAGE} lost its figures markers`);
+  assert.equal(table(page), table(bench));
+  assert.match(table(page), /^\| what \| figure \| anchor \(same run\) \|/);
 });
