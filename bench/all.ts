@@ -7,7 +7,7 @@
  * --keep: run only the NAMEs and take every other benchmark's section, as it stands, from the
  * existing BENCHMARKS.md (its header then says which ran when).
  * Figures a benchmark reports with `@figure` lines (bench/figures.ts) also go into a summary table
- * at the top, which bench/readme-figures.ts copies into README.md.
+ * at the top, which bench/readme-figures.ts copies into docs/status.md.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -87,7 +87,7 @@ function ensureLab(): Promise<void> {
 async function main(): Promise<number> {
   const keep = process.argv.includes('--keep');
   const wanted = process.argv.slice(2).filter((a) => a !== '--keep');
-  // `--keep` alone runs nothing: it rebuilds the summary (and the README's table) from the sections.
+  // `--keep` alone runs nothing: it rebuilds the summary (and docs/status.md's table) from the sections.
   const benches = wanted.length ? BENCHES.filter((b) => wanted.includes(b.name)) : keep ? [] : BENCHES;
   const earlierPath = join(ROOT, 'BENCHMARKS.md');
   const earlier = keep && existsSync(earlierPath) ? readFileSync(earlierPath, 'utf8') : undefined;

@@ -1,8 +1,8 @@
 /**
- * Figures a benchmark reports for BENCHMARKS.md's summary table (and, from there, README's):
+ * Figures a benchmark reports for BENCHMARKS.md's summary table (and, from there, docs/status.md's):
  * one `@figure {json}` line each, printed next to the benchmark's own detailed output.
  * `npm run bench` (bench/all.ts) collects them; bench/readme-figures.ts copies the table into
- * README between its markers, so README never carries a hand-copied number.
+ * docs/status.md between its markers, so the manual never carries a hand-copied number.
  */
 export interface Figure {
   what: string;

@@ -270,6 +270,17 @@ test('usage errors exit 2, help and version exit 0', async () => {
   assert.equal((await run(['explain', 'pods'])).code, 2);
 });
 
+test('the root help lists the consul CLI connection flags the CLI takes, and --consul-addr as another name', async () => {
+  const { run } = setup();
+  const help = (await run(['--help'])).out;
+  const listed = [...help.matchAll(/^ {2}(--[a-z-]+) </gm)].map((m) => m[1]);
+  assert.deepEqual(listed, ['--prefix', '--consul-addr', '--http-addr', '--token', '--token-file', '--ca-file', '--ca-path', '--client-cert', '--client-key', '--tls-server-name', '--context', '--config-file']);
+  // A subcommand's help keeps its own options only.
+  assert.doesNotMatch((await run(['get', '--help'])).out, /--http-addr/);
+  // `config set-context` still owns its --token option (a context field, not the connection flag).
+  assert.match((await run(['config', 'set-context', '--help'])).out, /--token <value> +like CONSUL_HTTP_TOKEN/);
+});
+
 test('CONSUL_HTTP_SSL_VERIFY=false is said on stderr before the command talks to the store', async () => {
   const io = captureIo({ env: { CONSUL_HTTP_ADDR: 'https://127.0.0.1:1', CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: 'x/' } });
   const code = await main(['get', 'dockerhosts'], io);

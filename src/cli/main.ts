@@ -3,7 +3,7 @@
  * commander program per call (no singletons, so tests can run it in-process) and turns every
  * outcome into an exit code through exit-codes.ts.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { processIo, type CliIo } from './program/cli-io.js';
 import { createContext, DEFAULT_PREFIX, type CliContext, type GlobalFlags, type OpenStore } from './program/cli-context.js';
 import { EXIT_CODES_HELP, ExitCode, exitCodeForError, isUserError } from './program/exit-codes.js';
@@ -40,9 +40,24 @@ const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same 
   SWARMOP_PREFIX          KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
   SWARMOP_CONFIG          config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)
 A flag wins over its variable, which wins over the config file's context.
-Store Consul flags, as the consul CLI spells them (one or two dashes), before or after the command:
-  --http-addr ADDR  --token TOKEN  --token-file FILE  --ca-file FILE  --ca-path DIR
-  --client-cert FILE  --client-key FILE  --tls-server-name NAME`;
+The store Consul flags above take one dash as well (-http-addr, -token, ...), as the consul CLI
+spells them, and go before or after the command.`;
+
+/**
+ * The consul CLI's connection flags as the root help lists them. They are parsed by
+ * splitConsulFlags, not by commander (so `config set-context --token` keeps its own option of
+ * that name); these Option objects only describe them in `swarmop --help`.
+ */
+const CONSUL_FLAG_HELP: readonly Option[] = [
+  new Option('--http-addr <addr>', 'store Consul HTTP address (env CONSUL_HTTP_ADDR; also --consul-addr)'),
+  new Option('--token <token>', 'ACL token for the store Consul (env CONSUL_HTTP_TOKEN)'),
+  new Option('--token-file <file>', 'file holding the ACL token (env CONSUL_HTTP_TOKEN_FILE)'),
+  new Option('--ca-file <file>', "CA file that signed Consul's certificate (env CONSUL_CACERT)"),
+  new Option('--ca-path <dir>', 'folder of CA files (env CONSUL_CAPATH)'),
+  new Option('--client-cert <file>', 'client certificate (env CONSUL_CLIENT_CERT)'),
+  new Option('--client-key <file>', "client certificate's key (env CONSUL_CLIENT_KEY)"),
+  new Option('--tls-server-name <name>', "name to check in Consul's certificate (env CONSUL_TLS_SERVER_NAME)"),
+];
 
 /**
  * The consul CLI's connection flags (-http-addr or --http-addr, value as the next word or after
@@ -114,9 +129,18 @@ export function buildProgram(ctx: CliContext): Command {
   const program = new Command('swarmop')
     .description('Keep a Consul cluster, a Docker Swarm and fixed container IPs converged on resources stored in Consul KV.')
     .addOption(new Option('--prefix <prefix>', `Consul KV prefix holding the resources (env SWARMOP_PREFIX, default "${DEFAULT_PREFIX}")`))
-    .addOption(new Option('--consul-addr <addr>', 'store Consul HTTP address, like --http-addr (env CONSUL_HTTP_ADDR)'))
+    .addOption(new Option('--consul-addr <addr>', 'another name of --http-addr'))
     .addOption(new Option('--context <name>', 'use this context of the config file instead of its current one'))
     .addOption(new Option('--config-file <file>', 'config file with named contexts (env SWARMOP_CONFIG)'))
+    .configureHelp({
+      // The root's help lists the consul-style flags next to its own options; subcommands' do not.
+      visibleOptions(cmd) {
+        const own = Help.prototype.visibleOptions.call(this, cmd);
+        if (cmd.parent !== null) return own;
+        const at = own.findIndex((o) => o.long === '--consul-addr');
+        return [...own.slice(0, at + 1), ...CONSUL_FLAG_HELP, ...own.slice(at + 1)];
+      },
+    })
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     .showHelpAfterError('(run with --help for usage)')

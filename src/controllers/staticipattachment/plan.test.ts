@@ -314,3 +314,85 @@ for (const b of blocked) {
     assert.deepEqual(plan.steps, []);
   });
 }
+
+/** The converged world, but eth1 was attached by pipework: its host end is `veth1pl<pid>` on br0, and no swv link exists. */
+function pipeworkAttached(o: NetObservation): void {
+  const ours = hostLink(o, D.hostVeth);
+  ours.name = 'veth1pl4242';
+  delete ours.peerIfindex;
+}
+
+test('a pipework-attached eth1 with the declared address on the declared bridge is adopted as it is: only its host end is renamed', () => {
+  const plan = planAttachment(input(pipeworkAttached));
+  assert.deepEqual(plan.steps, [{ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: D.hostVeth }]);
+  assert.deepEqual(plan.drifts, [
+    { reason: 'InterfaceAdopted', found: 'eth1 in ubuntu114 holds 192.168.116.114/24 on a veth pair another tool made (host end veth1pl4242 on br0)' },
+  ]);
+  assert.equal(plan.blocked, undefined);
+});
+
+test('once adopted (the host end carries our name), the pair is ours: nothing more is planned, and drift is repaired as usual', () => {
+  // After the rename the observation is the converged one again.
+  assert.deepEqual(planAttachment(input()), { steps: [], drifts: [] });
+  const plan = planAttachment(input((o) => (cLink(o, 'eth1').addresses = [])));
+  assert.deepEqual(kinds(plan.steps), ['set-address', 'gateway', 'arping']);
+});
+
+test('adoption repairs the rest of the declared state in the same pass, under our name (no address flap: the address is kept)', () => {
+  const plan = planAttachment(
+    input((o) => {
+      pipeworkAttached(o);
+      hostLink(o, 'veth1pl4242').up = false;
+      o.container!.routes = o.container!.routes.filter((r) => r.dst !== 'default');
+    }),
+  );
+  assert.deepEqual(plan.steps, [
+    { kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: D.hostVeth },
+    { kind: 'host-veth-up', name: D.hostVeth },
+    { kind: 'gateway', netns: NS, iface: 'eth1', gateway: '192.168.116.1' },
+  ]);
+  assert.ok(!plan.steps.some((s) => s.kind === 'set-address' || s.kind === 'delete-container-link' || s.kind === 'create-veth'));
+  assert.deepEqual(plan.drifts.map((x) => x.reason), ['InterfaceAdopted', 'HostVethDown', 'GatewayRouteChanged']);
+});
+
+test('a leftover host end of ours (its container end gone) is removed before the pipework pair takes its name', () => {
+  const plan = planAttachment(
+    input((o) => {
+      pipeworkAttached(o);
+      o.host.links.push(link({ name: D.hostVeth, ifindex: 30, master: 'br0', kind: 'veth' }));
+    }),
+  );
+  assert.deepEqual(kinds(plan.steps), ['delete-host-link', 'adopt-host-veth']);
+  assert.deepEqual(plan.steps[0], { kind: 'delete-host-link', name: D.hostVeth });
+});
+
+const notAdoptable: { name: string; mutate: (o: NetObservation) => void }[] = [
+  { name: 'its host end is on another bridge', mutate: (o) => (hostLink(o, 'veth1pl4242').master = 'br1') },
+  { name: 'its host end is on no bridge', mutate: (o) => delete hostLink(o, 'veth1pl4242').master },
+  { name: 'it holds another address', mutate: (o) => (cLink(o, 'eth1').addresses = [{ ip: '192.168.116.115', prefix: 24 }]) },
+  { name: 'it holds the address with another prefix', mutate: (o) => (cLink(o, 'eth1').addresses = [{ ip: '192.168.116.114', prefix: 16 }]) },
+  { name: 'it holds no address', mutate: (o) => (cLink(o, 'eth1').addresses = []) },
+  { name: 'it is not a veth', mutate: (o) => (cLink(o, 'eth1').kind = 'macvlan') },
+  { name: "its peer is not in the host's namespace", mutate: (o) => (cLink(o, 'eth1').peerIfindex = 99) },
+];
+for (const n of notAdoptable) {
+  test(`a foreign eth1 is not adopted, and nothing is touched, when ${n.name}`, () => {
+    const plan = planAttachment(
+      input((o) => {
+        pipeworkAttached(o);
+        n.mutate(o);
+      }),
+    );
+    assert.equal(plan.blocked?.reason, 'InterfaceConflict');
+    assert.deepEqual(plan.steps, []);
+    assert.deepEqual(plan.drifts, []);
+  });
+}
+
+test('the conflict message says what adoption needs', () => {
+  const plan = planAttachment(input((o) => {
+    pipeworkAttached(o);
+    hostLink(o, 'veth1pl4242').master = 'docker0';
+  }));
+  assert.equal(plan.blocked?.message, 'eth1 in ubuntu114 exists and was not made by swarmop (veth link, host end veth1pl4242 on docker0); it is taken over only as a veth whose host end is on br0 and that holds 192.168.116.114/24');
+});

@@ -24,6 +24,8 @@ export type Step =
   | { kind: 'delete-host-link'; name: string }
   | { kind: 'host-veth-master'; name: string; bridge: string }
   | { kind: 'host-veth-up'; name: string }
+  /** Takes over another tool's pair (pipework's) as it is: its host end gets our name, nothing else changes. */
+  | { kind: 'adopt-host-veth'; name: string; hostVeth: string }
   | { kind: 'delete-container-link'; netns: string; name: string }
   /** The container's end is created in its namespace under its final name: a name taken there fails the whole creation, leaving nothing behind. */
   | { kind: 'create-veth'; hostVeth: string; bridge: string; mtu: number; netns: string; iface: string }
@@ -127,19 +129,28 @@ export function planAttachment(input: PlanInput): Plan {
   const ours = (l: NetLink) => l.kind === 'veth' && hostVeth !== undefined && l.peerIfindex === hostVeth.ifindex;
 
   let needCreate = false;
+  let ownHostVeth = hostVeth;
   if (iface && !ours(iface)) {
     const peer = iface.kind === 'veth' && iface.peerIfindex !== undefined ? byIndex.get(iface.peerIfindex) : undefined;
-    if (!peer || !peer.name.startsWith('swv')) {
+    if (peer && adoptable(d, iface, peer)) {
+      // Attached by another tool (pipework) exactly as declared: taken over as it is, so the
+      // container keeps its interface and address; from then on it is ours by name.
+      if (hostVeth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
+      steps.push({ kind: 'adopt-host-veth', name: peer.name, hostVeth: d.hostVeth });
+      drifts.push({ reason: 'InterfaceAdopted', found: `${d.iface} in ${d.container} holds ${d.cidr} on a veth pair another tool made (host end ${peer.name} on ${d.bridge})` });
+      ownHostVeth = { ...peer, name: d.hostVeth };
+    } else if (!peer || !peer.name.startsWith('swv')) {
       return {
         steps: [],
         drifts: [],
-        blocked: { reason: 'InterfaceConflict', message: `${d.iface} in ${d.container} exists and was not made by swarmop (${iface.kind ?? 'unknown'} link)` },
+        blocked: { reason: 'InterfaceConflict', message: `${d.iface} in ${d.container} exists and was not made by swarmop (${iface.kind ?? 'unknown'} link${peer ? `, host end ${peer.name}${peer.master ? ` on ${peer.master}` : ''}` : ''}); it is taken over only as a veth whose host end is on ${d.bridge} and that holds ${d.cidr}` },
       };
+    } else {
+      // A pair left by an earlier incarnation of this attachment (other uid): replace it.
+      steps.push({ kind: 'delete-container-link', netns, name: d.iface });
+      drifts.push({ reason: 'StaleInterface', found: `${d.iface} in ${d.container} belongs to an old veth pair (${peer.name})` });
+      needCreate = true;
     }
-    // A pair left by an earlier incarnation of this attachment (other uid): replace it.
-    steps.push({ kind: 'delete-container-link', netns, name: d.iface });
-    drifts.push({ reason: 'StaleInterface', found: `${d.iface} in ${d.container} belongs to an old veth pair (${peer.name})` });
-    needCreate = true;
   } else if (!iface) {
     needCreate = true;
     drifts.push({ reason: missingReason(input), found: missingFound(input) });
@@ -155,11 +166,11 @@ export function planAttachment(input: PlanInput): Plan {
 
   // The interface is ours: repair only what differs.
   const link = iface!;
-  if (hostVeth!.master !== d.bridge) {
+  if (ownHostVeth!.master !== d.bridge) {
     steps.push({ kind: 'host-veth-master', name: d.hostVeth, bridge: d.bridge });
-    drifts.push({ reason: 'HostVethDetached', found: `${d.hostVeth} not on ${d.bridge} on ${d.host}${hostVeth!.master ? ` (on ${hostVeth!.master})` : ''}` });
+    drifts.push({ reason: 'HostVethDetached', found: `${d.hostVeth} not on ${d.bridge} on ${d.host}${ownHostVeth!.master ? ` (on ${ownHostVeth!.master})` : ''}` });
   }
-  if (!hostVeth!.up) {
+  if (!ownHostVeth!.up) {
     steps.push({ kind: 'host-veth-up', name: d.hostVeth });
     drifts.push({ reason: 'HostVethDown', found: `${d.hostVeth} down on ${d.host}` });
   }
@@ -194,6 +205,24 @@ export function planAttachment(input: PlanInput): Plan {
   }
   if (addressChanged || (d.mac && link.mac !== d.mac)) steps.push({ kind: 'arping', netns, iface: d.iface, ip: d.ip });
   return { steps, drifts: foldBridgeDrifts(drifts) };
+}
+
+/**
+ * Whether an interface another tool made (pipework: a veth whose host end is not named `swv…`)
+ * can be taken over as it is: a veth whose host end is in the host's namespace, on the declared
+ * bridge, and which already holds the declared address. Anything else is left alone
+ * (InterfaceConflict): taking over a link on another bridge or with another address would change
+ * what the container's traffic does, which is exactly what adopting must not do.
+ */
+function adoptable(d: Desired, iface: NetLink, peer: NetLink): boolean {
+  return (
+    iface.kind === 'veth' &&
+    peer.kind === 'veth' &&
+    !peer.name.startsWith('swv') &&
+    !peer.name.startsWith('swp') &&
+    peer.master === d.bridge &&
+    iface.addresses.some((a) => a.ip === d.ip && a.prefix === d.prefix)
+  );
 }
 
 /** A new veth pair into the container, configured: the tail of every (re-)attach. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Step } from './plan.js';
-import { describeSteps, planCommands, stepCommands } from './step-commands.js';
+import { applyProgram, describeSteps, planCommands, stepCommands } from './step-commands.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';
 const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' ')}`);
@@ -59,4 +59,25 @@ test('plans flatten in order and describe themselves without the arping noise', 
   ];
   assert.equal(planCommands(steps).length, 3);
   assert.equal(describeSteps(steps), 'set br0 up; set eth1 up');
+});
+
+test('adopting a pipework pair renames its host end while up, and down/rename/up only where the kernel refuses that', () => {
+  assert.deepEqual(line({ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: 'swvaaaaaaaaaaaa' }), [
+    'may ip link set dev veth1pl4242 name swvaaaaaaaaaaaa',
+    'may ip link set dev veth1pl4242 down',
+    'may ip link set dev veth1pl4242 name swvaaaaaaaaaaaa',
+    'must ip link set dev swvaaaaaaaaaaaa up',
+  ]);
+  assert.deepEqual(describeSteps([{ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: 'swvaaaaaaaaaaaa' }]), 'adopted veth1pl4242 as swvaaaaaaaaaaaa');
+});
+
+test('the live rename runs before anything could take the link down, in one forced ip batch', () => {
+  const cmds = applyProgram([{ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: 'swvaaaaaaaaaaaa' }]);
+  assert.deepEqual(
+    cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <${c.stdin.join('|')}>` : ''}`),
+    [
+      'may ip -force -batch - <link set dev veth1pl4242 name swvaaaaaaaaaaaa|link set dev veth1pl4242 down|link set dev veth1pl4242 name swvaaaaaaaaaaaa>',
+      'must ip link set dev swvaaaaaaaaaaaa up',
+    ],
+  );
 });

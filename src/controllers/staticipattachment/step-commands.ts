@@ -34,6 +34,16 @@ export function stepCommands(step: Step): HelperCommand[] {
       return [must('ip', 'link', 'set', step.name, 'master', step.bridge)];
     case 'host-veth-up':
       return [must('ip', 'link', 'set', step.name, 'up')];
+    case 'adopt-host-veth':
+      return [
+        // Current kernels rename a link while it is up, so the container's traffic never stops.
+        may('ip', 'link', 'set', 'dev', step.name, 'name', step.hostVeth),
+        // A kernel that refuses (EBUSY): down, rename, up. Each fails harmlessly once the first rename worked.
+        may('ip', 'link', 'set', 'dev', step.name, 'down'),
+        may('ip', 'link', 'set', 'dev', step.name, 'name', step.hostVeth),
+        // Fails when neither rename worked, which stops the program and is retried.
+        must('ip', 'link', 'set', 'dev', step.hostVeth, 'up'),
+      ];
     case 'delete-container-link':
       return [must(...inNetns(step.netns, ['ip', 'link', 'del', step.name]))];
     case 'create-veth':
@@ -94,6 +104,7 @@ export function describeSteps(steps: readonly Step[]): string {
         case 'delete-host-link': return `deleted ${s.name}`;
         case 'host-veth-master': return `attached ${s.name} to ${s.bridge}`;
         case 'host-veth-up': return `set ${s.name} up`;
+        case 'adopt-host-veth': return `adopted ${s.name} as ${s.hostVeth}`;
         case 'delete-container-link': return `deleted stale ${s.name}`;
         case 'create-veth': return `created ${s.hostVeth} on ${s.bridge} with ${s.iface} in its container`;
         case 'set-mac': return `set MAC ${s.mac}`;
