@@ -14,7 +14,7 @@
  *
  * Snapshot of the host: `ip -json addr`, `ip -json route show table all` in the engine's network
  * namespace, /proc/PID/mounts of the engine (its mount namespace), the engine's containers with
- * their state and mounts, and the workload's own interfaces.
+ * their state and mounts, its images, and the workload's own interfaces.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -126,6 +126,7 @@ async function hostSnapshot(): Promise<Record<string, unknown>> {
     routes: await inNetns(['route', 'show', 'table', 'all']),
     mounts: readFileSync(`/proc/${enginePid}/mounts`, 'utf8').split('\n').sort(),
     containers,
+    images: ((await docker.listImages({ all: true })) as { Id: string }[]).map((i) => i.Id).sort(),
     workload: JSON.parse(await run(['nsenter', '-t', String(workloadPid), '-n', 'ip', '-json', 'addr'])) as unknown,
   };
 }
