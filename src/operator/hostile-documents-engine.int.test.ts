@@ -98,7 +98,7 @@ async function readyWith(kind: string, name: string, reason: string, status = 'F
   await waitUntil(`${kind}/${name} Ready=${status} ${reason}`, async () => {
     const r = await readyOf(kind, name);
     return r?.reason === reason && r.status === status;
-  }, 60_000, 200).catch(async (err: Error) => {
+  }, 90_000, 200).catch(async (err: Error) => {
     throw new Error(`${err.message}; Ready is ${JSON.stringify(await readyOf(kind, name))}`);
   });
   return (await readyOf(kind, name))!.message;
@@ -227,7 +227,7 @@ async function assertHostUnchanged(): Promise<void> {
   assert.deepEqual(await settledSnapshot(), baseline);
 }
 
-test('ConsulCluster fields that reach further than they mean are refused naming each field; no container, mount or request follows', { timeout: 120_000 }, async () => {
+test('ConsulCluster fields that reach further than they mean are refused naming each field; no container, mount or request follows', { timeout: 240_000 }, async () => {
   const s = store();
   const cases: [string, Record<string, unknown>, string][] = [
     ['cc-datadir', { dataDir: '/etc' }, "spec.dataDir: /etc is outside the data directory root /var/lib/swarmop (the operator's --data-dir-root)"],
@@ -243,7 +243,7 @@ test('ConsulCluster fields that reach further than they mean are refused naming 
   await assertHostUnchanged();
 });
 
-test('attachments to a --net host container, a --net container:X container and an unlabelled one are refused naming spec.container; the host keeps its links and routes', { timeout: 120_000 }, async () => {
+test('attachments to a --net host container, a --net container:X container and an unlabelled one are refused naming spec.container; the host keeps its links and routes', { timeout: 240_000 }, async () => {
   const s = store();
   await putRawTxn({
     [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', { container: 'hostnet', bridge: 'brhostile1', address: '10.252.2.10/24', gateway: '10.252.2.1', ownBridge: true }),
@@ -256,7 +256,7 @@ test('attachments to a --net host container, a --net container:X container and a
   await assertHostUnchanged();
 });
 
-test("a uid copied from the attached workload's attachment: refused naming metadata.uid, and deleting the copy removes none of the original's links", { timeout: 120_000 }, async () => {
+test("a uid copied from the attached workload's attachment: refused naming metadata.uid, and deleting the copy removes none of the original's links", { timeout: 240_000 }, async () => {
   const s = store();
   const legit = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'legit')))!.value) as { metadata: { uid: string } };
   await putRaw(s.objectKey('StaticIPAttachment', 'sia-copy'), attachment('sia-copy', { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true }, { uid: legit.metadata.uid }));
@@ -275,7 +275,7 @@ test("a uid copied from the attached workload's attachment: refused naming metad
   await assertHostUnchanged();
 });
 
-test('status is output only: a hand-written status naming an agent address never sends a request (or the token) there', { timeout: 120_000 }, async () => {
+test('status is output only: a hand-written status naming an agent address never sends a request (or the token) there', { timeout: 240_000 }, async () => {
   const s = store();
   // With a new generation of the document in the same transaction, so the operator reconciles it
   // with the hand-written status in the store.
