@@ -269,7 +269,7 @@ test("a uid copied from the attached workload's attachment: refused naming metad
     s.objectKey('StaticIPAttachment', 'sia-copy'),
     attachment('sia-copy', { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true }, { uid: legit.metadata.uid, finalizers: stored.metadata.finalizers, deletionTimestamp: '2026-01-02T00:00:00Z' }),
   );
-  await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 60_000, 200);
+  await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 90_000, 200);
   // The original is itself again once the copy is gone.
   await readyWith('StaticIPAttachment', 'legit', 'Attached', 'True');
   await assertHostUnchanged();
@@ -290,7 +290,7 @@ test('status is output only: a hand-written status naming an agent address never
   await waitUntil('status rebuilt without the hand-written service', async () => {
     const st = await statusOf('StaticIPAttachment', 'legit');
     return st?.service === undefined && st?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Attached') === true;
-  }, 60_000, 200);
+  }, 90_000, 200);
   assert.deepEqual(agentRequests, [], 'the listener the status names got no request');
   assert.ok(!lines.some((l) => l.includes('secret-token-2')), 'the token is never logged');
   await assertHostUnchanged();
