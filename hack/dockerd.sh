@@ -11,6 +11,9 @@ usage: hack/dockerd.sh start|stop|status [NAME]   (NAME defaults to "lab")
        DOCKERD_IPTABLES (true|false; default true for "lab", false otherwise: two engines that both
        program iptables wipe each other's chains)  DOCKERD_EXTRA_ARGS (appended to dockerd's flags)
        DOCKERD_RUN_PROPAGATION (shared|slave, default shared: how the run folder is mounted, see start())
+       DOCKERD_OWN_NAMESPACES=1: the engine gets a network and a mount namespace of its own (only lo),
+       so its "host" is not this machine's: what it does to its host's links, routes and mounts is
+       seen in /proc/PID/ns and /proc/PID/mounts (PID in the PID file), apart from everyone else's
   start prints DOCKER_HOST=unix:///run/swarmop-NAME/docker.sock on stdout.
 USAGE
 }
@@ -66,9 +69,16 @@ start() {
         mount --make-slave "$run_dir"
       fi
     fi
+    # Own namespaces: unshare makes every mount private in the new mount namespace; the run folder is
+    # made shared again there (the helper's rslave mount of the netns folder needs it), and lo is up.
+    # unshare and sh exec, so the PID dockerd writes is this child's.
+    local wrap=()
+    if [[ "${DOCKERD_OWN_NAMESPACES:-0}" == 1 ]]; then
+      wrap=(unshare --net --mount --propagation private -- sh -c 'mount --make-shared "$0" && ip link set lo up && exec "$@"' "$run_dir")
+    fi
     # shellcheck disable=SC2086
     # fds 3-9 closed: a daemon must not inherit a caller's lock (flock FILE hack/lab.sh up) and hold it forever.
-    setsid dockerd 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
+    setsid "${wrap[@]}" dockerd 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- \
       --host "$docker_host" \
       --data-root "$data_root" \
       --exec-root "$exec_root" \

@@ -21,3 +21,11 @@ key_prefix "swarmop-secrets/" {
 session_prefix "" {
   policy = "write"
 }
+
+# The leader election's TTL health check, registered on the Consul agent the operator talks to
+# (/v1/agent/check/register needs node:write on that agent's node) and tied to the session, so a
+# killed leader's lock frees in seconds. To narrow it, name the agent's node:
+#   node "consul-node-name" { policy = "write" }
+node_prefix "" {
+  policy = "write"
+}

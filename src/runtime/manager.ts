@@ -32,6 +32,8 @@ export interface ManagerOptions {
   leaderElection?: Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'log'>;
   /** "host:port" for /healthz, /readyz, /metrics; none when undefined. */
   metricsAddr?: string;
+  /** The token /metrics asks for; undefined: open (a loopback address). */
+  metricsToken?: string;
   /** Extra read-only pages served on the metrics address (e.g. the status page under /ui). */
   httpRoutes?: readonly HttpRoute[];
   metrics?: RuntimeMetrics;
@@ -105,6 +107,7 @@ export class Manager {
           metrics: this.metrics,
           readiness: () => this.readiness(),
           ...(this.#opts.httpRoutes ? { routes: this.#opts.httpRoutes } : {}),
+          ...(this.#opts.metricsToken !== undefined ? { metricsToken: this.#opts.metricsToken } : {}),
           log: this.#log,
         });
         await this.#server.listen();

@@ -42,3 +42,31 @@ test('serves healthz, readyz from the readiness check, and metrics; stops on abo
   await running;
   await assert.rejects(fetch(`${base}/healthz`));
 });
+
+test('with a metrics token, /metrics answers 401 without "Authorization: Bearer TOKEN"; /healthz and /readyz stay open', async () => {
+  const token = '0123456789abcdef0123';
+  const metrics = new RuntimeMetrics({ processMetrics: false });
+  metrics.leader.set(1);
+  const server = new MetricsServer({ addr: '127.0.0.1:0', metrics, readiness: () => ({ ready: true, checks: [] }), metricsToken: token });
+  const { port } = await server.listen();
+  const ac = new AbortController();
+  const running = server.start(ac.signal);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: token }];
+    for (const headers of attempts) {
+      const res = await fetch(`${base}/metrics`, { headers });
+      assert.equal(res.status, 401, JSON.stringify(headers));
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="swarmop metrics"');
+      assert.equal(await res.text(), 'the metrics need their token: send Authorization: Bearer TOKEN (--metrics-token)\n');
+    }
+    const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+    assert.match(await ok.text(), /swarmop_leader 1/);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  } finally {
+    ac.abort();
+    await running;
+  }
+});

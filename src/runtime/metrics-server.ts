@@ -1,12 +1,14 @@
 /**
  * The operator's HTTP endpoint (`--metrics-addr host:port`): `/healthz` (the process serves
  * requests), `/readyz` (the caller's readiness check: watchers synced and, with leader election,
- * leading or a healthy standby), `/metrics` (Prometheus text). Extra read-only pages (the status
+ * leading or a healthy standby), `/metrics` (Prometheus text; behind a token off loopback, see
+ * metrics-access.ts). Extra read-only pages (the status
  * page) are mounted as `routes`: each owns a path prefix and answers its requests itself.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpListener } from './http-listener.js';
+import { metricsAuthorized } from './metrics-access.js';
 import { createSilentLogger, type Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
 
@@ -28,6 +30,8 @@ export interface MetricsServerOptions {
   metrics: RuntimeMetrics;
   readiness: () => Readiness;
   routes?: readonly HttpRoute[];
+  /** The token /metrics asks for (metrics-access.ts); undefined: open. /healthz and /readyz are always open. */
+  metricsToken?: string;
   log?: Logger;
 }
 
@@ -76,6 +80,11 @@ export class MetricsServer {
         return send(res, r.ready ? 200 : 503, `${r.checks.join('\n')}${r.checks.length ? '\n' : ''}${r.ready ? 'ready' : 'not ready'}\n`);
       }
       if (path === '/metrics') {
+        const token = this.#opts.metricsToken;
+        if (token !== undefined && !metricsAuthorized(token, req.headers.authorization)) {
+          res.setHeader('www-authenticate', 'Bearer realm="swarmop metrics"');
+          return send(res, 401, 'the metrics need their token: send Authorization: Bearer TOKEN (--metrics-token)\n');
+        }
         return send(res, 200, await this.#opts.metrics.text(), this.#opts.metrics.contentType);
       }
       return send(res, 404, 'not found\n');

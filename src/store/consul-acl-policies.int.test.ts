@@ -126,6 +126,10 @@ describe('deploy/consul-acl policies on a Consul agent with ACLs (default deny)'
     await kv.set(eventsKey(P, 'DockerHost', 'h'), '[]');
     await kv.set(journalHeadKey(P), '{"seq":0,"epoch":"e","slots":128}');
     assert.ok((await kv.list(P)).pairs.length >= 4);
+    // The leader election's TTL check on the agent (node:write), passed and removed.
+    await kv.registerTtlCheck({ id: 'swarmop-leader-test', name: 'swarmop leader', ttl: '10s' });
+    await kv.passCheck('swarmop-leader-test');
+    await kv.deregisterCheck('swarmop-leader-test');
     const session = await kv.createSession({ name: 'swarmop leader', ttl: '15s', lockDelay: '0s', behavior: 'delete' });
     assert.equal(await kv.acquire(leaderKey(P), 'operator-1', session), true);
     assert.equal(await kv.release(leaderKey(P), session), true);

@@ -19,6 +19,7 @@ import { SwarmopError } from '../errors.js';
 import { ConsulSettingsError, DEFAULT_CONSUL_ADDR, parseConsulEndpoint, type ConsulConnection, type ConsulTls } from './consul-connection.js';
 import { parseGoDuration } from '../go-duration.js';
 import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
+import { AnswerTooLargeError, answerTooLarge, capAnswers, checkValueSize, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_VALUE_BYTES } from './consul-response-cap.js';
 import {
   MAX_TXN_OPS,
   type KvListOptions,
@@ -45,6 +46,10 @@ export interface ConsulKvOptions {
   requestTimeoutMs?: number;
   /** Most concurrent connections (default 64): Consul refuses more than 200 per client address. */
   maxSockets?: number;
+  /** Largest answer accepted, bytes (default 16 MiB): a list of the whole prefix must fit. */
+  maxAnswerBytes?: number;
+  /** Largest value accepted, bytes (default 512 KiB, Consul's default kv_max_value_size). */
+  maxValueBytes?: number;
 }
 
 export { DEFAULT_CONSUL_ADDR };
@@ -132,6 +137,7 @@ export class ConsulKv implements KvStore {
   private readonly client: InstanceType<typeof Consul>;
   private readonly requestTimeoutMs: number;
   private readonly secure: boolean;
+  private readonly maxValueBytes: number;
   private readonly hints: { caSource?: string | undefined; clientCertSource?: string | undefined; servername?: string | undefined };
 
   constructor(options: ConsulKvOptions) {
@@ -139,6 +145,7 @@ export class ConsulKv implements KvStore {
     this.address = options.address;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.secure = endpoint.secure;
+    this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.hints = { caSource: options.caSource, clientCertSource: options.clientCertSource, servername: options.tls?.servername };
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
     const tls = options.tls ?? { rejectUnauthorized: true };
@@ -154,7 +161,7 @@ export class ConsulKv implements KvStore {
     this.client = new Consul({
       baseUrl: `${endpoint.secure ? 'https' : 'http'}://${host}${port}${endpoint.pathPrefix}/v1`,
       ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}),
-      agent: endpoint.secure ? new HttpsAgent({ ...agentOptions, ...tlsOptions }) : new HttpAgent(agentOptions),
+      agent: capAnswers(endpoint.secure ? new HttpsAgent({ ...agentOptions, ...tlsOptions }) : new HttpAgent(agentOptions), options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES),
       ...(options.token ? { defaults: { token: options.token } } : {}),
     } as never);
   }
@@ -168,7 +175,13 @@ export class ConsulKv implements KvStore {
     const raw = (await this.call('read', key, options.signal, (ctx) =>
       this.client.kv.get({ key, ctx, timeout: this.requestTimeoutMs } as never),
     )) as unknown as RawKv | undefined | null;
-    return raw ? toPair(raw) : undefined;
+    return raw ? this.#checked(toPair(raw)) : undefined;
+  }
+
+  /** A pair whose value is within the per-value cap (else an error naming its key). */
+  #checked(pair: KvPair): KvPair {
+    checkValueSize(this.address, pair.key, pair.value, this.maxValueBytes);
+    return pair;
   }
 
   async list(prefix: string, options: KvListOptions = {}): Promise<KvListResult> {
@@ -178,7 +191,7 @@ export class ConsulKv implements KvStore {
       return this.client.kv.get({ ...query, ctx, timeout } as never);
     })) as unknown as WithResponse<RawKv[] | RawKv>;
     const raws = body === undefined || body === null ? [] : Array.isArray(body) ? body : [body];
-    return { index: consulIndex(res.headers), pairs: raws.map(toPair) };
+    return { index: consulIndex(res.headers), pairs: raws.map((r) => this.#checked(toPair(r))) };
   }
 
   async prefixIndex(prefix: string, options: KvListOptions = {}): Promise<number> {
@@ -252,7 +265,7 @@ export class ConsulKv implements KvStore {
     }
     if (body?.Errors && body.Errors.length > 0) throw this.txnFailure(ops, body.Errors);
     // Unlike the KV endpoint's answers (decoded by the client), txn results carry base64 values.
-    return { results: (body?.Results ?? []).flatMap((r) => (r.KV ? [toPair({ ...r.KV, Value: unb64(r.KV.Value) })] : [])) };
+    return { results: (body?.Results ?? []).flatMap((r) => (r.KV ? [this.#checked(toPair({ ...r.KV, Value: unb64(r.KV.Value) }))] : [])) };
   }
 
   /** A rolled-back transaction: an ACL refusal (Consul answers 409 for those too) or a lost CAS. */
@@ -386,6 +399,7 @@ export class ConsulKv implements KvStore {
 
   private mapError(err: PapiLikeError, what: string, subject: string): Error {
     if (err instanceof SwarmopError) return err;
+    if (err instanceof AnswerTooLargeError) return answerTooLarge(this.address, what, subject, err.limit);
     const status = err.response?.statusCode;
     if (status === undefined) {
       const code = err.code ?? (err.cause as { code?: string } | undefined)?.code;

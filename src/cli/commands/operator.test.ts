@@ -24,6 +24,18 @@ test('operator --ui-addr on an address that is not loopback refuses to start wit
   assert.match(short.err, /--ui-token must be at least 16 characters/);
 });
 
+test('operator --metrics-addr on an address that is not loopback refuses to start without a token, before it opens the store', async () => {
+  for (const addr of [':9464', '0.0.0.0:9464', '192.168.116.111:9464']) {
+    const io = captureIo({ env: {} });
+    const code = await main(['operator', '--metrics-addr', addr], io, { openStore: () => assert.fail('no store for a usage error') });
+    assert.equal(code, 2, `${addr}: ${io.err}`);
+    assert.match(io.err, new RegExp(`--metrics-addr ${addr} is not a loopback address: .*set --metrics-token \\(or SWARMOP_METRICS_TOKEN, or --ui-token\\)`));
+  }
+  const short = captureIo({ env: { SWARMOP_METRICS_TOKEN: 'short' } });
+  assert.equal(await main(['operator', '--metrics-addr', ':9464'], short, { openStore: () => assert.fail('no store for a usage error') }), 2);
+  assert.match(short.err, /--metrics-token must be at least 16 characters/);
+});
+
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 test('operator --helper-image takes an image pinned by digest, with or without a tag and registry; a malformed digest is refused', async () => {

@@ -7,6 +7,7 @@ import { action, consulInput, type CliContext } from '../program/cli-context.js'
 import { SwarmopError } from '../../errors.js';
 import type { OperatorCommandOptions } from '../operator/run-operator.js';
 import { uiAccessPolicy } from '../../ui/ui-access.js';
+import { metricsToken } from '../../runtime/metrics-access.js';
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
@@ -50,6 +51,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
     .option('--metrics-addr <addr>', 'serve /healthz, /readyz and /metrics on this address ("0" disables)', '127.0.0.1:9464')
     .option('--ui-addr <addr>', 'also serve the read-only status page on this address (it is also under /ui on a loopback --metrics-addr); an address that is not loopback needs --ui-token')
     .option('--ui-token <token>', 'token the status page asks for (at least 16 characters; open /ui/?token=TOKEN once, or send Authorization: Bearer TOKEN); default $SWARMOP_UI_TOKEN')
+    .option('--metrics-token <token>', 'token /metrics asks for as Authorization: Bearer TOKEN (at least 16 characters); required, or --ui-token, when --metrics-addr is not loopback; default $SWARMOP_METRICS_TOKEN')
     .option('--ui-host <name>', 'a further host name the status page is reached by (its Host header is checked; repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--no-ui', 'do not serve the status page')
     .option('--leader-elect', 'take a Consul session lock so only one replica reconciles', false)
@@ -90,10 +92,13 @@ export function registerOperator(program: Command, ctx: CliContext): void {
       2,
     )
     .action(
-      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; uiToken?: string; uiHost?: string[]; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; leaderCheckTtlSeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
+      action(ctx, async (opts: { dataDirRoot: string; allowedImage: string[]; secretsPrefix?: string; attachRequiresLabel?: string; allowInsecureEngines: boolean; helperImage?: string; metricsAddr: string; ui: boolean; uiAddr?: string; uiToken?: string; metricsToken?: string; uiHost?: string[]; leaderElect: boolean; logFormat: OperatorCommandOptions['logFormat']; logLevel: string; resyncSeconds: number; maxConcurrentReconciles: number; leaseSeconds: number; lockDelaySeconds: number; leaderCheckTtlSeconds: number; onLeaderLoss: 'exit' | 'standby' }) => {
         const uiToken = opts.uiToken ?? (ctx.io.env.SWARMOP_UI_TOKEN || undefined);
         // Refused here, before the store is opened: a page on a non-loopback address needs a token.
         if (opts.ui && opts.uiAddr !== undefined) uiAccessPolicy({ addr: opts.uiAddr, ...(uiToken === undefined ? {} : { token: uiToken }), localAddresses: [] });
+        // So are metrics on a non-loopback address without a token.
+        const metricsTok = opts.metricsToken ?? (ctx.io.env.SWARMOP_METRICS_TOKEN || undefined);
+        if (opts.metricsAddr !== '0') metricsToken({ addr: opts.metricsAddr, ...(metricsTok === undefined ? {} : { metricsToken: metricsTok }), ...(uiToken === undefined ? {} : { uiToken }) });
         const g = ctx.globals();
         // The operator handles SIGTERM/SIGINT itself (drain, release the lock, exit 0).
         ctx.io.releaseSignals?.();
@@ -106,6 +111,7 @@ export function registerOperator(program: Command, ctx: CliContext): void {
           ui: opts.ui,
           ...(opts.uiAddr === undefined ? {} : { uiAddr: opts.uiAddr }),
           ...(uiToken === undefined ? {} : { uiToken }),
+          ...(metricsTok === undefined ? {} : { metricsToken: metricsTok }),
           ...(opts.uiHost === undefined ? {} : { uiHosts: opts.uiHost }),
           leaderElect: opts.leaderElect,
           logFormat: opts.logFormat,

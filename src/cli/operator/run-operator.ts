@@ -23,6 +23,7 @@ import { StatusPage } from '../../ui/status-page.js';
 import { UiServer } from '../../ui/ui-server.js';
 import { guardedRoute, localInterfaceAddresses, uiAccessPolicy, type UiAccessPolicy } from '../../ui/ui-access.js';
 import type { HttpRoute } from '../../runtime/metrics-server.js';
+import { metricsToken } from '../../runtime/metrics-access.js';
 import { isSwarmopError } from '../../errors.js';
 import type { Runnable } from '../../runtime/manager.js';
 import type { KindName } from '../../crds/kind-info.js';
@@ -43,6 +44,8 @@ export interface OperatorCommandOptions {
   uiAddr?: string;
   /** The token the status page asks for; required for an address that is not loopback. */
   uiToken?: string;
+  /** The token /metrics asks for (else the UI token off loopback); required for a metrics address that is not loopback. */
+  metricsToken?: string;
   /** Further names the status page is reached by (Host header check). */
   uiHosts?: readonly string[];
   leaderElect: boolean;
@@ -178,7 +181,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
           },
         }
       : {}),
-    ...(options.metricsAddr !== '0' ? { metricsAddr: options.metricsAddr } : {}),
+    ...(options.metricsAddr !== '0' ? metricsServing(options) : {}),
     metrics,
     log,
   });
@@ -222,6 +225,16 @@ export function metricsPageRoute(page: StatusPage, metricsAddr: string, access: 
     return undefined;
   }
   return guardedRoute(page, policy);
+}
+
+/** The metrics address and the token /metrics asks for there (throws off loopback without one). */
+function metricsServing(options: Pick<OperatorCommandOptions, 'metricsAddr' | 'metricsToken' | 'uiToken'>): { metricsAddr: string; metricsToken?: string } {
+  const token = metricsToken({
+    addr: options.metricsAddr,
+    ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
+    ...(options.uiToken === undefined ? {} : { uiToken: options.uiToken }),
+  });
+  return { metricsAddr: options.metricsAddr, ...(token === undefined ? {} : { metricsToken: token }) };
 }
 
 /** The store Consul's connection; one that skips the certificate check is logged as a warning. */

@@ -27,7 +27,7 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   operator: [
     ['run the controllers with leader election and controller-runtime log keys', 'swarmop operator --leader-elect --log-format json'],
-    ['serve metrics on every interface', 'swarmop operator --metrics-addr :9464'],
+    ['serve metrics on every interface, behind a token (Authorization: Bearer)', 'SWARMOP_METRICS_TOKEN=$(openssl rand -hex 16) swarmop operator --metrics-addr :9464'],
     ['run another network helper image (any image with ip, nsenter, sh, cat, sleep)', 'swarmop operator --helper-image acme/nethelper:1'],
   ],
   ui: [
