@@ -28,7 +28,7 @@ export async function writeAllOrNothing(ctx: StoreContext, writes: readonly Plan
     try {
       const res = await ctx.journal.txn(
         batch.map((w): KvTxnOp => ({ verb: 'cas', key: w.key, value: w.value, index: w.index })),
-        batch.map((w) => w.key),
+        batch.filter((w) => !w.unjournaled).map((w) => w.key),
       );
       const newIndex = new Map(res.results.map((p) => [p.key, p.modifyIndex]));
       for (const w of batch) done.push({ ...w, newIndex: newIndex.get(w.key) ?? 0 });
@@ -49,12 +49,12 @@ async function rollback(ctx: StoreContext, done: readonly DoneWrite[]): Promise<
   const size = (w: DoneWrite): number => txnOpBytes(w.key, w.previous) + journalKeyBytes(w.key);
   for (const batch of txnBatches(done, size, JOURNAL_RESERVE)) {
     try {
-      await ctx.journal.txn(batch.map(undo), batch.map((w) => w.key));
+      await ctx.journal.txn(batch.map(undo), batch.filter((w) => !w.unjournaled).map((w) => w.key));
     } catch {
       // Someone changed one of them meanwhile: undo the others one by one, keep theirs.
       for (const w of batch) {
         try {
-          await ctx.journal.txn([undo(w)], [w.key]);
+          await ctx.journal.txn([undo(w)], w.unjournaled ? [] : [w.key]);
         } catch (err) {
           failed.push(`${w.kind.toLowerCase()}/${w.name}: not rolled back (${isTxnConflict(err) ? 'changed by someone else meanwhile' : (err as Error).message})`);
         }
