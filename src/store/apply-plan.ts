@@ -12,11 +12,13 @@ import { SwarmopError } from '../errors.js';
 import type { KvPair } from './kv.js';
 import type { StoreContext } from './store-context.js';
 import { mergeForApply, type ManagedApplyOptions } from './apply-merge.js';
+import { planPrune, type PruneSelection } from './apply-prune.js';
 import { changeSummary, revisionWrite } from './revisions.js';
 import { objectKey, revisionsKey, sectionPrefix } from './store-keys.js';
 import { parseStoredLoosely, sameJson, serialize, userMeta, type StoredDoc } from './stored-document.js';
 
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+/** `pruned`: deleted by apply --prune; `terminating`: pruned, but its finalizers run first. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'terminating';
 
 export interface ApplyResult {
   kind: string;
@@ -34,8 +36,10 @@ export interface PlannedWrite {
   index: number;
   /** Value before the write, for rollback; undefined for a create. */
   previous?: string;
-  /** Not an objects key (a revisions key): written in the same batch, not journaled. */
+  /** Not an objects key (a revisions or status key): written in the same batch, not journaled. */
   unjournaled?: boolean;
+  /** A prune's delete (delete-cas on index, or a plain delete); default a compare-and-set of value. */
+  verb?: 'delete-cas' | 'delete';
 }
 
 export interface ApplyPlan {
@@ -54,6 +58,8 @@ export interface PlanOptions {
   managed?: ManagedApplyOptions;
   /** Who the revisions name when there is no manager (default "unknown"). */
   author?: string;
+  /** Also delete the objects of this set that the documents do not declare (apply-prune.ts). */
+  prune?: PruneSelection;
 }
 
 /** Reads the stored objects, plans the writes; throws Invalid or Conflict before anything is written. */
@@ -156,6 +162,11 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
     const rw = revisionWrite(ctx, v.kind, v.name, revPairs[i], entry);
     writes.push({ kind: v.kind, name: v.name, key: rw.key, value: rw.value, index: revPairs[i]?.modifyIndex ?? 0, previous: revPairs[i]?.value, unjournaled: true });
   });
+  if (options.prune) {
+    const pruned = await planPrune(ctx, incoming, options.prune);
+    writes.push(...pruned.writes);
+    results.push(...pruned.prunes);
+  }
   return { results, writes };
 }
 

@@ -20,6 +20,7 @@
 import type { BaseStatus, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import { planApply, type ApplyResult } from './apply-plan.js';
+import type { PruneSelection } from './apply-prune.js';
 import { writeAllOrNothing } from './apply-transactions.js';
 import { listEvents, pruneEvents, recordEvent } from './event-log.js';
 import { addFinalizer, deleteObject, removeFinalizer, type DeleteResult } from './finalizers.js';
@@ -57,11 +58,14 @@ export interface ApplyOptions {
   fieldManager?: string;
   /** With fieldManager: take over fields another manager applied instead of a Conflict. */
   forceConflicts?: boolean;
+  /** Delete, in the same all-or-nothing write, the set's objects the documents do not declare. */
+  prune?: PruneSelection;
 }
 
 export type { ApplyAction, ApplyResult } from './apply-plan.js';
 export type { DeleteResult } from './finalizers.js';
 export type { Revision, WriteAuthor } from './revisions.js';
+export type { PruneSelection } from './apply-prune.js';
 export type { DecodedObject } from './stored-document.js';
 export type { StatusRead } from './status-writes.js';
 export type { ObjectEvent, ObjectRef, EventInput } from './object-events.js';
@@ -140,7 +144,7 @@ export class ResourceStore {
    */
   async apply(resources: readonly Resource[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
     const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
-    const { results, writes } = await planApply(this.#ctx, resources, managed ? { managed } : {});
+    const { results, writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
     if (options.dryRun || writes.length === 0) return results;
     await writeAllOrNothing(this.#ctx, writes);
     return results;
