@@ -133,7 +133,7 @@ test('diff exits 0 when live matches, 1 with a unified diff when not', async () 
   assert.equal(same.out, '');
   const changed = await run(['diff', '-f', '-'], { stdin: HOST('h1', '10.0.0.7') });
   assert.equal(changed.code, 1);
-  assert.match(changed.out, /^--- live\/dockerhost\/h1\n\+\+\+ manifest\/dockerhost\/h1\n@@ /);
+  assert.match(changed.out, /^--- live\/dockerhost\/h1\n\+\+\+ merged\/dockerhost\/h1\n@@ /);
   assert.match(changed.out, /^-  address: 10\.0\.0\.1$/m);
   assert.match(changed.out, /^\+  address: 10\.0\.0\.7$/m);
   const created = await run(['diff', '-f', '-'], { stdin: HOST('new1') });

@@ -32,7 +32,7 @@ import { DEFAULT_REVISION_LIMIT, readRevisions, type Revision, type WriteAuthor 
 import { readStatus, writeStatusWith, type StatusRead, type StatusWrite } from './status-writes.js';
 import type { StoreContext } from './store-context.js';
 import { eventsKey, normalizePrefix, objectKey, sectionPrefix, statusKey } from './store-keys.js';
-import { decodeListing, decodeObject, type DecodedObject } from './stored-document.js';
+import { decodeListing, decodeObject, parseJson, type DecodedObject } from './stored-document.js';
 
 export interface ResourceStoreOptions {
   kv: KvStore;
@@ -49,6 +49,15 @@ export interface ResourceStoreOptions {
   journalSlots?: number;
   /** Revisions kept per object (default 10). */
   revisionLimit?: number;
+}
+
+export interface ApplyPreview {
+  kind: string;
+  name: string;
+  /** The stored document (undefined: apply creates it). */
+  before?: Resource;
+  /** The document apply would store (undefined: a prune deletes it). */
+  after?: Resource;
 }
 
 export interface ApplyOptions {
@@ -148,6 +157,24 @@ export class ResourceStore {
     if (options.dryRun || writes.length === 0) return results;
     await writeAllOrNothing(this.#ctx, writes);
     return results;
+  }
+
+  /**
+   * What apply would write, without writing: per object written (created, configured, pruned)
+   * its stored document before and after, as parsed JSON (after undefined = deleted). `diff`
+   * shows these, so it shows exactly what apply would do.
+   */
+  async previewApply(resources: readonly Resource[], options: Omit<ApplyOptions, 'dryRun'> = {}): Promise<ApplyPreview[]> {
+    const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
+    const { writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
+    return writes
+      .filter((w) => !w.unjournaled)
+      .map((w) => ({
+        kind: w.kind,
+        name: w.name,
+        ...(w.previous !== undefined ? { before: parseJson(w.previous) as Resource } : {}),
+        ...(w.verb === undefined ? { after: parseJson(w.value) as Resource } : {}),
+      }));
   }
 
   /**

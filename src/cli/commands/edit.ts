@@ -18,7 +18,7 @@ import { isSwarmopError, SwarmopError } from '../../errors.js';
 import type { Resource } from '../../crds/meta.js';
 import { notFound, refOf } from '../resources/kind-lookup.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
-import { editableDocument } from '../resources/object-update.js';
+import { cliAuthor, editableDocument } from '../resources/object-update.js';
 import { getOrUndefined } from '../resources/store-reads.js';
 import { withExamples } from '../program/examples.js';
 
@@ -102,7 +102,7 @@ export function registerEdit(program: Command, ctx: CliContext): void {
                 throw new SwarmopError('Invalid', `kind and metadata.name cannot be changed (editing ${refText})`);
               }
               if (Object.hasOwn(d, 'status')) throw new SwarmopError('Invalid', 'status is written only by controllers; remove it');
-              const outcome = await handle.store.update(d);
+              const outcome = await handle.store.update(d, { manager: cliAuthor() });
               ctx.io.stdout(`${refText} ${outcome === 'unchanged' ? 'unchanged' : outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : 'edited'}\n`);
               return ExitCode.Ok;
             } catch (err) {
