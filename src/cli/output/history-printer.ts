@@ -9,7 +9,7 @@ import type { Revision } from '../../store/resource-store.js';
 import { renderTable } from './table.js';
 
 export function renderHistory(ref: string, revisions: readonly Revision[], currentGeneration: number | undefined): string {
-  const rows = revisions.map((r) => [String(r.revision), r.time, r.manager, r.revision === currentGeneration ? `${r.change} (current)` : r.change]);
+  const rows = revisions.map((r) => [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), r.manager, r.revision === currentGeneration ? `${r.change} (current)` : r.change]);
   return `${ref}\n${renderTable(['REVISION', 'UPDATED', 'MANAGER', 'CHANGE'], rows)}`;
 }
 
