@@ -241,6 +241,27 @@ test('apply --watch re-applies changed files and prunes removed ones only with -
   await run(['get', 'dh', 'h1']);
 });
 
+test('apply --watch --prune --applyset prunes by the set recorded in the store, as a one-shot apply does', async (t) => {
+  const { run, store, openStore } = setup();
+  const dir = await mkdtemp(path.join(tmpdir(), 'swarmop-watch-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Applied to the set by another working copy, and one object outside the set.
+  assert.equal((await run(['apply', '-f', '-', '--applyset', 'web'], { stdin: HOST('h3', '10.0.0.3') })).code, 0);
+  assert.equal((await run(['apply', '-f', '-'], { stdin: HOST('outside', '10.0.0.9') })).code, 0);
+  await writeFile(path.join(dir, 'h1.yaml'), HOST('h1'));
+  await writeFile(path.join(dir, 'h2.yaml'), HOST('h2', '10.0.0.2'));
+  const ac = new AbortController();
+  const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal, cwd: dir });
+  const watching = main(['apply', '-f', '.', '--watch', '--prune', '--applyset', 'web'], io, { openStore });
+  await waitUntil('watch ready', () => /watching/.test(io.err));
+  assert.equal(io.out, 'dockerhost/h1 created\ndockerhost/h2 created\ndockerhost/h3 pruned\n');
+  await unlink(path.join(dir, 'h2.yaml'));
+  await waitUntil('prune of the removed file', () => /dockerhost\/h2 pruned/.test(io.out));
+  ac.abort();
+  assert.equal(await watching, 0);
+  assert.deepEqual((await store.list('DockerHost')).map((r) => r.metadata.name), ['h1', 'outside']);
+});
+
 test('without --prune a removed file deletes nothing and says so', async (t) => {
   const { store, openStore } = setup();
   const dir = await mkdtemp(path.join(tmpdir(), 'swarmop-watch-'));

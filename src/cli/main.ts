@@ -40,6 +40,7 @@ const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same 
   CONSUL_TLS_SERVER_NAME  name to check in Consul's certificate (SNI)
   SWARMOP_PREFIX          KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
   SWARMOP_CONFIG          config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)
+  SWARMOP_REVISION_HISTORY_LIMIT  spec revisions kept per object for history/rollback (default 10)
 A flag wins over its variable, which wins over the config file's context.
 Store Consul flags, as the consul CLI spells them (one or two dashes), before or after the command:
   --http-addr ADDR  --token TOKEN  --token-file FILE  --ca-file FILE  --ca-path DIR
