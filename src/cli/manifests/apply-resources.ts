@@ -3,7 +3,7 @@
  * modes, the field manager, a one-shot prune's set, and the `kind/name action` line per resource.
  */
 import type { CliContext } from '../program/cli-context.js';
-import { refOf, requireKind } from '../resources/kind-lookup.js';
+import { refOf } from '../resources/kind-lookup.js';
 import { matchesSelector, parseLabelSelector } from '../resources/label-selector.js';
 import { checkAcrossDocuments } from './manifest-checks.js';
 import type { Resource } from '../../crds/meta.js';
