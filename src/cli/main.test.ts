@@ -176,6 +176,25 @@ test('wait succeeds once Ready is observed for the current generation, and times
   assert.equal((await del).out, 'dockerhost/h1 deleted\n');
 });
 
+test('wait -l and --all wait for the objects that match when the wait starts; none matching is an error (exit 3)', async () => {
+  const { run, store } = setup();
+  await run(['apply', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2', 'role: manager') + '---\n' + HOST('h3', '10.0.0.3', 'role: manager') });
+  const none = await run(['wait', 'dh', '-l', 'role=absent', '--for=delete', '--timeout=1s']);
+  assert.deepEqual([none.code, none.err], [3, 'error: no matching resources found\n']);
+  const named = await run(['wait', 'dh', '--for=delete', '--timeout=1s']);
+  assert.equal(named.code, 2);
+  const managers = run(['wait', 'dh', '-l', 'role=manager', '--for=delete', '--timeout=10s']);
+  await new Promise((r) => setTimeout(r, 100));
+  await store.delete('DockerHost', 'h2');
+  await store.delete('DockerHost', 'h3');
+  assert.equal((await managers).out, 'dockerhost/h2 deleted\ndockerhost/h3 deleted\n');
+  const all = run(['wait', 'dockerhost', '--all', '--for=delete', '--timeout=10s']);
+  await new Promise((r) => setTimeout(r, 100));
+  await store.delete('DockerHost', 'h1');
+  const done = await all;
+  assert.deepEqual([done.code, done.out], [0, 'dockerhost/h1 deleted\n']);
+});
+
 test('get -w prints the table then a row per change until aborted', async () => {
   const { run, openStore } = setup();
   await run(['apply', '-f', '-'], { stdin: HOST('h1') });
