@@ -12,6 +12,12 @@ key_prefix "swarmop/objects/swarmclusters/" {
   policy = "write"
 }
 
+# ...the revisions (earlier specs) of this kind, written with every spec change and removed
+# with the document (`swarmop history`, `swarmop rollback`)...
+key_prefix "swarmop/revisions/swarmclusters/" {
+  policy = "write"
+}
+
 # ...and the journal entry every document write carries in the same transaction.
 key_prefix "swarmop/journal/objects/" {
   policy = "write"

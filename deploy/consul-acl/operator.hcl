@@ -4,6 +4,7 @@
 #   swarmop/objects/<plural>/<name>   documents (the operator writes metadata: finalizers, deletion)
 #   swarmop/status/<plural>/<name>    status, written by the operator only
 #   swarmop/events/<plural>/<name>    events, written by the operator only
+#   swarmop/revisions/<plural>/<name> earlier specs (removed with the document)
 #   swarmop/journal/objects/...       the change feed written with every document write
 #   swarmop/leader                    the leader lock, held through a session
 key_prefix "swarmop/" {

@@ -187,6 +187,10 @@ test('the List that get -o yaml|json prints is read back by apply, diff and vali
   assert.equal((await run(prefix, ['diff', '-f', '-'], { stdin: yamlList })).code, 0);
   let r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
   assert.equal(r.code, 0, r.err);
+  // Same spec, labels and annotations; the attachments' last-applied record changes (it now holds the defaults the List shows).
+  assert.deepEqual(r.out.split('\n').filter((l) => l.endsWith(' configured')), ['staticipattachment/ubuntu114 configured', 'staticipattachment/ubuntu119 configured']);
+  assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 3);
+  r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
   assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 5);
   const restored = newPrefix();
   r = await run(restored, ['apply', '-f', '-'], { stdin: yamlList });
@@ -241,10 +245,12 @@ test('label and annotate: set, refuse a change without --overwrite, change with 
   assert.equal(r.code, 2);
   await run(prefix, ['annotate', 'sia', 'ubuntu114', 'owner=ops', '--overwrite']);
   const sia = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
-  assert.deepEqual(sia.metadata.annotations, { owner: 'ops' });
+  const { 'swarmop.io/last-applied-configuration': lastApplied, 'swarmop.io/last-applied-manager': manager, ...byHand } = sia.metadata.annotations ?? {};
+  assert.deepEqual(byHand, { owner: 'ops' });
+  assert.deepEqual([typeof lastApplied, manager], ['string', 'swarmop'], "apply's record is kept next to the hand-made annotation");
   assert.equal(sia.metadata.generation, 1, 'metadata changes do not bump generation');
   await run(prefix, ['annotate', 'sia', 'ubuntu114', 'owner-']);
-  assert.equal((await store.get('StaticIPAttachment', 'ubuntu114'))!.metadata.annotations, undefined);
+  assert.deepEqual(Object.keys((await store.get('StaticIPAttachment', 'ubuntu114'))!.metadata.annotations ?? {}), ['swarmop.io/last-applied-configuration', 'swarmop.io/last-applied-manager']);
 });
 
 test('patch --type merge and json change the spec (generation +1) and clear a stuck finalizer, which deletes a terminating object', async () => {

@@ -133,7 +133,7 @@ test('diff exits 0 when live matches, 1 with a unified diff when not', async () 
   assert.equal(same.out, '');
   const changed = await run(['diff', '-f', '-'], { stdin: HOST('h1', '10.0.0.7') });
   assert.equal(changed.code, 1);
-  assert.match(changed.out, /^--- live\/dockerhost\/h1\n\+\+\+ manifest\/dockerhost\/h1\n@@ /);
+  assert.match(changed.out, /^--- live\/dockerhost\/h1\n\+\+\+ merged\/dockerhost\/h1\n@@ /);
   assert.match(changed.out, /^-  address: 10\.0\.0\.1$/m);
   assert.match(changed.out, /^\+  address: 10\.0\.0\.7$/m);
   const created = await run(['diff', '-f', '-'], { stdin: HOST('new1') });
@@ -174,6 +174,25 @@ test('wait succeeds once Ready is observed for the current generation, and times
   const del = run(['wait', 'dh/h1', '--for=delete', '--timeout=10s']);
   await run(['delete', 'dh', 'h1']);
   assert.equal((await del).out, 'dockerhost/h1 deleted\n');
+});
+
+test('wait -l and --all wait for the objects that match when the wait starts; none matching is an error (exit 3)', async () => {
+  const { run, store } = setup();
+  await run(['apply', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2', 'role: manager') + '---\n' + HOST('h3', '10.0.0.3', 'role: manager') });
+  const none = await run(['wait', 'dh', '-l', 'role=absent', '--for=delete', '--timeout=1s']);
+  assert.deepEqual([none.code, none.err], [3, 'error: no matching resources found\n']);
+  const named = await run(['wait', 'dh', '--for=delete', '--timeout=1s']);
+  assert.equal(named.code, 2);
+  const managers = run(['wait', 'dh', '-l', 'role=manager', '--for=delete', '--timeout=10s']);
+  await new Promise((r) => setTimeout(r, 100));
+  await store.delete('DockerHost', 'h2');
+  await store.delete('DockerHost', 'h3');
+  assert.equal((await managers).out, 'dockerhost/h2 deleted\ndockerhost/h3 deleted\n');
+  const all = run(['wait', 'dockerhost', '--all', '--for=delete', '--timeout=10s']);
+  await new Promise((r) => setTimeout(r, 100));
+  await store.delete('DockerHost', 'h1');
+  const done = await all;
+  assert.deepEqual([done.code, done.out], [0, 'dockerhost/h1 deleted\n']);
 });
 
 test('get -w prints the table then a row per change until aborted', async () => {
@@ -239,6 +258,27 @@ test('apply --watch re-applies changed files and prunes removed ones only with -
   ac.abort();
   assert.equal(await watching, 0);
   await run(['get', 'dh', 'h1']);
+});
+
+test('apply --watch --prune --applyset prunes by the set recorded in the store, as a one-shot apply does', async (t) => {
+  const { run, store, openStore } = setup();
+  const dir = await mkdtemp(path.join(tmpdir(), 'swarmop-watch-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  // Applied to the set by another working copy, and one object outside the set.
+  assert.equal((await run(['apply', '-f', '-', '--applyset', 'web'], { stdin: HOST('h3', '10.0.0.3') })).code, 0);
+  assert.equal((await run(['apply', '-f', '-'], { stdin: HOST('outside', '10.0.0.9') })).code, 0);
+  await writeFile(path.join(dir, 'h1.yaml'), HOST('h1'));
+  await writeFile(path.join(dir, 'h2.yaml'), HOST('h2', '10.0.0.2'));
+  const ac = new AbortController();
+  const io = captureIo({ env: { SWARMOP_PREFIX: 'unit/' }, signal: ac.signal, cwd: dir });
+  const watching = main(['apply', '-f', '.', '--watch', '--prune', '--applyset', 'web'], io, { openStore });
+  await waitUntil('watch ready', () => /watching/.test(io.err));
+  assert.equal(io.out, 'dockerhost/h1 created\ndockerhost/h2 created\ndockerhost/h3 pruned\n');
+  await unlink(path.join(dir, 'h2.yaml'));
+  await waitUntil('prune of the removed file', () => /dockerhost\/h2 pruned/.test(io.out));
+  ac.abort();
+  assert.equal(await watching, 0);
+  assert.deepEqual((await store.list('DockerHost')).map((r) => r.metadata.name), ['h1', 'outside']);
 });
 
 test('without --prune a removed file deletes nothing and says so', async (t) => {

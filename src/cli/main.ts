@@ -28,6 +28,7 @@ import { registerCompletion } from './commands/completion.js';
 import { COMMAND_EXAMPLES } from './program/command-examples.js';
 import { examplesText } from './program/examples.js';
 import { registerUi } from './commands/ui.js';
+import { registerHistory } from './commands/history.js';
 
 const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
   CONSUL_HTTP_ADDR        store Consul: host:port, http(s)://host:port or unix:///path (default 127.0.0.1:8500)
@@ -39,6 +40,7 @@ const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same 
   CONSUL_TLS_SERVER_NAME  name to check in Consul's certificate (SNI)
   SWARMOP_PREFIX          KV prefix (default ${DEFAULT_PREFIX}); --prefix overrides it
   SWARMOP_CONFIG          config file with named contexts (default ~/.config/swarmop/config.yaml; see swarmop config --help)
+  SWARMOP_REVISION_HISTORY_LIMIT  spec revisions kept per object for history/rollback (default 10)
 A flag wins over its variable, which wins over the config file's context.
 The store Consul flags above take one dash as well (-http-addr, -token, ...), as the consul CLI
 spells them, and go before or after the command.`;
@@ -159,6 +161,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
   registerDiff(program, ctx);
+  registerHistory(program, ctx);
   registerExplain(program, ctx);
   registerWait(program, ctx);
   registerEvents(program, ctx);

@@ -3,17 +3,22 @@
  * first write. Produces one compare-and-set per created or changed object (create = index 0) and
  * the per-object result; refuses the whole apply on invalid input, a duplicate, an object being
  * deleted, or a resourceVersion the document was not read at. `generation` moves only when the
- * spec changes; uid, creationTimestamp and finalizers are kept from the stored object.
+ * spec changes; uid, creationTimestamp and finalizers are kept from the stored object. A managed
+ * apply merges three-way (apply-merge.ts); every spec change also appends a revision (revisions.ts).
  */
 import { MAX_STORED_DOCUMENT_BYTES, storedSize, validateResource } from '../crds/index.js';
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import type { KvPair } from './kv.js';
 import type { StoreContext } from './store-context.js';
-import { objectKey, sectionPrefix } from './store-keys.js';
-import { parseStoredLoosely, sameJson, serialize, userMeta } from './stored-document.js';
+import { mergeForApply, type ManagedApplyOptions } from './apply-merge.js';
+import { planPrune, type PruneSelection } from './apply-prune.js';
+import { changeSummary, revisionWrite } from './revisions.js';
+import { objectKey, revisionsKey, sectionPrefix } from './store-keys.js';
+import { parseStoredLoosely, sameJson, serialize, userMeta, type StoredDoc } from './stored-document.js';
 
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+/** `pruned`: deleted by apply --prune; `terminating`: pruned, but its finalizers run first. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'terminating';
 
 export interface ApplyResult {
   kind: string;
@@ -31,6 +36,10 @@ export interface PlannedWrite {
   index: number;
   /** Value before the write, for rollback; undefined for a create. */
   previous?: string;
+  /** Not an objects key (a revisions or status key): written in the same batch, not journaled. */
+  unjournaled?: boolean;
+  /** A prune's delete (delete-cas on index, or a plain delete); default a compare-and-set of value. */
+  verb?: 'delete-cas' | 'delete';
 }
 
 export interface ApplyPlan {
@@ -41,14 +50,55 @@ export interface ApplyPlan {
 /** Above this many documents, apply reads each kind with one list instead of one GET per object. */
 const LIST_READ_THRESHOLD = 8;
 
+export interface PlanOptions {
+  /**
+   * Apply as this field manager: three-way merge with its last-applied configuration, recorded
+   * in the object (apply-merge.ts). Without one, the manifest replaces labels, annotations, spec.
+   */
+  managed?: ManagedApplyOptions;
+  /** Who the revisions name when there is no manager (default "unknown"). */
+  author?: string;
+  /** Also delete the objects of this set that the documents do not declare (apply-prune.ts). */
+  prune?: PruneSelection;
+}
+
 /** Reads the stored objects, plans the writes; throws Invalid or Conflict before anything is written. */
-export async function planApply(ctx: StoreContext, resources: readonly Resource[]): Promise<ApplyPlan> {
-  const incoming = validateForApply(resources);
-  const current = await readCurrent(ctx, incoming);
+export async function planApply(ctx: StoreContext, resources: readonly Resource[], options: PlanOptions = {}): Promise<ApplyPlan> {
+  const manifests = validateForApply(resources);
+  const current = await readCurrent(ctx, manifests);
   const now = ctx.now().toISOString();
   const results: ApplyResult[] = [];
   const writes: PlannedWrite[] = [];
   const conflicts: string[] = [];
+  const keyOf = (r: Resource): string => objectKey(ctx.prefix, r.kind, r.metadata.name);
+  const storedOf = (r: Resource): StoredDoc | undefined => {
+    const cur = current.get(keyOf(r));
+    return cur ? parseStoredLoosely(cur.value) : undefined;
+  };
+
+  let incoming = manifests;
+  if (options.managed) {
+    const managed = options.managed;
+    // Merged from the documents as written (not defaulted): a default is not a field the manifest set.
+    const merged = resources.map((input) => {
+      const { status: _ignored, ...raw } = input as Resource & { status?: unknown };
+      return { raw, ...mergeForApply(raw, storedOf(raw), managed) };
+    });
+    for (const m of merged) {
+      if (m.conflicts.length === 0) continue;
+      conflicts.push(
+        `${m.raw.kind.toLowerCase()}/${m.raw.metadata.name}: conflict with "${m.conflictsWith}" (it applied these fields last): ${m.conflicts.join(', ')}; ` +
+          'apply them with --force-conflicts to take them over',
+      );
+    }
+    incoming = validateForApply(merged.map((m) => m.doc));
+    incoming.forEach((r, i) => {
+      const expected = merged[i]?.raw.metadata.resourceVersion;
+      if (expected !== undefined) r.metadata.resourceVersion = expected;
+    });
+  }
+  const manager = options.managed?.manager ?? options.author ?? 'unknown';
+  const revisionsFor: { kind: string; name: string; before?: Record<string, unknown>; after: Record<string, unknown>; generation: number }[] = [];
 
   for (const r of incoming) {
     const { kind } = r;
@@ -59,6 +109,7 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
       const metadata: ObjectMeta = { name, ...userMeta(r.metadata), uid: crypto.randomUUID(), generation: 1, creationTimestamp: now };
       writes.push({ kind, name, key, value: serialize({ apiVersion: r.apiVersion, kind, metadata, spec: r.spec }), index: 0 });
       results.push({ kind, name, action: 'created' });
+      revisionsFor.push({ kind, name, after: r.spec, generation: 1 });
       continue;
     }
     const stored = parseStoredLoosely(cur.value);
@@ -78,12 +129,12 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
       continue;
     }
     const old = stored?.metadata ?? { name };
-    const generation = (typeof old.generation === 'number' ? old.generation : 0) + (specChanged ? 1 : 0);
+    const generation = Math.max((typeof old.generation === 'number' ? old.generation : 0) + (specChanged ? 1 : 0), 1);
     const metadata: ObjectMeta = {
       name,
       ...userMeta(r.metadata),
       uid: old.uid ?? crypto.randomUUID(),
-      generation: Math.max(generation, 1),
+      generation,
       creationTimestamp: old.creationTimestamp ?? now,
       ...(old.finalizers && old.finalizers.length > 0 ? { finalizers: old.finalizers } : {}),
     };
@@ -96,12 +147,25 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
       previous: cur.value,
     });
     results.push({ kind, name, action: 'configured' });
+    if (specChanged) revisionsFor.push({ kind, name, before: stored?.spec, after: r.spec, generation });
   }
 
   if (conflicts.length > 0) {
     throw new SwarmopError('Conflict', conflicts.length === 1 ? conflicts[0]! : `${conflicts.length} objects cannot be applied`, {
       details: conflicts.length === 1 ? [] : conflicts,
     });
+  }
+  // The revisions of every changed spec, written in the same all-or-nothing batches as the objects.
+  const revPairs = await Promise.all(revisionsFor.map((v) => ctx.kv.get(revisionsKey(ctx.prefix, v.kind, v.name))));
+  revisionsFor.forEach((v, i) => {
+    const entry = { revision: v.generation, time: now, manager, change: changeSummary(v.before, v.after), spec: v.after };
+    const rw = revisionWrite(ctx, v.kind, v.name, revPairs[i], entry);
+    writes.push({ kind: v.kind, name: v.name, key: rw.key, value: rw.value, index: revPairs[i]?.modifyIndex ?? 0, previous: revPairs[i]?.value, unjournaled: true });
+  });
+  if (options.prune) {
+    const pruned = await planPrune(ctx, incoming, options.prune);
+    writes.push(...pruned.writes);
+    results.push(...pruned.prunes);
   }
   return { results, writes };
 }

@@ -2,7 +2,8 @@
  * Writes an apply's planned compare-and-sets all or nothing: in /v1/txn batches within Consul's
  * limits (64 operations, 512 KiB body; each batch journaled), and when a later batch fails, the
  * earlier ones are undone with compensating CAS writes, so Consul never keeps half of an apply.
- * A write someone else changed meanwhile is left as theirs and named in the error.
+ * A write someone else changed meanwhile is left as theirs and named in the error. A prune's
+ * deletes are undone by writing the value back where the key is still absent.
  */
 import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
@@ -23,12 +24,12 @@ const JOURNAL_RESERVE: TxnReserve = { ops: JOURNAL_TXN_OPS, bytes: JOURNAL_FIXED
 /** Writes every planned CAS; on a failure undoes the batches already written, then throws. */
 export async function writeAllOrNothing(ctx: StoreContext, writes: readonly PlannedWrite[]): Promise<void> {
   const done: DoneWrite[] = [];
-  const size = (w: PlannedWrite): number => txnOpBytes(w.key, w.value) + journalKeyBytes(w.key);
+  const size = (w: PlannedWrite): number => txnOpBytes(w.key, w.verb ? undefined : w.value) + journalKeyBytes(w.key);
   for (const batch of txnBatches(writes, size, JOURNAL_RESERVE)) {
     try {
       const res = await ctx.journal.txn(
-        batch.map((w): KvTxnOp => ({ verb: 'cas', key: w.key, value: w.value, index: w.index })),
-        batch.map((w) => w.key),
+        batch.map(opOf),
+        batch.filter((w) => !w.unjournaled).map((w) => w.key),
       );
       const newIndex = new Map(res.results.map((p) => [p.key, p.modifyIndex]));
       for (const w of batch) done.push({ ...w, newIndex: newIndex.get(w.key) ?? 0 });
@@ -39,22 +40,32 @@ export async function writeAllOrNothing(ctx: StoreContext, writes: readonly Plan
   }
 }
 
+function opOf(w: PlannedWrite): KvTxnOp {
+  if (w.verb === 'delete-cas') return { verb: 'delete-cas', key: w.key, index: w.index };
+  if (w.verb === 'delete') return { verb: 'delete', key: w.key };
+  return { verb: 'cas', key: w.key, value: w.value, index: w.index };
+}
+
 /** Compensating CAS writes for a failed apply; returns what could not be undone. */
-async function rollback(ctx: StoreContext, done: readonly DoneWrite[]): Promise<string[]> {
+async function rollback(ctx: StoreContext, allDone: readonly DoneWrite[]): Promise<string[]> {
   const undo = (w: DoneWrite): KvTxnOp =>
-    w.previous === undefined
-      ? { verb: 'delete-cas', key: w.key, index: w.newIndex }
-      : { verb: 'cas', key: w.key, value: w.previous, index: w.newIndex };
+    w.verb !== undefined
+      ? // A pruned key comes back only if nobody created it again meanwhile.
+        { verb: 'cas', key: w.key, value: w.previous ?? '', index: 0 }
+      : w.previous === undefined
+        ? { verb: 'delete-cas', key: w.key, index: w.newIndex }
+        : { verb: 'cas', key: w.key, value: w.previous, index: w.newIndex };
+  const done = allDone.filter((w) => w.verb === undefined || w.previous !== undefined);
   const failed: string[] = [];
   const size = (w: DoneWrite): number => txnOpBytes(w.key, w.previous) + journalKeyBytes(w.key);
   for (const batch of txnBatches(done, size, JOURNAL_RESERVE)) {
     try {
-      await ctx.journal.txn(batch.map(undo), batch.map((w) => w.key));
+      await ctx.journal.txn(batch.map(undo), batch.filter((w) => !w.unjournaled).map((w) => w.key));
     } catch {
       // Someone changed one of them meanwhile: undo the others one by one, keep theirs.
       for (const w of batch) {
         try {
-          await ctx.journal.txn([undo(w)], [w.key]);
+          await ctx.journal.txn([undo(w)], w.unjournaled ? [] : [w.key]);
         } catch (err) {
           failed.push(`${w.kind.toLowerCase()}/${w.name}: not rolled back (${isTxnConflict(err) ? 'changed by someone else meanwhile' : (err as Error).message})`);
         }

@@ -6,12 +6,18 @@
 import { SwarmopError } from '../errors.js';
 import { isTxnConflict } from './kv-errors.js';
 import type { StoreContext } from './store-context.js';
-import { objectKey, statusKey } from './store-keys.js';
+import type { KvTxnOp } from './kv.js';
+import { objectKey, revisionsKey, statusKey } from './store-keys.js';
 
 /** Compare-and-set of one objects key with its journal entry; false when the index did not match. */
 export async function casObject(ctx: StoreContext, key: string, value: string, index: number): Promise<boolean> {
+  return casObjectWith(ctx, key, value, index, []);
+}
+
+/** casObject plus other operations (e.g. a revisions write) in the same transaction. */
+export async function casObjectWith(ctx: StoreContext, key: string, value: string, index: number, more: readonly KvTxnOp[]): Promise<boolean> {
   try {
-    await ctx.journal.txn([{ verb: 'cas', key, value, index }], [key]);
+    await ctx.journal.txn([{ verb: 'cas', key, value, index }, ...more], [key]);
     return true;
   } catch (err) {
     if (isTxnConflict(err)) return false;
@@ -19,7 +25,7 @@ export async function casObject(ctx: StoreContext, key: string, value: string, i
   }
 }
 
-/** Deletes objects + status keys if the objects key is still at `index`; false on a lost race. */
+/** Deletes objects + status + revisions keys if the objects key is still at `index`; false on a lost race. */
 export async function removeObjectKeys(ctx: StoreContext, kind: string, name: string, index: number): Promise<boolean> {
   try {
     const key = objectKey(ctx.prefix, kind, name);
@@ -27,6 +33,7 @@ export async function removeObjectKeys(ctx: StoreContext, kind: string, name: st
       [
         { verb: 'delete-cas', key, index },
         { verb: 'delete', key: statusKey(ctx.prefix, kind, name) },
+        { verb: 'delete', key: revisionsKey(ctx.prefix, kind, name) },
       ],
       [key],
     );

@@ -2,19 +2,21 @@
  * Replacing what a user may change of one existing object (spec, labels, annotations and
  * finalizers, as kubectl edit/patch do), compare-and-set on the `metadata.resourceVersion` the
  * document carries. Removing the last finalizer of an object being deleted deletes it, which is
- * how a stuck finalizer is cleared when its controller is gone. Status is never written.
+ * how a stuck finalizer is cleared when its controller is gone. Status is never written. A spec
+ * change records a revision (revisions.ts) naming `author`.
  */
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import { validateForApply } from './apply-plan.js';
-import { casObject, removeObjectKeys } from './object-cas.js';
+import { casObject, casObjectWith, removeObjectKeys } from './object-cas.js';
+import { changeSummary, revisionWrite, type WriteAuthor } from './revisions.js';
 import type { StoreContext } from './store-context.js';
-import { objectKey } from './store-keys.js';
+import { objectKey, revisionsKey } from './store-keys.js';
 import { parseStoredStrict, sameJson, serialize, userMeta } from './stored-document.js';
 
 export type UpdateResult = 'configured' | 'unchanged' | 'deleted';
 
-export async function updateObject(ctx: StoreContext, resource: Resource): Promise<UpdateResult> {
+export async function updateObject(ctx: StoreContext, resource: Resource, author?: WriteAuthor): Promise<UpdateResult> {
   const expected = resource.metadata?.resourceVersion;
   const finalizers: unknown = resource.metadata?.finalizers;
   if (finalizers !== undefined && (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))) {
@@ -49,6 +51,18 @@ export async function updateObject(ctx: StoreContext, resource: Resource): Promi
   };
   const next = { apiVersion: r!.apiVersion, kind, metadata, spec: r!.spec };
   if (sameJson(JSON.parse(serialize(next)), JSON.parse(serialize({ ...stored, metadata: { ...old } })))) return 'unchanged';
-  if (await casObject(ctx, key, serialize(next), cur.modifyIndex)) return 'configured';
+  if (specChanged) {
+    // The spec's revision goes in the same transaction, compare-and-set on the revisions read here.
+    const revPair = await ctx.kv.get(revisionsKey(ctx.prefix, kind, name));
+    const entry = {
+      revision: metadata.generation!,
+      time: ctx.now().toISOString(),
+      manager: author?.manager ?? 'unknown',
+      change: author?.change ?? changeSummary(stored.spec, r!.spec),
+      spec: r!.spec,
+    };
+    const rw = revisionWrite(ctx, kind, name, revPair, entry);
+    if (await casObjectWith(ctx, key, serialize(next), cur.modifyIndex, [rw.op])) return 'configured';
+  } else if (await casObject(ctx, key, serialize(next), cur.modifyIndex)) return 'configured';
   throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} was changed by someone else meanwhile`);
 }

@@ -10,7 +10,8 @@
  *   goes when its last finalizer is removed;
  * - status-writes.ts: status lives under its own key, so `apply` never writes it and a status
  *   write never touches the spec (`generation` moves only when the spec changes);
- * - event-log.ts: a bounded JSON array of events per object, repeats merged into a count.
+ * - event-log.ts: a bounded JSON array of events per object, repeats merged into a count;
+ * - revisions.ts: the last specs of each object, written with every spec change.
  * `metadata.resourceVersion` is the ModifyIndex of the objects key and every write is a
  * compare-and-set on the index just read (create = index 0): a lost race is a Conflict error.
  * Every write of an objects key appends, in the same transaction, an entry to the objects journal
@@ -19,6 +20,7 @@
 import type { BaseStatus, Resource } from '../crds/meta.js';
 import { SwarmopError } from '../errors.js';
 import { planApply, type ApplyResult } from './apply-plan.js';
+import type { PruneSelection } from './apply-prune.js';
 import { writeAllOrNothing } from './apply-transactions.js';
 import { listEvents, pruneEvents, recordEvent } from './event-log.js';
 import { addFinalizer, deleteObject, removeFinalizer, type DeleteResult } from './finalizers.js';
@@ -26,10 +28,11 @@ import type { KvPair, KvStore } from './kv.js';
 import type { EventInput, ObjectEvent, ObjectRef } from './object-events.js';
 import { ObjectJournal } from './object-journal.js';
 import { updateObject, type UpdateResult } from './object-update.js';
+import { DEFAULT_REVISION_LIMIT, readRevisions, type Revision, type WriteAuthor } from './revisions.js';
 import { readStatus, writeStatusWith, type StatusRead, type StatusWrite } from './status-writes.js';
 import type { StoreContext } from './store-context.js';
 import { eventsKey, normalizePrefix, objectKey, sectionPrefix, statusKey } from './store-keys.js';
-import { decodeListing, decodeObject, type DecodedObject } from './stored-document.js';
+import { decodeListing, decodeObject, parseJson, type DecodedObject } from './stored-document.js';
 
 export interface ResourceStoreOptions {
   kv: KvStore;
@@ -44,15 +47,34 @@ export interface ResourceStoreOptions {
   casAttempts?: number;
   /** Ring size of the objects journal (default 128); readers further behind re-list. */
   journalSlots?: number;
+  /** Revisions kept per object (default 10). */
+  revisionLimit?: number;
+}
+
+export interface ApplyPreview {
+  kind: string;
+  name: string;
+  /** The stored document (undefined: apply creates it). */
+  before?: Resource;
+  /** The document apply would store (undefined: a prune deletes it). */
+  after?: Resource;
 }
 
 export interface ApplyOptions {
   /** Server-side dry run: every read and check, no write. */
   dryRun?: boolean;
+  /** Apply as this field manager: three-way merge with its last-applied configuration (apply-merge.ts). */
+  fieldManager?: string;
+  /** With fieldManager: take over fields another manager applied instead of a Conflict. */
+  forceConflicts?: boolean;
+  /** Delete, in the same all-or-nothing write, the set's objects the documents do not declare. */
+  prune?: PruneSelection;
 }
 
 export type { ApplyAction, ApplyResult } from './apply-plan.js';
 export type { DeleteResult } from './finalizers.js';
+export type { Revision, WriteAuthor } from './revisions.js';
+export type { PruneSelection } from './apply-prune.js';
 export type { DecodedObject } from './stored-document.js';
 export type { StatusRead } from './status-writes.js';
 export type { ObjectEvent, ObjectRef, EventInput } from './object-events.js';
@@ -70,6 +92,7 @@ export class ResourceStore {
       attempts: options.casAttempts ?? 8,
       journal: new ObjectJournal({ kv: options.kv, prefix: this.prefix, slots: options.journalSlots }),
       eventBounds: { limit: options.eventLimit ?? 50, maxAgeMs: options.eventMaxAgeMs ?? 3_600_000 },
+      revisionLimit: options.revisionLimit ?? DEFAULT_REVISION_LIMIT,
     };
   }
 
@@ -129,10 +152,29 @@ export class ResourceStore {
    * are validated and checked before the first write; see the module comment for atomicity.
    */
   async apply(resources: readonly Resource[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
-    const { results, writes } = await planApply(this.#ctx, resources);
+    const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
+    const { results, writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
     if (options.dryRun || writes.length === 0) return results;
     await writeAllOrNothing(this.#ctx, writes);
     return results;
+  }
+
+  /**
+   * What apply would write, without writing: per object written (created, configured, pruned)
+   * its stored document before and after, as parsed JSON (after undefined = deleted). `diff`
+   * shows these, so it shows exactly what apply would do.
+   */
+  async previewApply(resources: readonly Resource[], options: Omit<ApplyOptions, 'dryRun'> = {}): Promise<ApplyPreview[]> {
+    const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
+    const { writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
+    return writes
+      .filter((w) => !w.unjournaled)
+      .map((w) => ({
+        kind: w.kind,
+        name: w.name,
+        ...(w.previous !== undefined ? { before: parseJson(w.previous) as Resource } : {}),
+        ...(w.verb === undefined ? { after: parseJson(w.value) as Resource } : {}),
+      }));
   }
 
   /**
@@ -140,8 +182,13 @@ export class ResourceStore {
    * finalizers), compare-and-set on `metadata.resourceVersion` (which the document must carry).
    * Removing the last finalizer of an object being deleted deletes it. Status is never written.
    */
-  async update(resource: Resource): Promise<UpdateResult> {
-    return updateObject(this.#ctx, resource);
+  async update(resource: Resource, author?: WriteAuthor): Promise<UpdateResult> {
+    return updateObject(this.#ctx, resource, author);
+  }
+
+  /** The object's recorded specs, oldest first (revisions.ts); [] when none. */
+  async revisions(kind: string, name: string): Promise<Revision[]> {
+    return readRevisions(this.#ctx, kind, name);
   }
 
   /** Deletes the object, or marks it terminating while finalizers remain. Events are kept. */

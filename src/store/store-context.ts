@@ -1,6 +1,6 @@
 /**
  * What every part of the ResourceStore works with: the KV, the normalized prefix, the clock, the
- * objects journal every objects-key write goes through, and the retry/event bounds. Built once
+ * objects journal every objects-key write goes through, and the retry/event/revision bounds. Built once
  * by ResourceStore; the modules next to this one take it as their first argument.
  */
 import type { KvStore } from './kv.js';
@@ -16,4 +16,6 @@ export interface StoreContext {
   readonly attempts: number;
   readonly journal: ObjectJournal;
   readonly eventBounds: EventBounds;
+  /** Most revisions kept per object (revisions.ts). */
+  readonly revisionLimit: number;
 }

@@ -3,6 +3,7 @@
  *   <prefix>objects/<plural>/<name>   {apiVersion, kind, metadata (no resourceVersion), spec}
  *   <prefix>status/<plural>/<name>    status object
  *   <prefix>events/<plural>/<name>    JSON array of events, oldest first
+ *   <prefix>revisions/<plural>/<name> JSON array of the object's last specs, oldest first (revisions.ts)
  *   <prefix>journal/objects/head      the objects journal's head {seq, epoch, slots}
  *   <prefix>journal/objects/<slot>    one journal entry {seq, epoch, keys}, slot = seq mod slots
  *   <prefix>leader                    leader-election lock
@@ -42,6 +43,11 @@ export function statusKey(prefix: string, kind: string, name: string): string {
 
 export function eventsKey(prefix: string, kind: string, name: string): string {
   return `${sectionPrefix(prefix, 'events', kind)}${name}`;
+}
+
+/** Outside KeySection on purpose: parseKey (and so every listing decoder) skips revisions keys. */
+export function revisionsKey(prefix: string, kind: string, name: string): string {
+  return `${prefix}revisions/${pluralOf(kind)}/${name}`;
 }
 
 export function leaderKey(prefix: string): string {

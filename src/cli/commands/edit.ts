@@ -6,7 +6,6 @@
  * latest resourceVersion, so saving again is a deliberate overwrite. Saving an empty file or an
  * unchanged one cancels; saving the same failing text twice gives up (exit 1, text kept).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,52 +17,26 @@ import { isSwarmopError, SwarmopError } from '../../errors.js';
 import type { Resource } from '../../crds/meta.js';
 import { notFound, refOf } from '../resources/kind-lookup.js';
 import { parseResourceArgs } from '../resources/resource-args.js';
-import { editableDocument } from '../resources/object-update.js';
+import { cliAuthor, editableDocument } from '../resources/object-update.js';
 import { getOrUndefined } from '../resources/store-reads.js';
 import { withExamples } from '../program/examples.js';
+import { editMany } from './edit-many.js';
+import { editorCommand, errorComment, HEADER, runEditor, stripComments } from './editor-session.js';
 
-const HEADER = `# Please edit the object below. Lines beginning with a '#' will be ignored,
-# and an empty file will abort the edit. If an error occurs while saving this file will be
-# reopened with the relevant failures.
-#
-`;
-
-export function editorCommand(env: CliContext['io']['env']): string {
-  return env.SWARMOP_EDITOR || env.EDITOR || env.VISUAL || 'vi';
-}
-
-/** Runs the editor on `file` through the shell (EDITOR may carry arguments, e.g. "code --wait"). */
-function runEditor(editor: string, file: string, env: CliContext['io']['env']): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'swarmop-edit', file], { stdio: 'inherit', env: env as NodeJS.ProcessEnv });
-    child.once('error', (err) => reject(new SwarmopError('Invalid', `cannot start the editor "${editor}": ${err.message}`)));
-    child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
-  });
-}
-
-function stripComments(text: string): string {
-  return text
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .join('\n')
-    .trim();
-}
-
-function errorComment(lines: readonly string[]): string {
-  return `${lines.map((l) => `# ${l}`).join('\n')}\n#\n`;
-}
+export { editorCommand };
 
 export function registerEdit(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('edit')
     .description('edit a stored resource in your editor ($SWARMOP_EDITOR, $EDITOR, vi) and save it compare-and-set')
-    .argument('<resource...>', 'KIND NAME | KIND/NAME')
+    .argument('<resource...>', 'KIND NAME... | KIND/NAME... (several open as one List)')
     .action(
       action(ctx, async (args: string[]) => {
         const parsed = parseResourceArgs(args);
-        if (parsed.type !== 'refs' || parsed.refs.length !== 1) throw new SwarmopError('Invalid', 'edit takes one object: KIND NAME or KIND/NAME');
-        const ref = parsed.refs[0]!;
+        if (parsed.type !== 'refs') throw new SwarmopError('Invalid', 'edit takes objects: KIND NAME..., KIND/NAME...');
         const handle = ctx.open();
+        if (parsed.refs.length > 1) return editMany(ctx, handle, parsed.refs);
+        const ref = parsed.refs[0]!;
         const live = await getOrUndefined(handle, ref.kind, ref.name);
         if (!live) throw notFound(ref.kind, ref.name);
         const refText = refOf(live);
@@ -102,7 +75,7 @@ export function registerEdit(program: Command, ctx: CliContext): void {
                 throw new SwarmopError('Invalid', `kind and metadata.name cannot be changed (editing ${refText})`);
               }
               if (Object.hasOwn(d, 'status')) throw new SwarmopError('Invalid', 'status is written only by controllers; remove it');
-              const outcome = await handle.store.update(d);
+              const outcome = await handle.store.update(d, { manager: cliAuthor() });
               ctx.io.stdout(`${refText} ${outcome === 'unchanged' ? 'unchanged' : outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : 'edited'}\n`);
               return ExitCode.Ok;
             } catch (err) {
@@ -137,5 +110,6 @@ export function registerEdit(program: Command, ctx: CliContext): void {
   withExamples(cmd, [
     ['edit one attachment in $EDITOR', 'swarmop edit sia ubuntu114'],
     ['with another editor', 'SWARMOP_EDITOR="code --wait" swarmop edit dh/consul01'],
+    ['several objects at once (one List; each saved compare-and-set)', 'swarmop edit sia ubuntu114 ubuntu119'],
   ]);
 }

@@ -1,15 +1,13 @@
 /**
  * Writing validated resources to the store, shared by `apply` and `apply --watch`: the dry-run
- * modes and the one `kind/name action` line printed per resource.
+ * modes, the field manager, a one-shot prune's set, and the `kind/name action` line per resource.
  */
 import type { CliContext } from '../program/cli-context.js';
-import { refOf, requireKind } from '../resources/kind-lookup.js';
-import { getOrUndefined } from '../resources/store-reads.js';
-import { resourceDiff } from '../output/spec-diff.js';
+import { refOf } from '../resources/kind-lookup.js';
+import { matchesSelector, parseLabelSelector } from '../resources/label-selector.js';
 import { checkAcrossDocuments } from './manifest-checks.js';
-import { applyDefaults } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
-import type { ApplyResult } from '../../store/resource-store.js';
+import type { ApplyOptions, ApplyResult, PruneSelection } from '../../store/resource-store.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
 
 export type DryRun = 'none' | 'client' | 'server';
@@ -26,44 +24,89 @@ export function dryRunSuffix(mode: DryRun): string {
   return mode === 'client' ? ' (dry run)' : mode === 'server' ? ' (server dry run)' : '';
 }
 
-/**
- * Client dry run: decided here from plain reads (exists? same labels/annotations/spec after
- * defaulting?), with none of the store's write-path checks. Server dry run runs those checks.
- * With Consul out of reach it still checks the manifests (schema, cross-document) and says so,
- * so manifests can be checked in a CI job with no cluster.
- */
-async function clientDryRun(ctx: CliContext, resources: Resource[]): Promise<{ results: ApplyResult[]; offline?: string }> {
-  checkAcrossDocuments(ctx, resources);
-  const results: ApplyResult[] = [];
-  try {
-    const handle = ctx.open();
-    for (const r of resources) {
-      const live = await getOrUndefined(handle, requireKind(r.kind), r.metadata.name);
-      const action = !live ? 'created' : resourceDiff(applyDefaults(live), applyDefaults(r)) === '' ? 'unchanged' : 'configured';
-      results.push({ kind: r.kind, name: r.metadata.name, action });
-    }
-    return { results };
-  } catch (err) {
-    if (!isSwarmopError(err, 'Unavailable')) throw err;
-    return { results: [], offline: err.message };
-  }
+/** Validated manifests: defaulted (for the checks) and as written (what is applied). */
+export interface ManifestSet {
+  resources: Resource[];
+  written: Resource[];
 }
 
-/** Applies validated resources and prints one `kind/name action` line each. */
-export async function applyResources(ctx: CliContext, resources: Resource[], mode: DryRun): Promise<void> {
+/** How `apply` writes: as which field manager, and which stored objects a prune may delete. */
+export interface ApplySettings {
+  mode: DryRun;
+  fieldManager: string;
+  forceConflicts: boolean;
+  /** The applyset the manifests make up: its label is added to each (members are recorded in the store). */
+  applyset?: string;
+  /** One-shot prune of the set (`--prune` with `--applyset` and/or `-l`). */
+  prune?: PruneSet;
+}
+
+/** The set a prune works on: members of an applyset, objects matching a selector, or both. */
+export interface PruneSet {
+  applyset?: string;
+  selector?: string;
+}
+
+/** The label that records an object's applyset (kubectl's applyset.kubernetes.io/part-of). */
+export const APPLYSET_LABEL = 'applyset.swarmop.io/part-of';
+
+/** The store's predicate for a prune set; both conditions must hold when both are given. */
+export function pruneSelection(set: PruneSet): PruneSelection {
+  if (set.applyset === undefined && set.selector === undefined) {
+    throw new SwarmopError('Invalid', '--prune needs --applyset NAME or -l SELECTOR (or --watch): it never deletes objects outside a set');
+  }
+  const terms = set.selector !== undefined ? parseLabelSelector(set.selector) : [];
+  if (set.selector !== undefined && terms.length === 0) throw new SwarmopError('Invalid', '--prune with an empty -l selector would match every object');
+  return {
+    matches: (_kind, labels) => (set.applyset === undefined || labels[APPLYSET_LABEL] === set.applyset) && matchesSelector({ ...labels }, terms),
+  };
+}
+
+/** The manifests with the applyset's label added (so membership is recorded in the store). */
+export function withApplysetLabel(resources: readonly Resource[], applyset: string | undefined): Resource[] {
+  if (applyset === undefined) return [...resources];
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/.test(applyset)) {
+    throw new SwarmopError('Invalid', `--applyset "${applyset}": use 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
+  }
+  return resources.map((r) => ({ ...r, metadata: { ...r.metadata, labels: { ...r.metadata.labels, [APPLYSET_LABEL]: applyset } } }));
+}
+
+function storeOptions(settings: ApplySettings, dryRun: boolean): ApplyOptions {
+  return {
+    dryRun,
+    fieldManager: settings.fieldManager,
+    forceConflicts: settings.forceConflicts,
+    ...(settings.prune ? { prune: pruneSelection(settings.prune) } : {}),
+  };
+}
+
+/**
+ * Applies validated resources and prints one `kind/name action` line each. Both dry runs plan
+ * the real apply (the three-way merge needs the stored objects) and write nothing; a client dry
+ * run with Consul out of reach still checks the manifests (schema, cross-document) and says so,
+ * so manifests can be checked in a CI job with no cluster.
+ */
+export async function applyResources(ctx: CliContext, loaded: ManifestSet, settings: ApplySettings): Promise<void> {
+  const { mode } = settings;
+  const manifests = loaded.resources;
+  const resources = withApplysetLabel(loaded.written, settings.applyset);
+  let results: ApplyResult[];
   if (mode === 'client') {
-    const { results, offline } = await clientDryRun(ctx, resources);
-    if (offline !== undefined) {
-      ctx.io.stderr(`warning: Consul is not reachable (${offline}); checked the manifests alone (schema and cross-document checks)\n`);
-      for (const r of resources) ctx.io.stdout(`${refOf(r)} valid (dry run, offline)\n`);
+    checkAcrossDocuments(ctx, manifests);
+    try {
+      results = await ctx.open().store.apply(resources, storeOptions(settings, true));
+    } catch (err) {
+      if (!isSwarmopError(err, 'Unavailable')) throw err;
+      ctx.io.stderr(`warning: Consul is not reachable (${err.message}); checked the manifests alone (schema and cross-document checks)\n`);
+      for (const r of manifests) ctx.io.stdout(`${refOf(r)} valid (dry run, offline)\n`);
       return;
     }
-    for (const r of results) ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
-    return;
+  } else {
+    results = await ctx.open().store.apply(resources, storeOptions(settings, mode === 'server'));
   }
-  const { store } = ctx.open();
-  const results = await store.apply(resources, { dryRun: mode === 'server' });
   for (const r of results) {
-    ctx.io.stdout(`${refOf({ kind: r.kind, metadata: { name: r.name } })} ${r.action}${dryRunSuffix(mode)}\n`);
+    const ref = refOf({ kind: r.kind, metadata: { name: r.name } });
+    const action = r.action === 'terminating' ? 'pruned (deletion requested; finalizers run first)' : r.action;
+    ctx.io.stdout(`${ref} ${action}${dryRunSuffix(mode)}\n`);
   }
 }

@@ -18,6 +18,8 @@ test('READY is True, or the status with its reason when not True, or Unknown bef
   assert.equal(readyOf(ready), 'False (NoContainer)');
   const fine = { ...sia, status: { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Attached', message: '', lastTransitionTime: '' }] } };
   assert.equal(readyOf(fine), 'True');
+  const going = { ...fine, metadata: { ...fine.metadata, deletionTimestamp: '2026-01-01T00:01:00Z', finalizers: ['swarmop.io/staticip-cleanup'] } };
+  assert.equal(readyOf(going), 'Terminating', 'deleted, waiting on finalizers');
 });
 
 test('the table has NAME, the kind columns, READY and AGE; wide adds the wide columns', () => {

@@ -51,8 +51,12 @@ export function parseOutputFormat(text: string | undefined): OutputFormat | unde
   return undefined;
 }
 
-/** `True`, or the status with the reason when not True (`False (AddressConflict)`), like kubectl's STATUS. */
+/**
+ * `True`, or the status with the reason when not True (`False (AddressConflict)`), like kubectl's
+ * STATUS; `Terminating` once deleted while finalizers still hold the object (as kubectl shows pods).
+ */
 export function readyOf(r: Resource): string {
+  if (r.metadata.deletionTimestamp) return 'Terminating';
   const c = r.status?.conditions?.find((x) => x.type === 'Ready');
   if (!c) return 'Unknown';
   return c.status === 'True' || !c.reason ? c.status : `${c.status} (${c.reason})`;

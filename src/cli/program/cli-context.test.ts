@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { consulInput, resolveGlobals, resolveWithConfig } from './cli-context.js';
+import { consulInput, resolveGlobals, resolveWithConfig, revisionLimitFrom } from './cli-context.js';
 import { resolveConsulSettings } from '../../store/consul-connection.js';
 
 test('flags win over the environment, which wins over the defaults', () => {
@@ -74,4 +74,10 @@ test('the store connection layers flags over the environment over the context, a
     [s.address, s.caFile, s.tlsServerName, s.origins.tlsServerName],
     ['https://env:8501', '/flag/ca.pem', 'ctx.name', 'tlsServerName in context "prod"'],
   );
+});
+
+test('SWARMOP_REVISION_HISTORY_LIMIT sets the revisions kept per object; anything but 1-9999 is refused', () => {
+  assert.equal(revisionLimitFrom({}), 10);
+  assert.equal(revisionLimitFrom({ SWARMOP_REVISION_HISTORY_LIMIT: '3' }), 3);
+  assert.throws(() => revisionLimitFrom({ SWARMOP_REVISION_HISTORY_LIMIT: '0' }), { code: 'Invalid', message: 'SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "0"' });
 });

@@ -10,6 +10,7 @@ import { consulConnection, unverifiedTlsWarning, type ConsulSettings } from '../
 import { ResourceStore } from '../../store/resource-store.js';
 import type { KvStore } from '../../store/kv.js';
 import { DEFAULT_PREFIX } from '../../store/store-keys.js';
+import { DEFAULT_REVISION_LIMIT } from '../../store/revisions.js';
 import { SwarmopError } from '../../errors.js';
 import type { CliIo } from './cli-io.js';
 import { configFilePath, loadConfig, resolveContextPaths, selectContext } from '../config/config-file.js';
@@ -118,8 +119,17 @@ export const openConsulStore: OpenStore = (globals, env) => {
   const connection = consulConnection(consulInput(globals, env));
   const kv = new ConsulKv(consulKvOptions(connection));
   const warning = unverifiedTlsWarning(connection);
-  return { kv, store: new ResourceStore({ kv, prefix: globals.prefix }), prefix: globals.prefix, close: () => kv.close(), ...(warning ? { warnings: [warning] } : {}) };
+  const store = new ResourceStore({ kv, prefix: globals.prefix, revisionLimit: revisionLimitFrom(env) });
+  return { kv, store, prefix: globals.prefix, close: () => kv.close(), ...(warning ? { warnings: [warning] } : {}) };
 };
+
+/** SWARMOP_REVISION_HISTORY_LIMIT: revisions kept per object (default 10, like a Deployment's). */
+export function revisionLimitFrom(env: CliIo['env']): number {
+  const text = env.SWARMOP_REVISION_HISTORY_LIMIT;
+  if (text === undefined || text === '') return DEFAULT_REVISION_LIMIT;
+  if (!/^[1-9][0-9]{0,3}$/.test(text)) throw new SwarmopError('Invalid', `SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "${text}"`);
+  return Number(text);
+}
 
 /** Wraps a command body so its returned exit code reaches main(). */
 export function action<A extends unknown[]>(ctx: CliContext, body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {

@@ -8,9 +8,12 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['check manifests with no Consul reachable (schema and cross-document checks)', 'swarmop apply -f manifests/ --dry-run=client'],
     ['every check of a real apply, nothing written', 'swarmop apply -f manifests/ --dry-run=server'],
     ['keep a folder applied while you edit it', 'swarmop apply -f manifests/ --watch --prune'],
+    ['a CI job: apply a folder, delete what was removed from it', 'swarmop apply -f manifests/ --prune --applyset fleet --field-manager ci'],
+    ['what the last apply recorded for one object', 'swarmop apply view-last-applied sia/ubuntu114'],
   ],
   diff: [
     ['what apply would change (exit 0 same, 1 different, >1 error)', 'swarmop diff -f manifests/'],
+    ['including what a prune would delete', 'swarmop diff -f manifests/ --prune --applyset fleet'],
     ['in a script', 'swarmop diff -f sia.yaml >/dev/null; [ $? -gt 1 ] && echo "diff failed"'],
   ],
   explain: [

@@ -4,8 +4,10 @@
  * and recomputes (a few times), so two writers never lose each other's change.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { hostname, userInfo } from 'node:os';
 import type { Resource } from '../../crds/meta.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
+import type { WriteAuthor } from '../../store/resource-store.js';
 import type { StoreHandle } from '../program/cli-context.js';
 import type { ResourceRef } from './resource-args.js';
 import { notFound } from './kind-lookup.js';
@@ -21,6 +23,17 @@ export type UpdateOutcome = 'configured' | 'unchanged' | 'deleted';
 
 const ATTEMPTS = 5;
 
+/** Who a revision names for a change made by hand through the CLI: user@host. */
+export function cliAuthor(): string {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep "unknown".
+  }
+  return `${user}@${hostname()}`;
+}
+
 /**
  * Applies `change` to the latest document of `ref` and writes it. `change` returns the new
  * document (it may throw a SwarmopError('Invalid') to refuse). A change that sets another
@@ -30,6 +43,7 @@ export async function updateObject(
   handle: StoreHandle,
   ref: ResourceRef,
   change: (doc: Record<string, unknown>) => Record<string, unknown>,
+  author: WriteAuthor = { manager: cliAuthor() },
 ): Promise<UpdateOutcome> {
   for (let attempt = 1; ; attempt += 1) {
     const live = await getOrUndefined(handle, ref.kind, ref.name);
@@ -47,7 +61,7 @@ export async function updateObject(
     if (meta.resourceVersion === undefined) meta.resourceVersion = live.metadata.resourceVersion;
     after.metadata = meta;
     try {
-      return await handle.store.update(after as unknown as Resource);
+      return await handle.store.update(after as unknown as Resource, author);
     } catch (err) {
       if (!isSwarmopError(err, 'Conflict') || pinned || attempt >= ATTEMPTS) throw err;
     }

@@ -2,6 +2,8 @@
  * `apply --watch`: apply everything once, then re-apply files as they change (debounced, so an
  * editor's write-rename-write is one apply). Each file remembers the resources it declared; a
  * resource that no file declares any more is only deleted with --prune, and every prune is printed.
+ * With an applyset or a selector, each change applies the whole set and the store's record of
+ * the set decides what is pruned (the same as a one-shot `apply --prune --applyset`).
  * Invalid edits are reported and skipped; the watch keeps running until the signal aborts.
  */
 import path from 'node:path';
@@ -11,13 +13,20 @@ import type { CliContext } from '../program/cli-context.js';
 import { listManifestFiles, type ManifestSource } from '../manifests/manifest-sources.js';
 import { validateSources } from '../manifests/load-manifests.js';
 import { refOf } from '../resources/kind-lookup.js';
-import { applyResources, dryRunSuffix, type DryRun } from '../manifests/apply-resources.js';
+import { applyResources, dryRunSuffix, type ApplySettings, type DryRun, type PruneSet } from '../manifests/apply-resources.js';
 
 export interface WatchApplyOptions {
   paths: readonly string[];
   recursive: boolean;
   prune: boolean;
   dryRun: DryRun;
+  /** Field manager and applyset of every apply. */
+  settings: Omit<ApplySettings, 'prune' | 'mode'>;
+  /**
+   * With --prune and --applyset / -l: every change re-applies all the files as one set, and the
+   * prune is the store's (the set's members in the store), as a one-shot `apply --prune` does.
+   */
+  pruneSet?: PruneSet;
   /** Quiet period after the last change before applying (default 300 ms). */
   debounceMs?: number;
 }
@@ -67,7 +76,23 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     }
   };
 
+  const settings = (): ApplySettings => ({ ...options.settings, mode: options.dryRun, ...(options.prune && options.pruneSet ? { prune: options.pruneSet } : {}) });
+
+  /** The whole set, applied and pruned as one (the store records the set). */
+  const applySet = async (): Promise<void> => {
+    const all: string[] = [];
+    for (const p of options.paths) all.push(...(await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive })).map((f) => path.resolve(io.cwd, f)));
+    const loaded = validateSources(await readSources(all));
+    if (loaded.errors.length > 0) {
+      for (const e of loaded.errors) io.stderr(`${e}\n`);
+      io.stderr(`error: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'} in the manifests; nothing applied\n`);
+      return;
+    }
+    await applyResources(ctx, loaded, settings());
+  };
+
   const applyFiles = async (files: readonly string[]): Promise<void> => {
+    if (options.pruneSet) return applySet();
     if (files.length === 0) return;
     // Validated one file at a time so each resource stays tied to the file that declares it.
     const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s]) }));
@@ -78,7 +103,8 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
       return;
     }
     const resources = perFile.flatMap((p) => p.resources);
-    if (resources.length > 0) await applyResources(ctx, resources, options.dryRun);
+    const written = perFile.flatMap((p) => p.written);
+    if (resources.length > 0) await applyResources(ctx, { resources, written }, settings());
     const dropped = new Map<string, Owned>();
     for (const { abs: file, resources: declared } of perFile) {
       const next = new Map(declared.map((r) => [refOf(r), { kind: r.kind, name: r.metadata.name }] as const));
@@ -89,6 +115,11 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
   };
 
   const removeFiles = async (files: readonly string[]): Promise<void> => {
+    if (options.pruneSet) {
+      for (const file of files) io.stderr(`${display(file)} removed\n`);
+      if (files.length > 0) await applySet();
+      return;
+    }
     const dropped = new Map<string, Owned>();
     for (const file of files) {
       for (const [ref, o] of owned.get(file) ?? []) dropped.set(ref, o);
