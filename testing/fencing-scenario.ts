@@ -14,7 +14,7 @@
  */
 import Docker from 'dockerode';
 import type { Resource } from '../src/crds/index.js';
-import { defaultHelperImage } from '../src/controllers/staticipattachment/helper-image.js';
+import { defaultHelperImage } from '../src/nethelper/helper-image.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { isChangingMethod } from '../src/runtime/fence.js';
 import { ResourceStore } from '../src/store/resource-store.js';

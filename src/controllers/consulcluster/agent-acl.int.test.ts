@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { consulBinary } from '../../../testing/consul-agent.js';
 import { agentConfigFile, agentTokens } from './agent-config-file.js';
-import { forceLeave, joinVia, readAgentView, readAutopilotHealth, type AgentHttpOptions } from './agent-http.js';
+import { forceLeave, joinVia, readAgentView, readAutopilotHealth, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { agentArgs } from './desired.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { labSkip } from '../../../testing/lab/lab-precondition.js';
 import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
-import { forceLeave, readAgentView } from './agent-http.js';
+import { forceLeave, readAgentView } from '../../consul/agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';

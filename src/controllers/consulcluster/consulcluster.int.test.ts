@@ -14,7 +14,7 @@ import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../tes
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import { readAgentView } from './agent-http.js';
+import { readAgentView } from '../../consul/agent-http.js';
 import { createConsulClusterReconciler } from './index.js';
 import { containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';

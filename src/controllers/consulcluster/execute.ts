@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import type { HostHandle } from '../kind-reconciler.js';
 import { putAgentConfigFile } from './agent-config-upload.js';
-import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
+import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { reclaimNodeName } from './node-identity.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
 import type { Action } from './plan.js';

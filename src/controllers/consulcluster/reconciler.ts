@@ -9,7 +9,7 @@ import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
-import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from './agent-http.js';
+import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { watchMembers } from './member-watch.js';
 import { desiredAgents, type AgentSecrets, type DesiredAgent } from './desired.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type BridgeSharer, planDetach } from './detach-plan.js';
-import type { NetLink } from './ip-json.js';
+import type { NetLink } from '../../nethelper/ip-json.js';
 import type { NetObservation } from './observation.js';
 import { type AttachmentSpec, desiredFor, vethNames } from './spec.js';
 import { describeSteps, planCommands } from './step-commands.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { isSwarmopError } from '../../errors.js';
-import { parseProgramOutput, programArgv } from './helper-program.js';
+import { parseProgramOutput, programArgv } from '../../nethelper/helper-program.js';
 import { observeProgram, parseObservation } from './observation.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';

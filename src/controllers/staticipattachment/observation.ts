@@ -4,8 +4,8 @@
  * and routes inside its network namespace (entered through its netns file).
  */
 import { SwarmopError } from '../../errors.js';
-import { type HelperCommand, type ProgramResult, inNetns } from './helper-program.js';
-import { type NetLink, type NetRoute, parseLinks, parseRoutes } from './ip-json.js';
+import { type HelperCommand, type ProgramResult, inNetns } from '../../nethelper/helper-program.js';
+import { type NetLink, type NetRoute, parseLinks, parseRoutes } from '../../nethelper/ip-json.js';
 import { engineText } from '../../docker/engine-message.js';
 
 export interface HostNet {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetLink, NetRoute } from './ip-json.js';
+import type { NetLink, NetRoute } from '../../nethelper/ip-json.js';
 import type { NetObservation } from './observation.js';
 import { planAttachment, type PlanInput, type Step } from './plan.js';
 import { type AttachmentSpec, desiredFor } from './spec.js';

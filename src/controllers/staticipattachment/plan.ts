@@ -3,7 +3,7 @@
  * steps that closes the difference, and the drifts those steps repair. An empty plan means
  * converged: the reconciler then changes nothing (no veth churn, no writes).
  */
-import type { NetAddress, NetLink } from './ip-json.js';
+import type { NetAddress, NetLink } from '../../nethelper/ip-json.js';
 import type { NetObservation } from './observation.js';
 import type { Desired } from './spec.js';
 

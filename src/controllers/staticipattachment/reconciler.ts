@@ -24,8 +24,8 @@ import type {
 } from '../kind-reconciler.js';
 import { HOST_INDEX } from '../kind-indexes.js';
 import { CLAIMS_INDEX, claimCandidates, findConflict } from './conflicts.js';
-import type { HelperCommand } from './helper-program.js';
-import type { HelperHost, NetHelper } from './net-helper.js';
+import type { HelperCommand } from '../../nethelper/helper-program.js';
+import type { HelperHost, NetHelper } from '../../nethelper/net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
 import { type NetObservation, observeProgram, parseObservation } from './observation.js';
 import { type BridgeSharer, planDetach } from './detach-plan.js';
@@ -33,7 +33,7 @@ import { type Drift, planAttachment, planFreshAttach, type Step } from './plan.j
 import { type AttachmentResource, type Desired, desiredFor, vethNames } from './spec.js';
 import { type AttachmentObserved, attachedCondition, observedAttachment, ready } from './status.js';
 import { applyProgram, describeSteps } from './step-commands.js';
-import { describeFailedCommand } from './ip-batch.js';
+import { describeFailedCommand } from '../../nethelper/ip-batch.js';
 import { epochMs, PhaseClock, RecentContainerEvents } from './repair-timing.js';
 import { POLICY_REASON } from '../trust-policy.js';
 import { engineMessage, engineText } from '../../docker/engine-message.js';

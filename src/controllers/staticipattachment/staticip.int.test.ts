@@ -19,8 +19,8 @@ const [, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
-import { DEFAULT_HELPER_NAME } from './net-helper.js';
-import { HELPER_NETNS_DIR } from './netns-file.js';
+import { DEFAULT_HELPER_NAME } from '../../nethelper/net-helper.js';
+import { HELPER_NETNS_DIR } from '../../nethelper/netns-file.js';
 import { eventually } from '../../../testing/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });

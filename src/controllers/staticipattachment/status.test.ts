@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetLink } from './ip-json.js';
+import type { NetLink } from '../../nethelper/ip-json.js';
 import type { NetObservation } from './observation.js';
 import { desiredFor } from './spec.js';
 import { attachedCondition, observedAttachment } from './status.js';

@@ -3,8 +3,8 @@
  * run through `nsenter --net=<the container's netns file>`. Every value was validated by desiredFor() or comes from the
  * kernel's own JSON output.
  */
-import { type HelperCommand, inNetns } from './helper-program.js';
-import { batchIpCommands } from './ip-batch.js';
+import { type HelperCommand, inNetns } from '../../nethelper/helper-program.js';
+import { batchIpCommands } from '../../nethelper/ip-batch.js';
 import type { Step } from './plan.js';
 
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });

@@ -15,13 +15,13 @@
  * Programs on one session run one at a time, in order.
  */
 import type Docker from 'dockerode';
-import { openExecStream, type ExecStream } from '../../docker/exec-stream.js';
-import { SwarmopError } from '../../errors.js';
-import type { Fence } from '../../runtime/fence.js';
+import { openExecStream, type ExecStream } from '../docker/exec-stream.js';
+import { SwarmopError } from '../errors.js';
+import type { Fence } from '../runtime/fence.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, RUNNER_SCRIPT, runnerArgs } from './helper-program.js';
 import { HELPER_OUTPUT_LIMIT_BYTES, type HelperHost, type NetHelper, type ResidentNetHelper } from './net-helper.js';
-import { engineMessage } from '../../docker/engine-message.js';
-import { OutputLimitError } from '../../runtime/output-limits.js';
+import { engineMessage } from '../docker/engine-message.js';
+import { OutputLimitError } from '../runtime/output-limits.js';
 
 const DONE = '@@swarmop-done';
 

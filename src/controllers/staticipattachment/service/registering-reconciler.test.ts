@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { HostWatchContext } from '../kind-reconciler.js';
-import type { StaticIPAttachmentReconciler } from './reconciler.js';
-import { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
-import type { ServiceRegistrationStep } from './service-step.js';
+import type { HostWatchContext } from '../../kind-reconciler.js';
+import type { StaticIPAttachmentReconciler } from '../reconciler.js';
+import { ServiceRegisteringReconciler } from './registering-reconciler.js';
+import type { ServiceRegistrationStep } from './step.js';
 
 test('the wrapper keeps every host hook of the network reconciler, the netlink watch included', async () => {
   const calls: string[] = [];

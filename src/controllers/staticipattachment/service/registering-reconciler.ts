@@ -3,11 +3,11 @@
  * decides Ready; the registration step runs after it and adds `status.service` and the
  * `ServiceRegistered` condition. On delete the service goes first, then the interface.
  */
-import type { KindName, StaticIPAttachment } from '../../crds/index.js';
-import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
-import type { StaticIPAttachmentReconciler } from './reconciler.js';
-import type { AttachmentObserved } from './status.js';
-import type { ServiceRegistrationStep } from './service-step.js';
+import type { KindName, StaticIPAttachment } from '../../../crds/index.js';
+import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
+import type { StaticIPAttachmentReconciler } from '../reconciler.js';
+import type { AttachmentObserved } from '../status.js';
+import type { ServiceRegistrationStep } from './step.js';
 
 export type ObservedWithService = AttachmentObserved & { service?: NonNullable<StaticIPAttachment['status']>['service'] };
 

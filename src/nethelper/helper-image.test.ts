@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultHelperImage, engineMessage, helperImagePinWarning, splitTag } from './helper-image.js';
-import { packageInfo } from '../../package-info.js';
+import { packageInfo } from '../package-info.js';
 
 test('the default helper image is tagged with the package version (an upgrade brings its own)', () => {
   assert.equal(defaultHelperImage(), `swarmop/nethelper:${packageInfo().version}`);
@@ -24,7 +24,7 @@ test("the engine's message is kept, without dockerode's HTTP prefix", () => {
 test('a --helper-image pinned by digest is looked up and pulled by that digest (the engine API sees the digest, not a tag)', async () => {
   const { createServer } = await import('node:http');
   const { HelperImageProvisioner } = await import('./helper-image.js');
-  const { newDockerClient } = await import('../../docker/docker-client.js');
+  const { newDockerClient } = await import('../docker/docker-client.js');
   const digest = `sha256:${'ab'.repeat(32)}`;
   const ref = `registry.example:5000/team/nethelper@${digest}`;
   const seen: string[] = [];

@@ -2,11 +2,11 @@
  * The few calls the controller makes to each agent's own HTTP API (:8500), with short timeouts:
  * an agent that does not answer quickly is treated as not answering, never waited for.
  */
-import { SwarmopError } from '../../errors.js';
-import { guardCall, type Fence } from '../../runtime/fence.js';
-import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './model.js';
-import { engineText } from '../../docker/engine-message.js';
-import { readBoundedText } from '../../runtime/output-limits.js';
+import { SwarmopError } from '../errors.js';
+import { guardCall, type Fence } from '../runtime/fence.js';
+import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './agent-model.js';
+import { engineText } from '../docker/engine-message.js';
+import { readBoundedText } from '../runtime/output-limits.js';
 
 export const AGENT_HTTP_PORT = 8500;
 

@@ -23,9 +23,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { rootfsArchitecture } from './helper-architecture.js';
-import { SwarmopError } from '../../errors.js';
-import { packageFile, packageInfo } from '../../package-info.js';
-import { engineMessage, engineText } from '../../docker/engine-message.js';
+import { SwarmopError } from '../errors.js';
+import { packageFile, packageInfo } from '../package-info.js';
+import { engineMessage, engineText } from '../docker/engine-message.js';
 
 export const HELPER_IMAGE_REPOSITORY = 'swarmop/nethelper';
 /** Relative to the package root. */

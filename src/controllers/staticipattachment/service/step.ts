@@ -1,17 +1,17 @@
 /**
  * Registration of an attachment's Consul service, run after the network step of each reconcile:
  * looks at what the agent on the attachment's host has, registers when that differs from the
- * desired registration (service-registration.ts), deregisters where it no longer belongs, and
+ * desired registration (registration.ts), deregisters where it no longer belongs, and
  * reports the `ServiceRegistered` condition and `status.service`. Ready stays the network's.
  */
-import type { ConsulServiceStatus, ServiceHealth } from '../../crds/index.js';
-import { AGENT_HTTP_PORT } from '../consulcluster/agent-http.js';
-import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
-import type { AttachmentObserved } from './status.js';
-import type { ServiceAgent } from './service-agent.js';
-import { type AgentTarget, agentOfNode, agentOnHost, desiredRegistration, diffRegistration, serviceIdFor } from './service-registration.js';
-import { goDurationMs } from '../../go-duration.js';
-import type { AttachmentResource } from './spec.js';
+import type { ConsulServiceStatus, ServiceHealth } from '../../../crds/index.js';
+import { AGENT_HTTP_PORT } from '../../../consul/agent-http.js';
+import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
+import type { AttachmentObserved } from '../status.js';
+import type { ServiceAgent } from './agent.js';
+import { type AgentTarget, agentOfNode, agentOnHost, desiredRegistration, diffRegistration, serviceIdFor } from './registration.js';
+import { goDurationMs } from '../../../go-duration.js';
+import type { AttachmentResource } from '../spec.js';
 
 export const SERVICE_CONDITION = 'ServiceRegistered';
 

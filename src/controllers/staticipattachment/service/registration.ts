@@ -4,8 +4,8 @@
  * body the agent is sent, and the difference between that and what the agent reports.
  */
 import { createHash } from 'node:crypto';
-import type { ConsulCluster, ConsulServiceSpec, DockerHost, ServiceHealth } from '../../crds/index.js';
-import { bindAddressProblem, POLICY_REASON } from '../trust-policy.js';
+import type { ConsulCluster, ConsulServiceSpec, DockerHost, ServiceHealth } from '../../../crds/index.js';
+import { bindAddressProblem, POLICY_REASON } from '../../trust-policy.js';
 
 /** Marks on every registration: which attachment owns it and a digest of what was registered. */
 export const OWNER_META = 'swarmop-attachment';

@@ -3,7 +3,7 @@
  * facts the planner compares. Unknown fields are ignored; malformed output is an error, never
  * "nothing there" (which would make the planner recreate a working attachment).
  */
-import { SwarmopError } from '../../errors.js';
+import { SwarmopError } from '../errors.js';
 
 export interface NetAddress {
   ip: string;

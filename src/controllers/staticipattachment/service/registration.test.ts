@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsulCluster, DockerHost } from '../../crds/index.js';
-import { HASH_META, OWNER_META, agentOnHost, desiredRegistration, diffRegistration, type ObservedService } from './service-registration.js';
+import type { ConsulCluster, DockerHost } from '../../../crds/index.js';
+import { HASH_META, OWNER_META, agentOnHost, desiredRegistration, diffRegistration, type ObservedService } from './registration.js';
 
 const cluster = (extra: Partial<ConsulCluster['spec']> = {}): ConsulCluster => ({
   apiVersion: 'swarmop.io/v1alpha1',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { isSwarmopError } from '../../errors.js';
+import { isSwarmopError } from '../errors.js';
 import { type HelperCommand, parseProgramOutput, programArgv } from './helper-program.js';
 
 /** Runs the program with this machine's /bin/sh, as the helper does with its own. */

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/consul-agent.js';
-import { HttpServiceAgent } from './service-agent.js';
-import { desiredRegistration } from './service-registration.js';
-import { eventually } from '../../../testing/wait-until.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../../../testing/consul-agent.js';
+import { HttpServiceAgent } from './agent.js';
+import { desiredRegistration } from './registration.js';
+import { eventually } from '../../../../testing/wait-until.js';
 
 let consul: ConsulAgentHandle;
 let agent: HttpServiceAgent;

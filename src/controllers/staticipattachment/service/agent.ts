@@ -4,11 +4,11 @@
  * shape as the ConsulCluster controller's agent calls; the cluster's ACL token rides along as
  * X-Consul-Token and never appears in an error.
  */
-import { SwarmopError } from '../../errors.js';
-import { guardCall, type Fence } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody } from '../consulcluster/agent-http.js';
-import type { ObservedService, Registration } from './service-registration.js';
-import { engineText } from '../../docker/engine-message.js';
+import { SwarmopError } from '../../../errors.js';
+import { guardCall, type Fence } from '../../../runtime/fence.js';
+import { AGENT_HTTP_PORT, agentBody } from '../../../consul/agent-http.js';
+import type { ObservedService, Registration } from './registration.js';
+import { engineText } from '../../../docker/engine-message.js';
 
 export interface AgentCallOptions {
   token?: string;

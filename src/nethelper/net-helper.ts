@@ -14,14 +14,14 @@
  */
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { execInContainer } from '../../docker/exec.js';
-import { SwarmopError } from '../../errors.js';
+import { execInContainer } from '../docker/exec.js';
+import { SwarmopError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { defaultHelperImage, HELPER_IDLE_CMD } from './helper-image.js';
 import { type HelperCommand, type ProgramResult, parseProgramOutput, programArgv } from './helper-program.js';
 import { engineNetnsDir, HELPER_NETNS_DIR, helperNetnsPath } from './netns-file.js';
-import { engineMessage } from '../../docker/engine-message.js';
-import { BoundedChunks } from '../../runtime/output-limits.js';
+import { engineMessage } from '../docker/engine-message.js';
+import { BoundedChunks } from '../runtime/output-limits.js';
 
 /**
  * The most output (stdout and stderr together) one helper program may produce; a session keeps it

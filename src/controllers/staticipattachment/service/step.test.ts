@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ConsulCluster, DockerHost, KindName, StaticIPAttachment } from '../../crds/index.js';
-import type { ConditionInput, KindTypes, ObjectCache, KindReconcileContext, ReconcileOutcome, Repair } from '../kind-reconciler.js';
-import type { AttachmentObserved } from './status.js';
-import type { AgentCallOptions, ServiceAgent } from './service-agent.js';
-import type { ObservedService, Registration } from './service-registration.js';
-import { ServiceRegistrationStep } from './service-step.js';
-import { scanByIndex } from '../kind-indexes.js';
+import type { ConsulCluster, DockerHost, KindName, StaticIPAttachment } from '../../../crds/index.js';
+import type { ConditionInput, KindTypes, ObjectCache, KindReconcileContext, ReconcileOutcome, Repair } from '../../kind-reconciler.js';
+import type { AttachmentObserved } from '../status.js';
+import type { AgentCallOptions, ServiceAgent } from './agent.js';
+import type { ObservedService, Registration } from './registration.js';
+import { ServiceRegistrationStep } from './step.js';
+import { scanByIndex } from '../../kind-indexes.js';
 
 /** An in-memory agent per address; health is what the test sets. */
 class FakeAgents implements ServiceAgent {
@@ -208,7 +208,7 @@ test('health not yet following the container: looked at again one check interval
 });
 
 test('the combined reconciler: Ready from the network step, ServiceRegistered after it, the earlier requeue, ConsulCluster edits mapped', async () => {
-  const { ServiceRegisteringReconciler } = await import('./service-registering-reconciler.js');
+  const { ServiceRegisteringReconciler } = await import('./registering-reconciler.js');
   const agents = new FakeAgents();
   const network = {
     kind: 'StaticIPAttachment',

@@ -10,7 +10,7 @@
  * namespace: the helper runs with `--net host`), and a container's key must name a file right in
  * that folder, by a sandbox id (hex). `default` itself is refused: it is the host's namespace.
  */
-import { SwarmopError } from '../../errors.js';
+import { SwarmopError } from '../errors.js';
 
 /** Where the helper sees the engine's netns folder. */
 export const HELPER_NETNS_DIR = '/run/swarmop/netns';

@@ -9,7 +9,7 @@
  * A command may also take lines on its stdin (an `ip -batch -` script): they travel the same way and
  * reach it through a here-document whose body holds only `${N}` references.
  */
-import { SwarmopError } from '../../errors.js';
+import { SwarmopError } from '../errors.js';
 import { isHelperNetnsPath } from './netns-file.js';
 
 export interface HelperCommand {

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import type { ExecStream } from '../../docker/exec-stream.js';
-import { isSwarmopError } from '../../errors.js';
+import type { ExecStream } from '../docker/exec-stream.js';
+import { isSwarmopError } from '../errors.js';
 import { HelperSession, SESSION_ARGV, frameProgram } from './helper-session.js';
-import { isLeadershipLost, LeaseFence } from '../../runtime/fence.js';
-import { FakeClock } from '../../../testing/fakes/fake-clock.js';
+import { isLeadershipLost, LeaseFence } from '../runtime/fence.js';
+import { FakeClock } from '../../testing/fakes/fake-clock.js';
 
 /** The session script under this machine's /bin/sh, as the helper runs it with its own. */
 function localSession(): { session: HelperSession; stream: ExecStream } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isSwarmopError } from '../../errors.js';
+import { isSwarmopError } from '../errors.js';
 import { engineNetnsDir, helperNetnsPath, isHelperNetnsPath } from './netns-file.js';
 
 const DIR = '/var/run/docker/netns';
