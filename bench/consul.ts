@@ -35,7 +35,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { readAgentView, readAutopilotHealth } from '../src/controllers/consulcluster/agent-http.js';
+import { readAgentView, readAutopilotHealth } from '../src/consul/agent-http.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';

@@ -19,8 +19,8 @@ import {
   runWorkload,
   TEST_LABEL,
 } from '../testing/lab/staticip-fixtures.js';
-import { HelperImageProvisioner } from '../src/controllers/staticipattachment/helper-image.js';
-import { ResidentNetHelper, RunOnceNetHelper } from '../src/controllers/staticipattachment/net-helper.js';
+import { HelperImageProvisioner } from '../src/nethelper/helper-image.js';
+import { ResidentNetHelper, RunOnceNetHelper } from '../src/nethelper/net-helper.js';
 
 /** Puts the helper image on the bench host when it lacks it, as the operator does. */
 const images = new HelperImageProvisioner();

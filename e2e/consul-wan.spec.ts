@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { leave, readWanView } from '../src/controllers/consulcluster/agent-http.js';
+import { leave, readWanView } from '../src/consul/agent-http.js';
 import { CONSUL_WAN_PORTS, consulPartitionScript } from '../testing/lab/consul-partition.js';
 import { labSettings } from '../testing/lab/lab-settings.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';

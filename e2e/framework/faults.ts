@@ -5,7 +5,7 @@
  * acted at the same time.
  */
 import { join } from 'node:path';
-import { readAgentView } from '../../src/controllers/consulcluster/agent-http.js';
+import { readAgentView } from '../../src/consul/agent-http.js';
 import type { Framework } from './framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest, labWorkloads, readLabEnv, REPO_ROOT } from './lab.js';
 import type { LogLine } from '../../testing/operator-process.js';
