@@ -43,6 +43,46 @@ test('layer rules: runtime may not reach the store, crds, controllers or operato
   ]);
 });
 
+test('layer rules: a kind folder may not import another kind folder, tests included; files beside the kinds may import any', () => {
+  const found = layerViolations([
+    edge('src/controllers/consulcluster/reconciler.ts', 'src/controllers/staticipattachment/service/agent.ts'),
+    edge('src/controllers/consulcluster/x.test.ts', 'src/controllers/swarmcluster/plan.ts'),
+    edge('src/controllers/staticipattachment/service/step.ts', 'src/controllers/consulcluster/model.ts', true),
+    edge('src/controllers/staticipattachment/service/step.ts', 'src/controllers/staticipattachment/status.ts'),
+    edge('src/controllers/dockerhost/reconciler.ts', 'src/controllers/kind-reconciler.ts'),
+    edge('src/controllers/kind-indexes.ts', 'src/controllers/staticipattachment/conflicts.ts'),
+    edge('src/controllers/index.ts', 'src/controllers/dockerhost/index.ts'),
+    edge('src/controllers/dockerhost/reconciler.ts', 'src/nethelper/helper-image.ts'),
+  ]);
+  assert.deepEqual(found.map((v) => `${v.edge.from} -> ${v.edge.to}`), [
+    'src/controllers/consulcluster/reconciler.ts -> src/controllers/staticipattachment/service/agent.ts',
+    'src/controllers/consulcluster/x.test.ts -> src/controllers/swarmcluster/plan.ts',
+    'src/controllers/staticipattachment/service/step.ts -> src/controllers/consulcluster/model.ts',
+  ]);
+});
+
+test('layer rules: src/ui and src/operator may not import src/cli; the shared homes may not import controllers, operator, cli or ui', () => {
+  const found = layerViolations([
+    edge('src/ui/view-model.ts', 'src/cli/output/age.ts'),
+    edge('src/operator/operator.test.ts', 'src/cli/main.ts'),
+    edge('src/ui/view-model.ts', 'src/format/age.ts'),
+    edge('src/cli/output/table.ts', 'src/format/age.ts'),
+    edge('src/cli/operator/run-operator.ts', 'src/operator/operator.ts'),
+    edge('src/nethelper/net-helper.ts', 'src/controllers/kind-reconciler.ts', true),
+    edge('src/consul/agent-http.ts', 'src/controllers/consulcluster/model.ts'),
+    edge('src/format/age.ts', 'src/cli/output/table.ts'),
+    edge('src/nethelper/ip-batch.test.ts', 'src/controllers/staticipattachment/execute.ts'),
+    edge('src/nethelper/net-helper.ts', 'src/docker/exec.ts'),
+  ]);
+  assert.deepEqual(found.map((v) => `${v.edge.from} -> ${v.edge.to}`), [
+    'src/ui/view-model.ts -> src/cli/output/age.ts',
+    'src/operator/operator.test.ts -> src/cli/main.ts',
+    'src/nethelper/net-helper.ts -> src/controllers/kind-reconciler.ts',
+    'src/consul/agent-http.ts -> src/controllers/consulcluster/model.ts',
+    'src/format/age.ts -> src/cli/output/table.ts',
+  ]);
+});
+
 test('importCycles reports each cycle once as a closed path, ignoring type-only edges', () => {
   const cycles = importCycles([
     edge('src/cli/watch/apply-watch.ts', 'src/cli/commands/apply.ts'),

@@ -24,8 +24,8 @@ export interface LayerRule {
   name: string;
   /** Files the rule applies to. */
   appliesTo: (file: string) => boolean;
-  /** Targets those files may not import. */
-  forbidden: (target: string) => boolean;
+  /** Targets those files may not import (`from` is the importing file). */
+  forbidden: (target: string, from: string) => boolean;
 }
 
 export interface Violation {
@@ -35,6 +35,8 @@ export interface Violation {
 
 const isTest = (f: string): boolean => /\.(test|spec)\.ts$/.test(f);
 const under = (dir: string) => (f: string): boolean => f.startsWith(`${dir}/`);
+/** The kind folder a file is in (`src/controllers/<kind>/...`), or undefined for the shared files beside them. */
+const kindFolder = (f: string): string | undefined => /^src\/controllers\/([^/]+)\//.exec(f)?.[1];
 
 /** The project's layer rules (paths relative to the repository root). */
 export const LAYER_RULES: readonly LayerRule[] = [
@@ -47,6 +49,24 @@ export const LAYER_RULES: readonly LayerRule[] = [
     name: 'product code (src/, not tests) imports nothing from testing/, e2e/, bench/',
     appliesTo: (f) => under('src')(f) && !isTest(f),
     forbidden: (t) => ['testing', 'e2e', 'bench'].some((d) => under(d)(t)),
+  },
+  {
+    // Each kind stands alone: what two kinds share lives beside them (src/controllers/*.ts) or in
+    // its own home (src/nethelper, src/consul), so one kind can change without reading another.
+    name: 'a controller folder (src/controllers/<kind>/) imports nothing from another controller folder',
+    appliesTo: (f) => kindFolder(f) !== undefined,
+    forbidden: (t, f) => kindFolder(t) !== undefined && kindFolder(t) !== kindFolder(f),
+  },
+  {
+    // The command line is the outermost layer: the operator and its status page run without it.
+    name: 'src/ui and src/operator import nothing from src/cli',
+    appliesTo: (f) => under('src/ui')(f) || under('src/operator')(f),
+    forbidden: under('src/cli'),
+  },
+  {
+    name: 'the shared homes (src/nethelper, src/consul, src/format) import nothing from src/controllers, src/operator, src/cli, src/ui',
+    appliesTo: (f) => ['src/nethelper', 'src/consul', 'src/format'].some((d) => under(d)(f)) && !isTest(f),
+    forbidden: (t) => ['src/controllers', 'src/operator', 'src/cli', 'src/ui'].some((d) => under(d)(t)),
   },
 ];
 
@@ -80,7 +100,7 @@ export function importsOf(file: string, text: string): ImportEdge[] {
 
 export function layerViolations(edges: readonly ImportEdge[], rules: readonly LayerRule[] = LAYER_RULES): Violation[] {
   const out: Violation[] = [];
-  for (const edge of edges) for (const rule of rules) if (rule.appliesTo(edge.from) && rule.forbidden(edge.to)) out.push({ rule: rule.name, edge });
+  for (const edge of edges) for (const rule of rules) if (rule.appliesTo(edge.from) && rule.forbidden(edge.to, edge.from)) out.push({ rule: rule.name, edge });
   return out;
 }
 
