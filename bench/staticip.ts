@@ -25,10 +25,10 @@ import { ResidentNetHelper, RunOnceNetHelper } from '../src/nethelper/net-helper
 /** Puts the helper image on the bench host when it lacks it, as the operator does. */
 const images = new HelperImageProvisioner();
 const ensureImage = (h: { name: string; docker: import('dockerode') }) => images.require(h);
-import { observeProgram } from '../src/controllers/staticipattachment/observation.js';
+import { observeProgram } from '../src/controllers/staticipattachment/observe.js';
 import { planAttachment } from '../src/controllers/staticipattachment/plan.js';
-import { desiredFor } from '../src/controllers/staticipattachment/spec.js';
-import { planCommands } from '../src/controllers/staticipattachment/step-commands.js';
+import { desiredFor } from '../src/controllers/staticipattachment/desired.js';
+import { planCommands } from '../src/controllers/staticipattachment/execute.js';
 import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { LAB_HOSTS, recordingContext } from '../testing/reconcile-context.js';

@@ -20,7 +20,7 @@ import { HELPER_IDLE_CMD, HELPER_ROOTFS, HelperImageProvisioner } from './helper
 import { HELPER_CONFIG_LABEL, HELPER_HARDENING, helperHostConfig, ResidentNetHelper } from './net-helper.js';
 import { HELPER_NETNS_DIR } from './netns-file.js';
 import type { Step } from '../controllers/staticipattachment/plan.js';
-import { applyProgram } from '../controllers/staticipattachment/step-commands.js';
+import { applyProgram } from '../controllers/staticipattachment/execute.js';
 import type { Resource } from '../crds/index.js';
 import { recordingContext } from '../../testing/reconcile-context.js';
 import { attachment } from '../../testing/lab/staticip-fixtures.js';

@@ -12,7 +12,7 @@ import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker
 import { packageFile } from '../package-info.js';
 import { defaultHelperImage, HELPER_IDLE_CMD, HELPER_ROOTFS, HELPER_ROOTFS_LABEL, HelperImageProvisioner } from './helper-image.js';
 import { ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
-import { observeProgram, parseObservation } from '../controllers/staticipattachment/observation.js';
+import { observeProgram, parseObservation } from '../controllers/staticipattachment/observe.js';
 
 const LABEL = { 'io.swarmop.test': 'helper-image' };
 

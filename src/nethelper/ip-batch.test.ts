@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { type HelperCommand, parseProgramOutput, programArgv } from './helper-program.js';
 import { batchIpCommands, describeFailedCommand } from './ip-batch.js';
-import { vethNames } from '../controllers/staticipattachment/spec.js';
-import { applyProgram } from '../controllers/staticipattachment/step-commands.js';
+import { vethNames } from '../controllers/staticipattachment/desired.js';
+import { applyProgram } from '../controllers/staticipattachment/execute.js';
 
 const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
 const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });

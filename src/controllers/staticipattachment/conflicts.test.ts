@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Reflector } from '../../runtime/reflector.js';
 import { CLAIMS_INDEX, claimCandidates, claimKeys, findConflict } from './conflicts.js';
-import type { AttachmentSpec } from './spec.js';
+import type { AttachmentSpec } from './desired.js';
 
 function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
   return {

@@ -69,6 +69,6 @@ export { ResidentNetHelper, RunOnceNetHelper, HELPER_ROLE_LABEL } from '../../ne
 export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } from '../../nethelper/helper-image.js';
 export type { NetHelper } from '../../nethelper/net-helper.js';
 export { SessionNetHelper, HelperSession } from '../../nethelper/helper-session.js';
-export { vethNames } from './spec.js';
+export { vethNames } from './desired.js';
 export { ServiceRegisteringReconciler } from './service/registering-reconciler.js';
 export { SERVICE_CONDITION } from './service/step.js';

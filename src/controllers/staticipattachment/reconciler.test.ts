@@ -7,7 +7,7 @@ import type { NetHelper } from '../../nethelper/net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { scanByIndex } from '../kind-indexes.js';
 import { createSilentLogger } from '../../runtime/logger.js';
-import { vethNames } from './spec.js';
+import { vethNames } from './desired.js';
 import { helperNetnsPath } from '../../nethelper/netns-file.js';
 
 /** The fakes' engine keeps its netns files where Docker does by default. */

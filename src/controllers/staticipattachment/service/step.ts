@@ -11,7 +11,7 @@ import type { AttachmentObserved } from '../status.js';
 import type { ServiceAgent } from './agent.js';
 import { type AgentTarget, agentOfNode, agentOnHost, desiredRegistration, diffRegistration, serviceIdFor } from './registration.js';
 import { goDurationMs } from '../../../go-duration.js';
-import type { AttachmentResource } from '../spec.js';
+import type { AttachmentResource } from '../desired.js';
 
 export const SERVICE_CONDITION = 'ServiceRegistered';
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { isSwarmopError } from '../../errors.js';
 import { parseProgramOutput, programArgv } from '../../nethelper/helper-program.js';
-import { observeProgram, parseObservation } from './observation.js';
+import { observeProgram, parseObservation } from './observe.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';
 const LINK = '[{"ifindex":1,"ifname":"lo","flags":["LOOPBACK","UP"],"mtu":65536,"address":"00:00:00:00:00:00","addr_info":[]}]';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isSwarmopError } from '../../errors.js';
-import { type AttachmentSpec, desiredFor, vethNames } from './spec.js';
+import { type AttachmentSpec, desiredFor, vethNames } from './desired.js';
 
 const base: AttachmentSpec = { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', interface: 'eth1' };
 const res = (spec: Partial<AttachmentSpec>, uid?: string) => ({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Step } from './plan.js';
-import { describeSteps, planCommands, stepCommands } from './step-commands.js';
+import { describeSteps, planCommands, stepCommands } from './execute.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';
 const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' ')}`);

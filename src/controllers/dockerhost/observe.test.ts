@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import { dockerHostOutcome } from './reconciler.js';
-import { probeEngine } from './probe.js';
+import { probeEngine } from './observe.js';
 
 let dir = '';
 let cert = '';
