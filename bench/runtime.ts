@@ -1,7 +1,7 @@
 /**
  * bench:runtime — swarmop's operator at 10,000 documents in a real local Consul, measured twice:
  *
- * 1. In-process runtime: the Operator (watchers, reflectors, workqueue, reconcile driver with its
+ * 1. In-process runtime: the Operator (watchers, object indexes, workqueue, reconcile driver with its
  *    status reads and compare-and-set writes, the Consul client) with a no-op DockerHost
  *    reconciler (Ready=True, touches nothing) and no Docker event streams, under the operator's
  *    V8 flags (src/runtime/v8-flags.ts). This is the part whose cost grows with the number of

@@ -1,5 +1,7 @@
 /**
- * Reflector<T>: the in-memory cache controllers read from (kube-rs' reflector store), a Cache<T>.
+ * ObjectIndex<T>: the in-memory cache controllers read from, a Cache<T>. In client-go's terms it is
+ * the Store/Indexer (kube-rs: the reflector's `Store`); what client-go calls the Reflector, the loop
+ * that lists and watches the source and feeds the store, is the JournalWatcher (src/store/).
  * Whoever watches the source feeds it already-decoded items: `replace(items)` swaps in a whole
  * listing, `patch(changes)` upserts or removes only the named keys, so one changed object costs
  * O(1) instead of rebuilding a 10,000-entry map. Both tell subscribers which keys were added,
@@ -14,7 +16,7 @@
  */
 import type { Cache, CacheEvent, CacheListener } from './cache.js';
 
-export interface ReflectorOptions<T> {
+export interface ObjectIndexOptions<T> {
   /** A version of an item; two items with the same identity are the same. Default: JSON text. */
   identity?: (item: T) => string;
   /** Named indexes: the values each item is found under (none: not in that index). */
@@ -33,7 +35,7 @@ interface Entry<T> {
  */
 type Index = Map<string, string | Set<string>>;
 
-export class Reflector<T> implements Cache<T> {
+export class ObjectIndex<T> implements Cache<T> {
   readonly #identity: (item: T) => string;
   #items = new Map<string, Entry<T>>();
   readonly #listeners = new Set<CacheListener<T>>();
@@ -41,7 +43,7 @@ export class Reflector<T> implements Cache<T> {
   #index = 0;
   readonly #indexers: readonly (readonly [string, (item: T) => readonly string[], Index])[];
 
-  constructor(options: ReflectorOptions<T> = {}) {
+  constructor(options: ObjectIndexOptions<T> = {}) {
     this.#identity = options.identity ?? ((item) => JSON.stringify(item));
     this.#indexers = Object.entries(options.indexers ?? {}).map(([name, fn]) => [name, fn, new Map()] as const);
   }
@@ -121,7 +123,7 @@ export class Reflector<T> implements Cache<T> {
   /** The items found under `value` in the index `name` (given to the constructor). */
   byIndex(name: string, value: string): T[] {
     const entry = this.#indexers.find(([n]) => n === name);
-    if (!entry) throw new Error(`reflector: no index named ${name}`);
+    if (!entry) throw new Error(`object index: no index named ${name}`);
     const keys = entry[2].get(value);
     const out: T[] = [];
     for (const key of typeof keys === 'string' ? [keys] : (keys ?? [])) {

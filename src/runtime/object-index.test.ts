@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CacheEvent } from './cache.js';
-import { Reflector } from './reflector.js';
+import { ObjectIndex } from './object-index.js';
 
 interface Doc {
   name: string;
@@ -11,8 +11,8 @@ interface Doc {
 
 const doc = (name: string, value: string, version: number) => [name, { name, value, version }] as const;
 
-function reflector() {
-  const r = new Reflector<Doc>({ identity: (d) => String(d.version) });
+function objectIndex() {
+  const r = new ObjectIndex<Doc>({ identity: (d) => String(d.version) });
   const seen: CacheEvent<Doc>[][] = [];
   r.subscribe((events) => seen.push([...events]));
   return { r, seen };
@@ -21,7 +21,7 @@ function reflector() {
 const summary = (events: readonly CacheEvent<Doc>[]) => events.map((e) => `${e.type}:${e.key}`).sort();
 
 test('is not synced until the first listing, which is announced even when empty', () => {
-  const { r, seen } = reflector();
+  const { r, seen } = objectIndex();
   assert.equal(r.hasSynced(), false);
   r.replace([], 3);
   assert.equal(r.hasSynced(), true);
@@ -29,14 +29,14 @@ test('is not synced until the first listing, which is announced even when empty'
 });
 
 test('a first patch also counts as the first listing and is announced even when it changes nothing', () => {
-  const { r, seen } = reflector();
+  const { r, seen } = objectIndex();
   r.patch([['gone', undefined]], 2);
   assert.equal(r.hasSynced(), true);
   assert.deepEqual(seen, [[]]);
 });
 
 test('replace reports added, changed and removed keys by identity and serves get/list', () => {
-  const { r, seen } = reflector();
+  const { r, seen } = objectIndex();
   r.replace([doc('a', '1', 5), doc('b', '1', 6)], 6);
   assert.deepEqual(summary(seen[0]!), ['added:a', 'added:b']);
   r.replace([doc('a', '2', 7), doc('c', '1', 8)], 8);
@@ -54,7 +54,7 @@ test('replace reports added, changed and removed keys by identity and serves get
 });
 
 test('patch upserts and removes only the named keys and leaves the others alone', () => {
-  const { r, seen } = reflector();
+  const { r, seen } = objectIndex();
   r.replace([doc('a', '1', 5), doc('b', '1', 6), doc('c', '1', 7)], 7);
   const events = r.patch([doc('a', '2', 8), doc('d', '1', 9), ['b', undefined], ['nope', undefined]], 9);
   assert.deepEqual(summary(events), ['added:d', 'changed:a', 'removed:b']);
@@ -66,7 +66,7 @@ test('patch upserts and removes only the named keys and leaves the others alone'
 });
 
 test('a patch or listing with the same identities notifies nobody', () => {
-  const { r, seen } = reflector();
+  const { r, seen } = objectIndex();
   r.replace([doc('a', '1', 5)], 5);
   r.replace([doc('a', 'other text, same version', 5)], 9);
   r.patch([doc('a', '1', 5), ['missing', undefined]], 10);
@@ -75,7 +75,7 @@ test('a patch or listing with the same identities notifies nobody', () => {
 });
 
 test('an unsubscribed listener hears nothing more', () => {
-  const r = new Reflector<string>();
+  const r = new ObjectIndex<string>();
   let calls = 0;
   const off = r.subscribe(() => calls++);
   r.replace([['a', '1']], 1);
@@ -86,7 +86,7 @@ test('an unsubscribed listener hears nothing more', () => {
 });
 
 test('an index finds items by each of their values and follows replace and patch', () => {
-  const r = new Reflector<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => (d.value === '' ? [] : d.value.split(',')) } });
+  const r = new ObjectIndex<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => (d.value === '' ? [] : d.value.split(',')) } });
   const names = (value: string) => r.byIndex('value', value).map((d) => d.name).sort();
   r.replace([doc('a', 'x', 1), doc('b', 'x,y', 1), doc('c', '', 1)], 1);
   assert.deepEqual(names('x'), ['a', 'b']);
@@ -112,7 +112,7 @@ test('an index agrees with a scan of the list after any sequence of replaces and
     seed = (seed * 1103515245 + 12345) % 2 ** 31;
     return seed % n;
   };
-  const r = new Reflector<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => [...new Set(d.value.split(','))] } });
+  const r = new ObjectIndex<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => [...new Set(d.value.split(','))] } });
   let version = 0;
   const randomDoc = () => doc(`k${random(30)}`, Array.from({ length: 1 + random(2) }, () => `v${random(8)}`).join(','), ++version);
   for (let step = 0; step < 500; step++) {
