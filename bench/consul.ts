@@ -40,8 +40,8 @@ import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/l
 import { execInContainer } from '../src/docker/exec.js';
 import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';
 import { consulPartitionScript, partitionConsul, PARTITION_HELPER_IMAGE } from '../testing/lab/consul-partition.js';
-import { OperatorProcess } from '../testing/operator-process.js';
-import { waitUntil } from '../testing/wait-until.js';
+import { OperatorProcess } from '../testing/harness/operator-process.js';
+import { waitUntil } from '../testing/util/wait-until.js';
 import { reportFigure } from './figures.js';
 import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
 import { sampleText, stats } from './stats.js';

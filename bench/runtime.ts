@@ -47,12 +47,12 @@ import v8 from 'node:v8';
 import type { KindReconciler } from '../src/controllers/kind-reconciler.js';
 import { API_VERSION, type Resource } from '../src/crds/index.js';
 import { Operator } from '../src/operator/operator.js';
-import { waitUntil } from '../testing/wait-until.js';
+import { waitUntil } from '../testing/util/wait-until.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
 import { sectionPrefix } from '../src/store/store-keys.js';
 import { applyOperatorV8Flags, OPERATOR_V8_FLAGS } from '../src/runtime/v8-flags.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/harness/consul-agent.js';
 import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({

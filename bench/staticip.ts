@@ -31,10 +31,10 @@ import { desiredFor } from '../src/controllers/staticipattachment/desired.js';
 import { planCommands } from '../src/controllers/staticipattachment/execute.js';
 import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
-import { LAB_HOSTS, recordingContext } from '../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../testing/util/reconcile-context.js';
 import { labSettings } from '../testing/lab/lab-settings.js';
 import { reportFigure } from './figures.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
 const MANY = Number(process.env.BENCH_MANY ?? 100);

@@ -14,7 +14,7 @@ import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/
 import { readAgentView } from '../src/consul/agent-http.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 const CLUSTER = 'secured';
 const AGENT = `swarmop-consul-${CLUSTER}`;

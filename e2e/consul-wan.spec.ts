@@ -18,7 +18,7 @@ import { labSettings } from '../testing/lab/lab-settings.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { resolveA } from './framework/dns.js';
 import { dockerOnHost, labCommand, labManifest, labRoles } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 import { run } from './framework/shell.js';
 
 const { A, lab } = labRoles();

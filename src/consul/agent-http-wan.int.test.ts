@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
 import { joinVia, readWanView } from './agent-http.js';
 
 let east: ConsulAgentHandle;

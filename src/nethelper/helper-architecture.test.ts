@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { elfHeader, tarOf } from '../../testing/rootfs-archive.js';
+import { elfHeader, tarOf } from '../../testing/util/rootfs-archive.js';
 import { elfArchitecture, rootfsArchitecture, tarArchitecture } from './helper-architecture.js';
 
 test('an ELF header names its architecture as Docker does (GOARCH)', () => {

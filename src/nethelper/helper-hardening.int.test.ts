@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/harness/docker-engine.js';
 import { execInContainer } from '../docker/exec.js';
 import { isSwarmopError } from '../errors.js';
 import { packageFile } from '../package-info.js';
@@ -22,7 +22,7 @@ import { HELPER_NETNS_DIR } from './netns-file.js';
 import type { Step } from '../controllers/staticipattachment/plan.js';
 import { applyProgram } from '../controllers/staticipattachment/execute.js';
 import type { Resource } from '../crds/index.js';
-import { recordingContext } from '../../testing/reconcile-context.js';
+import { recordingContext } from '../../testing/util/reconcile-context.js';
 import { attachment } from '../../testing/lab/staticip-fixtures.js';
 import { createStaticIPAttachmentReconciler } from '../controllers/staticipattachment/index.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/harness/docker-engine.js';
 import { packageFile } from '../package-info.js';
 import { defaultHelperImage, HELPER_IDLE_CMD, HELPER_ROOTFS, HELPER_ROOTFS_LABEL, HelperImageProvisioner } from './helper-image.js';
 import { ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';

@@ -9,7 +9,7 @@ import { Controller } from './controller.js';
 import { Manager } from './manager.js';
 import { RuntimeMetrics } from './metrics.js';
 import { ObjectIndex } from './object-index.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { SwarmopError } from '../errors.js';
 
 interface Sample {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsulKv } from '../store/consul-kv.js';
-import { startConsulAgent } from '../../testing/consul-agent.js';
+import { startConsulAgent } from '../../testing/harness/consul-agent.js';
 import { ObjectIndex } from './object-index.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { PrefixWatcher, type WatcherPhase } from './watcher.js';
 
 for (const mode of ['dev', 'persistent'] as const) {

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { joinVia } from '../../consul/agent-http.js';
 import { readKeyring } from './gossip-keyring.js';
 import { reclaimNodeName } from './node-identity.js';
-import { startEndlessAnswerServer, type EndlessAnswerServer } from '../../../testing/endless-answer-server.js';
+import { startEndlessAnswerServer, type EndlessAnswerServer } from '../../../testing/harness/endless-answer-server.js';
 
 let server: EndlessAnswerServer;
 before(async () => {

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../../../testing/util/reconcile-context.js';
 import { labSettings } from '../../../testing/lab/lab-settings.js';
 
 /** The lab's hosts (.lab/env) after the first (the swarm manager / first Consul server). */
@@ -21,7 +21,7 @@ import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
 import { DEFAULT_HELPER_NAME } from '../../nethelper/net-helper.js';
 import { HELPER_NETNS_DIR } from '../../nethelper/netns-file.js';
-import { eventually } from '../../../testing/wait-until.js';
+import { eventually } from '../../../testing/util/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;

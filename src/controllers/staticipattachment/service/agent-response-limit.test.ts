@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HttpServiceAgent } from './agent.js';
-import { startEndlessAnswerServer, type EndlessAnswerServer } from '../../../../testing/endless-answer-server.js';
+import { startEndlessAnswerServer, type EndlessAnswerServer } from '../../../../testing/harness/endless-answer-server.js';
 
 let server: EndlessAnswerServer;
 before(async () => {

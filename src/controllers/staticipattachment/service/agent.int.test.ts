@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../../../../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../../../testing/harness/consul-agent.js';
 import { HttpServiceAgent } from './agent.js';
 import { desiredRegistration } from './registration.js';
-import { eventually } from '../../../../testing/wait-until.js';
+import { eventually } from '../../../../testing/util/wait-until.js';
 
 let consul: ConsulAgentHandle;
 let agent: HttpServiceAgent;

@@ -46,9 +46,9 @@ export const LAYER_RULES: readonly LayerRule[] = [
     forbidden: (t) => ['src/crds', 'src/controllers', 'src/operator', 'src/store'].some((d) => under(d)(t)),
   },
   {
-    name: 'product code (src/, not tests) imports nothing from testing/, e2e/, bench/',
+    name: 'product code (src/, not tests) imports nothing from testing/, e2e/, bench/, hack/',
     appliesTo: (f) => under('src')(f) && !isTest(f),
-    forbidden: (t) => ['testing', 'e2e', 'bench'].some((d) => under(d)(t)),
+    forbidden: (t) => ['testing', 'e2e', 'bench', 'hack'].some((d) => under(d)(t)),
   },
   {
     // Each kind stands alone: what two kinds share lives beside them (src/controllers/*.ts) or in

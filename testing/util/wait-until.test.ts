@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, timeUntil, waitUntil } from './wait-until.js';
-import { isSwarmopError } from '../src/errors.js';
+import { isSwarmopError } from '../../src/errors.js';
 
 test('eventually returns the first value that is not undefined/false/null, retrying probes that throw', async () => {
   let n = 0;

@@ -11,10 +11,10 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SwarmopError } from '../src/errors.js';
-import { eventually } from './wait-until.js';
+import { SwarmopError } from '../../src/errors.js';
+import { eventually } from '../util/wait-until.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type LogLine = Record<string, unknown> & { message?: string; level?: string; timestamp?: string };
 export type SeenLine = LogLine & { seenAt: number };

@@ -3,7 +3,7 @@
  * import cycle (the closed path) of the files named on the command line; exit 1 when any is found.
  * All findings are printed, not only the first, so one run shows the whole list.
  *
- * usage: node --import tsx testing/verify-imports-main.ts ROOT FILES...
+ * usage: node --import tsx hack/lib/verify-imports-main.ts ROOT FILES...
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';

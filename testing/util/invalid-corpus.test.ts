@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { formatManifestError, parseManifestBytes, parseManifestText, validateDocuments, validateResource } from '../src/crds/index.js';
+import { formatManifestError, parseManifestBytes, parseManifestText, validateDocuments, validateResource } from '../../src/crds/index.js';
 import { listInvalidCorpus } from './invalid-corpus.js';
 
 const cases = listInvalidCorpus();

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SwarmopError } from '../src/errors.js';
-import { eventually } from './wait-until.js';
-import { freePorts } from './free-ports.js';
+import { SwarmopError } from '../../src/errors.js';
+import { eventually } from '../util/wait-until.js';
+import { freePorts } from '../util/free-ports.js';
 
 const execFileP = promisify(execFile);
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ConsulAgentOptions {
   /**

@@ -3,7 +3,7 @@
  * fixed time. A probe that throws counts as "not yet" (a host that is restarting refuses
  * connections for a while); on timeout the error says what was awaited and the last thing seen.
  */
-import { SwarmopError } from '../src/errors.js';
+import { SwarmopError } from '../../src/errors.js';
 
 export interface WaitOptions {
   /** Give up after this long (default 60 s). */

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const INVALID_CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'testdata', 'invalid');
+export const INVALID_CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'testdata', 'invalid');
 
 export interface InvalidCase {
   /** e.g. 28-gateway-outside-subnet */

@@ -9,10 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SwarmopError } from '../src/errors.js';
+import { SwarmopError } from '../../src/errors.js';
 import { consulBinary, loopbackArgs } from './consul-agent.js';
-import { eventually } from './wait-until.js';
-import { freePorts } from './free-ports.js';
+import { eventually } from '../util/wait-until.js';
+import { freePorts } from '../util/free-ports.js';
 
 export interface ConsulClusterOptions {
   /** Number of servers (default 3). */

@@ -1,9 +1,9 @@
 /**
  * One real Consul agent per test file: registers node:test before/after hooks that start an agent
- * (testing/consul-agent.ts) with a ConsulKv on it, and stop both by PID at the end.
+ * (testing/harness/consul-agent.ts) with a ConsulKv on it, and stop both by PID at the end.
  */
 import { after, before } from 'node:test';
-import { ConsulKv } from '../src/store/consul-kv.js';
+import { ConsulKv } from '../../src/store/consul-kv.js';
 import { startConsulAgent, type ConsulAgentHandle, type ConsulAgentOptions } from './consul-agent.js';
 
 export function useRealConsul(onStarted: (agent: ConsulAgentHandle, kv: ConsulKv) => void, options?: ConsulAgentOptions): void {

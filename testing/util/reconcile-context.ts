@@ -5,10 +5,10 @@
  */
 import Docker from 'dockerode';
 import winston from 'winston';
-import type { KindName, Resource } from '../src/crds/index.js';
-import { labSettings } from './lab/lab-settings.js';
-import type { HostHandle, KindTypes, ObjectCache, KindReconcileContext, Repair } from '../src/controllers/kind-reconciler.js';
-import { scanByIndex } from '../src/controllers/kind-indexes.js';
+import type { KindName, Resource } from '../../src/crds/index.js';
+import { labSettings } from '../lab/lab-settings.js';
+import type { HostHandle, KindTypes, ObjectCache, KindReconcileContext, Repair } from '../../src/controllers/kind-reconciler.js';
+import { scanByIndex } from '../../src/controllers/kind-indexes.js';
 
 export interface TestHost {
   name: string;

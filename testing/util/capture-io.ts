@@ -1,5 +1,5 @@
 /** A CliIo that records output, for running main() in-process (tests, embedding). */
-import type { CliIo } from '../src/cli/program/cli-io.js';
+import type { CliIo } from '../../src/cli/program/cli-io.js';
 
 export interface CapturedIo extends CliIo {
   out: string;

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { request } from 'node:https';
 import { promisify } from 'node:util';
 import { consulBinary } from './consul-agent.js';
-import { eventually } from './wait-until.js';
-import { freePorts } from './free-ports.js';
+import { eventually } from '../util/wait-until.js';
+import { freePorts } from '../util/free-ports.js';
 
 const execFileP = promisify(execFile);
 

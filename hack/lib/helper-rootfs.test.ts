@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-const SCRIPT = join(import.meta.dirname, '..', 'hack', 'helper-rootfs.sh');
+const SCRIPT = join(import.meta.dirname, '..', 'helper-rootfs.sh');
 const dir = mkdtempSync(join(tmpdir(), 'swarmop-rootfs-check-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
  * the kill cut short: a reconcile that logged `applying plan` and then nothing that ends it. The
  * log order is the proof; a failed `docker exec` or a reconcile that failed on its own is not one.
  */
-import type { LogLine } from './operator-process.js';
+import type { LogLine } from '../harness/operator-process.js';
 
 /** Lines that end a reconcile after its plan was applied (`reconcile done` is logged at debug). */
 const ENDS = ['drift repaired', 'reconcile done', 'reconcile failed, will retry', 'reconcile failed, not retrying until the object changes'];

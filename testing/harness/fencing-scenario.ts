@@ -13,14 +13,14 @@
  * too. The round reports what the two processes' own logs and the proxies saw; the caller judges.
  */
 import Docker from 'dockerode';
-import type { Resource } from '../src/crds/index.js';
-import { defaultHelperImage } from '../src/nethelper/helper-image.js';
-import { ConsulKv } from '../src/store/consul-kv.js';
-import { isChangingMethod } from '../src/runtime/fence.js';
-import { ResourceStore } from '../src/store/resource-store.js';
+import type { Resource } from '../../src/crds/index.js';
+import { defaultHelperImage } from '../../src/nethelper/helper-image.js';
+import { ConsulKv } from '../../src/store/consul-kv.js';
+import { isChangingMethod } from '../../src/runtime/fence.js';
+import { ResourceStore } from '../../src/store/resource-store.js';
 import { OperatorProcess, type SeenLine } from './operator-process.js';
 import { RecordingHttpProxy, type ProxiedRequest } from './recording-http-proxy.js';
-import { waitUntil } from './wait-until.js';
+import { waitUntil } from '../util/wait-until.js';
 
 export type LossKind = 'partition' | 'reset' | 'destroy';
 

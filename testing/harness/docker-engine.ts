@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { SwarmopError } from '../src/errors.js';
+import { SwarmopError } from '../../src/errors.js';
 
 const execFileP = promisify(execFile);
-const DOCKERD_SH = fileURLToPath(new URL('../hack/dockerd.sh', import.meta.url));
+const DOCKERD_SH = fileURLToPath(new URL('../../hack/dockerd.sh', import.meta.url));
 const NAME_RE = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 export interface DockerEngineOptions {

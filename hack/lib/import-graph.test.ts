@@ -34,12 +34,14 @@ test('layer rules: runtime may not reach the store, crds, controllers or operato
     edge('src/cli/main.ts', 'testing/wait-until.ts'),
     edge('src/cli/main.test.ts', 'testing/capture-io.ts'),
     edge('src/ui/page.ts', 'bench/figures.ts'),
+    edge('src/cli/apply.ts', 'hack/lib/test-lint.ts'),
   ]);
   assert.deepEqual(found.map((v) => `${v.edge.from} -> ${v.edge.to}`), [
     'src/runtime/watcher.ts -> src/store/kv.ts',
     'src/runtime/x.ts -> src/crds/meta.ts',
     'src/cli/main.ts -> testing/wait-until.ts',
     'src/ui/page.ts -> bench/figures.ts',
+    'src/cli/apply.ts -> hack/lib/test-lint.ts',
   ]);
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { isSwarmopError } from '../src/errors.js';
+import { isSwarmopError } from '../../src/errors.js';
 import { startDockerEngine, type DockerEngineHandle } from './docker-engine.js';
 
 async function answers(socketPath: string): Promise<boolean> {
