@@ -12,7 +12,7 @@ import { API_VERSION, type Resource } from '../src/crds/index.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
 import { objectKey } from '../src/store/store-keys.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/harness/consul-agent.js';
 import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '1000' } } });

@@ -35,13 +35,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { readAgentView, readAutopilotHealth } from '../src/controllers/consulcluster/agent-http.js';
+import { readAgentView, readAutopilotHealth } from '../src/consul/agent-http.js';
 import { CLUSTER_LABEL, containerName } from '../src/controllers/consulcluster/labels.js';
 import { execInContainer } from '../src/docker/exec.js';
 import { hostDocker, readLabEnv } from '../e2e/framework/lab.js';
 import { consulPartitionScript, partitionConsul, PARTITION_HELPER_IMAGE } from '../testing/lab/consul-partition.js';
-import { OperatorProcess } from '../testing/operator-process.js';
-import { waitUntil } from '../testing/wait-until.js';
+import { OperatorProcess } from '../testing/harness/operator-process.js';
+import { waitUntil } from '../testing/util/wait-until.js';
 import { reportFigure } from './figures.js';
 import { stopOperator, swarmopCli, warnSummary } from './operator-run.js';
 import { sampleText, stats } from './stats.js';

@@ -13,9 +13,9 @@
  * that matters is the fallback it beats, a resync (3600 s here).
  * Settings: BENCH_FLIP_RUNS (default 20).
  */
-import { startConsulAgent } from '../testing/consul-agent.js';
-import { startDockerEngine } from '../testing/docker-engine.js';
-import { OperatorProcess } from '../testing/operator-process.js';
+import { startConsulAgent } from '../testing/harness/consul-agent.js';
+import { startDockerEngine } from '../testing/harness/docker-engine.js';
+import { OperatorProcess } from '../testing/harness/operator-process.js';
 import { swarmopCli } from './operator-run.js';
 import { reportFigure } from './figures.js';
 import { stats } from './stats.js';

@@ -20,7 +20,7 @@
  *   two do is an overlap. Afterwards the leading intervals from the processes' own log timestamps
  *   (`started leading` .. `stopped leading` or the exit after SIGKILL) must not overlap either.
  *   Any overlap fails the bench (exit code 1).
- * - partition (testing/fencing-scenario.ts, with a real Docker Engine from hack/dockerd.sh): the
+ * - partition (testing/harness/fencing-scenario.ts, with a real Docker Engine from hack/dockerd.sh): the
  *   leader waits on a slow engine answer when its packets to Consul start being dropped; the
  *   standby takes over and makes a change on that engine, then the old leader gets its stale
  *   answer. Clock: from the cut to the standby's `started leading`. Gap: from the old leader's last
@@ -32,13 +32,13 @@
  * Settings: BENCH_FAILOVER_RUNS (default 20, per signal), BENCH_FAILOVER_ANCHOR_RUNS (default 20),
  * BENCH_FAILOVER_PARTITION_RUNS (default 20), BENCH_FAILOVER_CASES (default "signals,partition").
  */
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
-import { startDockerEngine } from '../testing/docker-engine.js';
-import { fencingRound, type FencingContext } from '../testing/fencing-scenario.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/harness/consul-agent.js';
+import { startDockerEngine } from '../testing/harness/docker-engine.js';
+import { fencingRound, type FencingContext } from '../testing/harness/fencing-scenario.js';
 import { buildUnfencedTree } from './unfenced-tree.js';
-import { metricValue, OperatorProcess } from '../testing/operator-process.js';
-import { leaderOverlaps, leaderSpans } from '../testing/leader-spans.js';
-import { waitUntil } from '../testing/wait-until.js';
+import { metricValue, OperatorProcess } from '../testing/harness/operator-process.js';
+import { leaderOverlaps, leaderSpans } from '../testing/util/leader-spans.js';
+import { waitUntil } from '../testing/util/wait-until.js';
 import { reportFigure } from './figures.js';
 import { stopOperator, warnSummary } from './operator-run.js';
 import { sampleText, stats } from './stats.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { runOrThrow } from '../e2e/framework/shell.js';
-import { REPO_ROOT, type OperatorProcess } from '../testing/operator-process.js';
+import { REPO_ROOT, type OperatorProcess } from '../testing/harness/operator-process.js';
 
 /** `swarmop ARGS` (bin/swarmop.js, as users run it) against `storeAddr` under `prefix`; its stdout, or throws with its stderr. */
 export function swarmopCli(storeAddr: string, prefix: string, args: readonly string[], input?: string): Promise<string> {

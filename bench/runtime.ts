@@ -1,7 +1,7 @@
 /**
  * bench:runtime — swarmop's operator at 10,000 documents in a real local Consul, measured twice:
  *
- * 1. In-process runtime: the Operator (watchers, reflectors, workqueue, reconcile driver with its
+ * 1. In-process runtime: the Operator (watchers, object indexes, workqueue, reconcile driver with its
  *    status reads and compare-and-set writes, the Consul client) with a no-op DockerHost
  *    reconciler (Ready=True, touches nothing) and no Docker event streams, under the operator's
  *    V8 flags (src/runtime/v8-flags.ts). This is the part whose cost grows with the number of
@@ -47,12 +47,12 @@ import v8 from 'node:v8';
 import type { KindReconciler } from '../src/controllers/kind-reconciler.js';
 import { API_VERSION, type Resource } from '../src/crds/index.js';
 import { Operator } from '../src/operator/operator.js';
-import { waitUntil } from '../testing/wait-until.js';
+import { waitUntil } from '../testing/util/wait-until.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import { ResourceStore } from '../src/store/resource-store.js';
 import { sectionPrefix } from '../src/store/store-keys.js';
 import { applyOperatorV8Flags, OPERATOR_V8_FLAGS } from '../src/runtime/v8-flags.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/harness/consul-agent.js';
 import { reportFigure } from './figures.js';
 
 const { values } = parseArgs({

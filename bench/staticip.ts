@@ -19,22 +19,22 @@ import {
   runWorkload,
   TEST_LABEL,
 } from '../testing/lab/staticip-fixtures.js';
-import { HelperImageProvisioner } from '../src/controllers/staticipattachment/helper-image.js';
-import { ResidentNetHelper, RunOnceNetHelper } from '../src/controllers/staticipattachment/net-helper.js';
+import { HelperImageProvisioner } from '../src/nethelper/helper-image.js';
+import { ResidentNetHelper, RunOnceNetHelper } from '../src/nethelper/net-helper.js';
 
 /** Puts the helper image on the bench host when it lacks it, as the operator does. */
 const images = new HelperImageProvisioner();
 const ensureImage = (h: { name: string; docker: import('dockerode') }) => images.require(h);
-import { observeProgram } from '../src/controllers/staticipattachment/observation.js';
+import { observeProgram } from '../src/controllers/staticipattachment/observe.js';
 import { planAttachment } from '../src/controllers/staticipattachment/plan.js';
-import { desiredFor } from '../src/controllers/staticipattachment/spec.js';
-import { planCommands } from '../src/controllers/staticipattachment/step-commands.js';
+import { desiredFor } from '../src/controllers/staticipattachment/desired.js';
+import { planCommands } from '../src/controllers/staticipattachment/execute.js';
 import type { Resource, StaticIPAttachment } from '../src/crds/index.js';
 import { execInContainer } from '../src/docker/exec.js';
-import { LAB_HOSTS, recordingContext } from '../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../testing/util/reconcile-context.js';
 import { labSettings } from '../testing/lab/lab-settings.js';
 import { reportFigure } from './figures.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 const RESTARTS = Number(process.env.BENCH_RESTARTS ?? 25);
 const MANY = Number(process.env.BENCH_MANY ?? 100);

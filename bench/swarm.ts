@@ -34,9 +34,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { hostDocker, LAB_OPERATOR_ARGS, labCommand, outerDocker, readLabEnv, REPO_ROOT } from '../e2e/framework/lab.js';
-import { OperatorProcess } from '../testing/operator-process.js';
+import { OperatorProcess } from '../testing/harness/operator-process.js';
 import { reportFigure } from './figures.js';
-import { nodeRows, type NodeRow } from '../testing/swarm-nodes.js';
+import { nodeRows, type NodeRow } from '../testing/harness/swarm-nodes.js';
 import { sampleText } from './stats.js';
 import { swarmopCli } from './operator-run.js';
 

@@ -15,9 +15,9 @@ import { RuntimeMetrics } from '../src/runtime/metrics.js';
 import { ConsulKv } from '../src/store/consul-kv.js';
 import type { KvTxnOp } from '../src/store/kv.js';
 import { eventsKey, statusKey } from '../src/store/store-keys.js';
-import { launchChromium } from '../testing/browser.js';
+import { launchChromium } from '../testing/harness/browser.js';
 import { reportFigure } from './figures.js';
-import { startConsulAgent } from '../testing/consul-agent.js';
+import { startConsulAgent } from '../testing/harness/consul-agent.js';
 import { StatusPage } from '../src/ui/status-page.js';
 import { UiServer } from '../src/ui/ui-server.js';
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../testing/operator-process.js';
+import { REPO_ROOT } from '../testing/harness/operator-process.js';
 
 const FILE = 'src/docker/fenced-docker.ts';
 const FROM = '    if (isChangingMethod(options.method)) {';

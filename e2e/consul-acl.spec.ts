@@ -11,10 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/agent-config-file.js';
-import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
+import { readAgentView } from '../src/consul/agent-http.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 const CLUSTER = 'secured';
 const AGENT = `swarmop-consul-${CLUSTER}`;

@@ -12,7 +12,7 @@ import { describeE2E, itE2E } from './framework/framework.js';
 import { bashQueryCommand, parseAnswer, parseHexDump, resolveA } from './framework/dns.js';
 import { docker, ensureWorkload } from './framework/faults.js';
 import { dockerOnHost, labManifest, labRoles } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 // The lab's first host runs the first Consul server; workload A (ubuntu114 in the reference lab)
 // gets the service, B (ubuntu119) looks it up.

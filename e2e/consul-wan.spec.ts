@@ -12,13 +12,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
-import { leave, readWanView } from '../src/controllers/consulcluster/agent-http.js';
+import { leave, readWanView } from '../src/consul/agent-http.js';
 import { CONSUL_WAN_PORTS, consulPartitionScript } from '../testing/lab/consul-partition.js';
 import { labSettings } from '../testing/lab/lab-settings.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { resolveA } from './framework/dns.js';
 import { dockerOnHost, labCommand, labManifest, labRoles } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 import { run } from './framework/shell.js';
 
 const { A, lab } = labRoles();

@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { after } from 'node:test';
-import { readAgentView } from '../src/controllers/consulcluster/agent-http.js';
+import { readAgentView } from '../src/consul/agent-http.js';
 import { healConsulPartition, partitionConsul } from '../testing/lab/consul-partition.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));
 const CLUSTER = 'datacenter';

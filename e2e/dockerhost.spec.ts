@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { labCommand, labHosts, labManifest } from './framework/lab.js';
-import { timeUntil } from '../testing/wait-until.js';
+import { timeUntil } from '../testing/util/wait-until.js';
 
 const HOSTS = labHosts().map((h) => h.name);
 /** The host stopped and started (the reference topology's consul02). */

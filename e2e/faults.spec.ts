@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../testing/harness/consul-agent.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import {
   ATTACHMENTS,
@@ -30,9 +30,9 @@ import {
   ts,
 } from './framework/faults.js';
 import { dockerOnHost, hostDocker, LAB_OPERATOR_ARGS, labCommand, labRoles } from './framework/lab.js';
-import { OperatorProcess } from '../testing/operator-process.js';
-import { repairsInFlight } from '../testing/repair-in-flight.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { OperatorProcess } from '../testing/harness/operator-process.js';
+import { repairsInFlight } from '../testing/util/repair-in-flight.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 const { MGR, A, B, addressOf, WORKLOAD_IMAGE } = labRoles();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

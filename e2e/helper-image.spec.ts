@@ -16,7 +16,7 @@ import { after } from 'node:test';
 import Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { labHosts, labManifest, outerDocker, readLabEnv } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 const lab = readLabEnv();
 const FRESH = 'fresh-helper';

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 import { run, runOrThrow } from './framework/shell.js';
 
 const { A } = labRoles();

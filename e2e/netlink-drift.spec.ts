@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, labHosts, labManifest } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 /** A worker host of the lab (consul01 with the default settings); the spec brings its own containers. */
 const HOST = labHosts()[1]!.name;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { REPO_ROOT } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 import { run, runOrThrow } from './framework/shell.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, labManifest, labRoles } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
 const { A, B, WORKLOAD_IMAGE, lab } = labRoles();
 /** An address in the lab's subnet that no attachment declares. */

@@ -1,6 +1,6 @@
 /**
  * The store itself losing its leader: swarmop's documents in a real three-server Consul on
- * 127.0.0.1 (testing/consul-cluster.ts, not the lab: no lab lock needed), the CLI and the
+ * 127.0.0.1 (testing/harness/consul-cluster.ts, not the lab: no lab lock needed), the CLI and the
  * operator talking to one follower's HTTP API the way they talk to a local agent. The leader is
  * killed (SIGKILL) during `apply` and during a reconcile burst:
  * - `apply` exits 0 or 5 (Unavailable), never anything else, and never leaves part of a batch
@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startConsulCluster, type ConsulClusterHandle } from '../testing/consul-cluster.js';
-import { OperatorProcess, REPO_ROOT } from '../testing/operator-process.js';
-import { eventually } from '../testing/wait-until.js';
+import { startConsulCluster, type ConsulClusterHandle } from '../testing/harness/consul-cluster.js';
+import { OperatorProcess, REPO_ROOT } from '../testing/harness/operator-process.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 let PREFIX = 'store-leader-loss/';
 const DOCS = 20;

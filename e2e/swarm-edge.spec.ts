@@ -22,9 +22,9 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand, labHosts } from './framework/lab.js';
-import type { LogLine } from '../testing/operator-process.js';
-import { eventually } from '../testing/wait-until.js';
-import { nodeRows } from '../testing/swarm-nodes.js';
+import type { LogLine } from '../testing/harness/operator-process.js';
+import { eventually } from '../testing/util/wait-until.js';
+import { nodeRows } from '../testing/harness/swarm-nodes.js';
 
 /** The lab's three hosts (consulsvr, consul01, consul02 with the default settings): the manager and two workers. */
 const LAB = labHosts();

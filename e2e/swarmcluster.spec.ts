@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { hostDocker, labCommand, labHosts, labManifest, readLabEnv } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/wait-until.js';
-import { nodeRows } from '../testing/swarm-nodes.js';
+import { eventually, timeUntil } from '../testing/util/wait-until.js';
+import { nodeRows } from '../testing/harness/swarm-nodes.js';
 
 /**
  * On a lab other people are testing on at the same time, SWARMOP_E2E_SHARED_LAB=1 skips (t.skip, so

@@ -12,11 +12,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../testing/browser.js';
+import { launchChromium } from '../testing/harness/browser.js';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { ATTACHMENTS, CONSUL_LABEL, HOSTS, MANAGER, OBJECTS, docker, ensureWorkload, topologyYaml } from './framework/faults.js';
 import { dockerOnHost, hostDocker } from './framework/lab.js';
-import { eventually } from '../testing/wait-until.js';
+import { eventually } from '../testing/util/wait-until.js';
 
 /** The workload whose restart the open page must show (the lab's first one, ubuntu114 by default). */
 const RESTARTED = ATTACHMENTS[0]!;

@@ -6,7 +6,7 @@
 # test) proves nothing, so it does not count as a kill.
 #
 #   address  the address the network helper sets inside the container gets the wrong prefix
-#            (staticipattachment/step-commands.ts, `ip addr replace <cidr>`)
+#            (staticipattachment/execute.ts, `ip addr replace <cidr>`)
 #   rejoin   the explicit join of a failed Consul member is not sent
 #            (consulcluster/execute.ts, joinVia)
 #   cas      the store's compare-and-set writes without its index check
@@ -32,15 +32,15 @@ define() {
   build=0
   case "$1" in
     address)
-      file=src/controllers/staticipattachment/step-commands.ts
+      file=src/controllers/staticipattachment/execute.ts
       from="'ip', 'addr', 'replace', step.cidr, 'dev', step.iface"
       to="'ip', 'addr', 'replace', step.cidr.replace(/\\/\\d+\$/, '/32'), 'dev', step.iface"
-      tests=(src/controllers/staticipattachment/step-commands.test.ts)
+      tests=(src/controllers/staticipattachment/execute.test.ts)
       lab_tests=(src/controllers/staticipattachment/staticip.int.test.ts)
       lab_pattern='^attaches containers on two hosts' ;;
     rejoin)
       file=src/controllers/consulcluster/execute.ts
-      from="joinVia(action.via, action.target, o.http), ...others.map((v) => joinVia(v, action.target, o.http))"
+      from="joinVia(step.via, step.target, o.http), ...others.map((v) => joinVia(v, step.target, o.http))"
       to="Promise.resolve(), ...others.map(() => Promise.resolve())"
       tests=(src/controllers/consulcluster/plan.test.ts)
       lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test files of one suite, one per line, in the order they run: the one place that says which
 # files are unit tests, lab/integration tests and e2e specs (hack/test.sh and the npm scripts use it).
-#   unit: *.test.ts under src/ and testing/ (fakes and fixtures only, no real Consul or Docker)
-#   int:  *.int.test.ts under src/ and testing/ (real Consul agents and dockerd; the lab for lab suites)
+#   unit: *.test.ts under src/, testing/ and hack/lib/ (fakes and fixtures only, no real Consul or Docker)
+#   int:  *.int.test.ts under src/, testing/ and hack/lib/ (real Consul agents and dockerd; the lab for lab suites)
 #   e2e:  e2e/*.spec.ts (the operator process on the lab)
 # With --exclusive only the files that need the lab to themselves (e2e specs, integration tests that
 # call labSkip, and files marked `swarmop-test: exclusive`); with --shared only the others.
@@ -10,8 +10,8 @@
 # usage: hack/test-files.sh unit|int|e2e|all [--exclusive|--shared]
 set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
-unit() { find src testing -name '*.test.ts' ! -name '*.int.test.ts' | sort; }
-int() { find src testing -name '*.int.test.ts' | sort; }
+unit() { find src testing hack/lib -name '*.test.ts' ! -name '*.int.test.ts' | sort; }
+int() { find src testing hack/lib -name '*.int.test.ts' | sort; }
 e2e() { find e2e -name '*.spec.ts' | sort; }
 is_exclusive() {
   case "$1" in

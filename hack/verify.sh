@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Static checks of the whole tree, each printing every finding (not only the first), run by
 # hack/test.sh before any test:
-#   - typecheck: tsc over src/, testing/, e2e/ and bench/ (tsconfig.json)
+#   - typecheck: tsc over src/, testing/, e2e/, bench/ and hack/lib/ (tsconfig.json)
 #   - lint: eslint with the small rule set of eslint.config.js
 #   - the scripts: Debian's shellcheck over every hack/**/*.sh (warnings and errors)
-#   - imports: the layer rules and no import cycles (testing/import-graph.ts says which)
+#   - imports: the layer rules and no import cycles (hack/lib/import-graph.ts says which)
 #   - format: prettier --check over the TypeScript and JavaScript (.prettierrc.json; fix with `npm run format`)
 #
 # usage: hack/verify.sh [typecheck|lint|shellcheck|imports|format]...   (default: all of them)
@@ -24,7 +24,7 @@ for c in "${checks[@]}"; do
 done
 
 typecheck() { npx --no-install tsc -p tsconfig.json --noEmit; }
-lint() { npx --no-install eslint --max-warnings 0 src testing e2e bench; }
+lint() { npx --no-install eslint --max-warnings 0 src testing e2e bench hack/lib; }
 shellcheck_hack() {
   command -v shellcheck >/dev/null || die "shellcheck is not installed (hack/install.sh installs Debian's package)"
   local scripts=()
@@ -33,8 +33,8 @@ shellcheck_hack() {
 }
 imports() {
   local files=()
-  mapfile -t files < <(git ls-files --cached --others --exclude-standard 'src/*.ts' 'testing/*.ts' 'e2e/*.ts' 'bench/*.ts' | sort)
-  node --import tsx testing/verify-imports-main.ts "$PWD" "${files[@]}"
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard 'src/*.ts' 'testing/*.ts' 'e2e/*.ts' 'bench/*.ts' 'hack/*.ts' | sort)
+  node --import tsx hack/lib/verify-imports-main.ts "$PWD" "${files[@]}"
 }
 format() { npx --no-install prettier --check --log-level warn '**/*.{ts,mts,cts,js,mjs,cjs}'; }
 

@@ -5,11 +5,11 @@
  * acted at the same time.
  */
 import { join } from 'node:path';
-import { readAgentView } from '../../src/controllers/consulcluster/agent-http.js';
+import { readAgentView } from '../../src/consul/agent-http.js';
 import type { Framework } from './framework.js';
 import { dockerOnHost, hostDocker, labHosts, labManifest, labWorkloads, readLabEnv, REPO_ROOT } from './lab.js';
-import type { LogLine } from '../../testing/operator-process.js';
-import { eventually, type WaitOptions } from '../../testing/wait-until.js';
+import type { LogLine } from '../../testing/harness/operator-process.js';
+import { eventually, type WaitOptions } from '../../testing/util/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
 export const HOSTS = labHosts().map((h) => ({ name: h.name, address: h.address }));

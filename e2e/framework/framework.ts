@@ -9,9 +9,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { ensureLab, REPO_ROOT, dockerOnHost, type Lab } from './lab.js';
-import { OperatorProcess } from '../../testing/operator-process.js';
+import { OperatorProcess } from '../../testing/harness/operator-process.js';
 import { LAB_OPERATOR_ARGS } from './lab.js';
-import { eventually, type WaitOptions } from '../../testing/wait-until.js';
+import { eventually, type WaitOptions } from '../../testing/util/wait-until.js';
 import { run, type RunResult } from './shell.js';
 
 export interface Framework {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { dockerFor } from '../../testing/reconcile-context.js';
+import { dockerFor } from '../../testing/util/reconcile-context.js';
 import { labSettings, REPO_ROOT, type LabSettings } from '../../testing/lab/lab-settings.js';
 import { run, runOrThrow } from './shell.js';
 

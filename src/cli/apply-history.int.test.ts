@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ConsulAgentHandle } from '../../testing/consul-agent.js';
+import type { ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { revisionsKey } from '../store/store-keys.js';
-import { useRealConsul } from '../../testing/real-consul.js';
-import { captureIo } from '../../testing/capture-io.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
+import { captureIo } from '../../testing/util/capture-io.js';
 import { main } from './main.js';
 
 let agent: ConsulAgentHandle;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { captureIo } from '../../testing/capture-io.js';
+import { captureIo } from '../../testing/util/capture-io.js';
 import { main, splitConsulFlags } from './main.js';
 
 test("consul's connection flags, one or two dashes, value next or after '=', anywhere before or after the command", () => {

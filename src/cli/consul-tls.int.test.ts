@@ -13,10 +13,10 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startTlsConsul, type TlsConsulHandle } from '../../testing/tls-consul.js';
-import { captureIo } from '../../testing/capture-io.js';
+import { startTlsConsul, type TlsConsulHandle } from '../../testing/harness/tls-consul.js';
+import { captureIo } from '../../testing/util/capture-io.js';
 import { main } from './main.js';
-import { eventually } from '../../testing/wait-until.js';
+import { eventually } from '../../testing/util/wait-until.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 let consul: TlsConsulHandle;

@@ -14,12 +14,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { ConsulAgentHandle } from '../../testing/consul-agent.js';
+import type { ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { useRealConsul } from '../../testing/real-consul.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
 import { main, buildProgram } from './main.js';
-import { captureIo } from '../../testing/capture-io.js';
+import { captureIo } from '../../testing/util/capture-io.js';
 import { createContext } from './program/cli-context.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,11 +9,11 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from './main.js';
-import { captureIo, type CapturedIo } from '../../testing/capture-io.js';
+import { captureIo, type CapturedIo } from '../../testing/util/capture-io.js';
 import type { OpenStore } from './program/cli-context.js';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 
 const HOST = (name: string, address = '10.0.0.1', labels = 'role: worker'): string => `apiVersion: swarmop.io/v1alpha1
 kind: DockerHost

@@ -6,7 +6,7 @@ import { createDockerHostReconciler } from './dockerhost/index.js';
 import { createConsulClusterReconciler } from './consulcluster/index.js';
 import { createSwarmClusterReconciler } from './swarmcluster/index.js';
 import { createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
-import { HelperImageProvisioner } from './staticipattachment/helper-image.js';
+import { HelperImageProvisioner } from '../nethelper/helper-image.js';
 import { secretKeyProblem, type TrustPolicy } from './trust-policy.js';
 
 export interface ReconcilerDeps {

@@ -1,6 +1,6 @@
 /**
  * The cache indexes each kind's objects are kept under (client-go's Indexers): index name ->
- * the values an object is found under. The operator's reflectors maintain them per changed object;
+ * the values an object is found under. The operator's object indexes maintain them per changed object;
  * reconcilers read them through `ObjectCache.byIndex`. Caches without indexes (unit-test fakes)
  * answer `byIndex` with `scanByIndex`, which gives the same result by scanning.
  */

@@ -42,7 +42,7 @@ export interface KindTypes {
   StaticIPAttachment: StaticIPAttachment;
 }
 
-/** Read-only view of every watched object with a valid spec, kept current by the reflectors. */
+/** Read-only view of every watched object with a valid spec, kept current by the object indexes. */
 export interface ObjectCache {
   get<K extends KindName>(kind: K, name: string): KindTypes[K] | undefined;
   list<K extends KindName>(kind: K): KindTypes[K][];

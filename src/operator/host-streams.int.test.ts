@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DockerHost } from '../crds/index.js';
-import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/harness/docker-engine.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { HostStreams } from './host-streams.js';
 
 function host(name: string, endpoint: string): DockerHost {

@@ -22,9 +22,9 @@ import { defaultTrustPolicy, type TrustPolicy } from '../controllers/trust-polic
 import { createLogger } from '../runtime/logger.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { lineSink } from '../../testing/line-sink.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
+import { lineSink } from '../../testing/util/line-sink.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { Operator } from './operator.js';
 
 const PREFIX = 'hostile/';

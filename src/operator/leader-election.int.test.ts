@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Resource } from '../crds/index.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { metricValue, OperatorProcess } from '../../testing/operator-process.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
+import { metricValue, OperatorProcess } from '../../testing/harness/operator-process.js';
 
 const PREFIX = 'le-int/';
 const LEASE_SECONDS = 10;

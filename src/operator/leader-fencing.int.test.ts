@@ -4,7 +4,7 @@
  * proxy in front of a real Docker Engine (hack/dockerd.sh), and the leader's own link to Consul
  * through a proxy the test controls.
  *
- * The round (testing/fencing-scenario.ts): the leader (a) is caught in a slow engine answer (its
+ * The round (testing/harness/fencing-scenario.ts): the leader (a) is caught in a slow engine answer (its
  * "is the helper image there?" gets its "no" late), then loses its lock, by a partition (packets
  * dropped, or connections reset) or by hand (its session destroyed). The standby (b) takes over and
  * puts the image on the host itself. Only then does a get its stale answer, on which it would
@@ -19,10 +19,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
-import { fencingRound, type FencingContext, type FencingRound, type LossKind } from '../../testing/fencing-scenario.js';
-import { OperatorProcess } from '../../testing/operator-process.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/harness/docker-engine.js';
+import { fencingRound, type FencingContext, type FencingRound, type LossKind } from '../../testing/harness/fencing-scenario.js';
+import { OperatorProcess } from '../../testing/harness/operator-process.js';
 import type { Resource } from '../crds/index.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';

@@ -10,11 +10,11 @@ import { test } from 'node:test';
 import { createDockerHostReconciler } from '../controllers/dockerhost/index.js';
 import { Manager } from '../runtime/manager.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { leaderKey } from '../store/store-keys.js';
-import { useRealConsul } from '../../testing/real-consul.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
 import { Operator } from './operator.js';
 
 let kv: ConsulKv;

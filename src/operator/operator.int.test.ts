@@ -11,12 +11,12 @@ import { createDockerHostReconciler } from '../controllers/dockerhost/index.js';
 import type { Resource } from '../crds/index.js';
 import { createLogger } from '../runtime/logger.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
-import { metricValue, type LogLine } from '../../testing/operator-process.js';
-import { startDockerEngine, type DockerEngineHandle } from '../../testing/docker-engine.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
+import { metricValue, type LogLine } from '../../testing/harness/operator-process.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../testing/harness/docker-engine.js';
 import { Operator } from './operator.js';
 
 interface Running {

@@ -1,7 +1,7 @@
 /**
  * The operator: watches swarmop's documents in Consul KV and runs one controller per kind.
  *
- *   JournalWatcher(objects/) ─ Reflector per kind ─┬─ Controller(DockerHost)  ─ driver ─ reconciler
+ *   JournalWatcher(objects/) ─ ObjectIndex per kind ─┬─ Controller(DockerHost)  ─ driver ─ reconciler
  *                                                  ├─ Controller(ConsulCluster) ...
  *   HostStreams (Docker /events per DockerHost) ───┘   (mapHostEvent / mapHostConnectivity → enqueue)
  *
@@ -10,7 +10,7 @@
  * status write never wakes the watch and never triggers a reconcile. The JournalWatcher blocks on
  * the objects prefix's index, reads the store's objects journal and GETs only the changed objects
  * (a listing of 10,000 documents is ~6 MB); it re-lists at start, on a journal gap, on a write
- * that bypassed the journal (a document put into KV by hand) and every `relistMs`. Reflectors are
+ * that bypassed the journal (a document put into KV by hand) and every `relistMs`. Object indexes are
  * patched per changed key.
  *
  * For the runtime Manager it splits into `sources` (the watchers: always running, so a standby
@@ -25,7 +25,7 @@ import type { Fence } from '../runtime/fence.js';
 import { createSilentLogger, type Logger } from '../runtime/logger.js';
 import type { Runnable, Source } from '../runtime/manager.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
-import { Reflector } from '../runtime/reflector.js';
+import { ObjectIndex } from '../runtime/object-index.js';
 import type { KvStore } from '../store/kv.js';
 import { JournalWatcher } from '../store/journal-watcher.js';
 import type { ResourceStore, DecodedObject } from '../store/resource-store.js';
@@ -63,7 +63,7 @@ export class Operator {
   readonly leaderRunnables: Runnable[];
   readonly #opts: OperatorOptions;
   readonly #log: Logger;
-  readonly #reflectors = new Map<KindName, Reflector<DecodedObject>>();
+  readonly #indexes = new Map<KindName, ObjectIndex<DecodedObject>>();
   #controllers = new Map<KindName, Controller<DecodedObject>>();
   readonly #watcher: JournalWatcher;
   #terms = 0;
@@ -73,31 +73,31 @@ export class Operator {
     this.#log = options.log ?? createSilentLogger();
     const store = options.store;
     const kinds = new Set<KindName>(['DockerHost', ...options.reconcilers.map((r) => r.kind)]);
-    // One incremental decode per listing or change, shared by every kind's reflector.
+    // One incremental decode per listing or change, shared by every kind's object index.
     const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
-      this.#reflectors.set(kind, new Reflector<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}`, indexers: decodedIndexers(kind) }));
+      this.#indexes.set(kind, new ObjectIndex<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}`, indexers: decodedIndexers(kind) }));
     }
-    // Reflectors hold decoded, validated objects of their kind, so the kind map's types hold.
+    // Object indexes hold decoded, validated objects of their kind, so the kind map's types hold.
     // A kind's list is built once per change of that kind and shared until the next one: some
     // reconcilers read the whole list on every run (StaticIPAttachment's address conflicts), and
     // rebuilding 10,000 entries per run was most of the operator's CPU during a full sync.
     const lists = new Map<KindName, readonly Resource[]>();
-    for (const [kind, reflector] of this.#reflectors) reflector.subscribe(() => lists.delete(kind));
+    for (const [kind, objectIndex] of this.#indexes) objectIndex.subscribe(() => lists.delete(kind));
     this.cache = {
-      get: <K extends KindName>(kind: K, name: string) => this.#reflectors.get(kind)?.get(name)?.resource as unknown as KindTypes[K] | undefined,
+      get: <K extends KindName>(kind: K, name: string) => this.#indexes.get(kind)?.get(name)?.resource as unknown as KindTypes[K] | undefined,
       list: <K extends KindName>(kind: K) => {
         let list = lists.get(kind);
         if (!list) {
           const built: Resource[] = [];
-          for (const d of this.#reflectors.get(kind)?.list() ?? []) if (d.resource) built.push(d.resource);
+          for (const d of this.#indexes.get(kind)?.list() ?? []) if (d.resource) built.push(d.resource);
           lists.set(kind, (list = built));
         }
         return list as unknown as KindTypes[K][];
       },
       byIndex: <K extends KindName>(kind: K, index: string, value: string) => {
         const out: Resource[] = [];
-        for (const d of this.#reflectors.get(kind)?.byIndex(index, value) ?? []) if (d.resource) out.push(d.resource);
+        for (const d of this.#indexes.get(kind)?.byIndex(index, value) ?? []) if (d.resource) out.push(d.resource);
         return out as unknown as KindTypes[K][];
       },
     };
@@ -117,10 +117,10 @@ export class Operator {
       log: this.#log,
       onList: (pairs) => {
         const byKind = decoder.decode(pairs);
-        for (const [kind, reflector] of this.#reflectors) reflector.replace(namedItems(byKind.get(kind) ?? []), 0);
+        for (const [kind, objectIndex] of this.#indexes) objectIndex.replace(namedItems(byKind.get(kind) ?? []), 0);
       },
       onChange: (changed, removed) => {
-        for (const [kind, items] of decoder.decodeChanges(changed, removed)) this.#reflectors.get(kind as KindName)?.patch(items, 0);
+        for (const [kind, items] of decoder.decodeChanges(changed, removed)) this.#indexes.get(kind as KindName)?.patch(items, 0);
       },
     });
     this.#watcher = watcher;
@@ -149,7 +149,7 @@ export class Operator {
           }
         },
       });
-      this.#reflectors.get('DockerHost')!.subscribe(() => streams.sync());
+      this.#indexes.get('DockerHost')!.subscribe(() => streams.sync());
       this.leaderRunnables.push({ name: 'host-events', start: (signal) => streams.start(signal) });
     }
   }
@@ -207,7 +207,7 @@ export class Operator {
         kind,
         new Controller<DecodedObject>({
           name: kind.toLowerCase(),
-          cache: this.#reflectors.get(kind)!,
+          cache: this.#indexes.get(kind)!,
           reconcile: driver,
           // Only spec/metadata changes (or validity) queue a reconcile; status writes do not.
           filter: changedBy((d) => [d.specIndex, d.errors.length]),
@@ -221,7 +221,7 @@ export class Operator {
     await waitFor(() => this.hasSynced(), signal);
     if (signal.aborted) return;
     this.#controllers = controllers;
-    this.#log.info('cache synced, starting controllers', { objects: [...this.#reflectors.values()].reduce((n, r) => n + r.size, 0), controllers: [...controllers.keys()] });
+    this.#log.info('cache synced, starting controllers', { objects: [...this.#indexes.values()].reduce((n, r) => n + r.size, 0), controllers: [...controllers.keys()] });
     const watches = this.#opts.reconcilers.flatMap((r) => {
       if (!r.watchHosts || this.#opts.hostEvents === false) return [];
       const ctx = {
@@ -237,8 +237,8 @@ export class Operator {
 
   /** Changes of one kind re-trigger dependants of other kinds (e.g. a DockerHost edit). */
   #wireObjectTriggers(): void {
-    for (const [kind, reflector] of this.#reflectors) {
-      reflector.subscribe((events) => {
+    for (const [kind, objectIndex] of this.#indexes) {
+      objectIndex.subscribe((events) => {
         for (const e of events) {
           for (const r of this.#opts.reconcilers) {
             if (!r.mapObjectChange || r.kind === kind) continue;

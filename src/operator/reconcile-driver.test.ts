@@ -66,7 +66,7 @@ test('the reconciler is given the stored status although the cache holds objects
     },
   };
   const drive = createReconcileDriver({ kind: 'DockerHost', reconciler, store, hosts: { get: () => undefined, list: () => [] }, cache: emptyCache });
-  // What the operator's reflector holds: the objects key decoded without its status key.
+  // What the operator's object index holds: the objects key decoded without its status key.
   const object = store.decode((await kv.list('t/objects/')).pairs).find((d) => d.name === 'h1');
   for (let i = 0; i < 2; i++) await drive('h1', { key: 'h1', object, reconcileId: 'r', log: createSilentLogger(), signal: new AbortController().signal, failures: 0 });
   assert.deepEqual(seen, [undefined, 'c1']);

@@ -31,7 +31,7 @@ test('a listing with one changed key decodes only that object', () => {
   assert.equal(out.find((d) => d.name === 'h3')?.statusIndex, 501);
 });
 
-test('the same listing array is decoded once for every reflector that asks', () => {
+test('the same listing array is decoded once for every object index that asks', () => {
   const store = new ResourceStore({ kv: new MemoryKv(), prefix: 'p/' });
   const decoder = new SnapshotDecoder({ store });
   const pairs = listing(10);

@@ -5,7 +5,7 @@
  *   the ModifyIndex it had in the previous listing or change is reused as it is. The result for
  *   one `pairs` array is memoized (held weakly, so the listing itself can be freed).
  * - `decodeChanges(changed, removedKeys)`: only the objects keys named, grouped by kind as
- *   [name, object | undefined (gone)] pairs, for a Reflector's `patch`.
+ *   [name, object | undefined (gone)] pairs, for a ObjectIndex's `patch`.
  * With 10,000 documents a single change costs one decode instead of 10,000.
  */
 import type { KvPair } from '../store/kv.js';

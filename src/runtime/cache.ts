@@ -2,7 +2,7 @@
  * Cache<T>: what a Controller needs of the cache it is driven by (kube-rs' reflector `Store`,
  * client-go's `Indexer` + informer handlers): read items by key, list the keys for resyncs,
  * be told which keys were added, changed or removed, and know when the first listing is in.
- * The Reflector implements it; unit tests may use any other implementation.
+ * The ObjectIndex implements it; unit tests may use any other implementation.
  */
 export type CacheEventType = 'added' | 'changed' | 'removed';
 

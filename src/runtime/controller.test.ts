@@ -7,7 +7,7 @@ import { changedBy, Controller, type ReconcileContext } from './controller.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 import { createLogger } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
-import { Reflector } from './reflector.js';
+import { ObjectIndex } from './object-index.js';
 
 interface Item {
   name: string;
@@ -23,7 +23,7 @@ function setup(options: {
   policy?: 'terminal';
 } = {}) {
   const clock = new FakeClock();
-  const reflector = new Reflector<Item>();
+  const objectIndex = new ObjectIndex<Item>();
   const metrics = new RuntimeMetrics({ processMetrics: false });
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({
@@ -39,7 +39,7 @@ function setup(options: {
   const runs: { key: string; ctx: ReconcileContext<Item> }[] = [];
   const controller = new Controller<Item>({
     name: 'things',
-    cache: reflector,
+    cache: objectIndex,
     clock,
     metrics,
     log,
@@ -58,16 +58,16 @@ function setup(options: {
     ac.abort(reason);
     await done;
   };
-  return { clock, reflector, metrics, lines, runs, controller, stop };
+  return { clock, objectIndex, metrics, lines, runs, controller, stop };
 }
 
 test('cache changes queue their keys; each run gets the cached object, an id and a child logger', async () => {
-  const { reflector, runs, lines, metrics, stop } = setup({
+  const { objectIndex, runs, lines, metrics, stop } = setup({
     reconcile: async (_k, ctx) => {
       ctx.log.info('looked');
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   assert.equal(runs.length, 1);
   const { ctx } = runs[0]!;
@@ -82,13 +82,13 @@ test('cache changes queue their keys; each run gets the cached object, an id and
 });
 
 test('a generation filter ignores status-only changes but not spec changes', async () => {
-  const { reflector, runs, stop } = setup({ filter: 'generation' });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  const { objectIndex, runs, stop } = setup({ filter: 'generation' });
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
-  reflector.replace([entry({ name: 'a', generation: 1, status: 'Ready' })], 6);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: 'Ready' })], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 1, 'status-only change is filtered');
-  reflector.replace([entry({ name: 'a', generation: 2, status: 'Ready' })], 7);
+  objectIndex.replace([entry({ name: 'a', generation: 2, status: 'Ready' })], 7);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   await stop();
@@ -96,12 +96,12 @@ test('a generation filter ignores status-only changes but not spec changes', asy
 
 test('failed runs are retried with backoff and counted as errors', async () => {
   let fail = true;
-  const { reflector, runs, clock, metrics, stop } = setup({
+  const { objectIndex, runs, clock, metrics, stop } = setup({
     reconcile: async () => {
       if (fail) throw new SwarmopError('Unavailable', 'host down');
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   fail = false;
   await clock.advance(100);
@@ -114,29 +114,29 @@ test('failed runs are retried with backoff and counted as errors', async () => {
 });
 
 test('a terminal error policy stops retries and resyncs until the object changes', async () => {
-  const { reflector, runs, clock, stop } = setup({
+  const { objectIndex, runs, clock, stop } = setup({
     policy: 'terminal',
     reconcile: async () => {
       throw new Error('bad spec');
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(5000);
   assert.equal(runs.length, 1);
-  reflector.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
+  objectIndex.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   await stop();
 });
 
 test('invalid input is terminal under the default policy', async () => {
-  const { reflector, runs, clock, stop } = setup({
+  const { objectIndex, runs, clock, stop } = setup({
     reconcile: async () => {
       throw new SwarmopError('Invalid', 'spec.address: not a CIDR');
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(5000);
   assert.equal(runs.length, 1);
@@ -144,8 +144,8 @@ test('invalid input is terminal under the default policy', async () => {
 });
 
 test('enqueue from another source runs the key; cached keys are resynced periodically', async () => {
-  const { reflector, runs, clock, controller, stop } = setup();
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  const { objectIndex, runs, clock, controller, stop } = setup();
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   controller.enqueue('a');
   await flushMicrotasks();
@@ -156,10 +156,10 @@ test('enqueue from another source runs the key; cached keys are resynced periodi
 });
 
 test('a removed key is reconciled once without an object and then no longer resynced', async () => {
-  const { reflector, runs, clock, stop } = setup();
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  const { objectIndex, runs, clock, stop } = setup();
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
-  reflector.replace([], 6);
+  objectIndex.replace([], 6);
   await flushMicrotasks();
   assert.equal(runs.length, 2);
   assert.equal(runs[1]!.ctx.object, undefined);
@@ -169,8 +169,8 @@ test('a removed key is reconciled once without an object and then no longer resy
 });
 
 test('requeueAfter from the reconciler plans the next run', async () => {
-  const { reflector, runs, clock, stop } = setup({ reconcile: async () => ({ requeueAfter: 300 }) });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  const { objectIndex, runs, clock, stop } = setup({ reconcile: async () => ({ requeueAfter: 300 }) });
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   await clock.advance(300);
   assert.equal(runs.length, 2);
@@ -180,13 +180,13 @@ test('requeueAfter from the reconciler plans the next run', async () => {
 test('stopping waits for an in-flight reconcile to finish', async () => {
   let release!: () => void;
   let finished = false;
-  const { reflector, stop } = setup({
+  const { objectIndex, stop } = setup({
     reconcile: async () => {
       await new Promise<void>((r) => (release = r));
       finished = true;
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   const stopped = stop();
   await flushMicrotasks();
@@ -199,7 +199,7 @@ test('stopping waits for an in-flight reconcile to finish', async () => {
 test('retry timeline: a failing key flooded with events runs only when its backoff allows, one warning per attempt', async () => {
   const times: number[] = [];
   let self: Controller<Item> | undefined;
-  const { reflector, clock, lines, controller, stop } = setup({
+  const { objectIndex, clock, lines, controller, stop } = setup({
     reconcile: async (key) => {
       times.push(clock.now());
       self?.enqueue(key); // the failing action's own node events
@@ -208,7 +208,7 @@ test('retry timeline: a failing key flooded with events runs only when its backo
   });
   self = controller;
   const start = clock.now();
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   for (let t = 0; t < 5000; t += 50) {
     controller.enqueue('a');
@@ -219,7 +219,7 @@ test('retry timeline: a failing key flooded with events runs only when its backo
   const warnings = lines.filter((l) => l.message === 'reconcile failed, will retry');
   assert.deepEqual(warnings.map((l) => l.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
   assert.equal(warnings[0]!.error, 'node update: cannot find manager in raft memberlist');
-  reflector.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
+  objectIndex.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
   await flushMicrotasks();
   assert.equal(times.length, 9, 'a spec change runs it at once');
   assert.equal(lines.filter((l) => l.message === 'reconcile failed, will retry').at(-1)!.attempt, 1, 'and starts the count over');
@@ -228,14 +228,14 @@ test('retry timeline: a failing key flooded with events runs only when its backo
 
 test('a stop because leadership was lost aborts in-flight reconciles at once instead of draining them', async () => {
   const seen: { abortedAt?: number; reason?: unknown } = {};
-  const { clock, reflector, runs, stop } = setup({
+  const { clock, objectIndex, runs, stop } = setup({
     reconcile: async (_key, ctx) => {
       await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
       seen.abortedAt = clock.now();
       seen.reason = ctx.signal.reason;
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   assert.equal(runs.length, 1);
   const t0 = clock.now();
@@ -246,13 +246,13 @@ test('a stop because leadership was lost aborts in-flight reconciles at once ins
 
 test('a clean stop lets an in-flight reconcile drain until the drain timeout before aborting it', async () => {
   const seen: { abortedAt?: number } = {};
-  const { clock, reflector, stop } = setup({
+  const { clock, objectIndex, stop } = setup({
     reconcile: async (_key, ctx) => {
       await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
       seen.abortedAt = clock.now();
     },
   });
-  reflector.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
+  objectIndex.replace([entry({ name: 'a', generation: 1, status: '' })], 5);
   await flushMicrotasks();
   const t0 = clock.now();
   const stopped = stop();

@@ -1,7 +1,7 @@
 /**
  * Controller<T>: a reconcile function driven by keys (controller-runtime's Controller, kube-rs'
  * `Controller::run`). It wires together
- * - a Cache (cache.ts; the Reflector in the operator): every added/changed/removed key that passes
+ * - a Cache (cache.ts; the ObjectIndex in the operator): every added/changed/removed key that passes
  *   `filter` is queued as a change of the object, which runs it even while it backs off after failures;
  * - a WorkQueue: dedup, one run per key at a time, backoff, requeueAfter, resync of cached keys;
  * - `enqueue(key)` for any other trigger (a Docker event): it never runs a failing key before its

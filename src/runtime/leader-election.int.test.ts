@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConsulKv } from '../store/consul-kv.js';
 import type { KvHealthChecks } from './kv.js';
-import { startConsulAgent } from '../../testing/consul-agent.js';
+import { startConsulAgent } from '../../testing/harness/consul-agent.js';
 import { LeaderElector } from './leader-election.js';
 import { isLeadershipLost } from './fence.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 
 const KEY = 'swarmop-int/leader';
 

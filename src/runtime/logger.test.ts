@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger, logDriftRepaired, resolveFormat, type LoggerOptions } from './logger.js';
-import { lineSink } from '../../testing/line-sink.js';
+import { lineSink } from '../../testing/util/line-sink.js';
 
 async function flushed(): Promise<void> {
   await new Promise((r) => setImmediate(r));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Manager, type Runnable, type Source } from './manager.js';
 import { RuntimeMetrics } from './metrics.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 
 function untilAbort(signal: AbortSignal): Promise<void> {
   return new Promise((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));

@@ -1,6 +1,6 @@
 /**
  * Manager: runs the operator's long-running parts on one AbortSignal (controller-runtime's
- * Manager). Sources (watchers feeding reflectors) always run, so a standby replica keeps a warm
+ * Manager). Sources (watchers feeding object indexes) always run, so a standby replica keeps a warm
  * cache; controllers and `leaderRunnables` (e.g. Docker event streams) run only while leading
  * when leader election is on. SIGTERM/SIGINT abort the signal; `run()` resolves once in-flight
  * reconciles have drained, so the process can exit 0. The metrics server serves

@@ -1,5 +1,5 @@
 /**
- * Scrapes /metrics of a running Manager (real HTTP server, a real Controller over a Reflector)
+ * Scrapes /metrics of a running Manager (real HTTP server, a real Controller over a ObjectIndex)
  * and checks every metric name that stock controller-runtime and Node dashboards query, with
  * exactly controller-runtime's label names, next to the swarmop_ names that existed before.
  */
@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import { Controller } from './controller.js';
 import { Manager } from './manager.js';
 import { RuntimeMetrics } from './metrics.js';
-import { Reflector } from './reflector.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { ObjectIndex } from './object-index.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 import { SwarmopError } from '../errors.js';
 
 interface Sample {
@@ -40,13 +40,13 @@ function value(samples: readonly Sample[], name: string, labels: Record<string, 
 }
 
 test('/metrics serves controller-runtime names with their label names, Node process metrics unprefixed, and the swarmop_ names', async () => {
-  const reflector = new Reflector<string>();
+  const objectIndex = new ObjectIndex<string>();
   const metrics = new RuntimeMetrics();
   let slowRunning = false;
   let releaseSlow: () => void = () => {};
   const controller = new Controller<string>({
     name: 'staticipattachment',
-    cache: reflector,
+    cache: objectIndex,
     metrics,
     concurrency: 3,
     resyncMs: 0,
@@ -65,7 +65,7 @@ test('/metrics serves controller-runtime names with their label names, Node proc
   const done = manager.run(ac.signal);
   try {
     await waitUntil('metrics server listening', () => manager.metricsAddress !== undefined);
-    reflector.replace(['ok', 'later', 'bad', 'invalid', 'slow'].map((key) => [key, key] as const), 5);
+    objectIndex.replace(['ok', 'later', 'bad', 'invalid', 'slow'].map((key) => [key, key] as const), 5);
     metrics.setObjectReady('StaticIPAttachment', 'ok', true);
     metrics.setObjectReady('StaticIPAttachment', 'bad', false);
     metrics.setObjectReady('StaticIPAttachment', 'invalid', false);

@@ -96,7 +96,7 @@ test('a fast answer with an unchanged index is rate-limited', async () => {
   assert.equal(kv.calls.length, 2);
   await clock.advance(1);
   assert.equal(kv.calls.length, 3);
-  assert.equal(snapshots.length, 2, 'every answer is delivered; the reflector dedups');
+  assert.equal(snapshots.length, 2, 'every answer is delivered; the object index dedups');
   ac.abort();
   await done;
 });

@@ -12,7 +12,7 @@
  * - every answer is delivered, also one that returned at the end of `wait` with an unchanged
  *   index: after a restart an agent can reach our old index again with different data, and an
  *   index comparison alone would never notice. So `wait` (default 60 s) bounds how stale the
- *   cache can get; a consumer that diffs per key (ModifyIndex, Reflector identity) makes
+ *   cache can get; a consumer that diffs per key (ModifyIndex, ObjectIndex identity) makes
  *   re-deliveries cheap and silent;
  * - a call that returns faster than `minIntervalMs` with an unchanged index is followed by a pause
  *   of `minIntervalMs`, so a misbehaving server never puts us in a hot loop;

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSwarmopError } from '../errors.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/consul-agent.js';
 import { ConsulKv, parseConsulAddress } from './consul-kv.js';
 import { kvContract } from '../../testing/contracts/kv-contract.js';
-import { useRealConsul } from '../../testing/real-consul.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
 
 let agent: ConsulAgentHandle;
 let kv: ConsulKv;

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { ConsulKv } from './consul-kv.js';
 import { ObjectJournal } from './object-journal.js';
 import { sectionPrefix } from './store-keys.js';
-import { startConsulAgent } from '../../testing/consul-agent.js';
+import { startConsulAgent } from '../../testing/harness/consul-agent.js';
 import { JournalWatcher } from './journal-watcher.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 
 for (const mode of ['dev', 'persistent'] as const) {
   test(`journaled changes arrive by key, a hand-written one by a re-list, and the watch survives an agent restart (${mode})`, { timeout: 120_000 }, async () => {

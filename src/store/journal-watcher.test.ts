@@ -5,7 +5,7 @@ import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ObjectJournal } from './object-journal.js';
 import { sectionPrefix } from './store-keys.js';
 import { JournalWatcher } from './journal-watcher.js';
-import { waitUntil } from '../../testing/wait-until.js';
+import { waitUntil } from '../../testing/util/wait-until.js';
 
 /** Journaled writes the way ResourceStore makes them, without kinds: values are plain text. */
 class Writer {

@@ -1,6 +1,6 @@
 import type { ConsulKv } from './consul-kv.js';
 import { resourceStoreContract } from '../../testing/contracts/resource-store-contract.js';
-import { useRealConsul } from '../../testing/real-consul.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
 
 let kv: ConsulKv;
 

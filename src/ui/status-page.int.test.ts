@@ -12,8 +12,8 @@ import type { Resource } from '../crds/meta.js';
 import { RuntimeMetrics } from '../runtime/metrics.js';
 import type { ConsulKv } from '../store/consul-kv.js';
 import { ResourceStore } from '../store/resource-store.js';
-import { launchChromium } from '../../testing/browser.js';
-import { useRealConsul } from '../../testing/real-consul.js';
+import { launchChromium } from '../../testing/harness/browser.js';
+import { useRealConsul } from '../../testing/harness/real-consul.js';
 import { StatusPage } from './status-page.js';
 import { UiServer } from './ui-server.js';
 

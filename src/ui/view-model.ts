@@ -4,7 +4,7 @@
  * rule (which condition counts, how a host's swarm node is matched, how secrets are shown, how a
  * kind's list is paged) is tested without a server or a browser.
  */
-import { ageSince } from '../cli/output/age.js';
+import { ageSince } from '../format/age.js';
 import type { KindName } from '../crds/kind-info.js';
 import type { BaseStatus, Condition, Resource } from '../crds/meta.js';
 import type { ConsulClusterStatus } from '../crds/consul-cluster.js';

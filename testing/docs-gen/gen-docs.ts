@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { buildProgram, main } from '../../src/cli/main.js';
 import { createContext } from '../../src/cli/program/cli-context.js';
 import { RuntimeMetrics } from '../../src/runtime/metrics.js';
-import { captureIo } from '../capture-io.js';
+import { captureIo } from '../util/capture-io.js';
 import { REASONS } from './reasons.js';
 
 export const ROOT = path.join(import.meta.dirname, '..', '..');

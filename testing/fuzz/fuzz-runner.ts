@@ -5,7 +5,7 @@
  * a batch), an accepted one must read back exactly what was applied after defaulting.
  */
 import { main } from '../../src/cli/main.js';
-import { captureIo } from '../capture-io.js';
+import { captureIo } from '../util/capture-io.js';
 import { isSwarmopError } from '../../src/errors.js';
 import type { KvStore } from '../../src/store/kv.js';
 import { ResourceStore } from '../../src/store/resource-store.js';

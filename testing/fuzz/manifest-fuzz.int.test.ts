@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ConsulKv } from '../../src/store/consul-kv.js';
-import type { ConsulAgentHandle } from '../consul-agent.js';
+import type { ConsulAgentHandle } from '../harness/consul-agent.js';
 import { FuzzRunner } from './fuzz-runner.js';
 import { loadSampleDocuments, ManifestFuzzer } from './manifest-fuzzer.js';
 import { MUTATORS } from './mutators.js';
 import { seedFromEnv } from './rng.js';
-import { useRealConsul } from '../real-consul.js';
+import { useRealConsul } from '../harness/real-consul.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CASES = Number(process.env.SWARMOP_FUZZ_CASES ?? 1200);

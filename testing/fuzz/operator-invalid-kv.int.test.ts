@@ -9,12 +9,12 @@ import { test } from 'node:test';
 import { createDockerHostReconciler } from '../../src/controllers/dockerhost/index.js';
 import { Operator } from '../../src/operator/operator.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { waitUntil } from '../wait-until.js';
+import { waitUntil } from '../util/wait-until.js';
 import type { ConsulKv } from '../../src/store/consul-kv.js';
 import { ResourceStore } from '../../src/store/resource-store.js';
-import type { ConsulAgentHandle } from '../consul-agent.js';
-import { useRealConsul } from '../real-consul.js';
-import { lineSink } from '../line-sink.js';
+import type { ConsulAgentHandle } from '../harness/consul-agent.js';
+import { useRealConsul } from '../harness/real-consul.js';
+import { lineSink } from '../util/line-sink.js';
 
 const PREFIX = 'fuzz-operator/';
 let agent: ConsulAgentHandle;

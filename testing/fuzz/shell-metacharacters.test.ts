@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, stringify } from 'yaml';
-import { captureIo } from '../capture-io.js';
+import { captureIo } from '../util/capture-io.js';
 import type { OpenStore } from '../../src/cli/program/cli-context.js';
 import { main } from '../../src/cli/main.js';
 import { formatFieldPath, formatManifestError, parseManifestText, validateDocuments } from '../../src/crds/index.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
 import type { ConsulCluster, ConsulClusterSpec } from '../../src/crds/consul-cluster.js';
 import { enginesProblem, patiently } from './lab-precondition.js';
-import { LAB_HOSTS, dockerFor, type RecordingContext } from '../reconcile-context.js';
+import { LAB_HOSTS, dockerFor, type RecordingContext } from '../util/reconcile-context.js';
 import type { ReconcileOutcome } from '../../src/controllers/kind-reconciler.js';
 import type { ConsulClusterObserved, ConsulClusterReconciler } from '../../src/controllers/consulcluster/index.js';
 import { CLUSTER_LABEL, containerName } from '../../src/controllers/consulcluster/labels.js';

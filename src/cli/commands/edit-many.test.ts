@@ -4,7 +4,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
-import { captureIo } from '../../../testing/capture-io.js';
+import { captureIo } from '../../../testing/util/capture-io.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import type { OpenStore } from '../program/cli-context.js';
 import { main } from '../main.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { main } from '../main.js';
-import { captureIo } from '../../../testing/capture-io.js';
+import { captureIo } from '../../../testing/util/capture-io.js';
 
 test('operator --helper-image refuses what is not an image reference, naming the flag (usage exit code)', async () => {
   for (const bad of ['Bad Image', 'nethelper:', '-x', 'team/Upper']) {

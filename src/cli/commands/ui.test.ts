@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { captureIo } from '../../../testing/capture-io.js';
+import { captureIo } from '../../../testing/util/capture-io.js';
 import { main } from '../main.js';
 
 async function run(argv: string[]) {

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { allReconcilers } from '../../controllers/index.js';
 import { defaultTrustPolicy, type TrustPolicy } from '../../controllers/trust-policy.js';
-import { HelperImageProvisioner, helperImagePinWarning } from '../../controllers/staticipattachment/helper-image.js';
+import { HelperImageProvisioner, helperImagePinWarning } from '../../nethelper/helper-image.js';
 import { Operator } from '../../operator/operator.js';
 import { createLogger, type LogLevel } from '../../runtime/logger.js';
 import { Manager } from '../../runtime/manager.js';

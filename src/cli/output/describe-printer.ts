@@ -4,7 +4,7 @@
  */
 import { stringify } from 'yaml';
 import type { Resource } from '../../crds/meta.js';
-import { ageSince } from './age.js';
+import { ageSince } from '../../format/age.js';
 import { renderTable } from './table.js';
 
 export interface EventRow {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
-import { captureIo } from '../../../testing/capture-io.js';
+import { captureIo } from '../../../testing/util/capture-io.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import type { OpenStore } from '../program/cli-context.js';
 import { main } from '../main.js';

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import type { KindInfo } from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
 import { SwarmopError } from '../../errors.js';
-import { ageSince } from './age.js';
+import { ageSince } from '../../format/age.js';
 import { renderTable } from './table.js';
 import { refOf } from '../resources/kind-lookup.js';
 import { compileJsonPath, evalPath, formatValue, parseFieldSpec } from './jsonpath.js';

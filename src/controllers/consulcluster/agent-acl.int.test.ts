@@ -11,14 +11,14 @@ import { mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { consulBinary } from '../../../testing/consul-agent.js';
+import { consulBinary } from '../../../testing/harness/consul-agent.js';
 import { agentConfigFile, agentTokens } from './agent-config-file.js';
-import { forceLeave, joinVia, readAgentView, readAutopilotHealth, type AgentHttpOptions } from './agent-http.js';
+import { forceLeave, joinVia, readAgentView, readAutopilotHealth, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { agentArgs } from './desired.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';
-import { eventually } from '../../../testing/wait-until.js';
-import { freePorts } from '../../../testing/free-ports.js';
+import { eventually } from '../../../testing/util/wait-until.js';
+import { freePorts } from '../../../testing/util/free-ports.js';
 
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const TOKEN = crypto.randomUUID();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
-import { startDockerEngine, type DockerEngineHandle } from '../../../testing/docker-engine.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../../testing/harness/docker-engine.js';
 import { agentConfigFile } from './agent-config-file.js';
 import { desiredAgents } from './desired.js';
 import { createAgent, removeContainer } from './execute.js';

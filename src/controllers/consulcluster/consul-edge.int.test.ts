@@ -7,14 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
-import { forceLeave, readAgentView } from './agent-http.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/util/reconcile-context.js';
+import { forceLeave, readAgentView } from '../../consul/agent-http.js';
 import { readNodeIdentity } from './node-identity.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
 import { createConsulClusterReconciler } from './index.js';
 import { CLUSTER_LABEL, containerName } from './labels.js';
-import { eventually } from '../../../testing/wait-until.js';
+import { eventually } from '../../../testing/util/wait-until.js';
 
 /** The lab's hosts (.lab/env): the first is the first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];

@@ -10,17 +10,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execInContainer } from '../../docker/exec.js';
 import { labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext, type RecordingContext } from '../../../testing/util/reconcile-context.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-import { readAgentView } from './agent-http.js';
+import { readAgentView } from '../../consul/agent-http.js';
 import { createConsulClusterReconciler } from './index.js';
 import { containerName } from './labels.js';
 import { healConsulPartition, partitionConsul } from '../../../testing/lab/consul-partition.js';
 import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster.js';
-import { eventually } from '../../../testing/wait-until.js';
-import { pidAlive } from '../../../testing/consul-agent.js';
+import { eventually } from '../../../testing/util/wait-until.js';
+import { pidAlive } from '../../../testing/harness/consul-agent.js';
 
 const { NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
 

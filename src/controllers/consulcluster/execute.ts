@@ -3,10 +3,10 @@ import type Docker from 'dockerode';
 import { SwarmopError } from '../../errors.js';
 import type { HostHandle } from '../kind-reconciler.js';
 import { putAgentConfigFile } from './agent-config-upload.js';
-import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from './agent-http.js';
+import { forceLeave, joinVia, leave, removeRaftPeer, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { reclaimNodeName } from './node-identity.js';
 import { CONTAINER_DATA_DIR, type DesiredAgent } from './desired.js';
-import type { Action } from './plan.js';
+import type { Step } from './plan.js';
 import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 export interface ExecuteOptions {
@@ -111,55 +111,55 @@ function hostOf(hosts: (name: string) => HostHandle | undefined, name: string): 
   return h.docker;
 }
 
-/** Runs the action; returns what was done, in words, for the repair line / event. */
-export async function execute(action: Action, hosts: (name: string) => HostHandle | undefined, o: ExecuteOptions): Promise<string> {
-  switch (action.type) {
+/** Runs the step; returns what was done, in words, for the repair line / event. */
+export async function execute(step: Step, hosts: (name: string) => HostHandle | undefined, o: ExecuteOptions): Promise<string> {
+  switch (step.type) {
     case 'create': {
-      await Promise.all(action.agents.map((a) => createAgent(hostOf(hosts, a.host), a, o)));
-      return `created ${action.agents.map((a) => `${a.node} on ${a.host}`).join(', ')}`;
+      await Promise.all(step.agents.map((a) => createAgent(hostOf(hosts, a.host), a, o)));
+      return `created ${step.agents.map((a) => `${a.node} on ${a.host}`).join(', ')}`;
     }
     case 'recreate': {
-      await createAgent(hostOf(hosts, action.agent.host), action.agent, o);
-      return `recreated ${action.agent.container} on ${action.agent.host} (${action.agent.image})`;
+      await createAgent(hostOf(hosts, step.agent.host), step.agent, o);
+      return `recreated ${step.agent.container} on ${step.agent.host} (${step.agent.image})`;
     }
     case 'start': {
-      const c = hostOf(hosts, action.agent.host).getContainer(action.containerId);
-      if (action.paused) {
+      const c = hostOf(hosts, step.agent.host).getContainer(step.containerId);
+      if (step.paused) {
         await c.unpause();
-        return `unpaused ${action.agent.container} on ${action.agent.host}`;
+        return `unpaused ${step.agent.container} on ${step.agent.host}`;
       }
       try {
         await c.start();
       } catch (err) {
         if (statusCode(err) !== 304) throw err;
       }
-      return `started ${action.agent.container} on ${action.agent.host}`;
+      return `started ${step.agent.container} on ${step.agent.host}`;
     }
     case 'restart': {
-      await hostOf(hosts, action.agent.host).getContainer(action.containerId).restart({ t: o.stopTimeoutSec });
-      return `restarted ${action.agent.container} on ${action.agent.host}`;
+      await hostOf(hosts, step.agent.host).getContainer(step.containerId).restart({ t: o.stopTimeoutSec });
+      return `restarted ${step.agent.container} on ${step.agent.host}`;
     }
     case 'join': {
-      const others = action.alsoVia ?? [];
-      const [main, ...rest] = await Promise.allSettled([joinVia(action.via, action.target, o.http), ...others.map((v) => joinVia(v, action.target, o.http))]);
+      const others = step.alsoVia ?? [];
+      const [main, ...rest] = await Promise.allSettled([joinVia(step.via, step.target, o.http), ...others.map((v) => joinVia(v, step.target, o.http))]);
       if (main!.status === 'rejected') throw main.reason;
       // The others only speed the spread up: one that fails is caught by a later reconcile.
       const joinedToo = others.filter((_, i) => rest[i]!.status === 'fulfilled');
-      return `joined ${action.target} from ${action.via}${joinedToo.length ? ` (and from ${joinedToo.join(', ')})` : ''}`;
+      return `joined ${step.target} from ${step.via}${joinedToo.length ? ` (and from ${joinedToo.join(', ')})` : ''}`;
     }
     case 'replace': {
-      const docker = hostOf(hosts, action.agent.host);
-      await removeContainer(docker, action.containerId, o.stopTimeoutSec);
-      await createAgent(docker, action.agent, o);
-      return `replaced ${action.agent.container} on ${action.agent.host} with the new configuration (${action.agent.image})`;
+      const docker = hostOf(hosts, step.agent.host);
+      await removeContainer(docker, step.containerId, o.stopTimeoutSec);
+      await createAgent(docker, step.agent, o);
+      return `replaced ${step.agent.container} on ${step.agent.host} with the new configuration (${step.agent.image})`;
     }
     case 'removeStray': {
-      const c = action.container;
+      const c = step.container;
       const docker = hostOf(hosts, c.host);
       // Otherwise docker would start the agent again the moment it leaves.
       await docker.getContainer(c.id).update({ RestartPolicy: { Name: 'no' } });
       let how = 'removed without leave';
-      if (action.leaveFirst && c.address) {
+      if (step.leaveFirst && c.address) {
         try {
           await leave(c.address, o.http);
           how = 'left gracefully and removed';
@@ -171,21 +171,21 @@ export async function execute(action: Action, hosts: (name: string) => HostHandl
       return `${c.member ?? c.name} on ${c.host} ${how}`;
     }
     case 'forceLeave': {
-      await forceLeave(action.via, action.node, o.http);
-      return `force-leave ${action.node} via ${action.via}`;
+      await forceLeave(step.via, step.node, o.http);
+      return `force-leave ${step.node} via ${step.via}`;
     }
     case 'removeRaftPeer': {
-      await removeRaftPeer(action.via, action.id, o.http);
-      return `removed raft peer ${action.node} (${action.address})`;
+      await removeRaftPeer(step.via, step.id, o.http);
+      return `removed raft peer ${step.node} (${step.address})`;
     }
     case 'reclaimNodeName': {
-      await reclaimNodeName(action.via, action.node, action.nodeID, action.address, o.http);
-      return `catalog entry of ${action.node} re-registered under node ID ${action.nodeID.slice(0, 8)}`;
+      await reclaimNodeName(step.via, step.node, step.nodeID, step.address, o.http);
+      return `catalog entry of ${step.node} re-registered under node ID ${step.nodeID.slice(0, 8)}`;
     }
   }
 }
 
-export const REPAIR_REASON: Record<Exclude<Action['type'], 'create'>, string> = {
+export const REPAIR_REASON: Record<Exclude<Step['type'], 'create'>, string> = {
   recreate: 'ContainerRecreated',
   start: 'ContainerStarted',
   restart: 'AgentRestarted',

@@ -7,7 +7,7 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from './agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from '../../consul/agent-http.js';
 
 /** One keyring pool (LAN or WAN) as /v1/operator/keyring lists it. */
 export interface KeyringPool {

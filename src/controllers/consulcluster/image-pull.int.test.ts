@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import type { ConsulCluster } from '../../crds/index.js';
-import { startDockerEngine, type DockerEngineHandle } from '../../../testing/docker-engine.js';
-import { recordingContext } from '../../../testing/reconcile-context.js';
+import { startDockerEngine, type DockerEngineHandle } from '../../../testing/harness/docker-engine.js';
+import { recordingContext } from '../../../testing/util/reconcile-context.js';
 import { CLUSTER_LABEL } from './labels.js';
 import { ConsulClusterReconciler } from './reconciler.js';
 

@@ -1,29 +1,19 @@
 /** What one reconcile saw of a ConsulCluster, as plain data (observe.ts reads it): its containers on every host and each agent's own view. */
 
-/** Serf status codes of /v1/agent/members. */
-export const SERF_STATUS = { 0: 'none', 1: 'alive', 2: 'leaving', 3: 'left', 4: 'failed' } as const;
-export type SerfStatus = 'alive' | 'leaving' | 'left' | 'failed' | 'none';
-
-export function serfStatus(code: number | undefined): SerfStatus {
-  return (SERF_STATUS as Record<number, SerfStatus>)[code ?? 0] ?? 'none';
-}
-
-export interface SerfMember {
-  name: string;
-  address: string;
-  status: SerfStatus;
-  /** `consul` for servers, `node` for clients (Consul's serf role tag). */
-  role: 'server' | 'client';
-}
-
-export interface RaftServer {
-  id: string;
-  node: string;
-  /** ip:8300 */
-  address: string;
-  leader: boolean;
-  voter: boolean;
-}
+// The agents' own views are what its HTTP client reads (src/consul/agent-model.ts); they are part of
+// what one reconcile saw, so the kind's model names them too.
+export {
+  SERF_STATUS,
+  serfStatus,
+  type AgentView,
+  type AutopilotServer,
+  type RaftServer,
+  type SerfMember,
+  type SerfStatus,
+  type WanMember,
+  type WanView,
+} from '../../consul/agent-model.js';
+import type { AgentView } from '../../consul/agent-model.js';
 
 export interface ContainerObservation {
   host: string;
@@ -38,48 +28,6 @@ export interface ContainerObservation {
   address?: string;
   /** ms since epoch of the last start; absent when never started. */
   startedAt?: number;
-}
-
-export interface AgentView {
-  address: string;
-  /** The agent answered its HTTP API. */
-  reachable: boolean;
-  /** It answered, but refused the operator's token (HTTP 403): it was configured with another one. */
-  denied?: boolean;
-  /** Raft leader as ip:port, '' when the agent knows none. */
-  leader: string;
-  members: SerfMember[];
-  /** The agent's raft configuration (servers only). */
-  raft: RaftServer[];
-  /** Autopilot's verdict per server (answered through the leader); absent without a leader. */
-  autopilot?: AutopilotServer[];
-  /** The agent's node ID and the catalog's ID for its name (they differ after a wiped data dir). */
-  identity?: { nodeID: string; catalogNodeID?: string };
-}
-
-/** One member of the WAN pool: a server of some datacenter, named `<node>.<datacenter>`. */
-export interface WanMember {
-  name: string;
-  datacenter: string;
-  /** ip:port of its WAN gossip. */
-  address: string;
-  status: SerfStatus;
-}
-
-/** A server's view of the WAN pool. */
-export interface WanView {
-  address: string;
-  reachable: boolean;
-  members: WanMember[];
-  /** /v1/catalog/datacenters (nearest first); absent when that call failed. */
-  datacenters?: string[];
-}
-
-export interface AutopilotServer {
-  name: string;
-  /** Alive, in recent contact with the leader and caught up on the raft log. */
-  healthy: boolean;
-  voter: boolean;
 }
 
 export interface ClusterObservation {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startConsulCluster, type ConsulClusterHandle } from '../../../testing/consul-cluster.js';
+import { startConsulCluster, type ConsulClusterHandle } from '../../../testing/harness/consul-cluster.js';
 import { readNodeIdentity, reclaimNodeName } from './node-identity.js';
-import { eventually } from '../../../testing/wait-until.js';
+import { eventually } from '../../../testing/util/wait-until.js';
 
 let cluster: ConsulClusterHandle;
 before(async () => {

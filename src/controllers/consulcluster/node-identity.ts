@@ -8,7 +8,7 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from './agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { engineText } from '../../docker/engine-message.js';
 
 export interface NodeIdentity {

@@ -1,7 +1,7 @@
 /** Reads the world for one ConsulCluster: its labelled containers on every host, and each agent's view. */
 import type Docker from 'dockerode';
 import type { HostHandle } from '../kind-reconciler.js';
-import { readAgentView, readAutopilotHealth, readWanView, type AgentHttpOptions } from './agent-http.js';
+import { readAgentView, readAutopilotHealth, readWanView, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { chooseReference } from './analysis.js';
 import { readNodeIdentity } from './node-identity.js';
 import type { DesiredAgent } from './desired.js';

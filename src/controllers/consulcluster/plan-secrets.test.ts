@@ -22,14 +22,14 @@ test('a new gossip key replaces one agent at a time, followers first, the leader
   const order: string[] = [];
   for (let round = 0; round < 4; round++) {
     const p = plan(analyze(after, obs), undefined, NOW);
-    if (!p.action) break;
-    assert.equal(p.action.type, 'replace');
-    if (p.action.type !== 'replace') break;
-    assert.match(p.action.found, /^config hash [0-9a-f]{12} != [0-9a-f]{12}$/);
+    if (!p.step) break;
+    assert.equal(p.step.type, 'replace');
+    if (p.step.type !== 'replace') break;
+    assert.match(p.step.found, /^config hash [0-9a-f]{12} != [0-9a-f]{12}$/);
     assert.ok(!JSON.stringify(p).includes(KEY_B) && !JSON.stringify(p).includes(KEY_A));
-    assert.equal(p.action.agent.configFile?.content.reveal().includes(KEY_B), true);
-    order.push(p.action.agent.node);
-    const replaced = p.action.agent;
+    assert.equal(p.step.agent.configFile?.content.reveal().includes(KEY_B), true);
+    order.push(p.step.agent.node);
+    const replaced = p.step.agent;
     obs.containers.find((c) => c.member === replaced.node)!.configHash = replaced.configHash;
   }
   assert.deepEqual(order, ['consul01', 'consul02', 'consulsvr']);

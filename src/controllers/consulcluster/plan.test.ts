@@ -113,8 +113,8 @@ test('table: each drift gets exactly the smallest repair', () => {
   ];
   for (const c of cases) {
     const p = planFor(c.mutate);
-    assert.equal(p.action?.type, c.type, c.name);
-    if (c.node) assert.equal(p.action && 'agent' in p.action ? p.action.agent.node : undefined, c.node, c.name);
+    assert.equal(p.step?.type, c.type, c.name);
+    if (c.node) assert.equal(p.step && 'agent' in p.step ? p.step.agent.node : undefined, c.node, c.name);
     if (c.waiting) assert.match(p.waiting ?? '', c.waiting, c.name);
     else assert.equal(p.waiting, undefined, c.name);
   }
@@ -122,17 +122,17 @@ test('table: each drift gets exactly the smallest repair', () => {
 
 test('a failed member is joined from the healthy side, to its own address', () => {
   const p = planFor((o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'));
-  assert.deepEqual(p.action?.type === 'join' && [p.action.via, p.action.target], [SVR, '192.168.116.113']);
+  assert.deepEqual(p.step?.type === 'join' && [p.step.via, p.step.target], [SVR, '192.168.116.113']);
 });
 
 test('the same join also goes out from every other agent that sees the member failed, so no agent waits on gossip (one repair, not two)', () => {
   const both = planFor((o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'));
-  assert.deepEqual(both.action?.type === 'join' && both.action.alsoVia, [C01]);
+  assert.deepEqual(both.step?.type === 'join' && both.step.alsoVia, [C01]);
   const one = planFor((o) => {
     seenAs(o, 'consul02', 'failed', '192.168.116.113');
     o.views.find((v) => v.address === C01)!.members.find((m) => m.name === 'consul02')!.status = 'alive';
   });
-  assert.deepEqual(one.action?.type === 'join' && one.action.alsoVia, []);
+  assert.deepEqual(one.step?.type === 'join' && one.step.alsoVia, []);
 });
 
 test('a configuration change replaces followers first and the leader last, one at a time', () => {
@@ -141,9 +141,9 @@ test('a configuration change replaces followers first and the leader last, one a
   const obs = healthyObservation(desired);
   for (let round = 0; round < 4; round++) {
     const p = plan(analyze(newDesired, obs), undefined, NOW);
-    if (!p.action) break;
-    assert.equal(p.action.type, 'replace');
-    const node = p.action.type === 'replace' ? p.action.agent.node : '';
+    if (!p.step) break;
+    assert.equal(p.step.type, 'replace');
+    const node = p.step.type === 'replace' ? p.step.agent.node : '';
     order.push(node);
     obs.containers.find((c) => c.member === node)!.configHash = newDesired.find((d) => d.node === node)!.configHash;
   }
@@ -157,7 +157,7 @@ test('a configuration change waits while another member is not healthy (quorum i
   obs.views[2]!.reachable = false;
   seenAs(obs, 'consul02', 'failed', '192.168.116.113');
   const p = plan(analyze(newDesired, obs), undefined, NOW);
-  assert.equal(p.action, undefined);
+  assert.equal(p.step, undefined);
   assert.match(p.waiting ?? '', /waits for the other members/);
 });
 
@@ -168,7 +168,7 @@ test('a configuration change waits while a server is not a voting raft peer yet'
   obs.containers[2]!.configHash = newDesired[2]!.configHash;
   obs.views[0]!.raft[0]!.voter = false; // consulsvr is reference (leader's view)
   const p = plan(analyze(newDesired, obs), undefined, NOW);
-  assert.equal(p.action, undefined);
+  assert.equal(p.step, undefined);
 });
 
 test('one repair in flight: nothing else is done until it settles or times out', () => {
@@ -181,8 +181,8 @@ test('one repair in flight: nothing else is done until it settles or times out',
     o.containers[2]!.state = 'exited';
     o.views[2]!.reachable = false;
   });
-  assert.equal(first.action?.type, 'start');
-  const inflight = inflightFor(first.action!, NOW)!;
+  assert.equal(first.step?.type, 'start');
+  const inflight = inflightFor(first.step!, NOW)!;
   // Started, but its agent does not answer yet; consul01 also needs a repair: it waits.
   const starting = (o: ClusterObservation) => {
     leftToo(o);
@@ -191,7 +191,7 @@ test('one repair in flight: nothing else is done until it settles or times out',
     seenAs(o, 'consul02', 'failed', '192.168.116.113');
   };
   const second = planFor(starting, inflight);
-  assert.equal(second.action, undefined);
+  assert.equal(second.step, undefined);
   assert.match(second.waiting ?? '', /start of consul02/);
   // Timed out: forgotten, and the planner judges the world afresh.
   const third = planFor(starting, { ...inflight, deadline: NOW - 1 });
@@ -203,7 +203,7 @@ test('an in-flight step whose member broke again (container stopped) is dropped 
   const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
   const p = planFor((o) => void (o.containers[2]!.state = 'exited'), inflight);
   assert.equal(p.inflightDone?.settled, false);
-  assert.equal(p.action?.type, 'start');
+  assert.equal(p.step?.type, 'start');
 });
 
 test('an in-flight start settles once the NEW agent answers, is alive, voting and healthy for autopilot', () => {
@@ -211,7 +211,7 @@ test('an in-flight start settles once the NEW agent answers, is alive, voting an
   const restarted = (o: ClusterObservation) => void (o.containers[2]!.startedAt = NOW + 300);
   const p = planFor(restarted, inflight);
   assert.equal(p.inflightDone?.settled, true);
-  assert.equal(p.action, undefined);
+  assert.equal(p.step, undefined);
   // Consul still showing the old agent alive (container started before the step) is not enough.
   assert.match(planFor(() => {}, inflight).waiting ?? '', /start of consul02/);
   // Nor is a voter that autopilot does not call healthy yet (lagging log, no recent contact).
@@ -225,8 +225,8 @@ test('an in-flight start settles once the NEW agent answers, is alive, voting an
 test('a new member (unknown to Consul) in an existing cluster is created, not counted as recreated', () => {
   const d = fixtureDesired({ clients: [{ host: 'spare', node: 'client1' }] });
   const p = plan(analyze(d, healthyObservation(desired)), undefined, NOW);
-  assert.equal(p.action?.type, 'create');
-  assert.equal(p.action?.type === 'create' && p.action.reason, 'MemberAdded');
+  assert.equal(p.step?.type, 'create');
+  assert.equal(p.step?.type === 'create' && p.step.reason, 'MemberAdded');
 });
 
 test('a server removed from the spec is not left while another member is unhealthy (quorum)', () => {
@@ -235,24 +235,24 @@ test('a server removed from the spec is not left while another member is unhealt
   obs.unreachableHosts.push('consul01');
   seenAs(obs, 'consul01', 'failed', C01);
   const p = plan(analyze(two, obs), undefined, NOW);
-  assert.equal(p.action, undefined);
+  assert.equal(p.step, undefined);
   assert.match(p.waiting ?? '', /removal of consul02 waits/);
 });
 
 test('a removed server (spec shrinks) is left gracefully without touching the others', () => {
   const two = fixtureDesired({ servers: fixtureDesired().filter((a) => a.node !== 'consul02').map((a) => ({ host: a.host, node: a.node })), bootstrapExpect: 2 });
   const p = plan(analyze(two, healthyObservation(desired)), undefined, NOW);
-  assert.equal(p.action?.type, 'removeStray');
-  assert.equal(p.action?.type === 'removeStray' && p.action.leaveFirst, true);
-  assert.equal(p.action?.type === 'removeStray' && p.action.container.host, 'consul02');
+  assert.equal(p.step?.type, 'removeStray');
+  assert.equal(p.step?.type === 'removeStray' && p.step.leaveFirst, true);
+  assert.equal(p.step?.type === 'removeStray' && p.step.container.host, 'consul02');
 });
 
 test('a server back with a wiped data dir (new node ID, same name) gets its catalog entry re-registered through the leader, once', () => {
   const p = planFor((o) => {
     o.views[2]!.identity = { nodeID: 'new-id-consul02', catalogNodeID: 'old-id-consul02' };
   });
-  assert.equal(p.action?.type, 'reclaimNodeName');
-  assert.deepEqual(p.action, {
+  assert.equal(p.step?.type, 'reclaimNodeName');
+  assert.deepEqual(p.step, {
     type: 'reclaimNodeName',
     node: 'consul02',
     nodeID: 'new-id-consul02',
@@ -260,7 +260,7 @@ test('a server back with a wiped data dir (new node ID, same name) gets its cata
     via: SVR,
     found: 'catalog holds consul02 as node old-id-c while its agent is new-id-c (data dir wiped)',
   });
-  assert.equal(inflightFor(p.action!, NOW), undefined, 'an instant step');
+  assert.equal(inflightFor(p.step!, NOW), undefined, 'an instant step');
   // Same IDs: nothing to do.
   assert.deepEqual(planFor((o) => void (o.views[2]!.identity = { nodeID: 'x', catalogNodeID: 'x' })), {});
 });

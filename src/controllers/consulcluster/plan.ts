@@ -7,7 +7,7 @@ import { healthy, type ClusterAnalysis, type MemberFacts } from './analysis.js';
 import type { DesiredAgent } from './desired.js';
 import type { ContainerObservation } from './model.js';
 
-export type Action =
+export type Step =
   /** New members (never seen by Consul): created together so bootstrap-expect can be met. */
   | { type: 'create'; agents: DesiredAgent[]; reason: 'Bootstrap' | 'MemberAdded' }
   | { type: 'recreate'; agent: DesiredAgent; found: string }
@@ -23,7 +23,7 @@ export type Action =
 
 /** A step whose effect is still settling; remembered (in memory) between reconciles. */
 export interface Inflight {
-  action: Action['type'];
+  step: Step['type'];
   /** Members that must be healthy for the step to count as done. */
   nodes: string[];
   startedAt: number;
@@ -43,7 +43,7 @@ export interface PlanOptions {
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { startGraceMs: 20_000, startTimeoutMs: 60_000, joinTimeoutMs: 10_000 };
 
 export interface Plan {
-  action?: Action;
+  step?: Step;
   /** Why nothing is done now although the cluster is not converged. */
   waiting?: string;
   /** The in-flight step finished (true) or timed out (false): forget it. */
@@ -54,7 +54,7 @@ export interface Plan {
 const CLOCK_SLACK_MS = 1000;
 
 export function isSettled(inflight: Inflight, a: ClusterAnalysis): boolean {
-  const started = inflight.action !== 'join';
+  const started = inflight.step !== 'join';
   return inflight.nodes.every((n) => {
     const m = a.members.find((x) => x.agent.node === n);
     // A member that is no longer wanted cannot settle; the step is moot.
@@ -77,7 +77,7 @@ function undone(inflight: Inflight, a: ClusterAnalysis): boolean {
 }
 
 /** Where a join for `m` should go: through the reference agent when that is someone else. */
-function joinAction(m: MemberFacts, a: ClusterAnalysis, found: string): Action | undefined {
+function joinStep(m: MemberFacts, a: ClusterAnalysis, found: string): Step | undefined {
   const ref = a.reference;
   if (!ref || ref.address === m.agent.address) return undefined;
   // Each agent that still sees it down would learn of the join through gossip, or need a join of
@@ -107,11 +107,11 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   const missing = acting.filter((m) => !m.container);
   const removed = missing.find((m) => m.status !== 'none');
   if (removed) {
-    return done({ action: { type: 'recreate', agent: removed.agent, found: `agent container ${removed.agent.container} missing (member ${removed.status})` } });
+    return done({ step: { type: 'recreate', agent: removed.agent, found: `agent container ${removed.agent.container} missing (member ${removed.status})` } });
   }
   if (missing.length > 0) {
     const bootstrap = a.members.every((m) => !m.container) && !a.reference;
-    return done({ action: { type: 'create', agents: missing.map((m) => m.agent), reason: bootstrap ? 'Bootstrap' : 'MemberAdded' } });
+    return done({ step: { type: 'create', agents: missing.map((m) => m.agent), reason: bootstrap ? 'Bootstrap' : 'MemberAdded' } });
   }
 
   // 2. Containers not running. Docker's own restart (state restarting) is a repair in flight.
@@ -122,14 +122,14 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   if (removing) return done({ waiting: `docker is removing ${removing.agent.container} on ${removing.agent.host}` });
   // A removal that failed leaves it dead: it can neither start nor be recreated under its name.
   const dead = acting.find((m) => m.container?.state === 'dead');
-  if (dead?.container) return done({ action: { type: 'replace', agent: dead.agent, containerId: dead.container.id, found: 'agent container dead (a removal failed)' } });
+  if (dead?.container) return done({ step: { type: 'replace', agent: dead.agent, containerId: dead.container.id, found: 'agent container dead (a removal failed)' } });
   const stopped = acting.find((m) => m.container && m.container.state !== 'running');
   if (stopped?.container) {
     if (!stopped.upToDate && othersHealthy(stopped, a)) {
-      return done({ action: { type: 'replace', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state} with an old configuration` } });
+      return done({ step: { type: 'replace', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state} with an old configuration` } });
     }
     return done({
-      action: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, paused: stopped.container.state === 'paused', found: `agent container ${stopped.container.state}` },
+      step: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, paused: stopped.container.state === 'paused', found: `agent container ${stopped.container.state}` },
     });
   }
 
@@ -138,9 +138,9 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
     const c = m.container!;
     if (c.startedAt !== undefined && now - c.startedAt < o.startGraceMs) return done({ waiting: `agent ${m.agent.node} is starting` });
     if (!m.upToDate && othersHealthy(m, a)) {
-      return done({ action: { type: 'replace', agent: m.agent, containerId: c.id, found: 'agent does not answer and has an old configuration' } });
+      return done({ step: { type: 'replace', agent: m.agent, containerId: c.id, found: 'agent does not answer and has an old configuration' } });
     }
-    return done({ action: { type: 'restart', agent: m.agent, containerId: c.id, found: `agent container running but its HTTP API does not answer (member ${m.status})` } });
+    return done({ step: { type: 'restart', agent: m.agent, containerId: c.id, found: `agent container running but its HTTP API does not answer (member ${m.status})` } });
   }
 
   // 4. The agent answers but the cluster does not see it alive: join it explicitly, now.
@@ -153,10 +153,10 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       // join cannot stop that, a restart brings it back at once (it rejoins through -retry-join).
       // One that still sees itself alive was force-left (autopilot's dead-server clean-up after a
       // partition): a join is enough.
-      return done({ action: { type: 'restart', agent: m.agent, containerId: m.container.id, found: `member ${m.agent.node} left; its agent is shutting down` } });
+      return done({ step: { type: 'restart', agent: m.agent, containerId: m.container.id, found: `member ${m.agent.node} left; its agent is shutting down` } });
     }
-    const j = joinAction(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);
-    if (j) return done({ action: j });
+    const j = joinStep(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);
+    if (j) return done({ step: j });
   }
 
   const ref = a.reference;
@@ -164,7 +164,7 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   // catalog refuses the new ID for good, so the stale entry is replaced through the leader's agent.
   if (ref && a.leaderAddress !== '') {
     const renamed = reclaimable(acting, ref);
-    if (renamed) return done({ action: renamed });
+    if (renamed) return done({ step: renamed });
   }
 
   // 5. The cluster sees it alive but it does not see the others (the other half of a healed partition).
@@ -175,7 +175,7 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       );
       if (blind) {
         const status = m.view!.members.find((v) => v.name === blind.agent.node)?.status ?? 'none';
-        return done({ action: { type: 'join', agent: m.agent, via: m.agent.address, target: ref.address, found: `${m.agent.node} sees ${blind.agent.node} ${status}` } });
+        return done({ step: { type: 'join', agent: m.agent, via: m.agent.address, target: ref.address, found: `${m.agent.node} sees ${blind.agent.node} ${status}` } });
       }
     }
   }
@@ -185,7 +185,7 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   const next = outdated[0];
   if (next?.container) {
     if (!othersHealthy(next, a)) return done({ waiting: `configuration change of ${next.agent.node} waits for the other members to be healthy` });
-    return done({ action: { type: 'replace', agent: next.agent, containerId: next.container.id, found: `config hash ${short(next.container.configHash)} != ${short(next.agent.configHash)}` } });
+    return done({ step: { type: 'replace', agent: next.agent, containerId: next.container.id, found: `config hash ${short(next.container.configHash)} != ${short(next.agent.configHash)}` } });
   }
 
   // 7. Agents of this cluster on hosts no longer in the spec: leave gracefully, remove.
@@ -196,26 +196,26 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       return done({ waiting: `removal of ${stray.member ?? stray.host} waits for the wanted members to be healthy` });
     }
     const leaveFirst = stray.state === 'running';
-    return done({ action: { type: 'removeStray', container: stray, leaveFirst, found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec` } });
+    return done({ step: { type: 'removeStray', container: stray, leaveFirst, found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec` } });
   }
 
   // 8. Failed members nobody wants any more, and their dead raft peers.
   if (ref && a.leaderAddress !== '') {
     const wanted = new Set(a.members.map((m) => m.agent.node));
     const gone = ref.members.find((m) => !wanted.has(m.name) && m.status === 'failed');
-    if (gone) return done({ action: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` } });
+    if (gone) return done({ step: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` } });
     const wantedServers = new Set(a.members.filter((m) => m.agent.role === 'server').map((m) => m.agent.node));
     const dead = a.raft.find((p) => !wantedServers.has(p.node) && ref.members.find((m) => m.name === p.node)?.status !== 'alive');
     if (dead) {
       return done({
-        action: { type: 'removeRaftPeer', id: dead.id, node: dead.node, address: dead.address, via: ref.address, found: `raft peer ${dead.node} (${dead.address}) is dead and not in the spec` },
+        step: { type: 'removeRaftPeer', id: dead.id, node: dead.node, address: dead.address, via: ref.address, found: `raft peer ${dead.node} (${dead.address}) is dead and not in the spec` },
       });
     }
   }
   return done({});
 }
 
-function reclaimable(acting: readonly MemberFacts[], ref: NonNullable<ClusterAnalysis['reference']>): Action | undefined {
+function reclaimable(acting: readonly MemberFacts[], ref: NonNullable<ClusterAnalysis['reference']>): Step | undefined {
   for (const m of acting) {
     const id = m.view?.identity;
     if (!m.answering || m.status !== 'alive' || !id?.catalogNodeID || id.catalogNodeID === id.nodeID) continue;
@@ -240,18 +240,18 @@ function short(h: string | undefined): string {
   return h ? h.slice(0, 12) : '<none>';
 }
 
-/** The in-flight record for an action that takes time to show its effect; undefined for instant ones. */
-export function inflightFor(action: Action, now: number, o: PlanOptions = DEFAULT_PLAN_OPTIONS): Inflight | undefined {
-  switch (action.type) {
+/** The in-flight record for a step that takes time to show its effect; undefined for instant ones. */
+export function inflightFor(step: Step, now: number, o: PlanOptions = DEFAULT_PLAN_OPTIONS): Inflight | undefined {
+  switch (step.type) {
     case 'create':
-      return { action: action.type, nodes: action.agents.map((x) => x.node), startedAt: now, deadline: now + o.startTimeoutMs, description: `${action.reason === 'Bootstrap' ? 'bootstrap of' : 'new members'} ${action.agents.map((x) => x.node).join(', ')}` };
+      return { step: step.type, nodes: step.agents.map((x) => x.node), startedAt: now, deadline: now + o.startTimeoutMs, description: `${step.reason === 'Bootstrap' ? 'bootstrap of' : 'new members'} ${step.agents.map((x) => x.node).join(', ')}` };
     case 'recreate':
     case 'start':
     case 'restart':
     case 'replace':
-      return { action: action.type, nodes: [action.agent.node], startedAt: now, deadline: now + o.startTimeoutMs, description: `${action.type} of ${action.agent.node}` };
+      return { step: step.type, nodes: [step.agent.node], startedAt: now, deadline: now + o.startTimeoutMs, description: `${step.type} of ${step.agent.node}` };
     case 'join':
-      return { action: action.type, nodes: [action.agent.node], startedAt: now, deadline: now + o.joinTimeoutMs, description: `join of ${action.agent.node}` };
+      return { step: step.type, nodes: [step.agent.node], startedAt: now, deadline: now + o.joinTimeoutMs, description: `join of ${step.agent.node}` };
     default:
       return undefined;
   }

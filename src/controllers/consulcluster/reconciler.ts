@@ -9,14 +9,14 @@ import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
-import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from './agent-http.js';
+import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { watchMembers } from './member-watch.js';
 import { desiredAgents, type AgentSecrets, type DesiredAgent } from './desired.js';
 import { ImagePullError, REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
 import { observeCluster, observeWan, type ObserveOptions } from './observe.js';
-import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Action, type Inflight, type PlanOptions } from './plan.js';
+import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Step, type Inflight, type PlanOptions } from './plan.js';
 import { conditions, observedStatus, type ConsulClusterObserved } from './status.js';
 import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
 import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
@@ -53,15 +53,15 @@ function membersOf(spec: ConsulClusterSpec | undefined): { host: string }[] {
   return spec ? [...(spec.servers ?? []), ...(spec.clients ?? [])] : [];
 }
 
-type AgentCall = Extract<Action, { type: 'join' | 'forceLeave' | 'removeRaftPeer' }>;
+type AgentCall = Extract<Step, { type: 'join' | 'forceLeave' | 'removeRaftPeer' }>;
 
 /** The steps that are one call to an agent's HTTP API: a failure is retried soon, not backed off. */
-function isAgentCall(action: Action): action is AgentCall {
-  return action.type === 'join' || action.type === 'forceLeave' || action.type === 'removeRaftPeer';
+function isAgentCall(step: Step): step is AgentCall {
+  return step.type === 'join' || step.type === 'forceLeave' || step.type === 'removeRaftPeer';
 }
 
-function failedCallKey(action: AgentCall): string {
-  return `${action.type} ${action.via} ${'target' in action ? action.target : 'node' in action ? action.node : ''}`;
+function failedCallKey(call: AgentCall): string {
+  return `${call.type} ${call.via} ${'target' in call ? call.target : 'node' in call ? call.node : ''}`;
 }
 
 export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, ConsulClusterObserved> {
@@ -170,21 +170,21 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     let progress = p.waiting;
     let pullFailed: ImagePullError | undefined;
-    if (p.action) {
-      const ran = await this.run(key, p.action, analysis, ctx, executeOptions, now);
+    if (p.step) {
+      const ran = await this.run(key, p.step, analysis, ctx, executeOptions, now);
       if (ran instanceof ImagePullError) {
         pullFailed = ran;
         progress = undefined;
       } else if (ran) {
-        const inflight = inflightFor(p.action, now, this.planOptions);
+        const inflight = inflightFor(p.step, now, this.planOptions);
         if (inflight) this.inflight.set(key, inflight);
         progress = inflight ? `waiting for ${inflight.description}` : undefined;
       } else {
-        progress = `${p.action.type} failed; retrying`;
+        progress = `${p.step.type} failed; retrying`;
       }
     }
     // One step per reconcile: the WAN join waits while a LAN step runs.
-    const wanProgress = wan ? await this.wanStep(key, wan, !p.action, agents, ctx, executeOptions.http, now) : undefined;
+    const wanProgress = wan ? await this.wanStep(key, wan, !p.step, agents, ctx, executeOptions.http, now) : undefined;
     let conds = conditions(analysis, { missingHosts: [], progress });
     const wanCond = wan ? wanCondition(wan, wanProgress) : undefined;
     const observed: ConsulClusterObserved = { ...observedStatus(analysis), ...(wan ? { wan: wanStatus(wan, analysis.reference?.address) } : {}) };
@@ -194,8 +194,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       conds = conds.map((c) => (c.type === 'Ready' ? { type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: failed.message } : c));
       return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter: this.pullRetryMs };
     }
-    const converged = !p.action && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
-    let requeueAfter = converged ? this.pollIntervalMs : p.action || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000);
+    const converged = !p.step && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
+    let requeueAfter = converged ? this.pollIntervalMs : p.step || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000);
     // A WAN gap is re-checked like a LAN one; a peer that does not exist yet at the usual pace.
     if (wanCond && wanCond.status !== 'True' && federation.problems.length === 0) requeueAfter = Math.min(requeueAfter, wanProgress ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000));
     return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter };
@@ -231,9 +231,9 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       if (!step.inflightDone.settled) await ctx.event('Warning', 'RepairNotSettled', `${step.inflightDone.inflight.description} did not bring the WAN members back within ${this.planOptions.joinTimeoutMs} ms; acting again`);
     }
     if (step.waiting) return step.waiting;
-    if (!step.action || !mayAct) return undefined;
-    if (!(await this.runWanJoin(step.action, agents, ctx, http))) return 'WAN join failed; retrying';
-    const inflight = wanInflightFor(step.action, now, this.planOptions.joinTimeoutMs);
+    if (!step.join || !mayAct) return undefined;
+    if (!(await this.runWanJoin(step.join, agents, ctx, http))) return 'WAN join failed; retrying';
+    const inflight = wanInflightFor(step.join, now, this.planOptions.joinTimeoutMs);
     this.wanInflight.set(key, inflight);
     return `waiting for ${inflight.description}`;
   }
@@ -269,7 +269,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     if (landed === 'pending') return;
     this.unansweredJoins.delete(key);
     if (landed === 'expired') return;
-    this.failedCalls.delete(failedCallKey(pending.action));
+    this.failedCalls.delete(failedCallKey(pending.step));
     await ctx.repaired(landed);
   }
 
@@ -277,10 +277,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
    * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
    */
-  private async run(key: string, action: Action, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions, now: number): Promise<boolean | ImagePullError> {
+  private async run(key: string, step: Step, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions, now: number): Promise<boolean | ImagePullError> {
     let done: string;
     try {
-      done = await execute(action, (h) => ctx.hosts.get(h), o);
+      done = await execute(step, (h) => ctx.hosts.get(h), o);
     } catch (err) {
       if (err instanceof ImagePullError) {
         await ctx.event('Warning', 'ImagePullFailed', err.message);
@@ -290,34 +290,34 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       // While a partition lasts the join keeps failing; the first try after it heals must come
       // within a second, not after the operator's error backoff.
       // The same holds for the clean-up calls, which fail while a leader election is under way.
-      if (isAgentCall(action)) {
+      if (isAgentCall(step)) {
         // Tried again about every second while a partition lasts: the first failure is news, the rest are not.
-        const callKey = failedCallKey(action);
+        const callKey = failedCallKey(step);
         const tries = (this.failedCalls.get(callKey) ?? 0) + 1;
         this.failedCalls.set(callKey, tries);
-        if (action.type === 'join' && (err as { code?: string }).code === 'Timeout') this.unansweredJoins.set(key, { action, sentAt: now });
-        ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', { kind: this.kind, step: action.type, via: action.via, tries, err: (err as Error).message });
+        if (step.type === 'join' && (err as { code?: string }).code === 'Timeout') this.unansweredJoins.set(key, { step: step, sentAt: now });
+        ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', { kind: this.kind, step: step.type, via: step.via, tries, err: (err as Error).message });
         return false;
       }
-      await ctx.event('Warning', 'RepairFailed', `${action.type}: ${(err as Error).message}`);
+      await ctx.event('Warning', 'RepairFailed', `${step.type}: ${(err as Error).message}`);
       throw err;
     }
-    if (isAgentCall(action)) this.failedCalls.delete(failedCallKey(action));
-    if (action.type === 'join') this.unansweredJoins.delete(key);
-    if (action.type === 'create') {
-      await ctx.event('Normal', action.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
-      ctx.log.info('consul agents created', { kind: this.kind, reason: action.reason, action: done });
+    if (isAgentCall(step)) this.failedCalls.delete(failedCallKey(step));
+    if (step.type === 'join') this.unansweredJoins.delete(key);
+    if (step.type === 'create') {
+      await ctx.event('Normal', step.reason === 'Bootstrap' ? 'ClusterCreated' : 'MembersAdded', done);
+      ctx.log.info('consul agents created', { kind: this.kind, reason: step.reason, action: done });
       return true;
     }
     const host =
-      action.type === 'removeStray'
-        ? action.container.host
-        : action.type === 'reclaimNodeName'
-          ? a.members.find((m) => m.agent.node === action.node)?.agent.host
-          : 'agent' in action
-          ? action.agent.host
-          : a.members.find((m) => m.agent.address === action.via)?.agent.host;
-    await ctx.repaired({ reason: REPAIR_REASON[action.type], found: action.found, action: done, ...(host ? { host } : {}) });
+      step.type === 'removeStray'
+        ? step.container.host
+        : step.type === 'reclaimNodeName'
+          ? a.members.find((m) => m.agent.node === step.node)?.agent.host
+          : 'agent' in step
+          ? step.agent.host
+          : a.members.find((m) => m.agent.address === step.via)?.agent.host;
+    await ctx.repaired({ reason: REPAIR_REASON[step.type], found: step.found, action: done, ...(host ? { host } : {}) });
     return true;
   }
 

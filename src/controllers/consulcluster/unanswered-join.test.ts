@@ -12,9 +12,9 @@ const C02 = '192.168.116.113';
 function timedOutJoin(sentAt: number): UnansweredJoin {
   const obs = healthyObservation(desired);
   seenAs(obs, 'consul02', 'failed', C02);
-  const action = plan(analyze(desired, obs), undefined, NOW).action;
+  const action = plan(analyze(desired, obs), undefined, NOW).step;
   assert.equal(action?.type, 'join');
-  return { action: action as UnansweredJoin['action'], sentAt };
+  return { step: action as UnansweredJoin['step'], sentAt };
 }
 
 test('a join whose call timed out, with the member alive at the next look, is the repair that landed late', () => {
@@ -39,6 +39,6 @@ test('still failed: nothing to report yet; too old: not credited to the join', (
 
 test('a join sent from a member (the other half of a heal) is never credited by the member\'s status', () => {
   const pending = timedOutJoin(NOW - 1200);
-  const fromMember = { ...pending, action: { ...pending.action, via: C02, target: '192.168.116.111' } };
+  const fromMember = { ...pending, step: { ...pending.step, via: C02, target: '192.168.116.111' } };
   assert.equal(joinLandedLate(fromMember, analyze(desired, healthyObservation(desired)), NOW), 'expired');
 });

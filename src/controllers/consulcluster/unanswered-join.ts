@@ -5,13 +5,13 @@
  * repair and is reported as one; later than the window, serf's own reconnect may have done it.
  */
 import type { ClusterAnalysis } from './analysis.js';
-import type { Action } from './plan.js';
+import type { Step } from './plan.js';
 
 /** Past the SYN retransmissions a connect makes within memberlist's 10 s TCP timeout. */
 export const UNANSWERED_JOIN_WINDOW_MS = 10_000;
 
 export interface UnansweredJoin {
-  action: Extract<Action, { type: 'join' }>;
+  step: Extract<Step, { type: 'join' }>;
   sentAt: number;
 }
 
@@ -25,14 +25,14 @@ export interface LateRepair {
 export function joinLandedLate(j: UnansweredJoin, a: ClusterAnalysis, now: number): LateRepair | 'pending' | 'expired' {
   // Only a join of the member itself: a join sent from a member (the other half of a heal) says
   // nothing by the member's own status.
-  if (j.action.target !== j.action.agent.address || now - j.sentAt > UNANSWERED_JOIN_WINDOW_MS) return 'expired';
-  const m = a.members.find((x) => x.agent.node === j.action.agent.node);
+  if (j.step.target !== j.step.agent.address || now - j.sentAt > UNANSWERED_JOIN_WINDOW_MS) return 'expired';
+  const m = a.members.find((x) => x.agent.node === j.step.agent.node);
   if (m?.status !== 'alive') return 'pending';
-  const also = j.action.alsoVia?.length ? ` (and from ${j.action.alsoVia.join(', ')})` : '';
+  const also = j.step.alsoVia?.length ? ` (and from ${j.step.alsoVia.join(', ')})` : '';
   return {
     reason: 'MemberRejoined',
-    found: j.action.found,
-    action: `joined ${j.action.target} from ${j.action.via}${also}; the agent finished it after the call timed out`,
-    host: j.action.agent.host,
+    found: j.step.found,
+    action: `joined ${j.step.target} from ${j.step.via}${also}; the agent finished it after the call timed out`,
+    host: j.step.agent.host,
   };
 }

@@ -39,32 +39,32 @@ test('federated: no gap, nothing to do, WanFederated=True and the status lists t
 test('after a healed partition only the peer shows our server failed: joined through OUR server to that peer server, as drift', () => {
   const w = analyzeWan([B1], seenByTwo, [view(B1), view(A1, { 'b1.dc2': 'failed' }), view(A2, { 'b1.dc2': 'failed' })]);
   assert.deepEqual(planWan(w, undefined, 1000), {
-    action: { type: 'wanJoin', via: '10.0.2.1', target: '10.0.1.1', status: 'failed', found: 'a1.dc1 sees b1.dc2 failed in the WAN pool' },
+    join: { type: 'wanJoin', via: '10.0.2.1', target: '10.0.1.1', status: 'failed', found: 'a1.dc1 sees b1.dc2 failed in the WAN pool' },
   });
   assert.deepEqual(wanCondition(w), { type: 'WanFederated', status: 'False', reason: 'WanMembersMissing', message: 'a1.dc1 sees b1.dc2 failed; a2.dc1 sees b1.dc2 failed' });
 });
 
 test('our server sees a peer server failed: joined from our server to it', () => {
   const w = analyzeWan([B1], seenByTwo, [view(B1, { 'a2.dc1': 'failed' }), view(A1), view(A2)]);
-  assert.deepEqual(planWan(w, undefined, 0).action, { type: 'wanJoin', via: '10.0.2.1', target: '10.0.1.2', status: 'failed', found: 'b1.dc2 sees a2.dc1 failed in the WAN pool' });
+  assert.deepEqual(planWan(w, undefined, 0).join, { type: 'wanJoin', via: '10.0.2.1', target: '10.0.1.2', status: 'failed', found: 'b1.dc2 sees a2.dc1 failed in the WAN pool' });
 });
 
 test('a peer server never seen in the pool is a first join (status none), not a rejoin', () => {
   const w = analyzeWan([B1], seenByTwo, [view(B1, { 'a1.dc1': 'none', 'a2.dc1': 'none' }, ['dc2']), view(A1, { 'b1.dc2': 'none' }, ['dc1']), view(A2, { 'b1.dc2': 'none' }, ['dc1'])]);
-  assert.equal(planWan(w, undefined, 0).action?.status, 'none');
+  assert.equal(planWan(w, undefined, 0).join?.status, 'none');
   assert.deepEqual(w.datacentersMissing, [{ node: 'b1', missing: ['dc1'] }]);
 });
 
 test('a join in flight is waited for until the gap closes (settled) or its deadline (not settled, act again)', () => {
   const broken = analyzeWan([B1], seenByTwo, [view(B1), view(A1, { 'b1.dc2': 'failed' }), view(A2)]);
-  const action = planWan(broken, undefined, 0).action!;
+  const action = planWan(broken, undefined, 0).join!;
   const inflight = wanInflightFor(action, 1000, 10_000);
   assert.deepEqual(inflight, { startedAt: 1000, deadline: 11_000, description: 'WAN join of 10.0.1.1 from 10.0.2.1' });
   assert.deepEqual(planWan(broken, inflight, 5000), { waiting: 'waiting for WAN join of 10.0.1.1 from 10.0.2.1' });
   assert.deepEqual(wanCondition(broken, 'waiting for WAN join of 10.0.1.1 from 10.0.2.1').message, 'a1.dc1 sees b1.dc2 failed; waiting for WAN join of 10.0.1.1 from 10.0.2.1');
   const healed = analyzeWan([B1], seenByTwo, [view(B1), view(A1), view(A2)]);
   assert.deepEqual(planWan(healed, inflight, 5000), { inflightDone: { settled: true, inflight } });
-  assert.deepEqual(planWan(broken, inflight, 11_000), { action, inflightDone: { settled: false, inflight } });
+  assert.deepEqual(planWan(broken, inflight, 11_000), { join: action, inflightDone: { settled: false, inflight } });
 });
 
 test('the named side reports the gap but leaves the repair to the cluster that names it', () => {

@@ -110,24 +110,24 @@ export function wanJoinFor(w: WanAnalysis): WanJoin | undefined {
   return undefined;
 }
 
-export interface WanStep {
-  action?: WanJoin;
+export interface WanPlan {
+  join?: WanJoin;
   waiting?: string;
   /** The join in flight finished: settled (the gaps are gone) or not (timed out). */
   inflightDone?: { settled: boolean; inflight: WanInflight };
 }
 
 /** One WAN step: wait for a join in flight to show its effect (or its deadline), else the next join. */
-export function planWan(w: WanAnalysis, inflight: WanInflight | undefined, now: number): WanStep {
+export function planWan(w: WanAnalysis, inflight: WanInflight | undefined, now: number): WanPlan {
   const settled = !w.gaps.some((g) => g.ours);
-  let inflightDone: WanStep['inflightDone'];
+  let inflightDone: WanPlan['inflightDone'];
   if (inflight) {
     if (settled) inflightDone = { settled: true, inflight };
     else if (now < inflight.deadline) return { waiting: `waiting for ${inflight.description}` };
     else inflightDone = { settled: false, inflight };
   }
   const action = wanJoinFor(w);
-  return { ...(action ? { action } : {}), ...(inflightDone ? { inflightDone } : {}) };
+  return { ...(action ? { join: action } : {}), ...(inflightDone ? { inflightDone } : {}) };
 }
 
 export function wanInflightFor(action: WanJoin, now: number, timeoutMs: number): WanInflight {

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { elfHeader, tarOf } from '../../../testing/rootfs-archive.js';
-import { HelperImageProvisioner } from '../staticipattachment/helper-image.js';
+import { elfHeader, tarOf } from '../../../testing/util/rootfs-archive.js';
+import { HelperImageProvisioner } from '../../nethelper/helper-image.js';
 import { createDockerHostReconciler } from './reconciler.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swarmop-helper-arch-'));

@@ -1,3 +1,3 @@
 export { createDockerHostReconciler, dockerHostOutcome, withHelperImage } from './reconciler.js';
 export type { DockerHostObserved, DockerHostReconcilerOptions } from './reconciler.js';
-export { probeEngine, engineFacts } from './probe.js';
+export { probeEngine, engineFacts } from './observe.js';

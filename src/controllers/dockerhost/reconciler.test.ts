@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDockerHostReconciler, dockerHostOutcome, unreachableRecheckMs, withHelperImage } from './reconciler.js';
-import { engineFacts, failureReason } from './probe.js';
+import { engineFacts, failureReason } from './observe.js';
 
 const facts = engineFacts(
   { Version: '20.10.24', ApiVersion: '1.41', Os: 'linux', Arch: 'amd64', KernelVersion: '6.1.0' } as never,

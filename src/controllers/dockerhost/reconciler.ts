@@ -5,8 +5,8 @@
  */
 import type { DockerHost } from '../../crds/index.js';
 import type { ConditionInput, KindReconciler, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
-import type { HelperImageProvisioner, HelperImageStatus } from '../staticipattachment/helper-image.js';
-import { probeEngine, type EngineFacts } from './probe.js';
+import type { HelperImageProvisioner, HelperImageStatus } from '../../nethelper/helper-image.js';
+import { probeEngine, type EngineFacts } from './observe.js';
 
 export interface DockerHostObserved {
   reachable: boolean;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Reflector } from '../../runtime/reflector.js';
+import { ObjectIndex } from '../../runtime/object-index.js';
 import { CLAIMS_INDEX, claimCandidates, claimKeys, findConflict } from './conflicts.js';
-import type { AttachmentSpec } from './spec.js';
+import type { AttachmentSpec } from './desired.js';
 
 function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
   return {
@@ -79,15 +79,15 @@ test('the claims index finds the same conflict as a scan of every attachment (ra
       interface: random(2) === 0 ? 'eth1' : 'eth2',
       address: random(5) === 0 ? 'not-an-address' : `10.0.0.${1 + random(6)}/${random(2) === 0 ? 24 : 16}`,
     });
-  const reflector = new Reflector<ReturnType<typeof sia>>({ identity: () => String(random(1e9)), indexers: { [CLAIMS_INDEX]: (a) => claimKeys(a.spec) } });
+  const objectIndex = new ObjectIndex<ReturnType<typeof sia>>({ identity: () => String(random(1e9)), indexers: { [CLAIMS_INDEX]: (a) => claimKeys(a.spec) } });
   let conflicts = 0;
   for (let step = 0; step < 300; step++) {
     const name = `s${random(25)}`;
-    reflector.patch([[name, random(6) === 0 ? undefined : randomSia(name)]], step);
-    const all = reflector.list();
+    objectIndex.patch([[name, random(6) === 0 ? undefined : randomSia(name)]], step);
+    const all = objectIndex.list();
     for (const self of all) {
       const scanned = findConflict(self, all);
-      const indexed = findConflict(self, claimCandidates(self.spec, (key) => reflector.byIndex(CLAIMS_INDEX, key)));
+      const indexed = findConflict(self, claimCandidates(self.spec, (key) => objectIndex.byIndex(CLAIMS_INDEX, key)));
       assert.deepEqual(indexed, scanned, `step ${step}, ${self.metadata.name}`);
       if (scanned) conflicts++;
     }

@@ -5,7 +5,7 @@
  */
 import type { ObjectMeta } from '../../crds/index.js';
 import { parseCidr } from '../../crds/formats.js';
-import type { AttachmentSpec } from './spec.js';
+import type { AttachmentSpec } from './desired.js';
 
 export interface Conflict {
   /** Name of the older attachment that keeps the claim. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type BridgeSharer, planDetach } from './detach-plan.js';
-import type { NetLink } from './ip-json.js';
-import type { NetObservation } from './observation.js';
-import { type AttachmentSpec, desiredFor, vethNames } from './spec.js';
-import { describeSteps, planCommands } from './step-commands.js';
+import type { NetLink } from '../../nethelper/ip-json.js';
+import type { NetObservation } from './observe.js';
+import { type AttachmentSpec, desiredFor, vethNames } from './desired.js';
+import { describeSteps, planCommands } from './execute.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';
 

@@ -4,9 +4,9 @@
  * peer is our host veth); the bridge (and the uplink's move onto it) is undone only when the spec
  * owns it and nothing else uses it.
  */
-import type { NetObservation } from './observation.js';
+import type { NetObservation } from './observe.js';
 import type { Step } from './plan.js';
-import type { Desired } from './spec.js';
+import type { Desired } from './desired.js';
 
 /** Another attachment on the same host and bridge. */
 export interface BridgeSharer {

@@ -3,13 +3,13 @@
  * `createStaticIPAttachmentReconciler(options)` is what the operator registers.
  */
 import type { Fence } from '../../runtime/fence.js';
-import { HelperImageProvisioner } from './helper-image.js';
-import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from './net-helper.js';
+import { HelperImageProvisioner } from '../../nethelper/helper-image.js';
+import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from '../../nethelper/net-helper.js';
 import { StaticIPAttachmentReconciler } from './reconciler.js';
-import { SessionNetHelper } from './helper-session.js';
-import { HttpServiceAgent, type ServiceAgent } from './service-agent.js';
-import { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
-import { ServiceRegistrationStep } from './service-step.js';
+import { SessionNetHelper } from '../../nethelper/helper-session.js';
+import { HttpServiceAgent, type ServiceAgent } from './service/agent.js';
+import { ServiceRegisteringReconciler } from './service/registering-reconciler.js';
+import { ServiceRegistrationStep } from './service/step.js';
 
 export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   /**
@@ -65,10 +65,10 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
 
 export { FINALIZER as STATICIP_FINALIZER, KIND as STATICIP_KIND, StaticIPAttachmentReconciler } from './reconciler.js';
 export type { AttachmentObserved } from './status.js';
-export { ResidentNetHelper, RunOnceNetHelper, HELPER_ROLE_LABEL } from './net-helper.js';
-export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } from './helper-image.js';
-export type { NetHelper } from './net-helper.js';
-export { SessionNetHelper, HelperSession } from './helper-session.js';
-export { vethNames } from './spec.js';
-export { ServiceRegisteringReconciler } from './service-registering-reconciler.js';
-export { SERVICE_CONDITION } from './service-step.js';
+export { ResidentNetHelper, RunOnceNetHelper, HELPER_ROLE_LABEL } from '../../nethelper/net-helper.js';
+export { HelperImageProvisioner, defaultHelperImage, type HelperImageStatus } from '../../nethelper/helper-image.js';
+export type { NetHelper } from '../../nethelper/net-helper.js';
+export { SessionNetHelper, HelperSession } from '../../nethelper/helper-session.js';
+export { vethNames } from './desired.js';
+export { ServiceRegisteringReconciler } from './service/registering-reconciler.js';
+export { SERVICE_CONDITION } from './service/step.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PassThrough } from 'node:stream';
 import { attachmentsForHostLine, followLines, linkNamesIn, monitorArgv } from './netlink-monitor.js';
 import { OutputLimitError } from '../../runtime/output-limits.js';
-import { type AttachmentResource, vethNames } from './spec.js';
+import { type AttachmentResource, vethNames } from './desired.js';
 
 function att(name: string, host: string, spec: Record<string, unknown> = {}): AttachmentResource {
   return {

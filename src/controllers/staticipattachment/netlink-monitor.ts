@@ -20,8 +20,8 @@ import { sleep, systemClock } from '../../runtime/clock.js';
 import { LineSplitter } from '../../runtime/docker-events.js';
 import { createSilentLogger, type Logger } from '../../runtime/logger.js';
 import type { HostHandle, Hosts } from '../kind-reconciler.js';
-import { isHelperNetnsPath } from './netns-file.js';
-import { type AttachmentResource, desiredFor } from './spec.js';
+import { isHelperNetnsPath } from '../../nethelper/netns-file.js';
+import { type AttachmentResource, desiredFor } from './desired.js';
 import { engineMessage, engineText } from '../../docker/engine-message.js';
 
 /**

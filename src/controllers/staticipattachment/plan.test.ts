@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetLink, NetRoute } from './ip-json.js';
-import type { NetObservation } from './observation.js';
+import type { NetLink, NetRoute } from '../../nethelper/ip-json.js';
+import type { NetObservation } from './observe.js';
 import { planAttachment, type PlanInput, type Step } from './plan.js';
-import { type AttachmentSpec, desiredFor } from './spec.js';
+import { type AttachmentSpec, desiredFor } from './desired.js';
 
 const PID = 4242;
 const NS = '/run/swarmop/netns/0123456789ab';

@@ -3,9 +3,9 @@
  * steps that closes the difference, and the drifts those steps repair. An empty plan means
  * converged: the reconciler then changes nothing (no veth churn, no writes).
  */
-import type { NetAddress, NetLink } from './ip-json.js';
-import type { NetObservation } from './observation.js';
-import type { Desired } from './spec.js';
+import type { NetAddress, NetLink } from '../../nethelper/ip-json.js';
+import type { NetObservation } from './observe.js';
+import type { Desired } from './desired.js';
 
 export type Step =
   | { kind: 'create-bridge'; bridge: string; mtu: number }

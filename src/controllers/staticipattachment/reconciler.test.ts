@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { KindName, Resource, StaticIPAttachment } from '../../crds/index.js';
 import type { KindTypes, ObjectCache, KindReconcileContext, Repair } from '../kind-reconciler.js';
-import type { HelperCommand, ProgramResult } from './helper-program.js';
-import type { NetHelper } from './net-helper.js';
+import type { HelperCommand, ProgramResult } from '../../nethelper/helper-program.js';
+import type { NetHelper } from '../../nethelper/net-helper.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { scanByIndex } from '../kind-indexes.js';
 import { createSilentLogger } from '../../runtime/logger.js';
-import { vethNames } from './spec.js';
-import { helperNetnsPath } from './netns-file.js';
+import { vethNames } from './desired.js';
+import { helperNetnsPath } from '../../nethelper/netns-file.js';
 
 /** The fakes' engine keeps its netns files where Docker does by default. */
 const ENGINE_NETNS = '/var/run/docker/netns';

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../../../testing/util/reconcile-context.js';
 import { addressInside, attachment, removeContainer, removeLabelled, runWorkload, sh, TEST_LABEL, WORKLOAD_IMAGE } from '../../../testing/lab/staticip-fixtures.js';
 import { createStaticIPAttachmentReconciler } from './index.js';
 

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Resource, StaticIPAttachment } from '../../crds/index.js';
 import { execInContainer } from '../../docker/exec.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, recordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, recordingContext } from '../../../testing/util/reconcile-context.js';
 import { labSettings } from '../../../testing/lab/lab-settings.js';
 
 /** The lab's hosts (.lab/env) after the first (the swarm manager / first Consul server). */
@@ -19,9 +19,9 @@ const [, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 const NET = labSettings().netPrefix;
 import { createStaticIPAttachmentReconciler } from './index.js';
 import { addressInside, attachment, labReachable, removeContainer, removeLabelled, runWorkload, sh } from '../../../testing/lab/staticip-fixtures.js';
-import { DEFAULT_HELPER_NAME } from './net-helper.js';
-import { HELPER_NETNS_DIR } from './netns-file.js';
-import { eventually } from '../../../testing/wait-until.js';
+import { DEFAULT_HELPER_NAME } from '../../nethelper/net-helper.js';
+import { HELPER_NETNS_DIR } from '../../nethelper/netns-file.js';
+import { eventually } from '../../../testing/util/wait-until.js';
 
 const ctx = recordingContext({ hosts: LAB_HOSTS });
 const docker = (h: string) => ctx.hosts.get(h)!.docker;

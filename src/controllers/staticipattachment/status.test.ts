@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetLink } from './ip-json.js';
-import type { NetObservation } from './observation.js';
-import { desiredFor } from './spec.js';
+import type { NetLink } from '../../nethelper/ip-json.js';
+import type { NetObservation } from './observe.js';
+import { desiredFor } from './desired.js';
 import { attachedCondition, observedAttachment } from './status.js';
 
 const D = desiredFor({

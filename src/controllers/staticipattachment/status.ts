@@ -1,8 +1,8 @@
 /** The observed status and the Ready condition of a StaticIPAttachment, from what was observed (pure). */
 import type { ConditionInput } from '../kind-reconciler.js';
-import type { NetObservation } from './observation.js';
+import type { NetObservation } from './observe.js';
 import type { Plan } from './plan.js';
-import type { Desired } from './spec.js';
+import type { Desired } from './desired.js';
 import type { StaticIPAttachmentStatus } from '../../crds/static-ip-attachment.js';
 
 /** Observed facts written to status (rebuilt every time; lastAppliedTime is carried until the next apply). */

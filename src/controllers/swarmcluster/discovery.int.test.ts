@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { ConsulKv } from '../../store/consul-kv.js';
-import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/consul-agent.js';
+import { startConsulAgent, type ConsulAgentHandle } from '../../../testing/harness/consul-agent.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, dockerFor, recordingContext } from '../../../testing/util/reconcile-context.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];

@@ -1,11 +1,11 @@
 /**
- * Runs one planned action's steps against the engines, in order. Engine-side steps (init, join,
- * leave) go to the node's own engine; node-object steps (role, availability, remove) go to a
+ * Runs one planned step's engine calls, in order. Engine-side calls (init, join,
+ * leave) go to the node's own engine; node-object calls (role, availability, remove) go to a
  * manager. Join tokens and node versions are read fresh right before they are used, so a token
  * rotation or a concurrent node update never makes a stale write.
  */
 import { SwarmopError } from '../../errors.js';
-import type { SwarmAction, SwarmStep } from './model.js';
+import type { SwarmStep, SwarmCall } from './model.js';
 import { SWARM_PORT, type SwarmApi } from './swarm-api.js';
 
 export interface ExecuteTarget {
@@ -18,8 +18,8 @@ export interface ExecuteTarget {
 
 export const LISTEN_ADDR = `0.0.0.0:${SWARM_PORT}`;
 
-export async function executeAction(action: SwarmAction, target: ExecuteTarget): Promise<void> {
-  for (const step of action.steps) await executeStep(step, target);
+export async function executeStep(step: SwarmStep, target: ExecuteTarget): Promise<void> {
+  for (const call of step.calls) await executeCall(call, target);
 }
 
 function engine(target: ExecuteTarget, host: string): SwarmApi {
@@ -33,22 +33,22 @@ function manager(target: ExecuteTarget): SwarmApi {
   return engine(target, target.managerHost);
 }
 
-export async function executeStep(step: SwarmStep, target: ExecuteTarget): Promise<void> {
-  switch (step.op) {
+export async function executeCall(call: SwarmCall, target: ExecuteTarget): Promise<void> {
+  switch (call.op) {
     case 'init':
-      await engine(target, step.host).init({ advertiseAddr: step.advertise, listenAddr: LISTEN_ADDR, forceNewCluster: step.forceNewCluster });
+      await engine(target, call.host).init({ advertiseAddr: call.advertise, listenAddr: LISTEN_ADDR, forceNewCluster: call.forceNewCluster });
       return;
     case 'leave':
-      await engine(target, step.host).leave(true);
+      await engine(target, call.host).leave(true);
       return;
     case 'join': {
       const { tokens } = await manager(target).inspect();
       const remoteAddrs = target.managerAddresses.map((a) => `${a}:${SWARM_PORT}`);
       if (remoteAddrs.length === 0) throw new SwarmopError('Unavailable', 'no manager address to join through');
-      await engine(target, step.host).join({
+      await engine(target, call.host).join({
         remoteAddrs,
-        joinToken: step.role === 'manager' ? tokens.manager : tokens.worker,
-        advertiseAddr: step.advertise,
+        joinToken: call.role === 'manager' ? tokens.manager : tokens.worker,
+        advertiseAddr: call.advertise,
         listenAddr: LISTEN_ADDR,
       });
       return;
@@ -56,15 +56,15 @@ export async function executeStep(step: SwarmStep, target: ExecuteTarget): Promi
     case 'set-role':
     case 'set-availability': {
       const api = manager(target);
-      const node = (await api.listNodes()).find((n) => n.id === step.nodeID);
-      if (!node) throw new SwarmopError('NotFound', `node ${step.nodeID.slice(0, 12)} (${step.host}) is gone`);
-      const change = step.op === 'set-role' ? { role: step.role } : { availability: step.availability };
-      if ((step.op === 'set-role' && node.role === step.role) || (step.op === 'set-availability' && node.availability === step.availability)) return;
+      const node = (await api.listNodes()).find((n) => n.id === call.nodeID);
+      if (!node) throw new SwarmopError('NotFound', `node ${call.nodeID.slice(0, 12)} (${call.host}) is gone`);
+      const change = call.op === 'set-role' ? { role: call.role } : { availability: call.availability };
+      if ((call.op === 'set-role' && node.role === call.role) || (call.op === 'set-availability' && node.availability === call.availability)) return;
       await api.updateNode(node, change);
       return;
     }
     case 'remove-node':
-      await manager(target).removeNode(step.nodeID, step.force);
+      await manager(target).removeNode(call.nodeID, call.force);
       return;
   }
 }

@@ -86,7 +86,7 @@ export interface StepCause {
   repair: boolean;
 }
 
-export type SwarmStep =
+export type SwarmCall =
   | { op: 'init'; host: string; advertise: string; forceNewCluster: boolean }
   | { op: 'leave'; host: string }
   | { op: 'join'; host: string; role: SwarmRole; advertise: string }
@@ -94,13 +94,13 @@ export type SwarmStep =
   | { op: 'set-availability'; host: string; nodeID: string; availability: SwarmAvailability }
   | { op: 'remove-node'; host: string; nodeID: string; force: boolean };
 
-/** A group of steps that together fix one thing (e.g. leave + join + remove stale entry = one rejoin). */
-export interface SwarmAction {
+/** One step of the plan: the engine calls that together fix one thing (e.g. leave + join + remove stale entry = one rejoin). */
+export interface SwarmStep {
   cause: StepCause;
   host: string;
-  steps: SwarmStep[];
-  /** Human summary of what the steps do, for the repair/event record. */
-  action: string;
+  calls: SwarmCall[];
+  /** Human summary of what the calls do, for the repair/event record. */
+  summary: string;
 }
 
 /** A problem that blocks convergence or needs a person; becomes part of the conditions. */
@@ -112,6 +112,6 @@ export interface Blocker {
 }
 
 export interface SwarmPlan {
-  actions: SwarmAction[];
+  steps: SwarmStep[];
   blockers: Blocker[];
 }

@@ -72,12 +72,12 @@ function withNodes(w: SwarmWorld, f: (nodes: SwarmNode[]) => SwarmNode[]): Swarm
 }
 
 const plan = (d: DesiredSwarm, w: SwarmWorld): SwarmPlan => planSwarm(d, w, { now: NOW, downGraceMs: 15_000 });
-const ops = (p: SwarmPlan) => p.actions.map((a) => `${a.cause.reason}:${a.steps.map((s) => `${s.op}@${s.host}${'role' in s ? `=${s.role}` : ''}${'availability' in s ? `=${s.availability}` : ''}${'nodeID' in s ? `#${s.nodeID}` : ''}`).join(',')}`);
+const ops = (p: SwarmPlan) => p.steps.map((a) => `${a.cause.reason}:${a.calls.map((s) => `${s.op}@${s.host}${'role' in s ? `=${s.role}` : ''}${'availability' in s ? `=${s.availability}` : ''}${'nodeID' in s ? `#${s.nodeID}` : ''}`).join(',')}`);
 const reasons = (p: SwarmPlan) => p.blockers.map((b) => b.reason);
 
 test('a converged swarm plans nothing', () => {
   const p = plan(desired(), converged());
-  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.steps, []);
   assert.deepEqual(p.blockers, []);
 });
 
@@ -332,7 +332,7 @@ for (const c of cases) {
     const p = plan(c.d ?? desired(), c.world());
     assert.deepEqual(ops(p), c.ops);
     assert.deepEqual(reasons(p), c.blockers ?? []);
-    if (c.repair) assert.deepEqual(p.actions.map((a) => a.cause.repair), c.repair);
+    if (c.repair) assert.deepEqual(p.steps.map((a) => a.cause.repair), c.repair);
   });
 }
 
@@ -351,7 +351,7 @@ test('while the only manager is a listed worker that does not answer as manager,
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), world);
-  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.steps, []);
   assert.deepEqual(reasons(p), ['NodePending', 'NoManagerVisible']);
   // With the opt-in, the first manager starts a new swarm.
   const forced = plan(desired({ allowForceNewCluster: true }), world);
@@ -364,7 +364,7 @@ test('a worker in a swarm with no visible manager does not make the operator cre
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), world);
-  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.steps, []);
   assert.ok(reasons(p).includes('ManagerUnreachable'));
 });
 
@@ -380,7 +380,7 @@ test('the only manager wiped while the workers stay in its swarm: QuorumLost wit
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), wiped);
-  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.steps, []);
   assert.deepEqual(reasons(p), ['QuorumLost']);
   assert.equal(
     p.blockers[0]!.message,
@@ -432,16 +432,16 @@ test('a locked or pending engine is reported and left alone; one in swarm state 
   );
   const p = plan(desired(), w);
   assert.deepEqual(p.blockers, [{ reason: 'NodeLocked', message: 'consul01: swarm is locked; run `docker swarm unlock` on it', severity: 'degraded' }]);
-  assert.deepEqual(p.actions, [
+  assert.deepEqual(p.steps, [
     {
       cause: { reason: 'NodeRejoined', found: 'consul02: swarm state error (tls: bad certificate)', repair: true },
       host: 'consul02',
-      steps: [
+      calls: [
         { op: 'leave', host: 'consul02' },
         { op: 'remove-node', host: 'consul02', nodeID: 'w2', force: true },
         { op: 'join', host: 'consul02', role: 'worker', advertise: '10.0.0.113' },
       ],
-      action: 'left, removed stale node w2 (down) and joined as worker',
+      summary: 'left, removed stale node w2 (down) and joined as worker',
     },
   ]);
 });
@@ -449,7 +449,7 @@ test('a locked or pending engine is reported and left alone; one in swarm state 
 test('with prune an unlisted raft leader is kept and reported', () => {
   const w = withNodes(converged(), (ns) => [...ns.map((n) => (n.id === 'm1' ? { ...n, leader: false } : n)), node('m7', 'consul07', 117, { role: 'manager', leader: true })]);
   const p = plan(desired({ prune: true }), w);
-  assert.deepEqual(p.actions, []);
+  assert.deepEqual(p.steps, []);
   assert.deepEqual(p.blockers, [{ reason: 'PruneBlocked', message: 'unlisted node consul07 is the raft leader; make a listed manager leader first', severity: 'degraded' }]);
 });
 
@@ -477,36 +477,36 @@ test('every phase in one pass: stale entry out, promotion, availability, demotio
     },
   };
   const p = plan(desired({ prune: true }), w);
-  assert.deepEqual(p.actions, [
+  assert.deepEqual(p.steps, [
     {
       cause: { reason: 'RoleRestored', found: 'consulsvr is a worker, listed as manager', repair: true },
       host: 'consulsvr',
-      steps: [{ op: 'set-role', host: 'consulsvr', nodeID: 'm1', role: 'manager' }],
-      action: 'promoted to manager',
+      calls: [{ op: 'set-role', host: 'consulsvr', nodeID: 'm1', role: 'manager' }],
+      summary: 'promoted to manager',
     },
     {
       cause: { reason: 'AvailabilityRestored', found: 'consul01 availability is pause, listed as active', repair: true },
       host: 'consul01',
-      steps: [{ op: 'set-availability', host: 'consul01', nodeID: 'w1', availability: 'active' }],
-      action: 'set availability active',
+      calls: [{ op: 'set-availability', host: 'consul01', nodeID: 'w1', availability: 'active' }],
+      summary: 'set availability active',
     },
     {
       cause: { reason: 'StaleNodeRemoved', found: 'consul02 has stale entries old2 (down) besides its node w2', repair: true },
       host: 'consul02',
-      steps: [{ op: 'remove-node', host: 'consul02', nodeID: 'old2', force: true }],
-      action: 'removed stale node entries old2 (down)',
+      calls: [{ op: 'remove-node', host: 'consul02', nodeID: 'old2', force: true }],
+      summary: 'removed stale node entries old2 (down)',
     },
     {
       cause: { reason: 'NodeDraining', found: 'node consul08 (u1) is not listed and prune is on', repair: false },
       host: 'consul08',
-      steps: [{ op: 'set-availability', host: 'consul08', nodeID: 'u1', availability: 'drain' }],
-      action: 'drained before removal',
+      calls: [{ op: 'set-availability', host: 'consul08', nodeID: 'u1', availability: 'drain' }],
+      summary: 'drained before removal',
     },
     {
       cause: { reason: 'NodePruned', found: 'node consul09 (u2, down) is not listed and prune is on', repair: true },
       host: 'consul09',
-      steps: [{ op: 'remove-node', host: 'consul09', nodeID: 'u2', force: true }],
-      action: 'drained and removed from the swarm',
+      calls: [{ op: 'remove-node', host: 'consul09', nodeID: 'u2', force: true }],
+      summary: 'drained and removed from the swarm',
     },
   ]);
   // The promoted manager is not yet reachable, so demoting the only other manager waits.

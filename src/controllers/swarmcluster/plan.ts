@@ -1,11 +1,11 @@
 /**
- * Observed swarm vs desired swarm -> the smallest set of actions (pure). One action per thing to fix,
- * each made of idempotent steps; the reconciler executes them, observes again and re-plans, so a
+ * Observed swarm vs desired swarm -> the smallest set of steps (pure). One step per thing to fix,
+ * each made of idempotent engine calls; the reconciler executes them, observes again and re-plans, so a
  * plan only needs to be right for the world it was given, never for the world after it.
  *
  * Order inside a plan: stale entries out first (keeps raft counts small), then joins, promotions,
  * availability, demotions and prunes last, each checked against quorum on the node list as it will
- * be after the earlier actions.
+ * be after the earlier steps.
  */
 import type {
   Blocker,
@@ -13,10 +13,10 @@ import type {
   DesiredSwarm,
   EngineObservation,
   EngineSwarm,
-  SwarmAction,
+  SwarmStep,
   SwarmNode,
   SwarmPlan,
-  SwarmStep,
+  SwarmCall,
   SwarmWorld,
 } from './model.js';
 import { canDropManager, countManagers, isRaftMember, quorumOf } from './quorum.js';
@@ -104,17 +104,17 @@ function managersLostState(desired: DesiredSwarm, engines: Map<string, EngineObs
 
 /**
  * The plan as it grows, shared by the phases: each appends in order, and `nodes` is the swarm's node
- * list as it will be after the actions so far, so every quorum check sees the earlier actions.
+ * list as it will be after the steps so far, so every quorum check sees the earlier steps.
  */
 interface Draft {
-  actions: SwarmAction[];
+  steps: SwarmStep[];
   blockers: Blocker[];
   nodes: SwarmNode[];
 }
 
 export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: PlanOptions): SwarmPlan {
   const { engines, cluster } = world;
-  const draft: Draft = { actions: [], blockers: hostBlockers(desired, engines), nodes: [] };
+  const draft: Draft = { steps: [], blockers: hostBlockers(desired, engines), nodes: [] };
   if (cluster.kind === 'quorum-lost') {
     planQuorumLost(draft, desired, cluster);
   } else if (cluster.kind === 'none') {
@@ -123,7 +123,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     // A swarm with a leader: converge every listed node, then deal with unlisted ones.
     draft.nodes = [...cluster.nodes];
     const { current, stale, claimed } = matchNodes(desired, engines, draft.nodes);
-    const demotions: SwarmAction[] = [];
+    const demotions: SwarmStep[] = [];
     for (const d of desired.nodes) {
       const e = engines.get(d.host);
       if (!e?.reachable) continue;
@@ -133,7 +133,7 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     planDemotions(draft, demotions);
     planUnlisted(draft, cluster.nodes.filter((n) => !claimed.has(n.id)), desired.prune);
   }
-  return { actions: draft.actions, blockers: draft.blockers };
+  return { steps: draft.steps, blockers: draft.blockers };
 }
 
 /** Listed engines that cannot take part in this pass: not answering, mid-join or locked. */
@@ -157,11 +157,11 @@ function planQuorumLost(draft: Draft, desired: DesiredSwarm, cluster: Extract<Sw
   const first = desired.nodes.find((d) => d.role === 'manager' && d.host === cluster.managerHost) ?? desired.nodes.find((d) => d.host === cluster.managerHost);
   const advertise = first?.advertise ?? cluster.managerHost;
   if (desired.allowForceNewCluster && first) {
-    draft.actions.push({
+    draft.steps.push({
       cause: { reason: 'QuorumRestored', found: `swarm ${cluster.clusterID ?? ''} has no leader (${cluster.error})`.replace('  ', ' '), repair: true },
       host: first.host,
-      steps: [{ op: 'init', host: first.host, advertise, forceNewCluster: true }],
-      action: `re-created the swarm from ${first.host} with --force-new-cluster`,
+      calls: [{ op: 'init', host: first.host, advertise, forceNewCluster: true }],
+      summary: `re-created the swarm from ${first.host} with --force-new-cluster`,
     });
   } else {
     draft.blockers.push({
@@ -211,22 +211,22 @@ function planInit(draft: Draft, desired: DesiredSwarm, engines: Map<string, Engi
       severity: 'blocking',
     });
   } else if (fe.swarm.localNodeState === 'inactive') {
-    draft.actions.push({
+    draft.steps.push({
       cause: { reason: 'SwarmInitialized', found: 'no listed manager is in a swarm', repair: false },
       host: first.host,
-      steps: [{ op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false }],
-      action: `initialised the swarm on ${first.host} advertising ${first.advertise}`,
+      calls: [{ op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false }],
+      summary: `initialised the swarm on ${first.host} advertising ${first.advertise}`,
     });
   } else if (fe.swarm.localNodeState === 'active') {
     // Opted in: the first manager leaves the swarm nobody manages and starts ours.
-    draft.actions.push({
+    draft.steps.push({
       cause: { reason: 'SwarmInitialized', found: `${first.host} is a worker of a swarm without a visible manager`, repair: true },
       host: first.host,
-      steps: [
+      calls: [
         { op: 'leave', host: first.host },
         { op: 'init', host: first.host, advertise: first.advertise, forceNewCluster: false },
       ],
-      action: `left the unmanaged swarm and initialised a new one on ${first.host} (allowForceNewCluster)`,
+      summary: `left the unmanaged swarm and initialised a new one on ${first.host} (allowForceNewCluster)`,
     });
   }
 }
@@ -245,7 +245,7 @@ interface ListedNode {
  * One listed node whose engine answers: appends its repairs to the draft; a demotion is returned
  * instead, to run after every promotion and join.
  */
-function planListedNode(draft: Draft, d: DesiredNode, s: EngineSwarm, node: ListedNode): SwarmAction | undefined {
+function planListedNode(draft: Draft, d: DesiredNode, s: EngineSwarm, node: ListedNode): SwarmStep | undefined {
   const { cur, old, clusterID, options } = node;
   // A join that never completes (the engine died during it; seen on the lab after a host
   // restart) stays pending for good while no manager lists the node: leave and join again.
@@ -266,7 +266,7 @@ function planListedNode(draft: Draft, d: DesiredNode, s: EngineSwarm, node: List
   return undefined;
 }
 
-const joinStep = (d: DesiredNode): SwarmStep => ({ op: 'join', host: d.host, role: d.role, advertise: d.advertise });
+const joinStep = (d: DesiredNode): SwarmCall => ({ op: 'join', host: d.host, role: d.role, advertise: d.advertise });
 
 /** The engine is in no swarm, in swarm state error, or stuck joining: (leave,) stale entries out, join. */
 function planJoin(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[], stuck: boolean): void {
@@ -277,9 +277,9 @@ function planJoin(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[]
   // Stale entries go before the join: removing an old identity right after the engine joined
   // under a new one can make the engine drop out again (seen on the lab).
   const leaveFirst = s.localNodeState === 'error' || stuck;
-  const steps: SwarmStep[] = [...(leaveFirst ? [{ op: 'leave', host: d.host } as SwarmStep] : []), ...rm.steps, joinStep(d)];
+  const steps: SwarmCall[] = [...(leaveFirst ? [{ op: 'leave', host: d.host } as SwarmCall] : []), ...rm.steps, joinStep(d)];
   const wasMember = old.length > 0 || leaveFirst;
-  draft.actions.push({
+  draft.steps.push({
     cause: wasMember
       ? {
           reason: 'NodeRejoined',
@@ -293,23 +293,23 @@ function planJoin(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[]
         }
       : { reason: 'NodeJoined', found: `${d.host} is listed as ${d.role} but not in the swarm`, repair: false },
     host: d.host,
-    steps,
-    action: `${leaveFirst ? 'left, ' : ''}${rm.steps.length ? `removed stale node ${staleText(old.filter((n) => !draft.nodes.some((x) => x.id === n.id)))} and ` : ''}joined as ${d.role}`,
+    calls: steps,
+    summary: `${leaveFirst ? 'left, ' : ''}${rm.steps.length ? `removed stale node ${staleText(old.filter((n) => !draft.nodes.some((x) => x.id === n.id)))} and ` : ''}joined as ${d.role}`,
   });
 }
 
 /** Active, but not a member of the swarm we manage (another swarm, or removed from ours): leave and join ours. */
 function planForeignMember(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[], clusterID: string): void {
   const rm = removeStale(draft, d.host, old);
-  draft.actions.push({
+  draft.steps.push({
     cause: {
       reason: 'NodeRejoined',
       found: `${d.host} is active in ${s.clusterID && s.clusterID !== clusterID ? `another swarm ${s.clusterID}` : 'a swarm'} but not a node of swarm ${clusterID}`,
       repair: true,
     },
     host: d.host,
-    steps: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
-    action: `left, joined swarm ${clusterID} as ${d.role}`,
+    calls: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
+    summary: `left, joined swarm ${clusterID} as ${d.role}`,
   });
 }
 
@@ -320,11 +320,11 @@ function planNotReady(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNo
   // or after a leader change, and it heals by itself once the node reports in.
   if (cur.state !== 'unknown' && age >= options.downGraceMs && (cur.role !== 'manager' || canDropManager(draft.nodes, cur.id))) {
     const rm = removeStale(draft, d.host, [cur, ...old]);
-    draft.actions.push({
+    draft.steps.push({
       cause: { reason: 'NodeRejoined', found: `${d.host} shows ${cur.state} for ${Math.round(age / 1000)}s while its engine answers as an active member`, repair: true },
       host: d.host,
-      steps: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
-      action: `left, removed stale node ${cur.id.slice(0, 12)} and joined again as ${d.role}`,
+      calls: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
+      summary: `left, removed stale node ${cur.id.slice(0, 12)} and joined again as ${d.role}`,
     });
   } else {
     draft.blockers.push({ reason: 'NodeDown', message: `${d.host}: node ${cur.id.slice(0, 12)} shows ${cur.state}`, severity: 'degraded' });
@@ -349,36 +349,36 @@ function planOutsideRaft(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swar
     return;
   }
   const rm = removeStale(draft, d.host, [cur, ...old]);
-  draft.actions.push({
+  draft.steps.push({
     cause: { reason: 'NodeRejoined', found: `${d.host}: node ${cur.id.slice(0, 12)} is a manager by spec but not in the raft member list for ${Math.round(age / 1000)}s`, repair: true },
     host: d.host,
-    steps: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
-    action: `left, removed node ${cur.id.slice(0, 12)} with force and joined again as ${d.role}`,
+    calls: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
+    summary: `left, removed node ${cur.id.slice(0, 12)} with force and joined again as ${d.role}`,
   });
 }
 
 /** A ready member of our swarm: stale entries out, then role and availability as listed. */
-function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNode[]): SwarmAction | undefined {
+function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNode[]): SwarmStep | undefined {
   if (old.length) {
     const rm = removeStale(draft, d.host, old);
     if (rm.steps.length) {
-      draft.actions.push({
+      draft.steps.push({
         cause: { reason: 'StaleNodeRemoved', found: `${d.host} has stale entries ${staleText(old)} besides its node ${cur.id.slice(0, 12)}`, repair: true },
         host: d.host,
-        steps: rm.steps,
-        action: `removed stale node entries ${staleText(old)}`,
+        calls: rm.steps,
+        summary: `removed stale node entries ${staleText(old)}`,
       });
     }
   }
 
-  let demotion: SwarmAction | undefined;
+  let demotion: SwarmStep | undefined;
   if (cur.role !== d.role) {
     if (d.role === 'manager') {
-      draft.actions.push({
+      draft.steps.push({
         cause: { reason: 'RoleRestored', found: `${d.host} is a worker, listed as manager`, repair: true },
         host: d.host,
-        steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'manager' }],
-        action: 'promoted to manager',
+        calls: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'manager' }],
+        summary: 'promoted to manager',
       });
       // A fresh manager needs a few seconds to catch up with the raft log: count it as a member
       // but not yet reachable, so a demotion waits for a later pass instead of losing quorum.
@@ -387,29 +387,29 @@ function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swarm
       demotion = {
         cause: { reason: 'RoleRestored', found: `${d.host} is a manager, listed as worker`, repair: true },
         host: d.host,
-        steps: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'worker' }],
-        action: 'demoted to worker',
+        calls: [{ op: 'set-role', host: d.host, nodeID: cur.id, role: 'worker' }],
+        summary: 'demoted to worker',
       };
     }
   }
   if (cur.availability !== d.availability) {
-    draft.actions.push({
+    draft.steps.push({
       cause: { reason: 'AvailabilityRestored', found: `${d.host} availability is ${cur.availability}, listed as ${d.availability}`, repair: true },
       host: d.host,
-      steps: [{ op: 'set-availability', host: d.host, nodeID: cur.id, availability: d.availability }],
-      action: `set availability ${d.availability}`,
+      calls: [{ op: 'set-availability', host: d.host, nodeID: cur.id, availability: d.availability }],
+      summary: `set availability ${d.availability}`,
     });
   }
   return demotion;
 }
 
 /** Demotions after promotions and joins, each only if quorum survives it. */
-function planDemotions(draft: Draft, demotions: readonly SwarmAction[]): void {
+function planDemotions(draft: Draft, demotions: readonly SwarmStep[]): void {
   for (const a of demotions) {
-    const step = a.steps[0] as Extract<SwarmStep, { op: 'set-role' }>;
+    const step = a.calls[0] as Extract<SwarmCall, { op: 'set-role' }>;
     // Managers not in the raft member list never get here (see planOutsideRaft): swarmkit refuses to demote them.
     if (canDropManager(draft.nodes, step.nodeID)) {
-      draft.actions.push(a);
+      draft.steps.push(a);
       draft.nodes = draft.nodes.map((n) => (n.id === step.nodeID ? { ...n, role: 'worker' } : n));
     } else {
       const { members, reachable } = countManagers(draft.nodes);
@@ -437,20 +437,20 @@ function planUnlisted(draft: Draft, unlisted: readonly SwarmNode[], prune: boole
       }
       dropFromRaft(draft, n.id);
     }
-    const demote: SwarmStep[] = n.role === 'manager' ? [{ op: 'set-role', host: n.hostname, nodeID: n.id, role: 'worker' }] : [];
+    const demote: SwarmCall[] = n.role === 'manager' ? [{ op: 'set-role', host: n.hostname, nodeID: n.id, role: 'worker' }] : [];
     if (n.availability !== 'drain' && n.state === 'ready') {
-      draft.actions.push({
+      draft.steps.push({
         cause: { reason: 'NodeDraining', found: `node ${n.hostname} (${n.id.slice(0, 12)}) is not listed and prune is on`, repair: false },
         host: n.hostname,
-        steps: [...demote, { op: 'set-availability', host: n.hostname, nodeID: n.id, availability: 'drain' }],
-        action: 'drained before removal',
+        calls: [...demote, { op: 'set-availability', host: n.hostname, nodeID: n.id, availability: 'drain' }],
+        summary: 'drained before removal',
       });
     } else {
-      draft.actions.push({
+      draft.steps.push({
         cause: { reason: 'NodePruned', found: `node ${n.hostname} (${n.id.slice(0, 12)}, ${n.state}) is not listed and prune is on`, repair: true },
         host: n.hostname,
-        steps: [...demote, { op: 'remove-node', host: n.hostname, nodeID: n.id, force: true }],
-        action: 'drained and removed from the swarm',
+        calls: [...demote, { op: 'remove-node', host: n.hostname, nodeID: n.id, force: true }],
+        summary: 'drained and removed from the swarm',
       });
     }
   }
@@ -461,8 +461,8 @@ function dropFromRaft(draft: Draft, nodeID: string): void {
 }
 
 /** Steps that take stale entries out, stopping at the first manager whose removal would lose quorum. */
-function removeStale(draft: Draft, host: string, list: readonly SwarmNode[]): { steps: SwarmStep[]; blocked?: SwarmNode } {
-  const steps: SwarmStep[] = [];
+function removeStale(draft: Draft, host: string, list: readonly SwarmNode[]): { steps: SwarmCall[]; blocked?: SwarmNode } {
+  const steps: SwarmCall[] = [];
   for (const n of list) {
     // Only a raft member must be demoted first (and only while quorum allows); swarmkit refuses to
     // demote a manager entry that is not in the raft member list but removes it with force.

@@ -1,6 +1,6 @@
 /**
  * The SwarmCluster reconciler: observe every listed engine and the managers' node list, plan the
- * smallest set of actions, run them, and observe again (a few passes, so a swarm forms from nothing
+ * smallest set of steps, run them, and observe again (a few passes, so a swarm forms from nothing
  * in one reconcile: init, then joins). Status is built from the last observation only.
  *
  * On delete it removes the Consul discovery list it published; the swarm itself is left running
@@ -15,8 +15,8 @@ import type { KvStore } from '../../store/kv.js';
 import type { FinalizeOutcome, HostEvent, HostHandle, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { desiredSwarm, hostsOf } from './desired.js';
 import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
-import { executeAction } from './execute.js';
-import type { Blocker, DesiredSwarm, SwarmAction, SwarmWorld } from './model.js';
+import { executeStep } from './execute.js';
+import type { Blocker, DesiredSwarm, SwarmStep, SwarmWorld } from './model.js';
 import { observeSwarm } from './observe.js';
 import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwarm } from './plan.js';
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
@@ -72,7 +72,7 @@ export function swarmViolations(spec: SwarmCluster['spec'], policy: TrustPolicy 
 const UNCONFIRMED_WINDOW_MS = 30_000;
 
 interface UnconfirmedUpdate {
-  action: SwarmAction;
+  step: SwarmStep;
   /** The failure it was reported as in its own reconcile. */
   failure: Blocker;
   error: string;
@@ -140,8 +140,8 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     let plan = this.plan(desired, world, ctx);
     await this.confirmLanded(name, plan, world, ctx);
     let failures: Blocker[] = [];
-    for (let pass = 0; pass < this.maxPasses && plan.actions.length > 0 && !ctx.signal.aborted; pass++) {
-      const failed = await this.act(name, plan.actions, desired, world, apiOf, ctx);
+    for (let pass = 0; pass < this.maxPasses && plan.steps.length > 0 && !ctx.signal.aborted; pass++) {
+      const failed = await this.act(name, plan.steps, desired, world, apiOf, ctx);
       failures.push(...failed);
       world = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
       plan = this.plan(desired, world, ctx);
@@ -150,10 +150,10 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       if (failed.length) break;
     }
     extra.push(...failures);
-    const actionFailures = failures.map((f) => f.message);
+    const stepFailures = failures.map((f) => f.message);
 
     const status = swarmStatus(desired, world, [...extra, ...plan.blockers]);
-    let requeueAfter = status.ready && plan.actions.length === 0 ? undefined : this.convergeRequeueMs;
+    let requeueAfter = status.ready && plan.steps.length === 0 ? undefined : this.convergeRequeueMs;
     const conditions = status.conditions;
 
     if (spec.discovery && world.cluster.kind === 'ok') {
@@ -169,8 +169,8 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     }
     const outcome: ReconcileOutcome<Observed> = { observed: status.observed, conditions };
     if (requeueAfter !== undefined) outcome.requeueAfter = requeueAfter;
-    // A failed action is retried with backoff (the operator counts attempts), not every convergeRequeueMs.
-    if (actionFailures.length > 0) outcome.repairFailed = actionFailures.join('; ');
+    // A failed step is retried with backoff (the operator counts attempts), not every convergeRequeueMs.
+    if (stepFailures.length > 0) outcome.repairFailed = stepFailures.join('; ');
     return outcome;
   }
 
@@ -250,26 +250,26 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const keep = [];
     for (const u of list) {
       if (now - u.at > UNCONFIRMED_WINDOW_MS) continue;
-      if (plan.actions.some((x) => x.host === u.action.host && x.cause.reason === u.action.cause.reason) || !seenLanded(u.action, world)) {
+      if (plan.steps.some((x) => x.host === u.step.host && x.cause.reason === u.step.cause.reason) || !seenLanded(u.step, world)) {
         keep.push(u);
         continue;
       }
       landed.push(u.failure);
-      await ctx.repaired({ reason: u.action.cause.reason, found: u.action.cause.found, action: `${u.action.action} (the call failed: ${u.error}; the change took effect)`, host: u.action.host });
+      await ctx.repaired({ reason: u.step.cause.reason, found: u.step.cause.found, action: `${u.step.summary} (the call failed: ${u.error}; the change took effect)`, host: u.step.host });
     }
     this.unconfirmed.set(name, keep);
     return landed;
   }
 
-  private forgetUnconfirmed(name: string, a: SwarmAction): void {
+  private forgetUnconfirmed(name: string, a: SwarmStep): void {
     const list = this.unconfirmed.get(name);
-    if (list?.length) this.unconfirmed.set(name, list.filter((u) => !(u.action.host === a.host && u.action.cause.reason === a.cause.reason)));
+    if (list?.length) this.unconfirmed.set(name, list.filter((u) => !(u.step.host === a.host && u.step.cause.reason === a.cause.reason)));
   }
 
-  /** Runs the actions one by one; each success is recorded (repair or event), each failure returned. */
+  /** Runs the steps one by one; each success is recorded (repair or event), each failure returned. */
   private async act(
     name: string,
-    actions: ReturnType<typeof planSwarm>['actions'],
+    steps: ReturnType<typeof planSwarm>['steps'],
     desired: DesiredSwarm,
     world: SwarmWorld,
     apiOf: (host: string) => SwarmApi | undefined,
@@ -277,30 +277,30 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   ): Promise<Blocker[]> {
     const failed: Blocker[] = [];
     let managerHost = world.cluster.kind === 'ok' ? world.cluster.managerHost : undefined;
-    for (const a of actions) {
+    for (const a of steps) {
       if (ctx.signal.aborted) break;
       // A fresh init makes its host the manager everything else goes through.
-      const init = a.steps.find((s) => s.op === 'init');
+      const init = a.calls.find((s) => s.op === 'init');
       if (init) managerHost = init.host;
       const managerAddresses = managerAddressesOf(desired, world, managerHost);
       try {
-        await executeAction(a, managerHost === undefined ? { apiOf, managerAddresses } : { apiOf, managerHost, managerAddresses });
+        await executeStep(a, managerHost === undefined ? { apiOf, managerAddresses } : { apiOf, managerHost, managerAddresses });
       } catch (err) {
         // The operator logs one warning per failed run and an event when the error changes.
-        const message = `${a.host}: ${a.action} failed: ${(err as Error).message}`;
+        const message = `${a.host}: ${a.summary} failed: ${(err as Error).message}`;
         ctx.log.debug('swarm action failed', { host: a.host, reason: a.cause.reason, error: (err as Error).message });
         const failure: Blocker = { reason: 'ActionFailed', message, severity: 'degraded' };
         failed.push(failure);
-        if (a.cause.repair && a.steps.every((st) => st.op === 'set-role' || st.op === 'set-availability')) {
+        if (a.cause.repair && a.calls.every((st) => st.op === 'set-role' || st.op === 'set-availability')) {
           const list = this.unconfirmed.get(name) ?? [];
-          this.unconfirmed.set(name, [...list.filter((u) => u.action.host !== a.host), { action: a, failure, error: (err as Error).message, at: ctx.now().getTime() }]);
+          this.unconfirmed.set(name, [...list.filter((u) => u.step.host !== a.host), { step: a, failure, error: (err as Error).message, at: ctx.now().getTime() }]);
         }
         continue;
       }
       // A retry that succeeded is the repair; the earlier failed call must not be counted again later.
       this.forgetUnconfirmed(name, a);
-      if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.action, host: a.host });
-      else await ctx.event('Normal', a.cause.reason, `${a.host}: ${a.action} (${a.cause.found})`);
+      if (a.cause.repair) await ctx.repaired({ reason: a.cause.reason, found: a.cause.found, action: a.summary, host: a.host });
+      else await ctx.event('Normal', a.cause.reason, `${a.host}: ${a.summary} (${a.cause.found})`);
     }
     return failed;
   }
@@ -367,11 +367,11 @@ function clustersUsing(cache: ObjectCache, host: string): string[] {
     .map((r) => r.metadata.name);
 }
 
-/** True when the observed nodes show every node update of `action` in effect. */
-function seenLanded(action: SwarmAction, world: SwarmWorld): boolean {
+/** True when the observed nodes show every node update of `step` in effect. */
+function seenLanded(step: SwarmStep, world: SwarmWorld): boolean {
   if (world.cluster.kind !== 'ok') return false;
   const nodes = world.cluster.nodes;
-  return action.steps.every((st) => {
+  return step.calls.every((st) => {
     const n = 'nodeID' in st ? nodes.find((x) => x.id === st.nodeID) : undefined;
     if (st.op === 'set-role') return n?.role === st.role;
     if (st.op === 'set-availability') return n?.availability === st.availability;

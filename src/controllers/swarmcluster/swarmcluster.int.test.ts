@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import type { SwarmCluster } from '../../crds/swarm-cluster.js';
 import { enginesProblem, labSkip } from '../../../testing/lab/lab-precondition.js';
-import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/reconcile-context.js';
+import { LAB_HOSTS, dockerFor, recordingContext, type RecordingContext } from '../../../testing/util/reconcile-context.js';
 import { labSettings } from '../../../testing/lab/lab-settings.js';
 
 /** The lab's hosts (.lab/env): the first is the swarm manager / first Consul server. */
@@ -18,8 +18,8 @@ const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
 const WORKLOAD_IMAGE = labSettings().workloadImage;
 import { createSwarmClusterReconciler } from './index.js';
 import { dockerSwarmApi } from './swarm-api.js';
-import { eventually } from '../../../testing/wait-until.js';
-import { nodeRows, type NodeRow } from '../../../testing/swarm-nodes.js';
+import { eventually } from '../../../testing/util/wait-until.js';
+import { nodeRows, type NodeRow } from '../../../testing/harness/swarm-nodes.js';
 
 const TEST_LABEL = 'io.swarmop.test';
 const TEST_VALUE = 'swarmcluster-int';
