@@ -35,6 +35,24 @@ export interface ConsulClusterSpec {
   acl?: ConsulAclSpec;
   /** Names of other ConsulClusters whose servers this cluster's servers join over the WAN. */
   wanJoin?: string[];
+  /** TLS on RPC and the HTTP API, with certificates the user issues (see docs/consul-tls.md). */
+  tls?: ConsulTlsSpec;
+}
+
+/** Where the agents' plain-HTTP API listens once TLS is on. */
+export type ConsulTlsHttp = 'disabled' | 'localhost';
+
+export interface ConsulTlsSpec {
+  enabled: boolean;
+  /** The CA certificate (PEM) every agent and the operator trust. */
+  caCertRef: ConsulSecretRef;
+  /** KV folder holding `<node>/cert.pem` and `<node>/key.pem` for every member. */
+  agentCertsKvPrefix: string;
+  /** The operator's client certificate and key (PEM), signed by the CA. */
+  operatorCertRef: ConsulSecretRef;
+  operatorKeyRef: ConsulSecretRef;
+  /** Defaulted to disabled (ports.http = -1). */
+  http?: ConsulTlsHttp;
 }
 
 export interface ConsulAclSpec {
@@ -154,6 +172,25 @@ const spec = obj(
       },
       ['enabled'],
     ),
+    tls: obj(
+      'TLS for RPC, gossip-adjacent RPC and the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
+        'The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store\'s KV: ' +
+        'each agent\'s certificate must be signed by the CA, match its key, name the agent\'s address as an IP SAN, and for a server also name server.<datacenter>.consul. ' +
+        'A certificate that fails a check shows as Ready=False, reason TlsCertificateInvalid, and no agent is touched; one that expires within 7 days shows as condition CertificateExpiring. ' +
+        'A new certificate in KV rolls the agents one at a time, like any configuration change. See docs/consul-tls.md',
+      {
+        enabled: bool('Turn TLS on.', { default: false }),
+        caCertRef: secretRef('CA certificate (PEM) that signed every agent certificate and the operator\'s client certificate'),
+        agentCertsKvPrefix: str('KV folder with one sub-folder per member node: <prefix>/<node>/cert.pem and <prefix>/<node>/key.pem (PEM).', { format: 'kv-key' }),
+        operatorCertRef: secretRef('Client certificate (PEM) the operator presents to the agents (verify_incoming asks for one)'),
+        operatorKeyRef: secretRef('Private key (PEM) of the operator\'s client certificate'),
+        http: str(
+          'The plain-HTTP API once TLS is on: disabled (ports.http = -1, the default) or localhost (still on :8500, bound to 127.0.0.1 only, for tools on the host itself).',
+          { enum: ['disabled', 'localhost'], default: 'disabled' },
+        ),
+      },
+      ['enabled', 'caCertRef', 'agentCertsKvPrefix', 'operatorCertRef', 'operatorKeyRef'],
+    ),
     wanJoin: arr(
       'Other ConsulClusters (by name) to federate with over the WAN: every server of this cluster starts with -retry-join-wan to their servers, ' +
         'and the operator joins them at once through the agents\' HTTP API (join -wan), then keeps them joined: a server that drops out of ' +
@@ -214,6 +251,7 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
   out.bootstrapExpect ??= out.servers.length;
   out.dataDir ??= `/var/lib/swarmop/consul/${name}`;
   if (out.acl) out.acl.defaultPolicy ??= 'deny';
+  if (out.tls) out.tls.http ??= 'disabled';
   return out;
 }
 
@@ -249,6 +287,16 @@ function check(s: ConsulClusterSpec, name?: string): SemanticError[] {
     });
   if (s.acl?.enabled && !s.aclTokenRef)
     errors.push({ path: ['spec', 'acl', 'enabled'], message: 'ACLs need spec.aclTokenRef: the agents and the operator have no token without it' });
+  if (s.tls?.enabled) {
+    const keys = [s.tls.caCertRef.kvKey, s.tls.operatorCertRef.kvKey, s.tls.operatorKeyRef.kvKey];
+    if (new Set(keys).size < keys.length)
+      errors.push({ path: ['spec', 'tls'], message: 'caCertRef, operatorCertRef and operatorKeyRef must name three different KV keys (a certificate is not its key)' });
+    const prefix = s.tls.agentCertsKvPrefix.replace(/\/+$/, '');
+    (['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const).forEach((f) => {
+      if (s.tls!.enabled && s.tls![f].kvKey.startsWith(`${prefix}/`))
+        errors.push({ path: ['spec', 'tls', f, 'kvKey'], message: `${s.tls![f].kvKey} is inside agentCertsKvPrefix ${prefix}/, where only <node>/cert.pem and <node>/key.pem belong` });
+    });
+  }
   return errors;
 }
 
