@@ -134,7 +134,10 @@ const spec = obj(
   {
     datacenter: str('Consul datacenter name (-datacenter). A DNS-1123 label.', { format: 'dns-label' }),
     image: str(
-      'Consul image run by every agent container: any image whose entrypoint runs `consul` with the arguments it is given (`agent -server ...`), e.g. hashicorp/consul:1.8.7 or an image with ENTRYPOINT ["consul"]. Pulled by the host only if missing; a pull that fails shows as Ready=False, reason ImagePullFailed, with the engine\'s message, and is tried again every 30 s.',
+      'Consul image run by every agent container: any image whose entrypoint runs `consul` with the arguments it is given (`agent -server ...`), e.g. hashicorp/consul:1.8.7 or an image with ENTRYPOINT ["consul"]. Pulled by the host only if missing; a pull that fails shows as Ready=False, reason ImagePullFailed, with the engine\'s message, and is tried again every 30 s. ' +
+        'Supported Consul versions: 1.8.0 to 1.x. The agent configuration uses the names of the version in the image tag: 1.8.0–1.11.x get the 1.8 names (acl.tokens.master, agent_master, -ui, top-level TLS settings), ' +
+        '1.12.0 and later the current ones (acl.tokens.initial_management, agent_recovery, ui_config, a tls { defaults {...} internal_rpc {...} } stanza); a tag that is not a version gets the 1.8 names, which every 1.x release still accepts. ' +
+        'A version outside the range shows as Ready=False, reason UnsupportedConsulVersion, and no agent is started.',
       {
         format: 'image-ref',
       },
