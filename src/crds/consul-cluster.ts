@@ -176,7 +176,7 @@ const spec = obj(
       ['enabled'],
     ),
     tls: obj(
-      'TLS for RPC, gossip-adjacent RPC and the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
+      'TLS for the RPC between agents and for the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
         'The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store\'s KV: ' +
         'each agent\'s certificate must be signed by the CA, match its key, name the agent\'s address as an IP SAN, and for a server also name server.<datacenter>.consul. ' +
         'A certificate that fails a check shows as Ready=False, reason TlsCertificateInvalid, and no agent is touched; one that expires within 7 days shows as condition CertificateExpiring. ' +
