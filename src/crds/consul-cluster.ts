@@ -35,6 +35,8 @@ export interface ConsulClusterSpec {
   acl?: ConsulAclSpec;
   /** Names of other ConsulClusters whose servers this cluster's servers join over the WAN. */
   wanJoin?: string[];
+  /** Where the agents' client APIs (HTTP, HTTPS, DNS) listen (-client); defaulted to bind. */
+  clientAddress?: 'bind' | 'any';
   /** TLS on RPC and the HTTP API, with certificates the user issues (see docs/consul-tls.md). */
   tls?: ConsulTlsSpec;
 }
@@ -175,6 +177,11 @@ const spec = obj(
       },
       ['enabled'],
     ),
+    clientAddress: str(
+      "Where each agent's client APIs (HTTP/HTTPS, with the UI, and DNS) listen (-client): bind (the default) listens on the agent's bind address and 127.0.0.1 only; " +
+        'any listens on every address of the host (0.0.0.0), for example to reach the UI through another network of the host.',
+      { enum: ['bind', 'any'], default: 'bind' },
+    ),
     tls: obj(
       'TLS for the RPC between agents and for the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
         'The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store\'s KV: ' +
@@ -255,6 +262,7 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
   out.dataDir ??= `/var/lib/swarmop/consul/${name}`;
   if (out.acl) out.acl.defaultPolicy ??= 'deny';
   if (out.tls) out.tls.http ??= 'disabled';
+  out.clientAddress ??= 'bind';
   return out;
 }
 

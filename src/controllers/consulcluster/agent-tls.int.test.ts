@@ -55,7 +55,8 @@ async function startRenderedAgent(): Promise<void> {
   for (const f of [file, ...(file.extraFiles ?? [])]) writeFileSync(local(f.path), f.content.reveal(), { mode: 0o600 });
   const [https, serfLan, serfWan, server] = await freePorts(4);
   httpsPort = https!;
-  const args = agent!.args.map((a, i, all) => (all[i - 1] === '-client' ? '127.0.0.1' : all[i - 1] === '-data-dir' && a === CONTAINER_DATA_DIR ? join(DIR, 'data') : local(a)));
+  const args = agent!.args.map((a, i, all) => (all[i - 1] === '-data-dir' && a === CONTAINER_DATA_DIR ? join(DIR, 'data') : local(a)));
+  assert.deepEqual(args.slice(args.indexOf('-client'), args.indexOf('-client') + 2), ['-client', '127.0.0.1']);
   args.push('-hcl', `ports { https = ${https} serf_lan = ${serfLan} serf_wan = ${serfWan} server = ${server} dns = -1 grpc = -1 }`);
   const out = openSync(join(DIR, 'consul.log'), 'a');
   try {

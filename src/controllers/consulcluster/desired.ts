@@ -70,6 +70,8 @@ export interface AgentArgsInput {
   /** Path of the secrets config file inside the container, when there is one. */
   configFile?: string;
   dialect?: ConsulDialect;
+  /** -client: the bind address and 127.0.0.1 (default), or every address. */
+  clientAddress?: 'bind' | 'any';
   /** TLS on: where the plain-HTTP API stays (disabled, or 127.0.0.1 only). */
   tls?: { http: 'disabled' | 'localhost' };
 }
@@ -89,7 +91,7 @@ export function tlsHcl(dialect: ConsulDialect, http: 'disabled' | 'localhost'): 
 }
 
 /**
- * `agent -server -bootstrap-expect N -retry-join A -retry-join B [-retry-join-wan W...] -bind X -advertise X -client 0.0.0.0
+ * `agent -server -bootstrap-expect N -retry-join A -retry-join B [-retry-join-wan W...] -bind X -advertise X -client 'X 127.0.0.1'
  * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true' [-hcl 'acl {...}']
  * [-config-file F]`. Secrets are never arguments: they are in the config file.
  * Membership flags come first so `stableArgs` can drop them for the hash.
@@ -100,7 +102,9 @@ export function agentArgs(i: AgentArgsInput): string[] {
   for (const a of i.retryJoin) args.push('-retry-join', a);
   if (i.role === 'server') for (const a of i.retryJoinWan ?? []) args.push('-retry-join-wan', a);
   if (i.retryInterval) args.push('-retry-interval', i.retryInterval);
-  args.push('-bind', i.address, '-advertise', i.address, '-client', '0.0.0.0');
+  // Not 0.0.0.0 unless asked: the API (and its token header) stays off the host's other networks.
+  const client = i.clientAddress === 'any' ? '0.0.0.0' : [...new Set([i.address, '127.0.0.1'])].join(' ');
+  args.push('-bind', i.address, '-advertise', i.address, '-client', client);
   args.push('-datacenter', i.datacenter, '-node', i.node, '-data-dir', CONTAINER_DATA_DIR);
   const current = i.dialect === 'current';
   if (i.ui && !current) args.push('-ui');
@@ -202,6 +206,7 @@ export function desiredAgents(
       ...(aclEnabled ? { acl: { defaultPolicy: spec.acl?.defaultPolicy ?? 'deny' } } : {}),
       ...(configFile ? { configFile: configFile.path } : {}),
       ...(render.dialect ? { dialect: render.dialect } : {}),
+      ...(spec.clientAddress ? { clientAddress: spec.clientAddress } : {}),
       ...(spec.tls?.enabled ? { tls: { http: spec.tls.http ?? 'disabled' } } : {}),
     });
     const hash = configHash(spec.image, args, dataDir, configFile?.digest, render.hashKey);
