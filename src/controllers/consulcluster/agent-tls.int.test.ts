@@ -1,5 +1,5 @@
 /**
- * A REAL Consul agent (the project's 1.8.7 binary) started with the configuration swarmop renders
+ * A REAL Consul agent (the project's 1.8.7 binary) started with the configuration swarmop renders (gossip key, ACLs)
  * for a TLS ConsulCluster (1.8 dialect) and certificates made by `consul tls`: the operator's agent
  * client reads it over HTTPS with its client certificate; plain HTTP and a client without the
  * cluster's certificate are refused. The certificate checks run on the same real certificates.
@@ -16,16 +16,19 @@ import { makeConsulPki, type ConsulPki } from '../../../testing/consul-pki.js';
 import { freePorts } from '../../../testing/free-ports.js';
 import { eventually } from '../../../testing/wait-until.js';
 import { readAgentView, readMembers, type AgentTls } from './agent-http.js';
-import { TLS_DIR } from './agent-config-file.js';
+import { agentTokens, TLS_DIR } from './agent-config-file.js';
 import { CONTAINER_DATA_DIR, desiredAgents } from './desired.js';
 import { checkCa, checkCert } from './tls-material.js';
 
+const TOKEN = '6b0e3c55-9d51-4a0e-8f3c-2f1d7a9c4e21';
+const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const DIR = mkdtempSync(join(tmpdir(), 'swarmop-agent-tls-'));
 let pki: ConsulPki;
 let otherPki: ConsulPki;
 let child: ChildProcess | undefined;
 let httpsPort = 0;
 let operatorTls: AgentTls;
+const tokens = agentTokens(TOKEN, true);
 
 const spec: ConsulClusterSpec = {
   datacenter: 'dc1',
@@ -34,6 +37,9 @@ const spec: ConsulClusterSpec = {
   servers: [{ host: 'h1', node: 'tls-s1', bindAddress: '127.0.0.1' }],
   bootstrapExpect: 1,
   dataDir: '/unused',
+  aclTokenRef: { kvKey: 'k/token' },
+  gossipKeyRef: { kvKey: 'k/gossip' },
+  acl: { enabled: true, defaultPolicy: 'deny' },
   tls: {
     enabled: true,
     caCertRef: { kvKey: 'k/ca' },
@@ -47,7 +53,7 @@ const spec: ConsulClusterSpec = {
 /** The rendered agent, with the container's paths moved into DIR and the ports made free. */
 async function startRenderedAgent(): Promise<void> {
   const tls = new Map([['tls-s1', { ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key }]]);
-  const [agent] = desiredAgents('tls', spec, () => undefined, { tls }, [], { dialect: 'legacy' }).agents;
+  const [agent] = desiredAgents('tls', spec, () => undefined, { tls, aclToken: TOKEN, gossipKey: GOSSIP }, [], { dialect: 'legacy' }).agents;
   const local = (p: string) => p.replaceAll(`${TLS_DIR}/`, `${DIR}/tls/`).replace('/consul/config/', `${DIR}/config/`);
   mkdirSync(join(DIR, 'tls'));
   mkdirSync(join(DIR, 'config'));
@@ -72,7 +78,7 @@ before(async () => {
   operatorTls = { ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key };
   await startRenderedAgent();
   try {
-    await eventually('the TLS agent to elect itself over HTTPS', async () => (await readAgentView('127.0.0.1', { port: httpsPort, tls: operatorTls })).leader !== '', {
+    await eventually('the TLS agent to elect itself over HTTPS', async () => (await readAgentView('127.0.0.1', { port: httpsPort, tls: operatorTls, ...tokens })).leader !== '', {
       timeoutMs: 30_000,
       intervalMs: 200,
       stopIf: () => (child?.exitCode !== null ? `consul exited: ${readFileSync(join(DIR, 'consul.log'), 'utf8').slice(-2000)}` : undefined),
@@ -91,10 +97,12 @@ after(async () => {
   rmSync(DIR, { recursive: true, force: true });
 });
 
-describe('a TLS agent rendered by swarmop (Consul 1.8.7)', { concurrency: false }, () => {
+describe('a TLS and ACL agent rendered by swarmop (Consul 1.8.7)', { concurrency: false }, () => {
   test('the operator reads it over HTTPS with the CA and its client certificate', async () => {
-    const members = await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls });
+    const members = await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls, ...tokens });
     assert.deepEqual(members.map((m) => [m.name, m.status, m.role]), [['tls-s1', 'alive', 'server']]);
+    // The rendered ACL config took effect too: default deny hides the members from a call without a token.
+    assert.deepEqual(await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls }), []);
   });
 
   test('a client certificate from another CA is refused; so is the agent for a client that does not trust its CA', async () => {
@@ -144,7 +152,7 @@ describe('a TLS agent rendered by swarmop (Consul 1.8.7)', { concurrency: false 
 async function fetchSelf(): Promise<{ DebugConfig: { HTTPAddrs: string[]; HTTPSAddrs: string[]; VerifyIncoming: boolean; VerifyOutgoing: boolean; VerifyServerHostname: boolean } }> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: httpsPort, path: '/v1/agent/self', ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key }, (res) => {
+    const req = request({ host: '127.0.0.1', port: httpsPort, path: '/v1/agent/self', headers: { 'X-Consul-Token': TOKEN }, ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key }, (res) => {
       let t = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (t += c));
