@@ -1,7 +1,10 @@
 /**
- * The few calls the controller makes to each agent's own HTTP API (:8500), with short timeouts:
- * an agent that does not answer quickly is treated as not answering, never waited for.
+ * The few calls the controller makes to each agent's own HTTP API (:8500, or HTTPS with a client
+ * certificate when the cluster runs TLS), with short timeouts: an agent that does not answer
+ * quickly is treated as not answering, never waited for.
  */
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 import { SwarmopError } from '../errors.js';
 import { guardCall, type Fence } from '../runtime/fence.js';
 import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './agent-model.js';
@@ -29,6 +32,46 @@ export interface AgentHttpOptions {
   fence?: Fence;
   /** Read at most this much of an answer (default AGENT_RESPONSE_LIMIT_BYTES); more fails the call. */
   maxResponseBytes?: number;
+  /** HTTPS: the CA the agents' certificates chain to and the client certificate they ask for. */
+  tls?: AgentTls;
+}
+
+/** PEM texts. The agent's certificate must name the address it is called at (an IP SAN). */
+export interface AgentTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/** One keep-alive pool per TLS identity (the reconciler keeps one object per cluster and material). */
+const httpsAgents = new WeakMap<AgentTls, HttpsAgent>();
+
+function httpsAgentFor(tls: AgentTls): HttpsAgent {
+  let a = httpsAgents.get(tls);
+  if (!a) {
+    a = new HttpsAgent({ ca: tls.ca, cert: tls.cert, key: tls.key, keepAlive: true, maxSockets: 8 });
+    httpsAgents.set(tls, a);
+  }
+  return a;
+}
+
+/** Statuses whose Response may not carry a body. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** fetch() over node's https with the client certificate (fetch has no client-certificate option). */
+function httpsFetch(u: string, method: string, signal: AbortSignal, headers: Record<string, string>, tls: AgentTls): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(u, { method, headers, agent: httpsAgentFor(tls), signal }, (res) => {
+      const status = res.statusCode ?? 502;
+      if (NULL_BODY.has(status)) {
+        res.resume();
+        resolve(new Response(null, { status }));
+      } else resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status }));
+    });
+    // As fetch does: an aborted call fails with the signal's reason (a TimeoutError on timeout).
+    req.on('error', (err) => reject(signal.aborted ? (signal.reason as Error) : err));
+    req.end();
+  });
 }
 
 /** An agent's answer, read up to the cap (OutputLimitError past it). */
@@ -36,8 +79,8 @@ export function agentBody(address: string, res: Response, o: Pick<AgentHttpOptio
   return readBoundedText(res, o.maxResponseBytes ?? AGENT_RESPONSE_LIMIT_BYTES, `consul agent ${address}: answer`);
 }
 
-function url(address: string, path: string, port: number): string {
-  return `http://${address}:${port}${path}`;
+function url(address: string, path: string, port: number, secure: boolean): string {
+  return `${secure ? 'https' : 'http'}://${address}:${port}${path}`;
 }
 
 function signalFor(o: AgentHttpOptions): AbortSignal {
@@ -55,7 +98,9 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
   const token = tokenFor(path, o);
   const signal = guardCall(o.fence, method, `consul agent ${address}: ${method} ${path}`, signalFor(o));
   try {
-    res = await fetch(url(address, path, o.port ?? AGENT_HTTP_PORT), { method, signal, ...(token ? { headers: { 'X-Consul-Token': token } } : {}) });
+    const headers: Record<string, string> = token ? { 'X-Consul-Token': token } : {};
+    const u = url(address, path, o.port ?? AGENT_HTTP_PORT, o.tls !== undefined);
+    res = o.tls ? await httpsFetch(u, method, signal, headers, o.tls) : await fetch(u, { method, signal, headers });
   } catch (err) {
     // A timeout is told apart: the agent may still be doing what was asked (a join does).
     const code = (err as Error).name === 'TimeoutError' ? 'Timeout' : 'Unavailable';

@@ -8,10 +8,14 @@ import { createSwarmClusterReconciler } from './swarmcluster/index.js';
 import { createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
 import { HelperImageProvisioner } from '../nethelper/helper-image.js';
 import { secretKeyProblem, type TrustPolicy } from './trust-policy.js';
+import { storeHashKey } from './consulcluster/hash-key.js';
+import { configHashKeyKey } from '../store/store-keys.js';
 
 export interface ReconcilerDeps {
   /** The store's Consul KV: ConsulCluster reads gossip key / ACL token references from it. */
-  kv?: Pick<KvStore, 'get'>;
+  kv?: Pick<KvStore, 'get' | 'cas'>;
+  /** The store's key prefix (normalized): where ConsulCluster config-hash keys are kept. */
+  prefix?: string;
   /**
    * The network helper's image and who puts it on the hosts: shared by the DockerHost controller
    * (provisions each reachable host once, reports it) and the StaticIPAttachment helpers.
@@ -38,7 +42,12 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
   return [
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
-    createConsulClusterReconciler({ ...(readSecret ? { readSecret } : {}), ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
+    createConsulClusterReconciler({
+      ...(readSecret ? { readSecret } : {}),
+      ...(kv && deps.prefix !== undefined ? { hashKey: storeHashKey(kv, (c) => configHashKeyKey(deps.prefix!, c)) } : {}),
+      ...(policy ? { policy } : {}),
+      ...(deps.fence ? { fence: deps.fence } : {}),
+    }),
     createSwarmClusterReconciler({ ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
     createStaticIPAttachmentReconciler({
       images: helperImages,

@@ -35,6 +35,26 @@ export interface ConsulClusterSpec {
   acl?: ConsulAclSpec;
   /** Names of other ConsulClusters whose servers this cluster's servers join over the WAN. */
   wanJoin?: string[];
+  /** Where the agents' client APIs (HTTP, HTTPS, DNS) listen (-client); defaulted to bind. */
+  clientAddress?: 'bind' | 'any';
+  /** TLS on RPC and the HTTP API, with certificates the user issues (see docs/consul-tls.md). */
+  tls?: ConsulTlsSpec;
+}
+
+/** Where the agents' plain-HTTP API listens once TLS is on. */
+export type ConsulTlsHttp = 'disabled' | 'localhost';
+
+export interface ConsulTlsSpec {
+  enabled: boolean;
+  /** The CA certificate (PEM) every agent and the operator trust. */
+  caCertRef: ConsulSecretRef;
+  /** KV folder holding `<node>/cert.pem` and `<node>/key.pem` for every member. */
+  agentCertsKvPrefix: string;
+  /** The operator's client certificate and key (PEM), signed by the CA. */
+  operatorCertRef: ConsulSecretRef;
+  operatorKeyRef: ConsulSecretRef;
+  /** Defaulted to disabled (ports.http = -1). */
+  http?: ConsulTlsHttp;
 }
 
 export interface ConsulAclSpec {
@@ -116,7 +136,10 @@ const spec = obj(
   {
     datacenter: str('Consul datacenter name (-datacenter). A DNS-1123 label.', { format: 'dns-label' }),
     image: str(
-      'Consul image run by every agent container: any image whose entrypoint runs `consul` with the arguments it is given (`agent -server ...`), e.g. hashicorp/consul:1.8.7 or an image with ENTRYPOINT ["consul"]. Pulled by the host only if missing; a pull that fails shows as Ready=False, reason ImagePullFailed, with the engine\'s message, and is tried again every 30 s.',
+      'Consul image run by every agent container: any image whose entrypoint runs `consul` with the arguments it is given (`agent -server ...`), e.g. hashicorp/consul:1.8.7 or an image with ENTRYPOINT ["consul"]. Pulled by the host only if missing; a pull that fails shows as Ready=False, reason ImagePullFailed, with the engine\'s message, and is tried again every 30 s. ' +
+        'Supported Consul versions: 1.8.0 to 1.x. The agent configuration uses the names of the version in the image tag: 1.8.0–1.11.x get the 1.8 names (acl.tokens.master, agent_master, -ui, top-level TLS settings), ' +
+        '1.12.0 and later the current ones (acl.tokens.initial_management, agent_recovery, ui_config, a tls { defaults {...} internal_rpc {...} } stanza); a tag that is not a version gets the 1.8 names, which every 1.x release still accepts. ' +
+        'A version outside the range shows as Ready=False, reason UnsupportedConsulVersion, and no agent is started.',
       {
         format: 'image-ref',
       },
@@ -153,6 +176,30 @@ const spec = obj(
         defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', { enum: ['allow', 'deny'], default: 'deny' }),
       },
       ['enabled'],
+    ),
+    clientAddress: str(
+      "Where each agent's client APIs (HTTP/HTTPS, with the UI, and DNS) listen (-client): bind (the default) listens on the agent's bind address and 127.0.0.1 only; " +
+        'any listens on every address of the host (0.0.0.0), for example to reach the UI through another network of the host.',
+      { enum: ['bind', 'any'], default: 'bind' },
+    ),
+    tls: obj(
+      'TLS for the RPC between agents and for the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
+        'The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store\'s KV: ' +
+        'each agent\'s certificate must be signed by the CA, match its key, name the agent\'s address as an IP SAN, and for a server also name server.<datacenter>.consul. ' +
+        'A certificate that fails a check shows as Ready=False, reason TlsCertificateInvalid, and no agent is touched; one that expires within 7 days shows as condition CertificateExpiring. ' +
+        'A new certificate in KV rolls the agents one at a time, like any configuration change. See docs/consul-tls.md',
+      {
+        enabled: bool('Turn TLS on.', { default: false }),
+        caCertRef: secretRef('CA certificate (PEM) that signed every agent certificate and the operator\'s client certificate'),
+        agentCertsKvPrefix: str('KV folder with one sub-folder per member node: <prefix>/<node>/cert.pem and <prefix>/<node>/key.pem (PEM).', { format: 'kv-key' }),
+        operatorCertRef: secretRef('Client certificate (PEM) the operator presents to the agents (verify_incoming asks for one)'),
+        operatorKeyRef: secretRef('Private key (PEM) of the operator\'s client certificate'),
+        http: str(
+          'The plain-HTTP API once TLS is on: disabled (ports.http = -1, the default) or localhost (still on :8500, bound to 127.0.0.1 only, for tools on the host itself).',
+          { enum: ['disabled', 'localhost'], default: 'disabled' },
+        ),
+      },
+      ['enabled', 'caCertRef', 'agentCertsKvPrefix', 'operatorCertRef', 'operatorKeyRef'],
     ),
     wanJoin: arr(
       'Other ConsulClusters (by name) to federate with over the WAN: every server of this cluster starts with -retry-join-wan to their servers, ' +
@@ -214,6 +261,8 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
   out.bootstrapExpect ??= out.servers.length;
   out.dataDir ??= `/var/lib/swarmop/consul/${name}`;
   if (out.acl) out.acl.defaultPolicy ??= 'deny';
+  if (out.tls) out.tls.http ??= 'disabled';
+  out.clientAddress ??= 'bind';
   return out;
 }
 
@@ -249,6 +298,16 @@ function check(s: ConsulClusterSpec, name?: string): SemanticError[] {
     });
   if (s.acl?.enabled && !s.aclTokenRef)
     errors.push({ path: ['spec', 'acl', 'enabled'], message: 'ACLs need spec.aclTokenRef: the agents and the operator have no token without it' });
+  if (s.tls?.enabled) {
+    const keys = [s.tls.caCertRef.kvKey, s.tls.operatorCertRef.kvKey, s.tls.operatorKeyRef.kvKey];
+    if (new Set(keys).size < keys.length)
+      errors.push({ path: ['spec', 'tls'], message: 'caCertRef, operatorCertRef and operatorKeyRef must name three different KV keys (a certificate is not its key)' });
+    const prefix = s.tls.agentCertsKvPrefix.replace(/\/+$/, '');
+    (['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const).forEach((f) => {
+      if (s.tls!.enabled && s.tls![f].kvKey.startsWith(`${prefix}/`))
+        errors.push({ path: ['spec', 'tls', f, 'kvKey'], message: `${s.tls![f].kvKey} is inside agentCertsKvPrefix ${prefix}/, where only <node>/cert.pem and <node>/key.pem belong` });
+    });
+  }
   return errors;
 }
 

@@ -7,6 +7,7 @@
  *   <prefix>journal/objects/head      the objects journal's head {seq, epoch, slots}
  *   <prefix>journal/objects/<slot>    one journal entry {seq, epoch, keys}, slot = seq mod slots
  *   <prefix>leader                    leader-election lock
+ *   <prefix>hashkeys/consulclusters/<name>  the HMAC key of a ConsulCluster's config-hash label (random, made once)
  * What the journal's values mean is object-journal.ts.
  */
 import { KINDS } from '../crds/index.js';
@@ -31,6 +32,11 @@ export function pluralOf(kind: string): string {
 
 export function sectionPrefix(prefix: string, section: KeySection, kind?: string): string {
   return kind === undefined ? `${prefix}${section}/` : `${prefix}${section}/${pluralOf(kind)}/`;
+}
+
+/** Where a ConsulCluster's config-hash HMAC key is kept (see consulcluster/hash-key.ts). */
+export function configHashKeyKey(prefix: string, cluster: string): string {
+  return `${prefix}hashkeys/consulclusters/${cluster}`;
 }
 
 export function objectKey(prefix: string, kind: string, name: string): string {

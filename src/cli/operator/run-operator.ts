@@ -126,7 +126,7 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const operator = new Operator({
     kv: writeKv,
     store,
-    reconcilers: allReconcilers({ kv: writeKv, helperImages, policy, ...(fence ? { fence } : {}) }),
+    reconcilers: allReconcilers({ kv: writeKv, prefix: store.prefix, helperImages, policy, ...(fence ? { fence } : {}) }),
     ...(fence ? { fence } : {}),
     log,
     metrics,

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { ConsulDialect } from './consul-version.js';
 
 /** In the config directory of the official image's layout; `-config-file` names it for any image. */
 export const SECRETS_CONFIG_PATH = '/consul/config/swarmop-secrets.json';
@@ -34,19 +35,41 @@ export class SecretText {
   }
 }
 
+/** Where an agent's TLS files go inside its container (outside the config dir: not config files). */
+export const TLS_DIR = '/consul/tls';
+export const TLS_FILES = { ca: `${TLS_DIR}/ca.pem`, cert: `${TLS_DIR}/agent.pem`, key: `${TLS_DIR}/agent-key.pem` } as const;
+
+/** One agent's TLS material (PEM), read from the store's KV. */
+export interface AgentTlsPems {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
 export interface AgentSecretsInput {
   role: 'server' | 'client';
   gossipKey?: string;
   aclToken?: string;
   /** The cluster runs Consul's ACL system (spec.acl.enabled). */
   aclEnabled: boolean;
+  /** The names of the image's Consul version (consul-version.ts); legacy when absent. */
+  dialect?: ConsulDialect;
+  tls?: AgentTlsPems;
+}
+
+/** A further file put into the container with the config file (mode 0600, the agent's user). */
+export interface AgentExtraFile {
+  path: string;
+  content: SecretText;
 }
 
 export interface AgentConfigFile {
   path: string;
   content: SecretText;
-  /** sha256 of the content: goes into the config hash so a changed secret rolls the agents. */
+  /** sha256 of the content and the extra files: goes into the config hash so a changed secret rolls the agents. */
   digest: string;
+  /** The TLS certificate, key and CA the config names. */
+  extraFiles?: AgentExtraFile[];
 }
 
 /**
@@ -64,20 +87,29 @@ export function agentMasterToken(aclToken: string): string {
 /** The config file for one agent, or undefined when the cluster has no secrets. */
 export function agentConfigFile(i: AgentSecretsInput): AgentConfigFile | undefined {
   const config: Record<string, unknown> = {};
+  const current = i.dialect === 'current';
   if (i.gossipKey) config.encrypt = i.gossipKey;
   if (i.aclToken) {
     const tokens: Record<string, string> = { agent: i.aclToken };
     if (i.aclEnabled) {
-      // The servers create the master token when the first leader is elected (Consul 1.8's name
-      // for the initial management token).
-      if (i.role === 'server') tokens.master = i.aclToken;
-      tokens.agent_master = agentMasterToken(i.aclToken);
+      // The servers create the initial management token when the first leader is elected
+      // (`master` before Consul 1.11).
+      if (i.role === 'server') tokens[current ? 'initial_management' : 'master'] = i.aclToken;
+      tokens[current ? 'agent_recovery' : 'agent_master'] = agentMasterToken(i.aclToken);
     }
     config.acl = { tokens };
   }
-  if (Object.keys(config).length === 0) return undefined;
+  if (Object.keys(config).length === 0 && !i.tls) return undefined;
   const content = `${JSON.stringify(config, null, 2)}\n`;
-  return { path: SECRETS_CONFIG_PATH, content: new SecretText(content), digest: createHash('sha256').update(content).digest('hex') };
+  const h = createHash('sha256').update(content);
+  if (!i.tls) return { path: SECRETS_CONFIG_PATH, content: new SecretText(content), digest: h.digest('hex') };
+  const extraFiles: AgentExtraFile[] = [
+    { path: TLS_FILES.ca, content: new SecretText(i.tls.ca) },
+    { path: TLS_FILES.cert, content: new SecretText(i.tls.cert) },
+    { path: TLS_FILES.key, content: new SecretText(i.tls.key) },
+  ];
+  for (const f of extraFiles) h.update(`\0${f.path}\0${f.content.reveal()}`);
+  return { path: SECRETS_CONFIG_PATH, content: new SecretText(content), digest: h.digest('hex'), extraFiles };
 }
 
 /** Tokens the operator's calls to a managed agent carry (see AgentHttpOptions). */

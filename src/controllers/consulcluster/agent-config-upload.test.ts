@@ -33,3 +33,28 @@ test("a file read from an image's filesystem is read up to its cap, not whole", 
   assert.equal((await readAll(Readable.from([Buffer.from('root:x:0:0')]), 64)).toString(), 'root:x:0:0');
   await assert.rejects(readAll(Readable.from([Buffer.alloc(40), Buffer.alloc(40)]), 64), OutputLimitError);
 });
+
+test('a TLS agent gets its config file and the CA, certificate and key, each 0600 and owned by its user', async () => {
+  const { putAgentConfigFile } = await import('./agent-config-upload.js');
+  const { agentConfigFile } = await import('./agent-config-file.js');
+  const { firstFileOfTar } = await import('./tar-entry.js');
+  const put: { name: string; mode: number; uid: number; content: string }[] = [];
+  const container = {
+    getArchive: async () => {
+      throw Object.assign(new Error('no such file'), { statusCode: 404 });
+    },
+    putArchive: async (tar: Buffer, o: { path: string }) => {
+      assert.equal(o.path, '/');
+      const f = firstFileOfTar(tar)!;
+      put.push({ name: f.name, mode: f.mode, uid: f.uid, content: f.content.toString('utf8') });
+    },
+  };
+  const file = agentConfigFile({ role: 'server', aclEnabled: false, tls: { ca: 'CA', cert: 'CERT', key: 'KEY' } })!;
+  await putAgentConfigFile(container as never, '7:8', file);
+  assert.deepEqual(put, [
+    { name: 'consul/config/swarmop-secrets.json', mode: 0o600, uid: 7, content: '{}\n' },
+    { name: 'consul/tls/ca.pem', mode: 0o600, uid: 7, content: 'CA' },
+    { name: 'consul/tls/agent.pem', mode: 0o600, uid: 7, content: 'CERT' },
+    { name: 'consul/tls/agent-key.pem', mode: 0o600, uid: 7, content: 'KEY' },
+  ]);
+});

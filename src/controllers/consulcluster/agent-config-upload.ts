@@ -83,11 +83,14 @@ async function readContainerFile(c: Docker.Container, path: string): Promise<str
   }
 }
 
-/** Writes the file (mode 0600, owned by the agent's user) into the container; call before start. */
+/** Writes the file and its extra files (mode 0600, owned by the agent's user) into the container; call before start. */
 export async function putAgentConfigFile(c: Docker.Container, imageUser: string, file: AgentConfigFile): Promise<AgentUser> {
   const owner = await resolveAgentUser(imageUser, (p) => readContainerFile(c, p));
   // Relative to "/": the engine creates missing parent folders, so any image layout works.
-  const tar = tarOneFile({ name: file.path.replace(/^\/+/, ''), content: Buffer.from(file.content.reveal(), 'utf8'), mode: SECRETS_FILE_MODE, ...owner });
-  await c.putArchive(tar, { path: '/' });
+  // The TLS certificate and key come with it (same mode and owner), one archive each.
+  for (const f of [file, ...(file.extraFiles ?? [])]) {
+    const tar = tarOneFile({ name: f.path.replace(/^\/+/, ''), content: Buffer.from(f.content.reveal(), 'utf8'), mode: SECRETS_FILE_MODE, ...owner });
+    await c.putArchive(tar, { path: '/' });
+  }
   return owner;
 }

@@ -10,7 +10,7 @@ test('a server gets the seed procedure as arguments: bootstrap-expect, retry-joi
   assert.deepEqual(agents[0]!.args, [
     'agent', '-server', '-bootstrap-expect', '3',
     '-retry-join', '192.168.116.112', '-retry-join', '192.168.116.113',
-    '-bind', '192.168.116.111', '-advertise', '192.168.116.111', '-client', '0.0.0.0',
+    '-bind', '192.168.116.111', '-advertise', '192.168.116.111', '-client', '192.168.116.111 127.0.0.1',
     '-datacenter', 'datacenter', '-node', 'consulsvr', '-data-dir', '/consul/data', '-ui',
     '-hcl', 'disable_update_check = true',
   ]);
@@ -18,6 +18,13 @@ test('a server gets the seed procedure as arguments: bootstrap-expect, retry-joi
   assert.equal(agents[0]!.labels['io.swarmop.consulcluster'], 'datacenter');
   assert.equal(agents[0]!.labels['io.swarmop.member'], 'consulsvr');
   assert.equal(agents[0]!.labels['io.swarmop.config-hash'], agents[0]!.configHash);
+});
+
+test("the client APIs listen on the bind address and 127.0.0.1 unless every address is asked for", () => {
+  const client = (spec: Parameters<typeof fixtureSpec>[0]) => flagValue(desiredAgents('dc', fixtureSpec(spec), (h) => FIXTURE_HOSTS[h]).agents[0]!.args, '-client');
+  assert.equal(client({ clientAddress: 'bind' }), '192.168.116.111 127.0.0.1');
+  assert.equal(client({ clientAddress: 'any' }), '0.0.0.0');
+  assert.equal(client({ servers: [{ host: 'consulsvr', node: 's1', bindAddress: '127.0.0.1' }], bootstrapExpect: 1 }), '127.0.0.1');
 });
 
 test('clients get no -server and no bootstrap-expect but retry-join every server', () => {

@@ -2,15 +2,18 @@
  * The desired agents of a ConsulCluster, as pure data: one per member, with the container's
  * command line and the hash that detects a configuration change.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { ConsulClusterSpec, ConsulMember } from '../../crds/consul-cluster.js';
-import { agentConfigFile, type AgentConfigFile } from './agent-config-file.js';
+import { agentConfigFile, TLS_FILES, type AgentConfigFile, type AgentTlsPems } from './agent-config-file.js';
+import type { ConsulDialect } from './consul-version.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL, containerName } from './labels.js';
 
 export type AgentRole = 'server' | 'client';
 
 /** Where the data dir is mounted inside the agent container. */
 export const CONTAINER_DATA_DIR = '/consul/data';
+/** The agents' HTTPS port once TLS is on. */
+export const AGENT_HTTPS_PORT = 8501;
 
 export interface DesiredAgent {
   cluster: string;
@@ -35,6 +38,19 @@ export interface DesiredAgent {
 export interface AgentSecrets {
   gossipKey?: string;
   aclToken?: string;
+  /** Per node: its TLS material (spec.tls). */
+  tls?: ReadonlyMap<string, AgentTlsPems>;
+}
+
+/** How the agents' configuration is rendered, besides the spec. */
+export interface RenderOptions {
+  /** The image's Consul names (consul-version.ts); legacy when absent. */
+  dialect?: ConsulDialect;
+  /**
+   * Key of the config-hash HMAC, held in the store: the label then tells nothing about the secrets
+   * to anyone who can read it but not the store. Plain sha256 when absent (no secrets in the spec).
+   */
+  hashKey?: string;
 }
 
 export interface AgentArgsInput {
@@ -53,10 +69,29 @@ export interface AgentArgsInput {
   acl?: { defaultPolicy: 'allow' | 'deny' };
   /** Path of the secrets config file inside the container, when there is one. */
   configFile?: string;
+  dialect?: ConsulDialect;
+  /** -client: the bind address and 127.0.0.1 (default), or every address. */
+  clientAddress?: 'bind' | 'any';
+  /** TLS on: where the plain-HTTP API stays (disabled, or 127.0.0.1 only). */
+  tls?: { http: 'disabled' | 'localhost' };
+}
+
+/** The TLS settings (no secret: file paths and switches) in the dialect's names. */
+export function tlsHcl(dialect: ConsulDialect, http: 'disabled' | 'localhost'): string[] {
+  const ports = http === 'disabled' ? `ports { http = -1 https = ${AGENT_HTTPS_PORT} }` : `ports { https = ${AGENT_HTTPS_PORT} }`;
+  const files = `ca_file = "${TLS_FILES.ca}" cert_file = "${TLS_FILES.cert}" key_file = "${TLS_FILES.key}"`;
+  const out = [ports];
+  if (http === 'localhost') out.push('addresses { http = "127.0.0.1" }');
+  if (dialect === 'current') {
+    out.push(`tls { defaults { ${files} verify_incoming = true verify_outgoing = true } internal_rpc { verify_server_hostname = true } }`);
+  } else {
+    out.push(`${files} verify_incoming = true verify_outgoing = true verify_server_hostname = true`);
+  }
+  return out;
 }
 
 /**
- * `agent -server -bootstrap-expect N -retry-join A -retry-join B [-retry-join-wan W...] -bind X -advertise X -client 0.0.0.0
+ * `agent -server -bootstrap-expect N -retry-join A -retry-join B [-retry-join-wan W...] -bind X -advertise X -client 'X 127.0.0.1'
  * -datacenter DC -node N -data-dir /consul/data [-ui] -hcl 'disable_update_check = true' [-hcl 'acl {...}']
  * [-config-file F]`. Secrets are never arguments: they are in the config file.
  * Membership flags come first so `stableArgs` can drop them for the hash.
@@ -67,12 +102,17 @@ export function agentArgs(i: AgentArgsInput): string[] {
   for (const a of i.retryJoin) args.push('-retry-join', a);
   if (i.role === 'server') for (const a of i.retryJoinWan ?? []) args.push('-retry-join-wan', a);
   if (i.retryInterval) args.push('-retry-interval', i.retryInterval);
-  args.push('-bind', i.address, '-advertise', i.address, '-client', '0.0.0.0');
+  // Not 0.0.0.0 unless asked: the API (and its token header) stays off the host's other networks.
+  const client = i.clientAddress === 'any' ? '0.0.0.0' : [...new Set([i.address, '127.0.0.1'])].join(' ');
+  args.push('-bind', i.address, '-advertise', i.address, '-client', client);
   args.push('-datacenter', i.datacenter, '-node', i.node, '-data-dir', CONTAINER_DATA_DIR);
-  if (i.ui) args.push('-ui');
+  const current = i.dialect === 'current';
+  if (i.ui && !current) args.push('-ui');
   // Consul 1.8 has no flag for it; no agent may ever try to reach the internet.
   args.push('-hcl', 'disable_update_check = true');
+  if (i.ui && current) args.push('-hcl', 'ui_config { enabled = true }');
   if (i.acl) args.push('-hcl', `acl { enabled = true default_policy = ${JSON.stringify(i.acl.defaultPolicy)} }`);
+  if (i.tls) for (const h of tlsHcl(i.dialect ?? 'legacy', i.tls.http)) args.push('-hcl', h);
   if (i.configFile) args.push('-config-file', i.configFile);
   return args;
 }
@@ -99,9 +139,12 @@ export function stableArgs(args: readonly string[]): string[] {
   return out;
 }
 
-/** `secretsDigest` is the config file's digest: a changed secret rolls the agents like any change. */
-export function configHash(image: string, args: readonly string[], dataDir: string, secretsDigest?: string): string {
-  const h = createHash('sha256');
+/**
+ * `secretsDigest` is the config file's digest: a changed secret rolls the agents like any change.
+ * With `hashKey` it is an HMAC, so the label cannot be used to test guesses of a secret.
+ */
+export function configHash(image: string, args: readonly string[], dataDir: string, secretsDigest?: string, hashKey?: string): string {
+  const h = hashKey ? createHmac('sha256', hashKey) : createHash('sha256');
   h.update(JSON.stringify({ image, args: stableArgs(args), dataDir, ...(secretsDigest ? { secretsDigest } : {}) }));
   return h.digest('hex');
 }
@@ -124,6 +167,7 @@ export function desiredAgents(
   hostAddress: HostAddressResolver,
   secrets: AgentSecrets = {},
   wanJoin: readonly string[] = [],
+  render: RenderOptions = {},
 ): DesiredResult {
   const missingHosts: string[] = [];
   const addr = (m: ConsulMember): string => {
@@ -140,7 +184,15 @@ export function desiredAgents(
   const dataDir = spec.dataDir ?? `/var/lib/swarmop/consul/${cluster}`;
   const aclEnabled = spec.acl?.enabled ?? false;
   const agents = [...servers, ...clients].map(({ m, role, address }): DesiredAgent => {
-    const configFile = agentConfigFile({ role, aclEnabled, ...secrets });
+    const tlsPems = spec.tls?.enabled ? secrets.tls?.get(m.node) : undefined;
+    const configFile = agentConfigFile({
+      role,
+      aclEnabled,
+      ...(secrets.gossipKey ? { gossipKey: secrets.gossipKey } : {}),
+      ...(secrets.aclToken ? { aclToken: secrets.aclToken } : {}),
+      ...(render.dialect ? { dialect: render.dialect } : {}),
+      ...(tlsPems ? { tls: tlsPems } : {}),
+    });
     const args = agentArgs({
       role,
       node: m.node,
@@ -153,8 +205,11 @@ export function desiredAgents(
       retryInterval: spec.retryInterval,
       ...(aclEnabled ? { acl: { defaultPolicy: spec.acl?.defaultPolicy ?? 'deny' } } : {}),
       ...(configFile ? { configFile: configFile.path } : {}),
+      ...(render.dialect ? { dialect: render.dialect } : {}),
+      ...(spec.clientAddress ? { clientAddress: spec.clientAddress } : {}),
+      ...(spec.tls?.enabled ? { tls: { http: spec.tls.http ?? 'disabled' } } : {}),
     });
-    const hash = configHash(spec.image, args, dataDir, configFile?.digest);
+    const hash = configHash(spec.image, args, dataDir, configFile?.digest, render.hashKey);
     return {
       cluster,
       node: m.node,

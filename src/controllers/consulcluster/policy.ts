@@ -25,5 +25,10 @@ export function consulClusterViolations(spec: ConsulClusterSpec, policy: TrustPo
   add('spec.image', imageProblem(spec.image, policy.allowedImages));
   if (spec.gossipKeyRef) add('spec.gossipKeyRef.kvKey', secretKeyProblem(spec.gossipKeyRef.kvKey, policy.secretsPrefix));
   if (spec.aclTokenRef) add('spec.aclTokenRef.kvKey', secretKeyProblem(spec.aclTokenRef.kvKey, policy.secretsPrefix));
+  if (spec.tls?.enabled) {
+    for (const f of ['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const) add(`spec.tls.${f}.kvKey`, secretKeyProblem(spec.tls[f].kvKey, policy.secretsPrefix));
+    // Every member's keys are under the prefix: checking the folder covers them all.
+    add('spec.tls.agentCertsKvPrefix', secretKeyProblem(`${spec.tls.agentCertsKvPrefix.replace(/\/+$/, '')}/`, policy.secretsPrefix));
+  }
   return out;
 }

@@ -9,10 +9,12 @@ import type { KindName } from '../../crds/kind-info.js';
 import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
-import { joinVia, readMembers, readWanMembers, type AgentHttpOptions } from '../../consul/agent-http.js';
+import { joinVia, readMembers, readWanMembers, type AgentHttpOptions, type AgentTls } from '../../consul/agent-http.js';
+import { dialectFor } from './consul-version.js';
+import { readClusterTls } from './tls-secrets.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { watchMembers } from './member-watch.js';
-import { desiredAgents, type AgentSecrets, type DesiredAgent } from './desired.js';
+import { AGENT_HTTPS_PORT, desiredAgents, type AgentSecrets, type DesiredAgent } from './desired.js';
 import { ImagePullError, REPAIR_REASON, execute, removeContainer, type ExecuteOptions } from './execute.js';
 import { CLUSTER_LABEL, FINALIZER } from './labels.js';
 import { observeCluster, observeWan, type ObserveOptions } from './observe.js';
@@ -40,6 +42,13 @@ export interface ConsulClusterReconcilerOptions {
   pullTimeoutMs?: number;
   /** Agents' HTTP port (8500). */
   httpPort?: number;
+  /** Agents' HTTPS port when the cluster runs TLS (8501). */
+  httpsPort?: number;
+  /**
+   * The key of a cluster's config-hash HMAC, kept in the store (created on first use), so the
+   * label on the containers cannot be used to test guesses of a secret.
+   */
+  hashKey?: (cluster: string) => Promise<string>;
   /** Every agent call that changes something passes it (leader election). */
   fence?: Fence;
   now?: () => number;
@@ -85,6 +94,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly now: () => number;
   private readonly readSecret?: (kvKey: string) => Promise<string | undefined>;
   private readonly policy: TrustPolicy | undefined;
+  private readonly hashKey?: (cluster: string) => Promise<string>;
+  private readonly httpsPort: number;
+  /** Per cluster, the TLS identity of its calls: one object while the material stays, so its connections are kept alive. */
+  private readonly tlsByCluster = new Map<string, AgentTls>();
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
     const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}), ...(options.fence ? { fence: options.fence } : {}) };
@@ -97,6 +110,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.now = options.now ?? Date.now;
     this.readSecret = options.readSecret;
     this.policy = options.policy;
+    if (options.hashKey) this.hashKey = options.hashKey;
+    this.httpsPort = options.httpsPort ?? AGENT_HTTPS_PORT;
   }
 
   async reconcile(resource: ConsulCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
@@ -116,27 +131,40 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         ],
       };
     }
+    const refuse = (reason: string, message: string): ReconcileOutcome<ConsulClusterObserved> => ({
+      observed: {},
+      conditions: [
+        { type: 'Ready', status: 'False', reason, message },
+        { type: 'Degraded', status: 'Unknown', reason, message },
+      ],
+      requeueAfter: 10_000,
+    });
     const secrets = await this.secrets(spec);
-    if (typeof secrets === 'string') {
-      return {
-        observed: {},
-        conditions: [
-          { type: 'Ready', status: 'False', reason: 'SecretNotFound', message: secrets },
-          { type: 'Degraded', status: 'Unknown', reason: 'SecretNotFound', message: secrets },
-        ],
-        requeueAfter: 10_000,
-      };
-    }
+    if (typeof secrets === 'string') return refuse('SecretNotFound', secrets);
+    const dialect = dialectFor(spec.image);
+    if ('unsupported' in dialect) return refuse('UnsupportedConsulVersion', dialect.unsupported);
     const hostAddress = (h: string) => ctx.hosts.get(h)?.address;
+    let tls: AgentTls | undefined;
+    let expiring: string[] = [];
+    if (spec.tls?.enabled) {
+      const read = this.readSecret ?? (async () => undefined);
+      const t = await readClusterTls(spec, read, (m) => m.bindAddress ?? hostAddress(m.host) ?? '', this.now());
+      if (typeof t === 'string') return refuse('SecretNotFound', t);
+      if (t.problems.length > 0) return refuse('TlsCertificateInvalid', t.problems.join('; '));
+      secrets.tls = t.agents;
+      expiring = t.expiring;
+      tls = this.tlsIdentity(name, t.operator);
+    } else this.tlsByCluster.delete(name);
+    const hashKey = this.hashKey ? await this.hashKey(name) : undefined;
     const federation = wanPeers(name, spec, ctx.cache.list('ConsulCluster'), hostAddress);
-    const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan);
+    const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan, { dialect: dialect.dialect, ...(hashKey ? { hashKey } : {}) });
     if (missingHosts.length > 0) {
       return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
     }
 
-    // Every call to this cluster's agents carries its token, so an ACL default-deny cluster is
-    // observed and repaired like an open one.
-    const tokens = agentTokens(secrets.aclToken, spec.acl?.enabled ?? false);
+    // Every call to this cluster's agents carries its token (and its client certificate), so an
+    // ACL default-deny or TLS cluster is observed and repaired like an open one.
+    const tokens: Partial<AgentHttpOptions> = { ...agentTokens(secrets.aclToken, spec.acl?.enabled ?? false), ...(tls ? { tls, port: this.httpsPort } : {}) };
     this.tokensByCluster.set(name, tokens);
     const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
@@ -198,7 +226,22 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     let requeueAfter = converged ? this.pollIntervalMs : p.step || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000);
     // A WAN gap is re-checked like a LAN one; a peer that does not exist yet at the usual pace.
     if (wanCond && wanCond.status !== 'True' && federation.problems.length === 0) requeueAfter = Math.min(requeueAfter, wanProgress ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000));
-    return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter };
+    const certCond = spec.tls?.enabled
+      ? [
+          expiring.length > 0
+            ? { type: 'CertificateExpiring', status: 'True' as const, reason: 'CertificateExpiring', message: expiring.join('; ') }
+            : { type: 'CertificateExpiring', status: 'False' as const, reason: 'CertificatesValid', message: 'every certificate is valid for 7 days or more' },
+        ]
+      : [];
+    return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : []), ...certCond], requeueAfter };
+  }
+
+  /** The cluster's TLS identity, the same object while its material is unchanged. */
+  private tlsIdentity(cluster: string, t: AgentTls): AgentTls {
+    const had = this.tlsByCluster.get(cluster);
+    if (had && had.ca === t.ca && had.cert === t.cert && had.key === t.key) return had;
+    this.tlsByCluster.set(cluster, t);
+    return t;
   }
 
   /**
@@ -381,7 +424,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     for (const k of this.inflight.keys()) if (k.startsWith(`${name}/`)) this.inflight.delete(k);
     for (const k of this.wanInflight.keys()) if (k.startsWith(`${name}/`)) this.wanInflight.delete(k);
     for (const k of this.unansweredJoins.keys()) if (k.startsWith(`${name}/`)) this.unansweredJoins.delete(k);
-    if (done) this.tokensByCluster.delete(name);
+    if (done) {
+      this.tokensByCluster.delete(name);
+      this.tlsByCluster.delete(name);
+    }
     return done ? { done } : { done, requeueAfter: 5000 };
   }
 
