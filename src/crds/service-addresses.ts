@@ -48,6 +48,8 @@ export interface SlotStatus {
   /** DockerHost the task's node is. */
   host?: string;
   containerID?: string;
+  /** PID of that container when it was attached (a restart is told by a new PID). */
+  pid?: number;
   attached: boolean;
   /** Why not attached (reason: message), or what holds it. */
   reason?: string;
@@ -102,6 +104,7 @@ const slotStatus = obj('One slot and the task that holds it.', {
   node: str('Hostname of the node the task runs on.'),
   host: str('DockerHost of that node.'),
   containerID: str("Id of the task's container."),
+  pid: int('PID of that container when it was attached.', { minimum: 0 }),
   attached: bool('Whether the container holds the address.'),
   reason: str('Why not, as a CamelCase reason.'),
   message: str('Why not, in words.'),
