@@ -27,8 +27,8 @@ export interface PlannedSlot {
   key: string;
   address: string;
   holder?: PlannedHolder;
-  /** Running tasks of the slot that wait for the holder to stop (start-first update). */
-  waiting: SwarmTask[];
+  /** Running tasks of the slot that wait for the holder to stop (start-first update), older first. */
+  waiting: PlannedHolder[];
   /** The earlier holder (from status) when it is not this run's holder: it lets go first. */
   release?: SlotStatus;
 }
@@ -82,7 +82,7 @@ export function planSlots(input: SlotPlanInput): SlotPlan {
     const tasks = groups.get(key) ?? [];
     const keep = prev?.taskID !== undefined && prev.address === address ? tasks.find((t) => t.id === prev.taskID) : undefined;
     const chosen = keep ?? tasks[0];
-    const slot: PlannedSlot = { key, address, waiting: tasks.filter((t) => t !== chosen) };
+    const slot: PlannedSlot = { key, address, waiting: tasks.filter((t) => t !== chosen).map(holderOf) };
     if (chosen) slot.holder = holderOf(chosen);
     // The earlier holder lets go when another task (or none) holds the slot now, or its address changed.
     if (prev?.containerID !== undefined && prev.host !== undefined && (prev.taskID !== chosen?.id || prev.address !== address)) slot.release = prev;

@@ -158,7 +158,7 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       }
     }
     if (!slot.holder) return { attached: false };
-    const order: PlannedHolder[] = [slot.holder, ...slot.waiting.map((t) => ({ ...slot.holder!, task: t, ...this.placement(slot.holder!, t) }))];
+    const order: PlannedHolder[] = [slot.holder, ...slot.waiting];
     let last: SlotResult & { applied?: boolean; failed?: string } = { attached: false };
     for (const [i, h] of order.entries()) {
       if (!h.host) {
@@ -182,11 +182,6 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       if (last.attached || !cond || !GONE.has(cond.reason) || i === order.length - 1) return last;
     }
     return last;
-  }
-
-  private placement(first: PlannedHolder, t: SwarmTask): Partial<PlannedHolder> {
-    // Tasks of one slot share the service and slot; only their node (and so host) and id differ.
-    return { container: first.container.replace(/\.[^.]+$/, `.${t.id}`), ...(t.nodeID === first.task.nodeID ? {} : { node: undefined, host: undefined }) };
   }
 
   /** One move is one `TaskMoved` repair; anything else the attach recorded goes through in the slot's words. */

@@ -39,7 +39,7 @@ export function slotStatuses(plan: SlotPlan, results: ReadonlyMap<string, SlotRe
     if (r?.pid) base.pid = r.pid;
     if (!s.holder) return { ...base, reason: 'NoTask', message: s.waiting.length ? 'no running task' : 'no running task in this slot' };
     if (r && !r.attached) return { ...base, ...(r.reason ? { reason: r.reason } : {}), ...(r.message ? { message: r.message } : {}) };
-    const others = s.waiting.filter((t) => t.id !== holder?.task.id);
+    const others = [s.holder!, ...s.waiting].map((w) => w.task).filter((t) => t.id !== holder?.task.id);
     if (others.length > 0 && r?.attached)
       return { ...base, message: `newer task ${others.map((t) => t.id.slice(0, 12)).join(', ')} gets the address once this one stops` };
     return base;
