@@ -48,6 +48,8 @@ export interface SlotStatus {
   /** DockerHost the task's node is. */
   host?: string;
   containerID?: string;
+  /** Name of the task's container (`<service>.<slot or node id>.<task id>`). */
+  container?: string;
   /** PID of that container when it was attached (a restart is told by a new PID). */
   pid?: number;
   attached: boolean;
@@ -104,6 +106,7 @@ const slotStatus = obj('One slot and the task that holds it.', {
   node: str('Hostname of the node the task runs on.'),
   host: str('DockerHost of that node.'),
   containerID: str("Id of the task's container."),
+  container: str("Name of the task's container.", { format: 'container-name' }),
   pid: int('PID of that container when it was attached.', { minimum: 0 }),
   attached: bool('Whether the container holds the address.'),
   reason: str('Why not, as a CamelCase reason.'),

@@ -112,8 +112,8 @@ test('each running task gets its slot address; first attaches are events, not re
     tasks: 2,
     lastAppliedTime: '2024-01-03T00:00:00.000Z',
     slots: [
-      { slot: '1', address: '10.0.0.50/24', attached: true, taskID: 'a', node: 'consul01', host: 'consul01', containerID: 'id-web.1.a', pid: 42 },
-      { slot: '2', address: '10.0.0.51/24', attached: true, taskID: 'b', node: 'consul02', host: 'consul02', containerID: 'id-web.2.b', pid: 42 },
+      { slot: '1', address: '10.0.0.50/24', attached: true, taskID: 'a', node: 'consul01', host: 'consul01', containerID: 'id-web.1.a', container: 'web.1.a', pid: 42 },
+      { slot: '2', address: '10.0.0.51/24', attached: true, taskID: 'b', node: 'consul02', host: 'consul02', containerID: 'id-web.2.b', container: 'web.2.b', pid: 42 },
     ],
   });
 });
@@ -195,7 +195,7 @@ test('more tasks than addresses: AddressesExhausted, 2 of 3 attached, the third 
   assert.equal(out.conditions[0]?.reason, 'AddressesExhausted');
   assert.equal(out.conditions[0]?.status, 'False');
   assert.deepEqual([out.observed.attached, out.observed.tasks], [2, 3]);
-  assert.deepEqual(out.observed.slots?.[2], { slot: '3', address: '', attached: false, taskID: 'c', node: 'consul03', host: 'consul03', containerID: 'c-c', reason: 'AddressesExhausted', message: 'more tasks than addresses' });
+  assert.deepEqual(out.observed.slots?.[2], { slot: '3', address: '', attached: false, taskID: 'c', node: 'consul03', host: 'consul03', containerID: 'c-c', container: 'web.3.c', reason: 'AddressesExhausted', message: 'more tasks than addresses' });
 });
 
 test('scale down releases the slot without a task', async () => {
@@ -231,4 +231,25 @@ test('container events of a service task enqueue the ServiceAddresses of that se
   assert.deepEqual(s.r.mapHostEvent('consul02', ev({ name: 'web.1.a', 'com.docker.swarm.service.name': 'web' }, 'die'), cache), ['web']);
   assert.deepEqual(s.r.mapHostEvent('consul02', ev({ name: 'api.1.a', 'com.docker.swarm.service.name': 'api' }), cache), []);
   assert.deepEqual(s.r.mapHostEvent('consul02', ev({ name: 'web' }), cache), []);
+});
+
+test("the attachment controller's host watch sees the attached slots, and its re-queues name the ServiceAddresses", async () => {
+  const seen: { names: string[][]; enqueued: string[] } = { names: [], enqueued: [] };
+  const attacher = Object.assign(new FakeAttacher(), {
+    async watchHosts(ctx: { cache: ObjectCache; enqueue(n: string): void }) {
+      const list = ctx.cache.list('StaticIPAttachment');
+      seen.names.push(list.map((a) => `${a.metadata.name} ${a.spec.container}@${a.spec.host} ${a.spec.address}`));
+      assert.deepEqual(ctx.cache.byIndex('StaticIPAttachment', 'host', 'consul02').map((a) => a.metadata.name), ['web.2']);
+      for (const a of list) ctx.enqueue(a.metadata.name);
+    },
+  });
+  const r = new ServiceAddressesReconciler({ attacher, tasksApi: () => new FakeTasks() });
+  const status = attachedStatus()!;
+  status.slots = status.slots!.map((s) => ({ ...s, container: `web.${s.slot}.${s.taskID}` }));
+  // A slot not attached has nothing to watch.
+  status.slots.push({ slot: '3', address: '10.0.0.52/24', attached: false, taskID: 'c', host: 'consul03', container: 'web.3.c', reason: 'AddressesExhausted' });
+  const cache = cacheOf([swarm, web(status)]);
+  await r.watchHosts({ hosts: { get: () => undefined, list: () => [] }, cache, enqueue: (n) => seen.enqueued.push(n), log: undefined as never }, new AbortController().signal);
+  assert.deepEqual(seen.names, [['web.1 web.1.a@consul01 10.0.0.50/24', 'web.2 web.2.b@consul02 10.0.0.51/24']]);
+  assert.deepEqual(seen.enqueued, ['web', 'web']);
 });

@@ -5,13 +5,14 @@
  * side; within a slot the release comes first, so one address is never on two containers whose
  * hosts answer.
  */
-import { slotAddresses, type ServiceAddresses, type SwarmCluster } from '../../crds/index.js';
+import { slotAddresses, type ServiceAddresses, type StaticIPAttachment, type SwarmCluster } from '../../crds/index.js';
 import { SwarmopError } from '../../errors.js';
 import { parseCidr } from '../../crds/formats.js';
 import { CLAIMS_INDEX, findServiceAddressConflict } from '../staticipattachment/conflicts.js';
-import { SERVICE_INDEX } from '../kind-indexes.js';
+import { HOST_INDEX, SERVICE_INDEX } from '../kind-indexes.js';
+import type { HostWatchContext } from '../kind-reconciler.js';
 import type { FinalizeOutcome, HostEvent, HostHandle, KindName, KindReconcileContext, KindReconciler, ObjectCache, ReconcileOutcome } from './kind-types.js';
-import { heldTarget, type SlotTarget } from './desired.js';
+import { heldTarget, slotAttachment, type SlotTarget } from './desired.js';
 import { attachSlot, type Recorded, releaseSlot, type SlotAttacher } from './execute.js';
 import { askManagers, managerOrder, nodeHostMatcher } from './manager.js';
 import { dockerServiceTasksApi, type ServiceTasksApi, type SwarmNodeInfo, type SwarmServiceInfo, type SwarmTask } from './observe.js';
@@ -28,7 +29,10 @@ const STARTING = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing',
 const GONE = new Set(['ContainerNotFound', 'ContainerNotRunning']);
 
 export interface ServiceAddressesReconcilerOptions {
-  attacher: SlotAttacher & { mapHostEvent?(host: string, event: HostEvent, cache: ObjectCache): string[] };
+  attacher: SlotAttacher & {
+    mapHostEvent?(host: string, event: HostEvent, cache: ObjectCache): string[];
+    watchHosts?(ctx: HostWatchContext, signal: AbortSignal): Promise<void>;
+  };
   /** The manager's API on a DockerHost (tests inject a fake). */
   tasksApi?: (host: HostHandle) => ServiceTasksApi;
   retryAfterMs?: number;
@@ -253,6 +257,35 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       });
     }
     return names;
+  }
+
+  /**
+   * The attachment controller's own watch of the hosts (netlink changes in the attached containers,
+   * the inspect a start event prefetches), over the slots' in-memory attachments: a change there
+   * re-queues the ServiceAddresses that holds the slot.
+   */
+  async watchHosts(ctx: HostWatchContext, signal: AbortSignal): Promise<void> {
+    if (!this.attacher.watchHosts) {
+      if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      return;
+    }
+    const owners = new Map<string, string>();
+    const slots = (): StaticIPAttachment[] =>
+      ctx.cache.list(KIND).flatMap((res) =>
+        (res.status?.slots ?? []).flatMap((s) => {
+          if (!s.attached || !s.host || !s.taskID || !s.container) return [];
+          const a = slotAttachment(res, { key: s.slot, address: s.address, taskID: s.taskID, host: s.host, container: s.container });
+          owners.set(a.metadata.name, res.metadata.name);
+          return [a];
+        }),
+      );
+    const cache: ObjectCache = {
+      get: () => undefined,
+      list: (<K extends KindName>(k: K) => (k === 'StaticIPAttachment' ? slots() : [])) as ObjectCache['list'],
+      byIndex: (<K extends KindName>(k: K, index: string, value: string) =>
+        k === 'StaticIPAttachment' && index === HOST_INDEX ? slots().filter((a) => a.spec.host === value) : []) as ObjectCache['byIndex'],
+    };
+    await this.attacher.watchHosts({ hosts: ctx.hosts, cache, log: ctx.log, enqueue: (name) => ctx.enqueue(owners.get(name) ?? name) }, signal);
   }
 
   mapHostConnectivity(_host: string, connected: boolean, cache: ObjectCache): string[] {

@@ -27,6 +27,7 @@ function holderFields(h: PlannedHolder): Partial<SlotStatus> {
     ...(h.node?.hostname ? { node: h.node.hostname } : {}),
     ...(h.host ? { host: h.host } : {}),
     ...(h.task.containerID ? { containerID: h.task.containerID } : {}),
+    container: h.container,
   };
 }
 
