@@ -212,6 +212,7 @@ test('an address claimed by an older StaticIPAttachment: AddressConflict before 
   const s = setup([older]);
   const out = await s.r.reconcile(web(), s.ctx());
   assert.deepEqual(out.conditions, [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: 'address 10.0.0.51 is already claimed by staticipattachment/db (older); nothing was changed' }]);
+  assert.equal(out.requeueAfter, 10_000);
   assert.deepEqual([s.tasks.calls, s.attacher.log], [[], []]);
 });
 

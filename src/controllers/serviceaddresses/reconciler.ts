@@ -85,7 +85,7 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       ...new Set(addresses.flatMap((a) => [...ctx.cache.byIndex('StaticIPAttachment', CLAIMS_INDEX, claimKey(a)), ...ctx.cache.byIndex(KIND, CLAIMS_INDEX, claimKey(a))])),
     ];
     const conflict = findServiceAddressConflict(res, candidates);
-    if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
+    if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message), requeueAfter: this.retryAfterMs };
 
     const previous = res.status?.slots ?? [];
     const w = await this.world(res, ctx);
