@@ -10,6 +10,7 @@ import type Docker from 'dockerode';
 import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles } from './framework/lab.js';
 import { eventually, timeUntil } from '../testing/wait-until.js';
+import { defaultHelperImage } from '../src/controllers/staticipattachment/index.js';
 
 const { MGR, A, B, WORKLOAD_IMAGE, lab } = labRoles();
 const SERVICE = 'sa-e2e-web';
@@ -73,12 +74,17 @@ const pings = async (host: string | undefined, ip: string) => {
   return (await dockerOnHost(p.host, ['exec', p.name, 'ping', '-c', '1', '-W', '1', ip], 10_000)).code === 0;
 };
 
-/** The MACs that answer an ARP request for `ip`, asked from the manager host (a third host). */
-async function arpAnswers(ip: string): Promise<Set<string>> {
-  const route = (await dockerOnHost(MGR, ['exec', 'swarmop-nethelper', 'ip', '-o', 'route', 'get', ip], 10_000)).stdout;
-  const dev = /\bdev (\S+)/.exec(route)?.[1] ?? 'eth0';
-  const out = (await dockerOnHost(MGR, ['exec', 'swarmop-nethelper', 'arping', '-c', '2', '-w', '2', '-I', dev, ip], 10_000)).stdout;
-  return new Set([...out.matchAll(/\[([0-9a-fA-F:]{17})\]/g)].map((m) => m[1]!.toLowerCase()));
+/**
+ * The MACs that answer an ARP request for `ip`, asked from the manager host (a third host: the
+ * tasks run on the workers), with the network helper's image (it has arping; the DockerHost
+ * controller put it on every host) in the host's network namespace. Undefined when the probe
+ * itself failed, so a probe that never ran cannot count as "no duplicates".
+ */
+async function arpAnswers(ip: string): Promise<Set<string> | undefined> {
+  const script = 'dev=$(ip -o route get "$1" | sed -n "s/.* dev \\([^ ]*\\).*/\\1/p"); arping -c 2 -w 2 -I "$dev" "$1"; exit 0';
+  const r = await dockerOnHost(MGR, ['run', '--rm', '--network', 'host', '--cap-add', 'NET_RAW', '--label', 'io.swarmop.lab=1', defaultHelperImage(), 'sh', '-c', script, 'sh', ip], 30_000);
+  if (r.code !== 0) return undefined;
+  return new Set([...r.stdout.matchAll(/\[([0-9a-fA-F:]{17})\]/g)].map((m) => m[1]!.toLowerCase()));
 }
 
 describeE2E('ServiceAddresses', (f) => {
@@ -139,10 +145,17 @@ describeE2E('ServiceAddresses', (f) => {
     itE2E(f, `docker service update --force (${order}): each slot ends on its new task, never two answers to one address`, async () => {
       const before = await slots();
       let duplicates = 0;
+      let answered = 0;
+      let failed = 0;
       let probing = true;
       const probe = (async () => {
         while (probing) {
-          for (const ip of ADDRS) if ((await arpAnswers(ip)).size > 1) duplicates++;
+          for (const ip of ADDRS) {
+            const macs = await arpAnswers(ip);
+            if (macs === undefined) failed++;
+            else if (macs.size > 1) duplicates++;
+            else if (macs.size === 1) answered++;
+          }
         }
       })();
       try {
@@ -156,7 +169,10 @@ describeE2E('ServiceAddresses', (f) => {
         probing = false;
         await probe;
       }
+      assert.equal(failed, 0, `${failed} ARP probes could not run`);
+      assert.ok(answered > 0, 'the ARP probes saw the addresses answer at least once (the detector works)');
       assert.equal(duplicates, 0, `${duplicates} ARP probes saw two MACs answer one address during the ${order} update`);
+      console.log(`# ServiceAddresses: ${order} update, ${answered} ARP probes answered by one MAC, ${duplicates} by two`);
     });
   }
 
