@@ -55,11 +55,19 @@ test('layer rules: a kind folder may not import another kind folder, tests inclu
     edge('src/controllers/kind-indexes.ts', 'src/controllers/staticipattachment/conflicts.ts'),
     edge('src/controllers/index.ts', 'src/controllers/dockerhost/index.ts'),
     edge('src/controllers/dockerhost/reconciler.ts', 'src/nethelper/helper-image.ts'),
+    // ServiceAddresses may use StaticIPAttachment's index.ts and nothing else of it; no other kind may.
+    edge('src/controllers/serviceaddresses/index.ts', 'src/controllers/staticipattachment/index.ts'),
+    edge('src/controllers/serviceaddresses/execute.ts', 'src/controllers/staticipattachment/plan.ts'),
+    edge('src/controllers/serviceaddresses/manager.ts', 'src/controllers/swarmcluster/index.ts'),
+    edge('src/controllers/dockerhost/reconciler.ts', 'src/controllers/staticipattachment/index.ts'),
   ]);
   assert.deepEqual(found.map((v) => `${v.edge.from} -> ${v.edge.to}`), [
     'src/controllers/consulcluster/reconciler.ts -> src/controllers/staticipattachment/service/agent.ts',
     'src/controllers/consulcluster/x.test.ts -> src/controllers/swarmcluster/plan.ts',
     'src/controllers/staticipattachment/service/step.ts -> src/controllers/consulcluster/model.ts',
+    'src/controllers/serviceaddresses/execute.ts -> src/controllers/staticipattachment/plan.ts',
+    'src/controllers/serviceaddresses/manager.ts -> src/controllers/swarmcluster/index.ts',
+    'src/controllers/dockerhost/reconciler.ts -> src/controllers/staticipattachment/index.ts',
   ]);
 });
 

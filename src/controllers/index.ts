@@ -5,7 +5,8 @@ import type { KindReconciler } from './kind-reconciler.js';
 import { createDockerHostReconciler } from './dockerhost/index.js';
 import { createConsulClusterReconciler } from './consulcluster/index.js';
 import { createSwarmClusterReconciler } from './swarmcluster/index.js';
-import { createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
+import { createNetHelper, createStaticIPAttachmentReconciler } from './staticipattachment/index.js';
+import { createServiceAddressesReconciler } from './serviceaddresses/index.js';
 import { HelperImageProvisioner } from '../nethelper/helper-image.js';
 import { secretKeyProblem, type TrustPolicy } from './trust-policy.js';
 import { storeHashKey } from './consulcluster/hash-key.js';
@@ -39,6 +40,8 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
   const readSecret = kv
     ? async (key: string) => (policy && secretKeyProblem(key, policy.secretsPrefix) !== undefined ? undefined : (await kv.get(key))?.value)
     : undefined;
+  // One network helper (one session per host) for both kinds that attach addresses.
+  const helper = createNetHelper({ images: helperImages, ...(deps.fence ? { fence: deps.fence } : {}) });
   return [
     // An unreachable host is re-probed every 2 s besides its event stream's reconnects.
     createDockerHostReconciler({ unreachableRecheckMs: 2_000, helperImages }),
@@ -50,10 +53,15 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
     }),
     createSwarmClusterReconciler({ ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
     createStaticIPAttachmentReconciler({
+      helper,
       images: helperImages,
       ...(readSecret ? { readSecret } : {}),
       ...(policy?.attachRequiresLabel !== undefined ? { attachRequiresLabel: policy.attachRequiresLabel } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
+    }),
+    createServiceAddressesReconciler({
+      helper,
+      ...(policy?.attachRequiresLabel !== undefined ? { attachRequiresLabel: policy.attachRequiresLabel } : {}),
     }),
   ];
 }

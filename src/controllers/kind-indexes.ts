@@ -6,10 +6,13 @@
  */
 import type { KindName } from '../crds/index.js';
 import type { KindTypes } from './kind-reconciler.js';
-import { CLAIMS_INDEX, claimKeys } from './staticipattachment/conflicts.js';
+import { CLAIMS_INDEX, claimKeys, serviceClaimKeys } from './address-claims.js';
 
 /** Attachments by host name (the keys a host's events and reachability map to). */
 export const HOST_INDEX = 'host';
+
+/** ServiceAddresses by Swarm service name (what a task container's event names). */
+export const SERVICE_INDEX = 'service';
 
 export type KindIndexers = { readonly [K in KindName]?: Readonly<Record<string, (object: KindTypes[K]) => readonly string[]>> };
 
@@ -17,6 +20,11 @@ export const KIND_INDEXERS: KindIndexers = {
   StaticIPAttachment: {
     [CLAIMS_INDEX]: (a) => claimKeys(a.spec),
     [HOST_INDEX]: (a) => [a.spec.host],
+  },
+  // Filed under the same claim keys as attachments' addresses: one lookup finds both kinds.
+  ServiceAddresses: {
+    [CLAIMS_INDEX]: (s) => serviceClaimKeys(s.spec),
+    [SERVICE_INDEX]: (s) => [s.spec.service],
   },
 };
 

@@ -7,7 +7,7 @@
  */
 import type Docker from 'dockerode';
 import type { Logger } from 'winston';
-import type { ConditionStatus, ConsulCluster, DockerHost, KindName, Resource, StaticIPAttachment, SwarmCluster } from '../crds/index.js';
+import type { ConditionStatus, ConsulCluster, DockerHost, KindName, Resource, ServiceAddresses, StaticIPAttachment, SwarmCluster } from '../crds/index.js';
 
 /** A DockerHost as the other controllers see it (from the operator's cache). */
 export interface HostHandle {
@@ -40,6 +40,7 @@ export interface KindTypes {
   ConsulCluster: ConsulCluster;
   SwarmCluster: SwarmCluster;
   StaticIPAttachment: StaticIPAttachment;
+  ServiceAddresses: ServiceAddresses;
 }
 
 /** Read-only view of every watched object with a valid spec, kept current by the object indexes. */

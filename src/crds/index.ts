@@ -36,5 +36,14 @@ export type {
   StaticIPAttachmentSpecInput,
   StaticIPAttachmentStatus,
 } from './static-ip-attachment.js';
+export type {
+  AddressRange,
+  ServiceAddresses,
+  ServiceAddressesSpec,
+  ServiceAddressesSpecInput,
+  ServiceAddressesStatus,
+  SlotStatus,
+} from './service-addresses.js';
+export { slotAddresses } from './service-addresses.js';
 export type { ConsulServiceSpec, ConsulServiceStatus, ServiceCheckSpec, ServiceHealth } from './consul-service.js';
 export { DEFAULT_CHECK_INTERVAL, DEFAULT_CHECK_TIMEOUT } from './consul-service.js';

@@ -6,7 +6,7 @@ import type { FieldPath } from './field-path.js';
 import type { JsonSchemaObject } from './json-schema.js';
 import type { Resource } from './meta.js';
 
-export type KindName = 'DockerHost' | 'ConsulCluster' | 'SwarmCluster' | 'StaticIPAttachment';
+export type KindName = 'DockerHost' | 'ConsulCluster' | 'SwarmCluster' | 'StaticIPAttachment' | 'ServiceAddresses';
 
 export interface PrinterColumn {
   name: string;

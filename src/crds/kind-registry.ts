@@ -4,9 +4,10 @@ import { dockerHostKind } from './docker-host.js';
 import type { KindDefinition, KindInfo, KindName } from './kind-info.js';
 import { staticIPAttachmentKind } from './static-ip-attachment.js';
 import { swarmClusterKind } from './swarm-cluster.js';
+import { serviceAddressesKind } from './service-addresses.js';
 
 // Immutable data, like a scheme in controller-runtime; order is the order `get all` would print.
-const DEFINITIONS = [dockerHostKind, consulClusterKind, swarmClusterKind, staticIPAttachmentKind] as const;
+const DEFINITIONS = [dockerHostKind, consulClusterKind, swarmClusterKind, staticIPAttachmentKind, serviceAddressesKind] as const;
 
 export const KINDS: readonly KindInfo[] = DEFINITIONS;
 

@@ -94,7 +94,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('get')
     .description('list resources of one or more kinds, or show some by name (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('[resources...]', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, or plural / short form)')
+    .argument('[resources...]', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, serviceaddresses, or plural / short form)')
     .option('-f, --filename <path>', 'the objects these manifests name (file, folder or -); repeatable', collect)
     .option('-R, --recursive', 'with -f: process folders recursively')
     .option('-o, --output <format>', OUTPUT_FORMATS_HELP)

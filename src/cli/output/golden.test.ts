@@ -41,6 +41,20 @@ const STATUS: Record<string, Record<string, Resource['status'] & Record<string, 
   SwarmCluster: {
     swarm: { observedGeneration: 1, conditions: cond('False', 'NodesNotReady', 'consul02 is down'), swarmID: 'abc123', nodes: [{ hostname: 'consulsvr', role: 'manager', state: 'ready', availability: 'active', leader: true }] },
   },
+  ServiceAddresses: {
+    web: {
+      observedGeneration: 1,
+      conditions: cond('False', 'AddressesExhausted', '1 task of service web got no address: the service has more tasks than the 2 addresses (t3)'),
+      mode: 'replicated',
+      attached: 2,
+      tasks: 3,
+      slots: [
+        { slot: '1', address: '192.168.116.150/24', taskID: 't1', node: 'consul01', host: 'consul01', containerID: 'c1', container: 'web.1.t1', pid: 4242, attached: true },
+        { slot: '2', address: '192.168.116.151/24', taskID: 't2', node: 'consul02', host: 'consul02', containerID: 'c2', container: 'web.2.t2', pid: 5151, attached: true },
+        { slot: '3', address: '', taskID: 't3', node: 'consulsvr', host: 'consulsvr', containerID: 'c3', container: 'web.3.t3', attached: false, reason: 'AddressesExhausted', message: 'more tasks than addresses' },
+      ],
+    },
+  },
   StaticIPAttachment: {
     ubuntu114: { observedGeneration: 1, conditions: cond('True', 'Attached', 'eth1 192.168.116.114/24 up in ubuntu114') },
     ubuntu119: { observedGeneration: 1, conditions: cond('False', 'AddressConflict', '192.168.116.119 is also claimed by other') },
@@ -50,13 +64,16 @@ const STATUS: Record<string, Record<string, Resource['status'] & Record<string, 
 const EVENTS: EventRow[] = [
   { type: 'Normal', reason: 'Attached', message: 'added eth1 192.168.116.114/24', lastTimestamp: '2026-03-01T11:55:00Z', count: 1, object: 'staticipattachment/ubuntu114', source: 'staticipattachment-controller' },
   { type: 'Normal', reason: 'DriftRepaired', message: 'eth1 missing in container ubuntu114; re-attached', lastTimestamp: '2026-03-01T11:59:00Z', count: 3, object: 'staticipattachment/ubuntu114', source: 'staticipattachment-controller' },
+  { type: 'Normal', reason: 'DriftRepaired', message: 'slot 1 of service web: task t0 on consul02 was replaced by task t1 on consul01', lastTimestamp: '2026-03-01T11:58:00Z', count: 1, object: 'serviceaddresses/web', source: 'serviceaddresses-controller' },
   { type: 'Warning', reason: 'Unreachable', message: 'dial tcp 192.168.116.112:2375: connect: connection refused', lastTimestamp: '2026-03-01T11:59:30Z', count: 1, object: 'dockerhost/consul01', source: 'dockerhost-controller' },
 ];
 
 function fixtures(): Resource[] {
-  // The reference topology: the top-level manifests only (examples/ holds variants).
+  // The reference topology: the top-level manifests only (examples/ holds variants), and the
+  // example ServiceAddresses (a Swarm service is not part of the reference topology).
   const dir = path.join(REPO, 'manifests');
   const sources = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
+  sources.push({ file: 'examples/serviceaddresses.yaml', bytes: readFileSync(path.join(REPO, 'examples', 'serviceaddresses.yaml')) });
   const { resources, errors } = validateSources(sources);
   assert.deepEqual(errors, []);
   return resources.map((r, i) => {

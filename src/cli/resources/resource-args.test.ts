@@ -11,7 +11,7 @@ const show = (args: string[]) => {
 test('resource arguments read as kubectl reads them', () => {
   assert.deepEqual(show(['sia']), { kinds: ['StaticIPAttachment'] });
   assert.deepEqual(show(['dh,sia']), { kinds: ['DockerHost', 'StaticIPAttachment'] });
-  assert.deepEqual(show(['all']), { kinds: ['DockerHost', 'ConsulCluster', 'SwarmCluster', 'StaticIPAttachment'] });
+  assert.deepEqual(show(['all']), { kinds: ['DockerHost', 'ConsulCluster', 'SwarmCluster', 'StaticIPAttachment', 'ServiceAddresses'] });
   assert.deepEqual(show(['sia', 'a', 'b']), { refs: ['StaticIPAttachment/a', 'StaticIPAttachment/b'] });
   assert.deepEqual(show(['sia/a', 'dockerhost/h']), { refs: ['StaticIPAttachment/a', 'DockerHost/h'] });
   assert.deepEqual(kindsOf(parseResourceArgs(['sia/a', 'dh/h', 'sia/b'])).map((k) => k.kind), ['StaticIPAttachment', 'DockerHost']);

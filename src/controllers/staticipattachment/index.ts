@@ -35,13 +35,12 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   attachRequiresLabel?: string;
 }
 
-export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
+/** The network helper the options ask for (also shared with the ServiceAddresses controller). */
+export function createNetHelper(options: Omit<CreateStaticIPReconcilerOptions, 'helper'> = {}): NetHelper {
   const images = options.images ?? new HelperImageProvisioner(options.image !== undefined ? { image: options.image } : {});
   const helperOptions: NetHelperOptions = { ...options, image: images.image, ensureImage: (host) => images.require(host) };
   const mode = options.helperMode ?? 'session';
-  const helper =
-    options.helper ??
-    (mode === 'run'
+  return mode === 'run'
       ? new RunOnceNetHelper(helperOptions)
       : mode === 'resident'
         ? new ResidentNetHelper(helperOptions)
@@ -49,7 +48,11 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
             resident: new ResidentNetHelper(helperOptions),
             ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
             ...(options.fence ? { fence: options.fence } : {}),
-          }));
+          });
+}
+
+export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {
+  const helper = options.helper ?? createNetHelper(options);
   const network = new StaticIPAttachmentReconciler({
     helper,
     ...(options.retryAfterMs !== undefined ? { retryAfterMs: options.retryAfterMs } : {}),

@@ -23,7 +23,7 @@ import type {
   ReconcileOutcome,
 } from '../kind-reconciler.js';
 import { HOST_INDEX } from '../kind-indexes.js';
-import { CLAIMS_INDEX, claimCandidates, findConflict } from './conflicts.js';
+import { CLAIMS_INDEX, claimCandidates, findConflict } from '../address-claims.js';
 import type { HelperCommand } from '../../nethelper/helper-program.js';
 import type { HelperHost, NetHelper } from '../../nethelper/net-helper.js';
 import { NetlinkWatch } from './netlink-monitor.js';
@@ -166,7 +166,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const d = desiredFor(res);
     const sharing = uidSharedWith(res, ctx.cache);
     if (sharing) return { observed: {}, conditions: ready('False', POLICY_REASON, uidMessage(res, sharing)) };
-    const conflict = findConflict(res, claimCandidates(res.spec, (key) => ctx.cache.byIndex(KIND, CLAIMS_INDEX, key)));
+    // ServiceAddresses are filed under the same address keys: one check across both kinds.
+    const conflict = findConflict(res, claimCandidates(res.spec, (key) => [...ctx.cache.byIndex(KIND, CLAIMS_INDEX, key), ...ctx.cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key)]));
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
 
     const host = ctx.hosts.get(d.host);
@@ -348,10 +349,10 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
 
   mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
     if (kind === 'DockerHost') return onHost(cache, name).map((o) => o.metadata.name);
-    if (kind !== KIND) return [];
-    // Another attachment changed or went away: the ones it refused may now be free to attach.
+    if (kind !== KIND && kind !== 'ServiceAddresses') return [];
+    // Another attachment (or a ServiceAddresses) changed or went away: the ones it refused may now be free to attach.
     return attachments(cache)
-      .filter((o) => o.metadata.name !== name && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
+      .filter((o) => (kind !== KIND || o.metadata.name !== name) && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
       .map((o) => o.metadata.name);
   }
 

@@ -47,11 +47,8 @@ export const DEFAULT_DOWN_GRACE_MS = 15_000;
 export const DEFAULT_PROMOTION_GRACE_MS = 40_000;
 
 /** Host part of "ip:port" or a bare ip; '' for the placeholder 0.0.0.0 Docker shows for some managers. */
-export function hostOfAddr(addr: string | undefined): string {
-  if (!addr) return '';
-  const host = addr.replace(/:\d+$/, '');
-  return host === '0.0.0.0' ? '' : host;
-}
+import { hostOfAddr } from '../swarm-node-address.js';
+export { hostOfAddr };
 
 /** An entry belongs to a listed host by its address; by hostname only when Docker shows no usable address. */
 function sameNode(n: SwarmNode, d: DesiredNode, engineHostname: string | undefined): boolean {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ObjectIndex } from '../../runtime/object-index.js';
-import { CLAIMS_INDEX, claimCandidates, claimKeys, findConflict } from './conflicts.js';
-import type { AttachmentSpec } from './desired.js';
+import { ObjectIndex } from '../runtime/object-index.js';
+import { CLAIMS_INDEX, claimCandidates, claimKeys, findConflict } from './address-claims.js';
+import type { AttachmentSpec } from './staticipattachment/desired.js';
 
 function sia(name: string, created: string, spec: Partial<AttachmentSpec> = {}) {
   return {
