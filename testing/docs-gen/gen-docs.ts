@@ -33,7 +33,7 @@ export const KIND_PAGES: ReadonlyArray<readonly [string, string]> = [
 ];
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const KIND_ORDER = ['any kind', 'DockerHost', 'StaticIPAttachment', 'ConsulCluster', 'SwarmCluster'];
+const KIND_ORDER = ['any kind', 'DockerHost', 'StaticIPAttachment', 'ConsulCluster', 'SwarmCluster', 'ServiceAddresses'];
 
 /** The reasons table: grouped by kind, then by name. */
 export function reasonsTable(): string {

@@ -5,7 +5,7 @@
  * the code here or in NOT_REASONS (gen-docs.test.ts), so the table can neither miss nor keep one.
  */
 
-export type ReasonKind = 'any kind' | 'DockerHost' | 'ConsulCluster' | 'SwarmCluster' | 'StaticIPAttachment';
+export type ReasonKind = 'any kind' | 'DockerHost' | 'ConsulCluster' | 'SwarmCluster' | 'StaticIPAttachment' | 'ServiceAddresses';
 
 export interface ReasonEntry {
   kind: ReasonKind;
@@ -120,6 +120,10 @@ export const REASONS: Readonly<Record<string, ReasonEntry>> = {
   DatacenterConflict: { kind: 'ConsulCluster', shows: 'WanFederated=False', meaning: 'wanJoin names a cluster with the same datacenter name', look: 'spec.datacenter of both', fix: 'datacenters must differ to federate' },
   PeerHostNotFound: { kind: 'ConsulCluster', shows: 'WanFederated=False', meaning: "a server host of the named cluster has no DockerHost, so it has no address to join", look: '`swarmop get dh`', fix: 'apply the DockerHost' },
   WanJoined: { kind: 'ConsulCluster', shows: 'Normal event', meaning: 'the servers were joined over the WAN to the named clusters', look: '—', fix: '—' },
+  UnsupportedConsulVersion: { kind: 'ConsulCluster', shows: 'Ready=False', meaning: 'the agent image is a Consul version outside the supported range (1.8 up to, not including, 2.0); no agent is started', look: 'spec.image (`swarmop explain cc.spec.image`)', fix: 'an image of a supported Consul release' },
+  TlsCertificateInvalid: { kind: 'ConsulCluster', shows: 'Ready=False', meaning: "a certificate under spec.tls does not fit: not signed by the CA, key mismatch, expired, or an agent's certificate lacks its address (or server.<dc>.consul for a server) as a SAN; no agent is touched", look: 'the message names the certificate and what is wrong; docs/consul-tls.md', fix: 'issue the certificate again with the right SANs (`consul tls cert create`) and put it in KV' },
+  CertificateExpiring: { kind: 'ConsulCluster', shows: 'CertificateExpiring=True', meaning: 'a certificate under spec.tls expires within 7 days', look: 'the message (which certificate, when)', fix: 'put a renewed certificate in KV: the agents roll one at a time' },
+  CertificatesValid: { kind: 'ConsulCluster', shows: 'CertificateExpiring=False', meaning: 'every certificate under spec.tls is valid for 7 days or more', look: '—', fix: '—' },
   WanMemberRejoined: { kind: 'ConsulCluster', shows: DRIFT, meaning: 'a server that dropped out of the WAN pool was joined again', look: '`swarmop events cc NAME`', fix: REPAIRED },
 
   // SwarmCluster.
@@ -153,6 +157,18 @@ export const REASONS: Readonly<Record<string, ReasonEntry>> = {
   QuorumRestored: { kind: 'SwarmCluster', shows: DRIFT, meaning: 'with allowForceNewCluster, the swarm was re-created with --force-new-cluster', look: '`swarmop events sc NAME`', fix: REPAIRED },
   NodeDraining: { kind: 'SwarmCluster', shows: 'Normal event', meaning: 'an unlisted node is drained before it is pruned (prune on)', look: '—', fix: '—' },
   NodePruned: { kind: 'SwarmCluster', shows: DRIFT, meaning: 'an unlisted node was removed (prune on)', look: '`swarmop events sc NAME`', fix: 'list the node if it should stay' },
+
+  // ServiceAddresses.
+  AddressesExhausted: { kind: 'ServiceAddresses', shows: 'Ready=False', meaning: 'the service runs more task slots (or nodes, for a global service) than the object lists addresses; the extra tasks get none and no address is reused', look: '`swarmop describe sa NAME` (the slots without an address)', fix: 'list more addresses, or scale the service down' },
+  AttachFailed: { kind: 'ServiceAddresses', shows: "a slot's reason in status, Ready=False", meaning: "attaching a slot's address to its task's container failed", look: '`swarmop describe sa NAME` (the slot\'s message), the operator log', fix: 'the cause the message names; retried with backoff' },
+  NodeNotADockerHost: { kind: 'ServiceAddresses', shows: "a slot's reason in status, Ready=False", meaning: "the slot's task runs on a swarm node that matches none of the SwarmCluster's DockerHosts, so swarmop cannot reach its engine", look: '`docker node ls` on a manager, `swarmop get dh`', fix: 'apply a DockerHost for that node, or constrain the service to listed nodes' },
+  NoTask: { kind: 'ServiceAddresses', shows: "a slot's reason in status", meaning: 'no running task holds this slot (scaled down, or between a task and its replacement)', look: '`docker service ps SERVICE`', fix: TRANSIENT },
+  Released: { kind: 'ServiceAddresses', shows: 'Normal event', meaning: "a slot's address was removed from a task's container (the task moved, the service was scaled down or the object deleted)", look: '—', fix: '—' },
+  ReleasePending: { kind: 'ServiceAddresses', shows: "a slot's reason in status, Ready=False", meaning: "the slot's old container is on a host that answers but still holds the address; the new task gets it only once it is released, so two containers never hold one address", look: 'the slot\'s message, the old host', fix: 'the cause the message names; retried' },
+  ServiceNotFound: { kind: 'ServiceAddresses', shows: 'Ready=False', meaning: 'the swarm has no service of that name', look: '`docker service ls` on a manager', fix: 'create the service, or correct spec.service' },
+  SwarmClusterNotFound: { kind: 'ServiceAddresses', shows: 'Ready=False', meaning: 'spec.swarmCluster names no SwarmCluster', look: '`swarmop get swarmclusters`', fix: 'apply the SwarmCluster, or correct spec.swarmCluster' },
+  SwarmUnavailable: { kind: 'ServiceAddresses', shows: 'Ready=False', meaning: "no manager of the SwarmCluster answered the service and task listing", look: '`swarmop describe swarmcluster NAME`', fix: 'see the SwarmCluster\'s conditions; re-checked automatically' },
+  TaskMoved: { kind: 'ServiceAddresses', shows: DRIFT, meaning: "a slot's task was replaced or moved (node drained or down, `service update --force`, a crash): its address was taken from the old container and put on the new one", look: '`swarmop events sa NAME`', fix: REPAIRED },
 };
 
 /** Reason-shaped literals of the code that are not reasons, and what they are. */
@@ -186,4 +202,5 @@ export const NOT_REASONS: Readonly<Record<string, string>> = {
   SandboxKey: "a field of docker inspect",
   Bootstrap: "the create action's kind in the operator log (the event says ClusterCreated)",
   MemberAdded: "the create action's kind in the operator log (the event says MembersAdded)",
+  ServiceAddresses: 'a kind name',
 };
