@@ -58,14 +58,24 @@ function keptSection(text: string, b: Bench, date: string): Result | undefined {
   const close = rest.indexOf('\n```', open + 8);
   if (!command || open < 0 || close < 0) return undefined;
   const code = command[2] === 'ok' ? 0 : Number(command[3]);
-  return { bench: b, command: command[1]!, code: Number.isNaN(code) ? null : code, seconds: Number(command[4]), output: rest.slice(open + 8, close), kept: command[5]?.trim() || `(kept from the run of ${date})` };
+  return {
+    bench: b,
+    command: command[1]!,
+    code: Number.isNaN(code) ? null : code,
+    seconds: Number(command[4]),
+    output: rest.slice(open + 8, close),
+    kept: command[5]?.trim() || `(kept from the run of ${date})`,
+  };
 }
 
 function runBench(b: Bench): Promise<Result> {
   const command = `npm run bench:${b.name}`;
   const began = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${b.name}.ts`)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${b.name}.ts`)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const take = (chunk: Buffer) => {
       process.stdout.write(chunk);
@@ -95,7 +105,7 @@ async function main(): Promise<number> {
     console.error('--keep needs an existing BENCHMARKS.md');
     return 2;
   }
-  const earlierDate = earlier ? /Date: (\S+)\.$/m.exec(earlier)?.[1] ?? 'an earlier run' : undefined;
+  const earlierDate = earlier ? (/Date: (\S+)\.$/m.exec(earlier)?.[1] ?? 'an earlier run') : undefined;
   if (wanted.length && benches.length !== wanted.length) {
     console.error(`unknown benchmark; known: ${BENCHES.map((b) => b.name).join(' ')}`);
     return 2;
@@ -126,7 +136,12 @@ async function main(): Promise<number> {
     'Re-run one with the command shown; run all with `npm run bench`.',
     '',
     `Machine: ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory. Date: ${when}.`,
-    ...(earlier && benches.length ? ['', `Re-run on ${when}: ${benches.map((b) => b.name).join(', ')}. The other sections are kept from the run of ${earlierDate}, as marked.`] : []),
+    ...(earlier && benches.length
+      ? [
+          '',
+          `Re-run on ${when}: ${benches.map((b) => b.name).join(', ')}. The other sections are kept from the run of ${earlierDate}, as marked.`,
+        ]
+      : []),
     ...(earlier && !benches.length ? ['', `Rebuilt on ${when} from the sections below, each marked with the run it came from.`] : []),
     '',
     '## Summary',
@@ -137,12 +152,23 @@ async function main(): Promise<number> {
     '',
   ];
   for (const r of results) {
-    lines.push(`## ${r.bench.title}`, '', `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s${r.kept ? ` ${r.kept}` : ''}`, '', '```text', r.output.trimEnd(), '```', '');
+    lines.push(
+      `## ${r.bench.title}`,
+      '',
+      `Command: \`${r.command}\` — ${r.code === 0 ? 'ok' : `exit ${r.code}`}, ${r.seconds.toFixed(0)} s${r.kept ? ` ${r.kept}` : ''}`,
+      '',
+      '```text',
+      r.output.trimEnd(),
+      '```',
+      '',
+    );
   }
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), `${lines.join('\n')}\n`);
   copyFiguresToReadme(ROOT);
   const ran = results.filter((r) => !r.kept);
-  console.log(`\nwrote BENCHMARKS.md (${ran.filter((r) => r.code === 0).length}/${ran.length} benchmarks ok${earlier ? `, ${results.length - ran.length} kept` : ''})`);
+  console.log(
+    `\nwrote BENCHMARKS.md (${ran.filter((r) => r.code === 0).length}/${ran.length} benchmarks ok${earlier ? `, ${results.length - ran.length} kept` : ''})`,
+  );
   return ran.every((r) => r.code === 0) ? 0 : 1;
 }
 

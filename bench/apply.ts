@@ -99,7 +99,9 @@ async function main(): Promise<void> {
       target: '< 1000 ms',
       met: create.ms < 1000,
     });
-    console.log(`target ${count} docs < 1000 ms: ${verdict} (${create.ms.toFixed(0)} ms; ${(sequential.ms / create.ms).toFixed(1)}x faster than sequential PUTs)`);
+    console.log(
+      `target ${count} docs < 1000 ms: ${verdict} (${create.ms.toFixed(0)} ms; ${(sequential.ms / create.ms).toFixed(1)}x faster than sequential PUTs)`,
+    );
     if (verdict === 'FAIL') process.exitCode = 1;
   } finally {
     await kv.delete(`${run}/`, { recurse: true }).catch(() => undefined);

@@ -64,7 +64,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const victimContainer = () => d(VICTIM.name).getContainer(containerName(NAME));
 
 const MANIFESTS = [
-  ...HOSTS.map((h) => `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${h.name}}\nspec: {endpoint: "${h.endpoint}", address: ${h.address}}\n`),
+  ...HOSTS.map(
+    (h) =>
+      `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: ${h.name}}\nspec: {endpoint: "${h.endpoint}", address: ${h.address}}\n`,
+  ),
   `apiVersion: swarmop.io/v1alpha1
 kind: ConsulCluster
 metadata: {name: ${NAME}}
@@ -153,7 +156,12 @@ const heal = (): Promise<number> => stamped(consulPartitionScript('del', PEERS))
  */
 async function partitionUntilFailed(): Promise<void> {
   await partitionConsul(d(VICTIM.name), PEERS);
-  await until(`${VICTIM.name} failed`, async () => ['failed', 'left'].includes((await readAgentView(HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status ?? ''), 60_000);
+  await until(
+    `${VICTIM.name} failed`,
+    async () =>
+      ['failed', 'left'].includes((await readAgentView(HOSTS[0]!.address)).members.find((m) => m.name === VICTIM.name)?.status ?? ''),
+    60_000,
+  );
 }
 
 /**
@@ -195,7 +203,8 @@ const FAULTS: Record<string, () => Promise<number>> = {
     const t = Date.now();
     const r = await execInContainer(d(VICTIM.name), containerName(NAME), ['consul', 'leave']);
     // EOF, 137 or no exit code: the agent was restarted under the CLI's feet.
-    if (![0, -1, 137].includes(r.exitCode) && !/EOF|connection reset/.test(r.stderr + r.stdout)) throw new Error(`consul leave exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
+    if (![0, -1, 137].includes(r.exitCode) && !/EOF|connection reset/.test(r.stderr + r.stdout))
+      throw new Error(`consul leave exited ${r.exitCode}: ${r.stderr}${r.stdout}`);
     return t;
   },
   partition: async () => {
@@ -219,27 +228,42 @@ function explainSlow(op: OperatorProcess, what: string, from: number, to: number
     void msg;
     void seenAt;
     const t = Date.parse(String(timestamp ?? ''));
-    console.log(`#   ${Number.isFinite(t) ? `${t - from >= 0 ? '+' : ''}${t - from}` : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest).slice(0, 300)}`);
+    console.log(
+      `#   ${Number.isFinite(t) ? `${t - from >= 0 ? '+' : ''}${t - from}` : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest).slice(0, 300)}`,
+    );
   }
 }
 
 async function cleanup(): Promise<void> {
   await heal().catch(() => undefined);
   for (const h of HOSTS) {
-    const list = await d(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
-    for (const c of list) await d(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    const list = await d(h.name)
+      .listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } })
+      .catch(() => []);
+    for (const c of list)
+      await d(h.name)
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }
 
 function newOperator(): OperatorProcess {
-  return new OperatorProcess({ storeAddr: lab.storeAddr, prefix, args: ['--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'], name: 'bench-operator' });
+  return new OperatorProcess({
+    storeAddr: lab.storeAddr,
+    prefix,
+    args: ['--metrics-addr', '0', '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'],
+    name: 'bench-operator',
+  });
 }
 
 const swarmop = (args: string[], input?: string): Promise<string> => swarmopCli(lab.storeAddr, prefix, args, input);
 
 async function main(): Promise<void> {
   for (const h of HOSTS) {
-    const foreign = (await d(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } })).filter((c) => c.Labels[CLUSTER_LABEL] !== NAME);
+    const foreign = (await d(h.name).listContainers({ filters: { label: [CLUSTER_LABEL] } })).filter(
+      (c) => c.Labels[CLUSTER_LABEL] !== NAME,
+    );
     if (foreign.length) throw new Error(`another Consul cluster (${foreign[0]!.Labels[CLUSTER_LABEL]}) runs on ${h.name}; stop it first`);
   }
   await cleanup();
@@ -249,7 +273,9 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     await swarmop(['apply', '-f', '-'], MANIFESTS);
     await until('cluster formed', async () => (await look()).whole, 180_000);
-    console.log(`bench:consul through the operator process (store ${lab.storeAddr}, prefix ${prefix}); formed from nothing in ${Date.now() - t0} ms`);
+    console.log(
+      `bench:consul through the operator process (store ${lab.storeAddr}, prefix ${prefix}); formed from nothing in ${Date.now() - t0} ms`,
+    );
     for (const drift of DRIFTS) {
       const fault = FAULTS[drift];
       if (!fault) throw new Error(`unknown drift ${drift}`);
@@ -296,7 +322,8 @@ async function main(): Promise<void> {
         if (s.whole === undefined) missed++;
         if (s.alive !== undefined) alive.push(s.alive);
         if (s.whole !== undefined) whole.push(s.whole);
-        if (drift === 'partition' && (s.alive ?? Infinity) > 2000) explainSlow(op, `partition ${i + 1} (heal -> alive)`, at, at + (s.alive ?? 120_000));
+        if (drift === 'partition' && (s.alive ?? Infinity) > 2000)
+          explainSlow(op, `partition ${i + 1} (heal -> alive)`, at, at + (s.alive ?? 120_000));
       }
       const reasons = op
         .find('drift repaired')
@@ -309,8 +336,11 @@ async function main(): Promise<void> {
       );
       console.log(`${' '.repeat(9)} operator stopped: ${aloneText}`);
       console.log(`${' '.repeat(9)} operator warnings so far: ${warnSummary(op)}`);
-      console.log(`${' '.repeat(9)} took: anchor ${((anchorDone - started) / 1000).toFixed(0)} s, runs ${((Date.now() - anchorDone) / 1000).toFixed(0)} s`);
-      const anchorWhat = drift === 'partition' ? 'Consul alone' : drift === 'kill' ? "Docker's restart policy alone" : 'Docker and Consul alone';
+      console.log(
+        `${' '.repeat(9)} took: anchor ${((anchorDone - started) / 1000).toFixed(0)} s, runs ${((Date.now() - anchorDone) / 1000).toFixed(0)} s`,
+      );
+      const anchorWhat =
+        drift === 'partition' ? 'Consul alone' : drift === 'kill' ? "Docker's restart policy alone" : 'Docker and Consul alone';
       if (drift === 'partition') {
         const s = stats(alive);
         // Printed as soon as each fault is measured: a later failure keeps the figures already taken.
@@ -321,9 +351,19 @@ async function main(): Promise<void> {
           target: 'p99 ≤ 2 s',
           met: s.n >= 20 && s.p99 <= 2000 && missed === 0,
         });
-        reportFigure({ what: 'Consul: partition healed → alive with a leader on every agent (operator process)', figure: text(whole), anchor: '—', target: '—' });
+        reportFigure({
+          what: 'Consul: partition healed → alive with a leader on every agent (operator process)',
+          figure: text(whole),
+          anchor: '—',
+          target: '—',
+        });
       } else {
-        reportFigure({ what: `Consul: agent ${drift} → every member alive with a leader (operator process)`, figure: text(whole), anchor: `${anchorWhat}: ${aloneText}`, target: '—' });
+        reportFigure({
+          what: `Consul: agent ${drift} → every member alive with a leader (operator process)`,
+          figure: text(whole),
+          anchor: `${anchorWhat}: ${aloneText}`,
+          target: '—',
+        });
       }
     }
     console.log(`bench:consul took ${((Date.now() - t0) / 1000).toFixed(0)} s from the apply`);

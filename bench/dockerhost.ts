@@ -32,7 +32,12 @@ interface Condition {
 async function main(): Promise<void> {
   const consul = await startConsulAgent();
   const engine = await startDockerEngine({ name: 'bench-flip' });
-  const op = new OperatorProcess({ storeAddr: consul.address, prefix: PREFIX, args: ['--resync-seconds', '3600', '--metrics-addr', '0'], name: 'bench-operator' });
+  const op = new OperatorProcess({
+    storeAddr: consul.address,
+    prefix: PREFIX,
+    args: ['--resync-seconds', '3600', '--metrics-addr', '0'],
+    name: 'bench-operator',
+  });
   const ready = async (): Promise<string | undefined> => {
     const r = await fetch(`${consul.httpAddr}/v1/kv/${PREFIX}status/dockerhosts/${HOST}?raw`);
     if (r.status !== 200) return undefined;
@@ -43,7 +48,8 @@ async function main(): Promise<void> {
     const start = Date.now();
     for (;;) {
       if ((await ready().catch(() => undefined)) === want) return Date.now();
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; operator's last lines:\n${op.dump(20)}`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; operator's last lines:\n${op.dump(20)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };

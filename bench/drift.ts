@@ -53,7 +53,8 @@ const nowNs = (s: string): bigint => BigInt(s.trim().split('\n').pop()!.trim());
 const msBetween = (from: bigint, to: bigint): number => Number(to - from) / 1e6;
 
 /** Inside A: the state the attachment promises ($1 cidr, $2 gateway, $3 peer or "-"). */
-const HEALTHY = 'ip -4 -o addr show dev eth1 up 2>/dev/null | grep -q " $1 " && ip route show default | grep -q "via $2 dev eth1" && { [ "$3" = - ] || ping -c 1 -W 0.1 "$3" >/dev/null 2>&1; }';
+const HEALTHY =
+  'ip -4 -o addr show dev eth1 up 2>/dev/null | grep -q " $1 " && ip route show default | grep -q "via $2 dev eth1" && { [ "$3" = - ] || ping -c 1 -W 0.1 "$3" >/dev/null 2>&1; }';
 
 /** Starts inside A at once; prints the first-look time, then the time it first sees the healthy state. */
 async function lookInside(peer: boolean): Promise<{ first: bigint; healthy: bigint; misses: number }> {
@@ -65,7 +66,9 @@ async function lookInside(peer: boolean): Promise<{ first: bigint; healthy: bigi
 }
 
 async function healthyNow(peer: boolean): Promise<boolean> {
-  const r = await execInContainer(docker, A.name, ['sh', '-c', HEALTHY, 'check', `${A.ip}/24`, GW, peer ? B.ip : '-'], { timeoutMs: 10_000 });
+  const r = await execInContainer(docker, A.name, ['sh', '-c', HEALTHY, 'check', `${A.ip}/24`, GW, peer ? B.ip : '-'], {
+    timeoutMs: 10_000,
+  });
   return r.exitCode === 0;
 }
 
@@ -83,7 +86,10 @@ async function fault(where: 'host' | 'container', ipArgs: string[]): Promise<big
 
 /** A long-lived container in the host's netns and PID namespace that makes the faults. */
 async function startFaulter(): Promise<void> {
-  await docker.getContainer(FAULTER).remove({ force: true }).catch(() => undefined);
+  await docker
+    .getContainer(FAULTER)
+    .remove({ force: true })
+    .catch(() => undefined);
   const c = await docker.createContainer({
     name: FAULTER,
     Image: FAULTER_IMAGE,
@@ -115,7 +121,14 @@ const DRIFTS: Drift[] = [
 const MEASURED: Drift[] = ONLY === 'restart' ? [] : DRIFTS;
 
 /** The operator's log lines between `from` and `to` (ns), for a sample over its target. */
-function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint, ms: number, look?: { first: bigint; misses: number }): void {
+function explainSlow(
+  op: OperatorProcess,
+  what: string,
+  from: bigint,
+  to: bigint,
+  ms: number,
+  look?: { first: bigint; misses: number },
+): void {
   const a = Number(from / 1_000_000n) - 50;
   const b = Number(to / 1_000_000n) + 50;
   const lines = op.lines.filter((l) => {
@@ -123,7 +136,9 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
     return Number.isFinite(t) ? t >= a && t <= b : l.seenAt >= a && l.seenAt <= b;
   });
   // A look that found it repaired at its first check cannot say when the repair happened, only that it was before then.
-  const seen = look ? `; first look at +${msBetween(from, look.first).toFixed(0)} ms${look.misses === 0 ? ', already repaired then (the figure is the look, not the repair)' : ''}` : '';
+  const seen = look
+    ? `; first look at +${msBetween(from, look.first).toFixed(0)} ms${look.misses === 0 ? ', already repaired then (the figure is the look, not the repair)' : ''}`
+    : '';
   console.log(`# slow sample: ${what} took ${ms.toFixed(0)} ms${seen}; operator lines meanwhile (${lines.length}):`);
   for (const l of lines.slice(0, 40)) {
     const { ts, timestamp, level, msg, message, ...rest } = l;
@@ -131,7 +146,9 @@ function explainSlow(op: OperatorProcess, what: string, from: bigint, to: bigint
     void msg;
     delete (rest as Record<string, unknown>).seenAt;
     const t = Date.parse(String(timestamp ?? ''));
-    console.log(`#   +${Number.isFinite(t) ? t - (a + 50) : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest)}`);
+    console.log(
+      `#   +${Number.isFinite(t) ? t - (a + 50) : '?'} ms ${String(level ?? '')} ${String(message ?? '')} ${JSON.stringify(rest)}`,
+    );
   }
 }
 
@@ -201,10 +218,13 @@ async function main(): Promise<void> {
       `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${c.name}}\nspec: {host: ${HOST}, container: ${c.name}, bridge: ${BRIDGE}, address: ${c.ip}/24, ownBridge: true${extra}}\n`;
     await swarmop(['apply', '-f', '-'], `${labManifest('00-dockerhosts.yaml')}\n---\n${doc(A, `, gateway: ${GW}`)}---\n${doc(B, '')}`);
     await until('A attached and B answering', () => healthyNow(true));
-    const hostVeth = (JSON.parse(await swarmop(['get', 'staticipattachment', A.name, '-o', 'json'])) as { status: { hostVeth: string } }).status.hostVeth;
+    const hostVeth = (JSON.parse(await swarmop(['get', 'staticipattachment', A.name, '-o', 'json'])) as { status: { hostVeth: string } })
+      .status.hostVeth;
 
     // Restart: the engine's start event -> eth1 up with its address inside.
-    const events = (await docker.getEvents({ filters: { type: ['container'], container: [A.name], event: ['start'] } })) as NodeJS.ReadableStream & { destroy(): void };
+    const events = (await docker.getEvents({
+      filters: { type: ['container'], container: [A.name], event: ['start'] },
+    })) as NodeJS.ReadableStream & { destroy(): void };
     const starts: bigint[] = [];
     let buf = '';
     events.on('data', (chunk: Buffer) => {
@@ -231,7 +251,10 @@ async function main(): Promise<void> {
       restartFloor.push(msBetween(starts[seen]!, l.first));
     }
     events.destroy();
-    console.log(row('restart -> eth1 up with address', stats(restart), stats(restartFloor)) + `   target p99 <= 150 ms; ${restartAtFirst} of ${RESTARTS} already repaired at the first look`);
+    console.log(
+      row('restart -> eth1 up with address', stats(restart), stats(restartFloor)) +
+        `   target p99 <= 150 ms; ${restartAtFirst} of ${RESTARTS} already repaired at the first look`,
+    );
     restartBreakdown(op, starts);
     await until('A healthy after restarts', () => healthyNow(true));
 
@@ -250,7 +273,10 @@ async function main(): Promise<void> {
         fl.push(msBetween(at, l.first));
       }
       drift.push({ d, s: stats(xs), floor: stats(fl) });
-      console.log(row(`${d.what} -> repaired`, stats(xs), stats(fl)) + `   target p99 <= 1000 ms; ${atFirst} of ${N} already repaired at the first look`);
+      console.log(
+        row(`${d.what} -> repaired`, stats(xs), stats(fl)) +
+          `   target p99 <= 1000 ms; ${atFirst} of ${N} already repaired at the first look`,
+      );
     }
 
     const repairs = op.find('drift repaired').length;
@@ -270,7 +296,9 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5_000)); // the anchor's observation window
     anchor.push(`restart: eth1 ${(await healthyNow(false)) ? 'back' : 'missing'} after 5 s`);
 
-    console.log(`StaticIPAttachment through the real operator process on ${HOST}, --resync-seconds 3600 (${repairs} 'drift repaired' lines)`);
+    console.log(
+      `StaticIPAttachment through the real operator process on ${HOST}, --resync-seconds 3600 (${repairs} 'drift repaired' lines)`,
+    );
     console.log(`anchor, no operator (same run, n=1 each): ${anchor.join('; ')}`);
     const rs = stats(restart);
     reportFigure({

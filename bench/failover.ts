@@ -70,7 +70,17 @@ function startReplica(): Replica {
     name: `op${++seq}`,
     storeAddr: consul.address,
     prefix: PREFIX,
-    args: ['--leader-elect', '--lease-seconds', String(LEASE_SECONDS), '--lock-delay-seconds', String(LOCK_DELAY_SECONDS), '--metrics-addr', '127.0.0.1:0', '--resync-seconds', '3600'],
+    args: [
+      '--leader-elect',
+      '--lease-seconds',
+      String(LEASE_SECONDS),
+      '--lock-delay-seconds',
+      String(LOCK_DELAY_SECONDS),
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--resync-seconds',
+      '3600',
+    ],
   });
   const r: Replica = { op };
   replicas.push(r);
@@ -138,14 +148,20 @@ async function sampler(stop: AbortSignal): Promise<void> {
 
 // --- the operator rounds --------------------------------------------------------------------
 
-async function rounds(signal: 'SIGKILL' | 'SIGTERM', leader: Replica, standby: Replica, n: number): Promise<{ ms: number[]; leader: Replica; standby: Replica }> {
+async function rounds(
+  signal: 'SIGKILL' | 'SIGTERM',
+  leader: Replica,
+  standby: Replica,
+  n: number,
+): Promise<{ ms: number[]; leader: Replica; standby: Replica }> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const before = leads(standby).length;
     const t0 = Date.now();
     const exit = await leader.op.stop(signal, 30_000);
     leader.exitedAt = Date.now();
-    if (signal === 'SIGTERM' && exit.code !== 0) throw new Error(`${leader.op.name} exited ${JSON.stringify(exit)} after SIGTERM:\n${leader.op.dump(10)}`);
+    if (signal === 'SIGTERM' && exit.code !== 0)
+      throw new Error(`${leader.op.name} exited ${JSON.stringify(exit)} after SIGTERM:\n${leader.op.dump(10)}`);
     const at = await waitLeads(standby, before, 3 * LEASE_SECONDS * 1000 + 10_000);
     ms.push(at - t0);
     leader = standby;
@@ -158,14 +174,22 @@ async function rounds(signal: 'SIGKILL' | 'SIGTERM', leader: Replica, standby: R
 // --- the anchor: a plain Consul session lock --------------------------------------------------
 
 async function consulPut(path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${consul.httpAddr}${path}`, { method: 'PUT', ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+  const res = await fetch(`${consul.httpAddr}${path}`, {
+    method: 'PUT',
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
   if (res.status !== 200) throw new Error(`PUT ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
 async function createSession(name: string): Promise<string> {
   // No Checks field: Consul binds the session to the agent's serfHealth only.
-  const r = (await consulPut('/v1/session/create', { Name: name, TTL: `${LEASE_SECONDS}s`, LockDelay: `${LOCK_DELAY_SECONDS}s`, Behavior: 'release' })) as { ID: string };
+  const r = (await consulPut('/v1/session/create', {
+    Name: name,
+    TTL: `${LEASE_SECONDS}s`,
+    LockDelay: `${LOCK_DELAY_SECONDS}s`,
+    Behavior: 'release',
+  })) as { ID: string };
   return r.ID;
 }
 
@@ -253,7 +277,11 @@ async function signalCases(): Promise<number> {
       await stopOperator(r.op);
       r.exitedAt = Date.now();
     }
-    const logged = replicas.map((r) => ({ name: r.op.name, lines: r.op.lines, ...(r.exitedAt === undefined ? {} : { endedAt: r.exitedAt }) }));
+    const logged = replicas.map((r) => ({
+      name: r.op.name,
+      lines: r.op.lines,
+      ...(r.exitedAt === undefined ? {} : { endedAt: r.exitedAt }),
+    }));
     const logs = leaderOverlaps(logged);
     // The first leader and one per round: fewer spans would mean the check saw less than happened.
     const spans = leaderSpans(logged).length;
@@ -261,14 +289,29 @@ async function signalCases(): Promise<number> {
 
     const k = stats(kill.ms);
     const settings = `session TTL ${LEASE_SECONDS} s, lock-delay ${LOCK_DELAY_SECONDS} s`;
-    console.log(`operator leader failover: two \`swarmop operator --leader-elect\` processes (${settings}; the operator binds its session to a 2 s TTL check)`);
+    console.log(
+      `operator leader failover: two \`swarmop operator --leader-elect\` processes (${settings}; the operator binds its session to a 2 s TTL check)`,
+    );
     console.log(`SIGKILL of the leader -> standby logs started leading   ${sampleText(kill.ms)}   target p99 <= ${TARGET_MS} ms`);
     console.log(`SIGTERM of the leader -> standby logs started leading   ${sampleText(term.ms)}`);
-    console.log(`anchor, Consul alone (plain session, ${settings}, serfHealth only, holder never renewed -> a second session acquires)   ${sampleText(anchor)}   (${ANCHOR_RUNS} in parallel, ${anchorSeconds.toFixed(0)} s)`);
-    console.log(`anchor, Consul alone (the holder releases the key and destroys its session -> a blocked second session acquires)   ${sampleText(released)}`);
-    console.log(`safety: ${samples} samples of swarmop_leader on every live process (every ~100 ms): ${sampleOneLeader} with one leader, ${sampleOverlaps} with two; ${spans} leading intervals from the processes' log timestamps (${wantSpans} expected): ${logs.length} overlaps`);
+    console.log(
+      `anchor, Consul alone (plain session, ${settings}, serfHealth only, holder never renewed -> a second session acquires)   ${sampleText(anchor)}   (${ANCHOR_RUNS} in parallel, ${anchorSeconds.toFixed(0)} s)`,
+    );
+    console.log(
+      `anchor, Consul alone (the holder releases the key and destroys its session -> a blocked second session acquires)   ${sampleText(released)}`,
+    );
+    console.log(
+      `safety: ${samples} samples of swarmop_leader on every live process (every ~100 ms): ${sampleOneLeader} with one leader, ${sampleOverlaps} with two; ${spans} leading intervals from the processes' log timestamps (${wantSpans} expected): ${logs.length} overlaps`,
+    );
     for (const note of [...overlapNotes, ...logs]) console.log(`OVERLAP: ${note}`);
-    console.log(`operator processes started: ${replicas.length}; their warnings: ${replicas.map((r) => warnSummary(r.op)).filter((w) => w !== 'none').join(' | ') || 'none'}`);
+    console.log(
+      `operator processes started: ${replicas.length}; their warnings: ${
+        replicas
+          .map((r) => warnSummary(r.op))
+          .filter((w) => w !== 'none')
+          .join(' | ') || 'none'
+      }`,
+    );
     const anchorText = `Consul alone, plain session lock (${settings}, no check but serfHealth), holder crashed → second session acquires: ${sampleText(anchor)}`;
     reportFigure({
       what: 'Operator leader failover: SIGKILL of the leading operator process → the standby logs started leading',
@@ -285,7 +328,9 @@ async function signalCases(): Promise<number> {
     });
     console.log(`leader overlaps: ${sampleOverlaps + logs.length}`);
     if (spans !== wantSpans || sampleOneLeader === 0) {
-      console.log(`FAILED: the safety check saw ${spans} leading intervals (expected ${wantSpans}) and ${sampleOneLeader} samples with a leader`);
+      console.log(
+        `FAILED: the safety check saw ${spans} leading intervals (expected ${wantSpans}) and ${sampleOneLeader} samples with a leader`,
+      );
       return 1;
     }
     return sampleOverlaps + logs.length === 0 ? 0 : 1;
@@ -303,7 +348,13 @@ async function partitionCase(): Promise<number> {
   const agent = await startConsulAgent();
   const engine = await startDockerEngine({ name: 'bench-fencing' });
   const tree = UNFENCED ? buildUnfencedTree() : undefined;
-  const ctx: FencingContext = { consulAddr: agent.address, engineSocket: engine.socketPath, children: [], proxies: [], ...(tree ? { repoRoot: tree.root } : {}) };
+  const ctx: FencingContext = {
+    consulAddr: agent.address,
+    engineSocket: engine.socketPath,
+    children: [],
+    proxies: [],
+    ...(tree ? { repoRoot: tree.root } : {}),
+  };
   try {
     const failover: number[] = [];
     const gaps: number[] = [];
@@ -320,16 +371,22 @@ async function partitionCase(): Promise<number> {
       const late = [...r.aChangesAfterB, ...r.aStoreWritesAfterB];
       if (late.length > 0 || r.aStoppedTs === undefined || r.aStoppedTs >= r.bStartedTs) {
         overlaps++;
-        console.log(`OVERLAP round ${i}: old leader stopped leading at ${r.aStoppedTs ?? 'never'}, new leader started at ${r.bStartedTs}; old leader's changes after that: ${late.map((x) => `${x.method} ${x.path.split('?')[0]} at ${x.at}`).join(', ') || 'none'}`);
+        console.log(
+          `OVERLAP round ${i}: old leader stopped leading at ${r.aStoppedTs ?? 'never'}, new leader started at ${r.bStartedTs}; old leader's changes after that: ${late.map((x) => `${x.method} ${x.path.split('?')[0]} at ${x.at}`).join(', ') || 'none'}`,
+        );
       }
       for (const c of ctx.children) if (c.running) await c.stop('SIGKILL').catch(() => undefined);
       for (const p of ctx.proxies.splice(0)) await p.close().catch(() => undefined);
     }
     const minGap = gaps.length ? Math.min(...gaps) : NaN;
-    console.log(`partition of the leader from Consul (packets dropped) while it waits on a slow engine answer${UNFENCED ? ' -- UNFENCED copy of the tree (BENCH_UNFENCED=1)' : ''}`);
+    console.log(
+      `partition of the leader from Consul (packets dropped) while it waits on a slow engine answer${UNFENCED ? ' -- UNFENCED copy of the tree (BENCH_UNFENCED=1)' : ''}`,
+    );
     console.log(`cut -> standby logs started leading   ${sampleText(failover)}`);
     console.log(`old leader's stopped leading -> new leader's started leading (own log timestamps)   ${sampleText(margins)}`);
-    console.log(`gap: old leader's last possible change -> new leader's first change at the engine   min ${minGap.toFixed(0)} ms   (${gaps.filter((g) => g > 0).length} of ${gaps.length} rounds > 0)`);
+    console.log(
+      `gap: old leader's last possible change -> new leader's first change at the engine   min ${minGap.toFixed(0)} ms   (${gaps.filter((g) => g > 0).length} of ${gaps.length} rounds > 0)`,
+    );
     console.log(`the old leader's stale import refused by its own fence in ${refused} of ${PARTITION_RUNS} rounds`);
     console.log(`partition overlaps: ${overlaps} of ${PARTITION_RUNS} rounds`);
     if (!UNFENCED) {

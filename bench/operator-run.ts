@@ -18,7 +18,8 @@ export function swarmopCli(storeAddr: string, prefix: string, args: readonly str
 /** The operator's warning and error lines counted by message ("none" when there were none). */
 export function warnSummary(op: OperatorProcess): string {
   const count = new Map<string, number>();
-  for (const l of op.lines) if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
+  for (const l of op.lines)
+    if (l.level === 'warn' || l.level === 'error') count.set(String(l.message), (count.get(String(l.message)) ?? 0) + 1);
   return [...count].map(([m, n]) => `${m} x${n}`).join('; ') || 'none';
 }
 

@@ -91,7 +91,8 @@ const PREFIX = values.prefix;
 const REAL_PREFIX = 'bench-runtime-real/';
 const realCount = Number(values['real-count']);
 const realDockerHostCounts = values['real-dockerhosts'].split(',').map(Number);
-if (realDockerHostCounts.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--real-dockerhosts: comma-separated counts, got ${values['real-dockerhosts']}`);
+if (realDockerHostCounts.some((n) => !Number.isInteger(n) || n < 0))
+  throw new Error(`--real-dockerhosts: comma-separated counts, got ${values['real-dockerhosts']}`);
 /** The seeding child's count (it gets one). */
 const realDockerHosts = realDockerHostCounts[0]!;
 const realTimeoutMs = Number(values['real-timeout-seconds']) * 1000;
@@ -221,7 +222,9 @@ async function main(): Promise<void> {
     }
     let began = performance.now();
     await seedInChild(external ?? agent!.address);
-    console.log(`# ${count} DockerHost documents written by a child process in ${Math.round(performance.now() - began)} ms; concurrency ${concurrency}`);
+    console.log(
+      `# ${count} DockerHost documents written by a child process in ${Math.round(performance.now() - began)} ms; concurrency ${concurrency}`,
+    );
 
     // The no-op reconciler: counts runs and notes when each key's run started.
     let runs = 0;
@@ -255,7 +258,9 @@ async function main(): Promise<void> {
     const anchor = await v8DefaultsAnchor(external ?? agent!.address);
     const anchorText = anchor ? `V8 default flags: ${anchor.rss.toFixed(1)} MB (peak ${anchor.peak.toFixed(1)} MB)` : '—';
     line('RSS right after the first sync', `${synced.VmRSS.toFixed(1)} MB`, '<= 150 MB', synced.VmRSS <= 150, IN_PROCESS, anchorText);
-    console.log(`# peak RSS during the first sync ${synced.VmHWM.toFixed(1)} MB; operator V8 flags ${OPERATOR_V8_FLAGS.join(' ')}; anchor: ${anchorText}`);
+    console.log(
+      `# peak RSS during the first sync ${synced.VmHWM.toFixed(1)} MB; operator V8 flags ${OPERATOR_V8_FLAGS.join(' ')}; anchor: ${anchorText}`,
+    );
     memoryBreakdown('after the first sync');
 
     const before = runs;
@@ -316,7 +321,9 @@ async function main(): Promise<void> {
     line('RSS after updates', `${rssAfter.toFixed(1)} MB`, '<= 150 MB', rssAfter <= 150);
     memoryBreakdown('after updates');
     const w = operator.watchState;
-    console.log(`# watcher: ${w.relists} full listings (last: ${w.lastRelistReason ?? '-'}), ${w.incremental} journal wakes applied incrementally`);
+    console.log(
+      `# watcher: ${w.relists} full listings (last: ${w.lastRelistReason ?? '-'}), ${w.incremental} journal wakes applied incrementally`,
+    );
 
     // Part 2 runs after part 1 has stopped, so the two processes never share the CPU.
     ac.abort();
@@ -336,7 +343,18 @@ async function main(): Promise<void> {
 
 /** Part 1's first sync in a child with V8's default flags; undefined when it fails (reported). */
 async function v8DefaultsAnchor(address: string): Promise<{ syncMs: number; rss: number; peak: number } | undefined> {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--first-sync-only', '--v8-defaults', '--prefix', 'bench-runtime-anchor/', '--count', String(count), '--concurrency', String(concurrency)];
+  const args = [
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--first-sync-only',
+    '--v8-defaults',
+    '--prefix',
+    'bench-runtime-anchor/',
+    '--count',
+    String(count),
+    '--concurrency',
+    String(concurrency),
+  ];
   const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -381,9 +399,12 @@ async function statusCount(address: string, prefix: string): Promise<number> {
  */
 async function realOperator(address: string, kv: ConsulKv, dockerHosts: number): Promise<void> {
   // bench/runtime.ts, or .cache/bench-dist/bench/runtime.js when compiled (bench:runtime:dist).
-  const bin = ['../bin/swarmop.js', '../../../bin/swarmop.js'].map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
+  const bin = ['../bin/swarmop.js', '../../../bin/swarmop.js']
+    .map((p) => fileURLToPath(new URL(p, import.meta.url)))
+    .find((p) => existsSync(p));
   if (!bin) throw new Error('bin/swarmop.js not found next to the bench');
-  if (!existsSync(fileURLToPath(new URL('dist/src/cli/main.js', pathToFileURL(`${dirname(dirname(bin))}/`))))) throw new Error('the build is missing: run `npm run build` first');
+  if (!existsSync(fileURLToPath(new URL('dist/src/cli/main.js', pathToFileURL(`${dirname(dirname(bin))}/`)))))
+    throw new Error('the build is missing: run `npm run build` first');
   let began = performance.now();
   await seedInChild(address, 'real', realCount, dockerHosts);
   const hosts = Math.min(realCount, Math.max(1, dockerHosts));
@@ -393,7 +414,22 @@ async function realOperator(address: string, kv: ConsulKv, dockerHosts: number):
   const snapshotDir = values['real-heap-snapshot-dir'];
   const nodeFlags = values['real-node-flags'].split(' ').filter((f) => f !== '');
   if (snapshotDir) nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
-  const args = [...nodeFlags, bin, '--prefix', REAL_PREFIX, 'operator', '--metrics-addr', `127.0.0.1:${port}`, '--no-ui', '--log-level', 'error', '--resync-seconds', '3600', '--max-concurrent-reconciles', String(concurrency)];
+  const args = [
+    ...nodeFlags,
+    bin,
+    '--prefix',
+    REAL_PREFIX,
+    'operator',
+    '--metrics-addr',
+    `127.0.0.1:${port}`,
+    '--no-ui',
+    '--log-level',
+    'error',
+    '--resync-seconds',
+    '3600',
+    '--max-concurrent-reconciles',
+    String(concurrency),
+  ];
   let stderr = '';
   began = performance.now();
   const child = spawn(process.execPath, args, { env: { ...process.env, CONSUL_HTTP_ADDR: address }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -412,21 +448,36 @@ async function realOperator(address: string, kv: ConsulKv, dockerHosts: number):
     const syncMs = performance.now() - began;
     const cpuS = procCpuSeconds(child.pid!);
     if (done < realCount) {
-      line('real process: first sync', `${done}/${realCount} in ${Math.round(syncMs / 1000)} s`, `all within ${realTimeoutMs / 1000} s`, false, what);
+      line(
+        'real process: first sync',
+        `${done}/${realCount} in ${Math.round(syncMs / 1000)} s`,
+        `all within ${realTimeoutMs / 1000} s`,
+        false,
+        what,
+      );
       line('real process: RSS (sync unfinished)', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
     } else {
       line('real process: first sync', `${Math.round(syncMs)} ms`, '-', undefined, what);
       line('real process: RSS right after the first sync', `${mem.VmRSS.toFixed(1)} MB`, '<= 150 MB', mem.VmRSS <= 150, what);
     }
-    console.log(`# real process CPU until then: ${cpuS.toFixed(1)} s (user + system; the wall time depends on what else runs on the machine)`);
+    console.log(
+      `# real process CPU until then: ${cpuS.toFixed(1)} s (user + system; the wall time depends on what else runs on the machine)`,
+    );
     if (snapshotDir) {
       const before = new Set(existsSync(snapshotDir) ? readdirSync(snapshotDir) : []);
       child.kill('SIGUSR2');
-      await waitUntil('heap snapshot', () => readdirSync(snapshotDir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot')) && child.exitCode === null, 120_000, 500);
+      await waitUntil(
+        'heap snapshot',
+        () => readdirSync(snapshotDir).some((f) => !before.has(f) && f.endsWith('.heapsnapshot')) && child.exitCode === null,
+        120_000,
+        500,
+      );
       await new Promise((r) => setTimeout(r, 5000)); // the file is written in one go; give it time to finish
       console.log(`# heap snapshot of the operator process right after its first sync in ${snapshotDir}`);
     }
-    console.log(`# real process memory: rss ${mem.VmRSS.toFixed(1)} MB (anon ${mem.RssAnon.toFixed(1)}, file ${mem.RssFile.toFixed(1)}), peak ${mem.VmHWM.toFixed(1)} MB`);
+    console.log(
+      `# real process memory: rss ${mem.VmRSS.toFixed(1)} MB (anon ${mem.RssAnon.toFixed(1)}, file ${mem.RssFile.toFixed(1)}), peak ${mem.VmHWM.toFixed(1)} MB`,
+    );
   } finally {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);

@@ -12,13 +12,7 @@
  */
 import type Docker from 'dockerode';
 import { createStaticIPAttachmentReconciler } from '../src/controllers/staticipattachment/index.js';
-import {
-  attachment,
-  labReachable,
-  removeLabelled,
-  runWorkload,
-  TEST_LABEL,
-} from '../testing/lab/staticip-fixtures.js';
+import { attachment, labReachable, removeLabelled, runWorkload, TEST_LABEL } from '../testing/lab/staticip-fixtures.js';
 import { HelperImageProvisioner } from '../src/nethelper/helper-image.js';
 import { ResidentNetHelper, RunOnceNetHelper } from '../src/nethelper/net-helper.js';
 
@@ -52,7 +46,8 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(0)} ms  p99 ${pct(xs, 99).toFixed(0)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(0)} ms  p99 ${pct(xs, 99).toFixed(0)} ms  (n=${xs.length}, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
 
 async function converge(r: ReturnType<typeof createStaticIPAttachmentReconciler>, o: StaticIPAttachment) {
   ctx.objects.set(`StaticIPAttachment/${o.metadata.name}`, o as unknown as Resource);
@@ -63,7 +58,12 @@ async function converge(r: ReturnType<typeof createStaticIPAttachmentReconciler>
 
 /** Waits, inside the container, until eth1 is up with `cidr` (a busy loop started right away). */
 function upInside(container: string, cidr: string) {
-  return execInContainer(docker, container, ['sh', '-c', 'until ip -4 -o addr show dev eth1 up 2>/dev/null | grep -q " $1 "; do :; done', 'sh', cidr], { timeoutMs: 15_000 });
+  return execInContainer(
+    docker,
+    container,
+    ['sh', '-c', 'until ip -4 -o addr show dev eth1 up 2>/dev/null | grep -q " $1 "; do :; done', 'sh', cidr],
+    { timeoutMs: 15_000 },
+  );
 }
 
 async function helperStrategies(): Promise<void> {
@@ -90,14 +90,23 @@ async function restarts(): Promise<void> {
   const reconciler = createStaticIPAttachmentReconciler({ labels: { 'io.swarmop.lab': '1' } });
   const name = 'sia-bench';
   await runWorkload(docker, name, { [TEST_LABEL]: BENCH_LABEL });
-  const o = attachment(name, { host: HOST, container: name, bridge: 'br0', uplink: 'eth0', address: `${LAB_NET.netPrefix}.210/24`, gateway: LAB_NET.gateway });
+  const o = attachment(name, {
+    host: HOST,
+    container: name,
+    bridge: 'br0',
+    uplink: 'eth0',
+    address: `${LAB_NET.netPrefix}.210/24`,
+    gateway: LAB_NET.gateway,
+  });
   const first = await converge(reconciler, o);
   if (first.conditions[0]?.status !== 'True') throw new Error(`bench attachment not Ready: ${first.conditions[0]?.message}`);
 
   // The event-driven reconcile: consul01's /events stream, mapped by the controller's own mapHostEvent.
   let driving = true;
   let pending: Promise<unknown> = Promise.resolve();
-  const events = (await docker.getEvents({ filters: { type: ['container'], container: [name] } })) as NodeJS.ReadableStream & { destroy(): void };
+  const events = (await docker.getEvents({ filters: { type: ['container'], container: [name] } })) as NodeJS.ReadableStream & {
+    destroy(): void;
+  };
   let buf = '';
   events.on('data', (chunk: Buffer) => {
     buf += chunk.toString('utf8');
@@ -107,7 +116,8 @@ async function restarts(): Promise<void> {
       buf = buf.slice(nl + 1);
       if (!line.trim() || !driving) continue;
       const ev = JSON.parse(line);
-      if (reconciler.mapHostEvent(HOST, ev, ctx.cache).includes(name)) pending = pending.then(() => converge(reconciler, o)).catch((e) => console.error('reconcile failed:', e.message));
+      if (reconciler.mapHostEvent(HOST, ev, ctx.cache).includes(name))
+        pending = pending.then(() => converge(reconciler, o)).catch((e) => console.error('reconcile failed:', e.message));
     }
   });
 
@@ -132,7 +142,13 @@ async function restarts(): Promise<void> {
   // What the host looks like (br0 up, eth0 on it): the floor skips observing and only re-attaches.
   const link = { up: true, mtu: 1500, mac: '', peerInOtherNetns: false, addresses: [] };
   const hostAsKnown = {
-    host: { links: [{ ...link, ifindex: 1, name: 'br0', kind: 'bridge' }, { ...link, ifindex: 2, name: 'eth0', master: 'br0' }], defaultRoutes: [] },
+    host: {
+      links: [
+        { ...link, ifindex: 1, name: 'br0', kind: 'bridge' },
+        { ...link, ifindex: 2, name: 'eth0', master: 'br0' },
+      ],
+      defaultRoutes: [],
+    },
     container: { links: [], routes: [] },
   };
   const floor: number[] = [];
@@ -154,7 +170,9 @@ async function restarts(): Promise<void> {
   await reconciler.finalize(o, ctx);
   ctx.objects.delete(`StaticIPAttachment/${name}`);
 
-  console.log(`restart -> eth1 up inside (reconciler on ${HOST}'s event stream, not the operator): ${fmt(timed)}; ${repairs} ContainerRestarted repairs`);
+  console.log(
+    `restart -> eth1 up inside (reconciler on ${HOST}'s event stream, not the operator): ${fmt(timed)}; ${repairs} ContainerRestarted repairs`,
+  );
   console.log(`restart -> eth1 up inside (floor: same steps by hand, one helper run):          ${fmt(floor)}`);
   console.log(`converged reconcile (no-op: inspect + one helper exec):                         ${fmt(noop)}`);
 }
@@ -168,7 +186,13 @@ async function many(): Promise<void> {
   }
   console.log(`${MANY} containers created on ${HOST} in ${((performance.now() - t) / 1000).toFixed(1)} s (not counted)`);
   const objs = names.map((n, i) =>
-    attachment(n, { host: HOST, container: n, bridge: 'br-siabench', address: `10.78.${Math.floor((i + 10) / 250)}.${((i + 10) % 250) + 1}/16`, ownBridge: true }),
+    attachment(n, {
+      host: HOST,
+      container: n,
+      bridge: 'br-siabench',
+      address: `10.78.${Math.floor((i + 10) / 250)}.${((i + 10) % 250) + 1}/16`,
+      ownBridge: true,
+    }),
   );
   for (const o of objs) ctx.objects.set(`StaticIPAttachment/${o.metadata.name}`, o as unknown as Resource);
   t = performance.now();
@@ -192,8 +216,13 @@ async function many(): Promise<void> {
     }),
   );
   const total = performance.now() - t;
-  await eventually('all Ready', async () => objs.every((o) => o.status?.conditions?.[0]?.status === 'True'), { timeoutMs: 1000, intervalMs: 100 });
-  console.log(`${MANY} attachments on ${HOST} from scratch (${CONCURRENCY} at a time): ${(total / 1000).toFixed(2)} s total, ${(total / MANY).toFixed(0)} ms each on average, ${failures} retried`);
+  await eventually('all Ready', async () => objs.every((o) => o.status?.conditions?.[0]?.status === 'True'), {
+    timeoutMs: 1000,
+    intervalMs: 100,
+  });
+  console.log(
+    `${MANY} attachments on ${HOST} from scratch (${CONCURRENCY} at a time): ${(total / 1000).toFixed(2)} s total, ${(total / MANY).toFixed(0)} ms each on average, ${failures} retried`,
+  );
   reportFigure({
     what: `StaticIP: ${MANY} attachments on one host from scratch (reconciler in the bench process, ${CONCURRENCY} at a time)`,
     figure: `${(total / 1000).toFixed(1)} s total, ${(total / MANY).toFixed(0)} ms each on average`,

@@ -78,11 +78,13 @@ async function shows(host: string, state: string): Promise<boolean> {
 
 const MANIFESTS = `${lab.hosts
   .slice(0, 3)
-  .map((h) => `apiVersion: swarmop.io/v1alpha1
+  .map(
+    (h) => `apiVersion: swarmop.io/v1alpha1
 kind: DockerHost
 metadata: {name: ${h.name}}
 spec: {endpoint: "${h.endpoint}", address: ${h.address}}
-`)
+`,
+  )
   .join('---\n')}---
 apiVersion: swarmop.io/v1alpha1
 kind: SwarmCluster
@@ -139,7 +141,13 @@ async function measure(f: Fault, timeoutMs: number): Promise<Timing> {
 
 async function poll(
   f: Fault,
-  o: { repaired: Injected['repaired']; raftMember: Injected['raftMember']; t0: number; down: number | undefined; answersAt: number | undefined },
+  o: {
+    repaired: Injected['repaired'];
+    raftMember: Injected['raftMember'];
+    t0: number;
+    down: number | undefined;
+    answersAt: number | undefined;
+  },
   timeoutMs: number,
 ): Promise<Timing> {
   const { repaired, raftMember, t0, answersAt } = o;
@@ -194,7 +202,12 @@ async function settledPromote(host: string, operatorRunning: boolean): Promise<I
     const { JoinTokens } = (await docker(MGR).swarmInspect()) as { JoinTokens: { Worker: string } };
     await docker(MGR).getNode(old).remove({ force: true });
     const addr = addressOf(host);
-    await docker(host).swarmJoin({ RemoteAddrs: [`${addressOf(MGR)}:2377`], JoinToken: JoinTokens.Worker, AdvertiseAddr: addr, ListenAddr: '0.0.0.0:2377' });
+    await docker(host).swarmJoin({
+      RemoteAddrs: [`${addressOf(MGR)}:2377`],
+      JoinToken: JoinTokens.Worker,
+      AdvertiseAddr: addr,
+      ListenAddr: '0.0.0.0:2377',
+    });
   }
   const t = performance.now();
   while (!((await converged()) && (await nodes()).some((n) => n.Description.Hostname === host && n.ID !== old))) {
@@ -209,7 +222,9 @@ async function settledPromote(host: string, operatorRunning: boolean): Promise<I
 async function promote(host: string): Promise<Injected> {
   const n = await idOf(host);
   const at = performance.now();
-  await docker(MGR).getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+  await docker(MGR)
+    .getNode(n.ID)
+    .update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
   // Repaired = the node spec says worker again (the node then needs a while to read Ready as a worker).
   return {
     at,
@@ -223,7 +238,9 @@ async function demoteByHand(host: string): Promise<void> {
     const n = await idOf(host);
     if (n.Spec.Role === 'worker') return;
     try {
-      await docker(MGR).getNode(n.ID).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'worker' } } as never);
+      await docker(MGR)
+        .getNode(n.ID)
+        .update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'worker' } } as never);
       return;
     } catch (err) {
       const text = `${(err as Error).message} ${(err as { json?: { message?: string } }).json?.message ?? ''}`;
@@ -256,7 +273,9 @@ async function byHandDemotions(host: string, runs: number): Promise<number[]> {
 
 async function wipeRestart(host: string): Promise<Injected> {
   const old = (await idOf(host)).ID;
-  const labContainers = ((await docker(host).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
+  const labContainers = ((await docker(host).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map(
+    (c) => c.Id,
+  );
   await labCommand(['host-exec', host, 'rm', '-rf', '/var/lib/docker/swarm']);
   await labCommand(['host-stop', host]);
   // The manager shows the old entry Down before the host comes back (a reboot, not a blip).
@@ -270,7 +289,14 @@ async function wipeRestart(host: string): Promise<Injected> {
   const started = ((await outerDocker(lab).getContainer(host).inspect()) as { State: { StartedAt: string } }).State.StartedAt;
   const at = performance.now() - (Date.now() - Date.parse(started));
   // The lab's workloads on the host are started again while the repair is measured.
-  const settle = Promise.all(labContainers.map((id) => docker(host).getContainer(id).start().catch(() => undefined)));
+  const settle = Promise.all(
+    labContainers.map((id) =>
+      docker(host)
+        .getContainer(id)
+        .start()
+        .catch(() => undefined),
+    ),
+  );
   return { repaired: newID(host, old), at, downAt, answersAt, settle };
 }
 
@@ -285,7 +311,16 @@ const FAULTS: Fault[] = [
     byHand: () => byHandDemotions(W2, BY_HAND_RUNS),
   },
   { name: 'worker promoted again right after its demotion', host: W2, runs: RUNS_SET ?? 5, inject: () => promote(W2) },
-  ...(WITH_RESTART ? [{ name: 'worker engine restarted, swarm state wiped (from engine start)', host: W2, runs: RUNS_SET ?? 5, inject: () => wipeRestart(W2) }] : []),
+  ...(WITH_RESTART
+    ? [
+        {
+          name: 'worker engine restarted, swarm state wiped (from engine start)',
+          host: W2,
+          runs: RUNS_SET ?? 5,
+          inject: () => wipeRestart(W2),
+        },
+      ]
+    : []),
 ].filter((f, i) => {
   const only = process.env.BENCH_FAULTS?.split(',');
   return !only || only.includes(['leave', 'promote', 'repromote', 'restart'][i]!);
@@ -304,7 +339,8 @@ async function waitConverged(what: string, timeoutMs = 120_000): Promise<void> {
 /** The worker's own engine events from `sinceMs` on, as `Type/Action +ms` (a bounded query, so it returns). */
 async function printWorkerEvents(host: string, sinceMs: number): Promise<void> {
   const until = Math.floor(Date.now() / 1000) + 1;
-  const raw = (await docker(host).getEvents({ since: Math.floor(sinceMs / 1000), until } as never)) as unknown as NodeJS.ReadableStream | Buffer | string;
+  const raw = (await docker(host).getEvents({ since: Math.floor(sinceMs / 1000), until } as never)) as unknown as
+    NodeJS.ReadableStream | Buffer | string;
   let text = '';
   if (typeof raw === 'string' || Buffer.isBuffer(raw)) text = raw.toString();
   else for await (const chunk of raw as AsyncIterable<Buffer>) text += chunk.toString();
@@ -321,7 +357,9 @@ async function printWorkerEvents(host: string, sinceMs: number): Promise<void> {
 const cli = (args: string[], input?: string): Promise<string> => swarmopCli(lab.storeAddr, prefix, args, input);
 
 async function main(): Promise<void> {
-  console.log(`bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), runs per fault: ${FAULTS.map((f) => `${f.runs}`).join('/')}`);
+  console.log(
+    `bench:swarm on the lab (store ${lab.storeAddr}, prefix ${prefix}), runs per fault: ${FAULTS.map((f) => `${f.runs}`).join('/')}`,
+  );
   await cli(['apply', '-f', '-'], MANIFESTS);
   let op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name: 'bench-operator', args: LAB_OPERATOR_ARGS });
   op.start();

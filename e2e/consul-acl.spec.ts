@@ -35,10 +35,17 @@ const GOSSIP_KEY = randomBytes(32).toString('base64');
 const TOKEN = randomUUID();
 const TOKENS = agentTokens(TOKEN, true);
 const NEW_GOSSIP_KEY = randomBytes(32).toString('base64');
-const SECRETS: Record<string, string> = { 'gossip key': GOSSIP_KEY, 'new gossip key': NEW_GOSSIP_KEY, 'ACL token': TOKEN, 'agent master token': agentMasterToken(TOKEN) };
+const SECRETS: Record<string, string> = {
+  'gossip key': GOSSIP_KEY,
+  'new gossip key': NEW_GOSSIP_KEY,
+  'ACL token': TOKEN,
+  'agent master token': agentMasterToken(TOKEN),
+};
 
 function leaks(text: string): string[] {
-  return Object.entries(SECRETS).filter(([, s]) => text.includes(s)).map(([what]) => what);
+  return Object.entries(SECRETS)
+    .filter(([, s]) => text.includes(s))
+    .map(([what]) => what);
 }
 
 async function keyringKeys(address: string): Promise<string[][]> {
@@ -54,14 +61,34 @@ async function storePut(f: Framework, key: string, value: string | undefined): P
 /** Other clusters' agents would hold the ports (--net host); this spec's leftovers are removed. */
 async function clearHosts(): Promise<void> {
   for (const h of HOST_NAMES) {
-    const ps = await dockerOnHost(h, ['ps', '-a', '--filter', 'label=io.swarmop.consulcluster', '--format', '{{.ID}} {{.Label "io.swarmop.consulcluster"}}'], 15_000);
+    const ps = await dockerOnHost(
+      h,
+      ['ps', '-a', '--filter', 'label=io.swarmop.consulcluster', '--format', '{{.ID}} {{.Label "io.swarmop.consulcluster"}}'],
+      15_000,
+    );
     for (const line of ps.stdout.trim().split('\n').filter(Boolean)) {
       const [id, cluster] = line.split(' ');
       assert.equal(cluster, CLUSTER, `another ConsulCluster's agent (${cluster}) runs on ${h}; remove it first`);
       await dockerOnHost(h, ['rm', '-f', id!], 30_000);
     }
     // A fresh data dir: the servers bootstrap ACLs (and write the keyring) from this run's secrets.
-    const rm = await dockerOnHost(h, ['run', '--rm', '--label', 'io.swarmop.lab=1', '-v', '/var/lib/swarmop/consul:/x', '--entrypoint', 'rm', IMAGE, '-rf', `/x/${CLUSTER}`], 30_000);
+    const rm = await dockerOnHost(
+      h,
+      [
+        'run',
+        '--rm',
+        '--label',
+        'io.swarmop.lab=1',
+        '-v',
+        '/var/lib/swarmop/consul:/x',
+        '--entrypoint',
+        'rm',
+        IMAGE,
+        '-rf',
+        `/x/${CLUSTER}`,
+      ],
+      30_000,
+    );
     assert.equal(rm.code, 0, rm.stderr);
   }
 }
@@ -72,7 +99,9 @@ describeE2E('ConsulCluster with ACLs', (f) => {
   /** Every agent answers (with the operator's tokens), knows a leader and sees all three alive. */
   async function whole(): Promise<boolean> {
     const views = await Promise.all(HOST_NAMES.map((h) => readAgentView(addr(h), { timeoutMs: 800, ...TOKENS })));
-    return views.every((v) => v.reachable && v.leader !== '' && HOST_NAMES.every((n) => v.members.find((m) => m.name === n)?.status === 'alive'));
+    return views.every(
+      (v) => v.reachable && v.leader !== '' && HOST_NAMES.every((n) => v.members.find((m) => m.name === n)?.status === 'alive'),
+    );
   }
 
   async function assertNothingLeaks(): Promise<void> {
@@ -97,7 +126,9 @@ describeE2E('ConsulCluster with ACLs', (f) => {
 
   after(async () => {
     await f.swarmop(['delete', 'consulcluster', CLUSTER]).catch(() => undefined);
-    await eventually('agents removed by the finalizer', async () => ((await f.get('consulcluster', CLUSTER)) ? undefined : true), { timeoutMs: 60_000 }).catch(() => undefined);
+    await eventually('agents removed by the finalizer', async () => ((await f.get('consulcluster', CLUSTER)) ? undefined : true), {
+      timeoutMs: 60_000,
+    }).catch(() => undefined);
     await clearHosts();
     await storePut(f, KEY_KV, undefined);
     await storePut(f, TOKEN_KV, undefined);
@@ -121,7 +152,17 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     assert.deepEqual(await keyringKeys(addr(H0)), [[GOSSIP_KEY], [GOSSIP_KEY]], 'WAN and LAN keyrings hold exactly the stored key');
 
     for (const h of HOST_NAMES) {
-      const st = await dockerOnHost(h, ['exec', AGENT, 'sh', '-c', "stat -c '%a %u %g' /consul/config/swarmop-secrets.json; awk '/^Uid:/{u=$2} /^Gid:/{g=$2} END{print u, g}' /proc/1/status"], 15_000);
+      const st = await dockerOnHost(
+        h,
+        [
+          'exec',
+          AGENT,
+          'sh',
+          '-c',
+          "stat -c '%a %u %g' /consul/config/swarmop-secrets.json; awk '/^Uid:/{u=$2} /^Gid:/{g=$2} END{print u, g}' /proc/1/status",
+        ],
+        15_000,
+      );
       assert.equal(st.code, 0, st.stderr);
       const [file, agentUser] = st.stdout.trim().split('\n');
       assert.equal(file, `600 ${agentUser}`, `on ${h}: file mode/owner vs the agent process's uid/gid`);
@@ -137,18 +178,33 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 60_000 });
     console.log(`# ACL cluster, killed agent: whole again after ${ms} ms`);
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['ContainerStarted', H1]], JSON.stringify(repairs));
+    assert.deepEqual(
+      repairs.map((r) => [r.why, r.host]),
+      [['ContainerStarted', H1]],
+      JSON.stringify(repairs),
+    );
   });
 
   itE2E(f, '`consul leave` on one server: one AgentRestarted repair, the member alive again', async () => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     // The planner gives an agent started less than 20 s ago time to settle (it joins it rather than
     // restarting it); one that has been up longer and left is restarted at once, which is the case here.
-    await eventually(`${H2} agent up for more than 21 s`, async () => Date.now() - Date.parse((await hostDocker(H2).getContainer(AGENT).inspect()).State.StartedAt) > 21_000, { timeoutMs: 60_000, intervalMs: 500 });
+    await eventually(
+      `${H2} agent up for more than 21 s`,
+      async () => Date.now() - Date.parse((await hostDocker(H2).getContainer(AGENT).inspect()).State.StartedAt) > 21_000,
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
     // The CLI needs a token like anyone else on an ACL cluster; an exec's env is not in the container's inspect.
     const leaving = dockerOnHost(H2, ['exec', '-e', `CONSUL_HTTP_TOKEN=${TOKEN}`, AGENT, 'consul', 'leave'], 60_000);
-    await eventually(`${H2} left`, async () => ((await readAgentView(addr(H0), { timeoutMs: 800, ...TOKENS })).members.find((m) => m.name === H2)?.status === 'left' ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    await eventually(
+      `${H2} left`,
+      async () =>
+        (await readAgentView(addr(H0), { timeoutMs: 800, ...TOKENS })).members.find((m) => m.name === H2)?.status === 'left'
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const ms = await timeUntil('cluster whole again', () => whole().catch(() => false), { timeoutMs: 90_000 });
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 90_000 });
     console.log(`# ACL cluster, consul leave: whole again ${ms} ms after ${H2} showed left`);
@@ -156,7 +212,11 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     // its exit code says nothing here; the member showing `left` above is the fault.
     await leaving;
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((r) => [r.why, r.host]), [['AgentRestarted', H2]], JSON.stringify(repairs));
+    assert.deepEqual(
+      repairs.map((r) => [r.why, r.host]),
+      [['AgentRestarted', H2]],
+      JSON.stringify(repairs),
+    );
     await assertNothingLeaks();
   });
 
@@ -167,20 +227,38 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
     const began = Date.now();
     await storePut(f, KEY_KV, NEW_GOSSIP_KEY);
-    await eventually('every agent replaced with the new configuration', async () => {
-      for (const h of HOST_NAMES) {
-        const c = await hostDocker(h).getContainer(AGENT).inspect().catch(() => undefined);
-        if (!c?.State.Running || c.Config.Labels['io.swarmop.config-hash'] === hashes.get(h)) return undefined;
-      }
-      return true;
-    }, { timeoutMs: 120_000 });
+    await eventually(
+      'every agent replaced with the new configuration',
+      async () => {
+        for (const h of HOST_NAMES) {
+          const c = await hostDocker(h)
+            .getContainer(AGENT)
+            .inspect()
+            .catch(() => undefined);
+          if (!c?.State.Running || c.Config.Labels['io.swarmop.config-hash'] === hashes.get(h)) return undefined;
+        }
+        return true;
+      },
+      { timeoutMs: 120_000 },
+    );
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 60_000 });
     console.log(`# ACL cluster, gossip key changed in KV: rotated and rolled in ${Date.now() - began} ms`);
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((r) => r.why), ['GossipKeyRotated', 'ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced'], JSON.stringify(repairs));
-    assert.deepEqual(repairs.slice(1).map((r) => r.host).sort(), [...HOST_NAMES].sort());
-    for (const h of HOST_NAMES) assert.deepEqual(await keyringKeys(addr(h)), [[NEW_GOSSIP_KEY], [NEW_GOSSIP_KEY]], `keyring seen from ${h}`);
+    assert.deepEqual(
+      repairs.map((r) => r.why),
+      ['GossipKeyRotated', 'ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced'],
+      JSON.stringify(repairs),
+    );
+    assert.deepEqual(
+      repairs
+        .slice(1)
+        .map((r) => r.host)
+        .sort(),
+      [...HOST_NAMES].sort(),
+    );
+    for (const h of HOST_NAMES)
+      assert.deepEqual(await keyringKeys(addr(h)), [[NEW_GOSSIP_KEY], [NEW_GOSSIP_KEY]], `keyring seen from ${h}`);
     await assertNothingLeaks();
   });
 });

@@ -24,7 +24,8 @@ const NAME = `${A.name}.service.${DC}.consul`;
 const CLUSTER_LABEL = `io.swarmop.consulcluster=${DC}`;
 const HOST_NAMES = lab.hosts.map((h) => h.name);
 
-const LISTENER = "$SIG{TERM}=sub{exit 0}; my $s=IO::Socket::INET->new(LocalPort=>8080,Listen=>5,ReuseAddr=>1) or die $!; while(my $c=$s->accept){close $c}";
+const LISTENER =
+  '$SIG{TERM}=sub{exit 0}; my $s=IO::Socket::INET->new(LocalPort=>8080,Listen=>5,ReuseAddr=>1) or die $!; while(my $c=$s->accept){close $c}';
 const withService = `apiVersion: swarmop.io/v1alpha1
 kind: StaticIPAttachment
 metadata: {name: ${A.name}}
@@ -45,13 +46,21 @@ spec:
 async function catalogHealth(): Promise<string[]> {
   const r = await fetch(`http://${SERVER}:8500/v1/health/service/${A.name}`, { signal: AbortSignal.timeout(2000) });
   const entries = (await r.json()) as { Service: { Address: string }; Checks: { ServiceID: string; Status: string }[] }[];
-  return entries.map((e) => `${e.Service.Address} ${e.Checks.filter((c) => c.ServiceID === A.name).map((c) => c.Status).join(',')}`);
+  return entries.map(
+    (e) =>
+      `${e.Service.Address} ${e.Checks.filter((c) => c.ServiceID === A.name)
+        .map((c) => c.Status)
+        .join(',')}`,
+  );
 }
 const dnsAddresses = async () => (await resolveA(SERVER, 8600, NAME).catch(() => ({ addresses: ['<no answer>'] }))).addresses.join(',');
 
 async function removeAgents(): Promise<void> {
   for (const h of HOST_NAMES) {
-    const ids = (await dockerOnHost(h, ['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}`], 15_000)).stdout.trim().split('\n').filter(Boolean);
+    const ids = (await dockerOnHost(h, ['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}`], 15_000)).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) await dockerOnHost(h, ['rm', '-f', ...ids], 30_000);
   }
 }
@@ -69,45 +78,76 @@ describeE2E('Consul service', (f) => {
     if (cmd.includes('perl')) await plainWorkloadA();
   });
 
-  itE2E(f, 'registered on its host\'s agent: the managed DNS answers the fixed address; ubuntu119 reaches ubuntu114 by that name', async () => {
-    await removeAgents();
-    await dockerOnHost(A.host, ['rm', '-f', A.name], 30_000);
-    await docker(A.host, ['run', '-d', '--name', A.name, '--hostname', A.name, '--label', 'io.swarmop.lab=1', WORKLOAD_IMAGE, 'perl', '-MIO::Socket::INET', '-e', LISTENER]);
-    const attachmentB = labManifest('30-staticipattachments.yaml').split(/^---$/m).find((d) => new RegExp(`name: ${B.name}\\b`).test(d))!;
-    await f.apply([labManifest('00-dockerhosts.yaml'), labManifest('10-consulcluster.yaml'), attachmentB].join('\n---\n'));
-    await f.waitCondition('consulcluster', DC, 'True', { timeoutMs: 120_000 });
-    await f.waitCondition('staticipattachment', B.name, 'True');
+  itE2E(
+    f,
+    "registered on its host's agent: the managed DNS answers the fixed address; ubuntu119 reaches ubuntu114 by that name",
+    async () => {
+      await removeAgents();
+      await dockerOnHost(A.host, ['rm', '-f', A.name], 30_000);
+      await docker(A.host, [
+        'run',
+        '-d',
+        '--name',
+        A.name,
+        '--hostname',
+        A.name,
+        '--label',
+        'io.swarmop.lab=1',
+        WORKLOAD_IMAGE,
+        'perl',
+        '-MIO::Socket::INET',
+        '-e',
+        LISTENER,
+      ]);
+      const attachmentB = labManifest('30-staticipattachments.yaml')
+        .split(/^---$/m)
+        .find((d) => new RegExp(`name: ${B.name}\\b`).test(d))!;
+      await f.apply([labManifest('00-dockerhosts.yaml'), labManifest('10-consulcluster.yaml'), attachmentB].join('\n---\n'));
+      await f.waitCondition('consulcluster', DC, 'True', { timeoutMs: 120_000 });
+      await f.waitCondition('staticipattachment', B.name, 'True');
 
-    // ubuntu114's attachment is created with its service: Ready and the registration come from the same reconcile.
-    await f.apply(withService);
-    await eventually('passing in the catalog', async () => (await catalogHealth()).join() === `${A.ip} passing`, { timeoutMs: 30_000, intervalMs: 100 });
-    const passingAt = Date.now();
-    const obj = await f.waitCondition('staticipattachment', A.name, 'True', { type: 'ServiceRegistered' });
-    const readyAt = Date.parse(obj.status.conditions.find((c: { type: string }) => c.type === 'Ready').lastTransitionTime);
-    assert.deepEqual(await catalogHealth(), [`${A.ip} passing`]);
-    const now = await f.get('staticipattachment', A.name);
-    assert.deepEqual(now?.status.service, { serviceID: A.name, agent: A.host, agentAddress: `${AGENT_A}:8500`, consulCluster: DC, health: now?.status.service.health });
-    const regEvent = (await f.swarmop(['events', 'staticipattachment', A.name])).stdout;
-    assert.ok(new RegExp(`ServiceRegistered\\s+staticipattachment/${A.name}\\s+`).test(regEvent), regEvent);
-    assert.ok(regEvent.includes(`registered ${A.name} at ${A.ip}:8080 on agent ${A.host} of ConsulCluster ${DC}`), regEvent);
-    console.log(`# Consul service: passing in the catalog ${passingAt - readyAt} ms after the attachment turned Ready (check interval 2s; polled every 100 ms)`);
+      // ubuntu114's attachment is created with its service: Ready and the registration come from the same reconcile.
+      await f.apply(withService);
+      await eventually('passing in the catalog', async () => (await catalogHealth()).join() === `${A.ip} passing`, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+      const passingAt = Date.now();
+      const obj = await f.waitCondition('staticipattachment', A.name, 'True', { type: 'ServiceRegistered' });
+      const readyAt = Date.parse(obj.status.conditions.find((c: { type: string }) => c.type === 'Ready').lastTransitionTime);
+      assert.deepEqual(await catalogHealth(), [`${A.ip} passing`]);
+      const now = await f.get('staticipattachment', A.name);
+      assert.deepEqual(now?.status.service, {
+        serviceID: A.name,
+        agent: A.host,
+        agentAddress: `${AGENT_A}:8500`,
+        consulCluster: DC,
+        health: now?.status.service.health,
+      });
+      const regEvent = (await f.swarmop(['events', 'staticipattachment', A.name])).stdout;
+      assert.ok(new RegExp(`ServiceRegistered\\s+staticipattachment/${A.name}\\s+`).test(regEvent), regEvent);
+      assert.ok(regEvent.includes(`registered ${A.name} at ${A.ip}:8080 on agent ${A.host} of ConsulCluster ${DC}`), regEvent);
+      console.log(
+        `# Consul service: passing in the catalog ${passingAt - readyAt} ms after the attachment turned Ready (check interval 2s; polled every 100 ms)`,
+      );
 
-    for (const h of lab.hosts) assert.deepEqual((await resolveA(h.address, 8600, NAME)).addresses, [A.ip]);
-    // From inside ubuntu119 (its own address and route): the raw reply is kept for the failure message.
-    let raw = '';
-    const answer = await eventually(
-      `${B.name} resolves ${A.name} through the managed DNS`,
-      async () => {
-        raw = await docker(B.host, ['exec', B.name, 'bash', '-c', bashQueryCommand(SERVER, 8600, NAME)]);
-        const a = parseAnswer(parseHexDump(raw));
-        return a.rcode === 0 && a.addresses.length > 0 ? a : undefined;
-      },
-      { timeoutMs: 15_000, intervalMs: 500 },
-    ).catch((err: Error) => assert.fail(`${err.message}; last reply: ${raw.replace(/\s+/g, ' ').trim()}`));
-    assert.deepEqual(answer, { rcode: 0, addresses: [A.ip] });
-    const ping = await dockerOnHost(B.host, ['exec', B.name, 'ping', '-c', '1', '-W', '2', answer.addresses[0]!], 10_000);
-    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
-  });
+      for (const h of lab.hosts) assert.deepEqual((await resolveA(h.address, 8600, NAME)).addresses, [A.ip]);
+      // From inside ubuntu119 (its own address and route): the raw reply is kept for the failure message.
+      let raw = '';
+      const answer = await eventually(
+        `${B.name} resolves ${A.name} through the managed DNS`,
+        async () => {
+          raw = await docker(B.host, ['exec', B.name, 'bash', '-c', bashQueryCommand(SERVER, 8600, NAME)]);
+          const a = parseAnswer(parseHexDump(raw));
+          return a.rcode === 0 && a.addresses.length > 0 ? a : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 500 },
+      ).catch((err: Error) => assert.fail(`${err.message}; last reply: ${raw.replace(/\s+/g, ' ').trim()}`));
+      assert.deepEqual(answer, { rcode: 0, addresses: [A.ip] });
+      const ping = await dockerOnHost(B.host, ['exec', B.name, 'ping', '-c', '1', '-W', '2', answer.addresses[0]!], 10_000);
+      assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+    },
+  );
 
   itE2E(f, 'container stopped: critical and out of DNS within the check interval; started: back', async () => {
     await docker(A.host, ['stop', '-t', '1', A.name]);
@@ -118,7 +158,11 @@ describeE2E('Consul service', (f) => {
     await eventually('out of DNS', async () => (await dnsAddresses()) === '', { timeoutMs: 5_000, intervalMs: 100 });
     const outOfDns = Date.now() - stoppedAt;
     await f.waitCondition('staticipattachment', A.name, 'False', { reason: 'ContainerNotRunning' });
-    await eventually('status health critical', async () => (await f.get('staticipattachment', A.name))?.status.service.health === 'critical', { timeoutMs: 15_000 });
+    await eventually(
+      'status health critical',
+      async () => (await f.get('staticipattachment', A.name))?.status.service.health === 'critical',
+      { timeoutMs: 15_000 },
+    );
     await docker(A.host, ['start', A.name]);
     const back = await timeUntil('DNS answers again', async () => (await dnsAddresses()) === A.ip, { timeoutMs: 30_000, intervalMs: 100 });
     assert.deepEqual(await catalogHealth(), [`${A.ip} passing`]);
@@ -141,16 +185,24 @@ describeE2E('Consul service', (f) => {
     await watcher;
     assert.deepEqual(await catalogHealth(), [`${A.ip} passing`]);
     assert.equal(await dnsAddresses(), A.ip);
-    console.log(`# Consul service: critical ${toCritical} ms and out of DNS ${outOfDns} ms after docker stop returned (check interval 2s, timeout 1s); DNS answers ${back} ms after docker start returned; longest time between two DNS answers around a docker restart: ${gap} ms (polled every ~50 ms for 6 s)`);
+    console.log(
+      `# Consul service: critical ${toCritical} ms and out of DNS ${outOfDns} ms after docker stop returned (check interval 2s, timeout 1s); DNS answers ${back} ms after docker start returned; longest time between two DNS answers around a docker restart: ${gap} ms (polled every ~50 ms for 6 s)`,
+    );
   });
 
   itE2E(f, 'deregistered by hand: registered again with one drift repaired line and event', async () => {
     await eventually('passing before the fault', async () => (await catalogHealth()).join() === `${A.ip} passing`, { timeoutMs: 15_000 });
     const before = f.operator.repairs({ kind: 'StaticIPAttachment', name: A.name, why: 'ServiceMissing' }).length;
     assert.equal(before, 0);
-    const r = await fetch(`http://${AGENT_A}:8500/v1/agent/service/deregister/${A.name}`, { method: 'PUT', signal: AbortSignal.timeout(3000) });
+    const r = await fetch(`http://${AGENT_A}:8500/v1/agent/service/deregister/${A.name}`, {
+      method: 'PUT',
+      signal: AbortSignal.timeout(3000),
+    });
     assert.equal(r.status, 200);
-    const ms = await timeUntil('registered again', async () => (await catalogHealth()).length === 1, { timeoutMs: 30_000, intervalMs: 100 });
+    const ms = await timeUntil('registered again', async () => (await catalogHealth()).length === 1, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     await eventually('passing again', async () => (await catalogHealth()).join() === `${A.ip} passing`, { timeoutMs: 15_000 });
     const repairs = f.operator.repairs({ kind: 'StaticIPAttachment', name: A.name, why: 'ServiceMissing' });
     assert.deepEqual(
@@ -164,7 +216,9 @@ describeE2E('Consul service', (f) => {
 
   itE2E(f, 'attachment deleted: the service is gone from the catalog', async () => {
     await f.swarmop(['delete', 'staticipattachment', A.name]);
-    await eventually(`${A.name} gone from the store`, async () => ((await f.get('staticipattachment', A.name)) ? undefined : true), { timeoutMs: 60_000 });
+    await eventually(`${A.name} gone from the store`, async () => ((await f.get('staticipattachment', A.name)) ? undefined : true), {
+      timeoutMs: 60_000,
+    });
     await eventually('gone from the catalog', async () => (await catalogHealth()).length === 0, { timeoutMs: 15_000 });
     const catalog = await (await fetch(`http://${SERVER}:8500/v1/catalog/service/${A.name}`)).json();
     assert.deepEqual(catalog, []);
@@ -178,6 +232,10 @@ describeE2E('Consul service', (f) => {
     await f.swarmop(['delete', 'consulcluster', DC]);
     await eventually('ConsulCluster deleted', async () => ((await f.get('consulcluster', DC)) ? undefined : true), { timeoutMs: 90_000 });
     for (const h of HOST_NAMES)
-      assert.equal((await dockerOnHost(h, ['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}`], 15_000)).stdout.trim(), '', `agent left on ${h}`);
+      assert.equal(
+        (await dockerOnHost(h, ['ps', '-aq', '--filter', `label=${CLUSTER_LABEL}`], 15_000)).stdout.trim(),
+        '',
+        `agent left on ${h}`,
+      );
   });
 });

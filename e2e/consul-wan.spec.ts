@@ -61,7 +61,9 @@ async function federated(): Promise<boolean> {
 /** How the dc1 servers see the dc2 server ('none' when one does not answer or lacks it). */
 async function dc2SeenFromDc1(): Promise<string[]> {
   const name = `${DC2_HOST.name}.${DC2}`;
-  return Promise.all(DC1_SERVERS.map(async (s) => (await readWanView(s.address, { timeoutMs: 800 })).members.find((m) => m.name === name)?.status ?? 'none'));
+  return Promise.all(
+    DC1_SERVERS.map(async (s) => (await readWanView(s.address, { timeoutMs: 800 })).members.find((m) => m.name === name)?.status ?? 'none'),
+  );
 }
 
 async function datacentersOf(address: string): Promise<string[]> {
@@ -71,7 +73,20 @@ async function datacentersOf(address: string): Promise<string[]> {
 
 /** Blackholes (or restores) the dc2 host's server RPC and WAN gossip to every dc1 server, in the host's own network namespace. */
 async function wanLink(op: 'add' | 'del'): Promise<void> {
-  await labCommand(['host-exec', DC2_HOST.name, 'sh', '-c', consulPartitionScript(op, DC1_SERVERS.map((s) => s.address), CONSUL_WAN_PORTS)], 30_000);
+  await labCommand(
+    [
+      'host-exec',
+      DC2_HOST.name,
+      'sh',
+      '-c',
+      consulPartitionScript(
+        op,
+        DC1_SERVERS.map((s) => s.address),
+        CONSUL_WAN_PORTS,
+      ),
+    ],
+    30_000,
+  );
 }
 
 /** dc2's DNS answers the dc1 service (a cross-datacenter request over the healed link). */
@@ -90,7 +105,10 @@ async function partitionAndHeal(what: string): Promise<{ ms: number; dnsMs: numb
   await wanLink('add');
   try {
     await new Promise((r) => setTimeout(r, MIN_PARTITION_MS));
-    await eventually(`${what}: dc1 shows ${DC2_HOST.name}.${DC2} failed`, async () => (await dc2SeenFromDc1()).includes('failed'), { timeoutMs: 90_000, intervalMs: 500 });
+    await eventually(`${what}: dc1 shows ${DC2_HOST.name}.${DC2} failed`, async () => (await dc2SeenFromDc1()).includes('failed'), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
   } finally {
     await wanLink('del');
   }
@@ -98,15 +116,22 @@ async function partitionAndHeal(what: string): Promise<{ ms: number; dnsMs: numb
   await eventually(`${what}: federated again after the heal`, federated, { timeoutMs: 90_000, intervalMs: 100 });
   const ms = Date.now() - healedAt;
   // The servers route cross-datacenter requests again a moment after the pool shows them alive.
-  await eventually(`${what}: dc2's DNS answers ${A.name}.service.${DC1}.consul again`, answeredFromDc2, { timeoutMs: 60_000, intervalMs: 100 });
+  await eventually(`${what}: dc2's DNS answers ${A.name}.service.${DC1}.consul again`, answeredFromDc2, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+  });
   return { ms, dnsMs: Date.now() - healedAt, heldMs: healedAt - cutAt };
 }
 
-const stats = (xs: number[]) => `n=${xs.length} median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]} ms, max ${Math.max(...xs)} ms (${xs.join(', ')} ms)`;
+const stats = (xs: number[]) =>
+  `n=${xs.length} median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]} ms, max ${Math.max(...xs)} ms (${xs.join(', ')} ms)`;
 
 async function removeAgents(): Promise<void> {
   for (const h of lab.hosts) {
-    const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=io.swarmop.consulcluster=${DC1}`], 15_000)).stdout.trim().split('\n').filter(Boolean);
+    const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=io.swarmop.consulcluster=${DC1}`], 15_000)).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     if (ids.length) await dockerOnHost(h.name, ['rm', '-f', ...ids], 30_000);
   }
 }
@@ -130,7 +155,10 @@ describeE2E('Consul WAN', (f) => {
   after(async () => {
     if (DC2_HOST.address) {
       // Its restart policy would bring it back (and into the WAN pool) the moment it left.
-      await run('docker', ['update', '--restart', 'no', `swarmop-consul-${DC2}`], { env: { ...process.env, DOCKER_HOST: DC2_HOST.endpoint }, timeoutMs: 15_000 });
+      await run('docker', ['update', '--restart', 'no', `swarmop-consul-${DC2}`], {
+        env: { ...process.env, DOCKER_HOST: DC2_HOST.endpoint },
+        timeoutMs: 15_000,
+      });
       await leave(DC2_HOST.address, { timeoutMs: 20_000 }).catch(() => undefined);
     }
     await removeAgents();
@@ -145,11 +173,17 @@ describeE2E('Consul WAN', (f) => {
     for (const s of allServers()) assert.deepEqual(await datacentersOf(s.address), [DC1, DC2].sort(), `datacenters on ${s.node}`);
     assert.deepEqual(dc2.status.wan.servers, [{ node: DC2_HOST.name, datacenters: dc2.status.wan.servers[0].datacenters }]);
     assert.deepEqual([...dc2.status.wan.servers[0].datacenters].sort(), [DC1, DC2].sort());
-    assert.deepEqual(dc2.status.wan.members.map((m: { name: string; status: string }) => `${m.name} ${m.status}`).sort(), wanNames().map((n) => `${n} alive`));
+    assert.deepEqual(
+      dc2.status.wan.members.map((m: { name: string; status: string }) => `${m.name} ${m.status}`).sort(),
+      wanNames().map((n) => `${n} alive`),
+    );
     // The named side reports the federation too (it is dc2's to keep).
     const dc1 = await f.waitCondition('consulcluster', DC1, 'True', { type: 'WanFederated', timeoutMs: 30_000 });
     assert.deepEqual(dc1.status.wan.members.map((m: { name: string }) => m.name).sort(), wanNames());
-    assert.deepEqual(dc1.status.wan.servers.map((s: { node: string }) => s.node), DC1_SERVERS.map((s) => s.node));
+    assert.deepEqual(
+      dc1.status.wan.servers.map((s: { node: string }) => s.node),
+      DC1_SERVERS.map((s) => s.node),
+    );
     assert.deepEqual(wanRepairs(f), [], 'forming is not a repair');
   });
 
@@ -160,62 +194,100 @@ describeE2E('Consul WAN', (f) => {
       signal: AbortSignal.timeout(5000),
     });
     assert.equal(r.status, 200);
-    const dns = await eventually(`${A.name}.service.${DC1}.consul from ${DC2_HOST.name}`, async () => {
-      const a = await resolveA(DC2_HOST.address, 8600, `${A.name}.service.${DC1}.consul`);
-      return a.addresses.length > 0 ? a : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 250 });
+    const dns = await eventually(
+      `${A.name}.service.${DC1}.consul from ${DC2_HOST.name}`,
+      async () => {
+        const a = await resolveA(DC2_HOST.address, 8600, `${A.name}.service.${DC1}.consul`);
+        return a.addresses.length > 0 ? a : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
     assert.deepEqual(dns, { rcode: 0, addresses: [A.ip] });
-    const catalog = (await (await fetch(`http://${DC2_HOST.address}:8500/v1/catalog/service/${A.name}?dc=${DC1}`)).json()) as { ServiceAddress: string; Datacenter: string }[];
-    assert.deepEqual(catalog.map((e) => [e.Datacenter, e.ServiceAddress]), [[DC1, A.ip]]);
+    const catalog = (await (await fetch(`http://${DC2_HOST.address}:8500/v1/catalog/service/${A.name}?dc=${DC1}`)).json()) as {
+      ServiceAddress: string;
+      Datacenter: string;
+    }[];
+    assert.deepEqual(
+      catalog.map((e) => [e.Datacenter, e.ServiceAddress]),
+      [[DC1, A.ip]],
+    );
     // dc2 itself has no such service: the answer came over the WAN.
     assert.deepEqual((await resolveA(DC2_HOST.address, 8600, `${A.name}.service.${DC2}.consul`)).addresses, []);
   });
 
-  itE2E(f, 'WAN link cut >= 30 s and healed: joined again by the operator (one WanMemberRejoined each)', async () => {
-    const withOperator: number[] = [];
-    const dnsWithOperator: number[] = [];
-    let rounds = 0;
-    let consulFirst = 0;
-    while (withOperator.length < ROUNDS) {
-      rounds++;
-      const before = wanRepairs(f).length;
-      const { ms, dnsMs, heldMs } = await partitionAndHeal('with the operator');
-      // The repair line may trail the pool turning alive by a moment (log line after the join returned).
-      await eventually('the operator has settled the WAN join', async () => ((await f.get('consulcluster', DC2))?.status.conditions.find((c: { type: string }) => c.type === 'WanFederated')?.status === 'True' ? true : undefined), { timeoutMs: 30_000 });
-      const repairs = wanRepairs(f).slice(before);
-      if (repairs.length === 0 && consulFirst === 0) {
-        // Consul healed itself before the operator's next try (it retries about every second):
-        // that round says nothing about the operator, so it is run once more.
-        consulFirst++;
-        console.log(`# Consul WAN: round ${rounds}: Consul rejoined by itself ${ms} ms after the heal, before the operator's next try; repeating once`);
-        continue;
+  itE2E(
+    f,
+    'WAN link cut >= 30 s and healed: joined again by the operator (one WanMemberRejoined each)',
+    async () => {
+      const withOperator: number[] = [];
+      const dnsWithOperator: number[] = [];
+      let rounds = 0;
+      let consulFirst = 0;
+      while (withOperator.length < ROUNDS) {
+        rounds++;
+        const before = wanRepairs(f).length;
+        const { ms, dnsMs, heldMs } = await partitionAndHeal('with the operator');
+        // The repair line may trail the pool turning alive by a moment (log line after the join returned).
+        await eventually(
+          'the operator has settled the WAN join',
+          async () =>
+            (await f.get('consulcluster', DC2))?.status.conditions.find((c: { type: string }) => c.type === 'WanFederated')?.status ===
+            'True'
+              ? true
+              : undefined,
+          { timeoutMs: 30_000 },
+        );
+        const repairs = wanRepairs(f).slice(before);
+        if (repairs.length === 0 && consulFirst === 0) {
+          // Consul healed itself before the operator's next try (it retries about every second):
+          // that round says nothing about the operator, so it is run once more.
+          consulFirst++;
+          console.log(
+            `# Consul WAN: round ${rounds}: Consul rejoined by itself ${ms} ms after the heal, before the operator's next try; repeating once`,
+          );
+          continue;
+        }
+        assert.equal(repairs.length, 1, `one WanMemberRejoined repair per heal: ${JSON.stringify(repairs)}`);
+        assert.equal(repairs[0]!['host'], DC2_HOST.name);
+        assert.match(
+          String(repairs[0]!['what']),
+          new RegExp(`sees ${DC2_HOST.name}\\.${DC2} failed in the WAN pool|${DC2_HOST.name}\\.${DC2} sees .* failed in the WAN pool`),
+        );
+        assert.match(String(repairs[0]!['action']), new RegExp(`over the WAN from ${DC2_HOST.address.replace(/\./g, '\\.')}$`));
+        withOperator.push(ms);
+        dnsWithOperator.push(dnsMs);
+        console.log(
+          `# Consul WAN: partition held ${heldMs} ms; federated again ${ms} ms (dc1 service answered by dc2's DNS ${dnsMs} ms) after the heal with the operator`,
+        );
       }
-      assert.equal(repairs.length, 1, `one WanMemberRejoined repair per heal: ${JSON.stringify(repairs)}`);
-      assert.equal(repairs[0]!['host'], DC2_HOST.name);
-      assert.match(String(repairs[0]!['what']), new RegExp(`sees ${DC2_HOST.name}\\.${DC2} failed in the WAN pool|${DC2_HOST.name}\\.${DC2} sees .* failed in the WAN pool`));
-      assert.match(String(repairs[0]!['action']), new RegExp(`over the WAN from ${DC2_HOST.address.replace(/\./g, '\\.')}$`));
-      withOperator.push(ms);
-      dnsWithOperator.push(dnsMs);
-      console.log(`# Consul WAN: partition held ${heldMs} ms; federated again ${ms} ms (dc1 service answered by dc2's DNS ${dnsMs} ms) after the heal with the operator`);
-    }
-    const events = (await f.swarmop(['events', 'consulcluster', DC2])).stdout;
-    assert.match(events, /WanMemberRejoined/);
+      const events = (await f.swarmop(['events', 'consulcluster', DC2])).stdout;
+      assert.match(events, /WanMemberRejoined/);
 
-    if (!ANCHOR) {
-      console.log(`# Consul WAN: heal -> every server sees every WAN member alive (polled every 100 ms): with the operator ${stats(withOperator)}; dc2's DNS answers the dc1 service: ${stats(dnsWithOperator)}; Consul alone not measured (SWARMOP_WAN_ANCHOR=1)`);
-      return;
-    }
-    // The anchor, in the same run: the same cut and heal with the operator stopped.
-    await f.operator.stop();
-    const alone: number[] = [];
-    const dnsAlone: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const { ms, dnsMs, heldMs } = await partitionAndHeal('Consul alone');
-      alone.push(ms);
-      dnsAlone.push(dnsMs);
-      console.log(`# Consul WAN: partition held ${heldMs} ms; federated again ${ms} ms (dc1 service answered by dc2's DNS ${dnsMs} ms) after the heal with Consul alone`);
-    }
-    console.log(`# Consul WAN: heal -> every server sees every WAN member alive (polled every 100 ms): with the operator ${stats(withOperator)}; Consul alone ${stats(alone)}`);
-    console.log(`# Consul WAN: heal -> dc2's DNS answers the dc1 service: with the operator ${stats(dnsWithOperator)}; Consul alone ${stats(dnsAlone)}`);
-  }, { timeout: 15 * 60_000 });
+      if (!ANCHOR) {
+        console.log(
+          `# Consul WAN: heal -> every server sees every WAN member alive (polled every 100 ms): with the operator ${stats(withOperator)}; dc2's DNS answers the dc1 service: ${stats(dnsWithOperator)}; Consul alone not measured (SWARMOP_WAN_ANCHOR=1)`,
+        );
+        return;
+      }
+      // The anchor, in the same run: the same cut and heal with the operator stopped.
+      await f.operator.stop();
+      const alone: number[] = [];
+      const dnsAlone: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const { ms, dnsMs, heldMs } = await partitionAndHeal('Consul alone');
+        alone.push(ms);
+        dnsAlone.push(dnsMs);
+        console.log(
+          `# Consul WAN: partition held ${heldMs} ms; federated again ${ms} ms (dc1 service answered by dc2's DNS ${dnsMs} ms) after the heal with Consul alone`,
+        );
+      }
+      console.log(
+        `# Consul WAN: heal -> every server sees every WAN member alive (polled every 100 ms): with the operator ${stats(withOperator)}; Consul alone ${stats(alone)}`,
+      );
+      console.log(
+        `# Consul WAN: heal -> dc2's DNS answers the dc1 service: with the operator ${stats(dnsWithOperator)}; Consul alone ${stats(dnsAlone)}`,
+      );
+    },
+    { timeout: 15 * 60_000 },
+  );
 });

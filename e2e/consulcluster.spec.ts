@@ -37,7 +37,9 @@ ${(over.servers ?? HOSTS.map((h) => h.name)).map((h) => `    - {host: ${h}, node
 /** Every listed agent answers, knows a leader and sees every listed member alive. */
 async function whole(hosts = HOSTS): Promise<boolean> {
   const views = await Promise.all(hosts.map((h) => readAgentView(h.address, { timeoutMs: 800 })));
-  return views.every((v) => v.reachable && v.leader !== '' && hosts.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'));
+  return views.every(
+    (v) => v.reachable && v.leader !== '' && hosts.every((h) => v.members.find((m) => m.name === h.name)?.status === 'alive'),
+  );
 }
 
 async function memberStatus(of: string, seenFrom = HOSTS[0]!.address): Promise<string | undefined> {
@@ -86,10 +88,17 @@ describeE2E('ConsulCluster', (f) => {
       const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
       const restarts = (await c.inspect()).RestartCount;
       await c.kill();
-      const ms = await timeUntil('cluster whole again', async () => (await whole().catch(() => false)) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before, { timeoutMs: 60_000 });
+      const ms = await timeUntil(
+        'cluster whole again',
+        async () => (await whole().catch(() => false)) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before,
+        { timeoutMs: 60_000 },
+      );
       console.log(`# killed agent: whole again after ${ms} ms`);
       const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-      assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), [`ContainerStarted@${HOSTS[1]!.name}`]);
+      assert.deepEqual(
+        repairs.map((l) => `${l.why}@${l.host}`),
+        [`ContainerStarted@${HOSTS[1]!.name}`],
+      );
       const after = await c.inspect();
       assert.equal(after.State.Running, true);
       assert.equal(after.RestartCount, restarts, 'not restarted by a Docker restart policy');
@@ -102,9 +111,19 @@ describeE2E('ConsulCluster', (f) => {
     await eventually('cluster whole', () => whole(), { timeoutMs: 60_000 });
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
     await hostDocker(HOSTS[2]!.name).getContainer(AGENT).remove({ force: true });
-    const ms = await timeUntil('cluster whole again', async () => (await whole()) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before, { timeoutMs: 60_000 });
+    const ms = await timeUntil(
+      'cluster whole again',
+      async () => (await whole()) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before,
+      { timeoutMs: 60_000 },
+    );
     console.log(`# removed agent: recreated and whole after ${ms} ms`);
-    assert.deepEqual(f.operator.repairs({ kind: 'ConsulCluster' }).slice(before).map((l) => `${l.why}@${l.host}`), [`ContainerRecreated@${HOSTS[2]!.name}`]);
+    assert.deepEqual(
+      f.operator
+        .repairs({ kind: 'ConsulCluster' })
+        .slice(before)
+        .map((l) => `${l.why}@${l.host}`),
+      [`ContainerRecreated@${HOSTS[2]!.name}`],
+    );
   });
 
   // Consul's ports only (blackhole ip rules on the host): unplugging the host from the lab network
@@ -116,17 +135,29 @@ describeE2E('ConsulCluster', (f) => {
     const before = f.operator.repairs({ kind: 'ConsulCluster' }).length;
     await partitionConsul(victim, peers);
     try {
-      await eventually(`${HOSTS[2]!.name} failed`, async () => ['failed', 'left'].includes((await memberStatus(HOSTS[2]!.name).catch(() => undefined)) ?? '') || undefined, { timeoutMs: 60_000 });
+      await eventually(
+        `${HOSTS[2]!.name} failed`,
+        async () => ['failed', 'left'].includes((await memberStatus(HOSTS[2]!.name).catch(() => undefined)) ?? '') || undefined,
+        { timeoutMs: 60_000 },
+      );
       await f.waitCondition('consulcluster', CLUSTER, 'True', { type: 'Degraded', timeoutMs: 30_000 });
     } finally {
       await healConsulPartition(victim, peers);
     }
-    const ms = await timeUntil('cluster whole after the heal', async () => (await whole().catch(() => false)) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before, { timeoutMs: 60_000 });
+    const ms = await timeUntil(
+      'cluster whole after the heal',
+      async () => (await whole().catch(() => false)) && f.operator.repairs({ kind: 'ConsulCluster' }).length > before,
+      { timeoutMs: 60_000 },
+    );
     console.log(`# partition healed: whole again ${ms} ms after the heal (Consul alone: ~30 s, see npm run bench:consul)`);
     // The operator's joins fail while the partition lasts (logged, no repair); the one after the
     // heal is the repair, and the only one.
     const repairs = f.operator.repairs({ kind: 'ConsulCluster' }).slice(before);
-    assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), [`MemberRejoined@${HOSTS[2]!.name}`], JSON.stringify(repairs));
+    assert.deepEqual(
+      repairs.map((l) => `${l.why}@${l.host}`),
+      [`MemberRejoined@${HOSTS[2]!.name}`],
+      JSON.stringify(repairs),
+    );
   });
 
   itE2E(f, 'an image change rolls one server at a time and a leader answers during the whole roll', async () => {
@@ -149,13 +180,20 @@ describeE2E('ConsulCluster', (f) => {
     const began = Date.now();
     await f.apply(consulYaml({ image: E2E_TAG }));
     try {
-      await eventually('every agent replaced', async () => {
-        for (const h of HOSTS) {
-          const c = await hostDocker(h.name).getContainer(AGENT).inspect().catch(() => undefined);
-          if (!c || c.Id === ids.get(h.name) || c.Config.Image !== E2E_TAG || !c.State.Running) return undefined;
-        }
-        return true;
-      }, { timeoutMs: 180_000 });
+      await eventually(
+        'every agent replaced',
+        async () => {
+          for (const h of HOSTS) {
+            const c = await hostDocker(h.name)
+              .getContainer(AGENT)
+              .inspect()
+              .catch(() => undefined);
+            if (!c || c.Id === ids.get(h.name) || c.Config.Image !== E2E_TAG || !c.State.Running) return undefined;
+          }
+          return true;
+        },
+        { timeoutMs: 180_000 },
+      );
       await f.waitCondition('consulcluster', CLUSTER, 'True', { timeoutMs: 120_000 });
     } finally {
       polling = false;
@@ -172,12 +210,26 @@ describeE2E('ConsulCluster', (f) => {
     const started = new Map<string, string>();
     for (const h of kept) started.set(h.name, (await hostDocker(h.name).getContainer(AGENT).inspect()).State.StartedAt);
     await f.apply(consulYaml({ image: E2E_TAG, servers: kept.map((h) => h.name) }));
-    await eventually(`${HOSTS[2]!.name} agent gone`, async () => ((await hostDocker(HOSTS[2]!.name).getContainer(AGENT).inspect().catch(() => undefined)) ? undefined : true), { timeoutMs: 90_000 });
-    const obj = await eventually('two raft peers and Ready', async () => {
-      const o = await f.get('consulcluster', CLUSTER);
-      const ready = o?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
-      return ready?.status === 'True' && o?.status?.raftPeers?.length === 2 ? o : undefined;
-    }, { timeoutMs: 90_000 });
+    await eventually(
+      `${HOSTS[2]!.name} agent gone`,
+      async () =>
+        (await hostDocker(HOSTS[2]!.name)
+          .getContainer(AGENT)
+          .inspect()
+          .catch(() => undefined))
+          ? undefined
+          : true,
+      { timeoutMs: 90_000 },
+    );
+    const obj = await eventually(
+      'two raft peers and Ready',
+      async () => {
+        const o = await f.get('consulcluster', CLUSTER);
+        const ready = o?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
+        return ready?.status === 'True' && o?.status?.raftPeers?.length === 2 ? o : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
     assert.deepEqual(obj.status.raftPeers.map((p: { node: string }) => p.node).sort(), [HOSTS[0]!.name, HOSTS[1]!.name].sort());
     assert.equal(await memberStatus(HOSTS[2]!.name), 'left');
     for (const h of kept) assert.equal((await hostDocker(h.name).getContainer(AGENT).inspect()).State.StartedAt, started.get(h.name));

@@ -28,10 +28,14 @@ describeE2E('DockerHost', (f) => {
     const stopped = Date.now();
     await labCommand(['host-stop', VICTIM]);
     const stopMs = Date.now() - stopped;
-    const downMs = await timeUntil(`${VICTIM} Ready=False`, async () => {
-      const c = (await f.get('dockerhost', VICTIM))?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
-      return c?.status === 'False';
-    }, { timeoutMs: 30_000 });
+    const downMs = await timeUntil(
+      `${VICTIM} Ready=False`,
+      async () => {
+        const c = (await f.get('dockerhost', VICTIM))?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
+        return c?.status === 'False';
+      },
+      { timeoutMs: 30_000 },
+    );
     const obj = await f.get('dockerhost', VICTIM);
     assert.equal(obj?.status.reachable, false);
     assert.equal(obj?.status.conditions.find((c: { type: string }) => c.type === 'Ready').reason, 'Unreachable');
@@ -41,10 +45,16 @@ describeE2E('DockerHost', (f) => {
     const started = Date.now();
     await labCommand(['host-start', VICTIM]);
     const startMs = Date.now() - started;
-    const upMs = await timeUntil(`${VICTIM} Ready=True`, async () => {
-      const c = (await f.get('dockerhost', VICTIM))?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
-      return c?.status === 'True';
-    }, { timeoutMs: 60_000 });
-    console.log(`# DockerHost: host-stop took ${stopMs} ms, Ready=False seen ${downMs} ms after it returned; host-start took ${startMs} ms, Ready=True seen ${upMs} ms after it returned`);
+    const upMs = await timeUntil(
+      `${VICTIM} Ready=True`,
+      async () => {
+        const c = (await f.get('dockerhost', VICTIM))?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
+        return c?.status === 'True';
+      },
+      { timeoutMs: 60_000 },
+    );
+    console.log(
+      `# DockerHost: host-stop took ${stopMs} ms, Ready=False seen ${downMs} ms after it returned; host-start took ${startMs} ms, Ready=True seen ${upMs} ms after it returned`,
+    );
   });
 });

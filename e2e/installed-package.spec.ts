@@ -27,13 +27,17 @@ describeE2E('installed package', (f) => {
   let operator: ChildProcess | undefined;
   const lines: string[] = [];
 
-  const swarmop = (args: string[], input?: string) => run(bin, args, { env, cwd: tmp, timeoutMs: 180_000, ...(input === undefined ? {} : { input }) });
+  const swarmop = (args: string[], input?: string) =>
+    run(bin, args, { env, cwd: tmp, timeoutMs: 180_000, ...(input === undefined ? {} : { input }) });
 
   before(async () => {
     await runOrThrow('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: REPO_ROOT, timeoutMs: 180_000 });
     const tgz = join(tmp, `swarmop-${VERSION}.tgz`);
     assert.ok(existsSync(tgz), `${tgz} packed`);
-    await runOrThrow('npm', ['install', '--global', '--prefix', prefixDir, '--no-audit', '--no-fund', '--loglevel=error', tgz], { cwd: tmp, timeoutMs: 300_000 });
+    await runOrThrow('npm', ['install', '--global', '--prefix', prefixDir, '--no-audit', '--no-fund', '--loglevel=error', tgz], {
+      cwd: tmp,
+      timeoutMs: 300_000,
+    });
     // Only Node and the installed tree: PATH to the prefix, nothing pointing into the checkout.
     env = { PATH: `${join(prefixDir, 'bin')}:${process.env.PATH}`, HOME: tmp, CONSUL_HTTP_ADDR: f.lab.storeAddr, SWARMOP_PREFIX: f.prefix };
   });
@@ -52,7 +56,16 @@ describeE2E('installed package', (f) => {
   itE2E(f, 'the installed package holds compiled code only, and `swarmop version` runs from it', async () => {
     const root = join(prefixDir, 'lib', 'node_modules', 'swarmop');
     // npm-shrinkwrap.json: the lockfile the package carries (npm ci installs exactly those versions).
-    assert.deepEqual(readdirSync(root).sort(), ['LICENSE', 'README.md', 'assets', 'bin', 'dist', 'node_modules', 'npm-shrinkwrap.json', 'package.json']);
+    assert.deepEqual(readdirSync(root).sort(), [
+      'LICENSE',
+      'README.md',
+      'assets',
+      'bin',
+      'dist',
+      'node_modules',
+      'npm-shrinkwrap.json',
+      'package.json',
+    ]);
     // assets/: the default network helper's root filesystem, imported into hosts by the operator, and its Debian packages' notices.
     assert.deepEqual(readdirSync(join(root, 'assets')).sort(), ['THIRD_PARTY_NOTICES', 'nethelper-rootfs.tar.gz']);
     assert.deepEqual(readdirSync(join(root, 'dist')), ['src']);
@@ -67,7 +80,11 @@ describeE2E('installed package', (f) => {
     const applied = await swarmop(['apply', '-f', '-'], docs);
     assert.equal(applied.code, 0, applied.stderr);
     assert.ok(applied.stdout.split('\n').includes(`staticipattachment/${A.name} created`), applied.stdout);
-    operator = spawn(bin, ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10', '--allow-insecure-engines'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    operator = spawn(
+      bin,
+      ['operator', '--log-format', 'json', '--metrics-addr', '0', '--resync-seconds', '10', '--allow-insecure-engines'],
+      { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     for (const s of [operator.stdout!, operator.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
     const wait = await swarmop(['wait', `staticipattachment/${A.name}`, '--for=condition=Ready', '--timeout', '120s']);
     assert.equal(wait.code, 0, `${wait.stderr}\n${lines.slice(-20).join('\n')}`);
@@ -77,21 +94,36 @@ describeE2E('installed package', (f) => {
     const restartedAt = Date.now();
     const r = await dockerOnHost(A.host, ['restart', '-t', '0', A.name], 60_000);
     assert.equal(r.code, 0, r.stderr);
-    await eventually(`eth1 back in ${A.name}`, async () => (await dockerOnHost(A.host, ['exec', A.name, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout.includes(` ${A.cidr} `), { timeoutMs: 60_000 });
+    await eventually(
+      `eth1 back in ${A.name}`,
+      async () =>
+        (await dockerOnHost(A.host, ['exec', A.name, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout.includes(
+          ` ${A.cidr} `,
+        ),
+      { timeoutMs: 60_000 },
+    );
     // Only an operator on this spec's prefix writes this status: a fresh lastAppliedTime on the
     // restarted container proves the installed operator did the repair.
-    const obj = await eventually(`status of the re-attached ${A.name}`, async () => {
-      const got = await swarmop(['get', 'staticipattachment', A.name, '-o', 'json']);
-      if (got.code !== 0) return undefined;
-      const o = JSON.parse(got.stdout) as { status?: { lastAppliedTime?: string; conditions?: { type: string; status: string }[] } };
-      const applied = Date.parse(o.status?.lastAppliedTime ?? '');
-      const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      return ready && applied >= restartedAt ? o : undefined;
-    }, { timeoutMs: 30_000 });
+    const obj = await eventually(
+      `status of the re-attached ${A.name}`,
+      async () => {
+        const got = await swarmop(['get', 'staticipattachment', A.name, '-o', 'json']);
+        if (got.code !== 0) return undefined;
+        const o = JSON.parse(got.stdout) as { status?: { lastAppliedTime?: string; conditions?: { type: string; status: string }[] } };
+        const applied = Date.parse(o.status?.lastAppliedTime ?? '');
+        const ready = o.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+        return ready && applied >= restartedAt ? o : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.ok(Date.parse(obj.status!.lastAppliedTime!) >= restartedAt);
     // And the installed operator's own log names the repair.
-    await eventually('drift repaired in the installed operator log', () =>
-      lines.some((l) => l.includes('"drift repaired"') && l.includes('"ContainerRestarted"') && l.includes(`"${A.name}"`)) || undefined, { timeoutMs: 10_000 });
+    await eventually(
+      'drift repaired in the installed operator log',
+      () =>
+        lines.some((l) => l.includes('"drift repaired"') && l.includes('"ContainerRestarted"') && l.includes(`"${A.name}"`)) || undefined,
+      { timeoutMs: 10_000 },
+    );
     assert.equal(operator?.exitCode, null, 'the operator is still running');
   });
 });

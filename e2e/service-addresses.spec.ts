@@ -47,10 +47,19 @@ spec:
 `;
 
 /** A slot as the status lists it: `node` is the swarm node's hostname, `host` its DockerHost. */
-interface Slot { slot: string; address: string; taskID?: string; node?: string; host?: string; attached: boolean }
+interface Slot {
+  slot: string;
+  address: string;
+  taskID?: string;
+  node?: string;
+  host?: string;
+  attached: boolean;
+}
 
 async function removeService(): Promise<void> {
-  const list = (await mgr().listServices({ filters: { label: [`${LABEL}=service-addresses`] } }).catch(() => [])) as { ID: string }[];
+  const list = (await mgr()
+    .listServices({ filters: { label: [`${LABEL}=service-addresses`] } })
+    .catch(() => [])) as { ID: string }[];
   for (const s of list) await mgr().getService(s.ID).remove();
 }
 
@@ -82,7 +91,26 @@ const pings = async (host: string | undefined, ip: string) => {
  */
 async function arpAnswers(ip: string): Promise<Set<string> | undefined> {
   const script = 'dev=$(ip -o route get "$1" | sed -n "s/.* dev \\([^ ]*\\).*/\\1/p"); arping -c 2 -w 2 -I "$dev" "$1"; exit 0';
-  const r = await dockerOnHost(MGR, ['run', '--rm', '--network', 'host', '--cap-add', 'NET_RAW', '--label', 'io.swarmop.lab=1', defaultHelperImage(), 'sh', '-c', script, 'sh', ip], 30_000);
+  const r = await dockerOnHost(
+    MGR,
+    [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--cap-add',
+      'NET_RAW',
+      '--label',
+      'io.swarmop.lab=1',
+      defaultHelperImage(),
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ip,
+    ],
+    30_000,
+  );
   if (r.code !== 0) return undefined;
   return new Set([...r.stdout.matchAll(/\[([0-9a-fA-F:]{17})\]/g)].map((m) => m[1]!.toLowerCase()));
 }
@@ -91,12 +119,16 @@ describeE2E('ServiceAddresses', (f) => {
   const slots = async (): Promise<Slot[]> => ((await f.get('serviceaddresses', 'web'))?.status?.slots ?? []) as Slot[];
   const slot = async (n: string) => (await slots()).find((s) => s.slot === n);
   const bothAnswer = () =>
-    eventually('both slot addresses answer ping from another host', async () => {
-      const s = await slots();
-      if (s.length < 2 || !s.every((x) => x.attached)) return undefined;
-      for (const x of s) if (!(await pings(x.host, x.address.split('/')[0]!))) return undefined;
-      return s;
-    }, { timeoutMs: 60_000 });
+    eventually(
+      'both slot addresses answer ping from another host',
+      async () => {
+        const s = await slots();
+        if (s.length < 2 || !s.every((x) => x.attached)) return undefined;
+        for (const x of s) if (!(await pings(x.host, x.address.split('/')[0]!))) return undefined;
+        return s;
+      },
+      { timeoutMs: 60_000 },
+    );
 
   itE2E(f, 'the swarm forms from manifests and both tasks of a 2-replica service answer on their addresses', async () => {
     await removeService();
@@ -121,12 +153,21 @@ describeE2E('ServiceAddresses', (f) => {
     const drained = Date.now();
     await docker(MGR, ['node', 'update', '--availability', 'drain', before.node!]);
     try {
-      const ms = await timeUntil('slot 1 answers from another node', async () => {
-        const s = await slot('1');
-        return s?.attached === true && s.node !== before.node && s.taskID !== before.taskID && (await pings(s.host, ADDRS[0]!));
-      }, { timeoutMs: 90_000 });
-      console.log(`# ServiceAddresses: slot 1 answering from the new node ${ms} ms after the drain call (${Date.now() - drained} ms total)`);
-      await f.operator.waitForLog('drift repaired why=TaskMoved', (l) => l.message === 'drift repaired' && JSON.stringify(l).includes('TaskMoved'));
+      const ms = await timeUntil(
+        'slot 1 answers from another node',
+        async () => {
+          const s = await slot('1');
+          return s?.attached === true && s.node !== before.node && s.taskID !== before.taskID && (await pings(s.host, ADDRS[0]!));
+        },
+        { timeoutMs: 90_000 },
+      );
+      console.log(
+        `# ServiceAddresses: slot 1 answering from the new node ${ms} ms after the drain call (${Date.now() - drained} ms total)`,
+      );
+      await f.operator.waitForLog(
+        'drift repaired why=TaskMoved',
+        (l) => l.message === 'drift repaired' && JSON.stringify(l).includes('TaskMoved'),
+      );
     } finally {
       await docker(MGR, ['node', 'update', '--availability', 'active', before.node!]);
     }
@@ -160,10 +201,16 @@ describeE2E('ServiceAddresses', (f) => {
       })();
       try {
         await docker(MGR, ['service', 'update', '--force', '--update-order', order, '--update-parallelism', '1', SERVICE]);
-        await eventually('each slot attached to a new task', async () => {
-          const s = await slots();
-          return s.length === 2 && s.every((x) => x.attached && x.taskID !== before.find((b) => b.slot === x.slot)?.taskID) ? s : undefined;
-        }, { timeoutMs: 90_000 });
+        await eventually(
+          'each slot attached to a new task',
+          async () => {
+            const s = await slots();
+            return s.length === 2 && s.every((x) => x.attached && x.taskID !== before.find((b) => b.slot === x.slot)?.taskID)
+              ? s
+              : undefined;
+          },
+          { timeoutMs: 90_000 },
+        );
         await bothAnswer();
       } finally {
         probing = false;

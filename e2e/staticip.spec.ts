@@ -20,8 +20,11 @@ const docker = async (host: string, args: string[]) => {
   return r.stdout;
 };
 const pingOk = (host: string, c: string, ip: string) =>
-  eventually(`${c} pings ${ip}`, async () => (await dockerOnHost(host, ['exec', c, 'ping', '-c', '1', '-W', '1', ip], 10_000)).code === 0, { timeoutMs: 30_000 });
-const inside = async (host: string, c: string) => (await dockerOnHost(host, ['exec', c, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout;
+  eventually(`${c} pings ${ip}`, async () => (await dockerOnHost(host, ['exec', c, 'ping', '-c', '1', '-W', '1', ip], 10_000)).code === 0, {
+    timeoutMs: 30_000,
+  });
+const inside = async (host: string, c: string) =>
+  (await dockerOnHost(host, ['exec', c, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'], 10_000)).stdout;
 const helperNs = async (host: string, c: string, ipArgs: string[]) => {
   // The helper has no host PIDs: it enters the container's namespace through the engine's netns file.
   const key = (await docker(host, ['inspect', '-f', '{{.NetworkSettings.SandboxKey}}', c])).trim();
@@ -44,8 +47,13 @@ describeE2E('StaticIPAttachment', (f) => {
 
   itE2E(f, 'docker restart: eth1 is back (drift repaired) and the ping works', async () => {
     await docker(A.host, ['restart', '-t', '0', A.name]);
-    const ms = await timeUntil(`eth1 back in ${A.name}`, async () => (await inside(A.host, A.name)).includes(` ${A.cidr} `), { timeoutMs: 30_000 });
-    await f.operator.waitForLog(`drift repaired for ${A.name}`, (l) => l.message === 'drift repaired' && JSON.stringify(l).includes(A.name));
+    const ms = await timeUntil(`eth1 back in ${A.name}`, async () => (await inside(A.host, A.name)).includes(` ${A.cidr} `), {
+      timeoutMs: 30_000,
+    });
+    await f.operator.waitForLog(
+      `drift repaired for ${A.name}`,
+      (l) => l.message === 'drift repaired' && JSON.stringify(l).includes(A.name),
+    );
     await pingOk(A.host, A.name, B.ip);
     console.log(`# StaticIPAttachment: eth1 back ${ms} ms after docker restart returned (polled through docker exec)`);
   });
@@ -67,17 +75,33 @@ describeE2E('StaticIPAttachment', (f) => {
   itE2E(f, 'an address changed by hand is put back', async () => {
     await helperNs(B.host, B.name, ['addr', 'flush', 'dev', 'eth1']);
     await helperNs(B.host, B.name, ['addr', 'add', `${STRAY}/24`, 'dev', 'eth1']);
-    await eventually(`${B.name} back on ${B.ip} only`, async () => {
-      const s = await inside(B.host, B.name);
-      return s.includes(` ${B.cidr} `) && !s.includes(STRAY);
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      `${B.name} back on ${B.ip} only`,
+      async () => {
+        const s = await inside(B.host, B.name);
+        return s.includes(` ${B.cidr} `) && !s.includes(STRAY);
+      },
+      { timeoutMs: 30_000 },
+    );
     await pingOk(B.host, B.name, A.ip);
   });
 
   itE2E(f, 'a deleted bridge is re-created (own bridge, no uplink)', async () => {
     await docker(A.host, ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']).catch(() => '');
-    for (const c of ['sia-e2e-a', 'sia-e2e-b']) await docker(A.host, ['run', '-d', '--name', c, '--label', 'io.swarmop.lab=1', '--label', 'io.swarmop.test=staticip-e2e', WORKLOAD_IMAGE]);
-    const doc = (name: string, ip: string) => `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${name}}\nspec: {host: ${A.host}, container: ${name}, bridge: br-siae2e, address: ${ip}/24, ownBridge: true}\n`;
+    for (const c of ['sia-e2e-a', 'sia-e2e-b'])
+      await docker(A.host, [
+        'run',
+        '-d',
+        '--name',
+        c,
+        '--label',
+        'io.swarmop.lab=1',
+        '--label',
+        'io.swarmop.test=staticip-e2e',
+        WORKLOAD_IMAGE,
+      ]);
+    const doc = (name: string, ip: string) =>
+      `apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: ${name}}\nspec: {host: ${A.host}, container: ${name}, bridge: br-siae2e, address: ${ip}/24, ownBridge: true}\n`;
     await f.apply(`${doc('sia-e2e-a', '10.79.0.5')}---\n${doc('sia-e2e-b', '10.79.0.6')}`);
     await f.waitCondition('staticipattachment', 'sia-e2e-a', 'True');
     await f.waitCondition('staticipattachment', 'sia-e2e-b', 'True');
@@ -90,25 +114,45 @@ describeE2E('StaticIPAttachment', (f) => {
     // missing bridge is the host's netlink monitor (the bridge's deletion queues both attachments);
     // the periodic resync (--resync-seconds 10 here) is the safety net, so the bound is one resync
     // period. e2e/netlink-drift.spec.ts proves the netlink path alone, with resync at 3600 s.
-    const ms = await timeUntil('both attachments repaired', async () => {
-      const names = new Set(f.operator.repairs({ kind: 'StaticIPAttachment' }).slice(before).map((l) => l.name));
-      return names.has('sia-e2e-a') && names.has('sia-e2e-b');
-    }, { timeoutMs: 30_000 });
+    const ms = await timeUntil(
+      'both attachments repaired',
+      async () => {
+        const names = new Set(
+          f.operator
+            .repairs({ kind: 'StaticIPAttachment' })
+            .slice(before)
+            .map((l) => l.name),
+        );
+        return names.has('sia-e2e-a') && names.has('sia-e2e-b');
+      },
+      { timeoutMs: 30_000 },
+    );
     console.log(`# staticip: deleted bridge repaired ${ms} ms after the delete (resync period 10 s)`);
     assert.ok(Date.now() - deleted < 10_000 + 5_000, `repaired ${Date.now() - deleted} ms after the delete: later than one resync period`);
     const repairs = f.operator.repairs({ kind: 'StaticIPAttachment' }).slice(before);
     // One repair per attachment. The bridge's deletion queues both at once, so each may still find
     // the bridge missing (seen: both BridgeMissing) or find it re-created by the other (HostVethDetached).
     assert.deepEqual(repairs.map((l) => l.name).sort(), ['sia-e2e-a', 'sia-e2e-b'], JSON.stringify(repairs));
-    assert.ok(repairs.some((l) => l.why === 'BridgeMissing'), JSON.stringify(repairs));
+    assert.ok(
+      repairs.some((l) => l.why === 'BridgeMissing'),
+      JSON.stringify(repairs),
+    );
     for (const l of repairs) {
       assert.ok(['BridgeMissing', 'HostVethDetached'].includes(String(l.why)), JSON.stringify(l));
       assert.match(String(l.what), new RegExp(`not on br-siae2e on ${A.host}`));
     }
-    assert.equal(await docker(A.host, ['inspect', '-f', '{{.State.StartedAt}}', 'sia-e2e-a', 'sia-e2e-b']), started, 'no container was restarted');
+    assert.equal(
+      await docker(A.host, ['inspect', '-f', '{{.State.StartedAt}}', 'sia-e2e-a', 'sia-e2e-b']),
+      started,
+      'no container was restarted',
+    );
     await pingOk(A.host, 'sia-e2e-a', '10.79.0.6');
     await f.swarmop(['delete', 'staticipattachment', 'sia-e2e-a', 'sia-e2e-b']);
-    await eventually('owned bridge removed', async () => !(await docker(A.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).includes('br-siae2e'), { timeoutMs: 60_000 });
+    await eventually(
+      'owned bridge removed',
+      async () => !(await docker(A.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show'])).includes('br-siae2e'),
+      { timeoutMs: 60_000 },
+    );
     await docker(A.host, ['rm', '-f', 'sia-e2e-a', 'sia-e2e-b']);
   });
 
@@ -125,7 +169,9 @@ describeE2E('StaticIPAttachment', (f) => {
     const obj = await f.get('staticipattachment', B.name);
     const veth = obj?.status?.hostVeth as string;
     await f.swarmop(['delete', 'staticipattachment', B.name]);
-    await eventually(`${B.name} gone from the store`, async () => (await f.get('staticipattachment', B.name)) === undefined, { timeoutMs: 60_000 });
+    await eventually(`${B.name} gone from the store`, async () => (await f.get('staticipattachment', B.name)) === undefined, {
+      timeoutMs: 60_000,
+    });
     assert.equal(await inside(B.host, B.name), '');
     const links = await docker(B.host, ['exec', 'swarmop-nethelper', 'ip', '-o', 'link', 'show']);
     assert.ok(!links.includes(veth), 'host veth removed');

@@ -49,7 +49,9 @@ spec: {endpoint: "unix:///run/swarmop-store-leader-loss/none-${i}.sock", address
 async function kvKeys(cluster: ConsulClusterHandle, prefix: string): Promise<string[]> {
   for (;;) {
     const l = await cluster.waitForLeader(30_000);
-    const res = await fetch(`http://${cluster.servers[l]!.address}/v1/kv/${prefix}?keys`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+    const res = await fetch(`http://${cluster.servers[l]!.address}/v1/kv/${prefix}?keys`, { signal: AbortSignal.timeout(2000) }).catch(
+      () => undefined,
+    );
     if (res?.status === 404) return [];
     if (res?.ok) return (await res.json()) as string[];
   }
@@ -107,47 +109,72 @@ describe('store: a three-server Consul loses its leader', () => {
     console.log(`# ${outcomes.join('; ')}`);
   });
 
-  it('the operator keeps its cache through a leader loss in a reconcile burst and catches up within 5 s of the new leader', { timeout: 180_000 }, async () => {
-    via = ((await cluster.waitForLeader()) + 1) % 3;
-    PREFIX = 'store-leader-loss-burst/';
-    const address = cluster.servers[via]!.address;
-    assert.equal((await cli(address, ['apply', '-f', '-'], hosts('burst', 'v1'))).code, 0);
-    const op = new OperatorProcess({ storeAddr: address, prefix: PREFIX, args: ['--metrics-addr', '0', '--resync-seconds', '300'], name: 'store-operator' });
-    op.start();
-    try {
-      const statuses = async () => {
-        const out = await cli(cluster.servers[via]!.address, ['get', 'dockerhost', '-o', 'json']);
-        if (out.code !== 0) return undefined;
-        const items = (JSON.parse(out.stdout) as { items: { metadata: { name: string; generation: number }; status?: { observedGeneration?: number } }[] }).items;
-        return items.filter((o) => o.metadata.name.startsWith('burst-'));
-      };
-      const caughtUp = async () => {
-        const s = await statuses();
-        return s !== undefined && s.length === DOCS && s.every((o) => o.status?.observedGeneration === o.metadata.generation);
-      };
-      const logTail = { intervalMs: 100, context: () => op.dump() };
-      await eventually('every DockerHost reconciled once', caughtUp, { timeoutMs: 60_000, ...logTail });
+  it(
+    'the operator keeps its cache through a leader loss in a reconcile burst and catches up within 5 s of the new leader',
+    { timeout: 180_000 },
+    async () => {
+      via = ((await cluster.waitForLeader()) + 1) % 3;
+      PREFIX = 'store-leader-loss-burst/';
+      const address = cluster.servers[via]!.address;
+      assert.equal((await cli(address, ['apply', '-f', '-'], hosts('burst', 'v1'))).code, 0);
+      const op = new OperatorProcess({
+        storeAddr: address,
+        prefix: PREFIX,
+        args: ['--metrics-addr', '0', '--resync-seconds', '300'],
+        name: 'store-operator',
+      });
+      op.start();
+      try {
+        const statuses = async () => {
+          const out = await cli(cluster.servers[via]!.address, ['get', 'dockerhost', '-o', 'json']);
+          if (out.code !== 0) return undefined;
+          const items = (
+            JSON.parse(out.stdout) as {
+              items: { metadata: { name: string; generation: number }; status?: { observedGeneration?: number } }[];
+            }
+          ).items;
+          return items.filter((o) => o.metadata.name.startsWith('burst-'));
+        };
+        const caughtUp = async () => {
+          const s = await statuses();
+          return s !== undefined && s.length === DOCS && s.every((o) => o.status?.observedGeneration === o.metadata.generation);
+        };
+        const logTail = { intervalMs: 100, context: () => op.dump() };
+        await eventually('every DockerHost reconciled once', caughtUp, { timeoutMs: 60_000, ...logTail });
 
-      // A spec change of every object (a reconcile burst), and the leader dies right after it.
-      const applied = await cli(address, ['apply', '-f', '-'], hosts('burst', 'v2'));
-      assert.equal(applied.code, 0, applied.stderr);
-      const fromLine = op.lines.length;
-      const killed = await killLeader();
-      const newLeader = await cluster.waitForLeader(30_000);
-      const elected = Date.now();
-      await eventually('every DockerHost at its new generation', caughtUp, { timeoutMs: 30_000, ...logTail });
-      const ms = Date.now() - elected;
-      console.log(`# new leader ${cluster.servers[newLeader]!.node} -> all ${DOCS} objects reconciled at their new generation in ${ms} ms`);
-      // The 30 s wait against a 300 s resync proves the operator's watch resumed on the new leader;
-      // the catch-up time itself is a figure (printed above), not a pass/fail line.
-      if (!op.running) assert.fail(`the operator exited (${JSON.stringify(await op.stop())}):\n${op.dump(15)}`);
-      // The cache is kept: the controllers never restart (they would on a new sync), and the one
-      // re-list after the outage replaces the cached objects in place.
-      assert.equal(op.find('cache synced, starting controllers').length, 1);
-      assert.deepEqual([...new Set(op.lines.slice(fromLine).filter((l) => l.message === 'objects re-listed').map((l) => l.reason))].filter((r) => r !== 'error'), []);
-      await cluster.start(killed);
-    } finally {
-      await op.stop();
-    }
-  });
+        // A spec change of every object (a reconcile burst), and the leader dies right after it.
+        const applied = await cli(address, ['apply', '-f', '-'], hosts('burst', 'v2'));
+        assert.equal(applied.code, 0, applied.stderr);
+        const fromLine = op.lines.length;
+        const killed = await killLeader();
+        const newLeader = await cluster.waitForLeader(30_000);
+        const elected = Date.now();
+        await eventually('every DockerHost at its new generation', caughtUp, { timeoutMs: 30_000, ...logTail });
+        const ms = Date.now() - elected;
+        console.log(
+          `# new leader ${cluster.servers[newLeader]!.node} -> all ${DOCS} objects reconciled at their new generation in ${ms} ms`,
+        );
+        // The 30 s wait against a 300 s resync proves the operator's watch resumed on the new leader;
+        // the catch-up time itself is a figure (printed above), not a pass/fail line.
+        if (!op.running) assert.fail(`the operator exited (${JSON.stringify(await op.stop())}):\n${op.dump(15)}`);
+        // The cache is kept: the controllers never restart (they would on a new sync), and the one
+        // re-list after the outage replaces the cached objects in place.
+        assert.equal(op.find('cache synced, starting controllers').length, 1);
+        assert.deepEqual(
+          [
+            ...new Set(
+              op.lines
+                .slice(fromLine)
+                .filter((l) => l.message === 'objects re-listed')
+                .map((l) => l.reason),
+            ),
+          ].filter((r) => r !== 'error'),
+          [],
+        );
+        await cluster.start(killed);
+      } finally {
+        await op.stop();
+      }
+    },
+  );
 });

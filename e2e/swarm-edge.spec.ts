@@ -52,12 +52,18 @@ ${extra}`;
 const docker = (h: string): Docker => hostDocker(h);
 const managerRows = async () => nodeRows(docker(MGR));
 const nodeTable = async () => (await managerRows()).map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-const CONVERGED = table([[MGR, 'manager'], [W1, 'worker'], [W2, 'worker']]);
+const CONVERGED = table([
+  [MGR, 'manager'],
+  [W1, 'worker'],
+  [W2, 'worker'],
+]);
 const swarmState = async (h: string) => ((await docker(h).info()) as { Swarm: { LocalNodeState: string } }).Swarm.LocalNodeState;
 
 async function promote(id: string): Promise<void> {
   const n = (await managerRows()).find((x) => x.ID === id)!;
-  await docker(MGR).getNode(id).update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
+  await docker(MGR)
+    .getNode(id)
+    .update({ _query: { version: n.Version.Index }, _body: { ...n.Spec, Role: 'manager' } } as never);
 }
 
 const at = (l: LogLine) => Date.parse(String(l.timestamp));
@@ -69,7 +75,11 @@ spec:
   managers: [${MGR}, ${W1}, ${W2}]
   workers: []
 `;
-const ALL_MANAGERS = table([[MGR, 'manager'], [W1, 'manager'], [W2, 'manager']]);
+const ALL_MANAGERS = table([
+  [MGR, 'manager'],
+  [W1, 'manager'],
+  [W2, 'manager'],
+]);
 
 /** What a person types on `host`: `docker swarm join --token ... <manager>:2377` (the old entry stays listed). */
 async function joinByHand(host: string, role: 'worker' | 'manager'): Promise<void> {
@@ -92,13 +102,20 @@ describeE2E('SwarmCluster edge states', (f) => {
    * operator, which logs a repair after its last step, has written that line.
    */
   const linesWithRepair = async (from: number) => {
-    await eventually('a drift repaired line', () => f.operator.lines.slice(from).some((l) => l.message === 'drift repaired'), { timeoutMs: 15_000, intervalMs: 50 });
+    await eventually('a drift repaired line', () => f.operator.lines.slice(from).some((l) => l.message === 'drift repaired'), {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
     return f.operator.lines.slice(from);
   };
   const expectConverged = (timeoutMs = 60_000) =>
-    eventually(`node ls: ${MGR} manager, ${W1}/${W2} workers, all Ready, one entry each`, async () => JSON.stringify(await nodeTable()) === CONVERGED, {
-      timeoutMs,
-    });
+    eventually(
+      `node ls: ${MGR} manager, ${W1}/${W2} workers, all Ready, one entry each`,
+      async () => JSON.stringify(await nodeTable()) === CONVERGED,
+      {
+        timeoutMs,
+      },
+    );
   let foundFormed = false;
 
   itE2E(f, 'forms the swarm of the reference topology', async () => {
@@ -109,37 +126,51 @@ describeE2E('SwarmCluster edge states', (f) => {
     await f.waitCondition('swarmcluster', 'swarm', 'True');
   });
 
-  itE2E(f, 'a worker promoted by hand after it left (manager by spec, not in raft) is removed with force and joins as a worker, in one repair', async () => {
-    await f.operator.stop();
-    const old = (await managerRows()).find((n) => n.Description.Hostname === W1)!;
-    await docker(W1).swarmLeave({ force: true });
-    await promote(old.ID);
-    const row = (await managerRows()).find((n) => n.ID === old.ID)!;
-    assert.equal(row.Spec.Role, 'manager');
-    assert.equal(row.ManagerStatus, undefined, 'the promoted entry is not in the raft member list');
-    // swarmkit refuses the demotion the operator used to loop on.
-    await assert.rejects(
-      async () => docker(MGR).getNode(old.ID).update({ _query: { version: row.Version.Index }, _body: { ...row.Spec, Role: 'worker' } } as never),
-      /can't find manager in raft memberlist/,
-    );
+  itE2E(
+    f,
+    'a worker promoted by hand after it left (manager by spec, not in raft) is removed with force and joins as a worker, in one repair',
+    async () => {
+      await f.operator.stop();
+      const old = (await managerRows()).find((n) => n.Description.Hostname === W1)!;
+      await docker(W1).swarmLeave({ force: true });
+      await promote(old.ID);
+      const row = (await managerRows()).find((n) => n.ID === old.ID)!;
+      assert.equal(row.Spec.Role, 'manager');
+      assert.equal(row.ManagerStatus, undefined, 'the promoted entry is not in the raft member list');
+      // swarmkit refuses the demotion the operator used to loop on.
+      await assert.rejects(
+        async () =>
+          docker(MGR)
+            .getNode(old.ID)
+            .update({ _query: { version: row.Version.Index }, _body: { ...row.Spec, Role: 'worker' } } as never),
+        /can't find manager in raft memberlist/,
+      );
 
-    const from = f.operator.lines.length;
-    const t0 = Date.now();
-    f.operator.start();
-    await eventually(`${W1} back under a new id, its old entry gone`, async () => {
-      const rows = (await managerRows()).filter((n) => n.Description.Hostname === W1);
-      return rows.length === 1 && rows[0]!.ID !== old.ID && rows[0]!.Status.State === 'ready' && rows[0]!.Spec.Role === 'worker';
-    }, { timeoutMs: 60_000 });
-    console.log(`# promoted-after-leave: operator start -> ${W1} a ready worker in ${Date.now() - t0} ms`);
-    await expectConverged();
-    await f.waitCondition('swarmcluster', 'swarm', 'True');
-    const lines = await linesWithRepair(from);
-    assert.deepEqual(
-      lines.filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`),
-      [`NodeRejoined@${W1}`],
-    );
-    assert.deepEqual(lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error), []);
-  });
+      const from = f.operator.lines.length;
+      const t0 = Date.now();
+      f.operator.start();
+      await eventually(
+        `${W1} back under a new id, its old entry gone`,
+        async () => {
+          const rows = (await managerRows()).filter((n) => n.Description.Hostname === W1);
+          return rows.length === 1 && rows[0]!.ID !== old.ID && rows[0]!.Status.State === 'ready' && rows[0]!.Spec.Role === 'worker';
+        },
+        { timeoutMs: 60_000 },
+      );
+      console.log(`# promoted-after-leave: operator start -> ${W1} a ready worker in ${Date.now() - t0} ms`);
+      await expectConverged();
+      await f.waitCondition('swarmcluster', 'swarm', 'True');
+      const lines = await linesWithRepair(from);
+      assert.deepEqual(
+        lines.filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`),
+        [`NodeRejoined@${W1}`],
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error),
+        [],
+      );
+    },
+  );
 
   itE2E(f, 'a healthy worker promoted by hand is demoted back once it is a raft member (timeline printed)', async () => {
     const w = (await managerRows()).find((n) => n.Description.Hostname === W2)!;
@@ -147,15 +178,21 @@ describeE2E('SwarmCluster edge states', (f) => {
     await promote(w.ID);
     let member: number | undefined;
     let demoted: number | undefined;
-    await eventually(`${W2} demoted back to worker`, async () => {
-      const row = (await managerRows()).find((n) => n.ID === w.ID);
-      if (member === undefined && row?.ManagerStatus) member = Date.now() - t0;
-      if (row?.Spec.Role === 'worker') demoted = Date.now() - t0;
-      return demoted;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await eventually(
+      `${W2} demoted back to worker`,
+      async () => {
+        const row = (await managerRows()).find((n) => n.ID === w.ID);
+        if (member === undefined && row?.ManagerStatus) member = Date.now() - t0;
+        if (row?.Spec.Role === 'worker') demoted = Date.now() - t0;
+        return demoted;
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     await expectConverged();
     const ready = Date.now() - t0;
-    console.log(`# promoted by hand: raft member after ${member ?? 'never seen'} ms, demoted after ${demoted} ms, all Ready after ${ready} ms`);
+    console.log(
+      `# promoted by hand: raft member after ${member ?? 'never seen'} ms, demoted after ${demoted} ms, all Ready after ${ready} ms`,
+    );
     const repairs = f.operator.repairs({ host: W2 }).map((l) => l.why);
     assert.equal(repairs.at(-1), 'RoleRestored');
   });
@@ -178,18 +215,38 @@ describeE2E('SwarmCluster edge states', (f) => {
 
     const from = f.operator.lines.length;
     f.operator.start();
-    await eventually(`${host}'s stale entry ${old.ID.slice(0, 12)} removed`, async () => !(await managerRows()).some((n) => n.ID === old.ID), { timeoutMs: 30_000 });
-    await eventually(`every node ready, ${managerCount} raft members reachable`, async () => {
-      const rows = await managerRows();
-      return rows.every((n) => n.Status.State === 'ready') && rows.filter((n) => n.ManagerStatus?.Reachability === 'reachable').length === managerCount;
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      `${host}'s stale entry ${old.ID.slice(0, 12)} removed`,
+      async () => !(await managerRows()).some((n) => n.ID === old.ID),
+      { timeoutMs: 30_000 },
+    );
+    await eventually(
+      `every node ready, ${managerCount} raft members reachable`,
+      async () => {
+        const rows = await managerRows();
+        return (
+          rows.every((n) => n.Status.State === 'ready') &&
+          rows.filter((n) => n.ManagerStatus?.Reachability === 'reachable').length === managerCount
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
     await f.waitCondition('swarmcluster', 'swarm', 'True');
     assert.deepEqual(await identities(), expected, 'the by-hand entry and every other node kept their ids and roles');
     const lines = await linesWithRepair(from);
     const repairs = lines.filter((l) => l.message === 'drift repaired');
-    assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), [`StaleNodeRemoved@${host}`]);
-    assert.match(String(repairs[0]!.what), new RegExp(`^${host} has stale entries ${old.ID.slice(0, 12)} \\(\\w+\\) besides its node ${fresh.ID.slice(0, 12)}$`));
-    assert.deepEqual(lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error), []);
+    assert.deepEqual(
+      repairs.map((l) => `${l.why}@${l.host}`),
+      [`StaleNodeRemoved@${host}`],
+    );
+    assert.match(
+      String(repairs[0]!.what),
+      new RegExp(`^${host} has stale entries ${old.ID.slice(0, 12)} \\(\\w+\\) besides its node ${fresh.ID.slice(0, 12)}$`),
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.message === 'reconcile failed, will retry').map((l) => l.error),
+      [],
+    );
   }
 
   itE2E(f, 'a worker listed twice (left, joined again by hand, old entry kept): only the stale entry is removed', async () => {
@@ -201,57 +258,91 @@ describeE2E('SwarmCluster edge states', (f) => {
 
   itE2E(f, 'three managers (the topology of the manager cases below)', async () => {
     await f.apply(THREE_MANAGERS);
-    await eventually(`${MGR}, ${W1}, ${W2} managers, all reachable`, async () => {
-      const rows = await managerRows();
-      return JSON.stringify(await nodeTable()) === ALL_MANAGERS && rows.every((n) => n.ManagerStatus?.Reachability === 'reachable');
-    }, { timeoutMs: 90_000 });
+    await eventually(
+      `${MGR}, ${W1}, ${W2} managers, all reachable`,
+      async () => {
+        const rows = await managerRows();
+        return JSON.stringify(await nodeTable()) === ALL_MANAGERS && rows.every((n) => n.ManagerStatus?.Reachability === 'reachable');
+      },
+      { timeoutMs: 90_000 },
+    );
     await f.waitCondition('swarmcluster', 'swarm', 'True');
   });
 
-  itE2E(f, 'a manager whose engine restarts with its swarm state wiped, the other two keeping quorum: stale entry out of the raft and removed, the engine joins as a manager, in one repair', async () => {
-    await f.operator.stop();
-    const old = (await managerRows()).find((n) => n.Description.Hostname === W2)!;
-    const others = (await identities()).filter((x) => !x.startsWith(`${W2}:`));
-    const workloads = ((await docker(W2).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map((c) => c.Id);
-    await labCommand(['host-exec', W2, 'rm', '-rf', '/var/lib/docker/swarm']);
-    await labCommand(['host-stop', W2]);
-    await labCommand(['host-start', W2]);
-    for (const id of workloads) await docker(W2).getContainer(id).start().catch(() => undefined);
-    assert.equal(await swarmState(W2), 'inactive', 'the engine came back without its swarm state');
-    const stale = (await managerRows()).find((n) => n.ID === old.ID)!;
-    assert.equal(stale.Spec.Role, 'manager');
-    assert.ok(stale.ManagerStatus, 'the wiped manager is still a raft member');
-    // Swarm alone keeps that entry and never re-joins the engine; the quorum (2 of 3) answers.
-    await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(await swarmState(W2), 'inactive');
-    assert.ok((await managerRows()).some((n) => n.ID === old.ID));
-
-    const from = f.operator.lines.length;
-    const t0 = Date.now();
-    f.operator.start();
-    await eventually(`${W2} a reachable manager under a new id, its old entry gone`, async () => {
-      const rows = await managerRows();
-      const c = rows.filter((n) => n.Description.Hostname === W2);
-      return (
-        c.length === 1 && c[0]!.ID !== old.ID && c[0]!.Spec.Role === 'manager' &&
-        rows.every((n) => n.Status.State === 'ready' && n.ManagerStatus?.Reachability === 'reachable')
+  itE2E(
+    f,
+    'a manager whose engine restarts with its swarm state wiped, the other two keeping quorum: stale entry out of the raft and removed, the engine joins as a manager, in one repair',
+    async () => {
+      await f.operator.stop();
+      const old = (await managerRows()).find((n) => n.Description.Hostname === W2)!;
+      const others = (await identities()).filter((x) => !x.startsWith(`${W2}:`));
+      const workloads = ((await docker(W2).listContainers({ filters: { label: ['io.swarmop.lab=1'] } })) as { Id: string }[]).map(
+        (c) => c.Id,
       );
-    }, { timeoutMs: 60_000 });
-    console.log(`# manager wiped (2 of 3 keep quorum): operator start -> ${W2} a reachable manager again in ${Date.now() - t0} ms`);
-    await f.waitCondition('swarmcluster', 'swarm', 'True');
-    assert.deepEqual((await identities()).filter((x) => !x.startsWith(`${W2}:`)), others, 'the other managers untouched');
-    const lines = await linesWithRepair(from);
-    const repairs = lines.filter((l) => l.message === 'drift repaired');
-    assert.deepEqual(repairs.map((l) => `${l.why}@${l.host}`), [`NodeRejoined@${W2}`]);
-    const id = old.ID.slice(0, 12);
-    assert.match(String(repairs[0]!.what), new RegExp(`^${W2} is not in the swarm \\(engine swarm state inactive\\) while the swarm lists it as ${id} \\(\\w+\\)$`));
-    assert.match(String(repairs[0]!.action), new RegExp(`^removed stale node ${id} \\(\\w+\\) and joined as manager$`));
-  });
+      await labCommand(['host-exec', W2, 'rm', '-rf', '/var/lib/docker/swarm']);
+      await labCommand(['host-stop', W2]);
+      await labCommand(['host-start', W2]);
+      for (const id of workloads)
+        await docker(W2)
+          .getContainer(id)
+          .start()
+          .catch(() => undefined);
+      assert.equal(await swarmState(W2), 'inactive', 'the engine came back without its swarm state');
+      const stale = (await managerRows()).find((n) => n.ID === old.ID)!;
+      assert.equal(stale.Spec.Role, 'manager');
+      assert.ok(stale.ManagerStatus, 'the wiped manager is still a raft member');
+      // Swarm alone keeps that entry and never re-joins the engine; the quorum (2 of 3) answers.
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal(await swarmState(W2), 'inactive');
+      assert.ok((await managerRows()).some((n) => n.ID === old.ID));
 
-  itE2E(f, 'a manager listed twice (left, joined again by hand as a manager, old entry kept): the stale raft member is demoted and removed, nothing else', async () => {
-    await listedTwice(W2, 'manager', 3);
-    assert.equal(JSON.stringify(await nodeTable()), ALL_MANAGERS);
-  });
+      const from = f.operator.lines.length;
+      const t0 = Date.now();
+      f.operator.start();
+      await eventually(
+        `${W2} a reachable manager under a new id, its old entry gone`,
+        async () => {
+          const rows = await managerRows();
+          const c = rows.filter((n) => n.Description.Hostname === W2);
+          return (
+            c.length === 1 &&
+            c[0]!.ID !== old.ID &&
+            c[0]!.Spec.Role === 'manager' &&
+            rows.every((n) => n.Status.State === 'ready' && n.ManagerStatus?.Reachability === 'reachable')
+          );
+        },
+        { timeoutMs: 60_000 },
+      );
+      console.log(`# manager wiped (2 of 3 keep quorum): operator start -> ${W2} a reachable manager again in ${Date.now() - t0} ms`);
+      await f.waitCondition('swarmcluster', 'swarm', 'True');
+      assert.deepEqual(
+        (await identities()).filter((x) => !x.startsWith(`${W2}:`)),
+        others,
+        'the other managers untouched',
+      );
+      const lines = await linesWithRepair(from);
+      const repairs = lines.filter((l) => l.message === 'drift repaired');
+      assert.deepEqual(
+        repairs.map((l) => `${l.why}@${l.host}`),
+        [`NodeRejoined@${W2}`],
+      );
+      const id = old.ID.slice(0, 12);
+      assert.match(
+        String(repairs[0]!.what),
+        new RegExp(`^${W2} is not in the swarm \\(engine swarm state inactive\\) while the swarm lists it as ${id} \\(\\w+\\)$`),
+      );
+      assert.match(String(repairs[0]!.action), new RegExp(`^removed stale node ${id} \\(\\w+\\) and joined as manager$`));
+    },
+  );
+
+  itE2E(
+    f,
+    'a manager listed twice (left, joined again by hand as a manager, old entry kept): the stale raft member is demoted and removed, nothing else',
+    async () => {
+      await listedTwice(W2, 'manager', 3);
+      assert.equal(JSON.stringify(await nodeTable()), ALL_MANAGERS);
+    },
+  );
 
   itE2E(f, 'back to the reference topology (one manager, two workers)', async () => {
     await f.apply(swarmYaml());
@@ -259,56 +350,83 @@ describeE2E('SwarmCluster edge states', (f) => {
     await f.waitCondition('swarmcluster', 'swarm', 'True');
   });
 
-  itE2E(f, 'the only manager wiped: QuorumLost with the recovery command; allowForceNewCluster re-creates the swarm and re-joins the workers', async () => {
-    const from = f.operator.lines.length;
-    // The only manager loses its swarm state (what a wiped /var/lib/docker/swarm leaves); the workers stay in the dead swarm.
-    await docker(MGR).swarmLeave({ force: true });
-    const lost = await f.waitCondition('swarmcluster', 'swarm', 'False', { reason: 'QuorumLost', timeoutMs: 30_000 });
-    const ready = lost.status.conditions.find((c: { type: string }) => c.type === 'Ready');
-    assert.match(ready.message, new RegExp(`docker swarm init --advertise-addr ${escapeRe(addressOf(MGR))}\` on ${escapeRe(MGR)}`));
-    assert.equal(await swarmState(W1), 'active', 'the operator did nothing on its own');
-    const t0 = Date.now();
-    await f.apply(swarmYaml('  allowForceNewCluster: true\n'));
-    await expectConverged(90_000);
-    console.log(`# only manager wiped: allowForceNewCluster -> converged in ${Date.now() - t0} ms`);
-    await f.waitCondition('swarmcluster', 'swarm', 'True');
-    assert.deepEqual(
-      f.operator.lines.slice(from).filter((l) => l.message === 'drift repaired').map((l) => `${l.why}@${l.host}`).sort(),
-      [`NodeRejoined@${W1}`, `NodeRejoined@${W2}`],
-    );
-    await f.apply(swarmYaml());
-    await f.waitCondition('swarmcluster', 'swarm', 'True');
-  });
-
-  itE2E(f, 'a repair that keeps failing for 60 s backs off (at most 10 attempts, growing gaps) and shows Degraded/RepairFailing', async () => {
-    // consul02 cannot reach the manager's swarm port: every join it is told to make times out.
-    const rule = ['OUTPUT', '-p', 'tcp', '-d', addressOf(MGR), '--dport', '2377', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
-    await labCommand(['host-exec', W2, 'iptables', '-I', ...rule]);
-    try {
+  itE2E(
+    f,
+    'the only manager wiped: QuorumLost with the recovery command; allowForceNewCluster re-creates the swarm and re-joins the workers',
+    async () => {
       const from = f.operator.lines.length;
-      await docker(W2).swarmLeave({ force: true });
+      // The only manager loses its swarm state (what a wiped /var/lib/docker/swarm leaves); the workers stay in the dead swarm.
+      await docker(MGR).swarmLeave({ force: true });
+      const lost = await f.waitCondition('swarmcluster', 'swarm', 'False', { reason: 'QuorumLost', timeoutMs: 30_000 });
+      const ready = lost.status.conditions.find((c: { type: string }) => c.type === 'Ready');
+      assert.match(ready.message, new RegExp(`docker swarm init --advertise-addr ${escapeRe(addressOf(MGR))}\` on ${escapeRe(MGR)}`));
+      assert.equal(await swarmState(W1), 'active', 'the operator did nothing on its own');
       const t0 = Date.now();
-      const failed = await f.waitCondition('swarmcluster', 'swarm', 'True', { type: 'Degraded', reason: 'RepairFailing', timeoutMs: 50_000 });
-      const degraded = failed.status.conditions.find((c: { type: string }) => c.type === 'Degraded');
-      assert.match(degraded.message, new RegExp(`^attempt \\d+: ${escapeRe(W2)}: .*failed: `));
-      await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - t0))));
-      const attempts = f.operator.lines.slice(from).filter((l) => l.message === 'reconcile failed, will retry' && l.name === 'swarm');
-      const gaps = attempts.slice(1).map((l, i) => at(l) - at(attempts[i]!));
-      console.log(`# failing repair held 60 s: ${attempts.length} attempts, gaps ${gaps.map((g) => `${(g / 1000).toFixed(1)}s`).join(' ')}; ${degraded.message}`);
-      assert.ok(attempts.length >= 2 && attempts.length <= 10, `${attempts.length} attempts`);
-      assert.deepEqual(attempts.map((l) => l.attempt), attempts.map((_, i) => i + 1), 'one warning line per attempt, numbered');
-      const events = (await f.swarmop(['events', 'swarmcluster', 'swarm'])).stdout;
-      assert.ok(events.split('\n').filter((l) => l.includes('RepairFailing')).length >= 1, events);
-    } finally {
-      await labCommand(['host-exec', W2, 'iptables', '-D', ...rule]);
-    }
-    await expectConverged(90_000);
-    await f.waitCondition('swarmcluster', 'swarm', 'True');
-    await f.waitCondition('swarmcluster', 'swarm', 'False', { type: 'Degraded' });
-  }, { timeout: 240_000 });
+      await f.apply(swarmYaml('  allowForceNewCluster: true\n'));
+      await expectConverged(90_000);
+      console.log(`# only manager wiped: allowForceNewCluster -> converged in ${Date.now() - t0} ms`);
+      await f.waitCondition('swarmcluster', 'swarm', 'True');
+      assert.deepEqual(
+        f.operator.lines
+          .slice(from)
+          .filter((l) => l.message === 'drift repaired')
+          .map((l) => `${l.why}@${l.host}`)
+          .sort(),
+        [`NodeRejoined@${W1}`, `NodeRejoined@${W2}`],
+      );
+      await f.apply(swarmYaml());
+      await f.waitCondition('swarmcluster', 'swarm', 'True');
+    },
+  );
+
+  itE2E(
+    f,
+    'a repair that keeps failing for 60 s backs off (at most 10 attempts, growing gaps) and shows Degraded/RepairFailing',
+    async () => {
+      // consul02 cannot reach the manager's swarm port: every join it is told to make times out.
+      const rule = ['OUTPUT', '-p', 'tcp', '-d', addressOf(MGR), '--dport', '2377', '-j', 'REJECT', '--reject-with', 'tcp-reset'];
+      await labCommand(['host-exec', W2, 'iptables', '-I', ...rule]);
+      try {
+        const from = f.operator.lines.length;
+        await docker(W2).swarmLeave({ force: true });
+        const t0 = Date.now();
+        const failed = await f.waitCondition('swarmcluster', 'swarm', 'True', {
+          type: 'Degraded',
+          reason: 'RepairFailing',
+          timeoutMs: 50_000,
+        });
+        const degraded = failed.status.conditions.find((c: { type: string }) => c.type === 'Degraded');
+        assert.match(degraded.message, new RegExp(`^attempt \\d+: ${escapeRe(W2)}: .*failed: `));
+        await new Promise((r) => setTimeout(r, Math.max(0, 60_000 - (Date.now() - t0))));
+        const attempts = f.operator.lines.slice(from).filter((l) => l.message === 'reconcile failed, will retry' && l.name === 'swarm');
+        const gaps = attempts.slice(1).map((l, i) => at(l) - at(attempts[i]!));
+        console.log(
+          `# failing repair held 60 s: ${attempts.length} attempts, gaps ${gaps.map((g) => `${(g / 1000).toFixed(1)}s`).join(' ')}; ${degraded.message}`,
+        );
+        assert.ok(attempts.length >= 2 && attempts.length <= 10, `${attempts.length} attempts`);
+        assert.deepEqual(
+          attempts.map((l) => l.attempt),
+          attempts.map((_, i) => i + 1),
+          'one warning line per attempt, numbered',
+        );
+        const events = (await f.swarmop(['events', 'swarmcluster', 'swarm'])).stdout;
+        assert.ok(events.split('\n').filter((l) => l.includes('RepairFailing')).length >= 1, events);
+      } finally {
+        await labCommand(['host-exec', W2, 'iptables', '-D', ...rule]);
+      }
+      await expectConverged(90_000);
+      await f.waitCondition('swarmcluster', 'swarm', 'True');
+      await f.waitCondition('swarmcluster', 'swarm', 'False', { type: 'Degraded' });
+    },
+    { timeout: 240_000 },
+  );
 
   itE2E(f, 'gives the hosts back as found', async () => {
     await f.operator.stop();
-    if (!foundFormed) for (const h of [W1, W2, MGR]) await docker(h).swarmLeave({ force: true }).catch(() => undefined);
+    if (!foundFormed)
+      for (const h of [W1, W2, MGR])
+        await docker(h)
+          .swarmLeave({ force: true })
+          .catch(() => undefined);
   });
 });

@@ -46,10 +46,16 @@ describeE2E(
       await browser?.close();
       if (!f.lab) return;
       for (const h of HOSTS) {
-        const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).stdout.trim().split('\n').filter(Boolean);
+        const ids = (await dockerOnHost(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean);
         if (ids.length) await dockerOnHost(h.name, ['rm', '-f', ...ids], 30_000);
       }
-      for (const h of [...HOSTS].reverse()) await hostDocker(h.name).swarmLeave({ force: true }).catch(() => undefined);
+      for (const h of [...HOSTS].reverse())
+        await hostDocker(h.name)
+          .swarmLeave({ force: true })
+          .catch(() => undefined);
     });
 
     itE2E(f, 'the page lists every object of the reference topology Ready, and the hosts with their state', async () => {
@@ -64,7 +70,9 @@ describeE2E(
       await tab.setViewport({ width: 1400, height: 1000 });
       await tab.goto(url, { waitUntil: 'load' });
       const rows = await tab.evaluate(() =>
-        [...document.querySelectorAll('tr[data-kind]')].map((tr) => `${tr.getAttribute('data-kind')}/${tr.getAttribute('data-name')}=${tr.querySelector('td.ready')?.textContent}`),
+        [...document.querySelectorAll('tr[data-kind]')].map(
+          (tr) => `${tr.getAttribute('data-kind')}/${tr.getAttribute('data-name')}=${tr.querySelector('td.ready')?.textContent}`,
+        ),
       );
       assert.deepEqual(rows.sort(), OBJECTS.map(([k, n]) => `${KIND_NAME[k]}/${n}=True`).sort());
       const hosts = await tab.evaluate(() =>
@@ -101,14 +109,24 @@ describeE2E(
         first: document.querySelector('#timeline li[data-reason="ContainerRestarted"]')?.getAttribute('data-object') ?? null,
         text: document.querySelector('#timeline li[data-reason="ContainerRestarted"] .msg')?.textContent ?? '',
       }));
-      const repair = await eventually(`drift repaired log line for ${RESTARTED.name}`, () => f.operator.lines.slice(marks).find((l) => l.message === 'drift repaired' && l['name'] === RESTARTED.name), { timeoutMs: 10_000 });
+      const repair = await eventually(
+        `drift repaired log line for ${RESTARTED.name}`,
+        () => f.operator.lines.slice(marks).find((l) => l.message === 'drift repaired' && l['name'] === RESTARTED.name),
+        { timeoutMs: 10_000 },
+      );
       console.log(`# status page: ${RESTARTED.name}'s repair shown ${ms} ms after docker restart was issued (${String(repair['why'])})`);
       assert.deepEqual({ marker: seen.marker, first: seen.first }, { marker: 1, first: `StaticIPAttachment/${RESTARTED.name}` });
-      assert.ok(seen.text.includes(String(repair['what'])), `timeline says "${seen.text}", the log line says what="${String(repair['what'])}"`);
+      assert.ok(
+        seen.text.includes(String(repair['what'])),
+        `timeline says "${seen.text}", the log line says what="${String(repair['what'])}"`,
+      );
       // The chart counts the repair (from the operator's own metrics) and the open page redraws it.
       const svg = await (await fetch(new URL('chart.svg', url))).text();
       assert.ok(Number(/data-total-repairs="(\d+)"/.exec(svg)?.[1]) >= 1, `chart counts no repair: ${svg.slice(0, 300)}`);
-      await tab.waitForFunction(() => (document.getElementById('chart') as HTMLImageElement | null)?.src.includes('chart.svg?t=') === true, { timeout: 5_000 });
+      await tab.waitForFunction(
+        () => (document.getElementById('chart') as HTMLImageElement | null)?.src.includes('chart.svg?t=') === true,
+        { timeout: 5_000 },
+      );
       await new Promise((r) => setTimeout(r, 2_100)); // let the highlight fade before the screenshot
       await tab.screenshot({ path: join(f.artifactsDir, 'status-page.png'), fullPage: true });
     });
@@ -117,11 +135,19 @@ describeE2E(
       await f.swarmop(['delete', 'staticipattachment', ...ATTACHMENTS.map((a) => a.name)]);
       await f.swarmop(['delete', 'consulcluster', 'datacenter']);
       await f.swarmop(['delete', 'swarmcluster', 'swarm']);
-      for (const [k, n] of [...ATTACHMENTS.map((a) => ['staticipattachment', a.name]), ['consulcluster', 'datacenter'], ['swarmcluster', 'swarm']] as const) {
+      for (const [k, n] of [
+        ...ATTACHMENTS.map((a) => ['staticipattachment', a.name]),
+        ['consulcluster', 'datacenter'],
+        ['swarmcluster', 'swarm'],
+      ] as const) {
         await eventually(`${k}/${n} gone`, async () => ((await f.get(k, n)) ? undefined : true), { timeoutMs: 90_000 });
       }
-      for (const h of HOSTS) assert.equal((await docker(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`])).trim(), '', `agent left on ${h.name}`);
-      for (const h of [...HOSTS].reverse()) await hostDocker(h.name).swarmLeave({ force: true }).catch(() => undefined);
+      for (const h of HOSTS)
+        assert.equal((await docker(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`])).trim(), '', `agent left on ${h.name}`);
+      for (const h of [...HOSTS].reverse())
+        await hostDocker(h.name)
+          .swarmLeave({ force: true })
+          .catch(() => undefined);
     });
   },
   { operatorArgs: ['--ui-addr', '127.0.0.1:0'] },

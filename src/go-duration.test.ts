@@ -23,11 +23,18 @@ test('parseGoDuration trims, and takes bare seconds only when asked (kubectl --t
   assert.equal(parseGoDuration(' 10s '), 10_000);
   assert.equal(parseGoDuration('5', { bareSeconds: true }), 5000);
   assert.equal(parseGoDuration('1.5', { bareSeconds: true }), 1500);
-  assert.throws(() => parseGoDuration('5'), (e) => isSwarmopError(e, 'Invalid') && /invalid duration "5"/.test(e.message));
+  assert.throws(
+    () => parseGoDuration('5'),
+    (e) => isSwarmopError(e, 'Invalid') && /invalid duration "5"/.test(e.message),
+  );
 });
 
 test('parseGoDuration rejects garbage as invalid input, naming it', () => {
   for (const bad of ['', 'soon', '10x', '5s later']) {
-    assert.throws(() => parseGoDuration(bad, { bareSeconds: true }), (e) => isSwarmopError(e, 'Invalid') && e.message.includes(`"${bad}"`), bad);
+    assert.throws(
+      () => parseGoDuration(bad, { bareSeconds: true }),
+      (e) => isSwarmopError(e, 'Invalid') && e.message.includes(`"${bad}"`),
+      bad,
+    );
   }
 });

@@ -51,7 +51,11 @@ const FORBIDDEN: readonly [string, RegExp][] = [
 test('the npm package holds the compiled CLI and its runtime modules only', async () => {
   const files = await packedFiles();
   for (const [what, pattern] of FORBIDDEN) {
-    assert.deepEqual(files.filter((f) => pattern.test(f)), [], `the package must not contain ${what}`);
+    assert.deepEqual(
+      files.filter((f) => pattern.test(f)),
+      [],
+      `the package must not contain ${what}`,
+    );
   }
   // Everything is under the "files" list's folders, plus what npm always adds: npm-shrinkwrap.json
   // (written from package-lock.json by the prepack script) pins every dependency of an install.
@@ -71,7 +75,9 @@ test("the package's npm-shrinkwrap.json is this checkout's package-lock.json, an
   const { existsSync, readFileSync } = await import('node:fs');
   const result = await pack();
   assert.equal(existsSync(join(ROOT, 'npm-shrinkwrap.json')), false, 'postpack removed it');
-  const { stdout: text } = await promisify(execFile)('tar', ['-xOzf', join(tmp, result!.filename), 'package/npm-shrinkwrap.json'], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout: text } = await promisify(execFile)('tar', ['-xOzf', join(tmp, result!.filename), 'package/npm-shrinkwrap.json'], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const shrinkwrap = JSON.parse(text) as { packages: Record<string, { version?: string; integrity?: string }> };
   assert.deepEqual(shrinkwrap, JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
   // every dependency is pinned by version and content hash (what `npm ci` in the image build installs)

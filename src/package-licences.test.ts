@@ -41,7 +41,9 @@ function regularFiles(dir: string, prefix = ''): string[] {
 }
 
 function isElf(file: string): boolean {
-  return readFileSync(file).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  return readFileSync(file)
+    .subarray(0, 4)
+    .equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
 }
 
 let rootfs = '';
@@ -68,28 +70,50 @@ test("every binary and library in the helper's root filesystem has its Debian pa
   const shipped = files.filter((f) => !/^\/(usr\/share|etc)\//.test(f) && f !== '/THIRD_PARTY_NOTICES');
   // The archive holds the helper's tools and their libraries, nothing else unaccounted for.
   for (const name of ['ip', 'nsenter', 'setsid', 'dash', 'cat', 'sleep', 'arping', 'libc.so.6']) {
-    assert.ok(shipped.some((f) => f.endsWith(`/${name}`)), `${name} is in the root filesystem (found ${shipped.join(' ')})`);
+    assert.ok(
+      shipped.some((f) => f.endsWith(`/${name}`)),
+      `${name} is in the root filesystem (found ${shipped.join(' ')})`,
+    );
   }
   const notices = readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8');
   for (const f of shipped) {
     assert.ok(isElf(join(rootfs, f)), `${f} is an ELF binary or library`);
     const pkg = await debianPackageOf(f);
     const copyright = join(rootfs, 'usr/share/doc', pkg, 'copyright');
-    assert.ok(existsSync(copyright), `${f} comes from ${pkg}, whose copyright file /usr/share/doc/${pkg}/copyright must be in the root filesystem`);
-    assert.equal(readFileSync(copyright, 'utf8'), readFileSync(`/usr/share/doc/${pkg}/copyright`, 'utf8'), `${pkg}'s copyright file is Debian's`);
+    assert.ok(
+      existsSync(copyright),
+      `${f} comes from ${pkg}, whose copyright file /usr/share/doc/${pkg}/copyright must be in the root filesystem`,
+    );
+    assert.equal(
+      readFileSync(copyright, 'utf8'),
+      readFileSync(`/usr/share/doc/${pkg}/copyright`, 'utf8'),
+      `${pkg}'s copyright file is Debian's`,
+    );
     const { stdout } = await run('dpkg-query', ['-W', '-f=${Version} ${source:Package} ${source:Version}', pkg]);
     const [version, source, sourceVersion] = stdout.trim().split(' ');
     const line = notices.split('\n').find((l) => l.startsWith(`${pkg} `));
     const end = line?.indexOf('): ') ?? -1;
-    assert.equal(line?.slice(0, end + 1), `${pkg} ${version} (source: ${source} ${sourceVersion})`, `THIRD_PARTY_NOTICES names ${pkg}, its version and its source`);
-    assert.ok(line.slice(end + 3).split(' ').includes(f), `THIRD_PARTY_NOTICES lists ${f} under ${pkg}`);
+    assert.equal(
+      line?.slice(0, end + 1),
+      `${pkg} ${version} (source: ${source} ${sourceVersion})`,
+      `THIRD_PARTY_NOTICES names ${pkg}, its version and its source`,
+    );
+    assert.ok(
+      line
+        .slice(end + 3)
+        .split(' ')
+        .includes(f),
+      `THIRD_PARTY_NOTICES lists ${f} under ${pkg}`,
+    );
   }
 });
 
 test('the licence texts the copyright files refer to are in the root filesystem too', () => {
   const docs = regularFiles(rootfs).filter((f) => f.startsWith('/usr/share/doc/') && f.endsWith('/copyright'));
   assert.ok(docs.length > 0);
-  const referred = new Set(docs.flatMap((f) => readFileSync(join(rootfs, f), 'utf8').match(/\/usr\/share\/common-licenses\/[A-Za-z0-9+.-]*[A-Za-z0-9+]/g) ?? []));
+  const referred = new Set(
+    docs.flatMap((f) => readFileSync(join(rootfs, f), 'utf8').match(/\/usr\/share\/common-licenses\/[A-Za-z0-9+.-]*[A-Za-z0-9+]/g) ?? []),
+  );
   assert.ok(referred.has('/usr/share/common-licenses/GPL-2'), 'iproute2 and util-linux name the GPL-2');
   for (const lic of referred) {
     if (existsSync(lic)) assert.ok(existsSync(join(rootfs, lic)), `${lic} is in the root filesystem`);

@@ -25,7 +25,9 @@ const manifest = labManifest;
 /** DockerHosts, the ConsulCluster, a SwarmCluster (no discovery) and the two attachments. */
 export function topologyYaml(): string {
   const swarm = `apiVersion: swarmop.io/v1alpha1\nkind: SwarmCluster\nmetadata: {name: swarm}\nspec: {managers: [${MANAGER}], workers: [${WORKERS.join(', ')}]}\n`;
-  return [manifest('00-dockerhosts.yaml'), manifest('10-consulcluster.yaml'), swarm, manifest('30-staticipattachments.yaml')].join('\n---\n');
+  return [manifest('00-dockerhosts.yaml'), manifest('10-consulcluster.yaml'), swarm, manifest('30-staticipattachments.yaml')].join(
+    '\n---\n',
+  );
 }
 
 export const OBJECTS: readonly [string, string][] = [
@@ -45,7 +47,8 @@ export async function docker(host: string, args: readonly string[], timeoutMs = 
 /** Starts a lab workload container (as hack/lab.sh does) when it is missing or stopped. */
 export async function ensureWorkload(host: string, name: string): Promise<void> {
   const state = await dockerOnHost(host, ['inspect', '-f', '{{.State.Running}}', name], 15_000);
-  if (state.code !== 0) await docker(host, ['run', '-d', '--name', name, '--hostname', name, '--label', 'io.swarmop.lab=1', readLabEnv().workloadImage]);
+  if (state.code !== 0)
+    await docker(host, ['run', '-d', '--name', name, '--hostname', name, '--label', 'io.swarmop.lab=1', readLabEnv().workloadImage]);
   else if (state.stdout.trim() !== 'true') await docker(host, ['start', name]);
 }
 
@@ -82,40 +85,65 @@ export async function expectConverged(f: Framework, options: WaitOptions = {}): 
   const timeoutMs = options.timeoutMs ?? 120_000;
   for (const [kind, name] of OBJECTS) await f.waitCondition(kind, name, 'True', { timeoutMs });
   for (const a of ATTACHMENTS) {
-    await eventually(`${a.name}: one veth (eth1) with exactly ${a.cidr}; one host veth on br0, no stray pair end`, async () => {
-      // Docker's own eth0 aside, the only veth in the workload must be ours: eth1.
-      const inside = (await containerLinks(a.host, a.name)).filter((l) => /link\/ether/.test(l) && !/^\d+: eth0@/.test(l));
-      const addrs = await eth1Addresses(a.host, a.name);
-      const host = await hostLinks(a.host);
-      const onBr0 = host.filter((l) => /^\d+: swv/.test(l) && / master br0 /.test(l));
-      const strays = host.filter((l) => /^\d+: swp/.test(l));
-      const ok = inside.length === 1 && /: eth1@/.test(inside[0]!) && addrs.length === 1 && addrs[0] === a.cidr && onBr0.length === 1 && strays.length === 0;
-      // Thrown so that a timeout reports what was seen.
-      if (!ok) throw new Error(JSON.stringify({ inside, addrs, onBr0, strays }));
-      return true;
-    }, { timeoutMs });
+    await eventually(
+      `${a.name}: one veth (eth1) with exactly ${a.cidr}; one host veth on br0, no stray pair end`,
+      async () => {
+        // Docker's own eth0 aside, the only veth in the workload must be ours: eth1.
+        const inside = (await containerLinks(a.host, a.name)).filter((l) => /link\/ether/.test(l) && !/^\d+: eth0@/.test(l));
+        const addrs = await eth1Addresses(a.host, a.name);
+        const host = await hostLinks(a.host);
+        const onBr0 = host.filter((l) => /^\d+: swv/.test(l) && / master br0 /.test(l));
+        const strays = host.filter((l) => /^\d+: swp/.test(l));
+        const ok =
+          inside.length === 1 &&
+          /: eth1@/.test(inside[0]!) &&
+          addrs.length === 1 &&
+          addrs[0] === a.cidr &&
+          onBr0.length === 1 &&
+          strays.length === 0;
+        // Thrown so that a timeout reports what was seen.
+        if (!ok) throw new Error(JSON.stringify({ inside, addrs, onBr0, strays }));
+        return true;
+      },
+      { timeoutMs },
+    );
   }
-  await eventually('one running agent container per host, 3 alive servers, a leader', async () => {
-    for (const h of HOSTS) {
-      const ids = (await docker(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).trim().split('\n').filter(Boolean);
-      if (ids.length !== 1) return undefined;
-      const v = await readAgentView(h.address, { timeoutMs: 1000 });
-      if (!v.reachable || v.leader === '' || v.members.filter((m) => m.status === 'alive').length !== 3 || v.members.length !== 3) return undefined;
-    }
-    return true;
-  }, { timeoutMs });
+  await eventually(
+    'one running agent container per host, 3 alive servers, a leader',
+    async () => {
+      for (const h of HOSTS) {
+        const ids = (await docker(h.name, ['ps', '-aq', '--filter', `label=${CONSUL_LABEL}`], 15_000)).trim().split('\n').filter(Boolean);
+        if (ids.length !== 1) return undefined;
+        const v = await readAgentView(h.address, { timeoutMs: 1000 });
+        if (!v.reachable || v.leader === '' || v.members.filter((m) => m.status === 'alive').length !== 3 || v.members.length !== 3)
+          return undefined;
+      }
+      return true;
+    },
+    { timeoutMs },
+  );
   const expectedNodes = JSON.stringify([`${MANAGER}:manager:ready`, ...WORKERS.map((w) => `${w}:worker:ready`)].sort());
-  await eventually(`node ls: exactly ${MANAGER} manager, ${WORKERS.join('/')} workers, all ready, each engine active as the listed node`, async () => {
-    const nodes = (await hostDocker(MANAGER).listNodes()) as { ID: string; Spec: { Role: string }; Description: { Hostname: string }; Status: { State: string } }[];
-    const rows = nodes.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
-    if (JSON.stringify(rows) !== expectedNodes) return undefined;
-    // A node that just left still reads ready on the manager for a while: ask each engine too.
-    for (const h of HOSTS) {
-      const info = (await hostDocker(h.name).info()) as { Swarm: { LocalNodeState: string; NodeID: string } };
-      if (info.Swarm.LocalNodeState !== 'active' || nodes.find((n) => n.Description.Hostname === h.name)?.ID !== info.Swarm.NodeID) return undefined;
-    }
-    return true;
-  }, { timeoutMs });
+  await eventually(
+    `node ls: exactly ${MANAGER} manager, ${WORKERS.join('/')} workers, all ready, each engine active as the listed node`,
+    async () => {
+      const nodes = (await hostDocker(MANAGER).listNodes()) as {
+        ID: string;
+        Spec: { Role: string };
+        Description: { Hostname: string };
+        Status: { State: string };
+      }[];
+      const rows = nodes.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}`).sort();
+      if (JSON.stringify(rows) !== expectedNodes) return undefined;
+      // A node that just left still reads ready on the manager for a while: ask each engine too.
+      for (const h of HOSTS) {
+        const info = (await hostDocker(h.name).info()) as { Swarm: { LocalNodeState: string; NodeID: string } };
+        if (info.Swarm.LocalNodeState !== 'active' || nodes.find((n) => n.Description.Hostname === h.name)?.ID !== info.Swarm.NodeID)
+          return undefined;
+      }
+      return true;
+    },
+    { timeoutMs },
+  );
 }
 
 /** The CLI, get and waitCondition against any store Consul (the framework's are bound to the lab store). */
@@ -128,7 +156,8 @@ export interface StoreCli {
 
 export function storeCli(storeAddr: string, prefix: string): StoreCli {
   const env = { ...process.env, CONSUL_HTTP_ADDR: storeAddr, SWARMOP_PREFIX: prefix };
-  const swarmop = (args: readonly string[], input?: string) => run(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env, input, timeoutMs: 120_000 });
+  const swarmop = (args: readonly string[], input?: string) =>
+    run(process.execPath, [join(REPO_ROOT, 'bin', 'swarmop.js'), ...args], { env, input, timeoutMs: 120_000 });
   const get = async (kind: string, name: string) => {
     const r = await swarmop(['get', kind, name, '-o', 'json']);
     if (r.code === 3) return undefined;
@@ -144,11 +173,17 @@ export function storeCli(storeAddr: string, prefix: string): StoreCli {
       return r.stdout;
     },
     waitCondition(kind, name, status = 'True', o = {}) {
-      return eventually(`${kind}/${name} Ready=${status}`, async () => {
-        const obj = await get(kind, name);
-        const c = obj?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
-        return c && c.status === status && (c.observedGeneration === undefined || c.observedGeneration >= obj!.metadata.generation) ? obj : undefined;
-      }, { timeoutMs: o.timeoutMs ?? 60_000, intervalMs: o.intervalMs ?? 300 });
+      return eventually(
+        `${kind}/${name} Ready=${status}`,
+        async () => {
+          const obj = await get(kind, name);
+          const c = obj?.status?.conditions?.find((x: { type: string }) => x.type === 'Ready');
+          return c && c.status === status && (c.observedGeneration === undefined || c.observedGeneration >= obj!.metadata.generation)
+            ? obj
+            : undefined;
+        },
+        { timeoutMs: o.timeoutMs ?? 60_000, intervalMs: o.intervalMs ?? 300 },
+      );
     },
   };
 }
@@ -179,7 +214,12 @@ export function leadership(lines: readonly LogLine[]): Leadership {
     if (m === 'started leading') {
       leading = true;
       starts.push(i);
-    } else if (m === 'stopped leading' || m === 'lost the leader lock' || m === 'leader session expired' || m === 'leader session not renewed for a whole TTL, giving up leadership') {
+    } else if (
+      m === 'stopped leading' ||
+      m === 'lost the leader lock' ||
+      m === 'leader session expired' ||
+      m === 'leader session not renewed for a whole TTL, giving up leadership'
+    ) {
       leading = false;
     } else if (ACTING.has(m)) {
       acting.push(l);

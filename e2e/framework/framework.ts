@@ -27,7 +27,12 @@ export interface Framework {
   /** The object as `swarmop get KIND NAME -o json` shows it, or undefined when absent. */
   get(kind: string, name: string): Promise<Record<string, any> | undefined>;
   /** Waits until the object's condition has the given status (default Ready=True). */
-  waitCondition(kind: string, name: string, status?: 'True' | 'False', options?: WaitOptions & { type?: string; reason?: string }): Promise<Record<string, any>>;
+  waitCondition(
+    kind: string,
+    name: string,
+    status?: 'True' | 'False',
+    options?: WaitOptions & { type?: string; reason?: string },
+  ): Promise<Record<string, any>>;
   /** Starts another operator replica with its own log (for leader-election specs). */
   newOperator(name: string, extraArgs?: readonly string[]): OperatorProcess;
 }
@@ -40,7 +45,11 @@ export interface E2EOptions {
 
 /** `describe` with a lab, a fresh prefix and an operator; `body` declares `it`s using the framework. */
 export function describeE2E(title: string, body: (f: Framework) => void, options: E2EOptions = {}): void {
-  const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   const prefix = `e2e-${slug}-${randomBytes(3).toString('hex')}/`;
   const artifactsDir = join(REPO_ROOT, 'e2e', 'artifacts', slug);
   const operators: OperatorProcess[] = [];
@@ -52,7 +61,13 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
       mkdirSync(artifactsDir, { recursive: true });
       const env = { ...process.env, CONSUL_HTTP_ADDR: lab.storeAddr, SWARMOP_PREFIX: prefix };
       const newOperator = (name: string, extraArgs: readonly string[] = options.operatorArgs ?? []) => {
-        const op = new OperatorProcess({ storeAddr: lab.storeAddr, prefix, artifactsDir, name, args: [...LAB_OPERATOR_ARGS, ...extraArgs] });
+        const op = new OperatorProcess({
+          storeAddr: lab.storeAddr,
+          prefix,
+          artifactsDir,
+          name,
+          args: [...LAB_OPERATOR_ARGS, ...extraArgs],
+        });
         operators.push(op);
         return op;
       };
@@ -77,7 +92,12 @@ export function describeE2E(title: string, body: (f: Framework) => void, options
           if (r.code !== 0) throw new Error(`swarmop apply failed (exit ${r.code}): ${r.stderr.trim()}`);
           return r.stdout;
         },
-        async waitCondition(kind: string, name: string, status: 'True' | 'False' = 'True', o: WaitOptions & { type?: string; reason?: string } = {}) {
+        async waitCondition(
+          kind: string,
+          name: string,
+          status: 'True' | 'False' = 'True',
+          o: WaitOptions & { type?: string; reason?: string } = {},
+        ) {
           const type = o.type ?? 'Ready';
           return eventually(
             `${kind}/${name} ${type}=${status}${o.reason ? ` (${o.reason})` : ''}`,
@@ -117,7 +137,13 @@ export function itE2E(f: Framework, name: string, fn: (t: TestContext) => Promis
 }
 
 async function saveEvidence(f: Framework, testName: string): Promise<void> {
-  const dir = join(f.artifactsDir, testName.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60));
+  const dir = join(
+    f.artifactsDir,
+    testName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 60),
+  );
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'operator.log'), f.operator.lines.map((l) => JSON.stringify(l)).join('\n'));
   for (const h of f.lab.hosts) {

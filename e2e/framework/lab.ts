@@ -18,7 +18,15 @@ import { run, runOrThrow } from './shell.js';
  * to them (--allow-insecure-engines); each spec has its own store prefix, and the examples keep
  * their secrets under the default prefix's secrets/ (--secrets-prefix).
  */
-export const LAB_OPERATOR_ARGS: readonly string[] = ['--resync-seconds', '10', '--metrics-addr', '0', '--allow-insecure-engines', '--secrets-prefix', 'swarmop/secrets/'];
+export const LAB_OPERATOR_ARGS: readonly string[] = [
+  '--resync-seconds',
+  '10',
+  '--metrics-addr',
+  '0',
+  '--allow-insecure-engines',
+  '--secrets-prefix',
+  'swarmop/secrets/',
+];
 
 export { REPO_ROOT };
 const LAB_SH = join(REPO_ROOT, 'hack', 'lab.sh');
@@ -89,7 +97,8 @@ export async function dockerOnHost(host: string, args: readonly string[], timeou
 export function labRoles() {
   const lab = readLabEnv();
   const [A, B] = lab.workloads;
-  if (!A || !B || lab.hosts.length < 3) throw new Error('the e2e specs need a lab with three hosts and two workloads (SWARMOP_LAB_HOSTS, SWARMOP_LAB_WORKLOADS)');
+  if (!A || !B || lab.hosts.length < 3)
+    throw new Error('the e2e specs need a lab with three hosts and two workloads (SWARMOP_LAB_HOSTS, SWARMOP_LAB_WORKLOADS)');
   const addressOf = (host: string): string => {
     const h = lab.hosts.find((x) => x.name === host);
     if (!h) throw new Error(`unknown lab host ${host}`);

@@ -16,7 +16,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function check(files: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(SCRIPT, ['--check', ...files], { env }, (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }));
+    execFile(SCRIPT, ['--check', ...files], { env }, (err, _stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
   });
 }
 
@@ -42,11 +44,17 @@ test('a package file that dpkg --verify reports changed fails the check, naming 
   const { mkdirSync } = await import('node:fs');
   mkdirSync(bin, { recursive: true });
   // Stand-ins with dpkg's output formats: `pkg: /path` for -S, `??5??????   /path` for --verify.
-  writeFileSync(join(bin, 'dpkg-query'), `#!/bin/sh\n[ "$1" = -S ] && [ "$2" = "${tool}" ] && { echo "fakepkg: ${tool}"; exit 0; }\necho "dpkg-query: no path found matching pattern $2" >&2; exit 1\n`);
+  writeFileSync(
+    join(bin, 'dpkg-query'),
+    `#!/bin/sh\n[ "$1" = -S ] && [ "$2" = "${tool}" ] && { echo "fakepkg: ${tool}"; exit 0; }\necho "dpkg-query: no path found matching pattern $2" >&2; exit 1\n`,
+  );
   writeFileSync(join(bin, 'dpkg'), `#!/bin/sh\n[ "$1" = --verify ] && [ "$2" = fakepkg ] && echo "??5??????   ${tool}"\nexit 0\n`);
   chmodSync(join(bin, 'dpkg-query'), 0o755);
   chmodSync(join(bin, 'dpkg'), 0o755);
   const r = await check([tool], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`${tool}: changed since package fakepkg installed it \\(dpkg --verify: \\?\\?5\\?\\?\\?\\?\\?\\?   ${tool}\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`${tool}: changed since package fakepkg installed it \\(dpkg --verify: \\?\\?5\\?\\?\\?\\?\\?\\?   ${tool}\\)`),
+  );
 });

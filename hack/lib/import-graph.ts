@@ -34,7 +34,10 @@ export interface Violation {
 }
 
 const isTest = (f: string): boolean => /\.(test|spec)\.ts$/.test(f);
-const under = (dir: string) => (f: string): boolean => f.startsWith(`${dir}/`);
+const under =
+  (dir: string) =>
+  (f: string): boolean =>
+    f.startsWith(`${dir}/`);
 /** The kind folder a file is in (`src/controllers/<kind>/...`), or undefined for the shared files beside them. */
 const kindFolder = (f: string): string | undefined => /^src\/controllers\/([^/]+)\//.exec(f)?.[1];
 
@@ -105,7 +108,8 @@ export function importsOf(file: string, text: string): ImportEdge[] {
 
 export function layerViolations(edges: readonly ImportEdge[], rules: readonly LayerRule[] = LAYER_RULES): Violation[] {
   const out: Violation[] = [];
-  for (const edge of edges) for (const rule of rules) if (rule.appliesTo(edge.from) && rule.forbidden(edge.to, edge.from)) out.push({ rule: rule.name, edge });
+  for (const edge of edges)
+    for (const rule of rules) if (rule.appliesTo(edge.from) && rule.forbidden(edge.to, edge.from)) out.push({ rule: rule.name, edge });
   return out;
 }
 

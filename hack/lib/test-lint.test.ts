@@ -3,19 +3,19 @@ import { test } from 'node:test';
 import { assertingHelpers, lintTestFile } from './test-lint.js';
 
 const lint = (text: string, support = '') => {
-  const helpers = assertingHelpers([{ file: 'testing/helpers.ts', text: support }, { file: 'x.test.ts', text }]);
+  const helpers = assertingHelpers([
+    { file: 'testing/helpers.ts', text: support },
+    { file: 'x.test.ts', text },
+  ]);
   return lintTestFile('x.test.ts', text, helpers).map((f) => `${f.line}:${f.column} ${f.rule}`);
 };
 
 test('.only in any form is found', () => {
-  assert.deepEqual(lint(`test.only('a', () => { assert.ok(1); });
-test.only('z', () => {});\nit('b', { only: true }, () => { assert.ok(1); });\ndescribe.only('c', () => {});`), [
-    '1:1 only',
-    '2:1 only',
-    '2:1 no-assertion',
-    '3:1 only',
-    '4:1 only',
-  ]);
+  assert.deepEqual(
+    lint(`test.only('a', () => { assert.ok(1); });
+test.only('z', () => {});\nit('b', { only: true }, () => { assert.ok(1); });\ndescribe.only('c', () => {});`),
+    ['1:1 only', '2:1 only', '2:1 no-assertion', '3:1 only', '4:1 only'],
+  );
 });
 
 test('skip and todo need a reason; a string or a computed reason passes', () => {
@@ -30,7 +30,14 @@ test('g', { todo: 'needs a second host' }, () => {});
 test('h', async (t) => { if (x) return t.skip(); assert.ok(1); });
 test('i', async (t) => { if (x) return t.skip('no ipv6'); assert.ok(1); });
 it.todo('j');`),
-    ['1:1 skip-without-reason', '2:1 skip-without-reason', '3:1 skip-without-reason', '6:1 todo-without-reason', '8:40 skip-without-reason', '10:1 todo-without-reason'],
+    [
+      '1:1 skip-without-reason',
+      '2:1 skip-without-reason',
+      '3:1 skip-without-reason',
+      '6:1 todo-without-reason',
+      '8:40 skip-without-reason',
+      '10:1 todo-without-reason',
+    ],
   );
 });
 
@@ -57,8 +64,14 @@ itE2E(f, 'e2e without', async () => { await f.apply(y); });`,
 test('functions of production files do not count as assertions even when they throw', () => {
   const prod = 'export function reconcile() { throw new Error("bad"); }';
   const text = "test('a', () => { reconcile(); });";
-  const helpers = assertingHelpers([{ file: 'src/controllers/x/reconciler.ts', text: prod }, { file: 'x.test.ts', text }]);
-  assert.deepEqual(lintTestFile('x.test.ts', text, helpers).map((f) => f.rule), ['no-assertion']);
+  const helpers = assertingHelpers([
+    { file: 'src/controllers/x/reconciler.ts', text: prod },
+    { file: 'x.test.ts', text },
+  ]);
+  assert.deepEqual(
+    lintTestFile('x.test.ts', text, helpers).map((f) => f.rule),
+    ['no-assertion'],
+  );
 });
 
 test('an assertion only inside an `if`, or after a statement that may return early, does not count', () => {

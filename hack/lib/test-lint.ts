@@ -81,7 +81,12 @@ function asserts(node: ts.Node, helpers: ReadonlySet<string>): boolean {
 /** `return t.skip(...)` / `return t.todo(...)`: the test is reported as skipped, not passed. */
 function isSkipReturn(r: ts.ReturnStatement): boolean {
   const e = r.expression;
-  return e !== undefined && ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && ['skip', 'todo'].includes(e.expression.name.text);
+  return (
+    e !== undefined &&
+    ts.isCallExpression(e) &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    ['skip', 'todo'].includes(e.expression.name.text)
+  );
 }
 
 /** Does `node` hold a `return` of the function it is in (not of a nested function), other than a skip? */
@@ -116,11 +121,18 @@ function assertsAlways(node: ts.Node, helpers: ReadonlySet<string>): boolean {
 function statementAssertsAlways(st: ts.Statement, helpers: ReadonlySet<string>): boolean {
   if (ts.isIfStatement(st)) {
     if (asserts(st.expression, helpers)) return true;
-    if (ts.isThrowStatement(st.thenStatement) || (ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 && ts.isThrowStatement(st.thenStatement.statements[0]!))) return true;
-    return st.elseStatement !== undefined && branchAssertsAlways(st.thenStatement, helpers) && branchAssertsAlways(st.elseStatement, helpers);
+    if (
+      ts.isThrowStatement(st.thenStatement) ||
+      (ts.isBlock(st.thenStatement) && st.thenStatement.statements.length === 1 && ts.isThrowStatement(st.thenStatement.statements[0]!))
+    )
+      return true;
+    return (
+      st.elseStatement !== undefined && branchAssertsAlways(st.thenStatement, helpers) && branchAssertsAlways(st.elseStatement, helpers)
+    );
   }
   if (ts.isBlock(st)) return assertsAlways(st, helpers);
-  if (ts.isTryStatement(st)) return assertsAlways(st.tryBlock, helpers) || (st.finallyBlock !== undefined && assertsAlways(st.finallyBlock, helpers));
+  if (ts.isTryStatement(st))
+    return assertsAlways(st.tryBlock, helpers) || (st.finallyBlock !== undefined && assertsAlways(st.finallyBlock, helpers));
   if (ts.isReturnStatement(st)) return st.expression !== undefined && asserts(st.expression, helpers);
   return asserts(st, helpers);
 }
@@ -136,8 +148,14 @@ function namedFunctions(sf: ts.SourceFile): { name: string; fn: FnLike }[] {
   const out: { name: string; fn: FnLike }[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isFunctionDeclaration(n) && n.name && n.body) out.push({ name: n.name.text, fn: n });
-    else if (ts.isMethodDeclaration(n) && n.body && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name))) out.push({ name: n.name.text, fn: n });
-    else if ((ts.isVariableDeclaration(n) || ts.isPropertyAssignment(n)) && n.initializer && (ts.isArrowFunction(n.initializer) || ts.isFunctionExpression(n.initializer)) && ts.isIdentifier(n.name)) {
+    else if (ts.isMethodDeclaration(n) && n.body && (ts.isIdentifier(n.name) || ts.isStringLiteral(n.name)))
+      out.push({ name: n.name.text, fn: n });
+    else if (
+      (ts.isVariableDeclaration(n) || ts.isPropertyAssignment(n)) &&
+      n.initializer &&
+      (ts.isArrowFunction(n.initializer) || ts.isFunctionExpression(n.initializer)) &&
+      ts.isIdentifier(n.name)
+    ) {
       out.push({ name: n.name.text, fn: n.initializer });
     }
     ts.forEachChild(n, visit);
@@ -150,7 +168,7 @@ function namedFunctions(sf: ts.SourceFile): { name: string; fn: FnLike }[] {
 export function assertingHelpers(files: readonly { file: string; text: string }[]): Set<string> {
   const fns = files.filter((f) => isTestSupport(f.file)).flatMap((f) => namedFunctions(parse(f.file, f.text)));
   const names = new Set<string>();
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const { name, fn } of fns) {
       if (names.has(name) || !fn.body) continue;
@@ -194,7 +212,11 @@ export function lintTestFile(file: string, text: string, helpers: ReadonlySet<st
   const check = (call: ts.CallExpression): void => {
     const e = call.expression;
     // test.only / it.skip / describe.todo ...
-    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && (TEST_CALLS.has(e.expression.text) || SUITE_CALLS.has(e.expression.text))) {
+    if (
+      ts.isPropertyAccessExpression(e) &&
+      ts.isIdentifier(e.expression) &&
+      (TEST_CALLS.has(e.expression.text) || SUITE_CALLS.has(e.expression.text))
+    ) {
       const what = `${e.expression.text}.${e.name.text}`;
       if (e.name.text === 'only') add(call, 'only', `${what}() runs only this test and drops the rest of the file`);
       if (e.name.text === 'skip') add(call, 'skip-without-reason', `${what}() gives no reason; use { skip: 'why' } or t.skip('why')`);
@@ -202,12 +224,26 @@ export function lintTestFile(file: string, text: string, helpers: ReadonlySet<st
       if (e.name.text !== 'only') return;
     }
     // t.skip() / t.todo() inside a test, with no reason
-    if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && (e.name.text === 'skip' || e.name.text === 'todo') && !TEST_CALLS.has(e.expression.text)) {
+    if (
+      ts.isPropertyAccessExpression(e) &&
+      ts.isIdentifier(e.expression) &&
+      (e.name.text === 'skip' || e.name.text === 'todo') &&
+      !TEST_CALLS.has(e.expression.text)
+    ) {
       const arg = call.arguments[0];
-      if (!arg || lacksReason(arg)) add(call, e.name.text === 'skip' ? 'skip-without-reason' : 'todo-without-reason', `${e.expression.text}.${e.name.text}() gives no reason`);
+      if (!arg || lacksReason(arg))
+        add(
+          call,
+          e.name.text === 'skip' ? 'skip-without-reason' : 'todo-without-reason',
+          `${e.expression.text}.${e.name.text}() gives no reason`,
+        );
       return;
     }
-    const name = ts.isIdentifier(e) ? e.text : ts.isPropertyAccessExpression(e) && e.name.text === 'only' && ts.isIdentifier(e.expression) ? e.expression.text : undefined;
+    const name = ts.isIdentifier(e)
+      ? e.text
+      : ts.isPropertyAccessExpression(e) && e.name.text === 'only' && ts.isIdentifier(e.expression)
+        ? e.expression.text
+        : undefined;
     const isTest = name !== undefined && TEST_CALLS.has(name);
     const isSuite = name !== undefined && SUITE_CALLS.has(name);
     if (!isTest && !isSuite) return;
@@ -215,9 +251,11 @@ export function lintTestFile(file: string, text: string, helpers: ReadonlySet<st
     let todo = false;
     if (options) {
       const only = optionFlag(options, 'only');
-      if (only !== undefined && only !== 'shorthand' && only.kind === ts.SyntaxKind.TrueKeyword) add(call, 'only', `${name}(..., { only: true }) runs only this test`);
+      if (only !== undefined && only !== 'shorthand' && only.kind === ts.SyntaxKind.TrueKeyword)
+        add(call, 'only', `${name}(..., { only: true }) runs only this test`);
       const skip = optionFlag(options, 'skip');
-      if (skip !== undefined && lacksReason(skip)) add(call, 'skip-without-reason', `${name}(..., { skip: true }) gives no reason; give the reason as a string`);
+      if (skip !== undefined && lacksReason(skip))
+        add(call, 'skip-without-reason', `${name}(..., { skip: true }) gives no reason; give the reason as a string`);
       const t = optionFlag(options, 'todo');
       if (t !== undefined) {
         todo = true;
@@ -225,10 +263,14 @@ export function lintTestFile(file: string, text: string, helpers: ReadonlySet<st
       }
     }
     if (!isTest || todo) return;
-    const body = [...call.arguments].reverse().find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a)) as ts.ArrowFunction | ts.FunctionExpression | undefined;
+    const body = [...call.arguments].reverse().find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a)) as
+      ts.ArrowFunction | ts.FunctionExpression | undefined;
     if (body && !assertsAlways(body.body, helpers)) {
-      const title = call.arguments.find((a) => ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a)) as ts.StringLiteral | undefined;
-      const why = asserts(body.body, helpers) ? 'asserts only inside an `if` or after an early `return`' : 'calls no assertion (assert.*, a throw, or a helper that asserts)';
+      const title = call.arguments.find((a) => ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a)) as
+        ts.StringLiteral | undefined;
+      const why = asserts(body.body, helpers)
+        ? 'asserts only inside an `if` or after an early `return`'
+        : 'calls no assertion (assert.*, a throw, or a helper that asserts)';
       add(call, 'no-assertion', `test ${title ? JSON.stringify(title.text) : ''} ${why}: it passes whatever the code does`);
     }
   };

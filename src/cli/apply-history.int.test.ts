@@ -104,7 +104,14 @@ test('label, annotate and patch by hand survive a re-apply; a label and a spec f
   const live = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
   assert.deepEqual(live.metadata.labels, { rack: 'r2' });
   assert.equal(live.metadata.annotations?.owner, 'ops');
-  assert.deepEqual(live.spec, { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', interface: 'eth1', mac: '02:42:c0:a8:74:72' });
+  assert.deepEqual(live.spec, {
+    host: 'consul01',
+    container: 'ubuntu114',
+    bridge: 'br0',
+    address: '192.168.116.114/24',
+    interface: 'eth1',
+    mac: '02:42:c0:a8:74:72',
+  });
   assert.equal((await run(prefix, ['diff', '-f', '-'], { stdin: v2 })).code, 0);
   r = await run(prefix, ['apply', 'view-last-applied', 'sia/ubuntu114', '-o', 'json']);
   assert.deepEqual(JSON.parse(r.out), {
@@ -117,7 +124,11 @@ test('label, annotate and patch by hand survive a re-apply; a label and a spec f
 
 test('two managers applying one field: a conflict (exit 4, nothing written); --force-conflicts takes it over', async () => {
   const prefix = newPrefix();
-  assert.equal((await run(prefix, ['apply', '-f', '-', '--field-manager', 'ci'], { stdin: HOSTS + '---\n' + sia('ubuntu114', '192.168.116.114/24') })).code, 0);
+  assert.equal(
+    (await run(prefix, ['apply', '-f', '-', '--field-manager', 'ci'], { stdin: HOSTS + '---\n' + sia('ubuntu114', '192.168.116.114/24') }))
+      .code,
+    0,
+  );
   const theirs = sia('ubuntu114', '192.168.116.120/24');
   let r = await run(prefix, ['apply', '-f', '-', '--field-manager', 'laptop'], { stdin: theirs });
   assert.equal(r.code, 4);
@@ -126,7 +137,11 @@ test('two managers applying one field: a conflict (exit 4, nothing written); --f
     'error: staticipattachment/ubuntu114: conflict with "ci" (it applied these fields last): .spec.address; apply them with --force-conflicts to take them over\n',
   );
   assert.equal((await run(prefix, ['get', 'sia/ubuntu114', '-o', 'jsonpath={.spec.address}'])).out, '192.168.116.114/24');
-  assert.equal((await run(prefix, ['diff', '-f', '-', '--field-manager', 'laptop'], { stdin: theirs })).code, 4, 'diff reports the conflict too');
+  assert.equal(
+    (await run(prefix, ['diff', '-f', '-', '--field-manager', 'laptop'], { stdin: theirs })).code,
+    4,
+    'diff reports the conflict too',
+  );
   r = await run(prefix, ['apply', '-f', '-', '--field-manager', 'laptop', '--force-conflicts'], { stdin: theirs });
   assert.equal(r.out, 'staticipattachment/ubuntu114 configured\n', r.err);
   const now = JSON.parse((await run(prefix, ['get', 'sia/ubuntu114', '-o', 'json'])).out);
@@ -136,7 +151,7 @@ test('two managers applying one field: a conflict (exit 4, nothing written); --f
   assert.match(r.err, /conflict with "laptop"/);
 });
 
-test('apply --prune --applyset from two working copies prunes exactly the deleted file\'s object; a selector matching nothing prunes nothing', async () => {
+test("apply --prune --applyset from two working copies prunes exactly the deleted file's object; a selector matching nothing prunes nothing", async () => {
   const prefix = newPrefix();
   const base = await mkdtemp(path.join(tmpdir(), 'swarmop-applyset-'));
   try {
@@ -161,7 +176,10 @@ test('apply --prune --applyset from two working copies prunes exactly the delete
     await rm(path.join(copies[1]!, 'ubuntu119.yaml'));
     r = await run(prefix, ['apply', '-f', copies[1]!, '--prune', '--applyset', 'fleet', '--field-manager', 'ci', '--dry-run=server']);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.out.split('\n').filter((l) => l.includes('prune')), ['staticipattachment/ubuntu119 pruned (server dry run)']);
+    assert.deepEqual(
+      r.out.split('\n').filter((l) => l.includes('prune')),
+      ['staticipattachment/ubuntu119 pruned (server dry run)'],
+    );
     assert.equal((await run(prefix, ['get', 'sia', 'ubuntu119', '-o', 'name'])).code, 0, 'a dry run deletes nothing');
     r = await run(prefix, ['apply', '-f', copies[1]!, '--prune', '--applyset', 'fleet', '--field-manager', 'ci']);
     assert.equal(
@@ -173,7 +191,18 @@ test('apply --prune --applyset from two working copies prunes exactly the delete
     assert.equal(await kv.get(revisionsKey(prefix, 'StaticIPAttachment', 'ubuntu119')), undefined, 'its revisions went with it');
 
     // Both given: the set is the applyset's members that match the selector (none here).
-    r = await run(prefix, ['apply', '-f', path.join(copies[1]!, 'hosts.yaml'), '--prune', '--applyset', 'fleet', '-l', 'absent=yes', '--field-manager', 'ci']);
+    r = await run(prefix, [
+      'apply',
+      '-f',
+      path.join(copies[1]!, 'hosts.yaml'),
+      '--prune',
+      '--applyset',
+      'fleet',
+      '-l',
+      'absent=yes',
+      '--field-manager',
+      'ci',
+    ]);
     assert.equal(r.out, 'dockerhost/consul01 unchanged\ndockerhost/consul02 unchanged\n', r.err);
     assert.equal((await run(prefix, ['get', 'sia', '-o', 'name'])).out, 'staticipattachment/outside\nstaticipattachment/ubuntu114\n');
 
@@ -193,7 +222,11 @@ test('history after three applies lists three revisions; rollback --to-revision 
     assert.equal(r.code, 0, r.err);
   }
   let r = await run(prefix, ['history', 'sia/ubuntu114']);
-  const rows = r.out.trimEnd().split('\n').slice(1).map((l) => l.split(/ {3,}/));
+  const rows = r.out
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/ {3,}/));
   assert.deepEqual(
     rows.map((c) => [c[0], c[2], c[3]]),
     [
@@ -211,7 +244,15 @@ test('history after three applies lists three revisions; rollback --to-revision 
   assert.equal(live.spec.address, '192.168.116.114/24');
   assert.equal(live.metadata.generation, 4);
   const revs = await store.revisions('StaticIPAttachment', 'ubuntu114');
-  assert.deepEqual(revs.map((v) => [v.revision, v.change]), [[1, 'created'], [2, 'spec.address'], [3, 'spec.address'], [4, 'rollback to revision 1']]);
+  assert.deepEqual(
+    revs.map((v) => [v.revision, v.change]),
+    [
+      [1, 'created'],
+      [2, 'spec.address'],
+      [3, 'spec.address'],
+      [4, 'rollback to revision 1'],
+    ],
+  );
   assert.match(revs[3]!.manager, /^.+@.+$/, 'a rollback names user@host');
   // Without --to-revision: the one before the current.
   r = await run(prefix, ['rollback', 'sia', 'ubuntu114']);

@@ -64,7 +64,14 @@ test('apply of the sample manifests reports created, unchanged and configured', 
   assert.equal(first.out.trimEnd().split('\n').length, 7);
 
   const again = await run(prefix, ['apply', '-f', 'manifests', '-R']);
-  assert.equal(again.out.trimEnd().split('\n').filter((l) => !l.endsWith(' unchanged')).length, 0, again.out);
+  assert.equal(
+    again.out
+      .trimEnd()
+      .split('\n')
+      .filter((l) => !l.endsWith(' unchanged')).length,
+    0,
+    again.out,
+  );
 
   const changed = await run(prefix, ['apply', '-f', '-'], { stdin: SIA('192.168.116.115/24') });
   assert.equal(changed.out, 'staticipattachment/ubuntu114 configured\n');
@@ -106,7 +113,10 @@ test('get, describe, diff and delete exit codes', async () => {
   assert.equal((await run(prefix, ['apply', '-f', '-'], { stdin: SIA() })).code, 0);
 
   const table = await run(prefix, ['get', 'staticipattachments']);
-  assert.match(table.out, /^NAME +HOST +CONTAINER +ADDRESS .*READY +AGE\nubuntu114 +consul01 +ubuntu114 +192\.168\.116\.114\/24 .*Unknown +\d+s\n$/);
+  assert.match(
+    table.out,
+    /^NAME +HOST +CONTAINER +ADDRESS .*READY +AGE\nubuntu114 +consul01 +ubuntu114 +192\.168\.116\.114\/24 .*Unknown +\d+s\n$/,
+  );
   assert.equal((await run(prefix, ['get', 'sia', 'nope'])).code, 3);
   assert.equal((await run(prefix, ['get', 'dockerhosts'])).err, 'No resources found.\n');
 
@@ -125,7 +135,7 @@ test('get, describe, diff and delete exit codes', async () => {
   const del = await run(prefix, ['delete', 'sia', 'ubuntu114']);
   assert.equal(del.out, 'staticipattachment/ubuntu114 deleted\n');
   assert.equal((await run(prefix, ['delete', 'sia', 'ubuntu114'])).code, 3);
-  assert.deepEqual((await keysUnder(`${prefix}objects/`)), []);
+  assert.deepEqual(await keysUnder(`${prefix}objects/`), []);
 });
 
 test('wait times out with exit 6 and a clear message, and succeeds on a current Ready condition', async () => {
@@ -134,7 +144,10 @@ test('wait times out with exit 6 and a clear message, and succeeds on a current 
   const timedOut = await run(prefix, ['wait', 'sia/ubuntu114', '--for=condition=Ready', '--timeout=1s']);
   const elapsed = Date.now() - started;
   assert.equal(timedOut.code, 6);
-  assert.equal(timedOut.err, 'error: timed out after 1s waiting for condition Ready=True\n  staticipattachment/ubuntu114: it does not exist\n');
+  assert.equal(
+    timedOut.err,
+    'error: timed out after 1s waiting for condition Ready=True\n  staticipattachment/ubuntu114: it does not exist\n',
+  );
   assert.ok(elapsed >= 900 && elapsed < 8000, `took ${elapsed} ms`);
 
   const waiting = run(prefix, ['wait', 'sia/ubuntu114', '--for=condition=Ready=True', '--timeout=20s']);
@@ -142,7 +155,10 @@ test('wait times out with exit 6 and a clear message, and succeeds on a current 
   const store = new ResourceStore({ kv, prefix });
   const obj = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
   const now = new Date().toISOString();
-  await store.updateStatus(obj, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Attached', message: '', lastTransitionTime: now, observedGeneration: 1 }] });
+  await store.updateStatus(obj, {
+    observedGeneration: 1,
+    conditions: [{ type: 'Ready', status: 'True', reason: 'Attached', message: '', lastTransitionTime: now, observedGeneration: 1 }],
+  });
   const done = await waiting;
   assert.equal(done.code, 0, done.err);
   assert.equal(done.out, 'staticipattachment/ubuntu114 condition met\n');
@@ -176,7 +192,10 @@ test('get -w streams changes through Consul blocking queries', async () => {
 test('a token Consul refuses exits 5 and is never printed', async (t) => {
   const secured = await startConsulAgent({ acl: true });
   t.after(() => secured.stop());
-  const io = captureIo({ env: { CONSUL_HTTP_ADDR: secured.address, CONSUL_HTTP_TOKEN: 'not-a-real-token-1234', SWARMOP_PREFIX: 'acl/' }, cwd: REPO });
+  const io = captureIo({
+    env: { CONSUL_HTTP_ADDR: secured.address, CONSUL_HTTP_TOKEN: 'not-a-real-token-1234', SWARMOP_PREFIX: 'acl/' },
+    cwd: REPO,
+  });
   const code = await main(['apply', '-f', '-'], Object.assign(io, { readStdin: async () => Buffer.from(SIA()) }));
   assert.equal(code, 5, io.err);
   assert.doesNotMatch(io.err + io.out, /not-a-real-token-1234/);

@@ -8,16 +8,47 @@ import { main, splitConsulFlags } from './main.js';
 
 test("consul's connection flags, one or two dashes, value next or after '=', anywhere before or after the command", () => {
   assert.deepEqual(
-    splitConsulFlags(['-http-addr', 'https://c:8501', '--token-file=/t', '--prefix', 'p/', 'get', 'dockerhost', '-ca-file', '/ca', '-client-cert=/c', '--client-key', '/k', '-tls-server-name', 'n', '--ca-path', '/d', '-token', 'x']),
+    splitConsulFlags([
+      '-http-addr',
+      'https://c:8501',
+      '--token-file=/t',
+      '--prefix',
+      'p/',
+      'get',
+      'dockerhost',
+      '-ca-file',
+      '/ca',
+      '-client-cert=/c',
+      '--client-key',
+      '/k',
+      '-tls-server-name',
+      'n',
+      '--ca-path',
+      '/d',
+      '-token',
+      'x',
+    ]),
     {
       argv: ['--prefix', 'p/', 'get', 'dockerhost'],
-      flags: { httpAddr: 'https://c:8501', tokenFile: '/t', caFile: '/ca', clientCert: '/c', clientKey: '/k', tlsServerName: 'n', caPath: '/d', token: 'x' },
+      flags: {
+        httpAddr: 'https://c:8501',
+        tokenFile: '/t',
+        caFile: '/ca',
+        clientCert: '/c',
+        clientKey: '/k',
+        tlsServerName: 'n',
+        caPath: '/d',
+        token: 'x',
+      },
     },
   );
 });
 
 test('other flags and anything after -- are left alone; a flag without its value is refused', () => {
-  assert.deepEqual(splitConsulFlags(['apply', '-f', '-', '-R', '--', '-token', 'x']), { argv: ['apply', '-f', '-', '-R', '--', '-token', 'x'], flags: {} });
+  assert.deepEqual(splitConsulFlags(['apply', '-f', '-', '-R', '--', '-token', 'x']), {
+    argv: ['apply', '-f', '-', '-R', '--', '-token', 'x'],
+    flags: {},
+  });
   assert.throws(() => splitConsulFlags(['get', 'dh', '--ca-file']), { message: "option '--ca-file' needs a value" });
 });
 
@@ -34,8 +65,12 @@ test('config set-context still records --ca-file, --token and --tls-server-name 
   const dir = mkdtempSync(join(tmpdir(), 'swarmop-flags-'));
   const file = join(dir, 'config.yaml');
   const io = captureIo({ env: { SWARMOP_CONFIG: file }, cwd: dir });
-  const code = await main(['config', 'set-context', 'x', '--address', 'https://a:1', '--ca-file', '/a.pem', '--tls-server-name', 'n', '--token-file', '/t'], io);
+  const code = await main(
+    ['config', 'set-context', 'x', '--address', 'https://a:1', '--ca-file', '/a.pem', '--tls-server-name', 'n', '--token-file', '/t'],
+    io,
+  );
   assert.equal(code, 0, io.err);
   const text = readFileSync(file, 'utf8');
-  for (const line of ['address: https://a:1', 'caFile: /a.pem', 'tlsServerName: n', 'tokenFile: /t']) assert.ok(text.includes(line), `${line} in ${text}`);
+  for (const line of ['address: https://a:1', 'caFile: /a.pem', 'tlsServerName: n', 'tokenFile: /t'])
+    assert.ok(text.includes(line), `${line} in ${text}`);
 });

@@ -83,9 +83,19 @@ test('every CLI command that reaches the store works over TLS with the CA, clien
   const annotate = await cli(env, ['annotate', 'dockerhost', 'h1', 'owner=ops']);
   assert.deepEqual([annotate.code, annotate.out, annotate.err], [0, 'dockerhost/h1 annotated\n', '']);
   // The editor is a sed run on the file edit hands it (through /bin/sh, so PATH finds sed).
-  const edit = await cli({ ...env, PATH: process.env.PATH, SWARMOP_EDITOR: "sed -i 's/address: 127.0.0.2$/address: 127.0.0.3/'" }, ['edit', 'dockerhost', 'h1']);
+  const edit = await cli({ ...env, PATH: process.env.PATH, SWARMOP_EDITOR: "sed -i 's/address: 127.0.0.2$/address: 127.0.0.3/'" }, [
+    'edit',
+    'dockerhost',
+    'h1',
+  ]);
   assert.deepEqual([edit.code, edit.out], [0, 'dockerhost/h1 edited\n'], edit.err);
-  const stored = await cli(env, ['get', 'dockerhost', 'h1', '-o', 'jsonpath={.spec.address} {.metadata.labels.zone} {.metadata.annotations.owner}']);
+  const stored = await cli(env, [
+    'get',
+    'dockerhost',
+    'h1',
+    '-o',
+    'jsonpath={.spec.address} {.metadata.labels.zone} {.metadata.annotations.owner}',
+  ]);
   assert.deepEqual([stored.code, stored.out, stored.err], [0, '127.0.0.3 a ops', '']);
   const events = await cli(env, ['events']);
   assert.deepEqual([events.code, events.out, events.err], [0, '', 'No events found.\n']);
@@ -94,18 +104,27 @@ test('every CLI command that reaches the store works over TLS with the CA, clien
   assert.equal(wait.code, 6, wait.err);
   const del = await cli(env, ['delete', 'dockerhost', 'h1']);
   assert.deepEqual([del.code, del.out, del.err], [0, 'dockerhost/h1 deleted\n', '']);
-  assert.deepEqual((await keysUnder(prefix)).filter((k) => k.startsWith(`${prefix}objects/`)), []);
+  assert.deepEqual(
+    (await keysUnder(prefix)).filter((k) => k.startsWith(`${prefix}objects/`)),
+    [],
+  );
 });
 
 test("consul's flags, single-dash as consul spells them, replace the environment: address, CA, client pair, server name", async () => {
   const prefix = newPrefix();
   const flags = [
-    '-http-addr', consul.httpsAddr,
-    '-ca-file', consul.pki.caCert,
-    '-client-cert', consul.pki.clientCert,
-    '-client-key', consul.pki.clientKey,
-    '-tls-server-name', 'server.dc1.consul',
-    '--prefix', prefix,
+    '-http-addr',
+    consul.httpsAddr,
+    '-ca-file',
+    consul.pki.caCert,
+    '-client-cert',
+    consul.pki.clientCert,
+    '-client-key',
+    consul.pki.clientKey,
+    '-tls-server-name',
+    'server.dc1.consul',
+    '--prefix',
+    prefix,
   ];
   // The environment points at a plain-HTTP port with a wrong CA: the flags must win.
   const env = { CONSUL_HTTP_ADDR: '127.0.0.1:1', CONSUL_CACERT: consul.pki.otherCaCert };
@@ -113,7 +132,14 @@ test("consul's flags, single-dash as consul spells them, replace the environment
   assert.deepEqual([apply.code, apply.out, apply.err], [0, 'dockerhost/h2 created\n', '']);
   // CONSUL_HTTP_SSL turns a host:port address into TLS; CONSUL_CAPATH is a folder of CAs.
   const viaSsl = await cli(
-    { CONSUL_HTTP_ADDR: consul.hostPort, CONSUL_HTTP_SSL: 'true', CONSUL_CAPATH: consul.pki.caDir, CONSUL_CLIENT_CERT: consul.pki.clientCert, CONSUL_CLIENT_KEY: consul.pki.clientKey, SWARMOP_PREFIX: prefix },
+    {
+      CONSUL_HTTP_ADDR: consul.hostPort,
+      CONSUL_HTTP_SSL: 'true',
+      CONSUL_CAPATH: consul.pki.caDir,
+      CONSUL_CLIENT_CERT: consul.pki.clientCert,
+      CONSUL_CLIENT_KEY: consul.pki.clientKey,
+      SWARMOP_PREFIX: prefix,
+    },
     ['get', 'dockerhosts', '-o', 'name'],
   );
   assert.deepEqual([viaSsl.code, viaSsl.out, viaSsl.err], [0, 'dockerhost/h2\n', '']);
@@ -122,16 +148,36 @@ test("consul's flags, single-dash as consul spells them, replace the environment
 
 test('CONSUL_HTTP_SSL_VERIFY=false skips the certificate check (a wrong CA then passes); CONSUL_TLS_SERVER_NAME names the certificate to expect', async () => {
   const prefix = newPrefix();
-  const unverified = await cli({ ...goodEnv, CONSUL_CACERT: consul.pki.otherCaCert, CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: prefix }, ['apply', '-f', '-'], HOST('h6'));
+  const unverified = await cli(
+    { ...goodEnv, CONSUL_CACERT: consul.pki.otherCaCert, CONSUL_HTTP_SSL_VERIFY: 'false', SWARMOP_PREFIX: prefix },
+    ['apply', '-f', '-'],
+    HOST('h6'),
+  );
   assert.deepEqual([unverified.code, unverified.out], [0, 'dockerhost/h6 created\n']);
   // ...and says so: anyone on the path could read and change the store.
-  assert.equal(unverified.err, `warning: CONSUL_HTTP_SSL_VERIFY=false: the store Consul's certificate is not verified, so anyone on the path to ${goodEnv.CONSUL_HTTP_ADDR} can read and change the store and the token\n`);
-  const named = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);
+  assert.equal(
+    unverified.err,
+    `warning: CONSUL_HTTP_SSL_VERIFY=false: the store Consul's certificate is not verified, so anyone on the path to ${goodEnv.CONSUL_HTTP_ADDR} can read and change the store and the token\n`,
+  );
+  const named = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul', SWARMOP_PREFIX: prefix }, [
+    'get',
+    'dockerhosts',
+    '-o',
+    'name',
+  ]);
   assert.deepEqual([named.code, named.out, named.err], [0, 'dockerhost/h6\n', '']);
-  const wrongName = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'elsewhere.example', SWARMOP_PREFIX: prefix }, ['get', 'dockerhosts', '-o', 'name']);
+  const wrongName = await cli({ ...goodEnv, CONSUL_TLS_SERVER_NAME: 'elsewhere.example', SWARMOP_PREFIX: prefix }, [
+    'get',
+    'dockerhosts',
+    '-o',
+    'name',
+  ]);
   assert.deepEqual(
     [wrongName.code, wrongName.err],
-    [5, `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate does not name "elsewhere.example" (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)\n`],
+    [
+      5,
+      `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate does not name "elsewhere.example" (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)\n`,
+    ],
   );
 });
 
@@ -140,14 +186,20 @@ test('a config-file context carries the TLS files; a variable still overrides on
   const dir = mkdtempSync(join(tmpdir(), 'swarmop-tls-ctx-'));
   const file = join(dir, 'config.yaml');
   const p = consul.pki;
-  writeFileSync(file, `currentContext: tls\ncontexts:\n  - {name: tls, address: "${consul.httpsAddr}", caFile: "${p.caCert}", clientCert: "${p.clientCert}", clientKey: "${p.clientKey}", prefix: "${prefix}"}\n`);
+  writeFileSync(
+    file,
+    `currentContext: tls\ncontexts:\n  - {name: tls, address: "${consul.httpsAddr}", caFile: "${p.caCert}", clientCert: "${p.clientCert}", clientKey: "${p.clientKey}", prefix: "${prefix}"}\n`,
+  );
   try {
     const apply = await cli({ SWARMOP_CONFIG: file }, ['apply', '-f', '-'], HOST('h5'));
     assert.deepEqual([apply.code, apply.out, apply.err], [0, 'dockerhost/h5 created\n', '']);
     const wrongCa = await cli({ SWARMOP_CONFIG: file, CONSUL_CACERT: p.otherCaCert }, ['get', 'dockerhosts', '-o', 'name']);
     assert.deepEqual(
       [wrongCa.code, wrongCa.err],
-      [5, `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate is not signed by the CA in CONSUL_CACERT=${p.otherCaCert} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`],
+      [
+        5,
+        `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate is not signed by the CA in CONSUL_CACERT=${p.otherCaCert} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`,
+      ],
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -158,7 +210,8 @@ const FAILURES: { name: string; env: () => Record<string, string | undefined>; a
   {
     name: 'a wrong CA',
     env: () => ({ ...goodEnv, CONSUL_CACERT: consul.pki.otherCaCert }),
-    error: () => `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate is not signed by the CA in CONSUL_CACERT=${consul.pki.otherCaCert} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`,
+    error: () =>
+      `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate is not signed by the CA in CONSUL_CACERT=${consul.pki.otherCaCert} (UNABLE_TO_VERIFY_LEAF_SIGNATURE)\n`,
   },
   {
     name: 'a missing client certificate',
@@ -169,13 +222,15 @@ const FAILURES: { name: string; env: () => Record<string, string | undefined>; a
   {
     name: 'a plain-HTTP address',
     env: () => ({ ...goodEnv, CONSUL_HTTP_ADDR: consul.hostPort }),
-    error: () => `error: cannot reach Consul at ${consul.hostPort}: it serves HTTPS only, the address asks for plain HTTP (use ${consul.httpsAddr} or CONSUL_HTTP_SSL=true)\n`,
+    error: () =>
+      `error: cannot reach Consul at ${consul.hostPort}: it serves HTTPS only, the address asks for plain HTTP (use ${consul.httpsAddr} or CONSUL_HTTP_SSL=true)\n`,
   },
   {
     name: 'a server name the certificate does not hold',
     env: () => goodEnv,
     argv: () => ['--tls-server-name', 'elsewhere.example'],
-    error: () => `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate does not name "elsewhere.example" (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)\n`,
+    error: () =>
+      `error: cannot reach Consul at ${consul.httpsAddr}: its TLS certificate does not name "elsewhere.example" (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)\n`,
   },
 ];
 
@@ -200,11 +255,28 @@ interface Child {
 }
 
 function operator(env: Record<string, string | undefined>, prefix: string, extra: string[] = []): Child {
-  const child = spawn(process.execPath, ['bin/swarmop.js', 'operator', '--prefix', prefix, '--log-format', 'json', '--metrics-addr', '127.0.0.1:0', '--leader-elect', '--resync-seconds', '2', ...extra], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      'bin/swarmop.js',
+      'operator',
+      '--prefix',
+      prefix,
+      '--log-format',
+      'json',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--leader-elect',
+      '--resync-seconds',
+      '2',
+      ...extra,
+    ],
+    {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   for (const s of [child.stdout, child.stderr]) createInterface({ input: s }).on('line', (l) => lines.push(l));
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -217,14 +289,22 @@ test('the operator works over TLS: leader lock, status written, /readyz answers'
   assert.equal((await cli(env, ['apply', '-f', '-'], HOST('h4'))).code, 0);
   const op = operator(env, prefix);
   try {
-    const addr = await eventually('the metrics address', () => {
-      for (const l of op.lines) {
-        const m = /"addr":"([\d.]+:\d+)"/.exec(l);
-        if (m && l.includes('metrics server listening')) return m[1];
-      }
-      return undefined;
-    }, { intervalMs: 100 });
-    await eventually('/readyz 200', async () => ((await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), { intervalMs: 100 });
+    const addr = await eventually(
+      'the metrics address',
+      () => {
+        for (const l of op.lines) {
+          const m = /"addr":"([\d.]+:\d+)"/.exec(l);
+          if (m && l.includes('metrics server listening')) return m[1];
+        }
+        return undefined;
+      },
+      { intervalMs: 100 },
+    );
+    await eventually(
+      '/readyz 200',
+      async () => ((await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined),
+      { intervalMs: 100 },
+    );
     // The DockerHost's engine is unreachable: a written Ready=False proves status writes went through.
     const wait = await cli(env, ['wait', 'dockerhost/h4', '--for=condition=Ready=False', '--timeout', '30s']);
     assert.deepEqual([wait.code, wait.err], [0, '']);
@@ -244,7 +324,10 @@ for (const f of FAILURES) {
     const code = await Promise.race([op.exit, new Promise<'running'>((r) => setTimeout(() => r('running'), 20_000))]);
     if (code === 'running') op.kill();
     assert.equal(code, 5);
-    assert.deepEqual(op.lines.filter((l) => !l.startsWith('{')), [f.error().trimEnd()]);
+    assert.deepEqual(
+      op.lines.filter((l) => !l.startsWith('{')),
+      [f.error().trimEnd()],
+    );
     assert.deepEqual(await keysUnder(prefix), []);
   });
 }

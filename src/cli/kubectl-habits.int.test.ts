@@ -62,7 +62,10 @@ test('get takes KIND/NAME, kind lists and several names; a missing name is repor
     ['ubuntu114', 'consul01', 'ubuntu114', '192.168.116.114/24', 'Unknown', '0s'],
   ]);
   r = await run(prefix, ['get', 'dh,sia', '-o', 'name']);
-  assert.equal(r.out, 'dockerhost/consul01\ndockerhost/consul02\ndockerhost/consulsvr\nstaticipattachment/ubuntu114\nstaticipattachment/ubuntu119\n');
+  assert.equal(
+    r.out,
+    'dockerhost/consul01\ndockerhost/consul02\ndockerhost/consulsvr\nstaticipattachment/ubuntu114\nstaticipattachment/ubuntu119\n',
+  );
   r = await run(prefix, ['get', 'dh,sia']);
   assert.match(r.out, /^NAME +ENDPOINT.*\ndockerhost\/consul01 .*\n(.*\n){2}\nNAME +HOST .*\nstaticipattachment\/ubuntu114 /);
   r = await run(prefix, ['get', 'sia/ubuntu114', 'dh/consul01', 'sia/nope', '-o', 'name']);
@@ -87,7 +90,10 @@ test('get and describe -f FILE|DIR show the objects the manifests name; a missin
   r = await run(prefix, ['get', '-f', 'manifests', '-o', 'name']);
   assert.equal(r.out.split('\n').filter(Boolean).length, 7);
   r = await run(prefix, ['describe', '-f', 'manifests/00-dockerhosts.yaml']);
-  assert.deepEqual(r.out.match(/^Name: +(\S+)$/gm)?.map((l) => l.split(/ +/)[1]), ['consulsvr', 'consul01', 'consul02']);
+  assert.deepEqual(
+    r.out.match(/^Name: +(\S+)$/gm)?.map((l) => l.split(/ +/)[1]),
+    ['consulsvr', 'consul01', 'consul02'],
+  );
   await run(prefix, ['delete', 'sia', 'ubuntu119']);
   r = await run(prefix, ['get', '-f=manifests/30-staticipattachments.yaml']);
   assert.equal(r.code, 3);
@@ -113,9 +119,24 @@ test('-o jsonpath, custom-columns, --no-headers, --show-labels and --sort-by', a
   assert.equal(r.code, 2);
   assert.equal(r.err, 'error: jsonpath .spec.nope: not found\n');
   r = await run(prefix, ['get', 'dh', '-o', 'custom-columns=NAME:.metadata.name,ROLE:.metadata.labels.role,TLS:.spec.tls']);
-  assert.deepEqual(r.out.trimEnd().split('\n').map(cols), [['NAME', 'ROLE', 'TLS'], ['consul01', 'worker', '<none>'], ['consul02', 'worker', '<none>'], ['consulsvr', 'manager', '<none>']]);
+  assert.deepEqual(r.out.trimEnd().split('\n').map(cols), [
+    ['NAME', 'ROLE', 'TLS'],
+    ['consul01', 'worker', '<none>'],
+    ['consul02', 'worker', '<none>'],
+    ['consulsvr', 'manager', '<none>'],
+  ]);
   r = await run(prefix, ['get', 'dh', '--no-headers', '--show-labels', '--sort-by=.spec.address']);
-  assert.deepEqual(r.out.trimEnd().split('\n').map((l) => [cols(l)[0], cols(l).at(-1)]), [['consulsvr', 'role=manager'], ['consul01', 'role=worker'], ['consul02', 'role=worker']]);
+  assert.deepEqual(
+    r.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => [cols(l)[0], cols(l).at(-1)]),
+    [
+      ['consulsvr', 'role=manager'],
+      ['consul01', 'role=worker'],
+      ['consul02', 'role=worker'],
+    ],
+  );
   r = await run(prefix, ['get', 'dh', '--sort-by', '{.metadata.labels.role}', '-o', 'name']);
   assert.equal(r.out.split('\n')[0], 'dockerhost/consulsvr');
   r = await run(prefix, ['get', 'dh', '--sort-by', 'spec.address']);
@@ -130,7 +151,13 @@ test('short options take their value after "=" as kubectl\'s do (-o=name, -l=k=v
   assert.equal(r.out, 'dockerhost/consulsvr\n');
   r = await run(prefix, ['get', 'sia/ubuntu114', '-o=jsonpath={.spec.host}']);
   assert.equal(r.out, 'consul01');
-  r = await run(prefix, ['patch', 'sia', 'ubuntu114', '--type=json', '-p=[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]']);
+  r = await run(prefix, [
+    'patch',
+    'sia',
+    'ubuntu114',
+    '--type=json',
+    '-p=[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]',
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.equal(((await store.get('StaticIPAttachment', 'ubuntu114'))!.spec as { gateway: string }).gateway, '192.168.116.254');
   assert.equal((await run(prefix, ['diff', '-f=manifests'])).code, 1);
@@ -143,7 +170,7 @@ test('short options take their value after "=" as kubectl\'s do (-o=name, -l=k=v
   assert.equal(r.out.match(/^Name:/gm)?.length, 3);
 });
 
-test('label selectors take kubectl\'s set-based terms: in, notin, key and !key', async () => {
+test("label selectors take kubectl's set-based terms: in, notin, key and !key", async () => {
   const { prefix } = await withSamples();
   await run(prefix, ['label', 'dh', 'consul02', 'tier=edge']);
   let r = await run(prefix, ['get', 'dh', '-o', 'name', '-l', 'role in (worker, manager),tier notin (edge)']);
@@ -163,9 +190,10 @@ test('-o yaml and json of a list are one List document; of one named object, the
   const list = JSON.parse((await run(prefix, ['get', 'dh,sia', '-o', 'json'])).out);
   assert.equal(list.kind, 'List');
   assert.equal(list.apiVersion, 'v1');
-  assert.deepEqual(list.items.map((i: { kind: string; metadata: { name: string } }) => `${i.kind}/${i.metadata.name}`), [
-    'DockerHost/consul01', 'DockerHost/consul02', 'DockerHost/consulsvr', 'StaticIPAttachment/ubuntu114', 'StaticIPAttachment/ubuntu119',
-  ]);
+  assert.deepEqual(
+    list.items.map((i: { kind: string; metadata: { name: string } }) => `${i.kind}/${i.metadata.name}`),
+    ['DockerHost/consul01', 'DockerHost/consul02', 'DockerHost/consulsvr', 'StaticIPAttachment/ubuntu114', 'StaticIPAttachment/ubuntu119'],
+  );
   const yamlList = parseYaml((await run(prefix, ['get', 'sia', '-o', 'yaml'])).out);
   assert.equal(yamlList.kind, 'List');
   assert.equal(yamlList.items.length, 2);
@@ -188,7 +216,10 @@ test('the List that get -o yaml|json prints is read back by apply, diff and vali
   let r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
   assert.equal(r.code, 0, r.err);
   // Same spec, labels and annotations; the attachments' last-applied record changes (it now holds the defaults the List shows).
-  assert.deepEqual(r.out.split('\n').filter((l) => l.endsWith(' configured')), ['staticipattachment/ubuntu114 configured', 'staticipattachment/ubuntu119 configured']);
+  assert.deepEqual(
+    r.out.split('\n').filter((l) => l.endsWith(' configured')),
+    ['staticipattachment/ubuntu114 configured', 'staticipattachment/ubuntu119 configured'],
+  );
   assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 3);
   r = await run(prefix, ['apply', '-f', '-'], { stdin: jsonList });
   assert.equal(r.out.split('\n').filter((l) => l.endsWith(' unchanged')).length, 5);
@@ -197,7 +228,10 @@ test('the List that get -o yaml|json prints is read back by apply, diff and vali
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out.split('\n').filter((l) => l.endsWith(' created')).length, 7);
   assert.equal((await run(restored, ['diff', '-f', 'manifests'])).code, 0);
-  r = await run('offline/', ['validate', '-f', '-'], { stdin: yamlList.replace('gateway: 192.168.116.1\n', 'gateway: 10.0.0.1\n'), env: { CONSUL_HTTP_ADDR: '127.0.0.1:1' } });
+  r = await run('offline/', ['validate', '-f', '-'], {
+    stdin: yamlList.replace('gateway: 192.168.116.1\n', 'gateway: 10.0.0.1\n'),
+    env: { CONSUL_HTTP_ADDR: '127.0.0.1:1' },
+  });
   assert.equal(r.code, 2);
   assert.match(r.err, /^<stdin>:\d+:\d+: spec\.gateway: /m);
 });
@@ -206,14 +240,29 @@ test('describe without a name describes every object of the kind; READY and FROM
   const { prefix, store } = await withSamples();
   const sia = (await store.get('StaticIPAttachment', 'ubuntu119'))!;
   const now = new Date().toISOString();
-  await store.updateStatus(sia, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: 'also claimed by x', lastTransitionTime: now }] });
-  await store.recordEvent({ kind: 'StaticIPAttachment', name: 'ubuntu119' }, { type: 'Warning', reason: 'AddressConflict', message: 'also claimed by x', source: 'staticipattachment-controller' });
+  await store.updateStatus(sia, {
+    observedGeneration: 1,
+    conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: 'also claimed by x', lastTransitionTime: now }],
+  });
+  await store.recordEvent(
+    { kind: 'StaticIPAttachment', name: 'ubuntu119' },
+    { type: 'Warning', reason: 'AddressConflict', message: 'also claimed by x', source: 'staticipattachment-controller' },
+  );
   const all = await run(prefix, ['describe', 'sia']);
   assert.equal(all.code, 0, all.err);
   assert.deepEqual(all.out.match(/^Name: +(\S+)$/gm), ['Name:               ubuntu114', 'Name:               ubuntu119']);
-  assert.match(all.out, /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Warning +AddressConflict +\d+s +staticipattachment-controller +also claimed by x$/m);
+  assert.match(
+    all.out,
+    /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Warning +AddressConflict +\d+s +staticipattachment-controller +also claimed by x$/m,
+  );
   const get = await run(prefix, ['get', 'sia']);
-  assert.deepEqual(get.out.trimEnd().split('\n').map((l) => cols(l)[4]), ['READY', 'Unknown', 'False (AddressConflict)']);
+  assert.deepEqual(
+    get.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => cols(l)[4]),
+    ['READY', 'Unknown', 'False (AddressConflict)'],
+  );
   const one = await run(prefix, ['describe', 'sia/ubuntu119']);
   assert.equal(one.out.match(/^Name:/gm)?.length, 1);
 });
@@ -245,12 +294,19 @@ test('label and annotate: set, refuse a change without --overwrite, change with 
   assert.equal(r.code, 2);
   await run(prefix, ['annotate', 'sia', 'ubuntu114', 'owner=ops', '--overwrite']);
   const sia = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
-  const { 'swarmop.io/last-applied-configuration': lastApplied, 'swarmop.io/last-applied-manager': manager, ...byHand } = sia.metadata.annotations ?? {};
+  const {
+    'swarmop.io/last-applied-configuration': lastApplied,
+    'swarmop.io/last-applied-manager': manager,
+    ...byHand
+  } = sia.metadata.annotations ?? {};
   assert.deepEqual(byHand, { owner: 'ops' });
   assert.deepEqual([typeof lastApplied, manager], ['string', 'swarmop'], "apply's record is kept next to the hand-made annotation");
   assert.equal(sia.metadata.generation, 1, 'metadata changes do not bump generation');
   await run(prefix, ['annotate', 'sia', 'ubuntu114', 'owner-']);
-  assert.deepEqual(Object.keys((await store.get('StaticIPAttachment', 'ubuntu114'))!.metadata.annotations ?? {}), ['swarmop.io/last-applied-configuration', 'swarmop.io/last-applied-manager']);
+  assert.deepEqual(Object.keys((await store.get('StaticIPAttachment', 'ubuntu114'))!.metadata.annotations ?? {}), [
+    'swarmop.io/last-applied-configuration',
+    'swarmop.io/last-applied-manager',
+  ]);
 });
 
 test('patch --type merge and json change the spec (generation +1) and clear a stuck finalizer, which deletes a terminating object', async () => {
@@ -260,7 +316,14 @@ test('patch --type merge and json change the spec (generation +1) and clear a st
   const sia = (await store.get('StaticIPAttachment', 'ubuntu114'))!;
   assert.equal((sia.spec as { gateway: string }).gateway, '192.168.116.254');
   assert.equal(sia.metadata.generation, 2);
-  r = await run(prefix, ['patch', 'sia/ubuntu114', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/gateway","value":"192.168.116.1"}]']);
+  r = await run(prefix, [
+    'patch',
+    'sia/ubuntu114',
+    '--type',
+    'json',
+    '-p',
+    '[{"op":"replace","path":"/spec/gateway","value":"192.168.116.1"}]',
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.equal(((await store.get('StaticIPAttachment', 'ubuntu114'))!.spec as { gateway: string }).gateway, '192.168.116.1');
   r = await run(prefix, ['patch', 'sia', 'ubuntu114', '-p', '{"spec":{"gateway":"10.9.9.9"}}']);
@@ -297,7 +360,10 @@ test('delete -l, --all, and --wait (default) until finalizers ran, bounded by --
   assert.equal(r.code, 6);
   assert.ok(Date.now() - began < 15_000, 'the --timeout ended the wait');
   assert.equal(r.out, 'staticipattachment/ubuntu114 deletion requested\nstaticipattachment/ubuntu119 deleted\n');
-  assert.match(r.err, /timed out after 1s waiting for the deletion.*\n {2}staticipattachment\/ubuntu114: finalizers \["swarmop.io\/staticip"\]/);
+  assert.match(
+    r.err,
+    /timed out after 1s waiting for the deletion.*\n {2}staticipattachment\/ubuntu114: finalizers \["swarmop.io\/staticip"\]/,
+  );
   // A controller removing its finalizer while delete waits: delete returns once the object is gone.
   await store.addFinalizer('DockerHost', 'consulsvr', 'swarmop.io/test');
   const waiting = run(prefix, ['delete', 'dh/consulsvr', '--timeout=20s']);
@@ -334,7 +400,10 @@ test('edit saves through $EDITOR; an invalid spec re-opens the editor with the e
   assert.equal(r.out, 'staticipattachment/ubuntu114 edited\n');
   assert.match(r.err, /gateway/);
   const second = await readFile(path.join(dir, 'seen-2.yaml'), 'utf8');
-  assert.match(second, /^# The edit could not be saved: 1 error\(s\) in the documents; nothing was written\n# StaticIPAttachment\/ubuntu114: spec\.gateway: .+\n/m);
+  assert.match(
+    second,
+    /^# The edit could not be saved: 1 error\(s\) in the documents; nothing was written\n# StaticIPAttachment\/ubuntu114: spec\.gateway: .+\n/m,
+  );
   assert.match(second, /^ {2}gateway: 10\.0\.0\.1$/m, 'the user text is kept on re-open');
   assert.equal(((await store.get('StaticIPAttachment', 'ubuntu114'))!.spec as { gateway: string }).gateway, '192.168.116.254');
   const none = await run(prefix, ['edit', 'sia/ubuntu119'], { env: { EDITOR: 'true' } });
@@ -347,7 +416,10 @@ test('edit saves through $EDITOR; an invalid spec re-opens the editor with the e
 test('edit re-opens on a conflict with the newer resourceVersion; saving again overwrites (compare-and-set)', async () => {
   const { prefix, store } = await withSamples();
   const { dir, env } = await editorFixture();
-  await writeFile(path.join(dir, 'step-1.sh'), `touch "${dir}/opened"; while [ ! -f "${dir}/go" ]; do sleep 0.05; done\nsed -i 's/bridge: br0$/bridge: br1/' "$1"\n`);
+  await writeFile(
+    path.join(dir, 'step-1.sh'),
+    `touch "${dir}/opened"; while [ ! -f "${dir}/go" ]; do sleep 0.05; done\nsed -i 's/bridge: br0$/bridge: br1/' "$1"\n`,
+  );
   const editing = run(prefix, ['edit', 'sia', 'ubuntu114'], { env });
   const end = Date.now() + 10_000;
   while (!existsSync(path.join(dir, 'opened'))) {
@@ -393,7 +465,10 @@ test('api-resources lists every kind; completion scripts parse and complete comm
   await chmod(path.join(dir, 'swarmop'), 0o755);
   const complete = async (words: string[]): Promise<string[]> => {
     const cmd = `source ${dir}/completion.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _swarmop; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    const { stdout } = await execFileP('bash', ['-c', cmd], { cwd: REPO, env: { PATH: `${dir}:${process.env.PATH}`, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix, HOME: dir } });
+    const { stdout } = await execFileP('bash', ['-c', cmd], {
+      cwd: REPO,
+      env: { PATH: `${dir}:${process.env.PATH}`, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix, HOME: dir },
+    });
     return stdout.split('\n').filter(Boolean).sort();
   };
   assert.deepEqual(await complete(['swarmop', 'ge']), ['get']);
@@ -422,7 +497,7 @@ test('output piped into a reader that closes early (| head, | true) ends quietly
   assert.deepEqual(await sh(`${cli} get sia -w | true`), { stderr: '', status: '0' });
 });
 
-test('every command\'s --help has an Examples section', async () => {
+test("every command's --help has an Examples section", async () => {
   const io = captureIo({});
   const program = buildProgram(createContext(io, () => ({})));
   const names: string[] = [];
@@ -484,7 +559,11 @@ test('config contexts: set-context, use-context, get-contexts, current-context, 
   const env: Env = { SWARMOP_CONFIG: file, CONSUL_HTTP_ADDR: undefined, SWARMOP_PREFIX: undefined };
   let r = await run(prefix, ['config', 'set-context', 'lab', '--address', agent.address, '--prefix', prefix], { env });
   assert.equal(r.out, 'Context "lab" created.\n');
-  r = await run(prefix, ['config', 'set-context', 'dead', '--address', '127.0.0.1:1', '--ca-file', '/etc/ca.pem', '--ssl-verify', 'false'], { env });
+  r = await run(
+    prefix,
+    ['config', 'set-context', 'dead', '--address', '127.0.0.1:1', '--ca-file', '/etc/ca.pem', '--ssl-verify', 'false'],
+    { env },
+  );
   assert.equal(r.code, 0, r.err);
   assert.equal((await run(prefix, ['config', 'current-context'], { env })).code, 3);
   r = await run(prefix, ['config', 'use-context', 'lab'], { env });
@@ -505,10 +584,25 @@ test('config contexts: set-context, use-context, get-contexts, current-context, 
   assert.equal((await run(prefix, ['--context', 'dead', 'get', 'dh'], { env })).code, 5);
   assert.equal((await run(prefix, ['get', 'dh', '--context', 'nope'], { env })).code, 2);
   // env beats the context, a flag beats env.
-  assert.equal((await run(prefix, ['--context', 'dead', 'get', 'dh', '-o', 'name'], { env: { ...env, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix } })).code, 0);
-  assert.equal((await run(prefix, ['--context', 'dead', '--consul-addr', agent.address, '--prefix', prefix, 'get', 'dh', '-o', 'name'], { env })).out.split('\n').length, 4);
+  assert.equal(
+    (
+      await run(prefix, ['--context', 'dead', 'get', 'dh', '-o', 'name'], {
+        env: { ...env, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix },
+      })
+    ).code,
+    0,
+  );
+  assert.equal(
+    (
+      await run(prefix, ['--context', 'dead', '--consul-addr', agent.address, '--prefix', prefix, 'get', 'dh', '-o', 'name'], { env })
+    ).out.split('\n').length,
+    4,
+  );
   r = await run(prefix, ['--context', 'dead', 'config', 'view'], { env });
-  assert.equal(r.out, `configFile: ${file}\ncontext: dead\naddress: 127.0.0.1:1\ncaFile: /etc/ca.pem\nsslVerify: false\nprefix: swarmop/\n`);
+  assert.equal(
+    r.out,
+    `configFile: ${file}\ncontext: dead\naddress: 127.0.0.1:1\ncaFile: /etc/ca.pem\nsslVerify: false\nprefix: swarmop/\n`,
+  );
   // kubectl's `config set-context --current`: change the current context without naming it.
   r = await run(prefix, ['config', 'set-context', '--current', '--tls-server-name', 'consul.lab'], { env });
   assert.equal(r.out, 'Context "lab" modified.\n');
@@ -527,7 +621,10 @@ test('config: file paths of a context work from any folder (set-context stores t
   const file = path.join(dir, 'config.yaml');
   await writeFile(path.join(dir, 'token'), 'anonymous\n');
   const env: Env = { SWARMOP_CONFIG: file, CONSUL_HTTP_ADDR: undefined, SWARMOP_PREFIX: undefined, HOME: dir };
-  let r = await run(prefix, ['config', 'set-context', 'rel', '--address', agent.address, '--prefix', prefix, '--token-file', 'token'], { env, cwd: dir });
+  let r = await run(prefix, ['config', 'set-context', 'rel', '--address', agent.address, '--prefix', prefix, '--token-file', 'token'], {
+    env,
+    cwd: dir,
+  });
   assert.equal(r.code, 0, r.err);
   assert.equal(parseYaml(await readFile(file, 'utf8')).contexts[0].tokenFile, path.join(dir, 'token'));
   r = await run(prefix, ['--context', 'rel', 'get', 'dh', '-o', 'name'], { env });

@@ -25,7 +25,12 @@ spec:
   address: ${address}
 `;
 
-function setup(): { kv: MemoryKv; store: ResourceStore; openStore: OpenStore; run: (argv: string[], opts?: Parameters<typeof captureIo>[0]) => Promise<CapturedIo & { code: number }> } {
+function setup(): {
+  kv: MemoryKv;
+  store: ResourceStore;
+  openStore: OpenStore;
+  run: (argv: string[], opts?: Parameters<typeof captureIo>[0]) => Promise<CapturedIo & { code: number }>;
+} {
   const kv = new MemoryKv();
   const store = new ResourceStore({ kv, prefix: 'unit/' });
   const openStore: OpenStore = (g) => {
@@ -65,7 +70,10 @@ test('dry runs print what would happen and write nothing', async () => {
   for (const mode of ['client', 'server']) {
     const suffix = mode === 'client' ? '(dry run)' : '(server dry run)';
     assert.equal((await run(['apply', '-f', '-', `--dry-run=${mode}`], { stdin: HOST('h1') })).out, `dockerhost/h1 unchanged ${suffix}\n`);
-    assert.equal((await run(['apply', '-f', '-', `--dry-run=${mode}`], { stdin: HOST('h1', '10.0.0.3') })).out, `dockerhost/h1 configured ${suffix}\n`);
+    assert.equal(
+      (await run(['apply', '-f', '-', `--dry-run=${mode}`], { stdin: HOST('h1', '10.0.0.3') })).out,
+      `dockerhost/h1 configured ${suffix}\n`,
+    );
   }
   assert.equal(kv.currentIndex, written);
   const bad = await run(['apply', '-f', '-', '--dry-run=maybe'], { stdin: HOST('h1') });
@@ -87,7 +95,19 @@ test('get prints a table with READY and AGE, names, and documents', async () => 
   const { run, store } = setup();
   await run(['apply', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2', 'role: manager') });
   const h1 = await store.get('DockerHost', 'h1');
-  await store.updateStatus(h1!, { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: '', lastTransitionTime: new Date().toISOString(), observedGeneration: 1 }] });
+  await store.updateStatus(h1!, {
+    observedGeneration: 1,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'Reachable',
+        message: '',
+        lastTransitionTime: new Date().toISOString(),
+        observedGeneration: 1,
+      },
+    ],
+  });
 
   const table = await run(['get', 'dockerhosts']);
   assert.equal(table.code, 0);
@@ -103,7 +123,10 @@ test('get prints a table with READY and AGE, names, and documents', async () => 
   assert.equal(typeof json.metadata.resourceVersion, 'string');
   assert.equal(json.status.conditions[0].status, 'True');
   const list = JSON.parse((await run(['get', 'dh', '-o', 'json'])).out);
-  assert.deepEqual(list.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['h1', 'h2']);
+  assert.deepEqual(
+    list.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+    ['h1', 'h2'],
+  );
   assert.match((await run(['get', 'dh', 'h2', '-o', 'yaml'])).out, /^kind: DockerHost$/m);
   const all = await run(['get', 'all']);
   assert.match(all.out, /^NAME +.*READY +AGE\ndockerhost\/h1 +/);
@@ -163,7 +186,12 @@ test('wait succeeds once Ready is observed for the current generation, and times
   await run(['apply', '-f', '-'], { stdin: HOST('h1') });
   await run(['apply', '-f', '-'], { stdin: HOST('h1', '10.0.0.5') }); // generation 2
   const h1 = (await store.get('DockerHost', 'h1'))!;
-  const ready = (g: number) => ({ observedGeneration: g, conditions: [{ type: 'Ready', status: 'True', reason: 'R', message: '', lastTransitionTime: new Date().toISOString(), observedGeneration: g }] });
+  const ready = (g: number) => ({
+    observedGeneration: g,
+    conditions: [
+      { type: 'Ready', status: 'True', reason: 'R', message: '', lastTransitionTime: new Date().toISOString(), observedGeneration: g },
+    ],
+  });
   await store.updateStatus(h1, ready(1)); // stale: must not count
   await new Promise((r) => setTimeout(r, 100));
   await store.updateStatus(h1, ready(2));
@@ -178,7 +206,9 @@ test('wait succeeds once Ready is observed for the current generation, and times
 
 test('wait -l and --all wait for the objects that match when the wait starts; none matching is an error (exit 3)', async () => {
   const { run, store } = setup();
-  await run(['apply', '-f', '-'], { stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2', 'role: manager') + '---\n' + HOST('h3', '10.0.0.3', 'role: manager') });
+  await run(['apply', '-f', '-'], {
+    stdin: HOST('h1') + '---\n' + HOST('h2', '10.0.0.2', 'role: manager') + '---\n' + HOST('h3', '10.0.0.3', 'role: manager'),
+  });
   const none = await run(['wait', 'dh', '-l', 'role=absent', '--for=delete', '--timeout=1s']);
   assert.deepEqual([none.code, none.err], [3, 'error: no matching resources found\n']);
   const named = await run(['wait', 'dh', '--for=delete', '--timeout=1s']);
@@ -217,8 +247,14 @@ test('events lists recorded events and -w streams new ones', async () => {
   const ref = { kind: 'DockerHost', name: 'h1' };
   await store.recordEvent(ref, { type: 'Warning', reason: 'Unreachable', message: 'dial tcp 10.0.0.1:2375', source: 'test' });
   const listed = await run(['events']);
-  assert.match(listed.out, /^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE\n\S+ +Warning +Unreachable +dockerhost\/h1 +dial tcp 10\.0\.0\.1:2375\n$/);
-  assert.match((await run(['describe', 'dh', 'h1'])).out, /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Warning +Unreachable +0s +test +dial tcp 10\.0\.0\.1:2375$/m);
+  assert.match(
+    listed.out,
+    /^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE\n\S+ +Warning +Unreachable +dockerhost\/h1 +dial tcp 10\.0\.0\.1:2375\n$/,
+  );
+  assert.match(
+    (await run(['describe', 'dh', 'h1'])).out,
+    /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Warning +Unreachable +0s +test +dial tcp 10\.0\.0\.1:2375$/m,
+  );
   assert.equal((await run(['events', 'sia'])).err, 'No events found.\n');
 
   const ac = new AbortController();
@@ -278,7 +314,10 @@ test('apply --watch --prune --applyset prunes by the set recorded in the store, 
   await waitUntil('prune of the removed file', () => /dockerhost\/h2 pruned/.test(io.out));
   ac.abort();
   assert.equal(await watching, 0);
-  assert.deepEqual((await store.list('DockerHost')).map((r) => r.metadata.name), ['h1', 'outside']);
+  assert.deepEqual(
+    (await store.list('DockerHost')).map((r) => r.metadata.name),
+    ['h1', 'outside'],
+  );
 });
 
 test('without --prune a removed file deletes nothing and says so', async (t) => {
@@ -314,7 +353,20 @@ test('the root help lists the consul CLI connection flags the CLI takes, and --c
   const { run } = setup();
   const help = (await run(['--help'])).out;
   const listed = [...help.matchAll(/^ {2}(--[a-z-]+) </gm)].map((m) => m[1]);
-  assert.deepEqual(listed, ['--prefix', '--consul-addr', '--http-addr', '--token', '--token-file', '--ca-file', '--ca-path', '--client-cert', '--client-key', '--tls-server-name', '--context', '--config-file']);
+  assert.deepEqual(listed, [
+    '--prefix',
+    '--consul-addr',
+    '--http-addr',
+    '--token',
+    '--token-file',
+    '--ca-file',
+    '--ca-path',
+    '--client-cert',
+    '--client-key',
+    '--tls-server-name',
+    '--context',
+    '--config-file',
+  ]);
   // A subcommand's help keeps its own options only.
   assert.doesNotMatch((await run(['get', '--help'])).out, /--http-addr/);
   // `config set-context` still owns its --token option (a context field, not the connection flag).

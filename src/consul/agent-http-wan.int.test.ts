@@ -23,7 +23,10 @@ test('a lone server sees itself in the WAN pool and knows only its own datacente
   const v = await readWanView('127.0.0.1', { port: port(east) });
   assert.equal(v.reachable, true);
   assert.deepEqual(v.datacenters, ['east']);
-  assert.deepEqual(v.members.map((m) => [m.name, m.datacenter, m.status]), [[`${node(east)}.east`, 'east', 'alive']]);
+  assert.deepEqual(
+    v.members.map((m) => [m.name, m.datacenter, m.status]),
+    [[`${node(east)}.east`, 'east', 'alive']],
+  );
   assert.match(v.members[0]!.address, /^127\.0\.0\.1:\d+$/);
 });
 
@@ -36,7 +39,14 @@ test('join -wan through one server federates both: each sees the other alive and
   let seen: string[][] = [];
   while (Date.now() < deadline) {
     const views = await Promise.all([east, west].map((a) => readWanView('127.0.0.1', { port: port(a) })));
-    seen = views.map((v) => [...v.members.filter((m) => m.status === 'alive').map((m) => m.name).sort(), '|', ...(v.datacenters ?? []).sort()]);
+    seen = views.map((v) => [
+      ...v.members
+        .filter((m) => m.status === 'alive')
+        .map((m) => m.name)
+        .sort(),
+      '|',
+      ...(v.datacenters ?? []).sort(),
+    ]);
     if (seen.every((s) => s.join() === [...names, '|', 'east', 'west'].join())) break;
     await new Promise((r) => setTimeout(r, 200));
   }

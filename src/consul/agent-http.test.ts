@@ -12,7 +12,10 @@ const seen: { path: string; token?: string; abandonedAfterMs?: number }[] = [];
 before(async () => {
   server = createServer((req: IncomingMessage) => {
     const started = Date.now();
-    const entry: (typeof seen)[number] = { path: req.url ?? '', ...(req.headers['x-consul-token'] ? { token: String(req.headers['x-consul-token']) } : {}) };
+    const entry: (typeof seen)[number] = {
+      path: req.url ?? '',
+      ...(req.headers['x-consul-token'] ? { token: String(req.headers['x-consul-token']) } : {}),
+    };
     seen.push(entry);
     req.socket.on('close', () => (entry.abandonedAfterMs = Date.now() - started));
   });

@@ -7,7 +7,15 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { SwarmopError } from '../errors.js';
 import { guardCall, type Fence } from '../runtime/fence.js';
-import { serfStatus, type AgentView, type AutopilotServer, type RaftServer, type SerfMember, type WanMember, type WanView } from './agent-model.js';
+import {
+  serfStatus,
+  type AgentView,
+  type AutopilotServer,
+  type RaftServer,
+  type SerfMember,
+  type WanMember,
+  type WanView,
+} from './agent-model.js';
 import { engineText } from '../docker/engine-message.js';
 import { readBoundedText } from '../runtime/output-limits.js';
 
@@ -108,7 +116,10 @@ async function call(address: string, path: string, o: AgentHttpOptions, method =
   }
   const body = await agentBody(address, res, o);
   if (!res.ok) {
-    throw new SwarmopError(res.status === 403 ? 'Forbidden' : 'Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(body, 200)}`);
+    throw new SwarmopError(
+      res.status === 403 ? 'Forbidden' : 'Unavailable',
+      `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(body, 200)}`,
+    );
   }
   return body ? (JSON.parse(body) as unknown) : null;
 }
@@ -152,7 +163,13 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
   }));
   const servers: RaftServer[] =
     raft.status === 'fulfilled'
-      ? ((raft.value as RawRaft | null)?.Servers ?? []).map((s) => ({ id: s.ID, node: s.Node, address: s.Address, leader: s.Leader, voter: s.Voter }))
+      ? ((raft.value as RawRaft | null)?.Servers ?? []).map((s) => ({
+          id: s.ID,
+          node: s.Node,
+          address: s.Address,
+          leader: s.Leader,
+          voter: s.Voter,
+        }))
       : [];
   return {
     address,
@@ -170,7 +187,11 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
  */
 export async function readAutopilotHealth(address: string, o: AgentHttpOptions = {}): Promise<AutopilotServer[] | undefined> {
   try {
-    return (((await call(address, '/v1/operator/autopilot/health', o)) as RawHealth | null)?.Servers ?? []).map((x) => ({ name: x.Name, healthy: x.Healthy, voter: x.Voter }));
+    return (((await call(address, '/v1/operator/autopilot/health', o)) as RawHealth | null)?.Servers ?? []).map((x) => ({
+      name: x.Name,
+      healthy: x.Healthy,
+      voter: x.Voter,
+    }));
   } catch {
     return undefined;
   }
@@ -178,7 +199,7 @@ export async function readAutopilotHealth(address: string, o: AgentHttpOptions =
 
 /** The serf member list as the agent at `address` sees it (throws when it does not answer). */
 export async function readMembers(address: string, o: AgentHttpOptions = {}): Promise<SerfMember[]> {
-  return ((await call(address, '/v1/agent/members', o)) as RawMember[] | null ?? []).map((m) => ({
+  return (((await call(address, '/v1/agent/members', o)) as RawMember[] | null) ?? []).map((m) => ({
     name: m.Name,
     address: m.Addr,
     status: serfStatus(m.Status),
@@ -199,7 +220,12 @@ export const WAN_JOIN_WAIT_MS = 5000;
 
 /** PUT /v1/agent/join/<target> on the agent at `via`; `wan`: join the WAN pool (`consul join -wan`, target's :8302). */
 export async function joinVia(via: string, target: string, o: AgentHttpOptions = {}, wan = false): Promise<void> {
-  await call(via, `/v1/agent/join/${encodeURIComponent(target)}${wan ? '?wan=1' : ''}`, { ...o, timeoutMs: wan ? WAN_JOIN_WAIT_MS : LAN_JOIN_WAIT_MS }, 'PUT');
+  await call(
+    via,
+    `/v1/agent/join/${encodeURIComponent(target)}${wan ? '?wan=1' : ''}`,
+    { ...o, timeoutMs: wan ? WAN_JOIN_WAIT_MS : LAN_JOIN_WAIT_MS },
+    'PUT',
+  );
 }
 
 /**
@@ -209,7 +235,10 @@ export async function joinVia(via: string, target: string, o: AgentHttpOptions =
 export async function readWanView(address: string, o: AgentHttpOptions = {}): Promise<WanView> {
   const [members, datacenters] = await Promise.allSettled([readWanMembers(address, o), call(address, '/v1/catalog/datacenters', o)]);
   if (members.status === 'rejected') return { address, reachable: false, members: [] };
-  const dcs = datacenters.status === 'fulfilled' && Array.isArray(datacenters.value) ? (datacenters.value as unknown[]).filter((d): d is string => typeof d === 'string') : undefined;
+  const dcs =
+    datacenters.status === 'fulfilled' && Array.isArray(datacenters.value)
+      ? (datacenters.value as unknown[]).filter((d): d is string => typeof d === 'string')
+      : undefined;
   return { address, reachable: true, members: members.value, ...(dcs ? { datacenters: dcs } : {}) };
 }
 

@@ -51,10 +51,16 @@ test('of several older claims the oldest wins, whichever way each conflicts and 
     [sameIp, sameIface, oldestUnrelated, younger, self],
     [self, younger, oldestUnrelated, sameIface, sameIp],
   ]) {
-    assert.deepEqual(findConflict(self, order), { with: 'b', message: 'address 192.168.116.50 is already claimed by staticipattachment/b (older); nothing was changed' });
+    assert.deepEqual(findConflict(self, order), {
+      with: 'b',
+      message: 'address 192.168.116.50 is already claimed by staticipattachment/b (older); nothing was changed',
+    });
   }
   const onlyIface = [sameIface, oldestUnrelated, younger, self];
-  assert.equal(findConflict(self, onlyIface)?.message, 'eth1 of container web on consul01 is already claimed by staticipattachment/a (older); nothing was changed');
+  assert.equal(
+    findConflict(self, onlyIface)?.message,
+    'eth1 of container web on consul01 is already claimed by staticipattachment/a (older); nothing was changed',
+  );
 });
 
 test('an edited address is compared as edited (parsed addresses are remembered per spec object only)', () => {
@@ -79,7 +85,10 @@ test('the claims index finds the same conflict as a scan of every attachment (ra
       interface: random(2) === 0 ? 'eth1' : 'eth2',
       address: random(5) === 0 ? 'not-an-address' : `10.0.0.${1 + random(6)}/${random(2) === 0 ? 24 : 16}`,
     });
-  const objectIndex = new ObjectIndex<ReturnType<typeof sia>>({ identity: () => String(random(1e9)), indexers: { [CLAIMS_INDEX]: (a) => claimKeys(a.spec) } });
+  const objectIndex = new ObjectIndex<ReturnType<typeof sia>>({
+    identity: () => String(random(1e9)),
+    indexers: { [CLAIMS_INDEX]: (a) => claimKeys(a.spec) },
+  });
   let conflicts = 0;
   for (let step = 0; step < 300; step++) {
     const name = `s${random(25)}`;
@@ -87,7 +96,10 @@ test('the claims index finds the same conflict as a scan of every attachment (ra
     const all = objectIndex.list();
     for (const self of all) {
       const scanned = findConflict(self, all);
-      const indexed = findConflict(self, claimCandidates(self.spec, (key) => objectIndex.byIndex(CLAIMS_INDEX, key)));
+      const indexed = findConflict(
+        self,
+        claimCandidates(self.spec, (key) => objectIndex.byIndex(CLAIMS_INDEX, key)),
+      );
       assert.deepEqual(indexed, scanned, `step ${step}, ${self.metadata.name}`);
       if (scanned) conflicts++;
     }

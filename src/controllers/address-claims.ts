@@ -104,14 +104,20 @@ export function findServiceAddressConflict(
     if (ip !== undefined && isOlder(other, self) && (!oldest || isOlder(other, oldest.other))) oldest = { other, ip };
   }
   if (!oldest) return undefined;
-  const addr = slotAddresses(self.spec).find((a) => parseCidr(a)?.address === oldest.ip)?.split('/')[0] ?? '?';
+  const addr =
+    slotAddresses(self.spec)
+      .find((a) => parseCidr(a)?.address === oldest.ip)
+      ?.split('/')[0] ?? '?';
   return {
     with: oldest.other.metadata.name,
     message: `address ${addr} is already claimed by ${kindOf(oldest.other)}/${oldest.other.metadata.name} (older); nothing was changed`,
   };
 }
 
-export function findConflict(self: { metadata: ObjectMeta; spec: AttachmentSpec }, all: readonly { metadata: ObjectMeta; kind?: string; spec: unknown }[]): Conflict | undefined {
+export function findConflict(
+  self: { metadata: ObjectMeta; spec: AttachmentSpec },
+  all: readonly { metadata: ObjectMeta; kind?: string; spec: unknown }[],
+): Conflict | undefined {
   const ip = ipOf(self.spec);
   const iface = self.spec.interface;
   // The oldest older claim wins. One pass, ages compared only for the (rare) conflicting ones:

@@ -7,7 +7,16 @@
  */
 import type Docker from 'dockerode';
 import type { Logger } from 'winston';
-import type { ConditionStatus, ConsulCluster, DockerHost, KindName, Resource, ServiceAddresses, StaticIPAttachment, SwarmCluster } from '../crds/index.js';
+import type {
+  ConditionStatus,
+  ConsulCluster,
+  DockerHost,
+  KindName,
+  Resource,
+  ServiceAddresses,
+  StaticIPAttachment,
+  SwarmCluster,
+} from '../crds/index.js';
 
 /** A DockerHost as the other controllers see it (from the operator's cache). */
 export interface HostHandle {

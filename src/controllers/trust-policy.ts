@@ -101,7 +101,11 @@ export function engineTransport(host: Pick<DockerHost, 'spec'> | undefined): 'tl
   return host.spec.tls ? 'tls' : 'plain';
 }
 
-export function insecureEngineProblem(host: Pick<DockerHost, 'spec' | 'metadata'> | undefined, what: string, policy: TrustPolicy): string | undefined {
+export function insecureEngineProblem(
+  host: Pick<DockerHost, 'spec' | 'metadata'> | undefined,
+  what: string,
+  policy: TrustPolicy,
+): string | undefined {
   if (policy.allowInsecureEngines || engineTransport(host) !== 'plain') return undefined;
   return `DockerHost ${host!.metadata.name} is reached over plain tcp (${host!.spec.endpoint}, no tls); ${what} go only to engines reached over TLS or a local unix socket unless the operator runs with --allow-insecure-engines`;
 }

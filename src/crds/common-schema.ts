@@ -17,7 +17,11 @@ export function bool(description: string, extra: Omit<JsonSchemaObject, 'type' |
   return { type: 'boolean', description, ...extra };
 }
 
-export function arr(description: string, items: JsonSchemaObject, extra: Omit<JsonSchemaObject, 'type' | 'description' | 'items'> = {}): JsonSchemaObject {
+export function arr(
+  description: string,
+  items: JsonSchemaObject,
+  extra: Omit<JsonSchemaObject, 'type' | 'description' | 'items'> = {},
+): JsonSchemaObject {
   return { type: 'array', description, items, ...extra };
 }
 
@@ -36,7 +40,11 @@ export const hostRef = (description: string): JsonSchemaObject => str(descriptio
 const stringMap = (description: string, valueFormat: string, maxValue: number): JsonSchemaObject => ({
   type: 'object',
   description,
-  propertyNames: { type: 'string', format: 'label-key', description: 'Key: optional DNS-subdomain prefix and "/", then a name of 1-63 characters.' },
+  propertyNames: {
+    type: 'string',
+    format: 'label-key',
+    description: 'Key: optional DNS-subdomain prefix and "/", then a name of 1-63 characters.',
+  },
   additionalProperties: { type: 'string', description: 'Value.', ...(valueFormat ? { format: valueFormat } : {}), maxLength: maxValue },
   maxProperties: 64,
 });

@@ -127,9 +127,13 @@ const member = (role: string): Record<string, ReturnType<typeof str>> => ({
 });
 
 const secretRef = (what: string) =>
-  obj(`${what}, read from the store Consul's KV so the secret is never written in the spec.`, {
-    kvKey: str("Key in the store Consul's KV holding the value.", { format: 'kv-key' }),
-  }, ['kvKey']);
+  obj(
+    `${what}, read from the store Consul's KV so the secret is never written in the spec.`,
+    {
+      kvKey: str("Key in the store Consul's KV holding the value.", { format: 'kv-key' }),
+    },
+    ['kvKey'],
+  );
 
 const spec = obj(
   'Desired state of a ConsulCluster.',
@@ -145,10 +149,14 @@ const spec = obj(
       },
     ),
     ui: bool('Serve the web UI on :8500 (-ui).', { default: false }),
-    servers: arr('Server agents (-server). Three or five give a fault-tolerant quorum.', obj('One server agent.', member('server'), ['host', 'node']), {
-      minItems: 1,
-      maxItems: 7,
-    }),
+    servers: arr(
+      'Server agents (-server). Three or five give a fault-tolerant quorum.',
+      obj('One server agent.', member('server'), ['host', 'node']),
+      {
+        minItems: 1,
+        maxItems: 7,
+      },
+    ),
     clients: arr('Client agents that join the servers.', obj('One client agent.', member('client'), ['host', 'node']), { maxItems: 256 }),
     bootstrapExpect: int(
       'Servers to wait for before the first leader election (-bootstrap-expect). Defaults to the number of servers. ' +
@@ -166,14 +174,17 @@ const spec = obj(
         "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time. Adding a key to a running cluster that has none is not supported (Consul needs staged encrypt_verify_* settings for that)",
     ),
     aclTokenRef: secretRef(
-      'ACL token of the agents (acl.tokens.agent) and of the operator\'s calls to them; with acl.enabled also the servers\' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. ' +
+      "ACL token of the agents (acl.tokens.agent) and of the operator's calls to them; with acl.enabled also the servers' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. " +
         'With acl.enabled, changing it on a running cluster is not supported: the running agents refuse the new token, so the cluster shows Ready=False (AgentTokenRejected) and nothing is restarted until the old value is back',
     ),
     acl: obj(
       "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef: the operator manages the cluster with that token.",
       {
         enabled: bool('Turn the ACL system on (acl.enabled).', { default: false }),
-        defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', { enum: ['allow', 'deny'], default: 'deny' }),
+        defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', {
+          enum: ['allow', 'deny'],
+          default: 'deny',
+        }),
       },
       ['enabled'],
     ),
@@ -184,16 +195,19 @@ const spec = obj(
     ),
     tls: obj(
       'TLS for the RPC between agents and for the HTTP API of every agent (verify_incoming, verify_outgoing, verify_server_hostname; HTTPS on :8501). ' +
-        'The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store\'s KV: ' +
-        'each agent\'s certificate must be signed by the CA, match its key, name the agent\'s address as an IP SAN, and for a server also name server.<datacenter>.consul. ' +
+        "The certificates are issued by the user (for example with `consul tls ca create` and `consul tls cert create`) and kept in the store's KV: " +
+        "each agent's certificate must be signed by the CA, match its key, name the agent's address as an IP SAN, and for a server also name server.<datacenter>.consul. " +
         'A certificate that fails a check shows as Ready=False, reason TlsCertificateInvalid, and no agent is touched; one that expires within 7 days shows as condition CertificateExpiring. ' +
         'A new certificate in KV rolls the agents one at a time, like any configuration change. See docs/consul-tls.md',
       {
         enabled: bool('Turn TLS on.', { default: false }),
-        caCertRef: secretRef('CA certificate (PEM) that signed every agent certificate and the operator\'s client certificate'),
-        agentCertsKvPrefix: str('KV folder with one sub-folder per member node: <prefix>/<node>/cert.pem and <prefix>/<node>/key.pem (PEM).', { format: 'kv-key' }),
+        caCertRef: secretRef("CA certificate (PEM) that signed every agent certificate and the operator's client certificate"),
+        agentCertsKvPrefix: str(
+          'KV folder with one sub-folder per member node: <prefix>/<node>/cert.pem and <prefix>/<node>/key.pem (PEM).',
+          { format: 'kv-key' },
+        ),
         operatorCertRef: secretRef('Client certificate (PEM) the operator presents to the agents (verify_incoming asks for one)'),
-        operatorKeyRef: secretRef('Private key (PEM) of the operator\'s client certificate'),
+        operatorKeyRef: secretRef("Private key (PEM) of the operator's client certificate"),
         http: str(
           'The plain-HTTP API once TLS is on: disabled (ports.http = -1, the default) or localhost (still on :8500, bound to 127.0.0.1 only, for tools on the host itself).',
           { enum: ['disabled', 'localhost'], default: 'disabled' },
@@ -203,8 +217,8 @@ const spec = obj(
     ),
     wanJoin: arr(
       'Other ConsulClusters (by name) to federate with over the WAN: every server of this cluster starts with -retry-join-wan to their servers, ' +
-        'and the operator joins them at once through the agents\' HTTP API (join -wan), then keeps them joined: a server that drops out of ' +
-        "`consul members -wan` on either side is joined again. Each named cluster must run another datacenter. Running agents are not restarted for a " +
+        "and the operator joins them at once through the agents' HTTP API (join -wan), then keeps them joined: a server that drops out of " +
+        '`consul members -wan` on either side is joined again. Each named cluster must run another datacenter. Running agents are not restarted for a ' +
         'changed list. Status shows the WAN members and the datacenters each server sees; condition WanFederated says how federation stands ' +
         '(a name that is not a ConsulCluster shows there as ClusterNotFound). Default: none (one datacenter on its own).',
       str('Name of a ConsulCluster (not this one).', { format: 'dns-label' }),
@@ -269,7 +283,8 @@ function defaults(s: ConsulClusterSpec, name: string): ConsulClusterSpec {
 function check(s: ConsulClusterSpec, name?: string): SemanticError[] {
   const errors: SemanticError[] = [];
   (s.wanJoin ?? []).forEach((peer, i) => {
-    if (peer === name) errors.push({ path: ['spec', 'wanJoin', i], message: `a ConsulCluster cannot WAN-join itself ("${peer}" is this cluster's name)` });
+    if (peer === name)
+      errors.push({ path: ['spec', 'wanJoin', i], message: `a ConsulCluster cannot WAN-join itself ("${peer}" is this cluster's name)` });
   });
   const nodes = new Map<string, string>();
   const hosts = new Map<string, string>();
@@ -297,15 +312,24 @@ function check(s: ConsulClusterSpec, name?: string): SemanticError[] {
       message: `bootstrapExpect ${s.bootstrapExpect} is less than ${majority}, a majority of the ${s.servers.length} listed servers; two groups of ${s.bootstrapExpect} could each elect a leader`,
     });
   if (s.acl?.enabled && !s.aclTokenRef)
-    errors.push({ path: ['spec', 'acl', 'enabled'], message: 'ACLs need spec.aclTokenRef: the agents and the operator have no token without it' });
+    errors.push({
+      path: ['spec', 'acl', 'enabled'],
+      message: 'ACLs need spec.aclTokenRef: the agents and the operator have no token without it',
+    });
   if (s.tls?.enabled) {
     const keys = [s.tls.caCertRef.kvKey, s.tls.operatorCertRef.kvKey, s.tls.operatorKeyRef.kvKey];
     if (new Set(keys).size < keys.length)
-      errors.push({ path: ['spec', 'tls'], message: 'caCertRef, operatorCertRef and operatorKeyRef must name three different KV keys (a certificate is not its key)' });
+      errors.push({
+        path: ['spec', 'tls'],
+        message: 'caCertRef, operatorCertRef and operatorKeyRef must name three different KV keys (a certificate is not its key)',
+      });
     const prefix = s.tls.agentCertsKvPrefix.replace(/\/+$/, '');
     (['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const).forEach((f) => {
       if (s.tls!.enabled && s.tls![f].kvKey.startsWith(`${prefix}/`))
-        errors.push({ path: ['spec', 'tls', f, 'kvKey'], message: `${s.tls![f].kvKey} is inside agentCertsKvPrefix ${prefix}/, where only <node>/cert.pem and <node>/key.pem belong` });
+        errors.push({
+          path: ['spec', 'tls', f, 'kvKey'],
+          message: `${s.tls![f].kvKey} is inside agentCertsKvPrefix ${prefix}/, where only <node>/cert.pem and <node>/key.pem belong`,
+        });
     });
   }
   return errors;

@@ -31,8 +31,18 @@ test("a tcp check gets Consul's interval and timeout defaults; given values are 
     check: { tcp: 22, interval: '10s', timeout: '10s' },
   });
   assert.deepEqual(
-    specOf(doc('    consulCluster: dc\n    name: web\n    tags: [a, b]\n    meta: {team: ops}\n    check: {http: "http://192.168.116.114:8080/health", interval: 2s, timeout: 1s}\n')).service,
-    { consulCluster: 'dc', name: 'web', tags: ['a', 'b'], meta: { team: 'ops' }, check: { http: 'http://192.168.116.114:8080/health', interval: '2s', timeout: '1s' } },
+    specOf(
+      doc(
+        '    consulCluster: dc\n    name: web\n    tags: [a, b]\n    meta: {team: ops}\n    check: {http: "http://192.168.116.114:8080/health", interval: 2s, timeout: 1s}\n',
+      ),
+    ).service,
+    {
+      consulCluster: 'dc',
+      name: 'web',
+      tags: ['a', 'b'],
+      meta: { team: 'ops' },
+      check: { http: 'http://192.168.116.114:8080/health', interval: '2s', timeout: '1s' },
+    },
   );
 });
 

@@ -57,14 +57,18 @@ export const consulServiceSchema: JsonSchemaObject = obj(
   "Register the container, on its fixed address, as a Consul service on the agent of the ConsulCluster member that runs on the attachment's host; kept registered, updated when the address or this block changes, deregistered when the block or the attachment is removed.",
   {
     consulCluster: str('Name of the ConsulCluster whose agent on this host holds the registration.', { format: 'dns-label' }),
-    name: str('Consul service name, also its DNS name (<name>.service.<datacenter>.consul). A DNS-1123 label. Defaults to the attachment\'s name.', {
-      format: 'dns-label',
-    }),
+    name: str(
+      "Consul service name, also its DNS name (<name>.service.<datacenter>.consul). A DNS-1123 label. Defaults to the attachment's name.",
+      {
+        format: 'dns-label',
+      },
+    ),
     port: port('Port the service listens on at the fixed address. Default: none (DNS A records only).'),
     tags: arr('Consul service tags.', str('One tag.', { minLength: 1, maxLength: 255 }), { maxItems: 64, uniqueItems: true }),
     meta: {
       type: 'object',
-      description: 'Consul service metadata (key/value strings). Keys: letters, digits, "_" and "-", at most 128 characters, not starting with "consul-" or "swarmop-".',
+      description:
+        'Consul service metadata (key/value strings). Keys: letters, digits, "_" and "-", at most 128 characters, not starting with "consul-" or "swarmop-".',
       propertyNames: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$', description: 'Key.' },
       additionalProperties: { type: 'string', description: 'Value.', maxLength: 512 },
       maxProperties: 60,
@@ -106,14 +110,20 @@ export function checkConsulService(s: ConsulServiceSpec): SemanticError[] {
   for (const key of Object.keys(s.meta ?? {})) {
     // Consul refuses consul- keys; swarmop- keys are the operator's own marks on the registration.
     if (/^(consul|swarmop)-/i.test(key))
-      errors.push({ path: ['spec', 'service', 'meta', key], message: `meta key "${key}" is reserved (keys starting with consul- or swarmop-)` });
+      errors.push({
+        path: ['spec', 'service', 'meta', key],
+        message: `meta key "${key}" is reserved (keys starting with consul- or swarmop-)`,
+      });
   }
   const c = s.check;
   if (c) {
     if (c.tcp !== undefined && c.http !== undefined)
       errors.push({ path: ['spec', 'service', 'check'], message: 'check has both tcp and http; a check is one of them' });
     else if (c.tcp === undefined && c.http === undefined)
-      errors.push({ path: ['spec', 'service', 'check'], message: 'check has neither tcp nor http; leave the check block out for no health check' });
+      errors.push({
+        path: ['spec', 'service', 'check'],
+        message: 'check has neither tcp nor http; leave the check block out for no health check',
+      });
   }
   return errors;
 }

@@ -29,7 +29,14 @@ export interface DockerHostStatus extends BaseStatus {
   kernelVersion?: string;
   swarm?: { nodeID?: string; state: SwarmNodeState; controlAvailable?: boolean };
   lastProbeTime?: string;
-  helperImage?: { image: string; state: 'Present' | 'Imported' | 'Pulled' | 'Failed'; id?: string; message?: string; provisionMs?: number; reason?: string };
+  helperImage?: {
+    image: string;
+    state: 'Present' | 'Imported' | 'Pulled' | 'Failed';
+    id?: string;
+    message?: string;
+    provisionMs?: number;
+    reason?: string;
+  };
 }
 
 export type DockerHost = Resource<DockerHostSpec, DockerHostStatus>;
@@ -79,14 +86,16 @@ const status = statusSchema('Observed state of a DockerHost, rebuilt by the cont
   helperImage: obj(
     "The StaticIPAttachment network helper's image on this host; the operator puts it there when the host lacks it.",
     {
-      image: str('The helper image (swarmop/nethelper:<version> by default, or the operator\'s --helper-image).'),
+      image: str("The helper image (swarmop/nethelper:<version> by default, or the operator's --helper-image)."),
       state: str('Present: it was there; Imported / Pulled: the operator put it there; Failed: it is not there (see message).', {
         enum: ['Present', 'Imported', 'Pulled', 'Failed'],
       }),
       id: str('Image id on the host.'),
       message: str("How it was provisioned, or why it failed (the engine's message)."),
       provisionMs: int('How long the operator took to import or pull it (ms).'),
-      reason: str('Failed only: RootfsMissing, HelperArchitectureMismatch (the default helper is built for another CPU architecture than the engine reports), ImportFailed, PullFailed or Unavailable.'),
+      reason: str(
+        'Failed only: RootfsMissing, HelperArchitectureMismatch (the default helper is built for another CPU architecture than the engine reports), ImportFailed, PullFailed or Unavailable.',
+      ),
     },
     ['image', 'state'],
   ),
@@ -94,8 +103,7 @@ const status = statusSchema('Observed state of a DockerHost, rebuilt by the cont
 
 function check(s: DockerHostSpec): SemanticError[] {
   const errors: SemanticError[] = [];
-  if (s.tls && !s.endpoint.startsWith('tcp://'))
-    errors.push({ path: ['spec', 'tls'], message: 'tls applies only to a tcp:// endpoint' });
+  if (s.tls && !s.endpoint.startsWith('tcp://')) errors.push({ path: ['spec', 'tls'], message: 'tls applies only to a tcp:// endpoint' });
   return errors;
 }
 
@@ -112,7 +120,11 @@ export const dockerHostKind: KindDefinition<DockerHostSpec> = {
     { name: 'ADDRESS', value: (r) => text(field(r, 'spec', 'address')) },
     { name: 'VERSION', value: (r) => text(field(r, 'status', 'engineVersion')) },
     { name: 'SWARM', value: (r) => text(field(r, 'status', 'swarm', 'state')), wide: true },
-    { name: 'OS/ARCH', value: (r) => (field(r, 'status', 'os') ? `${text(field(r, 'status', 'os'))}/${text(field(r, 'status', 'arch'))}` : '<none>'), wide: true },
+    {
+      name: 'OS/ARCH',
+      value: (r) => (field(r, 'status', 'os') ? `${text(field(r, 'status', 'os'))}/${text(field(r, 'status', 'arch'))}` : '<none>'),
+      wide: true,
+    },
   ],
   defaults: (s) => structuredClone(s),
   check,

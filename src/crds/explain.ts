@@ -7,9 +7,16 @@ import { API_VERSION } from './meta.js';
 const WIDTH = 80;
 
 export function explain(path: string): string {
-  const [alias = '', ...fields] = path.trim().split('.').filter((s) => s !== '');
+  const [alias = '', ...fields] = path
+    .trim()
+    .split('.')
+    .filter((s) => s !== '');
   const kind = resolveKind(alias);
-  if (!kind) throw new SwarmopError('NotFound', `unknown kind "${alias}"; known kinds: DockerHost (dh), ConsulCluster (cc), SwarmCluster (sc), StaticIPAttachment (sia), ServiceAddresses (sa)`);
+  if (!kind)
+    throw new SwarmopError(
+      'NotFound',
+      `unknown kind "${alias}"; known kinds: DockerHost (dh), ConsulCluster (cc), SwarmCluster (sc), StaticIPAttachment (sia), ServiceAddresses (sa)`,
+    );
 
   let node = kind.schema;
   let required = false;

@@ -16,7 +16,8 @@ test('IPv4 addresses are strict dotted quads', () => {
 
 test('CIDRs need an address and a prefix 0-32', () => {
   assert.ok(valid('ipv4-cidr', '192.168.116.114/24'));
-  for (const v of ['192.168.116.114', '192.168.116.114/33', '192.168.116.114/024', '192.168.116.114/', '/24']) assert.ok(!valid('ipv4-cidr', v), v);
+  for (const v of ['192.168.116.114', '192.168.116.114/33', '192.168.116.114/024', '192.168.116.114/', '/24'])
+    assert.ok(!valid('ipv4-cidr', v), v);
   const c = parseCidr('192.168.116.114/24');
   assert.equal(formatIPv4(c?.network ?? 0), '192.168.116.0');
   assert.equal(formatIPv4(c?.broadcast ?? 0), '192.168.116.255');
@@ -26,7 +27,8 @@ test('CIDRs need an address and a prefix 0-32', () => {
 test('MAC addresses must be unicast and not all-zero', () => {
   assert.ok(valid('mac', '02:42:c0:a8:74:72'));
   assert.ok(valid('mac', '02:42:C0:A8:74:72'));
-  for (const v of ['01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '02-42-c0-a8-74-72', '02:42:c0:a8:74']) assert.ok(!valid('mac', v), v);
+  for (const v of ['01:00:5e:00:00:01', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00', '02-42-c0-a8-74-72', '02:42:c0:a8:74'])
+    assert.ok(!valid('mac', v), v);
 });
 
 test('interface names follow the kernel limit of 15 characters', () => {
@@ -35,14 +37,29 @@ test('interface names follow the kernel limit of 15 characters', () => {
 });
 
 test('endpoints are tcp://host:port or unix:///absolute/path', () => {
-  for (const v of ['tcp://192.168.116.111:2375', 'tcp://docker-1.lab:2376', 'unix:///var/run/docker.sock', 'unix:///run/swarmop-lab/docker.sock'])
+  for (const v of [
+    'tcp://192.168.116.111:2375',
+    'tcp://docker-1.lab:2376',
+    'unix:///var/run/docker.sock',
+    'unix:///run/swarmop-lab/docker.sock',
+  ])
     assert.ok(valid('docker-endpoint', v), v);
-  for (const v of ['http://1.2.3.4:2375', 'tcp://1.2.3.4', 'tcp://1.2.3.4:0', 'tcp://1.2.3.4:70000', 'tcp://1.2.3.999:2375', 'unix://relative.sock', 'unix:///a/../b', 'tcp://h;x:1'])
+  for (const v of [
+    'http://1.2.3.4:2375',
+    'tcp://1.2.3.4',
+    'tcp://1.2.3.4:0',
+    'tcp://1.2.3.4:70000',
+    'tcp://1.2.3.999:2375',
+    'unix://relative.sock',
+    'unix:///a/../b',
+    'tcp://h;x:1',
+  ])
     assert.ok(!valid('docker-endpoint', v), v);
 });
 
 test('image references follow the Docker reference grammar', () => {
-  for (const v of ['hashicorp/consul:1.8.7', 'consul', 'localhost:5000/lab/consul:1.8.7', `consul@sha256:${'a'.repeat(64)}`]) assert.ok(valid('image-ref', v), v);
+  for (const v of ['hashicorp/consul:1.8.7', 'consul', 'localhost:5000/lab/consul:1.8.7', `consul@sha256:${'a'.repeat(64)}`])
+    assert.ok(valid('image-ref', v), v);
   for (const v of ['Hashicorp/consul', 'consul:', 'consul:1.8.7;rm', 'consul 1.8', '-consul']) assert.ok(!valid('image-ref', v), v);
 });
 
@@ -52,8 +69,39 @@ test('Consul durations use Go syntax', () => {
 });
 
 test('no name-like format admits shell metacharacters, whitespace or non-ASCII', () => {
-  const nasty = ['a;rm -rf', 'a&&b', 'a|b', '$(reboot)', '`id`', 'a b', 'a\nb', "a'b", 'a"b', 'a>b', 'a<b', 'a*', 'a?', 'a\\b', 'ä', 'a$b', 'a!b', '-rf', 'a\tb'];
-  for (const format of ['dns-label', 'container-name', 'ifname', 'image-ref', 'abs-path', 'kv-key', 'docker-endpoint', 'ipv4', 'ipv4-cidr', 'mac'])
+  const nasty = [
+    'a;rm -rf',
+    'a&&b',
+    'a|b',
+    '$(reboot)',
+    '`id`',
+    'a b',
+    'a\nb',
+    "a'b",
+    'a"b',
+    'a>b',
+    'a<b',
+    'a*',
+    'a?',
+    'a\\b',
+    'ä',
+    'a$b',
+    'a!b',
+    '-rf',
+    'a\tb',
+  ];
+  for (const format of [
+    'dns-label',
+    'container-name',
+    'ifname',
+    'image-ref',
+    'abs-path',
+    'kv-key',
+    'docker-endpoint',
+    'ipv4',
+    'ipv4-cidr',
+    'mac',
+  ])
     for (const v of nasty) assert.ok(!valid(format, v), `${format} accepted ${JSON.stringify(v)}`);
 });
 

@@ -5,7 +5,15 @@ export type { KindName, PrinterColumn, KindInfo } from './kind-info.js';
 export { KINDS, resolveKind } from './kind-registry.js';
 export { formatManifestError, type ManifestError } from './manifest-error.js';
 export { parseManifestText, parseManifestBytes, MAX_DOCUMENT_BYTES, MAX_DEPTH, type ParsedDocument } from './parse-manifest.js';
-export { validateDocuments, validateResource, validateStatus, applyDefaults, ResourceValidator, MAX_STORED_DOCUMENT_BYTES, storedSize } from './validate.js';
+export {
+  validateDocuments,
+  validateResource,
+  validateStatus,
+  applyDefaults,
+  ResourceValidator,
+  MAX_STORED_DOCUMENT_BYTES,
+  storedSize,
+} from './validate.js';
 export { explain } from './explain.js';
 export { conditionOf } from './conditions.js';
 export { formatFieldPath } from './field-path.js';

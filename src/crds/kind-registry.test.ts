@@ -39,7 +39,11 @@ test('printer columns render strings for a resource with and without status', ()
   const bare = { apiVersion: 'swarmop.io/v1alpha1', kind: 'X', metadata: { name: 'n' }, spec: {} } as Resource;
   for (const k of KINDS) for (const c of k.printerColumns) assert.equal(typeof c.value(bare), 'string', `${k.kind} ${c.name}`);
   const sc = KINDS.find((k) => k.kind === 'SwarmCluster');
-  const withStatus = { ...bare, spec: { managers: ['a'], workers: ['b', 'c'] }, status: { nodes: [{ state: 'ready' }, { state: 'down' }] } } as Resource;
+  const withStatus = {
+    ...bare,
+    spec: { managers: ['a'], workers: ['b', 'c'] },
+    status: { nodes: [{ state: 'ready' }, { state: 'down' }] },
+  } as Resource;
   assert.deepEqual(
     sc?.printerColumns.map((c) => c.value(withStatus)),
     ['1', '2', '1/2', '<none>'],
@@ -67,13 +71,21 @@ test('explain walks through arrays into their item fields', () => {
 });
 
 test('explain of an unknown kind or field is a NotFound error naming it', () => {
-  assert.throws(() => explain('pods'), (e: unknown) => isSwarmopError(e, 'NotFound') && /pods/.test(e.message));
-  assert.throws(() => explain('sia.spec.nope'), (e: unknown) => isSwarmopError(e, 'NotFound') && /"nope" does not exist in StaticIPAttachment.spec/.test(e.message));
+  assert.throws(
+    () => explain('pods'),
+    (e: unknown) => isSwarmopError(e, 'NotFound') && /pods/.test(e.message),
+  );
+  assert.throws(
+    () => explain('sia.spec.nope'),
+    (e: unknown) => isSwarmopError(e, 'NotFound') && /"nope" does not exist in StaticIPAttachment.spec/.test(e.message),
+  );
 });
 
 test('conditionOf finds a condition by type', () => {
   const r = {
-    status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Converged', message: '', lastTransitionTime: '2024-01-01T00:00:00Z' }] },
+    status: {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Converged', message: '', lastTransitionTime: '2024-01-01T00:00:00Z' }],
+    },
   } as Resource;
   assert.equal(conditionOf(r, 'Ready')?.status, 'True');
   assert.equal(conditionOf(r, 'Degraded'), undefined);

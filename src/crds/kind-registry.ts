@@ -18,7 +18,8 @@ export function resolveKind(alias: string): KindInfo | undefined {
 
 /** The kind's defaulting and semantic checks (internal to src/crds). */
 export function definitionOf(kind: string): KindDefinition<unknown> | undefined {
-  return (DEFINITIONS as readonly unknown[] as readonly KindDefinition<unknown>[]).find((k) => k.kind === kind) as KindDefinition<unknown> | undefined;
+  return (DEFINITIONS as readonly unknown[] as readonly KindDefinition<unknown>[]).find((k) => k.kind === kind) as
+    KindDefinition<unknown> | undefined;
 }
 
 export function isKindName(kind: unknown): kind is KindName {

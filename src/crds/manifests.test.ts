@@ -9,7 +9,9 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifests
 
 function loadSamples(): Resource[] {
   const resources: Resource[] = [];
-  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()) {
     const parsed = parseManifestText(readFileSync(join(dir, f), 'utf8'), `manifests/${f}`);
     const validated = validateDocuments(parsed.documents);
     const errors = [...parsed.errors, ...validated.errors].map(formatManifestError);

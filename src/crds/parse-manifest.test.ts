@@ -23,18 +23,33 @@ test('multi-document input yields one document per non-empty YAML document, keep
 });
 
 test('a v1 List (what get -o yaml|json prints for several objects) yields one document per item, positioned inside it', () => {
-  const indented = HOST.trimEnd().split('\n').map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join('\n');
-  const { documents, errors } = parseManifestText(`apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\nitems:\n${indented}\n${indented.replace('consulsvr', 'consul01')}\n`, 'list.yaml');
+  const indented = HOST.trimEnd()
+    .split('\n')
+    .map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`))
+    .join('\n');
+  const { documents, errors } = parseManifestText(
+    `apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\nitems:\n${indented}\n${indented.replace('consulsvr', 'consul01')}\n`,
+    'list.yaml',
+  );
   assert.deepEqual(errors, []);
-  assert.deepEqual(documents.map((d) => (d.value as { metadata: { name: string } }).metadata.name), ['consulsvr', 'consul01']);
+  assert.deepEqual(
+    documents.map((d) => (d.value as { metadata: { name: string } }).metadata.name),
+    ['consulsvr', 'consul01'],
+  );
   assert.deepEqual(documents[1]!.positionOf(['spec', 'address']), { line: 19, col: 16 });
   assert.deepEqual(documents[0]!.positionOf([]), { line: 6, col: 5 });
   const json = parseManifestText(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] }), 'empty.json');
   assert.deepEqual(json, { documents: [], errors: [] });
   const bad = parseManifestText('apiVersion: v1\nkind: List\nitems:\n  - just a string\n', 'bad.yaml');
-  assert.deepEqual(bad.errors.map((e) => [e.line, e.col, e.path, e.message]), [[4, 5, 'items[0]', 'a List item must be a mapping (apiVersion, kind, metadata, spec), got a string']]);
+  assert.deepEqual(
+    bad.errors.map((e) => [e.line, e.col, e.path, e.message]),
+    [[4, 5, 'items[0]', 'a List item must be a mapping (apiVersion, kind, metadata, spec), got a string']],
+  );
   const noItems = parseManifestText('apiVersion: v1\nkind: List\nitems: {}\n', 'bad.yaml');
-  assert.deepEqual(noItems.errors.map((e) => [e.line, e.col, e.path, e.message]), [[3, 8, 'items', 'a List needs items: a list of documents']]);
+  assert.deepEqual(
+    noItems.errors.map((e) => [e.line, e.col, e.path, e.message]),
+    [[3, 8, 'items', 'a List needs items: a list of documents']],
+  );
 });
 
 test('positionOf gives 1-based line/col of a node, or of its nearest existing ancestor', () => {
@@ -69,7 +84,10 @@ test('brackets inside quoted strings and comments do not count as nesting', () =
 test('a YAML alias bomb is refused without being expanded', () => {
   let text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
   const names = 'abcdefghijklmnop';
-  for (let i = 1; i < names.length; i++) text += `${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(',')}]\n`;
+  for (let i = 1; i < names.length; i++)
+    text += `${names[i]}: &${names[i]} [${Array(9)
+      .fill(`*${names[i - 1]}`)
+      .join(',')}]\n`;
   const started = Date.now();
   const { documents, errors } = parseManifestText(text, 'bomb.yaml');
   assert.equal(documents.length, 0);

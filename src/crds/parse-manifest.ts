@@ -93,7 +93,10 @@ export function parseManifestText(text: string, file: string): { documents: Pars
         return;
       }
       if (!isMap(contents)) {
-        fail(at(contents.range?.[0] ?? start), `document must be a mapping (apiVersion, kind, metadata, spec), got ${describeNode(contents)}`);
+        fail(
+          at(contents.range?.[0] ?? start),
+          `document must be a mapping (apiVersion, kind, metadata, spec), got ${describeNode(contents)}`,
+        );
         return;
       }
       const value: unknown = doc.toJS({ maxAliasCount: 0 });
@@ -120,7 +123,11 @@ export function parseManifestText(text: string, file: string): { documents: Pars
       items.items.forEach((item, i) => {
         const node = item as YamlNode;
         if (!isMap(node)) {
-          fail(at(node.range?.[0] ?? start), `a List item must be a mapping (apiVersion, kind, metadata, spec), got ${describeNode(node)}`, `items[${i}]`);
+          fail(
+            at(node.range?.[0] ?? start),
+            `a List item must be a mapping (apiVersion, kind, metadata, spec), got ${describeNode(node)}`,
+            `items[${i}]`,
+          );
           return;
         }
         if (!tooLarge(node, node.range?.[0] ?? start, node.range?.[1] ?? end)) push(node, values[i]);
@@ -186,7 +193,11 @@ interface Problem {
 /** Finds the first alias, non-scalar key or over-deep node, depth-first in document order. */
 function inspect(node: unknown, path: (string | number)[], depth: number): Problem | undefined {
   if (isAlias(node))
-    return { offset: node.range?.[0] ?? 0, path, message: `YAML alias "*${node.source}" is not allowed (aliases can expand into a YAML bomb)` };
+    return {
+      offset: node.range?.[0] ?? 0,
+      path,
+      message: `YAML alias "*${node.source}" is not allowed (aliases can expand into a YAML bomb)`,
+    };
   if (isMap(node) || isSeq(node)) {
     if (depth > MAX_DEPTH) return { offset: node.range?.[0] ?? 0, path, message: `nesting deeper than ${MAX_DEPTH} levels` };
   }

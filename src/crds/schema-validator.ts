@@ -46,7 +46,8 @@ export class SchemaValidator {
    */
   validateStatus(kind: string, value: unknown): { status: Record<string, unknown> | undefined; dropped: string[] } {
     const fn = this.#statusValidators.get(kind);
-    if (!fn || value === null || typeof value !== 'object' || Array.isArray(value)) return { status: undefined, dropped: value === undefined ? [] : ['status'] };
+    if (!fn || value === null || typeof value !== 'object' || Array.isArray(value))
+      return { status: undefined, dropped: value === undefined ? [] : ['status'] };
     if (fn(value)) return { status: value as Record<string, unknown>, dropped: [] };
     const kept: Record<string, unknown> = {};
     const dropped: string[] = [];

@@ -77,9 +77,14 @@ const spec = obj(
     swarmCluster: str('Name of the SwarmCluster that runs the service.', { format: 'dns-label' }),
     service: str("Name of the Swarm service (Docker's rule: letters, digits, '_', '.', '-').", { format: 'container-name' }),
     bridge: str("Linux bridge on each node the tasks' interfaces are attached to (e.g. br0); created if missing.", { format: 'ifname' }),
-    uplink: str("Host NIC to enslave into the bridge on each node (e.g. eth0); its addresses and default route move onto the bridge.", { format: 'ifname' }),
+    uplink: str('Host NIC to enslave into the bridge on each node (e.g. eth0); its addresses and default route move onto the bridge.', {
+      format: 'ifname',
+    }),
     gateway: str("Default gateway set inside each task's container; must be inside every address's subnet.", { format: 'ipv4' }),
-    interface: str(`Interface name inside each task's container. Default ${DEFAULT_INTERFACE}.`, { format: 'ifname', default: DEFAULT_INTERFACE }),
+    interface: str(`Interface name inside each task's container. Default ${DEFAULT_INTERFACE}.`, {
+      format: 'ifname',
+      default: DEFAULT_INTERFACE,
+    }),
     addresses: arr(
       'IPv4 address/prefix per slot, in slot order: replicated services give slot 1 the first, slot 2 the second, ...; global services give the nodes, sorted by hostname, one each.',
       str('Address and prefix, e.g. 10.0.0.50/24.', { format: 'ipv4-cidr' }),
@@ -94,14 +99,16 @@ const spec = obj(
       },
       ['from', 'to', 'prefixLength'],
     ),
-    ownBridge: bool('On delete, also remove the bridge on each node (giving the uplink its address back) when nothing else uses it. Default false.'),
+    ownBridge: bool(
+      'On delete, also remove the bridge on each node (giving the uplink its address back) when nothing else uses it. Default false.',
+    ),
   },
   ['swarmCluster', 'service', 'bridge'],
 );
 
 const slotStatus = obj('One slot and the task that holds it.', {
   slot: str('Slot number (replicated) or node hostname (global).'),
-  address: str('The slot\'s address/prefix.'),
+  address: str("The slot's address/prefix."),
   taskID: str('Swarm task id.'),
   node: str('Hostname of the node the task runs on.'),
   host: str('DockerHost of that node.'),
@@ -142,7 +149,8 @@ function checkAddress(cidrText: string, path: (string | number)[], errors: Seman
     errors.push({ path, message: `${cidrText} is the ${cidr.address === cidr.network ? 'network' : 'broadcast'} address of ${subnet}` });
   const gw = gateway !== undefined ? parseIPv4(gateway) : undefined;
   if (gw === undefined) return;
-  if (gw < cidr.network || gw > cidr.broadcast) errors.push({ path: ['spec', 'gateway'], message: `gateway ${gateway} is outside the subnet ${subnet} of address ${cidrText}` });
+  if (gw < cidr.network || gw > cidr.broadcast)
+    errors.push({ path: ['spec', 'gateway'], message: `gateway ${gateway} is outside the subnet ${subnet} of address ${cidrText}` });
   else if (gw === cidr.address) errors.push({ path, message: `${cidrText} is the gateway's address` });
 }
 
@@ -159,7 +167,10 @@ function check(s: ServiceAddressesSpec): SemanticError[] {
     if (from !== undefined && to !== undefined) {
       if (to < from) errors.push({ path: ['spec', 'addressRange', 'to'], message: `${r.to} is before from (${r.from})` });
       else if (to - from >= MAX_SERVICE_ADDRESSES)
-        errors.push({ path: ['spec', 'addressRange', 'to'], message: `the range ${r.from}-${r.to} has ${to - from + 1} addresses; at most ${MAX_SERVICE_ADDRESSES}` });
+        errors.push({
+          path: ['spec', 'addressRange', 'to'],
+          message: `the range ${r.from}-${r.to} has ${to - from + 1} addresses; at most ${MAX_SERVICE_ADDRESSES}`,
+        });
       else {
         const a = parseCidr(`${r.from}/${r.prefixLength}`);
         const b = parseCidr(`${r.to}/${r.prefixLength}`);
@@ -180,7 +191,8 @@ function check(s: ServiceAddressesSpec): SemanticError[] {
     // A range's addresses share a subnet: its first and last address stand for all of them.
     if (s.addresses || i === 0 || i === list.length - 1) checkAddress(a, path, errors, s.gateway);
   });
-  if (s.uplink !== undefined && s.uplink === s.bridge) errors.push({ path: ['spec', 'uplink'], message: `uplink "${s.uplink}" cannot be the bridge itself` });
+  if (s.uplink !== undefined && s.uplink === s.bridge)
+    errors.push({ path: ['spec', 'uplink'], message: `uplink "${s.uplink}" cannot be the bridge itself` });
   return errors;
 }
 

@@ -56,9 +56,12 @@ const spec = obj(
   'Desired state of a StaticIPAttachment.',
   {
     host: hostRef('Name of the DockerHost that runs the container.'),
-    container: str("Name of the container on that host (Docker's rule: letters, digits, '_', '.', '-'). Attached as soon as it exists and again whenever it restarts.", {
-      format: 'container-name',
-    }),
+    container: str(
+      "Name of the container on that host (Docker's rule: letters, digits, '_', '.', '-'). Attached as soon as it exists and again whenever it restarts.",
+      {
+        format: 'container-name',
+      },
+    ),
     bridge: str('Linux bridge on the host the container is attached to (e.g. br0); created if missing.', { format: 'ifname' }),
     address: str('IPv4 address and prefix of the container interface, e.g. 10.0.0.14/24. Not the network or broadcast address.', {
       format: 'ipv4-cidr',
@@ -66,10 +69,15 @@ const spec = obj(
     gateway: str("Default gateway set inside the container, e.g. 10.0.0.1; must be inside the address's subnet.", { format: 'ipv4' }),
     interface: str(`Interface name inside the container. Default ${DEFAULT_INTERFACE}.`, { format: 'ifname', default: DEFAULT_INTERFACE }),
     mac: str('Unicast MAC address of the container interface, e.g. 02:42:c0:a8:74:72. Default: chosen by the kernel.', { format: 'mac' }),
-    uplink: str("Host NIC to enslave into the bridge (e.g. eth0); its addresses and default route move onto the bridge, as in pipework's setup.", {
-      format: 'ifname',
-    }),
-    ownBridge: bool('On delete, also remove the bridge (giving the uplink its address back) when no other attachment uses it. Default false.'),
+    uplink: str(
+      "Host NIC to enslave into the bridge (e.g. eth0); its addresses and default route move onto the bridge, as in pipework's setup.",
+      {
+        format: 'ifname',
+      },
+    ),
+    ownBridge: bool(
+      'On delete, also remove the bridge (giving the uplink its address back) when no other attachment uses it. Default false.',
+    ),
     service: consulServiceSchema,
   },
   ['host', 'container', 'bridge', 'address'],
@@ -86,9 +94,12 @@ const status = statusSchema('Observed state of a StaticIPAttachment, read from i
   service: obj('The Consul service registration as last observed on the agent.', {
     serviceID: str('Service ID on the agent.', { format: 'dns-label' }),
     agent: str('Consul node name of the agent holding the registration.', { format: 'dns-label' }),
-    agentAddress: str('HTTP address (ip:port) of that agent, for people: the operator always finds the agent again from the ConsulCluster and DockerHost specs.', {
-      pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}:[0-9]{1,5}$',
-    }),
+    agentAddress: str(
+      'HTTP address (ip:port) of that agent, for people: the operator always finds the agent again from the ConsulCluster and DockerHost specs.',
+      {
+        pattern: '^[0-9]{1,3}(\\.[0-9]{1,3}){3}:[0-9]{1,5}$',
+      },
+    ),
     consulCluster: str('ConsulCluster the agent belongs to.', { format: 'dns-label' }),
     health: str("Aggregated health of the service's checks.", { enum: ['passing', 'warning', 'critical', 'unregistered'] }),
   }),
@@ -101,9 +112,15 @@ function check(s: StaticIPAttachmentSpec): SemanticError[] {
   // /31 and /32 have no network or broadcast address (RFC 3021).
   if (cidr.prefix <= 30) {
     if (cidr.address === cidr.network)
-      errors.push({ path: ['spec', 'address'], message: `${s.address} is the network address of ${formatIPv4(cidr.network)}/${cidr.prefix}` });
+      errors.push({
+        path: ['spec', 'address'],
+        message: `${s.address} is the network address of ${formatIPv4(cidr.network)}/${cidr.prefix}`,
+      });
     if (cidr.address === cidr.broadcast)
-      errors.push({ path: ['spec', 'address'], message: `${s.address} is the broadcast address of ${formatIPv4(cidr.network)}/${cidr.prefix}` });
+      errors.push({
+        path: ['spec', 'address'],
+        message: `${s.address} is the broadcast address of ${formatIPv4(cidr.network)}/${cidr.prefix}`,
+      });
   }
   if (s.gateway !== undefined) {
     const gw = parseIPv4(s.gateway);
@@ -111,7 +128,8 @@ function check(s: StaticIPAttachmentSpec): SemanticError[] {
     if (gw !== undefined) {
       if (gw < cidr.network || gw > cidr.broadcast)
         errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is outside the subnet ${subnet} of address ${s.address}` });
-      else if (gw === cidr.address) errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is the attachment's own address` });
+      else if (gw === cidr.address)
+        errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is the attachment's own address` });
       else if (cidr.prefix <= 30 && (gw === cidr.network || gw === cidr.broadcast))
         errors.push({ path: ['spec', 'gateway'], message: `gateway ${s.gateway} is the network or broadcast address of ${subnet}` });
     }

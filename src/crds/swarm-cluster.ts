@@ -60,10 +60,14 @@ const AVAILABILITY = ['active', 'pause', 'drain'];
 const spec = obj(
   'Desired state of a SwarmCluster.',
   {
-    managers: arr('DockerHost names that are swarm managers; the first one initialises the swarm. An odd number keeps quorum.', hostRef('DockerHost name.'), {
-      minItems: 1,
-      maxItems: 7,
-    }),
+    managers: arr(
+      'DockerHost names that are swarm managers; the first one initialises the swarm. An odd number keeps quorum.',
+      hostRef('DockerHost name.'),
+      {
+        minItems: 1,
+        maxItems: 7,
+      },
+    ),
     workers: arr('DockerHost names that are swarm workers.', hostRef('DockerHost name.'), { default: [], maxItems: 1000 }),
     availability: str('Availability of every listed node: active, pause or drain.', { enum: AVAILABILITY, default: 'active' }),
     advertiseInterface: str("Host interface whose address nodes advertise (--advertise-addr). Default: the DockerHost's address.", {
@@ -134,7 +138,10 @@ function check(s: SwarmClusterSpec): SemanticError[] {
     // The consul-duration format has already refused text that is not a duration.
     const ms = goDurationMs(s.discovery.ttl) ?? 0;
     if (ms < 10_000 || ms > 86_400_000)
-      errors.push({ path: ['spec', 'discovery', 'ttl'], message: `ttl "${s.discovery.ttl}" is outside Consul's session TTL range 10s-24h` });
+      errors.push({
+        path: ['spec', 'discovery', 'ttl'],
+        message: `ttl "${s.discovery.ttl}" is outside Consul's session TTL range 10s-24h`,
+      });
   }
   return errors;
 }

@@ -53,13 +53,25 @@ test('validateResource keeps system metadata and status (objects read back from 
 });
 
 test('validateResource of garbage gives errors and never throws', () => {
-  for (const v of [null, 42, 'x', [], {}, { kind: 'DockerHost' }, { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: null, spec: [] }])
+  for (const v of [
+    null,
+    42,
+    'x',
+    [],
+    {},
+    { kind: 'DockerHost' },
+    { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: null, spec: [] },
+  ])
     assert.ok(validateResource(v).errors.length > 0, JSON.stringify(v));
 });
 
 test('the network address and a gateway equal to the address are refused; /31 and /32 have no network address', () => {
-  assert.deepEqual(messages(sia({ address: '192.168.116.0/24' })), ['spec.address: 192.168.116.0/24 is the network address of 192.168.116.0/24']);
-  assert.deepEqual(messages(sia({ gateway: '192.168.116.114' })), ["spec.gateway: gateway 192.168.116.114 is the attachment's own address"]);
+  assert.deepEqual(messages(sia({ address: '192.168.116.0/24' })), [
+    'spec.address: 192.168.116.0/24 is the network address of 192.168.116.0/24',
+  ]);
+  assert.deepEqual(messages(sia({ gateway: '192.168.116.114' })), [
+    "spec.gateway: gateway 192.168.116.114 is the attachment's own address",
+  ]);
   assert.deepEqual(messages(sia({ address: '10.0.0.0/31', gateway: '10.0.0.1' })), []);
   assert.deepEqual(messages(sia({ address: '10.0.0.5/32', gateway: undefined })), []);
 });
@@ -68,7 +80,9 @@ test('what the StaticIPAttachment controller relies on: a stored document withou
   assert.equal(validateResource(sia({})).resource?.spec.interface, 'eth1');
   const { bridge: _b, ...noBridge } = sia({}).spec as Record<string, unknown>;
   assert.equal(validateResource({ ...sia({}), spec: noBridge }).resource, undefined);
-  assert.deepEqual(messages(sia({ gateway: '10.0.0.1' })), ['spec.gateway: gateway 10.0.0.1 is outside the subnet 192.168.116.0/24 of address 192.168.116.114/24']);
+  assert.deepEqual(messages(sia({ gateway: '10.0.0.1' })), [
+    'spec.gateway: gateway 10.0.0.1 is outside the subnet 192.168.116.0/24 of address 192.168.116.114/24',
+  ]);
 });
 
 test('uplink cannot be the bridge itself', () => {
@@ -92,7 +106,14 @@ test('applyDefaults is pure and fills every documented default', () => {
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'ConsulCluster',
     metadata: { name: 'datacenter' },
-    spec: { datacenter: 'datacenter', image: 'hashicorp/consul:1.8.7', servers: [{ host: 'a', node: 'a' }, { host: 'b', node: 'b' }] },
+    spec: {
+      datacenter: 'datacenter',
+      image: 'hashicorp/consul:1.8.7',
+      servers: [
+        { host: 'a', node: 'a' },
+        { host: 'b', node: 'b' },
+      ],
+    },
   } as Resource;
   const before = structuredClone(input);
   const out = applyDefaults(input);
@@ -100,7 +121,12 @@ test('applyDefaults is pure and fills every documented default', () => {
   assert.equal(out.spec.bootstrapExpect, 2);
   assert.equal(out.spec.ui, false);
   assert.equal(out.spec.dataDir, '/var/lib/swarmop/consul/datacenter');
-  const sc = applyDefaults({ apiVersion: 'swarmop.io/v1alpha1', kind: 'SwarmCluster', metadata: { name: 's' }, spec: { managers: ['a'] } } as Resource);
+  const sc = applyDefaults({
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'SwarmCluster',
+    metadata: { name: 's' },
+    spec: { managers: ['a'] },
+  } as Resource);
   assert.deepEqual(sc.spec, { managers: ['a'], workers: [], availability: 'active', prune: false });
   // Applying defaults twice changes nothing (diff compares defaulted specs).
   assert.deepEqual(applyDefaults(out), out);

@@ -58,7 +58,7 @@ export class ResourceValidator {
 }
 
 function showAny(v: unknown): string {
-  return typeof v === 'string' ? show(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? show(v) : (JSON.stringify(v) ?? String(v));
 }
 
 // Compiled form of the constant schemas, built on first use; holds no state between calls.
@@ -70,7 +70,10 @@ function validator(): ResourceValidator {
 
 export function validateResource(value: unknown): { resource?: Resource; errors: { path: string; message: string }[] } {
   const r = validator().check(value);
-  return { ...(r.resource ? { resource: r.resource } : {}), errors: r.errors.map((e) => ({ path: formatFieldPath(e.path), message: e.message })) };
+  return {
+    ...(r.resource ? { resource: r.resource } : {}),
+    errors: r.errors.map((e) => ({ path: formatFieldPath(e.path), message: e.message })),
+  };
 }
 
 /**
@@ -104,7 +107,13 @@ export function validateDocuments(docs: readonly ParsedDocument[]): { resources:
     const resource = r.resource ? forApply(r.resource) : undefined;
     const stored = resource ? storedSize(resource) : 0;
     if (stored > MAX_STORED_DOCUMENT_BYTES) {
-      perDoc[i]?.push(place(doc, [], `document is ${stored} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`));
+      perDoc[i]?.push(
+        place(
+          doc,
+          [],
+          `document is ${stored} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`,
+        ),
+      );
       resources.push(undefined);
       return;
     }

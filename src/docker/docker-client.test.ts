@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dockerOptionsFor, parseEndpoint, DockerClients, DOCKER_API_TIMEOUT_MS, DOCKER_RESPONSE_LIMIT_BYTES, streamDockerOptionsFor, newDockerClient } from './docker-client.js';
+import {
+  dockerOptionsFor,
+  parseEndpoint,
+  DockerClients,
+  DOCKER_API_TIMEOUT_MS,
+  DOCKER_RESPONSE_LIMIT_BYTES,
+  streamDockerOptionsFor,
+  newDockerClient,
+} from './docker-client.js';
 import { OutputLimitError } from '../runtime/output-limits.js';
 import { isSwarmopError } from '../errors.js';
 
@@ -36,7 +44,11 @@ test('an unreadable tls file is an Invalid error naming the file', () => {
 
 test('malformed endpoints are refused', () => {
   for (const bad of ['http://h:2375', 'tcp://h', 'tcp://h:99999', 'unix://relative.sock', 'tcp://h:2375/x']) {
-    assert.throws(() => parseEndpoint(bad), (e: unknown) => isSwarmopError(e, 'Invalid'), bad);
+    assert.throws(
+      () => parseEndpoint(bad),
+      (e: unknown) => isSwarmopError(e, 'Invalid'),
+      bad,
+    );
   }
 });
 
@@ -84,7 +96,10 @@ test("the process's DOCKER_* environment never reaches a client: a unix endpoint
   process.env.DOCKER_PATH_PREFIX = '/elsewhere/';
   process.env.DOCKER_CLIENT_TIMEOUT = '1';
 
-  for (const docker of [new DockerClients().get('h', { endpoint: `unix://${socket}` }), newDockerClient(streamDockerOptionsFor({ endpoint: `unix://${socket}` }))]) {
+  for (const docker of [
+    new DockerClients().get('h', { endpoint: `unix://${socket}` }),
+    newDockerClient(streamDockerOptionsFor({ endpoint: `unix://${socket}` })),
+  ]) {
     const modem = docker.modem as unknown as Record<string, unknown>;
     assert.equal(modem.socketPath, socket);
     assert.equal(modem.host, undefined);
@@ -96,7 +111,10 @@ test("the process's DOCKER_* environment never reaches a client: a unix endpoint
   }
   // and a tcp endpoint keeps its own host, port and plain http
   const tcp = new DockerClients().get('t', { endpoint: 'tcp://192.0.2.7:2375' }).modem as unknown as Record<string, unknown>;
-  assert.deepEqual([tcp.host, tcp.port, tcp.protocol, tcp.ca, tcp.pathPrefix, tcp.timeout], ['192.0.2.7', 2375, 'http', undefined, undefined, DOCKER_API_TIMEOUT_MS]);
+  assert.deepEqual(
+    [tcp.host, tcp.port, tcp.protocol, tcp.ca, tcp.pathPrefix, tcp.timeout],
+    ['192.0.2.7', 2375, 'http', undefined, undefined, DOCKER_API_TIMEOUT_MS],
+  );
   // the environment is left as it was
   assert.equal(process.env.DOCKER_HOST, 'tcp://127.0.0.1:1');
 });
@@ -120,9 +138,15 @@ test('an API client reads at most its cap of one answer: an endpoint that answer
     server.close();
   });
   const { port } = server.address() as import('node:net').AddressInfo;
-  const docker = newDockerClient(dockerOptionsFor({ endpoint: `tcp://127.0.0.1:${port}` }, undefined, 30_000, { maxResponseBytes: 1024 * 1024 }));
+  const docker = newDockerClient(
+    dockerOptionsFor({ endpoint: `tcp://127.0.0.1:${port}` }, undefined, 30_000, { maxResponseBytes: 1024 * 1024 }),
+  );
   const started = Date.now();
-  await assert.rejects(docker.version(), (e: unknown) => e instanceof OutputLimitError && /Docker Engine at 127\.0\.0\.1:\d+: an answer over 1048576 bytes/.test((e as Error).message));
+  await assert.rejects(
+    docker.version(),
+    (e: unknown) =>
+      e instanceof OutputLimitError && /Docker Engine at 127\.0\.0\.1:\d+: an answer over 1048576 bytes/.test((e as Error).message),
+  );
   assert.ok(Date.now() - started < 10_000);
   endless = false;
   assert.equal(String(await docker.ping()), 'OK', 'the cap is per answer: a later one is read');

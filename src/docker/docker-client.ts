@@ -104,7 +104,10 @@ export function dockerOptionsFor(
 }
 
 /** Options for a client that only holds long-lived streams: no request timeout. */
-export function streamDockerOptionsFor(ep: DockerEndpoint, readFile: (path: string) => Buffer = (p) => readFileSync(p)): Docker.DockerOptions {
+export function streamDockerOptionsFor(
+  ep: DockerEndpoint,
+  readFile: (path: string) => Buffer = (p) => readFileSync(p),
+): Docker.DockerOptions {
   return dockerOptionsFor(ep, readFile, null);
 }
 

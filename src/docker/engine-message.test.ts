@@ -20,7 +20,10 @@ test('text is cut to 512 bytes of UTF-8 on a character boundary, ending in an el
 });
 
 test("an engine error gives the engine's json.message; a non-JSON body in the message is cut and cleaned", () => {
-  assert.equal(engineMessage({ statusCode: 404, json: { message: 'No such image: x' }, message: '(HTTP code 404) no such image - No such image: x ' }), 'No such image: x');
+  assert.equal(
+    engineMessage({ statusCode: 404, json: { message: 'No such image: x' }, message: '(HTTP code 404) no such image - No such image: x ' }),
+    'No such image: x',
+  );
   const page = `<html>\n<body>${'internal secret '.repeat(500)}</body></html>`;
   const reflected = engineMessage({ statusCode: 500, json: page, message: `(HTTP code 500) server error - ${page} ` });
   assert.ok(Buffer.byteLength(reflected) <= ENGINE_MESSAGE_MAX_BYTES);

@@ -8,7 +8,10 @@ import { OutputLimitError } from '../runtime/output-limits.js';
 function fakeDocker(stream: PassThrough) {
   return {
     getContainer: () => ({ exec: async () => ({ start: async () => stream, inspect: async () => ({ ExitCode: 0 }) }) }),
-    modem: { demuxStream: (s: PassThrough, out: PassThrough, err: PassThrough) => s.on('data', (b: Buffer) => (b[0] === 0x65 ? err : out).write(b)) },
+    modem: {
+      demuxStream: (s: PassThrough, out: PassThrough, err: PassThrough) =>
+        s.on('data', (b: Buffer) => (b[0] === 0x65 ? err : out).write(b)),
+    },
   } as never;
 }
 
@@ -26,6 +29,9 @@ test('a command that writes more than the cap fails the exec and its stream is e
   const running = execInContainer(fakeDocker(stream), 'c1', ['cat', '/dev/zero'], { maxOutputBytes: 1024 });
   await new Promise((r) => setImmediate(r));
   for (let i = 0; i < 4; i++) stream.write(Buffer.alloc(512, 0x30));
-  await assert.rejects(running, (e: unknown) => e instanceof OutputLimitError && /exec cat in c1: output over 1024 bytes/.test((e as Error).message));
+  await assert.rejects(
+    running,
+    (e: unknown) => e instanceof OutputLimitError && /exec cat in c1: output over 1024 bytes/.test((e as Error).message),
+  );
   assert.equal(stream.destroyed, true);
 });

@@ -48,16 +48,21 @@ export async function execInContainer(
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   // Both outputs count against one cap: past it the stream is ended and the exec fails.
-  const limit = new BoundedChunks({ maxBytes: options.maxOutputBytes ?? EXEC_OUTPUT_LIMIT_BYTES, what: `exec ${cmd[0]} in ${container}: output` });
+  const limit = new BoundedChunks({
+    maxBytes: options.maxOutputBytes ?? EXEC_OUTPUT_LIMIT_BYTES,
+    what: `exec ${cmd[0]} in ${container}: output`,
+  });
   let overflow: ((e: Error) => void) | undefined;
-  const keep = (into: Buffer[]) => (b: Buffer): void => {
-    try {
-      limit.push(b);
-      into.push(b);
-    } catch (e) {
-      overflow?.(e as Error);
-    }
-  };
+  const keep =
+    (into: Buffer[]) =>
+    (b: Buffer): void => {
+      try {
+        limit.push(b);
+        into.push(b);
+      } catch (e) {
+        overflow?.(e as Error);
+      }
+    };
   stdout.on('data', keep(out));
   stderr.on('data', keep(err));
   docker.modem.demuxStream(stream, stdout, stderr);
@@ -101,18 +106,10 @@ export async function execInContainer(
 }
 
 /** Like execInContainer but throws (with stderr) when the command exits non-zero. */
-export async function execOrThrow(
-  docker: Docker,
-  container: string,
-  cmd: readonly string[],
-  options: ExecOptions = {},
-): Promise<string> {
+export async function execOrThrow(docker: Docker, container: string, cmd: readonly string[], options: ExecOptions = {}): Promise<string> {
   const r = await execInContainer(docker, container, cmd, options);
   if (r.exitCode !== 0) {
-    throw new SwarmopError(
-      'Internal',
-      `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${engineText(r.stderr || r.stdout)}`,
-    );
+    throw new SwarmopError('Internal', `${cmd.join(' ')} in ${container} exited ${r.exitCode}: ${engineText(r.stderr || r.stdout)}`);
   }
   return r.stdout;
 }

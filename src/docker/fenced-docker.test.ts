@@ -34,10 +34,14 @@ test('a fenced client sends reads while not leading and refuses every change bef
   await assert.rejects(docker.getContainer('abc').start(), isLeadershipLost);
   await assert.rejects(docker.getContainer('abc').remove({ force: true }), isLeadershipLost);
   await assert.rejects(docker.createContainer({ Image: 'x' }), isLeadershipLost);
-  assert.deepEqual(dialed.map((d) => `${d.method} ${d.path.split('?')[0]}`), ['GET /containers/json'], 'no change left the process');
+  assert.deepEqual(
+    dialed.map((d) => `${d.method} ${d.path.split('?')[0]}`),
+    ['GET /containers/json'],
+    'no change left the process',
+  );
 });
 
-test('while leading, a change is sent with the lease\'s signal, which aborts when the lease ends', async () => {
+test("while leading, a change is sent with the lease's signal, which aborts when the lease ends", async () => {
   const { docker, dialed } = recordingClient();
   const fence = new LeaseFence({ clock: new FakeClock() });
   fence.grant({ key: 'k', session: 's', deadline: () => Infinity });

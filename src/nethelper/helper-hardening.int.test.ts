@@ -49,20 +49,30 @@ describe('the network helper with the reduced capability set, on a real engine',
     assert.ok(existsSync(packageFile(HELPER_ROOTFS)), `${HELPER_ROOTFS} missing: run hack/helper-rootfs.sh`);
     engine = await startDockerEngine({ name: 'helpersec' });
     docker = new Docker({ socketPath: engine.socketPath });
-    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[])
+      await docker.getContainer(c.Id).remove({ force: true });
     images = new HelperImageProvisioner({});
     assert.notEqual((await images.ensure(host())).state, 'Failed');
   });
   after(async () => {
     if (docker) {
       await cleanHost().catch(() => undefined);
-      for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+      for (const c of (await docker.listContainers({ all: true })) as { Id: string }[])
+        await docker.getContainer(c.Id).remove({ force: true });
     }
     await engine?.stop();
   });
 
   const workload = async (name: string): Promise<Docker.Container> => {
-    const w = await docker.createContainer({ name, Image: images.image, Entrypoint: [''], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
+    const w = await docker.createContainer({
+      name,
+      Image: images.image,
+      Entrypoint: [''],
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
+      HostConfig: { NetworkMode: 'none' },
+    });
     await w.start();
     return w;
   };
@@ -89,23 +99,45 @@ describe('the network helper with the reduced capability set, on a real engine',
     const r = await helper.run(host(), applyProgram(steps));
     assert.equal(r.failedAt, undefined, r.stderr);
     // arping (NET_RAW) run in the foreground, to see its exit code (the plan detaches it).
-    const arping = await execInContainer(docker, HELPER, ['nsenter', `--net=${netns}`, 'arping', '-c', '1', '-U', '-I', 'eth1', '10.251.77.5']);
+    const arping = await execInContainer(docker, HELPER, [
+      'nsenter',
+      `--net=${netns}`,
+      'arping',
+      '-c',
+      '1',
+      '-U',
+      '-I',
+      'eth1',
+      '10.251.77.5',
+    ]);
     assert.equal(arping.exitCode, 0, arping.stderr);
 
     // Seen from the container itself: in its own namespace, with its address, MAC and route.
     const inside = await execInContainer(docker, 'hsec-workload', ['ip', '-j', 'addr', 'show', 'dev', 'eth1']);
     const [eth1] = JSON.parse(inside.stdout) as { address: string; operstate: string; addr_info: { local: string; prefixlen: number }[] }[];
     assert.equal(eth1?.address, MAC);
-    assert.deepEqual(eth1?.addr_info.map((a) => `${a.local}/${a.prefixlen}`), ['10.251.77.5/24']);
-    assert.match((await execInContainer(docker, 'hsec-workload', ['ip', 'route', 'show', 'default'])).stdout, /^default via 10\.251\.77\.1 dev eth1/);
+    assert.deepEqual(
+      eth1?.addr_info.map((a) => `${a.local}/${a.prefixlen}`),
+      ['10.251.77.5/24'],
+    );
+    assert.match(
+      (await execInContainer(docker, 'hsec-workload', ['ip', 'route', 'show', 'default'])).stdout,
+      /^default via 10\.251\.77\.1 dev eth1/,
+    );
     // And in the host's namespace: the host end on the bridge, no eth1 with that address.
-    const hostLinks = JSON.parse((await execInContainer(docker, HELPER, ['ip', '-j', 'addr'])).stdout) as { ifname: string; master?: string; addr_info: { local: string }[] }[];
+    const hostLinks = JSON.parse((await execInContainer(docker, HELPER, ['ip', '-j', 'addr'])).stdout) as {
+      ifname: string;
+      master?: string;
+      addr_info: { local: string }[];
+    }[];
     assert.equal(hostLinks.find((l) => l.ifname === HOST_VETH)?.master, BRIDGE);
     assert.ok(!hostLinks.some((l) => l.addr_info.some((a) => a.local === '10.251.77.5')), 'the address is not in the host namespace');
 
     // docker inspect of the helper.
     const h = await docker.getContainer(helperId).inspect();
-    const hc = h.HostConfig as Docker.HostConfig & { Mounts?: { Type: string; Source: string; Target: string; ReadOnly?: boolean; BindOptions?: { Propagation?: string } }[] };
+    const hc = h.HostConfig as Docker.HostConfig & {
+      Mounts?: { Type: string; Source: string; Target: string; ReadOnly?: boolean; BindOptions?: { Propagation?: string } }[];
+    };
     assert.deepEqual([...(hc.CapAdd ?? [])].sort(), ['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
     assert.deepEqual(hc.CapDrop, ['ALL']);
     assert.deepEqual(hc.SecurityOpt, ['no-new-privileges']);
@@ -116,9 +148,16 @@ describe('the network helper with the reduced capability set, on a real engine',
     assert.equal(hc.Privileged, false);
     assert.equal(hc.NetworkMode, 'host');
     const engineDir = info.NetworkSettings.SandboxKey.slice(0, info.NetworkSettings.SandboxKey.lastIndexOf('/'));
-    assert.deepEqual(hc.Mounts, [{ Type: 'bind', Source: engineDir, Target: HELPER_NETNS_DIR, ReadOnly: true, BindOptions: { Propagation: 'rslave' } }]);
-    assert.deepEqual(h.Mounts.map((m) => [m.Destination, m.RW]), [[HELPER_NETNS_DIR, false]]);
-    console.log(`# helper: CapAdd ${JSON.stringify(hc.CapAdd)} CapDrop ${JSON.stringify(hc.CapDrop)} PidMode ${JSON.stringify(hc.PidMode)} ReadonlyRootfs ${hc.ReadonlyRootfs} PidsLimit ${hc.PidsLimit} Memory ${hc.Memory} netns ${engineDir} -> ${HELPER_NETNS_DIR} (ro, rslave)`);
+    assert.deepEqual(hc.Mounts, [
+      { Type: 'bind', Source: engineDir, Target: HELPER_NETNS_DIR, ReadOnly: true, BindOptions: { Propagation: 'rslave' } },
+    ]);
+    assert.deepEqual(
+      h.Mounts.map((m) => [m.Destination, m.RW]),
+      [[HELPER_NETNS_DIR, false]],
+    );
+    console.log(
+      `# helper: CapAdd ${JSON.stringify(hc.CapAdd)} CapDrop ${JSON.stringify(hc.CapDrop)} PidMode ${JSON.stringify(hc.PidMode)} ReadonlyRootfs ${hc.ReadonlyRootfs} PidsLimit ${hc.PidsLimit} Memory ${hc.Memory} netns ${engineDir} -> ${HELPER_NETNS_DIR} (ro, rslave)`,
+    );
 
     // Its root filesystem and the netns folder are read-only; it sees no host process.
     assert.notEqual((await execInContainer(docker, HELPER, ['sh', '-c', 'echo x > /etc/x'])).exitCode, 0);
@@ -159,16 +198,36 @@ describe('the network helper with the reduced capability set, on a real engine',
     };
     const ok = (n: number): boolean => n === 0;
     const withoutSysAdmin = await probe('SYS_ADMIN');
-    assert.deepEqual([ok(withoutSysAdmin.enter), ok(withoutSysAdmin.linkAdd), ok(withoutSysAdmin.arping)], [false, true, true], 'SYS_ADMIN: setns');
+    assert.deepEqual(
+      [ok(withoutSysAdmin.enter), ok(withoutSysAdmin.linkAdd), ok(withoutSysAdmin.arping)],
+      [false, true, true],
+      'SYS_ADMIN: setns',
+    );
     const withoutNetAdmin = await probe('NET_ADMIN');
-    assert.deepEqual([ok(withoutNetAdmin.enter), ok(withoutNetAdmin.linkAdd), ok(withoutNetAdmin.arping)], [true, false, true], 'NET_ADMIN: links');
+    assert.deepEqual(
+      [ok(withoutNetAdmin.enter), ok(withoutNetAdmin.linkAdd), ok(withoutNetAdmin.arping)],
+      [true, false, true],
+      'NET_ADMIN: links',
+    );
     const withoutNetRaw = await probe('NET_RAW');
-    assert.deepEqual([ok(withoutNetRaw.enter), ok(withoutNetRaw.linkAdd), ok(withoutNetRaw.arping)], [true, true, false], 'NET_RAW: arping');
+    assert.deepEqual(
+      [ok(withoutNetRaw.enter), ok(withoutNetRaw.linkAdd), ok(withoutNetRaw.arping)],
+      [true, true, false],
+      'NET_RAW: arping',
+    );
   });
 
   it("an engine answer naming another path is refused before any program runs: the host's own namespace, /proc, a .. path", async () => {
     const helper = new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER });
-    const hostNet = await docker.createContainer({ name: 'hsec-hostnet', Image: images.image, Entrypoint: [''], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'host' } });
+    const hostNet = await docker.createContainer({
+      name: 'hsec-hostnet',
+      Image: images.image,
+      Entrypoint: [''],
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
+      HostConfig: { NetworkMode: 'host' },
+    });
     await hostNet.start();
     const hostKey = (await hostNet.inspect()).NetworkSettings.SandboxKey;
     assert.match(hostKey, /\/netns\/default$/);
@@ -178,30 +237,73 @@ describe('the network helper with the reduced capability set, on a real engine',
     }
   });
 
-  it('the reconciler attaches through it from the engine\'s SandboxKey, detaches on delete, and refuses a --net host container without touching the host', async () => {
+  it("the reconciler attaches through it from the engine's SandboxKey, detaches on delete, and refuses a --net host container without touching the host", async () => {
     const ctx = recordingContext({ hosts: [{ name: 'helpersec', address: '127.0.0.1', endpoint: engine.dockerHost }] });
-    const reconciler = createStaticIPAttachmentReconciler({ helper: new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER }) });
+    const reconciler = createStaticIPAttachmentReconciler({
+      helper: new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER }),
+    });
     await workload('hsec-reconciled');
-    const o = attachment('hsec-reconciled', { host: 'helpersec', container: 'hsec-reconciled', bridge: 'brhsec1', address: '10.251.78.5/24', gateway: '10.251.78.1', ownBridge: true });
+    const o = attachment('hsec-reconciled', {
+      host: 'helpersec',
+      container: 'hsec-reconciled',
+      bridge: 'brhsec1',
+      address: '10.251.78.5/24',
+      gateway: '10.251.78.1',
+      ownBridge: true,
+    });
     ctx.objects.set(`StaticIPAttachment/${o.metadata.name}`, o as unknown as Resource);
     const out = await reconciler.reconcile(o, ctx);
     assert.equal(out.conditions[0]?.reason, 'Attached', JSON.stringify(out.conditions));
-    assert.match((await execInContainer(docker, 'hsec-reconciled', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'])).stdout, / 10\.251\.78\.5\/24 /);
+    assert.match(
+      (await execInContainer(docker, 'hsec-reconciled', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1'])).stdout,
+      / 10\.251\.78\.5\/24 /,
+    );
     await reconciler.finalize(o, ctx);
-    assert.equal((await execInContainer(docker, 'hsec-reconciled', ['ip', 'link', 'show', 'eth1'])).exitCode, 1, 'eth1 is gone from the container');
-    const links = async (): Promise<string[]> => (JSON.parse((await execInContainer(docker, HELPER, ['ip', '-j', 'addr'])).stdout) as { ifname: string; addr_info: { local: string }[] }[]).map((l) => `${l.ifname} ${l.addr_info.map((a) => a.local).join(',')}`).sort();
+    assert.equal(
+      (await execInContainer(docker, 'hsec-reconciled', ['ip', 'link', 'show', 'eth1'])).exitCode,
+      1,
+      'eth1 is gone from the container',
+    );
+    const links = async (): Promise<string[]> =>
+      (
+        JSON.parse((await execInContainer(docker, HELPER, ['ip', '-j', 'addr'])).stdout) as {
+          ifname: string;
+          addr_info: { local: string }[];
+        }[]
+      )
+        .map((l) => `${l.ifname} ${l.addr_info.map((a) => a.local).join(',')}`)
+        .sort();
     assert.ok(!(await links()).some((l) => l.startsWith('brhsec1 ')), 'its own bridge is deleted');
 
     // A container in the host's namespace (its SandboxKey is the engine's `default`): refused by its
     // network mode before the key is even looked at, and the host's links are as they were. The
     // key's own check (NetnsRefused) is covered by the reconciler's unit tests.
-    const hostNet = await docker.createContainer({ name: 'hsec-hostnet-target', Image: images.image, Entrypoint: [''], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'host' } });
+    const hostNet = await docker.createContainer({
+      name: 'hsec-hostnet-target',
+      Image: images.image,
+      Entrypoint: [''],
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
+      HostConfig: { NetworkMode: 'host' },
+    });
     await hostNet.start();
     const before = await links();
-    const h = attachment('hsec-hostnet-target', { host: 'helpersec', container: 'hsec-hostnet-target', bridge: 'brhsec2', address: '10.251.79.5/24', gateway: '10.251.79.1', ownBridge: true });
+    const h = attachment('hsec-hostnet-target', {
+      host: 'helpersec',
+      container: 'hsec-hostnet-target',
+      bridge: 'brhsec2',
+      address: '10.251.79.5/24',
+      gateway: '10.251.79.1',
+      ownBridge: true,
+    });
     ctx.objects.set(`StaticIPAttachment/${h.metadata.name}`, h as unknown as Resource);
     const refused = await reconciler.reconcile(h, ctx);
-    assert.deepEqual([refused.conditions[0]?.status, refused.conditions[0]?.reason], ['False', 'NoOwnNetworkNamespace'], JSON.stringify(refused.conditions));
+    assert.deepEqual(
+      [refused.conditions[0]?.status, refused.conditions[0]?.reason],
+      ['False', 'NoOwnNetworkNamespace'],
+      JSON.stringify(refused.conditions),
+    );
     assert.match(refused.conditions[0]?.message ?? '', /^spec\.container: .* has network mode host/);
     assert.deepEqual(await links(), before, 'nothing changed in the host namespace');
   });
@@ -209,7 +311,12 @@ describe('the network helper with the reduced capability set, on a real engine',
   it('a helper left by an older operator (host PIDs, SYS_PTRACE) is replaced, not reused', async () => {
     await docker.getContainer(HELPER).remove({ force: true });
     const old = await docker.createContainer({
-      name: HELPER, Image: images.image, Entrypoint: [''], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL,
+      name: HELPER,
+      Image: images.image,
+      Entrypoint: [''],
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
       HostConfig: { NetworkMode: 'host', PidMode: 'host', CapAdd: ['NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'] },
     });
     await old.start();
@@ -237,7 +344,8 @@ describe('an engine whose netns folder is on a slave-only mount (a Docker-in-Doc
       delete process.env['DOCKERD_RUN_PROPAGATION'];
     }
     docker = new Docker({ socketPath: engine.socketPath });
-    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[])
+      await docker.getContainer(c.Id).remove({ force: true });
   });
   after(async () => {
     await engine?.stop();
@@ -248,7 +356,14 @@ describe('an engine whose netns folder is on a slave-only mount (a Docker-in-Doc
     const host = { name: 'helpersec-slave', docker };
     assert.notEqual((await images.ensure(host)).state, 'Failed');
     const helper = new ResidentNetHelper({ image: images.image, labels: LABEL, containerName: HELPER });
-    await assert.rejects(helper.containerId(host), (e: unknown) => isSwarmopError(e, 'Unavailable') && /is not on a shared mount: namespaces of containers started after the network helper do not reach it.*mount --make-rshared \//.test(e.message));
+    await assert.rejects(
+      helper.containerId(host),
+      (e: unknown) =>
+        isSwarmopError(e, 'Unavailable') &&
+        /is not on a shared mount: namespaces of containers started after the network helper do not reach it.*mount --make-rshared \//.test(
+          e.message,
+        ),
+    );
     assert.deepEqual(await docker.listContainers({ all: true }), [], 'neither the helper nor its probe is left');
   });
 });

@@ -20,18 +20,23 @@ describe('HelperImageProvisioner on an empty engine', () => {
   let engine: DockerEngineHandle;
   let docker: Docker;
   const lines: { message: string; fields?: Record<string, unknown> }[] = [];
-  const log = { info: (message: string, fields?: Record<string, unknown>) => lines.push({ message, ...(fields ? { fields } : {}) }), warn: (message: string, fields?: Record<string, unknown>) => lines.push({ message, ...(fields ? { fields } : {}) }) };
+  const log = {
+    info: (message: string, fields?: Record<string, unknown>) => lines.push({ message, ...(fields ? { fields } : {}) }),
+    warn: (message: string, fields?: Record<string, unknown>) => lines.push({ message, ...(fields ? { fields } : {}) }),
+  };
 
   before(async () => {
     assert.ok(existsSync(packageFile(HELPER_ROOTFS)), `${HELPER_ROOTFS} missing: run hack/helper-rootfs.sh`);
     engine = await startDockerEngine({ name: 'itest-helper-image' });
     docker = new Docker({ socketPath: engine.socketPath });
     // Empty means empty: no image from an earlier run.
-    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[])
+      await docker.getContainer(c.Id).remove({ force: true });
     for (const i of (await docker.listImages()) as { Id: string }[]) await docker.getImage(i.Id).remove({ force: true });
   });
   after(async () => {
-    for (const c of ((await docker?.listContainers({ all: true })) ?? []) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of ((await docker?.listContainers({ all: true })) ?? []) as { Id: string }[])
+      await docker.getContainer(c.Id).remove({ force: true });
     await engine?.stop();
   });
 
@@ -48,7 +53,10 @@ describe('HelperImageProvisioner on an empty engine', () => {
     const info = await docker.getImage(defaultHelperImage()).inspect();
     assert.equal(info.Id, a.id);
     assert.match(info.Config.Labels?.[HELPER_ROOTFS_LABEL] ?? '', /^sha256:[0-9a-f]{64}$/);
-    assert.deepEqual(lines.filter((l) => l.message === 'helper image provisioned').map((l) => [l.fields?.['host'], l.fields?.['how']]), [['empty', 'imported']]);
+    assert.deepEqual(
+      lines.filter((l) => l.message === 'helper image provisioned').map((l) => [l.fields?.['host'], l.fields?.['how']]),
+      [['empty', 'imported']],
+    );
 
     // Another operator (a restart) finds it there and imports nothing.
     const again = await new HelperImageProvisioner({ log }).ensure(host);
@@ -58,17 +66,36 @@ describe('HelperImageProvisioner on an empty engine', () => {
 
   it('the resident helper runs the observe program with the imported image (ip -j -batch, nsenter, sh)', async () => {
     const images = new HelperImageProvisioner({ log });
-    const helper = new ResidentNetHelper({ image: images.image, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest' });
+    const helper = new ResidentNetHelper({
+      image: images.image,
+      ensureImage: (h) => images.require(h),
+      labels: LABEL,
+      containerName: 'swarmop-nethelper-itest',
+    });
     // A workload with its own network namespace (the helper image itself, idle, with only lo).
-    const w = await docker.createContainer({ name: 'helper-itest-workload', Image: images.image, Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
+    const w = await docker.createContainer({
+      name: 'helper-itest-workload',
+      Image: images.image,
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
+      HostConfig: { NetworkMode: 'none' },
+    });
     await w.start();
     const netns = await helper.netnsPath({ name: 'empty', docker }, (await w.inspect()).NetworkSettings.SandboxKey);
     const r = await helper.run({ name: 'empty', docker }, observeProgram(netns));
     assert.equal(r.failedAt, undefined, r.stderr);
-    assert.deepEqual(r.results.map((x) => x.exitCode), [0, 0], r.stderr);
+    assert.deepEqual(
+      r.results.map((x) => x.exitCode),
+      [0, 0],
+      r.stderr,
+    );
     const obs = parseObservation(r, netns);
     assert.ok(obs.host.links.length > 0);
-    assert.deepEqual(obs.container?.links.map((l) => l.name), ['lo']);
+    assert.deepEqual(
+      obs.container?.links.map((l) => l.name),
+      ['lo'],
+    );
     const c = await docker.getContainer('swarmop-nethelper-itest').inspect();
     assert.equal(c.State.Running, true);
     assert.equal(c.HostConfig.Privileged, false);
@@ -79,14 +106,26 @@ describe('HelperImageProvisioner on an empty engine', () => {
     const host = { name: 'empty', docker };
     assert.equal((await images.ensure(host)).state, 'Present');
     // Someone cleans the host: every container goes, then the image.
-    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[]) await docker.getContainer(c.Id).remove({ force: true });
+    for (const c of (await docker.listContainers({ all: true })) as { Id: string }[])
+      await docker.getContainer(c.Id).remove({ force: true });
     await docker.getImage(images.image).remove();
     const before = lines.filter((l) => l.message === 'helper image provisioned').length;
-    const helper = new ResidentNetHelper({ image: images.image, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-again' });
+    const helper = new ResidentNetHelper({
+      image: images.image,
+      ensureImage: (h) => images.require(h),
+      labels: LABEL,
+      containerName: 'swarmop-nethelper-itest-again',
+    });
     const id = await helper.containerId(host);
     assert.equal((await docker.getContainer(id).inspect()).State.Running, true);
     assert.match((await docker.getImage(images.image).inspect()).Config.Labels?.[HELPER_ROOTFS_LABEL] ?? '', /^sha256:/);
-    assert.deepEqual(lines.filter((l) => l.message === 'helper image provisioned').slice(before).map((l) => [l.fields?.['host'], l.fields?.['how']]), [['empty', 'imported']]);
+    assert.deepEqual(
+      lines
+        .filter((l) => l.message === 'helper image provisioned')
+        .slice(before)
+        .map((l) => [l.fields?.['host'], l.fields?.['how']]),
+      [['empty', 'imported']],
+    );
     assert.equal((await images.ensure(host)).state, 'Imported', 'the DockerHost status shows the new provisioning');
   });
 
@@ -95,30 +134,58 @@ describe('HelperImageProvisioner on an empty engine', () => {
     // `ip`, `nsenter` and `sh` are promised by the contract, whatever the image starts by default.
     const custom = 'swarmop-test/entrypoint-helper:1';
     const rootfs = readFileSync(packageFile(HELPER_ROOTFS));
-    const stream = await (docker.importImage(rootfs as never, { repo: 'swarmop-test/entrypoint-helper', tag: '1', changes: ['ENTRYPOINT ["cat", "/nonexistent"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+    const stream = await (docker.importImage(
+      rootfs as never,
+      { repo: 'swarmop-test/entrypoint-helper', tag: '1', changes: ['ENTRYPOINT ["cat", "/nonexistent"]'] } as never,
+    ) as unknown as Promise<NodeJS.ReadableStream>);
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+    );
     const images = new HelperImageProvisioner({ image: custom, log });
-    assert.deepEqual(await images.ensure({ name: 'empty', docker }), { image: custom, state: 'Present', id: (await docker.getImage(custom).inspect()).Id });
-    const w = await docker.createContainer({ name: 'helper-itest-workload-2', Image: images.image, Entrypoint: [], Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: LABEL, HostConfig: { NetworkMode: 'none' } });
+    assert.deepEqual(await images.ensure({ name: 'empty', docker }), {
+      image: custom,
+      state: 'Present',
+      id: (await docker.getImage(custom).inspect()).Id,
+    });
+    const w = await docker.createContainer({
+      name: 'helper-itest-workload-2',
+      Image: images.image,
+      Entrypoint: [],
+      Cmd: HELPER_IDLE_CMD,
+      OpenStdin: true,
+      Labels: LABEL,
+      HostConfig: { NetworkMode: 'none' },
+    });
     await w.start();
     const key = (await w.inspect()).NetworkSettings.SandboxKey;
-    const resident = new ResidentNetHelper({ image: custom, ensureImage: (h) => images.require(h), labels: LABEL, containerName: 'swarmop-nethelper-itest-custom' });
+    const resident = new ResidentNetHelper({
+      image: custom,
+      ensureImage: (h) => images.require(h),
+      labels: LABEL,
+      containerName: 'swarmop-nethelper-itest-custom',
+    });
     const netns = await resident.netnsPath({ name: 'empty', docker }, key);
     const r = await resident.run({ name: 'empty', docker }, observeProgram(netns));
     assert.deepEqual([r.failedAt, r.results.map((x) => x.exitCode)], [undefined, [0, 0]], r.stderr);
-    assert.deepEqual(parseObservation(r, netns).container?.links.map((l) => l.name), ['lo']);
+    assert.deepEqual(
+      parseObservation(r, netns).container?.links.map((l) => l.name),
+      ['lo'],
+    );
     const runOnce = new RunOnceNetHelper({ image: custom, labels: LABEL });
     const once = await runOnce.run({ name: 'empty', docker }, observeProgram(await runOnce.netnsPath({ name: 'empty', docker }, key)));
     assert.deepEqual([once.failedAt, once.results.map((x) => x.exitCode)], [undefined, [0, 0]], once.stderr);
   });
 
-  it('a custom image the host cannot pull is Failed with the engine\'s message, and require() says so', async () => {
+  it("a custom image the host cannot pull is Failed with the engine's message, and require() says so", async () => {
     const images = new HelperImageProvisioner({ image: 'swarmop-test/no-such-helper:0', log });
     const s = await images.ensure({ name: 'empty', docker });
     assert.equal(s.state, 'Failed');
     assert.equal(s.reason, 'PullFailed');
     assert.match(s.message ?? '', /^pull of swarmop-test\/no-such-helper:0 failed: \S/);
-    await assert.rejects(images.require({ name: 'empty', docker }), /network helper image swarmop-test\/no-such-helper:0 is not on host empty: pull of/);
+    await assert.rejects(
+      images.require({ name: 'empty', docker }),
+      /network helper image swarmop-test\/no-such-helper:0 is not on host empty: pull of/,
+    );
   });
 
   it('without the root filesystem the default image is Failed: RootfsMissing, naming the file and the way out', async () => {

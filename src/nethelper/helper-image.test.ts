@@ -16,8 +16,18 @@ test('image references split into repository and tag; a registry port is not a t
 });
 
 test("the engine's message is kept, without dockerode's HTTP prefix", () => {
-  assert.equal(engineMessage({ statusCode: 404, json: { message: 'pull access denied for x' }, message: '(HTTP code 404) unexpected - pull access denied for x' }), 'pull access denied for x');
-  assert.equal(engineMessage(new Error('(HTTP code 500) server error - dial tcp: lookup registry-1.docker.io: no such host')), 'dial tcp: lookup registry-1.docker.io: no such host');
+  assert.equal(
+    engineMessage({
+      statusCode: 404,
+      json: { message: 'pull access denied for x' },
+      message: '(HTTP code 404) unexpected - pull access denied for x',
+    }),
+    'pull access denied for x',
+  );
+  assert.equal(
+    engineMessage(new Error('(HTTP code 500) server error - dial tcp: lookup registry-1.docker.io: no such host')),
+    'dial tcp: lookup registry-1.docker.io: no such host',
+  );
   assert.equal(engineMessage(new Error('connect ECONNREFUSED 10.0.0.1:2375')), 'connect ECONNREFUSED 10.0.0.1:2375');
 });
 
@@ -52,7 +62,10 @@ test('a --helper-image pinned by digest is looked up and pulled by that digest (
 });
 
 test('a --helper-image given by tag alone draws a warning naming the digest form; a digest or the default does not', () => {
-  assert.match(helperImagePinWarning('team/nethelper:2') ?? '', /^--helper-image team\/nethelper:2 is a tag: whatever the registry serves under it runs with the helper's privileges on every host; pin it as team\/nethelper:2@sha256:/);
+  assert.match(
+    helperImagePinWarning('team/nethelper:2') ?? '',
+    /^--helper-image team\/nethelper:2 is a tag: whatever the registry serves under it runs with the helper's privileges on every host; pin it as team\/nethelper:2@sha256:/,
+  );
   assert.equal(helperImagePinWarning(`team/nethelper@sha256:${'0'.repeat(64)}`), undefined);
   assert.equal(helperImagePinWarning(undefined), undefined);
 });

@@ -147,7 +147,8 @@ export class HelperImageProvisioner {
       this.forget(host.name);
       s = await this.ensure(host);
     }
-    if (s.state === 'Failed') throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}: ${s.message}`);
+    if (s.state === 'Failed')
+      throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}: ${s.message}`);
   }
 
   /** Check the host again at the next ensure (e.g. the image was removed by hand). */
@@ -165,7 +166,8 @@ export class HelperImageProvisioner {
         if (this.custom) return { image: this.image, state: 'Present', id: present.Id };
         const { digest } = await this.loadRootfs().catch(() => ({ digest: undefined }));
         // Without the archive at hand any image under the tag is taken as it is.
-        if (digest === undefined || present.Config?.Labels?.[HELPER_ROOTFS_LABEL] === digest) return { image: this.image, state: 'Present', id: present.Id };
+        if (digest === undefined || present.Config?.Labels?.[HELPER_ROOTFS_LABEL] === digest)
+          return { image: this.image, state: 'Present', id: present.Id };
       }
       return this.custom ? await this.pull(host) : await this.import(host);
     } catch (err) {
@@ -196,7 +198,12 @@ export class HelperImageProvisioner {
     const reported = (await host.docker.version()).Arch;
     if (!reported || reported === built) return undefined;
     const message = `helper image is built for ${built}, host reports ${reported}: pack swarmop on a ${reported} machine for this host, or run the operator with --helper-image IMAGE`;
-    this.log?.warn('helper image not provisioned', { host: host.name, image: this.image, reason: 'HelperArchitectureMismatch', error: message });
+    this.log?.warn('helper image not provisioned', {
+      host: host.name,
+      image: this.image,
+      reason: 'HelperArchitectureMismatch',
+      error: message,
+    });
     return { image: this.image, state: 'Failed', reason: 'HelperArchitectureMismatch', message };
   }
 
@@ -222,11 +229,18 @@ export class HelperImageProvisioner {
     const [repo, tag] = splitTag(this.image);
     const started = this.now();
     try {
-      const stream = await (host.docker.importImage(rootfs.bytes as never, {
-        repo,
-        tag,
-        changes: [`CMD ${JSON.stringify(HELPER_IDLE_CMD)}`, `LABEL ${HELPER_ROOTFS_LABEL}=${rootfs.digest}`, 'LABEL io.swarmop.role=nethelper'],
-      } as never) as unknown as Promise<NodeJS.ReadableStream>);
+      const stream = await (host.docker.importImage(
+        rootfs.bytes as never,
+        {
+          repo,
+          tag,
+          changes: [
+            `CMD ${JSON.stringify(HELPER_IDLE_CMD)}`,
+            `LABEL ${HELPER_ROOTFS_LABEL}=${rootfs.digest}`,
+            'LABEL io.swarmop.role=nethelper',
+          ],
+        } as never,
+      ) as unknown as Promise<NodeJS.ReadableStream>);
       await follow(host.docker, stream);
     } catch (err) {
       const message = `import of ${this.image} failed: ${engineMessage(err)}`;
@@ -235,14 +249,26 @@ export class HelperImageProvisioner {
     }
     const provisionMs = this.now() - started;
     const id = (await this.inspect(host.docker))?.Id;
-    this.log?.info('helper image provisioned', { host: host.name, image: this.image, how: 'imported', bytes: rootfs.bytes.length, ms: provisionMs });
-    return { image: this.image, state: 'Imported', ...(id ? { id } : {}), message: `imported from ${rootfs.bytes.length} bytes of root filesystem`, provisionMs };
+    this.log?.info('helper image provisioned', {
+      host: host.name,
+      image: this.image,
+      how: 'imported',
+      bytes: rootfs.bytes.length,
+      ms: provisionMs,
+    });
+    return {
+      image: this.image,
+      state: 'Imported',
+      ...(id ? { id } : {}),
+      message: `imported from ${rootfs.bytes.length} bytes of root filesystem`,
+      provisionMs,
+    };
   }
 
   private async pull(host: HelperImageHost): Promise<HelperImageStatus> {
     const started = this.now();
     try {
-      await follow(host.docker, (await (host.docker.pull(this.image) as unknown as Promise<NodeJS.ReadableStream>)));
+      await follow(host.docker, await (host.docker.pull(this.image) as unknown as Promise<NodeJS.ReadableStream>));
     } catch (err) {
       const message = `pull of ${this.image} failed: ${engineMessage(err)}`;
       this.log?.warn('helper image not provisioned', { host: host.name, image: this.image, reason: 'PullFailed', error: message });

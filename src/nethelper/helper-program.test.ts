@@ -49,7 +49,10 @@ test('a failing must command stops the program and is reported', () => {
 });
 
 test('a program cut short (fewer step marks than commands) counts as failed at the first missing step', () => {
-  const cmds: HelperCommand[] = [{ mode: 'must', argv: ['a'] }, { mode: 'must', argv: ['b'] }];
+  const cmds: HelperCommand[] = [
+    { mode: 'must', argv: ['a'] },
+    { mode: 'must', argv: ['b'] },
+  ];
   assert.equal(parseProgramOutput(cmds, '\n@@swarmop-step 0 0@@\n', '').failedAt, 1);
 });
 

@@ -77,7 +77,10 @@ export function runnerArgs(commands: readonly HelperCommand[]): string[] {
     const stdin = c.stdin ?? [];
     for (const a of [...c.argv, ...stdin]) {
       if (a.includes('\n') || a.includes('\0')) {
-        throw new SwarmopError('Invalid', `helper argument ${JSON.stringify(a.slice(0, 60))} holds a newline or NUL and cannot be sent to the network helper`);
+        throw new SwarmopError(
+          'Invalid',
+          `helper argument ${JSON.stringify(a.slice(0, 60))} holds a newline or NUL and cannot be sent to the network helper`,
+        );
       }
     }
     args.push(c.mode, String(c.argv.length), String(stdin.length), ...c.argv, ...stdin);

@@ -52,7 +52,20 @@ test('programs run one after another on one session, each with its own outputs a
 test('values reach the command verbatim: shell metacharacters, spaces, empty strings, a command that reads stdin', async () => {
   const { session, stream } = localSession();
   try {
-    const nasty = ['$(touch /tmp/swarmop-pwned)', '`id`', 'a b', '"; exit 9; "', "'", '${HOME}', '*', '', ' lead', 'trail ', 'back\\slash', 'P 7'];
+    const nasty = [
+      '$(touch /tmp/swarmop-pwned)',
+      '`id`',
+      'a b',
+      '"; exit 9; "',
+      "'",
+      '${HOME}',
+      '*',
+      '',
+      ' lead',
+      'trail ',
+      'back\\slash',
+      'P 7',
+    ];
     const r = await session.run([
       { mode: 'must', argv: ['printf', '%s|', ...nasty] },
       // A command reading stdin gets EOF, not the next program.
@@ -138,12 +151,21 @@ test('a helper that writes more than the output cap without finishing ends the s
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let closedByUs = false;
-  const stream: ExecStream = { stdout, stderr, write: () => undefined, closed: new Promise(() => undefined), close: () => void (closedByUs = true) };
+  const stream: ExecStream = {
+    stdout,
+    stderr,
+    write: () => undefined,
+    closed: new Promise(() => undefined),
+    close: () => void (closedByUs = true),
+  };
   const session = HelperSession.over(stream, 5_000, { maxOutputBytes: 1024 });
   const running = session.run([{ argv: ['ip', '-json', 'link', 'show'], mode: 'must' }]);
   stdout.write('x'.repeat(600));
   stdout.write('x'.repeat(600));
-  await assert.rejects(running, (e: unknown) => isSwarmopError(e, 'Unavailable') && /network helper session: output over 1024 bytes/.test((e as Error).message));
+  await assert.rejects(
+    running,
+    (e: unknown) => isSwarmopError(e, 'Unavailable') && /network helper session: output over 1024 bytes/.test((e as Error).message),
+  );
   assert.equal(session.dead, true);
   assert.equal(closedByUs, true, 'the session is closed');
   stderr.write('y'.repeat(2000)); // after the end: dropped, not kept

@@ -76,7 +76,8 @@ export class HelperSession {
     // connection (the helper's script ends), and nothing more is written.
     if (fence) {
       const ended = fence.signal;
-      const onEnd = (): void => this.#fail(ended.reason instanceof Error ? ended.reason : new SwarmopError('LeadershipLost', 'not leading'));
+      const onEnd = (): void =>
+        this.#fail(ended.reason instanceof Error ? ended.reason : new SwarmopError('LeadershipLost', 'not leading'));
       if (ended.aborted) queueMicrotask(onEnd);
       else ended.addEventListener('abort', onEnd, { once: true });
       void stream.closed.then(() => ended.removeEventListener('abort', onEnd));
@@ -118,7 +119,10 @@ export class HelperSession {
     const id = this.#nextId++;
     const framed = frameProgram(id, commands); // throws before anything is queued
     return new Promise<ProgramResult>((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new SwarmopError('Timeout', `network helper program did not finish within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      const timer = setTimeout(
+        () => this.#fail(new SwarmopError('Timeout', `network helper program did not finish within ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
       const p: Pending = {
         id,
         commands,
@@ -211,11 +215,19 @@ export class SessionNetHelper implements NetHelper {
 
   /** Closes every session (the helpers' scripts end at EOF); later programs open new ones. */
   closeAll(): void {
-    for (const { session } of this.#sessions.values()) void session.then((s) => s.close(), () => undefined);
+    for (const { session } of this.#sessions.values())
+      void session.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     this.#sessions.clear();
   }
 
-  async run(host: HelperHost & { streamDocker?: Docker }, commands: readonly HelperCommand[], options: { signal?: AbortSignal } = {}): Promise<ProgramResult> {
+  async run(
+    host: HelperHost & { streamDocker?: Docker },
+    commands: readonly HelperCommand[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ProgramResult> {
     const docker = host.streamDocker;
     if (!docker) return this.#resident.run(host, commands, options);
     for (let attempt = 0; ; attempt++) {
@@ -228,7 +240,9 @@ export class SessionNetHelper implements NetHelper {
           this.#resident.forget(host.name); // the helper may have been removed: re-create it once
           continue;
         }
-        throw err instanceof SwarmopError ? err : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${engineMessage(err)}`, { cause: err });
+        throw err instanceof SwarmopError
+          ? err
+          : new SwarmopError('Unavailable', `network helper session on ${host.name}: ${engineMessage(err)}`, { cause: err });
       }
       try {
         return await session.run(commands);
@@ -253,7 +267,11 @@ export class SessionNetHelper implements NetHelper {
         return this.#session(host, docker);
       });
     }
-    if (cached) void cached.session.then((s) => s.close(), () => undefined);
+    if (cached)
+      void cached.session.then(
+        (s) => s.close(),
+        () => undefined,
+      );
     const session = this.#resident.containerId(host).then((id) => HelperSession.open(docker, id, this.#timeoutMs, this.#fence));
     this.#sessions.set(host.name, { docker, session });
     return session;

@@ -90,7 +90,9 @@ test('a failing line of a must batch stops the program there and is named in the
 });
 
 test('a may batch runs every line and does not stop the program', () => {
-  const cmds = batchIpCommands([may('ip', 'link', 'show', 'dev', 'swarmop-no-such0'), may('ip', 'link', 'show', 'dev', 'lo')]).concat([must('echo', 'next')]);
+  const cmds = batchIpCommands([may('ip', 'link', 'show', 'dev', 'swarmop-no-such0'), may('ip', 'link', 'show', 'dev', 'lo')]).concat([
+    must('echo', 'next'),
+  ]);
   const argv = programArgv(cmds);
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
   const out = parseProgramOutput(cmds, r.stdout, r.stderr);

@@ -30,7 +30,14 @@ function ipTarget(c: HelperCommand): IpTarget | undefined {
   const a = c.argv;
   let at = -1;
   if (a[0] === 'ip') at = 0;
-  else if (a.length > 3 && a[0] === 'nsenter' && a[1]!.startsWith('--net=') && isHelperNetnsPath(a[1]!.slice('--net='.length)) && a[2] === 'ip') at = 2;
+  else if (
+    a.length > 3 &&
+    a[0] === 'nsenter' &&
+    a[1]!.startsWith('--net=') &&
+    isHelperNetnsPath(a[1]!.slice('--net='.length)) &&
+    a[2] === 'ip'
+  )
+    at = 2;
   if (at < 0) return undefined;
   const args = a.slice(at + 1);
   if (args.length === 0 || args[0]!.startsWith('-') || !args.every((x) => BATCH_SAFE.test(x))) return undefined;
@@ -44,7 +51,8 @@ export function batchIpCommands(cmds: readonly HelperCommand[]): HelperCommand[]
   const flush = (): void => {
     if (!run) return;
     if (run.cmds.length === 1) out.push(run.cmds[0]!);
-    else out.push({ mode: run.mode, argv: [...run.prefix, 'ip', ...(run.mode === 'may' ? ['-force'] : []), '-batch', '-'], stdin: run.lines });
+    else
+      out.push({ mode: run.mode, argv: [...run.prefix, 'ip', ...(run.mode === 'may' ? ['-force'] : []), '-batch', '-'], stdin: run.lines });
     run = undefined;
   };
   for (const c of cmds) {

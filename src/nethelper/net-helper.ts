@@ -90,12 +90,18 @@ export function helperHostConfig(netnsDir: string | undefined): Docker.HostConfi
     Memory: HELPER_HARDENING.memoryBytes,
     // rslave: namespaces of containers started after the helper appear in it (the folder must be on
     // a shared or slave mount, as / is under systemd; the engine refuses the mount otherwise).
-    Mounts: netnsDir === undefined ? [] : [{ Type: 'bind', Source: netnsDir, Target: HELPER_NETNS_DIR, ReadOnly: true, BindOptions: { Propagation: 'rslave' } }],
+    Mounts:
+      netnsDir === undefined
+        ? []
+        : [{ Type: 'bind', Source: netnsDir, Target: HELPER_NETNS_DIR, ReadOnly: true, BindOptions: { Propagation: 'rslave' } }],
   };
 }
 
 function configHash(netnsDir: string | undefined): string {
-  return createHash('sha256').update(JSON.stringify(helperHostConfig(netnsDir))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(helperHostConfig(netnsDir)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function helperLabels(labels: Record<string, string>, netnsDir: string | undefined): Record<string, string> {
@@ -140,7 +146,10 @@ export class ResidentNetHelper implements NetHelper {
     for (let attempt = 0; ; attempt++) {
       const id = await this.ensure(host);
       try {
-        const r = await execInContainer(host.docker, id, argv, { timeoutMs: this.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+        const r = await execInContainer(host.docker, id, argv, {
+          timeoutMs: this.timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
         return parseProgramOutput(commands, r.stdout, r.stderr);
       } catch (err) {
         // 404: helper removed; 409: helper stopped. Re-create once, then give up.
@@ -216,12 +225,20 @@ export class ResidentNetHelper implements NetHelper {
   private async create(host: HelperHost): Promise<string> {
     const docker = host.docker;
     try {
-      const existing = await docker.getContainer(this.name).inspect().catch((err: unknown) => {
-        if (statusOf(err) === 404) return undefined;
-        throw err;
-      });
+      const existing = await docker
+        .getContainer(this.name)
+        .inspect()
+        .catch((err: unknown) => {
+          if (statusOf(err) === 404) return undefined;
+          throw err;
+        });
       const labelled = existing?.Config.Labels?.[HELPER_NETNS_DIR_LABEL] || undefined;
-      if (existing && existing.Config.Image === this.image && labelled !== undefined && existing.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(labelled)) {
+      if (
+        existing &&
+        existing.Config.Image === this.image &&
+        labelled !== undefined &&
+        existing.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(labelled)
+      ) {
         if (!existing.State.Running) await docker.getContainer(existing.Id).start().catch(ignoreNotModified);
         const info = existing.State.Running ? existing : await docker.getContainer(existing.Id).inspect();
         if (engineNetnsDir(info.NetworkSettings.SandboxKey) === labelled) {
@@ -252,7 +269,8 @@ export class ResidentNetHelper implements NetHelper {
           .catch(async (err: unknown) => {
             // Another operator replica (or an earlier crashed run) created it first.
             if (statusOf(err) === 409) return docker.getContainer(this.name);
-            if (statusOf(err) === 404) throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}`);
+            if (statusOf(err) === 404)
+              throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}`);
             throw err;
           });
         await c.start().catch(ignoreNotModified);
@@ -270,7 +288,10 @@ export class ResidentNetHelper implements NetHelper {
         await c.remove({ force: true });
         dir = engineDir;
       }
-      throw new SwarmopError('Unavailable', `the network helper on ${host.name} could not be created with the engine's netns folder ${dir ?? '?'}`);
+      throw new SwarmopError(
+        'Unavailable',
+        `the network helper on ${host.name} could not be created with the engine's netns folder ${dir ?? '?'}`,
+      );
     } catch (err) {
       throw unavailable(host.name, 'starting the network helper', err);
     }
@@ -307,7 +328,14 @@ export class RunOnceNetHelper implements NetHelper {
     if (known) return known;
     const dir = (async () => {
       await this.ensureImage?.(host);
-      const probe = await host.docker.createContainer({ Image: this.image, Entrypoint: NO_ENTRYPOINT, Cmd: HELPER_IDLE_CMD, OpenStdin: true, Labels: this.labels, HostConfig: helperHostConfig(undefined) });
+      const probe = await host.docker.createContainer({
+        Image: this.image,
+        Entrypoint: NO_ENTRYPOINT,
+        Cmd: HELPER_IDLE_CMD,
+        OpenStdin: true,
+        Labels: this.labels,
+        HostConfig: helperHostConfig(undefined),
+      });
       try {
         await probe.start();
         return engineNetnsDir((await probe.inspect()).NetworkSettings.SandboxKey);
@@ -340,17 +368,19 @@ export class RunOnceNetHelper implements NetHelper {
       // One cap for both outputs, as for a session: past it the run is ended and fails.
       const limit = new BoundedChunks({ maxBytes: HELPER_OUTPUT_LIMIT_BYTES, what: `network helper run on ${host.name}: output` });
       let overflow: Error | undefined;
-      const keep = (into: Buffer[]) => (b: Buffer): void => {
-        if (overflow) return;
-        try {
-          limit.push(b);
-          into.push(b);
-        } catch (e) {
-          overflow = e as Error;
-          (stream as { destroy?: () => void }).destroy?.();
-          void container?.kill().catch(() => undefined);
-        }
-      };
+      const keep =
+        (into: Buffer[]) =>
+        (b: Buffer): void => {
+          if (overflow) return;
+          try {
+            limit.push(b);
+            into.push(b);
+          } catch (e) {
+            overflow = e as Error;
+            (stream as { destroy?: () => void }).destroy?.();
+            void container?.kill().catch(() => undefined);
+          }
+        };
       const stdout = new PassThrough().on('data', keep(out));
       const stderr = new PassThrough().on('data', keep(err));
       docker.modem.demuxStream(stream, stdout, stderr);
@@ -369,7 +399,8 @@ export class RunOnceNetHelper implements NetHelper {
       if (overflow) throw overflow;
       return parseProgramOutput(commands, Buffer.concat(out).toString('utf8'), Buffer.concat(err).toString('utf8'));
     } catch (err) {
-      if (statusOf(err) === 404 && !container) throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}`);
+      if (statusOf(err) === 404 && !container)
+        throw new SwarmopError('Unavailable', `network helper image ${this.image} is not on host ${host.name}`);
       throw unavailable(host.name, 'network helper run', err);
     } finally {
       await container?.remove({ force: true }).catch(() => undefined);

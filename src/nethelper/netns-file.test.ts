@@ -8,8 +8,20 @@ const DIR = '/var/run/docker/netns';
 test("the engine's netns folder comes from a --net host container's key, <folder>/default, wherever the exec root is", () => {
   assert.equal(engineNetnsDir('/var/run/docker/netns/default'), DIR);
   assert.equal(engineNetnsDir('/run/swarmop-x/x/netns/default'), '/run/swarmop-x/x/netns');
-  for (const bad of ['/var/run/docker/netns/0123456789ab', '/proc/1/ns/net', 'var/run/docker/netns/default', '/var/run/docker/../netns/default', '', undefined, 42]) {
-    assert.throws(() => engineNetnsDir(bad), (e: unknown) => isSwarmopError(e, 'Invalid'), String(bad));
+  for (const bad of [
+    '/var/run/docker/netns/0123456789ab',
+    '/proc/1/ns/net',
+    'var/run/docker/netns/default',
+    '/var/run/docker/../netns/default',
+    '',
+    undefined,
+    42,
+  ]) {
+    assert.throws(
+      () => engineNetnsDir(bad),
+      (e: unknown) => isSwarmopError(e, 'Invalid'),
+      String(bad),
+    );
   }
 });
 
@@ -30,7 +42,12 @@ test("a container's key must be a sandbox's file right in the engine's folder: t
     '',
     null,
   ];
-  for (const key of refused) assert.throws(() => helperNetnsPath(key, DIR), (e: unknown) => isSwarmopError(e, 'Invalid'), String(key));
+  for (const key of refused)
+    assert.throws(
+      () => helperNetnsPath(key, DIR),
+      (e: unknown) => isSwarmopError(e, 'Invalid'),
+      String(key),
+    );
 });
 
 test('only paths under the helper folder pass where argv is built', () => {

@@ -34,8 +34,12 @@ function splitKey(key: unknown, what: string): { dir: string; name: string } {
 
 /** The engine's netns folder, from the SandboxKey of a `--net host` container (`<dir>/default`). */
 export function engineNetnsDir(hostSandboxKey: unknown): string {
-  const { dir, name } = splitKey(hostSandboxKey, 'the helper\'s SandboxKey');
-  if (name !== 'default') throw new SwarmopError('Invalid', `the helper's SandboxKey ${JSON.stringify(hostSandboxKey)} is not the engine's host namespace file (<dir>/default)`);
+  const { dir, name } = splitKey(hostSandboxKey, "the helper's SandboxKey");
+  if (name !== 'default')
+    throw new SwarmopError(
+      'Invalid',
+      `the helper's SandboxKey ${JSON.stringify(hostSandboxKey)} is not the engine's host namespace file (<dir>/default)`,
+    );
   return dir;
 }
 
@@ -45,8 +49,10 @@ export function engineNetnsDir(hostSandboxKey: unknown): string {
  */
 export function helperNetnsPath(sandboxKey: unknown, engineDir: string): string {
   const { dir, name } = splitKey(sandboxKey, 'SandboxKey');
-  if (dir !== engineDir) throw new SwarmopError('Invalid', `SandboxKey ${JSON.stringify(sandboxKey)} is not in the engine's netns folder ${engineDir}`);
-  if (!SANDBOX_ID.test(name)) throw new SwarmopError('Invalid', `SandboxKey ${JSON.stringify(sandboxKey)} does not name a container's own namespace`);
+  if (dir !== engineDir)
+    throw new SwarmopError('Invalid', `SandboxKey ${JSON.stringify(sandboxKey)} is not in the engine's netns folder ${engineDir}`);
+  if (!SANDBOX_ID.test(name))
+    throw new SwarmopError('Invalid', `SandboxKey ${JSON.stringify(sandboxKey)} does not name a container's own namespace`);
   return `${HELPER_NETNS_DIR}/${name}`;
 }
 

@@ -4,7 +4,12 @@ import type { DockerHost } from '../crds/index.js';
 import { HostRegistry } from './host-registry.js';
 
 const h = (name: string): DockerHost =>
-  ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint: `unix:///nowhere/${name}.sock`, address: '10.0.0.1' } }) as DockerHost;
+  ({
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name },
+    spec: { endpoint: `unix:///nowhere/${name}.sock`, address: '10.0.0.1' },
+  }) as DockerHost;
 
 test('ready: a connected stream, else the latest probe, else a failed stream; unknown counts as ready', () => {
   const hosts = [h('a')];

@@ -39,7 +39,11 @@ describe('host event streams against a real dockerd', { timeout: 240_000 }, () =
       // The idle window under test, not a wait for a condition: 2.5 times the 10 s request timeout that
       // once cut every idle stream (and re-queued every key) is enough to see that bug come back.
       await new Promise((r) => setTimeout(r, 25_000));
-      assert.deepEqual(changes.map((c) => c.connected), [true], 'exactly one connect in 25 idle seconds');
+      assert.deepEqual(
+        changes.map((c) => c.connected),
+        [true],
+        'exactly one connect in 25 idle seconds',
+      );
       assert.equal(events, 0);
 
       await engine.stop();

@@ -6,7 +6,12 @@ import type { EventStreamSource } from '../runtime/docker-events.js';
 import { HostStreams, type HostProbes } from './host-streams.js';
 
 function host(name: string): DockerHost {
-  return { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint: `unix:///nowhere/${name}.sock`, address: '127.0.0.1' } } as DockerHost;
+  return {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name },
+    spec: { endpoint: `unix:///nowhere/${name}.sock`, address: '127.0.0.1' },
+  } as DockerHost;
 }
 
 /** The probes as the DockerHost controller reports them, set by the test. */

@@ -149,7 +149,12 @@ export class HostStreams {
   #startStream(name: string, h: DockerHost): void {
     let source: EventStreamSource;
     try {
-      source = this.#opts.source?.(h) ?? dockerodeEventSource(this.#opts.client?.(h) ?? newDockerClient(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })), EVENT_FILTERS);
+      source =
+        this.#opts.source?.(h) ??
+        dockerodeEventSource(
+          this.#opts.client?.(h) ?? newDockerClient(streamDockerOptionsFor({ endpoint: h.spec.endpoint, tls: h.spec.tls })),
+          EVENT_FILTERS,
+        );
     } catch (err) {
       this.#log.warn('cannot watch host events', { host: name, error: engineMessage(err) });
       return;

@@ -62,17 +62,28 @@ const agentListener: Server = createServer((req, res) => {
 
 const POLICY: TrustPolicy = { ...defaultTrustPolicy(PREFIX), allowedImages: ['hashicorp/consul'], attachRequiresLabel: LABEL };
 const store = () => new ResourceStore({ kv, prefix: PREFIX });
-const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, uid: `uid-${name}`, generation: 1, creationTimestamp: '2026-01-01T00:00:00Z', ...extra });
+const meta = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  uid: `uid-${name}`,
+  generation: 1,
+  creationTimestamp: '2026-01-01T00:00:00Z',
+  ...extra,
+});
 
 async function putRaw(key: string, value: unknown): Promise<void> {
   // The raw HTTP API, as a person with curl and a token for the prefix would.
-  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, { method: 'PUT', body: typeof value === 'string' ? value : JSON.stringify(value) });
+  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, {
+    method: 'PUT',
+    body: typeof value === 'string' ? value : JSON.stringify(value),
+  });
   assert.equal(res.status, 200, `PUT ${key}: ${await res.text()}`);
 }
 
 /** One transaction: hand writes in one watch wake with the operator's own journaled writes are otherwise seen only at the next full re-list. */
 async function putRawTxn(values: Record<string, unknown>): Promise<void> {
-  const ops = Object.entries(values).map(([Key, v]) => ({ KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') } }));
+  const ops = Object.entries(values).map(([Key, v]) => ({
+    KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') },
+  }));
   const res = await fetch(`${agent.httpAddr}/v1/txn`, { method: 'PUT', body: JSON.stringify(ops) });
   assert.equal(res.status, 200, `txn: ${await res.text()}`);
 }
@@ -95,10 +106,15 @@ async function readyOf(kind: string, name: string): Promise<Cond | undefined> {
 
 /** Waits for Ready=`status` with `reason` on kind/name and returns its message. */
 async function readyWith(kind: string, name: string, reason: string, status = 'False'): Promise<string> {
-  await waitUntil(`${kind}/${name} Ready=${status} ${reason}`, async () => {
-    const r = await readyOf(kind, name);
-    return r?.reason === reason && r.status === status;
-  }, 90_000, 200).catch(async (err: Error) => {
+  await waitUntil(
+    `${kind}/${name} Ready=${status} ${reason}`,
+    async () => {
+      const r = await readyOf(kind, name);
+      return r?.reason === reason && r.status === status;
+    },
+    90_000,
+    200,
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}; Ready is ${JSON.stringify(await readyOf(kind, name))}`);
   });
   return (await readyOf(kind, name))!.message;
@@ -111,7 +127,8 @@ async function run(argv: string[]): Promise<string> {
 
 /** The engine's host, as it is now. */
 async function hostSnapshot(): Promise<Record<string, unknown>> {
-  const inNetns = (args: string[]): Promise<unknown> => run(['nsenter', `--net=/proc/${enginePid}/ns/net`, 'ip', '-json', ...args]).then((s) => JSON.parse(s) as unknown);
+  const inNetns = (args: string[]): Promise<unknown> =>
+    run(['nsenter', `--net=/proc/${enginePid}/ns/net`, 'ip', '-json', ...args]).then((s) => JSON.parse(s) as unknown);
   const containers = await Promise.all(
     ((await docker.listContainers({ all: true })) as { Id: string }[]).map(async (c) => {
       const i = await docker.getContainer(c.Id).inspect();
@@ -144,7 +161,13 @@ async function settledSnapshot(): Promise<Record<string, unknown>> {
 }
 
 async function container(name: string, labels: Record<string, string>, networkMode: string): Promise<void> {
-  const c = await docker.createContainer({ name, Image: helperImages.image, ...IDLE, Labels: { ...TEST_LABELS, ...labels }, HostConfig: { NetworkMode: networkMode } });
+  const c = await docker.createContainer({
+    name,
+    Image: helperImages.image,
+    ...IDLE,
+    Labels: { ...TEST_LABELS, ...labels },
+    HostConfig: { NetworkMode: networkMode },
+  });
   await c.start();
 }
 
@@ -195,7 +218,12 @@ before(async () => {
   agent = await startConsulAgent();
   kv = new ConsulKv({ address: agent.address });
   const s = store();
-  await putRaw(s.objectKey('DockerHost', 'engine'), { apiVersion: API, kind: 'DockerHost', metadata: meta('engine'), spec: { endpoint: engine.dockerHost, address: '10.252.9.1' } });
+  await putRaw(s.objectKey('DockerHost', 'engine'), {
+    apiVersion: API,
+    kind: 'DockerHost',
+    metadata: meta('engine'),
+    spec: { endpoint: engine.dockerHost, address: '10.252.9.1' },
+  });
   await putRaw(`${PREFIX}secrets/dc/token`, 'secret-token-2');
   await putRaw(`${PREFIX}objects/not-a-secret`, 'store-internal');
   const log = createLogger({ format: 'json', level: 'debug', stream: sink });
@@ -203,10 +231,30 @@ before(async () => {
   operatorDone = operator.start(stop.signal);
 
   // What the operator may do: a labelled container with a namespace of its own gets its address.
-  await putRaw(s.objectKey('StaticIPAttachment', 'legit'), attachment('legit', { container: 'workload', address: '10.252.1.5/24', gateway: '10.252.1.1', ownBridge: true }));
+  await putRaw(
+    s.objectKey('StaticIPAttachment', 'legit'),
+    attachment('legit', { container: 'workload', address: '10.252.1.5/24', gateway: '10.252.1.1', ownBridge: true }),
+  );
   await readyWith('StaticIPAttachment', 'legit', 'Attached', 'True');
-  const inside = JSON.parse(await run(['nsenter', '-t', String((await docker.getContainer('workload').inspect()).State.Pid), '-n', 'ip', '-json', '-4', 'addr', 'show', 'dev', 'eth1'])) as { addr_info: { local: string }[] }[];
-  assert.deepEqual(inside[0]?.addr_info.map((a) => a.local), ['10.252.1.5']);
+  const inside = JSON.parse(
+    await run([
+      'nsenter',
+      '-t',
+      String((await docker.getContainer('workload').inspect()).State.Pid),
+      '-n',
+      'ip',
+      '-json',
+      '-4',
+      'addr',
+      'show',
+      'dev',
+      'eth1',
+    ]),
+  ) as { addr_info: { local: string }[] }[];
+  assert.deepEqual(
+    inside[0]?.addr_info.map((a) => a.local),
+    ['10.252.1.5'],
+  );
   baseline = await settledSnapshot();
   assert.ok(JSON.stringify(baseline['addresses']).includes('"brhostile0"'), 'the legitimate attachment made its bridge on the engine host');
 });
@@ -227,71 +275,153 @@ async function assertHostUnchanged(): Promise<void> {
   assert.deepEqual(await settledSnapshot(), baseline);
 }
 
-test('ConsulCluster fields that reach further than they mean are refused naming each field; no container, mount or request follows', { timeout: 240_000 }, async () => {
-  const s = store();
-  const cases: [string, Record<string, unknown>, string][] = [
-    ['cc-datadir', { dataDir: '/etc' }, "spec.dataDir: /etc is outside the data directory root /var/lib/swarmop (the operator's --data-dir-root)"],
-    ['cc-image', { image: 'registry.evil.example/consul:1.8.7' }, 'spec.image: image registry.evil.example/consul:1.8.7'],
-    ['cc-secret', { gossipKeyRef: { kvKey: `${PREFIX}objects/not-a-secret` } }, `spec.gossipKeyRef.kvKey: secret key ${PREFIX}objects/not-a-secret is outside the secrets prefix ${PREFIX}secrets/`],
-    ['cc-bind', { servers: [{ host: 'engine', node: 'n1', bindAddress: AGENT_IP }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } }, `spec.servers[0].bindAddress: ${AGENT_IP} is not an address of DockerHost engine`],
-  ];
-  await putRawTxn(Object.fromEntries(cases.map(([name, spec]) => [s.objectKey('ConsulCluster', name), cluster(name, spec)])));
-  for (const [name, , message] of cases) assert.ok((await readyWith('ConsulCluster', name, 'NotAllowed')).startsWith(message), `${name}: ${(await readyOf('ConsulCluster', name))?.message}`);
-  // The member watch polls agents every second: give it a few rounds at the hostile bind address.
-  await new Promise((r) => setTimeout(r, 3_000));
-  assert.deepEqual(agentRequests, [], 'no request to the hostile bind address');
-  await assertHostUnchanged();
-});
+test(
+  'ConsulCluster fields that reach further than they mean are refused naming each field; no container, mount or request follows',
+  { timeout: 240_000 },
+  async () => {
+    const s = store();
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        'cc-datadir',
+        { dataDir: '/etc' },
+        "spec.dataDir: /etc is outside the data directory root /var/lib/swarmop (the operator's --data-dir-root)",
+      ],
+      ['cc-image', { image: 'registry.evil.example/consul:1.8.7' }, 'spec.image: image registry.evil.example/consul:1.8.7'],
+      [
+        'cc-secret',
+        { gossipKeyRef: { kvKey: `${PREFIX}objects/not-a-secret` } },
+        `spec.gossipKeyRef.kvKey: secret key ${PREFIX}objects/not-a-secret is outside the secrets prefix ${PREFIX}secrets/`,
+      ],
+      [
+        'cc-bind',
+        { servers: [{ host: 'engine', node: 'n1', bindAddress: AGENT_IP }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } },
+        `spec.servers[0].bindAddress: ${AGENT_IP} is not an address of DockerHost engine`,
+      ],
+    ];
+    await putRawTxn(Object.fromEntries(cases.map(([name, spec]) => [s.objectKey('ConsulCluster', name), cluster(name, spec)])));
+    for (const [name, , message] of cases)
+      assert.ok(
+        (await readyWith('ConsulCluster', name, 'NotAllowed')).startsWith(message),
+        `${name}: ${(await readyOf('ConsulCluster', name))?.message}`,
+      );
+    // The member watch polls agents every second: give it a few rounds at the hostile bind address.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.deepEqual(agentRequests, [], 'no request to the hostile bind address');
+    await assertHostUnchanged();
+  },
+);
 
-test('attachments to a --net host container, a --net container:X container and an unlabelled one are refused naming spec.container; the host keeps its links and routes', { timeout: 240_000 }, async () => {
-  const s = store();
-  await putRawTxn({
-    [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', { container: 'hostnet', bridge: 'brhostile1', address: '10.252.2.10/24', gateway: '10.252.2.1', ownBridge: true }),
-    [s.objectKey('StaticIPAttachment', 'sia-shared')]: attachment('sia-shared', { container: 'sharer', bridge: 'brhostile1', address: '10.252.2.11/24', gateway: '10.252.2.1' }),
-    [s.objectKey('StaticIPAttachment', 'sia-unlabelled')]: attachment('sia-unlabelled', { container: 'unlabelled', bridge: 'brhostile1', address: '10.252.2.12/24' }),
-  });
-  assert.match(await readyWith('StaticIPAttachment', 'sia-hostnet', 'NoOwnNetworkNamespace'), /^spec\.container: container hostnet on engine has network mode host/);
-  assert.match(await readyWith('StaticIPAttachment', 'sia-shared', 'NoOwnNetworkNamespace'), /^spec\.container: container sharer on engine has network mode container:/);
-  assert.match(await readyWith('StaticIPAttachment', 'sia-unlabelled', 'NotAllowed'), /^spec\.container: .* does not carry the label swarmop\.io\/attach/);
-  await assertHostUnchanged();
-});
+test(
+  'attachments to a --net host container, a --net container:X container and an unlabelled one are refused naming spec.container; the host keeps its links and routes',
+  { timeout: 240_000 },
+  async () => {
+    const s = store();
+    await putRawTxn({
+      [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', {
+        container: 'hostnet',
+        bridge: 'brhostile1',
+        address: '10.252.2.10/24',
+        gateway: '10.252.2.1',
+        ownBridge: true,
+      }),
+      [s.objectKey('StaticIPAttachment', 'sia-shared')]: attachment('sia-shared', {
+        container: 'sharer',
+        bridge: 'brhostile1',
+        address: '10.252.2.11/24',
+        gateway: '10.252.2.1',
+      }),
+      [s.objectKey('StaticIPAttachment', 'sia-unlabelled')]: attachment('sia-unlabelled', {
+        container: 'unlabelled',
+        bridge: 'brhostile1',
+        address: '10.252.2.12/24',
+      }),
+    });
+    assert.match(
+      await readyWith('StaticIPAttachment', 'sia-hostnet', 'NoOwnNetworkNamespace'),
+      /^spec\.container: container hostnet on engine has network mode host/,
+    );
+    assert.match(
+      await readyWith('StaticIPAttachment', 'sia-shared', 'NoOwnNetworkNamespace'),
+      /^spec\.container: container sharer on engine has network mode container:/,
+    );
+    assert.match(
+      await readyWith('StaticIPAttachment', 'sia-unlabelled', 'NotAllowed'),
+      /^spec\.container: .* does not carry the label swarmop\.io\/attach/,
+    );
+    await assertHostUnchanged();
+  },
+);
 
-test("a uid copied from the attached workload's attachment: refused naming metadata.uid, and deleting the copy removes none of the original's links", { timeout: 240_000 }, async () => {
-  const s = store();
-  const legit = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'legit')))!.value) as { metadata: { uid: string } };
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-copy'), attachment('sia-copy', { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true }, { uid: legit.metadata.uid }));
-  assert.match(await readyWith('StaticIPAttachment', 'sia-copy', 'NotAllowed'), new RegExp(`^metadata\\.uid: ${legit.metadata.uid} is also the uid of staticipattachment/legit`));
-  assert.match(await readyWith('StaticIPAttachment', 'legit', 'NotAllowed'), new RegExp(`^metadata\\.uid: ${legit.metadata.uid} is also the uid of staticipattachment/sia-copy`));
-  // Deleted by hand, finalizer and all: the finalizer goes without a call to the host.
-  const stored = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy')))!.value) as { metadata: { finalizers?: string[] } };
-  assert.deepEqual(stored.metadata.finalizers, ['swarmop.io/staticip-cleanup']);
-  await putRaw(
-    s.objectKey('StaticIPAttachment', 'sia-copy'),
-    attachment('sia-copy', { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true }, { uid: legit.metadata.uid, finalizers: stored.metadata.finalizers, deletionTimestamp: '2026-01-02T00:00:00Z' }),
-  );
-  await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 90_000, 200);
-  // The original is itself again once the copy is gone.
-  await readyWith('StaticIPAttachment', 'legit', 'Attached', 'True');
-  await assertHostUnchanged();
-});
+test(
+  "a uid copied from the attached workload's attachment: refused naming metadata.uid, and deleting the copy removes none of the original's links",
+  { timeout: 240_000 },
+  async () => {
+    const s = store();
+    const legit = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'legit')))!.value) as { metadata: { uid: string } };
+    await putRaw(
+      s.objectKey('StaticIPAttachment', 'sia-copy'),
+      attachment(
+        'sia-copy',
+        { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true },
+        { uid: legit.metadata.uid },
+      ),
+    );
+    assert.match(
+      await readyWith('StaticIPAttachment', 'sia-copy', 'NotAllowed'),
+      new RegExp(`^metadata\\.uid: ${legit.metadata.uid} is also the uid of staticipattachment/legit`),
+    );
+    assert.match(
+      await readyWith('StaticIPAttachment', 'legit', 'NotAllowed'),
+      new RegExp(`^metadata\\.uid: ${legit.metadata.uid} is also the uid of staticipattachment/sia-copy`),
+    );
+    // Deleted by hand, finalizer and all: the finalizer goes without a call to the host.
+    const stored = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy')))!.value) as {
+      metadata: { finalizers?: string[] };
+    };
+    assert.deepEqual(stored.metadata.finalizers, ['swarmop.io/staticip-cleanup']);
+    await putRaw(
+      s.objectKey('StaticIPAttachment', 'sia-copy'),
+      attachment(
+        'sia-copy',
+        { container: 'workload', interface: 'eth2', address: '10.252.1.6/24', ownBridge: true },
+        { uid: legit.metadata.uid, finalizers: stored.metadata.finalizers, deletionTimestamp: '2026-01-02T00:00:00Z' },
+      ),
+    );
+    await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 90_000, 200);
+    // The original is itself again once the copy is gone.
+    await readyWith('StaticIPAttachment', 'legit', 'Attached', 'True');
+    await assertHostUnchanged();
+  },
+);
 
-test('status is output only: a hand-written status naming an agent address never sends a request (or the token) there', { timeout: 240_000 }, async () => {
-  const s = store();
-  // With a new generation of the document in the same transaction, so the operator reconciles it
-  // with the hand-written status in the store.
-  const legit = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'legit')))!.value) as { metadata: Record<string, unknown> };
-  await putRawTxn({
-    [s.statusKey('StaticIPAttachment', 'legit')]: {
-      conditions: [{ type: 'ServiceRegistered', status: 'True', reason: 'Registered', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' }],
-      service: { serviceID: 'legit', agent: 'n1', agentAddress: `${AGENT_IP}:8500/x#`, consulCluster: 'cc-bind', health: 'passing' },
-    },
-    [s.objectKey('StaticIPAttachment', 'legit')]: { ...legit, metadata: { ...legit.metadata, generation: 2 } },
-  });
-  await waitUntil('status rebuilt without the hand-written service', async () => {
-    const st = await statusOf('StaticIPAttachment', 'legit');
-    return st?.service === undefined && st?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Attached') === true;
-  }, 90_000, 200);
-  assert.deepEqual(agentRequests, [], 'the listener the status names got no request');
-  assert.ok(!lines.some((l) => l.includes('secret-token-2')), 'the token is never logged');
-  await assertHostUnchanged();
-});
+test(
+  'status is output only: a hand-written status naming an agent address never sends a request (or the token) there',
+  { timeout: 240_000 },
+  async () => {
+    const s = store();
+    // With a new generation of the document in the same transaction, so the operator reconciles it
+    // with the hand-written status in the store.
+    const legit = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'legit')))!.value) as { metadata: Record<string, unknown> };
+    await putRawTxn({
+      [s.statusKey('StaticIPAttachment', 'legit')]: {
+        conditions: [
+          { type: 'ServiceRegistered', status: 'True', reason: 'Registered', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' },
+        ],
+        service: { serviceID: 'legit', agent: 'n1', agentAddress: `${AGENT_IP}:8500/x#`, consulCluster: 'cc-bind', health: 'passing' },
+      },
+      [s.objectKey('StaticIPAttachment', 'legit')]: { ...legit, metadata: { ...legit.metadata, generation: 2 } },
+    });
+    await waitUntil(
+      'status rebuilt without the hand-written service',
+      async () => {
+        const st = await statusOf('StaticIPAttachment', 'legit');
+        return st?.service === undefined && st?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'Attached') === true;
+      },
+      90_000,
+      200,
+    );
+    assert.deepEqual(agentRequests, [], 'the listener the status names got no request');
+    assert.ok(!lines.some((l) => l.includes('secret-token-2')), 'the token is never logged');
+    await assertHostUnchanged();
+  },
+);

@@ -69,7 +69,12 @@ function inspectAnswer(req: IncomingMessage, res: ServerResponse): boolean {
   const m = /\/containers\/([^/?]+)\/json/.exec(req.url ?? '');
   const c = m && req.method === 'GET' ? CONTAINERS[decodeURIComponent(m[1]!)] : undefined;
   if (!c) return false;
-  const body = { Id: `id-${m![1]}`, State: { Running: true, Pid: 4242 }, HostConfig: { NetworkMode: c.mode }, Config: { Labels: c.labels ?? {} } };
+  const body = {
+    Id: `id-${m![1]}`,
+    State: { Running: true, Pid: 4242 },
+    HostConfig: { NetworkMode: c.mode },
+    Config: { Labels: c.labels ?? {} },
+  };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   return true;
 }
@@ -96,16 +101,27 @@ async function startListeners(): Promise<void> {
   await listen(agentListener.server, 8500, AGENT_IP);
 }
 
-const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, uid: `uid-${name}`, generation: 1, creationTimestamp: '2026-01-01T00:00:00Z', ...extra });
+const meta = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  uid: `uid-${name}`,
+  generation: 1,
+  creationTimestamp: '2026-01-01T00:00:00Z',
+  ...extra,
+});
 
 async function putRaw(key: string, value: unknown): Promise<void> {
   // The raw HTTP API, as a person with curl and a token for the prefix would.
-  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, { method: 'PUT', body: typeof value === 'string' ? value : JSON.stringify(value) });
+  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, {
+    method: 'PUT',
+    body: typeof value === 'string' ? value : JSON.stringify(value),
+  });
   assert.equal(res.status, 200, `PUT ${key}: ${await res.text()}`);
 }
 
 async function putRawTxn(values: Record<string, unknown>): Promise<void> {
-  const ops = Object.entries(values).map(([Key, v]) => ({ KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') } }));
+  const ops = Object.entries(values).map(([Key, v]) => ({
+    KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') },
+  }));
   const res = await fetch(`${agent.httpAddr}/v1/txn`, { method: 'PUT', body: JSON.stringify(ops) });
   assert.equal(res.status, 200, `txn: ${await res.text()}`);
 }
@@ -128,7 +144,12 @@ async function readyOf(store: ResourceStore, kind: string, name: string): Promis
 
 /** Waits for Ready=False with `reason` on kind/name and returns its message. */
 async function refused(store: ResourceStore, kind: string, name: string, reason: string): Promise<string> {
-  await waitUntil(`${kind}/${name} Ready=False ${reason}`, async () => (await readyOf(store, kind, name))?.reason === reason, 20_000, 100).catch(async (err: Error) => {
+  await waitUntil(
+    `${kind}/${name} Ready=False ${reason}`,
+    async () => (await readyOf(store, kind, name))?.reason === reason,
+    20_000,
+    100,
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}; Ready is ${JSON.stringify(await readyOf(store, kind, name))}`);
   });
   const ready = (await readyOf(store, kind, name))!;
@@ -141,7 +162,11 @@ let operatorDone: Promise<void> | undefined;
 const stop = new AbortController();
 const { stream: sink, lines } = lineSink();
 
-const POLICY: TrustPolicy = { ...defaultTrustPolicy(PREFIX), allowedImages: ['hashicorp/consul'], attachRequiresLabel: 'swarmop.io/attach' };
+const POLICY: TrustPolicy = {
+  ...defaultTrustPolicy(PREFIX),
+  allowedImages: ['hashicorp/consul'],
+  attachRequiresLabel: 'swarmop.io/attach',
+};
 
 before(async () => {
   await startListeners();
@@ -149,15 +174,32 @@ before(async () => {
   kv = new ConsulKv({ address: agent.address });
   const s = store();
   // Hosts: one engine over plain tcp, one over a local unix socket.
-  await putRaw(s.objectKey('DockerHost', 'plain'), { apiVersion: API, kind: 'DockerHost', metadata: meta('plain'), spec: { endpoint: `tcp://127.0.0.1:${enginePort}`, address: '127.0.0.2' } });
-  await putRaw(s.objectKey('DockerHost', 'local'), { apiVersion: API, kind: 'DockerHost', metadata: meta('local'), spec: { endpoint: `unix://${join(socketDir, 'docker.sock')}`, address: '127.0.0.3' } });
+  await putRaw(s.objectKey('DockerHost', 'plain'), {
+    apiVersion: API,
+    kind: 'DockerHost',
+    metadata: meta('plain'),
+    spec: { endpoint: `tcp://127.0.0.1:${enginePort}`, address: '127.0.0.2' },
+  });
+  await putRaw(s.objectKey('DockerHost', 'local'), {
+    apiVersion: API,
+    kind: 'DockerHost',
+    metadata: meta('local'),
+    spec: { endpoint: `unix://${join(socketDir, 'docker.sock')}`, address: '127.0.0.3' },
+  });
   await putRaw(`${PREFIX}secrets/dc/token`, 'secret-token-1');
   await putRaw(`${PREFIX}objects/not-a-secret`, 'store-internal');
 
   const log = createLogger({ format: 'json', level: 'debug', stream: sink });
   const readSecret = async (key: string) => (await kv.get(key))?.value;
   const reconcilers = allReconcilers({ kv, policy: POLICY }).filter((r) => r.kind === 'ConsulCluster' || r.kind === 'SwarmCluster');
-  reconcilers.push(createStaticIPAttachmentReconciler({ helperMode: 'run', readSecret, attachRequiresLabel: POLICY.attachRequiresLabel!, retryAfterMs: 60_000 }));
+  reconcilers.push(
+    createStaticIPAttachmentReconciler({
+      helperMode: 'run',
+      readSecret,
+      attachRequiresLabel: POLICY.attachRequiresLabel!,
+      retryAfterMs: 60_000,
+    }),
+  );
   // Host events on: the controllers' own host watches (Consul member polls, swarm polls) run too.
   const operator = new Operator({ kv, store: s, reconcilers, log, resyncMs: 2_000 });
   operatorDone = operator.start(stop.signal);
@@ -197,85 +239,175 @@ function assertNoMutation(): void {
   }
 }
 
-test('ConsulCluster fields that reach further than they mean are refused, naming each field, before any secret is read or any host called', { timeout: 60_000 }, async () => {
-  const s = store();
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['cc-datadir', { dataDir: '/etc' }, /^spec\.dataDir: \/etc is outside the data directory root \/var\/lib\/swarmop/],
-    ['cc-image', { image: 'registry.evil.example/consul:1.8.7' }, /^spec\.image: image registry\.evil\.example\/consul:1\.8\.7 .* is not from an allowed registry/],
-    ['cc-secret', { gossipKeyRef: { kvKey: `${PREFIX}objects/not-a-secret` } }, /^spec\.gossipKeyRef\.kvKey: secret key hostile\/objects\/not-a-secret is outside the secrets prefix hostile\/secrets\//],
-    ['cc-bind', { servers: [{ host: 'local', node: 'n1', bindAddress: AGENT_IP }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } }, /^spec\.servers\[0\]\.bindAddress: 127\.0\.0\.5 is not an address of DockerHost local/],
-    ['cc-insecure', { servers: [{ host: 'plain', node: 'n1' }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } }, /^spec\.servers\[0\]\.host: DockerHost plain is reached over plain tcp .*--allow-insecure-engines/],
-  ];
-  // One transaction: a hand write that lands in the same watch wake as the operator's own journaled
-  // write (a finalizer added to an earlier case) is seen only at the next full re-list (60 s).
-  await putRawTxn(Object.fromEntries(cases.map(([name, spec]) => [s.objectKey('ConsulCluster', name), cluster(name, spec)])));
-  for (const [name, , message] of cases) assert.match(await refused(s, 'ConsulCluster', name, 'NotAllowed'), message, name);
-  // The member watch polls agents every second: give it a few rounds at the hostile bind address.
-  await new Promise((r) => setTimeout(r, 3_000));
-  assertNoMutation();
-  assert.deepEqual(engine.seen.filter((r) => !r.url.includes('/events')), [], 'no request but its event stream to the plain-tcp engine');
-  assert.deepEqual(agentListener.seen, [], 'no request to the hostile bind address');
-});
+test(
+  'ConsulCluster fields that reach further than they mean are refused, naming each field, before any secret is read or any host called',
+  { timeout: 60_000 },
+  async () => {
+    const s = store();
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['cc-datadir', { dataDir: '/etc' }, /^spec\.dataDir: \/etc is outside the data directory root \/var\/lib\/swarmop/],
+      [
+        'cc-image',
+        { image: 'registry.evil.example/consul:1.8.7' },
+        /^spec\.image: image registry\.evil\.example\/consul:1\.8\.7 .* is not from an allowed registry/,
+      ],
+      [
+        'cc-secret',
+        { gossipKeyRef: { kvKey: `${PREFIX}objects/not-a-secret` } },
+        /^spec\.gossipKeyRef\.kvKey: secret key hostile\/objects\/not-a-secret is outside the secrets prefix hostile\/secrets\//,
+      ],
+      [
+        'cc-bind',
+        { servers: [{ host: 'local', node: 'n1', bindAddress: AGENT_IP }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } },
+        /^spec\.servers\[0\]\.bindAddress: 127\.0\.0\.5 is not an address of DockerHost local/,
+      ],
+      [
+        'cc-insecure',
+        { servers: [{ host: 'plain', node: 'n1' }], aclTokenRef: { kvKey: `${PREFIX}secrets/dc/token` } },
+        /^spec\.servers\[0\]\.host: DockerHost plain is reached over plain tcp .*--allow-insecure-engines/,
+      ],
+    ];
+    // One transaction: a hand write that lands in the same watch wake as the operator's own journaled
+    // write (a finalizer added to an earlier case) is seen only at the next full re-list (60 s).
+    await putRawTxn(Object.fromEntries(cases.map(([name, spec]) => [s.objectKey('ConsulCluster', name), cluster(name, spec)])));
+    for (const [name, , message] of cases) assert.match(await refused(s, 'ConsulCluster', name, 'NotAllowed'), message, name);
+    // The member watch polls agents every second: give it a few rounds at the hostile bind address.
+    await new Promise((r) => setTimeout(r, 3_000));
+    assertNoMutation();
+    assert.deepEqual(
+      engine.seen.filter((r) => !r.url.includes('/events')),
+      [],
+      'no request but its event stream to the plain-tcp engine',
+    );
+    assert.deepEqual(agentListener.seen, [], 'no request to the hostile bind address');
+  },
+);
 
 test('a SwarmCluster with a plain-tcp engine is refused naming it: no join token leaves', { timeout: 60_000 }, async () => {
   const s = store();
-  await putRaw(s.objectKey('SwarmCluster', 'swarm'), { apiVersion: API, kind: 'SwarmCluster', metadata: meta('swarm'), spec: { managers: ['local'], workers: ['plain'] } });
+  await putRaw(s.objectKey('SwarmCluster', 'swarm'), {
+    apiVersion: API,
+    kind: 'SwarmCluster',
+    metadata: meta('swarm'),
+    spec: { managers: ['local'], workers: ['plain'] },
+  });
   assert.match(await refused(s, 'SwarmCluster', 'swarm', 'NotAllowed'), /^spec\.workers\[0\]: DockerHost plain is reached over plain tcp/);
   assertNoMutation();
   assert.ok(!localEngine.seen.some((r) => /\/swarm\/(init|join)/.test(r.url)), JSON.stringify(localEngine.seen));
 });
 
-test('an attachment to a container without its own network namespace, or without the required label, is refused naming spec.container', { timeout: 60_000 }, async () => {
-  const s = store();
-  // One transaction, for the same reason as the ConsulClusters above.
-  await putRawTxn({
-    [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', { container: 'hostnet', address: '10.77.0.10/24' }),
-    [s.objectKey('StaticIPAttachment', 'sia-shared')]: attachment('sia-shared', { container: 'sharer', address: '10.77.0.11/24' }),
-    [s.objectKey('StaticIPAttachment', 'sia-unlabelled')]: attachment('sia-unlabelled', { container: 'unlabelled', address: '10.77.0.12/24' }),
-  });
-  assert.match(await refused(s, 'StaticIPAttachment', 'sia-hostnet', 'NoOwnNetworkNamespace'), /^spec\.container: container hostnet on local has network mode host/);
-  assert.match(await refused(s, 'StaticIPAttachment', 'sia-shared', 'NoOwnNetworkNamespace'), /^spec\.container: container sharer on local has network mode container:/);
-  assert.match(await refused(s, 'StaticIPAttachment', 'sia-unlabelled', 'NotAllowed'), /^spec\.container: .* does not carry the label swarmop\.io\/attach/);
-  assertNoMutation();
-  // Only the inspects: no helper container was created, no exec, no image import.
-  assert.deepEqual([...new Set(localEngine.seen.map((r) => r.url.replace(/^\/v[\d.]+/, '').replace(/\?.*/, '')))].filter((u) => u !== '/events' && u !== '/info').sort(), [
-    '/containers/hostnet/json',
-    '/containers/sharer/json',
-    '/containers/unlabelled/json',
-  ]);
-});
+test(
+  'an attachment to a container without its own network namespace, or without the required label, is refused naming spec.container',
+  { timeout: 60_000 },
+  async () => {
+    const s = store();
+    // One transaction, for the same reason as the ConsulClusters above.
+    await putRawTxn({
+      [s.objectKey('StaticIPAttachment', 'sia-hostnet')]: attachment('sia-hostnet', { container: 'hostnet', address: '10.77.0.10/24' }),
+      [s.objectKey('StaticIPAttachment', 'sia-shared')]: attachment('sia-shared', { container: 'sharer', address: '10.77.0.11/24' }),
+      [s.objectKey('StaticIPAttachment', 'sia-unlabelled')]: attachment('sia-unlabelled', {
+        container: 'unlabelled',
+        address: '10.77.0.12/24',
+      }),
+    });
+    assert.match(
+      await refused(s, 'StaticIPAttachment', 'sia-hostnet', 'NoOwnNetworkNamespace'),
+      /^spec\.container: container hostnet on local has network mode host/,
+    );
+    assert.match(
+      await refused(s, 'StaticIPAttachment', 'sia-shared', 'NoOwnNetworkNamespace'),
+      /^spec\.container: container sharer on local has network mode container:/,
+    );
+    assert.match(
+      await refused(s, 'StaticIPAttachment', 'sia-unlabelled', 'NotAllowed'),
+      /^spec\.container: .* does not carry the label swarmop\.io\/attach/,
+    );
+    assertNoMutation();
+    // Only the inspects: no helper container was created, no exec, no image import.
+    assert.deepEqual(
+      [...new Set(localEngine.seen.map((r) => r.url.replace(/^\/v[\d.]+/, '').replace(/\?.*/, '')))]
+        .filter((u) => u !== '/events' && u !== '/info')
+        .sort(),
+      ['/containers/hostnet/json', '/containers/sharer/json', '/containers/unlabelled/json'],
+    );
+  },
+);
 
-test('a uid copied from another attachment: both refused naming metadata.uid, and deleting the copy removes nothing', { timeout: 60_000 }, async () => {
-  const s = store();
-  const before = localEngine.seen.length;
-  // One transaction, so neither is ever seen without the other.
-  await putRawTxn({
-    [s.objectKey('StaticIPAttachment', 'sia-victim')]: attachment('sia-victim', { container: 'victim', address: '10.77.0.20/24' }, { uid: 'shared-uid' }),
-    [s.objectKey('StaticIPAttachment', 'sia-copy')]: attachment('sia-copy', { container: 'copy', address: '10.77.0.21/24' }, { uid: 'shared-uid' }),
-  });
-  assert.match(await refused(s, 'StaticIPAttachment', 'sia-copy', 'NotAllowed'), /^metadata\.uid: shared-uid is also the uid of staticipattachment\/sia-victim/);
-  assert.match(await refused(s, 'StaticIPAttachment', 'sia-victim', 'NotAllowed'), /^metadata\.uid: shared-uid is also the uid of staticipattachment\/sia-copy/);
-  // Deleted by hand, finalizer and all: the finalizer goes without a call to the host.
-  const stored = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy')))!.value) as { metadata: { finalizers?: string[] } };
-  assert.deepEqual(stored.metadata.finalizers, ['swarmop.io/staticip-cleanup']);
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-copy'), attachment('sia-copy', { container: 'copy', address: '10.77.0.21/24' }, { uid: 'shared-uid', finalizers: stored.metadata.finalizers, deletionTimestamp: '2026-01-02T00:00:00Z' }));
-  await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 20_000, 100);
-  assert.deepEqual(localEngine.seen.slice(before).filter((r) => /victim|copy/.test(r.url)), [], 'no request to the host for either');
-  assertNoMutation();
-});
+test(
+  'a uid copied from another attachment: both refused naming metadata.uid, and deleting the copy removes nothing',
+  { timeout: 60_000 },
+  async () => {
+    const s = store();
+    const before = localEngine.seen.length;
+    // One transaction, so neither is ever seen without the other.
+    await putRawTxn({
+      [s.objectKey('StaticIPAttachment', 'sia-victim')]: attachment(
+        'sia-victim',
+        { container: 'victim', address: '10.77.0.20/24' },
+        { uid: 'shared-uid' },
+      ),
+      [s.objectKey('StaticIPAttachment', 'sia-copy')]: attachment(
+        'sia-copy',
+        { container: 'copy', address: '10.77.0.21/24' },
+        { uid: 'shared-uid' },
+      ),
+    });
+    assert.match(
+      await refused(s, 'StaticIPAttachment', 'sia-copy', 'NotAllowed'),
+      /^metadata\.uid: shared-uid is also the uid of staticipattachment\/sia-victim/,
+    );
+    assert.match(
+      await refused(s, 'StaticIPAttachment', 'sia-victim', 'NotAllowed'),
+      /^metadata\.uid: shared-uid is also the uid of staticipattachment\/sia-copy/,
+    );
+    // Deleted by hand, finalizer and all: the finalizer goes without a call to the host.
+    const stored = JSON.parse((await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy')))!.value) as {
+      metadata: { finalizers?: string[] };
+    };
+    assert.deepEqual(stored.metadata.finalizers, ['swarmop.io/staticip-cleanup']);
+    await putRaw(
+      s.objectKey('StaticIPAttachment', 'sia-copy'),
+      attachment(
+        'sia-copy',
+        { container: 'copy', address: '10.77.0.21/24' },
+        { uid: 'shared-uid', finalizers: stored.metadata.finalizers, deletionTimestamp: '2026-01-02T00:00:00Z' },
+      ),
+    );
+    await waitUntil('sia-copy gone', async () => (await kv.get(s.objectKey('StaticIPAttachment', 'sia-copy'))) === undefined, 20_000, 100);
+    assert.deepEqual(
+      localEngine.seen.slice(before).filter((r) => /victim|copy/.test(r.url)),
+      [],
+      'no request to the host for either',
+    );
+    assertNoMutation();
+  },
+);
 
-test('status is output only: a hand-written status naming an agent address never sends a request (or the token) there', { timeout: 60_000 }, async () => {
-  const s = store();
-  // Its container is not on the host (404): the network step ends, the service step runs.
-  await putRaw(s.statusKey('StaticIPAttachment', 'sia-status'), {
-    conditions: [{ type: 'ServiceRegistered', status: 'True', reason: 'Registered', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' }],
-    service: { serviceID: 'sia-status', agent: 'n1', agentAddress: `${AGENT_IP}:8500/x#`, consulCluster: 'cc-bind', health: 'passing' },
-  });
-  await putRaw(s.objectKey('StaticIPAttachment', 'sia-status'), attachment('sia-status', { container: 'gone', address: '10.77.0.30/24' }));
-  await refused(s, 'StaticIPAttachment', 'sia-status', 'ContainerNotFound');
-  await waitUntil('status rebuilt without the hand-written service', async () => (await statusOf(s, 'StaticIPAttachment', 'sia-status'))?.service === undefined, 20_000, 100);
-  assert.deepEqual(agentListener.seen, [], 'the listener the status names got no request');
-  assertNoMutation();
-  assert.ok(!lines.some((l) => l.includes('secret-token-1')), 'the token is never logged');
-});
-
+test(
+  'status is output only: a hand-written status naming an agent address never sends a request (or the token) there',
+  { timeout: 60_000 },
+  async () => {
+    const s = store();
+    // Its container is not on the host (404): the network step ends, the service step runs.
+    await putRaw(s.statusKey('StaticIPAttachment', 'sia-status'), {
+      conditions: [
+        { type: 'ServiceRegistered', status: 'True', reason: 'Registered', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' },
+      ],
+      service: { serviceID: 'sia-status', agent: 'n1', agentAddress: `${AGENT_IP}:8500/x#`, consulCluster: 'cc-bind', health: 'passing' },
+    });
+    await putRaw(
+      s.objectKey('StaticIPAttachment', 'sia-status'),
+      attachment('sia-status', { container: 'gone', address: '10.77.0.30/24' }),
+    );
+    await refused(s, 'StaticIPAttachment', 'sia-status', 'ContainerNotFound');
+    await waitUntil(
+      'status rebuilt without the hand-written service',
+      async () => (await statusOf(s, 'StaticIPAttachment', 'sia-status'))?.service === undefined,
+      20_000,
+      100,
+    );
+    assert.deepEqual(agentListener.seen, [], 'the listener the status names got no request');
+    assertNoMutation();
+    assert.ok(!lines.some((l) => l.includes('secret-token-1')), 'the token is never logged');
+  },
+);

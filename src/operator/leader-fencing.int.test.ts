@@ -60,40 +60,59 @@ async function round(kind: LossKind, i: number): Promise<FencingRound> {
 
 const margin = (r: FencingRound): number => r.bStartedTs - r.aStoppedTs!;
 
-test('a leader cut off from Consul while a slow engine answer is pending stops acting before the standby leads, and exits 8', { timeout: 300_000 }, async () => {
-  const runs = [await round('partition', 0), await round('reset', 1), await round('partition', 2)];
-  console.log(`# partition (dropped, reset, dropped): a stopped leading ${runs.map(margin).join(', ')} ms before b started; failover ${runs.map((r) => r.bStartedTs - r.faultAt).join(', ')} ms`);
-});
+test(
+  'a leader cut off from Consul while a slow engine answer is pending stops acting before the standby leads, and exits 8',
+  { timeout: 300_000 },
+  async () => {
+    const runs = [await round('partition', 0), await round('reset', 1), await round('partition', 2)];
+    console.log(
+      `# partition (dropped, reset, dropped): a stopped leading ${runs.map(margin).join(', ')} ms before b started; failover ${runs.map((r) => r.bStartedTs - r.faultAt).join(', ')} ms`,
+    );
+  },
+);
 
-test('a leader whose session is destroyed by hand stops acting before the standby leads, and writes nothing more to the store', { timeout: 300_000 }, async () => {
-  const r = await round('destroy', 0);
-  console.log(`# session destroyed: a stopped leading ${margin(r)} ms before b started; failover ${r.bStartedTs - r.faultAt} ms`);
-});
+test(
+  'a leader whose session is destroyed by hand stops acting before the standby leads, and writes nothing more to the store',
+  { timeout: 300_000 },
+  async () => {
+    const r = await round('destroy', 0);
+    console.log(`# session destroyed: a stopped leading ${margin(r)} ms before b started; failover ${r.bStartedTs - r.faultAt} ms`);
+  },
+);
 
-test('with --on-leader-loss standby, a replica whose lock was taken stays up, re-lists the store and leads again', { timeout: 120_000 }, async () => {
-  const op = new OperatorProcess({
-    name: 'standby-mode',
-    storeAddr: agent.address,
-    prefix: 'fence-int-standby/',
-    args: ['--leader-elect', '--on-leader-loss', 'standby', '--lock-delay-seconds', '1', '--metrics-addr', '127.0.0.1:0'],
-  });
-  // One object in the prefix: an empty prefix's index is the whole store's, so every write anywhere
-  // (the session destroyed below) would wake the watcher into a re-list of its own.
-  const kv = new ConsulKv({ address: agent.address });
-  await new ResourceStore({ kv, prefix: 'fence-int-standby/' }).apply([
-    { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'nowhere' }, spec: { endpoint: 'unix:///run/swarmop-fence-int-none/docker.sock', address: '127.0.0.1' } } as Resource,
-  ]);
-  kv.close();
-  ctx.children.push(op);
-  op.start();
-  const first = await op.waitForLog('leads', (l) => l.message === 'started leading', 30_000);
-  const res = await fetch(`http://${agent.address}/v1/session/destroy/${encodeURIComponent(String(first.session))}`, { method: 'PUT' });
-  assert.equal(res.status, 200);
-  await op.waitForLog('stopped leading', (l) => l.message === 'stopped leading' && l.lockLost === true, 10_000);
-  const again = await op.waitForLog('leads again', (l) => l.message === 'started leading' && l.session !== first.session, 30_000);
-  assert.ok(op.running, 'the process stayed up');
-  // The new term started from a fresh listing of the store, not from the cache of the lost one.
-  const relist = op.lines.findIndex((l) => l.message === 'objects re-listed' && l.reason === 'new leadership term');
-  assert.ok(relist > op.lines.indexOf(again), `a re-list for the new term\n${op.dump(20)}`);
-  assert.deepEqual(await op.stop('SIGTERM'), { code: 0, signal: null });
-});
+test(
+  'with --on-leader-loss standby, a replica whose lock was taken stays up, re-lists the store and leads again',
+  { timeout: 120_000 },
+  async () => {
+    const op = new OperatorProcess({
+      name: 'standby-mode',
+      storeAddr: agent.address,
+      prefix: 'fence-int-standby/',
+      args: ['--leader-elect', '--on-leader-loss', 'standby', '--lock-delay-seconds', '1', '--metrics-addr', '127.0.0.1:0'],
+    });
+    // One object in the prefix: an empty prefix's index is the whole store's, so every write anywhere
+    // (the session destroyed below) would wake the watcher into a re-list of its own.
+    const kv = new ConsulKv({ address: agent.address });
+    await new ResourceStore({ kv, prefix: 'fence-int-standby/' }).apply([
+      {
+        apiVersion: 'swarmop.io/v1alpha1',
+        kind: 'DockerHost',
+        metadata: { name: 'nowhere' },
+        spec: { endpoint: 'unix:///run/swarmop-fence-int-none/docker.sock', address: '127.0.0.1' },
+      } as Resource,
+    ]);
+    kv.close();
+    ctx.children.push(op);
+    op.start();
+    const first = await op.waitForLog('leads', (l) => l.message === 'started leading', 30_000);
+    const res = await fetch(`http://${agent.address}/v1/session/destroy/${encodeURIComponent(String(first.session))}`, { method: 'PUT' });
+    assert.equal(res.status, 200);
+    await op.waitForLog('stopped leading', (l) => l.message === 'stopped leading' && l.lockLost === true, 10_000);
+    const again = await op.waitForLog('leads again', (l) => l.message === 'started leading' && l.session !== first.session, 30_000);
+    assert.ok(op.running, 'the process stayed up');
+    // The new term started from a fresh listing of the store, not from the cache of the lost one.
+    const relist = op.lines.findIndex((l) => l.message === 'objects re-listed' && l.reason === 'new leadership term');
+    assert.ok(relist > op.lines.indexOf(again), `a re-list for the new term\n${op.dump(20)}`);
+    assert.deepEqual(await op.stop('SIGTERM'), { code: 0, signal: null });
+  },
+);

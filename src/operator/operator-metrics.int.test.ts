@@ -34,7 +34,10 @@ test('a running operator serves controller-runtime metrics, leader_election_mast
       spec: { endpoint: 'tcp://127.0.0.1:1', address: '127.0.0.1' },
     },
   ]);
-  await kv.set(store.objectKey('DockerHost', 'broken'), '{"apiVersion":"swarmop.io/v1alpha1","kind":"DockerHost","metadata":{"name":"broken"},"spec":{}}');
+  await kv.set(
+    store.objectKey('DockerHost', 'broken'),
+    '{"apiVersion":"swarmop.io/v1alpha1","kind":"DockerHost","metadata":{"name":"broken"},"spec":{}}',
+  );
   const metrics = new RuntimeMetrics();
   const operator = new Operator({
     kv,
@@ -59,10 +62,17 @@ test('a running operator serves controller-runtime metrics, leader_election_mast
   try {
     await waitUntil('metrics server listening', () => manager.metricsAddress !== undefined, 10_000);
     const scrape = async (): Promise<string> => (await fetch(`http://127.0.0.1:${manager.metricsAddress!.port}/metrics`)).text();
-    await waitUntil('both hosts reconciled', async () => /^swarmop_objects_not_ready\{kind="DockerHost"\} 2$/m.test(await scrape()), 30_000, 100);
+    await waitUntil(
+      'both hosts reconciled',
+      async () => /^swarmop_objects_not_ready\{kind="DockerHost"\} 2$/m.test(await scrape()),
+      30_000,
+      100,
+    );
     const text = await scrape();
     assert.deepEqual(series(text, 'leader_election_master_status'), [`leader_election_master_status{name="${key}"} 1`]);
-    assert.deepEqual(series(text, 'controller_runtime_max_concurrent_reconciles'), ['controller_runtime_max_concurrent_reconciles{controller="dockerhost"} 2']);
+    assert.deepEqual(series(text, 'controller_runtime_max_concurrent_reconciles'), [
+      'controller_runtime_max_concurrent_reconciles{controller="dockerhost"} 2',
+    ]);
     assert.match(text, /^controller_runtime_reconcile_total\{controller="dockerhost",result="(success|requeue_after)"\} [1-9]\d*$/m);
     assert.match(text, /^controller_runtime_reconcile_time_seconds_count\{controller="dockerhost"\} [1-9]\d*$/m);
     assert.match(text, /^workqueue_adds_total\{name="dockerhost",controller="dockerhost"\} [1-9]\d*$/m);

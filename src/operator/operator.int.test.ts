@@ -55,10 +55,19 @@ function runOperator(agent: ConsulAgentHandle, prefix: string, opts: { resyncMs:
 }
 
 function dockerHost(name: string, endpoint: string): Resource {
-  return { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint, address: '127.0.0.1' } } as Resource;
+  return {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name },
+    spec: { endpoint, address: '127.0.0.1' },
+  } as Resource;
 }
 
-type Status = { conditions?: { type: string; status: string; reason: string; message: string }[]; engineVersion?: string; reachable?: boolean };
+type Status = {
+  conditions?: { type: string; status: string; reason: string; message: string }[];
+  engineVersion?: string;
+  reachable?: boolean;
+};
 
 async function readyOf(store: ResourceStore, name: string): Promise<{ status: string; reason: string; st: Status } | undefined> {
   const r = await store.get('DockerHost', name).catch(() => undefined);
@@ -108,7 +117,9 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
       const answering = Date.now();
       const trueAt = await whenReady(op.store, 'optest', 'True', 10_000);
       const upMs = trueAt - answering;
-      console.log(`# DockerHost Ready=False ${downMs} ms after the stream broke (engine stop took ${broke.seenAt - stopAsked} ms); Ready=True ${upMs} ms after the engine answered`);
+      console.log(
+        `# DockerHost Ready=False ${downMs} ms after the stream broke (engine stop took ${broke.seenAt - stopAsked} ms); Ready=True ${upMs} ms after the engine answered`,
+      );
       // No latency target is asserted here (bench/ measures it): the 10 s waits above, against a 60 s
       // resync and recheck, are what prove both flips came from the stream and the probe, not a resync.
 
@@ -129,9 +140,19 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
     try {
       await op.kv.set(
         op.store.objectKey('DockerHost', 'broken'),
-        JSON.stringify({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'broken', generation: 1 }, spec: { endpoint: 'ftp://nowhere' } }),
+        JSON.stringify({
+          apiVersion: 'swarmop.io/v1alpha1',
+          kind: 'DockerHost',
+          metadata: { name: 'broken', generation: 1 },
+          spec: { endpoint: 'ftp://nowhere' },
+        }),
       );
-      await waitUntil('broken InvalidSpec', async () => (await op.kv.get(op.store.statusKey('DockerHost', 'broken')))?.value.includes('InvalidSpec') === true, 20_000, 25);
+      await waitUntil(
+        'broken InvalidSpec',
+        async () => (await op.kv.get(op.store.statusKey('DockerHost', 'broken')))?.value.includes('InvalidSpec') === true,
+        20_000,
+        25,
+      );
       const invalid = JSON.parse((await op.kv.get(op.store.statusKey('DockerHost', 'broken')))!.value) as Status;
       const cond = invalid.conditions?.find((c) => c.type === 'Ready');
       assert.equal(cond?.status, 'False');
@@ -142,17 +163,24 @@ describe('operator with a real Consul agent and a real dockerd', { timeout: 180_
       await op.store.apply([dockerHost('good', engine.dockerHost)]);
       await whenReady(op.store, 'good', 'True', 20_000);
       const events = await op.store.listEvents({ kind: 'DockerHost', name: 'broken' });
-      assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'InvalidSpec'), 'InvalidSpec event recorded');
+      assert.ok(
+        events.some((e) => e.type === 'Warning' && e.reason === 'InvalidSpec'),
+        'InvalidSpec event recorded',
+      );
 
       // Idle: resyncs keep reconciling, but status is never rewritten and nothing re-triggers itself.
-      const indexes = async () => Promise.all(['good', 'broken'].map(async (n) => (await op.kv.get(op.store.statusKey('DockerHost', n)))!.modifyIndex));
-      const reconciles = async () => metricValue(await op.metrics.text(), 'swarmop_reconcile_total', { controller: 'dockerhost', result: 'success' }) ?? 0;
+      const indexes = async () =>
+        Promise.all(['good', 'broken'].map(async (n) => (await op.kv.get(op.store.statusKey('DockerHost', n)))!.modifyIndex));
+      const reconciles = async () =>
+        metricValue(await op.metrics.text(), 'swarmop_reconcile_total', { controller: 'dockerhost', result: 'success' }) ?? 0;
       const before = { idx: await indexes(), n: await reconciles() };
       const windowMs = 4_000;
       await new Promise((r) => setTimeout(r, windowMs)); // an observation window, not a wait for a condition
       const afterIdle = { idx: await indexes(), n: await reconciles() };
       const ran = afterIdle.n - before.n;
-      console.log(`# idle ${windowMs} ms with resync 500 ms: ${ran} reconciles of 2 objects, status ModifyIndex ${before.idx.join(',')} -> ${afterIdle.idx.join(',')}`);
+      console.log(
+        `# idle ${windowMs} ms with resync 500 ms: ${ran} reconciles of 2 objects, status ModifyIndex ${before.idx.join(',')} -> ${afterIdle.idx.join(',')}`,
+      );
       assert.deepEqual(afterIdle.idx, before.idx, 'no status write while nothing changed');
       assert.ok(ran >= 2, `resync kept reconciling (${ran})`);
       // At most one run per object per resync period (plus slack): no self-triggered storm.

@@ -76,7 +76,10 @@ export class Operator {
     // One incremental decode per listing or change, shared by every kind's object index.
     const decoder = new SnapshotDecoder({ store });
     for (const kind of kinds) {
-      this.#indexes.set(kind, new ObjectIndex<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}`, indexers: decodedIndexers(kind) }));
+      this.#indexes.set(
+        kind,
+        new ObjectIndex<DecodedObject>({ identity: (d) => `${d.specIndex}/${d.statusIndex}`, indexers: decodedIndexers(kind) }),
+      );
     }
     // Object indexes hold decoded, validated objects of their kind, so the kind map's types hold.
     // A kind's list is built once per change of that kind and shared until the next one: some
@@ -85,7 +88,8 @@ export class Operator {
     const lists = new Map<KindName, readonly Resource[]>();
     for (const [kind, objectIndex] of this.#indexes) objectIndex.subscribe(() => lists.delete(kind));
     this.cache = {
-      get: <K extends KindName>(kind: K, name: string) => this.#indexes.get(kind)?.get(name)?.resource as unknown as KindTypes[K] | undefined,
+      get: <K extends KindName>(kind: K, name: string) =>
+        this.#indexes.get(kind)?.get(name)?.resource as unknown as KindTypes[K] | undefined,
       list: <K extends KindName>(kind: K) => {
         let list = lists.get(kind);
         if (!list) {
@@ -221,7 +225,10 @@ export class Operator {
     await waitFor(() => this.hasSynced(), signal);
     if (signal.aborted) return;
     this.#controllers = controllers;
-    this.#log.info('cache synced, starting controllers', { objects: [...this.#indexes.values()].reduce((n, r) => n + r.size, 0), controllers: [...controllers.keys()] });
+    this.#log.info('cache synced, starting controllers', {
+      objects: [...this.#indexes.values()].reduce((n, r) => n + r.size, 0),
+      controllers: [...controllers.keys()],
+    });
     const watches = this.#opts.reconcilers.flatMap((r) => {
       if (!r.watchHosts || this.#opts.hostEvents === false) return [];
       const ctx = {

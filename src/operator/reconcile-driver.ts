@@ -78,7 +78,9 @@ export function createReconcileDriver(options: DriverOptions) {
     const attempt = rctx.failures + 1;
 
     if (!cached.resource) {
-      await writeStatus({ kind, metadata: { name } }, (previous) => buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now()));
+      await writeStatus({ kind, metadata: { name } }, (previous) =>
+        buildStatus(previous, {}, invalidSpecConditions(cached.errors), undefined, now()),
+      );
       rctx.log.warn('stored document is invalid', { errors: cached.errors });
       return; // nothing to do until the document changes
     }
@@ -118,7 +120,9 @@ export function createReconcileDriver(options: DriverOptions) {
         // Any error may carry an engine's or agent's answer: cut and cleaned before it is status.
         const message = engineText(err instanceof Error ? err.message : String(err), 1000);
         const failed = withRepairFailing([{ type: 'Ready', status: 'False', reason: 'ReconcileError', message }], message, attempt);
-        await writeStatus(resource, (previous) => buildStatus(previous, {}, failed, resource.metadata.generation, now())).catch(() => undefined);
+        await writeStatus(resource, (previous) => buildStatus(previous, {}, failed, resource.metadata.generation, now())).catch(
+          () => undefined,
+        );
       }
       throw err;
     }
@@ -129,7 +133,6 @@ export function createReconcileDriver(options: DriverOptions) {
     return out.requeueAfter === undefined ? undefined : { requeueAfter: out.requeueAfter };
   };
 }
-
 
 /**
  * Records the Ready condition's transitions (and its first value) as an event on the object, so

@@ -9,7 +9,12 @@ function pair(key: string, value: unknown, modifyIndex: number): KvPair {
   return { key, value: typeof value === 'string' ? value : JSON.stringify(value), createIndex: 1, modifyIndex };
 }
 
-const host = (name: string, address = '10.0.0.1') => ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name, generation: 1 }, spec: { endpoint: `tcp://${address}:2375`, address } });
+const host = (name: string, address = '10.0.0.1') => ({
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'DockerHost',
+  metadata: { name, generation: 1 },
+  spec: { endpoint: `tcp://${address}:2375`, address },
+});
 
 function listing(n: number): KvPair[] {
   return Array.from({ length: n }, (_, i) => pair(`p/objects/dockerhosts/h${i}`, host(`h${i}`), 10 + i));
@@ -44,12 +49,17 @@ test('removed objects disappear, invalid documents keep their errors, stray stat
   const store = new ResourceStore({ kv: new MemoryKv(), prefix: 'p/' });
   const decoder = new SnapshotDecoder({ store });
   decoder.decode(listing(3));
-  const out = decoder.decode([
-    pair('p/objects/dockerhosts/h0', host('h0'), 10),
-    pair('p/objects/dockerhosts/bad', { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'bad' }, spec: {} }, 20),
-    pair('p/status/dockerhosts/ghost', { conditions: [] }, 21),
-  ]).get('DockerHost')!;
-  assert.deepEqual(out.map((d) => d.name), ['h0', 'bad']);
+  const out = decoder
+    .decode([
+      pair('p/objects/dockerhosts/h0', host('h0'), 10),
+      pair('p/objects/dockerhosts/bad', { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'bad' }, spec: {} }, 20),
+      pair('p/status/dockerhosts/ghost', { conditions: [] }, 21),
+    ])
+    .get('DockerHost')!;
+  assert.deepEqual(
+    out.map((d) => d.name),
+    ['h0', 'bad'],
+  );
   assert.equal(out[1]!.resource, undefined);
   assert.ok(out[1]!.errors.length > 0);
 });

@@ -51,7 +51,12 @@ export const REPAIR_FAILING = 'RepairFailing';
  * attempts failed, so a repair that keeps failing shows on the object and not only in the logs.
  */
 export function withRepairFailing(conditions: readonly ConditionInput[], error: string, attempt: number): ConditionInput[] {
-  const degraded: ConditionInput = { type: 'Degraded', status: 'True', reason: REPAIR_FAILING, message: `attempt ${attempt}: ${engineText(error, 1000)}` };
+  const degraded: ConditionInput = {
+    type: 'Degraded',
+    status: 'True',
+    reason: REPAIR_FAILING,
+    message: `attempt ${attempt}: ${engineText(error, 1000)}`,
+  };
   return [...conditions.filter((c) => c.type !== 'Degraded'), degraded];
 }
 

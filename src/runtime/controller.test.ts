@@ -17,11 +17,13 @@ interface Item {
 
 const entry = (item: Item) => [item.name, item] as const;
 
-function setup(options: {
-  reconcile?: (key: string, ctx: ReconcileContext<Item>) => Promise<{ requeueAfter?: number } | void>;
-  filter?: 'generation';
-  policy?: 'terminal';
-} = {}) {
+function setup(
+  options: {
+    reconcile?: (key: string, ctx: ReconcileContext<Item>) => Promise<{ requeueAfter?: number } | void>;
+    filter?: 'generation';
+    policy?: 'terminal';
+  } = {},
+) {
   const clock = new FakeClock();
   const objectIndex = new ObjectIndex<Item>();
   const metrics = new RuntimeMetrics({ processMetrics: false });
@@ -215,9 +217,15 @@ test('retry timeline: a failing key flooded with events runs only when its backo
     await clock.advance(50);
   }
   // base 100 ms doubling to the 1 s cap; resyncs and events in between change nothing.
-  assert.deepEqual(times.map((t) => t - start), [0, 100, 300, 700, 1500, 2500, 3500, 4500]);
+  assert.deepEqual(
+    times.map((t) => t - start),
+    [0, 100, 300, 700, 1500, 2500, 3500, 4500],
+  );
   const warnings = lines.filter((l) => l.message === 'reconcile failed, will retry');
-  assert.deepEqual(warnings.map((l) => l.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    warnings.map((l) => l.attempt),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.equal(warnings[0]!.error, 'node update: cannot find manager in raft memberlist');
   objectIndex.replace([entry({ name: 'a', generation: 2, status: '' })], 6);
   await flushMicrotasks();

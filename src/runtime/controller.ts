@@ -39,8 +39,7 @@ export type ErrorAction = { type: 'backoff'; afterMs?: number } | { type: 'termi
 export type ErrorPolicy = (err: unknown, key: string) => ErrorAction;
 
 /** Default policy: retry everything with the queue's backoff, except input the user must fix. */
-export const defaultErrorPolicy: ErrorPolicy = (err) =>
-  isSwarmopError(err, 'Invalid') ? { type: 'terminal' } : { type: 'backoff' };
+export const defaultErrorPolicy: ErrorPolicy = (err) => (isSwarmopError(err, 'Invalid') ? { type: 'terminal' } : { type: 'backoff' });
 
 export type EventFilter<T> = (event: CacheEvent<T>) => boolean;
 

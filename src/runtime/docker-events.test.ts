@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import PQueue from 'p-queue';
-import { DockerEventStream, LINE_LIMIT_BYTES, LineSplitter, type DockerEvent, type DockerEventStreamOptions, type EventStreamSource } from './docker-events.js';
+import {
+  DockerEventStream,
+  LINE_LIMIT_BYTES,
+  LineSplitter,
+  type DockerEvent,
+  type DockerEventStreamOptions,
+  type EventStreamSource,
+} from './docker-events.js';
 import { OutputLimitError } from './output-limits.js';
 import { FakeClock, flushMicrotasks } from '../../testing/fakes/fake-clock.js';
 
@@ -65,7 +72,10 @@ class HangingConnects {
   }
 }
 
-type StreamOverrides<S extends EventStreamSource> = Partial<Omit<DockerEventStreamOptions, 'source' | 'clock'>> & { source?: S; clock?: FakeClock };
+type StreamOverrides<S extends EventStreamSource> = Partial<Omit<DockerEventStreamOptions, 'source' | 'clock'>> & {
+  source?: S;
+  clock?: FakeClock;
+};
 
 /**
  * Starts one stream (host consul01, backoff 500 ms doubling up to 2 s) over a FakeSource on a fake
@@ -116,7 +126,10 @@ test('events are parsed across chunk boundaries and connect triggers a re-list',
   source.streams[0]!.write('{"Type":"container","Action":"start","time":100,"Actor":{"ID":"c1"}}\n{"Type":"cont');
   source.streams[0]!.write('ainer","Action":"die","time":101}\n');
   await flushMicrotasks();
-  assert.deepEqual(events.map((e) => e.Action), ['start', 'die']);
+  assert.deepEqual(
+    events.map((e) => e.Action),
+    ['start', 'die'],
+  );
   await stop();
 });
 
@@ -206,7 +219,11 @@ test('connect attempts of many streams are bounded by a shared limiter and given
     await clock.advance(100);
   }
   assert.equal(connects.most, 3, 'never more than 3 connects at once');
-  assert.deepEqual(connects.dialled.slice(0, 10), ['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9'], 'each freed slot goes to the stream that waited longest');
+  assert.deepEqual(
+    connects.dialled.slice(0, 10),
+    ['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9'],
+    'each freed slot goes to the stream that waited longest',
+  );
   await stopAll(streams, connects);
   assert.deepEqual([limiter.pending, limiter.size], [0, 0], 'every slot given back, nobody left in line');
 });
@@ -231,7 +248,10 @@ test('a stream stopped while it waits for a connect slot leaves the line without
 test('the line splitter refuses a line over its cap instead of holding it', () => {
   const s = new LineSplitter({ maxLineBytes: 16, what: 'test stream: a line' });
   assert.deepEqual(s.push('0123456789\n0123'), ['0123456789']);
-  assert.throws(() => s.push('456789abcdefgh'), (e: unknown) => e instanceof OutputLimitError && /test stream: a line over 16 bytes/.test(e.message));
+  assert.throws(
+    () => s.push('456789abcdefgh'),
+    (e: unknown) => e instanceof OutputLimitError && /test stream: a line over 16 bytes/.test(e.message),
+  );
   // the default cap holds a long but sane line
   const d = new LineSplitter();
   assert.deepEqual(d.push(`${'x'.repeat(100_000)}\n`), ['x'.repeat(100_000)]);
@@ -240,7 +260,13 @@ test('the line splitter refuses a line over its cap instead of holding it', () =
 
 test('an event stream that sends a line over the cap is ended, logged, and dialled again', async () => {
   const warnings: string[] = [];
-  const log = { error: () => undefined, warn: (m: string, f?: Record<string, unknown>) => void warnings.push(`${m}: ${String(f?.error)}`), info: () => undefined, debug: () => undefined, child: () => log };
+  const log = {
+    error: () => undefined,
+    warn: (m: string, f?: Record<string, unknown>) => void warnings.push(`${m}: ${String(f?.error)}`),
+    info: () => undefined,
+    debug: () => undefined,
+    child: () => log,
+  };
   const { source, clock, stop } = setup({ log: log as never, maxLineBytes: 64 });
   await flushMicrotasks();
   const first = source.streams[0]!;

@@ -7,7 +7,10 @@ import { earliestLockMove, leaseDeadline, LEASE_FRACTION } from './leader-electi
 test('a fence refuses every call before a lease is granted, names the call, and reports the refusal', () => {
   const refused: string[] = [];
   const fence = new LeaseFence({ clock: new FakeClock(), onRefuse: (action) => refused.push(action) });
-  assert.throws(() => fence.check('docker POST /containers/x/start'), (err) => isLeadershipLost(err) && /docker POST \/containers\/x\/start/.test((err as Error).message));
+  assert.throws(
+    () => fence.check('docker POST /containers/x/start'),
+    (err) => isLeadershipLost(err) && /docker POST \/containers\/x\/start/.test((err as Error).message),
+  );
   assert.deepEqual(refused, ['docker POST /containers/x/start']);
   assert.equal(fence.signal.aborted, true, 'a call made while not leading is aborted at once');
   assert.equal(fence.lock, undefined);
@@ -47,7 +50,10 @@ test('revoking ends the lease once; a later grant starts a new one with a fresh 
   fence.revoke('the lock is held by s2');
   fence.revoke('again');
   assert.deepEqual(revoked, ['the lock is held by s2']);
-  assert.throws(() => fence.check('x'), (err) => /the lock is held by s2/.test((err as Error).message));
+  assert.throws(
+    () => fence.check('x'),
+    (err) => /the lock is held by s2/.test((err as Error).message),
+  );
   fence.grant({ key: 'k', session: 's3', deadline: () => Infinity });
   assert.equal(first.aborted, true);
   assert.equal(fence.signal.aborted, false);
@@ -72,7 +78,10 @@ test('the lease ends before any other replica can take the lock, with an explici
     for (const lockDelayMs of [0, 1000, 15_000, 60_000]) {
       const q = { ...p, checkTtlMs };
       const margin = earliestLockMove({ ...q, lockDelayMs }) - leaseDeadline(q);
-      assert.ok(margin >= checkTtlMs * (1 - LEASE_FRACTION), `check TTL ${checkTtlMs} ms, lock-delay ${lockDelayMs} ms: margin ${margin} ms`);
+      assert.ok(
+        margin >= checkTtlMs * (1 - LEASE_FRACTION),
+        `check TTL ${checkTtlMs} ms, lock-delay ${lockDelayMs} ms: margin ${margin} ms`,
+      );
     }
   }
   // Session only (no check): the lease ends at 3/4 of the TTL after the last accepted renewal.

@@ -38,7 +38,9 @@ export class HttpListener {
     const server = createServer(this.#handler);
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new SwarmopError('Unavailable', `cannot listen on ${this.#addr}: ${err.message}`, { cause: err })));
+      server.once('error', (err) =>
+        reject(new SwarmopError('Unavailable', `cannot listen on ${this.#addr}: ${err.message}`, { cause: err })),
+      );
       server.listen(port, host, () => resolve());
     });
     return { host, address: this.address! };

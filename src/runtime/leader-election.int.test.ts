@@ -9,7 +9,12 @@ import { waitUntil } from '../../testing/util/wait-until.js';
 
 const KEY = 'swarmop-int/leader';
 
-function elector(kv: ConsulKv, identity: string, leading: Set<string>, options: { releaseOnStop?: boolean; checks?: KvHealthChecks; timeline?: string[] } = {}) {
+function elector(
+  kv: ConsulKv,
+  identity: string,
+  leading: Set<string>,
+  options: { releaseOnStop?: boolean; checks?: KvHealthChecks; timeline?: string[] } = {},
+) {
   let overlap = 0;
   const e = new LeaderElector({
     kv,
@@ -95,51 +100,60 @@ function partitionable(kv: ConsulKv): { kv: ConsulKv; cut: () => void } {
   return { kv: proxy, cut: () => void (cut = true) };
 }
 
-test('with a TTL check bound to the session: a killed leader is replaced within 5 s, a partitioned one steps down before anyone else leads', { timeout: 120_000 }, async () => {
-  const agent = await startConsulAgent();
-  const kv = new ConsulKv({ address: agent.address });
-  const leading = new Set<string>();
-  const timeline: string[] = [];
-  try {
-    const a = elector(kv, 'a', leading, { releaseOnStop: false, checks: kv, timeline });
-    await waitUntil('a leads', () => a.e.isLeader());
-    const b = elector(kv, 'b', leading, { checks: kv, timeline });
-    await waitUntil('b is a healthy standby', () => b.e.state.healthy);
+test(
+  'with a TTL check bound to the session: a killed leader is replaced within 5 s, a partitioned one steps down before anyone else leads',
+  { timeout: 120_000 },
+  async () => {
+    const agent = await startConsulAgent();
+    const kv = new ConsulKv({ address: agent.address });
+    const leading = new Set<string>();
+    const timeline: string[] = [];
+    try {
+      const a = elector(kv, 'a', leading, { releaseOnStop: false, checks: kv, timeline });
+      await waitUntil('a leads', () => a.e.isLeader());
+      const b = elector(kv, 'b', leading, { checks: kv, timeline });
+      await waitUntil('b is a healthy standby', () => b.e.state.healthy);
 
-    // kill -9 of a: its check is no longer passed and nothing is released.
-    let t0 = Date.now();
-    await a.stop();
-    await waitUntil('b leads after a was killed', () => b.e.isLeader(), 15_000, 10);
-    const killed = Date.now() - t0;
+      // kill -9 of a: its check is no longer passed and nothing is released.
+      let t0 = Date.now();
+      await a.stop();
+      await waitUntil('b leads after a was killed', () => b.e.isLeader(), 15_000, 10);
+      const killed = Date.now() - t0;
 
-    // b is cut off from Consul while leading; c (connected) must not lead before b stopped.
-    const p = partitionable(new ConsulKv({ address: agent.address }));
-    const c = elector(kv, 'c', leading, { checks: kv, timeline });
-    await waitUntil('c is a healthy standby', () => c.e.state.healthy);
-    await b.stop(); // b hands over cleanly to c; now let a partitionable d lead
-    await waitUntil('c leads', () => c.e.isLeader(), 5_000, 10);
-    const d = elector(p.kv, 'd', leading, { checks: p.kv, timeline });
-    await waitUntil('d is a healthy standby', () => d.e.state.healthy);
-    await c.stop();
-    await waitUntil('d leads', () => d.e.isLeader(), 5_000, 10);
-    const e = elector(kv, 'e', leading, { checks: kv, timeline });
-    await waitUntil('e is a healthy standby', () => e.e.state.healthy);
-    t0 = Date.now();
-    p.cut();
-    await waitUntil('e leads after d was partitioned', () => e.e.isLeader(), 15_000, 10);
-    const partitioned = Date.now() - t0;
-    console.log(`# failover with a 2 s TTL check: after kill -9 ${killed} ms; after a partition ${partitioned} ms; timeline ${timeline.join(', ')}`);
-    // Without the 2 s check only the 10 s session TTL would free the lock: under 9 s proves the check did.
-    assert.ok(killed < 9_000, `killed leader replaced after ${killed} ms`);
-    assert.ok(partitioned < 9_000, `partitioned leader replaced after ${partitioned} ms`);
-    assert.equal(a.overlaps() + b.overlaps() + c.overlaps() + d.overlaps() + e.overlaps(), 0, 'two electors never led at once');
-    const dStop = timeline.find((l) => l.endsWith('stop d'));
-    const eStart = timeline.find((l) => l.endsWith('start e'));
-    assert.ok(dStop && eStart && Number(dStop.split(' ')[0]) <= Number(eStart.split(' ')[0]), `d stopped before e started: ${timeline.join(', ')}`);
-    assert.equal(await d.ended, 'lost', 'the partitioned leader ended with LeadershipLost, without being stopped');
-    assert.equal(await e.stop(), 'stopped');
-  } finally {
-    kv.close();
-    await agent.stop();
-  }
-});
+      // b is cut off from Consul while leading; c (connected) must not lead before b stopped.
+      const p = partitionable(new ConsulKv({ address: agent.address }));
+      const c = elector(kv, 'c', leading, { checks: kv, timeline });
+      await waitUntil('c is a healthy standby', () => c.e.state.healthy);
+      await b.stop(); // b hands over cleanly to c; now let a partitionable d lead
+      await waitUntil('c leads', () => c.e.isLeader(), 5_000, 10);
+      const d = elector(p.kv, 'd', leading, { checks: p.kv, timeline });
+      await waitUntil('d is a healthy standby', () => d.e.state.healthy);
+      await c.stop();
+      await waitUntil('d leads', () => d.e.isLeader(), 5_000, 10);
+      const e = elector(kv, 'e', leading, { checks: kv, timeline });
+      await waitUntil('e is a healthy standby', () => e.e.state.healthy);
+      t0 = Date.now();
+      p.cut();
+      await waitUntil('e leads after d was partitioned', () => e.e.isLeader(), 15_000, 10);
+      const partitioned = Date.now() - t0;
+      console.log(
+        `# failover with a 2 s TTL check: after kill -9 ${killed} ms; after a partition ${partitioned} ms; timeline ${timeline.join(', ')}`,
+      );
+      // Without the 2 s check only the 10 s session TTL would free the lock: under 9 s proves the check did.
+      assert.ok(killed < 9_000, `killed leader replaced after ${killed} ms`);
+      assert.ok(partitioned < 9_000, `partitioned leader replaced after ${partitioned} ms`);
+      assert.equal(a.overlaps() + b.overlaps() + c.overlaps() + d.overlaps() + e.overlaps(), 0, 'two electors never led at once');
+      const dStop = timeline.find((l) => l.endsWith('stop d'));
+      const eStart = timeline.find((l) => l.endsWith('start e'));
+      assert.ok(
+        dStop && eStart && Number(dStop.split(' ')[0]) <= Number(eStart.split(' ')[0]),
+        `d stopped before e started: ${timeline.join(', ')}`,
+      );
+      assert.equal(await d.ended, 'lost', 'the partitioned leader ended with LeadershipLost, without being stopped');
+      assert.equal(await e.stop(), 'stopped');
+    } finally {
+      kv.close();
+      await agent.stop();
+    }
+  },
+);

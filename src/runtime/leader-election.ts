@@ -100,7 +100,13 @@ export function leaseDeadline(p: { lastPassSentMs?: number; checkTtlMs?: number;
 }
 
 /** The earliest time another replica can hold the lock, from the same proofs (for tests and docs). */
-export function earliestLockMove(p: { lastPassSentMs?: number; checkTtlMs?: number; lastRenewSentMs: number; sessionTtlMs: number; lockDelayMs: number }): number {
+export function earliestLockMove(p: {
+  lastPassSentMs?: number;
+  checkTtlMs?: number;
+  lastRenewSentMs: number;
+  sessionTtlMs: number;
+  lockDelayMs: number;
+}): number {
   const bySession = p.lastRenewSentMs + p.sessionTtlMs + p.lockDelayMs;
   if (p.lastPassSentMs === undefined || p.checkTtlMs === undefined) return bySession;
   return Math.min(bySession, p.lastPassSentMs + p.checkTtlMs + p.lockDelayMs);

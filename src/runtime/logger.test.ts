@@ -34,7 +34,7 @@ test('json lines carry the child logger fields', async () => {
   assert.ok(entry.timestamp);
 });
 
-test('json lines carry controller-runtime\'s keys first: ts, level, msg, controller, name, reconcileID', async () => {
+test("json lines carry controller-runtime's keys first: ts, level, msg, controller, name, reconcileID", async () => {
   const { log, lines } = logger('json');
   log.child({ controller: 'staticipattachment', name: 'ubuntu114', reconcileId: 'r1' }).info('reconciled', { ms: 3 });
   await flushed();

@@ -86,11 +86,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: options.defaultMeta,
-    format: winston.format.combine(
-      redact(),
-      winston.format.timestamp(),
-      fmt === 'json' ? jsonLine : textLine,
-    ),
+    format: winston.format.combine(redact(), winston.format.timestamp(), fmt === 'json' ? jsonLine : textLine),
     transports: [new winston.transports.Stream({ stream })],
   });
 }

@@ -52,13 +52,20 @@ test('a part that ends before the stop signal stops everything and fails the run
     handleSignals: false,
     metrics: new RuntimeMetrics({ processMetrics: false }),
     sources: [{ ...source(), start: async (signal) => (await untilAbort(signal), void (stopped = true)) }],
-    leaderRunnables: [{ name: 'broken', start: async () => { throw new Error('boom'); } }],
+    leaderRunnables: [
+      {
+        name: 'broken',
+        start: async () => {
+          throw new Error('boom');
+        },
+      },
+    ],
   });
   await assert.rejects(m.run(), /boom/);
   assert.equal(stopped, true);
 });
 
-test('a running manager keeps the process alive while every part only waits (no socket, no ref\'d timer), and lets it exit once stopped', async () => {
+test("a running manager keeps the process alive while every part only waits (no socket, no ref'd timer), and lets it exit once stopped", async () => {
   const { spawn } = await import('node:child_process');
   // A process whose only work is the manager: parts that wait for the stop signal and nothing else
   // (what the operator is while the store has no leader and no metrics server is configured).

@@ -22,11 +22,15 @@ test('/metrics on any other address needs --metrics-token, else the UI token, el
       () => metricsToken({ addr }),
       (e: unknown) =>
         isSwarmopError(e, 'Invalid') &&
-        e.message === `--metrics-addr ${addr} is not a loopback address: anyone who reaches it would read the operator's metrics (every document, host and error); set --metrics-token (or SWARMOP_METRICS_TOKEN, or --ui-token), or listen on 127.0.0.1`,
+        e.message ===
+          `--metrics-addr ${addr} is not a loopback address: anyone who reaches it would read the operator's metrics (every document, host and error); set --metrics-token (or SWARMOP_METRICS_TOKEN, or --ui-token), or listen on 127.0.0.1`,
       addr,
     );
   }
-  assert.throws(() => metricsToken({ addr: '127.0.0.1:9464', metricsToken: 'short' }), (e: unknown) => isSwarmopError(e, 'Invalid') && /--metrics-token must be at least 16 characters/.test(e.message));
+  assert.throws(
+    () => metricsToken({ addr: '127.0.0.1:9464', metricsToken: 'short' }),
+    (e: unknown) => isSwarmopError(e, 'Invalid') && /--metrics-token must be at least 16 characters/.test(e.message),
+  );
 });
 
 test('only "Authorization: Bearer TOKEN" with the exact token is authorized', () => {

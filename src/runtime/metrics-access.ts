@@ -24,7 +24,10 @@ export interface MetricsAccessInput {
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost; a wildcard address is not loopback. */
 function isLoopback(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h === '::1') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
@@ -36,7 +39,10 @@ function isLoopback(host: string): boolean {
  */
 export function metricsToken(input: MetricsAccessInput): string | undefined {
   if (input.metricsToken !== undefined && input.metricsToken.length < METRICS_TOKEN_MIN_LENGTH) {
-    throw new SwarmopError('Invalid', `--metrics-token must be at least ${METRICS_TOKEN_MIN_LENGTH} characters (e.g. openssl rand -hex 16)`);
+    throw new SwarmopError(
+      'Invalid',
+      `--metrics-token must be at least ${METRICS_TOKEN_MIN_LENGTH} characters (e.g. openssl rand -hex 16)`,
+    );
   }
   if (input.metricsToken !== undefined) return input.metricsToken;
   if (isLoopback(parseListenAddr(input.addr).host)) return undefined;

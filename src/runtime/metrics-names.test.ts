@@ -36,7 +36,12 @@ function labelSets(samples: readonly Sample[], name: string): string[] {
 }
 
 function value(samples: readonly Sample[], name: string, labels: Record<string, string>): number | undefined {
-  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v) && Object.keys(s.labels).length === Object.keys(labels).length)?.value;
+  return samples.find(
+    (s) =>
+      s.name === name &&
+      Object.entries(labels).every(([k, v]) => s.labels[k] === v) &&
+      Object.keys(s.labels).length === Object.keys(labels).length,
+  )?.value;
 }
 
 test('/metrics serves controller-runtime names with their label names, Node process metrics unprefixed, and the swarmop_ names', async () => {
@@ -65,12 +70,18 @@ test('/metrics serves controller-runtime names with their label names, Node proc
   const done = manager.run(ac.signal);
   try {
     await waitUntil('metrics server listening', () => manager.metricsAddress !== undefined);
-    objectIndex.replace(['ok', 'later', 'bad', 'invalid', 'slow'].map((key) => [key, key] as const), 5);
+    objectIndex.replace(
+      ['ok', 'later', 'bad', 'invalid', 'slow'].map((key) => [key, key] as const),
+      5,
+    );
     metrics.setObjectReady('StaticIPAttachment', 'ok', true);
     metrics.setObjectReady('StaticIPAttachment', 'bad', false);
     metrics.setObjectReady('StaticIPAttachment', 'invalid', false);
     metrics.setObjectReady('DockerHost', 'consul01', true);
-    await waitUntil('four runs finished and one still running', () => slowRunning && (controller.queue.active === 1 && controller.queue.depth === 0));
+    await waitUntil(
+      'four runs finished and one still running',
+      () => slowRunning && controller.queue.active === 1 && controller.queue.depth === 0,
+    );
     await new Promise((r) => setTimeout(r, 30)); // the slow run is now unfinished work
     const res = await fetch(`http://127.0.0.1:${manager.metricsAddress!.port}/metrics`);
     assert.equal(res.status, 200);

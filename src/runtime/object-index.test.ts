@@ -86,8 +86,15 @@ test('an unsubscribed listener hears nothing more', () => {
 });
 
 test('an index finds items by each of their values and follows replace and patch', () => {
-  const r = new ObjectIndex<Doc>({ identity: (d) => String(d.version), indexers: { value: (d) => (d.value === '' ? [] : d.value.split(',')) } });
-  const names = (value: string) => r.byIndex('value', value).map((d) => d.name).sort();
+  const r = new ObjectIndex<Doc>({
+    identity: (d) => String(d.version),
+    indexers: { value: (d) => (d.value === '' ? [] : d.value.split(',')) },
+  });
+  const names = (value: string) =>
+    r
+      .byIndex('value', value)
+      .map((d) => d.name)
+      .sort();
   r.replace([doc('a', 'x', 1), doc('b', 'x,y', 1), doc('c', '', 1)], 1);
   assert.deepEqual(names('x'), ['a', 'b']);
   assert.deepEqual(names('y'), ['b']);
@@ -117,10 +124,25 @@ test('an index agrees with a scan of the list after any sequence of replaces and
   const randomDoc = () => doc(`k${random(30)}`, Array.from({ length: 1 + random(2) }, () => `v${random(8)}`).join(','), ++version);
   for (let step = 0; step < 500; step++) {
     if (random(10) === 0) r.replace(Array.from({ length: random(30) }, randomDoc), step);
-    else r.patch(Array.from({ length: 1 + random(4) }, () => (random(4) === 0 ? ([`k${random(30)}`, undefined] as const) : randomDoc())), step);
+    else
+      r.patch(
+        Array.from({ length: 1 + random(4) }, () => (random(4) === 0 ? ([`k${random(30)}`, undefined] as const) : randomDoc())),
+        step,
+      );
     for (let v = 0; v < 8; v++) {
-      const scanned = r.list().filter((d) => d.value.split(',').includes(`v${v}`)).map((d) => d.name).sort();
-      assert.deepEqual(r.byIndex('value', `v${v}`).map((d) => d.name).sort(), scanned, `step ${step}, v${v}`);
+      const scanned = r
+        .list()
+        .filter((d) => d.value.split(',').includes(`v${v}`))
+        .map((d) => d.name)
+        .sort();
+      assert.deepEqual(
+        r
+          .byIndex('value', `v${v}`)
+          .map((d) => d.name)
+          .sort(),
+        scanned,
+        `step ${step}, v${v}`,
+      );
     }
   }
 });

@@ -33,13 +33,19 @@ test('chunks are kept up to the cap; one byte more is an OutputLimitError naming
   c.push(Buffer.from('12345'));
   c.push(Buffer.from('67890'));
   assert.equal(c.text(), '1234567890');
-  assert.throws(() => c.push(Buffer.from('!')), (e: unknown) => e instanceof OutputLimitError && e.message === 'exec output over 10 bytes' && e.code === 'Unavailable');
+  assert.throws(
+    () => c.push(Buffer.from('!')),
+    (e: unknown) => e instanceof OutputLimitError && e.message === 'exec output over 10 bytes' && e.code === 'Unavailable',
+  );
 });
 
 test('a response body within the cap is read whole; an endless one is cut off at the cap and the connection dropped', async () => {
   assert.equal(await readBoundedText(await fetch(`${base}/small`), 1024, 'agent answer'), '{"ok":true}');
   const started = Date.now();
-  await assert.rejects(readBoundedText(await fetch(`${base}/endless`), 256 * 1024, 'agent answer'), (e: unknown) => e instanceof OutputLimitError && /agent answer over 262144 bytes/.test((e as Error).message));
+  await assert.rejects(
+    readBoundedText(await fetch(`${base}/endless`), 256 * 1024, 'agent answer'),
+    (e: unknown) => e instanceof OutputLimitError && /agent answer over 262144 bytes/.test((e as Error).message),
+  );
   assert.ok(Date.now() - started < 5_000);
   const at = sentBytes;
   await new Promise((r) => setTimeout(r, 200));

@@ -20,7 +20,9 @@ async function tenuredSites(flags: readonly string[]): Promise<number> {
     const make = (i) => ({ i, a: [i] });
     for (let i = 0; i < 600000; i++) keep.push(make(i));
   `;
-  const { stdout } = await execFileP(process.execPath, ['--trace-pretenuring-statistics', '--input-type=module', '-e', script], { maxBuffer: 64 * 2 ** 20 });
+  const { stdout } = await execFileP(process.execPath, ['--trace-pretenuring-statistics', '--input-type=module', '-e', script], {
+    maxBuffer: 64 * 2 ** 20,
+  });
   return stdout.split('\n').filter((l) => l.includes('=> tenure')).length;
 }
 

@@ -17,7 +17,11 @@ for (const mode of ['dev', 'persistent'] as const) {
       prefix: 'swarmop-int/',
       wait: '5s',
       backoff: { baseMs: 100, capMs: 1000 },
-      onSnapshot: (pairs, index) => void objectIndex.replace(pairs.map((p) => [p.key, p.value] as const), index),
+      onSnapshot: (pairs, index) =>
+        void objectIndex.replace(
+          pairs.map((p) => [p.key, p.value] as const),
+          index,
+        ),
       onStateChange: (s) => phases.push(s.phase),
     });
     const ac = new AbortController();

@@ -74,7 +74,10 @@ test('an index that goes backwards resets to a plain list whose answer is delive
   assert.equal(watcher.state.phase, 'syncing');
   await kv.answer({ index: 7, pairs: [pair('swarmop/a', 5)] });
   assert.deepEqual(kv.calls.slice(0, 4), [0, 100, 0, 7]);
-  assert.deepEqual(snapshots.map((s) => s.index), [100, 7]);
+  assert.deepEqual(
+    snapshots.map((s) => s.index),
+    [100, 7],
+  );
   ac.abort();
   await done;
 });
@@ -114,7 +117,10 @@ test('errors back off exponentially up to the cap, re-list from index 0, and res
     await clock.advance(1);
     assert.equal(kv.calls.length, calls + 1, `retried after ${expected} ms`);
   }
-  assert.ok(kv.calls.slice(2).every((i) => i === 0), 'a retry is a plain list: the agent may have restarted');
+  assert.ok(
+    kv.calls.slice(2).every((i) => i === 0),
+    'a retry is a plain list: the agent may have restarted',
+  );
   await kv.answer({ index: 6, pairs: [] });
   assert.equal(watcher.state.phase, 'watching');
   assert.equal(watcher.state.consecutiveFailures, 0);
@@ -140,7 +146,10 @@ test('a listing whose onSnapshot threw is delivered again after the backoff', as
   await clock.advance(250);
   assert.equal(kv.calls.at(-1), 0, 'retry lists again');
   await kv.answer({ index: 9, pairs: [pair('swarmop/a', 9)] });
-  assert.deepEqual(snapshots.map((s) => s.index), [9]);
+  assert.deepEqual(
+    snapshots.map((s) => s.index),
+    [9],
+  );
   ac.abort();
   await done;
 });

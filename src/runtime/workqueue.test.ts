@@ -237,7 +237,10 @@ test('randomized: concurrent producers never cause parallel runs of a key and ev
   assert.equal(violations, 0, 'a key ran on two workers at once');
   for (const [key, added] of lastAdd) {
     const starts = runStarts.get(key) ?? [];
-    assert.ok(starts.some((s) => s > added), `${key} was not processed after its last add`);
+    assert.ok(
+      starts.some((s) => s > added),
+      `${key} was not processed after its last add`,
+    );
   }
   const totalRuns = [...runStarts.values()].reduce((n, s) => n + s.length, 0);
   assert.ok(totalRuns < 4000, `adds were coalesced (${totalRuns} runs for 4000 adds)`);

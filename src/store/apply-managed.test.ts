@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { MemoryKv } from '../../testing/fakes/memory-kv.js';
 import { ResourceStore } from './resource-store.js';
 import type { Resource } from '../crds/meta.js';
-import { LAST_APPLIED_ANNOTATION, LAST_APPLIED_MANAGER_ANNOTATION, threeWayMerge, fieldConflicts, changedPaths } from './three-way-merge.js';
+import {
+  LAST_APPLIED_ANNOTATION,
+  LAST_APPLIED_MANAGER_ANNOTATION,
+  threeWayMerge,
+  fieldConflicts,
+  changedPaths,
+} from './three-way-merge.js';
 
 const host = (labels: Record<string, string>, spec: Record<string, unknown> = {}, name = 'h1'): Resource => ({
   apiVersion: 'swarmop.io/v1alpha1',
@@ -29,7 +35,9 @@ test('threeWayMerge removes what the last apply set and the manifest dropped, ke
 
 test('a managed apply keeps a label and a spec field added by hand, removes what the manifest dropped', async () => {
   const store = setup();
-  assert.deepEqual(await store.apply([host({ role: 'worker', zone: 'a' })], { fieldManager: 'ci' }), [{ kind: 'DockerHost', name: 'h1', action: 'created' }]);
+  assert.deepEqual(await store.apply([host({ role: 'worker', zone: 'a' })], { fieldManager: 'ci' }), [
+    { kind: 'DockerHost', name: 'h1', action: 'created' },
+  ]);
   const live = (await store.get('DockerHost', 'h1'))!;
   assert.equal(live.metadata.annotations?.[LAST_APPLIED_MANAGER_ANNOTATION], 'ci');
   assert.deepEqual(JSON.parse(live.metadata.annotations![LAST_APPLIED_ANNOTATION]!), {
@@ -39,14 +47,26 @@ test('a managed apply keeps a label and a spec field added by hand, removes what
     spec: { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' },
   });
   // By hand: a label, an annotation and a spec field the manifest never set.
-  await store.update({ ...live, metadata: { ...live.metadata, labels: { ...live.metadata.labels, rack: 'r2' }, annotations: { ...live.metadata.annotations, note: 'x' } }, spec: { ...live.spec, tls: TLS } });
+  await store.update({
+    ...live,
+    metadata: {
+      ...live.metadata,
+      labels: { ...live.metadata.labels, rack: 'r2' },
+      annotations: { ...live.metadata.annotations, note: 'x' },
+    },
+    spec: { ...live.spec, tls: TLS },
+  });
   // The manifest drops zone and changes the address.
-  assert.deepEqual(await store.apply([host({ role: 'worker' }, { address: '10.0.0.9' })], { fieldManager: 'ci' }), [{ kind: 'DockerHost', name: 'h1', action: 'configured' }]);
+  assert.deepEqual(await store.apply([host({ role: 'worker' }, { address: '10.0.0.9' })], { fieldManager: 'ci' }), [
+    { kind: 'DockerHost', name: 'h1', action: 'configured' },
+  ]);
   const now = (await store.get('DockerHost', 'h1'))!;
   assert.deepEqual(now.metadata.labels, { role: 'worker', rack: 'r2' });
   assert.equal(now.metadata.annotations?.note, 'x');
   assert.deepEqual(now.spec, { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.9', tls: TLS });
-  assert.deepEqual(await store.apply([host({ role: 'worker' }, { address: '10.0.0.9' })], { fieldManager: 'ci' }), [{ kind: 'DockerHost', name: 'h1', action: 'unchanged' }]);
+  assert.deepEqual(await store.apply([host({ role: 'worker' }, { address: '10.0.0.9' })], { fieldManager: 'ci' }), [
+    { kind: 'DockerHost', name: 'h1', action: 'unchanged' },
+  ]);
 });
 
 test('two managers applying one field: a Conflict naming the field and the other manager, nothing written; --force-conflicts takes it', async () => {
@@ -55,12 +75,15 @@ test('two managers applying one field: a Conflict naming the field and the other
   const before = (await store.get('DockerHost', 'h1'))!.metadata.resourceVersion;
   await assert.rejects(store.apply([host({ role: 'manager' }), host({}, {}, 'h2')], { fieldManager: 'ops' }), {
     code: 'Conflict',
-    message: 'dockerhost/h1: conflict with "ci" (it applied these fields last): .metadata.labels.role; apply them with --force-conflicts to take them over',
+    message:
+      'dockerhost/h1: conflict with "ci" (it applied these fields last): .metadata.labels.role; apply them with --force-conflicts to take them over',
   });
   assert.equal((await store.get('DockerHost', 'h1'))!.metadata.resourceVersion, before);
   assert.equal(await store.get('DockerHost', 'h2'), undefined, 'nothing of the apply was written');
   // The same value is no conflict.
-  assert.deepEqual(await store.apply([host({ role: 'worker' })], { fieldManager: 'ops' }), [{ kind: 'DockerHost', name: 'h1', action: 'configured' }]);
+  assert.deepEqual(await store.apply([host({ role: 'worker' })], { fieldManager: 'ops' }), [
+    { kind: 'DockerHost', name: 'h1', action: 'configured' },
+  ]);
   await store.apply([host({ role: 'worker' })], { fieldManager: 'ci' });
   await store.apply([host({ role: 'manager' })], { fieldManager: 'ops', forceConflicts: true });
   const now = (await store.get('DockerHost', 'h1'))!;
@@ -70,7 +93,8 @@ test('two managers applying one field: a Conflict naming the field and the other
 
 test('every spec change records a revision (bounded), with manager and change; deleting the object deletes them', async () => {
   const store = setup();
-  for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) await store.apply([host({}, { address })], { fieldManager: 'ci' });
+  for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'])
+    await store.apply([host({}, { address })], { fieldManager: 'ci' });
   await store.apply([host({ a: 'b' }, { address: '10.0.0.4' })], { fieldManager: 'ci' }); // labels only: no revision
   const live = (await store.get('DockerHost', 'h1'))!;
   await store.update({ ...live, spec: { ...live.spec, address: '10.0.0.1' } }, { manager: 'alice@box', change: 'rollback to revision 1' });
@@ -109,7 +133,9 @@ test('apply with prune deletes the set members the documents no longer declare, 
   assert.ok((await store.get('DockerHost', 'a'))!.metadata.deletionTimestamp);
   assert.ok(await store.get('DockerHost', 'outside'));
   const nothing = { matches: () => false };
-  assert.deepEqual(await store.apply([c], { fieldManager: 'ci', prune: nothing }), [{ kind: 'DockerHost', name: 'c', action: 'unchanged' }]);
+  assert.deepEqual(await store.apply([c], { fieldManager: 'ci', prune: nothing }), [
+    { kind: 'DockerHost', name: 'c', action: 'unchanged' },
+  ]);
 });
 
 test('a bad document in a managed apply with prune writes nothing, prunes nothing', async () => {

@@ -47,7 +47,10 @@ export function lastAppliedOf(meta: ObjectMeta | undefined): LastApplied | undef
   const text = meta?.annotations?.[LAST_APPLIED_ANNOTATION];
   const configuration = text === undefined ? undefined : parseJson(text);
   if (configuration === null || typeof configuration !== 'object' || Array.isArray(configuration)) return undefined;
-  return { manager: meta?.annotations?.[LAST_APPLIED_MANAGER_ANNOTATION] ?? DEFAULT_FIELD_MANAGER, configuration: configuration as Resource };
+  return {
+    manager: meta?.annotations?.[LAST_APPLIED_MANAGER_ANNOTATION] ?? DEFAULT_FIELD_MANAGER,
+    configuration: configuration as Resource,
+  };
 }
 
 /** The view of a document the configuration is compared with: labels, annotations (not ours), spec. */
@@ -74,14 +77,20 @@ export function mergeForApply(manifest: Resource, stored: StoredDoc | undefined,
   const live = managedView(stored);
   // Only this manager's own last apply is the base: another manager's fields are never removed here.
   const base = last && last.manager === options.manager ? last.configuration : undefined;
-  const conflicts = last && last.manager !== options.manager && !options.forceConflicts ? fieldConflicts(last.configuration, applied, live) : [];
+  const conflicts =
+    last && last.manager !== options.manager && !options.forceConflicts ? fieldConflicts(last.configuration, applied, live) : [];
   const labels = threeWayMerge(base?.metadata?.labels, applied.metadata.labels ?? {}, live.metadata.labels ?? {}) as Record<string, string>;
-  const annotations = threeWayMerge(withoutReserved(base?.metadata?.annotations), applied.metadata.annotations ?? {}, live.metadata.annotations ?? {}) as Record<
-    string,
-    string
-  >;
+  const annotations = threeWayMerge(
+    withoutReserved(base?.metadata?.annotations),
+    applied.metadata.annotations ?? {},
+    live.metadata.annotations ?? {},
+  ) as Record<string, string>;
   const metadata: ObjectMeta = { name: applied.metadata.name, annotations: { ...annotations, ...record } };
   if (Object.keys(labels).length > 0) metadata.labels = labels;
   const spec = threeWayMerge(base?.spec, applied.spec, stored.spec ?? {}) as Record<string, unknown>;
-  return { doc: { apiVersion: applied.apiVersion, kind: applied.kind, metadata, spec }, conflicts, ...(conflicts.length > 0 && last ? { conflictsWith: last.manager } : {}) };
+  return {
+    doc: { apiVersion: applied.apiVersion, kind: applied.kind, metadata, spec },
+    conflicts,
+    ...(conflicts.length > 0 && last ? { conflictsWith: last.manager } : {}),
+  };
 }

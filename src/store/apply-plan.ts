@@ -98,7 +98,13 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
     });
   }
   const manager = options.managed?.manager ?? options.author ?? 'unknown';
-  const revisionsFor: { kind: string; name: string; before?: Record<string, unknown>; after: Record<string, unknown>; generation: number }[] = [];
+  const revisionsFor: {
+    kind: string;
+    name: string;
+    before?: Record<string, unknown>;
+    after: Record<string, unknown>;
+    generation: number;
+  }[] = [];
 
   for (const r of incoming) {
     const { kind } = r;
@@ -114,7 +120,9 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
     }
     const stored = parseStoredLoosely(cur.value);
     if (stored?.metadata?.deletionTimestamp) {
-      conflicts.push(`${kind.toLowerCase()}/${name} is being deleted (since ${stored.metadata.deletionTimestamp}); apply it again once it is gone`);
+      conflicts.push(
+        `${kind.toLowerCase()}/${name} is being deleted (since ${stored.metadata.deletionTimestamp}); apply it again once it is gone`,
+      );
       continue;
     }
     const expected = r.metadata.resourceVersion;
@@ -160,7 +168,15 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
   revisionsFor.forEach((v, i) => {
     const entry = { revision: v.generation, time: now, manager, change: changeSummary(v.before, v.after), spec: v.after };
     const rw = revisionWrite(ctx, v.kind, v.name, revPairs[i], entry);
-    writes.push({ kind: v.kind, name: v.name, key: rw.key, value: rw.value, index: revPairs[i]?.modifyIndex ?? 0, previous: revPairs[i]?.value, unjournaled: true });
+    writes.push({
+      kind: v.kind,
+      name: v.name,
+      key: rw.key,
+      value: rw.value,
+      index: revPairs[i]?.modifyIndex ?? 0,
+      previous: revPairs[i]?.value,
+      unjournaled: true,
+    });
   });
   if (options.prune) {
     const pruned = await planPrune(ctx, incoming, options.prune);
@@ -189,7 +205,9 @@ export function validateForApply(resources: readonly Resource[]): Resource[] {
     }
     const size = storedSize(res.resource);
     if (size > MAX_STORED_DOCUMENT_BYTES) {
-      errors.push(`${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`);
+      errors.push(
+        `${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`,
+      );
       return;
     }
     const id = `${res.resource.kind}/${res.resource.metadata.name}`;

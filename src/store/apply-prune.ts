@@ -52,7 +52,17 @@ export async function planPrune(
     const [st, rev] = await Promise.all([ctx.kv.get(statusKey(ctx.prefix, kind, name)), ctx.kv.get(revisionsKey(ctx.prefix, kind, name))]);
     writes.push({ kind, name, key: pair.key, value: '', index: pair.modifyIndex, previous: pair.value, verb: 'delete-cas' });
     for (const side of [st, rev]) {
-      if (side) writes.push({ kind, name, key: side.key, value: '', index: side.modifyIndex, previous: side.value, verb: 'delete', unjournaled: true });
+      if (side)
+        writes.push({
+          kind,
+          name,
+          key: side.key,
+          value: '',
+          index: side.modifyIndex,
+          previous: side.value,
+          verb: 'delete',
+          unjournaled: true,
+        });
     }
     prunes.push({ kind, name, action: 'pruned' });
   }

@@ -60,14 +60,19 @@ async function rollback(ctx: StoreContext, allDone: readonly DoneWrite[]): Promi
   const size = (w: DoneWrite): number => txnOpBytes(w.key, w.previous) + journalKeyBytes(w.key);
   for (const batch of txnBatches(done, size, JOURNAL_RESERVE)) {
     try {
-      await ctx.journal.txn(batch.map(undo), batch.filter((w) => !w.unjournaled).map((w) => w.key));
+      await ctx.journal.txn(
+        batch.map(undo),
+        batch.filter((w) => !w.unjournaled).map((w) => w.key),
+      );
     } catch {
       // Someone changed one of them meanwhile: undo the others one by one, keep theirs.
       for (const w of batch) {
         try {
           await ctx.journal.txn([undo(w)], w.unjournaled ? [] : [w.key]);
         } catch (err) {
-          failed.push(`${w.kind.toLowerCase()}/${w.name}: not rolled back (${isTxnConflict(err) ? 'changed by someone else meanwhile' : (err as Error).message})`);
+          failed.push(
+            `${w.kind.toLowerCase()}/${w.name}: not rolled back (${isTxnConflict(err) ? 'changed by someone else meanwhile' : (err as Error).message})`,
+          );
         }
       }
     }
@@ -75,7 +80,13 @@ async function rollback(ctx: StoreContext, allDone: readonly DoneWrite[]): Promi
   return failed;
 }
 
-function applyFailure(err: unknown, batch: readonly PlannedWrite[], hadWrites: boolean, unrolled: readonly string[], prefix: string): Error {
+function applyFailure(
+  err: unknown,
+  batch: readonly PlannedWrite[],
+  hadWrites: boolean,
+  unrolled: readonly string[],
+  prefix: string,
+): Error {
   const rollbackNote = unrolled.length > 0 ? ['rollback incomplete:', ...unrolled] : [];
   if (isTxnConflict(err)) {
     const names = err.keys.map((key) => {
@@ -88,7 +99,11 @@ function applyFailure(err: unknown, batch: readonly PlannedWrite[], hadWrites: b
     return new SwarmopError('Conflict', `conflict: ${names.join('; ')}; ${summary}`, { details: rollbackNote });
   }
   if (err instanceof SwarmopError) {
-    const outcome = !hadWrites ? 'earlier batches: none' : unrolled.length > 0 ? 'earlier batches partly rolled back' : 'earlier batches rolled back';
+    const outcome = !hadWrites
+      ? 'earlier batches: none'
+      : unrolled.length > 0
+        ? 'earlier batches partly rolled back'
+        : 'earlier batches rolled back';
     return new SwarmopError(err.code, `${err.message} (during apply; ${outcome})`, {
       details: [...err.details, ...rollbackNote],
     });

@@ -28,7 +28,12 @@ const MANIFEST: Record<string, string> = {
   staticipattachments: 'manifests/30-staticipattachments.yaml',
 };
 /** A document of each kind from those manifests. */
-const SAMPLE: Record<string, string> = { dockerhosts: 'consulsvr', consulclusters: 'datacenter', swarmclusters: 'swarm', staticipattachments: 'ubuntu114' };
+const SAMPLE: Record<string, string> = {
+  dockerhosts: 'consulsvr',
+  consulclusters: 'datacenter',
+  swarmclusters: 'swarm',
+  staticipattachments: 'ubuntu114',
+};
 
 const forbidden = (e: unknown): boolean => isSwarmopError(e, 'Forbidden');
 
@@ -38,14 +43,21 @@ describe('deploy/consul-acl policies on a Consul agent with ACLs (default deny)'
   const clients: ConsulKv[] = [];
 
   const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${agent.httpAddr}${path}`, { method, headers: { 'X-Consul-Token': agent.masterToken! }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${agent.httpAddr}${path}`, {
+      method,
+      headers: { 'X-Consul-Token': agent.masterToken! },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
     return JSON.parse(text) as Record<string, unknown>;
   };
   /** A token for the policy made from `file`, exactly as the file is. */
   const tokenFor = async (file: string): Promise<string> => {
-    const policy = await api('PUT', '/v1/acl/policy', { Name: file.replace(/\.hcl$/, ''), Rules: readFileSync(`${POLICIES}${file}`, 'utf8') });
+    const policy = await api('PUT', '/v1/acl/policy', {
+      Name: file.replace(/\.hcl$/, ''),
+      Rules: readFileSync(`${POLICIES}${file}`, 'utf8'),
+    });
     const token = await api('PUT', '/v1/acl/token', { Description: `test ${file}`, Policies: [{ ID: policy['ID'] }] });
     return String(token['SecretID']);
   };
@@ -77,7 +89,10 @@ describe('deploy/consul-acl policies on a Consul agent with ACLs (default deny)'
       const token = await tokenFor(`apply-${plural}.hcl`);
       const own = await cli(token, ['apply', '-f', MANIFEST[plural]!]);
       assert.equal(own.code, 0, own.err);
-      assert.ok(await master.get(objectKey(P, KINDS.find((k) => k.plural === plural)!.kind, SAMPLE[plural]!)), 'the document is in the store');
+      assert.ok(
+        await master.get(objectKey(P, KINDS.find((k) => k.plural === plural)!.kind, SAMPLE[plural]!)),
+        'the document is in the store',
+      );
       const get = await cli(token, ['get', plural]);
       assert.equal(get.code, 0, get.err);
       assert.match(get.out, new RegExp(`^${SAMPLE[plural]} `, 'm'));

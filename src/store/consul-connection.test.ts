@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isSwarmopError } from '../errors.js';
-import { ConsulSettingsError, consulConnection, parseConsulEndpoint, resolveConsulSettings, unverifiedTlsWarning } from './consul-connection.js';
+import {
+  ConsulSettingsError,
+  consulConnection,
+  parseConsulEndpoint,
+  resolveConsulSettings,
+  unverifiedTlsWarning,
+} from './consul-connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'swarmop-conn-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,11 +32,32 @@ test('with nothing set the address is the consul CLI default, plain HTTP, no tok
 test('each setting: flag over environment over the defaults object', () => {
   const flags = { address: 'flag:1', caFile: '/flag/ca' };
   const env = { CONSUL_HTTP_ADDR: 'env:2', CONSUL_CACERT: '/env/ca', CONSUL_CLIENT_CERT: '/env/cert', CONSUL_TLS_SERVER_NAME: 'env.name' };
-  const defaults = { address: 'ctx:3', caFile: '/ctx/ca', clientCert: '/ctx/cert', clientKey: '/ctx/key', tlsServerName: 'ctx.name', caPath: '/ctx/ca.d' };
+  const defaults = {
+    address: 'ctx:3',
+    caFile: '/ctx/ca',
+    clientCert: '/ctx/cert',
+    clientKey: '/ctx/key',
+    tlsServerName: 'ctx.name',
+    caPath: '/ctx/ca.d',
+  };
   const s = resolveConsulSettings({ flags, env, defaults });
   assert.deepEqual(
-    { address: s.address, caFile: s.caFile, clientCert: s.clientCert, clientKey: s.clientKey, tlsServerName: s.tlsServerName, caPath: s.caPath },
-    { address: 'flag:1', caFile: '/flag/ca', clientCert: '/env/cert', clientKey: '/ctx/key', tlsServerName: 'env.name', caPath: '/ctx/ca.d' },
+    {
+      address: s.address,
+      caFile: s.caFile,
+      clientCert: s.clientCert,
+      clientKey: s.clientKey,
+      tlsServerName: s.tlsServerName,
+      caPath: s.caPath,
+    },
+    {
+      address: 'flag:1',
+      caFile: '/flag/ca',
+      clientCert: '/env/cert',
+      clientKey: '/ctx/key',
+      tlsServerName: 'env.name',
+      caPath: '/ctx/ca.d',
+    },
   );
   assert.deepEqual(s.origins, {
     address: '--http-addr',
@@ -75,15 +102,27 @@ test('https:// and CONSUL_HTTP_SSL select TLS; an explicit http:// does not undo
   assert.equal(consulConnection({ env: { CONSUL_HTTP_ADDR: '10.0.0.1:8501', CONSUL_HTTP_SSL: 'true' } }).endpoint.secure, true);
   assert.equal(consulConnection({ env: { CONSUL_HTTP_ADDR: 'http://10.0.0.1:8501', CONSUL_HTTP_SSL: '1' } }).endpoint.secure, true);
   assert.equal(consulConnection({ env: { CONSUL_HTTP_ADDR: '10.0.0.1:8500', CONSUL_HTTP_SSL: 'false' } }).endpoint.secure, false);
-  assert.throws(() => consulConnection({ env: { CONSUL_HTTP_SSL: 'yes' } }), (err: unknown) => isSwarmopError(err, 'Invalid') && /CONSUL_HTTP_SSL="yes" is not a boolean/.test((err as Error).message));
+  assert.throws(
+    () => consulConnection({ env: { CONSUL_HTTP_SSL: 'yes' } }),
+    (err: unknown) => isSwarmopError(err, 'Invalid') && /CONSUL_HTTP_SSL="yes" is not a boolean/.test((err as Error).message),
+  );
 });
 
 test('address forms: host:port, http(s) with a path prefix, IPv6, unix sockets; other schemes are refused', () => {
   assert.deepEqual(parseConsulEndpoint('consul:8500'), { secure: false, host: 'consul', port: 8500, pathPrefix: '' });
   assert.deepEqual(parseConsulEndpoint('http://proxy:80/consul/'), { secure: false, host: 'proxy', port: 80, pathPrefix: '/consul' });
   assert.deepEqual(parseConsulEndpoint('https://[::1]:8501'), { secure: true, host: '::1', port: 8501, pathPrefix: '' });
-  assert.deepEqual(parseConsulEndpoint('unix:///run/consul/http.sock'), { secure: false, host: 'localhost', port: 0, socketPath: '/run/consul/http.sock', pathPrefix: '' });
-  assert.throws(() => parseConsulEndpoint('ftp://x:1'), (err: unknown) => isSwarmopError(err, 'Invalid') && /scheme must be http, https or unix/.test((err as Error).message));
+  assert.deepEqual(parseConsulEndpoint('unix:///run/consul/http.sock'), {
+    secure: false,
+    host: 'localhost',
+    port: 0,
+    socketPath: '/run/consul/http.sock',
+    pathPrefix: '',
+  });
+  assert.throws(
+    () => parseConsulEndpoint('ftp://x:1'),
+    (err: unknown) => isSwarmopError(err, 'Invalid') && /scheme must be http, https or unix/.test((err as Error).message),
+  );
 });
 
 test('TLS files are read for a TLS address: CA file over CA path, client pair, server name, verify switch', () => {
@@ -95,7 +134,13 @@ test('TLS files are read for a TLS address: CA file over CA path, client pair, s
   writeFileSync(join(caDir, 'README'), 'not a certificate');
   const cert = file('client.pem', 'CERT');
   const key = file('client.key', 'KEY');
-  const env = { CONSUL_HTTP_ADDR: 'https://127.0.0.1:8501', CONSUL_CAPATH: caDir, CONSUL_CLIENT_CERT: cert, CONSUL_CLIENT_KEY: key, CONSUL_TLS_SERVER_NAME: 'server.dc1.consul' };
+  const env = {
+    CONSUL_HTTP_ADDR: 'https://127.0.0.1:8501',
+    CONSUL_CAPATH: caDir,
+    CONSUL_CLIENT_CERT: cert,
+    CONSUL_CLIENT_KEY: key,
+    CONSUL_TLS_SERVER_NAME: 'server.dc1.consul',
+  };
   const fromPath = consulConnection({ env });
   assert.equal(fromPath.tls?.ca?.length, 2);
   assert.equal(fromPath.tls?.cert?.toString(), 'CERT');
@@ -117,7 +162,8 @@ test('a client certificate without its key (or the reverse) is refused naming bo
     () => consulConnection({ flags: { clientCert: cert }, env: { CONSUL_HTTP_ADDR: 'https://127.0.0.1:8501' } }),
     (err: unknown) =>
       err instanceof ConsulSettingsError &&
-      err.message === '--client-cert is set but CONSUL_CLIENT_KEY / --client-key is not: a client certificate needs both the certificate and its key',
+      err.message ===
+        '--client-cert is set but CONSUL_CLIENT_KEY / --client-key is not: a client certificate needs both the certificate and its key',
   );
 });
 
@@ -131,8 +177,15 @@ test('a CA file without a PEM certificate is refused naming it', () => {
 
 test('a TLS connection without certificate verification carries a warning naming the setting; a verified or plain one does not', () => {
   const off = consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://consul.example:8501', CONSUL_HTTP_SSL_VERIFY: 'false' } });
-  assert.equal(unverifiedTlsWarning(off), 'CONSUL_HTTP_SSL_VERIFY=false: the store Consul\'s certificate is not verified, so anyone on the path to https://consul.example:8501 can read and change the store and the token');
-  const fromContext = consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://c:8501' }, defaults: { sslVerify: false }, defaultsName: 'context "prod"' });
+  assert.equal(
+    unverifiedTlsWarning(off),
+    "CONSUL_HTTP_SSL_VERIFY=false: the store Consul's certificate is not verified, so anyone on the path to https://consul.example:8501 can read and change the store and the token",
+  );
+  const fromContext = consulConnection({
+    env: { CONSUL_HTTP_ADDR: 'https://c:8501' },
+    defaults: { sslVerify: false },
+    defaultsName: 'context "prod"',
+  });
   assert.match(unverifiedTlsWarning(fromContext) ?? '', /^sslVerify in context "prod"=false: /);
   assert.equal(unverifiedTlsWarning(consulConnection({ env: { CONSUL_HTTP_ADDR: 'https://c:8501' } })), undefined);
   assert.equal(unverifiedTlsWarning(consulConnection({ env: { CONSUL_HTTP_ADDR: 'c:8500', CONSUL_HTTP_SSL_VERIFY: 'false' } })), undefined);

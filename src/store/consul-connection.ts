@@ -240,7 +240,9 @@ export function loadConsulConnection(settings: ResolvedConsulSettings): ConsulCo
     try {
       files = pemFilesUnder(settings.caPath!);
     } catch (err) {
-      throw new ConsulSettingsError(`cannot read ${settings.origins.caPath} folder ${settings.caPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new ConsulSettingsError(
+        `cannot read ${settings.origins.caPath} folder ${settings.caPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     const pems = files.map((f) => readSetting(settings, 'caPath', f)).filter((b) => PEM_CERT.test(b.toString('utf8')));
     if (pems.length === 0) throw new ConsulSettingsError(`${settings.origins.caPath} folder ${settings.caPath} holds no PEM certificate`);

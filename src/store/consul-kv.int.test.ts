@@ -62,5 +62,8 @@ test('ConsulKv: a refused token is a Forbidden error that never shows the token'
 test('parseConsulAddress reads the CONSUL_HTTP_ADDR forms', () => {
   assert.deepEqual(parseConsulAddress('10.0.0.1:8500'), { host: '10.0.0.1', port: 8500, secure: false });
   assert.deepEqual(parseConsulAddress('https://consul.local'), { host: 'consul.local', port: 443, secure: true });
-  assert.throws(() => parseConsulAddress('ftp://x:1'), (err) => isSwarmopError(err, 'Invalid'));
+  assert.throws(
+    () => parseConsulAddress('ftp://x:1'),
+    (err) => isSwarmopError(err, 'Invalid'),
+  );
 });

@@ -16,10 +16,23 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Consul from 'consul';
 import { SwarmopError } from '../errors.js';
-import { ConsulSettingsError, DEFAULT_CONSUL_ADDR, parseConsulEndpoint, type ConsulConnection, type ConsulTls } from './consul-connection.js';
+import {
+  ConsulSettingsError,
+  DEFAULT_CONSUL_ADDR,
+  parseConsulEndpoint,
+  type ConsulConnection,
+  type ConsulTls,
+} from './consul-connection.js';
 import { parseGoDuration } from '../go-duration.js';
 import { KvTxnConflictError, type TxnFailure } from './kv-errors.js';
-import { AnswerTooLargeError, answerTooLarge, capAnswers, checkValueSize, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_VALUE_BYTES } from './consul-response-cap.js';
+import {
+  AnswerTooLargeError,
+  answerTooLarge,
+  capAnswers,
+  checkValueSize,
+  DEFAULT_MAX_ANSWER_BYTES,
+  DEFAULT_MAX_VALUE_BYTES,
+} from './consul-response-cap.js';
 import {
   MAX_TXN_OPS,
   type KvListOptions,
@@ -55,7 +68,10 @@ export interface ConsulKvOptions {
 export { DEFAULT_CONSUL_ADDR };
 
 /** ConsulKv options for resolved connection settings (the CLI's and the operator's way in). */
-export function consulKvOptions(conn: ConsulConnection, extra: Pick<ConsulKvOptions, 'requestTimeoutMs' | 'maxSockets'> = {}): ConsulKvOptions {
+export function consulKvOptions(
+  conn: ConsulConnection,
+  extra: Pick<ConsulKvOptions, 'requestTimeoutMs' | 'maxSockets'> = {},
+): ConsulKvOptions {
   return {
     address: conn.address,
     ...(conn.token !== undefined ? { token: conn.token } : {}),
@@ -161,7 +177,10 @@ export class ConsulKv implements KvStore {
     this.client = new Consul({
       baseUrl: `${endpoint.secure ? 'https' : 'http'}://${host}${port}${endpoint.pathPrefix}/v1`,
       ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}),
-      agent: capAnswers(endpoint.secure ? new HttpsAgent({ ...agentOptions, ...tlsOptions }) : new HttpAgent(agentOptions), options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES),
+      agent: capAnswers(
+        endpoint.secure ? new HttpsAgent({ ...agentOptions, ...tlsOptions }) : new HttpAgent(agentOptions),
+        options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+      ),
       ...(options.token ? { defaults: { token: options.token } } : {}),
     } as never);
   }
@@ -298,7 +317,14 @@ export class ConsulKv implements KvStore {
 
   async registerTtlCheck(options: { id: string; name: string; ttl: string }): Promise<void> {
     await this.call('check', options.id, undefined, (ctx) =>
-      this.client.agent.check.register({ id: options.id, name: options.name, ttl: options.ttl, status: 'passing', ctx, timeout: this.requestTimeoutMs } as never),
+      this.client.agent.check.register({
+        id: options.id,
+        name: options.name,
+        ttl: options.ttl,
+        status: 'passing',
+        ctx,
+        timeout: this.requestTimeoutMs,
+      } as never),
     );
   }
 
@@ -307,14 +333,15 @@ export class ConsulKv implements KvStore {
   }
 
   async deregisterCheck(id: string): Promise<void> {
-    await this.call('check', id, undefined, (ctx) => this.client.agent.check.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never));
+    await this.call('check', id, undefined, (ctx) =>
+      this.client.agent.check.deregister({ id, ctx, timeout: this.requestTimeoutMs } as never),
+    );
   }
 
   async listChecks(): Promise<{ id: string; name: string; status: string }[]> {
-    const res = (await this.call('check', 'list', undefined, (ctx) => this.client.agent.check.list({ ctx, timeout: this.requestTimeoutMs } as never))) as Record<
-      string,
-      { CheckID: string; Name: string; Status: string }
-    >;
+    const res = (await this.call('check', 'list', undefined, (ctx) =>
+      this.client.agent.check.list({ ctx, timeout: this.requestTimeoutMs } as never),
+    )) as Record<string, { CheckID: string; Name: string; Status: string }>;
     return Object.values(res ?? {}).map((c) => ({ id: c.CheckID, name: c.Name, status: c.Status }));
   }
 
@@ -331,9 +358,7 @@ export class ConsulKv implements KvStore {
   }
 
   async destroySession(id: string): Promise<void> {
-    await this.call('session', id, undefined, (ctx) =>
-      this.client.session.destroy({ id, ctx, timeout: this.requestTimeoutMs } as never),
-    );
+    await this.call('session', id, undefined, (ctx) => this.client.session.destroy({ id, ctx, timeout: this.requestTimeoutMs } as never));
   }
 
   async acquire(key: string, value: string, session: string): Promise<boolean> {
@@ -386,7 +411,11 @@ export class ConsulKv implements KvStore {
       const name = this.hints.servername ? `"${this.hints.servername}"` : 'the host of the address';
       return `its TLS certificate does not name ${name} (set CONSUL_TLS_SERVER_NAME or --tls-server-name to a name it holds)`;
     }
-    if (/^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.test(code)) {
+    if (
+      /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.test(
+        code,
+      )
+    ) {
       return this.hints.clientCertSource
         ? `it refused the client certificate ${this.hints.clientCertSource} (${code})`
         : `it requires a client certificate and none is set (set CONSUL_CLIENT_CERT and CONSUL_CLIENT_KEY, or --client-cert and --client-key)`;

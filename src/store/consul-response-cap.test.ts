@@ -11,7 +11,14 @@ import { isSwarmopError } from '../errors.js';
 import { ConsulKv } from './consul-kv.js';
 import { byteSize, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_VALUE_BYTES } from './consul-response-cap.js';
 
-const raw = (key: string, value: string) => ({ Key: key, Value: Buffer.from(value).toString('base64'), CreateIndex: 1, ModifyIndex: 2, Flags: 0, LockIndex: 0 });
+const raw = (key: string, value: string) => ({
+  Key: key,
+  Value: Buffer.from(value).toString('base64'),
+  CreateIndex: 1,
+  ModifyIndex: 2,
+  Flags: 0,
+  LockIndex: 0,
+});
 
 /** Sends `body` in 8 KiB chunks without a Content-Length (chunked), as a streaming server would. */
 function stream(res: ServerResponse, body: string): void {
@@ -40,7 +47,9 @@ describe('ConsulKv caps what the store answers', () => {
       const key = decodeURIComponent(url.pathname.replace(/^\/v1\/kv\//, ''));
       const json = (body: unknown): void => {
         const text = JSON.stringify(body);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-consul-index': '7' }).end(text);
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-consul-index': '7' })
+          .end(text);
       };
       if (key === 'small') return json([raw('small', 'v')]);
       // One value over the per-value cap (4 KiB here), with its length declared.
@@ -80,21 +89,35 @@ describe('ConsulKv caps what the store answers', () => {
   });
 
   it('a list holding one value over the per-value cap is refused naming that key', async () => {
-    await assert.rejects(kv.list('fat/'), (e: unknown) => isSwarmopError(e, 'Unavailable') && e.message === `Consul at ${address}: the value of fat/too-big is 5000 bytes, over the cap of 4 KiB per value: refused`);
+    await assert.rejects(
+      kv.list('fat/'),
+      (e: unknown) =>
+        isSwarmopError(e, 'Unavailable') &&
+        e.message === `Consul at ${address}: the value of fat/too-big is 5000 bytes, over the cap of 4 KiB per value: refused`,
+    );
   });
 
   it('a list answer over the answer cap is refused naming the prefix, streamed without a length', async () => {
     const before = requests.length;
     await assert.rejects(kv.list('huge/'), (e: unknown) => {
       assert.ok(isSwarmopError(e, 'Unavailable'));
-      assert.equal(e.message, `Consul at ${address} answered the list of huge/ with more than 64 KiB: refused (the store's answers are capped; is this the store's Consul?)`);
+      assert.equal(
+        e.message,
+        `Consul at ${address} answered the list of huge/ with more than 64 KiB: refused (the store's answers are capped; is this the store's Consul?)`,
+      );
       return true;
     });
     assert.equal(requests.length, before + 1);
   });
 
   it('and refused by its declared Content-Length too; the client keeps working after', async () => {
-    await assert.rejects(kv.list('declared/', { index: 1, wait: '1s' }), (e: unknown) => isSwarmopError(e, 'Unavailable') && e.message === `Consul at ${address} answered the list of declared/ with more than 64 KiB: refused (the store's answers are capped; is this the store's Consul?)`);
+    await assert.rejects(
+      kv.list('declared/', { index: 1, wait: '1s' }),
+      (e: unknown) =>
+        isSwarmopError(e, 'Unavailable') &&
+        e.message ===
+          `Consul at ${address} answered the list of declared/ with more than 64 KiB: refused (the store's answers are capped; is this the store's Consul?)`,
+    );
     assert.equal((await kv.get('small'))?.value, 'v');
   });
 });

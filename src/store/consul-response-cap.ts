@@ -71,6 +71,9 @@ export function answerTooLarge(address: string, what: string, subject: string, l
 export function checkValueSize(address: string, key: string, value: string, maxValueBytes: number): void {
   const size = Buffer.byteLength(value, 'utf8');
   if (size > maxValueBytes) {
-    throw new SwarmopError('Unavailable', `Consul at ${address}: the value of ${key} is ${size} bytes, over the cap of ${byteSize(maxValueBytes)} per value: refused`);
+    throw new SwarmopError(
+      'Unavailable',
+      `Consul at ${address}: the value of ${key} is ${size} bytes, over the cap of ${byteSize(maxValueBytes)} per value: refused`,
+    );
   }
 }

@@ -43,7 +43,10 @@ export async function listEvents(ctx: StoreContext, query: { kind?: string; name
  * fresh record. Returns the number of keys rewritten or deleted.
  */
 export async function pruneEvents(ctx: StoreContext): Promise<number> {
-  const [events, objects] = await Promise.all([ctx.kv.list(sectionPrefix(ctx.prefix, 'events')), ctx.kv.list(sectionPrefix(ctx.prefix, 'objects'))]);
+  const [events, objects] = await Promise.all([
+    ctx.kv.list(sectionPrefix(ctx.prefix, 'events')),
+    ctx.kv.list(sectionPrefix(ctx.prefix, 'objects')),
+  ]);
   const live = new Set(objects.pairs.map((p) => p.key));
   const now = ctx.now();
   let touched = 0;

@@ -24,8 +24,14 @@ test('writes of the lock holder apply and return only their own results', async 
   const { kv, fenced } = await leader();
   await fenced.set('p/a', '1');
   assert.equal(await fenced.cas('p/a', '2', (await kv.get('p/a'))!.modifyIndex), true);
-  const res = await fenced.txn([{ verb: 'get', key: 'p/a' }, { verb: 'set', key: 'p/b', value: 'x' }]);
-  assert.deepEqual(res.results.map((r) => r.key), ['p/a', 'p/b']);
+  const res = await fenced.txn([
+    { verb: 'get', key: 'p/a' },
+    { verb: 'set', key: 'p/b', value: 'x' },
+  ]);
+  assert.deepEqual(
+    res.results.map((r) => r.key),
+    ['p/a', 'p/b'],
+  );
   assert.equal((await kv.get('p/a'))?.value, '2');
   assert.equal(await fenced.delete('p/b'), true);
   assert.equal(await kv.get('p/b'), undefined);
@@ -39,7 +45,7 @@ test('a lost compare-and-set stays a plain conflict and does not end the lease',
   fence.check('still leading');
 });
 
-test('after the lock moved, the store refuses the old leader\'s write, the value stays, and the lease ends', async () => {
+test("after the lock moved, the store refuses the old leader's write, the value stays, and the lease ends", async () => {
   const { kv, fence, fenced, session, refused } = await leader();
   await kv.set('p/status', 'new leader');
   const before = await kv.get('p/status');

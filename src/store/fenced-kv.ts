@@ -57,7 +57,11 @@ export class FencedKv implements KvStore {
 
   async delete(key: string, options?: { cas?: number; recurse?: boolean }): Promise<boolean> {
     const op: KvTxnOp =
-      options?.recurse === true ? { verb: 'delete-tree', key } : options?.cas !== undefined ? { verb: 'delete-cas', key, index: options.cas } : { verb: 'delete', key };
+      options?.recurse === true
+        ? { verb: 'delete-tree', key }
+        : options?.cas !== undefined
+          ? { verb: 'delete-cas', key, index: options.cas }
+          : { verb: 'delete', key };
     return this.#lostOnConflict(() => this.txn([op]));
   }
 

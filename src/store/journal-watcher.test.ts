@@ -20,7 +20,10 @@ class Writer {
   }
   async put(...entries: [name: string, value: string][]): Promise<void> {
     const keys = entries.map(([n]) => this.key(n));
-    await this.#journal.txn(entries.map(([n, value]) => ({ verb: 'set', key: this.key(n), value })), keys);
+    await this.#journal.txn(
+      entries.map(([n, value]) => ({ verb: 'set', key: this.key(n), value })),
+      keys,
+    );
   }
   async del(name: string): Promise<void> {
     await this.#journal.txn([{ verb: 'delete', key: this.key(name) }], [this.key(name)]);
@@ -120,32 +123,33 @@ test('a document written or deleted in KV by hand, bypassing the journal, is pic
   }
 });
 
-for (const behind of [6, 12]) test(`a watcher ${behind} entries behind a 4-slot ring re-lists (${behind > 8 ? 'ring listed' : 'slots read one by one'}), and so does one whose journal restarted`, async () => {
-  const t = setup({ slots: 4 });
-  try {
-    await t.store.put(['a', '1']);
-    await waitUntil('synced', () => t.mirror.size === 1);
-    // Journaled writes before the watcher gets to read the journal (4 slots).
-    let open!: () => void;
-    t.link.gate = new Promise((resolve) => (open = resolve));
-    for (let i = 0; i < behind; i++) await t.store.put([`n${i}`, String(i + 2)]);
-    open();
-    await waitUntil('all seen', () => t.mirror.size === behind + 1);
-    assert.equal(t.watcher.state.lastRelistReason, 'journal gap', JSON.stringify(t.watcher.state));
-    // The agent restarts empty (persistent data would keep the index): the journal head starts
-    // again at 1, below the watcher's position, once the index passes the old one.
-    const oldIndex = t.kv.currentIndex;
-    t.kv.resetIndex();
-    const fresh = new Writer(t.kv, 'w/', 4);
-    let n = 0;
-    while (t.kv.currentIndex <= oldIndex + 1) await fresh.put([`after-${n++}`, '200']);
-    await waitUntil('restart seen', () => t.mirror.size === n && t.valueOf('after-0') === '200');
-    assert.ok(!t.mirror.has(t.key('a')), 'what the agent lost is gone from the mirror too');
-    assert.equal(t.watcher.state.lastRelistReason, 'journal reset');
-  } finally {
-    await t.stop();
-  }
-});
+for (const behind of [6, 12])
+  test(`a watcher ${behind} entries behind a 4-slot ring re-lists (${behind > 8 ? 'ring listed' : 'slots read one by one'}), and so does one whose journal restarted`, async () => {
+    const t = setup({ slots: 4 });
+    try {
+      await t.store.put(['a', '1']);
+      await waitUntil('synced', () => t.mirror.size === 1);
+      // Journaled writes before the watcher gets to read the journal (4 slots).
+      let open!: () => void;
+      t.link.gate = new Promise((resolve) => (open = resolve));
+      for (let i = 0; i < behind; i++) await t.store.put([`n${i}`, String(i + 2)]);
+      open();
+      await waitUntil('all seen', () => t.mirror.size === behind + 1);
+      assert.equal(t.watcher.state.lastRelistReason, 'journal gap', JSON.stringify(t.watcher.state));
+      // The agent restarts empty (persistent data would keep the index): the journal head starts
+      // again at 1, below the watcher's position, once the index passes the old one.
+      const oldIndex = t.kv.currentIndex;
+      t.kv.resetIndex();
+      const fresh = new Writer(t.kv, 'w/', 4);
+      let n = 0;
+      while (t.kv.currentIndex <= oldIndex + 1) await fresh.put([`after-${n++}`, '200']);
+      await waitUntil('restart seen', () => t.mirror.size === n && t.valueOf('after-0') === '200');
+      assert.ok(!t.mirror.has(t.key('a')), 'what the agent lost is gone from the mirror too');
+      assert.equal(t.watcher.state.lastRelistReason, 'journal reset');
+    } finally {
+      await t.stop();
+    }
+  });
 
 test('a wake naming more keys than maxFetch re-lists instead of fetching them one by one', async () => {
   const t = setup({ maxFetch: 5 });

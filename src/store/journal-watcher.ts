@@ -85,7 +85,16 @@ export class JournalWatcher {
   readonly #journal: string;
   readonly #clock: Clock;
   readonly #log: Logger;
-  #state: JournalWatcherState = { phase: 'syncing', seq: 0, epoch: '', objectsIndex: 0, synced: false, consecutiveFailures: 0, relists: 0, incremental: 0 };
+  #state: JournalWatcherState = {
+    phase: 'syncing',
+    seq: 0,
+    epoch: '',
+    objectsIndex: 0,
+    synced: false,
+    consecutiveFailures: 0,
+    relists: 0,
+    incremental: 0,
+  };
   #relistReason: string | undefined = 'start';
   #nextRelistAt = 0;
   /** Aborts the blocking query in flight, so `relistNow` need not wait for it. */
@@ -190,7 +199,8 @@ export class JournalWatcher {
     }
     if (index === sent) {
       // The wait ran out (or a server answered at once): rate-limit instead of spinning.
-      if (this.#clock.now() - began < (this.#opts.minIntervalMs ?? 1000)) await sleep(this.#clock, this.#opts.minIntervalMs ?? 1000, signal);
+      if (this.#clock.now() - began < (this.#opts.minIntervalMs ?? 1000))
+        await sleep(this.#clock, this.#opts.minIntervalMs ?? 1000, signal);
       return;
     }
     const view = await this.#readJournal(signal);
@@ -238,7 +248,8 @@ export class JournalWatcher {
     const head = parseHead(headPair?.value);
     const from = this.#state.seq > 0 && head.epoch === this.#state.epoch ? this.#state.seq + 1 : 1;
     const count = head.seq - from + 1;
-    if (head.slots === 0 || count > (this.#opts.slotGets ?? 8)) return readJournal(prefix, (await kv.list(this.#journal, { signal })).pairs);
+    if (head.slots === 0 || count > (this.#opts.slotGets ?? 8))
+      return readJournal(prefix, (await kv.list(this.#journal, { signal })).pairs);
     const view: JournalView = { head: head.seq, epoch: head.epoch, entries: new Map(), writeIndexes: new Set() };
     if (headPair) view.writeIndexes.add(headPair.modifyIndex);
     const seqs = Array.from({ length: Math.max(0, count) }, (_, i) => from + i);

@@ -15,7 +15,13 @@ export async function casObject(ctx: StoreContext, key: string, value: string, i
 }
 
 /** casObject plus other operations (e.g. a revisions write) in the same transaction. */
-export async function casObjectWith(ctx: StoreContext, key: string, value: string, index: number, more: readonly KvTxnOp[]): Promise<boolean> {
+export async function casObjectWith(
+  ctx: StoreContext,
+  key: string,
+  value: string,
+  index: number,
+  more: readonly KvTxnOp[],
+): Promise<boolean> {
   try {
     await ctx.journal.txn([{ verb: 'cas', key, value, index }, ...more], [key]);
     return true;
@@ -46,5 +52,8 @@ export async function removeObjectKeys(ctx: StoreContext, kind: string, name: st
 
 /** The error of a read-modify-CAS loop that lost every attempt. */
 export function lostRace(kind: string, name: string, what: string): SwarmopError {
-  return new SwarmopError('Conflict', `could not ${what} ${kind.toLowerCase()}/${name}: it kept changing underneath (lost every compare-and-set)`);
+  return new SwarmopError(
+    'Conflict',
+    `could not ${what} ${kind.toLowerCase()}/${name}: it kept changing underneath (lost every compare-and-set)`,
+  );
 }

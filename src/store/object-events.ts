@@ -56,14 +56,29 @@ function sameEvent(a: EventInput, b: EventInput): boolean {
 }
 
 /** Returns the new list, oldest first: the event merged into a repeat or appended, then bounded. */
-export function addEvent(existing: readonly ObjectEvent[], ref: ObjectRef, input: EventInput, now: Date, bounds: EventBounds): ObjectEvent[] {
+export function addEvent(
+  existing: readonly ObjectEvent[],
+  ref: ObjectRef,
+  input: EventInput,
+  now: Date,
+  bounds: EventBounds,
+): ObjectEvent[] {
   const ts = now.toISOString();
   const involvedObject: ObjectRef = ref.uid === undefined ? { kind: ref.kind, name: ref.name } : { ...ref };
   const repeat = existing.find((e) => sameEvent(e, input) && e.involvedObject?.uid === involvedObject.uid);
   const rest = existing.filter((e) => e !== repeat);
   const merged: ObjectEvent = repeat
     ? { ...repeat, count: (repeat.count ?? 1) + 1, lastTimestamp: ts }
-    : { involvedObject, type: input.type, reason: input.reason, message: input.message, source: input.source, count: 1, firstTimestamp: ts, lastTimestamp: ts };
+    : {
+        involvedObject,
+        type: input.type,
+        reason: input.reason,
+        message: input.message,
+        source: input.source,
+        count: 1,
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+      };
   return boundEvents([...rest, merged], now, bounds);
 }
 

@@ -7,7 +7,12 @@ import { journalHeadKey, journalPrefixOf } from './store-keys.js';
 import { ResourceStore } from './resource-store.js';
 
 const host = (name: string, octet = 1): Resource =>
-  ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint: `tcp://10.0.0.${octet}:2375`, address: `10.0.0.${octet}` } }) as Resource;
+  ({
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name },
+    spec: { endpoint: `tcp://10.0.0.${octet}:2375`, address: `10.0.0.${octet}` },
+  }) as Resource;
 
 const at = (v: JournalView, seq: number) => ({ seq, epoch: v.epoch });
 

@@ -20,17 +20,24 @@ export async function updateObject(ctx: StoreContext, resource: Resource, author
   const expected = resource.metadata?.resourceVersion;
   const finalizers: unknown = resource.metadata?.finalizers;
   if (finalizers !== undefined && (!Array.isArray(finalizers) || finalizers.some((f) => typeof f !== 'string' || f === ''))) {
-    throw new SwarmopError('Invalid', `${String(resource.kind)}/${String(resource.metadata?.name)}: metadata.finalizers must be a list of non-empty strings`);
+    throw new SwarmopError(
+      'Invalid',
+      `${String(resource.kind)}/${String(resource.metadata?.name)}: metadata.finalizers must be a list of non-empty strings`,
+    );
   }
   const [r] = validateForApply([resource]);
   const { kind } = r!;
   const { name } = r!.metadata;
-  if (expected === undefined) throw new SwarmopError('Invalid', `${kind.toLowerCase()}/${name}: metadata.resourceVersion is required for an update`);
+  if (expected === undefined)
+    throw new SwarmopError('Invalid', `${kind.toLowerCase()}/${name}: metadata.resourceVersion is required for an update`);
   const key = objectKey(ctx.prefix, kind, name);
   const cur = await ctx.kv.get(key);
   if (!cur) throw new SwarmopError('NotFound', `${kind.toLowerCase()}/${name} not found`);
   if (String(cur.modifyIndex) !== expected) {
-    throw new SwarmopError('Conflict', `${kind.toLowerCase()}/${name} has resourceVersion ${cur.modifyIndex}, the document was read at ${expected}`);
+    throw new SwarmopError(
+      'Conflict',
+      `${kind.toLowerCase()}/${name} has resourceVersion ${cur.modifyIndex}, the document was read at ${expected}`,
+    );
   }
   const stored = parseStoredStrict(kind, name, cur);
   const old = stored.metadata;

@@ -50,7 +50,10 @@ test('update can set and clear finalizers; clearing the last one of an object be
   live = (await store.get('DockerHost', 'h1'))!;
   assert.deepEqual(live.metadata.finalizers, ['swarmop.io/b']);
   assert.equal(live.metadata.deletionTimestamp !== undefined, true, 'deletion stays requested');
-  await assert.rejects(store.update({ ...live, metadata: { ...live.metadata, finalizers: [''] } }), { code: 'Invalid', message: /finalizers must be a list of non-empty strings/ });
+  await assert.rejects(store.update({ ...live, metadata: { ...live.metadata, finalizers: [''] } }), {
+    code: 'Invalid',
+    message: /finalizers must be a list of non-empty strings/,
+  });
   const { finalizers: _f, ...cleared } = live.metadata;
   assert.equal(await store.update({ ...live, metadata: cleared }), 'deleted');
   assert.equal(await store.get('DockerHost', 'h1'), undefined);

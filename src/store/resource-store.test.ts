@@ -59,10 +59,20 @@ test('updateStatusWith on a given read writes compare-and-set on it: unchanged i
   const reads: string[] = [];
   const get = memory.get.bind(memory);
   memory.get = async (key, options) => (reads.push(key), get(key, options));
-  assert.deepEqual(await store.updateStatusWith(h1, (previous) => ({ ...previous }), one), { written: false, previous: { observedGeneration: 1 }, status: { observedGeneration: 1 } });
+  assert.deepEqual(await store.updateStatusWith(h1, (previous) => ({ ...previous }), one), {
+    written: false,
+    previous: { observedGeneration: 1 },
+    status: { observedGeneration: 1 },
+  });
   assert.deepEqual(reads, [], 'the given read is used, the status key is not read again');
   await store.updateStatus(h1, { observedGeneration: 2 });
-  await assert.rejects(store.updateStatusWith(h1, () => ({ observedGeneration: 3 }), one), /status of dockerhost\/h1 was written by someone else since it was read/);
-  await assert.rejects(store.updateStatusWith(h1, () => ({ observedGeneration: 3 }), none), /status of dockerhost\/h1 was written by someone else since it was read/);
+  await assert.rejects(
+    store.updateStatusWith(h1, () => ({ observedGeneration: 3 }), one),
+    /status of dockerhost\/h1 was written by someone else since it was read/,
+  );
+  await assert.rejects(
+    store.updateStatusWith(h1, () => ({ observedGeneration: 3 }), none),
+    /status of dockerhost\/h1 was written by someone else since it was read/,
+  );
   assert.deepEqual((await store.readStatus('DockerHost', 'h1')).status, { observedGeneration: 2 });
 });

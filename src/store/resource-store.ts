@@ -115,7 +115,9 @@ export class ResourceStore {
     if (!obj) return undefined;
     const decoded = decodeObject(kind, name, obj, st);
     if (!decoded.resource) {
-      throw new SwarmopError('Invalid', `${kind}/${name} is stored with an invalid document at ${decoded.key}`, { details: decoded.errors });
+      throw new SwarmopError('Invalid', `${kind}/${name} is stored with an invalid document at ${decoded.key}`, {
+        details: decoded.errors,
+      });
     }
     return decoded.resource;
   }
@@ -152,8 +154,12 @@ export class ResourceStore {
    * are validated and checked before the first write; see the module comment for atomicity.
    */
   async apply(resources: readonly Resource[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
-    const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
-    const { results, writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
+    const managed =
+      options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
+    const { results, writes } = await planApply(this.#ctx, resources, {
+      ...(managed ? { managed } : {}),
+      ...(options.prune ? { prune: options.prune } : {}),
+    });
     if (options.dryRun || writes.length === 0) return results;
     await writeAllOrNothing(this.#ctx, writes);
     return results;
@@ -165,8 +171,12 @@ export class ResourceStore {
    * shows these, so it shows exactly what apply would do.
    */
   async previewApply(resources: readonly Resource[], options: Omit<ApplyOptions, 'dryRun'> = {}): Promise<ApplyPreview[]> {
-    const managed = options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
-    const { writes } = await planApply(this.#ctx, resources, { ...(managed ? { managed } : {}), ...(options.prune ? { prune: options.prune } : {}) });
+    const managed =
+      options.fieldManager !== undefined ? { manager: options.fieldManager, forceConflicts: options.forceConflicts ?? false } : undefined;
+    const { writes } = await planApply(this.#ctx, resources, {
+      ...(managed ? { managed } : {}),
+      ...(options.prune ? { prune: options.prune } : {}),
+    });
     return writes
       .filter((w) => !w.unjournaled)
       .map((w) => ({
@@ -253,7 +263,10 @@ export class ResourceStore {
 
   async #listValid(kind: string | undefined): Promise<Resource[]> {
     const { kv } = this.#ctx;
-    const [objs, sts] = await Promise.all([kv.list(sectionPrefix(this.prefix, 'objects', kind)), kv.list(sectionPrefix(this.prefix, 'status', kind))]);
+    const [objs, sts] = await Promise.all([
+      kv.list(sectionPrefix(this.prefix, 'objects', kind)),
+      kv.list(sectionPrefix(this.prefix, 'status', kind)),
+    ]);
     return this.decode([...objs.pairs, ...sts.pairs]).flatMap((d) => (d.resource ? [d.resource] : []));
   }
 }

@@ -36,7 +36,12 @@ export function parseRevisions(value: string | undefined): Revision[] {
   if (!Array.isArray(v)) return [];
   return v.filter(
     (r): r is Revision =>
-      r !== null && typeof r === 'object' && Number.isInteger(r.revision) && typeof r.time === 'string' && typeof r.manager === 'string' && typeof r.spec === 'object',
+      r !== null &&
+      typeof r === 'object' &&
+      Number.isInteger(r.revision) &&
+      typeof r.time === 'string' &&
+      typeof r.manager === 'string' &&
+      typeof r.spec === 'object',
   );
 }
 

@@ -86,7 +86,8 @@ export function decodeObject(kind: string, name: string, obj: KvPair, st: KvPair
   const res = validateResource(doc);
   const errors = res.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
   if (res.resource && res.resource.kind !== kind) errors.push(`kind: stored under ${pluralOf(kind)} but says ${res.resource.kind}`);
-  if (res.resource && res.resource.metadata.name !== name) errors.push(`metadata.name: stored as ${name} but says ${res.resource.metadata.name}`);
+  if (res.resource && res.resource.metadata.name !== name)
+    errors.push(`metadata.name: stored as ${name} but says ${res.resource.metadata.name}`);
   if (!res.resource || errors.length > 0) return { ...base, errors };
   const resource = res.resource;
   resource.metadata.resourceVersion = String(obj.modifyIndex);

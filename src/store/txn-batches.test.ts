@@ -3,8 +3,14 @@ import assert from 'node:assert/strict';
 import { TXN_BODY_BUDGET, txnBatches, txnOpBytes } from './txn-batches.js';
 
 test('small writes are batched 64 operations at a time', () => {
-  const batches = txnBatches(Array.from({ length: 130 }, (_, i) => i), () => 100);
-  assert.deepEqual(batches.map((b) => b.length), [64, 64, 2]);
+  const batches = txnBatches(
+    Array.from({ length: 130 }, (_, i) => i),
+    () => 100,
+  );
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [64, 64, 2],
+  );
 });
 
 test('large writes are split so no request body exceeds the budget', () => {
@@ -22,8 +28,22 @@ test('a value is counted base64-encoded', () => {
 });
 
 test('a reserve leaves room for operations added to every transaction', () => {
-  const batches = txnBatches(Array.from({ length: 130 }, (_, i) => i), () => 100, { ops: 2, bytes: 0 });
-  assert.deepEqual(batches.map((b) => b.length), [62, 62, 6]);
-  const big = txnBatches(Array.from({ length: 4 }, (_, i) => i), () => TXN_BODY_BUDGET / 4, { ops: 0, bytes: 1 });
-  assert.deepEqual(big.map((b) => b.length), [3, 1]);
+  const batches = txnBatches(
+    Array.from({ length: 130 }, (_, i) => i),
+    () => 100,
+    { ops: 2, bytes: 0 },
+  );
+  assert.deepEqual(
+    batches.map((b) => b.length),
+    [62, 62, 6],
+  );
+  const big = txnBatches(
+    Array.from({ length: 4 }, (_, i) => i),
+    () => TXN_BODY_BUDGET / 4,
+    { ops: 0, bytes: 1 },
+  );
+  assert.deepEqual(
+    big.map((b) => b.length),
+    [3, 1],
+  );
 });

@@ -41,11 +41,17 @@ export function renderChartSvg(points: readonly MinutePoint[]): string {
     )
     .join('');
   const linePts = points
-    .map((p, i) => (p.meanLatencyMs === undefined ? undefined : `${(PAD.left + i * bw + bw / 2).toFixed(1)},${y(p.meanLatencyMs, maxL).toFixed(1)}`))
+    .map((p, i) =>
+      p.meanLatencyMs === undefined ? undefined : `${(PAD.left + i * bw + bw / 2).toFixed(1)},${y(p.meanLatencyMs, maxL).toFixed(1)}`,
+    )
     .filter((s): s is string => s !== undefined);
   // A dot per minute too, so a single minute of data (a young operator) still shows.
-  const dots = linePts.map((p) => `<circle class="latency-point" cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="#2b6cb0"/>`).join('');
-  const line = linePts.length ? `<polyline class="latency" fill="none" stroke="#2b6cb0" stroke-width="2" points="${linePts.join(' ')}"/>${dots}` : '';
+  const dots = linePts
+    .map((p) => `<circle class="latency-point" cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="#2b6cb0"/>`)
+    .join('');
+  const line = linePts.length
+    ? `<polyline class="latency" fill="none" stroke="#2b6cb0" stroke-width="2" points="${linePts.join(' ')}"/>${dots}`
+    : '';
   const first = points[0];
   const last = points[points.length - 1];
   return [

@@ -10,7 +10,10 @@ describe('html', () => {
   it('escapes interpolated values, nested arrays included, and keeps literal markup', () => {
     const evil = '<script>x()</script>';
     const out = html`<td title="${evil}">${[evil, html`<b>${evil}</b>`]}</td>`.value;
-    assert.equal(out, '<td title="&lt;script&gt;x()&lt;/script&gt;">&lt;script&gt;x()&lt;/script&gt;<b>&lt;script&gt;x()&lt;/script&gt;</b></td>');
+    assert.equal(
+      out,
+      '<td title="&lt;script&gt;x()&lt;/script&gt;">&lt;script&gt;x()&lt;/script&gt;<b>&lt;script&gt;x()&lt;/script&gt;</b></td>',
+    );
   });
 
   it('renders null, undefined and false as nothing, numbers as text, trusted markup as is', () => {

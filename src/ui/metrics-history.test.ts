@@ -6,7 +6,12 @@ import { MetricsHistory, perMinute, type MetricsSample } from './metrics-history
 
 const M = 60_000;
 const T0 = Date.parse('2026-11-29T20:00:00Z');
-const s = (t: number, repairs: number, reconciles = 0, reconcileSeconds = 0): MetricsSample => ({ t, repairs, reconciles, reconcileSeconds });
+const s = (t: number, repairs: number, reconciles = 0, reconcileSeconds = 0): MetricsSample => ({
+  t,
+  repairs,
+  reconciles,
+  reconcileSeconds,
+});
 
 describe('perMinute', () => {
   it('turns counter samples into per-minute deltas and mean latency', () => {

@@ -45,7 +45,9 @@ export function perMinute(samples: readonly MetricsSample[], now: number, minute
   for (let i = minutes - 1; i >= 0; i--) {
     const start = currentStart - i * 60_000;
     const end = Math.min(start + 60_000, now);
-    const a = at(samples, start - 1) ?? (samples[0] && samples[0].t < end ? { ...samples[0], repairs: 0, reconcileSeconds: 0, reconciles: 0 } : undefined);
+    const a =
+      at(samples, start - 1) ??
+      (samples[0] && samples[0].t < end ? { ...samples[0], repairs: 0, reconcileSeconds: 0, reconciles: 0 } : undefined);
     const b = at(samples, end);
     if (!a || !b || b.t < start) {
       points.push({ start, repairs: 0, reconciles: 0, meanLatencyMs: undefined });

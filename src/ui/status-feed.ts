@@ -82,15 +82,26 @@ export class StatusFeed {
     ac.signal.addEventListener('abort', () => this.#parent?.removeEventListener('abort', onParent), { once: true });
     this.#eventsSynced = false;
     const watch = (section: 'status' | 'events', onSnapshot: (pairs: KvPair[]) => void) =>
-      new PrefixWatcher({ kv: this.#opts.kv, prefix: sectionPrefix(this.#opts.prefix, section), onSnapshot, wait: this.#opts.wait, log: this.#log });
+      new PrefixWatcher({
+        kv: this.#opts.kv,
+        prefix: sectionPrefix(this.#opts.prefix, section),
+        onSnapshot,
+        wait: this.#opts.wait,
+        log: this.#log,
+      });
     this.#watchers = [watch('status', (p) => this.#onStatuses(p)), watch('events', (p) => this.#onEvents(p))];
     for (const w of this.#watchers) {
-      w.start(ac.signal).catch((err: unknown) => this.#log.error('status page watcher failed', { error: err instanceof Error ? err.message : String(err) }));
+      w.start(ac.signal).catch((err: unknown) =>
+        this.#log.error('status page watcher failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
     }
     const idleMs = this.#opts.idleMs ?? 10 * 60_000;
-    this.#idleTimer = setInterval(() => {
-      if (Date.now() - this.#lastTouch >= idleMs) this.#stopWatching();
-    }, Math.min(idleMs, 30_000));
+    this.#idleTimer = setInterval(
+      () => {
+        if (Date.now() - this.#lastTouch >= idleMs) this.#stopWatching();
+      },
+      Math.min(idleMs, 30_000),
+    );
     this.#idleTimer.unref();
     this.#log.info('status page watching statuses and events', { prefix: this.#opts.prefix });
   }

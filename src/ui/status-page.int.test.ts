@@ -36,13 +36,44 @@ describe('status page in headless Chromium', () => {
   before(async () => {
     store = new ResourceStore({ kv, prefix: PREFIX });
     const objects: Resource[] = [
-      { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1', labels: { note: LABEL }, generation: 1, creationTimestamp: new Date().toISOString() }, spec: { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' } },
-      { apiVersion: 'swarmop.io/v1alpha1', kind: 'StaticIPAttachment', metadata: { name: 'web', generation: 1 }, spec: { host: 'h1', container: 'web', bridge: 'br0', address: '10.0.0.114/24' } },
+      {
+        apiVersion: 'swarmop.io/v1alpha1',
+        kind: 'DockerHost',
+        metadata: { name: 'h1', labels: { note: LABEL }, generation: 1, creationTimestamp: new Date().toISOString() },
+        spec: { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' },
+      },
+      {
+        apiVersion: 'swarmop.io/v1alpha1',
+        kind: 'StaticIPAttachment',
+        metadata: { name: 'web', generation: 1 },
+        spec: { host: 'h1', container: 'web', bridge: 'br0', address: '10.0.0.114/24' },
+      },
     ];
-    await kv.set(`${PREFIX}status/dockerhosts/h1`, JSON.stringify({ conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable', message: CONDITION, lastTransitionTime: new Date().toISOString() }] }));
-    await kv.set(`${PREFIX}status/staticipattachments/web`, JSON.stringify({ address: '10.0.0.114/24', conditions: [{ type: 'Ready', status: 'True', reason: 'Attached', message: 'ok', lastTransitionTime: new Date().toISOString() }] }));
-    await store.recordEvent({ kind: 'StaticIPAttachment', name: 'web' }, { type: 'Normal', reason: 'ContainerRestarted', message: MESSAGE, source: 'staticipattachment-controller' });
-    const page = new StatusPage({ objects: (k: KindName) => objects.filter((o) => o.kind === k), kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }) });
+    await kv.set(
+      `${PREFIX}status/dockerhosts/h1`,
+      JSON.stringify({
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'Unreachable', message: CONDITION, lastTransitionTime: new Date().toISOString() },
+        ],
+      }),
+    );
+    await kv.set(
+      `${PREFIX}status/staticipattachments/web`,
+      JSON.stringify({
+        address: '10.0.0.114/24',
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Attached', message: 'ok', lastTransitionTime: new Date().toISOString() }],
+      }),
+    );
+    await store.recordEvent(
+      { kind: 'StaticIPAttachment', name: 'web' },
+      { type: 'Normal', reason: 'ContainerRestarted', message: MESSAGE, source: 'staticipattachment-controller' },
+    );
+    const page = new StatusPage({
+      objects: (k: KindName) => objects.filter((o) => o.kind === k),
+      kv,
+      prefix: PREFIX,
+      metrics: new RuntimeMetrics({ processMetrics: false }),
+    });
     void page.start(ac.signal);
     const server = new UiServer({ addr: '127.0.0.1:0', page });
     const a = await server.listen();
@@ -55,7 +86,7 @@ describe('status page in headless Chromium', () => {
     ac.abort();
   });
 
-  it('loads everything it shows from the operator itself: no request leaves the page\'s origin', async () => {
+  it("loads everything it shows from the operator itself: no request leaves the page's origin", async () => {
     const tab = await browser.newPage();
     const requests: string[] = [];
     const answered = new Map<string, number>();
@@ -64,10 +95,19 @@ describe('status page in headless Chromium', () => {
     await tab.goto(url, { waitUntil: 'load' });
     await tab.waitForFunction(() => document.getElementById('live')?.textContent === 'live', { timeout: 5_000 });
     const origin = new URL(url).origin;
-    assert.deepEqual(requests.filter((r) => new URL(r).origin !== origin), []);
+    assert.deepEqual(
+      requests.filter((r) => new URL(r).origin !== origin),
+      [],
+    );
     assert.deepEqual(
       ['/ui/', '/ui/assets/ui.css', '/ui/assets/ui.js', '/ui/chart.svg', '/ui/events'].map((p) => [p, answered.get(p)]),
-      [['/ui/', 200], ['/ui/assets/ui.css', 200], ['/ui/assets/ui.js', 200], ['/ui/chart.svg', 200], ['/ui/events', 200]],
+      [
+        ['/ui/', 200],
+        ['/ui/assets/ui.css', 200],
+        ['/ui/assets/ui.js', 200],
+        ['/ui/chart.svg', 200],
+        ['/ui/events', 200],
+      ],
     );
     await tab.close();
   });
@@ -82,7 +122,9 @@ describe('status page in headless Chromium', () => {
       condition: document.querySelector('tr[data-name="h1"] td.msg')?.textContent ?? null,
       event: document.querySelector('#timeline li[data-reason="ContainerRestarted"] .msg')?.textContent ?? null,
       rows: document.querySelectorAll('tr[data-kind]').length,
-      ready: [...document.querySelectorAll('tr[data-kind]')].map((tr) => `${tr.getAttribute('data-name')}=${tr.querySelector('td.ready')?.textContent}`),
+      ready: [...document.querySelectorAll('tr[data-kind]')].map(
+        (tr) => `${tr.getAttribute('data-name')}=${tr.querySelector('td.ready')?.textContent}`,
+      ),
     }));
     assert.deepEqual(seen, {
       pwn: 0,
@@ -102,7 +144,10 @@ describe('status page in headless Chromium', () => {
     await tab.waitForFunction(() => document.getElementById('live')?.textContent === 'live', { timeout: 5_000 });
     await tab.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
     const t0 = Date.now();
-    await store.recordEvent({ kind: 'StaticIPAttachment', name: 'web' }, { type: 'Warning', reason: 'LiveCheck', message: LIVE, source: 'test' });
+    await store.recordEvent(
+      { kind: 'StaticIPAttachment', name: 'web' },
+      { type: 'Warning', reason: 'LiveCheck', message: LIVE, source: 'test' },
+    );
     await tab.waitForSelector('#timeline li[data-reason="LiveCheck"]', { timeout: 5_000 });
     const ms = Date.now() - t0;
     const seen = await tab.evaluate(() => ({
@@ -115,9 +160,14 @@ describe('status page in headless Chromium', () => {
     assert.deepEqual(seen, { marker: 42, text: LIVE, first: 'LiveCheck', pwn: 0, pwned: null });
     console.log(`# live event on the open page ${ms} ms after it was stored`);
     // The same event again is stored as count 2: the page shows one entry for it, with its count.
-    await store.recordEvent({ kind: 'StaticIPAttachment', name: 'web' }, { type: 'Warning', reason: 'LiveCheck', message: LIVE, source: 'test' });
+    await store.recordEvent(
+      { kind: 'StaticIPAttachment', name: 'web' },
+      { type: 'Warning', reason: 'LiveCheck', message: LIVE, source: 'test' },
+    );
     await tab.waitForSelector('#timeline li[data-reason="LiveCheck"] .count', { timeout: 5_000 });
-    const repeat = await tab.evaluate(() => [...document.querySelectorAll('#timeline li[data-reason="LiveCheck"]')].map((li) => li.querySelector('.count')?.textContent ?? ''));
+    const repeat = await tab.evaluate(() =>
+      [...document.querySelectorAll('#timeline li[data-reason="LiveCheck"]')].map((li) => li.querySelector('.count')?.textContent ?? ''),
+    );
     assert.deepEqual(repeat, ['×2']);
     await tab.close();
   });

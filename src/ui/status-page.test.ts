@@ -13,7 +13,12 @@ const HOSTILE_LABEL = '<b class="pwn">label</b>';
 const HOSTILE_MESSAGE = '<img src=x onerror="window.pwned=1">eth1 missing & re-added';
 
 const objects: Resource[] = [
-  { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1', labels: { role: HOSTILE_LABEL }, generation: 1, creationTimestamp: new Date().toISOString() }, spec: { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' } },
+  {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name: 'h1', labels: { role: HOSTILE_LABEL }, generation: 1, creationTimestamp: new Date().toISOString() },
+    spec: { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' },
+  },
   ...Array.from({ length: 120 }, (_, i): Resource => ({
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'StaticIPAttachment',
@@ -30,9 +35,25 @@ describe('StatusPage over HTTP', () => {
   let page: StatusPage;
 
   before(async () => {
-    await kv.set(`${PREFIX}status/dockerhosts/h1`, JSON.stringify({ conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable', message: HOSTILE_MESSAGE, lastTransitionTime: new Date().toISOString() }] }));
-    await store.recordEvent({ kind: 'DockerHost', name: 'h1' }, { type: 'Warning', reason: 'Unreachable', message: HOSTILE_MESSAGE, source: 'dockerhost-controller' });
-    page = new StatusPage({ objects: (k: KindName) => objects.filter((o) => o.kind === k), kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }), feedIdleMs: 60_000 });
+    await kv.set(
+      `${PREFIX}status/dockerhosts/h1`,
+      JSON.stringify({
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'Unreachable', message: HOSTILE_MESSAGE, lastTransitionTime: new Date().toISOString() },
+        ],
+      }),
+    );
+    await store.recordEvent(
+      { kind: 'DockerHost', name: 'h1' },
+      { type: 'Warning', reason: 'Unreachable', message: HOSTILE_MESSAGE, source: 'dockerhost-controller' },
+    );
+    page = new StatusPage({
+      objects: (k: KindName) => objects.filter((o) => o.kind === k),
+      kv,
+      prefix: PREFIX,
+      metrics: new RuntimeMetrics({ processMetrics: false }),
+      feedIdleMs: 60_000,
+    });
     void page.start(ac.signal);
     const server = new UiServer({ addr: '127.0.0.1:0', page });
     const a = await server.listen();
@@ -48,7 +69,10 @@ describe('StatusPage over HTTP', () => {
     const body = await res.text();
     assert.ok(!body.includes(HOSTILE_LABEL) && !body.includes('<img src=x'), 'raw markup must not reach the page');
     assert.ok(body.includes('role=&lt;b class=&quot;pwn&quot;&gt;label&lt;/b&gt;'), 'label value shown escaped');
-    assert.ok(body.includes('&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;eth1 missing &amp; re-added'), 'event/condition message shown escaped');
+    assert.ok(
+      body.includes('&lt;img src=x onerror=&quot;window.pwned=1&quot;&gt;eth1 missing &amp; re-added'),
+      'event/condition message shown escaped',
+    );
     assert.match(body, /<tr data-kind="DockerHost" data-name="h1" data-ready="False">/);
   });
 
@@ -97,21 +121,38 @@ describe('StatusPage over HTTP', () => {
       }
     };
     await read(/retry: 2000/);
-    await store.recordEvent({ kind: 'StaticIPAttachment', name: 'sia-001' }, { type: 'Normal', reason: 'ContainerRestarted', message: 'eth1 missing; re-attached', source: 'staticipattachment-controller' });
+    await store.recordEvent(
+      { kind: 'StaticIPAttachment', name: 'sia-001' },
+      { type: 'Normal', reason: 'ContainerRestarted', message: 'eth1 missing; re-attached', source: 'staticipattachment-controller' },
+    );
     await read(/event: timeline\ndata: .*\n\n/);
     ctl.abort();
     const m = /event: timeline\ndata: (.*)\n/.exec(text);
     assert.ok(m, `no timeline event in ${JSON.stringify(text)}`);
     const entries = JSON.parse(m[1]!) as { kind: string; name: string; reason: string; message: string }[];
-    assert.deepEqual(entries.map((e) => [e.kind, e.name, e.reason, e.message]), [['StaticIPAttachment', 'sia-001', 'ContainerRestarted', 'eth1 missing; re-attached']]);
+    assert.deepEqual(
+      entries.map((e) => [e.kind, e.name, e.reason, e.message]),
+      [['StaticIPAttachment', 'sia-001', 'ContainerRestarted', 'eth1 missing; re-attached']],
+    );
   });
 });
 
 describe('StatusFeed idling', () => {
   it('watches only after a touch and stops after idleMs without one', async () => {
     const kv = new MemoryKv({ defaultWaitMs: 100 });
-    await kv.set(`${PREFIX}status/dockerhosts/h1`, JSON.stringify({ conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: '', lastTransitionTime: new Date().toISOString() }] }));
-    const page = new StatusPage({ objects: () => [], kv, prefix: PREFIX, metrics: new RuntimeMetrics({ processMetrics: false }), feedIdleMs: 200 });
+    await kv.set(
+      `${PREFIX}status/dockerhosts/h1`,
+      JSON.stringify({
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Reachable', message: '', lastTransitionTime: new Date().toISOString() }],
+      }),
+    );
+    const page = new StatusPage({
+      objects: () => [],
+      kv,
+      prefix: PREFIX,
+      metrics: new RuntimeMetrics({ processMetrics: false }),
+      feedIdleMs: 200,
+    });
     const ac = new AbortController();
     const running = page.start(ac.signal);
     assert.equal(page.feed.watching, false);

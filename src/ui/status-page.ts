@@ -47,7 +47,8 @@ export interface StatusPageOptions {
   log?: Logger;
 }
 
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export class StatusPage {
   readonly basePath: string;
@@ -63,7 +64,10 @@ export class StatusPage {
     this.basePath = (options.basePath ?? '/ui').replace(/\/+$/, '');
     this.feed = new StatusFeed({ kv: options.kv, prefix: options.prefix, idleMs: options.feedIdleMs, log: this.#log });
     this.history = new MetricsHistory({ metrics: options.metrics });
-    this.#hub = new SseHub({ onActive: () => this.feed.touch(), ...(options.maxSseClients === undefined ? {} : { maxClients: options.maxSseClients }) });
+    this.#hub = new SseHub({
+      onActive: () => this.feed.touch(),
+      ...(options.maxSseClients === undefined ? {} : { maxClients: options.maxSseClients }),
+    });
     this.feed.onTimeline((entries) => this.#hub.broadcast('timeline', entries));
   }
 
@@ -134,7 +138,9 @@ export class StatusPage {
       ...(leader ? { leader } : {}),
       prefix: this.#opts.prefix,
       generatedAt: new Date(now).toISOString().replace('T', ' ').slice(0, 19) + ' UTC',
-      kinds: UI_KINDS.map((kind) => kindPage(source, kind, { now, page: kind === focus && Number.isFinite(pageParam) ? pageParam : 1, pageSize: this.#opts.pageSize })),
+      kinds: UI_KINDS.map((kind) =>
+        kindPage(source, kind, { now, page: kind === focus && Number.isFinite(pageParam) ? pageParam : 1, pageSize: this.#opts.pageSize }),
+      ),
       hosts: hostPage(source, { page: Number(url.searchParams.get('hosts') ?? '1') || 1, pageSize: this.#opts.pageSize }),
       timeline: timeline(this.feed.events()),
       statusesSynced: synced,

@@ -25,7 +25,11 @@ describe('ui access decisions', () => {
     for (const addr of [':8080', '0.0.0.0:8080', '192.168.116.111:8080', '[::]:8080']) {
       assert.throws(
         () => uiAccessPolicy({ addr, localAddresses: LOCAL }),
-        (e: unknown) => isSwarmopError(e, 'Invalid') && /--ui-addr .* is not a loopback address: anyone who reaches it would read every document's status; set --ui-token/.test((e as Error).message),
+        (e: unknown) =>
+          isSwarmopError(e, 'Invalid') &&
+          /--ui-addr .* is not a loopback address: anyone who reaches it would read every document's status; set --ui-token/.test(
+            (e as Error).message,
+          ),
         addr,
       );
     }
@@ -34,17 +38,37 @@ describe('ui access decisions', () => {
   });
 
   it('a token too short to resist guessing is refused', () => {
-    assert.throws(() => uiAccessPolicy({ addr: '0.0.0.0:8080', token: 'abc', localAddresses: LOCAL }), /--ui-token must be at least 16 characters/);
+    assert.throws(
+      () => uiAccessPolicy({ addr: '0.0.0.0:8080', token: 'abc', localAddresses: LOCAL }),
+      /--ui-token must be at least 16 characters/,
+    );
   });
 
   it('Host header: the bound address, localhost and configured names pass; anything else is refused (DNS rebinding)', () => {
-    const wildcard = uiAccessPolicy({ addr: '0.0.0.0:8080', token: 's3cret-token-value', hostNames: ['swarmop.example.org'], localAddresses: LOCAL });
+    const wildcard = uiAccessPolicy({
+      addr: '0.0.0.0:8080',
+      token: 's3cret-token-value',
+      hostNames: ['swarmop.example.org'],
+      localAddresses: LOCAL,
+    });
     const ok = (host: string | undefined) => checkUiRequest(wildcard, { host, authorization: 'Bearer s3cret-token-value' }).status;
-    for (const h of ['192.168.116.111:8080', 'localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'SWARMOP.example.org:8080', 'swarmop.example.org']) assert.equal(ok(h), 200, h);
+    for (const h of [
+      '192.168.116.111:8080',
+      'localhost:8080',
+      '127.0.0.1:8080',
+      '[::1]:8080',
+      'SWARMOP.example.org:8080',
+      'swarmop.example.org',
+    ])
+      assert.equal(ok(h), 200, h);
     for (const h of ['evil.example:8080', '10.9.9.9:8080', undefined, '']) assert.equal(ok(h), 421, String(h));
     const bound = uiAccessPolicy({ addr: '192.168.116.111:8080', token: 's3cret-token-value', localAddresses: LOCAL });
     assert.equal(checkUiRequest(bound, { host: '192.168.116.111:8080', authorization: 'Bearer s3cret-token-value' }).status, 200);
-    assert.equal(checkUiRequest(bound, { host: '[fe80::1]:8080', authorization: 'Bearer s3cret-token-value' }).status, 421, 'only the bound address, not every local one');
+    assert.equal(
+      checkUiRequest(bound, { host: '[fe80::1]:8080', authorization: 'Bearer s3cret-token-value' }).status,
+      421,
+      'only the bound address, not every local one',
+    );
   });
 
   it('token: a bearer header, the cookie, or ?token= (which sets the cookie); a wrong or missing one is 401', () => {
@@ -69,7 +93,15 @@ describe('UiServer on loopback with a token', () => {
   const TOKEN = 'loopback-test-token-1234';
 
   before(async () => {
-    const page = new StatusPage({ objects: (_k: KindName) => [], kv: new MemoryKv({ defaultWaitMs: 200 }), prefix: 'uiaccess/', metrics: new RuntimeMetrics({ processMetrics: false }), feedIdleMs: 60_000, maxSseClients: 2, syncWaitMs: 100 });
+    const page = new StatusPage({
+      objects: (_k: KindName) => [],
+      kv: new MemoryKv({ defaultWaitMs: 200 }),
+      prefix: 'uiaccess/',
+      metrics: new RuntimeMetrics({ processMetrics: false }),
+      feedIdleMs: 60_000,
+      maxSseClients: 2,
+      syncWaitMs: 100,
+    });
     void page.start(ac.signal);
     const server = new UiServer({ addr: '127.0.0.1:0', page, token: TOKEN, hostNames: ['ops.example.org'] });
     port = (await server.listen()).port;
@@ -78,7 +110,10 @@ describe('UiServer on loopback with a token', () => {
   after(() => ac.abort());
 
   /** A raw request, so the Host header is what the test says (fetch sets its own). */
-  function get(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; close: () => void }> {
+  function get(
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; close: () => void }> {
     return new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, close: () => res.destroy() });

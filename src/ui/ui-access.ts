@@ -38,7 +38,10 @@ export interface UiAccessInput {
 }
 
 function bare(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
 }
 
 /** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost. A wildcard address is not loopback. */
@@ -137,7 +140,12 @@ export function checkUiRequest(policy: UiAccessPolicy, req: UiRequestFacts): UiD
 
 /** Answers a refused request; true when it was refused (the caller stops), false to go on. */
 export function refuseUnlessAllowed(policy: UiAccessPolicy, req: IncomingMessage, res: ServerResponse): boolean {
-  const d = checkUiRequest(policy, { host: req.headers.host, authorization: req.headers.authorization, cookie: req.headers.cookie, url: req.url });
+  const d = checkUiRequest(policy, {
+    host: req.headers.host,
+    authorization: req.headers.authorization,
+    cookie: req.headers.cookie,
+    url: req.url,
+  });
   if (d.status === 200) {
     if (d.setCookie) res.setHeader('set-cookie', d.setCookie);
     return false;
@@ -152,7 +160,10 @@ export function refuseUnlessAllowed(policy: UiAccessPolicy, req: IncomingMessage
 }
 
 /** `page` (any route) answering only requests that pass `policy`. */
-export function guardedRoute<R extends { owns(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): Promise<void> }>(page: R, policy: UiAccessPolicy): { owns(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): Promise<void> } {
+export function guardedRoute<R extends { owns(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): Promise<void> }>(
+  page: R,
+  policy: UiAccessPolicy,
+): { owns(path: string): boolean; handle(req: IncomingMessage, res: ServerResponse): Promise<void> } {
   return {
     owns: (path) => page.owns(path),
     handle: async (req, res) => {

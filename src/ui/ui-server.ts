@@ -59,7 +59,10 @@ export class UiServer {
 
   async listen(): Promise<AddressInfo> {
     const { host, address: a } = await this.#http.listen();
-    this.#log.info('status page listening', { addr: `${host}:${a.port}`, url: `http://${host.includes(':') ? `[${host}]` : host}:${a.port}${this.#opts.page.basePath}/` });
+    this.#log.info('status page listening', {
+      addr: `${host}:${a.port}`,
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${a.port}${this.#opts.page.basePath}/`,
+    });
     return a;
   }
 

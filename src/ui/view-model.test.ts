@@ -28,15 +28,41 @@ const topology = (): UiSource =>
     [
       res('DockerHost', 'consulsvr', { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' }),
       res('DockerHost', 'consul01', { endpoint: 'tcp://10.0.0.12:2375', address: '10.0.0.12' }),
-      res('ConsulCluster', 'dc', { datacenter: 'dc1', image: 'consul:1.8.7', servers: [{ host: 'consulsvr', node: 'svr' }, { host: 'consul01', node: 'c01' }], gossipKeyRef: { kvKey: 'secrets/gossip' } }),
+      res('ConsulCluster', 'dc', {
+        datacenter: 'dc1',
+        image: 'consul:1.8.7',
+        servers: [
+          { host: 'consulsvr', node: 'svr' },
+          { host: 'consul01', node: 'c01' },
+        ],
+        gossipKeyRef: { kvKey: 'secrets/gossip' },
+      }),
       res('SwarmCluster', 'swarm', { managers: ['consulsvr'], workers: ['consul01'] }),
       res('StaticIPAttachment', 'web', { host: 'consul01', container: 'web', bridge: 'br0', address: '10.0.0.114/24', interface: 'eth1' }),
     ],
     {
-      'DockerHost/consulsvr': { ...cond('True', 'Reachable'), engineVersion: '20.10.24', reachable: true, swarm: { nodeID: 'n1', state: 'active' } } as BaseStatus,
+      'DockerHost/consulsvr': {
+        ...cond('True', 'Reachable'),
+        engineVersion: '20.10.24',
+        reachable: true,
+        swarm: { nodeID: 'n1', state: 'active' },
+      } as BaseStatus,
       'DockerHost/consul01': { ...cond('False', 'Unreachable', 'connect ECONNREFUSED'), reachable: false } as BaseStatus,
-      'ConsulCluster/dc': { ...cond('True', 'Healthy'), leader: 'svr', members: [{ node: 'svr', host: 'consulsvr', address: '10.0.0.11', status: 'alive' }, { node: 'c01', host: 'consul01', address: '10.0.0.12', status: 'failed' }] } as BaseStatus,
-      'SwarmCluster/swarm': { ...cond('True', 'Converged'), nodes: [{ hostname: 'other-name', nodeID: 'n1', role: 'manager', state: 'ready', availability: 'active', leader: true }, { hostname: 'consul01', nodeID: 'n2', role: 'worker', state: 'down', availability: 'active' }] } as BaseStatus,
+      'ConsulCluster/dc': {
+        ...cond('True', 'Healthy'),
+        leader: 'svr',
+        members: [
+          { node: 'svr', host: 'consulsvr', address: '10.0.0.11', status: 'alive' },
+          { node: 'c01', host: 'consul01', address: '10.0.0.12', status: 'failed' },
+        ],
+      } as BaseStatus,
+      'SwarmCluster/swarm': {
+        ...cond('True', 'Converged'),
+        nodes: [
+          { hostname: 'other-name', nodeID: 'n1', role: 'manager', state: 'ready', availability: 'active', leader: true },
+          { hostname: 'consul01', nodeID: 'n2', role: 'worker', state: 'down', availability: 'active' },
+        ],
+      } as BaseStatus,
       'StaticIPAttachment/web': { ...cond('True', 'Attached'), address: '10.0.0.114/24' } as BaseStatus,
     },
   );
@@ -44,7 +70,11 @@ const topology = (): UiSource =>
 describe('readyOf', () => {
   it('is Unknown/Pending without a Ready condition and Unknown/Progressing when it is for an older generation', () => {
     assert.deepEqual(readyOf(undefined), { status: 'Unknown', reason: 'Pending', message: 'no status written yet' });
-    assert.deepEqual(readyOf(cond('True', 'Attached', '', 1), 2), { status: 'Unknown', reason: 'Progressing', message: 'status is for generation 1, spec is at 2' });
+    assert.deepEqual(readyOf(cond('True', 'Attached', '', 1), 2), {
+      status: 'Unknown',
+      reason: 'Progressing',
+      message: 'status is for generation 1, spec is at 2',
+    });
     assert.deepEqual(readyOf(cond('False', 'Unreachable', 'boom', 2), 2), { status: 'False', reason: 'Unreachable', message: 'boom' });
   });
 });
@@ -52,16 +82,32 @@ describe('readyOf', () => {
 describe('specSummary', () => {
   it('shows secret references as references, never resolving them', () => {
     assert.equal(
-      specSummary('ConsulCluster', { datacenter: 'dc1', image: 'consul:1.8.7', servers: [{}, {}, {}], gossipKeyRef: { kvKey: 'secrets/gossip' }, aclTokenRef: { kvKey: 'secrets/acl' } }),
+      specSummary('ConsulCluster', {
+        datacenter: 'dc1',
+        image: 'consul:1.8.7',
+        servers: [{}, {}, {}],
+        gossipKeyRef: { kvKey: 'secrets/gossip' },
+        aclTokenRef: { kvKey: 'secrets/acl' },
+      }),
       'dc dc1 · 3 servers · consul:1.8.7 · gossipKeyRef: kvKey=secrets/gossip · aclTokenRef: kvKey=secrets/acl',
     );
-    assert.equal(specSummary('StaticIPAttachment', { host: 'h', container: 'c', bridge: 'br0', address: '10.0.0.5/24' }), 'h/c · eth1 10.0.0.5/24 · via br0');
+    assert.equal(
+      specSummary('StaticIPAttachment', { host: 'h', container: 'c', bridge: 'br0', address: '10.0.0.5/24' }),
+      'h/c · eth1 10.0.0.5/24 · via br0',
+    );
   });
 });
 
 describe('kindPage', () => {
   const many = (n: number): UiSource => {
-    const objects = Array.from({ length: n }, (_, i) => res('StaticIPAttachment', `sia-${String(n - i).padStart(5, '0')}`, { host: 'h', container: `c${i}`, bridge: 'br0', address: '10.0.0.5/24' }));
+    const objects = Array.from({ length: n }, (_, i) =>
+      res('StaticIPAttachment', `sia-${String(n - i).padStart(5, '0')}`, {
+        host: 'h',
+        container: `c${i}`,
+        bridge: 'br0',
+        address: '10.0.0.5/24',
+      }),
+    );
     const statuses: Record<string, BaseStatus> = {};
     objects.forEach((o, i) => (statuses[`StaticIPAttachment/${o.metadata.name}`] = cond(i % 4 === 0 ? 'False' : 'True', 'X')));
     return source(objects, statuses);
@@ -88,7 +134,13 @@ describe('hostRows', () => {
   it('joins each host with its engine, swarm node, Consul members and attachments', () => {
     const rows = hostRows(topology());
     assert.deepEqual(
-      rows.map((h) => ({ name: h.name, engine: h.engine, swarm: h.swarm, consul: h.consul, att: h.attachments.map((a) => `${a.container} ${a.address} ${a.ready.status}`) })),
+      rows.map((h) => ({
+        name: h.name,
+        engine: h.engine,
+        swarm: h.swarm,
+        consul: h.consul,
+        att: h.attachments.map((a) => `${a.container} ${a.address} ${a.ready.status}`),
+      })),
       [
         {
           name: 'consul01',
@@ -111,7 +163,15 @@ describe('hostRows', () => {
 
   it('lists at most maxAttachments per host and counts the rest', () => {
     const objs = [res('DockerHost', 'h', { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' })];
-    for (let i = 0; i < 25; i++) objs.push(res('StaticIPAttachment', `a${String(i).padStart(2, '0')}`, { host: 'h', container: `c${i}`, bridge: 'br0', address: `10.0.1.${i + 1}/24` }));
+    for (let i = 0; i < 25; i++)
+      objs.push(
+        res('StaticIPAttachment', `a${String(i).padStart(2, '0')}`, {
+          host: 'h',
+          container: `c${i}`,
+          bridge: 'br0',
+          address: `10.0.1.${i + 1}/24`,
+        }),
+      );
     const [h] = hostRows(source(objs, {}), { maxAttachments: 20 });
     assert.equal(h!.attachments.length, 20);
     assert.equal(h!.moreAttachments, 5);
@@ -122,11 +182,23 @@ describe('hostRows', () => {
 describe('hostPage', () => {
   it('pages hosts by name and joins attachments only for the hosts on the page', () => {
     const objs: Resource[] = [];
-    for (let i = 0; i < 120; i++) objs.push(res('DockerHost', `h${String(i).padStart(3, '0')}`, { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' }));
-    for (let i = 0; i < 240; i++) objs.push(res('StaticIPAttachment', `a${String(i).padStart(3, '0')}`, { host: `h${String(i % 120).padStart(3, '0')}`, container: `c${i}`, bridge: 'br0', address: '10.0.1.1/24' }));
+    for (let i = 0; i < 120; i++)
+      objs.push(res('DockerHost', `h${String(i).padStart(3, '0')}`, { endpoint: 'tcp://10.0.0.1:2375', address: '10.0.0.1' }));
+    for (let i = 0; i < 240; i++)
+      objs.push(
+        res('StaticIPAttachment', `a${String(i).padStart(3, '0')}`, {
+          host: `h${String(i % 120).padStart(3, '0')}`,
+          container: `c${i}`,
+          bridge: 'br0',
+          address: '10.0.1.1/24',
+        }),
+      );
     const p = hostPage(source(objs, {}), { page: 3, pageSize: 50 });
     assert.deepEqual([p.total, p.pages, p.page, p.rows.length, p.rows[0]!.name], [120, 3, 3, 20, 'h100']);
-    assert.deepEqual(p.rows[0]!.attachments.map((a) => a.name), ['a100', 'a220']);
+    assert.deepEqual(
+      p.rows[0]!.attachments.map((a) => a.name),
+      ['a100', 'a220'],
+    );
   });
 });
 
@@ -143,7 +215,14 @@ describe('timeline', () => {
   });
 
   it('is newest first, bounded, and a repeat (higher count) is a new occurrence', () => {
-    const t = timeline([ev('a', 'ContainerRestarted', '2026-11-29T19:01:00.000Z'), ev('b', 'Created', '2026-11-29T19:03:00.000Z'), ev('a', 'ContainerRestarted', '2026-11-29T19:02:00.000Z', 2)], 2);
+    const t = timeline(
+      [
+        ev('a', 'ContainerRestarted', '2026-11-29T19:01:00.000Z'),
+        ev('b', 'Created', '2026-11-29T19:03:00.000Z'),
+        ev('a', 'ContainerRestarted', '2026-11-29T19:02:00.000Z', 2),
+      ],
+      2,
+    );
     assert.deepEqual(
       t.map((e) => [e.name, e.reason, e.count, e.id]),
       [

@@ -56,7 +56,11 @@ export function readyOf(status: BaseStatus | undefined, generation?: number): Re
   if (!c) return { status: 'Unknown', reason: 'Pending', message: 'no status written yet' };
   // A condition about an older generation says nothing about the current spec.
   if (generation !== undefined && c.observedGeneration !== undefined && c.observedGeneration < generation) {
-    return { status: 'Unknown', reason: 'Progressing', message: `status is for generation ${c.observedGeneration}, spec is at ${generation}` };
+    return {
+      status: 'Unknown',
+      reason: 'Progressing',
+      message: `status is for generation ${c.observedGeneration}, spec is at ${generation}`,
+    };
   }
   return { status: c.status, reason: String(c.reason ?? ''), message: String(c.message ?? '') };
 }
@@ -71,7 +75,12 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 function secretRefs(spec: Record<string, unknown>): string[] {
   return Object.entries(spec)
     .filter(([k, v]) => /Refs?$/.test(k) && v !== null && typeof v === 'object')
-    .map(([k, v]) => `${k}: ${Object.entries(v as Record<string, unknown>).map(([rk, rv]) => `${rk}=${str(rv)}`).join(',')}`);
+    .map(
+      ([k, v]) =>
+        `${k}: ${Object.entries(v as Record<string, unknown>)
+          .map(([rk, rv]) => `${rk}=${str(rv)}`)
+          .join(',')}`,
+    );
 }
 
 export function specSummary(kind: KindName, spec: Record<string, unknown>): string {
@@ -89,7 +98,11 @@ export function specSummary(kind: KindName, spec: Record<string, unknown>): stri
       parts.push(`managers ${list(spec['managers']).map(str).join(',')}`, `workers ${list(spec['workers']).map(str).join(',') || '-'}`);
       break;
     case 'StaticIPAttachment':
-      parts.push(`${str(spec['host'])}/${str(spec['container'])}`, `${str(spec['interface']) || DEFAULT_INTERFACE} ${str(spec['address'])}`, `via ${str(spec['bridge'])}`);
+      parts.push(
+        `${str(spec['host'])}/${str(spec['container'])}`,
+        `${str(spec['interface']) || DEFAULT_INTERFACE} ${str(spec['address'])}`,
+        `via ${str(spec['bridge'])}`,
+      );
       break;
   }
   parts.push(...secretRefs(spec));
@@ -116,12 +129,16 @@ export const DEFAULT_PAGE_SIZE = 50;
  */
 export function kindPage(source: UiSource, kind: KindName, options: { page?: number; pageSize?: number; now: number }): KindPage {
   const pageSize = Math.max(1, Math.min(500, options.pageSize ?? DEFAULT_PAGE_SIZE));
-  const all = [...source.objects(kind)].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const all = [...source.objects(kind)].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  );
   const pages = Math.max(1, Math.ceil(all.length / pageSize));
   const page = Math.min(Math.max(1, Math.floor(options.page ?? 1)), pages);
   let readyCount = 0;
   for (const r of all) if (readyOf(source.status(kind, r.metadata.name), r.metadata.generation).status === 'True') readyCount++;
-  const rows = all.slice((page - 1) * pageSize, page * pageSize).map((r) => objectRow(kind, r, source.status(kind, r.metadata.name), options.now));
+  const rows = all
+    .slice((page - 1) * pageSize, page * pageSize)
+    .map((r) => objectRow(kind, r, source.status(kind, r.metadata.name), options.now));
   return { kind, rows, total: all.length, readyCount, page, pages, pageSize };
 }
 
@@ -166,7 +183,9 @@ export interface HostPage {
 export function hostPage(source: UiSource, options: { maxAttachments?: number; page?: number; pageSize?: number } = {}): HostPage {
   const max = options.maxAttachments ?? 20;
   const pageSize = Math.max(1, options.pageSize ?? DEFAULT_PAGE_SIZE);
-  const all = [...source.objects('DockerHost')].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  const all = [...source.objects('DockerHost')].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  );
   const pages = Math.max(1, Math.ceil(all.length / pageSize));
   const page = Math.min(Math.max(1, Math.floor(options.page ?? 1)), pages);
   const shown = all.slice((page - 1) * pageSize, page * pageSize);
@@ -185,7 +204,11 @@ export function hostPage(source: UiSource, options: { maxAttachments?: number; p
     const name = h.metadata.name;
     const spec = h.spec as Record<string, unknown>;
     const st = source.status('DockerHost', name) as DockerHostStatus | undefined;
-    const engine = st?.engineVersion ? `${st.engineVersion}${st.reachable === false ? ' (unreachable)' : ''}` : st?.reachable === false ? 'unreachable' : 'unknown';
+    const engine = st?.engineVersion
+      ? `${st.engineVersion}${st.reachable === false ? ' (unreachable)' : ''}`
+      : st?.reachable === false
+        ? 'unreachable'
+        : 'unknown';
     let swarm: HostRow['swarm'];
     for (const sc of swarms) {
       const sspec = sc.spec as Record<string, unknown>;
@@ -210,7 +233,10 @@ export function hostPage(source: UiSource, options: { maxAttachments?: number; p
     for (const cc of consuls) {
       const cspec = cc.spec as Record<string, unknown>;
       const cst = source.status('ConsulCluster', cc.metadata.name) as ConsulClusterStatus | undefined;
-      const declared = [...list(cspec['servers']).map((m) => ({ m, role: 'server' })), ...list(cspec['clients']).map((m) => ({ m, role: 'client' }))];
+      const declared = [
+        ...list(cspec['servers']).map((m) => ({ m, role: 'server' })),
+        ...list(cspec['clients']).map((m) => ({ m, role: 'client' })),
+      ];
       for (const { m, role } of declared) {
         const member = m as Record<string, unknown>;
         if (member['host'] !== name) continue;

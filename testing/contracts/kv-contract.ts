@@ -56,7 +56,13 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     await kv.set(`${p}a/x`, '1');
     await kv.set(`${p.slice(0, -1)}-other`, 'not under the prefix');
     const listed = await kv.list(p);
-    assert.deepEqual(listed.pairs.map((x) => [x.key, x.value]), [[`${p}a/x`, '1'], [`${p}b`, '2']]);
+    assert.deepEqual(
+      listed.pairs.map((x) => [x.key, x.value]),
+      [
+        [`${p}a/x`, '1'],
+        [`${p}b`, '2'],
+      ],
+    );
     assert.ok(listed.index >= Math.max(...listed.pairs.map((x) => x.modifyIndex)));
   });
 
@@ -87,7 +93,10 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     await kv.set(`${p}tree/b/c`, '2');
     await kv.set(`${p}keep`, '3');
     assert.equal(await kv.delete(`${p}tree/`, { recurse: true }), true);
-    assert.deepEqual((await kv.list(p)).pairs.map((x) => x.key), [`${p}keep`]);
+    assert.deepEqual(
+      (await kv.list(p)).pairs.map((x) => x.key),
+      [`${p}keep`],
+    );
     assert.equal(await kv.delete(`${p}never-existed`), true);
   });
 
@@ -113,7 +122,10 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     const next = await blocked;
     assert.ok(Date.now() - started < 5000, 'woke up before the wait ran out');
     assert.ok(next.index > first.index);
-    assert.deepEqual(next.pairs.map((x) => x.key), [`${p}a`, `${p}b`]);
+    assert.deepEqual(
+      next.pairs.map((x) => x.key),
+      [`${p}a`, `${p}b`],
+    );
   });
 
   test(`${name}: a blocking list wakes up when a key under the prefix is deleted`, async () => {
@@ -126,7 +138,10 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
     setTimeout(() => void kv.delete(`${p}b`), 100);
     const next = await blocked;
     assert.ok(next.index > first.index);
-    assert.deepEqual(next.pairs.map((x) => x.key), [`${p}a`]);
+    assert.deepEqual(
+      next.pairs.map((x) => x.key),
+      [`${p}a`],
+    );
   });
 
   test(`${name}: prefixIndex follows writes and deletions under the prefix only, and blocks like list`, async () => {
@@ -209,7 +224,10 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
         assert.ok(isTxnConflict(err));
         assert.ok(isSwarmopError(err, 'Conflict'));
         assert.deepEqual(err.keys, [`${p}taken`]);
-        assert.deepEqual(err.failures.map((f) => f.opIndex), [1, 2]);
+        assert.deepEqual(
+          err.failures.map((f) => f.opIndex),
+          [1, 2],
+        );
         assert.match(err.message, /taken/);
         return true;
       },
@@ -299,7 +317,10 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
         { verb: 'set', key: `${p}status`, value: 'by one' },
         { verb: 'check-session', key: `${p}leader`, session: s1 },
       ]);
-      assert.deepEqual(res.results.map((r) => r.key), [`${p}status`, `${p}leader`]);
+      assert.deepEqual(
+        res.results.map((r) => r.key),
+        [`${p}status`, `${p}leader`],
+      );
       await assert.rejects(
         kv.txn([
           { verb: 'set', key: `${p}status`, value: 'by two' },
@@ -308,7 +329,13 @@ export function kvContract(name: string, fixture: () => KvContractFixture): void
         (err) => isTxnConflict(err) && err.failures.length === 1 && err.failures[0]!.opIndex === 1 && err.keys[0] === `${p}leader`,
       );
       await kv.destroySession(s1);
-      await assert.rejects(kv.txn([{ verb: 'set', key: `${p}status`, value: 'late' }, { verb: 'check-session', key: `${p}leader`, session: s1 }]), isTxnConflict);
+      await assert.rejects(
+        kv.txn([
+          { verb: 'set', key: `${p}status`, value: 'late' },
+          { verb: 'check-session', key: `${p}leader`, session: s1 },
+        ]),
+        isTxnConflict,
+      );
       assert.equal((await kv.get(`${p}status`))?.value, 'by one', 'refused writes left the value alone');
     } finally {
       await kv.destroySession(s1);

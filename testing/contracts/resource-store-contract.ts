@@ -128,8 +128,14 @@ export function resourceStoreContract(name: string, fixture: () => { kv: KvStore
     const store = open();
     await store.apply([dockerHost('a')]);
     const res = await store.apply([dockerHost('a', 120), dockerHost('b')], { dryRun: true });
-    assert.deepEqual(res.map((r) => r.action), ['configured', 'created']);
-    assert.deepEqual((await store.listAll()).map((r) => r.metadata.name), ['a']);
+    assert.deepEqual(
+      res.map((r) => r.action),
+      ['configured', 'created'],
+    );
+    assert.deepEqual(
+      (await store.listAll()).map((r) => r.metadata.name),
+      ['a'],
+    );
     assert.equal((await store.get('DockerHost', 'a'))?.metadata.generation, 1);
   });
 
@@ -177,7 +183,10 @@ export function resourceStoreContract(name: string, fixture: () => { kv: KvStore
     await store.apply([dockerHost('h')]);
     await store.addFinalizer('DockerHost', 'h', 'swarmop.io/cleanup');
     assert.equal(await store.delete('DockerHost', 'h'), 'terminating');
-    await assert.rejects(store.apply([dockerHost('h', 120)]), (err) => isSwarmopError(err, 'Conflict') && /being deleted/.test(err.message));
+    await assert.rejects(
+      store.apply([dockerHost('h', 120)]),
+      (err) => isSwarmopError(err, 'Conflict') && /being deleted/.test(err.message),
+    );
   });
 
   test(`${name}: delete without finalizers removes spec and status, and is notfound afterwards`, async () => {
@@ -249,9 +258,18 @@ export function resourceStoreContract(name: string, fixture: () => { kv: KvStore
         spec: { managers: ['a'], workers: ['b'] },
       },
     ]);
-    assert.deepEqual((await store.list('DockerHost', { labelSelector: { role: 'worker' } })).map((r) => r.metadata.name), ['b']);
-    assert.deepEqual((await store.list('DockerHost')).map((r) => r.metadata.name), ['a', 'b']);
-    assert.deepEqual((await store.listAll()).map((r) => `${r.kind}/${r.metadata.name}`), ['DockerHost/a', 'DockerHost/b', 'SwarmCluster/swarm']);
+    assert.deepEqual(
+      (await store.list('DockerHost', { labelSelector: { role: 'worker' } })).map((r) => r.metadata.name),
+      ['b'],
+    );
+    assert.deepEqual(
+      (await store.list('DockerHost')).map((r) => r.metadata.name),
+      ['a', 'b'],
+    );
+    assert.deepEqual(
+      (await store.listAll()).map((r) => `${r.kind}/${r.metadata.name}`),
+      ['DockerHost/a', 'DockerHost/b', 'SwarmCluster/swarm'],
+    );
   });
 
   test(`${name}: decode reports invalid stored documents instead of failing`, async () => {
@@ -265,13 +283,23 @@ export function resourceStoreContract(name: string, fixture: () => { kv: KvStore
     await kv.set(`${store.prefix}leader`, 'x');
     const listed = await kv.list(store.prefix);
     const decoded = store.decode(listed.pairs);
-    assert.deepEqual(decoded.map((d) => [d.name, d.errors.length > 0]), [['broken', true], ['good', false], ['wrong', true]]);
+    assert.deepEqual(
+      decoded.map((d) => [d.name, d.errors.length > 0]),
+      [
+        ['broken', true],
+        ['good', false],
+        ['wrong', true],
+      ],
+    );
     const good = decoded.find((d) => d.name === 'good')!;
     assert.deepEqual(good.resource?.status, { observedGeneration: 1 });
     assert.ok(good.statusIndex > 0 && good.specIndex > 0);
     assert.ok(decoded.find((d) => d.name === 'wrong')!.errors.some((e) => e.startsWith('spec')));
     await assert.rejects(store.get('DockerHost', 'broken'), (err) => isSwarmopError(err, 'Invalid'));
-    assert.deepEqual((await store.list('DockerHost')).map((r) => r.metadata.name), ['good']);
+    assert.deepEqual(
+      (await store.list('DockerHost')).map((r) => r.metadata.name),
+      ['good'],
+    );
     assert.equal(await store.delete('DockerHost', 'broken'), 'deleted', 'an unreadable object can still be deleted');
   });
 
@@ -287,16 +315,29 @@ export function resourceStoreContract(name: string, fixture: () => { kv: KvStore
     const repeated = await store.recordEvent(ref, ev('A'));
     assert.equal(repeated.count, 2);
     let events = await store.listEvents({ kind: 'DockerHost', name: 'h' });
-    assert.deepEqual(events.map((e) => [e.reason, e.count]), [['B', 1], ['A', 2]]);
+    assert.deepEqual(
+      events.map((e) => [e.reason, e.count]),
+      [
+        ['B', 1],
+        ['A', 2],
+      ],
+    );
     for (const r of ['C', 'D', 'E']) {
       t += 1000;
       await store.recordEvent(ref, ev(r));
     }
     events = await store.listEvents({ kind: 'DockerHost', name: 'h' });
-    assert.deepEqual(events.map((e) => e.reason), ['C', 'D', 'E'], 'bounded to eventLimit, oldest dropped');
+    assert.deepEqual(
+      events.map((e) => e.reason),
+      ['C', 'D', 'E'],
+      'bounded to eventLimit, oldest dropped',
+    );
     await store.recordEvent({ kind: 'DockerHost', name: 'other' }, ev('X'));
     assert.equal((await store.listEvents({ kind: 'DockerHost' })).length, 4);
-    assert.deepEqual((await store.listEvents({ name: 'other' })).map((e) => e.reason), ['X']);
+    assert.deepEqual(
+      (await store.listEvents({ name: 'other' })).map((e) => e.reason),
+      ['X'],
+    );
     t += 120_000;
     assert.deepEqual(await store.listEvents(), [], 'expired events are not listed');
     assert.equal(await store.pruneEvents(), 2);

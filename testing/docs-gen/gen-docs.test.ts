@@ -13,48 +13,71 @@ test('every reason-shaped literal the code can set is documented (or known not t
   const missing = found.filter((r) => !(r.reason in REASONS) && !(r.reason in NOT_REASONS)).map((r) => `${r.reason} (${r.sites[0]})`);
   assert.deepEqual(missing, [], 'add these to testing/docs-gen/reasons.ts, then run npm run docs:gen');
   // The scan reaches every controller folder (so a move of the sources cannot empty it silently).
-  assert.ok(found.some((r) => r.reason === 'AddressConflict') && found.some((r) => r.reason === 'QuorumLost') && found.some((r) => r.reason === 'NoLeader') && found.some((r) => r.reason === 'TLSRequired'));
+  assert.ok(
+    found.some((r) => r.reason === 'AddressConflict') &&
+      found.some((r) => r.reason === 'QuorumLost') &&
+      found.some((r) => r.reason === 'NoLeader') &&
+      found.some((r) => r.reason === 'TLSRequired'),
+  );
 });
 
 test('no documented reason is gone from the code, and none is both a reason and not one', () => {
   const found = new Set(scanReasons(ROOT).map((r) => r.reason));
-  assert.deepEqual(Object.keys(REASONS).filter((r) => !found.has(r)), []);
-  assert.deepEqual(Object.keys(NOT_REASONS).filter((r) => !found.has(r)), []);
-  assert.deepEqual(Object.keys(REASONS).filter((r) => r in NOT_REASONS), []);
+  assert.deepEqual(
+    Object.keys(REASONS).filter((r) => !found.has(r)),
+    [],
+  );
+  assert.deepEqual(
+    Object.keys(NOT_REASONS).filter((r) => !found.has(r)),
+    [],
+  );
+  assert.deepEqual(
+    Object.keys(REASONS).filter((r) => r in NOT_REASONS),
+    [],
+  );
 });
 
 test('the scan finds reasons in literals, unions and constants, not in comments, templates or imports', () => {
   const text = [
     "import { x } from 'SomeModule';",
-    "// NotThisOne in a comment",
+    '// NotThisOne in a comment',
     "type R = 'UnionReason' | 'OtherReason';",
     "const c = { reason: 'LiteralReason', message: `TemplateWord ${1}` };",
     "export const K = 'ConstReason';",
     "const lower = 'notAReason'; const caps = 'GET';",
   ].join('\n');
-  assert.deepEqual(reasonLiterals('x.ts', text).map((r) => r.reason), ['UnionReason', 'OtherReason', 'LiteralReason', 'ConstReason']);
+  assert.deepEqual(
+    reasonLiterals('x.ts', text).map((r) => r.reason),
+    ['UnionReason', 'OtherReason', 'LiteralReason', 'ConstReason'],
+  );
 });
 
 test('the reasons table lists every entry once, with its meaning', () => {
   const table = reasonsTable();
   const rows = table.split('\n').slice(2);
   assert.equal(rows.length, Object.keys(REASONS).length);
-  assert.match(table, /^\| `AddressConflict` \| StaticIPAttachment \| Ready=False \(also ServiceRegistered=False\) \| an older attachment claims/m);
+  assert.match(
+    table,
+    /^\| `AddressConflict` \| StaticIPAttachment \| Ready=False \(also ServiceRegistered=False\) \| an older attachment claims/m,
+  );
   assert.throws(() => withReasonsTable('no markers'), /markers/);
   assert.equal(withReasonsTable(`a\n${REASONS_BEGIN}\nold\n${REASONS_END}\nb`), `a\n${REASONS_BEGIN}\n${table}\n${REASONS_END}\nb`);
 });
 
 test('the generated docs are what npm run docs:gen writes now (troubleshooting, CLI and metrics reference, kind fields)', async () => {
   const files = await generatedFiles();
-  assert.deepEqual([...files.keys()], [
-    'docs/troubleshooting.md',
-    'docs/reference/cli.md',
-    'docs/reference/metrics.md',
-    'docs/kinds/dockerhost.md',
-    'docs/kinds/consulcluster.md',
-    'docs/kinds/swarmcluster.md',
-    'docs/kinds/staticipattachment.md',
-  ]);
+  assert.deepEqual(
+    [...files.keys()],
+    [
+      'docs/troubleshooting.md',
+      'docs/reference/cli.md',
+      'docs/reference/metrics.md',
+      'docs/kinds/dockerhost.md',
+      'docs/kinds/consulcluster.md',
+      'docs/kinds/swarmcluster.md',
+      'docs/kinds/staticipattachment.md',
+    ],
+  );
   for (const [file, want] of files) {
     assert.equal(readFileSync(path.join(ROOT, file), 'utf8'), want, `${file} is out of date: run npm run docs:gen`);
   }

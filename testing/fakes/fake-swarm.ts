@@ -68,10 +68,12 @@ export class FakeSwarm {
         const e = eng();
         this.calls.push(`join ${host} ${o.joinToken}`);
         if (e.state === 'active') throw new SwarmopError('Internal', 'This node is already part of a swarm.');
-        const role: SwarmRole | undefined = o.joinToken === this.tokens.manager ? 'manager' : o.joinToken === this.tokens.worker ? 'worker' : undefined;
+        const role: SwarmRole | undefined =
+          o.joinToken === this.tokens.manager ? 'manager' : o.joinToken === this.tokens.worker ? 'worker' : undefined;
         if (!role) throw new SwarmopError('Internal', 'rpc error: invalid join token');
         const managerAddrs = [...this.nodes.values()].filter((n) => n.role === 'manager').map((n) => `${n.address}:2377`);
-        if (!o.remoteAddrs.some((a) => managerAddrs.includes(a))) throw new SwarmopError('Unavailable', 'timeout joining: no manager at remote addrs');
+        if (!o.remoteAddrs.some((a) => managerAddrs.includes(a)))
+          throw new SwarmopError('Unavailable', 'timeout joining: no manager at remote addrs');
         this.addNode(e, role);
       },
       leave: async () => {
@@ -79,7 +81,8 @@ export class FakeSwarm {
         this.calls.push(`leave ${host}`);
         if (e.nodeID) {
           const n = this.nodes.get(e.nodeID);
-          if (n) Object.assign(n, { state: 'down', reachability: n.role === 'manager' ? 'unreachable' : undefined, version: n.version + 1 });
+          if (n)
+            Object.assign(n, { state: 'down', reachability: n.role === 'manager' ? 'unreachable' : undefined, version: n.version + 1 });
         }
         e.state = 'inactive';
         delete e.nodeID;
@@ -118,7 +121,10 @@ export class FakeSwarm {
         const n = this.nodes.get(id);
         this.calls.push(`rm ${n?.hostname ?? id}`);
         if (n?.role === 'manager' && n.reachability !== undefined) {
-          throw new SwarmopError('Internal', `node ${id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`);
+          throw new SwarmopError(
+            'Internal',
+            `node ${id} is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal`,
+          );
         }
         this.nodes.delete(id);
       },
@@ -154,7 +160,18 @@ export class FakeSwarm {
 
   private addNode(e: FakeEngine, role: SwarmRole): string {
     const id = `n${++this.seq}-${e.host}`;
-    const n: SwarmNode = { id, version: 1, hostname: e.host, role, availability: 'active', state: 'ready', address: e.address, labels: {}, spec: {}, engineVersion: '20.10.24' };
+    const n: SwarmNode = {
+      id,
+      version: 1,
+      hostname: e.host,
+      role,
+      availability: 'active',
+      state: 'ready',
+      address: e.address,
+      labels: {},
+      spec: {},
+      engineVersion: '20.10.24',
+    };
     if (role === 'manager') Object.assign(n, { reachability: 'reachable', leader: this.nodes.size === 0 });
     this.nodes.set(id, n);
     e.state = 'active';

@@ -36,7 +36,10 @@ test('MemoryKv: after a reset a blocking list wakes once the new index passes th
   void store.set('p/new2', '1');
   void store.set('p/new3', '1');
   const next = await blocked;
-  assert.deepEqual(next.pairs.map((p) => p.key), ['p/new1', 'p/new2', 'p/new3']);
+  assert.deepEqual(
+    next.pairs.map((p) => p.key),
+    ['p/new1', 'p/new2', 'p/new3'],
+  );
   assert.ok(next.index > first.index);
 });
 

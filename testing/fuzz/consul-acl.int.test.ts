@@ -29,7 +29,8 @@ let agent: ConsulAgentHandle;
 let writeToken: string;
 let readToken: string;
 const outputs: string[] = [];
-const SIA = 'apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: web}\nspec: {host: consul01, container: web, bridge: br0, address: 10.1.0.5/24, gateway: 10.1.0.1}\n';
+const SIA =
+  'apiVersion: swarmop.io/v1alpha1\nkind: StaticIPAttachment\nmetadata: {name: web}\nspec: {host: consul01, container: web, bridge: br0, address: 10.1.0.5/24, gateway: 10.1.0.1}\n';
 
 async function aclPut(path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${agent.httpAddr}/v1/acl/${path}`, {
@@ -139,7 +140,12 @@ test('reading an object without a token is refused with exit 5', async () => {
 });
 
 test('ResourceStore works with the token and throws Forbidden without it', async () => {
-  const doc = { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'store-host' }, spec: { endpoint: 'tcp://127.0.0.1:1', address: '127.0.0.1' } } as Resource;
+  const doc = {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name: 'store-host' },
+    spec: { endpoint: 'tcp://127.0.0.1:1', address: '127.0.0.1' },
+  } as Resource;
   const withToken = new ConsulKv({ address: agent.address, token: writeToken });
   const without = new ConsulKv({ address: agent.address });
   try {
@@ -174,9 +180,26 @@ test('the operator works with the token and never logs it or writes it into stat
   const ac = new AbortController();
   const done = operator.start(ac.signal);
   try {
-    await store.apply([{ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'op-host' }, spec: { endpoint: 'tcp://127.0.0.1:1', address: '127.0.0.1' } } as Resource]);
-    await waitUntil('op-host reconciled', async () => (await store.get('DockerHost', 'op-host'))?.status?.conditions?.some((c) => c.type === 'Ready') === true, 20_000, 50);
-    await waitUntil('an event recorded', async () => (await store.listEvents({ kind: 'DockerHost', name: 'op-host' })).length > 0, 10_000, 50);
+    await store.apply([
+      {
+        apiVersion: 'swarmop.io/v1alpha1',
+        kind: 'DockerHost',
+        metadata: { name: 'op-host' },
+        spec: { endpoint: 'tcp://127.0.0.1:1', address: '127.0.0.1' },
+      } as Resource,
+    ]);
+    await waitUntil(
+      'op-host reconciled',
+      async () => (await store.get('DockerHost', 'op-host'))?.status?.conditions?.some((c) => c.type === 'Ready') === true,
+      20_000,
+      50,
+    );
+    await waitUntil(
+      'an event recorded',
+      async () => (await store.listEvents({ kind: 'DockerHost', name: 'op-host' })).length > 0,
+      10_000,
+      50,
+    );
   } finally {
     ac.abort();
     await done;
@@ -193,14 +216,18 @@ test('the operator works with the token and never logs it or writes it into stat
   outputs.push(everything);
 });
 
-test("the token reaches Consul as the consul CLI takes it: CONSUL_HTTP_TOKEN_FILE, -token, -token-file; a token file wins over a token, a flag over its variable", async () => {
+test('the token reaches Consul as the consul CLI takes it: CONSUL_HTTP_TOKEN_FILE, -token, -token-file; a token file wins over a token, a flag over its variable', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'swarmop-acl-token-'));
   const good = join(dir, 'write.token');
   const bogus = join(dir, 'bogus.token');
   writeFileSync(good, `${writeToken}\n`);
   writeFileSync(bogus, 'not-the-token-77c2\n');
   const run = async (env: Record<string, string>, argv: string[], stdin?: string) => {
-    const io = captureIo({ env: { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: PREFIX, ...env }, cwd: REPO, ...(stdin !== undefined ? { stdin } : {}) });
+    const io = captureIo({
+      env: { CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: PREFIX, ...env },
+      cwd: REPO,
+      ...(stdin !== undefined ? { stdin } : {}),
+    });
     const code = await main(argv, io);
     outputs.push(io.out, io.err);
     return { code, out: io.out, err: io.err };

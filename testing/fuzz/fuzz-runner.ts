@@ -160,7 +160,8 @@ export class FuzzRunner {
     const lines = applied.out.split('\n').filter((l) => l !== '');
     if (expected === undefined) failures.push('accepted bytes that do not parse as plain YAML');
     else {
-      if (lines.length !== expected.length || !lines.every((l) => / created$/.test(l))) failures.push(`apply printed ${JSON.stringify(applied.out.slice(0, 200))}`);
+      if (lines.length !== expected.length || !lines.every((l) => / created$/.test(l)))
+        failures.push(`apply printed ${JSON.stringify(applied.out.slice(0, 200))}`);
       const got = await run(['get', 'all', '-o', 'json']);
       if (got.code !== 0) failures.push(`get all -o json exited ${got.code}: ${firstLines(got.err)}`);
       else {
@@ -168,7 +169,13 @@ export class FuzzRunner {
         if (!sameShapes(expected, sorted)) failures.push(`round trip: ${describeDifference(expected, sorted)}`);
       }
       const again = await run(['apply', '-f', '-'], c.bytes);
-      if (again.code !== 0 || !again.out.split('\n').filter((l) => l !== '').every((l) => / unchanged$/.test(l))) {
+      if (
+        again.code !== 0 ||
+        !again.out
+          .split('\n')
+          .filter((l) => l !== '')
+          .every((l) => / unchanged$/.test(l))
+      ) {
         failures.push(`re-apply was not a no-op (exit ${again.code}): ${firstLines(again.out + again.err)}`);
       }
     }
@@ -184,7 +191,9 @@ export class FuzzRunner {
       const left = await this.#keys(prefix);
       if (left.length > 0) failures.push(`store: refused apply left ${left.length} keys (e.g. ${left[0]})`);
       if (!isSwarmopError(err) || (err.code !== 'Invalid' && err.code !== 'Conflict')) {
-        failures.push(`store: apply failed with ${isSwarmopError(err) ? err.code : 'a non-swarmop error'}: ${errorText(err).slice(0, 300)}`);
+        failures.push(
+          `store: apply failed with ${isSwarmopError(err) ? err.code : 'a non-swarmop error'}: ${errorText(err).slice(0, 300)}`,
+        );
         return 'failed';
       }
       if (c.expect === 'accept') failures.push(`store: valid input refused: ${err.message} ${err.details.slice(0, 2).join(' | ')}`);

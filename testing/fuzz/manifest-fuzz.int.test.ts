@@ -37,32 +37,44 @@ test('the same seed generates the same cases', () => {
   assert.notDeepEqual(new ManifestFuzzer({ seed: 43, samples }).generate(500).bytes, a.generate(500).bytes);
 });
 
-test('mutated manifests are refused with positions or round-trip exactly, through the CLI and the store', { timeout: 300_000 }, async () => {
-  const seed = seedFromEnv();
-  const samples = loadSampleDocuments(`${REPO}manifests`);
-  const fuzzer = new ManifestFuzzer({ seed, samples });
-  console.log(`manifest fuzzer: seed ${seed} (rerun with SWARMOP_FUZZ_SEED=${seed}), ${CASES} cases`);
+test(
+  'mutated manifests are refused with positions or round-trip exactly, through the CLI and the store',
+  { timeout: 300_000 },
+  async () => {
+    const seed = seedFromEnv();
+    const samples = loadSampleDocuments(`${REPO}manifests`);
+    const fuzzer = new ManifestFuzzer({ seed, samples });
+    console.log(`manifest fuzzer: seed ${seed} (rerun with SWARMOP_FUZZ_SEED=${seed}), ${CASES} cases`);
 
-  const runner = new FuzzRunner({ kv, consulAddress: agent.address, rootPrefix: `fuzz-${seed}/`, cwd: REPO });
-  const report = await runner.run(seed, fuzzer.cases(CASES));
+    const runner = new FuzzRunner({ kv, consulAddress: agent.address, rootPrefix: `fuzz-${seed}/`, cwd: REPO });
+    const report = await runner.run(seed, fuzzer.cases(CASES));
 
-  console.log(`manifest fuzzer: ${report.cases} cases in ${report.elapsedMs} ms`);
-  console.log(`  apply (CLI):           ${JSON.stringify(report.counts.cli)}`);
-  console.log(`  ResourceStore.apply:   ${JSON.stringify(report.counts.store)}`);
-  for (const [name, counts] of Object.entries(report.byMutator).sort()) console.log(`  ${name.padEnd(22)} ${JSON.stringify(counts)}`);
-  for (const f of report.failures.slice(0, 40)) console.log(`  FAIL case ${f.id} [${f.mutator}] ${f.note}\n    ${f.problems.join('\n    ')}`);
+    console.log(`manifest fuzzer: ${report.cases} cases in ${report.elapsedMs} ms`);
+    console.log(`  apply (CLI):           ${JSON.stringify(report.counts.cli)}`);
+    console.log(`  ResourceStore.apply:   ${JSON.stringify(report.counts.store)}`);
+    for (const [name, counts] of Object.entries(report.byMutator).sort()) console.log(`  ${name.padEnd(22)} ${JSON.stringify(counts)}`);
+    for (const f of report.failures.slice(0, 40))
+      console.log(`  FAIL case ${f.id} [${f.mutator}] ${f.note}\n    ${f.problems.join('\n    ')}`);
 
-  assert.ok(report.cases >= 1000 || CASES < 1000, `only ${report.cases} cases ran`);
-  assert.deepEqual(report.uncaught, [], 'uncaught exceptions during the run');
-  // Every mutator was exercised and each path saw both outcomes: the oracle is not vacuous.
-  assert.deepEqual(Object.keys(report.byMutator).sort(), MUTATORS.map((m) => m.name).sort());
-  assert.ok((report.counts.cli.accepted ?? 0) > 0 && (report.counts.cli.rejected ?? 0) > 0, JSON.stringify(report.counts.cli));
-  assert.ok((report.counts.store.accepted ?? 0) > 0 && (report.counts.store.rejected ?? 0) > 0, JSON.stringify(report.counts.store));
-  const failures = report.failures;
-  assert.equal(failures.length, 0, `${failures.length} failing cases (seed ${seed}); first: ${JSON.stringify(failures.slice(0, 3), null, 1)}`);
-  const leftovers = await kv.list(`fuzz-${seed}/`);
-  assert.ok(leftovers.pairs.every((p) => /\/objects\//.test(p.key)), 'only objects keys were written');
-});
+    assert.ok(report.cases >= 1000 || CASES < 1000, `only ${report.cases} cases ran`);
+    assert.deepEqual(report.uncaught, [], 'uncaught exceptions during the run');
+    // Every mutator was exercised and each path saw both outcomes: the oracle is not vacuous.
+    assert.deepEqual(Object.keys(report.byMutator).sort(), MUTATORS.map((m) => m.name).sort());
+    assert.ok((report.counts.cli.accepted ?? 0) > 0 && (report.counts.cli.rejected ?? 0) > 0, JSON.stringify(report.counts.cli));
+    assert.ok((report.counts.store.accepted ?? 0) > 0 && (report.counts.store.rejected ?? 0) > 0, JSON.stringify(report.counts.store));
+    const failures = report.failures;
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length} failing cases (seed ${seed}); first: ${JSON.stringify(failures.slice(0, 3), null, 1)}`,
+    );
+    const leftovers = await kv.list(`fuzz-${seed}/`);
+    assert.ok(
+      leftovers.pairs.every((p) => /\/objects\//.test(p.key)),
+      'only objects keys were written',
+    );
+  },
+);
 
 // Its own run over the size mutators only (not the previous test's report, which a failure there
 // would leave empty): near and over the limits every case is stored or refused, never a 413.
@@ -76,7 +88,14 @@ test('documents within the size limit are stored or refused, never an internal 4
   assert.equal(report.cases, 45);
   assert.deepEqual(Object.keys(report.byMutator).sort(), ['document-size', 'long-scalar', 'many-documents']);
   const bodyLimit = report.failures.filter((f) => f.problems.some((p) => TXN_BODY_LIMIT.test(p)));
-  assert.equal(bodyLimit.length, 0, `${bodyLimit.length} cases hit Consul's txn body limit: ${bodyLimit.slice(0, 5).map((f) => `#${f.id} ${f.note}`).join('; ')}`);
+  assert.equal(
+    bodyLimit.length,
+    0,
+    `${bodyLimit.length} cases hit Consul's txn body limit: ${bodyLimit
+      .slice(0, 5)
+      .map((f) => `#${f.id} ${f.note}`)
+      .join('; ')}`,
+  );
   assert.deepEqual(report.failures, []);
   assert.deepEqual(report.uncaught, []);
   // Both outcomes were seen, so the limit was really crossed.

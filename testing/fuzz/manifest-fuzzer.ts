@@ -31,7 +31,9 @@ export interface FuzzerOptions {
 
 /** Every document of the *.yaml files in a folder (the sample manifests), in file order. */
 export function loadSampleDocuments(dir: string): unknown[] {
-  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   return files.flatMap((f) =>
     parseAllDocuments(readFileSync(join(dir, f), 'utf8'))
       .map((d) => d.toJS() as unknown)

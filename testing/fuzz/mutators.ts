@@ -51,7 +51,9 @@ function ofKind(samples: readonly unknown[], kind: string): unknown {
 /** YAML (most of the time) or JSON documents separated by `---`. */
 function render(rng: Rng, docs: readonly unknown[]): Uint8Array {
   const asJson = rng.chance(0.2);
-  const parts = docs.map((d) => (asJson ? `${JSON.stringify(d, null, rng.chance(0.5) ? 2 : undefined)}\n` : stringify(d, { lineWidth: rng.pick([0, 80]) })));
+  const parts = docs.map((d) =>
+    asJson ? `${JSON.stringify(d, null, rng.chance(0.5) ? 2 : undefined)}\n` : stringify(d, { lineWidth: rng.pick([0, 80]) }),
+  );
   return enc.encode(parts.join('---\n'));
 }
 
@@ -138,7 +140,13 @@ function dockerHost(name: string, octet: number, extra: Record<string, unknown> 
 function annotationText(rng: Rng, size: number): string {
   const alphabet = rng.pick(['ascii', 'unicode', 'escapes', 'lines']);
   const unit =
-    alphabet === 'ascii' ? 'lorem ipsum dolor sit amet ' : alphabet === 'unicode' ? 'ümlaut 名字 🙂 ' : alphabet === 'escapes' ? '"\\\u0001\t' : 'line\n';
+    alphabet === 'ascii'
+      ? 'lorem ipsum dolor sit amet '
+      : alphabet === 'unicode'
+        ? 'ümlaut 名字 🙂 '
+        : alphabet === 'escapes'
+          ? '"\\\u0001\t'
+          : 'line\n';
   return unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
 }
 
@@ -162,21 +170,29 @@ const changeType: Mutator = {
   weight: 8,
   make(rng, samples) {
     const { docs, target } = base(rng, samples);
-    const paths = allPaths(docs[target]).filter((p) => p.length > 0 && p[0] !== 'metadata' || p.join('.') === 'metadata.name');
+    const paths = allPaths(docs[target]).filter((p) => (p.length > 0 && p[0] !== 'metadata') || p.join('.') === 'metadata.name');
     const path = rng.pick(paths);
     const cur = getAt(docs[target], path);
     // A value of a different JSON type: the schema must refuse every such swap.
     const swapped =
-      typeof cur === 'string' ? rng.pick<unknown>([7, true, null, [cur], { value: cur }])
-      : typeof cur === 'number' ? String(cur)
-      : typeof cur === 'boolean' ? rng.pick<unknown>(['yes', 1, null])
-      : Array.isArray(cur) ? rng.pick<unknown>([cur.join(','), { 0: cur[0] }])
-      : isRecord(cur) ? rng.pick<unknown>([Object.values(cur), 'object', 3])
-      : 'was-null';
+      typeof cur === 'string'
+        ? rng.pick<unknown>([7, true, null, [cur], { value: cur }])
+        : typeof cur === 'number'
+          ? String(cur)
+          : typeof cur === 'boolean'
+            ? rng.pick<unknown>(['yes', 1, null])
+            : Array.isArray(cur)
+              ? rng.pick<unknown>([cur.join(','), { 0: cur[0] }])
+              : isRecord(cur)
+                ? rng.pick<unknown>([Object.values(cur), 'object', 3])
+                : 'was-null';
     setAt(docs[target], path, swapped);
     // Swapping a top-level mapping or metadata.name always breaks the document; deeper swaps
     // (e.g. a number into an annotation string map) may not, so those are 'either'.
-    const expect = path.length <= 2 && (path[0] === 'spec' || path[0] === 'kind' || path[0] === 'apiVersion' || path.join('.') === 'metadata.name') ? 'reject' : 'either';
+    const expect =
+      path.length <= 2 && (path[0] === 'spec' || path[0] === 'kind' || path[0] === 'apiVersion' || path.join('.') === 'metadata.name')
+        ? 'reject'
+        : 'either';
     return objectCase(rng, docs, expect, `doc ${target}: ${path.join('.')} ${typeof cur} -> ${JSON.stringify(swapped)}`);
   },
 };
@@ -247,9 +263,12 @@ const validVariation: Mutator = {
     const suffix = dnsLabel(rng, rng.range(1, 20));
     for (const d of docs as Record<string, Record<string, unknown>>[]) {
       const meta = d.metadata!;
-      if ((d as { kind?: unknown }).kind === 'DockerHost' && rng.chance(0.5)) meta.name = `${String(meta.name)}-${suffix}`.slice(0, 63).replace(/-+$/, '');
-      if (rng.chance(0.5)) meta.labels = { ...(isRecord(meta.labels) ? meta.labels : {}), 'swarmop.io/fuzz': suffix, tier: rng.pick(['', 'a', 'A.b_c-1']) };
-      if (rng.chance(0.5)) meta.annotations = { note: `${rng.pick(UNICODE)} ${rng.pick(SHELL_PAYLOADS)} ${annotationText(rng, rng.range(0, 200))}` };
+      if ((d as { kind?: unknown }).kind === 'DockerHost' && rng.chance(0.5))
+        meta.name = `${String(meta.name)}-${suffix}`.slice(0, 63).replace(/-+$/, '');
+      if (rng.chance(0.5))
+        meta.labels = { ...(isRecord(meta.labels) ? meta.labels : {}), 'swarmop.io/fuzz': suffix, tier: rng.pick(['', 'a', 'A.b_c-1']) };
+      if (rng.chance(0.5))
+        meta.annotations = { note: `${rng.pick(UNICODE)} ${rng.pick(SHELL_PAYLOADS)} ${annotationText(rng, rng.range(0, 200))}` };
     }
     const sia = docs.find((d) => isRecord(d) && d.kind === 'StaticIPAttachment') as Record<string, Record<string, unknown>> | undefined;
     if (sia && rng.chance(0.5)) Object.assign(sia.spec!, { interface: rng.pick(['eth2', 'ens_3', 'veth.1']), mac: '02:42:c0:a8:74:72' });
@@ -314,10 +333,22 @@ const documentSize: Mutator = {
   weight: 5,
   make(rng, samples) {
     const doc = clone(rng.pick(samples)) as Record<string, Record<string, unknown>>;
-    const target = rng.pick([1_000, 60_000, 200_000, 300_000, 400_000, 480_000, MAX_DOCUMENT_BYTES - 2_000, MAX_DOCUMENT_BYTES + 10, 600_000, 2_000_000]);
+    const target = rng.pick([
+      1_000,
+      60_000,
+      200_000,
+      300_000,
+      400_000,
+      480_000,
+      MAX_DOCUMENT_BYTES - 2_000,
+      MAX_DOCUMENT_BYTES + 10,
+      600_000,
+      2_000_000,
+    ]);
     const perValue = 65_536;
     const annotations: Record<string, string> = {};
-    for (let i = 0, left = target; left > 0 && i < 64; i++, left -= perValue) annotations[`a${i}`] = annotationText(rng, Math.min(perValue, left));
+    for (let i = 0, left = target; left > 0 && i < 64; i++, left -= perValue)
+      annotations[`a${i}`] = annotationText(rng, Math.min(perValue, left));
     doc.metadata!.annotations = annotations;
     // Over the document limit: must be refused with a position; below: stored, or refused the same way.
     const expect = target > MAX_DOCUMENT_BYTES ? 'reject' : target <= 60_000 ? 'accept' : 'either';
@@ -340,7 +371,13 @@ const manyDocuments: Mutator = {
       // A full first batch, then one document that fits Consul's value limit but not a /v1/txn
       // body once base64-encoded: the first batch must not stay written if the second fails.
       const size = rng.pick([300_000, 420_000, 500_000]);
-      setAt(docs[count - 1], ['metadata', 'annotations'], Object.fromEntries(Array.from({ length: Math.ceil(size / 65_536) }, (_, i) => [`big${i}`, annotationText(rng, Math.min(65_536, size - i * 65_536))])));
+      setAt(
+        docs[count - 1],
+        ['metadata', 'annotations'],
+        Object.fromEntries(
+          Array.from({ length: Math.ceil(size / 65_536) }, (_, i) => [`big${i}`, annotationText(rng, Math.min(65_536, size - i * 65_536))]),
+        ),
+      );
       return objectCase(rng, docs, 'either', `${count} DockerHosts, the last with ${size} characters of annotations`);
     }
     const breakIt = rng.chance(0.5);
@@ -348,7 +385,12 @@ const manyDocuments: Mutator = {
       const at = rng.pick([count - 1, 64, rng.int(count)]);
       setAt(docs[Math.min(at, count - 1)], ['spec', 'address'], '10.0.0.999');
     }
-    return objectCase(rng, docs, breakIt ? 'reject' : payload * count > 350_000 ? 'either' : 'accept', `${count} DockerHosts, ${payload}-char annotations${breakIt ? ', one invalid' : ''}`);
+    return objectCase(
+      rng,
+      docs,
+      breakIt ? 'reject' : payload * count > 350_000 ? 'either' : 'accept',
+      `${count} DockerHosts, ${payload}-char annotations${breakIt ? ', one invalid' : ''}`,
+    );
   },
 };
 
@@ -359,7 +401,10 @@ const systemFields: Mutator = {
     const { docs, target } = base(rng, samples);
     const d = docs[target] as Record<string, Record<string, unknown>>;
     const what = rng.pick(['status', 'uid', 'generation', 'creationTimestamp', 'finalizers', 'deletionTimestamp']);
-    if (what === 'status') d.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'Forged', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' }] };
+    if (what === 'status')
+      d.status = {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Forged', message: 'x', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+      };
     else if (what === 'uid') d.metadata!.uid = rng.pick<unknown>(['forged-uid', 5]);
     else if (what === 'generation') d.metadata!.generation = rng.pick<unknown>([99, -1, 'x']);
     else if (what === 'creationTimestamp') d.metadata!.creationTimestamp = rng.pick<unknown>(['2001-01-01T00:00:00Z', 'yesterday']);
@@ -432,7 +477,34 @@ const byteNoise: Mutator = {
     for (let i = 0; i < edits; i++) {
       const at = rng.int(chars.length + 1);
       const op = rng.int(3);
-      const junk = rng.pick([':', '-', '[', ']', '{', '}', '"', "'", '#', '&', '*', '!', '|', '>', '%', '@', '`', ' ', '\n', ',', '?', '\\', '- ', ': ', '---\n', '...\n']);
+      const junk = rng.pick([
+        ':',
+        '-',
+        '[',
+        ']',
+        '{',
+        '}',
+        '"',
+        "'",
+        '#',
+        '&',
+        '*',
+        '!',
+        '|',
+        '>',
+        '%',
+        '@',
+        '`',
+        ' ',
+        '\n',
+        ',',
+        '?',
+        '\\',
+        '- ',
+        ': ',
+        '---\n',
+        '...\n',
+      ]);
       if (op === 0) chars.splice(at, 0, junk);
       else if (op === 1) chars.splice(at, 1);
       else chars.splice(at, 1, junk);
@@ -468,14 +540,31 @@ const yamlBomb: Mutator = {
         const cur = String.fromCharCode(97 + i);
         lines.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
       }
-      return textCase(`apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: bomb}\nspec:\n${lines.map((l) => `  ${l}`).join('\n')}\n`, 'reject', `billion laughs, ${levels} levels`);
+      return textCase(
+        `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: bomb}\nspec:\n${lines.map((l) => `  ${l}`).join('\n')}\n`,
+        'reject',
+        `billion laughs, ${levels} levels`,
+      );
     }
     const text = sampleText(rng, samples);
-    if (which === 'alias-name') return textCase(text.replace(/name: (\S+)/, 'name: &n $1').replace(/(\n\s+host: )(\S+)/, '$1*n'), 'either', 'anchor on a name, alias elsewhere');
+    if (which === 'alias-name')
+      return textCase(
+        text.replace(/name: (\S+)/, 'name: &n $1').replace(/(\n\s+host: )(\S+)/, '$1*n'),
+        'either',
+        'anchor on a name, alias elsewhere',
+      );
     if (which === 'merge')
-      return textCase(`x: &base {endpoint: "tcp://10.0.0.1:2375", address: 10.0.0.1}\n---\napiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: merged}\nspec:\n  <<: *base\n`, 'reject', 'merge key from another document');
+      return textCase(
+        `x: &base {endpoint: "tcp://10.0.0.1:2375", address: 10.0.0.1}\n---\napiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: merged}\nspec:\n  <<: *base\n`,
+        'reject',
+        'merge key from another document',
+      );
     if (which === 'anchor-only') return textCase(text.replace(/spec:/, 'spec: &s'), 'either', 'an anchor without an alias');
-    return textCase('apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: &m {name: loop, labels: *m}\nspec: {}\n', 'reject', 'self-referencing alias');
+    return textCase(
+      'apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: &m {name: loop, labels: *m}\nspec: {}\n',
+      'reject',
+      'self-referencing alias',
+    );
   },
 };
 
@@ -490,7 +579,11 @@ const deepText: Mutator = {
     else if (style === 'flow-map') body = `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`;
     else if (style === 'unclosed') body = '['.repeat(depth);
     else body = Array.from({ length: Math.min(depth, 2_000) }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1';
-    return textCase(`apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: deep}\nspec:\n  x: ${style === 'block' ? `\n${body.replace(/^/gm, '    ')}` : body}\n`, 'reject', `${style} nesting ${depth}`);
+    return textCase(
+      `apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: deep}\nspec:\n  x: ${style === 'block' ? `\n${body.replace(/^/gm, '    ')}` : body}\n`,
+      'reject',
+      `${style} nesting ${depth}`,
+    );
   },
 };
 
@@ -499,7 +592,18 @@ const yamlTags: Mutator = {
   weight: 4,
   make(rng, samples) {
     const text = sampleText(rng, samples);
-    const tag = rng.pick(['!!binary aGVsbG8=', '!!js/function "function(){}"', '!!python/object:os.system "id"', '!!set {a, b}', '!!timestamp 2001-12-14', '!!float 1', '!!str 1', '!custom x', '!!omap [a: 1]', '!<tag:yaml.org,2002:int> 7']);
+    const tag = rng.pick([
+      '!!binary aGVsbG8=',
+      '!!js/function "function(){}"',
+      '!!python/object:os.system "id"',
+      '!!set {a, b}',
+      '!!timestamp 2001-12-14',
+      '!!float 1',
+      '!!str 1',
+      '!custom x',
+      '!!omap [a: 1]',
+      '!<tag:yaml.org,2002:int> 7',
+    ]);
     const lines = text.split('\n');
     const candidates = lines.map((l, i) => [l, i] as const).filter(([l]) => /:\s+\S/.test(l) && !/^\s*(apiVersion|kind):/.test(l));
     const [line, i] = rng.pick(candidates);

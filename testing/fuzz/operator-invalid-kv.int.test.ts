@@ -22,7 +22,10 @@ let kv: ConsulKv;
 
 useRealConsul((a, k) => ((agent = a), (kv = k)));
 
-function dockerHost(name: string, extra: { spec?: Record<string, unknown>; metadata?: Record<string, unknown> } = {}): Record<string, unknown> {
+function dockerHost(
+  name: string,
+  extra: { spec?: Record<string, unknown>; metadata?: Record<string, unknown> } = {},
+): Record<string, unknown> {
   return {
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'DockerHost',
@@ -81,7 +84,10 @@ async function readyOf(store: ResourceStore, name: string): Promise<Cond | undef
 
 async function putRaw(key: string, value: string | Uint8Array): Promise<void> {
   // The raw HTTP API, as a person with curl would: ConsulKv only writes UTF-8 strings.
-  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, { method: 'PUT', body: typeof value === 'string' ? value : new Uint8Array(value).buffer });
+  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, {
+    method: 'PUT',
+    body: typeof value === 'string' ? value : new Uint8Array(value).buffer,
+  });
   assert.equal(res.status, 200, `PUT ${key}: ${await res.text()}`);
 }
 
@@ -114,14 +120,21 @@ test('hand-written invalid documents get Ready=False InvalidSpec and never stop 
     for (const [name, value] of Object.entries(BAD_DOCUMENTS)) await putRaw(store.objectKey('DockerHost', name), value);
     const names = Object.keys(BAD_DOCUMENTS);
     const missing = (): Promise<string[]> =>
-      Promise.all(names.map(async (n) => ((await readyOf(store, n))?.reason === 'InvalidSpec' ? undefined : n))).then((l) => l.filter((n): n is string => !!n));
-    await waitUntil('InvalidSpec on every hand-written document', async () => (await missing()).length === 0, 30_000, 100).catch(async (err: Error) => {
-      throw new Error(`${err.message}; still without InvalidSpec: ${(await missing()).join(', ')}`);
-    });
+      Promise.all(names.map(async (n) => ((await readyOf(store, n))?.reason === 'InvalidSpec' ? undefined : n))).then((l) =>
+        l.filter((n): n is string => !!n),
+      );
+    await waitUntil('InvalidSpec on every hand-written document', async () => (await missing()).length === 0, 30_000, 100).catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}; still without InvalidSpec: ${(await missing()).join(', ')}`);
+      },
+    );
     for (const name of names) {
       const ready = await readyOf(store, name);
       assert.equal(ready?.status, 'False', name);
-      assert.ok(ready.message.length > 0 && ready.message.length < 4_000, `${name}: a short reason, got ${ready.message.length} characters`);
+      assert.ok(
+        ready.message.length > 0 && ready.message.length < 4_000,
+        `${name}: a short reason, got ${ready.message.length} characters`,
+      );
     }
     assert.match((await readyOf(store, 'wrong-kind'))!.message, /kind/);
     assert.match((await readyOf(store, 'invalid-spec'))!.message, /spec\.address/);
@@ -149,21 +162,27 @@ test('hand-written invalid documents get Ready=False InvalidSpec and never stop 
 // Known gap (src/operator/operator.ts, not this suite's code): readStatus JSON.parses the stored
 // status without a guard, so an invalid document whose status key was also hand-written as
 // garbage makes every reconcile throw and InvalidSpec is never written. Kept as a TODO so it shows.
-test(
-  'an invalid document whose status key is not JSON still gets InvalidSpec',
-  { timeout: 60_000 },
-  async () => {
-    const store = new ResourceStore({ kv, prefix: 'fuzz-operator-status/' });
-    const operator = new Operator({ kv, store, reconcilers: [createDockerHostReconciler({ unreachableRecheckMs: 60_000 })], hostEvents: false });
-    const ac = new AbortController();
-    const done = operator.start(ac.signal);
-    try {
-      await putRaw(store.statusKey('DockerHost', 'garbage-status'), 'not json at all');
-      await putRaw(store.objectKey('DockerHost', 'garbage-status'), '{{{');
-      await waitUntil('InvalidSpec on garbage-status', async () => (await readyOf(store, 'garbage-status'))?.reason === 'InvalidSpec', 10_000, 100);
-    } finally {
-      ac.abort();
-      await done;
-    }
-  },
-);
+test('an invalid document whose status key is not JSON still gets InvalidSpec', { timeout: 60_000 }, async () => {
+  const store = new ResourceStore({ kv, prefix: 'fuzz-operator-status/' });
+  const operator = new Operator({
+    kv,
+    store,
+    reconcilers: [createDockerHostReconciler({ unreachableRecheckMs: 60_000 })],
+    hostEvents: false,
+  });
+  const ac = new AbortController();
+  const done = operator.start(ac.signal);
+  try {
+    await putRaw(store.statusKey('DockerHost', 'garbage-status'), 'not json at all');
+    await putRaw(store.objectKey('DockerHost', 'garbage-status'), '{{{');
+    await waitUntil(
+      'InvalidSpec on garbage-status',
+      async () => (await readyOf(store, 'garbage-status'))?.reason === 'InvalidSpec',
+      10_000,
+      100,
+    );
+  } finally {
+    ac.abort();
+    await done;
+  }
+});

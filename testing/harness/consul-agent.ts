@@ -64,15 +64,24 @@ export interface Ports {
 /** An agent reachable on 127.0.0.1 only, on its own ports, with no DNS or gRPC listener. */
 export function loopbackArgs(ports: Ports): string[] {
   return [
-    '-bind', '127.0.0.1',
-    '-client', '127.0.0.1',
-    '-advertise', '127.0.0.1',
-    '-http-port', String(ports.http),
-    '-dns-port', '-1',
-    '-grpc-port', '-1',
-    '-serf-lan-port', String(ports.serfLan),
-    '-serf-wan-port', String(ports.serfWan),
-    '-server-port', String(ports.server),
+    '-bind',
+    '127.0.0.1',
+    '-client',
+    '127.0.0.1',
+    '-advertise',
+    '127.0.0.1',
+    '-http-port',
+    String(ports.http),
+    '-dns-port',
+    '-1',
+    '-grpc-port',
+    '-1',
+    '-serf-lan-port',
+    String(ports.serfLan),
+    '-serf-wan-port',
+    String(ports.serfWan),
+    '-server-port',
+    String(ports.server),
   ];
 }
 
@@ -103,11 +112,14 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
   const common = [
     'agent',
     ...(mode === 'dev' ? ['-dev'] : ['-server', '-bootstrap-expect', '1', '-data-dir', dataDir]),
-    '-node', `swarmop-test-${ports.http}`,
+    '-node',
+    `swarmop-test-${ports.http}`,
     ...loopbackArgs(ports),
-    '-log-level', opts.logLevel ?? 'warn',
+    '-log-level',
+    opts.logLevel ?? 'warn',
     ...(opts.datacenter ? ['-datacenter', opts.datacenter] : []),
-    '-hcl', hclFor(opts, masterToken),
+    '-hcl',
+    hclFor(opts, masterToken),
   ];
   return common;
 }
@@ -174,16 +186,24 @@ export async function startConsulAgent(opts: ConsulAgentOptions = {}): Promise<C
     writeFileSync(pidFile, `${proc.pid}\n`);
     try {
       const agentAlive = { timeoutMs, intervalMs: 50, stopIf: () => (exited ? 'consul agent exited' : undefined) };
-      await eventually('a leader', async () => {
-        const leader = await httpOk(`${httpAddr}/v1/status/leader`, { headers });
-        return leader !== undefined && leader.trim() !== '""' ? leader : undefined;
-      }, agentAlive);
+      await eventually(
+        'a leader',
+        async () => {
+          const leader = await httpOk(`${httpAddr}/v1/status/leader`, { headers });
+          return leader !== undefined && leader.trim() !== '""' ? leader : undefined;
+        },
+        agentAlive,
+      );
       const probeKey = `${httpAddr}/v1/kv/swarmop-agent-probe`;
-      await eventually('a working KV', async () => {
-        const put = await httpOk(probeKey, { method: 'PUT', body: 'ok', headers });
-        if (put?.trim() !== 'true') return undefined;
-        return httpOk(probeKey, { method: 'DELETE', headers });
-      }, agentAlive);
+      await eventually(
+        'a working KV',
+        async () => {
+          const put = await httpOk(probeKey, { method: 'PUT', body: 'ok', headers });
+          if (put?.trim() !== 'true') return undefined;
+          return httpOk(probeKey, { method: 'DELETE', headers });
+        },
+        agentAlive,
+      );
     } catch (err) {
       const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15) : [];
       await halt();

@@ -89,12 +89,17 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
     const args = [
       'agent',
       '-server',
-      '-bootstrap-expect', String(n),
-      '-data-dir', s.dataDir,
-      '-node', s.node,
+      '-bootstrap-expect',
+      String(n),
+      '-data-dir',
+      s.dataDir,
+      '-node',
+      s.node,
       ...loopbackArgs(s),
-      '-log-level', 'warn',
-      '-hcl', 'disable_update_check = true\nperformance { raft_multiplier = 1 }',
+      '-log-level',
+      'warn',
+      '-hcl',
+      'disable_update_check = true\nperformance { raft_multiplier = 1 }',
       ...spec.filter((o) => o !== s).flatMap((o) => ['-retry-join', `127.0.0.1:${o.serfLan}`]),
     ];
     const out = openSync(join(dir, `${s.node}.log`), 'a');
@@ -124,12 +129,20 @@ export async function startConsulCluster(options: ConsulClusterOptions = {}): Pr
 
   const waitForLeader = async (timeoutMs = options.startTimeoutMs ?? 60_000, notIndex?: number): Promise<number> => {
     try {
-      return await eventually('a leader that takes a KV write', async () => {
-        const l = await leader();
-        if (l === undefined || l === notIndex) return undefined;
-        const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, { method: 'PUT', body: 'ok', signal: AbortSignal.timeout(1000) });
-        return res.ok ? l : undefined;
-      }, { timeoutMs, intervalMs: 50 });
+      return await eventually(
+        'a leader that takes a KV write',
+        async () => {
+          const l = await leader();
+          if (l === undefined || l === notIndex) return undefined;
+          const res = await fetch(`http://${handles[l]!.address}/v1/kv/swarmop-cluster-probe`, {
+            method: 'PUT',
+            body: 'ok',
+            signal: AbortSignal.timeout(1000),
+          });
+          return res.ok ? l : undefined;
+        },
+        { timeoutMs, intervalMs: 50 },
+      );
     } catch (err) {
       throw new SwarmopError('Timeout', `consul cluster: no leader within ${timeoutMs} ms (logs in ${dir})`, { cause: err });
     }

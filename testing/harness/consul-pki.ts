@@ -34,6 +34,14 @@ export async function makeConsulPki(dir: string, dc = 'dc1', extraIps: string[] 
   await run(['tls', 'cert', 'create', '-server', '-dc', dc, ...extraIps.flatMap((ip) => ['-additional-ipaddress', ip])]);
   await run(['tls', 'cert', 'create', '-client', '-dc', dc]);
   await run(['tls', 'cert', 'create', '-cli', '-dc', dc]);
-  const pem = (base: string): Pem => ({ cert: readFileSync(join(dir, `${base}.pem`), 'utf8'), key: readFileSync(join(dir, `${base}-key.pem`), 'utf8') });
-  return { ca: pem('consul-agent-ca'), server: pem(`${dc}-server-consul-0`), client: pem(`${dc}-client-consul-0`), cli: pem(`${dc}-cli-consul-0`) };
+  const pem = (base: string): Pem => ({
+    cert: readFileSync(join(dir, `${base}.pem`), 'utf8'),
+    key: readFileSync(join(dir, `${base}-key.pem`), 'utf8'),
+  });
+  return {
+    ca: pem('consul-agent-ca'),
+    server: pem(`${dc}-server-consul-0`),
+    client: pem(`${dc}-client-consul-0`),
+    cli: pem(`${dc}-cli-consul-0`),
+  };
 }

@@ -93,22 +93,35 @@ export async function fencingRound(ctx: FencingContext, kind: LossKind, prefix: 
   const a = replica(ctx, `a-${prefix.replace(/\W+/g, '-')}`, consulForA.address, prefix);
   await a.waitForLog('a leads', (l) => l.message === 'started leading', 30_000);
   const b = replica(ctx, `b-${prefix.replace(/\W+/g, '-')}`, ctx.consulAddr, prefix);
-  const engine = new RecordingHttpProxy({ target: { socketPath: ctx.engineSocket }, pids: () => [a.pid, b.pid].filter((p): p is number => p !== undefined) });
+  const engine = new RecordingHttpProxy({
+    target: { socketPath: ctx.engineSocket },
+    pids: () => [a.pid, b.pid].filter((p): p is number => p !== undefined),
+  });
   ctx.proxies.push(engine);
   await engine.listen();
   const kv = new ConsulKv({ address: ctx.consulAddr });
   try {
-    await waitUntil('b is a ready standby', async () => {
-      const addr = b.metricsAddr();
-      if (!addr) return false;
-      return (await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200;
-    }, 30_000, 50);
+    await waitUntil(
+      'b is a ready standby',
+      async () => {
+        const addr = b.metricsAddr();
+        if (!addr) return false;
+        return (await fetch(`http://${addr}/readyz`).catch(() => undefined))?.status === 200;
+      },
+      30_000,
+      50,
+    );
     if (b.find('started leading').length > 0) throw new Error(`b leads while a holds the lock:\n${b.dump(10)}`);
 
     // a's question about the helper image gets its answer late.
     engine.holdResponses((r) => r.pid === a.pid && r.method === 'GET' && /\/images\/.+\/json/.test(r.path));
     await new ResourceStore({ kv, prefix }).apply([
-      { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'fenced' }, spec: { endpoint: `tcp://127.0.0.1:${engine.port}`, address: '127.0.0.1' } } as Resource,
+      {
+        apiVersion: 'swarmop.io/v1alpha1',
+        kind: 'DockerHost',
+        metadata: { name: 'fenced' },
+        spec: { endpoint: `tcp://127.0.0.1:${engine.port}`, address: '127.0.0.1' },
+      } as Resource,
     ]);
     await waitUntil("a's image question is held", () => engine.held >= 1, 20_000, 20);
 
@@ -121,7 +134,12 @@ export async function fencingRound(ctx: FencingContext, kind: LossKind, prefix: 
       consulForA.cut({ reset: kind === 'reset' });
     }
     const bStarted = await b.waitForLog('b leads', (l) => l.message === 'started leading', 20_000);
-    await waitUntil('b imports the helper image', () => engine.requests.some((r) => r.pid === b.pid && r.method === 'POST' && r.path.includes('/images/create')), 30_000, 20);
+    await waitUntil(
+      'b imports the helper image',
+      () => engine.requests.some((r) => r.pid === b.pid && r.method === 'POST' && r.path.includes('/images/create')),
+      30_000,
+      20,
+    );
     // Now a gets its stale "no image" answer.
     engine.release();
     await waitUntil(`${a.name} exits`, () => !a.running, 30_000, 50).catch(() => undefined);

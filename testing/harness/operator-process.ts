@@ -68,7 +68,15 @@ export class OperatorProcess {
       mkdirSync(artifactsDir, { recursive: true });
       this.#log = createWriteStream(join(artifactsDir, `${this.name}.log`), { flags: 'a' });
     }
-    const args = [join(this.#opts.repoRoot ?? REPO_ROOT, 'bin', 'swarmop.js'), 'operator', '--prefix', this.#opts.prefix, '--log-format', 'json', ...(this.#opts.args ?? [])];
+    const args = [
+      join(this.#opts.repoRoot ?? REPO_ROOT, 'bin', 'swarmop.js'),
+      'operator',
+      '--prefix',
+      this.#opts.prefix,
+      '--log-format',
+      'json',
+      ...(this.#opts.args ?? []),
+    ];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, ...this.#opts.env, CONSUL_HTTP_ADDR: this.#opts.storeAddr },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -145,7 +153,10 @@ export class OperatorProcess {
 
   /** The last lines, for assertion messages. */
   dump(last = 30): string {
-    return this.lines.slice(-last).map((l) => JSON.stringify(l)).join('\n');
+    return this.lines
+      .slice(-last)
+      .map((l) => JSON.stringify(l))
+      .join('\n');
   }
 }
 

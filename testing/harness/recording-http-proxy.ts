@@ -126,7 +126,12 @@ export class RecordingHttpProxy {
     const held = this.#rule?.(r) ? this.#release?.promise : undefined;
     const target = this.#opts.target;
     const upstream = http.request(
-      { ...('socketPath' in target ? { socketPath: target.socketPath } : { host: target.host, port: target.port }), method: req.method, path: req.url, headers: req.headers },
+      {
+        ...('socketPath' in target ? { socketPath: target.socketPath } : { host: target.host, port: target.port }),
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+      },
       (up) => {
         r.status = up.statusCode;
         const send = (): void => {

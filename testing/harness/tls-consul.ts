@@ -45,7 +45,23 @@ export async function makeTestPki(dir: string): Promise<TestPki> {
     await key(name);
     await openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`]);
     writeFileSync(join(dir, `${name}.ext`), ext);
-    await openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+    await openssl(dir, [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.pem`,
+    ]);
   };
   await ca('ca');
   await ca('other-ca');
@@ -94,9 +110,13 @@ export async function startTlsConsul(): Promise<TlsConsulHandle> {
   const out = openSync(join(dir, 'consul.log'), 'a');
   let child: ChildProcess;
   try {
-    child = spawn(bin, ['agent', '-dev', '-node', `swarmop-tls-${https}`, '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn', '-hcl', hcl], {
-      stdio: ['ignore', out, out],
-    });
+    child = spawn(
+      bin,
+      ['agent', '-dev', '-node', `swarmop-tls-${https}`, '-bind', '127.0.0.1', '-client', '127.0.0.1', '-log-level', 'warn', '-hcl', hcl],
+      {
+        stdio: ['ignore', out, out],
+      },
+    );
   } finally {
     closeSync(out);
   }
@@ -109,7 +129,12 @@ export async function startTlsConsul(): Promise<TlsConsulHandle> {
   };
   process.on('exit', onExit);
 
-  const agent = new Agent({ ca: readFileSync(pki.caCert), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey), keepAlive: false });
+  const agent = new Agent({
+    ca: readFileSync(pki.caCert),
+    cert: readFileSync(pki.clientCert),
+    key: readFileSync(pki.clientKey),
+    keepAlive: false,
+  });
   const call = (method: string, path: string, body?: string) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: https, method, path, agent, timeout: 2000 }, (res) => {
@@ -137,10 +162,14 @@ export async function startTlsConsul(): Promise<TlsConsulHandle> {
   };
 
   try {
-    await eventually('the TLS consul agent to serve KV', async () => {
-      const put = await call('PUT', '/v1/kv/swarmop-tls-probe', 'ok');
-      return put.status === 200 && put.body.trim() === 'true';
-    }, { timeoutMs: 30_000, intervalMs: 100, stopIf: () => (exited ? 'the TLS consul agent exited' : undefined) });
+    await eventually(
+      'the TLS consul agent to serve KV',
+      async () => {
+        const put = await call('PUT', '/v1/kv/swarmop-tls-probe', 'ok');
+        return put.status === 200 && put.body.trim() === 'true';
+      },
+      { timeoutMs: 30_000, intervalMs: 100, stopIf: () => (exited ? 'the TLS consul agent exited' : undefined) },
+    );
   } catch (err) {
     const log = readFileSync(join(dir, 'consul.log'), 'utf8');
     await stop();

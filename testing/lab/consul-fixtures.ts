@@ -4,7 +4,12 @@ import { desiredAgents, type DesiredAgent } from '../../src/controllers/consulcl
 import type { AgentView, ClusterObservation, SerfStatus } from '../../src/controllers/consulcluster/model.js';
 
 export const NOW = 1_000_000_000;
-export const FIXTURE_HOSTS: Record<string, string> = { consulsvr: '192.168.116.111', consul01: '192.168.116.112', consul02: '192.168.116.113', spare: '192.168.116.114' };
+export const FIXTURE_HOSTS: Record<string, string> = {
+  consulsvr: '192.168.116.111',
+  consul01: '192.168.116.112',
+  consul02: '192.168.116.113',
+  spare: '192.168.116.114',
+};
 
 export function fixtureSpec(over: Partial<ConsulClusterSpec> = {}): ConsulClusterSpec {
   return {

@@ -62,7 +62,13 @@ export function labConsulCluster(NAME: string) {
   }
 
   /** Reconciles like the operator would (honouring requeueAfter) until `done`, or fails after timeoutMs. */
-  async function reconcileUntil(rec: ConsulClusterReconciler, r: ConsulCluster, ctx: RecordingContext, done: (o: Outcome) => boolean, timeoutMs = 90_000): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
+  async function reconcileUntil(
+    rec: ConsulClusterReconciler,
+    r: ConsulCluster,
+    ctx: RecordingContext,
+    done: (o: Outcome) => boolean,
+    timeoutMs = 90_000,
+  ): Promise<{ outcome: Outcome; ms: number; rounds: number }> {
     const start = Date.now();
     let last: Outcome | undefined;
     let rounds = 0;
@@ -85,8 +91,14 @@ export function labConsulCluster(NAME: string) {
 
   async function removeAll(): Promise<void> {
     for (const h of LAB_HOSTS) {
-      const list = await docker(h.name).listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } }).catch(() => []);
-      for (const c of list) await docker(h.name).getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      const list = await docker(h.name)
+        .listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=${NAME}`] } })
+        .catch(() => []);
+      for (const c of list)
+        await docker(h.name)
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
   }
 
@@ -106,5 +118,18 @@ export function labConsulCluster(NAME: string) {
     }
   }
 
-  return { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs };
+  return {
+    IMAGE,
+    NAME,
+    RUN,
+    DATA_ROOT,
+    docker,
+    labProblem,
+    removeForeignAgents,
+    resource,
+    reconcileUntil,
+    agentContainer,
+    removeAll,
+    removeDataDirs,
+  };
 }

@@ -9,7 +9,8 @@
  */
 import type Docker from 'dockerode';
 
-export const LAB_UP_HINT = 'start it with `hack/lab.sh up` (the lab lock: `flock /tmp/swarmop-lab.lock hack/lab.sh up`), or run `npm test`, which starts it';
+export const LAB_UP_HINT =
+  'start it with `hack/lab.sh up` (the lab lock: `flock /tmp/swarmop-lab.lock hack/lab.sh up`), or run `npm test`, which starts it';
 
 export interface ProbeOptions {
   /** Attempts before giving up (default 4). */
@@ -50,7 +51,10 @@ export async function patiently(probe: () => Promise<unknown>, options: ProbeOpt
 }
 
 /** Pings each engine patiently; the first one that never answers is the problem. */
-export async function enginesProblem(hosts: readonly { name: string; endpoint: string; docker: Docker }[], options: ProbeOptions = {}): Promise<string | undefined> {
+export async function enginesProblem(
+  hosts: readonly { name: string; endpoint: string; docker: Docker }[],
+  options: ProbeOptions = {},
+): Promise<string | undefined> {
   for (const h of hosts) {
     const err = await patiently(() => h.docker.ping(), options);
     if (err) return `lab host ${h.name} (${h.endpoint}) does not answer: ${err}`;

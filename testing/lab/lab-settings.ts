@@ -80,7 +80,10 @@ const DEFAULT_ENV: Record<string, string> = {
 /** Pure: the settings from the env file's variables (missing ones take hack/lab.sh's defaults). */
 export function labSettingsFrom(fileEnv: Record<string, string>, dir: string): LabSettings {
   const env = { ...DEFAULT_ENV, ...fileEnv };
-  const list = (key: string) => env[key]!.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (key: string) =>
+    env[key]!.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const host = (key: string, entry: string): LabHost => {
     const m = /^([^=]+)=(tcp:\/\/([^:/]+):\d+)$/.exec(entry);
     if (!m) throw new Error(`${dir}/env: ${key} entry "${entry}" is not NAME=tcp://ADDRESS:PORT`);

@@ -40,7 +40,14 @@ export async function removeContainer(docker: Docker, name: string): Promise<voi
 
 export async function removeLabelled(docker: Docker, value = TEST_LABEL_VALUE): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${value}`] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Runs argv in a container; returns stdout, or undefined when it exited non-zero. */
@@ -61,7 +68,11 @@ export async function addressInside(docker: Docker, container: string, iface = '
 }
 
 let seq = 0;
-export function attachment(name: string, spec: Omit<StaticIPAttachmentSpecInput, 'interface'> & { interface?: string }, createdAt?: string): StaticIPAttachment {
+export function attachment(
+  name: string,
+  spec: Omit<StaticIPAttachmentSpecInput, 'interface'> & { interface?: string },
+  createdAt?: string,
+): StaticIPAttachment {
   seq += 1;
   return {
     apiVersion: 'swarmop.io/v1alpha1',

@@ -6,7 +6,15 @@ export interface CapturedIo extends CliIo {
   err: string;
 }
 
-export function captureIo(options: { env?: Record<string, string | undefined>; stdin?: string | Uint8Array; cwd?: string; signal?: AbortSignal; now?: () => number } = {}): CapturedIo {
+export function captureIo(
+  options: {
+    env?: Record<string, string | undefined>;
+    stdin?: string | Uint8Array;
+    cwd?: string;
+    signal?: AbortSignal;
+    now?: () => number;
+  } = {},
+): CapturedIo {
   const io: CapturedIo = {
     out: '',
     err: '',
@@ -16,7 +24,8 @@ export function captureIo(options: { env?: Record<string, string | undefined>; s
     stderr: (t) => {
       io.err += t;
     },
-    readStdin: async () => (typeof options.stdin === 'string' || options.stdin === undefined ? Buffer.from(options.stdin ?? '') : options.stdin),
+    readStdin: async () =>
+      typeof options.stdin === 'string' || options.stdin === undefined ? Buffer.from(options.stdin ?? '') : options.stdin,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,

@@ -26,7 +26,9 @@ export function listInvalidCorpus(): InvalidCase[] {
     .sort()
     .map((f) => {
       const name = f.slice(0, -'.yaml'.length);
-      const expected = readFileSync(join(INVALID_CORPUS_DIR, `${name}.expected`), 'utf8').split('\n').filter((l) => l !== '');
+      const expected = readFileSync(join(INVALID_CORPUS_DIR, `${name}.expected`), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       return { name, path: join(INVALID_CORPUS_DIR, f), relativePath: `testing/testdata/invalid/${f}`, expected };
     });
 }

@@ -23,7 +23,9 @@ test('a standby that starts leading before the old leader stopped, or while a ki
     { name: 'a', lines: [line('started leading', 100), line('stopped leading', 500)] },
     { name: 'b', lines: [line('started leading', 499)] },
   ];
-  assert.deepEqual(leaderOverlaps(early), ['a led 1970-01-01T00:00:00.100Z..1970-01-01T00:00:00.500Z while b led 1970-01-01T00:00:00.499Z..still']);
+  assert.deepEqual(leaderOverlaps(early), [
+    'a led 1970-01-01T00:00:00.100Z..1970-01-01T00:00:00.500Z while b led 1970-01-01T00:00:00.499Z..still',
+  ]);
   const killed = [
     { name: 'a', lines: [line('started leading', 100)], endedAt: 3000 },
     { name: 'b', lines: [line('started leading', 2999), line('stopped leading', 4000)] },

@@ -46,7 +46,8 @@ export function leaderOverlaps(procs: readonly LeaderLog[]): string[] {
     for (let j = i + 1; j < spans.length; j++) {
       const a = spans[i]!;
       const b = spans[j]!;
-      if (a.name !== b.name && a.from < b.to && b.from < a.to) out.push(`${a.name} led ${iso(a.from)}..${iso(a.to)} while ${b.name} led ${iso(b.from)}..${iso(b.to)}`);
+      if (a.name !== b.name && a.from < b.to && b.from < a.to)
+        out.push(`${a.name} led ${iso(a.from)}..${iso(a.to)} while ${b.name} led ${iso(b.from)}..${iso(b.to)}`);
     }
   }
   return out;

@@ -15,7 +15,13 @@ test('a plan followed by its drift repaired, or by its reconcile failing, was no
 });
 
 test('only the same reconcile ends it, and only plans on the host asked for count', () => {
-  const lines = [line('applying plan', 'r1'), line('drift repaired', 'r2'), line('applying plan', 'r3', 'h2'), line('applying plan', 'r4'), line('event recorded', 'r4')];
+  const lines = [
+    line('applying plan', 'r1'),
+    line('drift repaired', 'r2'),
+    line('applying plan', 'r3', 'h2'),
+    line('applying plan', 'r4'),
+    line('event recorded', 'r4'),
+  ];
   assert.deepEqual(repairsInFlight(lines, 'h1'), ['r1', 'r4']);
   assert.deepEqual(repairsInFlight(lines, 'h2'), ['r3']);
 });

@@ -6,7 +6,12 @@
 import type { LogLine } from '../harness/operator-process.js';
 
 /** Lines that end a reconcile after its plan was applied (`reconcile done` is logged at debug). */
-const ENDS = ['drift repaired', 'reconcile done', 'reconcile failed, will retry', 'reconcile failed, not retrying until the object changes'];
+const ENDS = [
+  'drift repaired',
+  'reconcile done',
+  'reconcile failed, will retry',
+  'reconcile failed, not retrying until the object changes',
+];
 
 /** The reconcile ids whose `applying plan` (for `host`) has no ending line after it in `lines`. */
 export function repairsInFlight(lines: readonly LogLine[], host: string): string[] {

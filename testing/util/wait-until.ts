@@ -36,7 +36,10 @@ export async function eventually<T>(what: string, probe: () => Promise<T | Pendi
     }
     if (Date.now() >= deadline) {
       const context = options.context ? `\n${options.context()}` : '';
-      throw new SwarmopError('Timeout', `timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}${context}`);
+      throw new SwarmopError(
+        'Timeout',
+        `timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)}${context}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

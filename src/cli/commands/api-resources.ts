@@ -26,7 +26,8 @@ export function registerApiResources(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: { output?: string; headers?: boolean }) => {
         const format = opts.output === undefined ? 'table' : opts.output;
-        if (format !== 'table' && format !== 'wide' && format !== 'name') throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use wide or name`);
+        if (format !== 'table' && format !== 'wide' && format !== 'name')
+          throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use wide or name`);
         ctx.io.stdout(renderApiResources(format, opts.headers === false));
         return ExitCode.Ok;
       }),

@@ -43,22 +43,33 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .option('-f, --filename <path>', 'file, folder (*.yaml, *.yml, *.json) or - for stdin; repeatable', collect)
     .option('-R, --recursive', 'process folders recursively')
     .addOption(
-      new Option('--dry-run [mode]', 'show what would happen, write nothing: client (decided from reads) or server (every check of a real apply)'),
+      new Option(
+        '--dry-run [mode]',
+        'show what would happen, write nothing: client (decided from reads) or server (every check of a real apply)',
+      ),
     )
     .option('--field-manager <name>', 'who applies: the last-applied configuration is recorded under this name', DEFAULT_FIELD_MANAGER)
     .option('--force-conflicts', 'take over fields another field manager applied instead of failing with a conflict')
-    .option('--prune', 'delete the objects of the set (--applyset and/or -l) that the manifests no longer declare; with --watch: those of removed files')
+    .option(
+      '--prune',
+      'delete the objects of the set (--applyset and/or -l) that the manifests no longer declare; with --watch: those of removed files',
+    )
     .option('--applyset <name>', 'the set these manifests make up: members are labelled applyset.swarmop.io/part-of=NAME in the store')
     .option('-l, --selector <selector>', 'with --prune: the set is the objects matching this label selector')
     .option('--watch', 'keep watching the files and re-apply the ones that change')
     .action(
       action(ctx, async (opts: ApplyOptions) => {
-        if (!opts.filename || opts.filename.length === 0) throw new SwarmopError('Invalid', "required option '-f, --filename <path>' not specified");
+        if (!opts.filename || opts.filename.length === 0)
+          throw new SwarmopError('Invalid', "required option '-f, --filename <path>' not specified");
         const mode = parseDryRun(opts.dryRun);
-        if (opts.selector !== undefined && !opts.prune) throw new SwarmopError('Invalid', '-l/--selector only chooses what --prune may delete; add --prune');
+        if (opts.selector !== undefined && !opts.prune)
+          throw new SwarmopError('Invalid', '-l/--selector only chooses what --prune may delete; add --prune');
         const pruneSet: PruneSet | undefined =
           opts.prune && (opts.applyset !== undefined || opts.selector !== undefined)
-            ? { ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}), ...(opts.selector !== undefined ? { selector: opts.selector } : {}) }
+            ? {
+                ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}),
+                ...(opts.selector !== undefined ? { selector: opts.selector } : {}),
+              }
             : undefined;
         const settings = {
           mode,
@@ -68,11 +79,21 @@ export function registerApply(program: Command, ctx: CliContext): void {
         };
         if (opts.watch) {
           if (opts.filename.includes('-')) throw new SwarmopError('Invalid', '--watch cannot watch standard input');
-          await watchAndApply(ctx, { paths: opts.filename, recursive: opts.recursive ?? false, prune: opts.prune ?? false, dryRun: mode, settings, ...(pruneSet ? { pruneSet } : {}) });
+          await watchAndApply(ctx, {
+            paths: opts.filename,
+            recursive: opts.recursive ?? false,
+            prune: opts.prune ?? false,
+            dryRun: mode,
+            settings,
+            ...(pruneSet ? { pruneSet } : {}),
+          });
           return ExitCode.Ok;
         }
         if (opts.prune && !pruneSet) {
-          throw new SwarmopError('Invalid', '--prune needs --applyset NAME or -l SELECTOR (or --watch): it never deletes objects outside a set');
+          throw new SwarmopError(
+            'Invalid',
+            '--prune needs --applyset NAME or -l SELECTOR (or --watch): it never deletes objects outside a set',
+          );
         }
         const loaded = await loadManifestSet(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
         await applyResources(ctx, loaded, { ...settings, ...(pruneSet ? { prune: pruneSet } : {}) });
@@ -88,12 +109,17 @@ export function registerApply(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (args: string[], opts: { output: 'yaml' | 'json' }) => {
         const parsed = parseResourceArgs(args);
-        if (parsed.type !== 'refs' || parsed.refs.length !== 1) throw new SwarmopError('Invalid', 'give one object: KIND/NAME or KIND NAME');
+        if (parsed.type !== 'refs' || parsed.refs.length !== 1)
+          throw new SwarmopError('Invalid', 'give one object: KIND/NAME or KIND NAME');
         const ref = parsed.refs[0]!;
         const live = await getOrUndefined(ctx.open(), ref.kind, ref.name);
         if (!live) throw notFound(ref.kind, ref.name);
         const last = lastAppliedOf(live.metadata);
-        if (!last) throw new SwarmopError('NotFound', `${refOf(live)} has no last-applied configuration (it was never applied with this version of apply)`);
+        if (!last)
+          throw new SwarmopError(
+            'NotFound',
+            `${refOf(live)} has no last-applied configuration (it was never applied with this version of apply)`,
+          );
         ctx.io.stdout(renderLastApplied(last.configuration, opts.output));
         return ExitCode.Ok;
       }),

@@ -21,7 +21,7 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
     );
   withExamples(cmd, [
     ['this shell only', 'source <(swarmop completion bash)'],
-    ['every new bash', "swarmop completion bash > /etc/bash_completion.d/swarmop"],
+    ['every new bash', 'swarmop completion bash > /etc/bash_completion.d/swarmop'],
     ['zsh', 'source <(swarmop completion zsh)'],
   ]);
 }

@@ -3,7 +3,15 @@ import type { Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
-import { checkContext, PATH_KEYS, requireConfigFilePath, loadConfig, resolveUserPath, saveConfig, type NamedContext } from '../config/config-file.js';
+import {
+  checkContext,
+  PATH_KEYS,
+  requireConfigFilePath,
+  loadConfig,
+  resolveUserPath,
+  saveConfig,
+  type NamedContext,
+} from '../config/config-file.js';
 import { parseBool, SETTING_ENV, type SettingKey } from '../config/connection-settings.js';
 import { renderTable } from '../output/table.js';
 import { withExamples } from '../program/examples.js';
@@ -25,7 +33,10 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .description('named contexts (Consul address, token, TLS files, prefix) in the config file; flags and CONSUL_* variables still win');
   withExamples(config, [
     ['list the contexts, * marks the current one', 'swarmop config get-contexts'],
-    ['add a context and switch to it', 'swarmop config set-context prod --address https://10.0.0.5:8501 --ca-file /etc/consul/ca.pem --token-file ~/.prod-token && swarmop config use-context prod'],
+    [
+      'add a context and switch to it',
+      'swarmop config set-context prod --address https://10.0.0.5:8501 --ca-file /etc/consul/ca.pem --token-file ~/.prod-token && swarmop config use-context prod',
+    ],
     ['one command against another fleet', 'swarmop --context lab get sia'],
   ]);
 
@@ -37,7 +48,8 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       action(ctx, async (opts: { output?: string }) => {
         const file = fileOf(ctx);
         const cfg = loadConfig(file);
-        if (opts.output !== undefined && opts.output !== 'name') throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use name`);
+        if (opts.output !== undefined && opts.output !== 'name')
+          throw new SwarmopError('Invalid', `invalid output format "${opts.output}": use name`);
         if (opts.output === 'name') {
           ctx.io.stdout(cfg.contexts.map((c) => `${c.name}\n`).join(''));
           return ExitCode.Ok;
@@ -51,7 +63,10 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         return ExitCode.Ok;
       }),
     );
-  withExamples(getContexts, [['every context', 'swarmop config get-contexts'], ['names only', 'swarmop config get-contexts -o name']]);
+  withExamples(getContexts, [
+    ['every context', 'swarmop config get-contexts'],
+    ['names only', 'swarmop config get-contexts -o name'],
+  ]);
 
   const current = config
     .command('current-context')
@@ -76,7 +91,10 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         const file = fileOf(ctx);
         const cfg = loadConfig(file);
         if (!cfg.contexts.some((c) => c.name === name)) {
-          throw new SwarmopError('NotFound', `no context "${name}" in ${file} (known: ${cfg.contexts.map((c) => c.name).join(', ') || 'none'})`);
+          throw new SwarmopError(
+            'NotFound',
+            `no context "${name}" in ${file} (known: ${cfg.contexts.map((c) => c.name).join(', ') || 'none'})`,
+          );
         }
         cfg.currentContext = name;
         await saveConfig(file, cfg);
@@ -92,12 +110,14 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .argument('[name]', 'context name (or --current)')
     .option('--current', 'change the current context');
   // --prefix is the global flag (it is parsed wherever it stands), so set-context reads it from there.
-  for (const [key, flag, env] of SET_FLAGS) if (key !== 'prefix') set.option(`--${flag} <value>`, key === 'sslVerify' ? `true or false, like ${env}` : `like ${env}`);
+  for (const [key, flag, env] of SET_FLAGS)
+    if (key !== 'prefix') set.option(`--${flag} <value>`, key === 'sslVerify' ? `true or false, like ${env}` : `like ${env}`);
   set.action(
     action(ctx, async (nameArg: string | undefined, opts: Record<string, string | undefined> & { current?: boolean }) => {
       const file = fileOf(ctx);
       const cfg = loadConfig(file);
-      if ((nameArg === undefined) === (opts.current === undefined)) throw new SwarmopError('Invalid', 'give a context NAME or --current, not both');
+      if ((nameArg === undefined) === (opts.current === undefined))
+        throw new SwarmopError('Invalid', 'give a context NAME or --current, not both');
       if (opts.current && cfg.currentContext === undefined) throw new SwarmopError('NotFound', `--current: no current context in ${file}`);
       const name = nameArg ?? cfg.currentContext!;
       const existing = cfg.contexts.find((c) => c.name === name);
@@ -125,7 +145,10 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     }),
   );
   withExamples(set, [
-    ['a TLS fleet', 'swarmop config set-context prod --address https://10.0.0.5:8501 --ca-file /etc/consul/ca.pem --token-file /etc/swarmop/token'],
+    [
+      'a TLS fleet',
+      'swarmop config set-context prod --address https://10.0.0.5:8501 --ca-file /etc/consul/ca.pem --token-file /etc/swarmop/token',
+    ],
     ['change only the prefix', 'swarmop config set-context prod --prefix team-a/'],
     ['change the current context', 'swarmop config set-context --current --token-file ~/.token'],
   ]);

@@ -78,7 +78,12 @@ export function registerDelete(program: Command, ctx: CliContext): void {
     .option('-l, --selector <selector>', 'delete the objects of the kind matching this label selector')
     .option('--all', 'delete every object of the kind')
     .option('--ignore-not-found', 'treat a missing resource as success')
-    .option('--wait [bool]', 'wait until the objects are gone, i.e. their finalizers ran (default true; --wait=false returns at once)', parseWaitFlag, true)
+    .option(
+      '--wait [bool]',
+      'wait until the objects are gone, i.e. their finalizers ran (default true; --wait=false returns at once)',
+      parseWaitFlag,
+      true,
+    )
     .option('--timeout <duration>', 'longest wait with --wait (0 = no limit), then exit 6', '0s')
     .action(
       action(ctx, async (args: string[], opts: DeleteOptions) => {
@@ -94,7 +99,11 @@ export function registerDelete(program: Command, ctx: CliContext): void {
           if (args.length === 0) throw new SwarmopError('Invalid', 'give -f FILE|DIR|-, KIND NAME..., KIND/NAME..., or KIND with -l/--all');
           const parsed = parseResourceArgs(args);
           if (parsed.type === 'kinds') {
-            if (!bulk) throw new SwarmopError('Invalid', `give NAMEs, -l SELECTOR or --all to delete ${parsed.kinds.map((k) => k.plural).join(',')}`);
+            if (!bulk)
+              throw new SwarmopError(
+                'Invalid',
+                `give NAMEs, -l SELECTOR or --all to delete ${parsed.kinds.map((k) => k.plural).join(',')}`,
+              );
             const { resources } = await fetchResources(handle(), parsed, parseLabelSelector(opts.selector ?? ''));
             targets = resources.map((r) => ({ kind: requireKind(r.kind), name: r.metadata.name }));
             if (targets.length === 0) ctx.io.stderr('No resources found.\n');

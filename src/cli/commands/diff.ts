@@ -26,7 +26,9 @@ interface DiffOptions {
 export function registerDiff(program: Command, ctx: CliContext): void {
   program
     .command('diff')
-    .description('show what apply would change in the store (after the three-way merge and defaulting); exit 1 when it would change something')
+    .description(
+      'show what apply would change in the store (after the three-way merge and defaulting); exit 1 when it would change something',
+    )
     .requiredOption('-f, --filename <path>', 'file, folder or - for stdin; repeatable', collect)
     .option('-R, --recursive', 'process folders recursively')
     .option('--field-manager <name>', 'the field manager apply would run as', DEFAULT_FIELD_MANAGER)
@@ -37,7 +39,12 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .action(
       action(ctx, async (opts: DiffOptions) => {
         const loaded = await loadManifestSet(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
-        const prune = opts.prune ? pruneSelection({ ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}), ...(opts.selector !== undefined ? { selector: opts.selector } : {}) }) : undefined;
+        const prune = opts.prune
+          ? pruneSelection({
+              ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}),
+              ...(opts.selector !== undefined ? { selector: opts.selector } : {}),
+            })
+          : undefined;
         const changes = await ctx.open().store.previewApply(withApplysetLabel(loaded.written, opts.applyset), {
           fieldManager: opts.fieldManager,
           forceConflicts: opts.forceConflicts ?? false,

@@ -42,7 +42,10 @@ exit 0
     const code = await main(argv, io, { openStore });
     return { code, out: io.out, err: io.err };
   };
-  assert.equal((await run(['apply', '-f', '-'], HOST('h1', '10.0.0.1') + '---\n' + HOST('h2', '10.0.0.2') + '---\n' + HOST('h3', '10.0.0.3'))).code, 0);
+  assert.equal(
+    (await run(['apply', '-f', '-'], HOST('h1', '10.0.0.1') + '---\n' + HOST('h2', '10.0.0.2') + '---\n' + HOST('h3', '10.0.0.3'))).code,
+    0,
+  );
   const r = await run(['edit', 'dh', 'h1', 'h2', 'h3']);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'dockerhost/h1 edited\ndockerhost/h2 edited\n');

@@ -89,7 +89,9 @@ export async function editMany(ctx: CliContext, handle: StoreHandle, refs: reado
         try {
           if (Object.hasOwn(item, 'status')) throw new SwarmopError('Invalid', 'status is written only by controllers; remove it');
           const outcome = await handle.store.update(item, { manager: cliAuthor() });
-          ctx.io.stdout(`${ref} ${outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : outcome === 'unchanged' ? 'unchanged' : 'edited'}\n`);
+          ctx.io.stdout(
+            `${ref} ${outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : outcome === 'unchanged' ? 'unchanged' : 'edited'}\n`,
+          );
           originals.delete(ref);
         } catch (err) {
           if (!isSwarmopError(err) || !['Invalid', 'Conflict', 'NotFound'].includes(err.code)) throw err;

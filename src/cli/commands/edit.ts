@@ -69,14 +69,17 @@ export function registerEdit(program: Command, ctx: CliContext): void {
             let doc: unknown;
             try {
               doc = parseYaml(saved);
-              if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new SwarmopError('Invalid', 'the document must be one YAML mapping');
+              if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+                throw new SwarmopError('Invalid', 'the document must be one YAML mapping');
               const d = doc as Resource;
               if (d.kind !== live.kind || d.metadata?.name !== live.metadata.name) {
                 throw new SwarmopError('Invalid', `kind and metadata.name cannot be changed (editing ${refText})`);
               }
               if (Object.hasOwn(d, 'status')) throw new SwarmopError('Invalid', 'status is written only by controllers; remove it');
               const outcome = await handle.store.update(d, { manager: cliAuthor() });
-              ctx.io.stdout(`${refText} ${outcome === 'unchanged' ? 'unchanged' : outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : 'edited'}\n`);
+              ctx.io.stdout(
+                `${refText} ${outcome === 'unchanged' ? 'unchanged' : outcome === 'deleted' ? 'edited (last finalizer removed: deleted)' : 'edited'}\n`,
+              );
               return ExitCode.Ok;
             } catch (err) {
               if (!isSwarmopError(err) || !['Invalid', 'Conflict', 'NotFound'].includes(err.code)) {
@@ -96,7 +99,10 @@ export function registerEdit(program: Command, ctx: CliContext): void {
                 text = stringify(mine);
                 // Saving this text again is the deliberate overwrite, not a repeated failure.
                 lastFailed = undefined;
-                lines.push(`Someone else changed ${refText} meanwhile (now at resourceVersion ${latest.metadata.resourceVersion}).`, 'Your text is kept below against that version: check it against the stored object and save again to overwrite.');
+                lines.push(
+                  `Someone else changed ${refText} meanwhile (now at resourceVersion ${latest.metadata.resourceVersion}).`,
+                  'Your text is kept below against that version: check it against the stored object and save again to overwrite.',
+                );
               }
               ctx.io.stderr(`error: ${message}\n${details.map((d) => `${d}\n`).join('')}`);
               prefixComment = errorComment(lines);

@@ -33,4 +33,3 @@ export function stripComments(text: string): string {
 export function errorComment(lines: readonly string[]): string {
   return `${lines.map((l) => `# ${l}`).join('\n')}\n#\n`;
 }
-

@@ -38,7 +38,8 @@ export function registerEvents(program: Command, ctx: CliContext): void {
         // Each change under events/ wakes the watch; only rows not printed before are shown.
         const printed = new Set<string>();
         let headerPrinted = false;
-        const eventsPrefix = kind && name !== undefined ? eventsKey(handle.prefix, kind.kind, name) : sectionPrefix(handle.prefix, 'events', kind?.kind);
+        const eventsPrefix =
+          kind && name !== undefined ? eventsKey(handle.prefix, kind.kind, name) : sectionPrefix(handle.prefix, 'events', kind?.kind);
         for await (const _ of watchPrefix(handle.kv, eventsPrefix, { signal: io.signal })) {
           const rows = (await eventRowsFor(handle, q)).filter((r) => !printed.has(identity(r)));
           if (rows.length === 0) continue;

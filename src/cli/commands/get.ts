@@ -69,7 +69,9 @@ export interface RenderOptions {
 export function renderGet(kinds: readonly KindInfo[], resources: Resource[], o: RenderOptions): string {
   const f = o.format;
   if (typeof f === 'object') {
-    return f.type === 'jsonpath' ? renderJsonPath(resources, f.template, o.single, f.allowMissing) : renderCustomColumns(resources, f.columns, o.noHeaders);
+    return f.type === 'jsonpath'
+      ? renderJsonPath(resources, f.template, o.single, f.allowMissing)
+      : renderCustomColumns(resources, f.columns, o.noHeaders);
   }
   switch (f) {
     case 'name':
@@ -83,7 +85,15 @@ export function renderGet(kinds: readonly KindInfo[], resources: Resource[], o: 
       for (const kind of kinds) {
         const ofKind = resources.filter((r) => r.kind === kind.kind);
         if (ofKind.length === 0) continue;
-        tables.push(renderResourceTable(kind, ofKind, { wide: f === 'wide', now: o.now, showLabels: o.showLabels, noHeaders: o.noHeaders, withKind: o.withKind }));
+        tables.push(
+          renderResourceTable(kind, ofKind, {
+            wide: f === 'wide',
+            now: o.now,
+            showLabels: o.showLabels,
+            noHeaders: o.noHeaders,
+            withKind: o.withKind,
+          }),
+        );
       }
       return tables.join(o.noHeaders ? '' : '\n');
     }
@@ -94,7 +104,10 @@ export function registerGet(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('get')
     .description('list resources of one or more kinds, or show some by name (kinds accept singular, plural and short names, e.g. sia)')
-    .argument('[resources...]', 'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, serviceaddresses, or plural / short form)')
+    .argument(
+      '[resources...]',
+      'KIND[,KIND...] [NAME...] | all | KIND/NAME... (kinds: dockerhost, consulcluster, swarmcluster, staticipattachment, serviceaddresses, or plural / short form)',
+    )
     .option('-f, --filename <path>', 'the objects these manifests name (file, folder or -); repeatable', collect)
     .option('-R, --recursive', 'with -f: process folders recursively')
     .option('-o, --output <format>', OUTPUT_FORMATS_HELP)
@@ -135,14 +148,23 @@ export function registerGet(program: Command, ctx: CliContext): void {
           // As kubectl: documents and templates get an empty List (a pipe into jq still parses); tables a note.
           const asList = format === 'yaml' || format === 'json' || (typeof format === 'object' && format.type === 'jsonpath');
           if (asList && parsed.type !== 'refs') {
-            ctx.io.stdout(renderGet(kinds, [], { format, single: false, withKind: false, noHeaders, showLabels: false, now: ctx.io.now() }));
+            ctx.io.stdout(
+              renderGet(kinds, [], { format, single: false, withKind: false, noHeaders, showLabels: false, now: ctx.io.now() }),
+            );
           } else ctx.io.stderr('No resources found.\n');
           return ExitCode.Ok;
         }
         if (resources.length > 0) {
           const single = parsed.type === 'refs' && parsed.refs.length === 1;
           ctx.io.stdout(
-            renderGet(kinds, resources, { format, single, withKind: kinds.length > 1, noHeaders, showLabels: opts.showLabels ?? false, now: ctx.io.now() }),
+            renderGet(kinds, resources, {
+              format,
+              single,
+              withKind: kinds.length > 1,
+              noHeaders,
+              showLabels: opts.showLabels ?? false,
+              now: ctx.io.now(),
+            }),
           );
         }
         for (const m of missing) ctx.io.stderr(`error: ${m}\n`);
@@ -155,7 +177,7 @@ export function registerGet(program: Command, ctx: CliContext): void {
     ['two kinds at once', 'swarmop get dh,sia'],
     ['every kind', 'swarmop get all'],
     ['the objects a manifest declares, as stored now', 'swarmop get -f manifests/30-staticipattachments.yaml'],
-    ['only the addresses', "swarmop get sia -o jsonpath='{range .items[*]}{.metadata.name}{\"\\t\"}{.spec.address}{\"\\n\"}{end}'"],
+    ['only the addresses', 'swarmop get sia -o jsonpath=\'{range .items[*]}{.metadata.name}{"\\t"}{.spec.address}{"\\n"}{end}\''],
     ['your own columns', 'swarmop get dh -o custom-columns=NAME:.metadata.name,ENDPOINT:.spec.endpoint'],
     ['by label, sorted, for a script', 'swarmop get dh -l role=server --sort-by=.spec.address --no-headers'],
     ['follow changes', 'swarmop get sia -w'],
@@ -170,7 +192,14 @@ function fingerprint(r: Resource): string {
 async function watchGet(
   ctx: CliContext,
   handle: StoreHandle,
-  q: { kind: KindInfo; name: string | undefined; selector: readonly SelectorTerm[]; format: OutputFormat; noHeaders: boolean; showLabels: boolean },
+  q: {
+    kind: KindInfo;
+    name: string | undefined;
+    selector: readonly SelectorTerm[];
+    format: OutputFormat;
+    noHeaders: boolean;
+    showLabels: boolean;
+  },
 ): Promise<void> {
   const { io } = ctx;
   const seen = new Map<string, { fp: string; last: Resource }>();
@@ -178,7 +207,9 @@ async function watchGet(
   const emit = (r: Resource, deleted: boolean): void => {
     const f = q.format;
     if (typeof f === 'object') {
-      io.stdout(f.type === 'jsonpath' ? renderJsonPath([r], f.template, true, f.allowMissing) : renderCustomColumns([r], f.columns, headerPrinted));
+      io.stdout(
+        f.type === 'jsonpath' ? renderJsonPath([r], f.template, true, f.allowMissing) : renderCustomColumns([r], f.columns, headerPrinted),
+      );
       headerPrinted = true;
       return;
     }

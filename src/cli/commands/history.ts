@@ -54,7 +54,9 @@ export function registerHistory(program: Command, ctx: CliContext): void {
           if (!live) throw notFound(ref.kind, ref.name);
           const revisions = await handle.store.revisions(live.kind, live.metadata.name);
           if (opts.revision !== undefined) {
-            ctx.io.stdout(renderRevision(live, pickRevision(refOf(live), revisions, revisionNumber(opts.revision, '--revision')), opts.output));
+            ctx.io.stdout(
+              renderRevision(live, pickRevision(refOf(live), revisions, revisionNumber(opts.revision, '--revision')), opts.output),
+            );
             return ExitCode.Ok;
           }
           if (revisions.length === 0) {
@@ -74,7 +76,9 @@ export function registerHistory(program: Command, ctx: CliContext): void {
   withExamples(
     program
       .command('rollback')
-      .description('write an earlier revision\'s spec back (default: the one before the current), compare-and-set; the operator then reconciles it')
+      .description(
+        "write an earlier revision's spec back (default: the one before the current), compare-and-set; the operator then reconciles it",
+      )
       .argument('<resource...>', 'KIND/NAME or KIND NAME')
       .option('--to-revision <n>', 'the revision to go back to (see swarmop history)')
       .option('--dry-run', 'say what would be written, write nothing')
@@ -100,10 +104,18 @@ export function registerHistory(program: Command, ctx: CliContext): void {
           const outcome = await updateObject(
             handle,
             ref,
-            (doc) => ({ ...doc, metadata: { ...(doc.metadata as object), resourceVersion: live.metadata.resourceVersion }, spec: structuredClone(rev.spec) }),
+            (doc) => ({
+              ...doc,
+              metadata: { ...(doc.metadata as object), resourceVersion: live.metadata.resourceVersion },
+              spec: structuredClone(rev.spec),
+            }),
             { manager: cliAuthor(), change: `rollback to revision ${rev.revision}` },
           );
-          ctx.io.stdout(outcome === 'unchanged' ? `${name} unchanged (already the spec of revision ${rev.revision})\n` : `${name} rolled back to revision ${rev.revision}\n`);
+          ctx.io.stdout(
+            outcome === 'unchanged'
+              ? `${name} unchanged (already the spec of revision ${rev.revision})\n`
+              : `${name} rolled back to revision ${rev.revision}\n`,
+          );
           return ExitCode.Ok;
         }),
       ),

@@ -33,13 +33,21 @@ export function splitChanges(args: readonly string[]): { resources: string[]; ch
 }
 
 /** The new map, or a refusal when a key would be overwritten without --overwrite. */
-export function changeMap(current: Record<string, string> | undefined, changes: readonly MapChange[], overwrite: boolean, what: string): Record<string, string> {
+export function changeMap(
+  current: Record<string, string> | undefined,
+  changes: readonly MapChange[],
+  overwrite: boolean,
+  what: string,
+): Record<string, string> {
   const out = { ...(current ?? {}) };
   for (const c of changes) {
     if (c.op === 'remove') delete out[c.key];
     else {
       if (Object.hasOwn(out, c.key) && out[c.key] !== c.value && !overwrite) {
-        throw new SwarmopError('Invalid', `'${c.key}' already has a value (${out[c.key]}), and --overwrite is false; no ${what} were changed`);
+        throw new SwarmopError(
+          'Invalid',
+          `'${c.key}' already has a value (${out[c.key]}), and --overwrite is false; no ${what} were changed`,
+        );
       }
       out[c.key] = c.value;
     }

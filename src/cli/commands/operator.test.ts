@@ -8,7 +8,13 @@ test('operator --helper-image refuses what is not an image reference, naming the
     const io = captureIo({ env: {} });
     const code = await main(['operator', '--helper-image', bad], io, { openStore: () => assert.fail('no store for a usage error') });
     assert.equal(code, 2, `${bad}: ${io.err}`);
-    assert.match(io.err, new RegExp(`--helper-image must be an image reference like \\[registry/\\]name\\[:tag\\]\\[@sha256:DIGEST\\], got "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`), bad);
+    assert.match(
+      io.err,
+      new RegExp(
+        `--helper-image must be an image reference like \\[registry/\\]name\\[:tag\\]\\[@sha256:DIGEST\\], got "${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`,
+      ),
+      bad,
+    );
   }
 });
 
@@ -29,25 +35,42 @@ test('operator --metrics-addr on an address that is not loopback refuses to star
     const io = captureIo({ env: {} });
     const code = await main(['operator', '--metrics-addr', addr], io, { openStore: () => assert.fail('no store for a usage error') });
     assert.equal(code, 2, `${addr}: ${io.err}`);
-    assert.match(io.err, new RegExp(`--metrics-addr ${addr} is not a loopback address: .*set --metrics-token \\(or SWARMOP_METRICS_TOKEN, or --ui-token\\)`));
+    assert.match(
+      io.err,
+      new RegExp(`--metrics-addr ${addr} is not a loopback address: .*set --metrics-token \\(or SWARMOP_METRICS_TOKEN, or --ui-token\\)`),
+    );
   }
   const short = captureIo({ env: { SWARMOP_METRICS_TOKEN: 'short' } });
-  assert.equal(await main(['operator', '--metrics-addr', ':9464'], short, { openStore: () => assert.fail('no store for a usage error') }), 2);
+  assert.equal(
+    await main(['operator', '--metrics-addr', ':9464'], short, { openStore: () => assert.fail('no store for a usage error') }),
+    2,
+  );
   assert.match(short.err, /--metrics-token must be at least 16 characters/);
 });
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
 test('operator --helper-image takes an image pinned by digest, with or without a tag and registry; a malformed digest is refused', async () => {
-  for (const good of [`swarmop/nethelper@${DIGEST}`, `registry.example:5000/team/nethelper@${DIGEST}`, `registry.example:5000/team/nethelper:1.2@${DIGEST}`]) {
+  for (const good of [
+    `swarmop/nethelper@${DIGEST}`,
+    `registry.example:5000/team/nethelper@${DIGEST}`,
+    `registry.example:5000/team/nethelper:1.2@${DIGEST}`,
+  ]) {
     // --ui-addr :8080 without a token stops the command after flag parsing: the exit says which flag failed.
     const io = captureIo({ env: {} });
-    const code = await main(['operator', '--helper-image', good, '--ui-addr', ':8080'], io, { openStore: () => assert.fail('no store for a usage error') });
+    const code = await main(['operator', '--helper-image', good, '--ui-addr', ':8080'], io, {
+      openStore: () => assert.fail('no store for a usage error'),
+    });
     assert.equal(code, 2, good);
     assert.doesNotMatch(io.err, /--helper-image/, good);
     assert.match(io.err, /--ui-addr :8080 is not a loopback address/, good);
   }
-  for (const bad of ['nethelper@sha256:abc', `nethelper@sha512:${'0'.repeat(64)}`, `nethelper@${DIGEST.toUpperCase()}`, `nethelper@${DIGEST}@${DIGEST}`]) {
+  for (const bad of [
+    'nethelper@sha256:abc',
+    `nethelper@sha512:${'0'.repeat(64)}`,
+    `nethelper@${DIGEST.toUpperCase()}`,
+    `nethelper@${DIGEST}@${DIGEST}`,
+  ]) {
     const io = captureIo({ env: {} });
     const code = await main(['operator', '--helper-image', bad], io, { openStore: () => assert.fail('no store for a usage error') });
     assert.equal(code, 2, bad);
@@ -66,10 +89,32 @@ test('operator --data-dir-root refuses a relative path or one with "..", naming 
 
 test('the trust policy of `swarmop operator`: secure defaults, each flag on top', async () => {
   const { trustPolicyOf } = await import('../operator/run-operator.js');
-  const base = { prefix: 'tenant/', metricsAddr: '0', ui: false, leaderElect: false, logFormat: 'json' as const, logLevel: 'info', resyncSeconds: 30, maxConcurrentReconciles: 4 };
+  const base = {
+    prefix: 'tenant/',
+    metricsAddr: '0',
+    ui: false,
+    leaderElect: false,
+    logFormat: 'json' as const,
+    logLevel: 'info',
+    resyncSeconds: 30,
+    maxConcurrentReconciles: 4,
+  };
   assert.deepEqual(trustPolicyOf(base), { dataDirRoot: '/var/lib/swarmop', secretsPrefix: 'tenant/secrets/', allowInsecureEngines: false });
   assert.deepEqual(
-    trustPolicyOf({ ...base, dataDirRoot: '/srv/consul', allowedImages: ['hashicorp/consul'], secretsPrefix: 'vault/', attachRequiresLabel: 'swarmop.io/attach', allowInsecureEngines: true }),
-    { dataDirRoot: '/srv/consul', allowedImages: ['hashicorp/consul'], secretsPrefix: 'vault/', attachRequiresLabel: 'swarmop.io/attach', allowInsecureEngines: true },
+    trustPolicyOf({
+      ...base,
+      dataDirRoot: '/srv/consul',
+      allowedImages: ['hashicorp/consul'],
+      secretsPrefix: 'vault/',
+      attachRequiresLabel: 'swarmop.io/attach',
+      allowInsecureEngines: true,
+    }),
+    {
+      dataDirRoot: '/srv/consul',
+      allowedImages: ['hashicorp/consul'],
+      secretsPrefix: 'vault/',
+      attachRequiresLabel: 'swarmop.io/attach',
+      allowInsecureEngines: true,
+    },
   );
 });

@@ -28,7 +28,8 @@ export function registerPatch(program: Command, ctx: CliContext): void {
     .addOption(new Option('--type <type>', 'merge (RFC 7386) or json (RFC 6902)').choices(['merge', 'json']).default('merge'))
     .action(
       action(ctx, async (args: string[], opts: PatchOptions) => {
-        if ((opts.patch === undefined) === (opts.patchFile === undefined)) throw new SwarmopError('Invalid', 'give exactly one of -p PATCH or --patch-file FILE');
+        if ((opts.patch === undefined) === (opts.patchFile === undefined))
+          throw new SwarmopError('Invalid', 'give exactly one of -p PATCH or --patch-file FILE');
         const text = opts.patch ?? (await readFile(path.resolve(ctx.io.cwd, opts.patchFile!), 'utf8'));
         let patch: unknown;
         try {
@@ -45,12 +46,17 @@ export function registerPatch(program: Command, ctx: CliContext): void {
         for (const ref of parsed.refs) {
           const outcome = await updateObject(handle, ref, (doc) => {
             const next = (opts.type === 'merge' ? mergePatch(doc, patch) : applyJsonPatch(doc, patch)) as Record<string, unknown>;
-            if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new SwarmopError('Invalid', 'the patched document is not an object');
+            if (next === null || typeof next !== 'object' || Array.isArray(next))
+              throw new SwarmopError('Invalid', 'the patched document is not an object');
             return next;
           });
           const r = refOf({ kind: ref.kind.kind, metadata: { name: ref.name } });
           ctx.io.stdout(
-            outcome === 'unchanged' ? `${r} patched (no change)\n` : outcome === 'deleted' ? `${r} patched (last finalizer removed: deleted)\n` : `${r} patched\n`,
+            outcome === 'unchanged'
+              ? `${r} patched (no change)\n`
+              : outcome === 'deleted'
+                ? `${r} patched (last finalizer removed: deleted)\n`
+                : `${r} patched\n`,
           );
         }
         return ExitCode.Ok;
@@ -58,8 +64,14 @@ export function registerPatch(program: Command, ctx: CliContext): void {
     );
   withExamples(cmd, [
     ['change one field', `swarmop patch sia ubuntu114 -p '{"spec":{"gateway":"192.168.116.254"}}'`],
-    ['the same as a JSON patch', `swarmop patch sia/ubuntu114 --type json -p '[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]'`],
-    ['clear a stuck finalizer when the operator is gone (the object is then deleted)', `swarmop patch sia ubuntu114 --type merge -p '{"metadata":{"finalizers":null}}'`],
+    [
+      'the same as a JSON patch',
+      `swarmop patch sia/ubuntu114 --type json -p '[{"op":"replace","path":"/spec/gateway","value":"192.168.116.254"}]'`,
+    ],
+    [
+      'clear a stuck finalizer when the operator is gone (the object is then deleted)',
+      `swarmop patch sia ubuntu114 --type merge -p '{"metadata":{"finalizers":null}}'`,
+    ],
     ['the same with a JSON patch', `swarmop patch sia ubuntu114 --type json -p '[{"op":"remove","path":"/metadata/finalizers"}]'`],
   ]);
 }

@@ -26,7 +26,11 @@ describe('swarmop ui', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     try {
-      assert.deepEqual(await run(['ui', '--metrics-addr', `127.0.0.1:${port}`, '--check']), { code: 0, out: `http://127.0.0.1:${port}/ui/\n`, err: '' });
+      assert.deepEqual(await run(['ui', '--metrics-addr', `127.0.0.1:${port}`, '--check']), {
+        code: 0,
+        out: `http://127.0.0.1:${port}/ui/\n`,
+        err: '',
+      });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

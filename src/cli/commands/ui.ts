@@ -21,7 +21,10 @@ export function registerUi(program: Command, ctx: CliContext): void {
         ctx.io.stdout(`${url}\n`);
         if (!opts.check) return ExitCode.Ok;
         const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3_000) }).catch((err: unknown) => {
-          throw new SwarmopError('Unavailable', `no status page answers at ${url}: ${err instanceof Error ? err.message : String(err)} (is \`swarmop operator\` running with this address?)`);
+          throw new SwarmopError(
+            'Unavailable',
+            `no status page answers at ${url}: ${err instanceof Error ? err.message : String(err)} (is \`swarmop operator\` running with this address?)`,
+          );
         });
         if (res.status === 401) {
           // Served with --ui-token: the page answers, it only wants its token.

@@ -44,7 +44,8 @@ async function resolveTargets(handle: StoreHandle, args: readonly string[], opts
     if (parsed.type === 'refs') return parsed.refs;
     throw new SwarmopError('Invalid', 'name the objects (KIND/NAME or KIND NAME...) or select them with -l SELECTOR or --all');
   }
-  if (parsed.type !== 'kinds') throw new SwarmopError('Invalid', '-l and --all take a resource type, not names (e.g. wait sia -l tier=web)');
+  if (parsed.type !== 'kinds')
+    throw new SwarmopError('Invalid', '-l and --all take a resource type, not names (e.g. wait sia -l tier=web)');
   if (opts.selector !== undefined && opts.all) throw new SwarmopError('Invalid', 'give -l or --all, not both');
   const terms = opts.selector !== undefined ? parseLabelSelector(opts.selector) : [];
   const found: Target[] = [];

@@ -43,7 +43,8 @@ export function configFilePath(flag: string | undefined, env: Env, cwd: string):
 /** Like configFilePath, for commands that must write one. */
 export function requireConfigFilePath(flag: string | undefined, env: Env, cwd: string): string {
   const file = configFilePath(flag, env, cwd);
-  if (file === undefined) throw new SwarmopError('Invalid', 'no config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG, or pass --config-file');
+  if (file === undefined)
+    throw new SwarmopError('Invalid', 'no config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG, or pass --config-file');
   return file;
 }
 
@@ -59,7 +60,8 @@ export function checkContext(raw: unknown, file: string, where: string): NamedCo
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (k === 'name') {
-      if (typeof v !== 'string' || !CONTEXT_NAME.test(v)) throw invalid(file, `${where}.name`, 'must be a name of letters, digits, . _ @ : -');
+      if (typeof v !== 'string' || !CONTEXT_NAME.test(v))
+        throw invalid(file, `${where}.name`, 'must be a name of letters, digits, . _ @ : -');
       out.name = v;
     } else if ((SETTING_KEYS as readonly string[]).includes(k)) {
       const key = k as SettingKey;

@@ -29,7 +29,11 @@ let operator: OperatorProcess | undefined;
 let dir = '';
 
 async function api(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${agent.httpAddr}${path}`, { method, headers: { 'X-Consul-Token': agent.masterToken! }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${agent.httpAddr}${path}`, {
+    method,
+    headers: { 'X-Consul-Token': agent.masterToken! },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as Record<string, unknown>;
@@ -37,7 +41,10 @@ async function api(method: string, path: string, body?: unknown): Promise<Record
 
 /** A token for the policy made from deploy/consul-acl/`file`, exactly as the file is. */
 async function tokenFor(file: string): Promise<string> {
-  const policy = await api('PUT', '/v1/acl/policy', { Name: file.replace(/\.hcl$/, ''), Rules: readFileSync(join(REPO, 'deploy/consul-acl', file), 'utf8') });
+  const policy = await api('PUT', '/v1/acl/policy', {
+    Name: file.replace(/\.hcl$/, ''),
+    Rules: readFileSync(join(REPO, 'deploy/consul-acl', file), 'utf8'),
+  });
   const token = await api('PUT', '/v1/acl/token', { Description: `test ${file}`, Policies: [{ ID: policy['ID'] }] });
   return String(token['SecretID']);
 }
@@ -57,7 +64,9 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 
 async function ready(kind: string, name: string): Promise<{ status: string; reason: string; message: string } | undefined> {
   const pair = await master.get(statusKey(P, kind, name));
-  const st = pair ? (JSON.parse(pair.value) as { conditions?: { type: string; status: string; reason: string; message: string }[] }) : undefined;
+  const st = pair
+    ? (JSON.parse(pair.value) as { conditions?: { type: string; status: string; reason: string; message: string }[] })
+    : undefined;
   return st?.conditions?.find((c) => c.type === 'Ready');
 }
 
@@ -75,41 +84,68 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("the operator with operator.hcl's token leads and reconciles what apply-<kind>.hcl tokens apply; no call of its is refused", { timeout: 180_000 }, async () => {
-  const opToken = await tokenFor('operator.hcl');
-  const hostsToken = await tokenFor('apply-dockerhosts.hcl');
-  const clustersToken = await tokenFor('apply-consulclusters.hcl');
-  operator = new OperatorProcess({
-    name: 'acl-operator',
-    storeAddr: agent.address,
-    prefix: P,
-    env: { CONSUL_HTTP_TOKEN: opToken },
-    // Secrets under the prefix the policy lets it read, and nowhere writable by a document writer.
-    // standby on a lost lease (a loaded machine can miss the 1.5 s lease): it leads again.
-    args: ['--leader-elect', '--on-leader-loss', 'standby', '--lock-delay-seconds', '1', '--metrics-addr', '127.0.0.1:0', '--secrets-prefix', 'swarmop-secrets/', '--resync-seconds', '5', '--log-level', 'debug'],
-  });
-  operator.start();
-  await operator.waitForLog('started leading', (l) => l.message === 'started leading', 60_000).catch((err: Error) => {
-    throw new Error(`${err.message}\n${operator?.dump()}`);
-  });
+test(
+  "the operator with operator.hcl's token leads and reconciles what apply-<kind>.hcl tokens apply; no call of its is refused",
+  { timeout: 180_000 },
+  async () => {
+    const opToken = await tokenFor('operator.hcl');
+    const hostsToken = await tokenFor('apply-dockerhosts.hcl');
+    const clustersToken = await tokenFor('apply-consulclusters.hcl');
+    operator = new OperatorProcess({
+      name: 'acl-operator',
+      storeAddr: agent.address,
+      prefix: P,
+      env: { CONSUL_HTTP_TOKEN: opToken },
+      // Secrets under the prefix the policy lets it read, and nowhere writable by a document writer.
+      // standby on a lost lease (a loaded machine can miss the 1.5 s lease): it leads again.
+      args: [
+        '--leader-elect',
+        '--on-leader-loss',
+        'standby',
+        '--lock-delay-seconds',
+        '1',
+        '--metrics-addr',
+        '127.0.0.1:0',
+        '--secrets-prefix',
+        'swarmop-secrets/',
+        '--resync-seconds',
+        '5',
+        '--log-level',
+        'debug',
+      ],
+    });
+    operator.start();
+    await operator
+      .waitForLog('started leading', (l) => l.message === 'started leading', 60_000)
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\n${operator?.dump()}`);
+      });
 
-  writeFileSync(join(dir, 'hosts.yaml'), 'apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: nowhere}\nspec: {endpoint: "unix:///run/swarmop-acl-none/docker.sock", address: 127.0.0.1}\n');
-  writeFileSync(
-    join(dir, 'cluster.yaml'),
-    'apiVersion: swarmop.io/v1alpha1\nkind: ConsulCluster\nmetadata: {name: dc}\nspec:\n  datacenter: dc1\n  image: hashicorp/consul:1.8.7\n  gossipKeyRef: {kvKey: swarmop-secrets/dc/gossip}\n  servers: [{host: nowhere, node: n1}]\n',
-  );
-  const applied = [await cli(hostsToken, ['apply', '-f', 'hosts.yaml']), await cli(clustersToken, ['apply', '-f', 'cluster.yaml'])];
-  assert.deepEqual(applied.map((r) => r.code), [0, 0], applied.map((r) => r.err).join('\n'));
+    writeFileSync(
+      join(dir, 'hosts.yaml'),
+      'apiVersion: swarmop.io/v1alpha1\nkind: DockerHost\nmetadata: {name: nowhere}\nspec: {endpoint: "unix:///run/swarmop-acl-none/docker.sock", address: 127.0.0.1}\n',
+    );
+    writeFileSync(
+      join(dir, 'cluster.yaml'),
+      'apiVersion: swarmop.io/v1alpha1\nkind: ConsulCluster\nmetadata: {name: dc}\nspec:\n  datacenter: dc1\n  image: hashicorp/consul:1.8.7\n  gossipKeyRef: {kvKey: swarmop-secrets/dc/gossip}\n  servers: [{host: nowhere, node: n1}]\n',
+    );
+    const applied = [await cli(hostsToken, ['apply', '-f', 'hosts.yaml']), await cli(clustersToken, ['apply', '-f', 'cluster.yaml'])];
+    assert.deepEqual(
+      applied.map((r) => r.code),
+      [0, 0],
+      applied.map((r) => r.err).join('\n'),
+    );
 
-  // The operator writes status (and events) for both: the host's engine is not there.
-  await until('DockerHost nowhere Ready=False', async () => (await ready('DockerHost', 'nowhere'))?.status === 'False');
-  await until('ConsulCluster dc has a Ready condition', async () => (await ready('ConsulCluster', 'dc')) !== undefined);
-  assert.ok((await master.list(`${P}events/`)).pairs.length > 0, 'events written');
-  const cluster = JSON.parse((await master.get(objectKey(P, 'ConsulCluster', 'dc')))!.value) as { metadata: { finalizers?: string[] } };
-  assert.ok((cluster.metadata.finalizers ?? []).length > 0, `the operator set its finalizer: ${JSON.stringify(cluster.metadata)}`);
+    // The operator writes status (and events) for both: the host's engine is not there.
+    await until('DockerHost nowhere Ready=False', async () => (await ready('DockerHost', 'nowhere'))?.status === 'False');
+    await until('ConsulCluster dc has a Ready condition', async () => (await ready('ConsulCluster', 'dc')) !== undefined);
+    assert.ok((await master.list(`${P}events/`)).pairs.length > 0, 'events written');
+    const cluster = JSON.parse((await master.get(objectKey(P, 'ConsulCluster', 'dc')))!.value) as { metadata: { finalizers?: string[] } };
+    assert.ok((cluster.metadata.finalizers ?? []).length > 0, `the operator set its finalizer: ${JSON.stringify(cluster.metadata)}`);
 
-  const refused = operator.lines.filter((l) => /permission denied|Forbidden|\b403\b|ACL not found/i.test(JSON.stringify(l)));
-  assert.deepEqual(refused, [], 'no store call of the operator is refused');
-  const exit = await operator.stop();
-  assert.deepEqual(exit, { code: 0, signal: null }, operator.dump());
-});
+    const refused = operator.lines.filter((l) => /permission denied|Forbidden|\b403\b|ACL not found/i.test(JSON.stringify(l)));
+    assert.deepEqual(refused, [], 'no store call of the operator is refused');
+    const exit = await operator.stop();
+    assert.deepEqual(exit, { code: 0, signal: null }, operator.dump());
+  },
+);

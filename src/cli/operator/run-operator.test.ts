@@ -2,14 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metricsPageRoute, storeConnection } from './run-operator.js';
 
-function recordingLog(): { warnings: [string, Record<string, unknown> | undefined][]; warn: (m: string, f?: Record<string, unknown>) => void } {
+function recordingLog(): {
+  warnings: [string, Record<string, unknown> | undefined][];
+  warn: (m: string, f?: Record<string, unknown>) => void;
+} {
   const warnings: [string, Record<string, unknown> | undefined][] = [];
   return { warnings, warn: (m, f) => warnings.push([m, f]) };
 }
 
 test('the operator logs a warning at start when the store Consul certificate is not verified', () => {
   const log = recordingLog();
-  const conn = storeConnection({ consul: { env: { CONSUL_HTTP_ADDR: 'https://consul.example:8501', CONSUL_HTTP_SSL_VERIFY: 'false' } } }, log);
+  const conn = storeConnection(
+    { consul: { env: { CONSUL_HTTP_ADDR: 'https://consul.example:8501', CONSUL_HTTP_SSL_VERIFY: 'false' } } },
+    log,
+  );
   assert.equal(conn.tls?.rejectUnauthorized, false);
   assert.equal(log.warnings.length, 1);
   assert.equal(log.warnings[0]![0], 'store Consul certificate not verified');
@@ -23,10 +29,16 @@ test('the operator logs a warning at start when the store Consul certificate is 
 
 test('the page under /ui on the metrics address: checked like --ui-addr; left off a non-loopback metrics address without a token', async () => {
   const { createServer, request } = await import('node:http');
-  const page = { owns: (p: string) => p.startsWith('/ui'), handle: async (_req: unknown, res: import('node:http').ServerResponse) => void res.end('page') };
+  const page = {
+    owns: (p: string) => p.startsWith('/ui'),
+    handle: async (_req: unknown, res: import('node:http').ServerResponse) => void res.end('page'),
+  };
   const log = recordingLog();
   assert.equal(metricsPageRoute(page as never, '0.0.0.0:9464', {}, log), undefined);
-  assert.deepEqual(log.warnings.map(([m]) => m), ['status page not served on the metrics address']);
+  assert.deepEqual(
+    log.warnings.map(([m]) => m),
+    ['status page not served on the metrics address'],
+  );
   assert.ok(metricsPageRoute(page as never, '0.0.0.0:9464', { token: 'a-token-of-16-chars+' }, recordingLog()));
 
   const route = metricsPageRoute(page as never, '127.0.0.1:9464', {}, recordingLog())!;
@@ -35,7 +47,10 @@ test('the page under /ui on the metrics address: checked like --ui-addr; left of
   const port = (server.address() as import('node:net').AddressInfo).port;
   const status = (host: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/ui/', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      const req = request(
+        { host: '127.0.0.1', port, path: '/ui/', headers: { host } },
+        (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+      );
       req.on('error', reject);
       req.end();
     });

@@ -119,7 +119,8 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
   const helperImages = new HelperImageProvisioner({ ...(options.helperImage ? { image: options.helperImage } : {}), log });
   const policy = trustPolicyOf(options);
   if (!policy.allowedImages) log.warn('every agent image is allowed; limit them with --allowed-image', { flag: '--allowed-image' });
-  if (policy.allowInsecureEngines) log.warn('join tokens and secrets may go to engines over plain tcp', { flag: '--allow-insecure-engines' });
+  if (policy.allowInsecureEngines)
+    log.warn('join tokens and secrets may go to engines over plain tcp', { flag: '--allow-insecure-engines' });
   const unpinned = helperImagePinWarning(options.helperImage);
   if (unpinned) log.warn('helper image not pinned by digest', { helperImage: options.helperImage, why: unpinned });
 
@@ -134,26 +135,30 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
     concurrency: options.maxConcurrentReconciles,
   });
   // The status page reads the operator's cache and metrics; it never writes to the store.
-  const page = options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
-    ? new StatusPage({
-        objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[],
-        kv,
-        prefix: store.prefix,
-        metrics,
-        ...(options.leaderElect
-          ? {
-              leader: async () => {
-                const lock = await kv.get(leaderKey(store.prefix));
-                const holder = lock?.session ? lock.value : undefined;
-                return { holder, self: holder === identity };
-              },
-            }
-          : {}),
-        log,
-      })
-    : undefined;
+  const page =
+    options.ui && (options.metricsAddr !== '0' || options.uiAddr !== undefined)
+      ? new StatusPage({
+          objects: (kind: KindName) => operator.cache.list(kind) as unknown as Resource[],
+          kv,
+          prefix: store.prefix,
+          metrics,
+          ...(options.leaderElect
+            ? {
+                leader: async () => {
+                  const lock = await kv.get(leaderKey(store.prefix));
+                  const holder = lock?.session ? lock.value : undefined;
+                  return { holder, self: holder === identity };
+                },
+              }
+            : {}),
+          log,
+        })
+      : undefined;
   const runnables: Runnable[] = page ? [{ name: 'status page', start: (signal) => page.start(signal) }] : [];
-  const uiAccess = { ...(options.uiToken === undefined ? {} : { token: options.uiToken }), ...(options.uiHosts ? { hostNames: options.uiHosts } : {}) };
+  const uiAccess = {
+    ...(options.uiToken === undefined ? {} : { token: options.uiToken }),
+    ...(options.uiHosts ? { hostNames: options.uiHosts } : {}),
+  };
   if (page && options.uiAddr !== undefined) {
     // Listens in start(): an address in use fails that runnable, and the manager stops everything.
     const server = new UiServer({ addr: options.uiAddr, page, log, ...uiAccess });
@@ -215,7 +220,12 @@ export async function runOperator(options: OperatorCommandOptions): Promise<numb
  * and the token when there is one). A metrics address that is not loopback and no --ui-token: the
  * metrics stay there (for a scraper), the page does not.
  */
-export function metricsPageRoute(page: StatusPage, metricsAddr: string, access: { token?: string; hostNames?: readonly string[] }, log: { warn(message: string, fields?: Record<string, unknown>): void }): HttpRoute | undefined {
+export function metricsPageRoute(
+  page: StatusPage,
+  metricsAddr: string,
+  access: { token?: string; hostNames?: readonly string[] },
+  log: { warn(message: string, fields?: Record<string, unknown>): void },
+): HttpRoute | undefined {
   let policy: UiAccessPolicy;
   try {
     policy = uiAccessPolicy({ addr: metricsAddr, ...access, localAddresses: localInterfaceAddresses() });
@@ -228,7 +238,10 @@ export function metricsPageRoute(page: StatusPage, metricsAddr: string, access: 
 }
 
 /** The metrics address and the token /metrics asks for there (throws off loopback without one). */
-function metricsServing(options: Pick<OperatorCommandOptions, 'metricsAddr' | 'metricsToken' | 'uiToken'>): { metricsAddr: string; metricsToken?: string } {
+function metricsServing(options: Pick<OperatorCommandOptions, 'metricsAddr' | 'metricsToken' | 'uiToken'>): {
+  metricsAddr: string;
+  metricsToken?: string;
+} {
   const token = metricsToken({
     addr: options.metricsAddr,
     ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
@@ -242,7 +255,9 @@ export function storeConnection(
   options: Pick<OperatorCommandOptions, 'consul' | 'consulAddr'>,
   log: { warn(message: string, fields?: Record<string, unknown>): void },
 ): ConsulConnection {
-  const connection = consulConnection(options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env });
+  const connection = consulConnection(
+    options.consul ?? { flags: options.consulAddr ? { address: options.consulAddr } : {}, env: process.env },
+  );
   if (unverifiedTlsWarning(connection) !== undefined) {
     log.warn('store Consul certificate not verified', {
       consul: connection.address,

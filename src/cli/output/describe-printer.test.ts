@@ -16,7 +16,20 @@ const obj: Resource = {
 };
 
 test('describe shows metadata, spec, status, a conditions table and events', () => {
-  const out = renderDescribe(obj, [{ type: 'Normal', reason: 'Attached', message: 'added eth1', lastTimestamp: '2026-01-01T00:59:00Z', object: 'staticipattachment/ubuntu114', source: 'staticipattachment-controller' }], now);
+  const out = renderDescribe(
+    obj,
+    [
+      {
+        type: 'Normal',
+        reason: 'Attached',
+        message: 'added eth1',
+        lastTimestamp: '2026-01-01T00:59:00Z',
+        object: 'staticipattachment/ubuntu114',
+        source: 'staticipattachment-controller',
+      },
+    ],
+    now,
+  );
   assert.match(out, /^Name: +ubuntu114$/m);
   assert.match(out, /^Labels: +app=web$/m);
   assert.match(out, /^Annotations: +<none>$/m);
@@ -24,7 +37,10 @@ test('describe shows metadata, spec, status, a conditions table and events', () 
   assert.match(out, /^Spec:\n {2}host: consul01\n {2}address: 192\.168\.116\.114\/24$/m);
   assert.match(out, /^Status:\n {2}observedGeneration: 2$/m);
   assert.match(out, /^ {2}TYPE +STATUS +REASON +AGE +MESSAGE\n {2}Ready +True +Attached +5m +eth1 up$/m);
-  assert.match(out, /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Normal +Attached +60s +staticipattachment-controller +added eth1$/m);
+  assert.match(
+    out,
+    /^Events:\n {2}TYPE +REASON +AGE +FROM +MESSAGE\n {2}Normal +Attached +60s +staticipattachment-controller +added eth1$/m,
+  );
 });
 
 test('describe says <none> for missing status, conditions and events', () => {
@@ -36,6 +52,22 @@ test('describe says <none> for missing status, conditions and events', () => {
 });
 
 test('the events table shows repeat counts next to the age', () => {
-  const out = renderEventsTable([{ type: 'Warning', reason: 'Unreachable', message: 'dial tcp', lastTimestamp: '2026-01-01T00:58:00Z', count: 3, object: 'dockerhost/h1' }], now, true);
-  assert.equal(out, 'LAST SEEN   TYPE      REASON        OBJECT          MESSAGE\n2m (x3)     Warning   Unreachable   dockerhost/h1   dial tcp\n');
+  const out = renderEventsTable(
+    [
+      {
+        type: 'Warning',
+        reason: 'Unreachable',
+        message: 'dial tcp',
+        lastTimestamp: '2026-01-01T00:58:00Z',
+        count: 3,
+        object: 'dockerhost/h1',
+      },
+    ],
+    now,
+    true,
+  );
+  assert.equal(
+    out,
+    'LAST SEEN   TYPE      REASON        OBJECT          MESSAGE\n2m (x3)     Warning   Unreachable   dockerhost/h1   dial tcp\n',
+  );
 });

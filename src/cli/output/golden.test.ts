@@ -24,8 +24,20 @@ function cond(status: 'True' | 'False' | 'Unknown', reason: string, message: str
 
 const STATUS: Record<string, Record<string, Resource['status'] & Record<string, unknown>>> = {
   DockerHost: {
-    consulsvr: { observedGeneration: 1, conditions: cond('True', 'Reachable', 'engine 20.10.24 answered'), reachable: true, engineVersion: '20.10.24', os: 'linux', arch: 'x86_64', swarm: { state: 'active', controlAvailable: true } },
-    consul01: { observedGeneration: 1, conditions: cond('False', 'Unreachable', 'dial tcp 192.168.116.112:2375: connect: connection refused', '2026-03-01T11:59:30Z'), reachable: false },
+    consulsvr: {
+      observedGeneration: 1,
+      conditions: cond('True', 'Reachable', 'engine 20.10.24 answered'),
+      reachable: true,
+      engineVersion: '20.10.24',
+      os: 'linux',
+      arch: 'x86_64',
+      swarm: { state: 'active', controlAvailable: true },
+    },
+    consul01: {
+      observedGeneration: 1,
+      conditions: cond('False', 'Unreachable', 'dial tcp 192.168.116.112:2375: connect: connection refused', '2026-03-01T11:59:30Z'),
+      reachable: false,
+    },
   },
   ConsulCluster: {
     datacenter: {
@@ -39,19 +51,59 @@ const STATUS: Record<string, Record<string, Resource['status'] & Record<string, 
     },
   },
   SwarmCluster: {
-    swarm: { observedGeneration: 1, conditions: cond('False', 'NodesNotReady', 'consul02 is down'), swarmID: 'abc123', nodes: [{ hostname: 'consulsvr', role: 'manager', state: 'ready', availability: 'active', leader: true }] },
+    swarm: {
+      observedGeneration: 1,
+      conditions: cond('False', 'NodesNotReady', 'consul02 is down'),
+      swarmID: 'abc123',
+      nodes: [{ hostname: 'consulsvr', role: 'manager', state: 'ready', availability: 'active', leader: true }],
+    },
   },
   ServiceAddresses: {
     web: {
       observedGeneration: 1,
-      conditions: cond('False', 'AddressesExhausted', '1 task of service web got no address: the service has more tasks than the 2 addresses (t3)'),
+      conditions: cond(
+        'False',
+        'AddressesExhausted',
+        '1 task of service web got no address: the service has more tasks than the 2 addresses (t3)',
+      ),
       mode: 'replicated',
       attached: 2,
       tasks: 3,
       slots: [
-        { slot: '1', address: '192.168.116.150/24', taskID: 't1', node: 'consul01', host: 'consul01', containerID: 'c1', container: 'web.1.t1', pid: 4242, attached: true },
-        { slot: '2', address: '192.168.116.151/24', taskID: 't2', node: 'consul02', host: 'consul02', containerID: 'c2', container: 'web.2.t2', pid: 5151, attached: true },
-        { slot: '3', address: '', taskID: 't3', node: 'consulsvr', host: 'consulsvr', containerID: 'c3', container: 'web.3.t3', attached: false, reason: 'AddressesExhausted', message: 'more tasks than addresses' },
+        {
+          slot: '1',
+          address: '192.168.116.150/24',
+          taskID: 't1',
+          node: 'consul01',
+          host: 'consul01',
+          containerID: 'c1',
+          container: 'web.1.t1',
+          pid: 4242,
+          attached: true,
+        },
+        {
+          slot: '2',
+          address: '192.168.116.151/24',
+          taskID: 't2',
+          node: 'consul02',
+          host: 'consul02',
+          containerID: 'c2',
+          container: 'web.2.t2',
+          pid: 5151,
+          attached: true,
+        },
+        {
+          slot: '3',
+          address: '',
+          taskID: 't3',
+          node: 'consulsvr',
+          host: 'consulsvr',
+          containerID: 'c3',
+          container: 'web.3.t3',
+          attached: false,
+          reason: 'AddressesExhausted',
+          message: 'more tasks than addresses',
+        },
       ],
     },
   },
@@ -62,17 +114,52 @@ const STATUS: Record<string, Record<string, Resource['status'] & Record<string, 
 };
 
 const EVENTS: EventRow[] = [
-  { type: 'Normal', reason: 'Attached', message: 'added eth1 192.168.116.114/24', lastTimestamp: '2026-03-01T11:55:00Z', count: 1, object: 'staticipattachment/ubuntu114', source: 'staticipattachment-controller' },
-  { type: 'Normal', reason: 'DriftRepaired', message: 'eth1 missing in container ubuntu114; re-attached', lastTimestamp: '2026-03-01T11:59:00Z', count: 3, object: 'staticipattachment/ubuntu114', source: 'staticipattachment-controller' },
-  { type: 'Normal', reason: 'DriftRepaired', message: 'slot 1 of service web: task t0 on consul02 was replaced by task t1 on consul01', lastTimestamp: '2026-03-01T11:58:00Z', count: 1, object: 'serviceaddresses/web', source: 'serviceaddresses-controller' },
-  { type: 'Warning', reason: 'Unreachable', message: 'dial tcp 192.168.116.112:2375: connect: connection refused', lastTimestamp: '2026-03-01T11:59:30Z', count: 1, object: 'dockerhost/consul01', source: 'dockerhost-controller' },
+  {
+    type: 'Normal',
+    reason: 'Attached',
+    message: 'added eth1 192.168.116.114/24',
+    lastTimestamp: '2026-03-01T11:55:00Z',
+    count: 1,
+    object: 'staticipattachment/ubuntu114',
+    source: 'staticipattachment-controller',
+  },
+  {
+    type: 'Normal',
+    reason: 'DriftRepaired',
+    message: 'eth1 missing in container ubuntu114; re-attached',
+    lastTimestamp: '2026-03-01T11:59:00Z',
+    count: 3,
+    object: 'staticipattachment/ubuntu114',
+    source: 'staticipattachment-controller',
+  },
+  {
+    type: 'Normal',
+    reason: 'DriftRepaired',
+    message: 'slot 1 of service web: task t0 on consul02 was replaced by task t1 on consul01',
+    lastTimestamp: '2026-03-01T11:58:00Z',
+    count: 1,
+    object: 'serviceaddresses/web',
+    source: 'serviceaddresses-controller',
+  },
+  {
+    type: 'Warning',
+    reason: 'Unreachable',
+    message: 'dial tcp 192.168.116.112:2375: connect: connection refused',
+    lastTimestamp: '2026-03-01T11:59:30Z',
+    count: 1,
+    object: 'dockerhost/consul01',
+    source: 'dockerhost-controller',
+  },
 ];
 
 function fixtures(): Resource[] {
   // The reference topology: the top-level manifests only (examples/ holds variants), and the
   // example ServiceAddresses (a Swarm service is not part of the reference topology).
   const dir = path.join(REPO, 'manifests');
-  const sources = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
+  const sources = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ file: `manifests/${f}`, bytes: readFileSync(path.join(dir, f)) }));
   sources.push({ file: 'examples/serviceaddresses.yaml', bytes: readFileSync(path.join(REPO, 'examples', 'serviceaddresses.yaml')) });
   const { resources, errors } = validateSources(sources);
   assert.deepEqual(errors, []);
@@ -80,7 +167,13 @@ function fixtures(): Resource[] {
     const status = STATUS[r.kind]?.[r.metadata.name];
     return {
       ...r,
-      metadata: { ...r.metadata, uid: `00000000-0000-4000-8000-00000000000${i}`, generation: 1, resourceVersion: String(100 + i), creationTimestamp: '2026-03-01T10:00:00Z' },
+      metadata: {
+        ...r.metadata,
+        uid: `00000000-0000-4000-8000-00000000000${i}`,
+        generation: 1,
+        resourceVersion: String(100 + i),
+        creationTimestamp: '2026-03-01T10:00:00Z',
+      },
       ...(status ? { status } : {}),
     };
   });
@@ -101,7 +194,13 @@ for (const kind of KINDS) {
     golden(`get-${kind.plural}.txt`, renderGet([kind], all, { ...opts, format: 'table' }));
     golden(`get-${kind.plural}-wide.txt`, renderGet([kind], all, { ...opts, format: 'wide', showLabels: true }));
     const described = all
-      .map((r) => renderDescribe(r, EVENTS.filter((e) => e.object === `${kind.kind.toLowerCase()}/${r.metadata.name}`), NOW))
+      .map((r) =>
+        renderDescribe(
+          r,
+          EVENTS.filter((e) => e.object === `${kind.kind.toLowerCase()}/${r.metadata.name}`),
+          NOW,
+        ),
+      )
       .join('\n');
     golden(`describe-${kind.plural}.txt`, described);
   });

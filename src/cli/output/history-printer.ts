@@ -9,7 +9,12 @@ import type { Revision } from '../../store/resource-store.js';
 import { renderTable } from './table.js';
 
 export function renderHistory(ref: string, revisions: readonly Revision[], currentGeneration: number | undefined): string {
-  const rows = revisions.map((r) => [String(r.revision), r.time.replace(/\.\d+Z$/, 'Z'), r.manager, r.revision === currentGeneration ? `${r.change} (current)` : r.change]);
+  const rows = revisions.map((r) => [
+    String(r.revision),
+    r.time.replace(/\.\d+Z$/, 'Z'),
+    r.manager,
+    r.revision === currentGeneration ? `${r.change} (current)` : r.change,
+  ]);
   return `${ref}\n${renderTable(['REVISION', 'UPDATED', 'MANAGER', 'CHANGE'], rows)}`;
 }
 
@@ -18,7 +23,14 @@ export function renderRevision(live: Pick<Resource, 'apiVersion' | 'kind' | 'met
   const doc = {
     apiVersion: live.apiVersion,
     kind: live.kind,
-    metadata: { name: live.metadata.name, annotations: { 'swarmop.io/revision': String(rev.revision), 'swarmop.io/revision-manager': rev.manager, 'swarmop.io/revision-time': rev.time } },
+    metadata: {
+      name: live.metadata.name,
+      annotations: {
+        'swarmop.io/revision': String(rev.revision),
+        'swarmop.io/revision-manager': rev.manager,
+        'swarmop.io/revision-time': rev.time,
+      },
+    },
     spec: rev.spec,
   };
   return format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc);

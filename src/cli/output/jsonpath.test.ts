@@ -5,8 +5,16 @@ import { compileJsonPath, evalPath, parseFieldSpec } from './jsonpath.js';
 const list = {
   kind: 'List',
   items: [
-    { metadata: { name: 'a', labels: { role: 'server' } }, spec: { port: 8500, tags: ['x', 'y'] }, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
-    { metadata: { name: 'b', labels: { role: 'client' } }, spec: { port: 8600, tags: [] }, status: { conditions: [{ type: 'Ready', status: 'False' }] } },
+    {
+      metadata: { name: 'a', labels: { role: 'server' } },
+      spec: { port: 8500, tags: ['x', 'y'] },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    },
+    {
+      metadata: { name: 'b', labels: { role: 'client' } },
+      spec: { port: 8600, tags: [] },
+      status: { conditions: [{ type: 'Ready', status: 'False' }] },
+    },
   ],
 };
 

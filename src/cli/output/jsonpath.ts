@@ -15,10 +15,7 @@ type Segment =
   | { t: 'slice'; from?: number; to?: number }
   | { t: 'filter'; path: Segment[]; op?: string; value?: unknown };
 
-type Node =
-  | { t: 'text'; text: string }
-  | { t: 'path'; path: Segment[]; source: string }
-  | { t: 'range'; path: Segment[]; body: Node[] };
+type Node = { t: 'text'; text: string } | { t: 'path'; path: Segment[]; source: string } | { t: 'range'; path: Segment[]; body: Node[] };
 
 function bad(template: string, why: string): SwarmopError {
   return new SwarmopError('Invalid', `invalid jsonpath "${template}": ${why}`);
@@ -80,7 +77,8 @@ export function parsePath(src: string, template = src): Segment[] {
       else if (inner.startsWith('?(') && inner.endsWith(')')) {
         const body = inner.slice(2, -1).trim();
         const m = /^(@[^=!<>]*?)\s*(==|!=|<=|>=|<|>)\s*(.+)$/.exec(body);
-        if (m) segs.push({ t: 'filter', path: parsePath(m[1] ?? '@', template), op: m[2] ?? '==', value: parseLiteral(m[3] ?? '', template) });
+        if (m)
+          segs.push({ t: 'filter', path: parsePath(m[1] ?? '@', template), op: m[2] ?? '==', value: parseLiteral(m[3] ?? '', template) });
         else if (/^@/.test(body)) segs.push({ t: 'filter', path: parsePath(body, template) });
         else throw bad(template, `cannot read the filter ${inner}`);
       } else throw bad(template, `cannot read [${inner}]`);
@@ -117,7 +115,8 @@ export function evalPath(root: unknown, segs: readonly Segment[]): unknown[] {
     for (const v of cur) {
       switch (seg.t) {
         case 'field':
-          if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, seg.name)) next.push((v as Record<string, unknown>)[seg.name]);
+          if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, seg.name))
+            next.push((v as Record<string, unknown>)[seg.name]);
           break;
         case 'wild':
           next.push(...children(v));

@@ -9,16 +9,32 @@ const sia: Resource = {
   apiVersion: 'swarmop.io/v1alpha1',
   kind: 'StaticIPAttachment',
   metadata: { name: 'ubuntu114', creationTimestamp: '2026-01-01T00:00:00Z', resourceVersion: '7' },
-  spec: { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', interface: 'eth1' },
+  spec: {
+    host: 'consul01',
+    container: 'ubuntu114',
+    bridge: 'br0',
+    address: '192.168.116.114/24',
+    gateway: '192.168.116.1',
+    interface: 'eth1',
+  },
 };
 
 test('READY is True, or the status with its reason when not True, or Unknown before any controller reported', () => {
   assert.equal(readyOf(sia), 'Unknown');
-  const ready = { ...sia, status: { conditions: [{ type: 'Ready', status: 'False' as const, reason: 'NoContainer', message: '', lastTransitionTime: '' }] } };
+  const ready = {
+    ...sia,
+    status: { conditions: [{ type: 'Ready', status: 'False' as const, reason: 'NoContainer', message: '', lastTransitionTime: '' }] },
+  };
   assert.equal(readyOf(ready), 'False (NoContainer)');
-  const fine = { ...sia, status: { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Attached', message: '', lastTransitionTime: '' }] } };
+  const fine = {
+    ...sia,
+    status: { conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Attached', message: '', lastTransitionTime: '' }] },
+  };
   assert.equal(readyOf(fine), 'True');
-  const going = { ...fine, metadata: { ...fine.metadata, deletionTimestamp: '2026-01-01T00:01:00Z', finalizers: ['swarmop.io/staticip-cleanup'] } };
+  const going = {
+    ...fine,
+    metadata: { ...fine.metadata, deletionTimestamp: '2026-01-01T00:01:00Z', finalizers: ['swarmop.io/staticip-cleanup'] },
+  };
   assert.equal(readyOf(going), 'Terminating', 'deleted, waiting on finalizers');
 });
 

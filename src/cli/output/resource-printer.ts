@@ -136,7 +136,11 @@ export function renderJsonPath(resources: readonly Resource[], template: string,
   return compileJsonPath(template, { allowMissing })(JSON.parse(JSON.stringify(documentBody(resources, single))));
 }
 
-export function renderCustomColumns(resources: readonly Resource[], columns: readonly { header: string; path: string }[], noHeaders = false): string {
+export function renderCustomColumns(
+  resources: readonly Resource[],
+  columns: readonly { header: string; path: string }[],
+  noHeaders = false,
+): string {
   const paths = columns.map((c) => parseFieldSpec(c.path));
   const rows = resources.map((r) => {
     const data: unknown = JSON.parse(JSON.stringify(displayObject(r)));
@@ -145,7 +149,13 @@ export function renderCustomColumns(resources: readonly Resource[], columns: rea
       return found.length === 0 ? '<none>' : found.map(formatValue).join(',');
     });
   });
-  return dropHeader(renderTable(columns.map((c) => c.header), rows), noHeaders);
+  return dropHeader(
+    renderTable(
+      columns.map((c) => c.header),
+      rows,
+    ),
+    noHeaders,
+  );
 }
 
 /** `--sort-by=.spec.host`: numbers numerically, everything else as text; objects without the field last. */

@@ -29,5 +29,8 @@ test('spec and label changes show as a unified diff labelled live vs manifest', 
 
 test('a missing live object diffs as all additions', () => {
   const out = resourceDiff(undefined, base);
-  assert.equal(out.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length, desiredView(base).trimEnd().split('\n').length);
+  assert.equal(
+    out.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length,
+    desiredView(base).trimEnd().split('\n').length,
+  );
 });

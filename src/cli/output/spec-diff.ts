@@ -39,5 +39,8 @@ export function resourceDiff(live: Resource | undefined, desired: Resource): str
 
 /** The diff of one write apply would make: live to merged (after undefined = pruned, all removed). */
 export function applyDiff(ref: string, live: Resource | undefined, merged: Resource | undefined): string {
-  return unifiedDiff(live ? desiredView(live) : '', merged ? desiredView(merged) : '', { oldLabel: `live/${ref}`, newLabel: `merged/${ref}` });
+  return unifiedDiff(live ? desiredView(live) : '', merged ? desiredView(merged) : '', {
+    oldLabel: `live/${ref}`,
+    newLabel: `merged/${ref}`,
+  });
 }

@@ -41,7 +41,7 @@ function diffOps(a: readonly string[], b: readonly string[]): Op[] {
   }
   // Show removals before additions inside each changed run, as diff(1) does.
   const out: Op[] = [];
-  for (let k = 0; k < ops.length; ) {
+  for (let k = 0; k < ops.length;) {
     if (ops[k]!.kind === ' ') {
       out.push(ops[k++]!);
       continue;
@@ -53,11 +53,7 @@ function diffOps(a: readonly string[], b: readonly string[]): Op[] {
   return out;
 }
 
-export function unifiedDiff(
-  oldText: string,
-  newText: string,
-  options: { oldLabel: string; newLabel: string; context?: number },
-): string {
+export function unifiedDiff(oldText: string, newText: string, options: { oldLabel: string; newLabel: string; context?: number }): string {
   const ops = diffOps(lines(oldText), lines(newText));
   if (ops.every((o) => o.kind === ' ')) return '';
   const context = options.context ?? 3;

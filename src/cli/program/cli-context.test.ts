@@ -44,7 +44,9 @@ test('the config file selects currentContext, --context overrides it, and an unk
   assert.equal(resolveWithConfig({ context: 'b' }, io).consulAddr, 'b:1');
   assert.equal(resolveWithConfig({ context: 'b' }, io).prefix, 'swarmop/');
   assert.throws(() => resolveWithConfig({ context: 'c' }, io), { message: `--context "c" is not a context in ${file} (known: a, b)` });
-  assert.deepEqual(resolveWithConfig({}, { env: { SWARMOP_CONFIG: path.join(dir, 'missing.yaml') }, cwd: dir }).settings, { prefix: 'swarmop/' });
+  assert.deepEqual(resolveWithConfig({}, { env: { SWARMOP_CONFIG: path.join(dir, 'missing.yaml') }, cwd: dir }).settings, {
+    prefix: 'swarmop/',
+  });
 });
 
 test('a typo in the config file is refused by field name', () => {
@@ -58,10 +60,29 @@ test('a typo in the config file is refused by field name', () => {
 
 test("the consul CLI's connection flags are a layer of their own; --http-addr wins over --consul-addr", () => {
   const g = resolveGlobals(
-    { httpAddr: 'https://h:8501', consulAddr: 'old:1', token: 't', tokenFile: '/tf', caFile: '/ca', caPath: '/ca.d', clientCert: '/c', clientKey: '/k', tlsServerName: 'n' },
+    {
+      httpAddr: 'https://h:8501',
+      consulAddr: 'old:1',
+      token: 't',
+      tokenFile: '/tf',
+      caFile: '/ca',
+      caPath: '/ca.d',
+      clientCert: '/c',
+      clientKey: '/k',
+      tlsServerName: 'n',
+    },
     { CONSUL_HTTP_ADDR: 'env:1', CONSUL_CACERT: '/env/ca' },
   );
-  assert.deepEqual(g.consulFlags, { address: 'https://h:8501', token: 't', tokenFile: '/tf', caFile: '/ca', caPath: '/ca.d', clientCert: '/c', clientKey: '/k', tlsServerName: 'n' });
+  assert.deepEqual(g.consulFlags, {
+    address: 'https://h:8501',
+    token: 't',
+    tokenFile: '/tf',
+    caFile: '/ca',
+    caPath: '/ca.d',
+    clientCert: '/c',
+    clientKey: '/k',
+    tlsServerName: 'n',
+  });
   assert.equal(g.consulAddr, 'https://h:8501');
   assert.equal(g.settings.caFile, '/ca');
 });
@@ -79,5 +100,8 @@ test('the store connection layers flags over the environment over the context, a
 test('SWARMOP_REVISION_HISTORY_LIMIT sets the revisions kept per object; anything but 1-9999 is refused', () => {
   assert.equal(revisionLimitFrom({}), 10);
   assert.equal(revisionLimitFrom({ SWARMOP_REVISION_HISTORY_LIMIT: '3' }), 3);
-  assert.throws(() => revisionLimitFrom({ SWARMOP_REVISION_HISTORY_LIMIT: '0' }), { code: 'Invalid', message: 'SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "0"' });
+  assert.throws(() => revisionLimitFrom({ SWARMOP_REVISION_HISTORY_LIMIT: '0' }), {
+    code: 'Invalid',
+    message: 'SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "0"',
+  });
 });

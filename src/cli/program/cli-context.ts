@@ -69,7 +69,12 @@ export interface CliContext {
 export { DEFAULT_PREFIX };
 
 /** flag > env > context, per field; the prefix always ends with "/". */
-export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: ConnectionSettings = {}, contextName?: string): GlobalOptions {
+export function resolveGlobals(
+  flags: GlobalFlags,
+  env: CliIo['env'],
+  context: ConnectionSettings = {},
+  contextName?: string,
+): GlobalOptions {
   const consulFlags: ConsulSettings = {};
   const addrFlag = flags.httpAddr || flags.consulAddr;
   if (addrFlag) consulFlags.address = addrFlag;
@@ -96,7 +101,8 @@ export function resolveGlobals(flags: GlobalFlags, env: CliIo['env'], context: C
 export function resolveWithConfig(flags: GlobalFlags, io: Pick<CliIo, 'env' | 'cwd'>): GlobalOptions {
   const file = configFilePath(flags.configFile, io.env, io.cwd);
   if (file === undefined) {
-    if (flags.context !== undefined) throw new SwarmopError('Invalid', '--context needs a config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG');
+    if (flags.context !== undefined)
+      throw new SwarmopError('Invalid', '--context needs a config file: set HOME, XDG_CONFIG_HOME or SWARMOP_CONFIG');
     return resolveGlobals(flags, io.env);
   }
   const selected = selectContext(loadConfig(file), flags.context, file);
@@ -127,7 +133,8 @@ export const openConsulStore: OpenStore = (globals, env) => {
 export function revisionLimitFrom(env: CliIo['env']): number {
   const text = env.SWARMOP_REVISION_HISTORY_LIMIT;
   if (text === undefined || text === '') return DEFAULT_REVISION_LIMIT;
-  if (!/^[1-9][0-9]{0,3}$/.test(text)) throw new SwarmopError('Invalid', `SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "${text}"`);
+  if (!/^[1-9][0-9]{0,3}$/.test(text))
+    throw new SwarmopError('Invalid', `SWARMOP_REVISION_HISTORY_LIMIT must be a number from 1 to 9999, got "${text}"`);
   return Number(text);
 }
 

@@ -8,7 +8,10 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['check manifests with no Consul reachable (schema and cross-document checks)', 'swarmop apply -f manifests/ --dry-run=client'],
     ['every check of a real apply, nothing written', 'swarmop apply -f manifests/ --dry-run=server'],
     ['keep a folder applied while you edit it', 'swarmop apply -f manifests/ --watch --prune'],
-    ['a CI job: apply a folder, delete what was removed from it', 'swarmop apply -f manifests/ --prune --applyset fleet --field-manager ci'],
+    [
+      'a CI job: apply a folder, delete what was removed from it',
+      'swarmop apply -f manifests/ --prune --applyset fleet --field-manager ci',
+    ],
     ['what the last apply recorded for one object', 'swarmop apply view-last-applied sia/ubuntu114'],
   ],
   diff: [
@@ -30,7 +33,10 @@ export const COMMAND_EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   operator: [
     ['run the controllers with leader election and controller-runtime log keys', 'swarmop operator --leader-elect --log-format json'],
-    ['serve metrics on every interface, behind a token (Authorization: Bearer)', 'SWARMOP_METRICS_TOKEN=$(openssl rand -hex 16) swarmop operator --metrics-addr :9464'],
+    [
+      'serve metrics on every interface, behind a token (Authorization: Bearer)',
+      'SWARMOP_METRICS_TOKEN=$(openssl rand -hex 16) swarmop operator --metrics-addr :9464',
+    ],
     ['run another network helper image (any image with ip, nsenter, sh, cat, sleep)', 'swarmop operator --helper-image acme/nethelper:1'],
   ],
   ui: [

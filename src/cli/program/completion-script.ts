@@ -15,7 +15,9 @@ function flagsOf(cmd: Command): string[] {
 
 /** Flags that take a value (so the word after them is not a command or a name). */
 function valueFlagsOf(cmd: Command): string[] {
-  return cmd.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => typeof f === 'string'));
+  return cmd.options
+    .filter((o) => o.required || o.optional)
+    .flatMap((o) => [o.long, o.short].filter((f): f is string => typeof f === 'string'));
 }
 
 function shellWords(words: readonly string[]): string {
@@ -36,7 +38,9 @@ export function bashCompletion(program: Command): string {
   return `# swarmop completion for bash (and zsh through bashcompinit).
 # bash: source <(swarmop completion bash)    zsh: source <(swarmop completion zsh)
 _swarmop_value_flag() {
-  case "$1" in ${shellWords([...new Set(valueFlags)]).split(' ').join('|')}) return 0 ;; esac
+  case "$1" in ${shellWords([...new Set(valueFlags)])
+    .split(' ')
+    .join('|')}) return 0 ;; esac
   return 1
 }
 _swarmop() {

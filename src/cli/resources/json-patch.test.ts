@@ -26,7 +26,10 @@ test('json patch: add, remove, replace, move, copy, test', () => {
 });
 
 test('json patch errors name the operation and the path', () => {
-  assert.throws(() => applyJsonPatch({}, [{ op: 'remove', path: '/metadata/finalizers' }]), /operation 0: path "\/metadata\/finalizers" does not exist/);
+  assert.throws(
+    () => applyJsonPatch({}, [{ op: 'remove', path: '/metadata/finalizers' }]),
+    /operation 0: path "\/metadata\/finalizers" does not exist/,
+  );
   assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'replace', path: '/b', value: 1 }]), /operation 0: path "\/b" does not exist/);
   assert.throws(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }]), /test failed/);
   assert.throws(() => applyJsonPatch({}, [{ op: 'frob', path: '/a' }]), /unknown op "frob"/);

@@ -90,7 +90,8 @@ function addAt(doc: Json, pointer: string, value: Json, i: number, replace: bool
     if (key === '-' && !replace) parent.push(value);
     else {
       const idx = Number(key);
-      if (!/^\d+$/.test(key) || idx > parent.length || (replace && idx >= parent.length)) throw bad(i, `index "${key}" is out of range at "${pointer}"`);
+      if (!/^\d+$/.test(key) || idx > parent.length || (replace && idx >= parent.length))
+        throw bad(i, `index "${key}" is out of range at "${pointer}"`);
       if (replace) parent[idx] = value;
       else parent.splice(idx, 0, value);
     }
@@ -127,7 +128,8 @@ export function applyJsonPatch(target: Json, ops: unknown): Json {
         break;
       }
       case 'test':
-        if (!isDeepStrictEqual(getAt(doc, op.path, i), op.value)) throw bad(i, `test failed: "${op.path}" is not ${JSON.stringify(op.value)}`);
+        if (!isDeepStrictEqual(getAt(doc, op.path, i), op.value))
+          throw bad(i, `test failed: "${op.path}" is not ${JSON.stringify(op.value)}`);
         break;
       default:
         throw bad(i, `unknown op "${op.op}" (add, remove, replace, move, copy, test)`);

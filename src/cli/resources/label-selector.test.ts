@@ -20,7 +20,10 @@ test('only pure equality selectors convert to a plain map', () => {
 });
 
 test('an unparsable selector is invalid input', () => {
-  assert.throws(() => parseLabelSelector('a=b=c'), (e) => isSwarmopError(e, 'Invalid'));
+  assert.throws(
+    () => parseLabelSelector('a=b=c'),
+    (e) => isSwarmopError(e, 'Invalid'),
+  );
 });
 
 test('set-based terms: in and notin, with commas inside the parentheses', () => {
@@ -36,6 +39,10 @@ test('set-based terms: in and notin, with commas inside the parentheses', () => 
   assert.equal(matchesSelector(undefined, parseLabelSelector('zone in (a)')), false);
   assert.equal(selectorToEqualityMap(parseLabelSelector('a=1,b in (2)')), undefined);
   for (const bad of ['role in server', 'role in ()', 'role in (a', 'role notin (a b)']) {
-    assert.throws(() => parseLabelSelector(bad), (e) => isSwarmopError(e, 'Invalid') && e.message.startsWith(`invalid label selector "${bad}"`), bad);
+    assert.throws(
+      () => parseLabelSelector(bad),
+      (e) => isSwarmopError(e, 'Invalid') && e.message.startsWith(`invalid label selector "${bad}"`),
+      bad,
+    );
   }
 });

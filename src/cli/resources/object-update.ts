@@ -50,7 +50,8 @@ export async function updateObject(
     if (!live) throw notFound(ref.kind, ref.name);
     const before = editableDocument(live);
     const after = change(structuredClone(before));
-    if (Object.hasOwn(after, 'status')) throw new SwarmopError('Invalid', 'status is written only by controllers; it cannot be changed here');
+    if (Object.hasOwn(after, 'status'))
+      throw new SwarmopError('Invalid', 'status is written only by controllers; it cannot be changed here');
     if (isDeepStrictEqual(after, before)) return 'unchanged';
     const afterName = (after.metadata as { name?: unknown } | undefined)?.name;
     if (after.kind !== before.kind || afterName !== ref.name) {

@@ -35,8 +35,10 @@ export function parseResourceArgs(args: readonly string[]): ResourceArgs {
   }
   const names = args.slice(1);
   if (names.length === 0) return { type: 'kinds', kinds };
-  if (kinds.length !== 1) throw new SwarmopError('Invalid', `names need exactly one resource type, got "${first}" (use KIND/NAME for several kinds)`);
-  for (const n of names) if (n.includes('/')) throw new SwarmopError('Invalid', `"${n}": give either KIND NAME... or KIND/NAME..., not both`);
+  if (kinds.length !== 1)
+    throw new SwarmopError('Invalid', `names need exactly one resource type, got "${first}" (use KIND/NAME for several kinds)`);
+  for (const n of names)
+    if (n.includes('/')) throw new SwarmopError('Invalid', `"${n}": give either KIND NAME... or KIND/NAME..., not both`);
   return { type: 'refs', refs: names.map((name) => ({ kind: kinds[0]!, name })) };
 }
 

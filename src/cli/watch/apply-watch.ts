@@ -76,12 +76,17 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     }
   };
 
-  const settings = (): ApplySettings => ({ ...options.settings, mode: options.dryRun, ...(options.prune && options.pruneSet ? { prune: options.pruneSet } : {}) });
+  const settings = (): ApplySettings => ({
+    ...options.settings,
+    mode: options.dryRun,
+    ...(options.prune && options.pruneSet ? { prune: options.pruneSet } : {}),
+  });
 
   /** The whole set, applied and pruned as one (the store records the set). */
   const applySet = async (): Promise<void> => {
     const all: string[] = [];
-    for (const p of options.paths) all.push(...(await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive })).map((f) => path.resolve(io.cwd, f)));
+    for (const p of options.paths)
+      all.push(...(await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive })).map((f) => path.resolve(io.cwd, f)));
     const loaded = validateSources(await readSources(all));
     if (loaded.errors.length > 0) {
       for (const e of loaded.errors) io.stderr(`${e}\n`);
@@ -99,7 +104,9 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     const errors = perFile.flatMap((p) => p.errors);
     if (errors.length > 0) {
       for (const e of errors) io.stderr(`${e}\n`);
-      io.stderr(`error: ${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing applied from ${files.map(display).join(', ')}\n`);
+      io.stderr(
+        `error: ${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing applied from ${files.map(display).join(', ')}\n`,
+      );
       return;
     }
     const resources = perFile.flatMap((p) => p.resources);
@@ -147,10 +154,12 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     const toRemove = [...removed];
     changed.clear();
     removed.clear();
-    running = running.then(() => report(io, async () => {
-      await removeFiles(toRemove);
-      await applyFiles(toApply);
-    }));
+    running = running.then(() =>
+      report(io, async () => {
+        await removeFiles(toRemove);
+        await applyFiles(toApply);
+      }),
+    );
   };
   const schedule = (): void => {
     if (timer) clearTimeout(timer);

@@ -12,7 +12,14 @@ function obj(generation: number, ready: 'True' | 'False', observedGeneration?: n
     spec: {},
     status: {
       conditions: [
-        { type: 'Ready', status: ready, reason: 'r', message: '', lastTransitionTime: '2026-01-01T00:00:00Z', ...(observedGeneration === undefined ? {} : { observedGeneration }) },
+        {
+          type: 'Ready',
+          status: ready,
+          reason: 'r',
+          message: '',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+          ...(observedGeneration === undefined ? {} : { observedGeneration }),
+        },
       ],
     },
   };
@@ -22,7 +29,10 @@ test('--for parses condition with default True, explicit values and delete', () 
   assert.deepEqual(parseWaitFor('condition=Ready'), { type: 'condition', condition: 'Ready', status: 'True' });
   assert.deepEqual(parseWaitFor('condition=Ready=false'), { type: 'condition', condition: 'Ready', status: 'False' });
   assert.deepEqual(parseWaitFor('delete'), { type: 'delete' });
-  assert.throws(() => parseWaitFor('ready'), (e) => isSwarmopError(e, 'Invalid'));
+  assert.throws(
+    () => parseWaitFor('ready'),
+    (e) => isSwarmopError(e, 'Invalid'),
+  );
 });
 
 test('a missing object never satisfies a condition wait but satisfies a delete wait', () => {

@@ -6,9 +6,7 @@
 import type { Resource } from '../../crds/meta.js';
 import { SwarmopError } from '../../errors.js';
 
-export type WaitFor =
-  | { type: 'condition'; condition: string; status: string }
-  | { type: 'delete' };
+export type WaitFor = { type: 'condition'; condition: string; status: string } | { type: 'delete' };
 
 export function parseWaitFor(text: string): WaitFor {
   if (text === 'delete') return { type: 'delete' };

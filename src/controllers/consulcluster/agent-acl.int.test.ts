@@ -42,18 +42,55 @@ async function startAgent(name: string, role: 'server' | 'client', bootstrapExpe
   const file = agentConfigFile({ role, gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!;
   const configPath = join(root, `${name}-secrets.json`);
   writeFileSync(configPath, file.content.reveal(), { mode: 0o600 });
-  const args = agentArgs({ role, node: name, address: '127.0.0.1', datacenter: 'dc1', ui: false, bootstrapExpect, retryJoin: [], acl: { defaultPolicy: 'deny' }, configFile: configPath });
+  const args = agentArgs({
+    role,
+    node: name,
+    address: '127.0.0.1',
+    datacenter: 'dc1',
+    ui: false,
+    bootstrapExpect,
+    retryJoin: [],
+    acl: { defaultPolicy: 'deny' },
+    configFile: configPath,
+  });
   const aclHcl = args[args.indexOf('-config-file') - 1]!;
   assert.equal(flagValue(args, '-config-file'), configPath);
   const out = openSync(join(root, `${name}.log`), 'a');
   const child = spawn(
     await consulBinary(),
     [
-      'agent', ...(role === 'server' ? ['-server', '-bootstrap-expect', String(bootstrapExpect)] : []),
-      '-node', name, '-bind', '127.0.0.1', '-client', '127.0.0.1', '-data-dir', dir,
-      '-http-port', String(http), '-dns-port', '-1', '-grpc-port', '-1', '-serf-lan-port', String(serf), '-serf-wan-port', String(wan!),
-      '-server-port', String(server!), '-log-level', 'warn',
-      '-hcl', 'disable_update_check = true', '-hcl', 'performance { raft_multiplier = 1 }', '-hcl', aclHcl, '-config-file', configPath,
+      'agent',
+      ...(role === 'server' ? ['-server', '-bootstrap-expect', String(bootstrapExpect)] : []),
+      '-node',
+      name,
+      '-bind',
+      '127.0.0.1',
+      '-client',
+      '127.0.0.1',
+      '-data-dir',
+      dir,
+      '-http-port',
+      String(http),
+      '-dns-port',
+      '-1',
+      '-grpc-port',
+      '-1',
+      '-serf-lan-port',
+      String(serf),
+      '-serf-wan-port',
+      String(wan!),
+      '-server-port',
+      String(server!),
+      '-log-level',
+      'warn',
+      '-hcl',
+      'disable_update_check = true',
+      '-hcl',
+      'performance { raft_multiplier = 1 }',
+      '-hcl',
+      aclHcl,
+      '-config-file',
+      configPath,
     ],
     { stdio: ['ignore', out, out] },
   );
@@ -74,56 +111,89 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-test('an ACL default-deny cluster configured only through the rendered file is observed, joined and repaired with the tokens', { timeout: 120_000 }, async () => {
-  const s1 = await startAgent('s1', 'server', 2);
-  assert.equal(statSync(join(root, 's1-secrets.json')).mode & 0o777, 0o600);
+test(
+  'an ACL default-deny cluster configured only through the rendered file is observed, joined and repaired with the tokens',
+  { timeout: 120_000 },
+  async () => {
+    const s1 = await startAgent('s1', 'server', 2);
+    assert.equal(statSync(join(root, 's1-secrets.json')).mode & 0o777, 0o600);
 
-  // Before the first leader the master token does not exist yet: the agent master token answers.
-  const early = await eventually('s1 answering with its agent master token', async () => {
-    const v = await readAgentView('127.0.0.1', opts(s1));
-    return v.reachable ? v : undefined;
-  }, { intervalMs: 200 });
-  assert.equal(early.leader, '');
-  assert.deepEqual(early.members.map((m) => [m.name, m.status]), [['s1', 'alive']]);
-  assert.deepEqual(await readAgentView('127.0.0.1', opts(s1, {})), { address: '127.0.0.1', reachable: false, denied: true, leader: '', members: [], raft: [] }, 'without a token the agent refuses');
-  const other = agentTokens(crypto.randomUUID(), true);
-  assert.equal((await readAgentView('127.0.0.1', opts(s1, other))).denied, true, 'another token is refused too');
+    // Before the first leader the master token does not exist yet: the agent master token answers.
+    const early = await eventually(
+      's1 answering with its agent master token',
+      async () => {
+        const v = await readAgentView('127.0.0.1', opts(s1));
+        return v.reachable ? v : undefined;
+      },
+      { intervalMs: 200 },
+    );
+    assert.equal(early.leader, '');
+    assert.deepEqual(
+      early.members.map((m) => [m.name, m.status]),
+      [['s1', 'alive']],
+    );
+    assert.deepEqual(
+      await readAgentView('127.0.0.1', opts(s1, {})),
+      { address: '127.0.0.1', reachable: false, denied: true, leader: '', members: [], raft: [] },
+      'without a token the agent refuses',
+    );
+    const other = agentTokens(crypto.randomUUID(), true);
+    assert.equal((await readAgentView('127.0.0.1', opts(s1, other))).denied, true, 'another token is refused too');
 
-  const s2 = await startAgent('s2', 'server', 2);
-  await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined), { intervalMs: 200 });
-  await joinVia('127.0.0.1', `127.0.0.1:${s2.serf}`, opts(s1));
-  const formed = await eventually('a leader and two voting raft peers', async () => {
-    const v = await readAgentView('127.0.0.1', opts(s1));
-    // Autopilot's health goes to the leader: with the token it answers for both servers.
-    return v.leader !== '' && v.raft.length === 2 && (await readAutopilotHealth('127.0.0.1', opts(s1)))?.length === 2 ? v : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 200 });
-  assert.deepEqual(formed.raft.map((p) => p.node).sort(), ['s1', 's2']);
-  assert.deepEqual(formed.members.map((m) => [m.name, m.status]).sort(), [['s1', 'alive'], ['s2', 'alive']]);
+    const s2 = await startAgent('s2', 'server', 2);
+    await eventually('s2 answering', async () => ((await readAgentView('127.0.0.1', opts(s2))).reachable ? true : undefined), {
+      intervalMs: 200,
+    });
+    await joinVia('127.0.0.1', `127.0.0.1:${s2.serf}`, opts(s1));
+    const formed = await eventually(
+      'a leader and two voting raft peers',
+      async () => {
+        const v = await readAgentView('127.0.0.1', opts(s1));
+        // Autopilot's health goes to the leader: with the token it answers for both servers.
+        return v.leader !== '' && v.raft.length === 2 && (await readAutopilotHealth('127.0.0.1', opts(s1)))?.length === 2 ? v : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    assert.deepEqual(formed.raft.map((p) => p.node).sort(), ['s1', 's2']);
+    assert.deepEqual(formed.members.map((m) => [m.name, m.status]).sort(), [
+      ['s1', 'alive'],
+      ['s2', 'alive'],
+    ]);
 
-  // Default deny: anonymous calls see no member and no raft configuration.
-  const anonymous = await readAgentView('127.0.0.1', opts(s1, {}));
-  assert.deepEqual(anonymous.members, []);
-  assert.deepEqual(anonymous.raft, []);
+    // Default deny: anonymous calls see no member and no raft configuration.
+    const anonymous = await readAgentView('127.0.0.1', opts(s1, {}));
+    assert.deepEqual(anonymous.members, []);
+    assert.deepEqual(anonymous.raft, []);
 
-  // The gossip key is the one from the file (a new one replaces it through the keyring API, below).
-  assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1)), GOSSIP), true);
-  await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
-  // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
-  const c1 = await startAgent('c1', 'client', 0);
-  await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined), { intervalMs: 200 });
-  await joinVia('127.0.0.1', `127.0.0.1:${s1.serf}`, opts(c1));
-  const status = async (n: string) => (await readAgentView('127.0.0.1', opts(s1))).members.find((m) => m.name === n)?.status;
-  await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined), { intervalMs: 200 });
-  c1.child.kill('SIGKILL');
-  await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
-  await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
-  await forceLeave('127.0.0.1', 'c1', opts(s1));
-  await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined), { intervalMs: 200 });
+    // The gossip key is the one from the file (a new one replaces it through the keyring API, below).
+    assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1)), GOSSIP), true);
+    await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
+    // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
+    const c1 = await startAgent('c1', 'client', 0);
+    await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined), {
+      intervalMs: 200,
+    });
+    await joinVia('127.0.0.1', `127.0.0.1:${s1.serf}`, opts(c1));
+    const status = async (n: string) => (await readAgentView('127.0.0.1', opts(s1))).members.find((m) => m.name === n)?.status;
+    await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined), { intervalMs: 200 });
+    c1.child.kill('SIGKILL');
+    await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
+    await forceLeave('127.0.0.1', 'c1', opts(s1));
+    await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined), { intervalMs: 200 });
 
-  // Last: once the cluster is on a new key, an agent started with the old file could not join.
-  const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
-  const removed = await rotateGossipKey('127.0.0.1', NEW_KEY, staleKeys(await readKeyring('127.0.0.1', opts(s1)), NEW_KEY), opts(s1));
-  assert.equal(removed, 1);
-  const rotated = await readKeyring('127.0.0.1', opts(s2));
-  assert.equal(keyringIsCurrent(rotated, NEW_KEY), true, JSON.stringify(rotated.map((p) => ({ ...p, keys: Object.keys(p.keys).map((k) => k === NEW_KEY ? 'new' : 'other') }))));
-});
+    // Last: once the cluster is on a new key, an agent started with the old file could not join.
+    const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+    const removed = await rotateGossipKey('127.0.0.1', NEW_KEY, staleKeys(await readKeyring('127.0.0.1', opts(s1)), NEW_KEY), opts(s1));
+    assert.equal(removed, 1);
+    const rotated = await readKeyring('127.0.0.1', opts(s2));
+    assert.equal(
+      keyringIsCurrent(rotated, NEW_KEY),
+      true,
+      JSON.stringify(rotated.map((p) => ({ ...p, keys: Object.keys(p.keys).map((k) => (k === NEW_KEY ? 'new' : 'other')) }))),
+    );
+  },
+);

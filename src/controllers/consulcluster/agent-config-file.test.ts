@@ -20,8 +20,12 @@ test('a client gets no master token; without ACLs only the agent token; without 
   assert.deepEqual(JSON.parse(agentConfigFile({ role: 'client', aclToken: TOKEN, aclEnabled: true })!.content.reveal()), {
     acl: { tokens: { agent: TOKEN, agent_master: agentMasterToken(TOKEN) } },
   });
-  assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: false })!.content.reveal()), { acl: { tokens: { agent: TOKEN } } });
-  assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', gossipKey: GOSSIP, aclEnabled: false })!.content.reveal()), { encrypt: GOSSIP });
+  assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: false })!.content.reveal()), {
+    acl: { tokens: { agent: TOKEN } },
+  });
+  assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', gossipKey: GOSSIP, aclEnabled: false })!.content.reveal()), {
+    encrypt: GOSSIP,
+  });
   assert.equal(agentConfigFile({ role: 'server', aclEnabled: true }), undefined);
 });
 

@@ -47,7 +47,8 @@ before(async () => {
   engine = await startDockerEngine({ name: 'secretsup' });
   docker = new Docker({ socketPath: engine.socketPath });
   // The engine's data root outlives a run: leftovers of an interrupted one go first.
-  for (const c of await docker.listContainers({ all: true, filters: { name: ['swarmop-consul-up'] } })) await docker.getContainer(c.Id).remove({ force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { name: ['swarmop-consul-up'] } }))
+    await docker.getContainer(c.Id).remove({ force: true });
   await importImage('swarmop-test/consul-like:official', '');
   await importImage('swarmop-test/consul-like:user', 'app');
 });
@@ -60,21 +61,36 @@ for (const [image, owner] of [
   ['swarmop-test/consul-like:official', { uid: 100, gid: 1000 }],
   ['swarmop-test/consul-like:user', { uid: 2000, gid: 2001 }],
 ] as const) {
-  test(`${image}: the secrets file is in the container before start, 0600, owned by ${owner.uid}:${owner.gid}; inspect shows only its path`, { timeout: 60_000 }, async () => {
-    const spec = { datacenter: 'dc', image, ui: false, servers: [{ host: 'h1', node: 'n1' }], bootstrapExpect: 1, dataDir: '/tmp/swarmop-secretsup', acl: { enabled: true, defaultPolicy: 'deny' as const } };
-    const agent = desiredAgents(`up${owner.uid}`, spec, () => '127.0.0.1', { gossipKey: GOSSIP, aclToken: TOKEN }).agents[0]!;
-    // The container never runs a real agent: the image has no binary, so it exits at once; the file is what counts.
-    const id = await createAgent(docker, agent, { stopTimeoutSec: 1, pullTimeoutMs: 1000, http: {} });
-    try {
-      const f = await fileIn(id, '/consul/config/swarmop-secrets.json');
-      assert.equal(f.mode & 0o777, 0o600);
-      assert.deepEqual([f.uid, f.gid], [owner.uid, owner.gid]);
-      assert.equal(f.content.toString(), agentConfigFile({ role: 'server', gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!.content.reveal());
-      const inspect = JSON.stringify(await docker.getContainer(id).inspect());
-      assert.ok(!inspect.includes(GOSSIP) && !inspect.includes(TOKEN), 'a secret in docker inspect');
-      assert.ok(inspect.includes('/consul/config/swarmop-secrets.json'));
-    } finally {
-      await removeContainer(docker, id, 1);
-    }
-  });
+  test(
+    `${image}: the secrets file is in the container before start, 0600, owned by ${owner.uid}:${owner.gid}; inspect shows only its path`,
+    { timeout: 60_000 },
+    async () => {
+      const spec = {
+        datacenter: 'dc',
+        image,
+        ui: false,
+        servers: [{ host: 'h1', node: 'n1' }],
+        bootstrapExpect: 1,
+        dataDir: '/tmp/swarmop-secretsup',
+        acl: { enabled: true, defaultPolicy: 'deny' as const },
+      };
+      const agent = desiredAgents(`up${owner.uid}`, spec, () => '127.0.0.1', { gossipKey: GOSSIP, aclToken: TOKEN }).agents[0]!;
+      // The container never runs a real agent: the image has no binary, so it exits at once; the file is what counts.
+      const id = await createAgent(docker, agent, { stopTimeoutSec: 1, pullTimeoutMs: 1000, http: {} });
+      try {
+        const f = await fileIn(id, '/consul/config/swarmop-secrets.json');
+        assert.equal(f.mode & 0o777, 0o600);
+        assert.deepEqual([f.uid, f.gid], [owner.uid, owner.gid]);
+        assert.equal(
+          f.content.toString(),
+          agentConfigFile({ role: 'server', gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!.content.reveal(),
+        );
+        const inspect = JSON.stringify(await docker.getContainer(id).inspect());
+        assert.ok(!inspect.includes(GOSSIP) && !inspect.includes(TOKEN), 'a secret in docker inspect');
+        assert.ok(inspect.includes('/consul/config/swarmop-secrets.json'));
+      } finally {
+        await removeContainer(docker, id, 1);
+      }
+    },
+  );
 }

@@ -22,8 +22,14 @@ test("the image's USER wins: a name, a uid, name:group and uid:gid", async () =>
 });
 
 test('a USER the image does not know is a clear error', async () => {
-  await assert.rejects(resolveAgentUser('nobody2', files({ '/etc/passwd': PASSWD })), /the image's user "nobody2" is not in its \/etc\/passwd/);
-  await assert.rejects(resolveAgentUser('app:nogroup', files({ '/etc/passwd': PASSWD, '/etc/group': GROUP })), /group "nogroup" is not in its \/etc\/group/);
+  await assert.rejects(
+    resolveAgentUser('nobody2', files({ '/etc/passwd': PASSWD })),
+    /the image's user "nobody2" is not in its \/etc\/passwd/,
+  );
+  await assert.rejects(
+    resolveAgentUser('app:nogroup', files({ '/etc/passwd': PASSWD, '/etc/group': GROUP })),
+    /group "nogroup" is not in its \/etc\/group/,
+  );
 });
 
 test("a file read from an image's filesystem is read up to its cap, not whole", async () => {

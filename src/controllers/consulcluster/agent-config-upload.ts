@@ -48,17 +48,22 @@ export async function resolveAgentUser(imageUser: string, readFile: (path: strin
   if (NUMERIC.test(user)) {
     // As docker does: the primary group of that uid's passwd entry, else root's group.
     const uid = Number(user);
-    const line = ((await readFile('/etc/passwd')) ?? '').split('\n').map((l) => l.split(':')).find((f) => f.length >= 4 && Number(f[2]) === uid);
+    const line = ((await readFile('/etc/passwd')) ?? '')
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f.length >= 4 && Number(f[2]) === uid);
     resolved = { uid, gid: line ? Number(line[3]) : 0 };
   } else {
     const entry = passwdEntry((await readFile('/etc/passwd')) ?? '', user);
-    if (!entry) throw new SwarmopError('Invalid', `the image's user "${user}" is not in its /etc/passwd; cannot give it the agent's config file`);
+    if (!entry)
+      throw new SwarmopError('Invalid', `the image's user "${user}" is not in its /etc/passwd; cannot give it the agent's config file`);
     resolved = entry;
   }
   if (group === undefined) return resolved;
   if (NUMERIC.test(group)) return { uid: resolved.uid, gid: Number(group) };
   const gid = groupEntry((await readFile('/etc/group')) ?? '', group);
-  if (gid === undefined) throw new SwarmopError('Invalid', `the image's group "${group}" is not in its /etc/group; cannot give it the agent's config file`);
+  if (gid === undefined)
+    throw new SwarmopError('Invalid', `the image's group "${group}" is not in its /etc/group; cannot give it the agent's config file`);
   return { uid: resolved.uid, gid };
 }
 
@@ -89,7 +94,12 @@ export async function putAgentConfigFile(c: Docker.Container, imageUser: string,
   // Relative to "/": the engine creates missing parent folders, so any image layout works.
   // The TLS certificate and key come with it (same mode and owner), one archive each.
   for (const f of [file, ...(file.extraFiles ?? [])]) {
-    const tar = tarOneFile({ name: f.path.replace(/^\/+/, ''), content: Buffer.from(f.content.reveal(), 'utf8'), mode: SECRETS_FILE_MODE, ...owner });
+    const tar = tarOneFile({
+      name: f.path.replace(/^\/+/, ''),
+      content: Buffer.from(f.content.reveal(), 'utf8'),
+      mode: SECRETS_FILE_MODE,
+      ...owner,
+    });
     await c.putArchive(tar, { path: '/' });
   }
   return owner;

@@ -53,7 +53,9 @@ const spec: ConsulClusterSpec = {
 /** The rendered agent, with the container's paths moved into DIR and the ports made free. */
 async function startRenderedAgent(): Promise<void> {
   const tls = new Map([['tls-s1', { ca: pki.ca.cert, cert: pki.server.cert, key: pki.server.key }]]);
-  const [agent] = desiredAgents('tls', spec, () => undefined, { tls, aclToken: TOKEN, gossipKey: GOSSIP }, [], { dialect: 'legacy' }).agents;
+  const [agent] = desiredAgents('tls', spec, () => undefined, { tls, aclToken: TOKEN, gossipKey: GOSSIP }, [], {
+    dialect: 'legacy',
+  }).agents;
   const local = (p: string) => p.replaceAll(`${TLS_DIR}/`, `${DIR}/tls/`).replace('/consul/config/', `${DIR}/config/`);
   mkdirSync(join(DIR, 'tls'));
   mkdirSync(join(DIR, 'config'));
@@ -78,11 +80,16 @@ before(async () => {
   operatorTls = { ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key };
   await startRenderedAgent();
   try {
-    await eventually('the TLS agent to elect itself over HTTPS', async () => (await readAgentView('127.0.0.1', { port: httpsPort, tls: operatorTls, ...tokens })).leader !== '', {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-      stopIf: () => (child?.exitCode !== null ? `consul exited: ${readFileSync(join(DIR, 'consul.log'), 'utf8').slice(-2000)}` : undefined),
-    });
+    await eventually(
+      'the TLS agent to elect itself over HTTPS',
+      async () => (await readAgentView('127.0.0.1', { port: httpsPort, tls: operatorTls, ...tokens })).leader !== '',
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        stopIf: () =>
+          child?.exitCode !== null ? `consul exited: ${readFileSync(join(DIR, 'consul.log'), 'utf8').slice(-2000)}` : undefined,
+      },
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${readFileSync(join(DIR, 'consul.log'), 'utf8').slice(-2000)}`, { cause: err });
   }
@@ -100,17 +107,26 @@ after(async () => {
 describe('a TLS and ACL agent rendered by swarmop (Consul 1.8.7)', { concurrency: false }, () => {
   test('the operator reads it over HTTPS with the CA and its client certificate', async () => {
     const members = await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls, ...tokens });
-    assert.deepEqual(members.map((m) => [m.name, m.status, m.role]), [['tls-s1', 'alive', 'server']]);
+    assert.deepEqual(
+      members.map((m) => [m.name, m.status, m.role]),
+      [['tls-s1', 'alive', 'server']],
+    );
     // The rendered ACL config took effect too: default deny hides the members from a call without a token.
     assert.deepEqual(await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls }), []);
   });
 
   test('a client certificate from another CA is refused; so is the agent for a client that does not trust its CA', async () => {
-    await assert.rejects(readMembers('127.0.0.1', { port: httpsPort, tls: { ca: pki.ca.cert, cert: otherPki.cli.cert, key: otherPki.cli.key } }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'Unavailable');
-      return true;
-    });
-    await assert.rejects(readMembers('127.0.0.1', { port: httpsPort, tls: { ca: otherPki.ca.cert, cert: pki.cli.cert, key: pki.cli.key } }), /self[- ]signed|unable to verify|certificate/i);
+    await assert.rejects(
+      readMembers('127.0.0.1', { port: httpsPort, tls: { ca: pki.ca.cert, cert: otherPki.cli.cert, key: otherPki.cli.key } }),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'Unavailable');
+        return true;
+      },
+    );
+    await assert.rejects(
+      readMembers('127.0.0.1', { port: httpsPort, tls: { ca: otherPki.ca.cert, cert: pki.cli.cert, key: pki.cli.key } }),
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   });
 
   test('plain HTTP is refused on the HTTPS port, and no plain-HTTP listener runs (ports.http = -1)', async () => {
@@ -132,15 +148,22 @@ describe('a TLS and ACL agent rendered by swarmop (Consul 1.8.7)', { concurrency
     assert.deepEqual(problems, []);
     const server = { what: 'node s1', ...pki.server, address: '127.0.0.1', serverName: 'server.dc1.consul' };
     assert.deepEqual(checkCert(ca!, server, now), { problems: [] });
-    assert.deepEqual(checkCert(ca!, { ...server, address: '10.9.9.9' }, now).problems, ["node s1: no IP SAN 10.9.9.9 (the agent's address)"]);
-    assert.deepEqual(checkCert(ca!, { ...server, serverName: 'server.dc2.consul' }, now).problems, ['node s1: no DNS SAN server.dc2.consul (verify_server_hostname checks it on every server)']);
-    assert.deepEqual(checkCert(ca!, { ...server, key: pki.client.key }, now).problems, ['node s1: the key does not belong to the certificate']);
+    assert.deepEqual(checkCert(ca!, { ...server, address: '10.9.9.9' }, now).problems, [
+      "node s1: no IP SAN 10.9.9.9 (the agent's address)",
+    ]);
+    assert.deepEqual(checkCert(ca!, { ...server, serverName: 'server.dc2.consul' }, now).problems, [
+      'node s1: no DNS SAN server.dc2.consul (verify_server_hostname checks it on every server)',
+    ]);
+    assert.deepEqual(checkCert(ca!, { ...server, key: pki.client.key }, now).problems, [
+      'node s1: the key does not belong to the certificate',
+    ]);
     const foreign = checkCert(ca!, { ...server, ...otherPki.server }, now).problems;
     assert.equal(foreign.length, 1);
     assert.match(foreign[0]!, /^node s1: not signed by the CA \(issuer "/);
-    assert.deepEqual(checkCert(ca!, { what: 'client c1', ...pki.client, address: '127.0.0.1', serverName: 'server.dc1.consul' }, now).problems, [
-      'client c1: no DNS SAN server.dc1.consul (verify_server_hostname checks it on every server)',
-    ]);
+    assert.deepEqual(
+      checkCert(ca!, { what: 'client c1', ...pki.client, address: '127.0.0.1', serverName: 'server.dc1.consul' }, now).problems,
+      ['client c1: no DNS SAN server.dc1.consul (verify_server_hostname checks it on every server)'],
+    );
     // consul tls certificates last a year: 360 days on, they are reported as expiring.
     const later = now + 360 * 24 * 3600 * 1000;
     assert.match(checkCert(ca!, server, later).expiring ?? '', /^node s1 expires on /);
@@ -149,15 +172,34 @@ describe('a TLS and ACL agent rendered by swarmop (Consul 1.8.7)', { concurrency
   });
 });
 
-async function fetchSelf(): Promise<{ DebugConfig: { HTTPAddrs: string[]; HTTPSAddrs: string[]; VerifyIncoming: boolean; VerifyOutgoing: boolean; VerifyServerHostname: boolean } }> {
+async function fetchSelf(): Promise<{
+  DebugConfig: {
+    HTTPAddrs: string[];
+    HTTPSAddrs: string[];
+    VerifyIncoming: boolean;
+    VerifyOutgoing: boolean;
+    VerifyServerHostname: boolean;
+  };
+}> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: httpsPort, path: '/v1/agent/self', headers: { 'X-Consul-Token': TOKEN }, ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key }, (res) => {
-      let t = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (t += c));
-      res.on('end', () => resolve(JSON.parse(t)));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: httpsPort,
+        path: '/v1/agent/self',
+        headers: { 'X-Consul-Token': TOKEN },
+        ca: pki.ca.cert,
+        cert: pki.cli.cert,
+        key: pki.cli.key,
+      },
+      (res) => {
+        let t = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (t += c));
+        res.on('end', () => resolve(JSON.parse(t)));
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -46,7 +46,9 @@ export function chooseReference(views: readonly AgentView[]): AgentView | undefi
   return (
     withLeader.find((v) => v.address === ipOf(v.leader)) ??
     // Most agents agreeing on a leader beats one isolated agent's opinion.
-    withLeader.sort((a, b) => b.members.filter((m) => m.status === 'alive').length - a.members.filter((m) => m.status === 'alive').length)[0] ??
+    withLeader.sort(
+      (a, b) => b.members.filter((m) => m.status === 'alive').length - a.members.filter((m) => m.status === 'alive').length,
+    )[0] ??
     up[0]
   );
 }

@@ -79,19 +79,37 @@ test('current dialect (1.12+), TLS on, HTTP on 127.0.0.1: tls stanza, initial_ma
 test('TLS off: no TLS settings, no TLS files, and the 1.8 rendering is what it was before dialects', () => {
   const { tls: _tls, ...noTls } = spec();
   const [server] = render(noTls, 'legacy');
-  assert.equal(server!.args.some((a) => a.includes('verify_') || a.includes('ports')), false);
+  assert.equal(
+    server!.args.some((a) => a.includes('verify_') || a.includes('ports')),
+    false,
+  );
   assert.equal(server!.configFile!.extraFiles, undefined);
   assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: true })!.content.reveal()), {
     acl: { tokens: { agent: TOKEN, master: TOKEN, agent_master: agentMasterToken(TOKEN) } },
   });
-  assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: true, dialect: 'current' })!.content.reveal()), {
-    acl: { tokens: { agent: TOKEN, initial_management: TOKEN, agent_recovery: agentMasterToken(TOKEN) } },
-  });
+  assert.deepEqual(
+    JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: true, dialect: 'current' })!.content.reveal()),
+    {
+      acl: { tokens: { agent: TOKEN, initial_management: TOKEN, agent_recovery: agentMasterToken(TOKEN) } },
+    },
+  );
 });
 
 test('a new certificate changes the config hash (the agents roll); the CA alone too', () => {
   const hash = (pems: typeof PEMS) =>
-    desiredAgents('c', spec(), () => undefined, { tls: new Map([['s1', pems], ['c1', PEMS]]) }, [], { dialect: 'legacy' }).agents[0]!.configHash;
+    desiredAgents(
+      'c',
+      spec(),
+      () => undefined,
+      {
+        tls: new Map([
+          ['s1', pems],
+          ['c1', PEMS],
+        ]),
+      },
+      [],
+      { dialect: 'legacy' },
+    ).agents[0]!.configHash;
   assert.notEqual(hash(PEMS), hash({ ...PEMS, cert: 'CERT2-PEM\n' }));
   assert.notEqual(hash(PEMS), hash({ ...PEMS, ca: 'CA2-PEM\n' }));
   assert.equal(hash(PEMS), hash({ ...PEMS }));

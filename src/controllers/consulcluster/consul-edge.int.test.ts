@@ -18,7 +18,8 @@ import { eventually } from '../../../testing/util/wait-until.js';
 
 /** The lab's hosts (.lab/env): the first is the first Consul server. */
 const [H0, H1, H2] = LAB_HOSTS.map((h) => h.name) as [string, string, string];
-const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, removeAll, removeDataDirs } = labConsulCluster('itconsuledge');
+const { IMAGE, NAME, RUN, DATA_ROOT, docker, labProblem, removeForeignAgents, resource, reconcileUntil, removeAll, removeDataDirs } =
+  labConsulCluster('itconsuledge');
 // A lab that is not up fails the suite with what to run (lab-precondition.ts); it never skips silently.
 const skip = labSkip('consul-edge.int', await labProblem());
 
@@ -72,7 +73,10 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     const after = (await readNodeIdentity(addr(H2)))!;
     console.log(`# wiped data dir: standoff -> catalog fixed in ${ms} ms`);
     assert.equal(after.catalogNodeID, standoff.nodeID);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host ?? ''}`).filter((r) => !r.startsWith('MemberRejoined')), [`NodeIDReclaimed@${H2}`]);
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host ?? ''}`).filter((r) => !r.startsWith('MemberRejoined')),
+      [`NodeIDReclaimed@${H2}`],
+    );
   });
 
   test('the leader cut off from both followers: the followers elect a leader, the reconciler rejoins the old one once after the heal', async () => {
@@ -84,18 +88,26 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     freshCtx();
     await partitionConsul(docker(leaderHost), followers);
     try {
-      await eventually('the followers elect a new leader', async () => {
-        const v = await readAgentView(followers[0]!);
-        return v.leader !== '' && !v.leader.startsWith(`${leaderIp}:`) ? true : undefined;
-      }, { timeoutMs: 60_000 });
+      await eventually(
+        'the followers elect a new leader',
+        async () => {
+          const v = await readAgentView(followers[0]!);
+          return v.leader !== '' && !v.leader.startsWith(`${leaderIp}:`) ? true : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       // Once the new leader's agent sees the old one failed, the reconciler tries to join it (as
       // the operator would while the partition lasts): those joins time out, which is no repair.
       // Without them, Consul's gossip may heal the old leader after the heal before any reconcile
       // looks, and the test could not tell a repair from none.
-      await eventually(`the new leader sees ${leaderHost} failed`, async () => {
-        const v = await readAgentView(followers[0]!);
-        return v.members.find((m) => m.name === leaderHost)?.status === 'failed' || undefined;
-      }, { timeoutMs: 60_000 });
+      await eventually(
+        `the new leader sees ${leaderHost} failed`,
+        async () => {
+          const v = await readAgentView(followers[0]!);
+          return v.members.find((m) => m.name === leaderHost)?.status === 'failed' || undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
       for (let i = 0; i < 3; i++) {
         await rec.reconcile(resource(), ctx);
         await new Promise((res) => setTimeout(res, 500));
@@ -105,11 +117,19 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
       await healConsulPartition(docker(leaderHost), followers);
     }
     const { ms } = await reconcileUntil(rec, resource(), ctx, (o) => ready(o), 90_000);
-    await eventually('every agent sees three alive members and a leader', async () => ((await allAlive()) ? true : undefined), { timeoutMs: 60_000 });
-    console.log(`# leader ${leaderHost} partitioned from both followers, healed -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',') || 'none'}`);
+    await eventually('every agent sees three alive members and a leader', async () => ((await allAlive()) ? true : undefined), {
+      timeoutMs: 60_000,
+    });
+    console.log(
+      `# leader ${leaderHost} partitioned from both followers, healed -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',') || 'none'}`,
+    );
     // The join that was in flight at the heal (or the next one) brings the old leader back: one
     // MemberRejoined of that host, and no restart or removal of a member that only lost its network.
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host ?? ''}`), [`MemberRejoined@${leaderHost}`], JSON.stringify(ctx.repairs));
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host ?? ''}`),
+      [`MemberRejoined@${leaderHost}`],
+      JSON.stringify(ctx.repairs),
+    );
   });
 
   test('a server force-left by hand after it failed comes back as a voter', async () => {
@@ -117,12 +137,28 @@ describe('ConsulCluster edge states on the lab', { skip, concurrency: false }, (
     await reconcileUntil(rec, resource(), ctx, ready);
     // A stop (not a kill: docker would restart a killed agent by itself) leaves a failed member.
     await docker(H1).getContainer(containerName(NAME)).stop({ t: 1 });
-    await eventually(`${H1} failed`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'failed' || undefined, { timeoutMs: 30_000 });
+    await eventually(
+      `${H1} failed`,
+      async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'failed' || undefined,
+      { timeoutMs: 30_000 },
+    );
     await forceLeave(addr(H0), H1);
-    await eventually(`${H1} left`, async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'left' || undefined, { timeoutMs: 30_000 });
-    const { outcome, ms } = await reconcileUntil(rec, resource(), ctx, (o) => ready(o) && (o.observed.raftPeers?.filter((p) => p.voter).length ?? 0) === 3);
+    await eventually(
+      `${H1} left`,
+      async () => (await readAgentView(addr(H0))).members.find((m) => m.name === H1)?.status === 'left' || undefined,
+      { timeoutMs: 30_000 },
+    );
+    const { outcome, ms } = await reconcileUntil(
+      rec,
+      resource(),
+      ctx,
+      (o) => ready(o) && (o.observed.raftPeers?.filter((p) => p.voter).length ?? 0) === 3,
+    );
     console.log(`# force-left server -> voter again in ${ms} ms, repairs: ${ctx.repairs.map((r) => `${r.reason}@${r.host}`).join(',')}`);
-    assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}`), [`${H0}:alive`, `${H1}:alive`, `${H2}:alive`]);
+    assert.deepEqual(
+      outcome.observed.members?.map((m) => `${m.node}:${m.status}`),
+      [`${H0}:alive`, `${H1}:alive`, `${H2}:alive`],
+    );
     assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`).slice(0, 1), [`ContainerStarted@${H1}`]);
   });
 });

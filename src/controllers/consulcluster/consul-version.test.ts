@@ -17,7 +17,8 @@ test('1.8 to 1.11 get the 1.8 names, 1.12 and later the current ones; outside 1.
   assert.deepEqual(dialectFor('hashicorp/consul:1.21.1'), { dialect: 'current', version: { major: 1, minor: 21, patch: 1 } });
   assert.deepEqual(dialectFor('my-consul:latest'), { dialect: 'legacy' });
   assert.deepEqual(dialectFor('consul:1.7.14'), {
-    unsupported: 'image consul:1.7.14 runs Consul 1.7.14; supported: 1.8.0 to 1.x (1.8.0–1.11.x: the 1.8 names; 1.12.0 and later: the current names)',
+    unsupported:
+      'image consul:1.7.14 runs Consul 1.7.14; supported: 1.8.0 to 1.x (1.8.0–1.11.x: the 1.8 names; 1.12.0 and later: the current names)',
   });
   assert.ok('unsupported' in dialectFor('consul:2.0.0'));
 });

@@ -22,7 +22,17 @@ import { labConsulCluster, ready } from '../../../testing/lab/consul-lab-cluster
 import { eventually } from '../../../testing/util/wait-until.js';
 import { pidAlive } from '../../../testing/harness/consul-agent.js';
 
-const { NAME, docker, labProblem: engineOrImageProblem, removeForeignAgents, resource, reconcileUntil, agentContainer, removeAll, removeDataDirs } = labConsulCluster('itconsul');
+const {
+  NAME,
+  docker,
+  labProblem: engineOrImageProblem,
+  removeForeignAgents,
+  resource,
+  reconcileUntil,
+  agentContainer,
+  removeAll,
+  removeDataDirs,
+} = labConsulCluster('itconsul');
 
 /** `consul leave` makes the agent exit after it drains; the operator restarts the container. */
 const LEAVE_REPAIR = `AgentRestarted@${H1}`;
@@ -35,7 +45,8 @@ async function labProblem(): Promise<string | undefined> {
   // hosts' ports while this suite runs; hack/test.sh stops it before the lab suites.
   const pidFile = join(REPO_ROOT, '.lab', 'operator.pid');
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-  if (pid > 0 && pidAlive(pid)) return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
+  if (pid > 0 && pidAlive(pid))
+    return `the quick start's operator (hack/local-up.sh, pid ${pid}) runs on the lab and would restore its ConsulCluster on the hosts' ports: stop it (kill ${pid})`;
   return undefined;
 }
 
@@ -62,9 +73,15 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     assert.equal(outcome.observed.raftPeers?.length, 3);
     assert.ok(outcome.observed.raftPeers?.every((p) => p.voter));
     assert.ok(outcome.observed.leader);
-    assert.deepEqual(outcome.observed.members?.map((m) => `${m.node}:${m.status}:${m.role}`), [`${H0}:alive:server`, `${H1}:alive:server`, `${H2}:alive:server`]);
+    assert.deepEqual(
+      outcome.observed.members?.map((m) => `${m.node}:${m.status}:${m.role}`),
+      [`${H0}:alive:server`, `${H1}:alive:server`, `${H2}:alive:server`],
+    );
     assert.equal(ctx.repairs.length, 0, 'creating is not a repair');
-    assert.deepEqual(ctx.events.map((e) => e.reason), ['ClusterCreated']);
+    assert.deepEqual(
+      ctx.events.map((e) => e.reason),
+      ['ClusterCreated'],
+    );
     const c = (await agentContainer(H1))!;
     assert.equal(c.HostConfig.NetworkMode, 'host');
     assert.equal(c.HostConfig.RestartPolicy?.Name, 'unless-stopped');
@@ -96,7 +113,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     const stopped = await c.inspect();
     assert.equal(stopped.State.Running, false);
     await reconcileUntil(rec, resource(), ctx, ready);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), [`ContainerStarted@${H2}`]);
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host}`),
+      [`ContainerStarted@${H2}`],
+    );
     const started = await c.inspect();
     assert.equal(started.State.Running, true);
     assert.equal(started.RestartCount, stopped.RestartCount, 'Docker did not restart it by policy');
@@ -107,7 +127,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     await docker(H1).getContainer(containerName(NAME)).remove({ force: true });
     const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
     console.log(`# removed container -> Ready in ${ms} ms`);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), [`ContainerRecreated@${H1}`]);
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host}`),
+      [`ContainerRecreated@${H1}`],
+    );
   });
 
   test('a member cut off (its Consul ports blackholed) and healed is failed while its agent answers: joined at once', async () => {
@@ -116,7 +139,11 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     await partitionConsul(docker(H2), peers);
     try {
       // The others declare it failed (gossip suspicion, ~7 s) while its agent keeps answering HTTP.
-      await eventually(`${H2} failed`, async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed', { timeoutMs: 60_000 });
+      await eventually(
+        `${H2} failed`,
+        async () => (await readAgentView(LAB_HOSTS[0]!.address)).members.find((m) => m.name === H2)?.status === 'failed',
+        { timeoutMs: 60_000 },
+      );
     } finally {
       await healConsulPartition(docker(H2), peers);
     }
@@ -125,7 +152,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     // (every 30 s); the explicit join must be what brings it back.
     const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
     console.log(`# failed member (agent answering) -> Ready in ${ms} ms`);
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`), [`MemberRejoined@${H2}`]);
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host}`),
+      [`MemberRejoined@${H2}`],
+    );
     const repair = ctx.repairs[0]!;
     assert.equal(repair.found, `member ${H2} is failed while its agent answers`);
     // The third agent, when it still saw it failed, joins it in the same step.
@@ -141,7 +171,7 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     assert.ok(ms < 30_000, `back after ${ms} ms: not faster than serf's own reconnect`);
   });
 
-  test('`consul leave` on a server with Docker\'s restart policy off: the operator restarts it (one repair)', async () => {
+  test("`consul leave` on a server with Docker's restart policy off: the operator restarts it (one repair)", async () => {
     freshCtx();
     const c = docker(H1).getContainer(containerName(NAME));
     // With the policy off only the operator can bring the agent back.
@@ -152,7 +182,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
       assert.equal(r.exitCode, 0, r.stderr);
       const { ms } = await reconcileUntil(rec, resource(), ctx, ready);
       console.log(`# consul leave -> Ready in ${ms} ms, repairs: ${ctx.repairs.map((x) => `${x.reason}: ${x.found}`).join(',')}`);
-      assert.deepEqual(ctx.repairs.map((x) => `${x.reason}@${x.host}`), [LEAVE_REPAIR]);
+      assert.deepEqual(
+        ctx.repairs.map((x) => `${x.reason}@${x.host}`),
+        [LEAVE_REPAIR],
+      );
       const afterLeave = await c.inspect();
       assert.equal(afterLeave.State.Running, true);
       assert.ok(afterLeave.State.StartedAt > before.State.StartedAt, 'the agent process was started again');
@@ -167,13 +200,22 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     const changed = resource({ ui: false }, 2);
     const order: string[] = [];
     let leaderless = 0;
-    const { ms } = await reconcileUntil(rec, changed, ctx, (o) => {
-      if (!o.observed.leader) leaderless++;
-      for (const r of ctx.repairs.slice(order.length)) order.push(r.host ?? '?');
-      return ready(o);
-    }, 180_000);
+    const { ms } = await reconcileUntil(
+      rec,
+      changed,
+      ctx,
+      (o) => {
+        if (!o.observed.leader) leaderless++;
+        for (const r of ctx.repairs.slice(order.length)) order.push(r.host ?? '?');
+        return ready(o);
+      },
+      180_000,
+    );
     console.log(`# rolling replace of 3 servers in ${ms} ms; reconciles without a leader: ${leaderless}`);
-    assert.deepEqual(ctx.repairs.map((r) => r.reason), ['ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced']);
+    assert.deepEqual(
+      ctx.repairs.map((r) => r.reason),
+      ['ContainerReplaced', 'ContainerReplaced', 'ContainerReplaced'],
+    );
     assert.equal(new Set(order).size, 3);
     for (const h of LAB_HOSTS) assert.ok(!(await agentContainer(h.name))!.Config.Cmd!.includes('-ui'));
   });
@@ -184,7 +226,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     const { outcome } = await reconcileUntil(rec, two, ctx, (o) => ready(o) && o.observed.raftPeers?.length === 2);
     assert.equal(await agentContainer(H2), undefined);
     assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}`).slice(0, 1), [`MemberRemoved@${H2}`]);
-    assert.ok(ctx.repairs.every((r) => r.reason !== 'ContainerReplaced'), 'the remaining servers are not restarted');
+    assert.ok(
+      ctx.repairs.every((r) => r.reason !== 'ContainerReplaced'),
+      'the remaining servers are not restarted',
+    );
     assert.deepEqual(outcome.observed.raftPeers?.map((p) => p.node).sort(), [H0, H1].sort());
   });
 
@@ -193,7 +238,10 @@ describe('ConsulCluster reconciler on the lab', { skip, concurrency: false }, ()
     await reconcileUntil(rec, resource({ ui: false }, 4), ctx, (o) => ready(o) && o.observed.raftPeers?.length === 3);
     // Consul still lists the removed server as `left`, so the operator sees a member whose container
     // is missing and recreates it (a repair, not a MembersAdded event).
-    assert.deepEqual(ctx.repairs.map((r) => `${r.reason}@${r.host}: ${r.found}`), [`ContainerRecreated@${H2}: agent container ${containerName(NAME)} missing (member left)`]);
+    assert.deepEqual(
+      ctx.repairs.map((r) => `${r.reason}@${r.host}: ${r.found}`),
+      [`ContainerRecreated@${H2}: agent container ${containerName(NAME)} missing (member left)`],
+    );
     assert.deepEqual(ctx.events, []);
     const c = (await agentContainer(H2))!;
     assert.equal(c.State.Running, true);

@@ -31,7 +31,6 @@ export class ImagePullError extends SwarmopError {
   }
 }
 
-
 /** Pull only when the host lacks the image (the lab loads it; real hosts may reach a registry). */
 export async function ensureImage(docker: Docker, image: string, timeoutMs: number, host = 'the host'): Promise<void> {
   try {
@@ -42,7 +41,7 @@ export async function ensureImage(docker: Docker, image: string, timeoutMs: numb
   }
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await (docker.pull(image) as unknown as Promise<NodeJS.ReadableStream>));
+    stream = await (docker.pull(image) as unknown as Promise<NodeJS.ReadableStream>);
   } catch (err) {
     throw new ImagePullError(image, host, engineMessage(err), err);
   }
@@ -141,7 +140,10 @@ export async function execute(step: Step, hosts: (name: string) => HostHandle | 
     }
     case 'join': {
       const others = step.alsoVia ?? [];
-      const [main, ...rest] = await Promise.allSettled([joinVia(step.via, step.target, o.http), ...others.map((v) => joinVia(v, step.target, o.http))]);
+      const [main, ...rest] = await Promise.allSettled([
+        joinVia(step.via, step.target, o.http),
+        ...others.map((v) => joinVia(v, step.target, o.http)),
+      ]);
       if (main!.status === 'rejected') throw main.reason;
       // The others only speed the spread up: one that fails is caught by a later reconcile.
       const joinedToo = others.filter((_, i) => rest[i]!.status === 'fulfilled');

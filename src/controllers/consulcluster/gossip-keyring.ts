@@ -28,7 +28,12 @@ export function staleKeys(pools: readonly KeyringPool[], key: string): string[] 
 }
 
 async function keyringCall(address: string, method: string, o: AgentHttpOptions, key?: string): Promise<unknown> {
-  const signal = guardCall(o.fence, method, `consul agent ${address}: ${method} /v1/operator/keyring`, AbortSignal.timeout(o.timeoutMs ?? 10_000));
+  const signal = guardCall(
+    o.fence,
+    method,
+    `consul agent ${address}: ${method} /v1/operator/keyring`,
+    AbortSignal.timeout(o.timeoutMs ?? 10_000),
+  );
   const res = await fetch(`http://${address}:${o.port ?? AGENT_HTTP_PORT}/v1/operator/keyring`, {
     method,
     signal,
@@ -41,7 +46,10 @@ async function keyringCall(address: string, method: string, o: AgentHttpOptions,
   if (!res.ok) {
     // Consul's messages do not echo keys; redacted anyway, as this text reaches logs and events.
     const said = key ? text.split(key).join('<redacted>') : text;
-    throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} /v1/operator/keyring: HTTP ${res.status} ${said.trim().slice(0, 200)}`);
+    throw new SwarmopError(
+      'Unavailable',
+      `consul agent ${address}: ${method} /v1/operator/keyring: HTTP ${res.status} ${said.trim().slice(0, 200)}`,
+    );
   }
   return text ? (JSON.parse(text) as unknown) : null;
 }

@@ -33,7 +33,7 @@ test('a cluster without a key gets 32 random bytes, created only if absent, and 
   assert.notEqual(await key('b'), k1);
 });
 
-test("a key already in the store is used; one made by another instance first wins the race", async () => {
+test('a key already in the store is used; one made by another instance first wins the race', async () => {
   const kept = fakeKv({ 'p/a': 'stored' });
   assert.equal(await storeHashKey(kept as never, () => 'p/a')('a'), 'stored');
   const raced = fakeKv();

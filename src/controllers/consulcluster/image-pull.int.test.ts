@@ -33,7 +33,14 @@ describe('ConsulCluster with an image that cannot be pulled', () => {
       apiVersion: 'swarmop.io/v1alpha1',
       kind: 'ConsulCluster',
       metadata: { name: 'pulltest', uid: 'u1', generation: 1 },
-      spec: { datacenter: 'dc', image: IMAGE, ui: false, bootstrapExpect: 1, servers: [{ host: 'pullhost', node: 'n1' }], dataDir: '/tmp/swarmop-itest-consul-pull' },
+      spec: {
+        datacenter: 'dc',
+        image: IMAGE,
+        ui: false,
+        bootstrapExpect: 1,
+        servers: [{ host: 'pullhost', node: 'n1' }],
+        dataDir: '/tmp/swarmop-itest-consul-pull',
+      },
     };
     const rec = new ConsulClusterReconciler({ httpTimeoutMs: 300 });
     for (let round = 0; round < 2; round++) {
@@ -47,7 +54,13 @@ describe('ConsulCluster with an image that cannot be pulled', () => {
       const containers = (await docker.listContainers({ all: true, filters: { label: [`${CLUSTER_LABEL}=pulltest`] } })) as unknown[];
       assert.deepEqual(containers, [], 'no agent container while the image is missing');
     }
-    assert.deepEqual(ctx.events.map((e) => [e.type, e.reason]), [['Warning', 'ImagePullFailed'], ['Warning', 'ImagePullFailed']]);
+    assert.deepEqual(
+      ctx.events.map((e) => [e.type, e.reason]),
+      [
+        ['Warning', 'ImagePullFailed'],
+        ['Warning', 'ImagePullFailed'],
+      ],
+    );
     console.log(`# ConsulCluster pull of a missing image: ${ctx.events[0]?.message}`);
   });
 });

@@ -18,18 +18,44 @@ function watchContext(addresses: Record<string, string>, clusters: readonly obje
 
 test('a cluster is queued while one of its nodes is failed, or once when the views changed; not when all is steady', () => {
   const nodes = ['s1', 's2'];
-  const steady = new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', 's1=alive,s2=alive']]);
+  const steady = new Map([
+    ['10.0.0.1', 's1=alive,s2=alive'],
+    ['10.0.0.2', 's1=alive,s2=alive'],
+  ]);
   assert.equal(needsReconcile(nodes, steady, undefined), false);
   assert.equal(needsReconcile(nodes, steady, new Map(steady)), false);
-  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=failed'], ['10.0.0.2', '-']]), steady), true);
+  assert.equal(
+    needsReconcile(
+      nodes,
+      new Map([
+        ['10.0.0.1', 's1=alive,s2=failed'],
+        ['10.0.0.2', '-'],
+      ]),
+      steady,
+    ),
+    true,
+  );
   // A node outside the spec (another cluster's stray) does not count as a failure of this one.
-  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']]), new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']])), false);
+  assert.equal(
+    needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']]), new Map([['10.0.0.1', 's1=alive,s2=alive,x=failed']])),
+    false,
+  );
   // `left` is queued once (as a change), not every poll.
   const left = new Map([['10.0.0.1', 's1=alive,s2=left']]);
   assert.equal(needsReconcile(nodes, left, new Map([['10.0.0.1', 's1=alive,s2=alive']])), true);
   assert.equal(needsReconcile(nodes, left, new Map(left)), false);
   // An agent that stopped answering is a change.
-  assert.equal(needsReconcile(nodes, new Map([['10.0.0.1', 's1=alive,s2=alive'], ['10.0.0.2', '-']]), steady), true);
+  assert.equal(
+    needsReconcile(
+      nodes,
+      new Map([
+        ['10.0.0.1', 's1=alive,s2=alive'],
+        ['10.0.0.2', '-'],
+      ]),
+      steady,
+    ),
+    true,
+  );
 });
 
 test('the watch polls every agent of every cluster and queues the cluster whose member failed, within one interval', async () => {
@@ -38,7 +64,14 @@ test('the watch polls every agent of every cluster and queues the cluster whose 
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'ConsulCluster',
     metadata: { name: 'c1' },
-    spec: { datacenter: 'dc', image: 'consul:x', servers: [{ host: 'h1', node: 's1' }, { host: 'h2', node: 's2' }] },
+    spec: {
+      datacenter: 'dc',
+      image: 'consul:x',
+      servers: [
+        { host: 'h1', node: 's1' },
+        { host: 'h2', node: 's2' },
+      ],
+    },
   };
   const asked: string[] = [];
   const { ctx, queued } = watchContext({ h1: '10.0.0.1', h2: '10.0.0.2' }, [cluster]);
@@ -84,7 +117,12 @@ test('a federated cluster is queued when a peer server it keeps joined sees one 
     readMembers: async (address) => [{ name: address === '10.0.0.1' ? 'h1' : 'h2', address, status: 'alive', role: 'server' }],
     readWanMembers: async (address, _signal, asCluster) => {
       wanAsked.add(`${asCluster}@${address}`);
-      return Object.entries(wanSeenBy[address]!).map(([name, status]) => ({ name, datacenter: name.split('.')[1]!, address: `${address}:8302`, status }));
+      return Object.entries(wanSeenBy[address]!).map(([name, status]) => ({
+        name,
+        datacenter: name.split('.')[1]!,
+        address: `${address}:8302`,
+        status,
+      }));
     },
   });
   await new Promise((r) => setTimeout(r, 120));

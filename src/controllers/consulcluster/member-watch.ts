@@ -62,8 +62,14 @@ export async function watchMembers(ctx: HostWatchContext, signal: AbortSignal, o
             const own = agents.filter((a) => a.role === 'server');
             const kept = federation.peers.filter((p) => p.repairs).flatMap((p) => p.servers);
             wan = {
-              nodes: [...own.map((a) => `${a.node}.${c.spec.datacenter}`), ...federation.peers.flatMap((p) => p.servers.map((s) => s.name))],
-              servers: [...own.map((a) => ({ address: a.address, cluster: name })), ...kept.map((s) => ({ address: s.address, cluster: s.cluster }))],
+              nodes: [
+                ...own.map((a) => `${a.node}.${c.spec.datacenter}`),
+                ...federation.peers.flatMap((p) => p.servers.map((s) => s.name)),
+              ],
+              servers: [
+                ...own.map((a) => ({ address: a.address, cluster: name })),
+                ...kept.map((s) => ({ address: s.address, cluster: s.cluster })),
+              ],
             };
           }
         } catch {
@@ -71,7 +77,13 @@ export async function watchMembers(ctx: HostWatchContext, signal: AbortSignal, o
         }
         const ask = async (key: string, read: () => Promise<{ name: string; status: string }[]>) => {
           try {
-            return [key, (await read()).map((m) => `${m.name}=${m.status}`).sort().join(',')] as const;
+            return [
+              key,
+              (await read())
+                .map((m) => `${m.name}=${m.status}`)
+                .sort()
+                .join(','),
+            ] as const;
           } catch {
             return [key, '-'] as const;
           }

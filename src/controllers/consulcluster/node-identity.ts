@@ -22,7 +22,10 @@ export interface NodeIdentity {
 
 async function request(address: string, path: string, o: AgentHttpOptions, method = 'GET', body?: unknown): Promise<unknown> {
   const token = (o as { token?: string }).token;
-  const headers: Record<string, string> = { ...(token ? { 'X-Consul-Token': token } : {}), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  const headers: Record<string, string> = {
+    ...(token ? { 'X-Consul-Token': token } : {}),
+    ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+  };
   const timeout = guardCall(o.fence, method, `consul agent ${address}: ${method} ${path}`, AbortSignal.timeout(o.timeoutMs ?? 3000));
   let res: Response;
   try {
@@ -36,7 +39,8 @@ async function request(address: string, path: string, o: AgentHttpOptions, metho
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });
   }
   const text = await agentBody(address, res, o);
-  if (!res.ok) throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(text, 200)}`);
+  if (!res.ok)
+    throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path}: HTTP ${res.status} ${engineText(text, 200)}`);
   return text ? (JSON.parse(text) as unknown) : null;
 }
 

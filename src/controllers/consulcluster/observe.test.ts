@@ -29,10 +29,20 @@ function agent(address: string, leader: string): Server {
         { Name: 'n2', Addr: CUT, Status: address === LEADER ? 4 : 1, Tags: { role: 'consul' } },
       ]);
     if (path.startsWith('/v1/operator/raft/configuration'))
-      return json({ Servers: [{ ID: 'i1', Node: 'n1', Address: `${LEADER}:8300`, Leader: true, Voter: true }, { ID: 'i2', Node: 'n2', Address: `${CUT}:8300`, Leader: false, Voter: true }] });
+      return json({
+        Servers: [
+          { ID: 'i1', Node: 'n1', Address: `${LEADER}:8300`, Leader: true, Voter: true },
+          { ID: 'i2', Node: 'n2', Address: `${CUT}:8300`, Leader: false, Voter: true },
+        ],
+      });
     if (path === '/v1/operator/autopilot/health') {
       if (address === CUT) return; // forwarded to the leader it cannot reach: hangs
-      return json({ Servers: [{ Name: 'n1', Healthy: true, Voter: true }, { Name: 'n2', Healthy: false, Voter: true }] });
+      return json({
+        Servers: [
+          { Name: 'n1', Healthy: true, Voter: true },
+          { Name: 'n2', Healthy: false, Voter: true },
+        ],
+      });
     }
     if (path === '/v1/agent/self') return json({ Config: { NodeName: node, NodeID: `id-${node}` } });
     if (path.startsWith('/v1/catalog/node/')) return json({ Node: { ID: `id-${node}` } });
@@ -57,13 +67,27 @@ after(() => {
 });
 
 test('autopilot health is read from the reference agent only: a cut-off server that cannot answer it does not hold the observation', async () => {
-  const spec = { datacenter: 'dc1', image: 'consul:any', servers: [{ host: 'h1', node: 'n1' }, { host: 'h2', node: 'n2' }], bootstrapExpect: 2 };
+  const spec = {
+    datacenter: 'dc1',
+    image: 'consul:any',
+    servers: [
+      { host: 'h1', node: 'n1' },
+      { host: 'h2', node: 'n2' },
+    ],
+    bootstrapExpect: 2,
+  };
   const { agents } = desiredAgents('c', spec as never, (h) => (h === 'h1' ? LEADER : CUT));
   const obs = await observeCluster('c', agents, [], { dockerTimeoutMs: 1000, http: { port, timeoutMs: 1500 } });
-  assert.deepEqual(asked.filter((a) => a.endsWith('/v1/operator/autopilot/health')), [`${LEADER} /v1/operator/autopilot/health`]);
+  assert.deepEqual(
+    asked.filter((a) => a.endsWith('/v1/operator/autopilot/health')),
+    [`${LEADER} /v1/operator/autopilot/health`],
+  );
   const a = analyze(agents, obs);
   assert.equal(a.reference?.address, LEADER);
-  assert.deepEqual(a.reference?.autopilot, [{ name: 'n1', healthy: true, voter: true }, { name: 'n2', healthy: false, voter: true }]);
+  assert.deepEqual(a.reference?.autopilot, [
+    { name: 'n1', healthy: true, voter: true },
+    { name: 'n2', healthy: false, voter: true },
+  ]);
   assert.equal(obs.views.find((v) => v.address === CUT)?.reachable, true, 'the cut server still answers its own endpoints');
   assert.equal(obs.views.find((v) => v.address === CUT)?.autopilot, undefined);
 });
@@ -75,5 +99,8 @@ test('without a leader autopilot is not asked at all (the request would wait for
   const obs = await observeCluster('c', agents, [], { dockerTimeoutMs: 1000, http: { port, timeoutMs: 1500 } });
   assert.equal(obs.views[0]?.reachable, true);
   assert.equal(obs.views[0]?.leader, '');
-  assert.deepEqual(asked.filter((a) => a.endsWith('/v1/operator/autopilot/health')), []);
+  assert.deepEqual(
+    asked.filter((a) => a.endsWith('/v1/operator/autopilot/health')),
+    [],
+  );
 });

@@ -9,7 +9,11 @@ import { FIXTURE_HOSTS, NOW, fixtureSpec, healthyObservation } from '../../../te
 const KEY_A = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const KEY_B = 'Ek3fZ2lmc2VjcmV0a2V5MTIzNDU2Nzg5MDEyMzQ1Njc=';
 const TOKEN = '0b7c5a3e-5d1e-4f0a-9c1b-7a6e2d4f8c10';
-const agents = (gossipKey: string) => desiredAgents('datacenter', fixtureSpec({ acl: { enabled: true, defaultPolicy: 'deny' } }), (h) => FIXTURE_HOSTS[h], { gossipKey, aclToken: TOKEN }).agents;
+const agents = (gossipKey: string) =>
+  desiredAgents('datacenter', fixtureSpec({ acl: { enabled: true, defaultPolicy: 'deny' } }), (h) => FIXTURE_HOSTS[h], {
+    gossipKey,
+    aclToken: TOKEN,
+  }).agents;
 
 test('the same secrets read again plan nothing (a secret read twice never restarts an agent)', () => {
   assert.deepEqual(plan(analyze(agents(KEY_A), healthyObservation(agents(KEY_A))), undefined, NOW), {});

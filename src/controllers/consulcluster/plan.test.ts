@@ -15,7 +15,10 @@ const SVR = '192.168.116.111';
 const C01 = '192.168.116.112';
 
 test('a converged cluster plans nothing (no restarts, no joins, no churn)', () => {
-  assert.deepEqual(planFor(() => {}), {});
+  assert.deepEqual(
+    planFor(() => {}),
+    {},
+  );
 });
 
 test('table: each drift gets exactly the smallest repair', () => {
@@ -28,13 +31,38 @@ test('table: each drift gets exactly the smallest repair', () => {
       },
       type: 'create',
     },
-    { name: 'container removed, member still known -> recreate it', mutate: (o) => void o.containers.splice(1, 1), type: 'recreate', node: 'consul01' },
-    { name: 'container exited (killed) -> start it', mutate: (o) => void (o.containers[2]!.state = 'exited'), type: 'start', node: 'consul02' },
+    {
+      name: 'container removed, member still known -> recreate it',
+      mutate: (o) => void o.containers.splice(1, 1),
+      type: 'recreate',
+      node: 'consul01',
+    },
+    {
+      name: 'container exited (killed) -> start it',
+      mutate: (o) => void (o.containers[2]!.state = 'exited'),
+      type: 'start',
+      node: 'consul02',
+    },
     { name: 'container paused -> unpause it', mutate: (o) => void (o.containers[2]!.state = 'paused'), type: 'start', node: 'consul02' },
-    { name: 'docker is restarting it already -> wait', mutate: (o) => void (o.containers[2]!.state = 'restarting'), type: undefined, waiting: /restarting/ },
+    {
+      name: 'docker is restarting it already -> wait',
+      mutate: (o) => void (o.containers[2]!.state = 'restarting'),
+      type: undefined,
+      waiting: /restarting/,
+    },
     // Seen between `docker rm -f` killing it and the removal finishing: starting it fails (409), its name is still taken.
-    { name: 'docker is removing it -> wait for it to go, then recreate', mutate: (o) => void (o.containers[2]!.state = 'removing'), type: undefined, waiting: /removing/ },
-    { name: 'container dead (a removal that failed) -> replace it', mutate: (o) => void (o.containers[2]!.state = 'dead'), type: 'replace', node: 'consul02' },
+    {
+      name: 'docker is removing it -> wait for it to go, then recreate',
+      mutate: (o) => void (o.containers[2]!.state = 'removing'),
+      type: undefined,
+      waiting: /removing/,
+    },
+    {
+      name: 'container dead (a removal that failed) -> replace it',
+      mutate: (o) => void (o.containers[2]!.state = 'dead'),
+      type: 'replace',
+      node: 'consul02',
+    },
     {
       name: 'agent silent long after start -> restart its container',
       mutate: (o) => {
@@ -62,7 +90,12 @@ test('table: each drift gets exactly the smallest repair', () => {
       type: 'restart',
       node: 'consul01',
     },
-    { name: 'member force-left by autopilot after a partition, agent sees itself alive -> join it', mutate: (o) => seenAs(o, 'consul01', 'left', C01), type: 'join', node: 'consul01' },
+    {
+      name: 'member force-left by autopilot after a partition, agent sees itself alive -> join it',
+      mutate: (o) => seenAs(o, 'consul01', 'left', C01),
+      type: 'join',
+      node: 'consul01',
+    },
     {
       name: 'member left but its agent just (re)started -> join it',
       mutate: (o) => {
@@ -72,19 +105,41 @@ test('table: each drift gets exactly the smallest repair', () => {
       type: 'join',
       node: 'consul01',
     },
-    { name: 'member failed while its agent answers -> join it at once', mutate: (o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'), type: 'join', node: 'consul02' },
-    { name: 'member leaving -> wait', mutate: (o) => seenAs(o, 'consul02', 'leaving', '192.168.116.113'), type: undefined, waiting: /leaving/ },
+    {
+      name: 'member failed while its agent answers -> join it at once',
+      mutate: (o) => seenAs(o, 'consul02', 'failed', '192.168.116.113'),
+      type: 'join',
+      node: 'consul02',
+    },
+    {
+      name: 'member leaving -> wait',
+      mutate: (o) => seenAs(o, 'consul02', 'leaving', '192.168.116.113'),
+      type: undefined,
+      waiting: /leaving/,
+    },
     {
       name: 'member sees the others failed (other half of a partition) -> it joins the reference',
       mutate: (o) => void (o.views[2]!.members[0]!.status = 'failed'),
       type: 'join',
       node: 'consul02',
     },
-    { name: 'config hash differs -> replace', mutate: (o) => void (o.containers[1]!.configHash = 'old'), type: 'replace', node: 'consul01' },
+    {
+      name: 'config hash differs -> replace',
+      mutate: (o) => void (o.containers[1]!.configHash = 'old'),
+      type: 'replace',
+      node: 'consul01',
+    },
     {
       name: 'stray agent on a host not in the spec -> leave and remove',
       mutate: (o) =>
-        void o.containers.push({ host: 'spare', id: 'x', name: 'swarmop-consul-datacenter', state: 'running', member: 'old', address: '192.168.116.114' }),
+        void o.containers.push({
+          host: 'spare',
+          id: 'x',
+          name: 'swarmop-consul-datacenter',
+          state: 'running',
+          member: 'old',
+          address: '192.168.116.114',
+        }),
       type: 'removeStray',
     },
     {
@@ -200,14 +255,22 @@ test('one repair in flight: nothing else is done until it settles or times out',
 });
 
 test('an in-flight step whose member broke again (container stopped) is dropped and the member repaired again', () => {
-  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
+  const inflight = inflightFor(
+    { type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' },
+    NOW,
+    DEFAULT_PLAN_OPTIONS,
+  )!;
   const p = planFor((o) => void (o.containers[2]!.state = 'exited'), inflight);
   assert.equal(p.inflightDone?.settled, false);
   assert.equal(p.step?.type, 'start');
 });
 
 test('an in-flight start settles once the NEW agent answers, is alive, voting and healthy for autopilot', () => {
-  const inflight = inflightFor({ type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' }, NOW, DEFAULT_PLAN_OPTIONS)!;
+  const inflight = inflightFor(
+    { type: 'start', agent: desired[2]!, containerId: 'c2', paused: false, found: '' },
+    NOW,
+    DEFAULT_PLAN_OPTIONS,
+  )!;
   const restarted = (o: ClusterObservation) => void (o.containers[2]!.startedAt = NOW + 300);
   const p = planFor(restarted, inflight);
   assert.equal(p.inflightDone?.settled, true);
@@ -230,7 +293,13 @@ test('a new member (unknown to Consul) in an existing cluster is created, not co
 });
 
 test('a server removed from the spec is not left while another member is unhealthy (quorum)', () => {
-  const two = fixtureDesired({ servers: [{ host: 'consulsvr', node: 'consulsvr' }, { host: 'consul01', node: 'consul01' }], bootstrapExpect: 2 });
+  const two = fixtureDesired({
+    servers: [
+      { host: 'consulsvr', node: 'consulsvr' },
+      { host: 'consul01', node: 'consul01' },
+    ],
+    bootstrapExpect: 2,
+  });
   const obs = healthyObservation(desired);
   obs.unreachableHosts.push('consul01');
   seenAs(obs, 'consul01', 'failed', C01);
@@ -240,7 +309,12 @@ test('a server removed from the spec is not left while another member is unhealt
 });
 
 test('a removed server (spec shrinks) is left gracefully without touching the others', () => {
-  const two = fixtureDesired({ servers: fixtureDesired().filter((a) => a.node !== 'consul02').map((a) => ({ host: a.host, node: a.node })), bootstrapExpect: 2 });
+  const two = fixtureDesired({
+    servers: fixtureDesired()
+      .filter((a) => a.node !== 'consul02')
+      .map((a) => ({ host: a.host, node: a.node })),
+    bootstrapExpect: 2,
+  });
   const p = plan(analyze(two, healthyObservation(desired)), undefined, NOW);
   assert.equal(p.step?.type, 'removeStray');
   assert.equal(p.step?.type === 'removeStray' && p.step.leaveFirst, true);
@@ -262,5 +336,8 @@ test('a server back with a wiped data dir (new node ID, same name) gets its cata
   });
   assert.equal(inflightFor(p.step!, NOW), undefined, 'an instant step');
   // Same IDs: nothing to do.
-  assert.deepEqual(planFor((o) => void (o.views[2]!.identity = { nodeID: 'x', catalogNodeID: 'x' })), {});
+  assert.deepEqual(
+    planFor((o) => void (o.views[2]!.identity = { nodeID: 'x', catalogNodeID: 'x' })),
+    {},
+  );
 });

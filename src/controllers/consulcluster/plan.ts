@@ -83,7 +83,13 @@ function joinStep(m: MemberFacts, a: ClusterAnalysis, found: string): Step | und
   // Each agent that still sees it down would learn of the join through gossip, or need a join of
   // its own a reconcile later: the same join from each of them spreads it at once.
   const alsoVia = a.members
-    .filter((x) => x !== m && x.answering && x.agent.address !== ref.address && (x.view?.members.find((v) => v.name === m.agent.node)?.status ?? 'none') !== 'alive')
+    .filter(
+      (x) =>
+        x !== m &&
+        x.answering &&
+        x.agent.address !== ref.address &&
+        (x.view?.members.find((v) => v.name === m.agent.node)?.status ?? 'none') !== 'alive',
+    )
     .map((x) => x.agent.address);
   return { type: 'join', agent: m.agent, via: ref.address, target: m.agent.address, found, alsoVia };
 }
@@ -107,7 +113,13 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   const missing = acting.filter((m) => !m.container);
   const removed = missing.find((m) => m.status !== 'none');
   if (removed) {
-    return done({ step: { type: 'recreate', agent: removed.agent, found: `agent container ${removed.agent.container} missing (member ${removed.status})` } });
+    return done({
+      step: {
+        type: 'recreate',
+        agent: removed.agent,
+        found: `agent container ${removed.agent.container} missing (member ${removed.status})`,
+      },
+    });
   }
   if (missing.length > 0) {
     const bootstrap = a.members.every((m) => !m.container) && !a.reference;
@@ -122,14 +134,30 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
   if (removing) return done({ waiting: `docker is removing ${removing.agent.container} on ${removing.agent.host}` });
   // A removal that failed leaves it dead: it can neither start nor be recreated under its name.
   const dead = acting.find((m) => m.container?.state === 'dead');
-  if (dead?.container) return done({ step: { type: 'replace', agent: dead.agent, containerId: dead.container.id, found: 'agent container dead (a removal failed)' } });
+  if (dead?.container)
+    return done({
+      step: { type: 'replace', agent: dead.agent, containerId: dead.container.id, found: 'agent container dead (a removal failed)' },
+    });
   const stopped = acting.find((m) => m.container && m.container.state !== 'running');
   if (stopped?.container) {
     if (!stopped.upToDate && othersHealthy(stopped, a)) {
-      return done({ step: { type: 'replace', agent: stopped.agent, containerId: stopped.container.id, found: `agent container ${stopped.container.state} with an old configuration` } });
+      return done({
+        step: {
+          type: 'replace',
+          agent: stopped.agent,
+          containerId: stopped.container.id,
+          found: `agent container ${stopped.container.state} with an old configuration`,
+        },
+      });
     }
     return done({
-      step: { type: 'start', agent: stopped.agent, containerId: stopped.container.id, paused: stopped.container.state === 'paused', found: `agent container ${stopped.container.state}` },
+      step: {
+        type: 'start',
+        agent: stopped.agent,
+        containerId: stopped.container.id,
+        paused: stopped.container.state === 'paused',
+        found: `agent container ${stopped.container.state}`,
+      },
     });
   }
 
@@ -138,9 +166,18 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
     const c = m.container!;
     if (c.startedAt !== undefined && now - c.startedAt < o.startGraceMs) return done({ waiting: `agent ${m.agent.node} is starting` });
     if (!m.upToDate && othersHealthy(m, a)) {
-      return done({ step: { type: 'replace', agent: m.agent, containerId: c.id, found: 'agent does not answer and has an old configuration' } });
+      return done({
+        step: { type: 'replace', agent: m.agent, containerId: c.id, found: 'agent does not answer and has an old configuration' },
+      });
     }
-    return done({ step: { type: 'restart', agent: m.agent, containerId: c.id, found: `agent container running but its HTTP API does not answer (member ${m.status})` } });
+    return done({
+      step: {
+        type: 'restart',
+        agent: m.agent,
+        containerId: c.id,
+        found: `agent container running but its HTTP API does not answer (member ${m.status})`,
+      },
+    });
   }
 
   // 4. The agent answers but the cluster does not see it alive: join it explicitly, now.
@@ -153,7 +190,14 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       // join cannot stop that, a restart brings it back at once (it rejoins through -retry-join).
       // One that still sees itself alive was force-left (autopilot's dead-server clean-up after a
       // partition): a join is enough.
-      return done({ step: { type: 'restart', agent: m.agent, containerId: m.container.id, found: `member ${m.agent.node} left; its agent is shutting down` } });
+      return done({
+        step: {
+          type: 'restart',
+          agent: m.agent,
+          containerId: m.container.id,
+          found: `member ${m.agent.node} left; its agent is shutting down`,
+        },
+      });
     }
     const j = joinStep(m, a, `member ${m.agent.node} is ${m.status} while its agent answers`);
     if (j) return done({ step: j });
@@ -175,17 +219,36 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       );
       if (blind) {
         const status = m.view!.members.find((v) => v.name === blind.agent.node)?.status ?? 'none';
-        return done({ step: { type: 'join', agent: m.agent, via: m.agent.address, target: ref.address, found: `${m.agent.node} sees ${blind.agent.node} ${status}` } });
+        return done({
+          step: {
+            type: 'join',
+            agent: m.agent,
+            via: m.agent.address,
+            target: ref.address,
+            found: `${m.agent.node} sees ${blind.agent.node} ${status}`,
+          },
+        });
       }
     }
   }
 
   // 6. Configuration changed: replace one agent at a time, only while the others hold quorum.
-  const outdated = replaceOrder(acting.filter((m) => m.container && !m.upToDate), a);
+  const outdated = replaceOrder(
+    acting.filter((m) => m.container && !m.upToDate),
+    a,
+  );
   const next = outdated[0];
   if (next?.container) {
-    if (!othersHealthy(next, a)) return done({ waiting: `configuration change of ${next.agent.node} waits for the other members to be healthy` });
-    return done({ step: { type: 'replace', agent: next.agent, containerId: next.container.id, found: `config hash ${short(next.container.configHash)} != ${short(next.agent.configHash)}` } });
+    if (!othersHealthy(next, a))
+      return done({ waiting: `configuration change of ${next.agent.node} waits for the other members to be healthy` });
+    return done({
+      step: {
+        type: 'replace',
+        agent: next.agent,
+        containerId: next.container.id,
+        found: `config hash ${short(next.container.configHash)} != ${short(next.agent.configHash)}`,
+      },
+    });
   }
 
   // 7. Agents of this cluster on hosts no longer in the spec: leave gracefully, remove.
@@ -196,19 +259,36 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       return done({ waiting: `removal of ${stray.member ?? stray.host} waits for the wanted members to be healthy` });
     }
     const leaveFirst = stray.state === 'running';
-    return done({ step: { type: 'removeStray', container: stray, leaveFirst, found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec` } });
+    return done({
+      step: {
+        type: 'removeStray',
+        container: stray,
+        leaveFirst,
+        found: `member ${stray.member ?? '?'} on ${stray.host} is not in the spec`,
+      },
+    });
   }
 
   // 8. Failed members nobody wants any more, and their dead raft peers.
   if (ref && a.leaderAddress !== '') {
     const wanted = new Set(a.members.map((m) => m.agent.node));
     const gone = ref.members.find((m) => !wanted.has(m.name) && m.status === 'failed');
-    if (gone) return done({ step: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` } });
+    if (gone)
+      return done({
+        step: { type: 'forceLeave', node: gone.name, via: ref.address, found: `member ${gone.name} failed and is not in the spec` },
+      });
     const wantedServers = new Set(a.members.filter((m) => m.agent.role === 'server').map((m) => m.agent.node));
     const dead = a.raft.find((p) => !wantedServers.has(p.node) && ref.members.find((m) => m.name === p.node)?.status !== 'alive');
     if (dead) {
       return done({
-        step: { type: 'removeRaftPeer', id: dead.id, node: dead.node, address: dead.address, via: ref.address, found: `raft peer ${dead.node} (${dead.address}) is dead and not in the spec` },
+        step: {
+          type: 'removeRaftPeer',
+          id: dead.id,
+          node: dead.node,
+          address: dead.address,
+          via: ref.address,
+          found: `raft peer ${dead.node} (${dead.address}) is dead and not in the spec`,
+        },
       });
     }
   }
@@ -244,14 +324,32 @@ function short(h: string | undefined): string {
 export function inflightFor(step: Step, now: number, o: PlanOptions = DEFAULT_PLAN_OPTIONS): Inflight | undefined {
   switch (step.type) {
     case 'create':
-      return { step: step.type, nodes: step.agents.map((x) => x.node), startedAt: now, deadline: now + o.startTimeoutMs, description: `${step.reason === 'Bootstrap' ? 'bootstrap of' : 'new members'} ${step.agents.map((x) => x.node).join(', ')}` };
+      return {
+        step: step.type,
+        nodes: step.agents.map((x) => x.node),
+        startedAt: now,
+        deadline: now + o.startTimeoutMs,
+        description: `${step.reason === 'Bootstrap' ? 'bootstrap of' : 'new members'} ${step.agents.map((x) => x.node).join(', ')}`,
+      };
     case 'recreate':
     case 'start':
     case 'restart':
     case 'replace':
-      return { step: step.type, nodes: [step.agent.node], startedAt: now, deadline: now + o.startTimeoutMs, description: `${step.type} of ${step.agent.node}` };
+      return {
+        step: step.type,
+        nodes: [step.agent.node],
+        startedAt: now,
+        deadline: now + o.startTimeoutMs,
+        description: `${step.type} of ${step.agent.node}`,
+      };
     case 'join':
-      return { step: step.type, nodes: [step.agent.node], startedAt: now, deadline: now + o.joinTimeoutMs, description: `join of ${step.agent.node}` };
+      return {
+        step: step.type,
+        nodes: [step.agent.node],
+        startedAt: now,
+        deadline: now + o.joinTimeoutMs,
+        description: `join of ${step.agent.node}`,
+      };
     default:
       return undefined;
   }

@@ -5,8 +5,18 @@ import { defaultTrustPolicy } from '../trust-policy.js';
 import { consulClusterViolations } from './policy.js';
 
 const hosts: Record<string, DockerHost> = {
-  h1: { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' } },
-  h2: { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h2' }, spec: { endpoint: 'unix:///var/run/docker.sock', address: '10.0.0.12' } },
+  h1: {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name: 'h1' },
+    spec: { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' },
+  },
+  h2: {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'DockerHost',
+    metadata: { name: 'h2' },
+    spec: { endpoint: 'unix:///var/run/docker.sock', address: '10.0.0.12' },
+  },
 };
 const spec = (extra: Partial<ConsulClusterSpec> = {}): ConsulClusterSpec => ({
   datacenter: 'dc',
@@ -27,7 +37,10 @@ test('a cluster within the policy has no violation', () => {
 test('each field that reaches further than it means is named', () => {
   assert.deepEqual(fields(spec({ dataDir: '/etc' })), ['spec.dataDir']);
   assert.deepEqual(fields(spec({ image: 'evil/consul:1' })), ['spec.image']);
-  assert.deepEqual(fields(spec({ gossipKeyRef: { kvKey: 'swarmop/objects/x' }, aclTokenRef: { kvKey: 'other/token' } })), ['spec.gossipKeyRef.kvKey', 'spec.aclTokenRef.kvKey']);
+  assert.deepEqual(fields(spec({ gossipKeyRef: { kvKey: 'swarmop/objects/x' }, aclTokenRef: { kvKey: 'other/token' } })), [
+    'spec.gossipKeyRef.kvKey',
+    'spec.aclTokenRef.kvKey',
+  ]);
   assert.deepEqual(fields(spec({ servers: [{ host: 'h2', node: 'n2', bindAddress: '203.0.113.9' }] })), ['spec.servers[0].bindAddress']);
 });
 
@@ -39,5 +52,12 @@ test('secrets are refused for a member on a plain-tcp engine unless insecure eng
 });
 
 test('without a policy only the bind address is checked (it is never a setting)', () => {
-  assert.deepEqual(consulClusterViolations(spec({ dataDir: '/etc', servers: [{ host: 'h2', node: 'n2', bindAddress: '1.2.3.4' }] }), undefined, (h) => hosts[h]).map((v) => v.field), ['spec.servers[0].bindAddress']);
+  assert.deepEqual(
+    consulClusterViolations(
+      spec({ dataDir: '/etc', servers: [{ host: 'h2', node: 'n2', bindAddress: '1.2.3.4' }] }),
+      undefined,
+      (h) => hosts[h],
+    ).map((v) => v.field),
+    ['spec.servers[0].bindAddress'],
+  );
 });

@@ -4,9 +4,21 @@
  * whole cluster before any secret is read or any host is called.
  */
 import type { ConsulClusterSpec, DockerHost } from '../../crds/index.js';
-import { bindAddressProblem, dataDirProblem, imageProblem, insecureEngineProblem, secretKeyProblem, type PolicyViolation, type TrustPolicy } from '../trust-policy.js';
+import {
+  bindAddressProblem,
+  dataDirProblem,
+  imageProblem,
+  insecureEngineProblem,
+  secretKeyProblem,
+  type PolicyViolation,
+  type TrustPolicy,
+} from '../trust-policy.js';
 
-export function consulClusterViolations(spec: ConsulClusterSpec, policy: TrustPolicy | undefined, dockerHost: (name: string) => DockerHost | undefined): PolicyViolation[] {
+export function consulClusterViolations(
+  spec: ConsulClusterSpec,
+  policy: TrustPolicy | undefined,
+  dockerHost: (name: string) => DockerHost | undefined,
+): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   const add = (field: string, problem: string | undefined) => {
     if (problem !== undefined) out.push({ field, message: problem });
@@ -17,7 +29,8 @@ export function consulClusterViolations(spec: ConsulClusterSpec, policy: TrustPo
       const host = dockerHost(m.host);
       // Always, whatever the policy: the operator's calls to this agent carry the cluster's token.
       if (m.bindAddress !== undefined && host) add(`spec.${list}[${i}].bindAddress`, bindAddressProblem(m.bindAddress, host));
-      if (policy && hasSecrets) add(`spec.${list}[${i}].host`, insecureEngineProblem(host, "the cluster's gossip key and ACL token", policy));
+      if (policy && hasSecrets)
+        add(`spec.${list}[${i}].host`, insecureEngineProblem(host, "the cluster's gossip key and ACL token", policy));
     });
   }
   if (!policy) return out;
@@ -26,7 +39,8 @@ export function consulClusterViolations(spec: ConsulClusterSpec, policy: TrustPo
   if (spec.gossipKeyRef) add('spec.gossipKeyRef.kvKey', secretKeyProblem(spec.gossipKeyRef.kvKey, policy.secretsPrefix));
   if (spec.aclTokenRef) add('spec.aclTokenRef.kvKey', secretKeyProblem(spec.aclTokenRef.kvKey, policy.secretsPrefix));
   if (spec.tls?.enabled) {
-    for (const f of ['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const) add(`spec.tls.${f}.kvKey`, secretKeyProblem(spec.tls[f].kvKey, policy.secretsPrefix));
+    for (const f of ['caCertRef', 'operatorCertRef', 'operatorKeyRef'] as const)
+      add(`spec.tls.${f}.kvKey`, secretKeyProblem(spec.tls[f].kvKey, policy.secretsPrefix));
     // Every member's keys are under the prefix: checking the folder covers them all.
     add('spec.tls.agentCertsKvPrefix', secretKeyProblem(`${spec.tls.agentCertsKvPrefix.replace(/\/+$/, '')}/`, policy.secretsPrefix));
   }

@@ -5,11 +5,17 @@ import type { KindReconcileContext, KindTypes, ObjectCache } from '../kind-recon
 import { recordingDocker } from '../../../testing/fakes/recording-docker.js';
 import { ConsulClusterReconciler } from './reconciler.js';
 
-const host: DockerHost = { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'h1' }, spec: { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' } };
+const host: DockerHost = {
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'DockerHost',
+  metadata: { name: 'h1' },
+  spec: { endpoint: 'tcp://10.0.0.11:2375', address: '10.0.0.11' },
+};
 
 function ctx(objects: (DockerHost | ConsulCluster)[], calls: string[]): KindReconcileContext {
   const cache: ObjectCache = {
-    get: <K extends KindName>(k: K, n: string) => objects.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
+    get: <K extends KindName>(k: K, n: string) =>
+      objects.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objects.filter((o) => o.kind === k) as unknown as KindTypes[K][],
     byIndex: () => [],
   };
@@ -31,7 +37,15 @@ function cluster(over: Partial<ConsulCluster['spec']>): ConsulCluster {
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'ConsulCluster',
     metadata: { name: 'dc', uid: 'u', generation: 1 },
-    spec: { datacenter: 'dc', image: 'hashicorp/consul:1.8.7', ui: false, bootstrapExpect: 1, dataDir: '/var/lib/swarmop/consul/dc', servers: [{ host: 'h1', node: 'n1' }], ...over },
+    spec: {
+      datacenter: 'dc',
+      image: 'hashicorp/consul:1.8.7',
+      ui: false,
+      bootstrapExpect: 1,
+      dataDir: '/var/lib/swarmop/consul/dc',
+      servers: [{ host: 'h1', node: 'n1' }],
+      ...over,
+    },
   };
 }
 
@@ -51,7 +65,8 @@ test('a Consul version outside the supported range is a condition, and no host i
     type: 'Ready',
     status: 'False',
     reason: 'UnsupportedConsulVersion',
-    message: 'image hashicorp/consul:1.7.14 runs Consul 1.7.14; supported: 1.8.0 to 1.x (1.8.0–1.11.x: the 1.8 names; 1.12.0 and later: the current names)',
+    message:
+      'image hashicorp/consul:1.7.14 runs Consul 1.7.14; supported: 1.8.0 to 1.x (1.8.0–1.11.x: the 1.8 names; 1.12.0 and later: the current names)',
   });
   assert.deepEqual(calls, []);
 });

@@ -6,7 +6,15 @@
 import type { Fence } from '../../runtime/fence.js';
 import type { ConsulCluster, ConsulClusterSpec } from '../../crds/consul-cluster.js';
 import type { KindName } from '../../crds/kind-info.js';
-import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
+import type {
+  FinalizeOutcome,
+  HostEvent,
+  HostWatchContext,
+  KindReconciler,
+  ObjectCache,
+  KindReconcileContext,
+  ReconcileOutcome,
+} from '../kind-reconciler.js';
 import { agentTokens } from './agent-config-file.js';
 import { analyze, healthy, type ClusterAnalysis } from './analysis.js';
 import { joinVia, readMembers, readWanMembers, type AgentHttpOptions, type AgentTls } from '../../consul/agent-http.js';
@@ -20,7 +28,16 @@ import { CLUSTER_LABEL, FINALIZER } from './labels.js';
 import { observeCluster, observeWan, type ObserveOptions } from './observe.js';
 import { DEFAULT_PLAN_OPTIONS, inflightFor, plan, type Step, type Inflight, type PlanOptions } from './plan.js';
 import { conditions, observedStatus, type ConsulClusterObserved } from './status.js';
-import { analyzeWan, planWan, wanCondition, wanInflightFor, wanStatus, type WanAnalysis, type WanInflight, type WanJoin } from './wan-analysis.js';
+import {
+  analyzeWan,
+  planWan,
+  wanCondition,
+  wanInflightFor,
+  wanStatus,
+  type WanAnalysis,
+  type WanInflight,
+  type WanJoin,
+} from './wan-analysis.js';
 import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
 import { joinLandedLate, type UnansweredJoin } from './unanswered-join.js';
 import { consulClusterViolations } from './policy.js';
@@ -100,7 +117,11 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly tlsByCluster = new Map<string, AgentTls>();
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
-    const http = { timeoutMs: options.httpTimeoutMs ?? 1500, ...(options.httpPort ? { port: options.httpPort } : {}), ...(options.fence ? { fence: options.fence } : {}) };
+    const http = {
+      timeoutMs: options.httpTimeoutMs ?? 1500,
+      ...(options.httpPort ? { port: options.httpPort } : {}),
+      ...(options.fence ? { fence: options.fence } : {}),
+    };
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.observeOptions = { dockerTimeoutMs: options.dockerTimeoutMs ?? 4000, http };
     this.executeOptions = { stopTimeoutSec: options.stopTimeoutSec ?? 10, pullTimeoutMs: options.pullTimeoutMs ?? 300_000, http };
@@ -157,14 +178,20 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     } else this.tlsByCluster.delete(name);
     const hashKey = this.hashKey ? await this.hashKey(name) : undefined;
     const federation = wanPeers(name, spec, ctx.cache.list('ConsulCluster'), hostAddress);
-    const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan, { dialect: dialect.dialect, ...(hashKey ? { hashKey } : {}) });
+    const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan, {
+      dialect: dialect.dialect,
+      ...(hashKey ? { hashKey } : {}),
+    });
     if (missingHosts.length > 0) {
       return { observed: {}, conditions: conditions(EMPTY_ANALYSIS, { missingHosts }), requeueAfter: 10_000 };
     }
 
     // Every call to this cluster's agents carries its token (and its client certificate), so an
     // ACL default-deny or TLS cluster is observed and repaired like an open one.
-    const tokens: Partial<AgentHttpOptions> = { ...agentTokens(secrets.aclToken, spec.acl?.enabled ?? false), ...(tls ? { tls, port: this.httpsPort } : {}) };
+    const tokens: Partial<AgentHttpOptions> = {
+      ...agentTokens(secrets.aclToken, spec.acl?.enabled ?? false),
+      ...(tls ? { tls, port: this.httpsPort } : {}),
+    };
     this.tokensByCluster.set(name, tokens);
     const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
@@ -184,16 +211,27 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       };
     }
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
-      return { observed: observedStatus(analysis), conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }), requeueAfter: this.busyRequeueMs };
+      return {
+        observed: observedStatus(analysis),
+        conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }),
+        requeueAfter: this.busyRequeueMs,
+      };
     }
     await this.settleUnansweredJoin(key, analysis, ctx);
-    const wan = federation.peers.length > 0 || federation.problems.length > 0 ? await this.observeWan(name, spec.datacenter, agents, analysis, federation, observeOptions.http) : undefined;
+    const wan =
+      federation.peers.length > 0 || federation.problems.length > 0
+        ? await this.observeWan(name, spec.datacenter, agents, analysis, federation, observeOptions.http)
+        : undefined;
     const now = this.now();
     const p = plan(analysis, this.inflight.get(key), now, this.planOptions);
     if (p.inflightDone) {
       this.inflight.delete(key);
       if (!p.inflightDone.settled) {
-        await ctx.event('Warning', 'RepairNotSettled', `${p.inflightDone.inflight.description} did not make the member healthy (timed out or broke again); acting again`);
+        await ctx.event(
+          'Warning',
+          'RepairNotSettled',
+          `${p.inflightDone.inflight.description} did not make the member healthy (timed out or broke again); acting again`,
+        );
       }
     }
     let progress = p.waiting;
@@ -215,22 +253,33 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const wanProgress = wan ? await this.wanStep(key, wan, !p.step, agents, ctx, executeOptions.http, now) : undefined;
     let conds = conditions(analysis, { missingHosts: [], progress });
     const wanCond = wan ? wanCondition(wan, wanProgress) : undefined;
-    const observed: ConsulClusterObserved = { ...observedStatus(analysis), ...(wan ? { wan: wanStatus(wan, analysis.reference?.address) } : {}) };
+    const observed: ConsulClusterObserved = {
+      ...observedStatus(analysis),
+      ...(wan ? { wan: wanStatus(wan, analysis.reference?.address) } : {}),
+    };
     if (pullFailed) {
       // No container to crash-loop: the agent is not created until its image is there; try again slowly.
       const failed = pullFailed;
-      conds = conds.map((c) => (c.type === 'Ready' ? { type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: failed.message } : c));
+      conds = conds.map((c) =>
+        c.type === 'Ready' ? { type: 'Ready', status: 'False', reason: 'ImagePullFailed', message: failed.message } : c,
+      );
       return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : [])], requeueAfter: this.pullRetryMs };
     }
     const converged = !p.step && !p.waiting && conds.find((c) => c.type === 'Ready')?.status === 'True';
     let requeueAfter = converged ? this.pollIntervalMs : p.step || p.waiting ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000);
     // A WAN gap is re-checked like a LAN one; a peer that does not exist yet at the usual pace.
-    if (wanCond && wanCond.status !== 'True' && federation.problems.length === 0) requeueAfter = Math.min(requeueAfter, wanProgress ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000));
+    if (wanCond && wanCond.status !== 'True' && federation.problems.length === 0)
+      requeueAfter = Math.min(requeueAfter, wanProgress ? this.busyRequeueMs : Math.max(this.busyRequeueMs, 1000));
     const certCond = spec.tls?.enabled
       ? [
           expiring.length > 0
             ? { type: 'CertificateExpiring', status: 'True' as const, reason: 'CertificateExpiring', message: expiring.join('; ') }
-            : { type: 'CertificateExpiring', status: 'False' as const, reason: 'CertificatesValid', message: 'every certificate is valid for 7 days or more' },
+            : {
+                type: 'CertificateExpiring',
+                status: 'False' as const,
+                reason: 'CertificatesValid',
+                message: 'every certificate is valid for 7 days or more',
+              },
         ]
       : [];
     return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : []), ...certCond], requeueAfter };
@@ -260,18 +309,35 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       .filter((x) => x.role === 'server')
       .map((x) => ({ cluster: name, datacenter, node: x.node, name: `${x.node}.${datacenter}`, address: x.address }));
     const answering = (s: WanServer) => a.members.some((m) => m.agent.node === s.node && m.answering);
-    const peerServers = federation.peers.filter((p) => p.repairs).flatMap((p) => p.servers.map((s) => ({ address: s.address, http: { ...this.observeOptions.http, ...this.tokensByCluster.get(p.cluster) } })));
+    const peerServers = federation.peers
+      .filter((p) => p.repairs)
+      .flatMap((p) =>
+        p.servers.map((s) => ({ address: s.address, http: { ...this.observeOptions.http, ...this.tokensByCluster.get(p.cluster) } })),
+      );
     const views = await observeWan([...own.filter(answering).map((s) => ({ address: s.address, http })), ...peerServers]);
     const silent = own.filter((s) => !answering(s)).map((s) => ({ address: s.address, reachable: false, members: [] }));
     return analyzeWan(own, federation, [...views, ...silent]);
   }
 
   /** Settles or runs the WAN join of this reconcile; returns what is in progress, for the condition. */
-  private async wanStep(key: string, wan: WanAnalysis, mayAct: boolean, agents: readonly DesiredAgent[], ctx: KindReconcileContext, http: AgentHttpOptions, now: number): Promise<string | undefined> {
+  private async wanStep(
+    key: string,
+    wan: WanAnalysis,
+    mayAct: boolean,
+    agents: readonly DesiredAgent[],
+    ctx: KindReconcileContext,
+    http: AgentHttpOptions,
+    now: number,
+  ): Promise<string | undefined> {
     const step = planWan(wan, this.wanInflight.get(key), now);
     if (step.inflightDone) {
       this.wanInflight.delete(key);
-      if (!step.inflightDone.settled) await ctx.event('Warning', 'RepairNotSettled', `${step.inflightDone.inflight.description} did not bring the WAN members back within ${this.planOptions.joinTimeoutMs} ms; acting again`);
+      if (!step.inflightDone.settled)
+        await ctx.event(
+          'Warning',
+          'RepairNotSettled',
+          `${step.inflightDone.inflight.description} did not bring the WAN members back within ${this.planOptions.joinTimeoutMs} ms; acting again`,
+        );
     }
     if (step.waiting) return step.waiting;
     if (!step.join || !mayAct) return undefined;
@@ -285,7 +351,12 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * `consul join -wan` through the agent of one of this cluster's servers. A server never seen in
    * the pool is joined (an event); one that dropped out of it is drift: one repair line.
    */
-  private async runWanJoin(action: WanJoin, agents: readonly DesiredAgent[], ctx: KindReconcileContext, http: AgentHttpOptions): Promise<boolean> {
+  private async runWanJoin(
+    action: WanJoin,
+    agents: readonly DesiredAgent[],
+    ctx: KindReconcileContext,
+    http: AgentHttpOptions,
+  ): Promise<boolean> {
     try {
       await joinVia(action.via, action.target, http, true);
     } catch (err) {
@@ -320,7 +391,14 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
    * Runs one step; false when an agent call (join, force-leave, raft peer removal) failed: retried soon,
    * not backed off; the ImagePullError when a host could not pull the image (reported, retried slowly).
    */
-  private async run(key: string, step: Step, a: ClusterAnalysis, ctx: KindReconcileContext, o: ExecuteOptions, now: number): Promise<boolean | ImagePullError> {
+  private async run(
+    key: string,
+    step: Step,
+    a: ClusterAnalysis,
+    ctx: KindReconcileContext,
+    o: ExecuteOptions,
+    now: number,
+  ): Promise<boolean | ImagePullError> {
     let done: string;
     try {
       done = await execute(step, (h) => ctx.hosts.get(h), o);
@@ -338,8 +416,15 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         const callKey = failedCallKey(step);
         const tries = (this.failedCalls.get(callKey) ?? 0) + 1;
         this.failedCalls.set(callKey, tries);
-        if (step.type === 'join' && (err as { code?: string }).code === 'Timeout') this.unansweredJoins.set(key, { step: step, sentAt: now });
-        ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', { kind: this.kind, step: step.type, via: step.via, tries, err: (err as Error).message });
+        if (step.type === 'join' && (err as { code?: string }).code === 'Timeout')
+          this.unansweredJoins.set(key, { step: step, sentAt: now });
+        ctx.log[tries === 1 ? 'info' : 'debug']('consul agent call failed', {
+          kind: this.kind,
+          step: step.type,
+          via: step.via,
+          tries,
+          err: (err as Error).message,
+        });
         return false;
       }
       await ctx.event('Warning', 'RepairFailed', `${step.type}: ${(err as Error).message}`);
@@ -358,8 +443,8 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         : step.type === 'reclaimNodeName'
           ? a.members.find((m) => m.agent.node === step.node)?.agent.host
           : 'agent' in step
-          ? step.agent.host
-          : a.members.find((m) => m.agent.address === step.via)?.agent.host;
+            ? step.agent.host
+            : a.members.find((m) => m.agent.address === step.via)?.agent.host;
     await ctx.repaired({ reason: REPAIR_REASON[step.type], found: step.found, action: done, ...(host ? { host } : {}) });
     return true;
   }
@@ -441,13 +526,19 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const watched: ObjectCache = {
       get: cache.get.bind(cache),
       byIndex: cache.byIndex.bind(cache),
-      list: ((kind: KindName) => (kind === 'ConsulCluster' ? cache.list('ConsulCluster').filter(allowed) : cache.list(kind))) as ObjectCache['list'],
+      list: ((kind: KindName) =>
+        kind === 'ConsulCluster' ? cache.list('ConsulCluster').filter(allowed) : cache.list(kind)) as ObjectCache['list'],
     };
     return watchMembers({ ...ctx, cache: watched }, signal, {
       readMembers: (address, s, cluster) =>
         readMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
       readWanMembers: (address, s, cluster) =>
-        readWanMembers(address, { ...http, ...this.tokensByCluster.get(cluster), timeoutMs: Math.min(http.timeoutMs ?? 800, 800), signal: s }),
+        readWanMembers(address, {
+          ...http,
+          ...this.tokensByCluster.get(cluster),
+          timeoutMs: Math.min(http.timeoutMs ?? 800, 800),
+          signal: s,
+        }),
     });
   }
 

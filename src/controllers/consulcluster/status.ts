@@ -13,7 +13,12 @@ export function observedStatus(a: ClusterAnalysis): ConsulClusterObserved {
     status: m.status,
     role: m.agent.role,
   }));
-  const raftPeers: ConsulRaftPeer[] = a.raft.map((p) => ({ node: p.node, address: p.address, voter: p.voter, ...(p.leader ? { leader: true } : {}) }));
+  const raftPeers: ConsulRaftPeer[] = a.raft.map((p) => ({
+    node: p.node,
+    address: p.address,
+    voter: p.voter,
+    ...(p.leader ? { leader: true } : {}),
+  }));
   return { ...(a.leaderNode ? { leader: a.leaderNode } : {}), raftPeers, members };
 }
 
@@ -54,15 +59,48 @@ export function conditions(a: ClusterAnalysis, f: ConditionFacts): ConditionInpu
       : { type: 'Degraded', status: 'False', reason: 'AllMembersAlive', message: `${leader}; all ${a.members.length} members alive` };
   // Consul's gossip lags the containers by seconds: an agent container that is gone or stopped on
   // a host we can see is not ready even while the others still list its member alive.
-  const down = a.members.filter((m) => m.hostReachable && m.container?.state !== 'running').map((m) => `${m.agent.node} ${m.container?.state ?? 'missing'}`);
+  const down = a.members
+    .filter((m) => m.hostReachable && m.container?.state !== 'running')
+    .map((m) => `${m.agent.node} ${m.container?.state ?? 'missing'}`);
   let ready: ConditionInput;
-  if (notAlive.length > 0) ready = { type: 'Ready', status: 'False', reason: 'MembersNotAlive', message: `not alive: ${describe}${suffix}` };
-  else if (outdated.length > 0) ready = { type: 'Ready', status: 'False', reason: 'RollingUpdate', message: `configuration change pending on ${outdated.join(', ')}${suffix}` };
-  else if (nonVoters.length > 0) ready = { type: 'Ready', status: 'False', reason: 'RaftPeersMissing', message: `not voting raft peers yet: ${nonVoters.join(', ')}${suffix}` };
-  else if (down.length > 0) ready = { type: 'Ready', status: 'False', reason: 'AgentContainersDown', message: `agent containers not running: ${down.join(', ')}${suffix}` };
+  if (notAlive.length > 0)
+    ready = { type: 'Ready', status: 'False', reason: 'MembersNotAlive', message: `not alive: ${describe}${suffix}` };
+  else if (outdated.length > 0)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'RollingUpdate',
+      message: `configuration change pending on ${outdated.join(', ')}${suffix}`,
+    };
+  else if (nonVoters.length > 0)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'RaftPeersMissing',
+      message: `not voting raft peers yet: ${nonVoters.join(', ')}${suffix}`,
+    };
+  else if (down.length > 0)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'AgentContainersDown',
+      message: `agent containers not running: ${down.join(', ')}${suffix}`,
+    };
   // A step still settling is not done, whatever the member list says yet.
   else if (f.progress) ready = { type: 'Ready', status: 'False', reason: 'Repairing', message: f.progress };
-  else if (a.strays.length > 0) ready = { type: 'Ready', status: 'False', reason: 'RemovingMembers', message: `agents not in the spec still run on ${a.strays.map((s) => s.host).join(', ')}` };
-  else ready = { type: 'Ready', status: 'True', reason: 'AllMembersAlive', message: `${leader}; ${a.members.length} members alive, ${servers.length} voting servers` };
+  else if (a.strays.length > 0)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: 'RemovingMembers',
+      message: `agents not in the spec still run on ${a.strays.map((s) => s.host).join(', ')}`,
+    };
+  else
+    ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'AllMembersAlive',
+      message: `${leader}; ${a.members.length} members alive, ${servers.length} voting servers`,
+    };
   return [ready, degraded];
 }

@@ -16,7 +16,10 @@ test('GNU tar reads the archive back: name, content, mode and numeric owner', ()
     execFileSync('tar', ['-xf', join(dir, 'a.tar'), '-C', dir]);
     assert.deepEqual(readFileSync(join(dir, 'consul/config/s.json')), content);
     const back = firstFileOfTar(readFileSync(join(dir, 'a.tar')))!;
-    assert.deepEqual({ ...back, content: back.content.toString() }, { name: 'consul/config/s.json', content: content.toString(), mode: 0o600, uid: 100, gid: 1000 });
+    assert.deepEqual(
+      { ...back, content: back.content.toString() },
+      { name: 'consul/config/s.json', content: content.toString(), mode: 0o600, uid: 100, gid: 1000 },
+    );
     assert.equal(statSync(join(dir, 'consul/config/s.json')).mode & 0o777, 0o600);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -22,7 +22,8 @@ export interface TarFile {
 /** A ustar archive holding exactly one regular file. */
 export function tarOneFile(f: TarFile): Buffer {
   const name = Buffer.from(f.name, 'utf8');
-  if (name.length === 0 || name.length > 100 || f.name.startsWith('/')) throw new Error(`tar entry name ${JSON.stringify(f.name)} must be relative and 1-100 bytes`);
+  if (name.length === 0 || name.length > 100 || f.name.startsWith('/'))
+    throw new Error(`tar entry name ${JSON.stringify(f.name)} must be relative and 1-100 bytes`);
   const header = Buffer.alloc(BLOCK, 0);
   name.copy(header, 0);
   header.write(octal(f.mode & 0o7777, 8), 100, 'ascii');
@@ -66,7 +67,13 @@ export function firstFileOfTar(tar: Buffer): TarEntry | undefined {
     const type = field(header, 156, 1);
     const body = offset + BLOCK;
     if (type === '0' || type === '') {
-      return { name: field(header, 0, 100), content: tar.subarray(body, body + size), mode: num(header, 100, 8), uid: num(header, 108, 8), gid: num(header, 116, 8) };
+      return {
+        name: field(header, 0, 100),
+        content: tar.subarray(body, body + size),
+        mode: num(header, 100, 8),
+        uid: num(header, 108, 8),
+        gid: num(header, 116, 8),
+      };
     }
     offset = body + Math.ceil(size / BLOCK) * BLOCK;
   }

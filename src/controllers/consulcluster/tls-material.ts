@@ -59,9 +59,11 @@ export function checkCert(ca: X509Certificate, i: CertCheckInput, now: number): 
   const cert = parseCert(i.cert, i.what, problems);
   const key = parseKey(i.key, i.what, problems);
   if (!cert) return { problems };
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) problems.push(`${i.what}: not signed by the CA (issuer "${cert.issuer.replace(/\n/g, ', ')}")`);
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    problems.push(`${i.what}: not signed by the CA (issuer "${cert.issuer.replace(/\n/g, ', ')}")`);
   if (key && !cert.checkPrivateKey(key)) problems.push(`${i.what}: the key does not belong to the certificate`);
-  if (i.address !== undefined && cert.checkIP(i.address) === undefined) problems.push(`${i.what}: no IP SAN ${i.address} (the agent's address)`);
+  if (i.address !== undefined && cert.checkIP(i.address) === undefined)
+    problems.push(`${i.what}: no IP SAN ${i.address} (the agent's address)`);
   if (i.serverName !== undefined && cert.checkHost(i.serverName, { wildcards: false }) === undefined)
     problems.push(`${i.what}: no DNS SAN ${i.serverName} (verify_server_hostname checks it on every server)`);
   const notAfter = Date.parse(cert.validTo);

@@ -35,7 +35,10 @@ test('the first missing key is named, with what it is for; nothing is checked be
     ['sec/agents/c1/cert.pem', 'x'],
   ]);
   const read = async (k: string) => kv.get(k);
-  assert.equal(await readClusterTls(spec, read, () => '10.0.0.1', 0), 'secret sec/agents/c1/key.pem (tls key of c1) not found in the store');
+  assert.equal(
+    await readClusterTls(spec, read, () => '10.0.0.1', 0),
+    'secret sec/agents/c1/key.pem (tls key of c1) not found in the store',
+  );
   kv.delete('sec/op-key.pem');
   assert.equal(await readClusterTls(spec, read, () => '10.0.0.1', 0), 'secret sec/op-key.pem (tls.operatorKeyRef) not found in the store');
 });

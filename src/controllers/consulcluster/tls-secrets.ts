@@ -30,7 +30,12 @@ export function memberCertKeys(prefix: string, node: string): { cert: string; ke
  * Reads and checks everything; a string names the first key missing from the store.
  * `addressOf` gives a member's address (its certificate must name it).
  */
-export async function readClusterTls(spec: ConsulClusterSpec, read: ReadSecret, addressOf: (m: ConsulMember) => string, now: number): Promise<ClusterTls | string> {
+export async function readClusterTls(
+  spec: ConsulClusterSpec,
+  read: ReadSecret,
+  addressOf: (m: ConsulMember) => string,
+  now: number,
+): Promise<ClusterTls | string> {
   const tls = spec.tls!;
   const get = async (key: string, what: string): Promise<string> => {
     const v = await read(key);
@@ -39,12 +44,20 @@ export async function readClusterTls(spec: ConsulClusterSpec, read: ReadSecret, 
   };
   try {
     const caPem = await get(tls.caCertRef.kvKey, 'tls.caCertRef');
-    const operator = { ca: caPem, cert: await get(tls.operatorCertRef.kvKey, 'tls.operatorCertRef'), key: await get(tls.operatorKeyRef.kvKey, 'tls.operatorKeyRef') };
+    const operator = {
+      ca: caPem,
+      cert: await get(tls.operatorCertRef.kvKey, 'tls.operatorCertRef'),
+      key: await get(tls.operatorKeyRef.kvKey, 'tls.operatorKeyRef'),
+    };
     const agents = new Map<string, AgentTlsPems>();
     const members = [...spec.servers.map((m) => ({ m, server: true })), ...(spec.clients ?? []).map((m) => ({ m, server: false }))];
     for (const { m } of members) {
       const k = memberCertKeys(tls.agentCertsKvPrefix, m.node);
-      agents.set(m.node, { ca: caPem, cert: await get(k.cert, `tls certificate of ${m.node}`), key: await get(k.key, `tls key of ${m.node}`) });
+      agents.set(m.node, {
+        ca: caPem,
+        cert: await get(k.cert, `tls certificate of ${m.node}`),
+        key: await get(k.key, `tls key of ${m.node}`),
+      });
     }
     const { ca, problems } = checkCa(caPem, now);
     const expiring: string[] = [];
@@ -52,7 +65,16 @@ export async function readClusterTls(spec: ConsulClusterSpec, read: ReadSecret, 
       const checks = [
         checkCert(ca, { what: "the operator's client certificate", cert: operator.cert, key: operator.key }, now),
         ...members.map(({ m, server }) =>
-          checkCert(ca, { what: `the certificate of node ${m.node}`, ...agents.get(m.node)!, address: addressOf(m), ...(server ? { serverName: `server.${spec.datacenter}.consul` } : {}) }, now),
+          checkCert(
+            ca,
+            {
+              what: `the certificate of node ${m.node}`,
+              ...agents.get(m.node)!,
+              address: addressOf(m),
+              ...(server ? { serverName: `server.${spec.datacenter}.consul` } : {}),
+            },
+            now,
+          ),
         ),
       ];
       for (const c of checks) {

@@ -37,7 +37,7 @@ test('still failed: nothing to report yet; too old: not credited to the join', (
   assert.equal(joinLandedLate(old, analyze(desired, healthyObservation(desired)), NOW), 'expired');
 });
 
-test('a join sent from a member (the other half of a heal) is never credited by the member\'s status', () => {
+test("a join sent from a member (the other half of a heal) is never credited by the member's status", () => {
   const pending = timedOutJoin(NOW - 1200);
   const fromMember = { ...pending, step: { ...pending.step, via: C02, target: '192.168.116.111' } };
   assert.equal(joinLandedLate(fromMember, analyze(desired, healthyObservation(desired)), NOW), 'expired');

@@ -105,7 +105,13 @@ export function wanJoinFor(w: WanAnalysis): WanJoin | undefined {
     if (!g.ours) continue;
     const [via, target] = isOwn(g.observer) ? [g.observer, g.member] : [g.member, g.observer];
     if (!answers(via) || w.silent.has(target.address)) continue;
-    return { type: 'wanJoin', via: via.address, target: target.address, status: g.status, found: `${g.observer.name} sees ${g.member.name} ${g.status} in the WAN pool` };
+    return {
+      type: 'wanJoin',
+      via: via.address,
+      target: target.address,
+      status: g.status,
+      found: `${g.observer.name} sees ${g.member.name} ${g.status} in the WAN pool`,
+    };
   }
   return undefined;
 }
@@ -146,9 +152,15 @@ export function wanCondition(w: WanAnalysis, progress?: string): ConditionInput 
   const suffix = progress ? `; ${progress}` : '';
   const problems = w.federation.problems;
   if (problems.length > 0) return { type, status: 'False', reason: problems[0]!.reason, message: listed(problems.map((p) => p.message)) };
-  if (w.answering.length === 0) return { type, status: 'Unknown', reason: 'NoServerAnswers', message: "no server of this cluster answered its WAN members" };
+  if (w.answering.length === 0)
+    return { type, status: 'Unknown', reason: 'NoServerAnswers', message: 'no server of this cluster answered its WAN members' };
   if (w.gaps.length > 0) {
-    return { type, status: 'False', reason: 'WanMembersMissing', message: `${listed(w.gaps.map((g) => `${g.observer.name} sees ${g.member.name} ${g.status}`))}${suffix}` };
+    return {
+      type,
+      status: 'False',
+      reason: 'WanMembersMissing',
+      message: `${listed(w.gaps.map((g) => `${g.observer.name} sees ${g.member.name} ${g.status}`))}${suffix}`,
+    };
   }
   if (w.datacentersMissing.length > 0) {
     return {
@@ -159,15 +171,25 @@ export function wanCondition(w: WanAnalysis, progress?: string): ConditionInput 
     };
   }
   const servers = w.own.length + w.federation.peers.reduce((n, p) => n + p.servers.length, 0);
-  return { type, status: 'True', reason: 'Federated', message: `${servers} servers of ${w.datacenters.length} datacenters alive in the WAN pool; every server lists ${w.datacenters.join(', ')}` };
+  return {
+    type,
+    status: 'True',
+    reason: 'Federated',
+    message: `${servers} servers of ${w.datacenters.length} datacenters alive in the WAN pool; every server lists ${w.datacenters.join(', ')}`,
+  };
 }
 
 /** status.wan: the reference server's WAN pool (the given address when it answered, else the first that did), and each own server's datacenters. */
 export function wanStatus(w: WanAnalysis, referenceAddress?: string): ConsulWanStatus {
-  const ref = (referenceAddress ? w.views.get(referenceAddress) : undefined) ?? w.answering.map((s) => w.views.get(s.address)).find((v) => v !== undefined);
+  const ref =
+    (referenceAddress ? w.views.get(referenceAddress) : undefined) ??
+    w.answering.map((s) => w.views.get(s.address)).find((v) => v !== undefined);
   const servers: ConsulServerDatacenters[] = w.own.map((s) => {
     const dcs = w.views.get(s.address)?.datacenters;
     return { node: s.node, ...(dcs ? { datacenters: [...dcs] } : {}) };
   });
-  return { members: (ref?.members ?? []).map((m) => ({ name: m.name, datacenter: m.datacenter, address: m.address, status: m.status })), servers };
+  return {
+    members: (ref?.members ?? []).map((m) => ({ name: m.name, datacenter: m.datacenter, address: m.address, status: m.status })),
+    servers,
+  };
 }

@@ -16,7 +16,12 @@ function cluster(name: string, datacenter: string, hosts: string[], wanJoin?: st
     dataDir: `/var/lib/swarmop/consul/${name}`,
     ...(wanJoin ? { wanJoin } : {}),
   };
-  return { apiVersion: 'swarmop.io/v1alpha1', kind: 'ConsulCluster', metadata: { name, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) }, spec };
+  return {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name, ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+    spec,
+  };
 }
 
 test('a named cluster is a peer this cluster keeps joined, its servers the -retry-join-wan addresses', () => {
@@ -43,7 +48,10 @@ test('the named side sees the cluster that names it as a peer it does not repair
   const one = cluster('one', 'dc1', ['a1', 'a2']);
   const two = cluster('two', 'dc2', ['b1'], ['one']);
   const r = wanPeers('one', one.spec, [one, two], address);
-  assert.deepEqual(r.peers.map((p) => [p.cluster, p.repairs, p.servers.map((s) => s.name)]), [['two', false, ['b1.dc2']]]);
+  assert.deepEqual(
+    r.peers.map((p) => [p.cluster, p.repairs, p.servers.map((s) => s.name)]),
+    [['two', false, ['b1.dc2']]],
+  );
   assert.deepEqual(r.retryJoinWan, []);
   assert.deepEqual(r.problems, []);
 });
@@ -51,8 +59,14 @@ test('the named side sees the cluster that names it as a peer it does not repair
 test('two clusters naming each other: only the one whose name sorts first repairs', () => {
   const one = cluster('one', 'dc1', ['a1'], ['two']);
   const two = cluster('two', 'dc2', ['b1'], ['one']);
-  assert.deepEqual(wanPeers('one', one.spec, [one, two], address).peers.map((p) => p.repairs), [true]);
-  assert.deepEqual(wanPeers('two', two.spec, [one, two], address).peers.map((p) => p.repairs), [false]);
+  assert.deepEqual(
+    wanPeers('one', one.spec, [one, two], address).peers.map((p) => p.repairs),
+    [true],
+  );
+  assert.deepEqual(
+    wanPeers('two', two.spec, [one, two], address).peers.map((p) => p.repairs),
+    [false],
+  );
   // Both still start their servers with -retry-join-wan to the other.
   assert.deepEqual(wanPeers('two', two.spec, [one, two], address).retryJoinWan, ['10.0.1.1']);
 });
@@ -67,13 +81,25 @@ test('an unknown or deleted name, a peer in the same datacenter and a peer witho
   assert.deepEqual(r.retryJoinWan, []);
   assert.deepEqual(r.problems, [
     { cluster: 'missing', reason: 'ClusterNotFound', message: 'wanJoin names ConsulCluster missing, which does not exist' },
-    { cluster: 'three', reason: 'DatacenterConflict', message: 'ConsulCluster three runs datacenter dc1 too; WAN federation joins different datacenters, so it is not joined' },
+    {
+      cluster: 'three',
+      reason: 'DatacenterConflict',
+      message: 'ConsulCluster three runs datacenter dc1 too; WAN federation joins different datacenters, so it is not joined',
+    },
     { cluster: 'gone', reason: 'ClusterNotFound', message: 'wanJoin names ConsulCluster gone, which does not exist' },
-    { cluster: 'homeless', reason: 'PeerHostNotFound', message: "a DockerHost of ConsulCluster homeless's servers is not found; its servers have no address to join" },
+    {
+      cluster: 'homeless',
+      reason: 'PeerHostNotFound',
+      message: "a DockerHost of ConsulCluster homeless's servers is not found; its servers have no address to join",
+    },
   ]);
 });
 
 test('a cluster that federates with nobody has no peers and no problems', () => {
   const one = cluster('one', 'dc1', ['a1']);
-  assert.deepEqual(wanPeers('one', one.spec, [one, cluster('other', 'dc2', ['b1'])], address), { peers: [], problems: [], retryJoinWan: [] });
+  assert.deepEqual(wanPeers('one', one.spec, [one, cluster('other', 'dc2', ['b1'])], address), {
+    peers: [],
+    problems: [],
+    retryJoinWan: [],
+  });
 });

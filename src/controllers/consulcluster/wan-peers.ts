@@ -53,10 +53,17 @@ export function wanServers(cluster: string, spec: ConsulClusterSpec, hostAddress
 
 const gone = (c: ConsulCluster | undefined): boolean => c === undefined || c.metadata.deletionTimestamp !== undefined;
 
-export function wanPeers(name: string, spec: ConsulClusterSpec, clusters: readonly ConsulCluster[], hostAddress: HostAddressResolver): WanPeers {
+export function wanPeers(
+  name: string,
+  spec: ConsulClusterSpec,
+  clusters: readonly ConsulCluster[],
+  hostAddress: HostAddressResolver,
+): WanPeers {
   const byName = new Map(clusters.map((c) => [c.metadata.name, c]));
   const named = spec.wanJoin ?? [];
-  const naming = clusters.filter((c) => c.metadata.name !== name && !gone(c) && (c.spec.wanJoin ?? []).includes(name)).map((c) => c.metadata.name);
+  const naming = clusters
+    .filter((c) => c.metadata.name !== name && !gone(c) && (c.spec.wanJoin ?? []).includes(name))
+    .map((c) => c.metadata.name);
   const peers: WanPeer[] = [];
   const problems: WanProblem[] = [];
   for (const peerName of [...new Set([...named, ...naming])]) {
@@ -64,7 +71,11 @@ export function wanPeers(name: string, spec: ConsulClusterSpec, clusters: readon
     const peer = byName.get(peerName);
     const declared = named.includes(peerName);
     if (gone(peer)) {
-      problems.push({ cluster: peerName, reason: 'ClusterNotFound', message: `wanJoin names ConsulCluster ${peerName}, which does not exist` });
+      problems.push({
+        cluster: peerName,
+        reason: 'ClusterNotFound',
+        message: `wanJoin names ConsulCluster ${peerName}, which does not exist`,
+      });
       continue;
     }
     if (peer!.spec.datacenter === spec.datacenter) {
@@ -77,7 +88,11 @@ export function wanPeers(name: string, spec: ConsulClusterSpec, clusters: readon
     }
     const servers = wanServers(peerName, peer!.spec, hostAddress);
     if (!servers) {
-      problems.push({ cluster: peerName, reason: 'PeerHostNotFound', message: `a DockerHost of ConsulCluster ${peerName}'s servers is not found; its servers have no address to join` });
+      problems.push({
+        cluster: peerName,
+        reason: 'PeerHostNotFound',
+        message: `a DockerHost of ConsulCluster ${peerName}'s servers is not found; its servers have no address to join`,
+      });
       continue;
     }
     const mutual = (peer!.spec.wanJoin ?? []).includes(name);

@@ -17,7 +17,15 @@ const dir = mkdtempSync(join(tmpdir(), 'swarmop-helper-arch-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 /** An amd64 root filesystem, as `npm pack` on an x86-64 machine builds it. */
 const rootfsPath = join(dir, 'nethelper-rootfs.tar.gz');
-writeFileSync(rootfsPath, gzipSync(tarOf([{ name: './etc/passwd', content: Buffer.from('root:x:0:0::/:/bin/sh\n') }, { name: './usr/bin/ip', content: elfHeader(0x3e) }])));
+writeFileSync(
+  rootfsPath,
+  gzipSync(
+    tarOf([
+      { name: './etc/passwd', content: Buffer.from('root:x:0:0::/:/bin/sh\n') },
+      { name: './usr/bin/ip', content: elfHeader(0x3e) },
+    ]),
+  ),
+);
 
 /** A Docker engine of the given architecture that lacks the helper image and records what it is asked. */
 function fakeEngine(arch: string) {
@@ -48,15 +56,29 @@ async function reconcileHost(engine: ReturnType<typeof fakeEngine>) {
   const helperImages = new HelperImageProvisioner({ rootfsPath });
   const reconciler = createDockerHostReconciler({ helperImages });
   return reconciler.reconcile(
-    { apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name: 'pi4' }, spec: { endpoint: 'tcp://10.0.0.9:2375', address: '10.0.0.9' } } as never,
-    { hosts: { get: () => ({ name: 'pi4', address: '10.0.0.9', docker: engine, ready: true }), list: () => [] }, now: () => new Date(0) } as never,
+    {
+      apiVersion: 'swarmop.io/v1alpha1',
+      kind: 'DockerHost',
+      metadata: { name: 'pi4' },
+      spec: { endpoint: 'tcp://10.0.0.9:2375', address: '10.0.0.9' },
+    } as never,
+    {
+      hosts: { get: () => ({ name: 'pi4', address: '10.0.0.9', docker: engine, ready: true }), list: () => [] },
+      now: () => new Date(0),
+    } as never,
   );
 }
 
 test('a host whose engine reports another architecture than the helper was built for gets HelperArchitectureMismatch naming both, and no import', async () => {
   const engine = fakeEngine('arm64');
   const out = await reconcileHost(engine);
-  assert.deepEqual(out.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Reachable'], ['HelperImageReady', 'False', 'HelperArchitectureMismatch']]);
+  assert.deepEqual(
+    out.conditions.map((c) => [c.type, c.status, c.reason]),
+    [
+      ['Ready', 'True', 'Reachable'],
+      ['HelperImageReady', 'False', 'HelperArchitectureMismatch'],
+    ],
+  );
   assert.match(out.conditions[1]!.message, /^helper image is built for amd64, host reports arm64/);
   assert.equal(out.observed.arch, 'arm64');
   assert.equal(out.observed.helperImage?.state, 'Failed');
@@ -66,13 +88,25 @@ test('a host whose engine reports another architecture than the helper was built
 test('a host of the same architecture gets the helper imported', async () => {
   const engine = fakeEngine('amd64');
   const out = await reconcileHost(engine);
-  assert.deepEqual(out.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Reachable'], ['HelperImageReady', 'True', 'Imported']]);
-  assert.deepEqual(engine.calls.filter((c) => c.startsWith('import')), [`import ${new HelperImageProvisioner().image}`]);
+  assert.deepEqual(
+    out.conditions.map((c) => [c.type, c.status, c.reason]),
+    [
+      ['Ready', 'True', 'Reachable'],
+      ['HelperImageReady', 'True', 'Imported'],
+    ],
+  );
+  assert.deepEqual(
+    engine.calls.filter((c) => c.startsWith('import')),
+    [`import ${new HelperImageProvisioner().image}`],
+  );
 });
 
 test('a helper about to start on a mismatched host is refused with the same reason, and nothing is imported', async () => {
   const engine = fakeEngine('arm64');
   const helperImages = new HelperImageProvisioner({ rootfsPath });
-  await assert.rejects(helperImages.require({ name: 'pi4', docker: engine as never }), /helper image is built for amd64, host reports arm64/);
+  await assert.rejects(
+    helperImages.require({ name: 'pi4', docker: engine as never }),
+    /helper image is built for amd64, host reports arm64/,
+  );
   assert.deepEqual(engine.calls, []);
 });

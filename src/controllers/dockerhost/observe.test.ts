@@ -22,8 +22,27 @@ const servers: (TlsServer | HttpServer)[] = [];
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'swarmop-probe-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
   key = readFileSync(join(dir, 'key.pem'), 'utf8');
 });
@@ -58,7 +77,11 @@ test('an engine whose certificate is not signed by the configured CA: TLSHandsha
 
 test('a plain-HTTP engine answering 400 to a client that speaks HTTP to a TLS port: TLSRequired', async () => {
   // dockerd's answer (Go's net/http) when plain HTTP reaches its TLS listener.
-  const port = await listen(createHttpServer((_, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n')));
+  const port = await listen(
+    createHttpServer((_, res) =>
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n'),
+    ),
+  );
   const probe = await probeEngine(new Docker({ host: '127.0.0.1', port, protocol: 'http' }), 5000);
   assert.equal(probe.reachable === false && probe.reason, 'TLSRequired');
 });

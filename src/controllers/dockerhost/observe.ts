@@ -69,7 +69,8 @@ function describeError(err: unknown): string {
     if (e.code === 'ECONNREFUSED') return `connection refused${e.address ? ` by ${e.address}:${e.port}` : ''}`;
     if (e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH') return `host unreachable (${e.code})`;
     if (e.code === 'ENOENT') return `socket not found${e.address ? ` at ${e.address}` : ''}`;
-    if (e.code === 'EPROTO' || /certificate|SSL|TLS|tlsv1|handshake/i.test(e.message ?? '')) return `TLS handshake failed: ${engineMessage(err)}`;
+    if (e.code === 'EPROTO' || /certificate|SSL|TLS|tlsv1|handshake/i.test(e.message ?? ''))
+      return `TLS handshake failed: ${engineMessage(err)}`;
   }
   return engineMessage(err);
 }

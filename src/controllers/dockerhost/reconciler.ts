@@ -36,7 +36,9 @@ export interface DockerHostReconcilerOptions {
 
 type DockerHostResource = DockerHost;
 
-export function createDockerHostReconciler(options: DockerHostReconcilerOptions = {}): KindReconciler<DockerHostResource, DockerHostObserved> {
+export function createDockerHostReconciler(
+  options: DockerHostReconcilerOptions = {},
+): KindReconciler<DockerHostResource, DockerHostObserved> {
   const base = options.unreachableRecheckMs ?? 5_000;
   const max = Math.max(base, options.unreachableRecheckMaxMs ?? 20_000);
   const observe = async (host: DockerHostResource, ctx: KindReconcileContext): Promise<ReconcileOutcome<DockerHostObserved>> => {
@@ -45,7 +47,14 @@ export function createDockerHostReconciler(options: DockerHostReconcilerOptions 
     if (!handle) {
       return {
         observed: { reachable: false, endpoint: host.spec.endpoint },
-        conditions: [{ type: 'Ready', status: 'False', reason: 'ClientUnavailable', message: 'no Docker client for this host (endpoint or TLS files unusable)' }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ClientUnavailable',
+            message: 'no Docker client for this host (endpoint or TLS files unusable)',
+          },
+        ],
         requeueAfter: recheck,
       };
     }
@@ -119,7 +128,9 @@ export function dockerHostOutcome(
   if (!probe.reachable) {
     return {
       observed: { reachable: false, endpoint },
-      conditions: [{ type: 'Ready', status: 'False', reason: probe.reason, message: `Docker Engine at ${endpoint} does not answer: ${probe.error}` }],
+      conditions: [
+        { type: 'Ready', status: 'False', reason: probe.reason, message: `Docker Engine at ${endpoint} does not answer: ${probe.error}` },
+      ],
       requeueAfter: recheckMs,
     };
   }
@@ -138,15 +149,27 @@ export function dockerHostOutcome(
 }
 
 /** Pure: the outcome of a reachable host with its helper image's state added (Ready is about the engine only). */
-export function withHelperImage(out: ReconcileOutcome<DockerHostObserved>, helper: HelperImageStatus, recheckMs: number): ReconcileOutcome<DockerHostObserved> {
+export function withHelperImage(
+  out: ReconcileOutcome<DockerHostObserved>,
+  helper: HelperImageStatus,
+  recheckMs: number,
+): ReconcileOutcome<DockerHostObserved> {
   const condition: ConditionInput =
     helper.state === 'Failed'
-      ? { type: 'HelperImageReady', status: 'False', reason: helper.reason ?? 'Failed', message: helper.message ?? `${helper.image} is not on the host` }
+      ? {
+          type: 'HelperImageReady',
+          status: 'False',
+          reason: helper.reason ?? 'Failed',
+          message: helper.message ?? `${helper.image} is not on the host`,
+        }
       : {
           type: 'HelperImageReady',
           status: 'True',
           reason: helper.state,
-          message: helper.state === 'Present' ? `${helper.image} is on the host` : `${helper.image} ${helper.state.toLowerCase()} by the operator in ${helper.provisionMs} ms`,
+          message:
+            helper.state === 'Present'
+              ? `${helper.image} is on the host`
+              : `${helper.image} ${helper.state.toLowerCase()} by the operator in ${helper.provisionMs} ms`,
         };
   return {
     ...out,

@@ -44,7 +44,13 @@ export function slotAttachment(res: ServiceAddresses, t: SlotTarget, previous?: 
       ...(s.ownBridge !== undefined ? { ownBridge: s.ownBridge } : {}),
     },
     ...(previous?.containerID
-      ? { status: { containerID: previous.containerID, ...(previous.pid ? { pid: previous.pid } : {}), ...(previous.lastAppliedTime ? { lastAppliedTime: previous.lastAppliedTime } : {}) } }
+      ? {
+          status: {
+            containerID: previous.containerID,
+            ...(previous.pid ? { pid: previous.pid } : {}),
+            ...(previous.lastAppliedTime ? { lastAppliedTime: previous.lastAppliedTime } : {}),
+          },
+        }
       : {}),
   };
 }

@@ -78,7 +78,10 @@ export async function releaseSlot(
 ): Promise<{ done: boolean; recorded: Recorded }> {
   const siblings = deleting
     .filter((t) => t.taskID !== target.taskID)
-    .map((t) => ({ ...slotAttachment(res, t), metadata: { ...slotAttachment(res, t).metadata, deletionTimestamp: ctx.now().toISOString() } }));
+    .map((t) => ({
+      ...slotAttachment(res, t),
+      metadata: { ...slotAttachment(res, t).metadata, deletionTimestamp: ctx.now().toISOString() },
+    }));
   const c = capturing(ctx, innerCache(ctx.cache, siblings));
   const out = await attacher.finalize(slotAttachment(res, target), c.ctx);
   return { done: out.done, recorded: c.recorded };

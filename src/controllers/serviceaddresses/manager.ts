@@ -16,7 +16,11 @@ export function managerOrder(swarm: SwarmCluster, hosts: Hosts): HostHandle[] {
 }
 
 /** The first manager that answers `ask`; the last error when none does. */
-export async function askManagers<T>(managers: readonly HostHandle[], api: (h: HostHandle) => ServiceTasksApi, ask: (a: ServiceTasksApi) => Promise<T>): Promise<{ value: T; manager: string } | { error: string }> {
+export async function askManagers<T>(
+  managers: readonly HostHandle[],
+  api: (h: HostHandle) => ServiceTasksApi,
+  ask: (a: ServiceTasksApi) => Promise<T>,
+): Promise<{ value: T; manager: string } | { error: string }> {
   let error = 'no manager of the SwarmCluster is a reachable DockerHost';
   for (const h of managers) {
     try {
@@ -29,7 +33,9 @@ export async function askManagers<T>(managers: readonly HostHandle[], api: (h: H
 }
 
 export function nodeHostMatcher(swarm: SwarmCluster, hosts: Hosts): (node: SwarmNodeInfo) => string | undefined {
-  const listed = [...swarm.spec.managers, ...(swarm.spec.workers ?? [])].map((n) => hosts.get(n)).filter((h): h is HostHandle => h !== undefined);
+  const listed = [...swarm.spec.managers, ...(swarm.spec.workers ?? [])]
+    .map((n) => hosts.get(n))
+    .filter((h): h is HostHandle => h !== undefined);
   return (node) => {
     const addr = hostOfAddr(node.address);
     return (addr ? listed.find((h) => h.address === addr) : undefined)?.name ?? listed.find((h) => h.name === node.hostname)?.name;

@@ -46,7 +46,9 @@ async function call<T>(host: string, what: string, run: () => Promise<T>): Promi
     return await run();
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
-    throw new SwarmopError(status === undefined || status === 503 ? 'Unavailable' : 'Internal', `${host}: ${what}: ${engineMessage(err)}`, { cause: err });
+    throw new SwarmopError(status === undefined || status === 503 ? 'Unavailable' : 'Internal', `${host}: ${what}: ${engineMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -71,7 +73,11 @@ export function dockerServiceTasksApi(docker: Docker, host: string): ServiceTask
     nodes: () =>
       call(host, 'node ls', async () => {
         const raw = (await docker.listNodes()) as { ID: string; Description?: { Hostname?: string }; Status?: { Addr?: string } }[];
-        return raw.map((n) => ({ id: n.ID, hostname: n.Description?.Hostname ?? '', ...(n.Status?.Addr && n.Status.Addr !== '0.0.0.0' ? { address: n.Status.Addr } : {}) }));
+        return raw.map((n) => ({
+          id: n.ID,
+          hostname: n.Description?.Hostname ?? '',
+          ...(n.Status?.Addr && n.Status.Addr !== '0.0.0.0' ? { address: n.Status.Addr } : {}),
+        }));
       }),
   };
 }

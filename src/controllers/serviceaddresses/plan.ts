@@ -51,7 +51,8 @@ export interface SlotPlanInput {
   previous: readonly SlotStatus[];
 }
 
-const byAge = (a: SwarmTask, b: SwarmTask): number => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1);
+const byAge = (a: SwarmTask, b: SwarmTask): number =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1;
 
 export function planSlots(input: SlotPlanInput): SlotPlan {
   const nodes = new Map(input.nodes.map((n) => [n.id, n]));
@@ -85,7 +86,8 @@ export function planSlots(input: SlotPlanInput): SlotPlan {
     const slot: PlannedSlot = { key, address, waiting: tasks.filter((t) => t !== chosen).map(holderOf) };
     if (chosen) slot.holder = holderOf(chosen);
     // The earlier holder lets go when another task (or none) holds the slot now, or its address changed.
-    if (prev?.containerID !== undefined && prev.host !== undefined && (prev.taskID !== chosen?.id || prev.address !== address)) slot.release = prev;
+    if (prev?.containerID !== undefined && prev.host !== undefined && (prev.taskID !== chosen?.id || prev.address !== address))
+      slot.release = prev;
     slots.push(slot);
   });
   const exhausted = [...groups.entries()].filter(([k]) => !used.has(k)).flatMap(([, ts]) => ts.map(holderOf));

@@ -11,7 +11,16 @@ import { parseCidr } from '../../crds/formats.js';
 import { CLAIMS_INDEX, findServiceAddressConflict } from '../address-claims.js';
 import { HOST_INDEX, SERVICE_INDEX } from '../kind-indexes.js';
 import type { HostWatchContext } from '../kind-reconciler.js';
-import type { FinalizeOutcome, HostEvent, HostHandle, KindName, KindReconcileContext, KindReconciler, ObjectCache, ReconcileOutcome } from './kind-types.js';
+import type {
+  FinalizeOutcome,
+  HostEvent,
+  HostHandle,
+  KindName,
+  KindReconcileContext,
+  KindReconciler,
+  ObjectCache,
+  ReconcileOutcome,
+} from './kind-types.js';
 import { heldTarget, slotAttachment, type SlotTarget } from './desired.js';
 import { attachSlot, type Recorded, releaseSlot, type SlotAttacher } from './execute.js';
 import { askManagers, managerOrder, nodeHostMatcher } from './manager.js';
@@ -74,15 +83,22 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       const [tasks, nodes] = await Promise.all([api.tasks(service.id), api.nodes()]);
       return { service, tasks, nodes };
     });
-    if ('error' in asked) return { reason: 'SwarmUnavailable', message: `no manager of SwarmCluster ${swarm.metadata.name} answered: ${asked.error}` };
-    if (!asked.value) return { reason: 'ServiceNotFound', message: `service ${res.spec.service} does not exist in SwarmCluster ${swarm.metadata.name}` };
+    if ('error' in asked)
+      return { reason: 'SwarmUnavailable', message: `no manager of SwarmCluster ${swarm.metadata.name} answered: ${asked.error}` };
+    if (!asked.value)
+      return { reason: 'ServiceNotFound', message: `service ${res.spec.service} does not exist in SwarmCluster ${swarm.metadata.name}` };
     return { swarm, ...asked.value };
   }
 
   async reconcile(res: ServiceAddresses, ctx: KindReconcileContext): Promise<ReconcileOutcome<ServiceAddressesObserved>> {
     const addresses = slotAddresses(res.spec);
     const candidates = [
-      ...new Set(addresses.flatMap((a) => [...ctx.cache.byIndex('StaticIPAttachment', CLAIMS_INDEX, claimKey(a)), ...ctx.cache.byIndex(KIND, CLAIMS_INDEX, claimKey(a))])),
+      ...new Set(
+        addresses.flatMap((a) => [
+          ...ctx.cache.byIndex('StaticIPAttachment', CLAIMS_INDEX, claimKey(a)),
+          ...ctx.cache.byIndex(KIND, CLAIMS_INDEX, claimKey(a)),
+        ]),
+      ),
     ];
     const conflict = findServiceAddressConflict(res, candidates);
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message), requeueAfter: this.retryAfterMs };
@@ -91,7 +107,13 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     const w = await this.world(res, ctx);
     if (!('service' in w)) {
       // No tasks to hold anything (service gone): what earlier tasks held is released.
-      if (w.reason === 'ServiceNotFound') await this.releaseAll(res, previous.flatMap((p) => heldTarget(p) ?? []), ctx, false);
+      if (w.reason === 'ServiceNotFound')
+        await this.releaseAll(
+          res,
+          previous.flatMap((p) => heldTarget(p) ?? []),
+          ctx,
+          false,
+        );
       return { observed: {}, conditions: ready('False', w.reason, w.message), requeueAfter: this.retryAfterMs };
     }
     const plan = planSlots({
@@ -124,7 +146,11 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     const slots = slotStatuses(plan, results);
     const lastAppliedTime = applied ? ctx.now().toISOString() : res.status?.lastAppliedTime;
     const cond = readyCondition(w.service.name, plan, slots);
-    const requeue = [cond.requeueAfter, this.soon(plan, w.tasks), cond.conditions[0]?.status === 'True' ? this.recheckMs : undefined].filter((x): x is number => x !== undefined);
+    const requeue = [
+      cond.requeueAfter,
+      this.soon(plan, w.tasks),
+      cond.conditions[0]?.status === 'True' ? this.recheckMs : undefined,
+    ].filter((x): x is number => x !== undefined);
     return {
       observed: observedStatus(w.service.mode, slots, lastAppliedTime),
       conditions: cond.conditions,
@@ -144,7 +170,12 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
    * One slot: release the earlier holder, then attach the holder. A holder whose container the
    * engine shows stopped (the manager has not caught up) hands over to the next running task.
    */
-  private async runSlot(res: ServiceAddresses, swarm: SwarmCluster, slot: PlannedSlot, ctx: KindReconcileContext): Promise<SlotResult & { applied?: boolean; failed?: string }> {
+  private async runSlot(
+    res: ServiceAddresses,
+    swarm: SwarmCluster,
+    slot: PlannedSlot,
+    ctx: KindReconcileContext,
+  ): Promise<SlotResult & { applied?: boolean; failed?: string }> {
     const release = slot.release ? heldTarget(slot.release) : undefined;
     let released = false;
     if (release) {
@@ -154,7 +185,12 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
         try {
           const out = await releaseSlot(this.attacher, res, release, ctx);
           released = out.recorded.events.some((e) => e.reason === 'Detached');
-          if (released && !slot.holder) await ctx.event('Normal', 'Released', `slot ${slot.key}: removed ${slot.address} from task ${short(release.taskID)} on ${release.host}`);
+          if (released && !slot.holder)
+            await ctx.event(
+              'Normal',
+              'Released',
+              `slot ${slot.key}: removed ${slot.address} from task ${short(release.taskID)} on ${release.host}`,
+            );
         } catch (err) {
           const message = `${slot.address} is still on task ${short(release.taskID)} on ${release.host} and could not be removed: ${(err as Error).message}`;
           return { attached: false, reason: 'ReleasePending', message, failed: message };
@@ -166,11 +202,24 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     let last: SlotResult & { applied?: boolean; failed?: string } = { attached: false };
     for (const [i, h] of order.entries()) {
       if (!h.host) {
-        return { attached: false, holder: h, reason: 'NodeNotADockerHost', message: `task ${short(h.task.id)} runs on node ${h.node?.hostname ?? h.task.nodeID}, which is none of SwarmCluster ${swarm.metadata.name}'s DockerHosts` };
+        return {
+          attached: false,
+          holder: h,
+          reason: 'NodeNotADockerHost',
+          message: `task ${short(h.task.id)} runs on node ${h.node?.hostname ?? h.task.nodeID}, which is none of SwarmCluster ${swarm.metadata.name}'s DockerHosts`,
+        };
       }
       const prevSame = slot.release === undefined && res.status?.slots?.find((p) => p.slot === slot.key && p.taskID === h.task.id);
       const target: SlotTarget = { key: slot.key, address: slot.address, taskID: h.task.id, host: h.host, container: h.container };
-      const { outcome, recorded } = await attachSlot(this.attacher, res, target, prevSame ? { ...(prevSame.containerID ? { containerID: prevSame.containerID } : {}), ...(prevSame.pid ? { pid: prevSame.pid } : {}) } : undefined, ctx);
+      const { outcome, recorded } = await attachSlot(
+        this.attacher,
+        res,
+        target,
+        prevSame
+          ? { ...(prevSame.containerID ? { containerID: prevSame.containerID } : {}), ...(prevSame.pid ? { pid: prevSame.pid } : {}) }
+          : undefined,
+        ctx,
+      );
       const cond = outcome.conditions.find((c) => c.type === 'Ready');
       last = {
         attached: cond?.status === 'True',
@@ -189,7 +238,15 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
   }
 
   /** One move is one `TaskMoved` repair; anything else the attach recorded goes through in the slot's words. */
-  private async record(res: ServiceAddresses, slot: PlannedSlot, h: PlannedHolder, moved: { taskID?: string; node?: string; host?: string } | undefined, released: boolean, rec: Recorded, ctx: KindReconcileContext): Promise<void> {
+  private async record(
+    res: ServiceAddresses,
+    slot: PlannedSlot,
+    h: PlannedHolder,
+    moved: { taskID?: string; node?: string; host?: string } | undefined,
+    released: boolean,
+    rec: Recorded,
+    ctx: KindReconcileContext,
+  ): Promise<void> {
     const attachedNow = rec.events.some((e) => e.reason === 'Attached');
     if (moved && attachedNow) {
       await ctx.repaired({
@@ -205,7 +262,12 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
   }
 
   /** Releases `targets`; false when a host that answers could not be cleaned (the caller retries). */
-  private async releaseAll(res: ServiceAddresses, targets: readonly SlotTarget[], ctx: KindReconcileContext, deleting: boolean): Promise<boolean> {
+  private async releaseAll(
+    res: ServiceAddresses,
+    targets: readonly SlotTarget[],
+    ctx: KindReconcileContext,
+    deleting: boolean,
+  ): Promise<boolean> {
     let ok = true;
     for (const t of targets) {
       const host = ctx.hosts.get(t.host);
@@ -229,15 +291,29 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     // Tasks attached since the last status write are found through the manager, when it answers.
     const w = await this.world(res, ctx).catch(() => undefined);
     if (w && 'service' in w) {
-      const plan = planSlots({ service: w.service.name, mode: w.service.mode, addresses: slotAddresses(res.spec), tasks: w.tasks, nodes: w.nodes, hostOf: nodeHostMatcher(w.swarm, ctx.hosts), previous: [] });
+      const plan = planSlots({
+        service: w.service.name,
+        mode: w.service.mode,
+        addresses: slotAddresses(res.spec),
+        tasks: w.tasks,
+        nodes: w.nodes,
+        hostOf: nodeHostMatcher(w.swarm, ctx.hosts),
+        previous: [],
+      });
       for (const s of plan.slots) {
         for (const h of s.holder ? [s.holder] : []) {
-          if (h.host && !targets.has(h.task.id)) targets.set(h.task.id, { key: s.key, address: s.address, taskID: h.task.id, host: h.host, container: h.container });
+          if (h.host && !targets.has(h.task.id))
+            targets.set(h.task.id, { key: s.key, address: s.address, taskID: h.task.id, host: h.host, container: h.container });
         }
       }
     }
     const ok = await this.releaseAll(res, [...targets.values()], ctx, true);
-    if (ok && targets.size > 0) await ctx.event('Normal', 'Detached', `released ${targets.size} task address${targets.size === 1 ? '' : 'es'} of service ${res.spec.service}`);
+    if (ok && targets.size > 0)
+      await ctx.event(
+        'Normal',
+        'Detached',
+        `released ${targets.size} task address${targets.size === 1 ? '' : 'es'} of service ${res.spec.service}`,
+      );
     return ok ? { done: true } : { done: false, requeueAfter: this.retryAfterMs };
   }
 
@@ -253,7 +329,8 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       this.attacher.mapHostEvent(host, event, {
         get: () => undefined,
         list: () => [],
-        byIndex: (<K extends KindName>(k: K, _i: string, v: string) => (k === 'StaticIPAttachment' && v === host ? [note] : [])) as ObjectCache['byIndex'],
+        byIndex: (<K extends KindName>(k: K, _i: string, v: string) =>
+          k === 'StaticIPAttachment' && v === host ? [note] : []) as ObjectCache['byIndex'],
       });
     }
     return names;
@@ -285,7 +362,10 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
       byIndex: (<K extends KindName>(k: K, index: string, value: string) =>
         k === 'StaticIPAttachment' && index === HOST_INDEX ? slots().filter((a) => a.spec.host === value) : []) as ObjectCache['byIndex'],
     };
-    await this.attacher.watchHosts({ hosts: ctx.hosts, cache, log: ctx.log, enqueue: (name) => ctx.enqueue(owners.get(name) ?? name) }, signal);
+    await this.attacher.watchHosts(
+      { hosts: ctx.hosts, cache, log: ctx.log, enqueue: (name) => ctx.enqueue(owners.get(name) ?? name) },
+      signal,
+    );
   }
 
   mapHostConnectivity(_host: string, connected: boolean, cache: ObjectCache): string[] {
@@ -297,7 +377,9 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     if (kind === 'SwarmCluster') return all.filter((o) => o.spec.swarmCluster === name).map((o) => o.metadata.name);
     if (kind === 'DockerHost') return all.map((o) => o.metadata.name);
     // A claim changed or went away: the objects it refused may now be free.
-    return all.filter((o) => o.metadata.name !== name && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict')).map((o) => o.metadata.name);
+    return all
+      .filter((o) => o.metadata.name !== name && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
+      .map((o) => o.metadata.name);
   }
 }
 

@@ -47,7 +47,14 @@ export function slotStatuses(plan: SlotPlan, results: ReadonlyMap<string, SlotRe
   });
   // Tasks past the addresses are listed too, without one.
   for (const h of plan.exhausted) {
-    slots.push({ slot: h.task.slot !== undefined ? String(h.task.slot) : (h.node?.hostname ?? h.task.nodeID), address: '', attached: false, ...holderFields(h), reason: 'AddressesExhausted', message: 'more tasks than addresses' });
+    slots.push({
+      slot: h.task.slot !== undefined ? String(h.task.slot) : (h.node?.hostname ?? h.task.nodeID),
+      address: '',
+      attached: false,
+      ...holderFields(h),
+      reason: 'AddressesExhausted',
+      message: 'more tasks than addresses',
+    });
   }
   return slots;
 }
@@ -63,16 +70,30 @@ export function observedStatus(mode: ServiceMode, slots: SlotStatus[], lastAppli
 }
 
 /** Ready: every running task holds its slot's address, and every task has one. */
-export function readyCondition(service: string, plan: SlotPlan, slots: readonly SlotStatus[]): { conditions: ConditionInput[]; requeueAfter?: number } {
+export function readyCondition(
+  service: string,
+  plan: SlotPlan,
+  slots: readonly SlotStatus[],
+): { conditions: ConditionInput[]; requeueAfter?: number } {
   if (plan.exhausted.length > 0) {
     const n = plan.exhausted.length;
-    return { conditions: ready('False', 'AddressesExhausted', `${n} task${n === 1 ? '' : 's'} of service ${service} got no address: the service has more tasks than the ${plan.slots.length} addresses (${plan.exhausted.map((h) => h.task.id.slice(0, 12)).join(', ')})`) };
+    return {
+      conditions: ready(
+        'False',
+        'AddressesExhausted',
+        `${n} task${n === 1 ? '' : 's'} of service ${service} got no address: the service has more tasks than the ${plan.slots.length} addresses (${plan.exhausted.map((h) => h.task.id.slice(0, 12)).join(', ')})`,
+      ),
+    };
   }
   const failing = slots.filter((s) => s.taskID !== undefined && !s.attached);
   if (failing.length > 0) {
     const first = failing[0]!;
     return {
-      conditions: ready('False', first.reason ?? 'Converging', failing.map((s) => `slot ${s.slot} (${s.address}): ${s.message ?? s.reason ?? 'not attached'}`).join('; ')),
+      conditions: ready(
+        'False',
+        first.reason ?? 'Converging',
+        failing.map((s) => `slot ${s.slot} (${s.address}): ${s.message ?? s.reason ?? 'not attached'}`).join('; '),
+      ),
       requeueAfter: 5_000,
     };
   }

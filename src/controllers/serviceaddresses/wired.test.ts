@@ -32,15 +32,50 @@ class ModelHelper implements NetHelper {
     if (cmds[0]?.argv.includes('-j')) {
       const ns = cmds[1]?.argv.find((a) => a.startsWith('--net='))?.slice(6);
       const hostLinks = [
-        { ifindex: 5, ifname: 'br0', flags: ['UP'], mtu: 1500, address: '02:00:00:00:00:05', linkinfo: { info_kind: 'bridge' }, addr_info: [] },
-        ...[...w.veths].map(([ifname, ifindex]) => ({ ifindex, ifname, flags: ['UP'], mtu: 1500, master: 'br0', address: '02:00:00:00:00:09', linkinfo: { info_kind: 'veth' }, addr_info: [] })),
+        {
+          ifindex: 5,
+          ifname: 'br0',
+          flags: ['UP'],
+          mtu: 1500,
+          address: '02:00:00:00:00:05',
+          linkinfo: { info_kind: 'bridge' },
+          addr_info: [],
+        },
+        ...[...w.veths].map(([ifname, ifindex]) => ({
+          ifindex,
+          ifname,
+          flags: ['UP'],
+          mtu: 1500,
+          master: 'br0',
+          address: '02:00:00:00:00:09',
+          linkinfo: { info_kind: 'veth' },
+          addr_info: [],
+        })),
       ];
       const held = ns !== undefined ? w.inside.get(ns) : undefined;
       const [ip, prefix] = held?.cidr?.split('/') ?? [];
       const inside = held
-        ? [{ ifindex: 2, ifname: 'eth1', flags: ['UP'], mtu: 1500, address: '02:00:00:00:00:02', link_index: w.veths.get(held.veth), link_netnsid: 0, linkinfo: { info_kind: 'veth' }, addr_info: ip ? [{ family: 'inet', local: ip, prefixlen: Number(prefix), scope: 'global' }] : [] }]
+        ? [
+            {
+              ifindex: 2,
+              ifname: 'eth1',
+              flags: ['UP'],
+              mtu: 1500,
+              address: '02:00:00:00:00:02',
+              link_index: w.veths.get(held.veth),
+              link_netnsid: 0,
+              linkinfo: { info_kind: 'veth' },
+              addr_info: ip ? [{ family: 'inet', local: ip, prefixlen: Number(prefix), scope: 'global' }] : [],
+            },
+          ]
         : [];
-      return { results: [{ exitCode: 0, stdout: line(hostLinks) + line([]) }, ...(ns !== undefined ? [{ exitCode: 0, stdout: line(inside) + line([]) }] : [])], stderr: '' };
+      return {
+        results: [
+          { exitCode: 0, stdout: line(hostLinks) + line([]) },
+          ...(ns !== undefined ? [{ exitCode: 0, stdout: line(inside) + line([]) }] : []),
+        ],
+        stderr: '',
+      };
     }
     for (const c of cmds) {
       const ns = c.argv.find((a) => a.startsWith('--net='))?.slice(6);
@@ -76,14 +111,33 @@ function engine(containers: Map<string, number>) {
       inspect: async () => {
         const pid = containers.get(name) ?? [...containers].find(([n]) => n.endsWith(name))?.[1];
         if (pid === undefined) throw Object.assign(new Error('no such container'), { statusCode: 404 });
-        return { Id: `id-${name}`, State: { Running: true, Pid: pid }, HostConfig: { NetworkMode: 'default' }, NetworkSettings: { SandboxKey: sandboxOf(pid) }, Config: { Labels: {} } };
+        return {
+          Id: `id-${name}`,
+          State: { Running: true, Pid: pid },
+          HostConfig: { NetworkMode: 'default' },
+          NetworkSettings: { SandboxKey: sandboxOf(pid) },
+          Config: { Labels: {} },
+        };
       },
     }),
   };
 }
 
-const swarm = { apiVersion: 'swarmop.io/v1alpha1', kind: 'SwarmCluster', metadata: { name: 'lab' }, spec: { managers: ['consul01'], workers: ['consul02'], availability: 'active', prune: false } } as SwarmCluster;
-const task = (id: string, nodeID: string, state = 'running'): SwarmTask => ({ id, slot: 1, nodeID, state, desiredState: 'running', containerID: `id-web.1.${id}`, createdAt: '2024-01-01T00:00:00Z' });
+const swarm = {
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'SwarmCluster',
+  metadata: { name: 'lab' },
+  spec: { managers: ['consul01'], workers: ['consul02'], availability: 'active', prune: false },
+} as SwarmCluster;
+const task = (id: string, nodeID: string, state = 'running'): SwarmTask => ({
+  id,
+  slot: 1,
+  nodeID,
+  state,
+  desiredState: 'running',
+  containerID: `id-web.1.${id}`,
+  createdAt: '2024-01-01T00:00:00Z',
+});
 
 test('a slot address is attached in the task container, then moved with the task to another host (one TaskMoved)', async () => {
   const helper = new ModelHelper();
@@ -91,17 +145,24 @@ test('a slot address is attached in the task container, then moved with the task
   const api: ServiceTasksApi = {
     service: async () => ({ id: 's', name: 'web', mode: 'replicated' }),
     tasks: async () => tasks,
-    nodes: async () => [{ id: 'n1', hostname: 'consul01', address: '10.0.0.11' }, { id: 'n2', hostname: 'consul02', address: '10.0.0.12' }],
+    nodes: async () => [
+      { id: 'n1', hostname: 'consul01', address: '10.0.0.11' },
+      { id: 'n2', hostname: 'consul02', address: '10.0.0.12' },
+    ],
   };
   const r = createServiceAddressesReconciler({ helper, tasksApi: () => api });
   const containers = { consul01: new Map([['web.1.a', 100]]), consul02: new Map<string, number>() };
-  const hosts = Object.fromEntries(Object.entries(containers).map(([n, c]) => [n, { name: n, address: `10.0.0.1${n.slice(-1)}`, docker: engine(c), ready: true }]));
+  const hosts = Object.fromEntries(
+    Object.entries(containers).map(([n, c]) => [n, { name: n, address: `10.0.0.1${n.slice(-1)}`, docker: engine(c), ready: true }]),
+  );
   const repairs: Repair[] = [];
   const objs: Resource<any, any>[] = [swarm];
   const cache: ObjectCache = {
-    get: <K extends KindName>(k: K, n: string) => objs.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
+    get: <K extends KindName>(k: K, n: string) =>
+      objs.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
-    byIndex: <K extends KindName>(k: K, i: string, v: string) => scanByIndex(k, i, v, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
+    byIndex: <K extends KindName>(k: K, i: string, v: string) =>
+      scanByIndex(k, i, v, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
   const ctx: KindReconcileContext = {
     log: createSilentLogger(),
@@ -109,7 +170,9 @@ test('a slot address is attached in the task container, then moved with the task
     reconcileId: 't',
     hosts: { get: (n) => hosts[n] as never, list: () => Object.values(hosts) as never },
     cache,
-    async repaired(x) { repairs.push(x); },
+    async repaired(x) {
+      repairs.push(x);
+    },
     async event() {},
     now: () => new Date('2024-01-03T00:00:00Z'),
   };
@@ -132,10 +195,16 @@ test('a slot address is attached in the task container, then moved with the task
   tasks = [task('a', 'n1', 'shutdown'), task('c', 'n2')];
   const moved = await r.reconcile(res, ctx);
   assert.equal(moved.conditions[0]?.reason, 'Attached');
-  assert.deepEqual([...helper.world('consul01').veths.keys()], [], 'the old task\'s host veth is removed');
+  assert.deepEqual([...helper.world('consul01').veths.keys()], [], "the old task's host veth is removed");
   assert.equal(helper.world('consul02').inside.get(helperNetnsPath(sandboxOf(200), ENGINE_NETNS))?.cidr, '10.0.0.50/24');
-  assert.deepEqual(repairs.map((x) => [x.reason, x.host]), [['TaskMoved', 'consul02']]);
-  assert.deepEqual(moved.observed.slots?.map((s) => [s.slot, s.taskID, s.host, s.attached]), [['1', 'c', 'consul02', true]]);
+  assert.deepEqual(
+    repairs.map((x) => [x.reason, x.host]),
+    [['TaskMoved', 'consul02']],
+  );
+  assert.deepEqual(
+    moved.observed.slots?.map((s) => [s.slot, s.taskID, s.host, s.attached]),
+    [['1', 'c', 'consul02', true]],
+  );
 
   // Converged: nothing is applied or recorded again.
   res.status = { ...moved.observed, conditions: [] };

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { isSwarmopError } from '../../errors.js';
 import { type AttachmentSpec, desiredFor, vethNames } from './desired.js';
 
-const base: AttachmentSpec = { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', gateway: '192.168.116.1', interface: 'eth1' };
+const base: AttachmentSpec = {
+  host: 'consul01',
+  container: 'ubuntu114',
+  bridge: 'br0',
+  address: '192.168.116.114/24',
+  gateway: '192.168.116.1',
+  interface: 'eth1',
+};
 const res = (spec: Partial<AttachmentSpec>, uid?: string) => ({
   apiVersion: 'swarmop.io/v1alpha1' as const,
   kind: 'StaticIPAttachment',
@@ -32,7 +39,19 @@ test('address split into ip and prefix; MAC lower-cased; bridge and interface as
 });
 
 test('values that could reach an ip command unchecked are refused', () => {
-  for (const bad of [{ interface: 'eth1;reboot' }, { bridge: 'br 0' }, { address: '192.168.116.114' }, { mac: '01:00:00:00:00:01' }, { gateway: '1.2.3' }, { uplink: 'br0' }, { container: '-x' }]) {
-    assert.throws(() => desiredFor(res(bad)), (err) => isSwarmopError(err, 'Invalid'), JSON.stringify(bad));
+  for (const bad of [
+    { interface: 'eth1;reboot' },
+    { bridge: 'br 0' },
+    { address: '192.168.116.114' },
+    { mac: '01:00:00:00:00:01' },
+    { gateway: '1.2.3' },
+    { uplink: 'br0' },
+    { container: '-x' },
+  ]) {
+    assert.throws(
+      () => desiredFor(res(bad)),
+      (err) => isSwarmopError(err, 'Invalid'),
+      JSON.stringify(bad),
+    );
   }
 });

@@ -54,14 +54,17 @@ test('a stopped container: only the host side is removed, including a peer veth 
   assert.deepEqual(lines(planDetach({ desired: D, obs, sharers: [] })), [`may ip link del ${D.hostVeth}`, `may ip link del ${D.peerVeth}`]);
 });
 
-test("an interface that is not ours (its peer is not our host veth) is left in the container", () => {
+test('an interface that is not ours (its peer is not our host veth) is left in the container', () => {
   const obs = attached();
   obs.container!.links[0]!.peerIfindex = 77;
   assert.deepEqual(lines(planDetach({ desired: D, obs, netns: NS, sharers: [] })), [`may ip link del ${D.hostVeth}`]);
 });
 
 test('nothing left anywhere plans nothing', () => {
-  const obs: NetObservation = { host: { links: [link({ name: 'eth0', ifindex: 2 })], defaultRoutes: [] }, container: { links: [], routes: [] } };
+  const obs: NetObservation = {
+    host: { links: [link({ name: 'eth0', ifindex: 2 })], defaultRoutes: [] },
+    container: { links: [], routes: [] },
+  };
   assert.deepEqual(planDetach({ desired: D, obs, netns: NS, sharers: [] }), []);
 });
 
@@ -75,7 +78,10 @@ test('an owned bridge nothing else uses is released: the uplink leaves it with i
     'must ip route replace default via 192.168.116.1 dev eth0',
     'must ip link del br0',
   ]);
-  assert.equal(describeSteps(steps), `deleted stale eth1; deleted ${D.hostVeth}; moved eth0 and 192.168.116.112/24 back off br0; deleted bridge br0`);
+  assert.equal(
+    describeSteps(steps),
+    `deleted stale eth1; deleted ${D.hostVeth}; moved eth0 and 192.168.116.112/24 back off br0; deleted bridge br0`,
+  );
 });
 
 test('an owned bridge without uplink is just deleted', () => {
@@ -91,7 +97,8 @@ test('an owned bridge stays while another attachment keeps using it or a foreign
     obs.host.links.push(link({ name: other, ifindex: 11, master: 'br0', kind: 'veth' }));
     return obs;
   };
-  const released = (sharers: BridgeSharer[], obs = withOther()) => planDetach({ desired: OWNED, obs, netns: NS, sharers }).some((s) => s.kind === 'delete-bridge');
+  const released = (sharers: BridgeSharer[], obs = withOther()) =>
+    planDetach({ desired: OWNED, obs, netns: NS, sharers }).some((s) => s.kind === 'delete-bridge');
   assert.equal(released([{ hostVeth: other, deleting: false }]), false);
   assert.equal(released([{ hostVeth: other, deleting: true }]), true);
   const foreign = withOther();
@@ -102,5 +109,8 @@ test('an owned bridge stays while another attachment keeps using it or a foreign
 test('a bridge name that is not a bridge is never deleted', () => {
   const obs = attached();
   obs.host.links[1]!.kind = 'dummy';
-  assert.deepEqual(planDetach({ desired: OWNED, obs, netns: NS, sharers: [] }).map((s) => s.kind), ['delete-container-link', 'delete-host-link']);
+  assert.deepEqual(
+    planDetach({ desired: OWNED, obs, netns: NS, sharers: [] }).map((s) => s.kind),
+    ['delete-container-link', 'delete-host-link'],
+  );
 });

@@ -49,7 +49,13 @@ function releaseBridge({ desired: d, obs, sharers }: DetachInput): Step[] {
   const steps: Step[] = [];
   if (d.uplink !== undefined) {
     const gw = obs.host.defaultRoutes.find((r) => r.dev === d.bridge && r.gateway)?.gateway;
-    steps.push({ kind: 'bridge-to-uplink', bridge: d.bridge, uplink: d.uplink, addresses: bridge.addresses, ...(gw ? { defaultGateway: gw } : {}) });
+    steps.push({
+      kind: 'bridge-to-uplink',
+      bridge: d.bridge,
+      uplink: d.uplink,
+      addresses: bridge.addresses,
+      ...(gw ? { defaultGateway: gw } : {}),
+    });
   }
   steps.push({ kind: 'delete-bridge', bridge: d.bridge });
   return steps;

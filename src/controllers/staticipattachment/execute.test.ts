@@ -9,8 +9,13 @@ const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' 
 test('uplink move: bridge takes the MAC, NIC enslaved, address added to the bridge before it leaves the NIC, route last', () => {
   assert.deepEqual(
     line({
-      kind: 'uplink-to-bridge', uplink: 'eth0', bridge: 'br0', enslave: true, mac: '02:42:c0:a8:74:70',
-      addresses: [{ ip: '192.168.116.112', prefix: 24 }], defaultGateway: '192.168.116.1',
+      kind: 'uplink-to-bridge',
+      uplink: 'eth0',
+      bridge: 'br0',
+      enslave: true,
+      mac: '02:42:c0:a8:74:70',
+      addresses: [{ ip: '192.168.116.112', prefix: 24 }],
+      defaultGateway: '192.168.116.1',
     }),
     [
       'must ip link set br0 address 02:42:c0:a8:74:70',
@@ -35,10 +40,13 @@ test('the gateway becomes the default route inside the container', () => {
 });
 
 test('address repair removes the wrong ones (best effort) and replaces the right one', () => {
-  assert.deepEqual(line({ kind: 'set-address', netns: NS, iface: 'eth1', cidr: '192.168.116.114/24', remove: [{ ip: '10.1.1.1', prefix: 8 }] }), [
-    'may nsenter --net=/run/swarmop/netns/0123456789ab ip addr del 10.1.1.1/8 dev eth1',
-    'must nsenter --net=/run/swarmop/netns/0123456789ab ip addr replace 192.168.116.114/24 dev eth1',
-  ]);
+  assert.deepEqual(
+    line({ kind: 'set-address', netns: NS, iface: 'eth1', cidr: '192.168.116.114/24', remove: [{ ip: '10.1.1.1', prefix: 8 }] }),
+    [
+      'may nsenter --net=/run/swarmop/netns/0123456789ab ip addr del 10.1.1.1/8 dev eth1',
+      'must nsenter --net=/run/swarmop/netns/0123456789ab ip addr replace 192.168.116.114/24 dev eth1',
+    ],
+  );
 });
 
 test('arping is optional and detached so it never delays a repair', () => {
@@ -68,7 +76,10 @@ test('adopting a pipework pair renames its host end while up, and down/rename/up
     'may ip link set dev veth1pl4242 name swvaaaaaaaaaaaa',
     'must ip link set dev swvaaaaaaaaaaaa up',
   ]);
-  assert.deepEqual(describeSteps([{ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: 'swvaaaaaaaaaaaa' }]), 'adopted veth1pl4242 as swvaaaaaaaaaaaa');
+  assert.deepEqual(
+    describeSteps([{ kind: 'adopt-host-veth', name: 'veth1pl4242', hostVeth: 'swvaaaaaaaaaaaa' }]),
+    'adopted veth1pl4242 as swvaaaaaaaaaaaa',
+  );
 });
 
 test('the live rename runs before anything could take the link down, in one forced ip batch', () => {

@@ -50,8 +50,26 @@ export function stepCommands(step: Step): HelperCommand[] {
       return [
         // The peer is created straight inside the container's namespace (`netns` takes its file), under its
         // final name: the name only has to be free there, and if it is not, nothing is created.
-        must('ip', 'link', 'add', step.hostVeth, 'mtu', String(step.mtu), 'master', step.bridge, 'up',
-          'type', 'veth', 'peer', 'name', step.iface, 'mtu', String(step.mtu), 'netns', step.netns),
+        must(
+          'ip',
+          'link',
+          'add',
+          step.hostVeth,
+          'mtu',
+          String(step.mtu),
+          'master',
+          step.bridge,
+          'up',
+          'type',
+          'veth',
+          'peer',
+          'name',
+          step.iface,
+          'mtu',
+          String(step.mtu),
+          'netns',
+          step.netns,
+        ),
       ];
     case 'set-mac':
       return [must(...inNetns(step.netns, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
@@ -77,8 +95,21 @@ export function stepCommands(step: Step): HelperCommand[] {
       // arping waits a full second for replies that never come: detach it (fixed script, values as
       // positional arguments) so the repair does not wait for it.
       return [
-        may(...inNetns(step.netns, ['sh', '-c', 'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null', 'arping',
-          'arping', '-c', '1', '-U', '-I', step.iface, step.ip])),
+        may(
+          ...inNetns(step.netns, [
+            'sh',
+            '-c',
+            'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null',
+            'arping',
+            'arping',
+            '-c',
+            '1',
+            '-U',
+            '-I',
+            step.iface,
+            step.ip,
+          ]),
+        ),
       ];
   }
 }
@@ -98,21 +129,36 @@ export function describeSteps(steps: readonly Step[]): string {
     .filter((s) => s.kind !== 'arping')
     .map((s) => {
       switch (s.kind) {
-        case 'create-bridge': return `created bridge ${s.bridge} (mtu ${s.mtu})`;
-        case 'bridge-up': return `set ${s.bridge} up`;
-        case 'uplink-to-bridge': return `moved ${s.uplink}${s.addresses.length ? ` and ${s.addresses.map((a) => `${a.ip}/${a.prefix}`).join(',')}` : ''} onto ${s.bridge}`;
-        case 'delete-host-link': return `deleted ${s.name}`;
-        case 'host-veth-master': return `attached ${s.name} to ${s.bridge}`;
-        case 'host-veth-up': return `set ${s.name} up`;
-        case 'adopt-host-veth': return `adopted ${s.name} as ${s.hostVeth}`;
-        case 'delete-container-link': return `deleted stale ${s.name}`;
-        case 'create-veth': return `created ${s.hostVeth} on ${s.bridge} with ${s.iface} in its container`;
-        case 'set-mac': return `set MAC ${s.mac}`;
-        case 'set-address': return `set ${s.cidr}${s.remove.length ? ` (removed ${s.remove.map((a) => `${a.ip}/${a.prefix}`).join(',')})` : ''}`;
-        case 'link-up': return `set ${s.iface} up`;
-        case 'gateway': return `default via ${s.gateway}`;
-        case 'bridge-to-uplink': return `moved ${s.uplink}${s.addresses.length ? ` and ${s.addresses.map((a) => `${a.ip}/${a.prefix}`).join(',')}` : ''} back off ${s.bridge}`;
-        case 'delete-bridge': return `deleted bridge ${s.bridge}`;
+        case 'create-bridge':
+          return `created bridge ${s.bridge} (mtu ${s.mtu})`;
+        case 'bridge-up':
+          return `set ${s.bridge} up`;
+        case 'uplink-to-bridge':
+          return `moved ${s.uplink}${s.addresses.length ? ` and ${s.addresses.map((a) => `${a.ip}/${a.prefix}`).join(',')}` : ''} onto ${s.bridge}`;
+        case 'delete-host-link':
+          return `deleted ${s.name}`;
+        case 'host-veth-master':
+          return `attached ${s.name} to ${s.bridge}`;
+        case 'host-veth-up':
+          return `set ${s.name} up`;
+        case 'adopt-host-veth':
+          return `adopted ${s.name} as ${s.hostVeth}`;
+        case 'delete-container-link':
+          return `deleted stale ${s.name}`;
+        case 'create-veth':
+          return `created ${s.hostVeth} on ${s.bridge} with ${s.iface} in its container`;
+        case 'set-mac':
+          return `set MAC ${s.mac}`;
+        case 'set-address':
+          return `set ${s.cidr}${s.remove.length ? ` (removed ${s.remove.map((a) => `${a.ip}/${a.prefix}`).join(',')})` : ''}`;
+        case 'link-up':
+          return `set ${s.iface} up`;
+        case 'gateway':
+          return `default via ${s.gateway}`;
+        case 'bridge-to-uplink':
+          return `moved ${s.uplink}${s.addresses.length ? ` and ${s.addresses.map((a) => `${a.ip}/${a.prefix}`).join(',')}` : ''} back off ${s.bridge}`;
+        case 'delete-bridge':
+          return `deleted bridge ${s.bridge}`;
       }
     })
     .join('; ');

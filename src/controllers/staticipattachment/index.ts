@@ -41,14 +41,14 @@ export function createNetHelper(options: Omit<CreateStaticIPReconcilerOptions, '
   const helperOptions: NetHelperOptions = { ...options, image: images.image, ensureImage: (host) => images.require(host) };
   const mode = options.helperMode ?? 'session';
   return mode === 'run'
-      ? new RunOnceNetHelper(helperOptions)
-      : mode === 'resident'
-        ? new ResidentNetHelper(helperOptions)
-        : new SessionNetHelper({
-            resident: new ResidentNetHelper(helperOptions),
-            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-            ...(options.fence ? { fence: options.fence } : {}),
-          });
+    ? new RunOnceNetHelper(helperOptions)
+    : mode === 'resident'
+      ? new ResidentNetHelper(helperOptions)
+      : new SessionNetHelper({
+          resident: new ResidentNetHelper(helperOptions),
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.fence ? { fence: options.fence } : {}),
+        });
 }
 
 export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconcilerOptions = {}): ServiceRegisteringReconciler {

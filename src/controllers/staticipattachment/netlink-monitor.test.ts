@@ -36,15 +36,20 @@ test('a host line queues the attachments whose host veth, bridge or uplink it na
   assert.deepEqual(attachmentsForHostLine('h1', '5: docker0: <NO-CARRIER> mtu 1500', all), []);
 });
 
-test('a line about one attachment\'s host veth queues that attachment only, not every attachment on its bridge', () => {
+test("a line about one attachment's host veth queues that attachment only, not every attachment on its bridge", () => {
   // Two attachments share br0 on h1; a's container restarted (its veth is deleted) or a's eth1 went
   // down (its veth lost carrier). b has nothing to repair: queuing it puts b's observe program on
   // the host's one helper session ahead of a's repair.
   const a = att('a', 'h1');
   const b = att('b', 'h1');
   const vethA = vethNames('uid-a').hostVeth;
-  assert.deepEqual(attachmentsForHostLine('h1', `Deleted 9: ${vethA}@if8: <BROADCAST,MULTICAST> mtu 1500 master br0 state DOWN`, [a, b]), ['a']);
-  assert.deepEqual(attachmentsForHostLine('h1', `9: ${vethA}@if8: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master br0 state LOWERLAYERDOWN`, [a, b]), ['a']);
+  assert.deepEqual(attachmentsForHostLine('h1', `Deleted 9: ${vethA}@if8: <BROADCAST,MULTICAST> mtu 1500 master br0 state DOWN`, [a, b]), [
+    'a',
+  ]);
+  assert.deepEqual(
+    attachmentsForHostLine('h1', `9: ${vethA}@if8: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 master br0 state LOWERLAYERDOWN`, [a, b]),
+    ['a'],
+  );
   // The bridge itself, its address or a route through it still concerns both.
   assert.deepEqual(attachmentsForHostLine('h1', '4: br0: <BROADCAST,MULTICAST> mtu 1500 state DOWN', [a, b]), ['a', 'b']);
   assert.deepEqual(attachmentsForHostLine('h1', 'default via 10.1.0.1 dev br0', [a, b]), ['a', 'b']);
@@ -63,7 +68,12 @@ test('monitor lines are fed one by one; a line over the cap ends the monitor onc
   const stdout = new PassThrough();
   const lines: string[] = [];
   const overflows: Error[] = [];
-  followLines(stdout, { maxLineBytes: 32, what: 'netlink monitor on consul01: a line' }, (l) => lines.push(l), (e) => overflows.push(e));
+  followLines(
+    stdout,
+    { maxLineBytes: 32, what: 'netlink monitor on consul01: a line' },
+    (l) => lines.push(l),
+    (e) => overflows.push(e),
+  );
   stdout.write('3: veth1 state UP\n4: br0');
   stdout.write(' state UP\n');
   stdout.write('x'.repeat(40));

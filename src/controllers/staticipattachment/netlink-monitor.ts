@@ -220,7 +220,8 @@ export class NetlinkWatch {
     });
     await s.closed;
     signal.removeEventListener('abort', onAbort);
-    if (!signal.aborted && errs.length > 0) this.#log.debug('netlink monitor stderr', { host: hostName, target, stderr: engineText(errs, 300) });
+    if (!signal.aborted && errs.length > 0)
+      this.#log.debug('netlink monitor stderr', { host: hostName, target, stderr: engineText(errs, 300) });
     // Thrown after the close so the caller logs it and reconnects, as for any monitor that ends.
     if (overflow) throw overflow;
   }
@@ -258,7 +259,9 @@ export class NetlinkWatch {
     const started = Date.now();
     let error: string | undefined;
     try {
-      await this.#open(m.host, m.netns, m.abort.signal, () => this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container));
+      await this.#open(m.host, m.netns, m.abort.signal, () =>
+        this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container),
+      );
     } catch (err) {
       error = engineMessage(err);
     }
@@ -267,7 +270,12 @@ export class NetlinkWatch {
     if (Date.now() - started < LIVED_MS) {
       // Failing at once (helper missing, namespace gone): do not spin; the next reconcile after the hold-off retries.
       this.#holdOff.set(`${key}/${m.netns}`, Date.now() + 5_000);
-      this.#log.debug('container netlink monitor ended at once', { host: m.host, container: m.container, netns: m.netns, ...(error ? { error } : {}) });
+      this.#log.debug('container netlink monitor ended at once', {
+        host: m.host,
+        container: m.container,
+        netns: m.netns,
+        ...(error ? { error } : {}),
+      });
       return;
     }
     // The container stopped or the exec broke: its reconcile registers the current namespace again.

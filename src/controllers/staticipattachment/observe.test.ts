@@ -18,15 +18,30 @@ test('each side is one ip -batch (JSON, details) whose script reads links and ro
 });
 
 test('one JSON line per batch line; an empty route table is []', () => {
-  const obs = parseObservation({ results: [{ exitCode: 0, stdout: `${LINK}\n${ROUTE}\n` }, { exitCode: 0, stdout: `${LINK}\n[]\n` }], stderr: '' }, NS);
+  const obs = parseObservation(
+    {
+      results: [
+        { exitCode: 0, stdout: `${LINK}\n${ROUTE}\n` },
+        { exitCode: 0, stdout: `${LINK}\n[]\n` },
+      ],
+      stderr: '',
+    },
+    NS,
+  );
   assert.deepEqual(obs.host.defaultRoutes, [{ dst: 'default', gateway: '10.0.0.1', dev: 'eth0', onlink: false }]);
-  assert.deepEqual(obs.container?.links.map((l) => l.name), ['lo']);
+  assert.deepEqual(
+    obs.container?.links.map((l) => l.name),
+    ['lo'],
+  );
   assert.deepEqual(obs.container?.routes, []);
 });
 
 test('a container side that could not run leaves the container out; a short batch output is an error, never "nothing there"', () => {
   const host = { exitCode: 0, stdout: `${LINK}\n${ROUTE}\n` };
-  assert.equal(parseObservation({ results: [host, { exitCode: 1, stdout: '' }], stderr: 'nsenter: no such process' }, NS).container, undefined);
+  assert.equal(
+    parseObservation({ results: [host, { exitCode: 1, stdout: '' }], stderr: 'nsenter: no such process' }, NS).container,
+    undefined,
+  );
   assert.throws(
     () => parseObservation({ results: [{ exitCode: 0, stdout: `${LINK}\n` }], stderr: '' }, undefined),
     (e: unknown) => isSwarmopError(e, 'Internal') && /expected 2 JSON lines/.test(e.message),
@@ -38,5 +53,8 @@ test("the host side parses this machine's own ip output", () => {
   const argv = programArgv(cmds);
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
   const obs = parseObservation(parseProgramOutput(cmds, r.stdout, r.stderr), undefined);
-  assert.ok(obs.host.links.some((l) => l.name === 'lo' && l.up), JSON.stringify(obs.host.links.map((l) => l.name)));
+  assert.ok(
+    obs.host.links.some((l) => l.name === 'lo' && l.up),
+    JSON.stringify(obs.host.links.map((l) => l.name)),
+  );
 });

@@ -41,7 +41,10 @@ export function observeProgram(netns: string | undefined): HelperCommand[] {
 function batchOutputs(stdout: string, count: number, what: string): string[] {
   const lines = stdout.split('\n').filter((l) => l.trim() !== '');
   if (lines.length !== count) {
-    throw new SwarmopError('Internal', `cannot parse ${what}: expected ${count} JSON lines from ip -batch, got ${lines.length} in ${JSON.stringify(stdout.slice(0, 120))}`);
+    throw new SwarmopError(
+      'Internal',
+      `cannot parse ${what}: expected ${count} JSON lines from ip -batch, got ${lines.length} in ${JSON.stringify(stdout.slice(0, 120))}`,
+    );
   }
   return lines;
 }

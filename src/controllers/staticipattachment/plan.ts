@@ -83,7 +83,14 @@ export function planAttachment(input: PlanInput): Plan {
   // --- host: bridge and uplink -------------------------------------------------------------
   const bridge = hostLinks.get(d.bridge);
   if (bridge && bridge.kind !== 'bridge') {
-    return { steps: [], drifts: [], blocked: { reason: 'BridgeConflict', message: `${d.bridge} on ${d.host} exists but is a ${bridge.kind ?? 'plain'} link, not a bridge` } };
+    return {
+      steps: [],
+      drifts: [],
+      blocked: {
+        reason: 'BridgeConflict',
+        message: `${d.bridge} on ${d.host} exists but is a ${bridge.kind ?? 'plain'} link, not a bridge`,
+      },
+    };
   }
   const uplink = d.uplink !== undefined ? hostLinks.get(d.uplink) : undefined;
   if (d.uplink !== undefined && !uplink) {
@@ -137,13 +144,19 @@ export function planAttachment(input: PlanInput): Plan {
       // container keeps its interface and address; from then on it is ours by name.
       if (hostVeth) steps.push({ kind: 'delete-host-link', name: d.hostVeth });
       steps.push({ kind: 'adopt-host-veth', name: peer.name, hostVeth: d.hostVeth });
-      drifts.push({ reason: 'InterfaceAdopted', found: `${d.iface} in ${d.container} holds ${d.cidr} on a veth pair another tool made (host end ${peer.name} on ${d.bridge})` });
+      drifts.push({
+        reason: 'InterfaceAdopted',
+        found: `${d.iface} in ${d.container} holds ${d.cidr} on a veth pair another tool made (host end ${peer.name} on ${d.bridge})`,
+      });
       ownHostVeth = { ...peer, name: d.hostVeth };
     } else if (!peer || !peer.name.startsWith('swv')) {
       return {
         steps: [],
         drifts: [],
-        blocked: { reason: 'InterfaceConflict', message: `${d.iface} in ${d.container} exists and was not made by swarmop (${iface.kind ?? 'unknown'} link${peer ? `, host end ${peer.name}${peer.master ? ` on ${peer.master}` : ''}` : ''}); it is taken over only as a veth whose host end is on ${d.bridge} and that holds ${d.cidr}` },
+        blocked: {
+          reason: 'InterfaceConflict',
+          message: `${d.iface} in ${d.container} exists and was not made by swarmop (${iface.kind ?? 'unknown'} link${peer ? `, host end ${peer.name}${peer.master ? ` on ${peer.master}` : ''}` : ''}); it is taken over only as a veth whose host end is on ${d.bridge} and that holds ${d.cidr}`,
+        },
       };
     } else {
       // A pair left by an earlier incarnation of this attachment (other uid): replace it.
@@ -168,7 +181,10 @@ export function planAttachment(input: PlanInput): Plan {
   const link = iface!;
   if (ownHostVeth!.master !== d.bridge) {
     steps.push({ kind: 'host-veth-master', name: d.hostVeth, bridge: d.bridge });
-    drifts.push({ reason: 'HostVethDetached', found: `${d.hostVeth} not on ${d.bridge} on ${d.host}${ownHostVeth!.master ? ` (on ${ownHostVeth!.master})` : ''}` });
+    drifts.push({
+      reason: 'HostVethDetached',
+      found: `${d.hostVeth} not on ${d.bridge} on ${d.host}${ownHostVeth!.master ? ` (on ${ownHostVeth!.master})` : ''}`,
+    });
   }
   if (!ownHostVeth!.up) {
     steps.push({ kind: 'host-veth-up', name: d.hostVeth });
@@ -199,7 +215,10 @@ export function planAttachment(input: PlanInput): Plan {
       steps.push({ kind: 'gateway', netns, iface: d.iface, gateway: d.gateway });
       if (!routeOk && !addressChanged && link.up) {
         const now = def ? `via ${def.gateway ?? '-'} dev ${def.dev ?? '-'}` : 'missing';
-        drifts.push({ reason: 'GatewayRouteChanged', found: `default route in ${d.container} is ${now}, want via ${d.gateway} dev ${d.iface}` });
+        drifts.push({
+          reason: 'GatewayRouteChanged',
+          found: `default route in ${d.container} is ${now}, want via ${d.gateway} dev ${d.iface}`,
+        });
       }
     }
   }
@@ -265,7 +284,14 @@ export function planFreshAttach(input: FreshAttachInput): Plan {
     { kind: 'delete-host-link', name: d.peerVeth },
     ...attachSteps(d, input.netns, input.mtu),
   ];
-  const p: PlanInput = { desired: d, obs: { host: { links: [], defaultRoutes: [] } }, pid: input.pid, netns: input.netns, containerId: input.containerId, ...(input.previous ? { previous: input.previous } : {}) };
+  const p: PlanInput = {
+    desired: d,
+    obs: { host: { links: [], defaultRoutes: [] } },
+    pid: input.pid,
+    netns: input.netns,
+    containerId: input.containerId,
+    ...(input.previous ? { previous: input.previous } : {}),
+  };
   return { steps, drifts: [{ reason: missingReason(p), found: missingFound(p) }] };
 }
 

@@ -15,7 +15,12 @@ const ENGINE_NETNS = '/var/run/docker/netns';
 const sandboxOf = (pid: number) => `${ENGINE_NETNS}/${String(pid).padStart(12, '0')}`;
 const helperNs = (pid: number) => helperNetnsPath(sandboxOf(pid), ENGINE_NETNS);
 
-function sia(name: string, spec: Record<string, unknown>, extra: Partial<Resource['metadata']> = {}, status?: Resource['status']): StaticIPAttachment {
+function sia(
+  name: string,
+  spec: Record<string, unknown>,
+  extra: Partial<Resource['metadata']> = {},
+  status?: Resource['status'],
+): StaticIPAttachment {
   return {
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'StaticIPAttachment',
@@ -29,7 +34,8 @@ function cacheOf(objs: StaticIPAttachment[]): ObjectCache {
   return {
     get: <K extends KindName>(_k: K, n: string) => objs.find((o) => o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
-    byIndex: <K extends KindName>(k: K, index: string, value: string) => scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
+    byIndex: <K extends KindName>(k: K, index: string, value: string) =>
+      scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
 }
 
@@ -60,7 +66,9 @@ function ctx(objs: StaticIPAttachment[], hosts: string[] = []): KindReconcileCon
     hosts: { get: (n) => (hosts.includes(n) ? ({ name: n } as never) : undefined), list: () => [] },
     cache: cacheOf(objs),
     repairs,
-    async repaired(r) { repairs.push(r); },
+    async repaired(r) {
+      repairs.push(r);
+    },
     async event() {},
     now: () => new Date('2024-01-01T00:00:00Z'),
   };
@@ -89,11 +97,21 @@ test('a host known not to answer is Ready=False HostUnreachable with a planned r
   const o = sia('a', {});
   const c = ctx([o]);
   // Any Docker call would throw: the reconcile must decide before touching the engine.
-  const docker = new Proxy({}, { get: () => () => { throw new Error('docker must not be called'); } });
+  const docker = new Proxy(
+    {},
+    {
+      get: () => () => {
+        throw new Error('docker must not be called');
+      },
+    },
+  );
   c.hosts = { get: (n) => ({ name: n, address: '10.0.0.1', docker: docker as never, ready: false }), list: () => [] };
   const out = await r.reconcile(o, c);
   assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'HostUnreachable']);
-  assert.equal(out.conditions[0]?.message, 'DockerHost consul01 does not answer (its latest probe or event stream); re-checked when it does');
+  assert.equal(
+    out.conditions[0]?.message,
+    'DockerHost consul01 does not answer (its latest probe or event stream); re-checked when it does',
+  );
   assert.equal(out.requeueAfter, 5000);
 });
 
@@ -101,7 +119,8 @@ test('container events on the right host with the right name map to the attachme
   const { r } = reconcilerWithoutHelper();
   const cache = cacheOf([sia('ubuntu114', {}), sia('ubuntu119', { host: 'consul02', address: '192.168.116.119/24' })]);
   const ev = (Action: string, name: string, Type = 'container') => ({ Type, Action, Actor: { ID: 'x', Attributes: { name } } });
-  for (const a of ['start', 'create', 'destroy', 'die', 'restart']) assert.deepEqual(r.mapHostEvent('consul01', ev(a, 'ubuntu114'), cache), ['ubuntu114'], a);
+  for (const a of ['start', 'create', 'destroy', 'die', 'restart'])
+    assert.deepEqual(r.mapHostEvent('consul01', ev(a, 'ubuntu114'), cache), ['ubuntu114'], a);
   assert.deepEqual(r.mapHostEvent('consul02', ev('start', 'ubuntu114'), cache), [], 'other host');
   assert.deepEqual(r.mapHostEvent('consul01', ev('start', 'other'), cache), [], 'other container');
   assert.deepEqual(r.mapHostEvent('consul01', ev('exec_start: ip -j addr', 'ubuntu114'), cache), [], 'exec noise');
@@ -110,9 +129,14 @@ test('container events on the right host with the right name map to the attachme
 
 test('a reconnected host re-triggers its attachments; a refused attachment is retried when another one changes', () => {
   const { r } = reconcilerWithoutHelper();
-  const refused = sia('c', { address: '192.168.116.200/24' }, {}, {
-    conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: '', lastTransitionTime: '' }],
-  });
+  const refused = sia(
+    'c',
+    { address: '192.168.116.200/24' },
+    {},
+    {
+      conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: '', lastTransitionTime: '' }],
+    },
+  );
   const cache = cacheOf([sia('a', {}), sia('b', { host: 'consul02', address: '192.168.116.119/24' }), refused]);
   assert.deepEqual(r.mapHostConnectivity?.('consul01', true, cache), ['a', 'c']);
   assert.deepEqual(r.mapHostConnectivity?.('consul01', false, cache), []);
@@ -130,12 +154,32 @@ const jsonLine = (v: unknown) => `${JSON.stringify(v)}\n`;
 const hostLinks = (withVeth: boolean) => [
   { ifindex: 1, ifname: 'lo', flags: ['UP'], mtu: 65536, address: '00:00:00:00:00:00', addr_info: [] },
   { ifindex: 5, ifname: 'br0', flags: ['UP'], mtu: 1450, address: '02:00:00:00:00:05', linkinfo: { info_kind: 'bridge' }, addr_info: [] },
-  ...(withVeth ? [{ ifindex: 9, ifname: HOST_VETH, flags: ['UP'], mtu: 1450, master: 'br0', address: '02:00:00:00:00:09', linkinfo: { info_kind: 'veth' }, addr_info: [] }] : []),
+  ...(withVeth
+    ? [
+        {
+          ifindex: 9,
+          ifname: HOST_VETH,
+          flags: ['UP'],
+          mtu: 1450,
+          master: 'br0',
+          address: '02:00:00:00:00:09',
+          linkinfo: { info_kind: 'veth' },
+          addr_info: [],
+        },
+      ]
+    : []),
 ];
 const attachedContainer = [
   { ifindex: 1, ifname: 'lo', flags: ['UP'], mtu: 65536, address: '00:00:00:00:00:00', addr_info: [] },
   {
-    ifindex: 2, ifname: 'eth1', flags: ['UP'], mtu: 1450, address: '02:00:00:00:00:02', link_index: 9, link_netnsid: 0, linkinfo: { info_kind: 'veth' },
+    ifindex: 2,
+    ifname: 'eth1',
+    flags: ['UP'],
+    mtu: 1450,
+    address: '02:00:00:00:00:02',
+    link_index: 9,
+    link_netnsid: 0,
+    linkinfo: { info_kind: 'veth' },
     addr_info: [{ family: 'inet', local: '192.168.116.114', prefixlen: 24, scope: 'global' }],
   },
 ];
@@ -157,7 +201,12 @@ class ScriptedHelper implements NetHelper {
       return {
         results: [
           { exitCode: 0, stdout: jsonLine(hostLinks(this.world.hostVeth)) + jsonLine([]) },
-          { exitCode: 0, stdout: jsonLine(this.world.attached ? attachedContainer : attachedContainer.slice(0, 1)) + jsonLine(this.world.attached ? gatewayRoute : []) },
+          {
+            exitCode: 0,
+            stdout:
+              jsonLine(this.world.attached ? attachedContainer : attachedContainer.slice(0, 1)) +
+              jsonLine(this.world.attached ? gatewayRoute : []),
+          },
         ],
         stderr: '',
       };
@@ -165,7 +214,11 @@ class ScriptedHelper implements NetHelper {
     if (this.failApplyAt !== undefined) {
       const at = this.failApplyAt;
       this.failApplyAt = undefined;
-      return { results: cmds.slice(0, at + 1).map((_, i) => ({ exitCode: i === at ? 2 : 0, stdout: '' })), failedAt: at, stderr: 'RTNETLINK answers: No such device\nCommand failed -:1\n' };
+      return {
+        results: cmds.slice(0, at + 1).map((_, i) => ({ exitCode: i === at ? 2 : 0, stdout: '' })),
+        failedAt: at,
+        stderr: 'RTNETLINK answers: No such device\nCommand failed -:1\n',
+      };
     }
     this.world = { hostVeth: true, attached: true };
     return { results: cmds.map(() => ({ exitCode: 0, stdout: '' })), stderr: '' };
@@ -178,7 +231,12 @@ class ScriptedHelper implements NetHelper {
 function dockerWith(pid: () => number, sandboxKey: (pid: number) => string = sandboxOf) {
   return {
     getContainer: () => ({
-      inspect: async () => ({ Id: 'c1', State: { Running: true, Pid: pid() }, HostConfig: { NetworkMode: 'default' }, NetworkSettings: { SandboxKey: sandboxKey(pid()) } }),
+      inspect: async () => ({
+        Id: 'c1',
+        State: { Running: true, Pid: pid() },
+        HostConfig: { NetworkMode: 'default' },
+        NetworkSettings: { SandboxKey: sandboxKey(pid()) },
+      }),
     }),
   };
 }
@@ -186,11 +244,20 @@ function dockerWith(pid: () => number, sandboxKey: (pid: number) => string = san
 function liveCtx(objs: StaticIPAttachment[], docker: unknown): KindReconcileContext & { repairs: Repair[] } {
   const base = ctx(objs);
   const host = { name: 'consul01', address: '192.168.116.112', docker, ready: true };
-  return { ...base, log: createSilentLogger(), hosts: { get: (n) => (n === 'consul01' ? (host as never) : undefined), list: () => [host as never] } };
+  return {
+    ...base,
+    log: createSilentLogger(),
+    hosts: { get: (n) => (n === 'consul01' ? (host as never) : undefined), list: () => [host as never] },
+  };
 }
 
 const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
-const startEvent = { Type: 'container', Action: 'start', Actor: { ID: 'c1', Attributes: { name: 'ubuntu114' } }, timeNano: Date.now() * 1e6 };
+const startEvent = {
+  Type: 'container',
+  Action: 'start',
+  Actor: { ID: 'c1', Attributes: { name: 'ubuntu114' } },
+  timeNano: Date.now() * 1e6,
+};
 
 /**
  * ubuntu114 (gateway .1) on consul01, attached once by a fresh reconciler over a ScriptedHelper (the
@@ -203,7 +270,10 @@ async function attachedThenRestarted({ watchUntilEndOf }: { watchUntilEndOf?: Te
   const r = createStaticIPAttachmentReconciler({ helper });
   let pid = PID_OLD;
   const res = sia('ubuntu114', { gateway: '192.168.116.1' });
-  const c = liveCtx([res], dockerWith(() => pid));
+  const c = liveCtx(
+    [res],
+    dockerWith(() => pid),
+  );
   if (watchUntilEndOf) {
     const stop = new AbortController();
     const watching = r.watchHosts!({ hosts: c.hosts, cache: c.cache, enqueue: () => undefined, log: createSilentLogger() }, stop.signal);
@@ -239,7 +309,10 @@ test('after a start event the whole attach runs first, and the one look after it
     `must nsenter --net=${helperNs(PID_NEW)} ip -batch - <<< addr replace 192.168.116.114/24 dev eth1 ; link set eth1 up ; route replace default via 192.168.116.1 dev eth1`,
   ]);
   assert.ok(isObserve(helper.calls[1]!));
-  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+  assert.deepEqual(
+    c.repairs.map((x) => x.reason),
+    ['ContainerRestarted'],
+  );
   assert.equal((out.observed as { pid?: number }).pid, PID_NEW);
 });
 
@@ -249,7 +322,10 @@ test('a fresh attach that does not apply (bridge gone) falls back to looking and
   const out = await r.reconcile(restarted, c);
   assert.equal(out.conditions[0]?.reason, 'Attached');
   assert.deepEqual(steps(helper.calls), ['apply', 'observe', 'apply', 'observe']);
-  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+  assert.deepEqual(
+    c.repairs.map((x) => x.reason),
+    ['ContainerRestarted'],
+  );
 });
 
 test('the run a die event queued, finding the container running again, attaches it the same way', async (t) => {
@@ -269,10 +345,16 @@ test('a PID the status already has, or no recent lifecycle event: the attachment
 
 test('a new PID without any lifecycle event seen (only the resync or a netlink change brought the run): looked at first', async () => {
   const { helper, r, c, res } = await attachedThenRestarted();
-  const out = await r.reconcile({ ...res, status: { containerID: 'c1', pid: PID_OLD, lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment, c);
+  const out = await r.reconcile(
+    { ...res, status: { containerID: 'c1', pid: PID_OLD, lastAppliedTime: '2024-01-01T00:00:00Z' } } as StaticIPAttachment,
+    c,
+  );
   assert.equal(out.conditions[0]?.reason, 'Attached');
   assert.deepEqual(steps(helper.calls), ['observe', 'apply', 'observe']);
-  assert.deepEqual(c.repairs.map((x) => x.reason), ['ContainerRestarted']);
+  assert.deepEqual(
+    c.repairs.map((x) => x.reason),
+    ['ContainerRestarted'],
+  );
 });
 
 /** A host whose engine answers one container inspect (and records every other Docker call). */
@@ -284,9 +366,18 @@ function hostWithContainer(info: { mode: string; labels?: Record<string, string>
     Config: { Labels: info.labels ?? {} },
     NetworkSettings: { SandboxKey: `${ENGINE_NETNS}/0123456789ab` },
   });
-  const docker = new Proxy({}, {
-    get: (_t, prop) => (prop === 'getContainer' ? () => ({ inspect }) : () => { calls.push(String(prop)); throw new Error('unexpected docker call'); }),
-  });
+  const docker = new Proxy(
+    {},
+    {
+      get: (_t, prop) =>
+        prop === 'getContainer'
+          ? () => ({ inspect })
+          : () => {
+              calls.push(String(prop));
+              throw new Error('unexpected docker call');
+            },
+    },
+  );
   return { get: (n: string) => ({ name: n, address: '10.0.0.1', docker: docker as never, ready: true }), list: () => [] };
 }
 
@@ -329,10 +420,13 @@ test('with --attach-requires-label, a container without the label is refused nam
   const c = ctx([o]);
   c.hosts = hostWithContainer({ mode: 'bridge' }, []);
   const out = await r.reconcile(o, c);
-  assert.deepEqual([out.conditions[0]?.reason, out.conditions[0]?.message], [
-    'NotAllowed',
-    'spec.container: container a on consul01 does not carry the label io.swarmop.attach that the operator requires of attached containers (--attach-requires-label)',
-  ]);
+  assert.deepEqual(
+    [out.conditions[0]?.reason, out.conditions[0]?.message],
+    [
+      'NotAllowed',
+      'spec.container: container a on consul01 does not carry the label io.swarmop.attach that the operator requires of attached containers (--attach-requires-label)',
+    ],
+  );
   assert.deepEqual(helper.calls, []);
   // With the label it goes on to the helper.
   c.hosts = hostWithContainer({ mode: 'bridge', labels: { 'io.swarmop.attach': '' } }, []);
@@ -347,17 +441,36 @@ test('a uid copied from another attachment: neither touches the host, and deleti
   const copy = sia('copy', { address: '192.168.116.121/24' }, { uid: 'same', deletionTimestamp: '2024-01-02T00:00:00Z' });
   const c = ctx([victim, copy], ['consul01']);
   const out = await r.reconcile({ ...copy, metadata: { ...copy.metadata, deletionTimestamp: undefined } } as StaticIPAttachment, c);
-  assert.deepEqual([out.conditions[0]?.reason, out.conditions[0]?.message.split(';')[0]], ['NotAllowed', 'metadata.uid: same is also the uid of staticipattachment/victim']);
+  assert.deepEqual(
+    [out.conditions[0]?.reason, out.conditions[0]?.message.split(';')[0]],
+    ['NotAllowed', 'metadata.uid: same is also the uid of staticipattachment/victim'],
+  );
   assert.deepEqual(await r.finalize!(copy, c), { done: true });
   assert.deepEqual(helper.calls, []);
 });
 
-test('a container whose netns file is not its own sandbox in the engine\'s netns folder is refused: NetnsRefused, nothing run on the host', async () => {
-  for (const key of ['/var/run/docker/netns/default', '/proc/1/ns/net', '/var/run/docker/netns/../../../proc/1/ns/net', '/etc/netns/0123456789ab', '', 'relative/netns/0123456789ab']) {
+test("a container whose netns file is not its own sandbox in the engine's netns folder is refused: NetnsRefused, nothing run on the host", async () => {
+  for (const key of [
+    '/var/run/docker/netns/default',
+    '/proc/1/ns/net',
+    '/var/run/docker/netns/../../../proc/1/ns/net',
+    '/etc/netns/0123456789ab',
+    '',
+    'relative/netns/0123456789ab',
+  ]) {
     const helper = new ScriptedHelper();
     const r = createStaticIPAttachmentReconciler({ helper });
     const res = sia('ubuntu114', {});
-    const out = await r.reconcile(res, liveCtx([res], dockerWith(() => PID_OLD, () => key)));
+    const out = await r.reconcile(
+      res,
+      liveCtx(
+        [res],
+        dockerWith(
+          () => PID_OLD,
+          () => key,
+        ),
+      ),
+    );
     assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'NetnsRefused'], key);
     assert.deepEqual(helper.calls, [], `${key}: no program ran`);
   }

@@ -119,7 +119,10 @@ function onHost(cache: ObjectCache, host: string): AttachmentResource[] {
 function bridgeSharers(res: AttachmentResource, d: Desired, cache: ObjectCache): BridgeSharer[] {
   return onHost(cache, d.host)
     .filter((o) => o.metadata.name !== res.metadata.name && o.spec.bridge === d.bridge)
-    .map((o) => ({ hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth, deleting: o.metadata.deletionTimestamp !== undefined }));
+    .map((o) => ({
+      hostVeth: vethNames(o.metadata.uid ?? o.metadata.name).hostVeth,
+      deleting: o.metadata.deletionTimestamp !== undefined,
+    }));
 }
 
 export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAttachment, AttachmentObserved> {
@@ -167,37 +170,59 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const sharing = uidSharedWith(res, ctx.cache);
     if (sharing) return { observed: {}, conditions: ready('False', POLICY_REASON, uidMessage(res, sharing)) };
     // ServiceAddresses are filed under the same address keys: one check across both kinds.
-    const conflict = findConflict(res, claimCandidates(res.spec, (key) => [...ctx.cache.byIndex(KIND, CLAIMS_INDEX, key), ...ctx.cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key)]));
+    const conflict = findConflict(
+      res,
+      claimCandidates(res.spec, (key) => [
+        ...ctx.cache.byIndex(KIND, CLAIMS_INDEX, key),
+        ...ctx.cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key),
+      ]),
+    );
     if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
 
     const host = ctx.hosts.get(d.host);
     if (!host) {
-      return { observed: {}, conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`), requeueAfter: this.retryAfterMs };
+      return {
+        observed: {},
+        conditions: ready('False', 'HostNotFound', `DockerHost ${d.host} does not exist`),
+        requeueAfter: this.retryAfterMs,
+      };
     }
     // Known down (probe or event stream): nothing to do there; its reconnect re-queues this key.
     if (host.ready === false) {
       return {
         observed: {},
-        conditions: ready('False', 'HostUnreachable', `DockerHost ${d.host} does not answer (its latest probe or event stream); re-checked when it does`),
+        conditions: ready(
+          'False',
+          'HostUnreachable',
+          `DockerHost ${d.host} does not answer (its latest probe or event stream); re-checked when it does`,
+        ),
         requeueAfter: this.retryAfterMs,
       };
     }
     const pre = await this.events.takePrefetch(d.host, d.container, clock.startedMs);
     const c = pre?.ok ? pre.value : await inspectContainer(host.docker, d.container, d.host);
     clock.mark('inspect');
-    if (!c) return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
+    if (!c)
+      return { observed: {}, conditions: ready('False', 'ContainerNotFound', `container ${d.container} does not exist on ${d.host}`) };
     if (!c.running) {
-      return { observed: { containerID: c.id }, conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`) };
+      return {
+        observed: { containerID: c.id },
+        conditions: ready('False', 'ContainerNotRunning', `container ${d.container} on ${d.host} is not running`),
+      };
     }
     const refused = this.refusal(d, c);
-    if (refused !== undefined) return { observed: { containerID: c.id }, conditions: ready('False', c.ownNetns ? POLICY_REASON : 'NoOwnNetworkNamespace', refused) };
+    if (refused !== undefined)
+      return { observed: { containerID: c.id }, conditions: ready('False', c.ownNetns ? POLICY_REASON : 'NoOwnNetworkNamespace', refused) };
 
     let netns: string;
     try {
       netns = await this.helper.netnsPath(host, c.sandboxKey);
     } catch (err) {
       if ((err as SwarmopError).code !== 'Invalid') throw err;
-      return { observed: { containerID: c.id }, conditions: ready('False', 'NetnsRefused', `container ${d.container} on ${d.host}: ${(err as Error).message}`) };
+      return {
+        observed: { containerID: c.id },
+        conditions: ready('False', 'NetnsRefused', `container ${d.container} on ${d.host}: ${(err as Error).message}`),
+      };
     }
     const prev = res.status ?? {};
     const previous = { ...(prev.containerID ? { containerID: prev.containerID } : {}), ...(prev.pid ? { pid: prev.pid } : {}) };
@@ -205,17 +230,26 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const done: { steps: Step[]; drifts: Drift[] } = { steps: [], drifts: [] };
     const mtu = this.bridgeMtus.get(`${d.host}/${d.bridge}`);
     const lifecycle = this.events.get(d.host, d.container);
-    const justStarted = lifecycle !== undefined && NEW_NETNS_AFTER.has(lifecycle.action) && clock.startedMs - lifecycle.receivedMs <= JUST_STARTED_MS;
+    const justStarted =
+      lifecycle !== undefined && NEW_NETNS_AFTER.has(lifecycle.action) && clock.startedMs - lifecycle.receivedMs <= JUST_STARTED_MS;
     if (justStarted && c.ownNetns && prev.pid !== c.pid && mtu !== undefined) {
       const fresh = planFreshAttach({ desired: d, pid: c.pid, netns, containerId: c.id, previous, mtu });
-      ctx.log.info('applying plan', { host: d.host, steps: fresh.steps.map((s) => s.kind), drifts: fresh.drifts.map((x) => x.reason), fresh: true });
+      ctx.log.info('applying plan', {
+        host: d.host,
+        steps: fresh.steps.map((s) => s.kind),
+        drifts: fresh.drifts.map((x) => x.reason),
+        fresh: true,
+      });
       const r = await this.helper.run(host, applyProgram(fresh.steps), { signal: ctx.signal });
       clock.mark('apply');
       if (r.failedAt === undefined) {
         done.steps.push(...fresh.steps);
         done.drifts.push(...fresh.drifts);
       } else {
-        ctx.log.info('fresh attach not applied, planning from the host', { host: d.host, error: engineText(r.stderr.trim().split('\n').slice(-2).join(' | '), 300) });
+        ctx.log.info('fresh attach not applied, planning from the host', {
+          host: d.host,
+          error: engineText(r.stderr.trim().split('\n').slice(-2).join(' | '), 300),
+        });
       }
     }
 
@@ -226,7 +260,11 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     this.netlink?.noteContainer(d.host, d.container, netns);
     const plan = planAttachment({ desired: d, obs, pid: c.pid, netns, containerId: c.id, previous });
     if (plan.blocked) {
-      return { observed: { containerID: c.id, pid: c.pid }, conditions: ready('False', plan.blocked.reason, plan.blocked.message), requeueAfter: this.retryAfterMs };
+      return {
+        observed: { containerID: c.id, pid: c.pid },
+        conditions: ready('False', plan.blocked.reason, plan.blocked.message),
+        requeueAfter: this.retryAfterMs,
+      };
     }
 
     let lastAppliedTime = prev.lastAppliedTime;
@@ -283,7 +321,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const c = await inspectContainer(host.docker, d.container, d.host);
     // Never into a namespace that is not the container's own (the host's, with --net host), nor one it
     // was never allowed into, nor one whose key the helper refuses (not a sandbox of this engine).
-    const netns = c?.running && this.refusal(d, c) === undefined ? await this.helper.netnsPath(host, c.sandboxKey).catch(() => undefined) : undefined;
+    const netns =
+      c?.running && this.refusal(d, c) === undefined ? await this.helper.netnsPath(host, c.sandboxKey).catch(() => undefined) : undefined;
     const obs = await this.observe(host, netns, d, ctx);
     const steps = planDetach({ desired: d, obs, ...(netns !== undefined ? { netns } : {}), sharers: bridgeSharers(res, d, ctx.cache) });
     if (steps.length > 0) {
@@ -352,7 +391,11 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (kind !== KIND && kind !== 'ServiceAddresses') return [];
     // Another attachment (or a ServiceAddresses) changed or went away: the ones it refused may now be free to attach.
     return attachments(cache)
-      .filter((o) => (kind !== KIND || o.metadata.name !== name) && o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'))
+      .filter(
+        (o) =>
+          (kind !== KIND || o.metadata.name !== name) &&
+          o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'),
+      )
       .map((o) => o.metadata.name);
   }
 
@@ -371,7 +414,10 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (r.failedAt !== undefined) {
       const failed = cmds[r.failedAt];
       const detail = engineText(r.stderr.trim().split('\n').slice(-3).join(' | '), 400);
-      throw new SwarmopError('Unavailable', `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`);
+      throw new SwarmopError(
+        'Unavailable',
+        `staticipattachment on ${d.host}: step "${failed ? describeFailedCommand(failed, r.stderr) : '?'}" failed: ${detail || 'no output'}`,
+      );
     }
   }
 

@@ -47,7 +47,8 @@ export class RecentContainerEvents<T = unknown> {
   note(host: string, container: string, note: ContainerEventNote, prefetch?: () => Promise<T>): void {
     const key = `${host}/${container}`;
     const prev = this.#entries.get(key);
-    if (note.action === 'restart' && prev?.note.action === 'start' && note.receivedMs - prev.note.receivedMs <= this.#restartWithinMs) return;
+    if (note.action === 'restart' && prev?.note.action === 'start' && note.receivedMs - prev.note.receivedMs <= this.#restartWithinMs)
+      return;
     this.#entries.delete(key);
     const entry: Entry<T> = { note };
     if (prefetch) {

@@ -36,7 +36,11 @@ function manager(target: ExecuteTarget): SwarmApi {
 export async function executeCall(call: SwarmCall, target: ExecuteTarget): Promise<void> {
   switch (call.op) {
     case 'init':
-      await engine(target, call.host).init({ advertiseAddr: call.advertise, listenAddr: LISTEN_ADDR, forceNewCluster: call.forceNewCluster });
+      await engine(target, call.host).init({
+        advertiseAddr: call.advertise,
+        listenAddr: LISTEN_ADDR,
+        forceNewCluster: call.forceNewCluster,
+      });
       return;
     case 'leave':
       await engine(target, call.host).leave(true);
@@ -59,7 +63,11 @@ export async function executeCall(call: SwarmCall, target: ExecuteTarget): Promi
       const node = (await api.listNodes()).find((n) => n.id === call.nodeID);
       if (!node) throw new SwarmopError('NotFound', `node ${call.nodeID.slice(0, 12)} (${call.host}) is gone`);
       const change = call.op === 'set-role' ? { role: call.role } : { availability: call.availability };
-      if ((call.op === 'set-role' && node.role === call.role) || (call.op === 'set-availability' && node.availability === call.availability)) return;
+      if (
+        (call.op === 'set-role' && node.role === call.role) ||
+        (call.op === 'set-availability' && node.availability === call.availability)
+      )
+        return;
       await api.updateNode(node, change);
       return;
     }

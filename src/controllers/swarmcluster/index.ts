@@ -16,7 +16,9 @@ export type { SwarmClusterObserved } from './status.js';
  * The reconciler with real clients: dockerode per host (from the operator's host handles) and one
  * ConsulKv per discovery agent address, created on first use (no I/O here).
  */
-export function createSwarmClusterReconciler(options: SwarmClusterReconcilerOptions & { consulToken?: string; fence?: Fence } = {}): SwarmClusterReconciler {
+export function createSwarmClusterReconciler(
+  options: SwarmClusterReconcilerOptions & { consulToken?: string; fence?: Fence } = {},
+): SwarmClusterReconciler {
   const { consulToken, fence, ...rest } = options;
   const clients = new Map<string, KvStore>();
   const kvFor =

@@ -67,7 +67,10 @@ export function managerCandidates(desired: DesiredSwarm, engines: Map<string, En
   const votes = new Map<string, number>();
   for (const c of cands) if (c.clusterID) votes.set(c.clusterID, (votes.get(c.clusterID) ?? 0) + 1);
   const rank = (c: { clusterID?: string }) => -(votes.get(c.clusterID ?? '') ?? 0);
-  return cands.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+  return cands
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map((x) => x.c);
 }
 
 async function observeCluster(

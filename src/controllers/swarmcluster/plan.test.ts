@@ -8,11 +8,29 @@ const LONG_AGO = '2026-01-01T00:00:00Z';
 const JUST_NOW = '2026-01-01T00:09:58Z';
 
 function desired(over: Partial<DesiredSwarm> = {}, managers = ['consulsvr'], workers = ['consul01', 'consul02']): DesiredSwarm {
-  const addr: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114', consul04: '10.0.0.115' };
+  const addr: Record<string, string> = {
+    consulsvr: '10.0.0.111',
+    consul01: '10.0.0.112',
+    consul02: '10.0.0.113',
+    consul03: '10.0.0.114',
+    consul04: '10.0.0.115',
+  };
   return {
     nodes: [
-      ...managers.map((host) => ({ host, role: 'manager' as const, availability: 'active' as const, address: addr[host]!, advertise: addr[host]! })),
-      ...workers.map((host) => ({ host, role: 'worker' as const, availability: 'active' as const, address: addr[host]!, advertise: addr[host]! })),
+      ...managers.map((host) => ({
+        host,
+        role: 'manager' as const,
+        availability: 'active' as const,
+        address: addr[host]!,
+        advertise: addr[host]!,
+      })),
+      ...workers.map((host) => ({
+        host,
+        role: 'worker' as const,
+        availability: 'active' as const,
+        address: addr[host]!,
+        advertise: addr[host]!,
+      })),
     ],
     prune: false,
     allowForceNewCluster: false,
@@ -72,7 +90,11 @@ function withNodes(w: SwarmWorld, f: (nodes: SwarmNode[]) => SwarmNode[]): Swarm
 }
 
 const plan = (d: DesiredSwarm, w: SwarmWorld): SwarmPlan => planSwarm(d, w, { now: NOW, downGraceMs: 15_000 });
-const ops = (p: SwarmPlan) => p.steps.map((a) => `${a.cause.reason}:${a.calls.map((s) => `${s.op}@${s.host}${'role' in s ? `=${s.role}` : ''}${'availability' in s ? `=${s.availability}` : ''}${'nodeID' in s ? `#${s.nodeID}` : ''}`).join(',')}`);
+const ops = (p: SwarmPlan) =>
+  p.steps.map(
+    (a) =>
+      `${a.cause.reason}:${a.calls.map((s) => `${s.op}@${s.host}${'role' in s ? `=${s.role}` : ''}${'availability' in s ? `=${s.availability}` : ''}${'nodeID' in s ? `#${s.nodeID}` : ''}`).join(',')}`,
+  );
 const reasons = (p: SwarmPlan) => p.blockers.map((b) => b.reason);
 
 test('a converged swarm plans nothing', () => {
@@ -84,13 +106,27 @@ test('a converged swarm plans nothing', () => {
 const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: string[]; blockers?: string[]; repair?: boolean[] }[] = [
   {
     name: 'no swarm anywhere: init on the first manager only (joins come in the next pass)',
-    world: () => ({ engines: new Map([['consulsvr', eng('consulsvr')], ['consul01', eng('consul01')], ['consul02', eng('consul02')]]), cluster: { kind: 'none' } }),
+    world: () => ({
+      engines: new Map([
+        ['consulsvr', eng('consulsvr')],
+        ['consul01', eng('consul01')],
+        ['consul02', eng('consul02')],
+      ]),
+      cluster: { kind: 'none' },
+    }),
     ops: ['SwarmInitialized:init@consulsvr'],
     repair: [false],
   },
   {
     name: 'no swarm and the first manager is down: nothing is created, blocked',
-    world: () => ({ engines: new Map([['consulsvr', down('consulsvr')], ['consul01', eng('consul01')], ['consul02', eng('consul02')]]), cluster: { kind: 'none' } }),
+    world: () => ({
+      engines: new Map([
+        ['consulsvr', down('consulsvr')],
+        ['consul01', eng('consul01')],
+        ['consul02', eng('consul02')],
+      ]),
+      cluster: { kind: 'none' },
+    }),
     ops: [],
     blockers: ['HostUnreachable', 'ManagerUnreachable'],
   },
@@ -109,7 +145,9 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker whose swarm state was wiped (new hostname match, old entry down) rejoins the same way',
     world: () =>
-      withNodes(withEngines(converged(), eng('consul02')), (n) => n.map((x) => (x.id === 'w2' ? { ...x, state: 'down', address: '0.0.0.0' } : x))),
+      withNodes(withEngines(converged(), eng('consul02')), (n) =>
+        n.map((x) => (x.id === 'w2' ? { ...x, state: 'down', address: '0.0.0.0' } : x)),
+      ),
     ops: ['NodeRejoined:remove-node@consul02#w2,join@consul02=worker'],
     repair: [true],
   },
@@ -145,7 +183,11 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     world: () =>
       withNodes(converged(), (n) =>
         n.map((x) =>
-          x.id === 'm1' ? { ...x, role: 'worker', reachability: undefined, leader: undefined } : x.id === 'w1' ? { ...x, role: 'manager', reachability: 'reachable', leader: true } : x,
+          x.id === 'm1'
+            ? { ...x, role: 'worker', reachability: undefined, leader: undefined }
+            : x.id === 'w1'
+              ? { ...x, role: 'manager', reachability: 'reachable', leader: true }
+              : x,
         ),
       ),
     ops: ['RoleRestored:set-role@consulsvr=manager#m1'],
@@ -177,7 +219,9 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   {
     name: 'a worker promoted by hand that is not yet a raft member is demoted only once it is (swarmkit refuses before)',
     world: () =>
-      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: JUST_NOW } : x))),
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: JUST_NOW } : x)),
+      ),
     ops: [],
     blockers: ['RoleChangePending'],
   },
@@ -186,14 +230,18 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     // role-change timeouts before it joins the raft; the entry is updated at the first one.
     name: 'a promoted worker still out of the raft 20 s after its last update is left to swarmkit (it joins within two role-change timeouts), not re-joined',
     world: () =>
-      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: '2026-01-01T00:09:40Z' } : x))),
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: '2026-01-01T00:09:40Z' } : x)),
+      ),
     ops: [],
     blockers: ['RoleChangePending'],
   },
   {
     name: 'a manager entry that stays out of the raft member list (a promotion that never completed) is removed with force and the engine joins again as listed',
     world: () =>
-      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) => n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: LONG_AGO } : x))),
+      withNodes(withEngines(converged(), member('consul01', 'w1')), (n) =>
+        n.map((x) => (x.id === 'w1' ? { ...x, role: 'manager', updatedAt: LONG_AGO } : x)),
+      ),
     ops: ['NodeRejoined:leave@consul01,remove-node@consul01#w1,join@consul01=worker'],
     repair: [true],
   },
@@ -232,7 +280,11 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   },
   {
     name: 'a node listed twice under its hostname: a stale worker entry is removed',
-    world: () => withNodes(withEngines(converged(), member('consul01', 'w1new')), (n) => [...n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' as const } : x)), node('w1new', 'consul01', 112)]),
+    world: () =>
+      withNodes(withEngines(converged(), member('consul01', 'w1new')), (n) => [
+        ...n.map((x) => (x.id === 'w1' ? { ...x, state: 'down' as const } : x)),
+        node('w1new', 'consul01', 112),
+      ]),
     ops: ['StaleNodeRemoved:remove-node@consul01#w1'],
     repair: [true],
   },
@@ -282,7 +334,11 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   },
   {
     name: 'a listed worker active in another swarm leaves and joins ours',
-    world: () => withEngines(withNodes(converged(), (n) => n.filter((x) => x.id !== 'w2')), member('consul02', 'zz')),
+    world: () =>
+      withEngines(
+        withNodes(converged(), (n) => n.filter((x) => x.id !== 'w2')),
+        member('consul02', 'zz'),
+      ),
     ops: ['NodeRejoined:leave@consul02,join@consul02=worker'],
     repair: [true],
   },
@@ -295,14 +351,20 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
   },
   {
     name: 'quorum lost: no action, QuorumLost with the recovery step',
-    world: () => ({ engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'The swarm does not have a leader' } }),
+    world: () => ({
+      engines: converged().engines,
+      cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'The swarm does not have a leader' },
+    }),
     ops: [],
     blockers: ['QuorumLost'],
   },
   {
     name: 'quorum lost with allowForceNewCluster: force-new-cluster on the manager',
     d: desired({ allowForceNewCluster: true }),
-    world: () => ({ engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' } }),
+    world: () => ({
+      engines: converged().engines,
+      cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' },
+    }),
     ops: ['QuorumRestored:init@consulsvr'],
     repair: [true],
   },
@@ -310,7 +372,11 @@ const cases: { name: string; d?: DesiredSwarm; world: () => SwarmWorld; ops: str
     name: 'a stale manager entry is demoted before removal when a rejoining manager comes back',
     d: desired({}, ['consulsvr', 'consul01', 'consul02'], []),
     world: () => ({
-      engines: new Map([['consulsvr', member('consulsvr', 'm1', true)], ['consul01', member('consul01', 'm2', true)], ['consul02', eng('consul02')]]),
+      engines: new Map([
+        ['consulsvr', member('consulsvr', 'm1', true)],
+        ['consul01', member('consul01', 'm2', true)],
+        ['consul02', eng('consul02')],
+      ]),
       cluster: {
         kind: 'ok',
         clusterID: 'C1',
@@ -332,12 +398,19 @@ for (const c of cases) {
     const p = plan(c.d ?? desired(), c.world());
     assert.deepEqual(ops(p), c.ops);
     assert.deepEqual(reasons(p), c.blockers ?? []);
-    if (c.repair) assert.deepEqual(p.steps.map((a) => a.cause.repair), c.repair);
+    if (c.repair)
+      assert.deepEqual(
+        p.steps.map((a) => a.cause.repair),
+        c.repair,
+      );
   });
 }
 
 test('the QuorumLost message names the recovery command and the opt-in field', () => {
-  const p = plan(desired(), { engines: converged().engines, cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' } });
+  const p = plan(desired(), {
+    engines: converged().engines,
+    cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' },
+  });
   const msg = p.blockers[0]!.message;
   assert.match(msg, /docker swarm init --force-new-cluster --advertise-addr 10\.0\.0\.111/);
   assert.match(msg, /on consulsvr/);
@@ -347,7 +420,11 @@ test('the QuorumLost message names the recovery command and the opt-in field', (
 test('while the only manager is a listed worker that does not answer as manager, no second swarm is created', () => {
   // consulsvr was demoted by hand, consul01 promoted and momentarily not reporting control.
   const world: SwarmWorld = {
-    engines: new Map([['consulsvr', member('consulsvr', 'm1')], ['consul01', eng('consul01', { localNodeState: 'pending' })], ['consul02', member('consul02', 'w2')]]),
+    engines: new Map([
+      ['consulsvr', member('consulsvr', 'm1')],
+      ['consul01', eng('consul01', { localNodeState: 'pending' })],
+      ['consul02', member('consul02', 'w2')],
+    ]),
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), world);
@@ -360,7 +437,11 @@ test('while the only manager is a listed worker that does not answer as manager,
 
 test('a worker in a swarm with no visible manager does not make the operator create a second swarm', () => {
   const world: SwarmWorld = {
-    engines: new Map([['consulsvr', down('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    engines: new Map([
+      ['consulsvr', down('consulsvr')],
+      ['consul01', member('consul01', 'w1')],
+      ['consul02', member('consul02', 'w2')],
+    ]),
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), world);
@@ -376,7 +457,11 @@ test('a worker stuck in a pending join that no manager lists leaves and joins ag
 
 test('the only manager wiped while the workers stay in its swarm: QuorumLost with the recovery command; allowForceNewCluster inits a new swarm and the workers re-join it', () => {
   const wiped: SwarmWorld = {
-    engines: new Map([['consulsvr', eng('consulsvr')], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
+    engines: new Map([
+      ['consulsvr', eng('consulsvr')],
+      ['consul01', member('consul01', 'w1')],
+      ['consul02', member('consul02', 'w2')],
+    ]),
     cluster: { kind: 'none' },
   };
   const p = plan(desired(), wiped);
@@ -390,8 +475,17 @@ test('the only manager wiped while the workers stay in its swarm: QuorumLost wit
   assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), wiped)), ['SwarmInitialized:init@consulsvr']);
   // After the init the workers are active in another swarm: each leaves and joins ours.
   const after: SwarmWorld = {
-    engines: new Map([['consulsvr', member('consulsvr', 'm9', true)], ['consul01', member('consul01', 'w1')], ['consul02', member('consul02', 'w2')]]),
-    cluster: { kind: 'ok', clusterID: 'C1', managerHost: 'consulsvr', nodes: [node('m9', 'consulsvr', 111, { role: 'manager', leader: true })] },
+    engines: new Map([
+      ['consulsvr', member('consulsvr', 'm9', true)],
+      ['consul01', member('consul01', 'w1')],
+      ['consul02', member('consul02', 'w2')],
+    ]),
+    cluster: {
+      kind: 'ok',
+      clusterID: 'C1',
+      managerHost: 'consulsvr',
+      nodes: [node('m9', 'consulsvr', 111, { role: 'manager', leader: true })],
+    },
   };
   assert.deepEqual(ops(plan(desired({ allowForceNewCluster: true }), after)), [
     'NodeRejoined:leave@consul01,join@consul01=worker',
@@ -401,7 +495,11 @@ test('the only manager wiped while the workers stay in its swarm: QuorumLost wit
 
 test('one of three managers wiped while the other two keep quorum: its entry is demoted and removed, and it joins again as a manager', () => {
   const world: SwarmWorld = {
-    engines: new Map([['consulsvr', member('consulsvr', 'm1', true)], ['consul01', member('consul01', 'm2', true)], ['consul02', eng('consul02')]]),
+    engines: new Map([
+      ['consulsvr', member('consulsvr', 'm1', true)],
+      ['consul01', member('consul01', 'm2', true)],
+      ['consul02', eng('consul02')],
+    ]),
     cluster: {
       kind: 'ok',
       clusterID: 'C1',
@@ -420,18 +518,30 @@ test('one of three managers wiped while the other two keep quorum: its entry is 
   const twoDown = withEngines(world, { host: 'consul01', reachable: false, error: 'down' });
   const p = plan(desired({}, ['consulsvr', 'consul01', 'consul02'], []), {
     ...twoDown,
-    cluster: { ...(twoDown.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>), nodes: (world.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>).nodes.map((n) => (n.id === 'm2' ? { ...n, reachability: 'unreachable' as const, state: 'down' as const } : n)) },
+    cluster: {
+      ...(twoDown.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>),
+      nodes: (world.cluster as Extract<SwarmWorld['cluster'], { kind: 'ok' }>).nodes.map((n) =>
+        n.id === 'm2' ? { ...n, reachability: 'unreachable' as const, state: 'down' as const } : n,
+      ),
+    },
   });
   assert.ok(reasons(p).includes('QuorumAtRisk'), JSON.stringify(p));
 });
 
 test('a locked or pending engine is reported and left alone; one in swarm state error leaves, drops its stale entry and joins again', () => {
   const w = withNodes(
-    withEngines(converged(), eng('consulsvr', { localNodeState: 'active', nodeID: 'm1', controlAvailable: true, clusterID: 'C1' }), eng('consul01', { localNodeState: 'locked' }), eng('consul02', { localNodeState: 'error', error: 'tls: bad certificate' })),
+    withEngines(
+      converged(),
+      eng('consulsvr', { localNodeState: 'active', nodeID: 'm1', controlAvailable: true, clusterID: 'C1' }),
+      eng('consul01', { localNodeState: 'locked' }),
+      eng('consul02', { localNodeState: 'error', error: 'tls: bad certificate' }),
+    ),
     (ns) => ns.map((n) => (n.id === 'w2' ? { ...n, state: 'down' } : n)),
   );
   const p = plan(desired(), w);
-  assert.deepEqual(p.blockers, [{ reason: 'NodeLocked', message: 'consul01: swarm is locked; run `docker swarm unlock` on it', severity: 'degraded' }]);
+  assert.deepEqual(p.blockers, [
+    { reason: 'NodeLocked', message: 'consul01: swarm is locked; run `docker swarm unlock` on it', severity: 'degraded' },
+  ]);
   assert.deepEqual(p.steps, [
     {
       cause: { reason: 'NodeRejoined', found: 'consul02: swarm state error (tls: bad certificate)', repair: true },
@@ -447,10 +557,19 @@ test('a locked or pending engine is reported and left alone; one in swarm state 
 });
 
 test('with prune an unlisted raft leader is kept and reported', () => {
-  const w = withNodes(converged(), (ns) => [...ns.map((n) => (n.id === 'm1' ? { ...n, leader: false } : n)), node('m7', 'consul07', 117, { role: 'manager', leader: true })]);
+  const w = withNodes(converged(), (ns) => [
+    ...ns.map((n) => (n.id === 'm1' ? { ...n, leader: false } : n)),
+    node('m7', 'consul07', 117, { role: 'manager', leader: true }),
+  ]);
   const p = plan(desired({ prune: true }), w);
   assert.deepEqual(p.steps, []);
-  assert.deepEqual(p.blockers, [{ reason: 'PruneBlocked', message: 'unlisted node consul07 is the raft leader; make a listed manager leader first', severity: 'degraded' }]);
+  assert.deepEqual(p.blockers, [
+    {
+      reason: 'PruneBlocked',
+      message: 'unlisted node consul07 is the raft leader; make a listed manager leader first',
+      severity: 'degraded',
+    },
+  ]);
 });
 
 test('every phase in one pass: stale entry out, promotion, availability, demotion held for quorum, unlisted nodes drained and pruned, in that order', () => {
@@ -511,6 +630,10 @@ test('every phase in one pass: stale entry out, promotion, availability, demotio
   ]);
   // The promoted manager is not yet reachable, so demoting the only other manager waits.
   assert.deepEqual(p.blockers, [
-    { reason: 'DemotionWouldLoseQuorum', message: 'consul01 stays manager: demoting it would leave 0 reachable of 1 managers (quorum 1)', severity: 'degraded' },
+    {
+      reason: 'DemotionWouldLoseQuorum',
+      message: 'consul01 stays manager: demoting it would leave 0 reachable of 1 managers (quorum 1)',
+      severity: 'degraded',
+    },
   ]);
 });

@@ -93,10 +93,13 @@ export function matchNodes(desired: DesiredSwarm, engines: Map<string, EngineObs
 /** Every listed manager answers with no swarm at all (as after its swarm state was wiped). */
 function managersLostState(desired: DesiredSwarm, engines: Map<string, EngineObservation>): boolean {
   const managers = desired.nodes.filter((d) => d.role === 'manager');
-  return managers.length > 0 && managers.every((d) => {
-    const e = engines.get(d.host);
-    return e?.reachable === true && e.swarm.localNodeState === 'inactive';
-  });
+  return (
+    managers.length > 0 &&
+    managers.every((d) => {
+      const e = engines.get(d.host);
+      return e?.reachable === true && e.swarm.localNodeState === 'inactive';
+    })
+  );
 }
 
 /**
@@ -124,11 +127,20 @@ export function planSwarm(desired: DesiredSwarm, world: SwarmWorld, options: Pla
     for (const d of desired.nodes) {
       const e = engines.get(d.host);
       if (!e?.reachable) continue;
-      const demotion = planListedNode(draft, d, e.swarm, { cur: current.get(d.host), old: stale.get(d.host) ?? [], clusterID: cluster.clusterID, options });
+      const demotion = planListedNode(draft, d, e.swarm, {
+        cur: current.get(d.host),
+        old: stale.get(d.host) ?? [],
+        clusterID: cluster.clusterID,
+        options,
+      });
       if (demotion) demotions.push(demotion);
     }
     planDemotions(draft, demotions);
-    planUnlisted(draft, cluster.nodes.filter((n) => !claimed.has(n.id)), desired.prune);
+    planUnlisted(
+      draft,
+      cluster.nodes.filter((n) => !claimed.has(n.id)),
+      desired.prune,
+    );
   }
   return { steps: draft.steps, blockers: draft.blockers };
 }
@@ -139,11 +151,19 @@ function hostBlockers(desired: DesiredSwarm, engines: Map<string, EngineObservat
   for (const d of desired.nodes) {
     const e = engines.get(d.host);
     if (!e || !e.reachable) {
-      blockers.push({ reason: 'HostUnreachable', message: `${d.host}: engine not answering${e && !e.reachable ? ` (${e.error})` : ''}`, severity: 'degraded' });
+      blockers.push({
+        reason: 'HostUnreachable',
+        message: `${d.host}: engine not answering${e && !e.reachable ? ` (${e.error})` : ''}`,
+        severity: 'degraded',
+      });
     } else if (e.swarm.localNodeState === 'pending') {
       blockers.push({ reason: 'NodePending', message: `${d.host}: swarm join in progress`, severity: 'degraded' });
     } else if (e.swarm.localNodeState === 'locked') {
-      blockers.push({ reason: 'NodeLocked', message: `${d.host}: swarm is locked; run \`docker swarm unlock\` on it`, severity: 'degraded' });
+      blockers.push({
+        reason: 'NodeLocked',
+        message: `${d.host}: swarm is locked; run \`docker swarm unlock\` on it`,
+        severity: 'degraded',
+      });
     }
   }
   return blockers;
@@ -151,11 +171,17 @@ function hostBlockers(desired: DesiredSwarm, engines: Map<string, EngineObservat
 
 /** The swarm has no leader: re-create it from its manager when the spec allows, else say how to recover. */
 function planQuorumLost(draft: Draft, desired: DesiredSwarm, cluster: Extract<SwarmWorld['cluster'], { kind: 'quorum-lost' }>): void {
-  const first = desired.nodes.find((d) => d.role === 'manager' && d.host === cluster.managerHost) ?? desired.nodes.find((d) => d.host === cluster.managerHost);
+  const first =
+    desired.nodes.find((d) => d.role === 'manager' && d.host === cluster.managerHost) ??
+    desired.nodes.find((d) => d.host === cluster.managerHost);
   const advertise = first?.advertise ?? cluster.managerHost;
   if (desired.allowForceNewCluster && first) {
     draft.steps.push({
-      cause: { reason: 'QuorumRestored', found: `swarm ${cluster.clusterID ?? ''} has no leader (${cluster.error})`.replace('  ', ' '), repair: true },
+      cause: {
+        reason: 'QuorumRestored',
+        found: `swarm ${cluster.clusterID ?? ''} has no leader (${cluster.error})`.replace('  ', ' '),
+        repair: true,
+      },
       host: first.host,
       calls: [{ op: 'init', host: first.host, advertise, forceNewCluster: true }],
       summary: `re-created the swarm from ${first.host} with --force-new-cluster`,
@@ -185,14 +211,21 @@ function planInit(draft: Draft, desired: DesiredSwarm, engines: Map<string, Engi
     return e?.reachable && e.swarm.localNodeState !== 'inactive';
   });
   if (!fe?.reachable) {
-    draft.blockers.push({ reason: 'ManagerUnreachable', message: `${first.host} (first manager) must answer before the swarm can be created`, severity: 'blocking' });
+    draft.blockers.push({
+      reason: 'ManagerUnreachable',
+      message: `${first.host} (first manager) must answer before the swarm can be created`,
+      severity: 'blocking',
+    });
   } else if (members.length > 0 && !desired.allowForceNewCluster && managersLostState(desired, engines)) {
     // Every listed manager answers but is in no swarm (its swarm state was wiped), while other
     // engines still belong to a swarm: that swarm has no manager left and cannot come back.
     draft.blockers.push({
       reason: 'QuorumLost',
       message:
-        `every listed manager (${desired.nodes.filter((d) => d.role === 'manager').map((d) => d.host).join(', ')}) lost its swarm state while ` +
+        `every listed manager (${desired.nodes
+          .filter((d) => d.role === 'manager')
+          .map((d) => d.host)
+          .join(', ')}) lost its swarm state while ` +
         `${members.map((m) => m.host).join(', ')} ${members.length === 1 ? 'is' : 'are'} still in the old swarm, which has no manager left. Recover by running ` +
         `\`docker swarm init --advertise-addr ${first.advertise}\` on ${first.host} and \`docker swarm leave --force\` then \`docker swarm join\` on the others ` +
         '(or set spec.allowForceNewCluster: true to let swarmop do it).',
@@ -269,7 +302,11 @@ const joinStep = (d: DesiredNode): SwarmCall => ({ op: 'join', host: d.host, rol
 function planJoin(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[], stuck: boolean): void {
   const rm = removeStale(draft, d.host, old);
   if (rm.blocked) {
-    draft.blockers.push({ reason: 'QuorumAtRisk', message: `${d.host}: stale manager entry ${rm.blocked.id.slice(0, 12)} cannot be removed without losing quorum`, severity: 'degraded' });
+    draft.blockers.push({
+      reason: 'QuorumAtRisk',
+      message: `${d.host}: stale manager entry ${rm.blocked.id.slice(0, 12)} cannot be removed without losing quorum`,
+      severity: 'degraded',
+    });
   }
   // Stale entries go before the join: removing an old identity right after the engine joined
   // under a new one can make the engine drop out again (seen on the lab).
@@ -284,8 +321,8 @@ function planJoin(draft: Draft, d: DesiredNode, s: EngineSwarm, old: SwarmNode[]
             s.localNodeState === 'error'
               ? `${d.host}: swarm state error (${s.error ?? 'unknown'})`
               : stuck
-              ? `${d.host}: swarm join pending while no manager lists it`
-              : `${d.host} is not in the swarm (engine swarm state inactive) while the swarm lists it as ${staleText(old)}`,
+                ? `${d.host}: swarm join pending while no manager lists it`
+                : `${d.host} is not in the swarm (engine swarm state inactive) while the swarm lists it as ${staleText(old)}`,
           repair: true,
         }
       : { reason: 'NodeJoined', found: `${d.host} is listed as ${d.role} but not in the swarm`, repair: false },
@@ -318,7 +355,11 @@ function planNotReady(draft: Draft, d: DesiredNode, cur: SwarmNode, old: SwarmNo
   if (cur.state !== 'unknown' && age >= options.downGraceMs && (cur.role !== 'manager' || canDropManager(draft.nodes, cur.id))) {
     const rm = removeStale(draft, d.host, [cur, ...old]);
     draft.steps.push({
-      cause: { reason: 'NodeRejoined', found: `${d.host} shows ${cur.state} for ${Math.round(age / 1000)}s while its engine answers as an active member`, repair: true },
+      cause: {
+        reason: 'NodeRejoined',
+        found: `${d.host} shows ${cur.state} for ${Math.round(age / 1000)}s while its engine answers as an active member`,
+        repair: true,
+      },
       host: d.host,
       calls: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
       summary: `left, removed stale node ${cur.id.slice(0, 12)} and joined again as ${d.role}`,
@@ -347,7 +388,11 @@ function planOutsideRaft(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swar
   }
   const rm = removeStale(draft, d.host, [cur, ...old]);
   draft.steps.push({
-    cause: { reason: 'NodeRejoined', found: `${d.host}: node ${cur.id.slice(0, 12)} is a manager by spec but not in the raft member list for ${Math.round(age / 1000)}s`, repair: true },
+    cause: {
+      reason: 'NodeRejoined',
+      found: `${d.host}: node ${cur.id.slice(0, 12)} is a manager by spec but not in the raft member list for ${Math.round(age / 1000)}s`,
+      repair: true,
+    },
     host: d.host,
     calls: [{ op: 'leave', host: d.host }, ...rm.steps, joinStep(d)],
     summary: `left, removed node ${cur.id.slice(0, 12)} with force and joined again as ${d.role}`,
@@ -360,7 +405,11 @@ function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swarm
     const rm = removeStale(draft, d.host, old);
     if (rm.steps.length) {
       draft.steps.push({
-        cause: { reason: 'StaleNodeRemoved', found: `${d.host} has stale entries ${staleText(old)} besides its node ${cur.id.slice(0, 12)}`, repair: true },
+        cause: {
+          reason: 'StaleNodeRemoved',
+          found: `${d.host} has stale entries ${staleText(old)} besides its node ${cur.id.slice(0, 12)}`,
+          repair: true,
+        },
         host: d.host,
         calls: rm.steps,
         summary: `removed stale node entries ${staleText(old)}`,
@@ -391,7 +440,11 @@ function convergeMember(draft: Draft, d: DesiredNode, cur: SwarmNode, old: Swarm
   }
   if (cur.availability !== d.availability) {
     draft.steps.push({
-      cause: { reason: 'AvailabilityRestored', found: `${d.host} availability is ${cur.availability}, listed as ${d.availability}`, repair: true },
+      cause: {
+        reason: 'AvailabilityRestored',
+        found: `${d.host} availability is ${cur.availability}, listed as ${d.availability}`,
+        repair: true,
+      },
       host: d.host,
       calls: [{ op: 'set-availability', host: d.host, nodeID: cur.id, availability: d.availability }],
       summary: `set availability ${d.availability}`,
@@ -425,11 +478,19 @@ function planUnlisted(draft: Draft, unlisted: readonly SwarmNode[], prune: boole
   for (const n of unlisted) {
     if (n.role === 'manager') {
       if (n.leader) {
-        draft.blockers.push({ reason: 'PruneBlocked', message: `unlisted node ${n.hostname} is the raft leader; make a listed manager leader first`, severity: 'degraded' });
+        draft.blockers.push({
+          reason: 'PruneBlocked',
+          message: `unlisted node ${n.hostname} is the raft leader; make a listed manager leader first`,
+          severity: 'degraded',
+        });
         continue;
       }
       if (!canDropManager(draft.nodes, n.id)) {
-        draft.blockers.push({ reason: 'PruneBlocked', message: `unlisted manager ${n.hostname} kept: removing it would lose quorum`, severity: 'degraded' });
+        draft.blockers.push({
+          reason: 'PruneBlocked',
+          message: `unlisted manager ${n.hostname} kept: removing it would lose quorum`,
+          severity: 'degraded',
+        });
         continue;
       }
       dropFromRaft(draft, n.id);
@@ -444,7 +505,11 @@ function planUnlisted(draft: Draft, unlisted: readonly SwarmNode[], prune: boole
       });
     } else {
       draft.steps.push({
-        cause: { reason: 'NodePruned', found: `node ${n.hostname} (${n.id.slice(0, 12)}, ${n.state}) is not listed and prune is on`, repair: true },
+        cause: {
+          reason: 'NodePruned',
+          found: `node ${n.hostname} (${n.id.slice(0, 12)}, ${n.state}) is not listed and prune is on`,
+          repair: true,
+        },
         host: n.hostname,
         calls: [...demote, { op: 'remove-node', host: n.hostname, nodeID: n.id, force: true }],
         summary: 'drained and removed from the swarm',

@@ -16,7 +16,9 @@ const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.
 function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; downGraceMs?: number; policy?: TrustPolicy } = {}) {
   const swarm = new FakeSwarm();
   for (const [h, a] of Object.entries(ADDR)) swarm.addHost(h, a);
-  const handles = new Map<string, HostHandle>(Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]));
+  const handles = new Map<string, HostHandle>(
+    Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]),
+  );
   const repairs: Repair[] = [];
   const events: { type: string; reason: string; message: string }[] = [];
   const objects = new Map<string, Resource<any, any>>();
@@ -116,7 +118,10 @@ test('after a token rotation a node that lost its swarm state joins with the fre
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   assert.deepEqual(s.swarm.calls, ['rm consul02', `join consul02 ${s.swarm.tokens.worker}`]);
-  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
+  assert.deepEqual(
+    s.repairs.map((r) => r.reason),
+    ['NodeRejoined'],
+  );
 });
 
 test('roles changed by hand are set back (promote first, then demote) as two repairs', async () => {
@@ -129,7 +134,10 @@ test('roles changed by hand are set back (promote first, then demote) as two rep
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   assert.deepEqual(s.swarm.calls, ['update consulsvr manager', 'update consul01 worker']);
-  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consulsvr', 'RoleRestored@consul01']);
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}@${r.host}`),
+    ['RoleRestored@consulsvr', 'RoleRestored@consul01'],
+  );
 });
 
 test('a role change whose call times out but that swarmkit commits anyway is the repair it was, not a failure', async () => {
@@ -141,13 +149,19 @@ test('a role change whose call times out but that swarmkit commits anyway is the
   const api = s.swarm.api.bind(s.swarm);
   s.swarm.api = (host: string) => {
     const a = api(host);
-    return { ...a, updateNode: async (node, change) => {
-      await a.updateNode(node, change);
-      throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
-    } };
+    return {
+      ...a,
+      updateNode: async (node, change) => {
+        await a.updateNode(node, change);
+        throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+      },
+    };
   };
   const out = await s.reconcile();
-  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['RoleRestored@consul01']);
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}@${r.host}`),
+    ['RoleRestored@consul01'],
+  );
   assert.match(s.repairs[0]!.action, /the call failed: update node: context deadline exceeded \(timeout\); the change took effect/);
   assert.equal(ready(out), 'True');
   assert.equal(out.repairFailed, undefined);
@@ -163,10 +177,13 @@ test('a role change whose first call fails without effect and whose retry succee
   let failures = 1;
   s.swarm.api = (host: string) => {
     const a = api(host);
-    return { ...a, updateNode: async (node, change) => {
-      if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
-      await a.updateNode(node, change);
-    } };
+    return {
+      ...a,
+      updateNode: async (node, change) => {
+        if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+        await a.updateNode(node, change);
+      },
+    };
   };
   const first = await s.reconcile();
   assert.match(first.repairFailed ?? '', /demoted to worker failed/);
@@ -174,7 +191,10 @@ test('a role change whose first call fails without effect and whose retry succee
   const second = await s.reconcile();
   assert.equal(ready(second), 'True');
   await s.reconcile();
-  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`), ['RoleRestored@consul01:demoted to worker']);
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`),
+    ['RoleRestored@consul01:demoted to worker'],
+  );
 });
 
 test('a failed role change is not taken as landed while the swarm cannot be seen: the retry that lands is the one repair', async () => {
@@ -209,7 +229,10 @@ test('a failed role change is not taken as landed while the swarm cannot be seen
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   await s.reconcile();
-  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`), ['RoleRestored@consul01:demoted to worker']);
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}@${r.host}:${r.action}`),
+    ['RoleRestored@consul01:demoted to worker'],
+  );
 });
 
 test('a node Down past the grace period while its engine answers is made to leave and join again', async () => {
@@ -227,7 +250,10 @@ test('a node Down past the grace period while its engine answers is made to leav
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   assert.deepEqual(s.swarm.calls, ['leave consul02', 'rm consul02', 'join consul02 SWMTKN-w-1']);
-  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodeRejoined']);
+  assert.deepEqual(
+    s.repairs.map((r) => r.reason),
+    ['NodeRejoined'],
+  );
 });
 
 test('an unreachable listed host leaves the swarm not Ready, names the host, and touches nothing', async () => {
@@ -251,7 +277,10 @@ test('removing a worker from the spec with prune drains it, then removes it', as
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   assert.deepEqual(s.swarm.calls, ['update consul02 drain', 'rm consul02']);
-  assert.deepEqual(s.repairs.map((r) => r.reason), ['NodePruned']);
+  assert.deepEqual(
+    s.repairs.map((r) => r.reason),
+    ['NodePruned'],
+  );
   assert.deepEqual(s.events.at(-1)?.reason, 'NodeDraining');
 });
 
@@ -281,7 +310,10 @@ test('discovery publishes ready nodes under the classic layout, each key held by
   // Converged: sessions renewed, keys untouched.
   const before = pairs.map((p) => p.modifyIndex);
   await s.reconcile();
-  assert.deepEqual((await kv.list('swarm/docker/swarm/nodes/')).pairs.map((p) => p.modifyIndex), before);
+  assert.deepEqual(
+    (await kv.list('swarm/docker/swarm/nodes/')).pairs.map((p) => p.modifyIndex),
+    before,
+  );
 
   // A node that is no longer ready loses its key.
   s.swarm.engines.get('consul02')!.up = false;
@@ -326,8 +358,15 @@ test('a worker that left and was promoted before it re-joined (manager by spec, 
   assert.equal(out.repairFailed, undefined);
   assert.equal(ready(out), 'True', JSON.stringify(out.conditions));
   assert.deepEqual(s.swarm.calls, ['rm consul01', 'join consul01 SWMTKN-w-1'], 'never the demotion swarmkit refuses');
-  assert.deepEqual(s.repairs.map((r) => `${r.reason}@${r.host}`), ['NodeRejoined@consul01']);
-  assert.deepEqual([...s.swarm.nodes.values()].map((n) => `${n.hostname}:${n.role}`).sort(), ['consul01:worker', 'consul02:worker', 'consulsvr:manager']);
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}@${r.host}`),
+    ['NodeRejoined@consul01'],
+  );
+  assert.deepEqual([...s.swarm.nodes.values()].map((n) => `${n.hostname}:${n.role}`).sort(), [
+    'consul01:worker',
+    'consul02:worker',
+    'consulsvr:manager',
+  ]);
 });
 
 test('a failing swarm action makes the run fail (repairFailed) instead of a quiet re-check', async () => {
@@ -337,10 +376,22 @@ test('a failing swarm action makes the run fail (repairFailed) instead of a quie
   await api.leave(true);
   // The engine refuses every join: make join throw.
   const orig = s.swarm.api.bind(s.swarm);
-  s.swarm.api = (h: string) => (h === 'consul01' ? { ...orig(h), join: async () => { throw new Error('rpc error: connection refused'); } } : orig(h));
+  s.swarm.api = (h: string) =>
+    h === 'consul01'
+      ? {
+          ...orig(h),
+          join: async () => {
+            throw new Error('rpc error: connection refused');
+          },
+        }
+      : orig(h);
   const out = await s.reconcile();
   assert.match(out.repairFailed ?? '', /^consul01: .*failed: rpc error: connection refused$/);
-  assert.deepEqual(s.events.filter((e) => e.reason === 'ActionFailed'), [], 'the operator records the failure (RepairFailing), not every attempt');
+  assert.deepEqual(
+    s.events.filter((e) => e.reason === 'ActionFailed'),
+    [],
+    'the operator records the failure (RepairFailing), not every attempt',
+  );
 });
 
 test('join tokens never go to an engine reached over plain tcp: refused with a condition naming the host, no swarm call', async () => {

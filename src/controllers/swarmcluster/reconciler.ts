@@ -12,7 +12,16 @@ import type { DockerHost } from '../../crds/docker-host.js';
 import { describeViolations, insecureEngineProblem, POLICY_REASON, type PolicyViolation, type TrustPolicy } from '../trust-policy.js';
 import type { KindName } from '../../crds/kind-info.js';
 import type { KvStore } from '../../store/kv.js';
-import type { FinalizeOutcome, HostEvent, HostHandle, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../kind-reconciler.js';
+import type {
+  FinalizeOutcome,
+  HostEvent,
+  HostHandle,
+  HostWatchContext,
+  KindReconciler,
+  ObjectCache,
+  KindReconcileContext,
+  ReconcileOutcome,
+} from '../kind-reconciler.js';
 import { desiredSwarm, hostsOf } from './desired.js';
 import { clearDiscovery, DEFAULT_ENGINE_PORT, desiredDiscoveryKeys, syncDiscovery } from './discovery.js';
 import { executeStep } from './execute.js';
@@ -56,7 +65,11 @@ const WATCH_INFO_TIMEOUT_MS = 800;
 type Observed = SwarmClusterObserved;
 
 /** Every listed host reached over plain tcp, unless the operator allows insecure engines. */
-export function swarmViolations(spec: SwarmCluster['spec'], policy: TrustPolicy | undefined, dockerHost: (name: string) => DockerHost | undefined): PolicyViolation[] {
+export function swarmViolations(
+  spec: SwarmCluster['spec'],
+  policy: TrustPolicy | undefined,
+  dockerHost: (name: string) => DockerHost | undefined,
+): PolicyViolation[] {
   if (!policy) return [];
   const out: PolicyViolation[] = [];
   for (const list of ['managers', 'workers'] as const) {
@@ -133,7 +146,11 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
       }
       return apis.get(host);
     };
-    const extra: Blocker[] = missingHosts.map((h) => ({ reason: 'HostNotFound', message: `${h}: no DockerHost of that name`, severity: 'degraded' }));
+    const extra: Blocker[] = missingHosts.map((h) => ({
+      reason: 'HostNotFound',
+      message: `${h}: no DockerHost of that name`,
+      severity: 'degraded',
+    }));
 
     const name = resource.metadata.name;
     let world: SwarmWorld = await observeSwarm(desired, apiOf, { infoTimeoutMs: this.infoTimeoutMs });
@@ -242,7 +259,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
    * A plan that asks for nothing because the swarm could not be seen confirms nothing.
    * Past UNCONFIRMED_WINDOW_MS it is forgotten.
    */
-  private async confirmLanded(name: string, plan: ReturnType<typeof planSwarm>, world: SwarmWorld, ctx: KindReconcileContext): Promise<Blocker[]> {
+  private async confirmLanded(
+    name: string,
+    plan: ReturnType<typeof planSwarm>,
+    world: SwarmWorld,
+    ctx: KindReconcileContext,
+  ): Promise<Blocker[]> {
     const list = this.unconfirmed.get(name);
     if (!list?.length) return [];
     const now = ctx.now().getTime();
@@ -255,7 +277,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
         continue;
       }
       landed.push(u.failure);
-      await ctx.repaired({ reason: u.step.cause.reason, found: u.step.cause.found, action: `${u.step.summary} (the call failed: ${u.error}; the change took effect)`, host: u.step.host });
+      await ctx.repaired({
+        reason: u.step.cause.reason,
+        found: u.step.cause.found,
+        action: `${u.step.summary} (the call failed: ${u.error}; the change took effect)`,
+        host: u.step.host,
+      });
     }
     this.unconfirmed.set(name, keep);
     return landed;
@@ -263,7 +290,11 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
 
   private forgetUnconfirmed(name: string, a: SwarmStep): void {
     const list = this.unconfirmed.get(name);
-    if (list?.length) this.unconfirmed.set(name, list.filter((u) => !(u.step.host === a.host && u.step.cause.reason === a.cause.reason)));
+    if (list?.length)
+      this.unconfirmed.set(
+        name,
+        list.filter((u) => !(u.step.host === a.host && u.step.cause.reason === a.cause.reason)),
+      );
   }
 
   /** Runs the steps one by one; each success is recorded (repair or event), each failure returned. */
@@ -293,7 +324,10 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
         failed.push(failure);
         if (a.cause.repair && a.calls.every((st) => st.op === 'set-role' || st.op === 'set-availability')) {
           const list = this.unconfirmed.get(name) ?? [];
-          this.unconfirmed.set(name, [...list.filter((u) => u.step.host !== a.host), { step: a, failure, error: (err as Error).message, at: ctx.now().getTime() }]);
+          this.unconfirmed.set(name, [
+            ...list.filter((u) => u.step.host !== a.host),
+            { step: a, failure, error: (err as Error).message, at: ctx.now().getTime() },
+          ]);
         }
         continue;
       }
@@ -305,7 +339,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return failed;
   }
 
-  private async publish(resource: SwarmCluster, spec: SwarmClusterSpec, world: SwarmWorld, ctx: KindReconcileContext): Promise<string | undefined> {
+  private async publish(
+    resource: SwarmCluster,
+    spec: SwarmClusterSpec,
+    world: SwarmWorld,
+    ctx: KindReconcileContext,
+  ): Promise<string | undefined> {
     const d = spec.discovery!;
     if (world.cluster.kind !== 'ok') return undefined;
     const kv = this.discoveryKv(d.consulCluster, ctx);

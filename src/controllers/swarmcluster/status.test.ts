@@ -39,13 +39,30 @@ const world = (nodes: SwarmNode[]): SwarmWorld => ({
 const cond = (r: ReturnType<typeof swarmStatus>, type: string) => r.conditions.find((c) => c.type === type)!;
 
 test('all listed nodes ready in their roles: Ready True, Degraded False, nodes listed sorted with facts', () => {
-  const r = swarmStatus(d, world([n('w1', 'consul01', 112), n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable', leader: true })]), []);
+  const r = swarmStatus(
+    d,
+    world([n('w1', 'consul01', 112), n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable', leader: true })]),
+    [],
+  );
   assert.equal(r.ready, true);
-  assert.deepEqual(cond(r, 'Ready'), { type: 'Ready', status: 'True', reason: 'AllNodesReady', message: '2 nodes ready (1 manager, 1 worker)' });
+  assert.deepEqual(cond(r, 'Ready'), {
+    type: 'Ready',
+    status: 'True',
+    reason: 'AllNodesReady',
+    message: '2 nodes ready (1 manager, 1 worker)',
+  });
   assert.equal(cond(r, 'Degraded').status, 'False');
   assert.equal(r.observed.swarmID, 'C1');
   assert.deepEqual(r.observed.nodes, [
-    { hostname: 'consul01', nodeID: 'w1', role: 'worker', state: 'ready', availability: 'active', engineVersion: '20.10.24', address: '10.0.0.112' },
+    {
+      hostname: 'consul01',
+      nodeID: 'w1',
+      role: 'worker',
+      state: 'ready',
+      availability: 'active',
+      engineVersion: '20.10.24',
+      address: '10.0.0.112',
+    },
     {
       hostname: 'consulsvr',
       nodeID: 'm1',
@@ -61,7 +78,11 @@ test('all listed nodes ready in their roles: Ready True, Degraded False, nodes l
 });
 
 test('a listed node that is down makes Ready False and Degraded True naming the host', () => {
-  const r = swarmStatus(d, world([n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable' }), n('w1', 'consul01', 112, { state: 'down' })]), []);
+  const r = swarmStatus(
+    d,
+    world([n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable' }), n('w1', 'consul01', 112, { state: 'down' })]),
+    [],
+  );
   assert.equal(cond(r, 'Ready').status, 'False');
   assert.equal(cond(r, 'Ready').reason, 'NodeNotReady');
   assert.equal(cond(r, 'Degraded').status, 'True');
@@ -69,7 +90,11 @@ test('a listed node that is down makes Ready False and Degraded True naming the 
 });
 
 test('a wrong role keeps the cluster not Ready', () => {
-  const r = swarmStatus(d, world([n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable' }), n('w1', 'consul01', 112, { role: 'manager' })]), []);
+  const r = swarmStatus(
+    d,
+    world([n('m1', 'consulsvr', 111, { role: 'manager', reachability: 'reachable' }), n('w1', 'consul01', 112, { role: 'manager' })]),
+    [],
+  );
   assert.equal(cond(r, 'Ready').reason, 'WrongRole');
 });
 
@@ -79,7 +104,12 @@ test('quorum lost: Ready False with reason QuorumLost and the planner message', 
     { engines: new Map(), cluster: { kind: 'quorum-lost', clusterID: 'C1', managerHost: 'consulsvr', error: 'no leader' } },
     [{ reason: 'QuorumLost', message: 'run docker swarm init --force-new-cluster', severity: 'blocking' }],
   );
-  assert.deepEqual(cond(r, 'Ready'), { type: 'Ready', status: 'False', reason: 'QuorumLost', message: 'run docker swarm init --force-new-cluster' });
+  assert.deepEqual(cond(r, 'Ready'), {
+    type: 'Ready',
+    status: 'False',
+    reason: 'QuorumLost',
+    message: 'run docker swarm init --force-new-cluster',
+  });
   assert.equal(r.observed.swarmID, 'C1');
   assert.equal(r.observed.nodes, undefined);
 });

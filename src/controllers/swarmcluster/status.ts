@@ -39,9 +39,14 @@ export function swarmStatus(desired: DesiredSwarm, world: SwarmWorld, blockers: 
       const n = current.get(d.host);
       if (!n) problems.push({ reason: 'NodeMissing', message: `${d.host} is not in the swarm`, severity: 'degraded' });
       else if (n.state !== 'ready') problems.push({ reason: 'NodeNotReady', message: `${d.host} shows ${n.state}`, severity: 'degraded' });
-      else if (n.role !== d.role) problems.push({ reason: 'WrongRole', message: `${d.host} is ${n.role}, listed as ${d.role}`, severity: 'degraded' });
+      else if (n.role !== d.role)
+        problems.push({ reason: 'WrongRole', message: `${d.host} is ${n.role}, listed as ${d.role}`, severity: 'degraded' });
       else if (n.availability !== d.availability)
-        problems.push({ reason: 'WrongAvailability', message: `${d.host} is ${n.availability}, listed as ${d.availability}`, severity: 'degraded' });
+        problems.push({
+          reason: 'WrongAvailability',
+          message: `${d.host} is ${n.availability}, listed as ${d.availability}`,
+          severity: 'degraded',
+        });
     }
   } else if (cluster.kind === 'quorum-lost') {
     if (cluster.clusterID) observed.swarmID = cluster.clusterID;

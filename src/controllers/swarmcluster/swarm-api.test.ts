@@ -38,11 +38,18 @@ test('a worker has no reachability and an unknown state string maps to unknown',
 });
 
 test('engine info: only managers carry the cluster id; an unknown local state is an error', () => {
-  assert.deepEqual(engineInfoFromApi({ ServerVersion: '20.10', Name: 'h', Swarm: { LocalNodeState: 'active', NodeID: 'n', ControlAvailable: true, Cluster: { ID: 'C' } } }), {
-    engineVersion: '20.10',
-    hostname: 'h',
-    swarm: { localNodeState: 'active', controlAvailable: true, nodeID: 'n', clusterID: 'C' },
-  });
+  assert.deepEqual(
+    engineInfoFromApi({
+      ServerVersion: '20.10',
+      Name: 'h',
+      Swarm: { LocalNodeState: 'active', NodeID: 'n', ControlAvailable: true, Cluster: { ID: 'C' } },
+    }),
+    {
+      engineVersion: '20.10',
+      hostname: 'h',
+      swarm: { localNodeState: 'active', controlAvailable: true, nodeID: 'n', clusterID: 'C' },
+    },
+  );
   assert.equal(engineInfoFromApi({ Swarm: { LocalNodeState: 'bogus' } }).swarm.localNodeState, 'error');
   assert.equal(engineInfoFromApi({}).swarm.localNodeState, 'inactive');
 });

@@ -118,11 +118,18 @@ export function dockerSwarmApi(docker: Docker, host: string): SwarmApi {
     init: (o) =>
       call('swarm init', async () => {
         const id = await docker.swarmInit({ ListenAddr: o.listenAddr, AdvertiseAddr: o.advertiseAddr, ForceNewCluster: o.forceNewCluster });
-        return String(id).replace(/^"|"\s*$/g, '').trim();
+        return String(id)
+          .replace(/^"|"\s*$/g, '')
+          .trim();
       }),
     join: (o) =>
       call('swarm join', async () => {
-        await docker.swarmJoin({ RemoteAddrs: o.remoteAddrs, JoinToken: o.joinToken, ListenAddr: o.listenAddr, AdvertiseAddr: o.advertiseAddr });
+        await docker.swarmJoin({
+          RemoteAddrs: o.remoteAddrs,
+          JoinToken: o.joinToken,
+          ListenAddr: o.listenAddr,
+          AdvertiseAddr: o.advertiseAddr,
+        });
       }),
     leave: (force) =>
       call('swarm leave', async () => {

@@ -20,7 +20,17 @@ function world(nodes: SwarmNode[], w1State: 'active' | 'inactive' = 'active'): S
   return {
     engines: new Map([
       ['mgr', { host: 'mgr', reachable: true, swarm: { localNodeState: 'active', nodeID: 'n1', controlAvailable: true, clusterID: 'C' } }],
-      ['w1', { host: 'w1', reachable: true, swarm: w1State === 'active' ? { localNodeState: 'active', nodeID: 'n2', controlAvailable: false } : { localNodeState: 'inactive', controlAvailable: false } }],
+      [
+        'w1',
+        {
+          host: 'w1',
+          reachable: true,
+          swarm:
+            w1State === 'active'
+              ? { localNodeState: 'active', nodeID: 'n2', controlAvailable: false }
+              : { localNodeState: 'inactive', controlAvailable: false },
+        },
+      ],
     ]),
     cluster: { kind: 'ok', clusterID: 'C', managerHost: 'mgr', nodes },
   };
@@ -57,7 +67,9 @@ test('an engine that does not answer keeps its last known state in the view (a b
 async function formed() {
   const swarm = new FakeSwarm();
   for (const [h, a] of Object.entries(ADDR)) swarm.addHost(h, a);
-  const handles = new Map<string, HostHandle>(Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]));
+  const handles = new Map<string, HostHandle>(
+    Object.entries(ADDR).map(([name, address]) => [name, { name, address, docker: {} as Docker, ready: true }]),
+  );
   const infoAsked: string[] = [];
   const reconciler = new SwarmClusterReconciler({
     watchIntervalMs: 20,
@@ -66,9 +78,17 @@ async function formed() {
       return { ...api, info: () => (infoAsked.push(h.name), api.info()) };
     },
   });
-  const cluster = { apiVersion: 'swarmop.io/v1alpha1', kind: 'SwarmCluster', metadata: { name: 'swarm' }, spec: { managers: ['mgr'], workers: ['w1', 'w2'] } } as SwarmCluster;
+  const cluster = {
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'SwarmCluster',
+    metadata: { name: 'swarm' },
+    spec: { managers: ['mgr'], workers: ['w1', 'w2'] },
+  } as SwarmCluster;
   const hosts = { get: (n: string) => handles.get(n), list: () => [...handles.values()] };
-  const cache = { get: () => undefined, list: (k: string) => (k === 'SwarmCluster' ? [cluster] : []) } as unknown as KindReconcileContext['cache'];
+  const cache = {
+    get: () => undefined,
+    list: (k: string) => (k === 'SwarmCluster' ? [cluster] : []),
+  } as unknown as KindReconcileContext['cache'];
   const log = winston.createLogger({ silent: true });
   const rctx: KindReconcileContext = {
     log,

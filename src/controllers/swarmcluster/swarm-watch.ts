@@ -35,12 +35,17 @@ export interface SwarmView {
 export function swarmView(world: SwarmWorld): SwarmView {
   const engines = new Map<string, string | undefined>();
   for (const e of world.engines.values()) {
-    engines.set(e.host, e.reachable ? `${e.swarm.localNodeState}/${e.swarm.nodeID ?? ''}/${e.swarm.controlAvailable ? 'm' : 'w'}` : undefined);
+    engines.set(
+      e.host,
+      e.reachable ? `${e.swarm.localNodeState}/${e.swarm.nodeID ?? ''}/${e.swarm.controlAvailable ? 'm' : 'w'}` : undefined,
+    );
   }
   const c = world.cluster;
   let cluster: string;
   if (c.kind === 'ok') {
-    const nodes = [...c.nodes].sort((a, b) => a.id.localeCompare(b.id)).map((n) => `${n.id}:${n.state}:${n.reachability ?? '-'}${n.leader ? ':leader' : ''}`);
+    const nodes = [...c.nodes]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((n) => `${n.id}:${n.state}:${n.reachability ?? '-'}${n.leader ? ':leader' : ''}`);
     cluster = `ok ${c.clusterID} ${nodes.join(',')}`;
   } else {
     cluster = c.kind === 'quorum-lost' ? `quorum-lost ${c.clusterID ?? ''}` : 'none';
@@ -56,7 +61,8 @@ export function swarmView(world: SwarmWorld): SwarmView {
  */
 export function carryOver(view: SwarmView, previous: SwarmView | undefined): SwarmView {
   const engines = new Map(view.engines);
-  for (const [host, seen] of engines) if (seen === undefined && previous?.engines.get(host) !== undefined) engines.set(host, previous.engines.get(host));
+  for (const [host, seen] of engines)
+    if (seen === undefined && previous?.engines.get(host) !== undefined) engines.set(host, previous.engines.get(host));
   return { engines, cluster: view.cluster };
 }
 

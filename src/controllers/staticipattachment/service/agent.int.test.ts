@@ -30,17 +30,37 @@ after(async () => {
 
 test('register, read back, health follows the listener, deregister is idempotent', async () => {
   const token = consul.masterToken!;
-  const reg = desiredRegistration('web-1', { consulCluster: 'dc', name: 'web', port, tags: ['v1'], meta: { team: 'ops' }, check: { tcp: port, interval: '1s', timeout: '500ms' } }, '127.0.0.1');
+  const reg = desiredRegistration(
+    'web-1',
+    { consulCluster: 'dc', name: 'web', port, tags: ['v1'], meta: { team: 'ops' }, check: { tcp: port, interval: '1s', timeout: '500ms' } },
+    '127.0.0.1',
+  );
   assert.equal(await agent.read('127.0.0.1', 'web-1', { token }), undefined);
   await agent.register('127.0.0.1', reg, { token });
-  const passing = await eventually('passing', async () => {
-    const s = await agent.read('127.0.0.1', 'web-1', { token });
-    return s?.health === 'passing' ? s : undefined;
-  }, { intervalMs: 200 });
-  assert.deepEqual(passing, { name: 'web', address: '127.0.0.1', port, tags: ['v1'], meta: reg.Meta, checkIds: ['service:web-1'], health: 'passing' });
+  const passing = await eventually(
+    'passing',
+    async () => {
+      const s = await agent.read('127.0.0.1', 'web-1', { token });
+      return s?.health === 'passing' ? s : undefined;
+    },
+    { intervalMs: 200 },
+  );
+  assert.deepEqual(passing, {
+    name: 'web',
+    address: '127.0.0.1',
+    port,
+    tags: ['v1'],
+    meta: reg.Meta,
+    checkIds: ['service:web-1'],
+    health: 'passing',
+  });
 
   await new Promise<void>((r) => listener.close(() => r()));
-  await eventually('critical', async () => ((await agent.read('127.0.0.1', 'web-1', { token }))?.health === 'critical' ? true : undefined), { intervalMs: 200 });
+  await eventually(
+    'critical',
+    async () => ((await agent.read('127.0.0.1', 'web-1', { token }))?.health === 'critical' ? true : undefined),
+    { intervalMs: 200 },
+  );
 
   await agent.deregister('127.0.0.1', 'web-1', { token });
   assert.equal(await agent.read('127.0.0.1', 'web-1', { token }), undefined);

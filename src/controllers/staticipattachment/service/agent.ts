@@ -84,7 +84,13 @@ export class HttpServiceAgent implements ServiceAgent {
     if (res.status !== 200) throw this.failed(agent, 'PUT', path, res);
   }
 
-  private async call(agent: string, method: string, path: string, o: AgentCallOptions, body?: string): Promise<{ status: number; body: string }> {
+  private async call(
+    agent: string,
+    method: string,
+    path: string,
+    o: AgentCallOptions,
+    body?: string,
+  ): Promise<{ status: number; body: string }> {
     const timeout = guardCall(this.fence, method, `consul agent ${agent}: ${method} ${path}`, AbortSignal.timeout(this.timeoutMs));
     const headers: Record<string, string> = {};
     if (o.token) headers['X-Consul-Token'] = o.token;
@@ -96,7 +102,10 @@ export class HttpServiceAgent implements ServiceAgent {
         ...(body !== undefined ? { body } : {}),
         signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout,
       });
-      return { status: res.status, body: await agentBody(agent, res, { ...(this.maxResponseBytes === undefined ? {} : { maxResponseBytes: this.maxResponseBytes }) }) };
+      return {
+        status: res.status,
+        body: await agentBody(agent, res, { ...(this.maxResponseBytes === undefined ? {} : { maxResponseBytes: this.maxResponseBytes }) }),
+      };
     } catch (err) {
       if (err instanceof SwarmopError) throw err;
       throw new SwarmopError('Unavailable', `consul agent ${agent}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });

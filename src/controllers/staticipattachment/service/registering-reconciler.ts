@@ -4,7 +4,15 @@
  * `ServiceRegistered` condition. On delete the service goes first, then the interface.
  */
 import type { KindName, StaticIPAttachment } from '../../../crds/index.js';
-import type { FinalizeOutcome, HostEvent, HostWatchContext, KindReconciler, ObjectCache, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
+import type {
+  FinalizeOutcome,
+  HostEvent,
+  HostWatchContext,
+  KindReconciler,
+  ObjectCache,
+  KindReconcileContext,
+  ReconcileOutcome,
+} from '../../kind-reconciler.js';
 import type { StaticIPAttachmentReconciler } from '../reconciler.js';
 import type { AttachmentObserved } from '../status.js';
 import type { ServiceRegistrationStep } from './step.js';
@@ -62,7 +70,12 @@ export class ServiceRegisteringReconciler implements KindReconciler<StaticIPAtta
     const names = this.network.mapObjectChange(kind, name, cache);
     // A ConsulCluster edit can move the agent or its token: its attachments look again.
     if (kind === 'ConsulCluster')
-      names.push(...cache.list('StaticIPAttachment').filter((o) => o.spec.service?.consulCluster === name).map((o) => o.metadata.name));
+      names.push(
+        ...cache
+          .list('StaticIPAttachment')
+          .filter((o) => o.spec.service?.consulCluster === name)
+          .map((o) => o.metadata.name),
+      );
     return [...new Set(names)];
   }
 }

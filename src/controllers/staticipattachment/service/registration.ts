@@ -25,11 +25,21 @@ export interface AgentTarget {
 export type AgentLookup = { target: AgentTarget } | { blocked: { reason: string; message: string } };
 
 /** The member of `cluster` that runs on `host`; its bind address, or else the DockerHost's. */
-export function agentOnHost(clusterName: string, cluster: ConsulCluster | undefined, host: string, dockerHost: DockerHost | undefined): AgentLookup {
+export function agentOnHost(
+  clusterName: string,
+  cluster: ConsulCluster | undefined,
+  host: string,
+  dockerHost: DockerHost | undefined,
+): AgentLookup {
   if (!cluster) return { blocked: { reason: 'ConsulClusterNotFound', message: `ConsulCluster ${clusterName} does not exist` } };
   const member = [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.host === host);
   if (!member)
-    return { blocked: { reason: 'NoAgentOnHost', message: `ConsulCluster ${clusterName} has no server or client on host ${host}; add one so the service lives on its node` } };
+    return {
+      blocked: {
+        reason: 'NoAgentOnHost',
+        message: `ConsulCluster ${clusterName} has no server or client on host ${host}; add one so the service lives on its node`,
+      },
+    };
   return memberAgent(clusterName, cluster, member, dockerHost);
 }
 
@@ -37,18 +47,29 @@ export function agentOnHost(clusterName: string, cluster: ConsulCluster | undefi
  * The agent of the member named `node` (a node name as status records it), found again from the
  * ConsulCluster and DockerHost specs: the status only says which member, never where it is.
  */
-export function agentOfNode(clusterName: string, cluster: ConsulCluster | undefined, node: string, dockerHostOf: (name: string) => DockerHost | undefined): AgentTarget | undefined {
+export function agentOfNode(
+  clusterName: string,
+  cluster: ConsulCluster | undefined,
+  node: string,
+  dockerHostOf: (name: string) => DockerHost | undefined,
+): AgentTarget | undefined {
   const member = cluster ? [...cluster.spec.servers, ...(cluster.spec.clients ?? [])].find((m) => m.node === node) : undefined;
   if (!cluster || !member) return undefined;
   const lookup = memberAgent(clusterName, cluster, member, dockerHostOf(member.host));
   return 'target' in lookup ? lookup.target : undefined;
 }
 
-function memberAgent(clusterName: string, cluster: ConsulCluster, member: ConsulCluster['spec']['servers'][number], dockerHost: DockerHost | undefined): AgentLookup {
+function memberAgent(
+  clusterName: string,
+  cluster: ConsulCluster,
+  member: ConsulCluster['spec']['servers'][number],
+  dockerHost: DockerHost | undefined,
+): AgentLookup {
   // The cluster's token goes to this address: only ever one the member's DockerHost declares.
   if (!dockerHost) return { blocked: { reason: 'HostNotFound', message: `DockerHost ${member.host} does not exist` } };
   const problem = member.bindAddress !== undefined ? bindAddressProblem(member.bindAddress, dockerHost) : undefined;
-  if (problem !== undefined) return { blocked: { reason: POLICY_REASON, message: `ConsulCluster ${clusterName} member ${member.node}: bindAddress ${problem}` } };
+  if (problem !== undefined)
+    return { blocked: { reason: POLICY_REASON, message: `ConsulCluster ${clusterName} member ${member.node}: bindAddress ${problem}` } };
   const address = member.bindAddress ?? dockerHost.spec.address;
   return {
     target: {
@@ -108,7 +129,10 @@ export function desiredRegistration(attachmentName: string, service: ConsulServi
     Tags: [...(service.tags ?? [])],
     ...(check ? { Check: check } : {}),
   };
-  const hash = createHash('sha256').update(JSON.stringify({ ...body, Meta: service.meta ?? {} })).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ ...body, Meta: service.meta ?? {} }))
+    .digest('hex')
+    .slice(0, 16);
   return { ...body, Meta: { ...(service.meta ?? {}), [OWNER_META]: attachmentName, [HASH_META]: hash } };
 }
 

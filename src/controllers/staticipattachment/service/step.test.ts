@@ -19,7 +19,15 @@ class FakeAgents implements ServiceAgent {
     this.note(agent, `read ${id}`, o);
     const r = this.services.get(`${agent}/${id}`);
     if (!r) return undefined;
-    return { name: r.Name, address: r.Address, port: r.Port ?? 0, tags: r.Tags, meta: r.Meta, checkIds: r.Check ? [r.Check.CheckID] : [], health: this.health };
+    return {
+      name: r.Name,
+      address: r.Address,
+      port: r.Port ?? 0,
+      tags: r.Tags,
+      meta: r.Meta,
+      checkIds: r.Check ? [r.Check.CheckID] : [],
+      health: this.health,
+    };
   }
   async register(agent: string, r: Registration, o: AgentCallOptions = {}): Promise<void> {
     this.note(agent, `register ${r.ID}`, o);
@@ -42,8 +50,16 @@ const cc = (name: string, servers: { host: string; node: string }[], extra: Part
   metadata: { name },
   spec: { datacenter: 'datacenter', image: 'consul', ui: false, bootstrapExpect: 1, dataDir: '/d', servers, ...extra },
 });
-const dh = (name: string, address: string): DockerHost => ({ apiVersion: 'swarmop.io/v1alpha1', kind: 'DockerHost', metadata: { name }, spec: { endpoint: `tcp://${address}:2375`, address } as DockerHost['spec'] });
-const CLUSTER = cc('datacenter', [{ host: 'consul01', node: 'consul01' }, { host: 'consul02', node: 'consul02' }]);
+const dh = (name: string, address: string): DockerHost => ({
+  apiVersion: 'swarmop.io/v1alpha1',
+  kind: 'DockerHost',
+  metadata: { name },
+  spec: { endpoint: `tcp://${address}:2375`, address } as DockerHost['spec'],
+});
+const CLUSTER = cc('datacenter', [
+  { host: 'consul01', node: 'consul01' },
+  { host: 'consul02', node: 'consul02' },
+]);
 const HOSTS = [dh('consul01', '192.168.116.112'), dh('consul02', '192.168.116.113')];
 
 function sia(spec: Record<string, unknown>, generation = 1, status?: StaticIPAttachment['status']): StaticIPAttachment {
@@ -51,7 +67,14 @@ function sia(spec: Record<string, unknown>, generation = 1, status?: StaticIPAtt
     apiVersion: 'swarmop.io/v1alpha1',
     kind: 'StaticIPAttachment',
     metadata: { name: 'ubuntu114', uid: 'u', generation },
-    spec: { host: 'consul01', container: 'ubuntu114', bridge: 'br0', address: '192.168.116.114/24', interface: 'eth1', ...spec } as StaticIPAttachment['spec'],
+    spec: {
+      host: 'consul01',
+      container: 'ubuntu114',
+      bridge: 'br0',
+      address: '192.168.116.114/24',
+      interface: 'eth1',
+      ...spec,
+    } as StaticIPAttachment['spec'],
     ...(status ? { status } : {}),
   };
 }
@@ -62,9 +85,11 @@ function ctx(objs: AnyResource[]): KindReconcileContext & { repairs: Repair[]; e
   const repairs: Repair[] = [];
   const events: string[] = [];
   const cache: ObjectCache = {
-    get: <K extends KindName>(k: K, n: string) => objs.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
+    get: <K extends KindName>(k: K, n: string) =>
+      objs.find((o) => o.kind === k && o.metadata.name === n) as unknown as KindTypes[K] | undefined,
     list: <K extends KindName>(k: K) => objs.filter((o) => o.kind === k) as unknown as KindTypes[K][],
-    byIndex: <K extends KindName>(k: K, index: string, value: string) => scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
+    byIndex: <K extends KindName>(k: K, index: string, value: string) =>
+      scanByIndex(k, index, value, objs.filter((o) => o.kind === k) as unknown as KindTypes[K][]),
   };
   return {
     log: undefined as never,
@@ -74,18 +99,30 @@ function ctx(objs: AnyResource[]): KindReconcileContext & { repairs: Repair[]; e
     cache,
     repairs,
     events,
-    async repaired(r) { repairs.push(r); },
-    async event(type, reason, message) { events.push(`${type} ${reason} ${message}`); },
+    async repaired(r) {
+      repairs.push(r);
+    },
+    async event(type, reason, message) {
+      events.push(`${type} ${reason} ${message}`);
+    },
     now: () => new Date('2024-01-01T00:00:00Z'),
   };
 }
-const net = (status: ConditionInput['status'], reason = status === 'True' ? 'Attached' : 'ContainerNotRunning'): ReconcileOutcome<AttachmentObserved> => ({
+const net = (
+  status: ConditionInput['status'],
+  reason = status === 'True' ? 'Attached' : 'ContainerNotRunning',
+): ReconcileOutcome<AttachmentObserved> => ({
   observed: {},
   conditions: [{ type: 'Ready', status, reason, message: '' }],
 });
 
 /** Runs the step and returns the attachment as the operator would store it next. */
-async function pass(step: ServiceRegistrationStep, res: StaticIPAttachment, c: KindReconcileContext, ready: ConditionInput['status'] = 'True') {
+async function pass(
+  step: ServiceRegistrationStep,
+  res: StaticIPAttachment,
+  c: KindReconcileContext,
+  ready: ConditionInput['status'] = 'True',
+) {
   const out = await step.reconcile(res, net(ready), c);
   const conditions = out.condition ? [{ ...out.condition, lastTransitionTime: 'now', observedGeneration: res.metadata.generation! }] : [];
   return { out, next: { ...res, status: { ...(out.service ? { service: out.service } : {}), conditions } } as StaticIPAttachment };
@@ -97,13 +134,30 @@ test('first registration: on the agent of the host, an event and no repair; a co
   const c = ctx([CLUSTER, ...HOSTS]);
   const { out, next } = await pass(step, sia({ service: SERVICE }), c);
   assert.deepEqual(out, {
-    service: { serviceID: 'ubuntu114', agent: 'consul01', agentAddress: '192.168.116.112:8500', consulCluster: 'datacenter', health: 'passing' },
-    condition: { type: 'ServiceRegistered', status: 'True', reason: 'Registered', message: 'ubuntu114.service.datacenter.consul on agent consul01, passing' },
+    service: {
+      serviceID: 'ubuntu114',
+      agent: 'consul01',
+      agentAddress: '192.168.116.112:8500',
+      consulCluster: 'datacenter',
+      health: 'passing',
+    },
+    condition: {
+      type: 'ServiceRegistered',
+      status: 'True',
+      reason: 'Registered',
+      message: 'ubuntu114.service.datacenter.consul on agent consul01, passing',
+    },
     requeueAfter: 10_000,
   });
-  assert.deepEqual(agents.calls, ['192.168.116.112 read ubuntu114', '192.168.116.112 register ubuntu114', '192.168.116.112 read ubuntu114']);
+  assert.deepEqual(agents.calls, [
+    '192.168.116.112 read ubuntu114',
+    '192.168.116.112 register ubuntu114',
+    '192.168.116.112 read ubuntu114',
+  ]);
   assert.equal(agents.services.get('192.168.116.112/ubuntu114')?.Address, '192.168.116.114');
-  assert.deepEqual(c.events, ['Normal ServiceRegistered registered ubuntu114 at 192.168.116.114:8080 on agent consul01 of ConsulCluster datacenter']);
+  assert.deepEqual(c.events, [
+    'Normal ServiceRegistered registered ubuntu114 at 192.168.116.114:8080 on agent consul01 of ConsulCluster datacenter',
+  ]);
   assert.deepEqual(c.repairs, []);
   agents.calls = [];
   await pass(step, next, c);
@@ -119,7 +173,12 @@ test('deregistered by hand: registered again with exactly one repair', async () 
   agents.services.clear();
   await pass(step, next, c);
   assert.deepEqual(c.repairs, [
-    { reason: 'ServiceMissing', found: 'service ubuntu114 is not registered on agent consul01', action: 'registered ubuntu114 at 192.168.116.114:8080 on agent consul01', host: 'consul01' },
+    {
+      reason: 'ServiceMissing',
+      found: 'service ubuntu114 is not registered on agent consul01',
+      action: 'registered ubuntu114 at 192.168.116.114:8080 on agent consul01',
+      host: 'consul01',
+    },
   ]);
   assert.ok(agents.services.has('192.168.116.112/ubuntu114'));
 });
@@ -131,7 +190,10 @@ test('a spec change (new generation) updates the registration as an event, not a
   const { next } = await pass(step, sia({ service: SERVICE }), c);
   await pass(step, { ...next, metadata: { ...next.metadata, generation: 2 }, spec: { ...next.spec, address: '192.168.116.115/24' } }, c);
   assert.deepEqual(c.repairs, []);
-  assert.equal(c.events[1], 'Normal ServiceUpdated registered ubuntu114 at 192.168.116.115:8080 on agent consul01: service ubuntu114 on agent consul01 differs: address 192.168.116.114, meta');
+  assert.equal(
+    c.events[1],
+    'Normal ServiceUpdated registered ubuntu114 at 192.168.116.115:8080 on agent consul01: service ubuntu114 on agent consul01 differs: address 192.168.116.114, meta',
+  );
   assert.equal(agents.services.get('192.168.116.112/ubuntu114')?.Address, '192.168.116.115');
 });
 
@@ -142,7 +204,11 @@ test('moved to another host: deregistered from the old agent, registered on the 
   const { next } = await pass(step, sia({ service: SERVICE }), c);
   agents.calls = [];
   const { out } = await pass(step, { ...next, metadata: { ...next.metadata, generation: 2 }, spec: { ...next.spec, host: 'consul02' } }, c);
-  assert.deepEqual(agents.calls.slice(0, 3), ['192.168.116.112 deregister ubuntu114', '192.168.116.113 read ubuntu114', '192.168.116.113 register ubuntu114']);
+  assert.deepEqual(agents.calls.slice(0, 3), [
+    '192.168.116.112 deregister ubuntu114',
+    '192.168.116.113 read ubuntu114',
+    '192.168.116.113 register ubuntu114',
+  ]);
   assert.deepEqual([...agents.services.keys()], ['192.168.116.113/ubuntu114']);
   assert.equal(out.service?.agent, 'consul02');
 });
@@ -175,11 +241,26 @@ test('no such cluster or no member on the host: ServiceRegistered False with the
   const agents = new FakeAgents();
   const step = new ServiceRegistrationStep({ agent: agents, recheckMs: 7000 });
   const none = await step.reconcile(sia({ service: { ...SERVICE, consulCluster: 'nope' } }), net('True'), ctx([CLUSTER, ...HOSTS]));
-  assert.deepEqual(none, { condition: { type: 'ServiceRegistered', status: 'False', reason: 'ConsulClusterNotFound', message: 'ConsulCluster nope does not exist' }, requeueAfter: 7000 });
+  assert.deepEqual(none, {
+    condition: {
+      type: 'ServiceRegistered',
+      status: 'False',
+      reason: 'ConsulClusterNotFound',
+      message: 'ConsulCluster nope does not exist',
+    },
+    requeueAfter: 7000,
+  });
   const elsewhere = await step.reconcile(sia({ host: 'consulsvr', service: SERVICE }), net('True'), ctx([CLUSTER, ...HOSTS]));
   assert.equal(elsewhere.condition?.reason, 'NoAgentOnHost');
   const conflict = await step.reconcile(sia({ service: SERVICE }), net('False', 'AddressConflict'), ctx([CLUSTER, ...HOSTS]));
-  assert.deepEqual(conflict, { condition: { type: 'ServiceRegistered', status: 'False', reason: 'AddressConflict', message: 'not registered: another attachment claims the address' } });
+  assert.deepEqual(conflict, {
+    condition: {
+      type: 'ServiceRegistered',
+      status: 'False',
+      reason: 'AddressConflict',
+      message: 'not registered: another attachment claims the address',
+    },
+  });
   assert.deepEqual(agents.calls, []);
 });
 
@@ -191,7 +272,12 @@ test('agent unreachable: AgentUnavailable, the previous registration kept in sta
   agents.down.add('192.168.116.112');
   const { out } = await pass(step, next, c);
   assert.deepEqual(out.service, next.status?.service);
-  assert.deepEqual(out.condition, { type: 'ServiceRegistered', status: 'False', reason: 'AgentUnavailable', message: 'consul agent 192.168.116.112: connection refused' });
+  assert.deepEqual(out.condition, {
+    type: 'ServiceRegistered',
+    status: 'False',
+    reason: 'AgentUnavailable',
+    message: 'consul agent 192.168.116.112: connection refused',
+  });
 });
 
 test('health not yet following the container: looked at again one check interval later', async () => {
@@ -223,7 +309,10 @@ test('the combined reconciler: Ready from the network step, ServiceRegistered af
   const res = sia({ service: SERVICE });
   const c = ctx([CLUSTER, ...HOSTS, res]);
   const out = await r.reconcile(res, c);
-  assert.deepEqual(out.conditions.map((x) => `${x.type}=${x.status} ${x.reason}`), ['Ready=False ContainerNotRunning', 'ServiceRegistered=True Registered']);
+  assert.deepEqual(
+    out.conditions.map((x) => `${x.type}=${x.status} ${x.reason}`),
+    ['Ready=False ContainerNotRunning', 'ServiceRegistered=True Registered'],
+  );
   assert.equal(out.requeueAfter, 1000);
   assert.equal(out.observed.service?.agent, 'consul01');
   assert.deepEqual(r.mapObjectChange('ConsulCluster', 'datacenter', c.cache), ['other', 'ubuntu114']);
@@ -234,7 +323,14 @@ test('the combined reconciler: Ready from the network step, ServiceRegistered af
 
 /** A status key written by hand: every field a writer of the prefix could choose. */
 const HOSTILE = (over: Record<string, string> = {}) =>
-  ({ serviceID: '../../acl/bootstrap', agent: 'consul01', agentAddress: 'evil/x#', consulCluster: 'datacenter', health: 'passing', ...over }) as NonNullable<StaticIPAttachment['status']>['service'];
+  ({
+    serviceID: '../../acl/bootstrap',
+    agent: 'consul01',
+    agentAddress: 'evil/x#',
+    consulCluster: 'datacenter',
+    health: 'passing',
+    ...over,
+  }) as NonNullable<StaticIPAttachment['status']>['service'];
 
 test('status never chooses where a call goes: a hand-written agentAddress or serviceID is ignored, the agent comes from the specs', async () => {
   const agents = new FakeAgents();
@@ -256,7 +352,15 @@ test('status naming an agent that no ConsulCluster spec has: nothing is called f
   const step = new ServiceRegistrationStep({ agent: agents });
   const c = ctx([CLUSTER, ...HOSTS]);
   const { service: _s, ...spec } = sia({ service: SERVICE }).spec;
-  await step.reconcile({ ...sia({}), spec, status: { service: HOSTILE({ agent: 'elsewhere', agentAddress: '10.9.9.9:8500' }) } }, net('True'), c);
-  await step.reconcile({ ...sia({}), spec, status: { service: HOSTILE({ consulCluster: 'other', agentAddress: '10.9.9.9:8500' }) } }, net('True'), c);
+  await step.reconcile(
+    { ...sia({}), spec, status: { service: HOSTILE({ agent: 'elsewhere', agentAddress: '10.9.9.9:8500' }) } },
+    net('True'),
+    c,
+  );
+  await step.reconcile(
+    { ...sia({}), spec, status: { service: HOSTILE({ consulCluster: 'other', agentAddress: '10.9.9.9:8500' }) } },
+    net('True'),
+    c,
+  );
   assert.deepEqual(agents.calls, []);
 });

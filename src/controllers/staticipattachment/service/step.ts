@@ -29,7 +29,12 @@ export interface ServiceStepResult {
   requeueAfter?: number;
 }
 
-const cond = (status: ConditionInput['status'], reason: string, message: string): ConditionInput => ({ type: SERVICE_CONDITION, status, reason, message });
+const cond = (status: ConditionInput['status'], reason: string, message: string): ConditionInput => ({
+  type: SERVICE_CONDITION,
+  status,
+  reason,
+  message,
+});
 const agentAddress = (t: AgentTarget): string => `${t.address}:${AGENT_HTTP_PORT}`;
 
 /**
@@ -40,7 +45,9 @@ const agentAddress = (t: AgentTarget): string => `${t.address}:${AGENT_HTTP_PORT
  */
 function previousAgent(prev: ConsulServiceStatus | undefined, ctx: KindReconcileContext): AgentTarget | undefined {
   if (!prev) return undefined;
-  return agentOfNode(prev.consulCluster, ctx.cache.get('ConsulCluster', prev.consulCluster), prev.agent, (h) => ctx.cache.get('DockerHost', h));
+  return agentOfNode(prev.consulCluster, ctx.cache.get('ConsulCluster', prev.consulCluster), prev.agent, (h) =>
+    ctx.cache.get('DockerHost', h),
+  );
 }
 
 export class ServiceRegistrationStep {
@@ -54,7 +61,11 @@ export class ServiceRegistrationStep {
     this.recheckMs = options.recheckMs ?? 10_000;
   }
 
-  async reconcile(res: AttachmentResource, net: ReconcileOutcome<AttachmentObserved>, ctx: KindReconcileContext): Promise<ServiceStepResult> {
+  async reconcile(
+    res: AttachmentResource,
+    net: ReconcileOutcome<AttachmentObserved>,
+    ctx: KindReconcileContext,
+  ): Promise<ServiceStepResult> {
     const want = res.spec.service;
     // The service ID is the attachment's name (never status's serviceID), the old agent is found from the specs.
     const id = serviceIdFor(res.metadata.name);
@@ -67,10 +78,17 @@ export class ServiceRegistrationStep {
       return {};
     }
     const ready = net.conditions.find((c) => c.type === 'Ready');
-    if (ready?.reason === 'AddressConflict') return { condition: cond('False', 'AddressConflict', 'not registered: another attachment claims the address') };
+    if (ready?.reason === 'AddressConflict')
+      return { condition: cond('False', 'AddressConflict', 'not registered: another attachment claims the address') };
 
-    const lookup = agentOnHost(want.consulCluster, ctx.cache.get('ConsulCluster', want.consulCluster), res.spec.host, ctx.cache.get('DockerHost', res.spec.host));
-    if ('blocked' in lookup) return { condition: cond('False', lookup.blocked.reason, lookup.blocked.message), requeueAfter: this.recheckMs };
+    const lookup = agentOnHost(
+      want.consulCluster,
+      ctx.cache.get('ConsulCluster', want.consulCluster),
+      res.spec.host,
+      ctx.cache.get('DockerHost', res.spec.host),
+    );
+    if ('blocked' in lookup)
+      return { condition: cond('False', lookup.blocked.reason, lookup.blocked.message), requeueAfter: this.recheckMs };
     const target = lookup.target;
     const token = await this.tokenOf(want.consulCluster, ctx);
     const call = { ...token, signal: ctx.signal };
@@ -100,7 +118,13 @@ export class ServiceRegistrationStep {
         seen = await this.agent.read(target.address, reg.ID, call);
       }
       const health: ServiceHealth = seen?.health ?? 'unregistered';
-      const service: ConsulServiceStatus = { serviceID: reg.ID, agent: target.node, agentAddress: agentAddress(target), consulCluster: target.consulCluster, health };
+      const service: ConsulServiceStatus = {
+        serviceID: reg.ID,
+        agent: target.node,
+        agentAddress: agentAddress(target),
+        consulCluster: target.consulCluster,
+        health,
+      };
       const where = `${reg.Name}.service.${target.datacenter}.consul on agent ${target.node}`;
       return {
         service,
@@ -110,7 +134,13 @@ export class ServiceRegistrationStep {
     } catch (err) {
       // Keep pointing at where it was registered so a later pass (or delete) still finds it.
       const kept: ConsulServiceStatus | undefined = prev
-        ? { serviceID: id, agent: prev.node, agentAddress: agentAddress(prev), consulCluster: prev.consulCluster, health: res.status?.service?.health ?? 'unregistered' }
+        ? {
+            serviceID: id,
+            agent: prev.node,
+            agentAddress: agentAddress(prev),
+            consulCluster: prev.consulCluster,
+            health: res.status?.service?.health ?? 'unregistered',
+          }
         : undefined;
       return {
         ...(kept ? { service: kept } : {}),
@@ -128,7 +158,12 @@ export class ServiceRegistrationStep {
     if (prev) places.set(prev.address, { cluster: prev.consulCluster, node: prev.node });
     const want = res.spec.service;
     if (want) {
-      const lookup = agentOnHost(want.consulCluster, ctx.cache.get('ConsulCluster', want.consulCluster), res.spec.host, ctx.cache.get('DockerHost', res.spec.host));
+      const lookup = agentOnHost(
+        want.consulCluster,
+        ctx.cache.get('ConsulCluster', want.consulCluster),
+        res.spec.host,
+        ctx.cache.get('DockerHost', res.spec.host),
+      );
       if ('target' in lookup) places.set(lookup.target.address, { cluster: want.consulCluster, node: lookup.target.node });
     }
     for (const [addr, p] of places) {
