@@ -40,8 +40,8 @@ define() {
       lab_pattern='^attaches containers on two hosts' ;;
     rejoin)
       file=src/controllers/consulcluster/execute.ts
-      from="joinVia(step.via, step.target, o.http), ...others.map((v) => joinVia(v, step.target, o.http))"
-      to="Promise.resolve(), ...others.map(() => Promise.resolve())"
+      from=$'joinVia(step.via, step.target, o.http),\n        ...others.map((v) => joinVia(v, step.target, o.http)),'
+      to=$'Promise.resolve(),\n        ...others.map(() => Promise.resolve()),'
       tests=(src/controllers/consulcluster/plan.test.ts)
       lab_tests=(src/controllers/consulcluster/consulcluster.int.test.ts)
       lab_pattern='^(forms a cluster from nothing|a member cut off)' ;;
