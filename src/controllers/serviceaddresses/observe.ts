@@ -13,6 +13,8 @@ export interface SwarmServiceInfo {
   id: string;
   name: string;
   mode: ServiceMode;
+  /** A replicated service's desired number of tasks (Spec.Mode.Replicated.Replicas). */
+  replicas?: number;
 }
 
 export interface SwarmTask {
@@ -58,8 +60,18 @@ export function dockerServiceTasksApi(docker: Docker, host: string): ServiceTask
     service: (name) =>
       call(host, `service inspect ${name}`, async () => {
         try {
-          const s = (await docker.getService(name).inspect()) as { ID: string; Spec?: { Name?: string; Mode?: { Global?: unknown } } };
-          return { id: s.ID, name: s.Spec?.Name ?? name, mode: s.Spec?.Mode?.Global !== undefined ? 'global' : 'replicated' };
+          const s = (await docker.getService(name).inspect()) as {
+            ID: string;
+            Spec?: { Name?: string; Mode?: { Global?: unknown; Replicated?: { Replicas?: number } } };
+          };
+          const global = s.Spec?.Mode?.Global !== undefined;
+          const replicas = s.Spec?.Mode?.Replicated?.Replicas;
+          return {
+            id: s.ID,
+            name: s.Spec?.Name ?? name,
+            mode: global ? 'global' : 'replicated',
+            ...(!global && typeof replicas === 'number' ? { replicas } : {}),
+          };
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode === 404) return undefined;
           throw err;

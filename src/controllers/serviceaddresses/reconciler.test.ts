@@ -37,9 +37,12 @@ function task(id: string, slot: number, nodeID: string, state = 'running', creat
 class FakeTasks implements ServiceTasksApi {
   tasksList: SwarmTask[] = [];
   calls: string[] = [];
+  /** The service's desired replicas (undefined: not reported). */
+  replicas: number | undefined;
   async service(name: string) {
     this.calls.push(`service ${name}`);
-    return name === 'web' ? { id: 'svc1', name: 'web', mode: 'replicated' as const } : undefined;
+    if (name !== 'web') return undefined;
+    return { id: 'svc1', name: 'web', mode: 'replicated' as const, ...(this.replicas === undefined ? {} : { replicas: this.replicas }) };
   }
   async tasks() {
     return this.tasksList;
@@ -272,6 +275,36 @@ test('scale down releases the slot without a task', async () => {
   assert.ok(s.attacher.log.includes('release c-b@consul02'));
   assert.deepEqual(s.events, ['Released: slot 2: removed 10.0.0.51/24 from task b on consul02']);
   assert.equal(out.conditions[0]?.status, 'True');
+});
+
+test('a replicated service whose tasks are not running yet is not Ready: TasksStarting until as many as it asks for hold their addresses', async () => {
+  const s = setup();
+  s.tasks.replicas = 2;
+  s.tasks.tasksList = [];
+  const none = await s.r.reconcile(web(), s.ctx());
+  assert.deepEqual(none.conditions, [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'TasksStarting',
+      message: '0 of 2 tasks of service web hold their addresses; waiting for the others to run',
+    },
+  ]);
+  assert.equal(none.requeueAfter, 2_000);
+  s.tasks.tasksList = [task('a', 1, 'n1')];
+  const one = await s.r.reconcile(web(), s.ctx());
+  assert.equal(one.conditions[0]?.reason, 'TasksStarting');
+  s.tasks.tasksList = [task('a', 1, 'n1'), task('b', 2, 'n2')];
+  const both = await s.r.reconcile(web(), s.ctx());
+  assert.deepEqual(both.conditions[0], {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Attached',
+    message: '2 tasks of service web hold their addresses',
+  });
+  // Scaled past the addresses (replicas 3, 2 addresses): Ready counts up to the addresses only; the third task is AddressesExhausted.
+  s.tasks.replicas = 3;
+  assert.equal((await s.r.reconcile(web(), s.ctx())).conditions[0]?.status, 'True');
 });
 
 test('an address claimed by an older StaticIPAttachment: AddressConflict before the swarm is asked', async () => {

@@ -145,7 +145,7 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     }
     const slots = slotStatuses(plan, results);
     const lastAppliedTime = applied ? ctx.now().toISOString() : res.status?.lastAppliedTime;
-    const cond = readyCondition(w.service.name, plan, slots);
+    const cond = readyCondition(w.service.name, plan, slots, w.service.replicas);
     const requeue = [
       cond.requeueAfter,
       this.soon(plan, w.tasks),

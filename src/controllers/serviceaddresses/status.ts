@@ -69,11 +69,12 @@ export function observedStatus(mode: ServiceMode, slots: SlotStatus[], lastAppli
   };
 }
 
-/** Ready: every running task holds its slot's address, and every task has one. */
+/** Ready: every running task holds its slot's address, every task has one, and a replicated service runs as many as it asks for. */
 export function readyCondition(
   service: string,
   plan: SlotPlan,
   slots: readonly SlotStatus[],
+  replicas?: number,
 ): { conditions: ConditionInput[]; requeueAfter?: number } {
   if (plan.exhausted.length > 0) {
     const n = plan.exhausted.length;
@@ -98,5 +99,18 @@ export function readyCondition(
     };
   }
   const held = slots.filter((s) => s.attached).length;
+  // A replicated service is Ready once as many tasks as it asks for (up to the addresses) hold theirs:
+  // right after `service create` no task runs yet, and 0 of 2 is not Ready.
+  const expected = replicas === undefined ? 0 : Math.min(replicas, plan.slots.length);
+  if (held < expected) {
+    return {
+      conditions: ready(
+        'False',
+        'TasksStarting',
+        `${held} of ${expected} tasks of service ${service} hold their addresses; waiting for the others to run`,
+      ),
+      requeueAfter: 2_000,
+    };
+  }
   return { conditions: ready('True', 'Attached', `${held} task${held === 1 ? '' : 's'} of service ${service} hold their addresses`) };
 }
