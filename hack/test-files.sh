@@ -12,7 +12,7 @@ set -o errexit -o nounset -o pipefail
 cd "$(dirname "$0")/.."
 unit() { find src testing hack/lib -name '*.test.ts' ! -name '*.int.test.ts' | sort; }
 int() { find src testing hack/lib -name '*.int.test.ts' | sort; }
-e2e() { find e2e -name '*.spec.ts' | sort; }
+e2e() { find e2e -maxdepth 1 -name '*.spec.ts' | sort; }
 is_exclusive() {
   case "$1" in
     e2e/*) return 0 ;;

@@ -7,10 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import type Docker from 'dockerode';
-import { describeE2E, itE2E } from './framework/framework.js';
-import { dockerOnHost, hostDocker, labManifest, labRoles } from './framework/lab.js';
-import { eventually, timeUntil } from '../testing/util/wait-until.js';
-import { defaultHelperImage } from '../src/controllers/staticipattachment/index.js';
+import { describeE2E, itE2E } from '../framework/framework.js';
+import { dockerOnHost, hostDocker, labManifest, labRoles } from '../framework/lab.js';
+import { eventually, timeUntil } from '../../testing/util/wait-until.js';
+import { defaultHelperImage } from '../../src/controllers/staticipattachment/index.js';
 
 const { MGR, A, B, WORKLOAD_IMAGE, lab } = labRoles();
 const SERVICE = 'sa-e2e-web';
