@@ -90,7 +90,11 @@ const pings = async (host: string | undefined, ip: string) => {
  * itself failed, so a probe that never ran cannot count as "no duplicates".
  */
 async function arpAnswers(ip: string): Promise<Set<string> | undefined> {
-  const script = 'dev=$(ip -o route get "$1" | sed -n "s/.* dev \\([^ ]*\\).*/\\1/p"); arping -c 2 -w 2 -I "$dev" "$1"; exit 0';
+  // ONE request per probe: iputils arping sends it at once, the next only after -i 5 s, and -w 1 ends
+  // the probe after 1 s while waiting for up to -c 2 replies, so every MAC printed answered that one
+  // request: two MACs are two holders at the same moment. Two requests a second apart (-c 2 -w 2)
+  // would count an address that moved between them (the operator moves it in ~100 ms) as a duplicate.
+  const script = 'dev=$(ip -o route get "$1" | sed -n "s/.* dev \\([^ ]*\\).*/\\1/p"); arping -c 2 -w 1 -i 5 -I "$dev" "$1"; exit 0';
   const r = await dockerOnHost(
     MGR,
     [

@@ -193,6 +193,25 @@ test('a moved task: the old container lets go first, the new one gets the addres
   assert.equal(out.conditions[0]?.status, 'True');
 });
 
+test('a move seen in two passes (old task gone, then its replacement running) is still one TaskMoved repair', async () => {
+  const s = setup();
+  // Pass 1: slot 1's task was shut down (a drained node) and no replacement runs yet.
+  s.tasks.tasksList = [task('a', 1, 'n1', 'shutdown'), task('b', 2, 'n2')];
+  const first = await s.r.reconcile(web(attachedStatus()), s.ctx());
+  assert.equal(s.repairs.length, 0, 'no replacement yet, nothing moved');
+  // Pass 2: the replacement runs on another node; the status the first pass wrote is what it knows.
+  s.tasks.tasksList = [task('a', 1, 'n1', 'shutdown'), task('c', 1, 'n3'), task('b', 2, 'n2')];
+  await s.r.reconcile(web({ ...first.observed, conditions: [] } as never), s.ctx());
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}: ${r.found}`),
+    ['TaskMoved: slot 1 of service web: task a on consul01 was replaced by task c on consul03'],
+  );
+  assert.deepEqual(
+    s.events.filter((e) => e.startsWith('Attached')),
+    [],
+  );
+});
+
 test('a moved task whose old host does not answer: nothing is asked of that host, the new task gets the address', async () => {
   const s = setup([], ['consul02']);
   s.tasks.tasksList = [task('a', 1, 'n1'), task('c', 2, 'n3')];

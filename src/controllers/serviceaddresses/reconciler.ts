@@ -65,6 +65,12 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
   private readonly tasksApi: (host: HostHandle) => ServiceTasksApi;
   private readonly retryAfterMs: number;
   private readonly recheckMs: number;
+  /**
+   * Slots whose task went away with no replacement running yet (a drained or failed node): the task
+   * that held the address, so that its replacement, seen in a later pass, is one TaskMoved and not a
+   * first attach. Kept for VACATED_MEMORY_MS; lost on a restart (the move then reads as an attach).
+   */
+  private readonly vacated = new Map<string, { taskID?: string; node?: string; host?: string; at: number }>();
 
   constructor(options: ServiceAddressesReconcilerOptions) {
     this.attacher = options.attacher;
@@ -185,6 +191,13 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
         try {
           const out = await releaseSlot(this.attacher, res, release, ctx);
           released = out.recorded.events.some((e) => e.reason === 'Detached');
+          if (!slot.holder && slot.release?.attached)
+            this.vacated.set(vacatedKey(res, slot.key), {
+              ...(slot.release.taskID ? { taskID: slot.release.taskID } : {}),
+              ...(slot.release.node ? { node: slot.release.node } : {}),
+              ...(slot.release.host ? { host: slot.release.host } : {}),
+              at: ctx.now().getTime(),
+            });
           if (released && !slot.holder)
             await ctx.event(
               'Normal',
@@ -231,7 +244,11 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
         applied: recorded.events.length + recorded.repairs.length > 0,
       };
       const previousHolder = i === 0 ? slot.release : undefined;
-      await this.record(res, slot, h, previousHolder && previousHolder.attached ? previousHolder : undefined, released, recorded, ctx);
+      const key = vacatedKey(res, slot.key);
+      const gone = this.vacated.get(key);
+      const earlier = gone && ctx.now().getTime() - gone.at <= VACATED_MEMORY_MS && gone.taskID !== h.task.id ? gone : undefined;
+      if (last.attached) this.vacated.delete(key);
+      await this.record(res, slot, h, previousHolder && previousHolder.attached ? previousHolder : earlier, released, recorded, ctx);
       if (last.attached || !cond || !GONE.has(cond.reason) || i === order.length - 1) return last;
     }
     return last;
@@ -385,4 +402,11 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
 
 function claimKey(cidr: string): string {
   return `ip:${parseCidr(cidr)?.address ?? cidr}`;
+}
+
+/** How long a vacated slot remembers its last task (a replacement is usually scheduled within seconds). */
+const VACATED_MEMORY_MS = 10 * 60_000;
+
+function vacatedKey(res: ServiceAddresses, slot: string): string {
+  return `${res.metadata.uid ?? res.metadata.name}/${slot}`;
 }
