@@ -111,6 +111,24 @@ test('scale down: the slot without a task releases its earlier holder', () => {
   assert.deepEqual(p.slots[1]!.release, prev[1]);
 });
 
+test('swarm scaled 3 -> 2 removed slot 2, not 3: slot 3 takes the freed address after slot 2 lets go; slot 1 keeps its own', () => {
+  const prev = [held('1', '10.0.0.50/24', 'a', 'consul01'), held('2', '10.0.0.51/24', 'b', 'consul02')];
+  const p = plan([task('a', 1, 'n1'), task('b', 2, 'n2', 'shutdown'), task('c', 3, 'n3')], prev);
+  assert.deepEqual(
+    p.slots.map((x) => `${x.key}:${x.address}:${x.holder?.task.id ?? '-'}:${x.release?.taskID ?? '-'}`),
+    ['1:10.0.0.50/24:a:-', '3:10.0.0.51/24:c:b'],
+  );
+  assert.deepEqual(p.exhausted, []);
+});
+
+test('a fresh service (no status yet): slot N takes the Nth address, whatever order the tasks come in', () => {
+  const p = plan([task('y', 2, 'n2'), task('x', 1, 'n1')], []);
+  assert.deepEqual(
+    p.slots.map((x) => `${x.key}:${x.address}:${x.holder?.task.id ?? '-'}`),
+    ['1:10.0.0.50/24:x', '2:10.0.0.51/24:y'],
+  );
+});
+
 test('an address removed from the spec: its earlier holder is an orphan to release', () => {
   const prev = [held('1', '10.0.0.50/24', 'a', 'consul01'), held('2', '10.0.0.51/24', 'b', 'consul02')];
   const p = plan([task('a', 1, 'n1'), task('b', 2, 'n2')], prev, { addresses: ['10.0.0.50/24'] });
