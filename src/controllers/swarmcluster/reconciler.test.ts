@@ -124,6 +124,32 @@ test('after a token rotation a node that lost its swarm state joins with the fre
   );
 });
 
+/**
+ * Wraps the fake swarm's API: the first `failedUpdates` node updates time out without effect, and
+ * while `blind` is set no manager answers a node listing (swarmkit electing a leader).
+ */
+function flakySwarm(swarm: FakeSwarm, o: { failedUpdates: number }): { blind: boolean } {
+  const state = { blind: false };
+  let failures = o.failedUpdates;
+  const api = swarm.api.bind(swarm);
+  swarm.api = (host: string) => {
+    const a = api(host);
+    return {
+      ...a,
+      listNodes: async () => {
+        if (state.blind)
+          throw new SwarmopError('Unavailable', 'node ls: rpc error: code = Unknown desc = The swarm does not have a leader');
+        return a.listNodes();
+      },
+      updateNode: async (node, change) => {
+        if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
+        await a.updateNode(node, change);
+      },
+    };
+  };
+  return state;
+}
+
 test('roles changed by hand are set back (promote first, then demote) as two repairs', async () => {
   const s = setup();
   await s.reconcile();
@@ -173,18 +199,7 @@ test('a role change whose first call fails without effect and whose retry succee
   const mgr = s.swarm.api('consulsvr');
   await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
   // The first demotion times out before swarmkit commits it; the next pass sends it again and it lands.
-  const api = s.swarm.api.bind(s.swarm);
-  let failures = 1;
-  s.swarm.api = (host: string) => {
-    const a = api(host);
-    return {
-      ...a,
-      updateNode: async (node, change) => {
-        if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
-        await a.updateNode(node, change);
-      },
-    };
-  };
+  flakySwarm(s.swarm, { failedUpdates: 1 });
   const first = await s.reconcile();
   assert.match(first.repairFailed ?? '', /demoted to worker failed/);
   assert.equal(s.repairs.length, 0, 'a failed call is not a repair yet');
@@ -204,28 +219,12 @@ test('a failed role change is not taken as landed while the swarm cannot be seen
   await mgr.updateNode(s.swarm.nodeOf('consul01')!, { role: 'manager' });
   // Pass 1: the demotion fails without effect. Pass 2: no manager answers a node listing (a leader
   // election in swarmkit), so the plan asks for nothing. Pass 3: the retry lands.
-  const api = s.swarm.api.bind(s.swarm);
-  let failures = 1;
-  let blind = false;
-  s.swarm.api = (host: string) => {
-    const a = api(host);
-    return {
-      ...a,
-      listNodes: async () => {
-        if (blind) throw new SwarmopError('Unavailable', 'node ls: rpc error: code = Unknown desc = The swarm does not have a leader');
-        return a.listNodes();
-      },
-      updateNode: async (node, change) => {
-        if (failures-- > 0) throw new SwarmopError('Unavailable', 'update node: context deadline exceeded (timeout)');
-        await a.updateNode(node, change);
-      },
-    };
-  };
+  const flaky = flakySwarm(s.swarm, { failedUpdates: 1 });
   await s.reconcile();
-  blind = true;
+  flaky.blind = true;
   await s.reconcile();
   assert.equal(s.repairs.length, 0, 'nothing seen, nothing confirmed');
-  blind = false;
+  flaky.blind = false;
   const out = await s.reconcile();
   assert.equal(ready(out), 'True');
   await s.reconcile();
