@@ -34,6 +34,7 @@ import { startDockerEngine, type DockerEngineHandle } from '../../testing/harnes
 import { lineSink } from '../../testing/util/line-sink.js';
 import { waitUntil } from '../../testing/util/wait-until.js';
 import { Operator } from './operator.js';
+import { handWrittenMeta, rawKv, type Cond } from '../../testing/harness/raw-kv.js';
 
 const execFileP = promisify(execFile);
 const ENGINE = 'hostile-engine';
@@ -62,38 +63,11 @@ const agentListener: Server = createServer((req, res) => {
 
 const POLICY: TrustPolicy = { ...defaultTrustPolicy(PREFIX), allowedImages: ['hashicorp/consul'], attachRequiresLabel: LABEL };
 const store = () => new ResourceStore({ kv, prefix: PREFIX });
-const meta = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  uid: `uid-${name}`,
-  generation: 1,
-  creationTimestamp: '2026-01-01T00:00:00Z',
-  ...extra,
-});
+const meta = handWrittenMeta;
 
-async function putRaw(key: string, value: unknown): Promise<void> {
-  // The raw HTTP API, as a person with curl and a token for the prefix would.
-  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, {
-    method: 'PUT',
-    body: typeof value === 'string' ? value : JSON.stringify(value),
-  });
-  assert.equal(res.status, 200, `PUT ${key}: ${await res.text()}`);
-}
+const putRaw = (key: string, value: unknown) => rawKv(agent.httpAddr).put(key, value);
 
-/** One transaction: hand writes in one watch wake with the operator's own journaled writes are otherwise seen only at the next full re-list. */
-async function putRawTxn(values: Record<string, unknown>): Promise<void> {
-  const ops = Object.entries(values).map(([Key, v]) => ({
-    KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') },
-  }));
-  const res = await fetch(`${agent.httpAddr}/v1/txn`, { method: 'PUT', body: JSON.stringify(ops) });
-  assert.equal(res.status, 200, `txn: ${await res.text()}`);
-}
-
-interface Cond {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
+const putRawTxn = (values: Record<string, unknown>) => rawKv(agent.httpAddr).putTxn(values);
 
 async function statusOf(kind: string, name: string): Promise<{ conditions?: Cond[]; service?: unknown } | undefined> {
   const pair = await kv.get(store().statusKey(kind, name));

@@ -26,6 +26,7 @@ import { startConsulAgent, type ConsulAgentHandle } from '../../testing/harness/
 import { lineSink } from '../../testing/util/line-sink.js';
 import { waitUntil } from '../../testing/util/wait-until.js';
 import { Operator } from './operator.js';
+import { handWrittenMeta, rawKv, type Cond } from '../../testing/harness/raw-kv.js';
 
 const PREFIX = 'hostile/';
 const API = 'swarmop.io/v1alpha1';
@@ -101,37 +102,11 @@ async function startListeners(): Promise<void> {
   await listen(agentListener.server, 8500, AGENT_IP);
 }
 
-const meta = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  uid: `uid-${name}`,
-  generation: 1,
-  creationTimestamp: '2026-01-01T00:00:00Z',
-  ...extra,
-});
+const meta = handWrittenMeta;
 
-async function putRaw(key: string, value: unknown): Promise<void> {
-  // The raw HTTP API, as a person with curl and a token for the prefix would.
-  const res = await fetch(`${agent.httpAddr}/v1/kv/${key}`, {
-    method: 'PUT',
-    body: typeof value === 'string' ? value : JSON.stringify(value),
-  });
-  assert.equal(res.status, 200, `PUT ${key}: ${await res.text()}`);
-}
+const putRaw = (key: string, value: unknown) => rawKv(agent.httpAddr).put(key, value);
 
-async function putRawTxn(values: Record<string, unknown>): Promise<void> {
-  const ops = Object.entries(values).map(([Key, v]) => ({
-    KV: { Verb: 'set', Key, Value: Buffer.from(JSON.stringify(v)).toString('base64') },
-  }));
-  const res = await fetch(`${agent.httpAddr}/v1/txn`, { method: 'PUT', body: JSON.stringify(ops) });
-  assert.equal(res.status, 200, `txn: ${await res.text()}`);
-}
-
-interface Cond {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
+const putRawTxn = (values: Record<string, unknown>) => rawKv(agent.httpAddr).putTxn(values);
 
 async function statusOf(store: ResourceStore, kind: string, name: string): Promise<{ conditions?: Cond[]; service?: unknown } | undefined> {
   const pair = await kv.get(store.statusKey(kind, name));
