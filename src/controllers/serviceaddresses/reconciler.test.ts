@@ -212,6 +212,20 @@ test('a move seen in two passes (old task gone, then its replacement running) is
   );
 });
 
+test('a drained node as the lab shows it (the old task first seen not running, then its replacement running) is one TaskMoved', async () => {
+  const s = setup();
+  s.attacher.notRunning.add('web.1.a');
+  s.tasks.tasksList = [task('a', 1, 'n1'), task('b', 2, 'n2')];
+  const first = await s.r.reconcile(web(attachedStatus()), s.ctx());
+  assert.equal(s.repairs.length, 0, 'not running yet: nothing moved');
+  s.tasks.tasksList = [task('a', 1, 'n1', 'shutdown'), task('c', 1, 'n3'), task('b', 2, 'n2')];
+  await s.r.reconcile(web({ ...first.observed, conditions: [] } as never), s.ctx());
+  assert.deepEqual(
+    s.repairs.map((r) => `${r.reason}: ${r.found}`),
+    ['TaskMoved: slot 1 of service web: task a on consul01 was replaced by task c on consul03'],
+  );
+});
+
 test('a moved task whose old host does not answer: nothing is asked of that host, the new task gets the address', async () => {
   const s = setup([], ['consul02']);
   s.tasks.tasksList = [task('a', 1, 'n1'), task('c', 2, 'n3')];

@@ -66,11 +66,11 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
   private readonly retryAfterMs: number;
   private readonly recheckMs: number;
   /**
-   * Slots whose task went away with no replacement running yet (a drained or failed node): the task
-   * that held the address, so that its replacement, seen in a later pass, is one TaskMoved and not a
-   * first attach. Kept for VACATED_MEMORY_MS; lost on a restart (the move then reads as an attach).
+   * The task that last held each slot's address (seeded from the status after a restart), so that a
+   * new task getting it is one TaskMoved, whether the old task vanished in the same pass, an earlier
+   * one (a drained node), or showed as not running first. Entries go with their object.
    */
-  private readonly vacated = new Map<string, { taskID?: string; node?: string; host?: string; at: number }>();
+  private readonly lastHolder = new Map<string, { taskID?: string; node?: string; host?: string }>();
 
   constructor(options: ServiceAddressesReconcilerOptions) {
     this.attacher = options.attacher;
@@ -182,6 +182,13 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
     slot: PlannedSlot,
     ctx: KindReconcileContext,
   ): Promise<SlotResult & { applied?: boolean; failed?: string }> {
+    const seen = res.status?.slots?.find((p) => p.slot === slot.key && p.attached && p.taskID !== undefined);
+    if (seen && !this.lastHolder.has(holderKey(res, slot.key)))
+      this.lastHolder.set(holderKey(res, slot.key), {
+        taskID: seen.taskID!,
+        ...(seen.node ? { node: seen.node } : {}),
+        ...(seen.host ? { host: seen.host } : {}),
+      });
     const release = slot.release ? heldTarget(slot.release) : undefined;
     let released = false;
     if (release) {
@@ -191,13 +198,6 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
         try {
           const out = await releaseSlot(this.attacher, res, release, ctx);
           released = out.recorded.events.some((e) => e.reason === 'Detached');
-          if (!slot.holder && slot.release?.attached)
-            this.vacated.set(vacatedKey(res, slot.key), {
-              ...(slot.release.taskID ? { taskID: slot.release.taskID } : {}),
-              ...(slot.release.node ? { node: slot.release.node } : {}),
-              ...(slot.release.host ? { host: slot.release.host } : {}),
-              at: ctx.now().getTime(),
-            });
           if (released && !slot.holder)
             await ctx.event(
               'Normal',
@@ -244,11 +244,16 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
         applied: recorded.events.length + recorded.repairs.length > 0,
       };
       const previousHolder = i === 0 ? slot.release : undefined;
-      const key = vacatedKey(res, slot.key);
-      const gone = this.vacated.get(key);
-      const earlier = gone && ctx.now().getTime() - gone.at <= VACATED_MEMORY_MS && gone.taskID !== h.task.id ? gone : undefined;
-      if (last.attached) this.vacated.delete(key);
-      await this.record(res, slot, h, previousHolder && previousHolder.attached ? previousHolder : earlier, released, recorded, ctx);
+      const key = holderKey(res, slot.key);
+      const known = this.lastHolder.get(key);
+      const earlier = previousHolder?.attached ? previousHolder : known && known.taskID !== h.task.id ? known : undefined;
+      if (last.attached)
+        this.lastHolder.set(key, {
+          taskID: h.task.id,
+          ...(h.node?.hostname ? { node: h.node.hostname } : {}),
+          ...(h.host ? { host: h.host } : {}),
+        });
+      await this.record(res, slot, h, earlier, released, recorded, ctx);
       if (last.attached || !cond || !GONE.has(cond.reason) || i === order.length - 1) return last;
     }
     return last;
@@ -300,6 +305,7 @@ export class ServiceAddressesReconciler implements KindReconciler<ServiceAddress
   }
 
   async finalize(res: ServiceAddresses, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
+    for (const k of [...this.lastHolder.keys()]) if (k.startsWith(holderKey(res, ''))) this.lastHolder.delete(k);
     const targets = new Map<string, SlotTarget>();
     for (const p of res.status?.slots ?? []) {
       const t = heldTarget(p);
@@ -404,9 +410,6 @@ function claimKey(cidr: string): string {
   return `ip:${parseCidr(cidr)?.address ?? cidr}`;
 }
 
-/** How long a vacated slot remembers its last task (a replacement is usually scheduled within seconds). */
-const VACATED_MEMORY_MS = 10 * 60_000;
-
-function vacatedKey(res: ServiceAddresses, slot: string): string {
+function holderKey(res: ServiceAddresses, slot: string): string {
   return `${res.metadata.uid ?? res.metadata.name}/${slot}`;
 }
