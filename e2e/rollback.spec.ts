@@ -39,7 +39,8 @@ describeE2E('rollback', (f) => {
 
     const history = await f.swarmop(['history', `staticipattachment/${A.name}`]);
     assert.equal(history.code, 0, history.stderr);
-    const rows = history.stdout.trim().split('\n').slice(1);
+    // A title line (KIND/NAME), the header, then one row per revision.
+    const rows = history.stdout.trim().split('\n').slice(2);
     assert.deepEqual(
       rows.map((r) => r.trim().split(/\s+/)[0]),
       ['1', '2'],
@@ -61,6 +62,6 @@ describeE2E('rollback', (f) => {
     );
     await f.waitCondition('staticipattachment', A.name, 'True');
     const after = await f.swarmop(['history', `staticipattachment/${A.name}`]);
-    assert.equal(after.stdout.trim().split('\n').length - 1, 3, `the rollback is a revision of its own:\n${after.stdout}`);
+    assert.equal(after.stdout.trim().split('\n').length - 2, 3, `the rollback is a revision of its own:\n${after.stdout}`);
   });
 });
