@@ -948,6 +948,14 @@ export const REASONS: Readonly<Record<string, ReasonEntry>> = {
     look: '`swarmop describe swarmcluster NAME`',
     fix: "see the SwarmCluster's conditions; re-checked automatically",
   },
+  TasksStarting: {
+    kind: 'ServiceAddresses',
+    shows: 'Ready=False',
+    meaning:
+      'fewer tasks of the replicated service hold their addresses than it asks for (up to the addresses listed): tasks are still being scheduled or starting',
+    look: '`docker service ps SERVICE`, `swarmop describe sa NAME`',
+    fix: TRANSIENT,
+  },
   TaskMoved: {
     kind: 'ServiceAddresses',
     shows: DRIFT,
