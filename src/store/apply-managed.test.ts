@@ -146,3 +146,23 @@ test('a bad document in a managed apply with prune writes nothing, prunes nothin
   assert.ok(await store.get('DockerHost', 'b'));
   assert.equal((await store.get('DockerHost', 'a'))!.spec.address, '10.0.0.1');
 });
+
+test('a default the store filled in is not a field someone set: a ConsulCluster shrunk from 3 to 2 servers gets bootstrapExpect 2, not the stale 3', async () => {
+  const store = setup();
+  const cc = (servers: string[]): Resource => ({
+    apiVersion: 'swarmop.io/v1alpha1',
+    kind: 'ConsulCluster',
+    metadata: { name: 'dc1' },
+    spec: { datacenter: 'dc1', image: 'hashicorp/consul:1.8.7', servers: servers.map((host) => ({ host, node: host })) },
+  });
+  for (const h of ['a', 'b', 'c']) await store.apply([host({}, { address: `10.0.0.1${h.charCodeAt(0) - 96}` }, h)], { fieldManager: 'ci' });
+  await store.apply([cc(['a', 'b', 'c'])], { fieldManager: 'ci' });
+  assert.equal((await store.get('ConsulCluster', 'dc1'))!.spec.bootstrapExpect, 3, 'defaulted to the server count');
+  await store.apply([cc(['a', 'b'])], { fieldManager: 'ci' });
+  const after = (await store.get('ConsulCluster', 'dc1'))!;
+  assert.deepEqual(
+    (after.spec.servers as { host: string }[]).map((x) => x.host),
+    ['a', 'b'],
+  );
+  assert.equal(after.spec.bootstrapExpect, 2);
+});

@@ -4,6 +4,7 @@
  * annotation and the manager beside it. Conflicts with another manager are returned, not thrown,
  * so one error can name every object.
  */
+import { applyDefaults } from '../crds/index.js';
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import type { StoredDoc } from './stored-document.js';
 import { parseJson } from './stored-document.js';
@@ -12,8 +13,11 @@ import {
   fieldConflicts,
   LAST_APPLIED_ANNOTATION,
   LAST_APPLIED_MANAGER_ANNOTATION,
+  leafPaths,
   threeWayMerge,
+  valueAt,
 } from './three-way-merge.js';
+import { sameJson } from './stored-document.js';
 
 export interface ManagedApplyOptions {
   /** Who applies (recorded in the annotation and the revisions). */
@@ -87,10 +91,36 @@ export function mergeForApply(manifest: Resource, stored: StoredDoc | undefined,
   ) as Record<string, string>;
   const metadata: ObjectMeta = { name: applied.metadata.name, annotations: { ...annotations, ...record } };
   if (Object.keys(labels).length > 0) metadata.labels = labels;
-  const spec = threeWayMerge(base?.spec, applied.spec, stored.spec ?? {}) as Record<string, unknown>;
+  const liveSpec = withoutDefaultsOf(last?.configuration, (stored.spec ?? {}) as Record<string, unknown>);
+  const spec = threeWayMerge(base?.spec, applied.spec, liveSpec) as Record<string, unknown>;
   return {
     doc: { apiVersion: applied.apiVersion, kind: applied.kind, metadata, spec },
     conflicts,
     ...(conflicts.length > 0 && last ? { conflictsWith: last.manager } : {}),
   };
+}
+
+/**
+ * The stored spec without the values the store only filled in as defaults of the last applied
+ * configuration (a ConsulCluster's bootstrapExpect = its server count): nobody set them, so the
+ * merge must not keep them when the manifest changes what they were derived from. A value that
+ * differs from that default was set by someone (a `patch`) and stays.
+ */
+function withoutDefaultsOf(lastApplied: Resource | undefined, liveSpec: Record<string, unknown>): Record<string, unknown> {
+  if (!lastApplied || lastApplied.spec === null || typeof lastApplied.spec !== 'object') return liveSpec;
+  let defaulted: unknown;
+  try {
+    defaulted = applyDefaults(structuredClone(lastApplied)).spec;
+  } catch {
+    return liveSpec;
+  }
+  const out = structuredClone(liveSpec);
+  for (const path of leafPaths(defaulted)) {
+    if (valueAt(lastApplied.spec, path) !== undefined) continue;
+    if (!sameJson(valueAt(out, path), valueAt(defaulted, path))) continue;
+    let parent: unknown = out;
+    for (const key of path.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[key];
+    if (parent && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[path.at(-1)!];
+  }
+  return out;
 }
