@@ -5,7 +5,7 @@
 #   int:  *.int.test.ts under src/, testing/ and hack/lib/ (real Consul agents and dockerd; the lab for lab suites)
 #   e2e:  e2e/*.spec.ts (the operator process on the lab)
 # With --exclusive only the files that need the lab to themselves (e2e specs, integration tests that
-# call labSkip, and files marked `swarmop-test: exclusive`); with --shared only the others.
+# call labSkip, and files marked `swarmop-test: exclusive`, e.g. those that rebuild dist/); with --shared only the others.
 # hack/test.sh runs the exclusive ones one after another and the shared ones beside them.
 # usage: hack/test-files.sh unit|int|e2e|all [--exclusive|--shared]
 set -o errexit -o nounset -o pipefail
@@ -17,7 +17,7 @@ is_exclusive() {
   case "$1" in
     e2e/*) return 0 ;;
     *.int.test.ts) grep -qE 'labSkip\(|swarmop-test: exclusive' "$1" ;;
-    *) return 1 ;;
+    *) grep -q 'swarmop-test: exclusive' "$1" ;;
   esac
 }
 list() {

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -47,82 +47,86 @@ function isElf(file: string): boolean {
 }
 
 let rootfs = '';
-before(async () => {
-  // The archive the package carries, (re)built as `npm pack` would; a no-op when up to date.
-  await run(join(ROOT, 'hack/helper-rootfs.sh'), [], { cwd: ROOT, timeout: 300_000 });
-  rootfs = mkdtempSync(join(tmpdir(), 'swarmop-rootfs-licences-'));
-  await run('tar', ['-xzf', join(ROOT, 'assets/nethelper-rootfs.tar.gz'), '-C', rootfs]);
-});
-after(() => {
-  if (rootfs) rmSync(rootfs, { recursive: true, force: true });
-});
+// swarmop-test: exclusive — it rebuilds dist/ (and the pack rebuilds assets/), which the lab suites run
+// from, so hack/test.sh runs it in the lab chain, one file at a time (hence one describe).
+describe('licences in the package and the helper root filesystem', { concurrency: false }, () => {
+  before(async () => {
+    // The archive the package carries, (re)built as `npm pack` would; a no-op when up to date.
+    await run(join(ROOT, 'hack/helper-rootfs.sh'), [], { cwd: ROOT, timeout: 300_000 });
+    rootfs = mkdtempSync(join(tmpdir(), 'swarmop-rootfs-licences-'));
+    await run('tar', ['-xzf', join(ROOT, 'assets/nethelper-rootfs.tar.gz'), '-C', rootfs]);
+  });
+  after(() => {
+    if (rootfs) rmSync(rootfs, { recursive: true, force: true });
+  });
 
-test('LICENSE holds the Apache-2.0 text that package.json names', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
-  assert.equal(pkg.license, 'Apache-2.0');
-  const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
-  assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
-  assert.match(text, /END OF TERMS AND CONDITIONS/);
-});
+  test('LICENSE holds the Apache-2.0 text that package.json names', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
+    assert.equal(pkg.license, 'Apache-2.0');
+    const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+    assert.match(text, /END OF TERMS AND CONDITIONS/);
+  });
 
-test("every binary and library in the helper's root filesystem has its Debian package's copyright file beside it", async () => {
-  const files = regularFiles(rootfs);
-  const shipped = files.filter((f) => !/^\/(usr\/share|etc)\//.test(f) && f !== '/THIRD_PARTY_NOTICES');
-  // The archive holds the helper's tools and their libraries, nothing else unaccounted for.
-  for (const name of ['ip', 'nsenter', 'setsid', 'dash', 'cat', 'sleep', 'arping', 'libc.so.6']) {
-    assert.ok(
-      shipped.some((f) => f.endsWith(`/${name}`)),
-      `${name} is in the root filesystem (found ${shipped.join(' ')})`,
-    );
-  }
-  const notices = readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8');
-  for (const f of shipped) {
-    assert.ok(isElf(join(rootfs, f)), `${f} is an ELF binary or library`);
-    const pkg = await debianPackageOf(f);
-    const copyright = join(rootfs, 'usr/share/doc', pkg, 'copyright');
-    assert.ok(
-      existsSync(copyright),
-      `${f} comes from ${pkg}, whose copyright file /usr/share/doc/${pkg}/copyright must be in the root filesystem`,
-    );
-    assert.equal(
-      readFileSync(copyright, 'utf8'),
-      readFileSync(`/usr/share/doc/${pkg}/copyright`, 'utf8'),
-      `${pkg}'s copyright file is Debian's`,
-    );
-    const { stdout } = await run('dpkg-query', ['-W', '-f=${Version} ${source:Package} ${source:Version}', pkg]);
-    const [version, source, sourceVersion] = stdout.trim().split(' ');
-    const line = notices.split('\n').find((l) => l.startsWith(`${pkg} `));
-    const end = line?.indexOf('): ') ?? -1;
-    assert.equal(
-      line?.slice(0, end + 1),
-      `${pkg} ${version} (source: ${source} ${sourceVersion})`,
-      `THIRD_PARTY_NOTICES names ${pkg}, its version and its source`,
-    );
-    assert.ok(
-      line
-        .slice(end + 3)
-        .split(' ')
-        .includes(f),
-      `THIRD_PARTY_NOTICES lists ${f} under ${pkg}`,
-    );
-  }
-});
+  test("every binary and library in the helper's root filesystem has its Debian package's copyright file beside it", async () => {
+    const files = regularFiles(rootfs);
+    const shipped = files.filter((f) => !/^\/(usr\/share|etc)\//.test(f) && f !== '/THIRD_PARTY_NOTICES');
+    // The archive holds the helper's tools and their libraries, nothing else unaccounted for.
+    for (const name of ['ip', 'nsenter', 'setsid', 'dash', 'cat', 'sleep', 'arping', 'libc.so.6']) {
+      assert.ok(
+        shipped.some((f) => f.endsWith(`/${name}`)),
+        `${name} is in the root filesystem (found ${shipped.join(' ')})`,
+      );
+    }
+    const notices = readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8');
+    for (const f of shipped) {
+      assert.ok(isElf(join(rootfs, f)), `${f} is an ELF binary or library`);
+      const pkg = await debianPackageOf(f);
+      const copyright = join(rootfs, 'usr/share/doc', pkg, 'copyright');
+      assert.ok(
+        existsSync(copyright),
+        `${f} comes from ${pkg}, whose copyright file /usr/share/doc/${pkg}/copyright must be in the root filesystem`,
+      );
+      assert.equal(
+        readFileSync(copyright, 'utf8'),
+        readFileSync(`/usr/share/doc/${pkg}/copyright`, 'utf8'),
+        `${pkg}'s copyright file is Debian's`,
+      );
+      const { stdout } = await run('dpkg-query', ['-W', '-f=${Version} ${source:Package} ${source:Version}', pkg]);
+      const [version, source, sourceVersion] = stdout.trim().split(' ');
+      const line = notices.split('\n').find((l) => l.startsWith(`${pkg} `));
+      const end = line?.indexOf('): ') ?? -1;
+      assert.equal(
+        line?.slice(0, end + 1),
+        `${pkg} ${version} (source: ${source} ${sourceVersion})`,
+        `THIRD_PARTY_NOTICES names ${pkg}, its version and its source`,
+      );
+      assert.ok(
+        line
+          .slice(end + 3)
+          .split(' ')
+          .includes(f),
+        `THIRD_PARTY_NOTICES lists ${f} under ${pkg}`,
+      );
+    }
+  });
 
-test('the licence texts the copyright files refer to are in the root filesystem too', () => {
-  const docs = regularFiles(rootfs).filter((f) => f.startsWith('/usr/share/doc/') && f.endsWith('/copyright'));
-  assert.ok(docs.length > 0);
-  const referred = new Set(
-    docs.flatMap((f) => readFileSync(join(rootfs, f), 'utf8').match(/\/usr\/share\/common-licenses\/[A-Za-z0-9+.-]*[A-Za-z0-9+]/g) ?? []),
-  );
-  assert.ok(referred.has('/usr/share/common-licenses/GPL-2'), 'iproute2 and util-linux name the GPL-2');
-  for (const lic of referred) {
-    if (existsSync(lic)) assert.ok(existsSync(join(rootfs, lic)), `${lic} is in the root filesystem`);
-  }
-});
+  test('the licence texts the copyright files refer to are in the root filesystem too', () => {
+    const docs = regularFiles(rootfs).filter((f) => f.startsWith('/usr/share/doc/') && f.endsWith('/copyright'));
+    assert.ok(docs.length > 0);
+    const referred = new Set(
+      docs.flatMap((f) => readFileSync(join(rootfs, f), 'utf8').match(/\/usr\/share\/common-licenses\/[A-Za-z0-9+.-]*[A-Za-z0-9+]/g) ?? []),
+    );
+    assert.ok(referred.has('/usr/share/common-licenses/GPL-2'), 'iproute2 and util-linux name the GPL-2');
+    for (const lic of referred) {
+      if (existsSync(lic)) assert.ok(existsSync(join(rootfs, lic)), `${lic} is in the root filesystem`);
+    }
+  });
 
-test('THIRD_PARTY_NOTICES beside the archive, which the npm package carries, is the one inside it', () => {
-  const notices = readFileSync(join(ROOT, 'assets/THIRD_PARTY_NOTICES'), 'utf8');
-  assert.equal(notices, readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8'));
-  assert.match(notices, /apt-get source <source package>=<source version>/);
-  assert.match(notices, /^libc6 \S+ \(source: glibc \S+\): /m);
+  test('THIRD_PARTY_NOTICES beside the archive, which the npm package carries, is the one inside it', () => {
+    const notices = readFileSync(join(ROOT, 'assets/THIRD_PARTY_NOTICES'), 'utf8');
+    assert.equal(notices, readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8'));
+    assert.match(notices, /apt-get source <source package>=<source version>/);
+    assert.match(notices, /^libc6 \S+ \(source: glibc \S+\): /m);
+  });
 });
