@@ -449,6 +449,7 @@ test('api-resources lists every kind; completion scripts parse and complete comm
     ['consulclusters', 'cc', 'swarmop.io/v1alpha1', 'false', 'ConsulCluster'],
     ['swarmclusters', 'sc', 'swarmop.io/v1alpha1', 'false', 'SwarmCluster'],
     ['staticipattachments', 'sia', 'swarmop.io/v1alpha1', 'false', 'StaticIPAttachment'],
+    ['serviceaddresses', 'sa,svcaddr', 'swarmop.io/v1alpha1', 'false', 'ServiceAddresses'],
   ]);
   const bash = await run(prefix, ['completion', 'bash']);
   assert.equal(bash.code, 0);

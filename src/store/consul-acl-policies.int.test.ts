@@ -26,6 +26,7 @@ const MANIFEST: Record<string, string> = {
   consulclusters: 'manifests/10-consulcluster.yaml',
   swarmclusters: 'manifests/20-swarmcluster.yaml',
   staticipattachments: 'manifests/30-staticipattachments.yaml',
+  serviceaddresses: 'examples/serviceaddresses.yaml',
 };
 /** A document of each kind from those manifests. */
 const SAMPLE: Record<string, string> = {
@@ -33,6 +34,7 @@ const SAMPLE: Record<string, string> = {
   consulclusters: 'datacenter',
   swarmclusters: 'swarm',
   staticipattachments: 'ubuntu114',
+  serviceaddresses: 'web',
 };
 
 const forbidden = (e: unknown): boolean => isSwarmopError(e, 'Forbidden');
