@@ -17,13 +17,19 @@ export interface StoredShape {
   spec: unknown;
 }
 
+const APPLY_RECORD = new Set(['swarmop.io/last-applied-configuration', 'swarmop.io/last-applied-manager']);
+
 export function storedShape(value: unknown): StoredShape {
   const v = isRecord(value) ? value : {};
   const m = isRecord(v.metadata) ? v.metadata : {};
   const metadata: StoredShape['metadata'] = { name: m.name };
   // An empty map and no map mean the same (Kubernetes' omitempty); the store keeps neither.
   if (m.labels !== undefined && !isEmptyMap(m.labels)) metadata.labels = m.labels;
-  if (m.annotations !== undefined && !isEmptyMap(m.annotations)) metadata.annotations = m.annotations;
+  // apply's own record of what it applied (three-way apply) is bookkeeping, not the document's.
+  const annotations = isRecord(m.annotations)
+    ? Object.fromEntries(Object.entries(m.annotations).filter(([k]) => !APPLY_RECORD.has(k)))
+    : m.annotations;
+  if (annotations !== undefined && !isEmptyMap(annotations)) metadata.annotations = annotations;
   return { apiVersion: v.apiVersion, kind: v.kind, metadata, spec: v.spec };
 }
 
