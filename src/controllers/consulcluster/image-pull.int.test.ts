@@ -13,7 +13,7 @@ import { recordingContext } from '../../../testing/util/reconcile-context.js';
 import { CLUSTER_LABEL } from './labels.js';
 import { ConsulClusterReconciler } from './reconciler.js';
 
-const IMAGE = 'swarmop-test/no-such-consul:0.0.0';
+const IMAGE = 'swarmop-test/no-such-consul:missing';
 
 describe('ConsulCluster with an image that cannot be pulled', () => {
   let engine: DockerEngineHandle;
