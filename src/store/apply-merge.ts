@@ -7,7 +7,7 @@
 import { applyDefaults } from '../crds/index.js';
 import type { ObjectMeta, Resource } from '../crds/meta.js';
 import type { StoredDoc } from './stored-document.js';
-import { parseJson } from './stored-document.js';
+import { parseJson, sameJson } from './stored-document.js';
 import {
   DEFAULT_FIELD_MANAGER,
   fieldConflicts,
@@ -17,7 +17,6 @@ import {
   threeWayMerge,
   valueAt,
 } from './three-way-merge.js';
-import { sameJson } from './stored-document.js';
 
 export interface ManagedApplyOptions {
   /** Who applies (recorded in the annotation and the revisions). */
