@@ -2,7 +2,7 @@
  * Schema pieces shared by every kind: metadata, conditions, the envelope (apiVersion, kind,
  * metadata, spec, status), and small builders so each kind file reads as data.
  */
-import { API_VERSION } from './meta.js';
+import { API_VERSION, LAST_APPLIED_ANNOTATION, LAST_APPLIED_MANAGER_ANNOTATION } from './meta.js';
 import type { JsonSchemaObject } from './json-schema.js';
 
 export function str(description: string, extra: Omit<JsonSchemaObject, 'type' | 'description'> = {}): JsonSchemaObject {
@@ -57,7 +57,21 @@ export const metadataSchema: JsonSchemaObject = obj(
       format: 'dns-label',
     }),
     labels: stringMap('Key/value pairs used to select objects (`get -l key=value`).', 'label-value', 63),
-    annotations: stringMap('Key/value pairs of non-identifying information for tools and people.', '', 65536),
+    annotations: {
+      ...stringMap(
+        'Key/value pairs of non-identifying information for tools and people (at most 66 including the two that apply records, each value at most 65536 characters).',
+        '',
+        65536,
+      ),
+      // Apply's records on top of the user's 64; the configuration is bounded by the document limit.
+      maxProperties: 66,
+      properties: {
+        [LAST_APPLIED_ANNOTATION]: str(
+          'The manifest `swarmop apply` last wrote, as JSON (set by apply; see `swarmop apply view-last-applied`).',
+        ),
+        [LAST_APPLIED_MANAGER_ANNOTATION]: str('The field manager of that apply (set by apply).', { maxLength: 128 }),
+      },
+    },
     uid: str('Unique id of the object, set by the system at creation.', { maxLength: 64 }),
     generation: int('Sequence number of the spec, set by the system; increases only when the spec changes.', { minimum: 0 }),
     resourceVersion: str("Consul ModifyIndex of the object's spec key, set by the system; every write is compare-and-set on it.", {

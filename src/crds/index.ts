@@ -7,6 +7,7 @@ export { formatManifestError, type ManifestError } from './manifest-error.js';
 export { parseManifestText, parseManifestBytes, MAX_DOCUMENT_BYTES, MAX_DEPTH, type ParsedDocument } from './parse-manifest.js';
 export {
   validateDocuments,
+  type ValidateDocumentsOptions,
   validateResource,
   validateStatus,
   applyDefaults,

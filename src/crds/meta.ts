@@ -5,6 +5,14 @@
 export const API_GROUP = 'swarmop.io';
 export const API_VERSION = 'swarmop.io/v1alpha1';
 
+/**
+ * Apply's record of the manifest it last wrote, and who wrote it (store/apply-merge.ts). Part of
+ * the metadata schema because they are not the user's: bounded by the document limit, not by the
+ * per-annotation one, and not counted in the user's 64 annotations.
+ */
+export const LAST_APPLIED_ANNOTATION = 'swarmop.io/last-applied-configuration';
+export const LAST_APPLIED_MANAGER_ANNOTATION = 'swarmop.io/last-applied-manager';
+
 export interface ObjectMeta {
   name: string;
   labels?: Record<string, string>;

@@ -93,7 +93,20 @@ function forApply(r: Resource): Resource {
   return { apiVersion: r.apiVersion, kind: r.kind, metadata, spec: r.spec };
 }
 
-export function validateDocuments(docs: readonly ParsedDocument[]): { resources: Resource[]; errors: ManifestError[] } {
+export interface ValidateDocumentsOptions {
+  /**
+   * What the store will hold for a valid document, when that is more than the document: apply
+   * adds its last-applied record. The size limit is checked on it, so the refusal has a position.
+   */
+  storedForm?: (written: unknown) => Resource;
+  /** Why the stored form is larger, for the size error (e.g. "counting apply's last-applied record"). */
+  storedFormNote?: string;
+}
+
+export function validateDocuments(
+  docs: readonly ParsedDocument[],
+  options: ValidateDocumentsOptions = {},
+): { resources: Resource[]; errors: ManifestError[] } {
   const perDoc: ManifestError[][] = docs.map(() => []);
   const resources: (Resource | undefined)[] = [];
   const place = (doc: ParsedDocument, path: FieldPath, message: string, atKey = false): ManifestError => {
@@ -105,13 +118,15 @@ export function validateDocuments(docs: readonly ParsedDocument[]): { resources:
     const r = validator().check(doc.value);
     for (const e of r.errors) perDoc[i]?.push(place(doc, e.path, e.message, e.atKey));
     const resource = r.resource ? forApply(r.resource) : undefined;
-    const stored = resource ? storedSize(resource) : 0;
+    const storedForm = resource && options.storedForm && r.errors.length === 0 ? options.storedForm(doc.value) : resource;
+    const stored = storedForm ? storedSize(storedForm) : 0;
     if (stored > MAX_STORED_DOCUMENT_BYTES) {
+      const note = storedForm !== resource && options.storedFormNote ? `, ${options.storedFormNote}` : '';
       perDoc[i]?.push(
         place(
           doc,
           [],
-          `document is ${stored} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`,
+          `document is ${stored} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)${note}`,
         ),
       );
       resources.push(undefined);

@@ -14,7 +14,7 @@ import type { StoreContext } from './store-context.js';
 import { mergeForApply, type ManagedApplyOptions } from './apply-merge.js';
 import { planPrune, type PruneSelection } from './apply-prune.js';
 import { changeSummary, revisionWrite } from './revisions.js';
-import { objectKey, revisionsKey, sectionPrefix } from './store-keys.js';
+import { objectKey, revisionsKey, revisionsPrefix, sectionPrefix } from './store-keys.js';
 import { parseStoredLoosely, sameJson, serialize, userMeta, type StoredDoc } from './stored-document.js';
 
 /** `pruned`: deleted by apply --prune; `terminating`: pruned, but its finalizers run first. */
@@ -91,7 +91,10 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
           'apply them with --force-conflicts to take them over',
       );
     }
-    incoming = validateForApply(merged.map((m) => m.doc));
+    incoming = validateForApply(
+      merged.map((m) => m.doc),
+      ", counting apply's last-applied record and the fields kept from the stored object",
+    );
     incoming.forEach((r, i) => {
       const expected = merged[i]?.raw.metadata.resourceVersion;
       if (expected !== undefined) r.metadata.resourceVersion = expected;
@@ -164,7 +167,13 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
     });
   }
   // The revisions of every changed spec, written in the same all-or-nothing batches as the objects.
-  const revPairs = await Promise.all(revisionsFor.map((v) => ctx.kv.get(revisionsKey(ctx.prefix, v.kind, v.name))));
+  const revisions = await readKeys(
+    ctx,
+    revisionsFor,
+    (kind) => revisionsPrefix(ctx.prefix, kind),
+    (kind, name) => revisionsKey(ctx.prefix, kind, name),
+  );
+  const revPairs = revisionsFor.map((v) => revisions.get(revisionsKey(ctx.prefix, v.kind, v.name)));
   revisionsFor.forEach((v, i) => {
     const entry = { revision: v.generation, time: now, manager, change: changeSummary(v.before, v.after), spec: v.after };
     const rw = revisionWrite(ctx, v.kind, v.name, revPairs[i], entry);
@@ -190,7 +199,7 @@ export async function planApply(ctx: StoreContext, resources: readonly Resource[
  * Validates and defaults every document (status dropped: it is never applied), refusing
  * documents too large for one transaction and duplicates; one Invalid error lists all problems.
  */
-export function validateForApply(resources: readonly Resource[]): Resource[] {
+export function validateForApply(resources: readonly Resource[], sizeNote = ''): Resource[] {
   const errors: string[] = [];
   const seen = new Set<string>();
   const valid: Resource[] = [];
@@ -206,7 +215,7 @@ export function validateForApply(resources: readonly Resource[]): Resource[] {
     const size = storedSize(res.resource);
     if (size > MAX_STORED_DOCUMENT_BYTES) {
       errors.push(
-        `${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)`,
+        `${label}: document is ${size} bytes as stored JSON, more than ${MAX_STORED_DOCUMENT_BYTES} bytes (what one Consul transaction can carry)${sizeNote}`,
       );
       return;
     }
@@ -222,14 +231,33 @@ export function validateForApply(resources: readonly Resource[]): Resource[] {
 }
 
 async function readCurrent(ctx: StoreContext, resources: readonly Resource[]): Promise<Map<string, KvPair>> {
-  const current = new Map<string, KvPair>();
-  if (resources.length > LIST_READ_THRESHOLD) {
-    const kinds = [...new Set(resources.map((r) => r.kind))];
-    const lists = await Promise.all(kinds.map((k) => ctx.kv.list(sectionPrefix(ctx.prefix, 'objects', k))));
-    for (const l of lists) for (const p of l.pairs) current.set(p.key, p);
+  return readKeys(
+    ctx,
+    resources,
+    (kind) => sectionPrefix(ctx.prefix, 'objects', kind),
+    (kind, name) => objectKey(ctx.prefix, kind, name),
+  );
+}
+
+/**
+ * Reads one key per object: one GET each for a few, one list per kind for many. Hundreds of GETs
+ * at once would open as many connections, and Consul resets a client address past 200
+ * (limits.http_max_conns_per_client), also the operator's, which shares the address.
+ */
+async function readKeys(
+  ctx: StoreContext,
+  refs: readonly { kind: string; metadata?: { name: string }; name?: string }[],
+  kindPrefix: (kind: string) => string,
+  keyOf: (kind: string, name: string) => string,
+): Promise<Map<string, KvPair>> {
+  const found = new Map<string, KvPair>();
+  if (refs.length > LIST_READ_THRESHOLD) {
+    const kinds = [...new Set(refs.map((r) => r.kind))];
+    const lists = await Promise.all(kinds.map((k) => ctx.kv.list(kindPrefix(k))));
+    for (const l of lists) for (const p of l.pairs) found.set(p.key, p);
   } else {
-    const pairs = await Promise.all(resources.map((r) => ctx.kv.get(objectKey(ctx.prefix, r.kind, r.metadata.name))));
-    for (const p of pairs) if (p) current.set(p.key, p);
+    const pairs = await Promise.all(refs.map((r) => ctx.kv.get(keyOf(r.kind, r.name ?? r.metadata!.name))));
+    for (const p of pairs) if (p) found.set(p.key, p);
   }
-  return current;
+  return found;
 }

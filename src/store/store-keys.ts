@@ -53,7 +53,11 @@ export function eventsKey(prefix: string, kind: string, name: string): string {
 
 /** Outside KeySection on purpose: parseKey (and so every listing decoder) skips revisions keys. */
 export function revisionsKey(prefix: string, kind: string, name: string): string {
-  return `${prefix}revisions/${pluralOf(kind)}/${name}`;
+  return `${revisionsPrefix(prefix, kind)}${name}`;
+}
+
+export function revisionsPrefix(prefix: string, kind: string): string {
+  return `${prefix}revisions/${pluralOf(kind)}/`;
 }
 
 export function leaderKey(prefix: string): string {

@@ -12,10 +12,10 @@
  * the last manager next to it (`swarmop.io/last-applied-manager`) and reports a conflict when a
  * manifest would change a field another manager applied (see fieldConflicts).
  */
+import { LAST_APPLIED_ANNOTATION, LAST_APPLIED_MANAGER_ANNOTATION } from '../crds/meta.js';
 import { sameJson } from './stored-document.js';
 
-export const LAST_APPLIED_ANNOTATION = 'swarmop.io/last-applied-configuration';
-export const LAST_APPLIED_MANAGER_ANNOTATION = 'swarmop.io/last-applied-manager';
+export { LAST_APPLIED_ANNOTATION, LAST_APPLIED_MANAGER_ANNOTATION };
 /** The manager of the CLI's apply when --field-manager is not given. */
 export const DEFAULT_FIELD_MANAGER = 'swarmop';
 

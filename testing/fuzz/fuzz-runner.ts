@@ -98,7 +98,7 @@ export class FuzzRunner {
 
   async runCase(c: FuzzCase): Promise<CaseResult> {
     const failures: string[] = [];
-    const seen = { sizeRefusal: false };
+    const seen = { sizeRefusal: false, refusal: '' };
     let cli: Outcome;
     try {
       cli = await this.#viaCli(c, failures, seen);
@@ -114,15 +114,17 @@ export class FuzzRunner {
         failures.push(`store path threw: ${errorText(err)}`);
         store = 'failed';
       }
-      // The CLI measures the YAML text against the 512 KiB limit, the store only sees objects, so a
-      // size refusal by the CLI may be stored by a direct caller; any other disagreement is a bug.
+      // The CLI measures the YAML text against the 512 KiB limit and apply counts its last-applied
+      // record (ResourceStore.apply without a field manager keeps none), so a size refusal by the
+      // CLI may be stored by a direct caller; any other disagreement is a bug.
       const agree = (cli === 'accepted') === (store === 'accepted') || (cli === 'rejected' && seen.sizeRefusal);
-      if (cli !== 'failed' && store !== 'failed' && !agree) failures.push(`the CLI ${cli} what ResourceStore.apply ${store}`);
+      if (cli !== 'failed' && store !== 'failed' && !agree)
+        failures.push(`the CLI ${cli} what ResourceStore.apply ${store}${seen.refusal ? `: ${seen.refusal}` : ''}`);
     }
     return { id: c.id, mutator: c.mutator, cli, store, failures };
   }
 
-  async #viaCli(c: FuzzCase, failures: string[], seen: { sizeRefusal: boolean }): Promise<Outcome> {
+  async #viaCli(c: FuzzCase, failures: string[], seen: { sizeRefusal: boolean; refusal: string }): Promise<Outcome> {
     const prefix = `${this.#o.rootPrefix}cli/${c.id}/`;
     const run = async (argv: string[], stdin?: Uint8Array) => {
       const io = captureIo({
@@ -139,7 +141,8 @@ export class FuzzRunner {
     const left = await this.#keys(prefix);
 
     if (applied.code === 2) {
-      seen.sizeRefusal = / bytes, more than \d+ bytes/.test(applied.err);
+      seen.sizeRefusal = / bytes(?: as stored JSON)?, more than \d+ bytes/.test(applied.err);
+      seen.refusal = firstLines(applied.err);
       if (left.length > 0) failures.push(`refused apply left ${left.length} keys (e.g. ${left[0]})`);
       const empty = /no objects passed/.test(applied.err) && (expectedFromBytes(c.bytes)?.length ?? -1) === 0;
       if (!empty) {

@@ -68,11 +68,11 @@ test(
       0,
       `${failures.length} failing cases (seed ${seed}); first: ${JSON.stringify(failures.slice(0, 3), null, 1)}`,
     );
-    const leftovers = await kv.list(`fuzz-${seed}/`);
-    assert.ok(
-      leftovers.pairs.every((p) => /\/objects\//.test(p.key)),
-      'only objects keys were written',
-    );
+    // Key names only: the values (objects with their last-applied records) run to tens of MiB.
+    const answer = await fetch(`http://${agent.address}/v1/kv/fuzz-${seed}/?keys`);
+    const leftovers = answer.status === 404 ? [] : ((await answer.json()) as string[]);
+    const others = leftovers.filter((key) => !/\/(objects|revisions)\//.test(key));
+    assert.deepEqual(others.slice(0, 5), [], 'only objects keys and their revisions were written');
   },
 );
 

@@ -5,7 +5,7 @@
  * ('either' when the mutation may or may not keep the document valid).
  */
 import { stringify } from 'yaml';
-import { MAX_DEPTH, MAX_DOCUMENT_BYTES } from '../../src/crds/index.js';
+import { MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_STORED_DOCUMENT_BYTES } from '../../src/crds/index.js';
 import { allPaths, deleteAt, getAt, isRecord, setAt, type JsonPath } from './json-paths.js';
 import { NAME_FIELDS, SHELL_PAYLOADS } from './name-fields.js';
 import type { Rng } from './rng.js';
@@ -350,8 +350,11 @@ const documentSize: Mutator = {
     for (let i = 0, left = target; left > 0 && i < 64; i++, left -= perValue)
       annotations[`a${i}`] = annotationText(rng, Math.min(perValue, left));
     doc.metadata!.annotations = annotations;
-    // Over the document limit: must be refused with a position; below: stored, or refused the same way.
-    const expect = target > MAX_DOCUMENT_BYTES ? 'reject' : target <= 60_000 ? 'accept' : 'either';
+    // Over the document limit: must be refused with a position. Apply also stores a copy of the
+    // manifest as an escaped JSON string (its last-applied record), at most twice the JSON again:
+    // a document that fits three times over must be stored; between, stored or refused with a position.
+    const json = Buffer.byteLength(JSON.stringify(doc), 'utf8');
+    const expect = target > MAX_DOCUMENT_BYTES ? 'reject' : 3 * json + 4096 <= MAX_STORED_DOCUMENT_BYTES ? 'accept' : 'either';
     return objectCase(rng, [doc], expect, `annotations totalling ${target} characters`);
   },
 };

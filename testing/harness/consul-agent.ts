@@ -33,6 +33,8 @@ export interface ConsulAgentOptions {
   logLevel?: string;
   /** -datacenter (Consul's default dc1), e.g. to federate two agents over the WAN. */
   datacenter?: string;
+  /** limits.http_max_conns_per_client (Consul's default 200): how many connections one address may hold. */
+  maxConnsPerClient?: number;
 }
 
 export interface ConsulAgentHandle {
@@ -118,6 +120,7 @@ function argsFor(opts: ConsulAgentOptions, ports: Ports, dataDir: string, master
     '-log-level',
     opts.logLevel ?? 'warn',
     ...(opts.datacenter ? ['-datacenter', opts.datacenter] : []),
+    ...(opts.maxConnsPerClient ? ['-hcl', `limits { http_max_conns_per_client = ${opts.maxConnsPerClient} }`] : []),
     '-hcl',
     hclFor(opts, masterToken),
   ];

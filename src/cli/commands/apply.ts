@@ -9,7 +9,7 @@
 import { Option, type Command } from 'commander';
 import { action, type CliContext } from '../program/cli-context.js';
 import { collect, loadManifestSet } from '../manifests/load-manifests.js';
-import { applyResources, parseDryRun, type PruneSet } from '../manifests/apply-resources.js';
+import { applyResources, applyValidation, parseDryRun, type PruneSet } from '../manifests/apply-resources.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { SwarmopError } from '../../errors.js';
 import { watchAndApply } from '../watch/apply-watch.js';
@@ -95,7 +95,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
             '--prune needs --applyset NAME or -l SELECTOR (or --watch): it never deletes objects outside a set',
           );
         }
-        const loaded = await loadManifestSet(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
+        const loaded = await loadManifestSet(opts.filename, {
+          io: ctx.io,
+          recursive: opts.recursive ?? false,
+          validate: applyValidation(settings),
+        });
         await applyResources(ctx, loaded, { ...settings, ...(pruneSet ? { prune: pruneSet } : {}) });
         return ExitCode.Ok;
       }),

@@ -9,7 +9,7 @@ import { action, type CliContext } from '../program/cli-context.js';
 import { ExitCode } from '../program/exit-codes.js';
 import { refOf } from '../resources/kind-lookup.js';
 import { collect, loadManifestSet } from '../manifests/load-manifests.js';
-import { pruneSelection, withApplysetLabel } from '../manifests/apply-resources.js';
+import { applyValidation, pruneSelection, withApplysetLabel } from '../manifests/apply-resources.js';
 import { applyDiff } from '../output/spec-diff.js';
 import { DEFAULT_FIELD_MANAGER } from '../../store/three-way-merge.js';
 
@@ -38,7 +38,14 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .option('-l, --selector <selector>', 'with --prune: the set is the objects matching this label selector')
     .action(
       action(ctx, async (opts: DiffOptions) => {
-        const loaded = await loadManifestSet(opts.filename, { io: ctx.io, recursive: opts.recursive ?? false });
+        const loaded = await loadManifestSet(opts.filename, {
+          io: ctx.io,
+          recursive: opts.recursive ?? false,
+          validate: applyValidation({
+            fieldManager: opts.fieldManager,
+            ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}),
+          }),
+        });
         const prune = opts.prune
           ? pruneSelection({
               ...(opts.applyset !== undefined ? { applyset: opts.applyset } : {}),

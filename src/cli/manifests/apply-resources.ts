@@ -9,6 +9,9 @@ import { checkAcrossDocuments } from './manifest-checks.js';
 import type { Resource } from '../../crds/meta.js';
 import type { ApplyOptions, ApplyResult, PruneSelection } from '../../store/resource-store.js';
 import { isSwarmopError, SwarmopError } from '../../errors.js';
+import type { ValidateDocumentsOptions } from '../../crds/index.js';
+import { mergeForApply } from '../../store/apply-merge.js';
+import { asWritten } from './load-manifests.js';
 
 export type DryRun = 'none' | 'client' | 'server';
 
@@ -69,6 +72,26 @@ export function withApplysetLabel(resources: readonly Resource[], applyset: stri
     throw new SwarmopError('Invalid', `--applyset "${applyset}": use 1-63 letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
   }
   return resources.map((r) => ({ ...r, metadata: { ...r.metadata, labels: { ...r.metadata.labels, [APPLYSET_LABEL]: applyset } } }));
+}
+
+/**
+ * Validation for apply: a document is checked at the size it will be stored with, its
+ * last-applied record included (a copy of the manifest, as kubectl keeps it), so a manifest too
+ * large for that is refused at its position in the file rather than by the store.
+ */
+export function applyValidation(settings: Pick<ApplySettings, 'fieldManager' | 'applyset'>): ValidateDocumentsOptions {
+  checkFieldManager(settings.fieldManager);
+  return {
+    storedForm: (value) => mergeForApply(withApplysetLabel([asWritten(value)], settings.applyset)[0]!, undefined, { manager: settings.fieldManager }).doc,
+    storedFormNote: "counting apply's last-applied record (a copy of the manifest in the swarmop.io/last-applied-configuration annotation)",
+  };
+}
+
+/** A field manager name is recorded in every object it applies: printable, 1-128 characters (as kubectl's). */
+export function checkFieldManager(name: string): void {
+  if (name.length === 0 || name.length > 128 || !/^[\x21-\x7e]+$/.test(name)) {
+    throw new SwarmopError('Invalid', `--field-manager "${name.slice(0, 140)}": use 1-128 printable ASCII characters without spaces`);
+  }
 }
 
 function storeOptions(settings: ApplySettings, dryRun: boolean): ApplyOptions {

@@ -2,7 +2,14 @@
  * Reads, parses and validates every `-f` source before anything is written: either all documents
  * are valid resources, or the result carries every error (formatted `file:line:col: path: reason`).
  */
-import { formatManifestError, parseManifestBytes, validateDocuments, type ManifestError, type ParsedDocument } from '../../crds/index.js';
+import {
+  formatManifestError,
+  parseManifestBytes,
+  validateDocuments,
+  type ManifestError,
+  type ParsedDocument,
+  type ValidateDocumentsOptions,
+} from '../../crds/index.js';
 import type { Resource } from '../../crds/meta.js';
 import { SwarmopError } from '../../errors.js';
 import type { CliIo } from '../program/cli-io.js';
@@ -20,7 +27,7 @@ export interface LoadedManifests {
 }
 
 /** A valid document as written, with what apply reads of its metadata (no system fields). */
-function asWritten(value: unknown): Resource {
+export function asWritten(value: unknown): Resource {
   const v = value as Resource;
   const metadata: Resource['metadata'] = { name: v.metadata.name };
   if (v.metadata.labels !== undefined) metadata.labels = v.metadata.labels;
@@ -28,7 +35,7 @@ function asWritten(value: unknown): Resource {
   return { apiVersion: v.apiVersion, kind: v.kind, metadata, spec: v.spec };
 }
 
-export function validateSources(sources: readonly ManifestSource[]): LoadedManifests {
+export function validateSources(sources: readonly ManifestSource[], options: ValidateDocumentsOptions = {}): LoadedManifests {
   const errors: ManifestError[] = [];
   const documents: ParsedDocument[] = [];
   for (const s of sources) {
@@ -36,7 +43,7 @@ export function validateSources(sources: readonly ManifestSource[]): LoadedManif
     documents.push(...parsed.documents);
     errors.push(...parsed.errors);
   }
-  const validated = validateDocuments(documents);
+  const validated = validateDocuments(documents, options);
   errors.push(...validated.errors);
   if (errors.length > 0) return { resources: [], written: [], errors: errors.map(formatManifestError) };
   // Without errors every (non-empty) document is one resource, in order.
@@ -50,9 +57,12 @@ export async function loadManifests(files: readonly string[], options: { io: Cli
 }
 
 /** loadManifests, with the documents as written too (for apply). */
-export async function loadManifestSet(files: readonly string[], options: { io: CliIo; recursive: boolean }): Promise<Omit<LoadedManifests, 'errors'>> {
+export async function loadManifestSet(
+  files: readonly string[],
+  options: { io: CliIo; recursive: boolean; validate?: ValidateDocumentsOptions },
+): Promise<Omit<LoadedManifests, 'errors'>> {
   const sources = await readManifestSources(files, { cwd: options.io.cwd, recursive: options.recursive, readStdin: options.io.readStdin });
-  const { resources, written, errors } = validateSources(sources);
+  const { resources, written, errors } = validateSources(sources, options.validate);
   if (errors.length > 0) {
     throw new SwarmopError('Invalid', `${errors.length} error${errors.length === 1 ? '' : 's'} in the manifests; nothing was written`, {
       details: errors,

@@ -123,7 +123,8 @@ export function consulInput(globals: GlobalOptions, env: CliIo['env']) {
 
 export const openConsulStore: OpenStore = (globals, env) => {
   const connection = consulConnection(consulInput(globals, env));
-  const kv = new ConsulKv(consulKvOptions(connection));
+  // A command needs few connections; the operator on the same address shares Consul's 200.
+  const kv = new ConsulKv(consulKvOptions(connection, { maxSockets: 16 }));
   const warning = unverifiedTlsWarning(connection);
   const store = new ResourceStore({ kv, prefix: globals.prefix, revisionLimit: revisionLimitFrom(env) });
   return { kv, store, prefix: globals.prefix, close: () => kv.close(), ...(warning ? { warnings: [warning] } : {}) };

@@ -13,7 +13,14 @@ import type { CliContext } from '../program/cli-context.js';
 import { listManifestFiles, type ManifestSource } from '../manifests/manifest-sources.js';
 import { validateSources } from '../manifests/load-manifests.js';
 import { refOf } from '../resources/kind-lookup.js';
-import { applyResources, dryRunSuffix, type ApplySettings, type DryRun, type PruneSet } from '../manifests/apply-resources.js';
+import {
+  applyResources,
+  applyValidation,
+  dryRunSuffix,
+  type ApplySettings,
+  type DryRun,
+  type PruneSet,
+} from '../manifests/apply-resources.js';
 
 export interface WatchApplyOptions {
   paths: readonly string[];
@@ -87,7 +94,7 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     const all: string[] = [];
     for (const p of options.paths)
       all.push(...(await listManifestFiles(p, { cwd: io.cwd, recursive: options.recursive })).map((f) => path.resolve(io.cwd, f)));
-    const loaded = validateSources(await readSources(all));
+    const loaded = validateSources(await readSources(all), applyValidation(settings()));
     if (loaded.errors.length > 0) {
       for (const e of loaded.errors) io.stderr(`${e}\n`);
       io.stderr(`error: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'} in the manifests; nothing applied\n`);
@@ -100,7 +107,7 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     if (options.pruneSet) return applySet();
     if (files.length === 0) return;
     // Validated one file at a time so each resource stays tied to the file that declares it.
-    const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s]) }));
+    const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s], applyValidation(settings())) }));
     const errors = perFile.flatMap((p) => p.errors);
     if (errors.length > 0) {
       for (const e of errors) io.stderr(`${e}\n`);
