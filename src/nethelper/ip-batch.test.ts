@@ -7,8 +7,13 @@ import { vethNames } from '../controllers/staticipattachment/desired.js';
 import { applyProgram } from '../controllers/staticipattachment/execute.js';
 
 const show = (cmds: HelperCommand[]) => cmds.map((c) => `${c.mode} ${c.argv.join(' ')}${c.stdin ? ` <<< ${c.stdin.join(' ; ')}` : ''}`);
-const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
-const may = (...argv: string[]): HelperCommand => ({ mode: 'may', argv });
+import { containerNetns, HOST_NETNS, toHelperCommand, type NetCommand } from './net-command.js';
+
+/** `ip ARGS` on the host, or with `in: FILE` in a container's namespace; `exec` for another program. */
+const must = (...ip: string[]): NetCommand => ({ mode: 'must', netns: HOST_NETNS, ip });
+const may = (...ip: string[]): NetCommand => ({ mode: 'may', netns: HOST_NETNS, ip });
+const mustIn = (file: string, ...ip: string[]): NetCommand => ({ mode: 'must', netns: containerNetns(file), ip });
+const exec = (...argv: string[]): NetCommand => ({ mode: 'must', netns: HOST_NETNS, argv });
 const NS = '/run/swarmop/netns/0123456789ab';
 const N7 = '/run/swarmop/netns/777777777777';
 const N8 = '/run/swarmop/netns/888888888888';
@@ -39,14 +44,14 @@ test('runs break where the namespace or the mode changes; may runs keep going pa
   assert.deepEqual(
     show(
       batchIpCommands([
-        must('ip', 'link', 'set', 'eth0', 'master', 'br0'),
-        must('ip', 'addr', 'replace', '10.0.0.2/24', 'dev', 'br0'),
-        may('ip', 'addr', 'del', '10.0.0.2/24', 'dev', 'eth0'),
-        may('ip', 'addr', 'del', '10.0.0.3/24', 'dev', 'eth0'),
-        must('ip', 'route', 'replace', 'default', 'via', '10.0.0.1', 'dev', 'br0'),
-        must('nsenter', `--net=${N7}`, 'ip', 'link', 'set', 'eth1', 'up'),
-        must('nsenter', `--net=${N8}`, 'ip', 'link', 'set', 'eth1', 'up'),
-        must('nsenter', `--net=${N8}`, 'ip', 'link', 'set', 'eth2', 'up'),
+        must('link', 'set', 'eth0', 'master', 'br0'),
+        must('addr', 'replace', '10.0.0.2/24', 'dev', 'br0'),
+        may('addr', 'del', '10.0.0.2/24', 'dev', 'eth0'),
+        may('addr', 'del', '10.0.0.3/24', 'dev', 'eth0'),
+        must('route', 'replace', 'default', 'via', '10.0.0.1', 'dev', 'br0'),
+        mustIn(N7, 'link', 'set', 'eth1', 'up'),
+        mustIn(N8, 'link', 'set', 'eth1', 'up'),
+        mustIn(N8, 'link', 'set', 'eth2', 'up'),
       ]),
     ),
     [
@@ -61,24 +66,24 @@ test('runs break where the namespace or the mode changes; may runs keep going pa
 
 test('commands ip would read differently in a batch line, with global options, or that are no ip command run on their own', () => {
   const odd = [
-    must('ip', 'link', 'set', 'a b', 'up'),
-    must('ip', 'link', 'set', 'x#y', 'up'),
-    must('ip', 'link', 'set', 'q"', 'up'),
-    must('ip', 'link', 'set', '', 'up'),
-    must('ip', '-j', 'link', 'show'),
-    must('sh', '-c', 'true'),
-    must('ip', 'link', 'set', 'ok', 'up'),
+    must('link', 'set', 'a b', 'up'),
+    must('link', 'set', 'x#y', 'up'),
+    must('link', 'set', 'q"', 'up'),
+    must('link', 'set', '', 'up'),
+    must('-j', 'link', 'show'),
+    exec('sh', '-c', 'true'),
+    must('link', 'set', 'ok', 'up'),
   ];
-  assert.deepEqual(batchIpCommands(odd), odd);
+  assert.deepEqual(batchIpCommands(odd), odd.map(toHelperCommand));
 });
 
 test('a failing line of a must batch stops the program there and is named in the error', () => {
   // Read-only commands against this machine's own ip: a missing device fails its line.
   const cmds: HelperCommand[] = batchIpCommands([
-    must('ip', 'link', 'show', 'dev', 'lo'),
-    must('ip', 'link', 'show', 'dev', 'swarmop-no-such0'),
-    must('ip', 'link', 'show', 'dev', 'lo'),
-  ]).concat([must('echo', 'never')]);
+    must('link', 'show', 'dev', 'lo'),
+    must('link', 'show', 'dev', 'swarmop-no-such0'),
+    must('link', 'show', 'dev', 'lo'),
+  ]).concat([toHelperCommand(exec('echo', 'never'))]);
   assert.equal(cmds.length, 2);
   const argv = programArgv(cmds);
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
@@ -90,8 +95,8 @@ test('a failing line of a must batch stops the program there and is named in the
 });
 
 test('a may batch runs every line and does not stop the program', () => {
-  const cmds = batchIpCommands([may('ip', 'link', 'show', 'dev', 'swarmop-no-such0'), may('ip', 'link', 'show', 'dev', 'lo')]).concat([
-    must('echo', 'next'),
+  const cmds = batchIpCommands([may('link', 'show', 'dev', 'swarmop-no-such0'), may('link', 'show', 'dev', 'lo')]).concat([
+    toHelperCommand(exec('echo', 'next')),
   ]);
   const argv = programArgv(cmds);
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });

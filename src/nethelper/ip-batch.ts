@@ -12,60 +12,43 @@
  * ip splits a batch line on whitespace and gives quotes, backslashes and `#` a meaning, so a
  * command with such an argument (or an empty one) is left out of any batch and runs on its own.
  * Values come from validated specs and the kernel's own output, so in practice every step batches.
+ * The input is typed (net-command.ts): which commands are ip's and where they run is known, not
+ * read back out of argument arrays.
  */
 import type { HelperCommand } from './helper-program.js';
-import { isHelperNetnsPath } from './netns-file.js';
-
-interface IpTarget {
-  /** Everything before `ip`: nothing (the helper's own netns, the host's) or `nsenter --net=FILE`. */
-  prefix: readonly string[];
-  /** The ip arguments (an ip subcommand: global options never batch). */
-  args: readonly string[];
-}
+import { inNamespace, isIpCommand, sameNetns, toHelperCommand, type IpCommand, type NetCommand } from './net-command.js';
 
 const BATCH_SAFE = /^[^\s"'\\#]+$/;
 
-function ipTarget(c: HelperCommand): IpTarget | undefined {
-  if (c.stdin !== undefined) return undefined;
-  const a = c.argv;
-  let at = -1;
-  if (a[0] === 'ip') at = 0;
-  else if (
-    a.length > 3 &&
-    a[0] === 'nsenter' &&
-    a[1]!.startsWith('--net=') &&
-    isHelperNetnsPath(a[1]!.slice('--net='.length)) &&
-    a[2] === 'ip'
-  )
-    at = 2;
-  if (at < 0) return undefined;
-  const args = a.slice(at + 1);
-  if (args.length === 0 || args[0]!.startsWith('-') || !args.every((x) => BATCH_SAFE.test(x))) return undefined;
-  return { prefix: a.slice(0, at), args };
+/** An ip subcommand ip reads the same as a batch line: no global option, no quoting or comment characters. */
+function batchable(c: NetCommand): c is IpCommand {
+  return isIpCommand(c) && c.ip.length > 0 && !c.ip[0]!.startsWith('-') && c.ip.every((x) => BATCH_SAFE.test(x));
 }
 
-/** `cmds` with every run of two or more batchable ip commands (same netns, same mode) as one `ip -batch -`. */
-export function batchIpCommands(cmds: readonly HelperCommand[]): HelperCommand[] {
+/** `cmds` as helper commands, every run of two or more batchable ip commands (same netns, same mode) as one `ip -batch -`. */
+export function batchIpCommands(cmds: readonly NetCommand[]): HelperCommand[] {
   const out: HelperCommand[] = [];
-  let run: { mode: HelperCommand['mode']; prefix: readonly string[]; cmds: HelperCommand[]; lines: string[] } | undefined;
+  let run: IpCommand[] = [];
   const flush = (): void => {
-    if (!run) return;
-    if (run.cmds.length === 1) out.push(run.cmds[0]!);
-    else
-      out.push({ mode: run.mode, argv: [...run.prefix, 'ip', ...(run.mode === 'may' ? ['-force'] : []), '-batch', '-'], stdin: run.lines });
-    run = undefined;
+    const first = run[0];
+    if (run.length === 1) out.push(toHelperCommand(first!));
+    else if (first)
+      out.push({
+        mode: first.mode,
+        argv: inNamespace(first.netns, ['ip', ...(first.mode === 'may' ? ['-force'] : []), '-batch', '-']),
+        stdin: run.map((c) => c.ip.join(' ')),
+      });
+    run = [];
   };
   for (const c of cmds) {
-    const t = ipTarget(c);
-    if (!t) {
+    if (!batchable(c)) {
       flush();
-      out.push(c);
+      out.push(toHelperCommand(c));
       continue;
     }
-    if (run && (run.mode !== c.mode || run.prefix.join(' ') !== t.prefix.join(' '))) flush();
-    run ??= { mode: c.mode, prefix: t.prefix, cmds: [], lines: [] };
-    run.cmds.push(c);
-    run.lines.push(t.args.join(' '));
+    const head = run[0];
+    if (head && (head.mode !== c.mode || !sameNetns(head.netns, c.netns))) flush();
+    run.push(c);
   }
   flush();
   return out;

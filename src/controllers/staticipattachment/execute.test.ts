@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Step } from './plan.js';
 import { applyProgram, describeSteps, planCommands, stepCommands } from './execute.js';
+import { toHelperCommand } from '../../nethelper/net-command.js';
 
 const NS = '/run/swarmop/netns/0123456789ab';
-const line = (s: Step) => stepCommands(s).map((c) => `${c.mode} ${c.argv.join(' ')}`);
+const line = (s: Step) =>
+  stepCommands(s)
+    .map(toHelperCommand)
+    .map((c) => `${c.mode} ${c.argv.join(' ')}`);
 
 test('uplink move: bridge takes the MAC, NIC enslaved, address added to the bridge before it leaves the NIC, route last', () => {
   assert.deepEqual(
@@ -51,8 +55,9 @@ test('address repair removes the wrong ones (best effort) and replaces the right
 
 test('arping is optional and detached so it never delays a repair', () => {
   const [c] = stepCommands({ kind: 'arping', netns: NS, iface: 'eth1', ip: '192.168.116.114' });
+  assert.deepEqual(c?.netns, { kind: 'container', file: NS });
   assert.equal(c?.mode, 'may');
-  assert.deepEqual(c?.argv.slice(-7), ['arping', '-c', '1', '-U', '-I', 'eth1', '192.168.116.114']);
+  assert.deepEqual(c && toHelperCommand(c).argv.slice(-7), ['arping', '-c', '1', '-U', '-I', 'eth1', '192.168.116.114']);
 });
 
 test('deleting links is tolerant (one veth end takes the other with it)', () => {

@@ -1,57 +1,63 @@
 /**
- * Steps -> helper commands (argument arrays). These are pipework's commands; container-side ones
- * run through `nsenter --net=<the container's netns file>`. Every value was validated by desiredFor() or comes from the
- * kernel's own JSON output.
+ * Steps -> typed network commands (net-command.ts): pipework's commands, each with the namespace
+ * it runs in (the host's, or the container's through its netns file). They become argument arrays
+ * only when the helper program is written (applyProgram). Every value was validated by
+ * desiredFor() or comes from the kernel's own JSON output.
  */
-import { type HelperCommand, inNetns } from '../../nethelper/helper-program.js';
+import type { HelperCommand } from '../../nethelper/helper-program.js';
 import { batchIpCommands } from '../../nethelper/ip-batch.js';
+import { containerNetns, HOST_NETNS, toHelperCommand, type NetCommand, type Netns } from '../../nethelper/net-command.js';
 import type { Step } from './plan.js';
 
-const must = (...argv: string[]): HelperCommand => ({ mode: 'must', argv });
-const may = (...argv: string[]): HelperCommand => ({ mode: 'may', argv });
+/** `ip ARGS` on the host. */
+const must = (...ip: string[]): NetCommand => ({ mode: 'must', netns: HOST_NETNS, ip });
+const may = (...ip: string[]): NetCommand => ({ mode: 'may', netns: HOST_NETNS, ip });
+/** `ip ARGS` in a container's namespace. */
+const mustIn = (file: string, ...ip: string[]): NetCommand => ({ mode: 'must', netns: containerNetns(file), ip });
+const mayIn = (file: string, ...ip: string[]): NetCommand => ({ mode: 'may', netns: containerNetns(file), ip });
+const mayExec = (netns: Netns, ...argv: string[]): NetCommand => ({ mode: 'may', netns, argv });
 
-export function stepCommands(step: Step): HelperCommand[] {
+export function stepCommands(step: Step): NetCommand[] {
   switch (step.kind) {
     case 'create-bridge':
       // `may`: attachments sharing a bridge race to create it; `bridge-up` (must) follows and fails if it is really missing.
-      return [may('ip', 'link', 'add', 'name', step.bridge, 'mtu', String(step.mtu), 'type', 'bridge')];
+      return [may('link', 'add', 'name', step.bridge, 'mtu', String(step.mtu), 'type', 'bridge')];
     case 'bridge-up':
-      return [must('ip', 'link', 'set', step.bridge, 'up')];
+      return [must('link', 'set', step.bridge, 'up')];
     case 'uplink-to-bridge': {
-      const cmds: HelperCommand[] = [];
-      if (step.mac) cmds.push(must('ip', 'link', 'set', step.bridge, 'address', step.mac));
-      if (step.enslave) cmds.push(must('ip', 'link', 'set', step.uplink, 'master', step.bridge));
+      const cmds: NetCommand[] = [];
+      if (step.mac) cmds.push(must('link', 'set', step.bridge, 'address', step.mac));
+      if (step.enslave) cmds.push(must('link', 'set', step.uplink, 'master', step.bridge));
       // The address goes onto the bridge before it leaves the NIC; `replace` keeps a re-run idempotent.
-      for (const a of step.addresses) cmds.push(must('ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', step.bridge));
-      for (const a of step.addresses) cmds.push(may('ip', 'addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.uplink));
-      if (step.defaultGateway) cmds.push(must('ip', 'route', 'replace', 'default', 'via', step.defaultGateway, 'dev', step.bridge));
+      for (const a of step.addresses) cmds.push(must('addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', step.bridge));
+      for (const a of step.addresses) cmds.push(may('addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.uplink));
+      if (step.defaultGateway) cmds.push(must('route', 'replace', 'default', 'via', step.defaultGateway, 'dev', step.bridge));
       return cmds;
     }
     case 'delete-host-link':
       // `may`: deleting one end of a veth takes the other with it, so the second delete can miss.
-      return [may('ip', 'link', 'del', step.name)];
+      return [may('link', 'del', step.name)];
     case 'host-veth-master':
-      return [must('ip', 'link', 'set', step.name, 'master', step.bridge)];
+      return [must('link', 'set', step.name, 'master', step.bridge)];
     case 'host-veth-up':
-      return [must('ip', 'link', 'set', step.name, 'up')];
+      return [must('link', 'set', step.name, 'up')];
     case 'adopt-host-veth':
       return [
         // Current kernels rename a link while it is up, so the container's traffic never stops.
-        may('ip', 'link', 'set', 'dev', step.name, 'name', step.hostVeth),
+        may('link', 'set', 'dev', step.name, 'name', step.hostVeth),
         // A kernel that refuses (EBUSY): down, rename, up. Each fails harmlessly once the first rename worked.
-        may('ip', 'link', 'set', 'dev', step.name, 'down'),
-        may('ip', 'link', 'set', 'dev', step.name, 'name', step.hostVeth),
+        may('link', 'set', 'dev', step.name, 'down'),
+        may('link', 'set', 'dev', step.name, 'name', step.hostVeth),
         // Fails when neither rename worked, which stops the program and is retried.
-        must('ip', 'link', 'set', 'dev', step.hostVeth, 'up'),
+        must('link', 'set', 'dev', step.hostVeth, 'up'),
       ];
     case 'delete-container-link':
-      return [must(...inNetns(step.netns, ['ip', 'link', 'del', step.name]))];
+      return [mustIn(step.netns, 'link', 'del', step.name)];
     case 'create-veth':
       return [
         // The peer is created straight inside the container's namespace (`netns` takes its file), under its
         // final name: the name only has to be free there, and if it is not, nothing is created.
         must(
-          'ip',
           'link',
           'add',
           step.hostVeth,
@@ -72,55 +78,55 @@ export function stepCommands(step: Step): HelperCommand[] {
         ),
       ];
     case 'set-mac':
-      return [must(...inNetns(step.netns, ['ip', 'link', 'set', step.iface, 'address', step.mac]))];
+      return [mustIn(step.netns, 'link', 'set', step.iface, 'address', step.mac)];
     case 'set-address':
       return [
-        ...step.remove.map((a) => may(...inNetns(step.netns, ['ip', 'addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.iface]))),
-        must(...inNetns(step.netns, ['ip', 'addr', 'replace', step.cidr, 'dev', step.iface])),
+        ...step.remove.map((a) => mayIn(step.netns, 'addr', 'del', `${a.ip}/${a.prefix}`, 'dev', step.iface)),
+        mustIn(step.netns, 'addr', 'replace', step.cidr, 'dev', step.iface),
       ];
     case 'link-up':
-      return [must(...inNetns(step.netns, ['ip', 'link', 'set', step.iface, 'up']))];
+      return [mustIn(step.netns, 'link', 'set', step.iface, 'up')];
     case 'gateway':
-      return [must(...inNetns(step.netns, ['ip', 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface]))];
+      return [mustIn(step.netns, 'route', 'replace', 'default', 'via', step.gateway, 'dev', step.iface)];
     case 'bridge-to-uplink':
       return [
-        must('ip', 'link', 'set', step.uplink, 'nomaster'),
-        ...step.addresses.map((a) => must('ip', 'addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', step.uplink)),
-        ...(step.defaultGateway ? [must('ip', 'route', 'replace', 'default', 'via', step.defaultGateway, 'dev', step.uplink)] : []),
+        must('link', 'set', step.uplink, 'nomaster'),
+        ...step.addresses.map((a) => must('addr', 'replace', `${a.ip}/${a.prefix}`, 'dev', step.uplink)),
+        ...(step.defaultGateway ? [must('route', 'replace', 'default', 'via', step.defaultGateway, 'dev', step.uplink)] : []),
       ];
     case 'delete-bridge':
-      return [must('ip', 'link', 'del', step.bridge)];
+      return [must('link', 'del', step.bridge)];
     case 'arping':
       // Gratuitous ARP so neighbours drop a stale MAC at once; optional (pipework skips it without arping).
       // arping waits a full second for replies that never come: detach it (fixed script, values as
       // positional arguments) so the repair does not wait for it.
       return [
-        may(
-          ...inNetns(step.netns, [
-            'sh',
-            '-c',
-            'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null',
-            'arping',
-            'arping',
-            '-c',
-            '1',
-            '-U',
-            '-I',
-            step.iface,
-            step.ip,
-          ]),
+        mayExec(
+          containerNetns(step.netns),
+          'sh',
+          '-c',
+          'command -v arping >/dev/null || exit 0; setsid -f "$@" >/dev/null 2>&1 </dev/null',
+          'arping',
+          'arping',
+          '-c',
+          '1',
+          '-U',
+          '-I',
+          step.iface,
+          step.ip,
         ),
       ];
   }
 }
 
+/** The commands of `steps` one by one, as argument arrays (what applyProgram batches). */
 export function planCommands(steps: readonly Step[]): HelperCommand[] {
-  return steps.flatMap(stepCommands);
+  return steps.flatMap(stepCommands).map(toHelperCommand);
 }
 
 /** The program that applies `steps`: their commands, each namespace's consecutive ip commands as one batch. */
 export function applyProgram(steps: readonly Step[]): HelperCommand[] {
-  return batchIpCommands(planCommands(steps));
+  return batchIpCommands(steps.flatMap(stepCommands));
 }
 
 /** Short human summary of what a plan does, for the repair's `action`. */
