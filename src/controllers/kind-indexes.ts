@@ -11,6 +11,9 @@ import { CLAIMS_INDEX, claimKeys, serviceClaimKeys } from './address-claims.js';
 /** Attachments by host name (the keys a host's events and reachability map to). */
 export const HOST_INDEX = 'host';
 
+/** Attachments by uid (the name when a document has none): what their interface names derive from. */
+export const UID_INDEX = 'uid';
+
 /** ServiceAddresses by Swarm service name (what a task container's event names). */
 export const SERVICE_INDEX = 'service';
 
@@ -20,6 +23,7 @@ export const KIND_INDEXERS: KindIndexers = {
   StaticIPAttachment: {
     [CLAIMS_INDEX]: (a) => claimKeys(a.spec),
     [HOST_INDEX]: (a) => [a.spec.host],
+    [UID_INDEX]: (a) => [a.metadata.uid ?? a.metadata.name],
   },
   // Filed under the same claim keys as attachments' addresses: one lookup finds both kinds.
   ServiceAddresses: {

@@ -49,6 +49,12 @@ export interface MemoryKvOptions {
 
 export class MemoryKv implements KvStore {
   private entries = new Map<string, Entry>();
+  /**
+   * The highest modifyIndex under each prefix asked about, kept up to date by every write: a
+   * blocking query's index check no longer scans the whole store (which made a first sync of
+   * thousands of objects quadratic in the fake alone).
+   */
+  private readonly prefixMax = new Map<string, number>();
   /** key -> index at which it was deleted, so lists under its prefix report the deletion. */
   private tombstones = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
@@ -79,6 +85,7 @@ export class MemoryKv implements KvStore {
   resetIndex(): void {
     this.entries = new Map();
     this.tombstones = new Map();
+    this.prefixMax.clear();
     this.sessions.clear();
     this.lockDelays.clear();
     this.index = 1;
@@ -150,10 +157,16 @@ export class MemoryKv implements KvStore {
     if (ops.length > MAX_TXN_OPS) {
       throw new SwarmopError('Internal', `a Consul transaction holds at most ${MAX_TXN_OPS} operations, got ${ops.length}`);
     }
-    // Apply to copies; keep them only if every operation succeeded (Consul aborts the whole txn).
-    const saved = { entries: this.entries, tombstones: this.tombstones };
-    this.entries = new Map(saved.entries);
-    this.tombstones = new Map(saved.tombstones);
+    // Remember what the touched keys held and put it back unless every operation succeeded
+    // (Consul aborts the whole txn). Copying both maps instead made each txn cost the store's size.
+    const saved = new Map<string, { entry: Entry | undefined; tombstone: number | undefined }>();
+    const save = (key: string): void => {
+      if (!saved.has(key)) saved.set(key, { entry: this.entries.get(key), tombstone: this.tombstones.get(key) });
+    };
+    for (const op of ops) {
+      save(op.key);
+      if (op.verb === 'delete-tree') for (const k of this.entries.keys()) if (k.startsWith(op.key)) save(k);
+    }
     const idx = this.index + 1;
     const failures: TxnFailure[] = [];
     const results: KvPair[] = [];
@@ -162,8 +175,13 @@ export class MemoryKv implements KvStore {
       if (what !== undefined) failures.push({ opIndex, key: op.key, what });
     });
     if (failures.length > 0) {
-      this.entries = saved.entries;
-      this.tombstones = saved.tombstones;
+      for (const [key, { entry, tombstone }] of saved) {
+        if (entry === undefined) this.entries.delete(key);
+        else this.entries.set(key, entry);
+        if (tombstone === undefined) this.tombstones.delete(key);
+        else this.tombstones.set(key, tombstone);
+      }
+      this.prefixMax.clear();
       throw new KvTxnConflictError(failures);
     }
     const wrote = ops.some((op) => !['get', 'check-index', 'check-not-exists', 'check-session'].includes(op.verb));
@@ -201,7 +219,7 @@ export class MemoryKv implements KvStore {
         if (e.session !== id) continue;
         if (session.lockDelayMs > 0) this.lockDelays.set(key, this.now() + session.lockDelayMs);
         if (session.options.behavior === 'delete') this.remove(key, idx);
-        else this.entries.set(key, { value: e.value, createIndex: e.createIndex, modifyIndex: idx });
+        else this.setEntry(key, { value: e.value, createIndex: e.createIndex, modifyIndex: idx });
       }
     });
   }
@@ -227,7 +245,7 @@ export class MemoryKv implements KvStore {
     const cur = this.entries.get(key);
     if (cur === undefined || cur.session !== session) return false;
     this.commit((idx) => {
-      this.entries.set(key, { value: cur.value, createIndex: cur.createIndex, modifyIndex: idx });
+      this.setEntry(key, { value: cur.value, createIndex: cur.createIndex, modifyIndex: idx });
     });
     return true;
   }
@@ -252,13 +270,24 @@ export class MemoryKv implements KvStore {
     const cur = this.entries.get(key);
     const e: Entry = { value, createIndex: cur?.createIndex ?? idx, modifyIndex: idx };
     if (cur?.session !== undefined) e.session = cur.session;
-    this.entries.set(key, e);
+    this.setEntry(key, e);
     this.tombstones.delete(key);
     return e;
   }
 
+  private setEntry(key: string, e: Entry): void {
+    this.entries.set(key, e);
+    this.touch(key, e.modifyIndex);
+  }
+
   private remove(key: string, idx: number): void {
-    if (this.entries.delete(key)) this.tombstones.set(key, idx);
+    if (!this.entries.delete(key)) return;
+    this.tombstones.set(key, idx);
+    this.touch(key, idx);
+  }
+
+  private touch(key: string, idx: number): void {
+    for (const [prefix, max] of this.prefixMax) if (idx > max && key.startsWith(prefix)) this.prefixMax.set(prefix, idx);
   }
 
   /** Returns undefined on success, or Consul-like reason text on failure. */
@@ -303,9 +332,13 @@ export class MemoryKv implements KvStore {
   }
 
   private indexUnder(prefix: string): number {
-    let max = 0;
-    for (const [k, e] of this.entries) if (k.startsWith(prefix) && e.modifyIndex > max) max = e.modifyIndex;
-    for (const [k, i] of this.tombstones) if (k.startsWith(prefix) && i > max) max = i;
+    let max = this.prefixMax.get(prefix);
+    if (max === undefined) {
+      max = 0;
+      for (const [k, e] of this.entries) if (k.startsWith(prefix) && e.modifyIndex > max) max = e.modifyIndex;
+      for (const [k, i] of this.tombstones) if (k.startsWith(prefix) && i > max) max = i;
+      this.prefixMax.set(prefix, max);
+    }
     // Consul answers an empty, never-written prefix with the store's index.
     return max === 0 ? this.index : max;
   }

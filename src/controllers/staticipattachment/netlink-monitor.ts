@@ -106,6 +106,8 @@ export interface NetlinkWatchOptions {
   hosts: Hosts;
   /** Current StaticIPAttachments (from the cache). */
   attachments: () => AttachmentResource[];
+  /** The current ones on one host (the cache's host index): what a host's line or reconnect looks at. */
+  onHost: (host: string) => AttachmentResource[];
   /** The resident helper's container id on a host (created when missing). */
   helperContainer: (host: HostHandle) => Promise<string>;
   enqueue: (name: string) => void;
@@ -193,8 +195,8 @@ export class NetlinkWatch {
     void this.#runContainer(key, m);
   }
 
-  #enqueueWhere(pred: (a: AttachmentResource) => boolean): void {
-    for (const a of this.#opts.attachments()) if (pred(a)) this.#opts.enqueue(a.metadata.name);
+  #enqueueWhere(host: string, pred: (a: AttachmentResource) => boolean): void {
+    for (const a of this.#opts.onHost(host)) if (pred(a)) this.#opts.enqueue(a.metadata.name);
   }
 
   async #open(hostName: string, target: string, signal: AbortSignal, onLine: (line: string) => void, onOpen?: () => void): Promise<void> {
@@ -237,10 +239,10 @@ export class NetlinkWatch {
           'host',
           signal,
           (line) => {
-            for (const name of attachmentsForHostLine(host, line, this.#opts.attachments())) this.#opts.enqueue(name);
+            for (const name of attachmentsForHostLine(host, line, this.#opts.onHost(host))) this.#opts.enqueue(name);
           },
           // Changes made while nobody listened: look at every attachment on the host again.
-          () => reconnect && this.#enqueueWhere((a) => a.spec.host === host),
+          () => reconnect && this.#enqueueWhere(host, () => true),
         );
         if (signal.aborted) break;
         throw new Error('netlink monitor ended');
@@ -259,9 +261,7 @@ export class NetlinkWatch {
     const started = Date.now();
     let error: string | undefined;
     try {
-      await this.#open(m.host, m.netns, m.abort.signal, () =>
-        this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container),
-      );
+      await this.#open(m.host, m.netns, m.abort.signal, () => this.#enqueueWhere(m.host, (a) => a.spec.container === m.container));
     } catch (err) {
       error = engineMessage(err);
     }
@@ -279,7 +279,7 @@ export class NetlinkWatch {
       return;
     }
     // The container stopped or the exec broke: its reconcile registers the current namespace again.
-    this.#enqueueWhere((a) => a.spec.host === m.host && a.spec.container === m.container);
+    this.#enqueueWhere(m.host, (a) => a.spec.container === m.container);
   }
 }
 

@@ -127,21 +127,26 @@ test('container events on the right host with the right name map to the attachme
   assert.deepEqual(r.mapHostEvent('consul01', ev('start', 'ubuntu114', 'network'), cache), [], 'not a container event');
 });
 
-test('a reconnected host re-triggers its attachments; a refused attachment is retried when another one changes', () => {
+test('a reconnected host re-triggers its attachments; a refused attachment is retried when another one changes', async () => {
   const { r } = reconcilerWithoutHelper();
-  const refused = sia(
-    'c',
-    { address: '192.168.116.200/24' },
-    {},
-    {
-      conditions: [{ type: 'Ready', status: 'False', reason: 'AddressConflict', message: '', lastTransitionTime: '' }],
-    },
-  );
-  const cache = cacheOf([sia('a', {}), sia('b', { host: 'consul02', address: '192.168.116.119/24' }), refused]);
+  // c claims a's address: its reconcile refuses it, and only it is retried when another attachment changes.
+  const objs = [
+    sia('a', {}),
+    sia('b', { host: 'consul02', address: '192.168.116.119/24' }),
+    sia('c', {}, { creationTimestamp: '2024-02-01T00:00:00Z' }),
+  ];
+  const cache = cacheOf(objs);
+  assert.deepEqual(r.mapObjectChange?.('StaticIPAttachment', 'a', cache), [], 'nothing refused yet');
+  const outcome = await r.reconcile(objs[2]!, ctx(objs));
+  assert.equal(outcome.conditions?.find((c) => c.type === 'Ready')?.reason, 'AddressConflict');
   assert.deepEqual(r.mapHostConnectivity?.('consul01', true, cache), ['a', 'c']);
   assert.deepEqual(r.mapHostConnectivity?.('consul01', false, cache), []);
   assert.deepEqual(r.mapObjectChange?.('StaticIPAttachment', 'a', cache), ['c']);
+  assert.deepEqual(r.mapObjectChange?.('StaticIPAttachment', 'c', cache), [], 'not for its own change');
   assert.deepEqual(r.mapObjectChange?.('DockerHost', 'consul02', cache), ['b']);
+  // Once its reconcile no longer finds the conflict (a is gone), c is not retried for others' changes.
+  await r.reconcile(objs[2]!, ctx([objs[1]!, objs[2]!]));
+  assert.deepEqual(r.mapObjectChange?.('StaticIPAttachment', 'b', cache), []);
 });
 
 // --- a restarted container: attached from its start event, without looking first ---------------
@@ -474,4 +479,28 @@ test("a container whose netns file is not its own sandbox in the engine's netns 
     assert.deepEqual([out.conditions[0]?.status, out.conditions[0]?.reason], ['False', 'NetnsRefused'], key);
     assert.deepEqual(helper.calls, [], `${key}: no program ran`);
   }
+});
+
+// --- work per change independent of how many attachments exist ------------------------------------
+
+test("a reconcile and the reaction to another attachment's change read indexes, never the whole list (a first sync stays linear)", async () => {
+  const { r } = reconcilerWithoutHelper();
+  const objs = Array.from({ length: 1_000 }, (_, i) => sia(`a${i}`, { address: `10.${1 + (i >> 8)}.${i & 255}.1/8` }));
+  const base = cacheOf(objs);
+  let listed = 0;
+  const counting: ObjectCache = {
+    ...base,
+    list: ((kind: KindName) => {
+      listed += 1;
+      return base.list(kind);
+    }) as ObjectCache['list'],
+  };
+  const context = { ...ctx(objs), cache: counting };
+  for (const o of objs.slice(0, 50)) {
+    await r.reconcile(o, context);
+    r.mapObjectChange?.('StaticIPAttachment', o.metadata.name, counting);
+  }
+  // Before: every reconcile listed all attachments for the uid check and every change listed them
+  // again for the conflict-refused ones; with a list rebuilt per change, a first sync was quadratic.
+  assert.equal(listed, 0);
 });

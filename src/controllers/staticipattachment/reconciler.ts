@@ -22,7 +22,7 @@ import type {
   KindReconcileContext,
   ReconcileOutcome,
 } from '../kind-reconciler.js';
-import { HOST_INDEX } from '../kind-indexes.js';
+import { HOST_INDEX, UID_INDEX } from '../kind-indexes.js';
 import { CLAIMS_INDEX, claimCandidates, findConflict } from '../address-claims.js';
 import type { HelperCommand } from '../../nethelper/helper-program.js';
 import type { HelperHost, NetHelper } from '../../nethelper/net-helper.js';
@@ -97,9 +97,10 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
  * uid is set by the store when `apply` creates the object, but a document written straight into KV
  * can copy another's: then neither touches the host, so one can never remove the other's interface.
  */
+/** Another attachment with this one's uid, from the uid index (a scan of every attachment per run was quadratic in a first sync). */
 function uidSharedWith(res: AttachmentResource, cache: ObjectCache): AttachmentResource | undefined {
   const id = res.metadata.uid ?? res.metadata.name;
-  return attachments(cache).find((o) => o.metadata.name !== res.metadata.name && (o.metadata.uid ?? o.metadata.name) === id);
+  return (cache.byIndex(KIND, UID_INDEX, id) as AttachmentResource[]).find((o) => o.metadata.name !== res.metadata.name);
 }
 
 function uidMessage(res: AttachmentResource, other: AttachmentResource): string {
@@ -142,6 +143,12 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   private readonly bridgeMtus = new Map<string, number>();
   /** The operator's hosts while leading (from watchHosts), for the inspect a `start` event prefetches. */
   private hostsView: Hosts | undefined;
+  /**
+   * Attachments whose last reconcile refused them for AddressConflict: retried when another one
+   * changes. Kept here rather than read from every cached status, which made each change of a
+   * first sync scan all attachments (quadratic). A name left over only costs one extra reconcile.
+   */
+  private readonly refusedForConflict = new Set<string>();
 
   constructor(options: StaticIPReconcilerOptions) {
     this.helper = options.helper;
@@ -177,7 +184,11 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
         ...ctx.cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key),
       ]),
     );
-    if (conflict) return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
+    if (conflict) {
+      this.refusedForConflict.add(res.metadata.name);
+      return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
+    }
+    this.refusedForConflict.delete(res.metadata.name);
 
     const host = ctx.hosts.get(d.host);
     if (!host) {
@@ -301,6 +312,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
   }
 
   async finalize(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<FinalizeOutcome> {
+    this.refusedForConflict.delete(res.metadata.name);
     let d: Desired;
     try {
       d = desiredFor(res);
@@ -345,6 +357,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
       const watch = new NetlinkWatch({
         hosts: ctx.hosts,
         attachments: () => attachments(ctx.cache),
+        onHost: (host) => onHost(ctx.cache, host),
         helperContainer: (host) => helper.containerId!(host),
         enqueue: (name) => ctx.enqueue(name),
         log: ctx.log,
@@ -390,13 +403,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     if (kind === 'DockerHost') return onHost(cache, name).map((o) => o.metadata.name);
     if (kind !== KIND && kind !== 'ServiceAddresses') return [];
     // Another attachment (or a ServiceAddresses) changed or went away: the ones it refused may now be free to attach.
-    return attachments(cache)
-      .filter(
-        (o) =>
-          (kind !== KIND || o.metadata.name !== name) &&
-          o.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'AddressConflict'),
-      )
-      .map((o) => o.metadata.name);
+    return [...this.refusedForConflict].filter((n) => kind !== KIND || n !== name);
   }
 
   private async observe(host: HostHandle, netns: string | undefined, d: Desired, ctx: KindReconcileContext): Promise<NetObservation> {
