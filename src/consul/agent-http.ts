@@ -20,6 +20,8 @@ import { engineText } from '../docker/engine-message.js';
 import { readBoundedText } from '../runtime/output-limits.js';
 
 export const AGENT_HTTP_PORT = 8500;
+/** The agents' HTTPS port when a cluster runs TLS. */
+export const AGENT_HTTPS_PORT = 8501;
 
 /**
  * The most of one agent answer that is read: an agent's address comes from a document, and what
@@ -67,7 +69,14 @@ function httpsAgentFor(tls: AgentTls): HttpsAgent {
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
 /** fetch() over node's https with the client certificate (fetch has no client-certificate option). */
-function httpsFetch(u: string, method: string, signal: AbortSignal, headers: Record<string, string>, tls: AgentTls): Promise<Response> {
+function httpsFetch(
+  u: string,
+  method: string,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+  tls: AgentTls,
+  body?: string,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(u, { method, headers, agent: httpsAgentFor(tls), signal }, (res) => {
       const status = res.statusCode ?? 502;
@@ -78,8 +87,25 @@ function httpsFetch(u: string, method: string, signal: AbortSignal, headers: Rec
     });
     // As fetch does: an aborted call fails with the signal's reason (a TimeoutError on timeout).
     req.on('error', (err) => reject(signal.aborted ? (signal.reason as Error) : err));
-    req.end();
+    req.end(body);
   });
+}
+
+/**
+ * One request to an agent's HTTP API: plain HTTP, or HTTPS with the cluster's CA and the
+ * operator's client certificate when `tls` is given. Other edges that call agents (the service
+ * registration) use it so they follow the cluster's TLS setting the same way.
+ */
+export function agentRequest(
+  address: string,
+  port: number,
+  path: string,
+  o: { method: string; headers: Record<string, string>; signal: AbortSignal; body?: string; tls?: AgentTls },
+): Promise<Response> {
+  const u = url(address, path, port, o.tls !== undefined);
+  return o.tls
+    ? httpsFetch(u, o.method, o.signal, o.headers, o.tls, o.body)
+    : fetch(u, { method: o.method, headers: o.headers, signal: o.signal, ...(o.body !== undefined ? { body: o.body } : {}) });
 }
 
 /** An agent's answer, read up to the cap (OutputLimitError past it). */

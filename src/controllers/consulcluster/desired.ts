@@ -7,13 +7,14 @@ import type { ConsulClusterSpec, ConsulMember } from '../../crds/consul-cluster.
 import { agentConfigFile, TLS_FILES, type AgentConfigFile, type AgentTlsPems } from './agent-config-file.js';
 import type { ConsulDialect } from './consul-version.js';
 import { CLUSTER_LABEL, CONFIG_HASH_LABEL, MEMBER_LABEL, ROLE_LABEL, containerName } from './labels.js';
+import { AGENT_HTTPS_PORT } from '../../consul/agent-http.js';
 
 export type AgentRole = 'server' | 'client';
 
 /** Where the data dir is mounted inside the agent container. */
 export const CONTAINER_DATA_DIR = '/consul/data';
 /** The agents' HTTPS port once TLS is on. */
-export const AGENT_HTTPS_PORT = 8501;
+export { AGENT_HTTPS_PORT };
 
 export interface DesiredAgent {
   cluster: string;

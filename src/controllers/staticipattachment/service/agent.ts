@@ -2,17 +2,19 @@
  * The edge to a Consul agent's service endpoints (register, deregister, health by service ID),
  * behind an interface so the registration step is tested with a fake. Same port, timeouts and error
  * shape as the ConsulCluster controller's agent calls; the cluster's ACL token rides along as
- * X-Consul-Token and never appears in an error.
+ * X-Consul-Token and never appears in an error, over HTTPS when the cluster runs TLS.
  */
 import { SwarmopError } from '../../../errors.js';
 import { guardCall, type Fence } from '../../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody } from '../../../consul/agent-http.js';
+import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT, agentBody, agentRequest, type AgentTls } from '../../../consul/agent-http.js';
 import type { ObservedService, Registration } from './registration.js';
 import { engineText } from '../../../docker/engine-message.js';
 
 export interface AgentCallOptions {
   token?: string;
   signal?: AbortSignal;
+  /** The cluster runs TLS: HTTPS with its CA and the operator's client certificate, on the HTTPS port. */
+  tls?: AgentTls;
 }
 
 export interface ServiceAgent {
@@ -26,6 +28,8 @@ export interface ServiceAgent {
 export interface HttpServiceAgentOptions {
   /** Port of the agents' HTTP API (8500). */
   port?: number;
+  /** Port of their HTTPS API, for clusters that run TLS (8501). */
+  httpsPort?: number;
   timeoutMs?: number;
   /** Registrations and deregistrations pass it (leader election). */
   fence?: Fence;
@@ -41,12 +45,14 @@ interface RawHealth {
 
 export class HttpServiceAgent implements ServiceAgent {
   private readonly port: number;
+  private readonly httpsPort: number;
   private readonly timeoutMs: number;
   private readonly fence: Fence | undefined;
   private readonly maxResponseBytes: number | undefined;
 
   constructor(options: HttpServiceAgentOptions = {}) {
     this.port = options.port ?? AGENT_HTTP_PORT;
+    this.httpsPort = options.httpsPort ?? AGENT_HTTPS_PORT;
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.fence = options.fence;
     this.maxResponseBytes = options.maxResponseBytes;
@@ -96,10 +102,11 @@ export class HttpServiceAgent implements ServiceAgent {
     if (o.token) headers['X-Consul-Token'] = o.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
-      const res = await fetch(`http://${agent}:${this.port}${path}`, {
+      const res = await agentRequest(agent, o.tls ? this.httpsPort : this.port, path, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
+        ...(o.tls ? { tls: o.tls } : {}),
         signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout,
       });
       return {

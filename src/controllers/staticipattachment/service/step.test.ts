@@ -14,6 +14,7 @@ class FakeAgents implements ServiceAgent {
   health: ObservedService['health'] = 'passing';
   calls: string[] = [];
   tokens: (string | undefined)[] = [];
+  tls: (AgentCallOptions['tls'] | undefined)[] = [];
   down = new Set<string>();
   async read(agent: string, id: string, o: AgentCallOptions = {}): Promise<ObservedService | undefined> {
     this.note(agent, `read ${id}`, o);
@@ -41,6 +42,7 @@ class FakeAgents implements ServiceAgent {
     if (this.down.has(agent)) throw new Error(`consul agent ${agent}: connection refused`);
     this.calls.push(`${agent} ${what}`);
     this.tokens.push(o.token);
+    this.tls.push(o.tls);
   }
 }
 
@@ -363,4 +365,39 @@ test('status naming an agent that no ConsulCluster spec has: nothing is called f
     c,
   );
   assert.deepEqual(agents.calls, []);
+});
+
+const TLS_CLUSTER = cc('datacenter', [{ host: 'consul01', node: 'consul01' }], {
+  tls: {
+    enabled: true,
+    caCertRef: { kvKey: 'pki/ca.pem' },
+    agentCertsKvPrefix: 'pki/agents',
+    operatorCertRef: { kvKey: 'pki/operator.pem' },
+    operatorKeyRef: { kvKey: 'pki/operator-key.pem' },
+    http: 'disabled',
+  },
+});
+const PKI: Record<string, string> = { 'pki/ca.pem': 'CA', 'pki/operator.pem': 'CERT', 'pki/operator-key.pem': 'KEY' };
+
+test('a cluster that runs TLS is called with its CA and the operator client certificate, and status names the HTTPS port', async () => {
+  const agents = new FakeAgents();
+  const step = new ServiceRegistrationStep({ agent: agents, readSecret: async (k) => PKI[k] });
+  const { out } = await pass(step, sia({ service: SERVICE }), ctx([TLS_CLUSTER, ...HOSTS]));
+  assert.equal(out.condition?.reason, 'Registered');
+  assert.equal(out.service?.agentAddress, '192.168.116.112:8501');
+  assert.ok(agents.tls.length > 0);
+  for (const t of agents.tls) assert.deepEqual(t, { ca: 'CA', cert: 'CERT', key: 'KEY' });
+});
+
+test('a TLS cluster whose client certificate is not in the store: nothing is sent, the condition names the key', async () => {
+  const agents = new FakeAgents();
+  const { ['pki/operator.pem']: _missing, ...partial } = PKI;
+  const step = new ServiceRegistrationStep({ agent: agents, readSecret: async (k) => partial[k] });
+  const { out } = await pass(step, sia({ service: SERVICE }), ctx([TLS_CLUSTER, ...HOSTS]));
+  assert.deepEqual(agents.calls, []);
+  assert.equal(out.condition?.reason, 'AgentUnavailable');
+  assert.equal(
+    out.condition?.message,
+    "ConsulCluster datacenter runs TLS and the operator's client certificate (pki/operator.pem) is not in the store",
+  );
 });

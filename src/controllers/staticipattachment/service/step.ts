@@ -5,7 +5,8 @@
  * reports the `ServiceRegistered` condition and `status.service`. Ready stays the network's.
  */
 import type { ConsulServiceStatus, ServiceHealth } from '../../../crds/index.js';
-import { AGENT_HTTP_PORT } from '../../../consul/agent-http.js';
+import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT, type AgentTls } from '../../../consul/agent-http.js';
+import { SwarmopError } from '../../../errors.js';
 import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
 import type { AttachmentObserved } from '../status.js';
 import type { ServiceAgent } from './agent.js';
@@ -35,7 +36,7 @@ const cond = (status: ConditionInput['status'], reason: string, message: string)
   reason,
   message,
 });
-const agentAddress = (t: AgentTarget): string => `${t.address}:${AGENT_HTTP_PORT}`;
+const agentAddress = (t: AgentTarget, secure: boolean): string => `${t.address}:${secure ? AGENT_HTTPS_PORT : AGENT_HTTP_PORT}`;
 
 /**
  * Where the registration recorded in status lives, found again from the specs: status names the
@@ -72,7 +73,7 @@ export class ServiceRegistrationStep {
     const prev = previousAgent(res.status?.service, ctx);
     if (!want) {
       if (prev) {
-        await this.agent.deregister(prev.address, id, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
+        await this.agent.deregister(prev.address, id, { ...(await this.credentialsOf(prev.consulCluster, ctx)), signal: ctx.signal });
         await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${prev.node} (service block removed)`);
       }
       return {};
@@ -90,16 +91,16 @@ export class ServiceRegistrationStep {
     if ('blocked' in lookup)
       return { condition: cond('False', lookup.blocked.reason, lookup.blocked.message), requeueAfter: this.recheckMs };
     const target = lookup.target;
-    const token = await this.tokenOf(want.consulCluster, ctx);
-    const call = { ...token, signal: ctx.signal };
     const ip = res.spec.address.split('/')[0]!;
     const reg = desiredRegistration(res.metadata.name, want, ip);
     const samePlace = prev !== undefined && prev.address === target.address && prev.consulCluster === target.consulCluster;
+    const secure = ctx.cache.get('ConsulCluster', target.consulCluster)?.spec.tls?.enabled === true;
 
     try {
+      const call = { ...(await this.credentialsOf(want.consulCluster, ctx)), signal: ctx.signal };
       if (prev && !samePlace) {
         // Moved to another agent (host or cluster changed): the old node must not keep answering for it.
-        await this.agent.deregister(prev.address, id, { ...(await this.tokenOf(prev.consulCluster, ctx)), signal: ctx.signal });
+        await this.agent.deregister(prev.address, id, { ...(await this.credentialsOf(prev.consulCluster, ctx)), signal: ctx.signal });
         await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${prev.node} (moved to ${target.node})`);
       }
       let seen = await this.agent.read(target.address, reg.ID, call);
@@ -121,7 +122,7 @@ export class ServiceRegistrationStep {
       const service: ConsulServiceStatus = {
         serviceID: reg.ID,
         agent: target.node,
-        agentAddress: agentAddress(target),
+        agentAddress: agentAddress(target, secure),
         consulCluster: target.consulCluster,
         health,
       };
@@ -137,7 +138,7 @@ export class ServiceRegistrationStep {
         ? {
             serviceID: id,
             agent: prev.node,
-            agentAddress: agentAddress(prev),
+            agentAddress: agentAddress(prev, ctx.cache.get('ConsulCluster', prev.consulCluster)?.spec.tls?.enabled === true),
             consulCluster: prev.consulCluster,
             health: res.status?.service?.health ?? 'unregistered',
           }
@@ -167,7 +168,7 @@ export class ServiceRegistrationStep {
       if ('target' in lookup) places.set(lookup.target.address, { cluster: want.consulCluster, node: lookup.target.node });
     }
     for (const [addr, p] of places) {
-      await this.agent.deregister(addr, id, { ...(await this.tokenOf(p.cluster, ctx)), signal: ctx.signal });
+      await this.agent.deregister(addr, id, { ...(await this.credentialsOf(p.cluster, ctx)), signal: ctx.signal });
       await ctx.event('Normal', 'ServiceDeregistered', `deregistered service ${id} from agent ${p.node}`);
     }
   }
@@ -180,10 +181,33 @@ export class ServiceRegistrationStep {
     return this.recheckMs;
   }
 
-  private async tokenOf(clusterName: string, ctx: KindReconcileContext): Promise<{ token?: string }> {
-    const key = ctx.cache.get('ConsulCluster', clusterName)?.spec.aclTokenRef?.kvKey;
-    if (!key || !this.readSecret) return {};
-    const token = await this.readSecret(key);
-    return token ? { token } : {};
+  /**
+   * What a call to one of the cluster's agents carries: its ACL token, and for a cluster that runs
+   * TLS its CA and the operator's client certificate (read from the store like the token; the
+   * agents then answer on HTTPS only). Throws when a TLS cluster's material is not in the store.
+   */
+  private async credentialsOf(clusterName: string, ctx: KindReconcileContext): Promise<{ token?: string; tls?: AgentTls }> {
+    const spec = ctx.cache.get('ConsulCluster', clusterName)?.spec;
+    const out: { token?: string; tls?: AgentTls } = {};
+    const key = spec?.aclTokenRef?.kvKey;
+    if (key && this.readSecret) {
+      const token = await this.readSecret(key);
+      if (token) out.token = token;
+    }
+    if (spec?.tls?.enabled) {
+      const t = spec.tls;
+      const read = async (kvKey: string, what: string): Promise<string> => {
+        const v = this.readSecret ? await this.readSecret(kvKey) : undefined;
+        if (v === undefined || v.trim() === '')
+          throw new SwarmopError('Unavailable', `ConsulCluster ${clusterName} runs TLS and ${what} (${kvKey}) is not in the store`);
+        return v;
+      };
+      out.tls = {
+        ca: await read(t.caCertRef.kvKey, 'its CA certificate'),
+        cert: await read(t.operatorCertRef.kvKey, "the operator's client certificate"),
+        key: await read(t.operatorKeyRef.kvKey, "the operator's client key"),
+      };
+    }
+    return out;
   }
 }
