@@ -51,7 +51,11 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
       ...(policy ? { policy } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
     }),
-    createSwarmClusterReconciler({ ...(policy ? { policy } : {}), ...(deps.fence ? { fence: deps.fence } : {}) }),
+    createSwarmClusterReconciler({
+      ...(policy ? { policy } : {}),
+      ...(deps.fence ? { fence: deps.fence } : {}),
+      ...(readSecret ? { readSecret } : {}),
+    }),
     createStaticIPAttachmentReconciler({
       helper,
       images: helperImages,

@@ -9,11 +9,15 @@ import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
 import type { HostHandle, KindReconcileContext, Repair } from '../kind-reconciler.js';
 import { FakeSwarm } from '../../../testing/fakes/fake-swarm.js';
 import { SwarmClusterReconciler } from './reconciler.js';
+import type { ClusterCredentials } from '../consul-credentials.js';
 import { defaultTrustPolicy, type TrustPolicy } from '../trust-policy.js';
 
 const ADDR: Record<string, string> = { consulsvr: '10.0.0.111', consul01: '10.0.0.112', consul02: '10.0.0.113', consul03: '10.0.0.114' };
 
-function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; downGraceMs?: number; policy?: TrustPolicy } = {}) {
+function setup(
+  spec: Partial<SwarmClusterSpec> = {},
+  options: { kv?: MemoryKv; downGraceMs?: number; policy?: TrustPolicy; secrets?: Record<string, string> } = {},
+) {
   const swarm = new FakeSwarm();
   for (const [h, a] of Object.entries(ADDR)) swarm.addHost(h, a);
   const handles = new Map<string, HostHandle>(
@@ -38,11 +42,13 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
     now: () => new Date(now),
   };
   const kvAddresses: string[] = [];
+  const kvCredentials: ClusterCredentials[] = [];
   const reconciler = new SwarmClusterReconciler({
+    ...(options.secrets ? { readSecret: async (k: string) => options.secrets![k] } : {}),
     apiFor: (h) => swarm.api(h.name),
     downGraceMs: options.downGraceMs ?? 15_000,
     ...(options.policy ? { policy: options.policy } : {}),
-    ...(options.kv ? { kvFor: (a: string) => (kvAddresses.push(a), options.kv!) } : {}),
+    ...(options.kv ? { kvFor: (a: string, c: ClusterCredentials) => (kvAddresses.push(a), kvCredentials.push(c), options.kv!) } : {}),
   });
   const resource = {
     apiVersion: 'swarmop.io/v1alpha1' as const,
@@ -57,6 +63,7 @@ function setup(spec: Partial<SwarmClusterSpec> = {}, options: { kv?: MemoryKv; d
     events,
     objects,
     kvAddresses,
+    kvCredentials,
     reconcile: () => reconciler.reconcile(resource, ctx),
     reconciler,
     resource,
@@ -414,4 +421,43 @@ test('join tokens never go to an engine reached over plain tcp: refused with a c
   for (const [k, v] of s.objects) allowed.objects.set(k, v);
   await allowed.reconcile();
   assert.ok(allowed.swarm.calls.some((c) => c.startsWith('join consul02')));
+});
+
+test("discovery on a ConsulCluster with ACLs and TLS: its own token, HTTPS on 8501 with its CA and the operator's certificate", async () => {
+  const kv = new MemoryKv();
+  const secrets = { 'secrets/dc/token': 'cluster-token', 'pki/ca.pem': 'CA', 'pki/op.pem': 'CERT', 'pki/op-key.pem': 'KEY' };
+  const s = setup({ discovery: { consulCluster: 'datacenter', path: 'swarm', ttl: '20s' } }, { kv, secrets });
+  const tls = {
+    enabled: true,
+    caCertRef: { kvKey: 'pki/ca.pem' },
+    agentCertsKvPrefix: 'pki/agents',
+    operatorCertRef: { kvKey: 'pki/op.pem' },
+  };
+  const cluster = (operatorKey: string) => ({
+    apiVersion: 'swarmop.io/v1alpha1' as const,
+    kind: 'ConsulCluster',
+    metadata: { name: 'datacenter' },
+    spec: {
+      servers: [{ host: 'consulsvr', node: 'consulsvr' }],
+      aclTokenRef: { kvKey: 'secrets/dc/token' },
+      tls: { ...tls, operatorKeyRef: { kvKey: operatorKey } },
+    },
+  });
+  s.objects.set('ConsulCluster/datacenter', cluster('pki/op-key.pem'));
+  await s.reconcile();
+  assert.deepEqual(s.kvAddresses.slice(0, 1), ['https://10.0.0.111:8501']);
+  assert.deepEqual(s.kvCredentials[0], { token: 'cluster-token', tls: { ca: 'CA', cert: 'CERT', key: 'KEY' } });
+  assert.equal((await kv.list('swarm/docker/swarm/nodes/')).pairs.length, 3);
+
+  // The client key missing from the store: nothing is written, and the condition says which key.
+  s.objects.set('ConsulCluster/datacenter', cluster('pki/missing.pem'));
+  const asked = s.kvAddresses.length;
+  const out = await s.reconcile();
+  assert.equal(s.kvAddresses.length, asked);
+  const discovery = out.conditions.find((c) => /pki\/missing\.pem/.test(c.message));
+  assert.ok(discovery, JSON.stringify(out.conditions));
+  assert.match(
+    discovery.message,
+    /ConsulCluster datacenter runs TLS and the operator's client key \(pki\/missing\.pem\) is not in the store/,
+  );
 });

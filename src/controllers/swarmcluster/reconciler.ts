@@ -31,6 +31,8 @@ import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwar
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
 import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
 import { watchSwarms } from './swarm-watch.js';
+import { clusterCredentials, type ClusterCredentials, type ReadSecret } from '../consul-credentials.js';
+import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT } from '../../consul/agent-http.js';
 
 export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
 
@@ -47,10 +49,14 @@ export interface SwarmClusterReconcilerOptions {
   maxPasses?: number;
   /** Port of the Consul HTTP API on the ConsulCluster's server hosts. Default 8500. */
   consulPort?: number;
+  /** Their HTTPS port, for a ConsulCluster that runs TLS. Default 8501. */
+  consulHttpsPort?: number;
+  /** Reads the ConsulCluster's ACL token and TLS material from the store (for `discovery`). */
+  readSecret?: ReadSecret;
   /** Engine port written into the discovery list. Default 2375. */
   enginePort?: number;
-  /** KV client for one Consul agent address (`http://ip:port`); required for `discovery`. */
-  kvFor?: (address: string) => KvStore;
+  /** KV client for one Consul agent address (`http://ip:port`, `https://ip:port` with TLS) and the cluster's credentials; required for `discovery`. */
+  kvFor?: (address: string, credentials: ClusterCredentials) => KvStore;
   /** Swarm API of one host; default: dockerode through the host's client. */
   apiFor?: (host: HostHandle) => SwarmApi;
   /** How often the operator's swarm watch looks at every SwarmCluster (ms). Default 1000. */
@@ -103,8 +109,10 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   private readonly convergeRequeueMs: number;
   private readonly maxPasses: number;
   private readonly consulPort: number;
+  private readonly consulHttpsPort: number;
+  private readonly readSecret: ReadSecret | undefined;
   private readonly enginePort: number;
-  private readonly kvFor: ((address: string) => KvStore) | undefined;
+  private readonly kvFor: ((address: string, credentials: ClusterCredentials) => KvStore) | undefined;
   private readonly apiFor: (host: HostHandle) => SwarmApi;
   private readonly watchIntervalMs: number;
   private readonly policy: TrustPolicy | undefined;
@@ -115,7 +123,9 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.promotionGraceMs = options.promotionGraceMs ?? DEFAULT_PROMOTION_GRACE_MS;
     this.convergeRequeueMs = options.convergeRequeueMs ?? 2000;
     this.maxPasses = options.maxPasses ?? 4;
-    this.consulPort = options.consulPort ?? 8500;
+    this.consulPort = options.consulPort ?? AGENT_HTTP_PORT;
+    this.consulHttpsPort = options.consulHttpsPort ?? AGENT_HTTPS_PORT;
+    this.readSecret = options.readSecret;
     this.enginePort = options.enginePort ?? DEFAULT_ENGINE_PORT;
     this.kvFor = options.kvFor;
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
@@ -195,9 +205,9 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.unconfirmed.delete(resource.metadata.name);
     const d = resource.spec.discovery;
     if (!d) return { done: true };
-    const kv = this.discoveryKv(d.consulCluster, ctx);
-    if (!kv) return { done: true };
     try {
+      const kv = await this.discoveryKv(d.consulCluster, ctx);
+      if (!kv) return { done: true };
       const n = await clearDiscovery(kv, d.path ?? 'swarm');
       if (n) await ctx.event('Normal', 'DiscoveryCleared', `removed ${n} node keys under ${d.path ?? 'swarm'}/docker/swarm/nodes/`);
       return { done: true };
@@ -347,7 +357,12 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   ): Promise<string | undefined> {
     const d = spec.discovery!;
     if (world.cluster.kind !== 'ok') return undefined;
-    const kv = this.discoveryKv(d.consulCluster, ctx);
+    let kv: KvStore | undefined;
+    try {
+      kv = await this.discoveryKv(d.consulCluster, ctx);
+    } catch (err) {
+      return (err as Error).message;
+    }
     if (!kv) return `ConsulCluster ${d.consulCluster} not found or has no reachable server host`;
     const path = d.path ?? 'swarm';
     const change = await syncDiscovery({
@@ -367,8 +382,11 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     return undefined;
   }
 
-  /** The first server host of the ConsulCluster that has a DockerHost; its agent serves the KV. */
-  private discoveryKv(consulCluster: string, ctx: KindReconcileContext): KvStore | undefined {
+  /**
+   * The first server host of the ConsulCluster that has a DockerHost; its agent serves the KV,
+   * called with the cluster's own token, over HTTPS when the cluster runs TLS.
+   */
+  private async discoveryKv(consulCluster: string, ctx: KindReconcileContext): Promise<KvStore | undefined> {
     if (!this.kvFor) {
       ctx.log.warn('discovery requested but the reconciler has no Consul client factory');
       return undefined;
@@ -377,7 +395,10 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const servers = cc?.spec.servers ?? [];
     const hosts = servers.map((s) => ctx.hosts.get(s.host)).filter((h): h is HostHandle => h !== undefined);
     const host = hosts.find((h) => h.ready) ?? hosts[0];
-    return host ? this.kvFor(`http://${host.address}:${this.consulPort}`) : undefined;
+    if (!host) return undefined;
+    const credentials = await clusterCredentials(consulCluster, cc?.spec, this.readSecret);
+    const address = credentials.tls ? `https://${host.address}:${this.consulHttpsPort}` : `http://${host.address}:${this.consulPort}`;
+    return this.kvFor(address, credentials);
   }
 }
 

@@ -5,8 +5,8 @@
  * reports the `ServiceRegistered` condition and `status.service`. Ready stays the network's.
  */
 import type { ConsulServiceStatus, ServiceHealth } from '../../../crds/index.js';
-import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT, type AgentTls } from '../../../consul/agent-http.js';
-import { SwarmopError } from '../../../errors.js';
+import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT } from '../../../consul/agent-http.js';
+import { clusterCredentials, type ClusterCredentials } from '../../consul-credentials.js';
 import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
 import type { AttachmentObserved } from '../status.js';
 import type { ServiceAgent } from './agent.js';
@@ -181,33 +181,7 @@ export class ServiceRegistrationStep {
     return this.recheckMs;
   }
 
-  /**
-   * What a call to one of the cluster's agents carries: its ACL token, and for a cluster that runs
-   * TLS its CA and the operator's client certificate (read from the store like the token; the
-   * agents then answer on HTTPS only). Throws when a TLS cluster's material is not in the store.
-   */
-  private async credentialsOf(clusterName: string, ctx: KindReconcileContext): Promise<{ token?: string; tls?: AgentTls }> {
-    const spec = ctx.cache.get('ConsulCluster', clusterName)?.spec;
-    const out: { token?: string; tls?: AgentTls } = {};
-    const key = spec?.aclTokenRef?.kvKey;
-    if (key && this.readSecret) {
-      const token = await this.readSecret(key);
-      if (token) out.token = token;
-    }
-    if (spec?.tls?.enabled) {
-      const t = spec.tls;
-      const read = async (kvKey: string, what: string): Promise<string> => {
-        const v = this.readSecret ? await this.readSecret(kvKey) : undefined;
-        if (v === undefined || v.trim() === '')
-          throw new SwarmopError('Unavailable', `ConsulCluster ${clusterName} runs TLS and ${what} (${kvKey}) is not in the store`);
-        return v;
-      };
-      out.tls = {
-        ca: await read(t.caCertRef.kvKey, 'its CA certificate'),
-        cert: await read(t.operatorCertRef.kvKey, "the operator's client certificate"),
-        key: await read(t.operatorKeyRef.kvKey, "the operator's client key"),
-      };
-    }
-    return out;
+  private credentialsOf(clusterName: string, ctx: KindReconcileContext): Promise<ClusterCredentials> {
+    return clusterCredentials(clusterName, ctx.cache.get('ConsulCluster', clusterName)?.spec, this.readSecret);
   }
 }
