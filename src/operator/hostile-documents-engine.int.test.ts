@@ -122,13 +122,19 @@ async function hostSnapshot(): Promise<Record<string, unknown>> {
   };
 }
 
-/** A snapshot taken once the host stopped changing (IPv6 duplicate address detection, a bridge's ports coming up). */
+/**
+ * A snapshot taken once the host stopped changing (IPv6 duplicate address detection, a bridge's
+ * ports coming up): two looks a second apart agree and no address is still tentative. DAD can
+ * keep a link-local address tentative for longer than a second on a busy machine, so two equal
+ * looks alone once made a baseline that the next look no longer matched.
+ */
 async function settledSnapshot(): Promise<Record<string, unknown>> {
   let prev = await hostSnapshot();
   for (let i = 0; i < 30; i += 1) {
     await new Promise((r) => setTimeout(r, 1_000));
     const next = await hostSnapshot();
-    if (JSON.stringify(next) === JSON.stringify(prev)) return next;
+    const text = JSON.stringify(next);
+    if (text === JSON.stringify(prev) && !text.includes('"tentative":true')) return next;
     prev = next;
   }
   throw new Error('the engine host did not settle in 30 s');
