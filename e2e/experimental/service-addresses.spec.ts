@@ -116,7 +116,10 @@ async function arpAnswers(ip: string): Promise<Set<string> | undefined> {
     30_000,
   );
   if (r.code !== 0) return undefined;
-  return new Set([...r.stdout.matchAll(/\[([0-9a-fA-F:]{17})\]/g)].map((m) => m[1]!.toLowerCase()));
+  // Replies only: iputils arping also prints ARP *requests* it receives that are addressed to the
+  // prober ("Unicast request from ..."), which a holder sends when it resolves the prober's own
+  // address: those are not a second holder answering.
+  return new Set([...r.stdout.matchAll(/ reply from \S+ \[([0-9a-fA-F:]{17})\]/g)].map((m) => m[1]!.toLowerCase()));
 }
 
 describeE2E('ServiceAddresses', (f) => {
