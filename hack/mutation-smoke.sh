@@ -6,7 +6,7 @@
 # test) proves nothing, so it does not count as a kill.
 #
 #   address  the address the network helper sets inside the container gets the wrong prefix
-#            (staticipattachment/execute.ts, `ip addr replace <cidr>`)
+#            (staticipattachment/execute.ts, `ip addr replace <cidr>` in the container's namespace)
 #   rejoin   the explicit join of a failed Consul member is not sent
 #            (consulcluster/execute.ts, joinVia)
 #   cas      the store's compare-and-set writes without its index check
@@ -33,8 +33,8 @@ define() {
   case "$1" in
     address)
       file=src/controllers/staticipattachment/execute.ts
-      from="'ip', 'addr', 'replace', step.cidr, 'dev', step.iface"
-      to="'ip', 'addr', 'replace', step.cidr.replace(/\\/\\d+\$/, '/32'), 'dev', step.iface"
+      from="mustIn(step.netns, 'addr', 'replace', step.cidr, 'dev', step.iface)"
+      to="mustIn(step.netns, 'addr', 'replace', step.cidr.replace(/\\/\\d+\$/, '/32'), 'dev', step.iface)"
       tests=(src/controllers/staticipattachment/execute.test.ts)
       lab_tests=(src/controllers/staticipattachment/staticip.int.test.ts)
       lab_pattern='^attaches containers on two hosts' ;;
