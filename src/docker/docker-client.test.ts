@@ -154,3 +154,11 @@ test('an API client reads at most its cap of one answer: an endpoint that answer
   // the default cap is generous for a real engine's answers
   assert.ok(DOCKER_RESPONSE_LIMIT_BYTES >= 64 * 1024 * 1024);
 });
+
+test("an API client's agent prints as one line: docker-modem inspects every request's options, agent included, with depth null", async () => {
+  const { inspect } = await import('node:util');
+  const options = dockerOptionsFor({ endpoint: 'unix:///nonexistent-swarmop-test.sock' });
+  const text = inspect(options, { showHidden: true, depth: null });
+  assert.match(text, /\[Agent Docker Engine at \/nonexistent-swarmop-test\.sock\]/);
+  assert.ok(text.length < 400, `${text.length} characters`);
+});
