@@ -109,7 +109,7 @@ function withoutDefaultsOf(lastApplied: Resource | undefined, liveSpec: Record<s
   if (!lastApplied || lastApplied.spec === null || typeof lastApplied.spec !== 'object') return liveSpec;
   let defaulted: unknown;
   try {
-    defaulted = applyDefaults(structuredClone(lastApplied)).spec;
+    defaulted = applyDefaults(lastApplied).spec;
   } catch {
     return liveSpec;
   }

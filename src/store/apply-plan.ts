@@ -233,7 +233,7 @@ export function validateForApply(resources: readonly Resource[], sizeNote = ''):
 async function readCurrent(ctx: StoreContext, resources: readonly Resource[]): Promise<Map<string, KvPair>> {
   return readKeys(
     ctx,
-    resources,
+    resources.map((r) => ({ kind: r.kind, name: r.metadata.name })),
     (kind) => sectionPrefix(ctx.prefix, 'objects', kind),
     (kind, name) => objectKey(ctx.prefix, kind, name),
   );
@@ -246,7 +246,7 @@ async function readCurrent(ctx: StoreContext, resources: readonly Resource[]): P
  */
 async function readKeys(
   ctx: StoreContext,
-  refs: readonly { kind: string; metadata?: { name: string }; name?: string }[],
+  refs: readonly { kind: string; name: string }[],
   kindPrefix: (kind: string) => string,
   keyOf: (kind: string, name: string) => string,
 ): Promise<Map<string, KvPair>> {
@@ -256,7 +256,7 @@ async function readKeys(
     const lists = await Promise.all(kinds.map((k) => ctx.kv.list(kindPrefix(k))));
     for (const l of lists) for (const p of l.pairs) found.set(p.key, p);
   } else {
-    const pairs = await Promise.all(refs.map((r) => ctx.kv.get(keyOf(r.kind, r.name ?? r.metadata!.name))));
+    const pairs = await Promise.all(refs.map((r) => ctx.kv.get(keyOf(r.kind, r.name))));
     for (const p of pairs) if (p) found.set(p.key, p);
   }
   return found;

@@ -107,7 +107,8 @@ export async function watchAndApply(ctx: CliContext, options: WatchApplyOptions)
     if (options.pruneSet) return applySet();
     if (files.length === 0) return;
     // Validated one file at a time so each resource stays tied to the file that declares it.
-    const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s], applyValidation(settings())) }));
+    const validation = applyValidation(settings());
+    const perFile = (await readSources(files)).map((s) => ({ abs: s.abs, ...validateSources([s], validation) }));
     const errors = perFile.flatMap((p) => p.errors);
     if (errors.length > 0) {
       for (const e of errors) io.stderr(`${e}\n`);

@@ -13,8 +13,6 @@ export type AgentRole = 'server' | 'client';
 
 /** Where the data dir is mounted inside the agent container. */
 export const CONTAINER_DATA_DIR = '/consul/data';
-/** The agents' HTTPS port once TLS is on. */
-export { AGENT_HTTPS_PORT };
 
 export interface DesiredAgent {
   cluster: string;

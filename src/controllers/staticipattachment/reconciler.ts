@@ -96,8 +96,8 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
  * Another attachment with the same identity (uid, else name), from which the veth names are made.
  * uid is set by the store when `apply` creates the object, but a document written straight into KV
  * can copy another's: then neither touches the host, so one can never remove the other's interface.
+ * Read from the uid index: a scan of every attachment per run made a first sync quadratic.
  */
-/** Another attachment with this one's uid, from the uid index (a scan of every attachment per run was quadratic in a first sync). */
 function uidSharedWith(res: AttachmentResource, cache: ObjectCache): AttachmentResource | undefined {
   const id = res.metadata.uid ?? res.metadata.name;
   return (cache.byIndex(KIND, UID_INDEX, id) as AttachmentResource[]).find((o) => o.metadata.name !== res.metadata.name);
