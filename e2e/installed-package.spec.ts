@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,6 +15,7 @@ import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually } from '../testing/util/wait-until.js';
 import { run, runOrThrow } from './framework/shell.js';
+import { packedPackage } from '../testing/util/built-package.js';
 
 const { A } = labRoles();
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -31,9 +32,9 @@ describeE2E('installed package', (f) => {
     run(bin, args, { env, cwd: tmp, timeoutMs: 180_000, ...(input === undefined ? {} : { input }) });
 
   before(async () => {
-    await runOrThrow('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: REPO_ROOT, timeoutMs: 180_000 });
-    const tgz = join(tmp, `swarmop-${VERSION}.tgz`);
-    assert.ok(existsSync(tgz), `${tgz} packed`);
+    // `npm pack` of this checkout: the one hack/test.sh made for this run, or made now.
+    const tgz = await packedPackage();
+    assert.ok(tgz.endsWith(`swarmop-${VERSION}.tgz`), `${tgz} is this version's package`);
     await runOrThrow('npm', ['install', '--global', '--prefix', prefixDir, '--no-audit', '--no-fund', '--loglevel=error', tgz], {
       cwd: tmp,
       timeoutMs: 300_000,

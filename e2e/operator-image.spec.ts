@@ -12,6 +12,7 @@ import { describeE2E, itE2E } from './framework/framework.js';
 import { REPO_ROOT } from './framework/lab.js';
 import { eventually } from '../testing/util/wait-until.js';
 import { run, runOrThrow } from './framework/shell.js';
+import { packedPackage } from '../testing/util/built-package.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const IMAGE = `swarmop/operator:${VERSION}`;
@@ -34,8 +35,9 @@ describeE2E(
     before(async () => {
       const env = { ...process.env, DOCKER_HOST: f.lab.outerDockerHost };
       docker = (args) => run('docker', args, { env, timeoutMs: 120_000 });
+      // From this checkout's npm package: the one hack/test.sh packed for this run, or packed now.
       await runOrThrow(join(REPO_ROOT, 'hack', 'images.sh'), ['operator'], {
-        env: { ...env, LAB_DOCKER_HOST: f.lab.outerDockerHost },
+        env: { ...env, LAB_DOCKER_HOST: f.lab.outerDockerHost, SWARMOP_PACKAGE: await packedPackage() },
         timeoutMs: 10 * 60_000,
       });
       metrics = `127.0.0.1:${await freePort()}`;

@@ -10,7 +10,8 @@ usage() {
 usage: hack/images.sh [IMAGE...]   (default: all lab images; names: base dind-host consul nethelper workload operator)
   operator: swarmop/operator:<package version>, from the packed npm package (npm pack; its
        dependencies, as its npm-shrinkwrap.json pins them, come from the npm registry) and this machine's node (SWARMOP_NODE, default:
-       the node on PATH), which must satisfy package.json's engines; not part of the default set
+       the node on PATH), which must satisfy package.json's engines; not part of the default set;
+       SWARMOP_PACKAGE=FILE builds it from that package (a swarmop-<version>.tgz) instead of packing this checkout
   env: LAB_DOCKER_HOST (default unix:///run/swarmop-lab/docker.sock, the engine of hack/dockerd.sh)
        DEBIAN_SUITE (default bookworm)  DEBIAN_MIRROR (default: first URIs of the apt sources)
        IMAGES_FORCE=1 rebuilds even when the inputs did not change
@@ -114,8 +115,13 @@ build_operator() {
   work="$(mktemp -d "${TMPDIR:-/tmp}/swarmop-operator.XXXXXX")"
   ctx="$work/ctx"
   mkdir -p "$ctx"
-  (cd "$SWARMOP_ROOT" && npm pack --silent --pack-destination "$work" >/dev/null) || die "npm pack failed"
   local tgz="$work/swarmop-${version}.tgz"
+  if [[ -n "${SWARMOP_PACKAGE:-}" ]]; then
+    [[ -s "$SWARMOP_PACKAGE" ]] || die "SWARMOP_PACKAGE=${SWARMOP_PACKAGE}: no such package"
+    tgz="$SWARMOP_PACKAGE"
+  else
+    (cd "$SWARMOP_ROOT" && npm pack --silent --pack-destination "$work" >/dev/null) || die "npm pack failed"
+  fi
   hash="$({ image_id "$BASE_IMAGE"; hash_dir "$images_dir/operator"; tar -xOzf "$tgz" | sha256sum; "$node_bin" --version; } | sha256sum | cut -c1-16)"
   if up_to_date "$image" "$hash"; then rm -rf "$work"; work=''; return 0; fi
   log "building ${image} (node $("$node_bin" --version))"

@@ -34,10 +34,18 @@ step "verify-tests (.only, skips without a reason, tests without an assertion)"
 hack/verify-tests.sh || exit 1
 step "verify (typecheck, lint, shellcheck, import layers and cycles)"
 hack/verify.sh || exit 1
-step "build"
-npm run --silent build >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
-# The default network helper's root filesystem, which the operator imports into hosts that lack it.
-hack/helper-rootfs.sh >>"$log" 2>&1 || { tail -n 20 "$log"; exit 1; }
+# One `npm pack` for the whole run: its `prepare` script builds dist/ (the CLI and operator the suites
+# start), its `prepack` script the default network helper's root filesystem (which the operator imports
+# into hosts that lack it). The package tests, the installed-package spec and the operator image use
+# this archive (SWARMOP_TEST_PACKAGE) rather than packing and rebuilding again each.
+step "build and pack (npm pack)"
+pack_dir="$root/.lab/package"
+rm -rf "$pack_dir"
+mkdir -p "$pack_dir"
+npm pack --silent --pack-destination "$pack_dir" >>"$log" 2>&1 || { tail -n 60 "$log"; exit 1; }
+SWARMOP_TEST_PACKAGE="$pack_dir/swarmop-$(node -p 'require("./package.json").version').tgz"
+[ -s "$SWARMOP_TEST_PACKAGE" ] || { echo "hack/test.sh: npm pack made no $SWARMOP_TEST_PACKAGE" >&2; exit 1; }
+export SWARMOP_TEST_PACKAGE
 
 # Two streams: the files that need the lab to themselves run one after another in ONE process
 # (a chain file that imports them in order), beside the others, which take turns in the second

@@ -1,42 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
+import { describe, test } from 'node:test';
+import { packageFile, packageFiles, packedPackage } from '../testing/util/built-package.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const tmp = mkdtempSync(join(tmpdir(), 'swarmop-pack-'));
-// swarmop-test: exclusive — it rebuilds dist/ (and the pack rebuilds assets/), which the lab suites run
-// from, so hack/test.sh runs it in the lab chain, one file at a time (hence one describe).
+// The package hack/test.sh packed for this run (run on its own, the file packs this checkout, which
+// rebuilds dist/ and assets/: not beside the lab suites).
 describe('the npm package', { concurrency: false }, () => {
-  after(() => rmSync(tmp, { recursive: true, force: true }));
-
-  interface PackResult {
-    filename: string;
-    files: { path: string }[];
-  }
-
-  let packed: Promise<PackResult> | undefined;
-
-  /** One real `npm pack` into a temporary folder (runs the `prepare` build and the pack scripts), shared by the tests. */
-  function pack(): Promise<PackResult> {
-    packed ??= promisify(execFile)('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', tmp], {
-      cwd: ROOT,
-      maxBuffer: 16 * 1024 * 1024,
-      timeout: 180_000,
-    }).then(({ stdout }) => {
-      // The build's own output may precede the JSON document.
-      const [result] = JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as PackResult[];
-      return result!;
-    });
-    return packed;
-  }
-
   /** What `npm pack` puts in the tarball. */
   async function packedFiles(): Promise<string[]> {
-    return (await pack()).files.map((f) => f.path).sort();
+    return packageFiles(await packedPackage());
   }
 
   const FORBIDDEN: readonly [string, RegExp][] = [
@@ -75,13 +49,11 @@ describe('the npm package', { concurrency: false }, () => {
   });
 
   test("the package's npm-shrinkwrap.json is this checkout's package-lock.json, and is gone from the checkout after the pack", async () => {
-    const { existsSync, readFileSync } = await import('node:fs');
-    const result = await pack();
+    const tgz = await packedPackage();
     assert.equal(existsSync(join(ROOT, 'npm-shrinkwrap.json')), false, 'postpack removed it');
-    const { stdout: text } = await promisify(execFile)('tar', ['-xOzf', join(tmp, result!.filename), 'package/npm-shrinkwrap.json'], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const shrinkwrap = JSON.parse(text) as { packages: Record<string, { version?: string; integrity?: string }> };
+    const shrinkwrap = JSON.parse((await packageFile(tgz, 'npm-shrinkwrap.json')).toString('utf8')) as {
+      packages: Record<string, { version?: string; integrity?: string }>;
+    };
     assert.deepEqual(shrinkwrap, JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')));
     // every dependency is pinned by version and content hash (what `npm ci` in the image build installs)
     for (const [path, entry] of Object.entries(shrinkwrap.packages)) {

@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { packageFile, packedPackage } from '../testing/util/built-package.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -47,23 +48,32 @@ function isElf(file: string): boolean {
 }
 
 let rootfs = '';
-// swarmop-test: exclusive — it rebuilds dist/ (and the pack rebuilds assets/), which the lab suites run
-// from, so hack/test.sh runs it in the lab chain, one file at a time (hence one describe).
+let packagedNotices = '';
+// The package hack/test.sh packed for this run (run on its own, the file packs this checkout, which
+// rebuilds dist/ and assets/: not beside the lab suites).
 describe('licences in the package and the helper root filesystem', { concurrency: false }, () => {
   before(async () => {
-    // The archive the package carries, (re)built as `npm pack` would; a no-op when up to date.
-    await run(join(ROOT, 'hack/helper-rootfs.sh'), [], { cwd: ROOT, timeout: 300_000 });
+    // The root filesystem and the notices exactly as the npm package carries them.
+    const tgz = await packedPackage();
     rootfs = mkdtempSync(join(tmpdir(), 'swarmop-rootfs-licences-'));
-    await run('tar', ['-xzf', join(ROOT, 'assets/nethelper-rootfs.tar.gz'), '-C', rootfs]);
+    const archive = join(rootfs, '..', `${rootfs.split('/').pop()}.tar.gz`);
+    writeFileSync(archive, await packageFile(tgz, 'assets/nethelper-rootfs.tar.gz'));
+    try {
+      await run('tar', ['-xzf', archive, '-C', rootfs]);
+    } finally {
+      rmSync(archive, { force: true });
+    }
+    packagedNotices = (await packageFile(tgz, 'assets/THIRD_PARTY_NOTICES')).toString('utf8');
   });
   after(() => {
     if (rootfs) rmSync(rootfs, { recursive: true, force: true });
   });
 
-  test('LICENSE holds the Apache-2.0 text that package.json names', () => {
+  test('LICENSE holds the Apache-2.0 text that package.json names, and the package carries it', async () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
     assert.equal(pkg.license, 'Apache-2.0');
     const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    assert.equal((await packageFile(await packedPackage(), 'LICENSE')).toString('utf8'), text);
     assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
     assert.match(text, /END OF TERMS AND CONDITIONS/);
   });
@@ -124,7 +134,7 @@ describe('licences in the package and the helper root filesystem', { concurrency
   });
 
   test('THIRD_PARTY_NOTICES beside the archive, which the npm package carries, is the one inside it', () => {
-    const notices = readFileSync(join(ROOT, 'assets/THIRD_PARTY_NOTICES'), 'utf8');
+    const notices = packagedNotices;
     assert.equal(notices, readFileSync(join(rootfs, 'THIRD_PARTY_NOTICES'), 'utf8'));
     assert.match(notices, /apt-get source <source package>=<source version>/);
     assert.match(notices, /^libc6 \S+ \(source: glibc \S+\): /m);

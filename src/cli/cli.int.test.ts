@@ -18,6 +18,7 @@ import { main } from './main.js';
 import { captureIo } from '../../testing/util/capture-io.js';
 import { useRealConsul } from '../../testing/harness/real-consul.js';
 import { waitUntil } from '../../testing/util/wait-until.js';
+import { ensureBuilt } from '../../testing/util/built-package.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const execFileP = promisify(execFile);
@@ -55,8 +56,8 @@ spec:
   gateway: 192.168.116.1
 `;
 
-// swarmop-test: exclusive — it rebuilds dist/ (and the pack rebuilds assets/), which the lab suites run
-// from, so hack/test.sh runs it in the lab chain, one file at a time (hence one describe).
+// It runs the built CLI: dist/ as hack/test.sh built it for this run (run on its own, the file builds
+// this checkout, which replaces dist/: not beside the lab suites).
 describe('the built CLI against a real Consul', { concurrency: false }, () => {
   test('apply of the sample manifests reports created, unchanged and configured', async () => {
     const prefix = newPrefix();
@@ -207,9 +208,7 @@ describe('the built CLI against a real Consul', { concurrency: false }, () => {
   test('the built bin/swarmop.js applies from stdin and reports exit codes as a process', async () => {
     // The process under test is the one the package ships: built exactly as `npm pack` builds it,
     // and a build that fails fails this test with the compiler's output.
-    await execFileP('npm', ['run', 'build'], { cwd: REPO, timeout: 180_000 }).catch((e: Error & { stdout?: string; stderr?: string }) => {
-      assert.fail(`npm run build failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
-    });
+    await ensureBuilt();
     assert.ok(existsSync(path.join(REPO, 'dist/src/cli/main.js')), 'npm run build produced dist/src/cli/main.js');
     const prefix = newPrefix();
     const env = { ...process.env, CONSUL_HTTP_ADDR: agent.address, SWARMOP_PREFIX: prefix };

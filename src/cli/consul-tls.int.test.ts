@@ -5,26 +5,26 @@
  * address each end in one line naming the problem, exit code 5, and nothing written.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startTlsConsul, type TlsConsulHandle } from '../../testing/harness/tls-consul.js';
 import { captureIo } from '../../testing/util/capture-io.js';
 import { main } from './main.js';
 import { eventually } from '../../testing/util/wait-until.js';
+import { ensureBuilt } from '../../testing/util/built-package.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 let consul: TlsConsulHandle;
 let goodEnv: Record<string, string>;
 let counter = 0;
 
-// swarmop-test: exclusive — it rebuilds dist/ (and the pack rebuilds assets/), which the lab suites run
-// from, so hack/test.sh runs it in the lab chain, one file at a time (hence one describe).
+// It runs the built CLI: dist/ as hack/test.sh built it for this run (run on its own, the file builds
+// this checkout, which replaces dist/: not beside the lab suites).
 describe('the CLI and the operator against a Consul with TLS', { concurrency: false }, () => {
   before(async () => {
     consul = await startTlsConsul();
@@ -35,7 +35,7 @@ describe('the CLI and the operator against a Consul with TLS', { concurrency: fa
       CONSUL_CLIENT_KEY: consul.pki.clientKey,
     };
     // The operator runs as the built CLI, the way users start it.
-    await promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: REPO, timeout: 180_000 });
+    await ensureBuilt();
   });
   after(async () => consul?.stop());
 
