@@ -17,8 +17,9 @@ esac
 # base image; busybox-static for tiny images; iproute2/iptables/util-linux for lab networking;
 # iputils-arping goes into the default network helper (gratuitous ARP after an attach);
 # chromium (headless, driven by puppeteer-core) and a font for the status page's browser tests;
-# hack/verify.sh lints the scripts with Debian's shellcheck package.
-read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux iputils-arping ca-certificates chromium fonts-dejavu-core shellcheck}"
+# hack/verify.sh lints the scripts with Debian's shellcheck package; tcpdump captures the lab network in the
+# TLS e2e (no token may cross it in clear).
+read -r -a packages <<<"${INSTALL_PACKAGES:-docker.io debootstrap iproute2 iptables openssl busybox-static util-linux iputils-arping ca-certificates chromium fonts-dejavu-core shellcheck tcpdump}"
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,7 +3,7 @@
  * `consul tls cert create`), the way a user makes one for a TLS ConsulCluster.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { consulBinary } from './consul-agent.js';
@@ -44,4 +44,19 @@ export async function makeConsulPki(dir: string, dc = 'dc1', extraIps: string[] 
     client: pem(`${dc}-client-consul-0`),
     cli: pem(`${dc}-cli-consul-0`),
   };
+}
+
+/**
+ * A new server certificate from the CA in `dir` (made by makeConsulPki there): SANs
+ * server.<dc>.consul, localhost, 127.0.0.1 and `ip`, the address the operator calls the agent at.
+ * Each call issues a new one (a new serial), as a rotation does.
+ */
+export async function issueServerCert(dir: string, dc: string, ip: string): Promise<Pem> {
+  const bin = await consulBinary();
+  const before = new Set(readdirSync(dir));
+  await execFileP(bin, ['tls', 'cert', 'create', '-server', '-dc', dc, '-additional-ipaddress', ip], { cwd: dir, timeout: 30_000 });
+  const made = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.pem') && !f.endsWith('-key.pem'));
+  if (made.length !== 1) throw new Error(`consul tls cert create made ${made.join(', ') || 'no certificate'} in ${dir}`);
+  const base = made[0]!.slice(0, -'.pem'.length);
+  return { cert: readFileSync(join(dir, `${base}.pem`), 'utf8'), key: readFileSync(join(dir, `${base}-key.pem`), 'utf8') };
 }

@@ -19,6 +19,8 @@ import { readAgentView, readMembers, type AgentTls } from '../../consul/agent-ht
 import { agentTokens, TLS_DIR } from './agent-config-file.js';
 import { CONTAINER_DATA_DIR, desiredAgents } from './desired.js';
 import { checkCa, checkCert } from './tls-material.js';
+import { readKeyring } from './gossip-keyring.js';
+import { readNodeIdentity } from './node-identity.js';
 
 const TOKEN = '6b0e3c55-9d51-4a0e-8f3c-2f1d7a9c4e21';
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
@@ -113,6 +115,18 @@ describe('a TLS and ACL agent rendered by swarmop (Consul 1.8.7)', { concurrency
     );
     // The rendered ACL config took effect too: default deny hides the members from a call without a token.
     assert.deepEqual(await readMembers('127.0.0.1', { port: httpsPort, tls: operatorTls }), []);
+  });
+
+  // Every call the reconciler makes to an agent follows the cluster's TLS, not only the member reads:
+  // the keyring (gossip key rotation) and the node identity (a wiped data dir) once went out as plain
+  // HTTP to :8501, with the token in clear.
+  test('the keyring and the node identity are read over HTTPS too', async () => {
+    const o = { port: httpsPort, tls: operatorTls, ...tokens };
+    const pools = await readKeyring('127.0.0.1', o);
+    assert.ok(pools.length > 0 && pools.every((p) => Object.keys(p.keys).join() === GOSSIP), JSON.stringify(pools));
+    const identity = await readNodeIdentity('127.0.0.1', o);
+    assert.equal(identity?.node, 'tls-s1');
+    assert.match(identity?.nodeID ?? '', /^[0-9a-f-]{36}$/);
   });
 
   test('a client certificate from another CA is refused; so is the agent for a client that does not trust its CA', async () => {

@@ -7,7 +7,7 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from '../../consul/agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, agentRequest, type AgentHttpOptions } from '../../consul/agent-http.js';
 
 /** One keyring pool (LAN or WAN) as /v1/operator/keyring lists it. */
 export interface KeyringPool {
@@ -34,11 +34,13 @@ async function keyringCall(address: string, method: string, o: AgentHttpOptions,
     `consul agent ${address}: ${method} /v1/operator/keyring`,
     AbortSignal.timeout(o.timeoutMs ?? 10_000),
   );
-  const res = await fetch(`http://${address}:${o.port ?? AGENT_HTTP_PORT}/v1/operator/keyring`, {
+  // Through agentRequest: HTTPS with the client certificate on a TLS cluster (the token never in clear).
+  const res = await agentRequest(address, o.port ?? AGENT_HTTP_PORT, '/v1/operator/keyring', {
     method,
     signal,
     headers: { ...(o.token ? { 'X-Consul-Token': o.token } : {}), ...(key ? { 'Content-Type': 'application/json' } : {}) },
     ...(key ? { body: JSON.stringify({ Key: key }) } : {}),
+    ...(o.tls ? { tls: o.tls } : {}),
   }).catch((err: Error) => {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} /v1/operator/keyring failed: ${err.message}`, { cause: err });
   });

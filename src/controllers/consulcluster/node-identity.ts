@@ -8,7 +8,7 @@
  */
 import { SwarmopError } from '../../errors.js';
 import { guardCall } from '../../runtime/fence.js';
-import { AGENT_HTTP_PORT, agentBody, type AgentHttpOptions } from '../../consul/agent-http.js';
+import { AGENT_HTTP_PORT, agentBody, agentRequest, type AgentHttpOptions } from '../../consul/agent-http.js';
 import { engineText } from '../../docker/engine-message.js';
 
 export interface NodeIdentity {
@@ -21,7 +21,7 @@ export interface NodeIdentity {
 }
 
 async function request(address: string, path: string, o: AgentHttpOptions, method = 'GET', body?: unknown): Promise<unknown> {
-  const token = (o as { token?: string }).token;
+  const token = o.token;
   const headers: Record<string, string> = {
     ...(token ? { 'X-Consul-Token': token } : {}),
     ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
@@ -29,11 +29,13 @@ async function request(address: string, path: string, o: AgentHttpOptions, metho
   const timeout = guardCall(o.fence, method, `consul agent ${address}: ${method} ${path}`, AbortSignal.timeout(o.timeoutMs ?? 3000));
   let res: Response;
   try {
-    res = await fetch(`http://${address}:${o.port ?? AGENT_HTTP_PORT}${path}`, {
+    // Through agentRequest: HTTPS with the client certificate on a TLS cluster (the token never in clear).
+    res = await agentRequest(address, o.port ?? AGENT_HTTP_PORT, path, {
       method,
       headers,
       signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(o.tls ? { tls: o.tls } : {}),
     });
   } catch (err) {
     throw new SwarmopError('Unavailable', `consul agent ${address}: ${method} ${path} failed: ${(err as Error).message}`, { cause: err });

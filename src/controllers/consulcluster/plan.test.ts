@@ -117,6 +117,14 @@ test('table: each drift gets exactly the smallest repair', () => {
       type: undefined,
       waiting: /leaving/,
     },
+    // A `consul leave` reaches the agents one after another: the reference may still see the member
+    // alive while another agent already sees it leaving. That is no partition: nothing to join.
+    {
+      name: 'an agent sees another leaving before the reference does (a `consul leave` spreading) -> wait',
+      mutate: (o) => void (o.views[1]!.members[2]!.status = 'leaving'),
+      type: undefined,
+      waiting: /consul01 sees consul02 leaving/,
+    },
     {
       name: 'member sees the others failed (other half of a partition) -> it joins the reference',
       mutate: (o) => void (o.views[2]!.members[0]!.status = 'failed'),

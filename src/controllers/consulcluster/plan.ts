@@ -219,6 +219,10 @@ export function plan(a: ClusterAnalysis, inflight: Inflight | undefined, now: nu
       );
       if (blind) {
         const status = m.view!.members.find((v) => v.name === blind.agent.node)?.status ?? 'none';
+        // A `consul leave` reaches the agents one after another, so one may see the member leaving
+        // while the reference still sees it alive. That is no partition: a join would only race the
+        // leave, whose outcome (step 4's restart) comes once the reference sees it too.
+        if (status === 'leaving') return done({ waiting: `${m.agent.node} sees ${blind.agent.node} leaving` });
         return done({
           step: {
             type: 'join',
