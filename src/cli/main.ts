@@ -29,6 +29,7 @@ import { COMMAND_EXAMPLES } from './program/command-examples.js';
 import { examplesText } from './program/examples.js';
 import { registerUi } from './commands/ui.js';
 import { registerHistory } from './commands/history.js';
+import { registerAdopt } from './commands/adopt.js';
 
 const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
   CONSUL_HTTP_ADDR        store Consul: host:port, http(s)://host:port or unix:///path (default 127.0.0.1:8500)
@@ -161,6 +162,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
   registerDiff(program, ctx);
+  registerAdopt(program, ctx);
   registerHistory(program, ctx);
   registerExplain(program, ctx);
   registerWait(program, ctx);
