@@ -97,7 +97,8 @@ export function helperHostConfig(netnsDir: string | undefined): Docker.HostConfi
   };
 }
 
-function configHash(netnsDir: string | undefined): string {
+/** The hash of the helper's whole HostConfig for `netnsDir`, recorded in HELPER_CONFIG_LABEL. */
+export function configHash(netnsDir: string | undefined): string {
   return createHash('sha256')
     .update(JSON.stringify(helperHostConfig(netnsDir)))
     .digest('hex')
