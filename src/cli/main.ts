@@ -151,6 +151,7 @@ export function buildProgram(ctx: CliContext): Command {
       'after',
       `${examplesText([
         ['apply the sample topology and watch it converge', 'swarmop apply -f manifests/ && swarmop get all'],
+        ['hosts built by hand: what would apply do to them? (writes nothing)', 'swarmop adopt --dry-run -f manifests/'],
         ['why is an attachment not Ready?', 'swarmop describe sia/ubuntu114'],
         ['another fleet from the config file', 'swarmop --context prod get dh'],
       ])}\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`,

@@ -114,7 +114,7 @@ function helperLabels(labels: Record<string, string>, netnsDir: string | undefin
  * confinement its labels record for the netns folder they name); any other is replaced. Shared
  * with the adoption report, which says "would replace" from the same test.
  */
-export function helperIsCurrent(info: Pick<Docker.ContainerInspectInfo, 'Config'>, image: string): boolean {
+export function helperIsCurrent(info: Docker.ContainerInspectInfo, image: string): boolean {
   const labelled = info.Config.Labels?.[HELPER_NETNS_DIR_LABEL] || undefined;
   return info.Config.Image === image && labelled !== undefined && info.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(labelled);
 }

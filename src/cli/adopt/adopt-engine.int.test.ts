@@ -222,7 +222,7 @@ describe('adopt --dry-run on a real engine with pipework-attached containers', (
       const same = r.items.get('StaticIPAttachment/same')!;
       assert.equal(same.verdict, 'adopt-as-is', JSON.stringify(same));
       assert.equal(same.steps.length, 1);
-      assert.match(same.steps[0]!, new RegExp(`^rename the host end veth1pl${await pidOf('pw-same')} to swv[0-9a-f]{12} `));
+      assert.match(same.steps[0]!, new RegExp(`^rename the host end veth1pl${await pidOf('pw-same')} to swv<uid hash> \\(take over`));
       const other = r.items.get('StaticIPAttachment/other')!;
       assert.deepEqual([other.verdict, other.reason], ['blocked', 'InterfaceConflict'], JSON.stringify(other));
       assert.ok(
@@ -231,7 +231,7 @@ describe('adopt --dry-run on a real engine with pipework-attached containers', (
       );
       const none = r.items.get('StaticIPAttachment/none')!;
       assert.equal(none.verdict, 'would-change', JSON.stringify(none));
-      assert.ok(none.steps.some((s) => s.startsWith('create the veth pair swv')));
+      assert.ok(none.steps.some((s) => s.startsWith('create the veth pair swv<uid hash> on brpw0')));
       assert.deepEqual(await settled(), before);
     },
   );

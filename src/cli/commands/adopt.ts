@@ -44,8 +44,8 @@ export function registerAdopt(
   const cmd = program
     .command('adopt')
     .description(
-      'report, before the first apply, what swarmop would take over as it is, change, or be blocked by on hosts built by hand; ' +
-        'needs --dry-run (writes nothing: not to Consul, not to a host); apply then takes over',
+      'before the first apply on hosts built by hand: what swarmop would take over as it is, change, or be blocked by, per object ' +
+        '(--dry-run, required: writes nothing, not to Consul, not to a host; apply then takes over)',
     )
     .requiredOption(
       '-f, --filename <path>',

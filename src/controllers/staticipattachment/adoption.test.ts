@@ -12,7 +12,7 @@ import { assessAttachmentAdoption } from './adoption.js';
 import { observeProgram } from './observe.js';
 import { applyProgram } from './execute.js';
 import { planAttachment } from './plan.js';
-import { desiredFor } from './desired.js';
+import { desiredFor, vethNames } from './desired.js';
 
 const NETNS_DIR = '/var/run/docker/netns';
 const SANDBOX = `${NETNS_DIR}/0123456789ab`;
@@ -142,7 +142,7 @@ test("a container pipework attached exactly as declared is adopt-as-is: only its
   const f = await assessAttachmentAdoption(s.objects[0]!, s.ctx);
   assert.equal(f.verdict, 'adopt-as-is', JSON.stringify(f));
   assert.equal(f.steps.length, 1);
-  assert.match(f.steps[0]!, /^rename the host end veth1pl4242 to swv[0-9a-f]{12} /);
+  assert.equal(f.steps[0], 'rename the host end veth1pl4242 to swv<uid hash> (take over the pair as it is; no restart, the address stays)');
   assert.ok(
     f.found.some((x) => /^eth1 in ubuntu114: veth link, up, 192\.168\.116\.114\/24, .*host end veth1pl4242 on br0$/.test(x)),
     f.found.join('\n'),
@@ -150,6 +150,13 @@ test("a container pipework attached exactly as declared is adopt-as-is: only its
   assert.ok(f.found.some((x) => x.startsWith('InterfaceAdopted: ')));
   assert.deepEqual(s.engine.writes, []);
   assert.equal(s.programs.length, 1, 'one observe program, in the helper already there');
+});
+
+test("an object that already has a uid (read from the store) shows swarmop's veth name, which is made from it", async () => {
+  const withUid = { ...sia('ubuntu114'), metadata: { name: 'ubuntu114', uid: 'uid-1' } } as StaticIPAttachment;
+  const s = scenario({ objects: [withUid] });
+  const f = await assessAttachmentAdoption(withUid, s.ctx);
+  assert.match(f.steps[0]!, new RegExp(`^rename the host end veth1pl4242 to ${vethNames('uid-1').hostVeth} `));
 });
 
 test('the same pair holding another address is blocked with InterfaceConflict, as the controller would set it', async () => {

@@ -35,6 +35,9 @@ export interface AttachmentAdoptionContext {
  * Steps that take an attachment over without touching the container's traffic: the container keeps
  * its interface, address and routes. A plan of only these is "adopt-as-is".
  */
+/** How a veth name made from the uid apply assigns is shown while there is none. */
+export const UNNAMED_VETH = 'swv<uid hash>';
+
 const TAKEOVER_STEPS: ReadonlySet<Step['kind']> = new Set(['adopt-host-veth']);
 
 export async function assessAttachmentAdoption(res: StaticIPAttachment, ctx: AttachmentAdoptionContext): Promise<AdoptionFinding> {
@@ -99,7 +102,9 @@ export async function assessAttachmentAdoption(res: StaticIPAttachment, ctx: Att
   const plan = planAttachment({ desired: d, obs, pid: c.pid, netns, containerId: c.id });
   if (plan.blocked) return blocked(plan.blocked.reason, plan.blocked.message, found);
   found.push(...plan.drifts.map((x) => `${x.reason}: ${x.found}`));
-  const steps = [...helperSteps, ...plan.steps.map(describeStep)];
+  // Before apply there is no uid yet, and swarmop's veth names are made from it: not named here.
+  const named = (text: string): string => (res.metadata.uid === undefined ? text.replaceAll(d.hostVeth, UNNAMED_VETH) : text);
+  const steps = [...helperSteps, ...plan.steps.map((x) => named(describeStep(x)))];
   const asIs = plan.steps.every((s) => TAKEOVER_STEPS.has(s.kind));
   return { ...base, verdict: asIs ? 'adopt-as-is' : 'would-change', found, steps };
 }
