@@ -5,13 +5,17 @@
  * call (readOnlyDockerClient) except an exec of a read-only program in a helper already there.
  */
 import type Docker from 'dockerode';
-import type { DockerHost, KindName, Resource, StaticIPAttachment } from '../../crds/index.js';
+import type { DockerHost, KindName, Resource, StaticIPAttachment, SwarmCluster } from '../../crds/index.js';
 import { isSwarmopError } from '../../errors.js';
 import type { AdoptionFinding } from '../../controllers/adoption-finding.js';
 import { assessDockerHostAdoption } from '../../controllers/dockerhost/adoption.js';
 import { type AdoptionNetHelper, assessAttachmentAdoption } from '../../controllers/staticipattachment/adoption.js';
 import type { HostHandle, Hosts, KindTypes, ObjectCache } from '../../controllers/kind-reconciler.js';
 import { scanByIndex } from '../../controllers/kind-indexes.js';
+import { assessSwarmAdoption } from '../../controllers/swarmcluster/adoption.js';
+import type { SwarmApi } from '../../controllers/swarmcluster/swarm-api.js';
+import { defaultTrustPolicy, type TrustPolicy } from '../../controllers/trust-policy.js';
+import { DEFAULT_PREFIX } from '../../store/store-keys.js';
 import { dockerOptionsFor, newDockerClient } from '../../docker/docker-client.js';
 import { readOnlyDockerClient } from '../../docker/read-only-docker.js';
 import { HelperImageProvisioner } from '../../nethelper/helper-image.js';
@@ -28,12 +32,15 @@ export interface AdoptionReportOptions {
   /** Assume the operator runs with --attach-requires-label LABEL. */
   attachRequiresLabel?: string;
   probeTimeoutMs?: number;
+  /** The operator's limits the report assumes; default: `swarmop operator`'s defaults. */
+  policy?: TrustPolicy;
+  /** A host's swarm API (tests); default: dockerode through the host's read-only client. */
+  swarmApiFor?: (host: HostHandle) => SwarmApi;
 }
 
 /** Kinds whose adoption the dry run does not assess yet: reported as such, never guessed. */
 const NOT_REPORTED_YET: Partial<Record<KindName, string>> = {
   ConsulCluster: 'the dry run does not assess ConsulClusters yet: hand-run agents are replaced, not adopted (docs/migration.md, Consul)',
-  SwarmCluster: 'the dry run does not assess SwarmClusters yet: compare the lists with `docker node ls` (docs/migration.md, Docker Swarm)',
   ServiceAddresses: 'the dry run does not assess ServiceAddresses yet',
 };
 
@@ -84,6 +91,19 @@ export async function buildAdoptionReport(options: AdoptionReportOptions): Promi
     }),
   );
 
+  const policy = options.policy ?? defaultTrustPolicy(DEFAULT_PREFIX);
+  await Promise.all(
+    (options.resources.filter((r) => r.kind === 'SwarmCluster') as unknown as SwarmCluster[]).map(async (sc) => {
+      const finding = await assessSwarmAdoption(sc, {
+        hosts,
+        cache,
+        policy,
+        ...(options.swarmApiFor ? { apiFor: options.swarmApiFor } : {}),
+      }).catch((err: unknown) => failed(sc, undefined, err));
+      byObject.set(sc, finding);
+    }),
+  );
+
   return options.resources.map(
     (r) =>
       byObject.get(r) ?? {
@@ -101,8 +121,8 @@ export async function buildAdoptionReport(options: AdoptionReportOptions): Promi
  * An object whose look failed part-way: an engine that stopped answering is unreachable; anything
  * else is reported as not seen, with the error, rather than given a verdict nobody observed.
  */
-function failed(r: Pick<Resource, 'kind' | 'metadata'>, host: string, err: unknown): AdoptionFinding {
-  const base = { kind: r.kind as KindName, name: r.metadata.name, host, found: [], steps: [] };
+function failed(r: Pick<Resource, 'kind' | 'metadata'>, host: string | undefined, err: unknown): AdoptionFinding {
+  const base = { kind: r.kind as KindName, name: r.metadata.name, ...(host !== undefined ? { host } : {}), found: [], steps: [] };
   const message = isSwarmopError(err) ? err.message : engineMessage(err);
   if (isSwarmopError(err) && (err.code === 'Unavailable' || err.code === 'Timeout'))
     return { ...base, verdict: 'unreachable', reason: 'HostUnreachable', message };

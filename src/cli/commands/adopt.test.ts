@@ -30,6 +30,11 @@ kind: SwarmCluster
 metadata: {name: swarm}
 spec: {managers: [h1]}
 `;
+const CONSUL = `apiVersion: swarmop.io/v1alpha1
+kind: ConsulCluster
+metadata: {name: dc}
+spec: {datacenter: dc, image: "hashicorp/consul:1.8.7", servers: [{host: h1, node: h1}]}
+`;
 
 async function run(argv: string[], stdin = '') {
   const io = captureIo({ stdin });
@@ -53,14 +58,15 @@ test('an invalid manifest is refused with its position, as apply refuses it, bef
 });
 
 test('an engine that does not answer and a kind not assessed yet: exit 10, shown in the table and in JSON', async () => {
-  const input = `${HOST}---\n${SIA}---\n${SWARM}`;
+  const input = `${HOST}---\n${SIA}---\n${SWARM}---\n${CONSUL}`;
   const t = await run(['adopt', '--dry-run', '-f', '-'], input);
   assert.equal(t.code, 10, t.err);
   assert.match(t.out, /^OBJECT\s+HOST\s+VERDICT\s+REASON\n/);
   assert.match(t.out, /^dockerhost\/h1\s+h1\s+unreachable\s+Unreachable$/m);
   assert.match(t.out, /^staticipattachment\/web1\s+h1\s+unreachable\s+HostUnreachable$/m);
-  assert.match(t.out, /^swarmcluster\/swarm\s+-\s+not-reported$/m);
-  assert.match(t.out, /3 objects: 2 unreachable, 1 not-reported\. Nothing was written \(dry run\)\.\n$/);
+  assert.match(t.out, /^swarmcluster\/swarm\s+-\s+unreachable\s+HostUnreachable$/m);
+  assert.match(t.out, /^consulcluster\/dc\s+-\s+not-reported$/m);
+  assert.match(t.out, /4 objects: 3 unreachable, 1 not-reported\. Nothing was written \(dry run\)\.\n$/);
   const j = await run(['adopt', '--dry-run', '-o', 'json', '-f', '-'], input);
   const doc = JSON.parse(j.out) as { dryRun: boolean; items: AdoptionFinding[]; summary: Record<string, number> };
   assert.equal(j.code, 10);
@@ -70,10 +76,11 @@ test('an engine that does not answer and a kind not assessed yet: exit 10, shown
     [
       ['DockerHost', 'h1', 'unreachable'],
       ['StaticIPAttachment', 'web1', 'unreachable'],
-      ['SwarmCluster', 'swarm', 'not-reported'],
+      ['SwarmCluster', 'swarm', 'unreachable'],
+      ['ConsulCluster', 'dc', 'not-reported'],
     ],
   );
-  assert.equal(doc.summary['unreachable'], 2);
+  assert.equal(doc.summary['unreachable'], 3);
 });
 
 test('exit codes: 9 when anything is blocked, else 10 when anything was not seen, else 0', () => {

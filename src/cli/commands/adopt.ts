@@ -19,6 +19,8 @@ import { withExamples } from '../program/examples.js';
 import type { AdoptionFinding } from '../../controllers/adoption-finding.js';
 import { type AdoptionReportOptions, buildAdoptionReport } from '../adopt/adoption-report.js';
 import { adoptionJson, adoptionTable } from '../adopt/adoption-printer.js';
+import { defaultTrustPolicy } from '../../controllers/trust-policy.js';
+import { DEFAULT_PREFIX } from '../../store/store-keys.js';
 
 interface AdoptOptions {
   filename: string[];
@@ -26,6 +28,7 @@ interface AdoptOptions {
   dryRun?: boolean;
   output?: string;
   attachRequiresLabel?: string;
+  allowInsecureEngines?: boolean;
 }
 
 /** 9 when anything is blocked, else 10 when anything was not seen, else 0. */
@@ -56,6 +59,10 @@ export function registerAdopt(
     .option('--dry-run', 'report only (required: adopting is done by apply)')
     .option('-o, --output <format>', 'table (default) or json')
     .option('--attach-requires-label <label>', "as the operator's flag of that name: containers without it are reported blocked")
+    .option(
+      '--allow-insecure-engines',
+      "as the operator's flag of that name: without it, a SwarmCluster on plain-tcp engines is reported blocked",
+    )
     .action(
       action(ctx, async (opts: AdoptOptions) => {
         if (!opts.dryRun)
@@ -70,6 +77,7 @@ export function registerAdopt(
         const findings = await report({
           resources,
           ...(opts.attachRequiresLabel !== undefined ? { attachRequiresLabel: opts.attachRequiresLabel } : {}),
+          policy: { ...defaultTrustPolicy(DEFAULT_PREFIX), allowInsecureEngines: opts.allowInsecureEngines === true },
         });
         ctx.io.stdout(output === 'json' ? adoptionJson(findings) : adoptionTable(findings));
         return adoptionExitCode(findings);
