@@ -34,6 +34,8 @@ export interface AdoptionReportOptions {
   probeTimeoutMs?: number;
   /** The operator's limits the report assumes; default: `swarmop operator`'s defaults. */
   policy?: TrustPolicy;
+  /** As the operator's --allow-insecure-engines (ignored when `policy` is given). */
+  allowInsecureEngines?: boolean;
   /** A host's swarm API (tests); default: dockerode through the host's read-only client. */
   swarmApiFor?: (host: HostHandle) => SwarmApi;
 }
@@ -91,7 +93,7 @@ export async function buildAdoptionReport(options: AdoptionReportOptions): Promi
     }),
   );
 
-  const policy = options.policy ?? defaultTrustPolicy(DEFAULT_PREFIX);
+  const policy = options.policy ?? { ...defaultTrustPolicy(DEFAULT_PREFIX), allowInsecureEngines: options.allowInsecureEngines === true };
   await Promise.all(
     (options.resources.filter((r) => r.kind === 'SwarmCluster') as unknown as SwarmCluster[]).map(async (sc) => {
       const finding = await assessSwarmAdoption(sc, {

@@ -17,10 +17,7 @@ import { checkAcrossDocuments } from '../manifests/manifest-checks.js';
 import { SwarmopError } from '../../errors.js';
 import { withExamples } from '../program/examples.js';
 import type { AdoptionFinding } from '../../controllers/adoption-finding.js';
-import { type AdoptionReportOptions, buildAdoptionReport } from '../adopt/adoption-report.js';
-import { adoptionJson, adoptionTable } from '../adopt/adoption-printer.js';
-import { defaultTrustPolicy } from '../../controllers/trust-policy.js';
-import { DEFAULT_PREFIX } from '../../store/store-keys.js';
+import type { AdoptionReportOptions } from '../adopt/adoption-report.js';
 
 interface AdoptOptions {
   filename: string[];
@@ -39,10 +36,16 @@ export function adoptionExitCode(findings: readonly AdoptionFinding[]): number {
   return ExitCode.Ok;
 }
 
+/** The controllers are loaded only when the report runs, so other commands never load them (as for `operator`). */
+async function defaultReport(o: AdoptionReportOptions): Promise<AdoptionFinding[]> {
+  const { buildAdoptionReport } = await import('../adopt/adoption-report.js');
+  return buildAdoptionReport(o);
+}
+
 export function registerAdopt(
   program: Command,
   ctx: CliContext,
-  report: (o: AdoptionReportOptions) => Promise<AdoptionFinding[]> = buildAdoptionReport,
+  report: (o: AdoptionReportOptions) => Promise<AdoptionFinding[]> = defaultReport,
 ): void {
   const cmd = program
     .command('adopt')
@@ -77,8 +80,9 @@ export function registerAdopt(
         const findings = await report({
           resources,
           ...(opts.attachRequiresLabel !== undefined ? { attachRequiresLabel: opts.attachRequiresLabel } : {}),
-          policy: { ...defaultTrustPolicy(DEFAULT_PREFIX), allowInsecureEngines: opts.allowInsecureEngines === true },
+          allowInsecureEngines: opts.allowInsecureEngines === true,
         });
+        const { adoptionJson, adoptionTable } = await import('../adopt/adoption-printer.js');
         ctx.io.stdout(output === 'json' ? adoptionJson(findings) : adoptionTable(findings));
         return adoptionExitCode(findings);
       }),
