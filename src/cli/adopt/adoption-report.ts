@@ -34,6 +34,8 @@ export interface AdoptionReportOptions {
   probeTimeoutMs?: number;
   /** The operator's limits the report assumes; default: `swarmop operator`'s defaults. */
   policy?: TrustPolicy;
+  /** As the operator's --helper-image: the network helper image it would run. */
+  helperImage?: string;
   /** As the operator's --allow-insecure-engines (ignored when `policy` is given). */
   allowInsecureEngines?: boolean;
   /** A host's swarm API (tests); default: dockerode through the host's read-only client. */
@@ -70,7 +72,8 @@ export async function buildAdoptionReport(options: AdoptionReportOptions): Promi
     dockerHosts.map(async (h) => {
       const { finding, reachable } = await assessDockerHostAdoption(h, {
         hosts,
-        helperImages: options.helperImages ?? new HelperImageProvisioner(),
+        helperImages:
+          options.helperImages ?? new HelperImageProvisioner(options.helperImage !== undefined ? { image: options.helperImage } : {}),
         ...(options.probeTimeoutMs !== undefined ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
       }).catch((err: unknown) => ({ finding: failed(h, h.metadata.name, err), reachable: false }));
       const handle = handles.get(h.metadata.name);
@@ -80,7 +83,7 @@ export async function buildAdoptionReport(options: AdoptionReportOptions): Promi
   );
 
   const cache = manifestCache(options.resources);
-  const helper = options.helper ?? new ReadOnlyNetHelper();
+  const helper = options.helper ?? new ReadOnlyNetHelper(options.helperImage !== undefined ? { image: options.helperImage } : {});
   await Promise.all(
     (options.resources.filter((r) => r.kind === 'StaticIPAttachment') as unknown as StaticIPAttachment[]).map(async (a) => {
       const finding = await assessAttachmentAdoption(a, {

@@ -26,6 +26,7 @@ interface AdoptOptions {
   output?: string;
   attachRequiresLabel?: string;
   allowInsecureEngines?: boolean;
+  helperImage?: string;
 }
 
 /** 9 when anything is blocked, else 10 when anything was not seen, else 0. */
@@ -62,6 +63,7 @@ export function registerAdopt(
     .option('--dry-run', 'report only (required: adopting is done by apply)')
     .option('-o, --output <format>', 'table (default) or json')
     .option('--attach-requires-label <label>', "as the operator's flag of that name: containers without it are reported blocked")
+    .option('--helper-image <image>', "as the operator's flag of that name: the network helper image it runs (default: this package's)")
     .option(
       '--allow-insecure-engines',
       "as the operator's flag of that name: without it, a SwarmCluster on plain-tcp engines is reported blocked",
@@ -81,6 +83,7 @@ export function registerAdopt(
           resources,
           ...(opts.attachRequiresLabel !== undefined ? { attachRequiresLabel: opts.attachRequiresLabel } : {}),
           allowInsecureEngines: opts.allowInsecureEngines === true,
+          ...(opts.helperImage !== undefined ? { helperImage: opts.helperImage } : {}),
         });
         const { adoptionJson, adoptionTable } = await import('../adopt/adoption-printer.js');
         ctx.io.stdout(output === 'json' ? adoptionJson(findings) : adoptionTable(findings));

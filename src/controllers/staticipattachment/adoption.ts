@@ -127,6 +127,7 @@ function helperStepsFor(p: HelperPresence, host: string): string[] {
     return [`install the network helper on ${host} (container swarmop-nethelper, image ${p.image}, imported if the host lacks it)`];
   if (!p.current) return [`replace the network helper on ${host} with image ${p.image}`];
   if (p.state === 'stopped') return [`start the network helper on ${host}`];
+  if (p.netnsDir === undefined) return [`re-create the network helper on ${host} (the netns folder it mounts is not the engine's)`];
   return [];
 }
 
