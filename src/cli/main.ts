@@ -29,6 +29,7 @@ import { COMMAND_EXAMPLES } from './program/command-examples.js';
 import { examplesText } from './program/examples.js';
 import { registerUi } from './commands/ui.js';
 import { registerHistory } from './commands/history.js';
+import { registerAdopt } from './commands/adopt.js';
 
 const ENV_HELP = `Environment (as the consul CLI reads it; the flag of the same name wins):
   CONSUL_HTTP_ADDR        store Consul: host:port, http(s)://host:port or unix:///path (default 127.0.0.1:8500)
@@ -150,6 +151,7 @@ export function buildProgram(ctx: CliContext): Command {
       'after',
       `${examplesText([
         ['apply the sample topology and watch it converge', 'swarmop apply -f manifests/ && swarmop get all'],
+        ['hosts built by hand: what would apply do to them? (writes nothing)', 'swarmop adopt --dry-run -f manifests/'],
         ['why is an attachment not Ready?', 'swarmop describe sia/ubuntu114'],
         ['another fleet from the config file', 'swarmop --context prod get dh'],
       ])}\n${ENV_HELP}\n\n${EXIT_CODES_HELP}\n`,
@@ -161,6 +163,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDescribe(program, ctx);
   registerDelete(program, ctx);
   registerDiff(program, ctx);
+  registerAdopt(program, ctx);
   registerHistory(program, ctx);
   registerExplain(program, ctx);
   registerWait(program, ctx);

@@ -100,6 +100,9 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<Record<s
   });
 }
 
+/** HelperImageProvisioner.decide's answer. */
+export type HelperImageDecision = { action: 'none' | 'refuse'; status: HelperImageStatus } | { action: 'import' | 'pull'; image: string };
+
 /**
  * One per operator: knows, per host, whether the helper image is there, and puts it there once.
  * Concurrent callers for one host share one provisioning.
@@ -156,20 +159,30 @@ export class HelperImageProvisioner {
     this.byHost.delete(host);
   }
 
+  /**
+   * What ensure() would do on this host, decided with reads only (inspect, version): it is already
+   * there, it cannot be (another architecture), or it would be imported or pulled. The adoption
+   * report asks this instead of ensure().
+   */
+  async decide(host: HelperImageHost): Promise<HelperImageDecision> {
+    const mismatch = this.custom ? undefined : await this.architectureMismatch(host);
+    if (mismatch) return { action: 'refuse', status: mismatch };
+    const present = await this.inspect(host.docker);
+    if (present) {
+      if (this.custom) return { action: 'none', status: { image: this.image, state: 'Present', id: present.Id } };
+      const { digest } = await this.loadRootfs().catch(() => ({ digest: undefined }));
+      // Without the archive at hand any image under the tag is taken as it is.
+      if (digest === undefined || present.Config?.Labels?.[HELPER_ROOTFS_LABEL] === digest)
+        return { action: 'none', status: { image: this.image, state: 'Present', id: present.Id } };
+    }
+    return { action: this.custom ? 'pull' : 'import', image: this.image };
+  }
+
   private async provision(host: HelperImageHost): Promise<HelperImageStatus> {
-    const { docker } = host;
     try {
-      const mismatch = this.custom ? undefined : await this.architectureMismatch(host);
-      if (mismatch) return mismatch;
-      const present = await this.inspect(docker);
-      if (present) {
-        if (this.custom) return { image: this.image, state: 'Present', id: present.Id };
-        const { digest } = await this.loadRootfs().catch(() => ({ digest: undefined }));
-        // Without the archive at hand any image under the tag is taken as it is.
-        if (digest === undefined || present.Config?.Labels?.[HELPER_ROOTFS_LABEL] === digest)
-          return { image: this.image, state: 'Present', id: present.Id };
-      }
-      return this.custom ? await this.pull(host) : await this.import(host);
+      const decision = await this.decide(host);
+      if (decision.action === 'none' || decision.action === 'refuse') return decision.status;
+      return decision.action === 'pull' ? await this.pull(host) : await this.import(host);
     } catch (err) {
       const message = engineMessage(err);
       this.log?.warn('helper image not provisioned', { host: host.name, image: this.image, reason: 'Unavailable', error: message });

@@ -97,7 +97,8 @@ export function helperHostConfig(netnsDir: string | undefined): Docker.HostConfi
   };
 }
 
-function configHash(netnsDir: string | undefined): string {
+/** The hash of the helper's whole HostConfig for `netnsDir`, recorded in HELPER_CONFIG_LABEL. */
+export function configHash(netnsDir: string | undefined): string {
   return createHash('sha256')
     .update(JSON.stringify(helperHostConfig(netnsDir)))
     .digest('hex')
@@ -106,6 +107,16 @@ function configHash(netnsDir: string | undefined): string {
 
 function helperLabels(labels: Record<string, string>, netnsDir: string | undefined): Record<string, string> {
   return { ...labels, [HELPER_NETNS_DIR_LABEL]: netnsDir ?? '', [HELPER_CONFIG_LABEL]: configHash(netnsDir) };
+}
+
+/**
+ * Whether a helper container found on a host is one this operator keeps (its image, and the
+ * confinement its labels record for the netns folder they name); any other is replaced. Shared
+ * with the adoption report, which says "would replace" from the same test.
+ */
+export function helperIsCurrent(info: Docker.ContainerInspectInfo, image: string): boolean {
+  const labelled = info.Config.Labels?.[HELPER_NETNS_DIR_LABEL] || undefined;
+  return info.Config.Image === image && labelled !== undefined && info.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(labelled);
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -233,12 +244,7 @@ export class ResidentNetHelper implements NetHelper {
           throw err;
         });
       const labelled = existing?.Config.Labels?.[HELPER_NETNS_DIR_LABEL] || undefined;
-      if (
-        existing &&
-        existing.Config.Image === this.image &&
-        labelled !== undefined &&
-        existing.Config.Labels?.[HELPER_CONFIG_LABEL] === configHash(labelled)
-      ) {
+      if (existing && labelled !== undefined && helperIsCurrent(existing, this.image)) {
         if (!existing.State.Running) await docker.getContainer(existing.Id).start().catch(ignoreNotModified);
         const info = existing.State.Running ? existing : await docker.getContainer(existing.Id).inspect();
         if (engineNetnsDir(info.NetworkSettings.SandboxKey) === labelled) {

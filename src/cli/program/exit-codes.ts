@@ -20,6 +20,10 @@ export const ExitCode = {
   Internal: 7,
   /** `operator --leader-elect` lost its lock (the default is to exit; a supervisor restarts it as a standby). */
   LeadershipLost: 8,
+  /** `adopt --dry-run`: at least one object is blocked (its controller would refuse or wait). */
+  AdoptionBlocked: 9,
+  /** `adopt --dry-run`: nothing blocked, but something was not seen (a host unreachable, no network helper yet, a kind not assessed). */
+  AdoptionIncomplete: 10,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -54,4 +58,6 @@ export const EXIT_CODES_HELP = `Exit codes:
   5  Consul unavailable or access forbidden
   6  timed out (wait, delete --wait)
   7  internal error (a bug; the message carries a stack)
-  8  operator --leader-elect lost its leader lock (restart it: it comes back as a standby)`;
+  8  operator --leader-elect lost its leader lock (restart it: it comes back as a standby)
+  9  adopt --dry-run: something is blocked (its controller would refuse it or wait)
+  10 adopt --dry-run: nothing blocked, but not everything could be seen (unreachable, unobserved, not-reported)`;

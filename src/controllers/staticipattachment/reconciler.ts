@@ -60,7 +60,7 @@ const CONTAINER_ACTIONS = new Set(['create', 'start', 'restart', 'die', 'stop', 
 const NEW_NETNS_AFTER = new Set(['create', 'start', 'restart', 'die', 'stop']);
 const JUST_STARTED_MS = 10_000;
 
-interface ContainerState {
+export interface ContainerState {
   id: string;
   running: boolean;
   pid: number;
@@ -73,7 +73,7 @@ interface ContainerState {
   labels: Record<string, string>;
 }
 
-async function inspectContainer(docker: Docker, name: string, host: string): Promise<ContainerState | undefined> {
+export async function inspectContainer(docker: Docker, name: string, host: string): Promise<ContainerState | undefined> {
   try {
     const info = await docker.getContainer(name).inspect();
     const mode = info.HostConfig?.NetworkMode ?? '';
@@ -98,13 +98,39 @@ async function inspectContainer(docker: Docker, name: string, host: string): Pro
  * can copy another's: then neither touches the host, so one can never remove the other's interface.
  * Read from the uid index: a scan of every attachment per run made a first sync quadratic.
  */
-function uidSharedWith(res: AttachmentResource, cache: ObjectCache): AttachmentResource | undefined {
+export function uidSharedWith(res: AttachmentResource, cache: ObjectCache): AttachmentResource | undefined {
   const id = res.metadata.uid ?? res.metadata.name;
   return (cache.byIndex(KIND, UID_INDEX, id) as AttachmentResource[]).find((o) => o.metadata.name !== res.metadata.name);
 }
 
-function uidMessage(res: AttachmentResource, other: AttachmentResource): string {
+export function uidMessage(res: AttachmentResource, other: AttachmentResource): string {
   return `metadata.uid: ${res.metadata.uid ?? res.metadata.name} is also the uid of staticipattachment/${other.metadata.name}; a uid is set by the store and never copied, so neither is attached or detached until one is recreated`;
+}
+
+/**
+ * Why this container must not get the interface, checked on every path (attach, repair, fresh
+ * attach, delete, and the adoption report): a container without a network namespace of its own
+ * (`--net host`, `--net container:X`) would have the host's (or another container's) network
+ * rewritten, and the operator may require a label that says the container asked for an address.
+ */
+export function containerRefusal(d: Desired, c: ContainerState, attachRequiresLabel: string | undefined): string | undefined {
+  if (!c.ownNetns)
+    return `spec.container: container ${d.container} on ${d.host} has network mode ${c.networkMode}, not a network namespace of its own; attaching would change the ${c.networkMode === 'host' ? "host's" : "other container's"} network`;
+  const label = attachRequiresLabel;
+  if (label !== undefined && !(label in c.labels))
+    return `spec.container: container ${d.container} on ${d.host} does not carry the label ${label} that the operator requires of attached containers (--attach-requires-label)`;
+  return undefined;
+}
+
+/** Another attachment or ServiceAddresses claiming this one's address (one check across both kinds). */
+export function addressConflict(res: AttachmentResource, cache: ObjectCache): ReturnType<typeof findConflict> {
+  return findConflict(
+    res,
+    claimCandidates(res.spec, (key) => [
+      ...cache.byIndex(KIND, CLAIMS_INDEX, key),
+      ...cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key),
+    ]),
+  );
 }
 
 function attachments(cache: ObjectCache): AttachmentResource[] {
@@ -156,19 +182,8 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     this.attachRequiresLabel = options.attachRequiresLabel;
   }
 
-  /**
-   * Why this container must not get the interface, checked on every path (attach, repair, fresh
-   * attach, delete): a container without a network namespace of its own (`--net host`,
-   * `--net container:X`) would have the host's (or another container's) network rewritten, and
-   * the operator may require a label that says the container asked for an address.
-   */
   private refusal(d: Desired, c: ContainerState): string | undefined {
-    if (!c.ownNetns)
-      return `spec.container: container ${d.container} on ${d.host} has network mode ${c.networkMode}, not a network namespace of its own; attaching would change the ${c.networkMode === 'host' ? "host's" : "other container's"} network`;
-    const label = this.attachRequiresLabel;
-    if (label !== undefined && !(label in c.labels))
-      return `spec.container: container ${d.container} on ${d.host} does not carry the label ${label} that the operator requires of attached containers (--attach-requires-label)`;
-    return undefined;
+    return containerRefusal(d, c, this.attachRequiresLabel);
   }
 
   async reconcile(res: StaticIPAttachment, ctx: KindReconcileContext): Promise<ReconcileOutcome<AttachmentObserved>> {
@@ -177,13 +192,7 @@ export class StaticIPAttachmentReconciler implements KindReconciler<StaticIPAtta
     const sharing = uidSharedWith(res, ctx.cache);
     if (sharing) return { observed: {}, conditions: ready('False', POLICY_REASON, uidMessage(res, sharing)) };
     // ServiceAddresses are filed under the same address keys: one check across both kinds.
-    const conflict = findConflict(
-      res,
-      claimCandidates(res.spec, (key) => [
-        ...ctx.cache.byIndex(KIND, CLAIMS_INDEX, key),
-        ...ctx.cache.byIndex('ServiceAddresses', CLAIMS_INDEX, key),
-      ]),
-    );
+    const conflict = addressConflict(res, ctx.cache);
     if (conflict) {
       this.refusedForConflict.add(res.metadata.name);
       return { observed: {}, conditions: ready('False', 'AddressConflict', conflict.message) };
