@@ -107,6 +107,15 @@ export interface ConsulWanStatus {
   servers: ConsulServerDatacenters[];
 }
 
+/** One ACL token the cluster runs with, by accessor ID (never its secret). */
+export interface ConsulTokenStatus {
+  /** initial-management (the aclTokenRef), operator, discovery, or agent. */
+  purpose: 'initial-management' | 'operator' | 'discovery' | 'agent';
+  accessorID: string;
+  /** Agent tokens: the node whose identity the token has. */
+  node?: string;
+}
+
 export interface ConsulClusterStatus extends BaseStatus {
   /** Node name of the raft leader; absent when there is none. */
   leader?: string;
@@ -114,6 +123,8 @@ export interface ConsulClusterStatus extends BaseStatus {
   members?: ConsulMemberStatus[];
   /** Present when the cluster is federated (its wanJoin, or another cluster's wanJoin naming it). */
   wan?: ConsulWanStatus;
+  /** ACL clusters: the tokens the operator made and uses, by accessor ID. */
+  tokens?: ConsulTokenStatus[];
 }
 
 export type ConsulCluster = Resource<ConsulClusterSpec, ConsulClusterStatus>;
@@ -247,6 +258,16 @@ const status = statusSchema('Observed state of a ConsulCluster, rebuilt by the c
       address: str('Gossip address.'),
       status: str('Serf status.', { enum: ['alive', 'leaving', 'left', 'failed', 'none'] }),
       role: str('server or client.', { enum: ['server', 'client'] }),
+    }),
+  ),
+  tokens: arr(
+    'ACL clusters: each token the cluster runs with and what it is for, by accessor ID (secrets stay in the store). The operator calls the agents with the operator token, SwarmCluster discovery uses the discovery token, each agent its own node token.',
+    obj('One ACL token.', {
+      purpose: str('initial-management (the aclTokenRef: used only to make the others), operator, discovery or agent.', {
+        enum: ['initial-management', 'operator', 'discovery', 'agent'],
+      }),
+      accessorID: str('Accessor ID of the token (`consul acl token read -id`).'),
+      node: str('Agent tokens: the node of its node identity.'),
     }),
   ),
   wan: obj('WAN federation as seen from this cluster; present when it joins others (wanJoin) or another cluster names it in its wanJoin.', {
