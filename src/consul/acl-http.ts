@@ -58,11 +58,17 @@ async function aclCall(address: string, method: string, path: string, o: AgentHt
   return text ? (JSON.parse(text) as unknown) : null;
 }
 
-/** The policy called `name`, or undefined when there is none (GET /v1/acl/policy/name/:name, Consul 1.8+). */
+/**
+ * The policy called `name`, or undefined when there is none. Found in the policy list and read by
+ * ID: Consul 1.8 answers a read of a missing policy with 403 "ACL not found", which would look like
+ * a refused token.
+ */
 export async function readPolicyByName(address: string, name: string, o: AgentHttpOptions): Promise<AclPolicy | undefined> {
-  const p = (await aclCall(address, 'GET', `/v1/acl/policy/name/${encodeURIComponent(name)}`, o)) as
-    { ID?: string; Name?: string; Rules?: string } | undefined | null;
-  return p?.ID ? { id: p.ID, name: p.Name ?? name, rules: p.Rules ?? '' } : undefined;
+  const list = ((await aclCall(address, 'GET', '/v1/acl/policies', o)) ?? []) as { ID?: string; Name?: string }[];
+  const id = list.find((p) => p.Name === name)?.ID;
+  if (!id) return undefined;
+  const p = (await aclCall(address, 'GET', `/v1/acl/policy/${encodeURIComponent(id)}`, o)) as { Rules?: string } | undefined | null;
+  return p ? { id, name, rules: p.Rules ?? '' } : undefined;
 }
 
 export async function createPolicy(
