@@ -185,11 +185,11 @@ const spec = obj(
         "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time. Adding a key to a running cluster that has none is not supported (Consul needs staged encrypt_verify_* settings for that)",
     ),
     aclTokenRef: secretRef(
-      "ACL token of the agents (acl.tokens.agent) and of the operator's calls to them; with acl.enabled also the servers' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. " +
+      "With acl.enabled: the servers' initial management token (acl.tokens.master / initial_management) and the seed of every agent's recovery token; the operator uses it only to make the cluster's own tokens once a leader exists (an operator token for its calls, a discovery token, one agent token per node: status.tokens, docs/consul-tls.md), never for its other calls. Without acl.enabled: the agents' token (acl.tokens.agent) and that of the operator's calls. It reaches each agent in a config file (mode 0600), never as an argument. " +
         'With acl.enabled, changing it on a running cluster is not supported: the running agents refuse the new token, so the cluster shows Ready=False (AgentTokenRejected) and nothing is restarted until the old value is back',
     ),
     acl: obj(
-      "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef: the operator manages the cluster with that token.",
+      "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef, the initial management token, with which the operator makes least-privilege tokens for itself and each agent.",
       {
         enabled: bool('Turn the ACL system on (acl.enabled).', { default: false }),
         defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', {
