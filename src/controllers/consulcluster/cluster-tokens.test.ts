@@ -134,6 +134,20 @@ test('agent tokens go to the answering agents only, once; the store remembers wh
   assert.deepEqual(await deliverAgentTokens('c', await records.list('c'), agents, records, set), []);
 });
 
+test('an agent whose token call fails is left for the next pass; the others still get theirs', async () => {
+  const { acl, records } = setup();
+  const { records: made } = await ensureClusterTokens({ cluster: 'c', wanted: WANTED, acl, records, newId });
+  const agents = [
+    { node: 's1', address: '10.0.0.1', answering: true },
+    { node: 's2', address: '10.0.0.2', answering: true },
+  ];
+  const set = async (address: string) => {
+    if (address === '10.0.0.1') throw new Error('timeout');
+  };
+  assert.deepEqual(await deliverAgentTokens('c', made, agents, records, set), ['s2']);
+  assert.equal((await records.list('c')).get('agents/s1')!.delivered, undefined);
+});
+
 test('a record that is not a token record is refused, naming its key', async () => {
   const { kv, records } = setup();
   await kv.set('swarmop/tokens/consulclusters/c/operator', '{"accessorID":"a"}');

@@ -112,7 +112,8 @@ export interface AgentTarget {
 
 /**
  * Hands each answering agent whose token was not yet delivered its token, and records that it was.
- * Agents started later read theirs from their config file. Returns the nodes handed one now.
+ * Agents started later read theirs from their config file. Returns the nodes handed one now; one
+ * that fails is left for the next pass.
  */
 export async function deliverAgentTokens(
   cluster: string,
@@ -126,7 +127,12 @@ export async function deliverAgentTokens(
     const key = `agents/${a.node}`;
     const r = records.get(key);
     if (!r || r.delivered || !a.answering) continue;
-    await setAgentToken(a.address, r.secretID);
+    try {
+      await setAgentToken(a.address, r.secretID);
+    } catch {
+      // This agent stopped answering: the next pass tries it again; the others are not held back.
+      continue;
+    }
     const next = { ...r, delivered: true };
     await store.update(cluster, key, next);
     records.set(key, next);
