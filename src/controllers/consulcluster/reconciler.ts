@@ -249,6 +249,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       };
     }
     let tokenStatus: ConsulTokenStatus[] | undefined;
+    let tokensJustMade = false;
     if (keeper) {
       const pass = await this.tokenPass(
         keeper,
@@ -262,18 +263,12 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       );
       if (pass) records = pass.records;
       tokenStatus = keeper.status(name, records);
-      if (pass && pass.done.length > 0) {
-        // Rendered again before any agent is created, so a new agent starts with its own token.
-        return {
-          observed: { ...observedStatus(analysis), ...(tokenStatus.length > 0 ? { tokens: tokenStatus } : {}) },
-          conditions: conditions(analysis, { missingHosts: [], progress: 'ACL tokens made' }),
-          requeueAfter: this.busyRequeueMs,
-        };
-      }
+      // Tokens just made: no step this pass, so an agent is created only once its file renders its token.
+      tokensJustMade = pass !== undefined && pass.done.length > 0;
     }
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
       return {
-        observed: observedStatus(analysis),
+        observed: { ...observedStatus(analysis), ...(tokenStatus && tokenStatus.length > 0 ? { tokens: tokenStatus } : {}) },
         conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }),
         requeueAfter: this.busyRequeueMs,
       };
@@ -297,7 +292,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     let progress = p.waiting;
     let pullFailed: ImagePullError | undefined;
-    if (p.step) {
+    if (p.step && !tokensJustMade) {
       const ran = await this.run(key, p.step, analysis, ctx, executeOptions, now);
       if (ran instanceof ImagePullError) {
         pullFailed = ran;
