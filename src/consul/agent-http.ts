@@ -197,12 +197,14 @@ export async function readAgentView(address: string, o: AgentHttpOptions = {}): 
           voter: s.Voter,
         }))
       : [];
+  const raftDenied = raft.status === 'rejected' && (raft.reason as { code?: string }).code === 'Forbidden';
   return {
     address,
     reachable: true,
     leader: leader.status === 'fulfilled' && typeof leader.value === 'string' ? leader.value : '',
     members: list,
     raft: servers,
+    ...(raftDenied ? { raftDenied } : {}),
   };
 }
 

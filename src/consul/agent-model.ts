@@ -34,6 +34,8 @@ export interface AgentView {
   reachable: boolean;
   /** It answered, but refused the operator's token (HTTP 403): it was configured with another one. */
   denied?: boolean;
+  /** The raft listing was refused (403): the token lacks operator:read or the cluster does not know it. */
+  raftDenied?: boolean;
   /** Raft leader as ip:port, '' when the agent knows none. */
   leader: string;
   members: SerfMember[];

@@ -1,14 +1,19 @@
 /**
- * What a call from another kind to a ConsulCluster's agents carries: the cluster's own ACL token
- * (its `aclTokenRef`, never the operator's store token) and, when the cluster runs TLS, its CA and
- * the operator's client certificate (its agents then answer on HTTPS only). Read from the store
- * like every secret, through the operator's readSecret (which keeps to the secrets prefix).
+ * What a call from another kind to a ConsulCluster's agents carries: a token of the cluster itself
+ * (never the operator's store token) and, when the cluster runs TLS, its CA and the operator's
+ * client certificate (its agents then answer on HTTPS only). With ACLs the token is the one the
+ * operator made for the job (`operator` for service registrations, `discovery` for a SwarmCluster's
+ * discovery list: consulcluster/token-policies.ts); before those exist, and without ACLs, the
+ * cluster's `aclTokenRef`. Secrets are read through the operator's readSecret (which keeps to the
+ * secrets prefix), token records through clusterToken (the store's token records).
  */
 import type { ConsulClusterSpec } from '../crds/index.js';
 import type { AgentTls } from '../consul/agent-http.js';
 import { SwarmopError } from '../errors.js';
 
 export type ReadSecret = (kvKey: string) => Promise<string | undefined>;
+/** The secret of one of a cluster's token records (`operator`, `discovery`); undefined when not made yet. */
+export type ClusterTokenReader = (cluster: string, key: 'operator' | 'discovery') => Promise<string | undefined>;
 
 export interface ClusterCredentials {
   token?: string;
@@ -20,10 +25,13 @@ export async function clusterCredentials(
   clusterName: string,
   spec: ConsulClusterSpec | undefined,
   readSecret: ReadSecret | undefined,
+  purpose: { job: 'operator' | 'discovery'; clusterToken?: ClusterTokenReader | undefined } = { job: 'operator' },
 ): Promise<ClusterCredentials> {
   const out: ClusterCredentials = {};
+  const made = spec?.acl?.enabled && purpose.clusterToken ? await purpose.clusterToken(clusterName, purpose.job) : undefined;
   const key = spec?.aclTokenRef?.kvKey;
-  if (key && readSecret) {
+  if (made) out.token = made;
+  else if (key && readSecret) {
     const token = await readSecret(key);
     if (token) out.token = token;
   }

@@ -11,10 +11,12 @@ import { HelperImageProvisioner } from '../nethelper/helper-image.js';
 import { secretKeyProblem, type TrustPolicy } from './trust-policy.js';
 import { storeHashKey } from './consulcluster/hash-key.js';
 import { configHashKeyKey } from '../store/store-keys.js';
+import { KvTokenRecords } from './consulcluster/token-records.js';
+import type { ClusterTokenReader } from './consul-credentials.js';
 
 export interface ReconcilerDeps {
   /** The store's Consul KV: ConsulCluster reads gossip key / ACL token references from it. */
-  kv?: Pick<KvStore, 'get' | 'cas'>;
+  kv?: Pick<KvStore, 'get' | 'cas' | 'list' | 'delete'>;
   /** The store's key prefix (normalized): where ConsulCluster config-hash keys are kept. */
   prefix?: string;
   /**
@@ -40,6 +42,9 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
   const readSecret = kv
     ? async (key: string) => (policy && secretKeyProblem(key, policy.secretsPrefix) !== undefined ? undefined : (await kv.get(key))?.value)
     : undefined;
+  // The tokens the operator makes in ACL clusters, recorded under the store's own prefix.
+  const tokenRecords = kv && deps.prefix !== undefined ? new KvTokenRecords(kv, deps.prefix) : undefined;
+  const clusterToken: ClusterTokenReader | undefined = tokenRecords ? (cluster, key) => tokenRecords.secret(cluster, key) : undefined;
   // One network helper (one session per host) for both kinds that attach addresses.
   const helper = createNetHelper({ images: helperImages, ...(deps.fence ? { fence: deps.fence } : {}) });
   return [
@@ -48,6 +53,7 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
     createConsulClusterReconciler({
       ...(readSecret ? { readSecret } : {}),
       ...(kv && deps.prefix !== undefined ? { hashKey: storeHashKey(kv, (c) => configHashKeyKey(deps.prefix!, c)) } : {}),
+      ...(tokenRecords ? { tokenRecords } : {}),
       ...(policy ? { policy } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
     }),
@@ -55,11 +61,13 @@ export function allReconcilers(deps: ReconcilerDeps = {}): KindReconciler[] {
       ...(policy ? { policy } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
       ...(readSecret ? { readSecret } : {}),
+      ...(clusterToken ? { clusterToken } : {}),
     }),
     createStaticIPAttachmentReconciler({
       helper,
       images: helperImages,
       ...(readSecret ? { readSecret } : {}),
+      ...(clusterToken ? { clusterToken } : {}),
       ...(policy?.attachRequiresLabel !== undefined ? { attachRequiresLabel: policy.attachRequiresLabel } : {}),
       ...(deps.fence ? { fence: deps.fence } : {}),
     }),

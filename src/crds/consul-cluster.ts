@@ -107,6 +107,15 @@ export interface ConsulWanStatus {
   servers: ConsulServerDatacenters[];
 }
 
+/** One ACL token the cluster runs with, by accessor ID (never its secret). */
+export interface ConsulTokenStatus {
+  /** initial-management (the aclTokenRef), operator, discovery, or agent. */
+  purpose: 'initial-management' | 'operator' | 'discovery' | 'agent';
+  accessorID: string;
+  /** Agent tokens: the node whose identity the token has. */
+  node?: string;
+}
+
 export interface ConsulClusterStatus extends BaseStatus {
   /** Node name of the raft leader; absent when there is none. */
   leader?: string;
@@ -114,6 +123,8 @@ export interface ConsulClusterStatus extends BaseStatus {
   members?: ConsulMemberStatus[];
   /** Present when the cluster is federated (its wanJoin, or another cluster's wanJoin naming it). */
   wan?: ConsulWanStatus;
+  /** ACL clusters: the tokens the operator made and uses, by accessor ID. */
+  tokens?: ConsulTokenStatus[];
 }
 
 export type ConsulCluster = Resource<ConsulClusterSpec, ConsulClusterStatus>;
@@ -174,11 +185,11 @@ const spec = obj(
         "A new value in KV is installed through Consul's keyring API while every member is alive (old keys removed), then the agents are replaced one at a time. Adding a key to a running cluster that has none is not supported (Consul needs staged encrypt_verify_* settings for that)",
     ),
     aclTokenRef: secretRef(
-      "ACL token of the agents (acl.tokens.agent) and of the operator's calls to them; with acl.enabled also the servers' bootstrap management token (acl.tokens.master). It reaches each agent in a config file (mode 0600), never as an argument. " +
+      "With acl.enabled: the servers' initial management token (acl.tokens.master / initial_management) and the seed of every agent's recovery token; the operator uses it only to make the cluster's own tokens once a leader exists (an operator token for its calls, a discovery token, one agent token per node: status.tokens, docs/consul-tls.md), never for its other calls. Without acl.enabled: the agents' token (acl.tokens.agent) and that of the operator's calls. It reaches each agent in a config file (mode 0600), never as an argument. " +
         'With acl.enabled, changing it on a running cluster is not supported: the running agents refuse the new token, so the cluster shows Ready=False (AgentTokenRejected) and nothing is restarted until the old value is back',
     ),
     acl: obj(
-      "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef: the operator manages the cluster with that token.",
+      "Consul's ACL system on every agent (acl.enabled, acl.default_policy). Needs aclTokenRef, the initial management token, with which the operator makes least-privilege tokens for itself and each agent.",
       {
         enabled: bool('Turn the ACL system on (acl.enabled).', { default: false }),
         defaultPolicy: str('What a request without a matching rule gets (acl.default_policy).', {
@@ -247,6 +258,16 @@ const status = statusSchema('Observed state of a ConsulCluster, rebuilt by the c
       address: str('Gossip address.'),
       status: str('Serf status.', { enum: ['alive', 'leaving', 'left', 'failed', 'none'] }),
       role: str('server or client.', { enum: ['server', 'client'] }),
+    }),
+  ),
+  tokens: arr(
+    'ACL clusters: each token the cluster runs with and what it is for, by accessor ID (secrets stay in the store). The operator calls the agents with the operator token, SwarmCluster discovery uses the discovery token, each agent its own node token.',
+    obj('One ACL token.', {
+      purpose: str('initial-management (the aclTokenRef: used only to make the others), operator, discovery or agent.', {
+        enum: ['initial-management', 'operator', 'discovery', 'agent'],
+      }),
+      accessorID: str('Accessor ID of the token (`consul acl token read -id`).'),
+      node: str('Agent tokens: the node of its node identity.'),
     }),
   ),
   wan: obj('WAN federation as seen from this cluster; present when it joins others (wanJoin) or another cluster names it in its wanJoin.', {

@@ -15,7 +15,16 @@ import { KINDS } from '../crds/index.js';
 import { isSwarmopError } from '../errors.js';
 import { main } from '../cli/main.js';
 import { ConsulKv } from './consul-kv.js';
-import { DEFAULT_PREFIX, eventsKey, journalHeadKey, leaderKey, objectKey, statusKey } from './store-keys.js';
+import {
+  clusterTokensPrefix,
+  configHashKeyKey,
+  DEFAULT_PREFIX,
+  eventsKey,
+  journalHeadKey,
+  leaderKey,
+  objectKey,
+  statusKey,
+} from './store-keys.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const POLICIES = `${REPO}deploy/consul-acl/`;
@@ -134,6 +143,16 @@ describe('deploy/consul-acl policies on a Consul agent with ACLs (default deny)'
     const kv = kvWith(token);
     await assert.rejects(kv.set(objectKey(P, 'StaticIPAttachment', 'x'), '{}'), forbidden);
     await assert.rejects(kv.get('swarmop-secrets/secured/gossip-key'), forbidden);
+    // The token records and hash keys the operator keeps under its prefix are secrets too.
+    await api('PUT', `/v1/kv/${clusterTokensPrefix(P, 'dc')}operator`, { accessorID: 'a', secretID: 's' });
+    await api('PUT', `/v1/kv/${configHashKeyKey(P, 'dc')}`, 'k');
+    await assert.rejects(kv.get(`${clusterTokensPrefix(P, 'dc')}operator`), forbidden);
+    await assert.rejects(kv.get(configHashKeyKey(P, 'dc')), forbidden);
+    assert.deepEqual(
+      (await kv.list(P)).pairs.filter((p) => p.key.includes('/tokens/') || p.key.includes('/hashkeys/')),
+      [],
+      'a listing of the prefix leaves them out',
+    );
   });
 
   it("operator.hcl: the operator's store calls (documents, status, events, journal, leader lock, secrets read) pass; nothing outside", async () => {
@@ -142,6 +161,8 @@ describe('deploy/consul-acl policies on a Consul agent with ACLs (default deny)'
     await kv.set(statusKey(P, 'DockerHost', 'h'), '{"conditions":[]}');
     await kv.set(eventsKey(P, 'DockerHost', 'h'), '[]');
     await kv.set(journalHeadKey(P), '{"seq":0,"epoch":"e","slots":128}');
+    // The token records of managed ConsulClusters (created only: compare-and-set on index 0).
+    assert.equal(await kv.cas(`${clusterTokensPrefix(P, 'dc')}agents/n1`, '{}', 0), true);
     assert.ok((await kv.list(P)).pairs.length >= 4);
     // The leader election's TTL check on the agent (node:write), passed and removed.
     await kv.registerTtlCheck({ id: 'swarmop-leader-test', name: 'swarmop leader', ttl: '10s' });

@@ -8,6 +8,8 @@
  *   <prefix>journal/objects/<slot>    one journal entry {seq, epoch, keys}, slot = seq mod slots
  *   <prefix>leader                    leader-election lock
  *   <prefix>hashkeys/consulclusters/<name>  the HMAC key of a ConsulCluster's config-hash label (random, made once)
+ *   <prefix>tokens/consulclusters/<name>/{operator,discovery,agents/<node>}  the ACL tokens the operator made in a
+ *                                     ConsulCluster with ACLs: JSON {accessorID, secretID, delivered?}
  * What the journal's values mean is object-journal.ts.
  */
 import { KINDS } from '../crds/index.js';
@@ -37,6 +39,11 @@ export function sectionPrefix(prefix: string, section: KeySection, kind?: string
 /** Where a ConsulCluster's config-hash HMAC key is kept (see consulcluster/hash-key.ts). */
 export function configHashKeyKey(prefix: string, cluster: string): string {
   return `${prefix}hashkeys/consulclusters/${cluster}`;
+}
+
+/** The folder of a ConsulCluster's token records (see consulcluster/token-records.ts). */
+export function clusterTokensPrefix(prefix: string, cluster: string): string {
+  return `${prefix}tokens/consulclusters/${cluster}/`;
 }
 
 export function objectKey(prefix: string, kind: string, name: string): string {

@@ -495,6 +495,21 @@ export const REASONS: Readonly<Record<string, ReasonEntry>> = {
     look: '`consul kv get PREFIXsecrets/...`',
     fix: 'write the key under --secrets-prefix (docs/kinds/consulcluster.md)',
   },
+  AclTokensCreated: {
+    kind: 'ConsulCluster',
+    shows: 'Normal event',
+    meaning:
+      'the operator made (or found and recorded) its policies and tokens in an ACL cluster with the initial management token, or handed agents their node tokens',
+    look: '`swarmop describe cc NAME` (status.tokens: accessor IDs and purposes)',
+    fix: '—',
+  },
+  AclTokensFailed: {
+    kind: 'ConsulCluster',
+    shows: 'Warning event',
+    meaning: 'the token pass failed (the cluster keeps running on the tokens it has; tried again at each reconcile)',
+    look: "the message; the operator's log (`consul acl token pass failed`); that aclTokenRef is the servers' initial management token",
+    fix: 'a leader, and an aclTokenRef that is the management token the servers were first started with',
+  },
   AgentTokenRejected: {
     kind: 'ConsulCluster',
     shows: 'Ready=False, Degraded=Unknown',

@@ -48,6 +48,11 @@ const STATUS: Record<string, Record<string, Resource['status'] & Record<string, 
         { node: 'consulsvr', host: 'consulsvr', address: '192.168.116.111', status: 'alive', role: 'server' },
         { node: 'consul01', host: 'consul01', address: '192.168.116.112', status: 'alive', role: 'server' },
       ],
+      tokens: [
+        { purpose: 'initial-management', accessorID: '1f5a0c3e-7b2d-4e8a-9c61-0d3b5e7f9a12' },
+        { purpose: 'agent', accessorID: '2a6b1d4f-8c3e-4f9b-8d72-1e4c6f8a0b23', node: 'consulsvr' },
+        { purpose: 'operator', accessorID: '3b7c2e5a-9d4f-4a0c-9e83-2f5d7a9b1c34' },
+      ],
     },
   },
   SwarmCluster: {

@@ -18,6 +18,9 @@ import { agentArgs } from './desired.js';
 import { keyringIsCurrent, readKeyring, rotateGossipKey, staleKeys } from './gossip-keyring.js';
 import { flagValue } from './observe.js';
 import { eventually } from '../../../testing/util/wait-until.js';
+import { MemoryKv } from '../../../testing/fakes/memory-kv.js';
+import { ClusterTokenKeeper } from './token-keeper.js';
+import { KvTokenRecords } from './token-records.js';
 import { freePorts } from '../../../testing/util/free-ports.js';
 
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
@@ -36,10 +39,10 @@ const agents: Agent[] = [];
 let root = '';
 
 /** A server or client started the way the controller configures one: ACL args plus the rendered file. */
-async function startAgent(name: string, role: 'server' | 'client', bootstrapExpect: number): Promise<Agent> {
+async function startAgent(name: string, role: 'server' | 'client', bootstrapExpect: number, agentToken?: string): Promise<Agent> {
   const dir = join(root, name);
   const [http, serf, wan, server] = await freePorts(4);
-  const file = agentConfigFile({ role, gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!;
+  const file = agentConfigFile({ role, gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true, ...(agentToken ? { agentToken } : {}) })!;
   const configPath = join(root, `${name}-secrets.json`);
   writeFileSync(configPath, file.content.reveal(), { mode: 0o600 });
   const args = agentArgs({
@@ -160,34 +163,69 @@ test(
       ['s2', 'alive'],
     ]);
 
+    // The token pass, with the initial management token, once a leader exists: from here on the
+    // operator's calls carry the operator token (agentTokens decides), and c1 gets its own token.
+    const keeper = new ClusterTokenKeeper({ records: new KvTokenRecords(new MemoryKv(), 'swarmop/') });
+    const pass = await keeper.pass({
+      cluster: 'acl',
+      datacenter: 'dc1',
+      nodes: ['s1', 's2', 'c1'],
+      discoveryFolders: [],
+      via: '127.0.0.1',
+      agents: [s1, s2].map((a) => ({ node: a.name, address: '127.0.0.1', answering: true })),
+      management: opts(s1),
+    });
+    const OPS = agentTokens(TOKEN, true, pass.records.get('operator')!.secretID);
+    assert.notEqual(OPS.token, TOKEN);
+    const withOperator = await readAgentView('127.0.0.1', opts(s1, OPS));
+    assert.equal(withOperator.raft.length, 2, 'raft peers with the operator token');
+    assert.equal((await readAutopilotHealth('127.0.0.1', opts(s1, OPS)))?.length, 2);
+    // s1's agent token went to its running agent through the API (with the management token).
+    assert.equal(pass.records.get('agents/s1')!.delivered, true);
+
     // Default deny: anonymous calls see no member and no raft configuration.
     const anonymous = await readAgentView('127.0.0.1', opts(s1, {}));
     assert.deepEqual(anonymous.members, []);
     assert.deepEqual(anonymous.raft, []);
 
     // The gossip key is the one from the file (a new one replaces it through the keyring API, below).
-    assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1)), GOSSIP), true);
+    assert.equal(keyringIsCurrent(await readKeyring('127.0.0.1', opts(s1, OPS)), GOSSIP), true);
     await assert.rejects(readKeyring('127.0.0.1', opts(s1, {})), /denied by ACLs/);
     // A client killed hard shows failed; force-leave with the operator's tokens makes it left.
-    const c1 = await startAgent('c1', 'client', 0);
+    // c1 starts after the pass: its file carries its own node token, with which it registers its node.
+    const c1 = await startAgent('c1', 'client', 0, pass.records.get('agents/c1')!.secretID);
     await eventually('c1 answering', async () => ((await readAgentView('127.0.0.1', opts(c1))).reachable ? true : undefined), {
       intervalMs: 200,
     });
     await joinVia('127.0.0.1', `127.0.0.1:${s1.serf}`, opts(c1));
     const status = async (n: string) => (await readAgentView('127.0.0.1', opts(s1))).members.find((m) => m.name === n)?.status;
     await eventually('c1 alive', async () => ((await status('c1')) === 'alive' ? true : undefined), { intervalMs: 200 });
+    await eventually(
+      'c1 in the catalog (its node token at work)',
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${s1.http}/v1/catalog/node/c1`, { headers: { 'X-Consul-Token': TOKEN } });
+        const node = (await res.json()) as { Node?: { Node?: string } } | null;
+        return node?.Node?.Node === 'c1' ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     c1.child.kill('SIGKILL');
     await eventually('c1 failed', async () => ((await status('c1')) === 'failed' ? true : undefined), {
       timeoutMs: 60_000,
       intervalMs: 200,
     });
     await assert.rejects(forceLeave('127.0.0.1', 'c1', opts(s1, {})), /HTTP 403/);
-    await forceLeave('127.0.0.1', 'c1', opts(s1));
+    await forceLeave('127.0.0.1', 'c1', opts(s1, OPS));
     await eventually('c1 left', async () => ((await status('c1')) === 'left' ? true : undefined), { intervalMs: 200 });
 
     // Last: once the cluster is on a new key, an agent started with the old file could not join.
     const NEW_KEY = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
-    const removed = await rotateGossipKey('127.0.0.1', NEW_KEY, staleKeys(await readKeyring('127.0.0.1', opts(s1)), NEW_KEY), opts(s1));
+    const removed = await rotateGossipKey(
+      '127.0.0.1',
+      NEW_KEY,
+      staleKeys(await readKeyring('127.0.0.1', opts(s1, OPS)), NEW_KEY),
+      opts(s1, OPS),
+    );
     assert.equal(removed, 1);
     const rotated = await readKeyring('127.0.0.1', opts(s2));
     assert.equal(

@@ -49,7 +49,14 @@ export interface AgentTlsPems {
 export interface AgentSecretsInput {
   role: 'server' | 'client';
   gossipKey?: string;
+  /** The cluster's aclTokenRef: with ACLs, the servers' initial management token (and the recovery token's seed). */
   aclToken?: string;
+  /**
+   * With ACLs: this node's own agent token (node identity), once the operator made it
+   * (cluster-tokens.ts). Left out of the digest: the running agent got it through the API, so its
+   * arrival does not restart every agent.
+   */
+  agentToken?: string;
   /** The cluster runs Consul's ACL system (spec.acl.enabled). */
   aclEnabled: boolean;
   /** The names of the image's Consul version (consul-version.ts); legacy when absent. */
@@ -89,19 +96,23 @@ export function agentConfigFile(i: AgentSecretsInput): AgentConfigFile | undefin
   const config: Record<string, unknown> = {};
   const current = i.dialect === 'current';
   if (i.gossipKey) config.encrypt = i.gossipKey;
-  if (i.aclToken) {
-    const tokens: Record<string, string> = { agent: i.aclToken };
-    if (i.aclEnabled) {
-      // The servers create the initial management token when the first leader is elected
-      // (`master` before Consul 1.11).
-      if (i.role === 'server') tokens[current ? 'initial_management' : 'master'] = i.aclToken;
-      tokens[current ? 'agent_recovery' : 'agent_master'] = agentMasterToken(i.aclToken);
-    }
-    config.acl = { tokens };
+  let agentToken: string | undefined;
+  if (i.aclToken && !i.aclEnabled) config.acl = { tokens: { agent: i.aclToken } };
+  else if (i.aclToken) {
+    // Least privilege (docs/consul-tls.md): the user's token is only the servers' initial
+    // management token, created by the first leader (`master` before Consul 1.11); every agent
+    // gets the recovery token for its own endpoints and, once made, its node's agent token.
+    const tokens: Record<string, string> = {};
+    if (i.role === 'server') tokens[current ? 'initial_management' : 'master'] = i.aclToken;
+    tokens[current ? 'agent_recovery' : 'agent_master'] = agentMasterToken(i.aclToken);
+    // A token handed over through the API survives a restart of the same container.
+    config.acl = { enable_token_persistence: true, tokens };
+    agentToken = i.agentToken;
   }
   if (Object.keys(config).length === 0 && !i.tls) return undefined;
+  const h = createHash('sha256').update(`${JSON.stringify(config, null, 2)}\n`);
+  if (agentToken) (config.acl as { tokens: Record<string, string> }).tokens.agent = agentToken;
   const content = `${JSON.stringify(config, null, 2)}\n`;
-  const h = createHash('sha256').update(content);
   if (!i.tls) return { path: SECRETS_CONFIG_PATH, content: new SecretText(content), digest: h.digest('hex') };
   const extraFiles: AgentExtraFile[] = [
     { path: TLS_FILES.ca, content: new SecretText(i.tls.ca) },
@@ -120,7 +131,14 @@ export interface AgentTokens {
   localToken?: string;
 }
 
-export function agentTokens(aclToken: string | undefined, aclEnabled: boolean): AgentTokens {
+/**
+ * The one place that decides which token the operator's calls to a managed cluster carry. With
+ * ACLs: the operator token once it exists (cluster-tokens.ts), the initial management token
+ * (aclToken) only before that; the recovery token on the agent's own endpoints, which answers with
+ * no server to ask.
+ */
+export function agentTokens(aclToken: string | undefined, aclEnabled: boolean, operatorToken?: string): AgentTokens {
   if (!aclToken) return {};
-  return aclEnabled ? { token: aclToken, localToken: agentMasterToken(aclToken) } : { token: aclToken };
+  if (!aclEnabled) return { token: aclToken };
+  return { token: operatorToken ?? aclToken, localToken: agentMasterToken(aclToken) };
 }

@@ -17,6 +17,7 @@ import { firstFileOfTar, tarOneFile } from './tar-entry.js';
 
 const GOSSIP = 'pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=';
 const TOKEN = '0b7c5a3e-5d1e-4f0a-9c1b-7a6e2d4f8c10';
+const AGENT_TOKEN = '7d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f';
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nconsul:x:100:1000::/consul:/bin/sh\napp:x:2000:2001::/app:/bin/sh\n';
 
 let engine: DockerEngineHandle;
@@ -74,7 +75,9 @@ for (const [image, owner] of [
         dataDir: '/tmp/swarmop-secretsup',
         acl: { enabled: true, defaultPolicy: 'deny' as const },
       };
-      const agent = desiredAgents(`up${owner.uid}`, spec, () => '127.0.0.1', { gossipKey: GOSSIP, aclToken: TOKEN }).agents[0]!;
+      const agentTokens = new Map([['n1', AGENT_TOKEN]]);
+      const agent = desiredAgents(`up${owner.uid}`, spec, () => '127.0.0.1', { gossipKey: GOSSIP, aclToken: TOKEN, agentTokens })
+        .agents[0]!;
       // The container never runs a real agent: the image has no binary, so it exits at once; the file is what counts.
       const id = await createAgent(docker, agent, { stopTimeoutSec: 1, pullTimeoutMs: 1000, http: {} });
       try {
@@ -83,10 +86,17 @@ for (const [image, owner] of [
         assert.deepEqual([f.uid, f.gid], [owner.uid, owner.gid]);
         assert.equal(
           f.content.toString(),
-          agentConfigFile({ role: 'server', gossipKey: GOSSIP, aclToken: TOKEN, aclEnabled: true })!.content.reveal(),
+          agentConfigFile({
+            role: 'server',
+            gossipKey: GOSSIP,
+            aclToken: TOKEN,
+            agentToken: AGENT_TOKEN,
+            aclEnabled: true,
+          })!.content.reveal(),
         );
+        assert.match(f.content.toString(), new RegExp(`"agent": "${AGENT_TOKEN}"`), "the node's own agent token is in the file");
         const inspect = JSON.stringify(await docker.getContainer(id).inspect());
-        assert.ok(!inspect.includes(GOSSIP) && !inspect.includes(TOKEN), 'a secret in docker inspect');
+        assert.ok(!inspect.includes(GOSSIP) && !inspect.includes(TOKEN) && !inspect.includes(AGENT_TOKEN), 'a secret in docker inspect');
         assert.ok(inspect.includes('/consul/config/swarmop-secrets.json'));
       } finally {
         await removeContainer(docker, id, 1);

@@ -85,12 +85,12 @@ test('TLS off: no TLS settings, no TLS files, and the 1.8 rendering is what it w
   );
   assert.equal(server!.configFile!.extraFiles, undefined);
   assert.deepEqual(JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: true })!.content.reveal()), {
-    acl: { tokens: { agent: TOKEN, master: TOKEN, agent_master: agentMasterToken(TOKEN) } },
+    acl: { enable_token_persistence: true, tokens: { master: TOKEN, agent_master: agentMasterToken(TOKEN) } },
   });
   assert.deepEqual(
     JSON.parse(agentConfigFile({ role: 'server', aclToken: TOKEN, aclEnabled: true, dialect: 'current' })!.content.reveal()),
     {
-      acl: { tokens: { agent: TOKEN, initial_management: TOKEN, agent_recovery: agentMasterToken(TOKEN) } },
+      acl: { enable_token_persistence: true, tokens: { initial_management: TOKEN, agent_recovery: agentMasterToken(TOKEN) } },
     },
   );
 });

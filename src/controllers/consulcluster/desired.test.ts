@@ -215,3 +215,18 @@ test("servers of a federated cluster get -retry-join-wan to the other clusters' 
   );
   assert.deepEqual(stableArgs(wan.agents[0]!.args), stableArgs(alone.agents[0]!.args));
 });
+
+test("ACL cluster: each agent's file holds its own node's agent token, never another's or the management token as agent; its arrival rolls nothing", () => {
+  const spec = fixtureSpec({ acl: { enabled: true, defaultPolicy: 'deny' } });
+  const nodes = [...spec.servers, ...(spec.clients ?? [])].map((m) => m.node);
+  const agentTokens = new Map(nodes.map((n, i) => [n, `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, '0')}`]));
+  const before = desiredAgents('dc', spec, (h) => FIXTURE_HOSTS[h], { aclToken: TOKEN }).agents;
+  const after = desiredAgents('dc', spec, (h) => FIXTURE_HOSTS[h], { aclToken: TOKEN, agentTokens }).agents;
+  for (const a of after) {
+    const tokens = JSON.parse(a.configFile!.content.reveal()).acl.tokens as Record<string, string>;
+    assert.equal(tokens.agent, agentTokens.get(a.node));
+    const visible = JSON.stringify({ args: a.args, labels: a.labels, agent: a }) + inspect(a, { depth: 10 });
+    for (const t of agentTokens.values()) assert.ok(!visible.includes(t), 'an agent token is visible outside the file');
+    assert.equal(a.configHash, before.find((b) => b.node === a.node)!.configHash);
+  }
+});

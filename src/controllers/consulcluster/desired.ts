@@ -39,6 +39,8 @@ export interface AgentSecrets {
   aclToken?: string;
   /** Per node: its TLS material (spec.tls). */
   tls?: ReadonlyMap<string, AgentTlsPems>;
+  /** Per node: its agent token, once the operator made it (ACL clusters). */
+  agentTokens?: ReadonlyMap<string, string>;
 }
 
 /** How the agents' configuration is rendered, besides the spec. */
@@ -184,11 +186,13 @@ export function desiredAgents(
   const aclEnabled = spec.acl?.enabled ?? false;
   const agents = [...servers, ...clients].map(({ m, role, address }): DesiredAgent => {
     const tlsPems = spec.tls?.enabled ? secrets.tls?.get(m.node) : undefined;
+    const agentToken = secrets.agentTokens?.get(m.node);
     const configFile = agentConfigFile({
       role,
       aclEnabled,
       ...(secrets.gossipKey ? { gossipKey: secrets.gossipKey } : {}),
       ...(secrets.aclToken ? { aclToken: secrets.aclToken } : {}),
+      ...(agentToken ? { agentToken } : {}),
       ...(render.dialect ? { dialect: render.dialect } : {}),
       ...(tlsPems ? { tls: tlsPems } : {}),
     });

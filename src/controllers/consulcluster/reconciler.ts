@@ -43,6 +43,11 @@ import { wanPeers, type WanPeers, type WanServer } from './wan-peers.js';
 import { joinLandedLate, type UnansweredJoin } from './unanswered-join.js';
 import { consulClusterViolations } from './policy.js';
 import { describeViolations, POLICY_REASON, type TrustPolicy } from '../trust-policy.js';
+import type { ConsulTokenStatus } from '../../crds/consul-cluster.js';
+import { discoveryFoldersFor } from '../swarm-discovery-layout.js';
+import type { TokenRecords } from './cluster-tokens.js';
+import { agentTokenSecrets, ClusterTokenKeeper, type TokenKeeperOptions, type TokenPassResult } from './token-keeper.js';
+import type { TokenRecord } from './token-plan.js';
 
 export interface ConsulClusterReconcilerOptions {
   /** Reads a secret (gossip key, ACL token) from the store's KV; needed only when the spec refers to one. */
@@ -72,6 +77,13 @@ export interface ConsulClusterReconcilerOptions {
   now?: () => number;
   /** The operator's limits on data dirs, images, secret keys and engines (`swarmop operator` always gives one). */
   policy?: TrustPolicy;
+  /**
+   * Where the tokens the operator makes in an ACL cluster are recorded (token-records.ts). Without
+   * it an ACL cluster runs on its aclTokenRef alone, as before least privilege.
+   */
+  tokenRecords?: TokenRecords;
+  /** The ACL calls of the token pass (tests give fakes); the real ones by default. */
+  acl?: Omit<TokenKeeperOptions, 'records'>;
 }
 
 const EMPTY_ANALYSIS: ClusterAnalysis = { members: [], leaderAddress: '', raft: [], strays: [], unreachableHosts: [] };
@@ -116,6 +128,9 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   private readonly httpsPort: number;
   /** Per cluster, the TLS identity of its calls: one object while the material stays, so its connections are kept alive. */
   private readonly tlsByCluster = new Map<string, AgentTls>();
+  private readonly tokenKeeper: ClusterTokenKeeper | undefined;
+  /** Per cluster: token passes failed in a row (the first failure is an event, the rest are not). */
+  private readonly tokenPassFailures = new Map<string, number>();
 
   constructor(options: ConsulClusterReconcilerOptions = {}) {
     const http = {
@@ -134,6 +149,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     this.policy = options.policy;
     if (options.hashKey) this.hashKey = options.hashKey;
     this.httpsPort = options.httpsPort ?? AGENT_HTTPS_PORT;
+    if (options.tokenRecords) this.tokenKeeper = new ClusterTokenKeeper({ ...options.acl, records: options.tokenRecords });
   }
 
   async reconcile(resource: ConsulCluster, ctx: KindReconcileContext): Promise<ReconcileOutcome<ConsulClusterObserved>> {
@@ -177,6 +193,10 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
       expiring = t.expiring;
       tls = this.tlsIdentity(name, t.operator);
     } else this.tlsByCluster.delete(name);
+    const aclEnabled = spec.acl?.enabled ?? false;
+    const keeper = aclEnabled && secrets.aclToken ? this.tokenKeeper : undefined;
+    let records: Map<string, TokenRecord> = keeper ? await keeper.records(name) : new Map();
+    if (records.size > 0) secrets.agentTokens = agentTokenSecrets(records);
     const hashKey = this.hashKey ? await this.hashKey(name) : undefined;
     const federation = wanPeers(name, spec, ctx.cache.list('ConsulCluster'), hostAddress);
     const { agents, missingHosts } = desiredAgents(name, spec, hostAddress, secrets, federation.retryJoinWan, {
@@ -189,14 +209,31 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
 
     // Every call to this cluster's agents carries its token (and its client certificate), so an
     // ACL default-deny or TLS cluster is observed and repaired like an open one.
-    const tokens: Partial<AgentHttpOptions> = {
-      ...agentTokens(secrets.aclToken, spec.acl?.enabled ?? false),
+    // After the token pass that is the operator token; the initial management token only before it.
+    const operatorToken = records.get('operator')?.secretID;
+    const callTokens = (withOperatorToken: boolean): Partial<AgentHttpOptions> => ({
+      ...agentTokens(secrets.aclToken, aclEnabled, withOperatorToken ? operatorToken : undefined),
       ...(tls ? { tls, port: this.httpsPort } : {}),
-    };
+    });
+    let tokens = callTokens(true);
+    let observation = await observeCluster(name, agents, ctx.hosts.list(), {
+      ...this.observeOptions,
+      http: { ...this.observeOptions.http, ...tokens },
+    });
+    if (operatorToken && observation.views.some((v) => v.raftDenied)) {
+      // The servers refuse the recorded operator token (their ACL data is new, or its policy was
+      // changed): back to the management token, whose token pass makes or mends it.
+      ctx.log.info('consul operator token refused; using the initial management token', { kind: this.kind, name });
+      keeper?.forget(name);
+      tokens = callTokens(false);
+      observation = await observeCluster(name, agents, ctx.hosts.list(), {
+        ...this.observeOptions,
+        http: { ...this.observeOptions.http, ...tokens },
+      });
+    }
     this.tokensByCluster.set(name, tokens);
     const observeOptions = { ...this.observeOptions, http: { ...this.observeOptions.http, ...tokens } };
     const executeOptions = { ...this.executeOptions, http: { ...this.executeOptions.http, ...tokens } };
-    const observation = await observeCluster(name, agents, ctx.hosts.list(), observeOptions);
     const analysis = analyze(agents, observation);
     const denied = observation.views.filter((v) => v.denied).map((v) => v.address);
     if (denied.length > 0) {
@@ -211,9 +248,27 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         requeueAfter: 10_000,
       };
     }
+    let tokenStatus: ConsulTokenStatus[] | undefined;
+    let tokensJustMade = false;
+    if (keeper) {
+      const pass = await this.tokenPass(
+        keeper,
+        name,
+        spec,
+        agents,
+        analysis,
+        records,
+        { ...this.executeOptions.http, ...callTokens(false) },
+        ctx,
+      );
+      if (pass) records = pass.records;
+      tokenStatus = keeper.status(name, records);
+      // Tokens just made: no step this pass, so an agent is created only once its file renders its token.
+      tokensJustMade = pass !== undefined && pass.done.length > 0;
+    }
     if (secrets.gossipKey && !this.inflight.has(key) && (await this.rotateKeyring(secrets.gossipKey, analysis, observeOptions.http, ctx))) {
       return {
-        observed: observedStatus(analysis),
+        observed: { ...observedStatus(analysis), ...(tokenStatus && tokenStatus.length > 0 ? { tokens: tokenStatus } : {}) },
         conditions: conditions(analysis, { missingHosts: [], progress: 'gossip key rotated; rolling the agents' }),
         requeueAfter: this.busyRequeueMs,
       };
@@ -237,7 +292,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     }
     let progress = p.waiting;
     let pullFailed: ImagePullError | undefined;
-    if (p.step) {
+    if (p.step && !tokensJustMade) {
       const ran = await this.run(key, p.step, analysis, ctx, executeOptions, now);
       if (ran instanceof ImagePullError) {
         pullFailed = ran;
@@ -257,6 +312,7 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     const observed: ConsulClusterObserved = {
       ...observedStatus(analysis),
       ...(wan ? { wan: wanStatus(wan, analysis.reference?.address) } : {}),
+      ...(tokenStatus && tokenStatus.length > 0 ? { tokens: tokenStatus } : {}),
     };
     if (pullFailed) {
       // No container to crash-loop: the agent is not created until its image is there; try again slowly.
@@ -284,6 +340,58 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
         ]
       : [];
     return { observed, conditions: [...conds, ...(wanCond ? [wanCond] : []), ...certCond], requeueAfter };
+  }
+
+  /**
+   * Once a leader exists: the token pass (token-keeper.ts), with the initial management token, when
+   * something is new or an agent still waits for its token. Undefined when no pass ran or it failed
+   * (the cluster keeps running on the tokens it has; the next reconcile tries again).
+   */
+  private async tokenPass(
+    keeper: ClusterTokenKeeper,
+    name: string,
+    spec: ConsulClusterSpec,
+    agents: readonly DesiredAgent[],
+    a: ClusterAnalysis,
+    records: ReadonlyMap<string, TokenRecord>,
+    management: AgentHttpOptions,
+    ctx: KindReconcileContext,
+  ): Promise<TokenPassResult | undefined> {
+    const via = a.reference?.address;
+    if (!via || a.leaderAddress === '') return undefined;
+    const wanted = {
+      cluster: name,
+      datacenter: spec.datacenter,
+      nodes: agents.map((x) => x.node),
+      discoveryFolders: discoveryFoldersFor(name, ctx.cache.list('SwarmCluster')),
+    };
+    if (!keeper.needsPass(wanted, records)) return undefined;
+    try {
+      const pass = await keeper.pass({
+        ...wanted,
+        via,
+        agents: a.members.map((m) => ({ node: m.agent.node, address: m.agent.address, answering: m.answering })),
+        management,
+      });
+      this.tokenPassFailures.delete(name);
+      if (pass.done.length > 0) {
+        await ctx.event('Normal', 'AclTokensCreated', pass.done.join('; '));
+        ctx.log.info('consul acl tokens made', { kind: this.kind, name, done: pass.done });
+      }
+      return pass;
+    } catch (err) {
+      // Right after the first election the management token may not exist yet: tried again soon.
+      const tries = (this.tokenPassFailures.get(name) ?? 0) + 1;
+      this.tokenPassFailures.set(name, tries);
+      if (tries === 1) await ctx.event('Warning', 'AclTokensFailed', (err as Error).message);
+      ctx.log[tries === 1 ? 'info' : 'debug']('consul acl token pass failed', {
+        kind: this.kind,
+        name,
+        tries,
+        err: (err as Error).message,
+      });
+      return undefined;
+    }
   }
 
   /** The cluster's TLS identity, the same object while its material is unchanged. */
@@ -513,6 +621,12 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
     if (done) {
       this.tokensByCluster.delete(name);
       this.tlsByCluster.delete(name);
+      this.tokenPassFailures.delete(name);
+      // The token records hold secrets of a cluster that is gone; its data dirs keep the tokens,
+      // and a cluster applied again over them adopts them by description.
+      await this.tokenKeeper
+        ?.remove(name)
+        .catch((err: unknown) => ctx.log.warn('consul token records not removed', { kind: this.kind, name, err: (err as Error).message }));
     }
     return done ? { done } : { done, requeueAfter: 5000 };
   }
@@ -554,6 +668,11 @@ export class ConsulClusterReconciler implements KindReconciler<ConsulCluster, Co
   }
 
   mapObjectChange(kind: KindName, name: string, cache: ObjectCache): string[] {
+    if (kind === 'SwarmCluster') {
+      // Its discovery folder is in the cluster's discovery policy.
+      const target = cache.get('SwarmCluster', name)?.spec.discovery?.consulCluster;
+      return target ? [target] : [];
+    }
     return kind === 'DockerHost' ? this.clustersOn(name, cache) : [];
   }
 

@@ -3,7 +3,7 @@ import type { ConsulClusterStatus, ConsulMemberStatus, ConsulRaftPeer } from '..
 import type { ConditionInput } from '../kind-reconciler.js';
 import type { ClusterAnalysis } from './analysis.js';
 
-export type ConsulClusterObserved = Pick<ConsulClusterStatus, 'leader' | 'raftPeers' | 'members' | 'wan'>;
+export type ConsulClusterObserved = Pick<ConsulClusterStatus, 'leader' | 'raftPeers' | 'members' | 'wan' | 'tokens'>;
 
 export function observedStatus(a: ClusterAnalysis): ConsulClusterObserved {
   const members: ConsulMemberStatus[] = a.members.map((m) => ({

@@ -3,6 +3,7 @@
  * `createStaticIPAttachmentReconciler(options)` is what the operator registers.
  */
 import type { Fence } from '../../runtime/fence.js';
+import type { ClusterTokenReader } from '../consul-credentials.js';
 import { HelperImageProvisioner } from '../../nethelper/helper-image.js';
 import { type NetHelper, type NetHelperOptions, ResidentNetHelper, RunOnceNetHelper } from '../../nethelper/net-helper.js';
 import { StaticIPAttachmentReconciler } from './reconciler.js';
@@ -27,6 +28,8 @@ export interface CreateStaticIPReconcilerOptions extends NetHelperOptions {
   serviceAgent?: ServiceAgent;
   /** Reads a ConsulCluster's ACL token from the store's KV, for the service registration. */
   readSecret?: (kvKey: string) => Promise<string | undefined>;
+  /** Reads the operator token of a ConsulCluster with ACLs (its service registrations use it). */
+  clusterToken?: ClusterTokenReader;
   /** Re-check of a registered service (ms), default 10 000. */
   serviceRecheckMs?: number;
   /** Every program written to a helper session and every service registration passes it (leader election). */
@@ -61,6 +64,7 @@ export function createStaticIPAttachmentReconciler(options: CreateStaticIPReconc
   const service = new ServiceRegistrationStep({
     agent: options.serviceAgent ?? new HttpServiceAgent(options.fence ? { fence: options.fence } : {}),
     ...(options.readSecret ? { readSecret: options.readSecret } : {}),
+    ...(options.clusterToken ? { clusterToken: options.clusterToken } : {}),
     ...(options.serviceRecheckMs !== undefined ? { recheckMs: options.serviceRecheckMs } : {}),
   });
   return new ServiceRegisteringReconciler({ network, service });

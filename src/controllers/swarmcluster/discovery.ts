@@ -8,13 +8,12 @@
 import type { KvStore } from '../../store/kv.js';
 import type { SwarmNode } from './model.js';
 import { hostOfAddr } from './plan.js';
+import { discoveryPrefix } from '../swarm-discovery-layout.js';
 
 /** Classic Swarm registered each engine with its Docker API port. */
 export const DEFAULT_ENGINE_PORT = 2375;
 
-export function discoveryPrefix(path: string): string {
-  return `${path.replace(/^\/+|\/+$/g, '')}/docker/swarm/nodes/`;
-}
+export { discoveryPrefix };
 
 /** Ready nodes -> key -> value (pure). */
 export function desiredDiscoveryKeys(path: string, nodes: readonly SwarmNode[], port = DEFAULT_ENGINE_PORT): Map<string, string> {

@@ -31,7 +31,7 @@ import { DEFAULT_DOWN_GRACE_MS, DEFAULT_PROMOTION_GRACE_MS, hostOfAddr, planSwar
 import { swarmStatus, type SwarmClusterObserved } from './status.js';
 import { dockerSwarmApi, type SwarmApi } from './swarm-api.js';
 import { watchSwarms } from './swarm-watch.js';
-import { clusterCredentials, type ClusterCredentials, type ReadSecret } from '../consul-credentials.js';
+import { clusterCredentials, type ClusterCredentials, type ClusterTokenReader, type ReadSecret } from '../consul-credentials.js';
 import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT } from '../../consul/agent-http.js';
 
 export const SWARMCLUSTER_FINALIZER = 'swarmop.io/swarmcluster';
@@ -53,6 +53,8 @@ export interface SwarmClusterReconcilerOptions {
   consulHttpsPort?: number;
   /** Reads the ConsulCluster's ACL token and TLS material from the store (for `discovery`). */
   readSecret?: ReadSecret;
+  /** Reads the discovery token of a ConsulCluster with ACLs (write on its discovery folder only). */
+  clusterToken?: ClusterTokenReader;
   /** Engine port written into the discovery list. Default 2375. */
   enginePort?: number;
   /** KV client for one Consul agent address (`http://ip:port`, `https://ip:port` with TLS) and the cluster's credentials; required for `discovery`. */
@@ -111,6 +113,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
   private readonly consulPort: number;
   private readonly consulHttpsPort: number;
   private readonly readSecret: ReadSecret | undefined;
+  private readonly clusterToken: ClusterTokenReader | undefined;
   private readonly enginePort: number;
   private readonly kvFor: ((address: string, credentials: ClusterCredentials) => KvStore) | undefined;
   private readonly apiFor: (host: HostHandle) => SwarmApi;
@@ -126,6 +129,7 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     this.consulPort = options.consulPort ?? AGENT_HTTP_PORT;
     this.consulHttpsPort = options.consulHttpsPort ?? AGENT_HTTPS_PORT;
     this.readSecret = options.readSecret;
+    this.clusterToken = options.clusterToken;
     this.enginePort = options.enginePort ?? DEFAULT_ENGINE_PORT;
     this.kvFor = options.kvFor;
     this.apiFor = options.apiFor ?? ((h) => dockerSwarmApi(h.docker, h.name));
@@ -396,7 +400,10 @@ export class SwarmClusterReconciler implements KindReconciler<SwarmCluster, Obse
     const hosts = servers.map((s) => ctx.hosts.get(s.host)).filter((h): h is HostHandle => h !== undefined);
     const host = hosts.find((h) => h.ready) ?? hosts[0];
     if (!host) return undefined;
-    const credentials = await clusterCredentials(consulCluster, cc?.spec, this.readSecret);
+    const credentials = await clusterCredentials(consulCluster, cc?.spec, this.readSecret, {
+      job: 'discovery',
+      clusterToken: this.clusterToken,
+    });
     const address = credentials.tls ? `https://${host.address}:${this.consulHttpsPort}` : `http://${host.address}:${this.consulPort}`;
     return this.kvFor(address, credentials);
   }

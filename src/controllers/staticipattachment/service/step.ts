@@ -6,7 +6,7 @@
  */
 import type { ConsulServiceStatus, ServiceHealth } from '../../../crds/index.js';
 import { AGENT_HTTP_PORT, AGENT_HTTPS_PORT } from '../../../consul/agent-http.js';
-import { clusterCredentials, type ClusterCredentials } from '../../consul-credentials.js';
+import { clusterCredentials, type ClusterCredentials, type ClusterTokenReader } from '../../consul-credentials.js';
 import type { ConditionInput, KindReconcileContext, ReconcileOutcome } from '../../kind-reconciler.js';
 import type { AttachmentObserved } from '../status.js';
 import type { ServiceAgent } from './agent.js';
@@ -20,6 +20,8 @@ export interface ServiceStepOptions {
   agent: ServiceAgent;
   /** Reads a ConsulCluster's ACL token from the store's KV. */
   readSecret?: (kvKey: string) => Promise<string | undefined>;
+  /** Reads the operator token a ConsulCluster with ACLs was given (its registrations use it). */
+  clusterToken?: ClusterTokenReader;
   /** Look at a registered service again after this long (ms): a hand deregistration is repaired within it. Default 10 000. */
   recheckMs?: number;
 }
@@ -55,10 +57,12 @@ export class ServiceRegistrationStep {
   private readonly agent: ServiceAgent;
   private readonly readSecret: ((kvKey: string) => Promise<string | undefined>) | undefined;
   private readonly recheckMs: number;
+  private readonly clusterToken: ClusterTokenReader | undefined;
 
   constructor(options: ServiceStepOptions) {
     this.agent = options.agent;
     this.readSecret = options.readSecret;
+    this.clusterToken = options.clusterToken;
     this.recheckMs = options.recheckMs ?? 10_000;
   }
 
@@ -182,6 +186,9 @@ export class ServiceRegistrationStep {
   }
 
   private credentialsOf(clusterName: string, ctx: KindReconcileContext): Promise<ClusterCredentials> {
-    return clusterCredentials(clusterName, ctx.cache.get('ConsulCluster', clusterName)?.spec, this.readSecret);
+    return clusterCredentials(clusterName, ctx.cache.get('ConsulCluster', clusterName)?.spec, this.readSecret, {
+      job: 'operator',
+      clusterToken: this.clusterToken,
+    });
   }
 }
