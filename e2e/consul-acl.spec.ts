@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/agent-config-file.js';
 import { readAgentView } from '../src/consul/agent-http.js';
+import { clusterTokenSecrets } from './framework/cluster-tokens.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually, timeUntil } from '../testing/util/wait-until.js';
@@ -105,6 +106,8 @@ describeE2E('ConsulCluster with ACLs', (f) => {
   }
 
   async function assertNothingLeaks(): Promise<void> {
+    // The tokens the operator made in the cluster (operator, per agent) are secrets too.
+    Object.assign(SECRETS, await clusterTokenSecrets(f, CLUSTER));
     for (const h of HOST_NAMES) {
       const inspect = await dockerOnHost(h, ['inspect', AGENT], 15_000);
       assert.equal(inspect.code, 0, inspect.stderr);
@@ -143,6 +146,12 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     assert.equal(obj.status.raftPeers.length, 3);
     assert.ok(HOST_NAMES.includes(obj.status.leader));
     assert.ok(await whole());
+    // Least privilege: the operator made its own token and one per agent, kept in the store.
+    const made = await eventually('the operator token and one token per agent in the store', async () => {
+      const t = await clusterTokenSecrets(f, CLUSTER);
+      return ['operator token', ...HOST_NAMES.map((h) => `agents/${h} token`)].every((k) => t[k]) ? t : undefined;
+    });
+    assert.ok(!Object.values(made).includes(TOKEN), 'none of them is the initial management token');
 
     // Default deny is really on: without a token nobody is listed and raft is refused.
     const anonymous = await readAgentView(addr(H1), { timeoutMs: 2000 });

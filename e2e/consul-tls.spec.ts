@@ -20,6 +20,7 @@ import { AGENT_HTTPS_PORT, readAgentView, type AgentTls } from '../src/consul/ag
 import { consulBinary } from '../testing/harness/consul-agent.js';
 import { issueServerCert, makeConsulPki, type ConsulPki, type Pem } from '../testing/harness/consul-pki.js';
 import { eventually, timeUntil } from '../testing/util/wait-until.js';
+import { clusterTokenSecrets } from './framework/cluster-tokens.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles, outerDocker, REPO_ROOT } from './framework/lab.js';
 import { run } from './framework/shell.js';
@@ -218,6 +219,9 @@ describeE2E('ConsulCluster with TLS', (f) => {
       console.log(`# TLS ConsulCluster formed from nothing, Ready after ${Date.now() - began} ms`);
       assert.equal(obj.status.raftPeers.length, 3);
       assert.ok(await whole());
+      await eventually('the operator token in the store', async () =>
+        (await clusterTokenSecrets(f, CLUSTER))['operator token'] ? true : undefined,
+      );
 
       for (const h of HOST_NAMES) {
         // Nothing listens for plain HTTP: the connection is refused, so no request (and no token) is ever sent in clear.
@@ -318,7 +322,7 @@ describeE2E('ConsulCluster with TLS', (f) => {
           https.stdout.split('\n').filter(Boolean).length > 10,
           `the capture holds the operator's HTTPS calls to the agents:\n${https.stderr}`,
         );
-        for (const [what, secret] of Object.entries(SECRETS))
+        for (const [what, secret] of Object.entries({ ...SECRETS, ...(await clusterTokenSecrets(f, CLUSTER)) }))
           assert.equal(
             pcap.includes(secret),
             false,
