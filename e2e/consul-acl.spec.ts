@@ -13,7 +13,8 @@ import { after, before } from 'node:test';
 import { agentMasterToken, agentTokens } from '../src/controllers/consulcluster/agent-config-file.js';
 import { readAgentView } from '../src/consul/agent-http.js';
 import { clusterTokenSecrets } from './framework/cluster-tokens.js';
-import { describeE2E, itE2E, type Framework } from './framework/framework.js';
+import { clearConsulHosts, storePut } from './framework/consul-lab.js';
+import { describeE2E, itE2E } from './framework/framework.js';
 import { dockerOnHost, hostDocker, labManifest, labRoles, REPO_ROOT } from './framework/lab.js';
 import { eventually, timeUntil } from '../testing/util/wait-until.js';
 
@@ -54,46 +55,6 @@ async function keyringKeys(address: string): Promise<string[][]> {
   return ((await res.json()) as { Keys: Record<string, number> }[]).map((p) => Object.keys(p.Keys));
 }
 
-async function storePut(f: Framework, key: string, value: string | undefined): Promise<void> {
-  const res = await fetch(`http://${f.lab.storeAddr}/v1/kv/${key}`, { method: value === undefined ? 'DELETE' : 'PUT', body: value });
-  assert.equal(res.status, 200, `store ${key}: HTTP ${res.status}`);
-}
-
-/** Other clusters' agents would hold the ports (--net host); this spec's leftovers are removed. */
-async function clearHosts(): Promise<void> {
-  for (const h of HOST_NAMES) {
-    const ps = await dockerOnHost(
-      h,
-      ['ps', '-a', '--filter', 'label=io.swarmop.consulcluster', '--format', '{{.ID}} {{.Label "io.swarmop.consulcluster"}}'],
-      15_000,
-    );
-    for (const line of ps.stdout.trim().split('\n').filter(Boolean)) {
-      const [id, cluster] = line.split(' ');
-      assert.equal(cluster, CLUSTER, `another ConsulCluster's agent (${cluster}) runs on ${h}; remove it first`);
-      await dockerOnHost(h, ['rm', '-f', id!], 30_000);
-    }
-    // A fresh data dir: the servers bootstrap ACLs (and write the keyring) from this run's secrets.
-    const rm = await dockerOnHost(
-      h,
-      [
-        'run',
-        '--rm',
-        '--label',
-        'io.swarmop.lab=1',
-        '-v',
-        '/var/lib/swarmop/consul:/x',
-        '--entrypoint',
-        'rm',
-        IMAGE,
-        '-rf',
-        `/x/${CLUSTER}`,
-      ],
-      30_000,
-    );
-    assert.equal(rm.code, 0, rm.stderr);
-  }
-}
-
 describeE2E('ConsulCluster with ACLs', (f) => {
   const addr = (host: string) => f.lab.hosts.find((h) => h.name === host)!.address;
 
@@ -122,7 +83,7 @@ describeE2E('ConsulCluster with ACLs', (f) => {
   }
 
   before(async () => {
-    await clearHosts();
+    await clearConsulHosts(HOST_NAMES, CLUSTER, IMAGE);
     await storePut(f, KEY_KV, GOSSIP_KEY);
     await storePut(f, TOKEN_KV, TOKEN);
   });
@@ -132,7 +93,7 @@ describeE2E('ConsulCluster with ACLs', (f) => {
     await eventually('agents removed by the finalizer', async () => ((await f.get('consulcluster', CLUSTER)) ? undefined : true), {
       timeoutMs: 60_000,
     }).catch(() => undefined);
-    await clearHosts();
+    await clearConsulHosts(HOST_NAMES, CLUSTER, IMAGE);
     await storePut(f, KEY_KV, undefined);
     await storePut(f, TOKEN_KV, undefined);
   });

@@ -21,8 +21,9 @@ import { consulBinary } from '../testing/harness/consul-agent.js';
 import { issueServerCert, makeConsulPki, type ConsulPki, type Pem } from '../testing/harness/consul-pki.js';
 import { eventually, timeUntil } from '../testing/util/wait-until.js';
 import { clusterTokenSecrets } from './framework/cluster-tokens.js';
+import { clearConsulHosts, storePut } from './framework/consul-lab.js';
 import { describeE2E, itE2E, type Framework } from './framework/framework.js';
-import { dockerOnHost, hostDocker, labManifest, labRoles, outerDocker, REPO_ROOT } from './framework/lab.js';
+import { hostDocker, labManifest, labRoles, outerDocker, REPO_ROOT } from './framework/lab.js';
 import { run } from './framework/shell.js';
 
 const CLUSTER = 'tlsdc';
@@ -45,45 +46,6 @@ const GOSSIP_KEY = randomBytes(32).toString('base64');
 const TOKEN = randomUUID();
 const TOKENS = agentTokens(TOKEN, true);
 const SECRETS: Record<string, string> = { 'ACL token': TOKEN, 'agent master token': agentMasterToken(TOKEN), 'gossip key': GOSSIP_KEY };
-
-async function storePut(f: Framework, key: string, value: string | undefined): Promise<void> {
-  const res = await fetch(`http://${f.lab.storeAddr}/v1/kv/${key}`, { method: value === undefined ? 'DELETE' : 'PUT', body: value });
-  assert.equal(res.status, 200, `store ${key}: HTTP ${res.status}`);
-}
-
-/** Other clusters' agents would hold the ports (--net host); this spec's leftovers and data dirs are removed. */
-async function clearHosts(): Promise<void> {
-  for (const h of HOST_NAMES) {
-    const ps = await dockerOnHost(
-      h,
-      ['ps', '-a', '--filter', 'label=io.swarmop.consulcluster', '--format', '{{.ID}} {{.Label "io.swarmop.consulcluster"}}'],
-      15_000,
-    );
-    for (const line of ps.stdout.trim().split('\n').filter(Boolean)) {
-      const [id, cluster] = line.split(' ');
-      assert.equal(cluster, CLUSTER, `another ConsulCluster's agent (${cluster}) runs on ${h}; remove it first`);
-      await dockerOnHost(h, ['rm', '-f', id!], 30_000);
-    }
-    const rm = await dockerOnHost(
-      h,
-      [
-        'run',
-        '--rm',
-        '--label',
-        'io.swarmop.lab=1',
-        '-v',
-        '/var/lib/swarmop/consul:/x',
-        '--entrypoint',
-        'rm',
-        IMAGE,
-        '-rf',
-        `/x/${CLUSTER}`,
-      ],
-      30_000,
-    );
-    assert.equal(rm.code, 0, rm.stderr);
-  }
-}
 
 /** The serial number of the certificate an agent presents on :8501. */
 function servedSerial(address: string, tls: AgentTls): Promise<string> {
@@ -181,7 +143,7 @@ describeE2E('ConsulCluster with TLS', (f) => {
   }
 
   before(async () => {
-    await clearHosts();
+    await clearConsulHosts(HOST_NAMES, CLUSTER, IMAGE);
     pki = await makeConsulPki(join(dir, 'pki'), DC);
     operatorTls = { ca: pki.ca.cert, cert: pki.cli.cert, key: pki.cli.key };
     mkdirSync(join(dir, 'cli'));
@@ -201,7 +163,7 @@ describeE2E('ConsulCluster with TLS', (f) => {
     await eventually('agents removed by the finalizer', async () => ((await f.get('consulcluster', CLUSTER)) ? undefined : true), {
       timeoutMs: 60_000,
     }).catch(() => undefined);
-    await clearHosts();
+    await clearConsulHosts(HOST_NAMES, CLUSTER, IMAGE);
     for (const field of ['caCertRef', 'operatorCertRef', 'operatorKeyRef', 'gossipKeyRef', 'aclTokenRef'])
       await storePut(f, kvKey(field), undefined);
     for (const h of HOST_NAMES) for (const file of ['cert.pem', 'key.pem']) await storePut(f, `${CERTS_PREFIX}/${h}/${file}`, undefined);
