@@ -5,7 +5,7 @@
 #
 # usage: hack/test.sh [unit|int|e2e|all]      (default all)
 # env:   SWARMOP_KEEP_LAB=1  leave a lab this script started running afterwards
-#        SWARMOP_TEST_CONCURRENCY=N  test processes at once (default 2: the lab chain beside the other files; 1 runs one file at a time, see CONTRIBUTING.md)
+#        SWARMOP_TEST_CONCURRENCY=N  test processes at once (default 1; 2 runs the lab chain beside the other files, see CONTRIBUTING.md)
 #        CI=true             any skipped or todo test fails the run (the summary must say skipped 0)
 # A lab suite whose lab is missing fails (it does not skip); SWARMOP_LAB_OPTIONAL=1 outside CI turns
 # that into a counted skip.
@@ -111,7 +111,7 @@ out="$root/.lab/test-output.${suite}.$$.log"
 set +o errexit
 # The ten slowest files go to .lab/slowest-test-files.txt (a second reporter), so the output still
 # ends with the spec reporter's summary.
-node --import tsx --test --test-concurrency="${SWARMOP_TEST_CONCURRENCY:-2}" --test-reporter=spec --test-reporter-destination=stdout \
+node --import tsx --test --test-concurrency="${SWARMOP_TEST_CONCURRENCY:-1}" --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./hack/lib/slowest-test-files.mjs --test-reporter-destination="$root/.lab/slowest-test-files.txt" \
   "${files[@]}" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
